@@ -1,0 +1,1 @@
+"""riskmap's user interfaces: the ``riskmap`` command line and the Streamlit dashboard."""

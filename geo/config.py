@@ -1,0 +1,428 @@
+"""The deployment's settings: one versioned, commented TOML read into frozen dataclasses.
+
+``config/settings.toml`` documents every key with its default. Unknown keys are
+rejected (a typo must not be silently ignored), paths are resolved relative to the
+settings file, and every error names the file and the key.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "t.csv").write_text("ubigeo,x\\n080101,1\\n")
+>>> _ = (d / "s.toml").write_text('''config_version = 1
+... [[layers]]
+... name = "x"
+... sector = "otro"
+... path = "t.csv"
+... measure = "value"
+... column = "x"
+... ''')
+>>> s = load_settings(d / "s.toml")
+>>> s.layers[0].name, s.layers[0].path.name, s.region
+('x', 't.csv', ('08', '16'))
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from geo import columns as C
+from geo.errors import ConfigError
+
+__all__ = [
+    "MEASURES",
+    "LayerSpec",
+    "ModelSpec",
+    "Office",
+    "PlanningSpec",
+    "Settings",
+    "load_settings",
+    "parse_region",
+]
+
+CONFIG_VERSION = 1
+MEASURES = ("area_share", "count", "density", "sum", "mean", "value")
+REGION_ALIASES = {
+    "cusco": (C.DEP_CUSCO,),
+    "loreto": (C.DEP_LORETO,),
+    "ambos": C.DEFAULT_DEPARTMENTS,
+    "both": C.DEFAULT_DEPARTMENTS,
+    "all": (),  # empty tuple = every department of Peru
+    "todo": (),
+    "peru": (),
+}
+
+
+def parse_region(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    """Turn a region argument into department codes (``()`` means all of Peru).
+
+    >>> parse_region("cusco,16")
+    ('08', '16')
+    >>> parse_region("all")
+    ()
+    >>> parse_region(None)
+    ('08', '16')
+    """
+    if value is None:
+        return C.DEFAULT_DEPARTMENTS
+    parts = value.split(",") if isinstance(value, str) else list(value)
+    codes: list[str] = []
+    for raw in parts:
+        token = str(raw).strip().lower()
+        if not token:
+            continue
+        if token in REGION_ALIASES:
+            alias = REGION_ALIASES[token]
+            if not alias:
+                return ()
+            codes.extend(alias)
+        elif token.isdigit() and len(token) <= 2:
+            codes.append(token.zfill(2))
+        else:
+            raise ConfigError(
+                es=f"Región desconocida: {raw!r}. Use 'cusco', 'loreto', 'all' o códigos de "
+                "departamento de 2 dígitos (p. ej. '08,16').",
+                en=f"Unknown region: {raw!r}. Use 'cusco', 'loreto', 'all' or 2-digit "
+                "department codes (e.g. '08,16').",
+            )
+    return tuple(dict.fromkeys(codes))
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One sector layer: how a file becomes one numeric column of the district table."""
+
+    name: str
+    sector: str
+    path: Path
+    measure: str
+    layer: str | None = None
+    column: str | None = None
+    per: str | None = None
+    description: str = ""
+    simulated: bool = False
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What the risk model uses: features and the expert prior."""
+
+    features: tuple[str, ...] = ()  # base indicators used as features besides the layers
+    prior: Mapping[str, float] = field(default_factory=dict)  # expert weight per feature
+    prior_strength: float = 1.0  # how hard the fit leans on the prior where data is thin
+    min_inspections: int = 3  # fewer inspections than this -> "evidencia insuficiente"
+    n_bootstrap: int = 200
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Office:
+    """An inspection office trips start from."""
+
+    name: str
+    lat: float
+    lon: float
+    capacity_days: float
+    department: str = ""
+
+
+@dataclass(frozen=True)
+class PlanningSpec:
+    """Inputs of the monthly inspection plan."""
+
+    offices: tuple[Office, ...] = ()
+    exploration_share: float = 0.15
+    max_trip_days: float = 10.0
+    days_per_inspection: float = 2.0
+    travel_table: Path | None = None
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A whole deployment: where the data is, which layers, model and planning inputs."""
+
+    path: Path
+    base: Path
+    workdir: Path
+    region: tuple[str, ...] = C.DEFAULT_DEPARTMENTS
+    inspections: Path | None = None
+    truth: Path | None = None
+    simulated: bool = False
+    layers: tuple[LayerSpec, ...] = ()
+    model: ModelSpec = field(default_factory=ModelSpec)
+    planning: PlanningSpec = field(default_factory=PlanningSpec)
+
+    @property
+    def feature_names(self) -> tuple[str, ...]:
+        """All model features: the layer columns, then the base indicators."""
+        return tuple(layer.name for layer in self.layers) + tuple(self.model.features)
+
+    @property
+    def districts_gpkg(self) -> Path:
+        """Where ``riskmap build`` writes the district table for these settings."""
+        return self.workdir / "distritos.gpkg"
+
+    @property
+    def scores_gpkg(self) -> Path:
+        """Where ``riskmap score`` writes the scores for these settings."""
+        return self.workdir / "riesgo.gpkg"
+
+    def digest(self) -> str:
+        """sha256 of the settings file, recorded in every export as the config hash."""
+        return hashlib.sha256(self.path.read_bytes()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------
+_TOP_KEYS = {"config_version", "data", "layers", "model", "planning"}
+_DATA_KEYS = {"base", "workdir", "region", "inspections", "truth", "simulated"}
+_LAYER_KEYS = {
+    "name", "sector", "path", "layer", "measure", "column", "per", "description", "simulated"
+}
+_MODEL_KEYS = {"features", "prior", "prior_strength", "min_inspections", "n_bootstrap", "seed"}
+_PLANNING_KEYS = {
+    "offices", "exploration_share", "max_trip_days", "days_per_inspection", "travel_table", "seed"
+}
+_OFFICE_KEYS = {"name", "lat", "lon", "capacity_days", "department"}
+
+
+def load_settings(path: str | Path, *, check_files: bool = True) -> Settings:
+    """Read and validate a settings TOML file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The settings file; relative paths inside it are relative to its folder.
+    check_files : bool
+        Whether layer files must exist (``riskmap build`` needs them; showing settings
+        does not).
+
+    Returns
+    -------
+    Settings
+
+    Raises
+    ------
+    ConfigError
+        Naming the file and key, for a missing file, invalid TOML, an unknown key, an
+        unknown measure or sector, or a layer file that does not exist.
+    """
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise ConfigError(
+            es=f"No existe el archivo de configuración {path}. Cree uno a partir de "
+            "config/settings.toml o ejecute 'riskmap demo'.",
+            en=f"Settings file {path} does not exist. Copy config/settings.toml or run "
+            "'riskmap demo'.",
+        )
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ConfigError(
+            es=f"{path}: no es un TOML válido ({err}). Revise la sintaxis de esa línea.",
+            en=f"{path}: not valid TOML ({err}). Check the syntax of that line.",
+        ) from err
+    return _parse(raw, path, check_files)
+
+
+def _parse(raw: dict[str, Any], path: Path, check_files: bool) -> Settings:
+    _reject_unknown(raw, _TOP_KEYS, path, "")
+    version = raw.get("config_version")
+    if version != CONFIG_VERSION:
+        raise ConfigError(
+            es=f"{path}: 'config_version' debe ser {CONFIG_VERSION} (se encontró {version!r}).",
+            en=f"{path}: 'config_version' must be {CONFIG_VERSION} (found {version!r}).",
+        )
+    folder = path.parent
+    data = raw.get("data", {})
+    _reject_unknown(data, _DATA_KEYS, path, "data")
+    base = _resolve(folder, data.get("base"))
+    if base is None:
+        from geo import paths  # the default base lives in the working data folder
+
+        base = paths.base_gpkg()
+    workdir = _resolve(folder, data.get("workdir", ".")) or folder
+    layers = tuple(_parse_layer(i, item, path, check_files) for i, item in enumerate(
+        raw.get("layers", []), start=1))
+    names = [layer.name for layer in layers]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ConfigError(
+            es=f"{path}: hay capas con el mismo nombre: {', '.join(dupes)}. Cada 'name' debe "
+            "ser único porque se convierte en el nombre de una columna.",
+            en=f"{path}: several layers share a name: {', '.join(dupes)}. Each 'name' must be "
+            "unique because it becomes a column name.",
+        )
+    model = _parse_model(raw.get("model", {}), path)
+    planning = _parse_planning(raw.get("planning", {}), path, folder)
+    return Settings(
+        path=path,
+        base=base,
+        workdir=workdir,
+        region=parse_region(data.get("region")),
+        inspections=_resolve(folder, data.get("inspections")),
+        truth=_resolve(folder, data.get("truth")),
+        simulated=bool(data.get("simulated", False)),
+        layers=layers,
+        model=model,
+        planning=planning,
+    )
+
+
+def _parse_layer(i: int, item: dict[str, Any], path: Path, check_files: bool) -> LayerSpec:
+    where = f"layers[{i}]"
+    _reject_unknown(item, _LAYER_KEYS, path, where)
+    for key in ("name", "sector", "path", "measure"):
+        if key not in item:
+            raise ConfigError(
+                es=f"{path}: a la capa {where} le falta la clave obligatoria '{key}'.",
+                en=f"{path}: layer {where} lacks the required key '{key}'.",
+            )
+    name = str(item["name"])
+    if not name.isidentifier() or name != name.lower():
+        raise ConfigError(
+            es=f"{path}: {where}.name = {name!r} debe ser un nombre de columna en minúsculas "
+            "sin espacios (p. ej. 'concesiones_mineras').",
+            en=f"{path}: {where}.name = {name!r} must be a lower-case column name without "
+            "spaces (e.g. 'concesiones_mineras').",
+        )
+    measure = item["measure"]
+    if measure not in MEASURES:
+        raise ConfigError(
+            es=f"{path}: {where} ('{name}') tiene measure = {measure!r}, que no existe. "
+            f"Use una de: {', '.join(MEASURES)}.",
+            en=f"{path}: {where} ('{name}') has measure = {measure!r}, which does not exist. "
+            f"Use one of: {', '.join(MEASURES)}.",
+        )
+    sector = item["sector"]
+    if sector not in C.SECTORES_CAPA:
+        raise ConfigError(
+            es=f"{path}: {where} ('{name}') tiene sector = {sector!r}. Use uno de: "
+            f"{', '.join(C.SECTORES_CAPA)}.",
+            en=f"{path}: {where} ('{name}') has sector = {sector!r}. Use one of: "
+            f"{', '.join(C.SECTORES_CAPA)}.",
+        )
+    if measure in ("sum", "mean", "value") and not item.get("column"):
+        raise ConfigError(
+            es=f"{path}: {where} ('{name}') usa measure = '{measure}', que necesita 'column' "
+            "(la columna a agregar).",
+            en=f"{path}: {where} ('{name}') uses measure = '{measure}', which needs 'column' "
+            "(the column to aggregate).",
+        )
+    per = item.get("per")
+    if measure == "density" and per not in ("km2", "poblacion"):
+        raise ConfigError(
+            es=f"{path}: {where} ('{name}') usa measure = 'density'; 'per' debe ser 'km2' o "
+            f"'poblacion' (se encontró {per!r}).",
+            en=f"{path}: {where} ('{name}') uses measure = 'density'; 'per' must be 'km2' or "
+            f"'poblacion' (found {per!r}).",
+        )
+    file = _resolve(path.parent, item["path"])
+    assert file is not None
+    if check_files and not file.exists():
+        raise ConfigError(
+            es=f"{path}: la capa '{name}' apunta a {file}, que no existe. Corrija 'path' "
+            "(relativo a la carpeta del archivo de configuración).",
+            en=f"{path}: layer '{name}' points to {file}, which does not exist. Fix 'path' "
+            "(relative to the settings file's folder).",
+        )
+    return LayerSpec(
+        name=name,
+        sector=sector,
+        path=file,
+        measure=measure,
+        layer=item.get("layer"),
+        column=item.get("column"),
+        per=per,
+        description=str(item.get("description", "")),
+        simulated=bool(item.get("simulated", False)),
+    )
+
+
+def _parse_model(raw: dict[str, Any], path: Path) -> ModelSpec:
+    _reject_unknown(raw, _MODEL_KEYS, path, "model")
+    prior = raw.get("prior", {})
+    if not isinstance(prior, dict) or not all(
+        isinstance(v, int | float) for v in prior.values()
+    ):
+        raise ConfigError(
+            es=f"{path}: [model.prior] debe asignar un número (peso con signo) a cada capa.",
+            en=f"{path}: [model.prior] must map each layer to a number (a signed weight).",
+        )
+    defaults = ModelSpec()
+    return ModelSpec(
+        features=tuple(raw.get("features", defaults.features)),
+        prior={str(k): float(v) for k, v in prior.items()},
+        prior_strength=float(raw.get("prior_strength", defaults.prior_strength)),
+        min_inspections=int(raw.get("min_inspections", defaults.min_inspections)),
+        n_bootstrap=int(raw.get("n_bootstrap", defaults.n_bootstrap)),
+        seed=int(raw.get("seed", defaults.seed)),
+    )
+
+
+def _parse_planning(raw: dict[str, Any], path: Path, folder: Path) -> PlanningSpec:
+    _reject_unknown(raw, _PLANNING_KEYS, path, "planning")
+    offices = []
+    for i, item in enumerate(raw.get("offices", []), start=1):
+        _reject_unknown(item, _OFFICE_KEYS, path, f"planning.offices[{i}]")
+        try:
+            offices.append(
+                Office(
+                    name=str(item["name"]),
+                    lat=float(item["lat"]),
+                    lon=float(item["lon"]),
+                    capacity_days=float(item.get("capacity_days", 0.0)),
+                    department=str(item.get("department", "")),
+                )
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            raise ConfigError(
+                es=f"{path}: planning.offices[{i}] necesita 'name', 'lat' y 'lon' numéricos "
+                f"({err}).",
+                en=f"{path}: planning.offices[{i}] needs 'name' and numeric 'lat' and 'lon' "
+                f"({err}).",
+            ) from err
+    defaults = PlanningSpec()
+    share = float(raw.get("exploration_share", defaults.exploration_share))
+    if not 0.0 <= share < 1.0:
+        raise ConfigError(
+            es=f"{path}: planning.exploration_share debe estar entre 0 y 1 (se encontró {share}).",
+            en=f"{path}: planning.exploration_share must be between 0 and 1 (found {share}).",
+        )
+    return PlanningSpec(
+        offices=tuple(offices),
+        exploration_share=share,
+        max_trip_days=float(raw.get("max_trip_days", defaults.max_trip_days)),
+        days_per_inspection=float(raw.get("days_per_inspection", defaults.days_per_inspection)),
+        travel_table=_resolve(folder, raw.get("travel_table")),
+        seed=int(raw.get("seed", defaults.seed)),
+    )
+
+
+def _reject_unknown(raw: Any, allowed: set[str], path: Path, where: str) -> None:
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            es=f"{path}: '{where}' debe ser una tabla TOML.",
+            en=f"{path}: '{where}' must be a TOML table.",
+        )
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        prefix = f"{where}." if where else ""
+        raise ConfigError(
+            es=f"{path}: clave desconocida {', '.join(prefix + k for k in unknown)}. Claves "
+            f"válidas aquí: {', '.join(sorted(allowed))}.",
+            en=f"{path}: unknown key {', '.join(prefix + k for k in unknown)}. Valid keys "
+            f"here: {', '.join(sorted(allowed))}.",
+        )
+
+
+def _resolve(folder: Path, value: Any) -> Path | None:
+    if value in (None, ""):
+        return None
+    p = Path(str(value)).expanduser()
+    return (p if p.is_absolute() else folder / p).resolve()
