@@ -112,3 +112,13 @@ def districts_gpkg(demo_settings) -> Path:
 
     build_districts(demo_settings, out=demo_settings.districts_gpkg)
     return demo_settings.districts_gpkg
+
+
+@pytest.fixture(scope="session")
+def scores_gpkg(demo_settings, districts_gpkg: Path) -> Path:
+    """The demo world's scores (``riesgo.gpkg``), as `riskmap score` writes them."""
+    from models.score import score_districts, write_scores
+
+    scores = score_districts(demo_settings)
+    write_scores(scores, demo_settings.scores_gpkg, demo_settings)
+    return demo_settings.scores_gpkg
