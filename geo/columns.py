@@ -39,7 +39,15 @@ INDICADORES = "indicadores"
 TRABAJADORES = "trabajadores"
 VICTIMAS = "victimas"  # sensitive: never exported below the suppression threshold
 
-SECTORES_INSPECCION = ("mineria", "tala", "agricultura", "coca", "domestico", "construccion", "otro")
+SECTORES_INSPECCION = (
+    "mineria",
+    "tala",
+    "agricultura",
+    "coca",
+    "domestico",
+    "construccion",
+    "otro",
+)
 ORIGENES = ("planificada", "denuncia", "aleatoria")
 SECTORES_CAPA = ("mineria", "tala", "agricultura", "coca", "vulnerabilidad", "otro")
 

@@ -1,4 +1,4 @@
-"""The deployment's settings: one versioned, commented TOML read into frozen dataclasses.
+r"""The deployment's settings: one versioned, commented TOML read into frozen dataclasses.
 
 ``config/settings.toml`` documents every key with its default. Unknown keys are
 rejected (a typo must not be silently ignored), paths are resolved relative to the
@@ -8,7 +8,7 @@ Examples
 --------
 >>> import tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
->>> _ = (d / "t.csv").write_text("ubigeo,x\\n080101,1\\n")
+>>> _ = (d / "t.csv").write_text("ubigeo,x\n080101,1\n")
 >>> _ = (d / "s.toml").write_text('''config_version = 1
 ... [[layers]]
 ... name = "x"
@@ -182,11 +182,24 @@ class Settings:
 _TOP_KEYS = {"config_version", "data", "layers", "model", "planning"}
 _DATA_KEYS = {"base", "workdir", "region", "inspections", "truth", "simulated"}
 _LAYER_KEYS = {
-    "name", "sector", "path", "layer", "measure", "column", "per", "description", "simulated"
+    "name",
+    "sector",
+    "path",
+    "layer",
+    "measure",
+    "column",
+    "per",
+    "description",
+    "simulated",
 }
 _MODEL_KEYS = {"features", "prior", "prior_strength", "min_inspections", "n_bootstrap", "seed"}
 _PLANNING_KEYS = {
-    "offices", "exploration_share", "max_trip_days", "days_per_inspection", "travel_table", "seed"
+    "offices",
+    "exploration_share",
+    "max_trip_days",
+    "days_per_inspection",
+    "travel_table",
+    "seed",
 }
 _OFFICE_KEYS = {"name", "lat", "lon", "capacity_days", "department"}
 
@@ -247,8 +260,10 @@ def _parse(raw: dict[str, Any], path: Path, check_files: bool) -> Settings:
 
         base = paths.base_gpkg()
     workdir = _resolve(folder, data.get("workdir", ".")) or folder
-    layers = tuple(_parse_layer(i, item, path, check_files) for i, item in enumerate(
-        raw.get("layers", []), start=1))
+    layers = tuple(
+        _parse_layer(i, item, path, check_files)
+        for i, item in enumerate(raw.get("layers", []), start=1)
+    )
     names = [layer.name for layer in layers]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -347,9 +362,7 @@ def _parse_layer(i: int, item: dict[str, Any], path: Path, check_files: bool) ->
 def _parse_model(raw: dict[str, Any], path: Path) -> ModelSpec:
     _reject_unknown(raw, _MODEL_KEYS, path, "model")
     prior = raw.get("prior", {})
-    if not isinstance(prior, dict) or not all(
-        isinstance(v, int | float) for v in prior.values()
-    ):
+    if not isinstance(prior, dict) or not all(isinstance(v, int | float) for v in prior.values()):
         raise ConfigError(
             es=f"{path}: [model.prior] debe asignar un número (peso con signo) a cada capa.",
             en=f"{path}: [model.prior] must map each layer to a number (a signed weight).",

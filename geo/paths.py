@@ -24,7 +24,7 @@ def sources_dir() -> Path:
 
 
 def base_gpkg() -> Path:
-    """The GeoPackage of all 1,891 districts with their indicators (``riskmap data fetch``)."""
+    """Return the GeoPackage of all 1,891 districts with their indicators (``riskmap data fetch``)."""
     return data_dir() / "peru_base.gpkg"
 
 
@@ -34,7 +34,7 @@ def demo_dir() -> Path:
 
 
 def default_settings() -> Path:
-    """The settings file the dashboard and commands use when none is given.
+    """Return the settings file the dashboard and commands use when none is given.
 
     The demo world writes it; ``config/settings.toml`` is the documented template for a
     real deployment.
@@ -44,5 +44,5 @@ def default_settings() -> Path:
 
 
 def store_path() -> Path:
-    """The SQLite inspection store."""
+    """Return the path of the SQLite inspection store."""
     return data_dir() / "inspecciones.sqlite"

@@ -46,9 +46,7 @@ def upstream_dir(shared_data: Path) -> Path:
 @pytest.fixture(scope="session")
 def mirror_url(upstream_dir: Path) -> Iterator[str]:
     """An HTTP server on 127.0.0.1 serving the upstream folder: the real download path."""
-    handler = functools.partial(
-        _QuietHandler, directory=str(upstream_dir)
-    )
+    handler = functools.partial(_QuietHandler, directory=str(upstream_dir))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -82,8 +80,8 @@ def data_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def base_gpkg(data_root: Path, mirror_url: str) -> Path:
     """peru_base.gpkg, fetched over loopback and converted, exactly as `riskmap data fetch`."""
-    from geo.sources import fetch_sources
     from geo.base import build_base
+    from geo.sources import fetch_sources
 
     sources = fetch_sources(data_root / "fuentes", mirror=mirror_url)
     return build_base(sources, data_root / "peru_base.gpkg")

@@ -1,0 +1,115 @@
+"""The whole default pipeline, as ``riskmap prepare`` (and the first ``make serve``) runs it.
+
+fetch the public sources -> convert them into ``peru_base.gpkg`` -> write the simulated demo
+world -> build the district table -> fit and score -> evaluate (model card). Each step is
+skipped when its output already exists (``force=True`` redoes everything), so a second run
+costs nothing and the dashboard never recomputes per visit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from geo import paths
+from geo.errors import tr
+
+__all__ = ["prepare", "EVALUATION_FILE"]
+
+EVALUATION_FILE = "evaluacion.json"
+STEPS = 6
+
+Progress = Callable[[str], None]
+
+
+def prepare(
+    data_dir: str | Path | None = None,
+    mirror: str | Path | None = None,
+    seed: int = 0,
+    progress: Progress | None = None,
+    force: bool = False,
+) -> Path:
+    """Build every artefact the dashboard reads, on the built-in default (demo) data.
+
+    Parameters
+    ----------
+    data_dir : path, optional
+        Working data folder (default :func:`geo.paths.data_dir`).
+    mirror : str or path, optional
+        Folder or URL holding the public source files (default ``$RISKMAP_MIRROR``, then
+        the pinned public URLs).
+    seed : int
+        Seed of the simulated demo world.
+    progress : callable, optional
+        Receives one line of text per step (in the current language).
+    force : bool
+        Redo every step even when its output exists.
+
+    Returns
+    -------
+    Path
+        The settings file of the demo world, which the dashboard uses by default.
+    """
+    from geo.base import build_base
+    from geo.build import build_districts
+    from geo.demo import make_demo
+    from geo.sources import fetch_sources
+
+    from geo.config import load_settings
+    from models.evaluation import evaluate
+    from models.score import score_districts, write_scores
+
+    say = progress or (lambda _msg: None)
+    root = Path(data_dir).resolve() if data_dir else paths.data_dir()
+    base = root / paths.base_gpkg().name
+    demo = root / paths.demo_dir().name
+
+    if force or not base.exists():
+        say(tr("[1/6] Descargando las fuentes públicas…", "[1/6] Downloading the public sources…"))
+        sources = fetch_sources(root / paths.sources_dir().name, mirror=mirror, progress=None)
+        say(
+            tr(
+                "[2/6] Convirtiendo límites e indicadores…",
+                "[2/6] Converting boundaries and indicators…",
+            )
+        )
+        build_base(sources, base)
+    else:
+        say(tr("[1-2/6] Datos base ya presentes.", "[1-2/6] Base data already present."))
+
+    settings_path = demo / "settings.toml"
+    if force or not settings_path.exists():
+        say(
+            tr(
+                "[3/6] Simulando el mundo de demostración (DATOS SIMULADOS)…",
+                "[3/6] Simulating the demo world (SIMULATED DATA)…",
+            )
+        )
+        make_demo(base, demo, seed=seed)
+    else:
+        say(tr("[3/6] Mundo de demostración ya presente.", "[3/6] Demo world already present."))
+    settings = load_settings(settings_path)
+
+    if force or not settings.districts_gpkg.exists():
+        say(tr("[4/6] Construyendo la tabla de distritos…", "[4/6] Building the district table…"))
+        build_districts(settings, out=settings.districts_gpkg)
+    if force or not settings.scores_gpkg.exists():
+        say(
+            tr(
+                "[5/6] Ajustando el modelo y calculando el riesgo…",
+                "[5/6] Fitting the model and scoring…",
+            )
+        )
+        write_scores(score_districts(settings), settings.scores_gpkg, settings)
+    evaluation = settings.workdir / EVALUATION_FILE
+    if force or not evaluation.exists():
+        say(tr("[6/6] Evaluando el modelo (backtest)…", "[6/6] Evaluating the model (backtest)…"))
+        card = evaluate(settings)
+        tmp = evaluation.with_suffix(".tmp")
+        tmp.write_text(
+            json.dumps(card, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        )
+        tmp.replace(evaluation)
+    say(tr(f"Listo: {settings_path}", f"Done: {settings_path}"))
+    return settings_path
