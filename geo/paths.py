@@ -24,7 +24,7 @@ def sources_dir() -> Path:
 
 
 def base_gpkg() -> Path:
-    """Return the GeoPackage of all 1,891 districts with their indicators (``riskmap data fetch``)."""
+    """Return the GeoPackage of all 1,891 districts and indicators (``riskmap data fetch``)."""
     return data_dir() / "peru_base.gpkg"
 
 
