@@ -1,0 +1,29 @@
+import pytest
+
+from dashboard.cli import build_parser, main
+
+
+def test_every_subcommand_is_registered():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert "prepare" in sub.choices
+
+
+def test_no_command_prints_help(capsys):
+    assert main([]) == 1
+    assert "riskmap" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("lang", "needle"), [("es", "Región desconocida"), ("en", "Unknown region")])
+def test_user_error_is_a_message_not_a_traceback(monkeypatch, capsys, lang, needle):
+    from dashboard.commands import prepare
+
+    def boom(args):
+        from geo.config import parse_region
+
+        parse_region("Lima")
+
+    monkeypatch.setattr(prepare, "_run", boom)
+    assert main(["--lang", lang, "prepare"]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err
