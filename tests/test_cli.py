@@ -14,7 +14,9 @@ def test_no_command_prints_help(capsys):
     assert "riskmap" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("lang", "needle"), [("es", "Región desconocida"), ("en", "Unknown region")])
+@pytest.mark.parametrize(
+    ("lang", "needle"), [("es", "Región desconocida"), ("en", "Unknown region")]
+)
 def test_user_error_is_a_message_not_a_traceback(monkeypatch, capsys, lang, needle):
     from dashboard.commands import prepare
 
