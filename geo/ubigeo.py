@@ -1,0 +1,359 @@
+"""The district key: find it, normalise it, compare two vintages of it.
+
+INEI's UBIGEO is a 6-digit **string** (``"080101"`` = Cusco, Cusco, Cusco). Real files
+spell its column in many ways (``UBIGEO``, ``IDDIST``, ``COD_DISTRITO``, ``inei`` …) and
+spreadsheets turn it into an integer that loses the leading zero of departments 01–09.
+This module finds the column, restores a lost zero, rejects anything else that is not
+6 digits (naming the file, the row and the value), and says which codes of two tables
+do not match instead of letting a join drop them silently.
+
+Examples
+--------
+>>> import pandas as pd
+>>> df = pd.DataFrame({"IDDIST": [80101, 160101], "x": [1, 2]})
+>>> find_ubigeo_column(df, "tabla.csv")
+'IDDIST'
+>>> normalize_ubigeo(df["IDDIST"], "tabla.csv").tolist()
+['080101', '160101']
+>>> report = compare_vintages(["080101", "080102"], ["080101", "080919"], "2007", "2025")
+>>> report.only_left, report.only_right
+(('080102',), ('080919',))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from geo import columns as C
+from geo.errors import DataError, tr
+
+__all__ = [
+    "UBIGEO_COLUMNS",
+    "VintageReport",
+    "compare_vintages",
+    "find_ubigeo_column",
+    "normalize_ubigeo",
+]
+
+#: Column names that hold the district key, in order of preference (compared ignoring
+#: case, spaces, hyphens and underscores).
+UBIGEO_COLUMNS = (
+    "ubigeo",
+    "ubigeo_inei",
+    "cod_ubigeo",
+    "codubigeo",
+    "iddist",
+    "id_dist",
+    "id_distrito",
+    "cod_distrito",
+    "coddist",
+    "cod_dist",
+    "codigo_distrito",
+    "cdist",
+    "inei",
+    "ubigeo_reniec",
+    "reniec",
+)
+
+_MAX_LISTED = 10  # bad values named in one message; the rest are counted
+
+
+def find_ubigeo_column(df: pd.DataFrame, source: object) -> str:
+    """Return the name of the column that holds the 6-digit district code.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Any table or layer.
+    source : str or Path
+        The file the table came from, named in the error message.
+
+    Returns
+    -------
+    str
+        The column's name as spelled in ``df``.
+
+    Raises
+    ------
+    DataError
+        When no column has a known UBIGEO name; the message lists the columns found.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> find_ubigeo_column(pd.DataFrame({"Cod_Distrito": ["080101"]}), "x.csv")
+    'Cod_Distrito'
+    """
+    by_key = {}
+    for col in df.columns:
+        by_key.setdefault(_key(col), col)
+    for name in UBIGEO_COLUMNS:
+        if _key(name) in by_key:
+            return by_key[_key(name)]
+    found = ", ".join(str(c) for c in df.columns if c != C.GEOMETRY) or "(ninguna / none)"
+    raise DataError(
+        es=f"{source}: no se encontró la columna del código de distrito (UBIGEO). Columnas "
+        f"presentes: {found}. Se esperaba una de: {', '.join(UBIGEO_COLUMNS[:9])}. Renombre la "
+        "columna que tiene el código INEI de 6 dígitos a 'ubigeo'.",
+        en=f"{source}: the district code (UBIGEO) column was not found. Columns present: "
+        f"{found}. Expected one of: {', '.join(UBIGEO_COLUMNS[:9])}. Rename the column holding "
+        "the 6-digit INEI code to 'ubigeo'.",
+    )
+
+
+def normalize_ubigeo(
+    series: pd.Series, source: object, *, first_line: int | None = None
+) -> pd.Series:
+    """Return the district codes as 6-digit strings, or raise naming every bad row.
+
+    An integer (or a float such as ``80101.0``) that lost the leading zero of departments
+    01–09 is padded with ``zfill(6)``. A text value must already be 6 digits
+    (surrounding spaces are ignored): a 5-digit text such as ``"80101"`` is ambiguous
+    and is rejected with a hint, as is anything empty or not made of digits.
+
+    Parameters
+    ----------
+    series : Series
+        The key column as read from the file.
+    source : str or Path
+        The file, named in the error message.
+    first_line : int, optional
+        Line number of the first row in the file (2 for a CSV with a header). When
+        given, bad rows are named by line; otherwise by their 1-based row number.
+
+    Returns
+    -------
+    Series
+        Same index and name, dtype ``object`` holding 6-digit strings.
+
+    Raises
+    ------
+    DataError
+        Naming the file, up to ten bad rows with their values, and how to fix them.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> normalize_ubigeo(pd.Series([80101, 250101]), "a.csv").tolist()
+    ['080101', '250101']
+    >>> normalize_ubigeo(pd.Series(["80101"]), "a.csv", first_line=2)
+    Traceback (most recent call last):
+    ...
+    geo.errors.DataError: a.csv: códigos UBIGEO inválidos en 1 fila(s): línea 2: '80101' ...
+    """
+    values = series.to_numpy(dtype=object)
+    out = np.empty(len(values), dtype=object)
+    bad: list[tuple[int, object, str, str]] = []
+    for i, value in enumerate(values):
+        code, why_es, why_en = _normalize_one(value)
+        if code is None:
+            bad.append((i, value, why_es, why_en))
+        out[i] = code
+    if bad:
+        raise _bad_codes_error(bad, source, first_line)
+    return pd.Series(out, index=series.index, name=series.name, dtype=object)
+
+
+@dataclass(frozen=True)
+class VintageReport:
+    """Which district codes of two tables match, and which do not.
+
+    Attributes
+    ----------
+    left_name, right_name : str
+        What each side is (a file, "INEI 2007", …), used in the message.
+    n_left, n_right, n_common : int
+        Distinct codes on each side and in both.
+    only_left, only_right : tuple of str
+        Sorted codes found on one side only.
+    """
+
+    left_name: str
+    right_name: str
+    n_left: int
+    n_right: int
+    n_common: int
+    only_left: tuple[str, ...]
+    only_right: tuple[str, ...]
+
+    @property
+    def matches(self) -> bool:
+        """True when both sides hold exactly the same codes."""
+        return not self.only_left and not self.only_right
+
+    @property
+    def es(self) -> str:
+        """The summary in Spanish."""
+        return self._summary("es")
+
+    @property
+    def en(self) -> str:
+        """The summary in English."""
+        return self._summary("en")
+
+    def message(self, lang: str | None = None) -> str:
+        """Return the summary in ``lang`` (default: the current language)."""
+        return tr(self.es, self.en, lang)
+
+    def __str__(self) -> str:
+        return self.message()
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the unmatched codes as a table (``ubigeo``, ``solo_en``)."""
+        rows = [(c, self.left_name) for c in self.only_left]
+        rows += [(c, self.right_name) for c in self.only_right]
+        return pd.DataFrame(rows, columns=[C.UBIGEO, "solo_en"])
+
+    def _summary(self, lang: str) -> str:
+        L, R = self.left_name, self.right_name
+        if self.matches:
+            return tr(
+                f"Los {self.n_left} códigos UBIGEO de {L} y {R} coinciden.",
+                f"The {self.n_left} UBIGEO codes of {L} and {R} match.",
+                lang,
+            )
+        parts = [
+            tr(
+                f"{L} tiene {self.n_left} códigos UBIGEO y {R} tiene {self.n_right}; "
+                f"coinciden {self.n_common}.",
+                f"{L} has {self.n_left} UBIGEO codes and {R} has {self.n_right}; "
+                f"{self.n_common} match.",
+                lang,
+            )
+        ]
+        for side, codes in ((L, self.only_left), (R, self.only_right)):
+            if codes:
+                parts.append(
+                    tr(
+                        f"{len(codes)} solo en {side}: {_listing(codes)}.",
+                        f"{len(codes)} only in {side}: {_listing(codes)}.",
+                        lang,
+                    )
+                )
+        parts.append(
+            tr(
+                "Probablemente usan versiones distintas de la división política (distritos "
+                "creados o recodificados entre ambas); esos distritos quedarán sin dato al "
+                "unir las tablas. Use una tabla con la misma versión o asigne los códigos a mano.",
+                "They probably use different vintages of the political division (districts "
+                "created or recoded in between); those districts will have no value after the "
+                "join. Use a table of the same vintage or map the codes by hand.",
+                lang,
+            )
+        )
+        return " ".join(parts)
+
+
+def compare_vintages(
+    left_codes: Iterable[object],
+    right_codes: Iterable[object],
+    left_name: str = "izquierda",
+    right_name: str = "derecha",
+) -> VintageReport:
+    """Compare two sets of UBIGEO codes (e.g. a 2007 table against 2025 boundaries).
+
+    Parameters
+    ----------
+    left_codes, right_codes : iterable
+        District codes, already normalised to 6-digit strings (missing values ignored).
+    left_name, right_name : str
+        What each side is, named in the summary.
+
+    Returns
+    -------
+    VintageReport
+
+    Examples
+    --------
+    >>> r = compare_vintages(["080101"], ["080101"], "a.csv", "base")
+    >>> r.matches
+    True
+    >>> print(compare_vintages(["160801"], ["160801", "162001"], "2007", "2025").message("en"))
+    ... # doctest: +ELLIPSIS
+    2007 has 1 UBIGEO codes and 2025 has 2; 1 match. 1 only in 2025: 162001. ...
+    """
+    left = {str(c) for c in left_codes if not _is_missing(c)}
+    right = {str(c) for c in right_codes if not _is_missing(c)}
+    return VintageReport(
+        left_name=str(left_name),
+        right_name=str(right_name),
+        n_left=len(left),
+        n_right=len(right),
+        n_common=len(left & right),
+        only_left=tuple(sorted(left - right)),
+        only_right=tuple(sorted(right - left)),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+def _key(name: object) -> str:
+    return "".join(ch for ch in str(name).lower() if ch.isalnum())
+
+
+def _is_missing(value: object) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _normalize_one(value: object) -> tuple[str | None, str, str]:
+    """Return (code, "", "") or (None, reason_es, reason_en)."""
+    if _is_missing(value):
+        return None, "vacío", "empty"
+    if isinstance(value, bool | np.bool_):
+        return None, "no es un código", "not a code"
+    if isinstance(value, int | np.integer):
+        text = str(int(value))
+        # a number cannot keep a leading zero: departments 01-09 lose it
+        if text.isdigit() and len(text) in (5, 6):
+            return text.zfill(6), "", ""
+        return None, f"{len(text)} dígitos", f"{len(text)} digits"
+    if isinstance(value, float | np.floating):
+        if float(value).is_integer():
+            return _normalize_one(int(value))
+        return None, "no es un entero", "not an integer"
+    text = str(value).strip()
+    if len(text) == 6 and text.isdigit() and text.isascii():
+        return text, "", ""
+    if text.isdigit() and len(text) == 5:
+        return (
+            None,
+            "5 dígitos (¿se perdió el cero inicial? escriba '0" + text + "')",
+            "5 digits (lost leading zero? write '0" + text + "')",
+        )
+    if text.isdigit():
+        return None, f"{len(text)} dígitos", f"{len(text)} digits"
+    return None, "no son 6 dígitos", "not 6 digits"
+
+
+def _bad_codes_error(
+    bad: list[tuple[int, object, str, str]], source: object, first_line: int | None
+) -> DataError:
+    def where(i: int, lang: str) -> str:
+        if first_line is not None:
+            return tr(f"línea {i + first_line}", f"line {i + first_line}", lang)
+        return tr(f"fila {i + 1}", f"row {i + 1}", lang)
+
+    shown = bad[:_MAX_LISTED]
+    rest = len(bad) - len(shown)
+    es_items = "; ".join(f"{where(i, 'es')}: {v!r} ({wes})" for i, v, wes, _ in shown)
+    en_items = "; ".join(f"{where(i, 'en')}: {v!r} ({wen})" for i, v, _, wen in shown)
+    more_es = f"; y {rest} más" if rest else ""
+    more_en = f"; and {rest} more" if rest else ""
+    return DataError(
+        es=f"{source}: códigos UBIGEO inválidos en {len(bad)} fila(s): {es_items}{more_es}. "
+        "Cada distrito debe tener el código INEI de 6 dígitos como texto (p. ej. '080101'); "
+        "corrija esas filas.",
+        en=f"{source}: invalid UBIGEO codes in {len(bad)} row(s): {en_items}{more_en}. "
+        "Each district needs its 6-digit INEI code as text (e.g. '080101'); fix those rows.",
+    )
+
+
+def _listing(codes: tuple[str, ...], limit: int = 30) -> str:
+    shown = ", ".join(codes[:limit])
+    return shown + (f" … (+{len(codes) - limit})" if len(codes) > limit else "")
