@@ -1,0 +1,238 @@
+"""Reading user vector files: formats, CRS checks, repairs, and the boundary key."""
+
+from __future__ import annotations
+
+import zipfile
+
+import geopandas as gpd
+import pytest
+import shapely
+from shapely.geometry import Point, Polygon, box
+
+from geo.errors import DataError
+from geo.io import notices, read_boundaries, read_vector
+
+BOWTIE = Polygon([(0, 0), (2, 2), (2, 0), (0, 2), (0, 0)])  # crosses itself at (1, 1)
+
+
+def _squares(crs="EPSG:4326", codes=("080101", "080102")):
+    return gpd.GeoDataFrame(
+        {"UBIGEO": list(codes), "nombre": [f"d{i}" for i in range(len(codes))]},
+        geometry=[box(i, 0, i + 1, 1) for i in range(len(codes))],
+        crs=crs,
+    )
+
+
+def test_geojson_roundtrip(tmp_path):
+    path = tmp_path / "d.geojson"
+    _squares().to_file(path, driver="GeoJSON")
+    gdf = read_vector(path)
+    assert len(gdf) == 2 and gdf.crs.to_epsg() == 4326
+    assert shapely.area(gdf.geometry.to_numpy()).tolist() == pytest.approx([1.0, 1.0])
+    assert notices(gdf) == []
+
+
+def test_projected_crs_is_reprojected_and_said(tmp_path):
+    # UTM 18S: easting 500 000 is the central meridian, 75 degrees West
+    path = tmp_path / "utm.gpkg"
+    gpd.GeoDataFrame(
+        {"UBIGEO": ["080101"]}, geometry=[Point(500000, 8500000).buffer(1000)], crs="EPSG:32718"
+    ).to_file(path, layer="d")
+    gdf = read_vector(path)
+    assert gdf.crs.to_epsg() == 4326
+    c = gdf.geometry.iloc[0].centroid
+    assert c.x == pytest.approx(-75.0, abs=1e-6)
+    assert -13.7 < c.y < -13.4
+    msgs = notices(gdf)
+    assert len(msgs) == 1
+    assert "32718" in msgs[0].es and "reproyectó" in msgs[0].es and "reprojected" in msgs[0].en
+
+
+def test_missing_crs_is_an_error(tmp_path):
+    path = tmp_path / "sin_prj.shp"
+    _squares().to_file(path)
+    path.with_suffix(".prj").unlink()
+    with pytest.raises(DataError) as err:
+        read_vector(path)
+    assert "sin_prj.shp" in err.value.es and ".prj" in err.value.es
+    assert "EPSG:4326" in err.value.en
+
+
+def test_missing_crs_can_be_given(tmp_path):
+    path = tmp_path / "sin_prj.shp"
+    _squares().to_file(path)
+    path.with_suffix(".prj").unlink()
+    gdf = read_vector(path, crs="EPSG:4326")
+    assert gdf.crs.to_epsg() == 4326 and "asumió" in notices(gdf)[0].es
+
+
+def test_self_intersecting_polygon_repaired_and_reported(tmp_path):
+    path = tmp_path / "bowtie.gpkg"
+    gdf = _squares()
+    gdf.loc[1, "geometry"] = BOWTIE
+    gdf.to_file(path)
+    out = read_vector(path)
+    assert out.geometry.is_valid.all()
+    # the bowtie becomes its two triangles, each of area 1
+    assert out.geometry.iloc[1].geom_type == "MultiPolygon"
+    assert out.geometry.iloc[1].area == pytest.approx(2.0)
+    assert out.geometry.iloc[0].equals(box(0, 0, 1, 1))
+    (msg,) = notices(out)
+    assert "objeto 2" in msg.es and "make_valid" in msg.es and "feature 2" in msg.en
+
+
+def test_empty_file_is_an_error(tmp_path):
+    path = tmp_path / "vacio.geojson"
+    path.write_bytes(b"")
+    with pytest.raises(DataError) as err:
+        read_vector(path)
+    assert "vacío" in err.value.es and "empty" in err.value.en
+
+
+def test_file_without_features_is_an_error(tmp_path):
+    path = tmp_path / "cero.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": []}')
+    with pytest.raises(DataError, match="vacío"):
+        read_vector(path)
+
+
+def test_missing_file_and_unreadable_file(tmp_path):
+    with pytest.raises(DataError, match="No existe"):
+        read_vector(tmp_path / "nada.gpkg")
+    junk = tmp_path / "basura.gpkg"
+    junk.write_bytes(b"esto no es un geopackage")
+    with pytest.raises(DataError, match="GDAL"):
+        read_vector(junk)
+
+
+def test_empty_geometry_names_the_rows(tmp_path):
+    path = tmp_path / "huecos.gpkg"
+    gdf = _squares(codes=("080101", "080102", "080103"))
+    gdf.loc[1, "geometry"] = None
+    gdf.to_file(path)
+    with pytest.raises(DataError) as err:
+        read_vector(path)
+    assert "objeto 2" in err.value.es and "feature 2" in err.value.en
+    kept = read_vector(path, drop_empty=True)
+    assert kept["UBIGEO"].tolist() == ["080101", "080103"]
+    assert "descartaron 1" in notices(kept)[0].es
+
+
+def test_zipped_shapefile(tmp_path):
+    shp = tmp_path / "limites.shp"
+    _squares().to_file(shp)
+    zpath = tmp_path / "limites.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        for part in tmp_path.glob("limites.*"):
+            if part.suffix != ".zip":
+                zf.write(part, part.name)
+    gdf = read_boundaries(zpath)
+    assert gdf["ubigeo"].tolist() == ["080101", "080102"]
+    assert gdf.crs.to_epsg() == 4326
+
+
+def test_multilayer_file_reads_first_and_says_so(tmp_path):
+    path = tmp_path / "multi.gpkg"
+    _squares().to_file(path, layer="a")
+    _squares(codes=("160101",)).to_file(path, layer="b")
+    first = read_vector(path)
+    assert len(first) == 2 and "'a'" in notices(first)[0].es and "b" in notices(first)[0].en
+    assert read_vector(path, layer="b")["UBIGEO"].tolist() == ["160101"]
+    with pytest.raises(DataError) as err:
+        read_vector(path, layer="c")
+    assert "'c'" in err.value.es and "a, b" in err.value.es
+
+
+def test_csv_with_wkt(tmp_path):
+    path = tmp_path / "wkt.csv"
+    path.write_text(
+        'ubigeo,nombre,WKT\n080101,Cusco,"POLYGON ((0 0, 1 0, 1 1, 0 1, 0 0))"\n'
+        '080102,Ccorca,"POLYGON ((1 0, 3 0, 3 1, 1 1, 1 0))"\n'
+    )
+    gdf = read_boundaries(path)
+    assert gdf["ubigeo"].tolist() == ["080101", "080102"]
+    assert shapely.area(gdf.geometry.to_numpy()).tolist() == pytest.approx([1.0, 2.0])
+    assert gdf.crs.to_epsg() == 4326
+    assert any("EPSG:4326" in n.es for n in notices(gdf))
+
+
+def test_csv_with_projected_wkt_needs_a_crs(tmp_path):
+    path = tmp_path / "utm.csv"
+    path.write_text('id,wkt\n1,"POINT (500000 8500000)"\n')
+    with pytest.raises(DataError, match="CRS"):
+        read_vector(path)
+    gdf = read_vector(path, crs="EPSG:32718")
+    assert gdf.geometry.iloc[0].x == pytest.approx(-75.0)
+
+
+def test_csv_with_lonlat_latin1_semicolon(tmp_path):
+    path = tmp_path / "puntos.csv"
+    path.write_bytes("id;lugar;lon;lat\n1;Kosñipata;-71.5;-13.0\n2;Iquitos;-73.25;-3.75\n"
+                     .encode("latin-1"))
+    gdf = read_vector(path)
+    assert gdf["lugar"].tolist() == ["Kosñipata", "Iquitos"]
+    assert gdf.geometry.x.tolist() == [-71.5, -73.25]
+    assert gdf.geometry.y.tolist() == [-13.0, -3.75]
+    assert gdf.crs.to_epsg() == 4326
+
+
+def test_csv_lonlat_not_numbers_names_the_line(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("id,lon,lat\n1,-71.5,-13.0\n2,abc,-13\n")
+    with pytest.raises(DataError) as err:
+        read_vector(path)
+    assert "línea 3" in err.value.es
+
+
+def test_csv_without_geometry_is_an_error(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("ubigeo,valor\n080101,3\n")
+    with pytest.raises(DataError) as err:
+        read_vector(path)
+    assert "wkt" in err.value.es and "lon" in err.value.en
+
+
+def test_boundaries_lost_zero_restored_from_numbers(tmp_path):
+    path = tmp_path / "num.gpkg"
+    gdf = _squares()
+    gdf["UBIGEO"] = [80101, 160101]
+    gdf.to_file(path)
+    out = read_boundaries(path)
+    assert out["ubigeo"].tolist() == ["080101", "160101"]
+    assert "UBIGEO" not in out.columns and out.columns[0] == "ubigeo"
+    assert any("cero inicial de 1" in n.es for n in notices(out))
+
+
+def test_boundaries_five_digit_text_is_an_error(tmp_path):
+    path = tmp_path / "texto.geojson"
+    _squares(codes=("080101", "80102")).to_file(path, driver="GeoJSON")
+    with pytest.raises(DataError) as err:
+        read_boundaries(path)
+    assert "objeto 2" not in err.value.es  # ubigeo errors speak of rows
+    assert "fila 2" in err.value.es and "'80102'" in err.value.es
+
+
+def test_boundaries_duplicate_keys_listed(tmp_path):
+    path = tmp_path / "dup.gpkg"
+    _squares(codes=("080101", "080102", "080101")).to_file(path)
+    with pytest.raises(DataError) as err:
+        read_boundaries(path)
+    assert "080101" in err.value.es and "objeto 1, objeto 3" in err.value.es
+    assert "080102" not in err.value.es
+    assert "duplicate" in err.value.en
+
+
+def test_boundaries_must_be_polygons(tmp_path):
+    path = tmp_path / "puntos.gpkg"
+    gpd.GeoDataFrame({"ubigeo": ["080101"]}, geometry=[Point(0, 0)], crs=4326).to_file(path)
+    with pytest.raises(DataError, match="polígonos"):
+        read_boundaries(path)
+
+
+def test_real_boundaries_2007_vintage(upstream_dir):
+    gdf = read_boundaries(upstream_dir / "juaneladio_peru_distrital_simple.geojson",
+                          drop_empty=True)
+    assert len(gdf) == 1834 - 8
+    assert gdf["ubigeo"].str.fullmatch(r"\d{6}").all()
+    assert gdf["ubigeo"].is_unique
+    assert any("8" in n.es and "sin geometría" in n.es for n in notices(gdf))
