@@ -1,0 +1,845 @@
+"""Sector layers -> one number per district.
+
+A sector layer (mining concessions, logging camps, a table of coca hectares…) is declared
+in the settings file as a :class:`geo.config.LayerSpec`; :func:`aggregate` turns it into one
+float per district, indexed by ``ubigeo``, with the measure the spec names:
+
+``area_share``
+    share of the district's area covered by the layer's polygons. Overlapping polygons are
+    dissolved first, so a hectare covered twice counts once. Areas are computed in an
+    equal-area CRS (:data:`EQUAL_AREA_CRS`), never in degrees or UTM.
+``count``
+    number of features in the district; a polygon or a line is placed by its
+    representative point (a point guaranteed to lie on it), so it is counted once.
+``density``
+    ``count`` per km² (``per = "km2"``) or per 1,000 inhabitants (``per = "poblacion"``).
+``sum``, ``mean``
+    of ``spec.column`` over the features in the district (placed as for ``count``).
+``value``
+    ``spec.column`` of a table keyed by ubigeo (CSV or any file GDAL reads).
+
+Districts where there is nothing to aggregate get 0. What a user should know but is not an
+error (features outside every district, codes of a table that name no district) is returned
+as :class:`geo.io.Notice` objects in ``series.attrs["notices"]``.
+
+Point-in-polygon rule (:func:`locate_points`, :func:`count_points`): a point belongs to a
+district when it lies in its interior *or on its boundary*; a point on a boundary shared by
+several districts (or in a sliver where two source polygons overlap) goes to the first of
+them in the row order of ``districts``, so every point is counted at most once. Points
+outside every district are not counted.
+
+Examples
+--------
+>>> import geopandas as gpd
+>>> from shapely.geometry import Point, box
+>>> districts = gpd.GeoDataFrame(
+...     {"ubigeo": ["080101", "080102"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+...     crs="EPSG:4326")
+>>> count_points(gpd.GeoSeries([Point(0.5, 0.5), Point(1, 0.5), Point(5, 5)],
+...                            crs="EPSG:4326"), districts)
+array([2, 0])
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo import columns as C
+from geo.config import MEASURES, LayerSpec
+from geo.errors import DataError
+from geo.io import Notice, read_vector
+
+__all__ = [
+    "EQUAL_AREA_CRS",
+    "aggregate",
+    "area_share",
+    "column_stat",
+    "count_features",
+    "count_points",
+    "density",
+    "district_area_km2",
+    "locate_points",
+    "read_layer",
+    "read_table",
+    "value_by_ubigeo",
+]
+
+#: World Cylindrical Equal Area (NSIDC EASE-Grid 2.0): exact areas at Peru's latitudes,
+#: unlike UTM 18S (off by ~0.8 % at the country's edges) or degrees (meaningless).
+EQUAL_AREA_CRS = "EPSG:6933"
+
+#: Column of the demo layers that marks simulated features.
+SIMULADO = "simulado"
+
+_POLYGON_TYPES = (3, 6)  # shapely type ids of Polygon, MultiPolygon
+_POINT_TYPES = (0,)  # Point
+_CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+
+
+# ---------------------------------------------------------------------------------------
+# The entry point
+
+
+def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame) -> pd.Series:
+    """Aggregate one sector layer into the districts.
+
+    Parameters
+    ----------
+    spec : LayerSpec
+        The layer as declared in the settings file (``path``, ``layer``, ``measure``,
+        ``column``, ``per``).
+    districts : GeoDataFrame
+        The districts, with ``ubigeo`` and geometry (EPSG:4326 as ``geo.base`` stores
+        them); ``poblacion`` for ``per = "poblacion"``; ``area_km2`` is used for densities
+        when present.
+
+    Returns
+    -------
+    pandas.Series
+        Float, one value per district, indexed by ``ubigeo`` and named ``spec.name``; 0
+        where the layer has nothing. ``attrs["notices"]`` holds a list of
+        :class:`geo.io.Notice` (what the reader changed, features outside every district,
+        unknown codes…), ``attrs["n_features"]`` the number of features (or table rows)
+        read and ``attrs["simulated"]`` whether the layer is simulated (``spec.simulated``
+        or a true ``simulado`` column).
+
+    Raises
+    ------
+    DataError
+        For a file that cannot be read, a missing CRS or a CRS different from the
+        districts', a ``column`` the file lacks, or a non-numeric value in it.
+    """
+    _check_districts(districts)
+    if spec.measure not in MEASURES:
+        raise DataError(
+            es=f"La capa '{spec.name}' tiene measure = {spec.measure!r}, que no existe. Use una "
+            f"de: {', '.join(MEASURES)}.",
+            en=f"Layer '{spec.name}' has measure = {spec.measure!r}, which does not exist. Use "
+            f"one of: {', '.join(MEASURES)}.",
+        )
+    if spec.measure == "value":
+        table = read_table(spec.path, spec.layer)
+        _require_column(table, spec.column, spec.path)
+        result = value_by_ubigeo(table, spec.column, districts, source=spec.path)
+        n_items = len(table)
+        simulated = spec.simulated or _flag(table)
+        read_notices: list[Notice] = []
+    else:
+        features = read_layer(spec.path, spec.layer)
+        n_items = len(features)
+        simulated = spec.simulated or _flag(features)
+        read_notices = list(features.attrs.get("notices", []))
+        if spec.measure == "area_share":
+            result = area_share(features, districts, source=spec.path)
+        elif spec.measure == "count":
+            result = count_features(features, districts, source=spec.path)
+        elif spec.measure == "density":
+            result = density(
+                count_features(features, districts, source=spec.path), districts,
+                per=spec.per or "km2",
+            )
+        else:
+            _require_column(features, spec.column, spec.path)
+            result = column_stat(
+                features, districts, spec.column, how=spec.measure, source=spec.path
+            )
+    out = result.astype(float).rename(spec.name)
+    out.attrs = {
+        "notices": read_notices + list(result.attrs.get("notices", [])),
+        "n_features": int(n_items),
+        "simulated": bool(simulated),
+    }
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Measures on GeoDataFrames (no file reading)
+
+
+def area_share(
+    features: gpd.GeoDataFrame | gpd.GeoSeries,
+    districts: gpd.GeoDataFrame,
+    source: str | Path | None = None,
+) -> pd.Series:
+    """Compute the share of each district's area covered by the polygons of ``features``.
+
+    Overlapping polygons are dissolved first (``union_all``), so ground covered twice
+    counts once; areas are computed in :data:`EQUAL_AREA_CRS`. Points and lines of the
+    layer are ignored (they have no area); a layer with no polygon at all is an error.
+
+    Parameters
+    ----------
+    features : GeoDataFrame or GeoSeries
+        The layer, in the same CRS as ``districts`` (nothing is reprojected silently).
+    districts : GeoDataFrame
+        With ``ubigeo`` and polygon geometry.
+    source : str or Path, optional
+        The layer's file, named in errors.
+
+    Returns
+    -------
+    pandas.Series
+        Between 0 and 1, indexed by ``ubigeo``.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> d = gpd.GeoDataFrame({"ubigeo": ["080101"]}, geometry=[box(0, 0, 1000, 1000)],
+    ...                      crs="EPSG:6933")
+    >>> f = gpd.GeoSeries([box(0, 0, 500, 1000), box(0, 0, 500, 500)], crs="EPSG:6933")
+    >>> area_share(f, d).round(6).tolist()
+    [0.5]
+    """
+    geoms = _geometry(features)
+    _check_same_crs(geoms, districts, source)
+    index = _ubigeo_index(districts)
+    covered = np.zeros(len(districts))
+    parts = shapely.get_parts(np.asarray(geoms.values, dtype=object))
+    parts = parts[np.isin(shapely.get_type_id(parts), _POLYGON_TYPES) & ~shapely.is_empty(parts)]
+    if len(parts) == 0:
+        if len(geoms.dropna()) and not geoms.is_empty.all():
+            kinds = ", ".join(sorted(set(geoms.dropna().geom_type)))
+            raise DataError(
+                es=f"{_name(source)}: measure = 'area_share' necesita polígonos, pero la capa "
+                f"solo tiene {kinds}. Use measure = 'count' o 'density' para puntos.",
+                en=f"{_name(source)}: measure = 'area_share' needs polygons, but the layer "
+                f"only has {kinds}. Use measure = 'count' or 'density' for points.",
+            )
+        return pd.Series(covered, index=index, dtype=float)
+    parts_ea = gpd.GeoSeries(parts, crs=geoms.crs).to_crs(EQUAL_AREA_CRS).values
+    dist_ea = np.asarray(districts.geometry.to_crs(EQUAL_AREA_CRS).values, dtype=object)
+    # Dissolve, then split the union into its disjoint pieces: the pieces do not overlap,
+    # so the areas of their intersections with a district simply add up.
+    pieces = shapely.get_parts(shapely.union_all(np.asarray(parts_ea, dtype=object)))
+    tree = shapely.STRtree(pieces)
+    d_idx, p_idx = tree.query(dist_ea, predicate="intersects")
+    if len(d_idx):
+        areas = shapely.area(shapely.intersection(dist_ea[d_idx], pieces[p_idx]))
+        covered = np.bincount(d_idx, weights=areas, minlength=len(districts))
+    total = shapely.area(dist_ea)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(total > 0, covered / total, 0.0)
+    return pd.Series(np.clip(share, 0.0, 1.0), index=index, dtype=float)
+
+
+def count_features(
+    features: gpd.GeoDataFrame | gpd.GeoSeries,
+    districts: gpd.GeoDataFrame,
+    source: str | Path | None = None,
+) -> pd.Series:
+    """Count the features in each district, a polygon or line by its representative point.
+
+    Parameters
+    ----------
+    features : GeoDataFrame or GeoSeries
+        Any geometry type, in the same CRS as ``districts``.
+    districts : GeoDataFrame
+        With ``ubigeo`` and polygon geometry.
+    source : str or Path, optional
+        The layer's file, named in errors and notices.
+
+    Returns
+    -------
+    pandas.Series
+        Counts as floats, indexed by ``ubigeo``. ``attrs["notices"]`` says how many features
+        fell outside every district.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> d = gpd.GeoDataFrame({"ubigeo": ["080101", "080102"]},
+    ...                      geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs="EPSG:4326")
+    >>> f = gpd.GeoSeries([box(0.1, 0.1, 0.3, 0.3), box(0.8, 0.1, 1.9, 0.2)], crs="EPSG:4326")
+    >>> count_features(f, d).tolist()
+    [1.0, 1.0]
+    """
+    where = _locate_features(features, districts, source)
+    counts = np.bincount(where[where >= 0], minlength=len(districts)).astype(float)
+    out = pd.Series(counts, index=_ubigeo_index(districts), dtype=float)
+    out.attrs["notices"] = _outside_notice(where, source)
+    return out
+
+
+def density(counts: pd.Series, districts: gpd.GeoDataFrame, per: str = "km2") -> pd.Series:
+    """Divide counts by the district's area (per km²) or population (per 1,000 inhabitants).
+
+    Parameters
+    ----------
+    counts : pandas.Series
+        Indexed by ``ubigeo``, as :func:`count_features` returns.
+    districts : GeoDataFrame
+        With ``ubigeo``; ``area_km2`` (or geometry) for ``per="km2"``, ``poblacion`` for
+        ``per="poblacion"``.
+    per : {"km2", "poblacion"}
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by ``ubigeo``. NaN (with a notice) where the population is missing or 0.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, pandas as pd
+    >>> d = gpd.GeoDataFrame({"ubigeo": ["080101"], "area_km2": [4.0], "poblacion": [2000]},
+    ...                      geometry=[None], crs="EPSG:4326")
+    >>> counts = pd.Series([2.0], index=pd.Index(["080101"], name="ubigeo"))
+    >>> density(counts, d).tolist(), density(counts, d, per="poblacion").tolist()
+    ([0.5], [1.0])
+    """
+    index = _ubigeo_index(districts)
+    counts = counts.reindex(index).fillna(0.0).astype(float)
+    notices: list[Notice] = []
+    if per == "km2":
+        denom = district_area_km2(districts).to_numpy(dtype=float)
+        scale = 1.0
+    elif per == "poblacion":
+        if C.POBLACION not in districts.columns:
+            raise DataError(
+                es=f"La densidad por población necesita la columna '{C.POBLACION}' en los "
+                "distritos, y no está. Use per = 'km2' o reconstruya la base con "
+                "'riskmap data fetch'.",
+                en=f"Density per population needs the column '{C.POBLACION}' in the districts, "
+                "and it is missing. Use per = 'km2' or rebuild the base with "
+                "'riskmap data fetch'.",
+            )
+        denom = pd.to_numeric(districts[C.POBLACION], errors="coerce").to_numpy(dtype=float)
+        scale = 1000.0
+    else:
+        raise DataError(
+            es=f"per = {per!r} no existe; use 'km2' o 'poblacion'.",
+            en=f"per = {per!r} does not exist; use 'km2' or 'poblacion'.",
+        )
+    bad = ~(denom > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        values = np.where(bad, np.nan, counts.to_numpy() * scale / denom)
+    if bad.any():
+        codes = ", ".join(index[bad][:10])
+        notices.append(Notice(
+            es=f"{int(bad.sum())} distrito(s) sin {per} válido(s) ({codes}): densidad vacía.",
+            en=f"{int(bad.sum())} district(s) without a valid {per} ({codes}): density left "
+            "empty.",
+        ))
+    out = pd.Series(values, index=index, dtype=float)
+    out.attrs["notices"] = list(counts.attrs.get("notices", [])) + notices
+    return out
+
+
+def column_stat(
+    features: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    column: str,
+    how: str = "sum",
+    source: str | Path | None = None,
+) -> pd.Series:
+    """Sum or average ``column`` over the features in each district.
+
+    Features are placed as in :func:`count_features` (points by location, polygons by
+    representative point). Empty cells are missing: left out of both the sum and the mean.
+
+    Parameters
+    ----------
+    features : GeoDataFrame
+        In the same CRS as ``districts``, with ``column``.
+    districts : GeoDataFrame
+        With ``ubigeo`` and polygon geometry.
+    column : str
+        Numeric column to aggregate.
+    how : {"sum", "mean"}
+    source : str or Path, optional
+        The layer's file, named in errors.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by ``ubigeo``; 0 where the district has no feature with a value.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point, box
+    >>> d = gpd.GeoDataFrame({"ubigeo": ["080101"]}, geometry=[box(0, 0, 1, 1)],
+    ...                      crs="EPSG:4326")
+    >>> f = gpd.GeoDataFrame({"ha": [2.0, 4.0]}, geometry=[Point(.2, .2), Point(.5, .5)],
+    ...                      crs="EPSG:4326")
+    >>> column_stat(f, d, "ha").tolist(), column_stat(f, d, "ha", how="mean").tolist()
+    ([6.0], [3.0])
+    """
+    if how not in ("sum", "mean"):
+        raise ValueError(f"how must be 'sum' or 'mean', got {how!r}")
+    _require_column(features, column, source)
+    values = _numeric(features[column], column, source)
+    where = _locate_features(features, districts, source)
+    keep = (where >= 0) & ~np.isnan(values)
+    n = len(districts)
+    total = np.bincount(where[keep], weights=values[keep], minlength=n)
+    if how == "mean":
+        count = np.bincount(where[keep], minlength=n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            total = np.where(count > 0, total / np.maximum(count, 1), 0.0)
+    out = pd.Series(total, index=_ubigeo_index(districts), dtype=float)
+    out.attrs["notices"] = _outside_notice(where, source)
+    return out
+
+
+def value_by_ubigeo(
+    table: pd.DataFrame,
+    column: str,
+    districts: gpd.GeoDataFrame,
+    source: str | Path | None = None,
+) -> pd.Series:
+    """Take ``column`` of a table keyed by ubigeo, one value per district.
+
+    The key column is found and normalised with :mod:`geo.ubigeo` (a code that lost its
+    leading zero is padded). Codes of the table that name no district of the same
+    departments are reported (another UBIGEO vintage?), never silently dropped; districts
+    without a row (or with an empty cell) get 0 and are reported too.
+
+    Parameters
+    ----------
+    table : DataFrame
+        With a ubigeo key column (``ubigeo``, ``UBIGEO``, ``IDDIST``…) and ``column``.
+    column : str
+        The numeric column to take.
+    districts : GeoDataFrame
+        With ``ubigeo``.
+    source : str or Path, optional
+        The table's file, named in errors and notices.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by ``ubigeo``; ``attrs["notices"]`` lists the notices.
+
+    Raises
+    ------
+    DataError
+        No key column, a malformed or repeated code, or a non-numeric value.
+    """
+    from geo import ubigeo as U
+
+    src = str(source) if source is not None else "tabla"
+    _require_column(table, column, source)
+    key = U.find_ubigeo_column(table, src)
+    first_line = 2 if _is_csv(source) else None
+    codes = U.normalize_ubigeo(table[key], src, first_line=first_line)
+    values = _numeric(table[column], column, source)
+    repeated = np.flatnonzero(codes.duplicated(keep=False).to_numpy())
+    if len(repeated):
+        first = int(repeated[0])
+        code = codes.iloc[first]
+        raise DataError(
+            es=f"{_name(source)}: el código UBIGEO {code} se repite ({_row(first, source)} y "
+            "otras). Cada distrito debe tener una sola fila en una tabla con measure = 'value'.",
+            en=f"{_name(source)}: UBIGEO code {code} is repeated ({_row(first, source, 'en')} "
+            "and others). Each district must have a single row in a table used with "
+            "measure = 'value'.",
+        )
+    index = _ubigeo_index(districts)
+    by_code = pd.Series(values, index=pd.Index(codes.to_numpy(dtype=str), name=C.UBIGEO))
+    notices: list[Notice] = []
+    notices.extend(_unknown_code_notices(by_code.index, index, source))
+    out = by_code.reindex(index)
+    missing = out.isna()
+    if missing.any():
+        sample = ", ".join(index[missing.to_numpy()][:10])
+        more = "…" if missing.sum() > 10 else ""
+        notices.append(Notice(
+            es=f"{_name(source)}: {int(missing.sum())} de {len(index)} distritos no tienen valor "
+            f"en '{column}' ({sample}{more}); se les asigna 0.",
+            en=f"{_name(source)}: {int(missing.sum())} of {len(index)} districts have no value in "
+            f"'{column}' ({sample}{more}); they get 0.",
+        ))
+    out = out.fillna(0.0).astype(float)
+    out.attrs["notices"] = notices
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Fast point-in-polygon
+
+
+def locate_points(
+    points: gpd.GeoSeries | gpd.GeoDataFrame | np.ndarray | Sequence[Any],
+    districts: gpd.GeoDataFrame | gpd.GeoSeries | np.ndarray,
+) -> np.ndarray:
+    """Find the row position of the district each point falls in (-1 when outside all).
+
+    Parameters
+    ----------
+    points : GeoSeries, GeoDataFrame, array of shapely Points, ``(x, y)`` or an (n, 2) array
+        Coordinates in the CRS of ``districts`` (checked when both carry a CRS). Empty or
+        missing points are outside.
+    districts : GeoDataFrame, GeoSeries or array of polygons
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, one entry per point.
+
+    Notes
+    -----
+    A point in the interior or on the boundary of a district belongs to it; when several
+    districts qualify (a shared boundary, an overlap between source polygons) the first in
+    row order wins, so each point is located once. This is what
+    ``sjoin(predicate="intersects")`` followed by keeping the lowest ``index_right`` per
+    point gives, without building a DataFrame: the points are sorted by x once, each
+    district (prepared) tests only the points in its bounding box that are not yet placed,
+    with :func:`shapely.intersects_xy`.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> locate_points(np.array([[0.5, 0.5], [1.0, 0.5], [3.0, 3.0]]),
+    ...               np.array([box(0, 0, 1, 1), box(1, 0, 2, 1)]))
+    array([ 0,  0, -1])
+    """
+    x, y = _xy(points)
+    polys = _district_geometries(districts)
+    if isinstance(points, gpd.GeoSeries | gpd.GeoDataFrame) and isinstance(
+        districts, gpd.GeoSeries | gpd.GeoDataFrame
+    ):
+        _check_same_crs(_geometry(points), districts, None)
+    n = len(x)
+    located = np.full(n, -1, dtype=np.int64)
+    if n == 0 or len(polys) == 0:
+        return located
+    order = np.argsort(x, kind="stable")  # NaN (empty points) sorts last, never selected
+    xs, ys = x[order], y[order]
+    sorted_loc = np.full(n, -1, dtype=np.int64)
+    valid = ~(shapely.is_missing(polys) | shapely.is_empty(polys))
+    bounds = shapely.bounds(polys)
+    shapely.prepare(polys[valid])
+    for i in np.flatnonzero(valid):
+        minx, miny, maxx, maxy = bounds[i]
+        lo = np.searchsorted(xs, minx, side="left")
+        hi = np.searchsorted(xs, maxx, side="right")
+        if lo >= hi:
+            continue
+        window_y = ys[lo:hi]
+        cand = np.flatnonzero(
+            (window_y >= miny) & (window_y <= maxy) & (sorted_loc[lo:hi] < 0)
+        ) + lo
+        if len(cand) == 0:
+            continue
+        hit = shapely.intersects_xy(polys[i], xs[cand], ys[cand])
+        sorted_loc[cand[hit]] = i
+    located[order] = sorted_loc
+    return located
+
+
+def count_points(
+    points: gpd.GeoSeries | gpd.GeoDataFrame | np.ndarray | Sequence[Any],
+    districts: gpd.GeoDataFrame | gpd.GeoSeries | np.ndarray,
+) -> np.ndarray:
+    """Count the points in each district (int64, in the row order of ``districts``).
+
+    Same rule as :func:`locate_points`: boundary points count once, in the first district
+    that holds them; points outside all districts are not counted.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> count_points((np.array([0.5, 1.5, 1.0]), np.array([0.5, 0.5, 0.0])),
+    ...              np.array([box(0, 0, 1, 1), box(1, 0, 2, 1)]))
+    array([2, 1])
+    """
+    where = locate_points(points, districts)
+    n = len(_district_geometries(districts))
+    return np.bincount(where[where >= 0], minlength=n).astype(np.int64)
+
+
+# ---------------------------------------------------------------------------------------
+# Reading
+
+
+def read_layer(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read a sector layer with :func:`geo.io.read_vector` (EPSG:4326, CRS checked).
+
+    What the reader changed (a reprojection, repaired polygons) is in
+    ``attrs["notices"]``.
+    """
+    return read_vector(Path(path), layer=layer)
+
+
+def read_table(path: str | Path, layer: str | None = None) -> pd.DataFrame:
+    """Read a table keyed by ubigeo: a CSV (codes kept as text) or any file GDAL reads.
+
+    CSV files may be UTF-8 (with or without BOM) or Latin-1, comma- or semicolon-separated.
+    Geometry, if any, is ignored.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(
+            es=f"No existe el archivo {path}. Corrija 'path' en la configuración.",
+            en=f"File {path} does not exist. Fix 'path' in the settings.",
+        )
+    if path.suffix.lower() in _CSV_SUFFIXES:
+        return _read_csv(path)
+    import pyogrio
+
+    try:
+        table = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
+    except Exception as err:  # noqa: BLE001 - GDAL raises many types; all mean "unreadable"
+        raise DataError(
+            es=f"No se pudo leer {path}" + (f" (capa '{layer}')" if layer else "")
+            + f": {err}. Revise que sea una tabla CSV o un archivo que GDAL lea.",
+            en=f"Could not read {path}" + (f" (layer '{layer}')" if layer else "")
+            + f": {err}. Check that it is a CSV table or a file GDAL reads.",
+        ) from err
+    return pd.DataFrame(table)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "latin-1"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    if not text.strip():
+        raise DataError(
+            es=f"{path} está vacío: se esperaba una tabla con una columna ubigeo.",
+            en=f"{path} is empty: expected a table with a ubigeo column.",
+        )
+    first = text.splitlines()[0]
+    try:
+        sep = csv.Sniffer().sniff(first, delimiters=",;\t").delimiter
+    except csv.Error:
+        sep = ","
+    try:
+        # default type inference on purpose: an all-digit key column becomes an integer,
+        # which geo.ubigeo pads when it lost its leading zero (a 5-digit *text* is refused)
+        return pd.read_csv(io.StringIO(text), sep=sep)
+    except (pd.errors.ParserError, ValueError) as err:
+        raise DataError(
+            es=f"{path} no es un CSV legible ({err}). Revise el separador y las comillas.",
+            en=f"{path} is not a readable CSV ({err}). Check the separator and quotes.",
+        ) from err
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers
+
+
+def district_area_km2(districts: gpd.GeoDataFrame) -> pd.Series:
+    """Return each district's area in km²: ``area_km2``, else computed in an equal-area CRS.
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> d = gpd.GeoDataFrame({"ubigeo": ["1"]}, geometry=[box(0, 0, 2000, 1000)],
+    ...                      crs="EPSG:6933")
+    >>> district_area_km2(d).tolist()
+    [2.0]
+    """
+    index = _ubigeo_index(districts)
+    if C.AREA_KM2 in districts.columns:
+        return pd.Series(pd.to_numeric(districts[C.AREA_KM2], errors="coerce").to_numpy(float),
+                         index=index)
+    if districts.crs is None:
+        raise DataError(
+            es="Los distritos no tienen CRS: no se puede calcular su área.",
+            en="The districts have no CRS: their area cannot be computed.",
+        )
+    area = districts.geometry.to_crs(EQUAL_AREA_CRS).area.to_numpy() / 1e6
+    return pd.Series(area, index=index)
+
+
+def _check_districts(districts: gpd.GeoDataFrame) -> None:
+    if not isinstance(districts, gpd.GeoDataFrame):
+        raise TypeError(f"'districts' should be a GeoDataFrame, got {type(districts)}")
+    if C.UBIGEO not in districts.columns:
+        raise DataError(
+            es=f"La tabla de distritos no tiene la columna '{C.UBIGEO}'.",
+            en=f"The district table has no '{C.UBIGEO}' column.",
+        )
+
+
+def _ubigeo_index(districts: gpd.GeoDataFrame) -> pd.Index:
+    if C.UBIGEO in getattr(districts, "columns", ()):
+        return pd.Index(districts[C.UBIGEO].astype(str).to_numpy(), name=C.UBIGEO)
+    return pd.Index(districts.index, name=C.UBIGEO)
+
+
+def _geometry(features: gpd.GeoDataFrame | gpd.GeoSeries) -> gpd.GeoSeries:
+    if isinstance(features, gpd.GeoDataFrame):
+        return features.geometry
+    if isinstance(features, gpd.GeoSeries):
+        return features
+    raise TypeError(f"'features' should be a GeoDataFrame or GeoSeries, got {type(features)}")
+
+
+def _check_same_crs(
+    geoms: gpd.GeoSeries, districts: gpd.GeoDataFrame | gpd.GeoSeries, source: Any
+) -> None:
+    # Never reproject silently: a layer in another CRS would be placed in the wrong districts.
+    if geoms.crs is None:
+        raise DataError(
+            es=f"{_name(source)}: la capa no tiene sistema de coordenadas (CRS). Asigne uno "
+            "(p. ej. EPSG:4326 o EPSG:32718) y vuelva a intentar.",
+            en=f"{_name(source)}: the layer has no coordinate reference system (CRS). Assign "
+            "one (e.g. EPSG:4326 or EPSG:32718) and try again.",
+        )
+    if districts.crs is not None and geoms.crs != districts.crs:
+        raise DataError(
+            es=f"{_name(source)}: la capa está en {geoms.crs.to_string()} y los distritos en "
+            f"{districts.crs.to_string()}. riskmap no reproyecta en silencio: lea la capa con "
+            "geo.io.read_vector (que la lleva a EPSG:4326).",
+            en=f"{_name(source)}: the layer is in {geoms.crs.to_string()} and the districts in "
+            f"{districts.crs.to_string()}. riskmap does not reproject silently: read the layer "
+            "with geo.io.read_vector (which brings it to EPSG:4326).",
+        )
+
+
+def _locate_features(
+    features: gpd.GeoDataFrame | gpd.GeoSeries, districts: gpd.GeoDataFrame, source: Any
+) -> np.ndarray:
+    geoms = _geometry(features)
+    _check_same_crs(geoms, districts, source)
+    arr = np.asarray(geoms.values, dtype=object)
+    ok = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    reps = np.full(len(arr), None, dtype=object)
+    is_point = np.isin(shapely.get_type_id(arr), _POINT_TYPES) & ok
+    reps[is_point] = arr[is_point]
+    other = ok & ~is_point
+    reps[other] = shapely.point_on_surface(arr[other])
+    return locate_points(reps, districts)
+
+
+def _xy(points: Any) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(points, tuple) and len(points) == 2:
+        return (np.asarray(points[0], dtype=float), np.asarray(points[1], dtype=float))
+    if isinstance(points, gpd.GeoDataFrame | gpd.GeoSeries):
+        arr = np.asarray(_geometry(points).values, dtype=object)
+    else:
+        arr = np.asarray(points)
+        if arr.dtype != object:
+            arr = arr.astype(float)
+            if arr.ndim != 2 or arr.shape[1] != 2:
+                raise ValueError(f"points as an array must have shape (n, 2), got {arr.shape}")
+            return arr[:, 0].copy(), arr[:, 1].copy()
+    ok = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    types = shapely.get_type_id(arr[ok])
+    if len(types) and not np.all(types == 0):
+        raise TypeError("points must be Point geometries; place other geometries by "
+                        "their representative point first")
+    x = np.full(len(arr), np.nan)
+    y = np.full(len(arr), np.nan)
+    x[ok] = shapely.get_x(arr[ok])
+    y[ok] = shapely.get_y(arr[ok])
+    return x, y
+
+
+def _district_geometries(districts: Any) -> np.ndarray:
+    if isinstance(districts, gpd.GeoDataFrame | gpd.GeoSeries):
+        return np.asarray(_geometry(districts).values, dtype=object)
+    return np.asarray(districts, dtype=object)
+
+
+def _outside_notice(where: np.ndarray, source: Any) -> list[Notice]:
+    outside = int((where < 0).sum())
+    if not outside:
+        return []
+    return [Notice(
+        es=f"{_name(source)}: {outside} de {len(where)} elementos caen fuera de los distritos "
+        "seleccionados (o no tienen geometría) y no se cuentan.",
+        en=f"{_name(source)}: {outside} of {len(where)} features fall outside the selected "
+        "districts (or have no geometry) and are not counted.",
+    )]
+
+
+def _unknown_code_notices(codes: pd.Index, index: pd.Index, source: Any) -> list[Notice]:
+    """Report the codes of a table that name no district.
+
+    Codes of other departments are simply outside the selected region; codes of the same
+    departments that match no district are reported with :func:`geo.ubigeo.compare_vintages`.
+    """
+    from geo import ubigeo as U
+
+    departments = {c[:2] for c in index}
+    in_region = codes[codes.str[:2].isin(list(departments))]
+    notices: list[Notice] = []
+    unknown = sorted(set(in_region) - set(index))
+    if unknown:
+        report = U.compare_vintages(in_region, index, _name(source), "base de distritos")
+        notices.append(Notice(
+            es=f"{report.es} Las {len(unknown)} fila(s) con códigos desconocidos no se usan.",
+            en=f"{report.en} The {len(unknown)} row(s) with unknown codes are not used.",
+        ))
+    outside = len(codes) - len(in_region)
+    if outside:
+        notices.append(Notice(
+            es=f"{_name(source)}: {outside} fila(s) de otros departamentos quedan fuera de la "
+            "región seleccionada.",
+            en=f"{_name(source)}: {outside} row(s) from other departments are outside the "
+            "selected region.",
+        ))
+    return notices
+
+
+def _require_column(table: pd.DataFrame, column: str | None, source: Any) -> None:
+    if column is None or column in table.columns:
+        return
+    found = ", ".join(str(c) for c in table.columns if c != "geometry")
+    raise DataError(
+        es=f"{_name(source)}: no existe la columna '{column}'. Columnas encontradas: {found}. "
+        "Corrija 'column' en la configuración.",
+        en=f"{_name(source)}: column '{column}' does not exist. Columns found: {found}. "
+        "Fix 'column' in the settings.",
+    )
+
+
+def _numeric(values: pd.Series, column: str, source: Any) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    text = values.astype("string").str.strip()
+    num = pd.to_numeric(text, errors="coerce")
+    bad = num.isna() & text.notna() & (text != "")
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(
+            es=f"{_name(source)}, {_row(pos, source)}, columna '{column}': {text.iloc[pos]!r} "
+            "no es un número. Use punto decimal y sin separador de miles (p. ej. 1234.5), o "
+            "deje la celda vacía si no hay dato.",
+            en=f"{_name(source)}, {_row(pos, source, 'en')}, column '{column}': "
+            f"{text.iloc[pos]!r} is not a number. Use a decimal point and no thousands "
+            "separator (e.g. 1234.5), or leave the cell empty when there is no value.",
+        )
+    return num.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _row(pos: Any, source: Any, lang: str = "es") -> str:
+    """Name a row as the user sees it: the line of a CSV (header = line 1), else the feature."""
+    if not isinstance(pos, int | np.integer):
+        return f"fila {pos}" if lang == "es" else f"row {pos}"
+    if _is_csv(source):
+        return f"línea {pos + 2}" if lang == "es" else f"line {pos + 2}"
+    return f"elemento {pos + 1}" if lang == "es" else f"feature {pos + 1}"
+
+
+def _is_csv(source: Any) -> bool:
+    return source is not None and Path(str(source)).suffix.lower() in _CSV_SUFFIXES
+
+
+def _name(source: Any) -> str:
+    return str(source) if source is not None else "capa"
+
+
+def _flag(table: pd.DataFrame) -> bool:
+    if SIMULADO not in table.columns:
+        return False
+    col = table[SIMULADO]
+    if pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col):
+        return bool(col.fillna(0).astype(bool).any())
+    return bool(col.astype(str).str.strip().str.lower().isin(["1", "true", "si", "sí"]).any())
