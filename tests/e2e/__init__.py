@@ -1,0 +1,1 @@
+"""Browser tests: the real dashboard served by Streamlit, driven by Debian's chromium."""
