@@ -1,0 +1,983 @@
+r"""Inspection records: the contract users feed, validated row by row.
+
+A planner brings a file of past inspections (CSV in UTF-8, UTF-8 with BOM or Latin-1,
+comma or semicolon separated; XLSX; GeoPackage or GeoJSON points).
+:func:`validate_inspections` reads it, checks every row against the contract and returns a
+:class:`ValidationReport`: the normalised valid rows and one :class:`RowError` per
+problem, each naming the line the user sees in a spreadsheet (header = line 1), the
+column and what to do, in Spanish and English. Problems with the file as a whole (empty,
+unreadable, required columns missing) are raised as :class:`~geo.errors.DataError`.
+
+Contract columns (names matched case-insensitively, accents and spaces tolerated):
+
+========================  =========  ====================================================
+column                    required   meaning
+========================  =========  ====================================================
+``id``                    yes        unique record id
+``fecha``                 yes        ``YYYY-MM-DD`` or ``DD/MM/YYYY``, not in the future
+``ubigeo``                unless     6-digit district code (a lost leading zero is padded)
+                          lat/lon
+``lat``, ``lon``          no         WGS84; district by spatial join when ``ubigeo`` is
+                                     absent, checked against it when both are given
+``sector``                yes        one of :data:`geo.columns.SECTORES_INSPECCION`
+``hallazgo_tf``           yes        forced-labour indicators found: 1/0, si/no, true/false
+``origen``                no         ``planificada``, ``denuncia``, ``aleatoria``
+``indicadores``           no         ``;``-separated codes of :data:`ILO_INDICATORS`
+``trabajadores``          no         non-negative integer
+``victimas``              no         non-negative integer, at most ``trabajadores``
+========================  =========  ====================================================
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> import geopandas as gpd
+>>> from shapely.geometry import box
+>>> districts = gpd.GeoDataFrame(
+...     {"ubigeo": ["080101"]}, geometry=[box(-72.0, -13.6, -71.9, -13.5)], crs=4326)
+>>> f = pathlib.Path(tempfile.mkdtemp()) / "insp.csv"
+>>> _ = f.write_text("id;fecha;ubigeo;sector;hallazgo_tf\n"
+...                  "A1;15/03/2021;80101;Minería;sí\n"
+...                  "A2;2021-02-30;080101;tala;no\n", encoding="latin-1")
+>>> report = validate_inspections(f, districts)
+>>> report.valid[["id", "ubigeo", "sector", "hallazgo_tf"]].values.tolist()
+[['A1', '080101', 'mineria', 1]]
+>>> report.errors[0].line, report.errors[0].column
+(3, 'fecha')
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import columns as C
+from geo.errors import DataError, tr
+
+__all__ = [
+    "ILO_INDICATORS",
+    "RECORD_COLUMNS",
+    "RowError",
+    "ValidationReport",
+    "empty_records",
+    "load_records",
+    "records_frame",
+    "validate_inspections",
+]
+
+#: The 11 ILO indicators of forced labour (ILO, 2012), as codes accepted in ``indicadores``,
+#: with their Spanish and English names.
+ILO_INDICATORS: dict[str, tuple[str, str]] = {
+    "abuso_vulnerabilidad": ("Abuso de la vulnerabilidad", "Abuse of vulnerability"),
+    "engano": ("Engaño", "Deception"),
+    "restriccion_movimiento": ("Restricción de la libertad de movimiento",
+                               "Restriction of movement"),
+    "aislamiento": ("Aislamiento", "Isolation"),
+    "violencia_fisica_sexual": ("Violencia física y sexual", "Physical and sexual violence"),
+    "intimidacion_amenazas": ("Intimidación y amenazas", "Intimidation and threats"),
+    "retencion_documentos": ("Retención de documentos de identidad",
+                             "Retention of identity documents"),
+    "retencion_salarios": ("Retención de salarios", "Withholding of wages"),
+    "servidumbre_deudas": ("Servidumbre por deudas", "Debt bondage"),
+    "condiciones_abusivas": ("Condiciones de trabajo y de vida abusivas",
+                             "Abusive working and living conditions"),
+    "horas_extra_excesivas": ("Horas extraordinarias excesivas", "Excessive overtime"),
+}
+
+#: Columns of a normalised record table (``ValidationReport.valid``, ``store.records()``).
+RECORD_COLUMNS: tuple[str, ...] = (
+    C.ID, C.FECHA, C.UBIGEO, C.LAT, C.LON, C.SECTOR, C.HALLAZGO, C.ORIGEN, C.INDICADORES,
+    C.TRABAJADORES, C.VICTIMAS,
+)
+
+#: How far (metres) a point may lie outside the district its ``ubigeo`` names, or outside
+#: every district, before it is an error: the boundaries are simplified.
+BOUNDARY_TOLERANCE_M = 1000.0
+
+_REQUIRED = (C.ID, C.FECHA, C.SECTOR, C.HALLAZGO)
+_MAX_RENDERED = 50
+
+# Accepted spellings of each contract column, after _norm() (lower case, no accents,
+# spaces and dashes as "_").
+_ALIASES: dict[str, str] = {
+    "id": C.ID, "id_inspeccion": C.ID, "codigo": C.ID,
+    "fecha": C.FECHA, "fecha_inspeccion": C.FECHA,
+    "ubigeo": C.UBIGEO, "cod_ubigeo": C.UBIGEO, "ubigeo_distrito": C.UBIGEO,
+    "lat": C.LAT, "latitud": C.LAT, "latitude": C.LAT,
+    "lon": C.LON, "long": C.LON, "lng": C.LON, "longitud": C.LON, "longitude": C.LON,
+    "sector": C.SECTOR,
+    "hallazgo_tf": C.HALLAZGO, "hallazgo": C.HALLAZGO,
+    "origen": C.ORIGEN,
+    "indicadores": C.INDICADORES, "indicadores_oit": C.INDICADORES,
+    "trabajadores": C.TRABAJADORES, "n_trabajadores": C.TRABAJADORES,
+    "victimas": C.VICTIMAS, "n_victimas": C.VICTIMAS,
+}
+_TRUE = {"1", "si", "s", "true", "t", "verdadero", "v", "yes", "y"}
+_FALSE = {"0", "no", "n", "false", "f", "falso"}
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+_CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+_XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+_GEO_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".zip", ".fgb"}
+
+
+class RowError(NamedTuple):
+    """One problem in one row of an inspection file.
+
+    Attributes
+    ----------
+    line : int
+        The line the user sees in a spreadsheet (header = line 1). For GIS files, the
+        feature's position + 1 (the header line of its attribute table counts as 1).
+    column : str
+        The contract column at fault (``""`` for the whole row).
+    es, en : str
+        What is wrong and what to do, in Spanish and English.
+    """
+
+    line: int
+    column: str
+    es: str
+    en: str
+
+    def message(self, lang: str | None = None) -> str:
+        """Return ``"línea N, columna 'c': reason"`` in ``lang`` (default: current)."""
+        where = tr(f"línea {self.line}", f"line {self.line}", lang)
+        if self.column:
+            where += tr(f", columna '{self.column}'", f", column '{self.column}'", lang)
+        return f"{where}: {tr(self.es, self.en, lang)}"
+
+
+@dataclass
+class ValidationReport:
+    """What :func:`validate_inspections` found in a file.
+
+    Attributes
+    ----------
+    path : Path
+        The file validated.
+    valid : DataFrame
+        The valid rows, normalised, with columns :data:`RECORD_COLUMNS`: ``fecha``
+        datetime64, ``ubigeo`` 6-digit str, ``hallazgo_tf`` int 0/1, ``lat``/``lon``
+        float (NaN when not given), ``origen`` str or NA, ``indicadores`` ``;``-separated
+        codes (``""`` when none), ``trabajadores``/``victimas`` nullable Int64.
+    errors : list of RowError
+        One entry per problem, in file order.
+    n_rows : int
+        Data rows read (blank rows not counted).
+    notes : list of (es, en)
+        Things done to the file that the user should know (encoding, ignored columns).
+    valid_lines : list of int
+        The line of each row of ``valid`` in the file.
+    """
+
+    path: Path
+    valid: pd.DataFrame
+    errors: list[RowError]
+    n_rows: int
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    valid_lines: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no row has an error."""
+        return not self.errors
+
+    @property
+    def bad_lines(self) -> list[int]:
+        """The lines with at least one error, sorted."""
+        return sorted({e.line for e in self.errors})
+
+    def render(self, lang: str | None = None, max_errors: int | None = _MAX_RENDERED) -> str:
+        """Render the report as text for a person, in ``lang`` (default: the current language).
+
+        Parameters
+        ----------
+        lang : {"es", "en"}, optional
+        max_errors : int or None
+            Show at most this many row errors (then a count of the rest); ``None`` = all.
+        """
+        n_bad = len(self.bad_lines)
+        lines = [tr(
+            f"{self.path.name}: {self.n_rows} filas leídas, {self.n_rows - n_bad} válidas, "
+            f"{n_bad} con errores.",
+            f"{self.path.name}: {self.n_rows} rows read, {self.n_rows - n_bad} valid, "
+            f"{n_bad} with errors.",
+            lang,
+        )]
+        lines += [tr(es, en, lang) for es, en in self.notes]
+        shown = self.errors if max_errors is None else self.errors[:max_errors]
+        lines += ["  " + e.message(lang) for e in shown]
+        if len(shown) < len(self.errors):
+            rest = len(self.errors) - len(shown)
+            lines.append(tr(f"  … y {rest} errores más.", f"  … and {rest} more errors.", lang))
+        if self.errors:
+            lines.append(tr(
+                "Corrija esas filas y vuelva a validar; no se importa nada mientras haya "
+                "errores.",
+                "Fix those rows and validate again; nothing is imported while there are "
+                "errors.",
+                lang,
+            ))
+        return "\n".join(lines)
+
+    def raise_if_invalid(self) -> None:
+        """Raise a :class:`~geo.errors.DataError` with the rendered report if any row is bad."""
+        if self.errors:
+            raise DataError(es=self.render("es", 20), en=self.render("en", 20))
+
+
+def validate_inspections(
+    path: str | Path,
+    districts: gpd.GeoDataFrame,
+    *,
+    today: dt.date | None = None,
+) -> ValidationReport:
+    """Read an inspection file and check every row against the contract.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV (UTF-8, UTF-8 with BOM or Latin-1/Windows-1252; comma, semicolon or tab),
+        XLSX, or a GIS file of points (GeoPackage, GeoJSON, ...).
+    districts : GeoDataFrame
+        The districts records may belong to: column ``ubigeo`` and polygons in EPSG:4326
+        (another CRS is reprojected).
+    today : date, optional
+        Dates after this are errors (default: today).
+
+    Returns
+    -------
+    ValidationReport
+
+    Raises
+    ------
+    DataError
+        The file does not exist, is empty, cannot be read, or lacks required columns
+        (one error naming all of them and listing the columns found).
+    """
+    path = Path(path)
+    today = today or dt.date.today()
+    table, lines, notes = _read_table(path)
+    table = _rename_columns(table, path, notes)
+    districts = _check_districts(districts)
+    return _validate(path, table, lines, districts, today, notes)
+
+
+def empty_records() -> pd.DataFrame:
+    """Return an empty record table with the normalised columns and dtypes.
+
+    >>> list(empty_records().columns) == list(RECORD_COLUMNS)
+    True
+    """
+    return records_frame([])
+
+
+def load_records(
+    settings: Any,
+    store: Any = None,
+    *,
+    user: str = "",
+) -> pd.DataFrame:
+    """Return the inspection records a model should use.
+
+    Parameters
+    ----------
+    settings : geo.config.Settings
+        ``settings.inspections`` (a file in the contract) is used when the store is absent
+        or empty; it is validated against the districts of ``settings.base`` for
+        ``settings.region``.
+    store : geo.store.InspectionStore or path, optional
+        The inspection store. Its records are read with the internal ``sistema`` role
+        (model fitting), which the audit table records.
+    user : str
+        Who asks, for the audit table (default: the login name).
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`RECORD_COLUMNS`; empty when there are no records at all.
+
+    Raises
+    ------
+    DataError
+        ``settings.inspections`` has invalid rows (the message lists them).
+    """
+    if store is not None:
+        from geo.store import ROL_SISTEMA, InspectionStore
+
+        if not isinstance(store, InspectionStore):
+            store = InspectionStore(store)
+        if store.count() > 0:
+            return store.records(role=ROL_SISTEMA, user=user or None)
+    if settings.inspections is None:
+        return empty_records()
+    from geo.base import read_districts  # built by `riskmap data fetch`
+
+    districts = read_districts(settings.base, region=settings.region)
+    report = validate_inspections(settings.inspections, districts)
+    report.raise_if_invalid()
+    return report.valid
+
+
+# --------------------------------------------------------------------------------------
+# reading
+
+
+def _read_table(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str]]]:
+    """Read any supported file into a frame of strings, with each row's line number."""
+    if not path.exists():
+        raise DataError(
+            es=f"No existe el archivo {path}. Revise la ruta.",
+            en=f"File {path} does not exist. Check the path.",
+        )
+    if path.is_file() and path.stat().st_size == 0:
+        raise _empty_file(path)
+    suffix = path.suffix.lower()
+    if suffix in _XLSX_SUFFIXES:
+        return _read_xlsx(path)
+    if suffix in _GEO_SUFFIXES:
+        return _read_geo(path)
+    if suffix in _CSV_SUFFIXES or suffix == "":
+        return _read_csv(path)
+    if suffix == ".xls":
+        raise DataError(
+            es=f"{path.name}: el formato .xls (Excel 97-2003) no se admite. Guárdelo como "
+            ".xlsx o CSV desde Excel y vuelva a intentarlo.",
+            en=f"{path.name}: the .xls format (Excel 97-2003) is not supported. Save it as "
+            ".xlsx or CSV from Excel and try again.",
+        )
+    raise DataError(
+        es=f"{path.name}: formato no reconocido ({suffix}). Use CSV, XLSX, GeoPackage o "
+        "GeoJSON.",
+        en=f"{path.name}: unrecognised format ({suffix}). Use CSV, XLSX, GeoPackage or "
+        "GeoJSON.",
+    )
+
+
+def _empty_file(path: Path) -> DataError:
+    return DataError(
+        es=f"El archivo {path.name} está vacío (no tiene filas de inspecciones). Exporte de "
+        "nuevo los registros con una fila de encabezados y al menos una fila de datos.",
+        en=f"File {path.name} is empty (it has no inspection rows). Export the records "
+        "again with a header row and at least one data row.",
+    )
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str]]]:
+    raw = path.read_bytes()
+    notes: list[tuple[str, str]] = []
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel on Windows writes Windows-1252, a superset of Latin-1 for printable text.
+        try:
+            text = raw.decode("cp1252")
+            enc = "Windows-1252"
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+            enc = "Latin-1"
+        notes.append((
+            f"El archivo no está en UTF-8; se leyó como {enc}.",
+            f"The file is not UTF-8; it was read as {enc}.",
+        ))
+    if not text.strip():
+        raise _empty_file(path)
+    delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    previous = 0
+    for values in reader:
+        start, previous = previous + 1, reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if header is None:
+            header = values
+            continue
+        rows.append(values)
+        lines.append(start)
+    assert header is not None
+    width = len(header)
+    fixed: list[list[str]] = []
+    for values in rows:
+        if len(values) < width:
+            values = values + [""] * (width - len(values))
+        elif len(values) > width and not any(v.strip() for v in values[width:]):
+            values = values[:width]
+        fixed.append(values)
+    too_long = {
+        line: len(values) for line, values in zip(lines, fixed, strict=True)
+        if len(values) > width
+    }
+    table = pd.DataFrame(
+        [v[:width] for v in fixed], columns=[h.strip() for h in header], dtype=object
+    )
+    table.attrs["too_long"] = {"width": width, "lines": too_long, "delimiter": delimiter}
+    return table, lines, notes
+
+
+def _sniff_delimiter(text: str) -> str:
+    """Return the separator of the header line: contract column names never contain one."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {sep: header.count(sep) for sep in (";", ",", "\t")}
+    best = max(counts, key=lambda s: counts[s])
+    return best if counts[best] else ","
+
+
+def _read_xlsx(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str]]]:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, data_only=True)
+    except Exception as err:  # noqa: BLE001 - openpyxl raises many types for a bad file
+        raise DataError(
+            es=f"{path.name}: no se pudo abrir como libro de Excel ({err}). Guárdelo de nuevo "
+            "como .xlsx o expórtelo a CSV.",
+            en=f"{path.name}: could not be opened as an Excel workbook ({err}). Save it again "
+            "as .xlsx or export it to CSV.",
+        ) from err
+    notes: list[tuple[str, str]] = []
+    names = {_norm(n): n for n in book.sheetnames}
+    sheet_name = names.get("inspecciones", book.sheetnames[0])
+    sheet = book[sheet_name]
+    if len(book.sheetnames) > 1:
+        notes.append((
+            f"El libro tiene varias hojas; se leyó la hoja '{sheet_name}'.",
+            f"The workbook has several sheets; sheet '{sheet_name}' was read.",
+        ))
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1):
+        cells = [_cell_text(v) for v in values]
+        if not any(cells):
+            continue
+        if header is None:
+            header = cells
+            continue
+        rows.append(cells)
+        lines.append(number)
+    book.close()
+    if header is None:
+        raise _empty_file(path)
+    # Excel keeps formatting on columns to the right; drop trailing unnamed empty columns.
+    while header and not header[-1] and not any(r[len(header) - 1] for r in rows):
+        header.pop()
+    table = pd.DataFrame([r[: len(header)] for r in rows], columns=header, dtype=object)
+    return table, lines, notes
+
+
+def _read_geo(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str]]]:
+    import pyogrio
+
+    notes: list[tuple[str, str]] = []
+    try:
+        layers = [name for name, _ in pyogrio.list_layers(path)]
+        layer = next((n for n in layers if _norm(n) == "inspecciones"), layers[0])
+        gdf = gpd.read_file(path, layer=layer)
+    except Exception as err:  # noqa: BLE001 - GDAL errors come in many types
+        raise DataError(
+            es=f"{path.name}: no se pudo leer como archivo geográfico ({err}). Use un "
+            "GeoPackage o GeoJSON de puntos, o un CSV con columnas lat y lon.",
+            en=f"{path.name}: could not be read as a GIS file ({err}). Use a GeoPackage or "
+            "GeoJSON of points, or a CSV with lat and lon columns.",
+        ) from err
+    if len(layers) > 1:
+        notes.append((
+            f"El archivo tiene varias capas; se leyó la capa '{layer}'.",
+            f"The file has several layers; layer '{layer}' was read.",
+        ))
+    if gdf.empty:
+        raise _empty_file(path)
+    if gdf.crs is None:
+        raise DataError(
+            es=f"{path.name}: la capa no declara su sistema de coordenadas (CRS). Asígnele "
+            "EPSG:4326 (WGS84) en su SIG y vuelva a exportarla.",
+            en=f"{path.name}: the layer does not declare its coordinate reference system "
+            "(CRS). Assign EPSG:4326 (WGS84) in your GIS and export it again.",
+        )
+    if not gdf.crs.equals("EPSG:4326"):
+        notes.append((
+            f"Las coordenadas estaban en {gdf.crs.to_string()}; se reproyectaron a WGS84.",
+            f"Coordinates were in {gdf.crs.to_string()}; they were reprojected to WGS84.",
+        ))
+        gdf = gdf.to_crs(4326)
+    geoms = gdf.geometry
+    attrs = pd.DataFrame(
+        {col: [_cell_text(v) for v in gdf[col]] for col in gdf.columns if col != gdf.geometry.name},
+        dtype=object,
+    )
+    present = {_ALIASES.get(_norm(c)) for c in attrs.columns}
+    if C.LAT in present or C.LON in present:
+        notes.append((
+            "Se usaron las coordenadas de la geometría; se ignoraron las columnas lat/lon.",
+            "The geometry's coordinates were used; the lat/lon columns were ignored.",
+        ))
+        attrs = attrs[[c for c in attrs.columns if _ALIASES.get(_norm(c)) not in (C.LAT, C.LON)]]
+    lat, lon, kind = [], [], []
+    for geom in geoms:
+        if geom is None or geom.is_empty:
+            lat.append(""), lon.append(""), kind.append("")
+        elif geom.geom_type == "Point":
+            lat.append(repr(geom.y)), lon.append(repr(geom.x)), kind.append("")
+        else:
+            lat.append(""), lon.append(""), kind.append(geom.geom_type)
+    attrs[C.LAT], attrs[C.LON] = lat, lon
+    attrs.attrs["geom_kind"] = kind
+    lines = list(range(2, len(attrs) + 2))
+    return attrs, lines, notes
+
+
+def _cell_text(value: Any) -> str:
+    """Return a spreadsheet or GIS cell as the text a user would have typed."""
+    if value is None or value is pd.NaT:
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "1" if value else "0"
+    if isinstance(value, dt.datetime | pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            return ""
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    return str(value).strip()
+
+
+def _norm(text: Any) -> str:
+    """Lower case, no accents, runs of spaces/dashes/dots as ``_``.
+
+    >>> _norm(" Minería ")
+    'mineria'
+    >>> _norm("Fecha de Inspección")
+    'fecha_de_inspeccion'
+    """
+    text = unicodedata.normalize("NFKD", str(text).replace("\ufeff", ""))
+    text = text.encode("ascii", "ignore").decode("ascii").strip().lower()
+    return re.sub(r"[\s\-.]+", "_", text).strip("_")
+
+
+def _rename_columns(
+    table: pd.DataFrame, path: Path, notes: list[tuple[str, str]]
+) -> pd.DataFrame:
+    found = [str(c) for c in table.columns]
+    mapping: dict[str, str] = {}
+    ignored: list[str] = []
+    for col in found:
+        target = _ALIASES.get(_norm(col))
+        if target is None:
+            ignored.append(col)
+            continue
+        if target in mapping.values():
+            first = next(k for k, v in mapping.items() if v == target)
+            raise DataError(
+                es=f"{path.name}: las columnas '{first}' y '{col}' significan lo mismo "
+                f"('{target}'). Deje solo una.",
+                en=f"{path.name}: columns '{first}' and '{col}' mean the same thing "
+                f"('{target}'). Keep only one.",
+            )
+        mapping[col] = target
+    present = set(mapping.values())
+    missing = [c for c in _REQUIRED if c not in present]
+    has_point = C.LAT in present and C.LON in present
+    if C.UBIGEO not in present and not has_point:
+        missing.append(f"{C.UBIGEO} (o {C.LAT} y {C.LON})")
+    if missing:
+        listed = ", ".join(f"'{c}'" for c in found) or "(ninguna)"
+        miss = ", ".join(missing)
+        raise DataError(
+            es=f"{path.name}: faltan columnas obligatorias: {miss}. Columnas encontradas: "
+            f"{listed}. Revise la fila de encabezados (línea 1) y el separador; columnas "
+            f"obligatorias: {', '.join(_REQUIRED)} y {C.UBIGEO} o {C.LAT}/{C.LON}.",
+            en=f"{path.name}: required columns are missing: "
+            f"{miss.replace(' (o ', ' (or ').replace(' y ', ' and ')}. Columns found: "
+            f"{listed.replace('(ninguna)', '(none)')}. Check the header row (line 1) and "
+            f"the separator; required columns: {', '.join(_REQUIRED)} and {C.UBIGEO} or "
+            f"{C.LAT}/{C.LON}.",
+        )
+    if (C.LAT in present) != (C.LON in present):
+        only = C.LAT if C.LAT in present else C.LON
+        notes.append((
+            f"Solo hay columna '{only}' sin su pareja; se ignoró.",
+            f"Only column '{only}' is present, without its pair; it was ignored.",
+        ))
+        mapping = {k: v for k, v in mapping.items() if v != only}
+    if ignored:
+        notes.append((
+            f"Columnas no usadas: {', '.join(ignored)}.",
+            f"Columns not used: {', '.join(ignored)}.",
+        ))
+    if len(table) == 0:
+        raise _empty_file(path)
+    renamed = table[list(mapping)].rename(columns=mapping)
+    renamed.attrs = dict(table.attrs)
+    return renamed
+
+
+def _check_districts(districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if C.UBIGEO not in districts.columns:
+        raise DataError(
+            es="La tabla de distritos no tiene columna 'ubigeo'.",
+            en="The district table has no 'ubigeo' column.",
+        )
+    if districts.crs is None:
+        raise DataError(
+            es="La tabla de distritos no declara su CRS; se esperaba EPSG:4326.",
+            en="The district table declares no CRS; EPSG:4326 was expected.",
+        )
+    if not districts.crs.equals("EPSG:4326"):
+        districts = districts.to_crs(4326)
+    out = districts[[C.UBIGEO, districts.geometry.name]].copy()
+    out[C.UBIGEO] = out[C.UBIGEO].astype(str)
+    return out.set_index(C.UBIGEO, drop=False)
+
+
+# --------------------------------------------------------------------------------------
+# validating
+
+
+def _validate(
+    path: Path,
+    table: pd.DataFrame,
+    lines: list[int],
+    districts: gpd.GeoDataFrame,
+    today: dt.date,
+    notes: list[tuple[str, str]],
+) -> ValidationReport:
+    errors: list[RowError] = []
+    records: list[dict[str, Any] | None] = []
+    known = set(districts.index)
+    first_line: dict[str, int] = {}
+    too_long = table.attrs.get("too_long", {})
+    geom_kind = table.attrs.get("geom_kind")
+    for i, (line, row) in enumerate(zip(lines, table.to_dict("records"), strict=True)):
+        row_errors: list[RowError] = []
+
+        def bad(column: str, es: str, en: str, _line: int = line, _errs=row_errors) -> None:
+            _errs.append(RowError(_line, column, es, en))
+
+        if line in too_long.get("lines", {}):
+            n, width = too_long["lines"][line], too_long["width"]
+            sep = too_long["delimiter"]
+            bad("", f"la fila tiene {n} campos y el encabezado {width}. ¿Hay un '{sep}' "
+                "dentro de un valor? Póngalo entre comillas.",
+                f"the row has {n} fields and the header {width}. Is there a '{sep}' inside "
+                "a value? Put it in quotes.")
+        rec = _parse_row(row, bad, known, today)
+        if geom_kind is not None and geom_kind[i]:
+            bad("geometry", f"la geometría es {geom_kind[i]}; se esperaba un punto.",
+                f"the geometry is a {geom_kind[i]}; a point was expected.")
+        rid = rec.get(C.ID)
+        if rid:
+            if rid in first_line:
+                bad(C.ID, f"el id '{rid}' está repetido (ya aparece en la línea "
+                    f"{first_line[rid]}). Cada inspección necesita un id único.",
+                    f"id '{rid}' is repeated (it already appears on line {first_line[rid]}). "
+                    "Each inspection needs a unique id.")
+            else:
+                first_line[rid] = line
+        errors.extend(row_errors)
+        records.append(None if row_errors else rec)
+
+    _check_points(records, lines, errors, districts)
+    errors.sort(key=lambda e: e.line)
+    valid = records_frame([r for r in records if r is not None])
+    valid_lines = [line for line, r in zip(lines, records, strict=True) if r is not None]
+    return ValidationReport(path=path, valid=valid, errors=errors, n_rows=len(lines),
+                            notes=notes, valid_lines=valid_lines)
+
+
+def _parse_row(row: dict[str, Any], bad, known: set[str], today: dt.date) -> dict[str, Any]:
+    rec: dict[str, Any] = {}
+    get = lambda col: str(row.get(col, "") or "").strip()  # noqa: E731 - local shorthand
+
+    rid = get(C.ID)
+    if not rid:
+        bad(C.ID, "falta el id de la inspección.", "the inspection id is missing.")
+    rec[C.ID] = rid
+
+    rec[C.FECHA] = _parse_date(get(C.FECHA), today, bad)
+
+    raw_ubigeo = get(C.UBIGEO)
+    rec[C.UBIGEO] = _parse_ubigeo(raw_ubigeo, known, bad) if raw_ubigeo else None
+
+    rec[C.LAT], rec[C.LON] = _parse_point(get(C.LAT), get(C.LON), bad)
+    if not raw_ubigeo and not get(C.LAT) and not get(C.LON):
+        bad(C.UBIGEO, "no hay ubigeo ni coordenadas lat/lon: no se sabe en qué distrito "
+            "fue la inspección. Complete el ubigeo de 6 dígitos.",
+            "there is neither a ubigeo nor lat/lon coordinates: the inspection's district "
+            "is unknown. Fill in the 6-digit ubigeo.")
+
+    rec[C.SECTOR] = _parse_choice(get(C.SECTOR), C.SECTOR, C.SECTORES_INSPECCION, True, bad)
+    rec[C.HALLAZGO] = _parse_flag(get(C.HALLAZGO), bad)
+    rec[C.ORIGEN] = _parse_choice(get(C.ORIGEN), C.ORIGEN, C.ORIGENES, False, bad)
+    rec[C.INDICADORES] = _parse_indicators(get(C.INDICADORES), bad)
+    rec[C.TRABAJADORES] = _parse_count(get(C.TRABAJADORES), C.TRABAJADORES, bad)
+    rec[C.VICTIMAS] = _parse_count(get(C.VICTIMAS), C.VICTIMAS, bad)
+    n_w, n_v = rec[C.TRABAJADORES], rec[C.VICTIMAS]
+    if n_w is not None and n_v is not None and n_v > n_w:
+        bad(C.VICTIMAS, f"hay más víctimas ({n_v}) que trabajadores ({n_w}). Revise ambas "
+            "cifras.", f"there are more victims ({n_v}) than workers ({n_w}). Check both "
+            "figures.")
+    return rec
+
+
+def _parse_date(text: str, today: dt.date, bad) -> dt.date | None:
+    if not text:
+        bad(C.FECHA, "falta la fecha. Use AAAA-MM-DD (p. ej. 2023-05-17) o DD/MM/AAAA.",
+            "the date is missing. Use YYYY-MM-DD (e.g. 2023-05-17) or DD/MM/YYYY.")
+        return None
+    value = text.split(" ")[0].split("T")[0]  # a time of day, if any, is dropped
+    for fmt in _DATE_FORMATS:
+        try:
+            date = dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+        if date > today:
+            bad(C.FECHA, f"la fecha {text} está en el futuro (hoy es {today.isoformat()}). "
+                "¿Se invirtieron día y mes, o el año está mal escrito?",
+                f"date {text} is in the future (today is {today.isoformat()}). Were day and "
+                "month swapped, or is the year mistyped?")
+            return None
+        return date
+    bad(C.FECHA, f"no se entiende la fecha '{text}'. Use AAAA-MM-DD (p. ej. 2023-05-17) o "
+        "DD/MM/AAAA (p. ej. 17/05/2023), con una fecha que exista.",
+        f"cannot read date '{text}'. Use YYYY-MM-DD (e.g. 2023-05-17) or DD/MM/YYYY "
+        "(e.g. 17/05/2023), with a date that exists.")
+    return None
+
+
+def _parse_ubigeo(text: str, known: set[str], bad) -> str | None:
+    code = text[:-2] if re.fullmatch(r"\d+\.0", text) else text  # 80101.0 from a float cell
+    if not code.isdigit() or len(code) not in (5, 6):
+        bad(C.UBIGEO, f"'{text}' no es un ubigeo: debe tener 6 dígitos (p. ej. 080101 para "
+            "Cusco, 160101 para Iquitos).",
+            f"'{text}' is not a ubigeo: it must have 6 digits (e.g. 080101 for Cusco, 160101 "
+            "for Iquitos).")
+        return None
+    padded = code.zfill(6)
+    if padded not in known:
+        if len(code) == 5:
+            bad(C.UBIGEO, f"'{text}' tiene 5 dígitos; completado con un cero queda "
+                f"'{padded}', que no es un distrito de la región. Revise el código.",
+                f"'{text}' has 5 digits; padded with a zero it is '{padded}', which is not a "
+                "district of the region. Check the code.")
+        else:
+            bad(C.UBIGEO, f"el ubigeo '{padded}' no es un distrito de la región analizada. "
+                "Revise el código (INEI, división vigente).",
+                f"ubigeo '{padded}' is not a district of the region analysed. Check the code "
+                "(INEI, current division).")
+        return None
+    return padded
+
+
+def _parse_point(lat_text: str, lon_text: str, bad) -> tuple[float | None, float | None]:
+    if not lat_text and not lon_text:
+        return None, None
+    if not lat_text or not lon_text:
+        missing = C.LAT if not lat_text else C.LON
+        bad(missing, f"hay una coordenada sin su pareja: falta '{missing}'. Complete ambas o "
+            "deje ambas vacías.", f"one coordinate lacks its pair: '{missing}' is missing. "
+            "Fill in both or leave both empty.")
+        return None, None
+    values = []
+    for col, text, limit in ((C.LAT, lat_text, 90.0), (C.LON, lon_text, 180.0)):
+        try:
+            number = float(text.replace(",", ".") if "." not in text else text)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number) or abs(number) > limit:
+            bad(col, f"'{text}' no es una {'latitud' if col == C.LAT else 'longitud'} en "
+                "grados decimales WGS84 (p. ej. -13.52).",
+                f"'{text}' is not a {'latitude' if col == C.LAT else 'longitude'} in WGS84 "
+                "decimal degrees (e.g. -13.52).")
+            number = math.nan
+        values.append(number)
+    if any(math.isnan(v) for v in values):
+        return None, None
+    return values[0], values[1]
+
+
+def _parse_choice(
+    text: str, column: str, allowed: Sequence[str], required: bool, bad
+) -> str | None:
+    if not text:
+        if required:
+            bad(column, f"falta el valor. Use uno de: {', '.join(allowed)}.",
+                f"the value is missing. Use one of: {', '.join(allowed)}.")
+        return None
+    value = _norm(text)
+    if value not in allowed:
+        bad(column, f"'{text}' no es un valor válido. Use uno de: {', '.join(allowed)}.",
+            f"'{text}' is not a valid value. Use one of: {', '.join(allowed)}.")
+        return None
+    return value
+
+
+def _parse_flag(text: str, bad) -> int | None:
+    value = _norm(text)
+    value = value[:-2] if value.endswith("_0") else value  # "1.0" from a float cell
+    if value in _TRUE:
+        return 1
+    if value in _FALSE:
+        return 0
+    shown = f"'{text}'" if text else tr("vacío", "empty")
+    bad(C.HALLAZGO, f"{shown} no indica si hubo hallazgo. Use 1 o 0, sí o no, verdadero o "
+        "falso.", f"{shown} does not say whether there was a finding. Use 1 or 0, yes (si) "
+        "or no, true or false.")
+    return None
+
+
+def _parse_indicators(text: str, bad) -> str:
+    if not text:
+        return ""
+    codes: list[str] = []
+    unknown: list[str] = []
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        code = _norm(part)
+        if code in ILO_INDICATORS:
+            if code not in codes:
+                codes.append(code)
+        else:
+            unknown.append(part.strip())
+    if unknown:
+        bad(C.INDICADORES, f"indicadores desconocidos: {', '.join(unknown)}. Separe con ';' "
+            f"los códigos OIT: {', '.join(ILO_INDICATORS)}.",
+            f"unknown indicators: {', '.join(unknown)}. Separate with ';' the ILO codes: "
+            f"{', '.join(ILO_INDICATORS)}.")
+    return ";".join(codes)
+
+
+def _parse_count(text: str, column: str, bad) -> int | None:
+    if not text:
+        return None
+    value = text[:-2] if re.fullmatch(r"\d+\.0", text) else text
+    if not value.isdigit():
+        bad(column, f"'{text}' no es un número entero mayor o igual a cero.",
+            f"'{text}' is not a whole number greater than or equal to zero.")
+        return None
+    return int(value)
+
+
+def _check_points(
+    records: list[dict[str, Any] | None],
+    lines: list[int],
+    errors: list[RowError],
+    districts: gpd.GeoDataFrame,
+) -> None:
+    """Assign a district to rows with lat/lon and no ubigeo; check the others agree."""
+    idx = [i for i, r in enumerate(records) if r is not None and r[C.LAT] is not None]
+    if not idx:
+        return
+    points = gpd.GeoDataFrame(
+        {"row": idx},
+        geometry=gpd.points_from_xy(
+            [records[i][C.LON] for i in idx], [records[i][C.LAT] for i in idx]
+        ),
+        crs=4326,
+    )
+    joined = gpd.sjoin(points, districts[[districts.geometry.name]].reset_index(),
+                       predicate="intersects", how="left")
+    inside: dict[int, list[str]] = {}
+    for row, code in zip(joined["row"], joined[C.UBIGEO], strict=True):
+        inside.setdefault(int(row), [])
+        if isinstance(code, str):
+            inside[int(row)].append(code)
+    # Tolerance for simplified boundaries, in metres, in the UTM zone of each point.
+    metric = _metric_crs(points)
+    pts_m = points.to_crs(metric).set_index("row").geometry
+    polys_m = districts.to_crs(metric).geometry
+    for i in idx:
+        rec = records[i]
+        assert rec is not None
+        found = inside.get(i, [])
+        lat, lon = rec[C.LAT], rec[C.LON]
+        given = rec[C.UBIGEO]
+        problem: tuple[str, str, str] | None = None
+        if given is None:
+            if found:
+                rec[C.UBIGEO] = found[0]
+                continue
+            dist = polys_m.distance(pts_m.loc[i])
+            nearest = dist.idxmin()
+            if dist.loc[nearest] <= BOUNDARY_TOLERANCE_M:
+                rec[C.UBIGEO] = nearest
+                continue
+            swap = _swapped_hint(lat, lon, districts)
+            problem = (C.LAT, f"el punto ({lat}, {lon}) está fuera de los distritos de la "
+                       f"región (a {dist.loc[nearest] / 1000:.1f} km del más cercano).{swap[0]}",
+                       f"point ({lat}, {lon}) lies outside the districts of the region "
+                       f"({dist.loc[nearest] / 1000:.1f} km from the nearest).{swap[1]}")
+        elif given not in found:
+            dist = polys_m.loc[given].distance(pts_m.loc[i])
+            if dist <= BOUNDARY_TOLERANCE_M:
+                continue
+            where = (f"cae en el distrito {found[0]}" if found
+                     else "cae fuera de los distritos de la región")
+            where_en = (f"falls in district {found[0]}" if found
+                        else "falls outside the districts of the region")
+            problem = (C.UBIGEO, f"el punto ({lat}, {lon}) está a {dist / 1000:.1f} km del "
+                       f"distrito {given} y {where}. Corrija el ubigeo o las coordenadas.",
+                       f"point ({lat}, {lon}) is {dist / 1000:.1f} km from district {given} "
+                       f"and {where_en}. Fix the ubigeo or the coordinates.")
+        if problem:
+            errors.append(RowError(lines[i], *problem))
+            records[i] = None
+
+
+def _metric_crs(points: gpd.GeoDataFrame) -> str:
+    """Return the UTM zone (south) of the points' mean longitude: ~0.1 % error over Peru."""
+    lon = float(np.nanmean(points.geometry.x))
+    zone = int(min(max((lon + 180) // 6 + 1, 1), 60))
+    return f"EPSG:{32700 + zone}"
+
+
+def _swapped_hint(lat: float, lon: float, districts: gpd.GeoDataFrame) -> tuple[str, str]:
+    if abs(lon) > 90:
+        return "", ""
+    swapped = gpd.points_from_xy([lat], [lon], crs=4326)[0]
+    if districts.geometry.intersects(swapped).any():
+        return (" ¿Se intercambiaron lat y lon?", " Were lat and lon swapped?")
+    return (" Revise las coordenadas (WGS84, grados decimales).",
+            " Check the coordinates (WGS84, decimal degrees).")
+
+
+def records_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    """Return records (dicts keyed by contract column) as a normalised, typed frame.
+
+    >>> records_frame([{"id": 7, "fecha": "2020-01-02", "ubigeo": "080101",
+    ...                 "sector": "tala", "hallazgo_tf": 1}]).dtypes["fecha"]
+    dtype('<M8[ns]')
+    """
+    rows = list(records)
+    frame = pd.DataFrame(rows, columns=list(RECORD_COLUMNS))
+    frame[C.ID] = frame[C.ID].astype(str)
+    frame[C.FECHA] = pd.to_datetime(frame[C.FECHA]).astype("datetime64[ns]")
+    frame[C.UBIGEO] = frame[C.UBIGEO].astype(str)
+    frame[C.LAT] = pd.to_numeric(frame[C.LAT]).astype(float)
+    frame[C.LON] = pd.to_numeric(frame[C.LON]).astype(float)
+    frame[C.SECTOR] = frame[C.SECTOR].astype(str)
+    frame[C.HALLAZGO] = frame[C.HALLAZGO].astype("int64")
+    frame[C.ORIGEN] = frame[C.ORIGEN].astype("string")
+    frame[C.INDICADORES] = [v if isinstance(v, str) else "" for v in frame[C.INDICADORES]]
+    frame[C.INDICADORES] = frame[C.INDICADORES].astype(str)
+    frame[C.TRABAJADORES] = frame[C.TRABAJADORES].astype("Int64")
+    frame[C.VICTIMAS] = frame[C.VICTIMAS].astype("Int64")
+    return frame
