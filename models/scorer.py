@@ -338,7 +338,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         return Explanation(base=base, contributions=df)
 
     def coefficients(self, descriptions: Mapping[str, str] | None = None) -> pd.DataFrame:
-        """The weights as a table a planner can read.
+        """Return the weights as a table a planner can read.
 
         Returns
         -------
@@ -413,7 +413,9 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         frame = pd.DataFrame(
             {"g": groups, "n": sample_weight, "k": sample_weight * y01, "row": np.arange(len(y01))}
         )
-        agg = frame.groupby("g", sort=True).agg(n=("n", "sum"), k=("k", "sum"), row=("row", "first"))
+        agg = frame.groupby("g", sort=True).agg(
+            n=("n", "sum"), k=("k", "sum"), row=("row", "first")
+        )
         self.group_counts_ = agg[["n", "k"]]
         zg = Z[agg["row"].to_numpy()]
         self._bootstrap_data = (zg, agg["n"].to_numpy(float), agg["k"].to_numpy(float))

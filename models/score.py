@@ -1,0 +1,389 @@
+"""Scores as a product: fit the risk model on a deployment and write one row per district.
+
+:func:`score_districts` reads the district table (``riskmap build``) and the inspection
+records, fits :class:`models.scorer.RiskScorer` with the expert prior of the settings, and
+returns the contract of ``docs/ARCHITECTURE.md`` §5. :func:`write_scores` writes it as a
+GeoPackage (layer ``riesgo`` + table ``metadatos``), GeoJSON or CSV, atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import columns as C
+from geo.errors import ConfigError, DataError
+from models.scorer import HISTORIAL, RiskScorer, simulate_uncertainty
+
+__all__ = [
+    "CONTRIB_HISTORIAL",
+    "EVIDENCIA_LIMITADA",
+    "EVIDENCIA_SUFICIENTE",
+    "MODEL_VERSION",
+    "SCORE_COLUMNS",
+    "district_counts",
+    "evidence_labels",
+    "feature_matrix",
+    "make_scorer",
+    "read_district_table",
+    "score_districts",
+    "training_rows",
+    "write_scores",
+]
+
+MODEL_VERSION = "riskmap-riesgo-1.0"
+EVIDENCIA_SUFICIENTE = "suficiente"
+EVIDENCIA_LIMITADA = "limitada"
+#: Contribution of the district's own inspection record (shrinkage), so contributions add up.
+CONTRIB_HISTORIAL = C.CONTRIB_PREFIX + HISTORIAL
+#: Fixed columns of the score table, before the ``contrib_*`` columns and geometry.
+SCORE_COLUMNS = (
+    C.UBIGEO, C.DISTRITO, C.PROVINCIA, C.DEPARTAMENTO, C.RIESGO, C.RIESGO_P05, C.RIESGO_P95,
+    C.PROB_TOP10, C.EVIDENCIA, C.RANGO, C.N_INSPECCIONES, C.N_HALLAZGOS,
+)
+_LAYER = "riesgo"
+_META_TABLE = "metadatos"
+
+
+def score_districts(
+    settings: Any,
+    districts: gpd.GeoDataFrame | None = None,
+    inspections: pd.DataFrame | None = None,
+    *,
+    n_bootstrap: int | None = None,
+) -> gpd.GeoDataFrame:
+    """Fit the risk model on all records and score every district.
+
+    Parameters
+    ----------
+    settings : geo.config.Settings
+        Features (``settings.feature_names``), expert prior and bootstrap settings.
+    districts : GeoDataFrame, optional
+        The district table (default: layer ``distritos`` of ``settings.districts_gpkg``).
+    inspections : DataFrame, optional
+        Records in the inspection contract (default:
+        :func:`geo.inspections.load_records`). An empty table scores on the expert prior
+        alone.
+    n_bootstrap : int, optional
+        Replicates for the intervals (default ``settings.model.n_bootstrap``).
+
+    Returns
+    -------
+    GeoDataFrame
+        :data:`SCORE_COLUMNS`, one ``contrib_<feature>`` per feature, ``contrib_historial``
+        and geometry, sorted by ``rango``. ``logit(riesgo)`` equals
+        ``attrs["logit_base"]`` plus the sum of the ``contrib_*`` columns.
+        ``attrs["metadatos"]`` holds the model metadata.
+    """
+    if districts is None:
+        districts = read_district_table(settings)
+    if inspections is None:
+        from geo.inspections import load_records
+
+        inspections = load_records(settings)
+    X = feature_matrix(districts, settings)
+    keys = districts[C.UBIGEO].astype(str).to_numpy()
+    counts = district_counts(inspections, keys)
+    scorer = make_scorer(settings)
+    if counts["n"].sum() > 0:
+        Xr, yr, wr, gr = training_rows(X, counts)
+        scorer.fit(Xr, yr, sample_weight=wr, groups=gr)
+    else:
+        scorer.fit_prior(X, groups=keys)
+    risk = scorer.predict_risk(X, groups=keys)
+    expl = scorer.explain(X, groups=keys)
+    unc = simulate_uncertainty(
+        scorer, X, keys,
+        n_bootstrap=int(n_bootstrap if n_bootstrap is not None else settings.model.n_bootstrap),
+        top_k=10, random_state=settings.model.seed,
+    )
+    out = pd.DataFrame({C.UBIGEO: keys})
+    for col in (C.DISTRITO, C.PROVINCIA, C.DEPARTAMENTO):
+        out[col] = districts[col].to_numpy() if col in districts else ""
+    out[C.RIESGO] = risk
+    # the interval always contains the point estimate (the bootstrap median may not)
+    out[C.RIESGO_P05] = np.minimum(unc[C.RIESGO_P05].to_numpy(), risk)
+    out[C.RIESGO_P95] = np.maximum(unc[C.RIESGO_P95].to_numpy(), risk)
+    out[C.PROB_TOP10] = unc[C.PROB_TOP10].to_numpy()
+    n = counts["n"].to_numpy()
+    out[C.EVIDENCIA] = evidence_labels(n, settings.model.min_inspections)
+    out[C.RANGO] = pd.Series(-risk).rank(method="first").astype(int).to_numpy()
+    out[C.N_INSPECCIONES] = n.astype(int)
+    out[C.N_HALLAZGOS] = counts["k"].to_numpy().astype(int)
+    for name in expl.contributions.columns:
+        out[C.CONTRIB_PREFIX + name] = expl.contributions[name].to_numpy()
+    gdf = gpd.GeoDataFrame(out, geometry=districts.geometry.to_numpy(), crs=districts.crs)
+    gdf = gdf.sort_values(C.RANGO).reset_index(drop=True)
+    gdf.attrs["logit_base"] = expl.base
+    gdf.attrs["metadatos"] = _metadata(settings, scorer, inspections, counts)
+    return gdf
+
+
+def write_scores(gdf: gpd.GeoDataFrame, out: str | Path, settings: Any) -> Path:
+    """Write scores to ``.gpkg`` (layer ``riesgo`` + table ``metadatos``), ``.geojson`` or ``.csv``.
+
+    The file is written to a temporary name beside ``out`` and renamed, so an existing file
+    is never left half-written. CSV and GeoJSON carry the metadata in a sidecar
+    ``<out>.metadatos.json``.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        From :func:`score_districts`.
+    out : str or Path
+        Destination; the suffix chooses the format.
+    settings : geo.config.Settings
+        For the config hash and the simulated flag.
+
+    Returns
+    -------
+    Path
+    """
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in (".gpkg", ".geojson", ".csv"):
+        raise DataError(
+            es=f"Formato de salida no soportado: '{out.name}'. Use .gpkg, .geojson o .csv.",
+            en=f"Unsupported output format: '{out.name}'. Use .gpkg, .geojson or .csv.",
+        )
+    meta = dict(gdf.attrs.get("metadatos") or _metadata(settings, None, None, None))
+    meta["hash_configuracion"] = settings.digest()
+    meta["simulado"] = bool(settings.simulated)
+    meta["escrito"] = dt.datetime.now().isoformat(timespec="seconds")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=suffix, dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        frame = gdf.copy()
+        frame["simulado"] = bool(settings.simulated)
+        if suffix == ".csv":
+            tmp.unlink()
+            pd.DataFrame(frame.drop(columns=frame.geometry.name)).to_csv(
+                tmp, index=False, encoding="utf-8"
+            )
+        elif suffix == ".geojson":
+            tmp.unlink()
+            frame.to_crs(4326).to_file(tmp, driver="GeoJSON")
+        else:
+            tmp.unlink()
+            frame.to_file(tmp, layer=_LAYER, driver="GPKG")
+            table = pd.DataFrame(
+                {"clave": list(meta), "valor": [_as_text(v) for v in meta.values()]}
+            )
+            import pyogrio
+
+            pyogrio.write_dataframe(table, tmp, layer=_META_TABLE, driver="GPKG", append=True)
+        tmp.replace(out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if suffix != ".gpkg":
+        side = out.with_name(out.name + ".metadatos.json")
+        side_tmp = side.with_name(side.name + ".tmp")
+        side_tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2, default=str),
+                            encoding="utf-8")
+        side_tmp.replace(side)
+    return out
+
+
+# ------------------------------------------------------------------------- building blocks
+def read_district_table(settings: Any) -> gpd.GeoDataFrame:
+    """Read layer ``distritos`` of ``settings.districts_gpkg`` (built by ``riskmap build``)."""
+    path = Path(settings.districts_gpkg)
+    if not path.is_file():
+        raise DataError(
+            es=f"No existe la tabla de distritos {path}. Ejecute primero 'riskmap build'.",
+            en=f"District table {path} does not exist. Run 'riskmap build' first.",
+        )
+    gdf = gpd.read_file(path, layer="distritos")
+    gdf[C.UBIGEO] = gdf[C.UBIGEO].astype(str)
+    return gdf
+
+
+def make_scorer(settings: Any) -> RiskScorer:
+    """Build the :class:`RiskScorer` the settings describe (prior, its strength).
+
+    Raises
+    ------
+    ConfigError
+        The prior names a feature the model does not use.
+    """
+    names = list(settings.feature_names)
+    prior = {str(k): float(v) for k, v in dict(settings.model.prior).items()}
+    unknown = sorted(set(prior) - set(names))
+    if unknown:
+        raise ConfigError(
+            es=f"{settings.path}: [model].prior nombra variables que el modelo no usa: "
+            f"{', '.join(unknown)}. Variables disponibles: {', '.join(names)}.",
+            en=f"{settings.path}: [model].prior names features the model does not use: "
+            f"{', '.join(unknown)}. Available features: {', '.join(names)}.",
+        )
+    return RiskScorer(prior=prior, prior_strength=float(settings.model.prior_strength))
+
+
+def feature_matrix(districts: pd.DataFrame, settings: Any) -> pd.DataFrame:
+    """Return each district's model features as floats (missing: the regional median).
+
+    Raises
+    ------
+    DataError
+        A feature column is absent or has no value at all.
+    """
+    names = list(settings.feature_names)
+    if not names:
+        raise ConfigError(
+            es=f"{settings.path}: el modelo no tiene variables. Declare capas ([[layers]]) o "
+            "[model].features.",
+            en=f"{settings.path}: the model has no features. Declare [[layers]] or "
+            "[model].features.",
+        )
+    missing = [n for n in names if n not in districts.columns]
+    if missing:
+        raise DataError(
+            es=f"La tabla de distritos no tiene las columnas {', '.join(missing)}. Vuelva a "
+            "ejecutar 'riskmap build' con esta configuración.",
+            en=f"The district table lacks columns {', '.join(missing)}. Run 'riskmap build' "
+            "again with these settings.",
+        )
+    X = districts[names].apply(pd.to_numeric, errors="coerce").astype(float)
+    empty = [n for n in names if X[n].isna().all()]
+    if empty:
+        raise DataError(
+            es=f"Las columnas {', '.join(empty)} de la tabla de distritos no tienen ningún "
+            "valor numérico. Revise esas capas en la configuración.",
+            en=f"Columns {', '.join(empty)} of the district table have no numeric value. "
+            "Check those layers in the settings.",
+        )
+    X = X.fillna(X.median())
+    X.index = districts[C.UBIGEO].astype(str).to_numpy()
+    return X
+
+
+def district_counts(
+    inspections: pd.DataFrame, keys, until: Any = None, since: Any = None
+) -> pd.DataFrame:
+    """Inspections ``n`` and findings ``k`` per district key (0 where none).
+
+    Parameters
+    ----------
+    inspections : DataFrame
+        Records with ``ubigeo``, ``hallazgo_tf`` and ``fecha``.
+    keys : array-like of str
+        District keys, in the order wanted; records of other districts are left out.
+    until, since : date-like, optional
+        Keep records with ``since <= fecha <= until``.
+
+    Examples
+    --------
+    >>> recs = pd.DataFrame({"ubigeo": ["a", "a", "b"], "hallazgo_tf": [1, 0, 0],
+    ...                      "fecha": pd.to_datetime(["2020-01-01"] * 3)})
+    >>> district_counts(recs, ["a", "b", "c"]).to_dict("list")
+    {'n': [2.0, 1.0, 0.0], 'k': [1.0, 0.0, 0.0]}
+    """
+    keys = pd.Index([str(k) for k in keys], name=C.UBIGEO)
+    if inspections is None or len(inspections) == 0:
+        return pd.DataFrame({"n": 0.0, "k": 0.0}, index=keys)
+    rec = inspections
+    if until is not None or since is not None:
+        fecha = pd.to_datetime(rec[C.FECHA])
+        mask = pd.Series(True, index=rec.index)
+        if until is not None:
+            mask &= fecha <= pd.Timestamp(until)
+        if since is not None:
+            mask &= fecha >= pd.Timestamp(since)
+        rec = rec[mask]
+    g = rec.assign(_k=pd.to_numeric(rec[C.HALLAZGO]).astype(float)).groupby(
+        rec[C.UBIGEO].astype(str)
+    )["_k"].agg(["size", "sum"])
+    g.columns = ["n", "k"]
+    return g.reindex(keys).fillna(0.0).astype(float)
+
+
+def training_rows(X: pd.DataFrame, counts: pd.DataFrame):
+    """Two weighted rows per district: ``y=1`` weighted by findings, ``y=0`` by the rest.
+
+    Never-inspected districts stay in with weight 0, so the standardisation reference is
+    the whole region.
+
+    Returns
+    -------
+    X_rows, y, sample_weight, groups
+    """
+    keys = X.index.to_numpy()
+    n = counts["n"].to_numpy(float)
+    k = counts["k"].to_numpy(float)
+    Xr = pd.concat([X, X], ignore_index=True)
+    y = np.concatenate([np.ones(len(X), dtype=int), np.zeros(len(X), dtype=int)])
+    w = np.concatenate([k, n - k])
+    groups = np.concatenate([keys, keys])
+    return Xr, y, w, groups
+
+
+def evidence_labels(n, min_inspections: int) -> np.ndarray:
+    """``evidencia insuficiente`` below ``min_inspections``, ``limitada`` below three times it.
+
+    >>> evidence_labels([0, 3, 10], 3).tolist()
+    ['evidencia insuficiente', 'limitada', 'suficiente']
+    """
+    n = np.asarray(n, dtype=float)
+    lab = np.where(n < min_inspections, C.EVIDENCIA_INSUFICIENTE,
+                   np.where(n < 3 * min_inspections, EVIDENCIA_LIMITADA, EVIDENCIA_SUFICIENTE))
+    return lab.astype(object)
+
+
+def _metadata(settings, scorer, inspections, counts) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "version_modelo": MODEL_VERSION,
+        "hash_configuracion": settings.digest(),
+        "configuracion": str(settings.path),
+        "simulado": bool(settings.simulated),
+        "variables": list(settings.feature_names),
+        "tabla_distritos": str(settings.districts_gpkg),
+        "base": str(settings.base),
+        "inspecciones_fuente": str(settings.inspections) if settings.inspections else "",
+    }
+    meta["fuentes"] = _sources(settings)
+    if inspections is not None and len(inspections):
+        fechas = pd.to_datetime(inspections[C.FECHA])
+        meta["inspecciones_desde"] = str(fechas.min().date())
+        meta["inspecciones_hasta"] = str(fechas.max().date())
+    meta["n_inspecciones"] = int(counts["n"].sum()) if counts is not None else 0
+    meta["n_hallazgos"] = int(counts["k"].sum()) if counts is not None else 0
+    if scorer is not None:
+        coefs = scorer.coefficients(_descriptions(settings))
+        meta["coeficientes"] = coefs.to_dict("records")
+        meta["intercepto"] = float(scorer.intercept_[0])
+        meta["concentracion"] = float(scorer.concentration_)
+    return meta
+
+
+def _descriptions(settings) -> dict[str, str]:
+    return {layer.name: layer.description for layer in settings.layers if layer.description}
+
+
+def _sources(settings) -> list[dict[str, Any]]:
+    path = Path(settings.districts_gpkg)
+    if not path.is_file():
+        return []
+    try:
+        import pyogrio
+
+        table = pyogrio.read_dataframe(path, layer="fuentes")
+    except Exception:  # noqa: BLE001 - an older table without `fuentes` is still scorable
+        return []
+    return json.loads(pd.DataFrame(table).to_json(orient="records", date_format="iso"))
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
