@@ -1,0 +1,258 @@
+"""The district table: base districts plus one numeric column per sector layer.
+
+:func:`build_districts` reads the districts of the selected region from the base
+GeoPackage (:func:`geo.base.read_districts`), aggregates every layer the settings declare
+(:func:`geo.layers.aggregate`) and writes ``distritos.gpkg``:
+
+- layer ``distritos``: the base columns (``ubigeo``, ``distrito``, ``provincia``,
+  ``departamento``, ``area_km2``, ``poblacion`` …, geometry) and one float column per layer,
+  named as the layer;
+- table ``fuentes``: one row per layer with its file, sha256, feature count, build date,
+  measure and whether it is simulated.
+
+The file is written to a temporary name next to ``out`` and renamed at the end, so an
+error never leaves a half-written table behind nor destroys the previous one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from geo import columns as C
+from geo.config import LayerSpec, Settings, parse_region
+from geo.errors import ConfigError, DataError
+from geo.io import Notice
+from geo.layers import aggregate
+
+__all__ = [
+    "DISTRICTS_LAYER",
+    "FUENTES_COLUMNS",
+    "FUENTES_TABLE",
+    "add_layers",
+    "build_districts",
+    "file_sha256",
+    "read_fuentes",
+    "write_districts",
+]
+
+DISTRICTS_LAYER = "distritos"
+FUENTES_TABLE = "fuentes"
+
+# columns of the ``fuentes`` table (one row per layer)
+CAPA = "capa"
+RUTA = "ruta"
+SHA256 = "sha256"
+N_ELEMENTOS = "n_elementos"
+FECHA_CONSTRUCCION = "fecha_construccion"
+SIMULADO = "simulado"
+MEDIDA = "medida"
+COLUMNA = "columna"
+POR = "por"
+DESCRIPCION = "descripcion"
+FUENTES_COLUMNS = (
+    CAPA, C.SECTOR, RUTA, SHA256, N_ELEMENTOS, FECHA_CONSTRUCCION, SIMULADO, MEDIDA, COLUMNA,
+    POR, DESCRIPCION,
+)
+
+
+def build_districts(
+    settings: Settings,
+    region: str | Iterable[str] | None = None,
+    out: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> gpd.GeoDataFrame:
+    """Build the district table of a deployment and write it to a GeoPackage.
+
+    Parameters
+    ----------
+    settings : Settings
+        From :func:`geo.config.load_settings`: the base GeoPackage and the layers.
+    region : str or sequence of str, optional
+        Department codes or names (``"cusco,loreto"``, ``("08",)``, ``"all"``); default
+        ``settings.region``. ``()`` or ``"all"`` means all of Peru.
+    out : str or Path, optional
+        The GeoPackage to write (default ``settings.districts_gpkg``).
+    progress : callable, optional
+        Called with a short message (in the current language) before each step.
+
+    Returns
+    -------
+    GeoDataFrame
+        The table written to ``distritos``. ``attrs["notices"]`` lists the
+        :class:`geo.io.Notice` of every layer, ``attrs["fuentes"]`` the ``fuentes`` rows
+        (list of dicts) and ``attrs["simulated"]`` whether anything is simulated.
+
+    Raises
+    ------
+    ConfigError
+        The base GeoPackage is missing, or a layer's name clashes with a base column.
+    DataError
+        A layer cannot be read or aggregated (missing CRS, a ``column`` it lacks, a
+        non-numeric value…); nothing is written then.
+    """
+    from geo.errors import tr
+
+    say = progress or (lambda _msg: None)
+    codes = settings.region if region is None else (
+        parse_region(region) if isinstance(region, str) else parse_region(list(region)))
+    out = Path(out) if out is not None else settings.districts_gpkg
+    base = Path(settings.base)
+    if not base.exists():
+        raise ConfigError(
+            es=f"No existe la base de distritos {base}. Ejecute 'riskmap data fetch' primero "
+            "(o corrija 'data.base' en la configuración).",
+            en=f"The district base {base} does not exist. Run 'riskmap data fetch' first "
+            "(or fix 'data.base' in the settings).",
+        )
+    say(tr(f"Leyendo distritos de {base.name}…", f"Reading districts from {base.name}…"))
+    from geo.base import read_districts
+
+    districts = read_districts(base, codes)
+    gdf, fuentes, notices = add_layers(districts, settings.layers, progress=say)
+    say(tr(f"Escribiendo {out}…", f"Writing {out}…"))
+    write_districts(gdf, fuentes, out)
+    gdf.attrs["notices"] = notices
+    gdf.attrs["fuentes"] = fuentes.to_dict("records")
+    gdf.attrs["simulated"] = bool(settings.simulated or fuentes[SIMULADO].any())
+    return gdf
+
+
+def add_layers(
+    districts: gpd.GeoDataFrame,
+    layers: Iterable[LayerSpec],
+    progress: Callable[[str], None] | None = None,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[Notice]]:
+    """Aggregate each layer into ``districts``: one float column per layer.
+
+    Parameters
+    ----------
+    districts : GeoDataFrame
+        Districts with ``ubigeo`` and geometry (as :func:`geo.base.read_districts` gives).
+    layers : iterable of LayerSpec
+    progress : callable, optional
+        Called with a short message before each layer.
+
+    Returns
+    -------
+    (GeoDataFrame, DataFrame, list of Notice)
+        The districts with the new columns (a copy), the ``fuentes`` table and the
+        notices, each prefixed with the layer's name.
+
+    Raises
+    ------
+    ConfigError
+        A layer's name is already a column of the districts.
+    """
+    from geo.errors import tr
+
+    say = progress or (lambda _msg: None)
+    gdf = districts.copy()
+    built = datetime.now(UTC).isoformat(timespec="seconds")
+    rows: list[dict[str, object]] = []
+    notices: list[Notice] = []
+    layers = tuple(layers)
+    for i, spec in enumerate(layers, start=1):
+        if spec.name in gdf.columns:
+            raise ConfigError(
+                es=f"La capa '{spec.name}' tiene el mismo nombre que una columna de la tabla de "
+                "distritos. Cambie su 'name' en la configuración.",
+                en=f"Layer '{spec.name}' has the same name as a column of the district table. "
+                "Change its 'name' in the settings.",
+            )
+        say(tr(f"Capa {i}/{len(layers)}: {spec.name} ({spec.measure})…",
+               f"Layer {i}/{len(layers)}: {spec.name} ({spec.measure})…"))
+        values = aggregate(spec, gdf)
+        gdf[spec.name] = values.reindex(gdf[C.UBIGEO].astype(str)).to_numpy(dtype=float)
+        notices.extend(
+            Notice(es=f"[{spec.name}] {n.es}", en=f"[{spec.name}] {n.en}")
+            for n in values.attrs.get("notices", [])
+        )
+        rows.append({
+            CAPA: spec.name,
+            C.SECTOR: spec.sector,
+            RUTA: str(spec.path),
+            SHA256: file_sha256(spec.path),
+            N_ELEMENTOS: int(values.attrs.get("n_features", 0)),
+            FECHA_CONSTRUCCION: built,
+            SIMULADO: bool(values.attrs.get("simulated", spec.simulated)),
+            MEDIDA: spec.measure,
+            COLUMNA: spec.column or "",
+            POR: spec.per or "",
+            DESCRIPCION: spec.description,
+        })
+    fuentes = pd.DataFrame(rows, columns=list(FUENTES_COLUMNS))
+    fuentes[SIMULADO] = fuentes[SIMULADO].astype(bool)
+    fuentes[N_ELEMENTOS] = fuentes[N_ELEMENTOS].astype("int64")
+    return gdf, fuentes, notices
+
+
+def write_districts(gdf: gpd.GeoDataFrame, fuentes: pd.DataFrame, out: str | Path) -> Path:
+    """Write layer ``distritos`` and table ``fuentes`` to ``out``, atomically.
+
+    The GeoPackage is written under a temporary name in the same folder and renamed over
+    ``out`` only when complete.
+    """
+    out = Path(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DataError(
+            es=f"No se pudo crear la carpeta {out.parent} ({err}). Elija otra ruta con --out.",
+            en=f"Could not create folder {out.parent} ({err}). Choose another path with --out.",
+        ) from err
+    tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp.gpkg")
+    try:
+        pyogrio.write_dataframe(gdf, tmp, layer=DISTRICTS_LAYER, driver="GPKG")
+        pyogrio.write_dataframe(_for_gpkg(fuentes), tmp, layer=FUENTES_TABLE, driver="GPKG")
+        os.replace(tmp, out)
+    except Exception:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return out
+
+
+def read_fuentes(path: str | Path) -> pd.DataFrame:
+    """Read the ``fuentes`` table of a built district GeoPackage."""
+    table = pyogrio.read_dataframe(path, layer=FUENTES_TABLE, read_geometry=False)
+    return pd.DataFrame(table)
+
+
+def file_sha256(path: str | Path) -> str:
+    """Return the sha256 of a file (of every file, in name order, for a folder).
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+    >>> _ = p.write_bytes(b"abc")
+    >>> file_sha256(p)[:16]
+    'ba7816bf8f01cfea'
+    """
+    path = Path(path)
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for f in files:
+        if path.is_dir():
+            digest.update(str(f.relative_to(path)).encode())
+        with f.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _for_gpkg(fuentes: pd.DataFrame) -> pd.DataFrame:
+    if len(fuentes):
+        return fuentes
+    # GDAL cannot infer field types from an empty frame: give it typed empty columns
+    return fuentes.astype({
+        c: ("int64" if c == N_ELEMENTOS else "bool" if c == SIMULADO else "object")
+        for c in fuentes.columns
+    })
