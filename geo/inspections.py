@@ -288,6 +288,7 @@ def load_records(
     store: Any = None,
     *,
     user: str = "",
+    districts: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
     """Return the inspection records a model should use.
 
@@ -302,6 +303,9 @@ def load_records(
         (model fitting), which the audit table records.
     user : str
         Who asks, for the audit table (default: the login name).
+    districts : GeoDataFrame, optional
+        The districts to validate ``settings.inspections`` against, when the caller has
+        them already (default: read from ``settings.base``).
 
     Returns
     -------
@@ -322,9 +326,10 @@ def load_records(
             return store.records(role=ROL_SISTEMA, user=user or None)
     if settings.inspections is None:
         return empty_records()
-    from geo.base import read_districts  # built by `riskmap data fetch`
+    if districts is None:
+        from geo.base import read_districts  # built by `riskmap data fetch`
 
-    districts = read_districts(settings.base, region=settings.region)
+        districts = read_districts(settings.base, region=settings.region)
     report = validate_inspections(settings.inspections, districts)
     report.raise_if_invalid()
     return report.valid
@@ -398,9 +403,9 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str]
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
-    previous = 0
-    for values in reader:
-        start, previous = previous + 1, reader.line_num
+    # A spreadsheet shows one row per CSV record (blank lines included, a quoted cell with
+    # line breaks is one row): that row number is what the user looks for.
+    for start, values in enumerate(reader, start=1):
         if not any(v.strip() for v in values):
             continue
         if header is None:
@@ -660,7 +665,8 @@ def _validate(
     notes: list[tuple[str, str]],
 ) -> ValidationReport:
     errors: list[RowError] = []
-    records: list[dict[str, Any] | None] = []
+    records: list[dict[str, Any]] = []
+    failed: list[bool] = []
     known = set(districts.index)
     first_line: dict[str, int] = {}
     too_long = table.attrs.get("too_long", {})
@@ -692,12 +698,15 @@ def _validate(
             else:
                 first_line[rid] = line
         errors.extend(row_errors)
-        records.append(None if row_errors else rec)
+        records.append(rec)
+        failed.append(bool(row_errors))
 
-    _check_points(records, lines, errors, districts)
-    errors.sort(key=lambda e: e.line)
-    valid = records_frame([r for r in records if r is not None])
-    valid_lines = [line for line, r in zip(lines, records, strict=True) if r is not None]
+    # Points are checked on every row that has them, so one pass reports all problems.
+    _check_points(records, failed, lines, errors, districts)
+    errors.sort(key=lambda e: e.line)  # stable: within a line, in column order
+    valid = records_frame([r for r, bad_row in zip(records, failed, strict=True)
+                           if not bad_row])
+    valid_lines = [line for line, bad_row in zip(lines, failed, strict=True) if not bad_row]
     return ValidationReport(path=path, valid=valid, errors=errors, n_rows=len(lines),
                             notes=notes, valid_lines=valid_lines)
 
@@ -836,9 +845,9 @@ def _parse_flag(text: str, bad) -> int | None:
         return 1
     if value in _FALSE:
         return 0
-    shown = f"'{text}'" if text else tr("vacío", "empty")
-    bad(C.HALLAZGO, f"{shown} no indica si hubo hallazgo. Use 1 o 0, sí o no, verdadero o "
-        "falso.", f"{shown} does not say whether there was a finding. Use 1 or 0, yes (si) "
+    es, en = (f"'{text}'", f"'{text}'") if text else ("el valor vacío", "an empty value")
+    bad(C.HALLAZGO, f"{es} no indica si hubo hallazgo. Use 1 o 0, sí o no, verdadero o "
+        "falso.", f"{en} does not say whether there was a finding. Use 1 or 0, yes (si) "
         "or no, true or false.")
     return None
 
@@ -877,13 +886,14 @@ def _parse_count(text: str, column: str, bad) -> int | None:
 
 
 def _check_points(
-    records: list[dict[str, Any] | None],
+    records: list[dict[str, Any]],
+    failed: list[bool],
     lines: list[int],
     errors: list[RowError],
     districts: gpd.GeoDataFrame,
 ) -> None:
     """Assign a district to rows with lat/lon and no ubigeo; check the others agree."""
-    idx = [i for i, r in enumerate(records) if r is not None and r[C.LAT] is not None]
+    idx = [i for i, r in enumerate(records) if r[C.LAT] is not None]
     if not idx:
         return
     points = gpd.GeoDataFrame(
@@ -906,7 +916,6 @@ def _check_points(
     polys_m = districts.to_crs(metric).geometry
     for i in idx:
         rec = records[i]
-        assert rec is not None
         found = inside.get(i, [])
         lat, lon = rec[C.LAT], rec[C.LON]
         given = rec[C.UBIGEO]
@@ -939,7 +948,7 @@ def _check_points(
                        f"and {where_en}. Fix the ubigeo or the coordinates.")
         if problem:
             errors.append(RowError(lines[i], *problem))
-            records[i] = None
+            failed[i] = True
 
 
 def _metric_crs(points: gpd.GeoDataFrame) -> str:

@@ -1,0 +1,165 @@
+"""``riskmap inspections validate|import|list``: check, store and count inspection records."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from geo import paths
+from geo.config import parse_region
+from geo.errors import DataError, tr
+
+__all__ = ["register"]
+
+_DEPARTMENTS = {"08": "Cusco", "16": "Loreto"}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``riskmap inspections`` and its subcommands."""
+    parser = subparsers.add_parser(
+        "inspections",
+        help="validar, importar y listar registros de inspección / inspection records",
+        description="Registros de inspección: validar un archivo, importarlo al almacén "
+        "SQLite, contar lo guardado. Inspection records: validate, import, list.",
+    )
+    sub = parser.add_subparsers(dest="inspections_command", metavar="ACCION")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--base", type=Path, default=None,
+                       help="GeoPackage de distritos (por defecto el de 'riskmap data fetch')")
+        p.add_argument("--region", default=None,
+                       help="departamentos: cusco, loreto, all o códigos '08,16' "
+                       "(por defecto Cusco y Loreto)")
+        p.add_argument("--max-errors", type=int, default=200,
+                       help="cuántos errores de fila mostrar como máximo (0 = todos)")
+
+    validate = sub.add_parser("validate", help="revisar un archivo sin importarlo")
+    validate.add_argument("file", type=Path, help="CSV, XLSX, GeoPackage o GeoJSON")
+    common(validate)
+    validate.set_defaults(func=_validate)
+
+    imp = sub.add_parser("import", help="importar un archivo válido al almacén (todo o nada)")
+    imp.add_argument("file", type=Path, help="CSV, XLSX, GeoPackage o GeoJSON")
+    imp.add_argument("--user", default="", help="quién importa (auditoría)")
+    imp.add_argument("--store", type=Path, default=None,
+                     help="base SQLite (por defecto <datos>/inspecciones.sqlite)")
+    common(imp)
+    imp.set_defaults(func=_import)
+
+    lst = sub.add_parser("list", help="conteos por año y departamento")
+    lst.add_argument("--store", type=Path, default=None,
+                     help="base SQLite (por defecto <datos>/inspecciones.sqlite)")
+    lst.add_argument("--user", default="", help="quién consulta (auditoría)")
+    lst.add_argument("--rol", default="planificador",
+                     choices=("planificador", "gobierno_regional", "investigador"),
+                     help="rol de quien consulta; fuera de 'planificador' los conteos de 1 a "
+                     "4 se suprimen")
+    lst.set_defaults(func=_list)
+    parser.set_defaults(func=lambda args: _help(parser))
+
+
+def _help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 1
+
+
+def _districts(args: argparse.Namespace):
+    base = args.base or paths.base_gpkg()
+    if not Path(base).is_file():
+        raise DataError(
+            es=f"No existe la tabla de distritos {base}. Ejecute primero 'riskmap data fetch' "
+            "(o indique otra con --base).",
+            en=f"District table {base} does not exist. Run 'riskmap data fetch' first (or give "
+            "another with --base).",
+        )
+    from geo.base import read_districts
+
+    return read_districts(Path(base), region=parse_region(args.region))
+
+
+def _max(args: argparse.Namespace) -> int | None:
+    return None if args.max_errors <= 0 else args.max_errors
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from geo.inspections import validate_inspections
+
+    report = validate_inspections(args.file, _districts(args))
+    print(report.render(max_errors=_max(args)))
+    return 0 if report.ok else 2
+
+
+def _import(args: argparse.Namespace) -> int:
+    from geo.store import ROL_PLANIFICADOR, ImportRejected, InspectionStore
+
+    districts = _districts(args)
+    store = InspectionStore(args.store or paths.store_path(), role=ROL_PLANIFICADOR,
+                            user=args.user)
+    try:
+        result = store.import_file(args.file, districts)
+    except ImportRejected as err:
+        if err.conflicts:
+            print(err.message())
+        else:
+            print(err.report.render(max_errors=_max(args)))
+            print(tr("No se importó ninguna fila; el almacén no cambió.",
+                     "No row was imported; the store is unchanged."))
+        return 2
+    print(tr(
+        f"{args.file.name}: {result.added} inspecciones nuevas, {result.already_present} ya "
+        f"estaban guardadas (importación n.º {result.import_id}, sha256 "
+        f"{result.sha256[:12]}…). Almacén: {store.db_path}",
+        f"{args.file.name}: {result.added} new inspections, {result.already_present} already "
+        f"stored (import no. {result.import_id}, sha256 {result.sha256[:12]}…). Store: "
+        f"{store.db_path}",
+    ))
+    if result.previous_imports:
+        print(tr(
+            "Este mismo archivo ya se había importado (importaciones "
+            f"{', '.join(map(str, result.previous_imports))}); no se duplicó nada.",
+            "This same file had been imported before (imports "
+            f"{', '.join(map(str, result.previous_imports))}); nothing was duplicated.",
+        ))
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from geo import columns as C
+    from geo.store import N_VICTIMAS, SUPRIMIDO, InspectionStore
+
+    path = args.store or paths.store_path()
+    if not Path(path).is_file():
+        print(tr(f"El almacén {path} no existe todavía: importe con 'riskmap inspections "
+                 "import ARCHIVO'.",
+                 f"Store {path} does not exist yet: import with 'riskmap inspections import "
+                 "FILE'."))
+        return 0
+    store = InspectionStore(path, role=args.rol, user=args.user)
+    table = store.aggregate_by_year_department(
+        min_count=1 if args.rol == "planificador" else 5)
+    if table.empty:
+        print(tr("El almacén está vacío.", "The store is empty."))
+        return 0
+    head = tr("año  departamento  inspecciones  hallazgos  víctimas",
+              "year department   inspections  findings   victims")
+    print(head)
+    # "-": no record of that year and department gives the figure.
+    for row in table.itertuples(index=False):
+        rec = row._asdict()
+        dep = _DEPARTMENTS.get(rec[C.COD_DEP], rec[C.COD_DEP])
+        hidden = rec[SUPRIMIDO].split(";")
+        cells = [_cell(rec[c], c in hidden)
+                 for c in (C.N_INSPECCIONES, C.N_HALLAZGOS, N_VICTIMAS)]
+        print(f"{rec['anio']:<4} {dep:<13} {cells[0]:>12} {cells[1]:>10} {cells[2]:>9}")
+    if (table[SUPRIMIDO] != "").any():
+        print(tr("'<5': conteo entre 1 y 4, suprimido para proteger a las personas.",
+                 "'<5': count between 1 and 4, suppressed to protect people."))
+    return 0
+
+
+def _cell(value, suppressed: bool) -> str:
+    if suppressed:
+        return "<5"
+    import pandas as pd
+
+    return "-" if pd.isna(value) else str(int(value))
