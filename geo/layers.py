@@ -729,8 +729,13 @@ def _xy(points: Any) -> tuple[np.ndarray, np.ndarray]:
             if arr.ndim != 2 or arr.shape[1] != 2:
                 raise ValueError(f"points as an array must have shape (n, 2), got {arr.shape}")
             return arr[:, 0].copy(), arr[:, 1].copy()
+    types = shapely.get_type_id(arr)
+    if np.all(types == 0):
+        coords = shapely.get_coordinates(arr)
+        if len(coords) == len(arr):  # no empty point: one coordinate pair per point
+            return coords[:, 0].copy(), coords[:, 1].copy()
     ok = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
-    types = shapely.get_type_id(arr[ok])
+    types = types[ok]
     if len(types) and not np.all(types == 0):
         raise TypeError("points must be Point geometries; place other geometries by "
                         "their representative point first")
