@@ -1,0 +1,1125 @@
+"""A simulated world on the real boundaries of Cusco and Loreto (``riskmap demo``).
+
+Everything this module writes is SIMULATED and says so: every feature has
+``simulado = True``, every GeoPackage layer carries ``simulado`` metadata, the settings
+file sets ``data.simulated = true`` and ``LEEME.md`` opens with "DATOS SIMULADOS — NO SON
+REGISTROS REALES". The world is built from the published figures carried in
+``config/calibration.toml`` (hotspot districts, DEVIDA coca hectares, GeoBosques forest
+loss, REINFO counts, dredge counts), so it *looks* like Cusco and Loreto; nothing in it is
+a real concession, camp, inspection or finding.
+
+The generating process, in order (all draws from ``numpy.random.default_rng(seed)``):
+
+1. sector layers inside the districts: mining concessions (rectangles), informal-mining
+   sites and river dredges (points), forest concessions (blocks) and logging camps
+   (points) where forest loss is large, farm blocks and coca zones (irregular polygons);
+2. the district features, measured as the district table measures them (area share,
+   count, density per km2), plus poverty and remoteness from the base;
+3. the hidden true risk: ``logit p = b0 + sum(coef * z(feature)) + u``, with ``u`` a
+   normal district effect and ``b0`` solved so the finding rate is the calibrated target;
+4. ten years of inspection records with selection bias (planned inspections near the
+   office, complaints where risk is high, a small random share); findings ~ Bernoulli(p).
+
+Same seed -> byte-identical files (GeoPackage timestamps are pinned).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import tempfile
+import tomllib
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from scipy.optimize import brentq
+from scipy.special import expit
+
+from geo import columns as C
+from geo import paths
+from geo.errors import ConfigError, DataError, tr
+
+__all__ = ["DEMO_LAYERS", "DemoLayer", "load_calibration", "make_demo"]
+
+CALIBRATION_FILE = paths.CONFIG_DIR / "calibration.toml"
+EQUAL_AREA = "EPSG:6933"  # world cylindrical equal-area: areas within 0.001 % in Peru
+# GeoPackages store a "last change" timestamp; pinning it makes same seed -> same bytes.
+_FIXED_DATE = "2025-12-31T00:00:00.000Z"
+_KM_PER_DEG_LAT = 110.574
+_KM_PER_DEG_LON = 111.320  # at the equator, times cos(latitude)
+_BASE_COLUMNS = (
+    C.UBIGEO, C.DISTRITO, C.PROVINCIA, C.DEPARTAMENTO, C.COD_DEP, C.COD_PROV,
+    C.REGION_NATURAL, C.AREA_KM2, C.POBLACION, C.POBREZA, C.DENSIDAD, C.LEJANIA,
+)
+# Derived artefacts of an older world that would silently disagree with a new one.
+_DERIVED = ("distritos.gpkg", "riesgo.gpkg", "evaluacion.json")
+
+
+@dataclass(frozen=True)
+class DemoLayer:
+    """One simulated sector layer as written to ``capas/<name>.gpkg``."""
+
+    name: str
+    sector: str
+    measure: str
+    geometry: str  # "polygon" | "point"
+    description: str
+    per: str | None = None
+
+
+DEMO_LAYERS: tuple[DemoLayer, ...] = (
+    DemoLayer("concesiones_mineras", "mineria", "area_share", "polygon",
+              "Concesiones mineras (SIMULADAS, forma de cuadrículas INGEMMET): proporción del "
+              "área del distrito"),
+    DemoLayer("mineria_informal", "mineria", "count", "point",
+              "Frentes de minería informal (SIMULADOS, calibrados con REINFO y reportes de "
+              "prensa): número por distrito"),
+    DemoLayer("dragas", "mineria", "count", "point",
+              "Dragas de oro en ríos de Loreto (SIMULADAS, Nanay, Napo, Tigre…): número por "
+              "distrito"),
+    DemoLayer("concesiones_forestales", "tala", "area_share", "polygon",
+              "Concesiones forestales maderables (SIMULADAS, según pérdida de bosque "
+              "GeoBosques): proporción del área"),
+    DemoLayer("campamentos_tala", "tala", "density", "point",
+              "Campamentos de tala (SIMULADOS, según pérdida de bosque 2020-2024): por km²",
+              per="km2"),
+    DemoLayer("agricultura", "agricultura", "area_share", "polygon",
+              "Áreas agropecuarias (SIMULADAS, calibradas con MapBiomas 2020): proporción del "
+              "área"),
+    DemoLayer("coca", "coca", "area_share", "polygon",
+              "Zonas de cultivo de coca (SIMULADAS, según hectáreas DEVIDA por distrito): "
+              "proporción del área"),
+)
+BASE_FEATURES = (C.POBREZA, C.LEJANIA)
+FEATURES = tuple(layer.name for layer in DEMO_LAYERS) + BASE_FEATURES
+INSPECTION_COLUMNS = (
+    C.ID, C.FECHA, C.UBIGEO, C.LAT, C.LON, C.SECTOR, C.HALLAZGO, C.ORIGEN, C.INDICADORES,
+    C.TRABAJADORES, C.VICTIMAS,
+)
+
+
+def make_demo(
+    base: str | Path,
+    out: str | Path,
+    seed: int = 0,
+    region: tuple[str, ...] = C.DEFAULT_DEPARTMENTS,
+    *,
+    calibration: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Path:
+    """Write the simulated demo world for Cusco and/or Loreto into ``out``.
+
+    Parameters
+    ----------
+    base : str or Path
+        ``peru_base.gpkg`` (``riskmap data fetch``); districts are read with
+        :func:`geo.base.read_districts`.
+    out : str or Path
+        Folder to write into (created if needed). Files already there are replaced one
+        by one only after the whole world has been generated, so an error leaves the
+        previous world intact.
+    seed : int
+        Seed of ``numpy.random.default_rng``; the same seed gives byte-identical files.
+    region : tuple of str
+        Department codes: ``("08", "16")`` (default), ``("08",)`` or ``("16",)``.
+    calibration : str or Path, optional
+        Calibration TOML (default ``config/calibration.toml``).
+    progress : callable, optional
+        Called with a short message at each step.
+
+    Returns
+    -------
+    Path
+        ``out``, holding ``capas/*.gpkg``, ``inspecciones.csv``, ``verdad.csv``,
+        ``settings.toml`` and ``LEEME.md``.
+
+    Raises
+    ------
+    ConfigError
+        Unsupported region, or a calibration district whose name does not match the
+        boundaries.
+    DataError
+        The base lacks a required column.
+
+    Examples
+    --------
+    >>> _check_region(("08",))
+    ('08',)
+    """
+    say = progress or (lambda _msg: None)
+    base, out = Path(base).resolve(), Path(out).resolve()
+    region = _check_region(tuple(region))
+    cal = load_calibration(calibration)
+    say(tr("Leyendo distritos…", "Reading districts…"))
+    districts = _read_districts(base, region)
+    _check_names(cal, districts)
+    rng = np.random.default_rng(seed)
+    world = _World(districts)
+
+    say(tr("Simulando capas sectoriales…", "Simulating sector layers…"))
+    layers = _simulate_layers(world, cal, rng)
+    features = _measure(world, layers)
+    say(tr("Simulando riesgo verdadero e inspecciones…",
+           "Simulating true risk and inspections…"))
+    truth = _simulate_truth(world, features, cal, rng)
+    records = _simulate_inspections(world, features, truth, cal, rng)
+
+    say(tr(f"Escribiendo en {out}…", f"Writing to {out}…"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        _write_layers(tmp, layers, seed)
+        _write_csv(records, tmp / "inspecciones.csv")
+        _write_csv(truth.table, tmp / "verdad.csv")
+        (tmp / "settings.toml").write_text(
+            _settings_text(base, out, region, cal, seed), encoding="utf-8")
+        (tmp / "LEEME.md").write_text(
+            _readme_text(seed, region, cal, world, features, truth, records, layers),
+            encoding="utf-8")
+        _publish(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+def load_calibration(path: str | Path | None = None) -> dict[str, Any]:
+    """Read the calibration TOML of the demo world (default ``config/calibration.toml``).
+
+    >>> cal = load_calibration()
+    >>> cal["hotspots"]["081203"]["distrito"]
+    'Camanti'
+    """
+    path = Path(path) if path else CALIBRATION_FILE
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise ConfigError(
+            es=f"No existe el archivo de calibración {path}; el mundo simulado lo necesita. "
+            "Restáurelo desde el repositorio (config/calibration.toml).",
+            en=f"Calibration file {path} does not exist; the simulated world needs it. "
+            "Restore it from the repository (config/calibration.toml).",
+        ) from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(
+            es=f"{path}: no es un TOML válido ({err}).",
+            en=f"{path}: not valid TOML ({err}).",
+        ) from err
+
+
+# ---------------------------------------------------------------------------------------
+# districts and geometry helpers
+
+
+def _check_region(region: tuple[str, ...]) -> tuple[str, ...]:
+    if not region or any(code not in C.DEFAULT_DEPARTMENTS for code in region):
+        shown = ",".join(region) or "all"
+        raise ConfigError(
+            es=f"El mundo simulado solo está calibrado para Cusco (08) y Loreto (16); "
+            f"se pidió la región {shown!r}. Use --region cusco, loreto o 08,16.",
+            en=f"The simulated world is calibrated for Cusco (08) and Loreto (16) only; "
+            f"region {shown!r} was requested. Use --region cusco, loreto or 08,16.",
+        )
+    return tuple(sorted(set(region)))
+
+
+def _read_districts(base: Path, region: tuple[str, ...]) -> gpd.GeoDataFrame:
+    from geo.base import read_districts
+
+    if not base.is_file():
+        raise DataError(
+            es=f"No se encontró la base de distritos {base}. Ejecute primero "
+            "'riskmap data fetch'.",
+            en=f"District base {base} not found. Run 'riskmap data fetch' first.",
+        )
+    gdf = read_districts(base, region)
+    missing = [c for c in _BASE_COLUMNS if c not in gdf.columns]
+    if missing:
+        raise DataError(
+            es=f"{base}: a la capa de distritos le faltan las columnas {', '.join(missing)}. "
+            "Vuelva a generarla con 'riskmap data fetch'.",
+            en=f"{base}: the district layer lacks columns {', '.join(missing)}. Rebuild it "
+            "with 'riskmap data fetch'.",
+        )
+    gdf = gdf.to_crs(4326) if gdf.crs and not gdf.crs.equals("EPSG:4326") else gdf
+    return gdf.sort_values(C.UBIGEO).reset_index(drop=True)
+
+
+def _fold(name: str) -> str:
+    """Compare names without accents or case.
+
+    >>> _fold("Santo Tomás") == _fold("SANTO TOMAS")
+    True
+    """
+    decomposed = unicodedata.normalize("NFKD", str(name))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().strip()
+
+
+def _keyed_tables(cal: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """Every calibration table keyed by 6-digit UBIGEO, with its dotted name."""
+    yield "hotspots", "distrito", cal["hotspots"]
+    yield "origen_reclutamiento", "distrito", cal["origen_reclutamiento"]
+    yield "coca.ha_2020", "distrito", cal["coca"]["ha_2020"]
+    yield "agricultura.ha_2020", "distrito", cal["agricultura"]["ha_2020"]
+    yield "bosque.perdida_ha_2020_2024", "distrito", cal["bosque"]["perdida_ha_2020_2024"]
+    yield "mineria.informal", "distrito", cal["mineria"]["informal"]
+    yield "mineria.dragas", "distrito", cal["mineria"]["dragas"]
+    yield "mineria.concesiones_share", "nombre", cal["mineria"]["concesiones_share"]
+
+
+def _check_names(cal: Mapping[str, Any], districts: gpd.GeoDataFrame) -> None:
+    """Every calibrated district must exist with the same name (accents aside)."""
+    names = dict(zip(districts[C.UBIGEO], districts[C.DISTRITO], strict=True))
+    provinces = dict(zip(districts[C.COD_PROV], districts[C.PROVINCIA], strict=False))
+    deps = set(districts[C.COD_DEP])
+    for table, key, entries in _keyed_tables(cal):
+        for code, entry in entries.items():
+            if code[:2] not in deps:
+                continue  # the other department was not requested
+            found = (names if len(code) == 6 else provinces).get(code)
+            if found is None or _fold(found) != _fold(entry[key]):
+                raise ConfigError(
+                    es=f"config/calibration.toml [{table}]: el código {code} debería ser "
+                    f"{entry[key]!r} pero en los límites es {found!r}. Corrija el código o "
+                    "el nombre.",
+                    en=f"config/calibration.toml [{table}]: code {code} should be "
+                    f"{entry[key]!r} but the boundaries say {found!r}. Fix the code or name.",
+                )
+
+
+class _World:
+    """The districts with what the samplers need: prepared shapes and neighbours."""
+
+    def __init__(self, districts: gpd.GeoDataFrame) -> None:
+        self.districts = districts
+        self.ubigeo = districts[C.UBIGEO].to_numpy()
+        self.dep = districts[C.COD_DEP].to_numpy()
+        self.geoms = np.asarray(districts.geometry.values)
+        shapely.prepare(self.geoms)
+        self.area_km2 = districts[C.AREA_KM2].to_numpy(float)
+        tree = shapely.STRtree(self.geoms)
+        self.neighbours = [
+            [j for j in tree.query(g) if j != i] for i, g in enumerate(self.geoms)
+        ]
+        self.index = {u: i for i, u in enumerate(self.ubigeo)}
+
+    def __len__(self) -> int:
+        return len(self.ubigeo)
+
+    def sample(self, rng: np.random.Generator, i: int, n: int,
+               within: shapely.Geometry | None = None) -> np.ndarray:
+        """``n`` uniform points (x, y) inside district ``i`` (and ``within``), in no other."""
+        out = np.empty((0, 2))
+        if n <= 0:
+            return out
+        target = self.geoms[i] if within is None else within
+        if within is not None:
+            shapely.prepare(target)
+        xmin, ymin, xmax, ymax = shapely.bounds(target)
+        for _ in range(200):
+            m = max(64, 4 * n)
+            xy = np.column_stack([rng.uniform(xmin, xmax, m), rng.uniform(ymin, ymax, m)])
+            out = np.vstack([out, xy[self._inside(i, xy, target)]])
+            if len(out) >= n:
+                return out[:n]
+        # a sliver too thin to hit: fall back to a point guaranteed inside
+        rep = shapely.get_coordinates(shapely.point_on_surface(target))
+        return np.vstack([out, np.repeat(rep, n - len(out), axis=0)])[:n]
+
+    def sample_near(self, rng: np.random.Generator, i: int, centres: np.ndarray, n: int,
+                    sd_km: float) -> np.ndarray:
+        """``n`` points scattered (normal, ``sd_km``) around random ``centres`` of district i."""
+        out = np.empty((0, 2))
+        if n <= 0:
+            return out
+        kx, ky = _deg_per_km(centres[:, 1].mean())
+        for _ in range(50):
+            m = max(32, 3 * n)
+            pick = centres[rng.integers(0, len(centres), m)]
+            xy = pick + rng.normal(0.0, sd_km, (m, 2)) * (kx, ky)
+            out = np.vstack([out, xy[self._inside(i, xy, self.geoms[i])]])
+            if len(out) >= n:
+                return out[:n]
+        return np.vstack([out, self.sample(rng, i, n - len(out))])[:n]
+
+    def _inside(self, i: int, xy: np.ndarray, target: shapely.Geometry) -> np.ndarray:
+        ok = shapely.contains_xy(target, xy[:, 0], xy[:, 1])
+        ok &= shapely.contains_xy(self.geoms[i], xy[:, 0], xy[:, 1])
+        for j in self.neighbours[i]:  # the source boundaries have small overlaps
+            if ok.any():
+                ok[ok] &= ~shapely.contains_xy(self.geoms[j], xy[ok, 0], xy[ok, 1])
+        return ok
+
+
+def _deg_per_km(lat: float) -> tuple[float, float]:
+    """Degrees of longitude and latitude per km at ``lat``.
+
+    >>> round(_deg_per_km(0.0)[1] * 110.574, 6)
+    1.0
+    """
+    return 1.0 / (_KM_PER_DEG_LON * math.cos(math.radians(lat))), 1.0 / _KM_PER_DEG_LAT
+
+
+def _rectangles(rng: np.random.Generator, xy: np.ndarray, ha: np.ndarray) -> np.ndarray:
+    """North-south rectangles of ``ha`` hectares centred on ``xy`` (INGEMMET-like claims)."""
+    km2 = ha / 100.0
+    aspect = rng.uniform(0.5, 2.0, len(xy))
+    w_km, h_km = np.sqrt(km2 * aspect), np.sqrt(km2 / aspect)
+    kx, ky = _deg_per_km(float(xy[:, 1].mean())) if len(xy) else (0.0, 0.0)
+    hw, hh = w_km * kx / 2, h_km * ky / 2
+    return shapely.box(xy[:, 0] - hw, xy[:, 1] - hh, xy[:, 0] + hw, xy[:, 1] + hh)
+
+
+def _blobs(rng: np.random.Generator, xy: np.ndarray, ha: np.ndarray,
+           vertices: int = 18) -> np.ndarray:
+    """Irregular, roughly elliptical polygons of about ``ha`` hectares around ``xy``."""
+    n = len(xy)
+    if n == 0:
+        return np.empty(0, dtype=object)
+    km2 = ha / 100.0
+    aspect = rng.uniform(0.4, 1.0, n)
+    a_km = np.sqrt(km2 / (math.pi * aspect))
+    b_km = a_km * aspect
+    rot = rng.uniform(0, math.pi, n)
+    phi = np.linspace(0, 2 * math.pi, vertices, endpoint=False)
+    # smooth radial noise: two random harmonics, so shapes look like fields, not stars
+    noise = 1.0 + 0.12 * np.sin(2 * phi[None, :] + rng.uniform(0, 6.3, (n, 1))) \
+        + 0.08 * np.sin(3 * phi[None, :] + rng.uniform(0, 6.3, (n, 1)))
+    ex = a_km[:, None] * np.cos(phi)[None, :] * noise
+    ey = b_km[:, None] * np.sin(phi)[None, :] * noise
+    cx = ex * np.cos(rot)[:, None] - ey * np.sin(rot)[:, None]
+    cy = ex * np.sin(rot)[:, None] + ey * np.cos(rot)[:, None]
+    kx, ky = _deg_per_km(float(xy[:, 1].mean()))
+    coords = np.stack([xy[:, 0:1] + cx * kx, xy[:, 1:2] + cy * ky], axis=-1)
+    coords = np.concatenate([coords, coords[:, :1]], axis=1)  # close the rings
+    return shapely.polygons(coords)
+
+
+def _clip(polys: np.ndarray, district: shapely.Geometry) -> np.ndarray:
+    """Clip to the district and keep valid polygonal parts (drop slivers' lines, points)."""
+    if len(polys) == 0:
+        return polys
+    clipped = shapely.make_valid(shapely.intersection(polys, district))
+    out = []
+    for geom in clipped:
+        parts = [p for p in shapely.get_parts(geom) if p.geom_type == "Polygon" and p.area > 0]
+        if not parts:
+            out.append(None)
+        else:
+            out.append(shapely.MultiPolygon(parts))
+    return np.array(out, dtype=object)
+
+
+# ---------------------------------------------------------------------------------------
+# sector layers
+
+
+def _simulate_layers(world: _World, cal: Mapping[str, Any],
+                     rng: np.random.Generator) -> dict[str, gpd.GeoDataFrame]:
+    """Each layer as a GeoDataFrame with a private ``_i`` (district index) column."""
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    layers["concesiones_mineras"] = _mining_concessions(world, cal, rng)
+    layers["mineria_informal"] = _informal_mining(world, cal, rng)
+    layers["dragas"] = _dredges(world, cal, rng)
+    layers["concesiones_forestales"] = _forest_concessions(world, cal, rng)
+    layers["campamentos_tala"] = _logging_camps(world, cal, rng, layers["concesiones_forestales"])
+    layers["agricultura"] = _farmland(world, cal, rng)
+    layers["coca"] = _coca(world, cal, rng)
+    return layers
+
+
+def _polygon_layer(world: _World, rng: np.random.Generator, target_share: np.ndarray,
+                   ha_range: tuple[float, float], shape: str, kind: str, prefix: str,
+                   clusters: int = 0, sd_km: float = 5.0) -> gpd.GeoDataFrame:
+    """Scatter polygons in every district until about ``target_share`` of it is covered."""
+    rows: list[tuple[int, shapely.Geometry]] = []
+    lo, hi = ha_range
+    for i in range(len(world)):
+        target_ha = target_share[i] * world.area_km2[i] * 100.0
+        if target_ha <= 0:
+            continue
+        mean_ha = min(math.sqrt(lo * hi), max(lo, target_ha))
+        n = max(1, int(rng.poisson(1.15 * target_ha / mean_ha)))  # overlaps are dissolved
+        sizes = np.exp(rng.uniform(math.log(lo), math.log(hi), n))
+        sizes = np.minimum(sizes * target_ha / max(sizes.sum(), 1e-9) * 1.15, hi * 4)
+        if clusters:
+            centres = world.sample(rng, i, clusters)
+            xy = world.sample_near(rng, i, centres, n, sd_km)
+        else:
+            xy = world.sample(rng, i, n)
+        polys = _rectangles(rng, xy, sizes) if shape == "rect" else _blobs(rng, xy, sizes)
+        rows.extend((i, g) for g in _clip(polys, world.geoms[i]) if g is not None)
+    gdf = gpd.GeoDataFrame(
+        {"_i": [r[0] for r in rows]}, geometry=[r[1] for r in rows], crs="EPSG:4326")
+    gdf.insert(0, "id", [f"{prefix}-{k:05d}" for k in range(1, len(gdf) + 1)])
+    gdf.insert(1, "tipo", kind)
+    gdf.insert(2, "hectareas", (gdf.geometry.to_crs(EQUAL_AREA).area / 1e4).round(2))
+    return gdf
+
+
+def _point_layer(rows: list[tuple[int, np.ndarray, dict[str, Any]]], kind: str,
+                 prefix: str) -> gpd.GeoDataFrame:
+    idx, xs, ys, extra = [], [], [], []
+    for i, xy, attrs in rows:
+        idx.extend([i] * len(xy))
+        xs.extend(xy[:, 0])
+        ys.extend(xy[:, 1])
+        extra.extend([attrs] * len(xy))
+    gdf = gpd.GeoDataFrame(
+        {"_i": idx}, geometry=gpd.points_from_xy(np.round(xs, 6), np.round(ys, 6)),
+        crs="EPSG:4326")
+    for key in sorted({k for attrs in extra for k in attrs}):
+        gdf[key] = [attrs.get(key, "") for attrs in extra]
+    gdf.insert(0, "id", [f"{prefix}-{k:05d}" for k in range(1, len(gdf) + 1)])
+    gdf.insert(1, "tipo", kind)
+    return gdf
+
+
+def _by_code(world: _World, table: Mapping[str, Mapping[str, Any]], key: str) -> np.ndarray:
+    values = np.zeros(len(world))
+    for code, entry in table.items():
+        if code in world.index:
+            values[world.index[code]] = float(entry[key])
+    return values
+
+
+def _mining_concessions(world: _World, cal: Mapping[str, Any],
+                        rng: np.random.Generator) -> gpd.GeoDataFrame:
+    conf = cal["mineria"]["concesiones"]
+    shares = cal["mineria"]["concesiones_share"]
+    cod_prov = world.districts[C.COD_PROV].to_numpy()
+    target = np.where(world.dep == C.DEP_CUSCO, conf["share_otros_cusco"],
+                      conf["share_otros_loreto"]).astype(float)
+    for i, (u, prov) in enumerate(zip(world.ubigeo, cod_prov, strict=True)):
+        entry = shares.get(u) or shares.get(prov)
+        if entry:
+            target[i] = entry["share"]
+    target *= rng.lognormal(0.0, 0.3, len(world))
+    return _polygon_layer(world, rng, target, tuple(conf["ha_por_concesion"]), "rect",
+                          "concesión minera (simulada)", "SIM-CM")
+
+
+def _informal_mining(world: _World, cal: Mapping[str, Any],
+                     rng: np.random.Generator) -> gpd.GeoDataFrame:
+    expected = _by_code(world, cal["mineria"]["informal"], "n")
+    sierra = (world.dep == C.DEP_CUSCO) & (
+        world.districts[C.REGION_NATURAL].to_numpy() == "Sierra") & (expected == 0)
+    expected[sierra] = cal["mineria"]["fondo_sierra_cusco"]
+    rows = []
+    for i in range(len(world)):
+        n = int(rng.poisson(expected[i])) if expected[i] > 0 else 0
+        if n:
+            # sites cluster along a few gold-bearing valleys or streams
+            centres = world.sample(rng, i, max(1, n // 12 + 1))
+            rows.append((i, world.sample_near(rng, i, centres, n, sd_km=3.0), {}))
+    return _point_layer(rows, "frente de minería informal (simulado)", "SIM-MI")
+
+
+def _river(rng: np.random.Generator, world: _World, i: int) -> shapely.LineString:
+    """Draw an approximate meandering river across district ``i`` (its longest chord)."""
+    pts = world.sample(rng, i, 40)
+    d = np.linalg.norm(pts[:, None, :] - pts[None, :, :], axis=-1)
+    a, b = np.unravel_index(np.argmax(d), d.shape)
+    t = np.linspace(0, 1, 60)
+    line = pts[a] + t[:, None] * (pts[b] - pts[a])
+    normal = np.array([-(pts[b] - pts[a])[1], (pts[b] - pts[a])[0]])
+    amp = 0.06 * rng.uniform(0.5, 1.0)
+    waves = amp * np.sin(2 * math.pi * t * rng.uniform(2, 4) + rng.uniform(0, 6.3))
+    line = line + waves[:, None] * normal[None, :]
+    clipped = shapely.intersection(shapely.LineString(line), world.geoms[i])
+    parts = [p for p in shapely.get_parts(clipped) if p.geom_type == "LineString"]
+    return max(parts, key=lambda p: p.length) if parts else shapely.LineString(pts[[a, b]])
+
+
+def _dredges(world: _World, cal: Mapping[str, Any],
+             rng: np.random.Generator) -> gpd.GeoDataFrame:
+    table = cal["mineria"]["dragas"]
+    rows = []
+    for code in sorted(table):
+        if code not in world.index:
+            continue
+        i, entry = world.index[code], table[code]
+        n = int(rng.poisson(entry["n"]))
+        if not n:
+            continue
+        river = _river(rng, world, i)
+        # dredges work in groups on stretches of the river: a few anchors, scattered along
+        anchors = rng.uniform(0.1, 0.9, max(1, n // 8 + 1))
+        frac = np.clip(anchors[rng.integers(0, len(anchors), n)] + rng.normal(0, 0.05, n), 0, 1)
+        xy = shapely.get_coordinates(shapely.line_interpolate_point(river, frac, normalized=True))
+        ok = world._inside(i, xy, world.geoms[i])
+        if not ok.all():
+            xy[~ok] = world.sample(rng, i, int((~ok).sum()))
+        rows.append((i, xy, {"rio": entry["rio"]}))
+    return _point_layer(rows, "draga (simulada)", "SIM-DR")
+
+
+def _forest_loss(world: _World, cal: Mapping[str, Any]) -> np.ndarray:
+    return _by_code(world, cal["bosque"]["perdida_ha_2020_2024"], "ha")
+
+
+def _forest_concessions(world: _World, cal: Mapping[str, Any],
+                        rng: np.random.Generator) -> gpd.GeoDataFrame:
+    conf = cal["bosque"]
+    loss = _forest_loss(world, cal)
+    target = np.zeros(len(world))
+    for dep, share in conf["concesion_max_share"].items():
+        mask = (world.dep == dep) & (loss >= conf["concesion_min_ha"])
+        if mask.any():
+            target[mask] = share * np.sqrt(loss[mask] / loss[world.dep == dep].max())
+    target *= rng.lognormal(0.0, 0.4, len(world))
+    return _polygon_layer(world, rng, np.minimum(target, 0.5), tuple(conf["ha_por_concesion"]),
+                          "rect", "concesión forestal (simulada)", "SIM-CF")
+
+
+def _logging_camps(world: _World, cal: Mapping[str, Any], rng: np.random.Generator,
+                   concessions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    conf = cal["bosque"]
+    loss = _forest_loss(world, cal)
+    share = np.array([conf["parte_tala"].get(d, 0.0) for d in world.dep])
+    expected = loss * share / conf["ha_perdidas_por_campamento"]
+    inside = concessions.groupby("_i").geometry.apply(lambda s: shapely.union_all(s.values))
+    rows = []
+    for i in range(len(world)):
+        n = int(rng.poisson(expected[i])) if expected[i] > 0 else 0
+        if not n:
+            continue
+        # about half the camps work inside the (simulated) concessions, half outside them
+        n_in = int(rng.binomial(n, 0.5)) if i in inside.index else 0
+        xy = world.sample(rng, i, n - n_in)
+        if n_in:
+            xy = np.vstack([xy, world.sample(rng, i, n_in, within=inside[i])])
+        rows.append((i, xy, {}))
+    return _point_layer(rows, "campamento de tala (simulado)", "SIM-CT")
+
+
+def _farmland(world: _World, cal: Mapping[str, Any],
+              rng: np.random.Generator) -> gpd.GeoDataFrame:
+    conf = cal["agricultura"]
+    ha = _by_code(world, conf["ha_2020"], "ha")
+    share = ha / (world.area_km2 * 100.0)
+    m, k = conf["andina_media"], conf["andina_concentracion"]
+    andean = ha == 0
+    share[andean] = rng.beta(m * k, (1 - m) * k, int(andean.sum()))
+    share = np.minimum(share, conf["max_share"])
+    return _polygon_layer(world, rng, share, tuple(conf["ha_por_poligono"]), "blob",
+                          "área agropecuaria (simulada)", "SIM-AG", clusters=3, sd_km=8.0)
+
+
+def _coca(world: _World, cal: Mapping[str, Any], rng: np.random.Generator) -> gpd.GeoDataFrame:
+    conf = cal["coca"]
+    ha = _by_code(world, conf["ha_2020"], "ha")
+    col = conf["anios"].index(conf["anio_escala"])
+    for dep, totals in conf["departamento_ha"].items():
+        mask = world.dep == dep
+        if mask.any() and ha[mask].sum() > 0:
+            ha[mask] *= totals[col] / ha[mask].sum()  # scale to the department's latest total
+    share = ha / (world.area_km2 * 100.0)
+    return _polygon_layer(world, rng, share, tuple(conf["ha_por_poligono"]), "blob",
+                          "zona de coca (simulada)", "SIM-CO", clusters=2, sd_km=4.0)
+
+
+# ---------------------------------------------------------------------------------------
+# features, truth, inspections
+
+
+def _measure(world: _World, layers: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
+    """Measure the district features as the district table does (``geo.layers``)."""
+    feats = pd.DataFrame(index=pd.Index(world.ubigeo, name=C.UBIGEO))
+    for spec in DEMO_LAYERS:
+        gdf = layers[spec.name]
+        values = np.zeros(len(world))
+        if spec.measure == "area_share" and len(gdf):
+            dissolved = gdf.dissolve(by="_i")  # overlapping polygons count once
+            area = dissolved.geometry.to_crs(EQUAL_AREA).area.to_numpy() / 1e6
+            values[dissolved.index.to_numpy()] = area / world.area_km2[dissolved.index]
+        elif len(gdf):
+            counts = np.bincount(gdf["_i"].to_numpy(), minlength=len(world)).astype(float)
+            values = counts / world.area_km2 if spec.measure == "density" else counts
+        feats[spec.name] = values
+    for col in BASE_FEATURES:
+        feats[col] = world.districts[col].to_numpy(float)
+    return feats
+
+
+@dataclass
+class _Truth:
+    table: pd.DataFrame  # what verdad.csv holds
+    p: np.ndarray  # true probability per district, in world order
+    intercept: float
+    coefs: dict[str, float]
+
+
+def _standardise(x: pd.DataFrame) -> pd.DataFrame:
+    sd = x.std(ddof=0).replace(0.0, 1.0)
+    return (x - x.mean()) / sd
+
+
+def _simulate_truth(world: _World, feats: pd.DataFrame, cal: Mapping[str, Any],
+                    rng: np.random.Generator) -> _Truth:
+    coefs = {f: float(cal["verdad"]["coeficientes"][f]) for f in FEATURES}
+    z = _standardise(feats[list(FEATURES)])
+    contrib = z * pd.Series(coefs)
+    u = rng.normal(0.0, cal["verdad"]["sd_efecto_aleatorio"], len(world))
+    eta = contrib.sum(axis=1).to_numpy() + u
+    target = cal["inspecciones"]["tasa_hallazgo_objetivo"]
+
+    def excess(b0: float) -> float:
+        return _expected_rate(world, feats, expit(b0 + eta), cal) - target
+
+    b0 = float(brentq(excess, -15.0, 10.0, xtol=1e-10))
+    p = expit(b0 + eta)
+    d = world.districts
+    hotspots = cal["hotspots"]
+    table = pd.DataFrame({
+        C.UBIGEO: world.ubigeo,
+        C.DISTRITO: d[C.DISTRITO].to_numpy(),
+        C.PROVINCIA: d[C.PROVINCIA].to_numpy(),
+        C.DEPARTAMENTO: d[C.DEPARTAMENTO].to_numpy(),
+        C.RIESGO_VERDADERO: p,
+        "logit_verdadero": b0 + eta,
+        "intercepto": b0,
+        "efecto_aleatorio": u,
+    })
+    for f in FEATURES:
+        table[f"contrib_{f}"] = contrib[f].to_numpy()
+    for f in FEATURES:
+        table[f"valor_{f}"] = feats[f].to_numpy()
+    table["hotspot"] = [int(u_ in hotspots) for u_ in world.ubigeo]
+    table["perfil"] = [";".join(hotspots[u_]["perfil"]) if u_ in hotspots else ""
+                       for u_ in world.ubigeo]
+    return _Truth(table=table, p=p, intercept=b0, coefs=coefs)
+
+
+def _allocation(world: _World, feats: pd.DataFrame, p: np.ndarray,
+                cal: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Probability that one inspection of each origin falls in each district (per dept)."""
+    conf = cal["inspecciones"]
+    lej = feats[C.LEJANIA].to_numpy()
+    pop = np.maximum(world.districts[C.POBLACION].to_numpy(float), 1.0) ** \
+        conf["exponente_poblacion"]
+    weights = {
+        "planificada": pop * np.exp(-lej / conf["escala_lejania_km"]),
+        "denuncia": pop * p * np.exp(-lej / conf["escala_lejania_denuncia_km"]),
+        "aleatoria": np.ones(len(world)),
+    }
+    alloc = {}
+    for origin, w in weights.items():
+        prob = np.zeros(len(world))
+        for dep in np.unique(world.dep):
+            mask = world.dep == dep
+            prob[mask] = w[mask] / w[mask].sum()
+        alloc[origin] = prob
+    return alloc
+
+
+def _expected_rate(world: _World, feats: pd.DataFrame, p: np.ndarray,
+                   cal: Mapping[str, Any]) -> float:
+    shares = cal["inspecciones"]["origen"]
+    alloc = _allocation(world, feats, p, cal)
+    per_inspection = sum(shares[o] * alloc[o] for o in C.ORIGENES)  # sums to 1 per dept
+    n_deps = len(np.unique(world.dep))
+    return float((per_inspection * p).sum() / n_deps)  # every department gets equal volume
+
+
+_INDICATOR_WEIGHTS = {
+    # ILO indicators OIT01..OIT11, relative frequency by sector (JUICIO)
+    "mineria": [3, 3, 2, 3, 1, 1, 1, 2, 3, 4, 2],
+    "tala": [3, 3, 2, 4, 1, 1, 1, 2, 3, 4, 2],
+    "coca": [3, 2, 2, 3, 1, 2, 1, 2, 2, 3, 2],
+    "agricultura": [3, 2, 1, 1, 1, 1, 1, 3, 2, 3, 3],
+    "domestico": [3, 2, 3, 2, 1, 1, 2, 3, 1, 2, 3],
+    "construccion": [2, 2, 1, 1, 1, 1, 1, 3, 2, 3, 3],
+    "otro": [2, 2, 1, 1, 1, 1, 1, 3, 1, 2, 3],
+}
+_MEAN_WORKERS = {"mineria": 18, "tala": 12, "coca": 8, "agricultura": 15, "domestico": 1,
+                 "construccion": 20, "otro": 10}
+
+
+def _sector_weights(world: _World, feats: pd.DataFrame) -> np.ndarray:
+    """Columns in the order of ``C.SECTORES_INSPECCION``; rows = districts."""
+    urban = np.minimum(1.0, world.districts[C.DENSIDAD].to_numpy(float) / 500.0)
+    w = {
+        "mineria": 0.03 + 0.6 * np.minimum(1, (feats["mineria_informal"] + feats["dragas"]) / 8)
+        + 2 * feats["concesiones_mineras"],
+        "tala": 0.03 + 0.6 * np.minimum(1, feats["campamentos_tala"] * world.area_km2 / 4)
+        + 2 * feats["concesiones_forestales"],
+        "coca": 0.01 + np.minimum(0.6, 30 * feats["coca"]),
+        "agricultura": 0.15 + feats["agricultura"],
+        "domestico": 0.08 + 0.15 * urban,
+        "construccion": 0.08 + 0.2 * urban,
+        "otro": 0.10 + 0 * urban,
+    }
+    return np.column_stack([np.asarray(w[s], dtype=float) for s in C.SECTORES_INSPECCION])
+
+
+def _simulate_inspections(world: _World, feats: pd.DataFrame, truth: _Truth,
+                          cal: Mapping[str, Any], rng: np.random.Generator) -> pd.DataFrame:
+    conf = cal["inspecciones"]
+    first, last = conf["anios"]
+    years = np.arange(first, last + 1)
+    lo, hi = conf["por_departamento_anio"]
+    volume = np.linspace(lo, hi, len(years))
+    origins = list(C.ORIGENES)
+    shares = np.array([conf["origen"][o] for o in origins])
+    alloc = _allocation(world, feats, truth.p, cal)
+    parts = []
+    for year, mu in zip(years, volume, strict=True):
+        for dep in np.unique(world.dep):
+            idx = np.flatnonzero(world.dep == dep)
+            n = int(rng.poisson(mu))
+            origin = rng.choice(len(origins), n, p=shares)
+            district = np.empty(n, dtype=int)
+            for k, o in enumerate(origins):
+                m = origin == k
+                prob = alloc[o][idx]
+                district[m] = rng.choice(idx, int(m.sum()), p=prob / prob.sum())
+            days = 366 if year % 4 == 0 else 365
+            date = np.datetime64(f"{year}-01-01") + rng.integers(0, days, n).astype(
+                "timedelta64[D]")
+            parts.append(pd.DataFrame({"_i": district, "_origen": origin, C.FECHA: date}))
+    rec = pd.concat(parts, ignore_index=True)
+    n = len(rec)
+    i = rec["_i"].to_numpy()
+    found = rng.random(n) < truth.p[i]
+    # sector: what the district has; findings lean to the risky sectors
+    w = _sector_weights(world, feats)[i]
+    sectors = list(C.SECTORES_INSPECCION)
+    boost = np.array([3.0 if s in ("mineria", "tala", "coca") else
+                      1.5 if s in ("agricultura", "domestico") else 1.0 for s in sectors])
+    w = np.where(found[:, None], w * boost, w)
+    cum = np.cumsum(w, axis=1)
+    sector = (rng.random(n)[:, None] * cum[:, -1:] > cum).sum(axis=1)
+    sector_name = np.array(sectors)[sector]
+    workers = np.empty(n, dtype=int)
+    victims = np.zeros(n, dtype=int)
+    codes = np.array(sorted(cal["indicadores_oit"]))
+    indicators = np.full(n, "", dtype=object)
+    for k in range(n):
+        s = sector_name[k]
+        mean = _MEAN_WORKERS[s]
+        workers[k] = 1 + (rng.binomial(1, 0.3) if s == "domestico" else
+                          rng.negative_binomial(2, 2 / (2 + mean - 1)))
+        if found[k]:
+            victims[k] = max(1, rng.binomial(workers[k], rng.beta(2, 3)))
+            wk = np.asarray(_INDICATOR_WEIGHTS[s], dtype=float)
+            pick = rng.choice(len(codes), 1 + rng.binomial(3, 0.4), replace=False,
+                              p=wk / wk.sum())
+            indicators[k] = ";".join(codes[np.sort(pick)])
+    # where: a point inside the district, drawn per district in a fixed order
+    xy = np.empty((n, 2))
+    for d in np.unique(i):
+        rows = np.flatnonzero(i == d)
+        xy[rows] = world.sample(rng, int(d), len(rows))
+    rec = pd.DataFrame({
+        C.FECHA: rec[C.FECHA].to_numpy(),
+        C.UBIGEO: world.ubigeo[i],
+        C.LAT: np.round(xy[:, 1], 5),
+        C.LON: np.round(xy[:, 0], 5),
+        C.SECTOR: sector_name,
+        C.HALLAZGO: found.astype(int),
+        C.ORIGEN: np.array(origins)[rec["_origen"].to_numpy()],
+        C.INDICADORES: indicators,
+        C.TRABAJADORES: workers,
+        C.VICTIMAS: victims,
+    })
+    rec = rec.sort_values([C.FECHA, C.UBIGEO], kind="stable").reset_index(drop=True)
+    year = rec[C.FECHA].dt.year
+    seq = rec.groupby(year).cumcount() + 1
+    rec.insert(0, C.ID, [f"SIM-{y}-{s:04d}" for y, s in zip(year, seq, strict=True)])
+    rec[C.FECHA] = rec[C.FECHA].dt.strftime("%Y-%m-%d")
+    return rec[list(INSPECTION_COLUMNS)]
+
+
+# ---------------------------------------------------------------------------------------
+# writing
+
+
+@contextmanager
+def _pinned_gpkg_date() -> Iterator[None]:
+    old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _FIXED_DATE})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
+
+
+def _write_layers(folder: Path, layers: Mapping[str, gpd.GeoDataFrame], seed: int) -> None:
+    (folder / "capas").mkdir()
+    with _pinned_gpkg_date():
+        for spec in DEMO_LAYERS:
+            gdf = layers[spec.name].drop(columns="_i")
+            gdf["simulado"] = True
+            metadata = {
+                "simulado": "true",
+                "descripcion": spec.description,
+                "aviso": "DATOS SIMULADOS — NO SON REGISTROS REALES",
+                "generado_por": f"riskmap demo (semilla {seed})",
+            }
+            gdf.to_file(folder / "capas" / f"{spec.name}.gpkg", layer=spec.name, driver="GPKG",
+                        engine="pyogrio", promote_to_multi=spec.geometry == "polygon",
+                        metadata=metadata)
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> None:
+    df.to_csv(path, index=False, lineterminator="\n", float_format="%.6g", encoding="utf-8")
+
+
+def _publish(tmp: Path, out: Path) -> None:
+    """Move the finished files into ``out``; drop artefacts derived from an older world."""
+    out.mkdir(parents=True, exist_ok=True)
+    old_truth = out / "verdad.csv"
+    changed = not old_truth.is_file() or old_truth.read_bytes() != (
+        tmp / "verdad.csv").read_bytes()
+    for src in sorted(tmp.rglob("*")):
+        if src.is_file():
+            dest = out / src.relative_to(tmp)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dest)
+    if changed:
+        for name in _DERIVED:
+            (out / name).unlink(missing_ok=True)
+
+
+def _toml_str(value: str) -> str:
+    """Quote a TOML basic string (JSON escapes are valid TOML).
+
+    >>> print(_toml_str("Intendencia Cusco"))
+    "Intendencia Cusco"
+    """
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _settings_text(base: Path, out: Path, region: tuple[str, ...], cal: Mapping[str, Any],
+                   seed: int) -> str:
+    try:
+        base_ref = Path(os.path.relpath(base, out)).as_posix()
+    except ValueError:  # another drive (Windows): keep it absolute
+        base_ref = base.as_posix()
+    prior = cal["prior_experto"]
+    lines = [
+        "# DATOS SIMULADOS — NO SON REGISTROS REALES.",
+        f"# Configuración del mundo simulado escrita por `riskmap demo --seed {seed}`.",
+        "# Cada capa y cada inspección de esta carpeta es simulada (ver LEEME.md). Las claves",
+        "# se documentan en config/settings.toml del repositorio.",
+        "",
+        "config_version = 1",
+        "",
+        "[data]",
+        f"base = {_toml_str(base_ref)}  # peru_base.gpkg (riskmap data fetch), relativo a esta "
+        "carpeta",
+        'workdir = "."                   # distritos.gpkg y riesgo.gpkg se escriben aquí',
+        f"region = [{', '.join(_toml_str(r) for r in region)}]",
+        'inspections = "inspecciones.csv"  # inspecciones SIMULADAS 2016-2025',
+        'truth = "verdad.csv"              # riesgo verdadero simulado, para evaluar modelos',
+        "simulated = true",
+        "",
+    ]
+    for spec in DEMO_LAYERS:
+        lines += [
+            "[[layers]]",
+            f"name = {_toml_str(spec.name)}",
+            f"sector = {_toml_str(spec.sector)}",
+            f"path = {_toml_str(f'capas/{spec.name}.gpkg')}",
+            f"layer = {_toml_str(spec.name)}",
+            f"measure = {_toml_str(spec.measure)}",
+        ]
+        if spec.per:
+            lines.append(f"per = {_toml_str(spec.per)}")
+        lines += [f"description = {_toml_str(spec.description)}", "simulated = true", ""]
+    features = ", ".join(_toml_str(f) for f in BASE_FEATURES)
+    prior_items = ", ".join(f"{k} = {float(prior[k])!r}" for k in FEATURES if k in prior)
+    lines += [
+        "[model]",
+        f"features = [{features}]",
+        "# Prior experto (juicio tipo MIRTI: minería, tala, coca y pobreza elevan el riesgo).",
+        "# NO son los coeficientes ocultos del mundo simulado.",
+        f"prior = {{ {prior_items} }}",
+        "prior_strength = 1.0",
+        "min_inspections = 3",
+        "n_bootstrap = 200",
+        "seed = 0",
+        "",
+        "[planning]",
+        "exploration_share = 0.15",
+        "max_trip_days = 10",
+        "days_per_inspection = 2",
+        "seed = 0",
+        "",
+    ]
+    for office in cal["oficinas"]:
+        if office["department"] not in region:
+            continue
+        lines += [
+            "[[planning.offices]]",
+            f"name = {_toml_str(office['name'])}",
+            f"lat = {float(office['lat'])!r}",
+            f"lon = {float(office['lon'])!r}",
+            f"capacity_days = {float(office['capacity_days'])!r}",
+            f"department = {_toml_str(office['department'])}",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def _fmt(x: float, digits: int = 2) -> str:
+    return f"{x:,.{digits}f}"
+
+
+def _readme_text(seed: int, region: tuple[str, ...], cal: Mapping[str, Any], world: _World,
+                 feats: pd.DataFrame, truth: _Truth, records: pd.DataFrame,
+                 layers: Mapping[str, gpd.GeoDataFrame]) -> str:
+    conf = cal["inspecciones"]
+    t = truth.table
+    rate = records[C.HALLAZGO].mean() if len(records) else float("nan")
+    top = t.sort_values(C.RIESGO_VERDADERO, ascending=False).head(10)
+    per_dep = records.groupby(records[C.UBIGEO].str[:2]).size()
+    layer_rows = "\n".join(
+        f"| `{s.name}` | {s.sector} | {s.measure}{' por ' + s.per if s.per else ''} | "
+        f"{len(layers[s.name]):,} | {s.description} |" for s in DEMO_LAYERS)
+    coef_rows = "\n".join(
+        f"| `{f}` | {truth.coefs[f]:+.2f} | {float(cal['prior_experto'].get(f, 0.0)):+.2f} |"
+        for f in FEATURES)
+    top_rows = "\n".join(
+        f"| {r.ubigeo} | {r.distrito} | {r.provincia} | {r.riesgo_verdadero:.3f} |"
+        for r in top.itertuples())
+    origin_rows = "\n".join(
+        f"| {o} | {conf['origen'][o]:.0%} | {(records[C.ORIGEN] == o).sum():,} | "
+        f"{records.loc[records[C.ORIGEN] == o, C.HALLAZGO].mean():.1%} |" for o in C.ORIGENES)
+    deps = ", ".join({"08": "Cusco (08)", "16": "Loreto (16)"}[r] for r in region)
+    return f"""# DATOS SIMULADOS — NO SON REGISTROS REALES
+
+Este mundo fue generado por `riskmap demo --seed {seed}` sobre los límites distritales reales
+(INEI, división actual) de {deps}: {len(world)} distritos. **Ninguna concesión, campamento,
+draga, inspección ni hallazgo de esta carpeta es real.** Sirve para probar el tablero y medir
+si un modelo recupera un riesgo conocido. Los números que lo calibran son cifras publicadas
+(DEVIDA, GeoBosques, MapBiomas, REINFO, prensa) guardadas con su fuente en
+`config/calibration.toml` del repositorio; donde la simulación usa su propio juicio, ese
+archivo lo marca como JUICIO.
+
+*English: SIMULATED DATA — NOT REAL RECORDS. A synthetic world on the real district
+boundaries, calibrated with published figures, for demonstrating and evaluating riskmap.*
+
+## Archivos
+
+| archivo | contenido |
+|---|---|
+| `capas/*.gpkg` | capas simuladas (`simulado = True` en cada elemento y en los metadatos) |
+| `inspecciones.csv` | {len(records):,} inspecciones simuladas 2016-2025 (formato de inspecciones) |
+| `verdad.csv` | el riesgo verdadero por distrito (`riesgo_verdadero`) y sus componentes |
+| `settings.toml` | la configuración que usa el tablero por defecto (`simulated = true`) |
+
+## 1. Capas sectoriales
+
+| capa | sector | medida | elementos | descripción |
+|---|---|---|---|---|
+{layer_rows}
+
+- **Concesiones mineras**: rectángulos norte-sur de 100-1,000 ha (como las cuadrículas de
+  INGEMMET), recortados al distrito, hasta cubrir una proporción por provincia o distrito
+  (JUICIO: alta en Chumbivilcas y Espinar, Camanti, Marcapata, Ccarhuayo; casi nula en Loreto).
+- **Minería informal**: puntos agrupados en quebradas, con el número esperado por distrito de
+  la calibración (Camanti, Marcapata, Chumbivilcas, Ccarhuayo, Kosñipata…; ~la mitad de los
+  697 REINFO vigentes de Cusco).
+- **Dragas**: puntos a lo largo de un cauce aproximado (una línea sinuosa simulada que cruza el
+  distrito, no el trazo real del río) en Alto Nanay, San Juan Bautista (Nanay), Napo, Torres
+  Causana, Mazán, Indiana, Las Amazonas, Tigre, Trompeteros, Urarinas y Putumayo: más de 45 en
+  el Nanay, como el sobrevuelo de 2025.
+- **Concesiones forestales y campamentos de tala**: en proporción a la pérdida de bosque
+  2020-2024 de GeoBosques (un campamento por cada 150 ha perdidas atribuibles a la tala); la
+  mitad de los campamentos dentro de las concesiones simuladas.
+- **Agricultura**: bloques irregulares que suman el área agropecuaria de MapBiomas 2020 en los
+  distritos amazónicos; en los andinos, una proporción Beta(media 12 %).
+- **Coca**: zonas de 15-120 ha agrupadas, que suman las hectáreas DEVIDA 2020 de cada
+  distrito, escaladas al total departamental de 2024 (Cusco 14,493 ha; Loreto 12,409 ha).
+
+Todos los polígonos están recortados a su distrito y son válidos.
+
+## 2. Riesgo verdadero (`verdad.csv`)
+
+`riesgo_verdadero` es la probabilidad de que una inspección en el distrito encuentre
+indicadores de trabajo forzoso. Es constante en 2016-2025:
+
+    logit(p) = intercepto + Σ coef_f · z_f + u
+
+- `z_f`: cada variable tal como la mide la tabla distrital (`riskmap build`), estandarizada
+  sobre los {len(world)} distritos (media 0, desviación típica poblacional 1);
+- `u ~ Normal(0, {cal['verdad']['sd_efecto_aleatorio']})`: efecto propio del distrito que
+  ninguna variable explica;
+- `intercepto = {truth.intercept:.4f}`, resuelto para que la tasa de hallazgo esperada sobre
+  las inspecciones simuladas sea {conf['tasa_hallazgo_objetivo']:.0%}.
+
+Coeficientes ocultos y, al lado, el prior experto que se escribe en `settings.toml` (un
+juicio tipo MIRTI, distinto a propósito de la verdad):
+
+| variable | coeficiente oculto | prior experto |
+|---|---|---|
+{coef_rows}
+
+`verdad.csv` trae por distrito `logit_verdadero`, `intercepto`, `efecto_aleatorio`,
+`contrib_<variable>` (= coef · z), `valor_<variable>` (la medida), `hotspot` (1 si la
+calibración lo nombra) y `perfil`. Mediana del riesgo verdadero:
+{np.median(truth.p):.3f}; máximo {truth.p.max():.3f}.
+
+Los 10 distritos de mayor riesgo verdadero:
+
+| ubigeo | distrito | provincia | riesgo verdadero |
+|---|---|---|---|
+{top_rows}
+
+## 3. Inspecciones (`inspecciones.csv`)
+
+**Volumen (JUICIO).** Las cifras publicadas sugieren 0-10 inspecciones de trabajo forzoso por
+departamento y año (117 en todo el país en 2022-2023), con lo que un modelo no tendría casi
+nada de qué aprender. La demo simula en cambio las inspecciones laborales que **verifican
+indicadores de trabajo forzoso** dentro de operativos más amplios (minería, tala, agricultura,
+trabajo doméstico, construcción): en promedio {conf['por_departamento_anio'][0]:.0f} por
+departamento en {conf['anios'][0]}, creciendo hasta {conf['por_departamento_anio'][1]:.0f} en
+{conf['anios'][1]} (número de cada año ~ Poisson). Resultado: {len(records):,} registros
+({', '.join(f'{k}: {v:,}' for k, v in per_dep.items())}).
+
+**Selección (sesgo realista).** Cada inspección tiene un origen:
+
+| origen | proporción esperada | registros | tasa de hallazgo |
+|---|---|---|---|
+{origin_rows}
+
+- *planificada*: distrito elegido con peso `poblacion^{conf['exponente_poblacion']} ·
+  exp(-lejania_km / {conf['escala_lejania_km']:.0f})`: las intendencias de Cusco y de Iquitos
+  inspeccionan sobre todo cerca de su sede;
+- *denuncia*: peso `poblacion^{conf['exponente_poblacion']} · riesgo_verdadero ·
+  exp(-lejania_km / {conf['escala_lejania_denuncia_km']:.0f})`: las denuncias llegan de donde
+  hay explotación, pero más fácilmente desde cerca;
+- *aleatoria*: uniforme entre los distritos del departamento.
+
+Por eso los distritos lejanos (Alto Nanay, Camanti, el Putumayo) tienen pocas inspecciones
+aunque su riesgo sea alto: el número de inspecciones **no** mide el riesgo.
+
+**Resultado.** `hallazgo_tf ~ Bernoulli(riesgo_verdadero)` sin importar el origen. Tasa de
+hallazgo observada: {rate:.1%} (rango plausible {conf['tasa_hallazgo_rango'][0]:.0%}-
+{conf['tasa_hallazgo_rango'][1]:.0%}). Sector: según las capas del distrito (los hallazgos se
+inclinan a minería, tala y coca). Con hallazgo: 1-4 indicadores OIT (`OIT01`-`OIT11`, ver
+`config/calibration.toml`) y `victimas` ~ Binomial(trabajadores, Beta(2,3)), al menos 1.
+Fecha uniforme en el año; `lat`/`lon` un punto al azar dentro del distrito.
+
+Datem del Marañón aparece en la calibración como **origen** de trabajadores indígenas
+reclutados hacia campamentos mineros del Tigre (rescate en Iquitos, enero de 2026); no se
+simula como columna y no eleva el riesgo de inspeccionar en Datem.
+
+## Reproducibilidad
+
+La misma semilla produce archivos idénticos byte a byte (`riskmap demo --seed {seed}`); otra
+semilla, otro mundo.
+"""
