@@ -1,0 +1,279 @@
+"""geo.store: all-or-nothing imports, idempotence, roles, suppression and the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from geo import columns as C
+from geo.errors import DataError
+from geo.inspections import load_records, validate_inspections
+from geo.store import (
+    N_VICTIMAS,
+    SUPRIMIDO,
+    ImportRejected,
+    InspectionStore,
+    PermissionDenied,
+)
+
+TODAY = dt.date(2025, 6, 30)
+HEADER = "id,fecha,ubigeo,sector,hallazgo_tf,victimas"
+GOOD = HEADER + """
+A1,2021-01-05,080101,mineria,1,2
+A2,2021-02-05,080101,tala,0,
+A3,2022-03-05,160101,tala,1,4
+"""
+
+
+@pytest.fixture
+def districts() -> gpd.GeoDataFrame:
+    """Two 0.1-degree boxes: Cusco city (080101) and Iquitos (160101)."""
+    return gpd.GeoDataFrame(
+        {C.UBIGEO: ["080101", "160101"]},
+        geometry=[box(-72.0, -13.6, -71.9, -13.5), box(-73.3, -3.8, -73.2, -3.7)],
+        crs=4326,
+    )
+
+
+@pytest.fixture
+def store(tmp_path) -> InspectionStore:
+    return InspectionStore(tmp_path / "datos" / "inspecciones.sqlite", role="planificador",
+                           user="ana")
+
+
+def _file(tmp_path, text: str, name: str = "insp.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _tables(store) -> dict[str, int]:
+    with sqlite3.connect(store.db_path) as conn:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("inspecciones", "importaciones", "auditoria")}
+
+
+def test_a_real_sqlite_database(store):
+    with sqlite3.connect(store.db_path) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        cols = [r[1] for r in conn.execute("PRAGMA table_info(inspecciones)")]
+    assert {"inspecciones", "importaciones", "auditoria"} <= names
+    assert cols[-1] == "import_id" and cols[:3] == [C.ID, C.FECHA, C.UBIGEO]
+
+
+def test_import_then_read_records_equal_validated_rows(tmp_path, store, districts):
+    path = _file(tmp_path, GOOD)
+    result = store.import_file(path, districts, today=TODAY)
+    assert (result.added, result.already_present) == (3, 0)
+    expected = validate_inspections(path, districts, today=TODAY).valid
+    pd.testing.assert_frame_equal(store.records(), expected)
+    imports = store.imports()
+    assert imports[["archivo", "filas_nuevas", "filas_existentes", "usuario"]].values.tolist() \
+        == [["insp.csv", 3, 0, "ana"]]
+    import hashlib
+
+    assert imports["sha256"].iloc[0] == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_one_bad_row_imports_nothing(tmp_path, store, districts):
+    store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
+    before = _tables(store)
+    bad = _file(tmp_path, HEADER + "\nB1,2021-01-05,080101,tala,1,\n"
+                "B2,2099-01-01,080101,tala,1,\nB3,2021-01-05,080101,tala,0,\n", "malo.csv")
+    with pytest.raises(ImportRejected) as info:
+        store.import_file(bad, districts, today=TODAY)
+    err = info.value
+    assert [(e.line, e.column) for e in err.report.errors] == [(3, C.FECHA)]
+    assert "No se importó ninguna fila" in err.es and "No row was imported" in err.en
+    after = _tables(store)
+    assert after["inspecciones"] == before["inspecciones"] == 3
+    assert after["importaciones"] == before["importaciones"] == 1
+    assert after["auditoria"] == before["auditoria"] + 1  # the attempt is audited
+    assert store.audit()["accion"].iloc[-2] == "importacion_rechazada"
+
+
+def test_file_level_error_imports_nothing(tmp_path, store, districts):
+    empty = _file(tmp_path, "", "vacio.csv")
+    with pytest.raises(DataError, match="vacío"):
+        store.import_file(empty, districts, today=TODAY)
+    assert _tables(store)["inspecciones"] == 0 and _tables(store)["importaciones"] == 0
+
+
+def test_reimport_is_idempotent(tmp_path, store, districts):
+    path = _file(tmp_path, GOOD)
+    first = store.import_file(path, districts, today=TODAY)
+    again = store.import_file(path, districts, today=TODAY)
+    assert (again.added, again.already_present) == (0, 3)
+    assert again.previous_imports == (first.import_id,)
+    assert store.count() == 3
+    more = _file(tmp_path, GOOD + "A4,2023-01-01,160101,coca,0,\n", "mas.csv")
+    third = store.import_file(more, districts, today=TODAY)
+    assert (third.added, third.already_present) == (1, 3)
+    assert store.count() == 4
+    assert store.imports()["filas_nuevas"].tolist() == [3, 0, 1]
+
+
+def test_conflicting_reimport_reported_not_overwritten(tmp_path, store, districts):
+    store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
+    changed = _file(tmp_path, HEADER + "\nA9,2021-01-05,080101,tala,1,\n"
+                    "A2,2021-02-05,080101,tala,1,\n", "cambio.csv")
+    with pytest.raises(ImportRejected) as info:
+        store.import_file(changed, districts, today=TODAY)
+    assert info.value.conflicts == [{"id": "A2", "line": 3, "columns": [C.HALLAZGO]}]
+    assert "id 'A2' difiere en hallazgo_tf" in info.value.es
+    assert "id 'A2' differs in hallazgo_tf" in info.value.en
+    records = store.records().set_index(C.ID)
+    assert "A9" not in records.index  # all or nothing: the new row did not go in either
+    assert records.loc["A2", C.HALLAZGO] == 0
+    assert _tables(store)["importaciones"] == 1
+
+
+def test_failure_mid_transaction_rolls_back(tmp_path, store, districts, monkeypatch):
+    store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
+    before = _tables(store)
+    import geo.store as store_module
+
+    real = store_module._to_sql_rows
+
+    def broken(valid):  # the third row violates a CHECK: SQLite fails after two inserts
+        rows = real(valid)
+        rows[2] = rows[2][:6] + (7,) + rows[2][7:]
+        return rows
+
+    monkeypatch.setattr(store_module, "_to_sql_rows", broken)
+    path = _file(tmp_path, HEADER + "\nC1,2021-01-01,080101,tala,1,\nC2,2021-01-01,080101,"
+                 "tala,1,\nC3,2021-01-01,080101,tala,1,\n", "c.csv")
+    with pytest.raises(sqlite3.IntegrityError):
+        store.import_file(path, districts, today=TODAY)
+    assert _tables(store) == before
+
+
+def test_crash_mid_import_leaves_store_unchanged(tmp_path, store, districts):
+    store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
+    before = _tables(store)
+    path = _file(tmp_path, HEADER + "\nD1,2021-01-01,080101,tala,1,\n", "d.csv")
+    # A process that dies (no exception handling, no cleanup) after inserting the rows and
+    # before the commit, as a power cut or a killed process would.
+    code = textwrap.dedent(f"""
+        import os, datetime as dt
+        import geopandas as gpd
+        from shapely.geometry import box
+        import geo.store as s
+        real = s.InspectionStore._audit
+        def dying(self, user, role, action, detail, conn=None):
+            if action == "importacion" and conn is not None:
+                n = conn.execute("SELECT count(*) FROM inspecciones").fetchone()[0]
+                assert n == {before["inspecciones"] + 1}, n  # the row is in, uncommitted
+                os._exit(3)
+            return real(self, user, role, action, detail, conn)
+        s.InspectionStore._audit = dying
+        d = gpd.GeoDataFrame({{"ubigeo": ["080101"]}},
+                             geometry=[box(-72.0, -13.6, -71.9, -13.5)], crs=4326)
+        st = s.InspectionStore({str(store.db_path)!r}, role="planificador", user="x")
+        st.import_file({str(path)!r}, d, today=dt.date(2025, 6, 30))
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 3, proc.stderr
+    assert _tables(store) == before
+    assert "D1" not in store.records()[C.ID].tolist()
+
+
+@pytest.mark.parametrize("role", ["gobierno_regional", "investigador"])
+def test_roles_without_record_access(tmp_path, store, districts, role):
+    store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
+    other = InspectionStore(store.db_path, role=role, user="luis")
+    with pytest.raises(PermissionDenied) as info:
+        other.records()
+    assert f"El rol '{role}' no puede ver registros individuales" in info.value.es
+    assert f"Role '{role}' may not see individual inspection records" in info.value.en
+    with pytest.raises(PermissionDenied):
+        other.import_file(_file(tmp_path, GOOD, "otro.csv"), districts, today=TODAY)
+    with pytest.raises(PermissionDenied):
+        other.audit()
+    with pytest.raises(PermissionDenied, match="umbral de supresión"):
+        other.aggregate_by_district(min_count=1)
+    assert len(other.aggregate_by_district()) == 2  # aggregates are allowed
+    audit = store.audit()
+    denied = audit[(audit["usuario"] == "luis") & (audit["accion"] == "denegado")]
+    assert [json.loads(d)["accion"] for d in denied["detalle"]] == [
+        "leer_registros", "importar", "leer_auditoria", "umbral_supresion"]
+    assert store.count() == 3
+
+
+def test_unknown_or_missing_role(tmp_path):
+    with pytest.raises(PermissionDenied, match="Rol desconocido: 'admin'"):
+        InspectionStore(tmp_path / "s.sqlite", role="admin").records()
+    with pytest.raises(PermissionDenied, match="Indique el rol"):
+        InspectionStore(tmp_path / "s.sqlite").records()
+
+
+def test_small_counts_suppressed(tmp_path, store, districts):
+    # Cusco: 6 inspections, 3 with findings, 7 victims; Iquitos: 2 inspections, 0 findings,
+    # no victim counts at all.
+    rows = [f"K{i},2021-01-0{i},080101,tala,{int(i <= 3)},{[7, 0, 0, 0, 0, 0][i - 1]}"
+            for i in range(1, 7)]
+    rows += ["L1,2021-01-01,160101,tala,0,", "L2,2022-01-01,160101,tala,0,"]
+    store.import_file(_file(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n"), districts,
+                      today=TODAY)
+    out = InspectionStore(store.db_path, role="investigador").aggregate_by_district()
+    out = out.set_index(C.UBIGEO)
+    cusco, iquitos = out.loc["080101"], out.loc["160101"]
+    assert cusco[C.N_INSPECCIONES] == 6 and pd.isna(cusco[C.N_HALLAZGOS])
+    assert cusco[N_VICTIMAS] == 7 and cusco[SUPRIMIDO] == C.N_HALLAZGOS
+    assert pd.isna(iquitos[C.N_INSPECCIONES]) and iquitos[C.N_HALLAZGOS] == 0
+    assert pd.isna(iquitos[N_VICTIMAS]) and iquitos[SUPRIMIDO] == C.N_INSPECCIONES
+    exact = store.aggregate_by_district(min_count=1).set_index(C.UBIGEO)
+    assert exact[C.N_HALLAZGOS].tolist() == [3, 0] and exact[SUPRIMIDO].tolist() == ["", ""]
+    by_year = store.aggregate_by_year_department(min_count=1)
+    assert by_year[["anio", C.COD_DEP, C.N_INSPECCIONES]].values.tolist() == [
+        [2021, "08", 6], [2021, "16", 1], [2022, "16", 1]]
+
+
+def test_audit_trail(tmp_path, store, districts):
+    store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
+    store.records(user="maria")
+    InspectionStore(store.db_path, role="gobierno_regional", user="gore").aggregate_by_district()
+    audit = store.audit()
+    assert audit[["usuario", "rol", "accion"]].values.tolist() == [
+        ["ana", "planificador", "importacion"],
+        ["maria", "planificador", "lectura_registros"],
+        ["gore", "gobierno_regional", "lectura_agregados"],
+        ["ana", "planificador", "lectura_auditoria"],
+    ]
+    detail = json.loads(audit["detalle"].iloc[0])
+    assert detail["filas_nuevas"] == 3 and len(detail["sha256"]) == 64
+    assert all(dt.datetime.fromisoformat(t).tzinfo is not None for t in audit["fecha_hora"])
+
+
+def test_empty_store_aggregates(store):
+    out = store.aggregate_by_district()
+    assert out.empty and {C.UBIGEO, C.N_INSPECCIONES, SUPRIMIDO} <= set(out.columns)
+
+
+def test_not_a_database(tmp_path):
+    path = tmp_path / "roto.sqlite"
+    path.write_text("esto no es una base de datos " * 100)
+    with pytest.raises(DataError, match="no es un almacén de inspecciones válido"):
+        InspectionStore(path, role="planificador")
+    assert path.read_text().startswith("esto no es")  # left as it was
+
+
+def test_load_records_prefers_store(tmp_path, store, districts):
+    import types
+
+    settings = types.SimpleNamespace(inspections=None)
+    assert load_records(settings, store.db_path).empty
+    store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
+    records = load_records(settings, store.db_path, user="modelo")
+    assert records[C.ID].tolist() == ["A1", "A2", "A3"]
+    assert store.audit()[["usuario", "rol", "accion"]].values.tolist()[-2] == [
+        "modelo", "sistema", "lectura_registros"]
