@@ -203,6 +203,14 @@ def _check_sources(sources_dir: Path, registry: dict[str, Source]) -> dict[str, 
                 es=f"Falta {path}. Ejecute 'riskmap data fetch' para descargar las fuentes.",
                 en=f"{path} is missing. Run 'riskmap data fetch' to download the sources.",
             )
+        digest = sha256_file(path)
+        if digest != source.sha256:
+            raise DataError(
+                es=f"{path}: su sha256 ({digest}) no es el del registro ({source.sha256}). "
+                "Bórrelo y ejecute 'riskmap data fetch' de nuevo.",
+                en=f"{path}: its sha256 ({digest}) is not the registry's ({source.sha256}). "
+                "Delete it and run 'riskmap data fetch' again.",
+            )
         files[key] = path
     return files
 
@@ -405,22 +413,14 @@ def _sources_table(
 ) -> pd.DataFrame:
     built = _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
     rows = []
-    for key, path in files.items():
+    for key in files:
         source = registry[key]
-        digest = sha256_file(path)
-        if digest != source.sha256:
-            raise DataError(
-                es=f"{path}: su sha256 ({digest}) no es el del registro ({source.sha256}). "
-                "Bórrelo y ejecute 'riskmap data fetch' de nuevo.",
-                en=f"{path}: its sha256 ({digest}) is not the registry's ({source.sha256}). "
-                "Delete it and run 'riskmap data fetch' again.",
-            )
         rows.append(
             {
                 "clave": key,
                 "archivo": source.file,
                 "url": source.url,
-                "sha256": digest,
+                "sha256": source.sha256,  # verified in _check_sources
                 "licencia": source.license,
                 "cita": source.citation,
                 "formato": source.format,
