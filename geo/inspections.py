@@ -23,6 +23,7 @@ column                    required   meaning
 ``hallazgo_tf``           yes        forced-labour indicators found: 1/0, si/no, true/false
 ``origen``                no         ``planificada``, ``denuncia``, ``aleatoria``
 ``indicadores``           no         ``;``-separated codes of :data:`ILO_INDICATORS`
+                                     (or their numbers ``OIT01``..``OIT11``)
 ``trabajadores``          no         non-negative integer
 ``victimas``              no         non-negative integer, at most ``trabajadores``
 ========================  =========  ====================================================
@@ -94,6 +95,10 @@ ILO_INDICATORS: dict[str, tuple[str, str]] = {
                              "Abusive working and living conditions"),
     "horas_extra_excesivas": ("Horas extraordinarias excesivas", "Excessive overtime"),
 }
+
+#: Numbered aliases: ``OIT01``..``OIT11`` (or ``ILO01``..) in the order of the ILO list.
+_ILO_NUMBERED = {f"{prefix}{n:02d}": code for n, code in enumerate(ILO_INDICATORS, start=1)
+                 for prefix in ("oit", "ilo")}
 
 #: Columns of a normalised record table (``ValidationReport.valid``, ``store.records()``).
 RECORD_COLUMNS: tuple[str, ...] = (
@@ -861,6 +866,7 @@ def _parse_indicators(text: str, bad) -> str:
         if not part.strip():
             continue
         code = _norm(part)
+        code = _ILO_NUMBERED.get(code, code)
         if code in ILO_INDICATORS:
             if code not in codes:
                 codes.append(code)

@@ -362,6 +362,15 @@ def test_eleven_ilo_indicators():
     assert all(code.isidentifier() and code.isascii() for code in ILO_INDICATORS)
 
 
+def test_numbered_ilo_codes_accepted(tmp_path, districts):
+    text = HEADER + ",indicadores\nA,2021-01-01,080101,tala,1,OIT02;oit11;OIT09\n" \
+        "B,2021-01-01,080101,tala,1,OIT12\n"
+    report = _validate(tmp_path, districts, text)
+    assert report.valid[C.INDICADORES].tolist() == [
+        "engano;horas_extra_excesivas;servidumbre_deudas"]
+    assert _only_error(report).line == 3
+
+
 def test_column_names_tolerate_case_accents_spaces(tmp_path, districts):
     text = (" ID ;Fecha;Ubigeo;SECTOR;Hallazgo TF;Víctimas;N Trabajadores\n"
             "A;2021-01-01;080101;tala;1;1;2\n")

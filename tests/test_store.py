@@ -277,3 +277,83 @@ def test_load_records_prefers_store(tmp_path, store, districts):
     assert records[C.ID].tolist() == ["A1", "A2", "A3"]
     assert store.audit()[["usuario", "rol", "accion"]].values.tolist()[-2] == [
         "modelo", "sistema", "lectura_registros"]
+
+
+# --- command line: riskmap inspections validate|import|list --------------------------------
+
+
+@pytest.fixture
+def cli(monkeypatch, districts, tmp_path):
+    """Run `riskmap ...` with the two inline districts and a store in tmp_path."""
+    import dashboard.commands.inspections as command
+    from dashboard.cli import main
+
+    monkeypatch.setattr(command, "_districts", lambda args: districts)
+    monkeypatch.setenv("RISKMAP_DATA_DIR", str(tmp_path / "datos"))
+    return main
+
+
+def test_cli_validate_reports_each_bad_row(tmp_path, cli, capsys):
+    bad = _file(tmp_path, HEADER + "\nA,2021-01-01,12345,tala,1,\nB,ayer,080101,tala,1,\n"
+                "C,2021-01-01,080101,tala,1,\n")
+    assert cli(["inspections", "validate", str(bad)]) == 2
+    out = capsys.readouterr().out
+    assert "3 filas leídas, 1 válidas, 2 con errores" in out
+    assert "línea 2, columna 'ubigeo'" in out and "línea 3, columna 'fecha'" in out
+    assert cli(["--lang", "en", "inspections", "validate", str(bad)]) == 2
+    out = capsys.readouterr().out
+    assert "line 2, column 'ubigeo'" in out and "cannot read date 'ayer'" in out
+    good = _file(tmp_path, GOOD, "bueno.csv")
+    assert cli(["inspections", "validate", str(good)]) == 0
+
+
+def test_cli_file_errors_are_messages_not_tracebacks(tmp_path, cli, capsys):
+    empty = _file(tmp_path, "", "vacio.csv")
+    assert cli(["inspections", "validate", str(empty)]) == 2
+    err = capsys.readouterr().err
+    assert "vacío" in err and "Traceback" not in err
+    cols = _file(tmp_path, "a,b\n1,2\n", "cols.csv")
+    assert cli(["--lang", "en", "inspections", "import", str(cols)]) == 2
+    err = capsys.readouterr().err
+    assert "required columns are missing" in err and "Traceback" not in err
+
+
+def test_cli_import_all_or_nothing_and_list(tmp_path, cli, capsys):
+    from geo import paths
+
+    good = _file(tmp_path, GOOD)
+    assert cli(["inspections", "import", str(good), "--user", "ana"]) == 0
+    assert "3 inspecciones nuevas, 0 ya estaban guardadas" in capsys.readouterr().out
+    assert cli(["inspections", "import", str(good)]) == 0
+    assert "ya se había importado" in capsys.readouterr().out
+    bad = _file(tmp_path, GOOD + "A9,2099-01-01,080101,tala,1,\n", "malo.csv")
+    assert cli(["inspections", "import", str(bad)]) == 2
+    out = capsys.readouterr().out
+    assert "línea 5, columna 'fecha'" in out and "el almacén no cambió" in out
+    store = InspectionStore(paths.store_path(), role="planificador")
+    assert store.count() == 3 and len(store.imports()) == 2
+    assert cli(["inspections", "list"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].split() == ["2021", "Cusco", "2", "1", "2"]
+    assert out[2].split() == ["2022", "Loreto", "1", "1", "4"]
+    assert cli(["inspections", "list", "--rol", "investigador"]) == 0
+    out = capsys.readouterr().out
+    assert "<5" in out and "suprimido" in out
+
+
+@pytest.mark.slow
+def test_cli_validates_and_imports_the_demo_records(demo_dir, base_gpkg, tmp_path, capsys):
+    """Integration: the demo world's records pass the contract against the real districts."""
+    from dashboard.cli import main
+
+    records = demo_dir / "inspecciones.csv"
+    assert main(["inspections", "validate", str(records), "--base", str(base_gpkg)]) == 0
+    out = capsys.readouterr().out
+    n = len(pd.read_csv(records, dtype=str))
+    assert f"{n} filas leídas, {n} válidas, 0 con errores" in out
+    db = tmp_path / "demo.sqlite"
+    assert main(["inspections", "import", str(records), "--base", str(base_gpkg),
+                 "--store", str(db)]) == 0
+    assert InspectionStore(db, role="planificador").count() == n
+    assert main(["inspections", "list", "--store", str(db)]) == 0
+    assert "Loreto" in capsys.readouterr().out
