@@ -1,0 +1,71 @@
+"""``riskmap serve``: start the dashboard (``streamlit run dashboard/app.py``, right flags)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from geo.errors import ConfigError, tr
+
+__all__ = ["register", "streamlit_command"]
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``riskmap serve``."""
+    p = subparsers.add_parser(
+        "serve",
+        help="abre el tablero en el navegador / start the dashboard",
+        description=(
+            "Inicia el tablero de Streamlit sobre los datos de la configuración activa "
+            "(por defecto el mundo de demostración). Funciona sin internet."
+        ),
+    )
+    p.add_argument("--config", help="archivo de configuración (por defecto $RISKMAP_CONFIG o "
+                   "data/demo/settings.toml)")
+    p.add_argument("--port", type=int, default=8501, help="puerto (por defecto 8501)")
+    p.add_argument("--address", default=None,
+                   help="dirección en la que escuchar (por defecto la de Streamlit)")
+    p.set_defaults(func=_run)
+
+
+def streamlit_command(port: int = 8501, address: str | None = None) -> list[str]:
+    """Return the ``streamlit run`` command line that serves the dashboard offline and headless.
+
+    >>> cmd = streamlit_command(8599)
+    >>> cmd[1:4] == ["-m", "streamlit", "run"], "--server.port=8599" in cmd
+    (True, True)
+    """
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        f"--server.port={port}",
+        "--server.headless=true",
+        "--server.enableStaticServing=true",
+        "--browser.gatherUsageStats=false",
+        "--global.developmentMode=false",
+    ]
+    if address:
+        cmd.append(f"--server.address={address}")
+    return cmd
+
+
+def _run(args: argparse.Namespace) -> int:
+    env = dict(os.environ)
+    if args.config:
+        config = Path(args.config).expanduser().resolve()
+        if not config.is_file():
+            raise ConfigError(
+                es=f"No existe el archivo de configuración {config}. Indique uno que exista "
+                "con --config o ejecute 'riskmap prepare'.",
+                en=f"Settings file {config} does not exist. Pass an existing one with "
+                "--config or run 'riskmap prepare'.",
+            )
+        env["RISKMAP_CONFIG"] = str(config)
+    print(tr(f"Tablero en http://localhost:{args.port} (Ctrl+C para detener)",
+             f"Dashboard at http://localhost:{args.port} (Ctrl+C to stop)"), flush=True)
+    return subprocess.call(streamlit_command(args.port, args.address), env=env,
+                           cwd=APP.parent.parent)

@@ -1,0 +1,513 @@
+"""The risk map: a folium choropleth that renders with no internet.
+
+- class breaks from ``mapclassify`` on the districts shown, five classes of ColorBrewer
+  ``YlOrRd`` (sequential, lightness falls monotonically, so it reads the same with
+  any colour-vision deficiency and in greyscale);
+- districts with ``evidencia insuficiente`` hatched over their colour (an SVG pattern,
+  no plugin), province and department outlines, optional sector layers and Gi* hot
+  spots, a legend and a tooltip with name, UBIGEO, risk, interval and evidence;
+- every script and style sheet from the app itself (:func:`localize_assets`): Leaflet is
+  vendored in ``dashboard/static`` and served by Streamlit's static serving; folium's
+  other CDN assets (jQuery, Bootstrap, Font Awesome) are not needed by these maps and
+  are dropped. No basemap tiles unless asked for.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
+
+from geo import columns as C
+
+__all__ = [
+    "HATCH_ID",
+    "LAYER_COLORS",
+    "LOCAL_ASSETS",
+    "NO_DATA_COLOR",
+    "PALETTE",
+    "SCHEMES",
+    "asset_urls",
+    "class_breaks",
+    "classify",
+    "localize_assets",
+    "risk_map",
+    "simplify_coverage",
+    "ubigeo_from_click",
+]
+
+# ColorBrewer YlOrRd, 5 classes: marked colour-blind safe by ColorBrewer.
+PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+NO_DATA_COLOR = "#bdbdbd"
+# Okabe-Ito qualitative colours for the sector layers (distinct for every CVD type).
+LAYER_COLORS = ("#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#000000", "#E69F00")
+HATCH_ID = "riskmap-hatch"
+SCHEMES = ("quantiles", "fisher_jenks", "equal_interval")
+
+# Vendored files under dashboard/static (see dashboard/static/README.md).
+LEAFLET_DIR = "leaflet-1.9.3"
+LOCAL_ASSETS = {
+    "leaflet": f"{LEAFLET_DIR}/leaflet.js",
+    "leaflet_css": f"{LEAFLET_DIR}/leaflet.css",
+}
+
+
+def simplify_coverage(gdf: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFrame:
+    """Simplify polygons as a coverage, so neighbours keep sharing their borders.
+
+    ``shapely.coverage_simplify`` removes the same vertices from both sides of each
+    shared edge (no gaps, no overlaps are created). Non-polygon rows are returned
+    unchanged.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Polygons in EPSG:4326.
+    tolerance : float
+        Largest distance (in degrees) a removed vertex may lie from the new edge.
+
+    Returns
+    -------
+    GeoDataFrame
+        Same rows and columns, lighter geometry.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Polygon
+    >>> wiggly = Polygon([(0, 0), (1, 0), (1, 0.5), (1.001, 0.6), (1, 1), (0, 1)])
+    >>> right = Polygon([(1, 0), (2, 0), (2, 1), (1, 1), (1.001, 0.6), (1, 0.5)])
+    >>> g = gpd.GeoDataFrame(geometry=[wiggly, right], crs=4326)
+    >>> s = simplify_coverage(g, 0.1)
+    >>> [len(p.exterior.coords) for p in s.geometry]
+    [5, 5]
+    >>> round(s.union_all().area, 6)
+    2.0
+    """
+    if gdf.empty:
+        return gdf
+    out = gdf.copy()
+    polys = out.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    if polys.any():
+        geoms = out.geometry.to_numpy()
+        simple = shapely.coverage_simplify(geoms[polys], tolerance)
+        simple = shapely.make_valid(simple)
+        geoms = geoms.copy()
+        geoms[polys] = simple
+        out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=gdf.crs))
+        out = out[~out.geometry.is_empty]
+    return out
+
+
+def class_breaks(values: Sequence[float], scheme: str = "quantiles", k: int = 5) -> list[float]:
+    """Upper bounds of ``k`` classes of ``values`` by a mapclassify ``scheme``.
+
+    Parameters
+    ----------
+    values : sequence of float
+        The risks of the districts shown (NaN ignored).
+    scheme : {"quantiles", "fisher_jenks", "equal_interval"}
+    k : int
+        Number of classes (fewer when there are fewer distinct values).
+
+    Returns
+    -------
+    list of float
+        Increasing upper bounds; the last is the maximum.
+
+    Examples
+    --------
+    >>> class_breaks([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0], "equal_interval", 3)
+    [0.4, 0.7, 1.0]
+    >>> class_breaks([0.2, 0.2, 0.2])
+    [0.2]
+    """
+    import mapclassify
+
+    y = np.asarray(values, dtype=float)
+    y = y[np.isfinite(y)]
+    if y.size == 0:
+        return []
+    distinct = np.unique(y)
+    if distinct.size <= k:
+        return [float(v) for v in distinct]
+    klass = {
+        "quantiles": mapclassify.Quantiles,
+        "fisher_jenks": mapclassify.FisherJenks,
+        "equal_interval": mapclassify.EqualInterval,
+    }.get(scheme)
+    if klass is None:
+        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
+    bins = np.unique(np.round(klass(y, k=k).bins, 10))
+    return [float(b) for b in bins]
+
+
+def classify(values: Sequence[float], breaks: Sequence[float]) -> np.ndarray:
+    """Class index (0 = lowest) of each value for ``breaks``; -1 for NaN.
+
+    >>> classify([0.05, 0.5, 0.95, float("nan")], [0.1, 0.6, 1.0]).tolist()
+    [0, 1, 2, -1]
+    """
+    y = np.asarray(values, dtype=float)
+    idx = np.searchsorted(np.asarray(breaks, dtype=float), y, side="left")
+    idx = np.minimum(idx, max(len(breaks) - 1, 0))
+    return np.where(np.isfinite(y), idx, -1)
+
+
+def _class_colors(n: int) -> list[str]:
+    """``n`` colours spread over the palette, light to dark."""
+    if n <= 0:
+        return []
+    pick = np.round(np.linspace(0, len(PALETTE) - 1, n)).astype(int)
+    return [PALETTE[i] for i in pick]
+
+
+# --- offline assets ------------------------------------------------------------------------
+def asset_urls(fig: folium.Element) -> tuple[list[str], list[str]]:
+    """Every JS and CSS URL the browser will load for ``fig`` (as streamlit-folium collects).
+
+    Walks the element tree like ``streamlit_folium.st_folium`` does, including the d3
+    scripts it adds for a branca colour map (which :func:`risk_map` never uses).
+    """
+    import branca
+
+    js: list[str] = []
+    css: list[str] = []
+    for elem in _walk(fig):
+        if isinstance(elem, branca.colormap.ColorMap):
+            js.append("https://d3js.org/d3.v4.min.js")
+        js.extend(url for _, url in getattr(elem, "default_js", []))
+        css.extend(url for _, url in getattr(elem, "default_css", []))
+    return list(dict.fromkeys(js)), list(dict.fromkeys(css))
+
+
+def localize_assets(fig: folium.Element, static_url: str) -> folium.Element:
+    """Point every asset of ``fig`` at the app's static folder; drop the ones not needed.
+
+    Parameters
+    ----------
+    fig : folium.Element
+        A map built by :func:`risk_map` (or any folium element tree).
+    static_url : str
+        URL prefix of ``dashboard/static`` as the browser sees it (e.g. ``/app/static``).
+
+    Returns
+    -------
+    folium.Element
+        ``fig``, changed in place: each element's ``default_js``/``default_css`` set on the
+        instance (folium's class-level lists are left alone).
+    """
+    base = static_url.rstrip("/")
+    for elem in _walk(fig):
+        for attr in ("default_js", "default_css"):
+            items = getattr(elem, attr, None)
+            if not items:
+                continue
+            local = [(name, f"{base}/{LOCAL_ASSETS[name]}") for name, _ in items
+                     if name in LOCAL_ASSETS]
+            setattr(elem, attr, local)
+    return fig
+
+
+def _walk(elem: Any):
+    yield elem
+    for child in getattr(elem, "_children", {}).values():
+        yield from _walk(child)
+
+
+# --- the map ---------------------------------------------------------------------------------
+_LABELS = {
+    "es": {
+        "distrito": "Distrito", "ubigeo": "UBIGEO", "riesgo": "Riesgo",
+        "intervalo": "Intervalo 90 %", "evidencia": "Evidencia", "titulo": "Riesgo estimado",
+        "insuf": "Evidencia insuficiente (rayado)", "hot": "Punto caliente (Gi*, p < 0,05)",
+        "sin": "Sin dato", "prov": "Límite provincial", "dep": "Límite departamental",
+        "evid": {"evidencia insuficiente": "evidencia insuficiente", "limitada": "limitada",
+                 "suficiente": "suficiente"},
+    },
+    "en": {
+        "distrito": "District", "ubigeo": "UBIGEO", "riesgo": "Risk",
+        "intervalo": "90 % interval", "evidencia": "Evidence", "titulo": "Estimated risk",
+        "insuf": "Insufficient evidence (hatched)", "hot": "Hot spot (Gi*, p < 0.05)",
+        "sin": "No data", "prov": "Province boundary", "dep": "Department boundary",
+        "evid": {"evidencia insuficiente": "insufficient evidence", "limitada": "limited",
+                 "suficiente": "sufficient"},
+    },
+}
+
+
+def risk_map(
+    layer: gpd.GeoDataFrame,
+    breaks: Sequence[float],
+    *,
+    lang: str = "es",
+    provinces: gpd.GeoDataFrame | None = None,
+    departments: gpd.GeoDataFrame | None = None,
+    sectors: Mapping[str, gpd.GeoDataFrame] | None = None,
+    hotspots: Sequence[str] = (),
+    basemap: bool = False,
+    static_url: str = "/app/static",
+    height: int = 620,
+) -> folium.Map:
+    """Build the risk choropleth as a folium map whose assets are all local.
+
+    Parameters
+    ----------
+    layer : GeoDataFrame
+        Districts with at least ``ubigeo, distrito, riesgo``; ``riesgo_p05``,
+        ``riesgo_p95``, ``evidencia``, ``provincia`` are used when present.
+    breaks : sequence of float
+        Class upper bounds (:func:`class_breaks`).
+    lang : {"es", "en"}
+        Language of the tooltip and legend.
+    provinces, departments : GeoDataFrame, optional
+        Outlines drawn on top (not clickable).
+    sectors : mapping of str to GeoDataFrame, optional
+        Sector layers to draw, by display name (polygons outlined, points as dots).
+    hotspots : sequence of str
+        UBIGEOs of hot-spot districts, outlined in black.
+    basemap : bool
+        Add OpenStreetMap tiles (needs internet; off by default).
+    static_url : str
+        URL prefix of ``dashboard/static`` (see :func:`localize_assets`).
+    height : int
+        Height in pixels of the map's element.
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> g = gpd.GeoDataFrame({"ubigeo": ["080101", "080102"], "distrito": ["A", "B"],
+    ...                       "riesgo": [0.1, 0.3]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+    ...                      crs=4326)
+    >>> m = risk_map(g, [0.1, 0.3])
+    >>> asset_urls(m)
+    (['/app/static/leaflet-1.9.3/leaflet.js'], ['/app/static/leaflet-1.9.3/leaflet.css'])
+    """
+    labels = _LABELS.get(lang, _LABELS["es"])
+    colors = _class_colors(len(breaks))
+    bounds = layer.total_bounds if len(layer) else np.array([-76.0, -15.0, -69.0, -2.0])
+    m = folium.Map(
+        location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
+        zoom_start=6,
+        tiles=None,
+        control_scale=True,
+        height=height,
+    )
+    if basemap:
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap", overlay=False).add_to(m)
+    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+
+    props = _properties(layer, breaks, labels)
+    fields = ["distrito", "ubigeo", "_riesgo", "_intervalo", "_evidencia"]
+    aliases = [labels["distrito"], labels["ubigeo"], labels["riesgo"], labels["intervalo"],
+               labels["evidencia"]]
+    if C.PROVINCIA in props:
+        props["distrito"] = props[C.DISTRITO] + " (" + props[C.PROVINCIA] + ")"
+    folium.GeoJson(
+        _geojson(props[[*fields, "_clase", "geometry"]]),
+        name=labels["titulo"],
+        style_function=lambda f: _risk_style(f, colors),
+        highlight_function=lambda _f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
+        zoom_on_click=False,
+    ).add_to(m)
+
+    insufficient = props[props["_insuf"]]
+    if len(insufficient):
+        folium.GeoJson(
+            insufficient[["geometry"]],
+            name=labels["insuf"],
+            style_function=lambda _f: {
+                "fillColor": f"url(#{HATCH_ID})", "fillOpacity": 1.0, "weight": 0,
+                "interactive": False,
+            },
+        ).add_to(m)
+
+    if departments is not None and len(departments):
+        _outline(departments, labels["dep"], "#252525", 2.2).add_to(m)
+    if provinces is not None and len(provinces):
+        _outline(provinces, labels["prov"], "#525252", 0.9).add_to(m)
+
+    hot = props[props[C.UBIGEO].isin(set(hotspots))]
+    if len(hot):
+        _outline(hot, labels["hot"], "#000000", 3.0, dash="6 4").add_to(m)
+
+    for i, (name, gdf) in enumerate((sectors or {}).items()):
+        _sector(gdf, name, LAYER_COLORS[i % len(LAYER_COLORS)]).add_to(m)
+
+    _Legend(breaks, colors, labels, has_insufficient=bool(len(insufficient)),
+            has_hot=bool(len(hot)), sectors=list((sectors or {}).keys())).add_to(m)
+    return localize_assets(m, static_url)
+
+
+def _properties(layer: gpd.GeoDataFrame, breaks: Sequence[float], labels: dict) -> gpd.GeoDataFrame:
+    """Keep the few properties the browser needs, formatted for the tooltip."""
+    out = layer[[C.UBIGEO, C.DISTRITO, "geometry"]].copy()
+    if C.PROVINCIA in layer:
+        out[C.PROVINCIA] = layer[C.PROVINCIA].astype(str)
+    risk = layer[C.RIESGO].astype(float)
+    out["_clase"] = classify(risk, breaks)
+    out["_riesgo"] = risk.map(lambda v: _pct(v, labels["sin"]))
+    if C.RIESGO_P05 in layer and C.RIESGO_P95 in layer:
+        lo = layer[C.RIESGO_P05].astype(float).map(lambda v: _pct(v, "?"))
+        hi = layer[C.RIESGO_P95].astype(float).map(lambda v: _pct(v, "?"))
+        out["_intervalo"] = lo + " – " + hi
+    else:
+        out["_intervalo"] = labels["sin"]
+    evid = layer[C.EVIDENCIA].astype(str) if C.EVIDENCIA in layer else pd.Series(
+        "", index=layer.index)
+    out["_evidencia"] = evid.map(lambda v: labels["evid"].get(v, v))
+    out["_insuf"] = evid == C.EVIDENCIA_INSUFICIENTE
+    return out
+
+
+def _geojson(gdf: gpd.GeoDataFrame, ndigits: int = 4) -> dict:
+    """Return a FeatureCollection with coordinates rounded to ``ndigits`` (4 = about 11 m)."""
+    return json.loads(gdf.to_json(drop_id=True), parse_float=lambda x: round(float(x), ndigits))
+
+
+def _pct(value: float, missing: str) -> str:
+    return missing if not np.isfinite(value) else f"{100 * value:.1f} %"
+
+
+def _risk_style(feature: dict, colors: list[str]) -> dict:
+    k = int(feature["properties"]["_clase"])
+    return {
+        "fillColor": colors[k] if 0 <= k < len(colors) else NO_DATA_COLOR,
+        "fillOpacity": 0.85,
+        "color": "#737373",
+        "weight": 0.5,
+    }
+
+
+def _outline(gdf: gpd.GeoDataFrame, name: str, color: str, weight: float,
+             dash: str | None = None) -> folium.GeoJson:
+    style = {"fill": False, "color": color, "weight": weight, "interactive": False}
+    if dash:
+        style["dashArray"] = dash
+    return folium.GeoJson(gdf[["geometry"]], name=name, style_function=lambda _f: style)
+
+
+def _sector(gdf: gpd.GeoDataFrame, name: str, color: str) -> folium.GeoJson:
+    points = gdf.geom_type.isin(["Point", "MultiPoint"]).all()
+    if points:
+        return folium.GeoJson(
+            gdf[["geometry"]], name=name,
+            marker=folium.CircleMarker(radius=3, fill=True, fill_opacity=0.9, weight=1),
+            style_function=lambda _f: {"color": "#ffffff", "fillColor": color, "weight": 0.5,
+                                       "interactive": False},
+        )
+    return folium.GeoJson(
+        gdf[["geometry"]], name=name,
+        style_function=lambda _f: {"color": color, "weight": 1.2, "fillColor": color,
+                                   "fillOpacity": 0.25, "interactive": False},
+    )
+
+
+class _Legend(MacroElement):
+    """Legend as a Leaflet control, and the SVG hatch pattern the map refers to."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            if (!document.getElementById({{ this.hatch_id|tojson }})) {
+                document.body.insertAdjacentHTML("beforeend", {{ this.defs|tojson }});
+            }
+            var legend = L.control({position: "bottomright"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "riskmap-legend");
+                div.innerHTML = {{ this.html|tojson }};
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, breaks, colors, labels, has_insufficient, has_hot, sectors):
+        super().__init__()
+        self._name = "Legend"
+        self.hatch_id = HATCH_ID
+        self.defs = (
+            '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
+            f'<pattern id="{HATCH_ID}" width="6" height="6" patternUnits="userSpaceOnUse" '
+            'patternTransform="rotate(45)"><rect width="6" height="6" fill="none"/>'
+            '<line x1="0" y1="0" x2="0" y2="6" stroke="#252525" stroke-width="1.6" '
+            'stroke-opacity="0.75"/></pattern></defs></svg>'
+        )
+        rows = []
+        lower = 0.0
+        for b, c in zip(breaks, colors, strict=True):
+            rows.append(_legend_row(f"background:{c}", f"{100 * lower:.1f} – {100 * b:.1f} %"))
+            lower = b
+        if has_insufficient:
+            rows.append(_legend_row(
+                "background:repeating-linear-gradient(45deg,#fff 0 2px,#444 2px 4px)",
+                labels["insuf"]))
+        if has_hot:
+            rows.append(_legend_row("border:2.5px dashed #000;background:none", labels["hot"]))
+        for i, name in enumerate(sectors):
+            color = LAYER_COLORS[i % len(LAYER_COLORS)]
+            rows.append(_legend_row(f"background:{color};opacity:.7", html.escape(name)))
+        self.html = (
+            '<div style="background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;'
+            'font:12px/1.35 sans-serif;color:#222;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
+            f'<b>{html.escape(labels["titulo"])}</b>' + "".join(rows) + "</div>"
+        )
+
+
+def _legend_row(swatch_style: str, text: str) -> str:
+    return (
+        '<div style="display:flex;align-items:center;gap:6px;margin-top:3px">'
+        f'<span style="display:inline-block;width:16px;height:12px;border:1px solid #777;'
+        f'{swatch_style}"></span><span>{text}</span></div>'
+    )
+
+
+_UBIGEO_RE = re.compile(r"\b(\d{6})\b")
+
+
+def ubigeo_from_click(result: Mapping[str, Any] | None,
+                      layer: gpd.GeoDataFrame | None = None) -> str | None:
+    """Return the UBIGEO of the district clicked on an ``st_folium`` map, or None.
+
+    Reads the 6-digit code from the tooltip text of the clicked shape; when there is
+    none (a click on an outline or a hot spot) and ``layer`` is given, finds the
+    district under the clicked point.
+
+    >>> ubigeo_from_click({"last_object_clicked_tooltip": "Distrito Santa Ana UBIGEO 080901"})
+    '080901'
+    >>> from shapely.geometry import box
+    >>> g = gpd.GeoDataFrame({"ubigeo": ["160101"]}, geometry=[box(0, 0, 1, 1)], crs=4326)
+    >>> ubigeo_from_click({"last_object_clicked": {"lat": 0.5, "lng": 0.5}}, g)
+    '160101'
+    >>> ubigeo_from_click(None) is None
+    True
+    """
+    if not result:
+        return None
+    text = result.get("last_object_clicked_tooltip") or ""
+    found = _UBIGEO_RE.search(str(text))
+    if found:
+        return found.group(1)
+    point = result.get("last_object_clicked")
+    if layer is not None and isinstance(point, Mapping) and "lat" in point:
+        hit = layer[layer.contains(shapely.Point(point["lng"], point["lat"]))]
+        if len(hit):
+            return str(hit.iloc[0][C.UBIGEO])
+    return None

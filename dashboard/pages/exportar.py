@@ -1,0 +1,87 @@
+"""Exportar: the risk layer as GeoJSON, GeoPackage or CSV, with its metadata."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import state, ui
+from dashboard.i18n import t, tr
+from geo import columns as C
+
+FORMATS = {
+    "geojson": ("GeoJSON", ".geojson", "application/geo+json"),
+    "gpkg": ("GeoPackage", ".gpkg", "application/geopackage+sqlite3"),
+    "csv": ("CSV", ".csv", "text/csv"),
+}
+REGIONS = {"ambos": (C.DEP_CUSCO, C.DEP_LORETO), "cusco": (C.DEP_CUSCO,),
+           "loreto": (C.DEP_LORETO,)}
+
+
+@st.cache_data(show_spinner=False, max_entries=12)
+def export_bytes(fmt: str, region: tuple[str, ...], threshold: int,
+                 _key: tuple[str, float]) -> bytes:
+    """The file for ``fmt``, written by models.score.write_scores (metadata included)."""
+    settings = state.settings()
+    gdf = state.in_region(state.scores(), region)
+    gdf = state.suppress_small_counts(gdf, threshold)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"riesgo{FORMATS[fmt][1]}"
+        from models.score import write_scores
+
+        write_scores(gdf, out, settings)
+        return out.read_bytes()
+
+
+ui.page_header(
+    tr("Exportar la capa de riesgo", "Export the risk layer"),
+    tr("Cada archivo lleva sus metadatos: versión del modelo, huella de la configuración, "
+       "fuentes y fechas.",
+       "Each file carries its metadata: model version, configuration hash, sources and dates."),
+)
+
+with ui.guard():
+    settings = state.settings()
+    meta = state.metadata()
+    c1, c2, c3 = st.columns(3)
+    region_key = c1.radio(t("region"), list(REGIONS), key="exportar_region",
+                          format_func=lambda k: t(f"region_{k}"))
+    fmt = c2.radio(tr("Formato", "Format"), list(FORMATS), key="exportar_formato",
+                   format_func=lambda k: FORMATS[k][0])
+    threshold = c3.number_input(
+        tr("Suprimir conteos sensibles menores que", "Suppress sensitive counts below"),
+        min_value=1, max_value=50, value=5, step=1, key="exportar_umbral",
+        help=tr("Los hallazgos (y víctimas o trabajadores, si los hay) entre 1 y este número "
+                "menos uno se dejan en blanco: un número pequeño puede identificar personas.",
+                "Findings (and victims or workers, if present) between 1 and this number "
+                "minus one are blanked: a small count can identify people."),
+    )
+    region = REGIONS[region_key]
+    path = settings.scores_gpkg
+    data = export_bytes(fmt, region, int(threshold), (str(path), state.mtime(path)))
+    preview = state.suppress_small_counts(state.in_region(state.scores(), region), int(threshold))
+    n_supp = int(preview.get(f"{C.N_HALLAZGOS}_suprimido", pd.Series(dtype=bool)).sum())
+    name = f"riesgo_{region_key}{'_SIMULADO' if ui.is_simulated() else ''}{FORMATS[fmt][1]}"
+    st.download_button(
+        tr(f"Descargar {FORMATS[fmt][0]} ({len(data) / 1e6:.2f} MB)",
+           f"Download {FORMATS[fmt][0]} ({len(data) / 1e6:.2f} MB)"),
+        data=data, file_name=name, mime=FORMATS[fmt][2], type="primary",
+        key="exportar_descargar",
+    )
+    st.caption(t("n_distritos", n=len(preview)) + " · " + tr(
+        f"{n_supp} conteos de hallazgos suprimidos (menores que {int(threshold)}).",
+        f"{n_supp} finding counts suppressed (below {int(threshold)})."))
+    if ui.is_simulated():
+        st.warning(tr("El archivo exportado contiene DATOS SIMULADOS y lo dice en sus metadatos.",
+                      "The exported file contains SIMULATED DATA and says so in its metadata."))
+    st.markdown("#### " + tr("Metadatos", "Metadata"))
+    st.code(json.dumps({"config_hash": settings.digest(), **{k: str(v) for k, v in meta.items()}},
+                       ensure_ascii=False, indent=2),
+            language="json")
+    st.markdown("#### " + tr("Vista previa", "Preview"))
+    st.dataframe(preview.drop(columns="geometry").head(50), hide_index=True,
+                 use_container_width=True)

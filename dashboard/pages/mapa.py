@@ -1,0 +1,115 @@
+"""Mapa: the risk choropleth; a click on a district opens its card on the Distrito page."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from dashboard import mapview, state, ui
+from dashboard.i18n import get_lang, t, tr
+from geo import columns as C
+
+REGIONS = {
+    "ambos": (C.DEP_CUSCO, C.DEP_LORETO),
+    "cusco": (C.DEP_CUSCO,),
+    "loreto": (C.DEP_LORETO,),
+}
+SCHEME_LABELS = {
+    "quantiles": ("Cuantiles (mismo número de distritos por clase)",
+                  "Quantiles (same number of districts per class)"),
+    "fisher_jenks": ("Cortes naturales (Fisher-Jenks)", "Natural breaks (Fisher-Jenks)"),
+    "equal_interval": ("Intervalos iguales", "Equal intervals"),
+}
+
+ui.page_header(
+    tr("Mapa de riesgo por distrito", "Risk map by district"),
+    tr("Probabilidad estimada de que una inspección encuentre indicios de trabajo forzoso. "
+       "Haga clic en un distrito para abrir su ficha.",
+       "Estimated probability that an inspection finds forced-labour indicators. "
+       "Click a district to open its card."),
+)
+
+with ui.guard():
+    settings = state.settings()
+    scores = state.scores()
+    c1, c2, c3 = st.columns([2, 2, 3])
+    region_key = c1.radio(
+        t("region"), list(REGIONS), key="mapa_region", horizontal=True,
+        format_func=lambda k: t(f"region_{k}"),
+    )
+    scheme = c2.selectbox(
+        tr("Clases", "Classes"), list(SCHEME_LABELS), key="mapa_esquema",
+        format_func=lambda k: tr(*SCHEME_LABELS[k]),
+    )
+    layer_names = {spec.name: (spec.description or spec.name) for spec in settings.layers}
+    chosen = c3.multiselect(
+        tr("Capas sectoriales", "Sector layers"), list(layer_names), key="mapa_capas",
+        format_func=lambda k: layer_names[k],
+    )
+    o1, o2, o3 = st.columns(3)
+    show_hot = o1.toggle(tr("Puntos calientes (Gi*)", "Hot spots (Gi*)"), key="mapa_hotspots")
+    show_outlines = o2.toggle(tr("Límites de provincias", "Province boundaries"), value=True,
+                              key="mapa_limites")
+    basemap = o3.toggle(
+        tr("Mapa base en línea (OpenStreetMap)", "Online basemap (OpenStreetMap)"),
+        key="mapa_base",
+        help=tr("Necesita internet. Sin él, el mapa funciona igual sin fondo.",
+                "Needs internet. Without it, the map works the same with no background."),
+    )
+
+    region = REGIONS[region_key]
+    layer = state.map_layer(region)
+    if layer.empty:
+        st.info(tr("No hay distritos puntuados en esta región.",
+                   "There are no scored districts in this region."))
+        st.stop()
+    breaks = mapview.class_breaks(layer[C.RIESGO], scheme)
+    sectors = {}
+    for name in chosen:
+        gdf = state.sector_layer(name, region)
+        if gdf is not None and len(gdf):
+            sectors[layer_names[name]] = gdf
+    hot = state.hotspots(region)[C.UBIGEO].tolist() if show_hot else []
+    fmap = mapview.risk_map(
+        layer,
+        breaks,
+        lang=get_lang(),
+        provinces=state.provinces(region) if show_outlines else None,
+        departments=state.departments(region),
+        sectors=sectors,
+        hotspots=hot,
+        basemap=basemap,
+        static_url=ui.static_url(),
+    )
+    result = st_folium(
+        fmap,
+        key="mapa_folium",
+        height=620,
+        use_container_width=True,
+        returned_objects=["last_object_clicked", "last_object_clicked_tooltip"],
+    )
+    n_insuf = int((layer[C.EVIDENCIA] == C.EVIDENCIA_INSUFICIENTE).sum()) \
+        if C.EVIDENCIA in layer else 0
+    st.caption(
+        t("n_distritos", n=len(layer)) + " · "
+        + tr(f"{n_insuf} con evidencia insuficiente (rayados): su riesgo se apoya sobre todo "
+             "en el conocimiento experto, no en inspecciones.",
+             f"{n_insuf} with insufficient evidence (hatched): their risk rests mostly on "
+             "expert knowledge, not on inspections.")
+        + (" · " + tr(f"{len(hot)} puntos calientes", f"{len(hot)} hot spots") if show_hot
+           else "")
+    )
+    ubigeo = mapview.ubigeo_from_click(result, layer)
+    # A click is reported again on every rerun; only a new click opens the card.
+    count = (result or {}).get("last_object_clicked")
+    if ubigeo and count != st.session_state.get("_mapa_ultimo_clic"):
+        st.session_state["_mapa_ultimo_clic"] = count
+        ui.go_to("distrito", ubigeo=ubigeo)
+
+    with st.expander(tr("Los 15 distritos de mayor riesgo", "The 15 highest-risk districts")):
+        top = layer.sort_values(C.RIESGO, ascending=False).head(15)
+        st.dataframe(
+            top.drop(columns="geometry").assign(
+                **{C.RIESGO: (100 * top[C.RIESGO]).round(1)}),
+            hide_index=True, use_container_width=True,
+        )

@@ -1,0 +1,369 @@
+"""Cached loading of the artefacts the command line wrote; the dashboard computes nothing heavy.
+
+Every reader is keyed on a file's path and modification time (``st.cache_data``), so a
+page visit reads from memory, and a file rewritten by ``riskmap prepare`` or by an
+import on the Datos page is picked up on the next run without restarting the app.
+Read-only objects that are expensive to pickle (the prepared map layer) are held with
+``st.cache_resource`` under the same keys.
+
+A missing artefact raises :class:`MissingArtefactError`, whose message tells the user to
+run ``riskmap prepare`` — pages show it with :func:`dashboard.ui.show_error`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import streamlit as st
+
+from dashboard.i18n import STRINGS
+from geo import columns as C
+from geo import paths
+from geo.config import Settings, load_settings
+from geo.errors import RiskmapError
+
+__all__ = [
+    "EVALUATION_FILE",
+    "MissingArtefactError",
+    "departments",
+    "district_table",
+    "evaluation",
+    "hotspots",
+    "inspection_records",
+    "in_region",
+    "map_layer",
+    "metadata",
+    "mtime",
+    "provinces",
+    "scores",
+    "sector_layer",
+    "settings",
+    "settings_path",
+    "sources_table",
+    "store",
+    "suppress_small_counts",
+]
+
+EVALUATION_FILE = "evaluacion.json"
+MAP_COLUMNS = (
+    C.UBIGEO, C.DISTRITO, C.PROVINCIA, C.DEPARTAMENTO, C.RIESGO, C.RIESGO_P05, C.RIESGO_P95,
+    C.EVIDENCIA, C.RANGO,
+)
+# coverage_simplify tolerance (degrees): about half the payload, no visible change at region zoom
+SIMPLIFY_TOLERANCE = 0.006
+
+
+class MissingArtefactError(RiskmapError):
+    """An artefact the dashboard reads has not been produced yet (run ``riskmap prepare``)."""
+
+    def __init__(self, what_es: str, what_en: str, path: Path) -> None:
+        es, en = STRINGS["falta_preparar"]
+        super().__init__(
+            es=es.format(what=what_es, path=path), en=en.format(what=what_en, path=path)
+        )
+
+
+def mtime(path: Path) -> float:
+    """Modification time of ``path`` (0.0 when it does not exist): the cache key."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def settings_path() -> Path:
+    """Return the active settings file (``$RISKMAP_CONFIG`` or the demo world's)."""
+    return paths.default_settings()
+
+
+def settings() -> Settings:
+    """Return the active :class:`geo.config.Settings` (cached on the file's mtime)."""
+    path = settings_path()
+    if not path.is_file():
+        raise MissingArtefactError("archivo de configuración", "settings file", path)
+    return _load_settings(str(path), mtime(path))
+
+
+@st.cache_data(show_spinner=False)
+def _load_settings(path: str, _mtime: float) -> Settings:
+    return load_settings(path, check_files=False)
+
+
+def _require(path: Path, what_es: str, what_en: str) -> Path:
+    if not path.exists():
+        raise MissingArtefactError(what_es, what_en, path)
+    return path
+
+
+# --- scores ------------------------------------------------------------------------------
+def scores() -> gpd.GeoDataFrame:
+    """Read the layer ``riesgo`` of ``settings.scores_gpkg`` (all districts, full geometry)."""
+    path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
+    return _read_scores(str(path), mtime(path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _read_scores(path: str, _mtime: float) -> gpd.GeoDataFrame:
+    gdf = pyogrio.read_dataframe(path, layer="riesgo")
+    gdf[C.UBIGEO] = gdf[C.UBIGEO].astype(str).str.zfill(6)
+    return gdf.sort_values(C.RANGO).reset_index(drop=True)
+
+
+def metadata() -> dict[str, Any]:
+    """Read the ``metadatos`` table of the scores GeoPackage as a flat dict (``{}`` if absent)."""
+    path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
+    return _read_metadata(str(path), mtime(path))
+
+
+@st.cache_data(show_spinner=False)
+def _read_metadata(path: str, _mtime: float) -> dict[str, Any]:
+    table = _read_table(path, "metadatos")
+    if table is None or table.empty:
+        return {}
+    cols = list(table.columns)
+    if len(cols) == 2:  # key/value layout
+        return {str(k): v for k, v in zip(table[cols[0]], table[cols[1]], strict=True)}
+    return {str(k): v for k, v in table.iloc[0].items()}  # one wide row
+
+
+def _read_table(path: str, layer: str) -> pd.DataFrame | None:
+    try:
+        layers = {name for name, _ in pyogrio.list_layers(path)}
+        if layer not in layers:
+            return None
+        return pd.DataFrame(pyogrio.read_dataframe(path, layer=layer, read_geometry=False))
+    except pyogrio.errors.DataSourceError:
+        return None
+
+
+def in_region(gdf: pd.DataFrame, region: tuple[str, ...]) -> pd.DataFrame:
+    """Rows of ``gdf`` whose UBIGEO lies in the departments ``region`` (``()`` = all).
+
+    >>> df = pd.DataFrame({"ubigeo": ["080101", "160101", "150101"]})
+    >>> in_region(df, ("08", "16"))["ubigeo"].tolist()
+    ['080101', '160101']
+    """
+    if not region:
+        return gdf
+    return gdf[gdf[C.UBIGEO].astype(str).str[:2].isin(region)]
+
+
+def map_layer(region: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """Return the prepared map layer for ``region``: only the columns the map needs, simplified.
+
+    The coverage is simplified once per scores file (topology kept, so neighbours still
+    share their borders) and then only filtered per region.
+    """
+    path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
+    layer = _simplified_scores(str(path), mtime(path))
+    return layer[layer[C.UBIGEO].str[:2].isin(region)] if region else layer
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _simplified_scores(path: str, _mtime: float) -> gpd.GeoDataFrame:
+    from dashboard.mapview import simplify_coverage
+
+    gdf = _read_scores(path, _mtime)
+    cols = [c for c in MAP_COLUMNS if c in gdf.columns]
+    return simplify_coverage(gdf[[*cols, "geometry"]], SIMPLIFY_TOLERANCE)
+
+
+def hotspots(region: tuple[str, ...]) -> pd.DataFrame:
+    """Getis-Ord Gi* hot spots of the risk within ``region`` (see :func:`_hotspots`)."""
+    path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
+    return _hotspots(str(path), mtime(path), region)
+
+
+@st.cache_data(show_spinner=False)
+def _hotspots(path: str, _mtime: float, region: tuple[str, ...]) -> pd.DataFrame:
+    """Districts whose neighbourhood risk is significantly high (Gi*, p < 0.05, 999 perms).
+
+    Queen contiguity within the region; a fixed seed so the layer does not flicker
+    between visits. Returns ``ubigeo, z, p`` of the hot spots only.
+    """
+    import warnings
+
+    from esda.getisord import G_Local
+    from libpysal.weights import Queen
+
+    gdf = in_region(_read_scores(path, _mtime), region).reset_index(drop=True)
+    if len(gdf) < 5:
+        return pd.DataFrame(columns=[C.UBIGEO, "z", "p"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # islands (no neighbours) are expected in Loreto
+        w = Queen.from_dataframe(gdf, use_index=False)
+        g = G_Local(gdf[C.RIESGO].to_numpy(float), w, star=True, permutations=999, seed=0)
+    out = pd.DataFrame({C.UBIGEO: gdf[C.UBIGEO], "z": g.Zs, "p": g.p_sim})
+    return out[(out["z"] > 0) & (out["p"] < 0.05)].reset_index(drop=True)
+
+
+# --- district table, boundaries, layers ----------------------------------------------------
+def district_table() -> gpd.GeoDataFrame:
+    """Read the built district table (``settings.districts_gpkg``, layer ``distritos``)."""
+    path = _require(settings().districts_gpkg, "tabla de distritos", "district table")
+    return _read_districts(str(path), mtime(path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _read_districts(path: str, _mtime: float) -> gpd.GeoDataFrame:
+    gdf = pyogrio.read_dataframe(path, layer="distritos")
+    gdf[C.UBIGEO] = gdf[C.UBIGEO].astype(str).str.zfill(6)
+    return gdf
+
+
+def sources_table() -> pd.DataFrame:
+    """Stack the ``fuentes`` tables of the district table and of the base GeoPackage, stacked."""
+    s = settings()
+    frames = []
+    for path in (s.districts_gpkg, s.base):
+        if path.exists():
+            table = _read_fuentes(str(path), mtime(path))
+            if table is not None:
+                frames.append(table)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+@st.cache_data(show_spinner=False)
+def _read_fuentes(path: str, _mtime: float) -> pd.DataFrame | None:
+    return _read_table(path, "fuentes")
+
+
+def provinces(region: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """Province outlines of ``region`` from the base GeoPackage (empty if it lacks them)."""
+    return _boundary("provincias", region)
+
+
+def departments(region: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """Department outlines of ``region`` from the base GeoPackage (empty if it lacks them)."""
+    return _boundary("departamentos", region)
+
+
+def _boundary(layer: str, region: tuple[str, ...]) -> gpd.GeoDataFrame:
+    base = settings().base
+    if not base.exists():
+        return gpd.GeoDataFrame(geometry=[], crs=4326)
+    return _read_boundary(str(base), mtime(base), layer, region)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _read_boundary(path: str, _mtime: float, layer: str, region: tuple[str, ...]):
+    from dashboard.mapview import simplify_coverage
+
+    table = _read_table(path, layer)
+    if table is None:
+        return gpd.GeoDataFrame(geometry=[], crs=4326)
+    where = f"{C.COD_DEP} IN ({','.join(repr(r) for r in region)})" if region else None
+    gdf = pyogrio.read_dataframe(path, layer=layer, where=where)
+    if gdf.crs is None:
+        gdf = gdf.set_crs(4326)
+    gdf = gdf.to_crs(4326)
+    keep = [c for c in (C.COD_DEP, C.COD_PROV, C.PROVINCIA, C.DEPARTAMENTO) if c in gdf]
+    return simplify_coverage(gdf[[*keep, "geometry"]], SIMPLIFY_TOLERANCE)
+
+
+def sector_layer(name: str, region: tuple[str, ...]) -> gpd.GeoDataFrame | None:
+    """Read the geometry of sector layer ``name`` (from ``settings.layers``) clipped to ``region``.
+
+    Returns None for layers without geometry (tables keyed by UBIGEO), whose values are
+    already in the district table.
+    """
+    spec = next((layer for layer in settings().layers if layer.name == name), None)
+    if spec is None or not spec.path.exists():
+        return None
+    return _read_sector(str(spec.path), mtime(spec.path), spec.layer, region)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _read_sector(path: str, _mtime: float, layer: str | None, region: tuple[str, ...]):
+    from dashboard.mapview import simplify_coverage
+
+    if Path(path).suffix.lower() == ".csv":
+        return None
+    try:
+        gdf = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+    except Exception:  # noqa: BLE001 - an unreadable layer is simply not drawn
+        return None
+    if gdf.crs is None or gdf.geometry.isna().all():
+        return None
+    gdf = gdf.to_crs(4326)
+    if region:
+        outline = _read_scores(str(settings().scores_gpkg), mtime(settings().scores_gpkg))
+        area = in_region(outline, region).total_bounds
+        gdf = gdf.cx[area[0]:area[2], area[1]:area[3]]
+    gdf = gdf[["geometry"]].copy()
+    if gdf.geom_type.isin(["Polygon", "MultiPolygon"]).all():
+        gdf = simplify_coverage(gdf, SIMPLIFY_TOLERANCE / 2)
+    return gdf
+
+
+# --- model card, inspections ---------------------------------------------------------------
+def evaluation() -> dict[str, Any]:
+    """Read the model card ``workdir/evaluacion.json`` written by ``riskmap evaluate``."""
+    path = _require(settings().workdir / EVALUATION_FILE, "evaluación del modelo",
+                    "model evaluation")
+    return _read_json(str(path), mtime(path))
+
+
+@st.cache_data(show_spinner=False)
+def _read_json(path: str, _mtime: float) -> dict[str, Any]:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise RiskmapError(
+            es=f"{path} no es un JSON válido ({err}). Vuelva a ejecutar `riskmap evaluate`.",
+            en=f"{path} is not valid JSON ({err}). Run `riskmap evaluate` again.",
+        ) from err
+
+
+def store():
+    """Open the inspection store at :func:`geo.paths.store_path` (a new handle per call)."""
+    from geo.store import InspectionStore
+
+    return InspectionStore(paths.store_path())
+
+
+def inspection_records() -> pd.DataFrame:
+    """Inspection records in use: the store's, or the settings' file when the store is empty."""
+    path = paths.store_path()
+    s = settings()
+    key = (mtime(path), mtime(s.inspections) if s.inspections else 0.0)
+    return _records(str(path), key, str(s.path))
+
+
+@st.cache_data(show_spinner=False)
+def _records(path: str, _key: tuple[float, float], _settings: str) -> pd.DataFrame:
+    from geo.inspections import load_records
+    from geo.store import InspectionStore
+
+    return load_records(settings(), store=InspectionStore(Path(path)))
+
+
+# --- exports -------------------------------------------------------------------------------
+SENSITIVE_COUNTS = (C.N_HALLAZGOS, C.VICTIMAS, C.TRABAJADORES)
+
+
+def suppress_small_counts(df: pd.DataFrame, threshold: int,
+                          columns: tuple[str, ...] = SENSITIVE_COUNTS) -> pd.DataFrame:
+    """Blank sensitive counts between 1 and ``threshold - 1`` (a small count can identify people).
+
+    Zeros stay (they reveal nobody); suppressed cells become missing and the column
+    ``<name>_suprimido`` says which were suppressed.
+
+    >>> df = pd.DataFrame({"n_hallazgos": [0, 2, 7]})
+    >>> out = suppress_small_counts(df, 5)
+    >>> out["n_hallazgos"].tolist(), out["n_hallazgos_suprimido"].tolist()
+    ([0.0, nan, 7.0], [False, True, False])
+    """
+    out = df.copy()
+    for col in columns:
+        if col in out.columns:
+            values = pd.to_numeric(out[col], errors="coerce")
+            small = (values > 0) & (values < threshold)
+            out[col] = values.astype(float).mask(small)
+            out[f"{col}_suprimido"] = small.to_numpy()
+    return out
