@@ -7,6 +7,7 @@ import zipfile
 import geopandas as gpd
 import pytest
 import shapely
+import shapely.affinity
 from shapely.geometry import Point, Polygon, box
 
 from geo.errors import DataError
@@ -236,3 +237,76 @@ def test_real_boundaries_2007_vintage(upstream_dir):
     assert gdf["ubigeo"].str.fullmatch(r"\d{6}").all()
     assert gdf["ubigeo"].is_unique
     assert any("8" in n.es and "sin geometría" in n.es for n in notices(gdf))
+
+
+# --- riskmap data check: the user's way to test their own boundaries -------------------
+@pytest.fixture
+def no_base(tmp_path, monkeypatch):
+    monkeypatch.setenv("RISKMAP_DATA_DIR", str(tmp_path / "datos"))
+
+
+def _check(capsys, *args):
+    from dashboard.cli import main
+
+    code = main(list(args))
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err
+    return code, out.out, out.err
+
+
+def test_cli_check_good_file_reports_repairs(tmp_path, capsys, no_base):
+    path = tmp_path / "utm.gpkg"
+    gdf = _squares().to_crs("EPSG:32718")
+    gdf.loc[1, "geometry"] = shapely.affinity.translate(BOWTIE, 500000, 8500000)
+    gdf.to_file(path)
+    code, out, _ = _check(capsys, "data", "check", str(path))
+    assert code == 0
+    assert "2 distritos válidos" in out and "reproyectó" in out and "make_valid" in out
+    code, out, _ = _check(capsys, "--lang", "en", "data", "check", str(path))
+    assert code == 0 and "reprojected" in out and "repaired 1 invalid" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "es", "en"),
+    [
+        ("dup", "repetido", "duplicate"),
+        ("noprj", "no declara su sistema de coordenadas", "declares no coordinate"),
+        ("empty", "vacío", "empty"),
+        ("5digit", "5 dígitos", "lost leading zero"),
+        ("nokey", "no se encontró la columna", "was not found"),
+    ],
+)
+def test_cli_check_bad_inputs_exit_2_in_both_languages(tmp_path, capsys, no_base, content,
+                                                      es, en):
+    if content == "dup":
+        path = tmp_path / "dup.gpkg"
+        _squares(codes=("080101", "080101")).to_file(path)
+    elif content == "noprj":
+        path = tmp_path / "noprj.shp"
+        _squares().to_file(path)
+        path.with_suffix(".prj").unlink()
+    elif content == "empty":
+        path = tmp_path / "vacio.geojson"
+        path.write_text("")
+    elif content == "5digit":
+        path = tmp_path / "cinco.geojson"
+        _squares(codes=("80101", "080102")).to_file(path, driver="GeoJSON")
+    else:
+        path = tmp_path / "sinclave.gpkg"
+        _squares().rename(columns={"UBIGEO": "codigo"}).to_file(path)
+    code, _, err = _check(capsys, "data", "check", str(path))
+    assert code == 2 and es in err and path.name in err
+    code, _, err = _check(capsys, "--lang", "en", "data", "check", str(path))
+    assert code == 2 and en in err
+
+
+def test_cli_check_compares_codes_with_the_base(base_gpkg, shared_data, capsys):
+    old = shared_data / "upstream" / "juaneladio_peru_distrital_simple.geojson"
+    code, out, _ = _check(capsys, "--lang", "en", "data", "check", str(old), "--drop-empty",
+                          "--base", str(base_gpkg))
+    assert code == 0
+    assert "dropped 8 feature(s)" in out
+    assert "only in the current INEI base" in out and "080915" in out
+    full = shared_data / "boundaries" / "cusco_loreto_distritos_mapsperu_full.geojson"
+    code, out, _ = _check(capsys, "data", "check", str(full), "--base", str(base_gpkg))
+    assert code == 0 and "169 distritos válidos" in out and "coinciden" in out

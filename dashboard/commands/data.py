@@ -148,6 +148,13 @@ def _check(args: argparse.Namespace) -> int:
     else:
         print(tr("Sin correcciones: el archivo se usa tal cual.",
                  "No corrections: the file is used as it is."))
+    if args.base is not None and not args.base.is_file():
+        from geo.errors import DataError
+
+        raise DataError(
+            es=f"No existe la base {args.base} indicada con --base.",
+            en=f"The base {args.base} given with --base does not exist.",
+        )
     base = args.base or paths.base_gpkg()
     if base.is_file():
         from geo.base import read_districts
