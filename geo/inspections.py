@@ -303,9 +303,10 @@ def load_records(
         ``settings.inspections`` (a file in the contract) is used when the store is absent
         or empty; it is validated against the districts of ``settings.base`` for
         ``settings.region``.
-    store : geo.store.InspectionStore or path, optional
-        The inspection store. Its records are read with the internal ``sistema`` role
-        (model fitting), which the audit table records.
+    store : geo.store.InspectionStore, path or False, optional
+        The inspection store (default: :func:`geo.paths.store_path`, when that file
+        exists; ``False``: ignore any store). Its records are read with the internal
+        ``sistema`` role (model fitting), which the audit table records.
     user : str
         Who asks, for the audit table (default: the login name).
     districts : GeoDataFrame, optional
@@ -322,7 +323,11 @@ def load_records(
     DataError
         ``settings.inspections`` has invalid rows (the message lists them).
     """
-    if store is not None:
+    if store is None:
+        from geo import paths
+
+        store = paths.store_path() if paths.store_path().is_file() else False
+    if store is not False:
         from geo.store import ROL_SISTEMA, InspectionStore
 
         if not isinstance(store, InspectionStore):

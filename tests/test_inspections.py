@@ -414,7 +414,8 @@ def test_render_in_both_languages(tmp_path, districts):
     assert "línea 3" in info.value.es and "line 3" in info.value.en
 
 
-def test_load_records_from_file_when_store_absent(tmp_path, districts):
+def test_load_records_from_file_when_store_absent(tmp_path, districts, monkeypatch):
+    monkeypatch.setenv("RISKMAP_DATA_DIR", str(tmp_path))  # no store there
     path = _csv(tmp_path, HEADER + "\nA,2021-01-01,080101,tala,1\n")
     settings = types.SimpleNamespace(inspections=path, base=None, region=("08", "16"))
     records = load_records(settings, districts=districts)

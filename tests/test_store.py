@@ -267,16 +267,22 @@ def test_not_a_database(tmp_path):
     assert path.read_text().startswith("esto no es")  # left as it was
 
 
-def test_load_records_prefers_store(tmp_path, store, districts):
+def test_load_records_prefers_store(tmp_path, store, districts, monkeypatch):
     import types
 
-    settings = types.SimpleNamespace(inspections=None)
-    assert load_records(settings, store.db_path).empty
+    other = _file(tmp_path, HEADER + "\nZ1,2021-01-05,080101,mineria,1,\n", "otro.csv")
+    settings = types.SimpleNamespace(inspections=other, base=None, region=("08", "16"))
+    # empty store: the settings' file
+    assert load_records(settings, store.db_path, districts=districts)[C.ID].tolist() == ["Z1"]
     store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
     records = load_records(settings, store.db_path, user="modelo")
     assert records[C.ID].tolist() == ["A1", "A2", "A3"]
     assert store.audit()[["usuario", "rol", "accion"]].values.tolist()[-2] == [
         "modelo", "sistema", "lectura_registros"]
+    # default: the store at geo.paths.store_path(), when it exists; False ignores it
+    monkeypatch.setenv("RISKMAP_DATA_DIR", str(store.db_path.parent))  # .../inspecciones.sqlite
+    assert load_records(settings)[C.ID].tolist() == ["A1", "A2", "A3"]
+    assert load_records(settings, False, districts=districts)[C.ID].tolist() == ["Z1"]
 
 
 # --- command line: riskmap inspections validate|import|list --------------------------------
