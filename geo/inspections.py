@@ -131,6 +131,8 @@ _ALIASES: dict[str, str] = {
 _TRUE = {"1", "si", "s", "true", "t", "verdadero", "v", "yes", "y"}
 _FALSE = {"0", "no", "n", "false", "f", "falso"}
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+#: Dates before this year are typing errors (a 2-digit year "15/03/21" reads as year 21).
+MIN_YEAR = 1990
 _CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 _XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 _GEO_SUFFIXES = {".gpkg", ".geojson", ".json", ".shp", ".zip", ".fgb"}
@@ -767,6 +769,12 @@ def _parse_date(text: str, today: dt.date, bad) -> dt.date | None:
             date = dt.datetime.strptime(value, fmt).date()
         except ValueError:
             continue
+        if date.year < MIN_YEAR:
+            bad(C.FECHA, f"la fecha {text} es anterior a {MIN_YEAR}: ¿el año tiene 4 dígitos? "
+                "Use AAAA-MM-DD o DD/MM/AAAA (p. ej. 17/05/2023).",
+                f"date {text} is before {MIN_YEAR}: does the year have 4 digits? Use "
+                "YYYY-MM-DD or DD/MM/YYYY (e.g. 17/05/2023).")
+            return None
         if date > today:
             bad(C.FECHA, f"la fecha {text} está en el futuro (hoy es {today.isoformat()}). "
                 "¿Se invirtieron día y mes, o el año está mal escrito?",

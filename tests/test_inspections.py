@@ -194,13 +194,20 @@ def test_date_in_the_future(tmp_path, districts):
     assert report.valid[C.ID].tolist() == ["B"]  # today itself is fine
 
 
-@pytest.mark.parametrize("value", ["2021-02-30", "ayer", "2021/03/15", "15-03-2021", "13/13/2021"])
+@pytest.mark.parametrize("value", ["2021-02-30", "ayer", "2021/03/15", "15-03-2021", "13/13/2021",
+                                   "15/03/21"])
 def test_unparseable_dates(tmp_path, districts, value):
     report = _validate(tmp_path, districts, HEADER + f"\nA,{value},080101,tala,1\n")
     err = _only_error(report)
     assert err.column == C.FECHA
     assert f"no se entiende la fecha '{value}'" in err.es
     assert f"cannot read date '{value}'" in err.en
+
+
+@pytest.mark.parametrize("value", ["0021-03-15", "1989-12-31"])
+def test_two_digit_or_implausible_years(tmp_path, districts, value):
+    err = _only_error(_validate(tmp_path, districts, HEADER + f"\nA,{value},080101,tala,1\n"))
+    assert err.column == C.FECHA and "anterior a 1990" in err.es and "4 digits" in err.en
 
 
 def test_day_month_year_dates(tmp_path, districts):
