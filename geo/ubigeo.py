@@ -140,10 +140,11 @@ def normalize_ubigeo(
     >>> import pandas as pd
     >>> normalize_ubigeo(pd.Series([80101, 250101]), "a.csv").tolist()
     ['080101', '250101']
-    >>> normalize_ubigeo(pd.Series(["80101"]), "a.csv", first_line=2)
-    Traceback (most recent call last):
-    ...
-    geo.errors.DataError: a.csv: códigos UBIGEO inválidos en 1 fila(s): línea 2: '80101' ...
+    >>> try:
+    ...     normalize_ubigeo(pd.Series(["80101"]), "a.csv", first_line=2)
+    ... except DataError as err:
+    ...     print(err.en[:56])
+    a.csv: invalid UBIGEO codes in 1 row(s): line 2: '80101'
     """
     values = series.to_numpy(dtype=object)
     out = np.empty(len(values), dtype=object)

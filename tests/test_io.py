@@ -10,8 +10,16 @@ import shapely
 import shapely.affinity
 from shapely.geometry import Point, Polygon, box
 
-from geo.errors import DataError
+from geo.errors import DataError, set_language
 from geo.io import notices, read_boundaries, read_vector
+
+
+@pytest.fixture(autouse=True)
+def _spanish_after():
+    """`riskmap --lang en` switches the process language; put Spanish back after each test."""
+    yield
+    set_language("es")
+
 
 BOWTIE = Polygon([(0, 0), (2, 2), (2, 0), (0, 2), (0, 0)])  # crosses itself at (1, 1)
 

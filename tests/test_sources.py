@@ -15,8 +15,16 @@ from pathlib import Path
 import pytest
 
 from dashboard.cli import main
-from geo.errors import ConfigError, FetchError
+from geo.errors import ConfigError, FetchError, set_language
 from geo.sources import fetch_sources, load_registry, sha256_file
+
+
+@pytest.fixture(autouse=True)
+def _spanish_after():
+    """`riskmap --lang en` switches the process language; put Spanish back after each test."""
+    yield
+    set_language("es")
+
 
 TAMPERED = "ubigeo-peru-aumentado_ubigeo_distrito.csv"
 
