@@ -1,0 +1,644 @@
+"""Honest evaluation of the risk model: temporal backtest, spatial blocks, model card.
+
+- **Temporal backtest**: for every year ``t`` with data, fit on records up to ``t`` and score
+  the districts for ``t + 1``; the test findings are that next year's.
+- **Spatial block cross-validation**: leave one province out at a time; its districts are
+  scored from features alone by a model that never saw them. No random splits of spatial data.
+
+Every model — :class:`~models.scorer.RiskScorer` and each baseline of :mod:`models.baselines` —
+is fitted and scored on exactly the same folds. Metrics (:mod:`models.metrics`) are pooled over
+folds; their 95% intervals come from a bootstrap that resamples districts within each fold, the
+same resample for every model, so differences between models are paired.
+
+:func:`evaluate` runs both on a deployment and returns the model card (a JSON-ready dict);
+:func:`card_to_markdown` renders it for people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo import columns as C
+from geo.errors import DataError
+from models import metrics as M
+from models.baselines import default_baselines
+from models.scorer import RiskScorer, feature_label, simulate_uncertainty
+from models.score import MODEL_VERSION, district_counts, training_rows
+
+__all__ = [
+    "MODEL",
+    "TARGETS",
+    "Fold",
+    "backtest_folds",
+    "card_to_markdown",
+    "evaluate",
+    "evaluate_folds",
+    "spatial_folds",
+    "write_card",
+]
+
+#: Name of the risk model in the tables (baselines use their own names).
+MODEL = "modelo"
+#: Done-when targets of the project, checked on simulated worlds.
+TARGETS = {"captura_top10_min": 0.85, "cobertura_min": 0.85, "cobertura_max": 0.95}
+_KS = (10, 20)
+
+
+@dataclass
+class Fold:
+    """One train/test split and every model's scores on it.
+
+    Attributes
+    ----------
+    name : str
+        ``"2021"`` (test year) or a province.
+    keys : ndarray
+        District keys scored in this fold.
+    n_test, k_test : ndarray
+        Test inspections and findings per district.
+    scores, risks : dict
+        Model name -> ranking score and probability per district.
+    lower, upper : ndarray or None
+        The risk model's 90% interval per district.
+    """
+
+    name: str
+    keys: np.ndarray
+    n_test: np.ndarray
+    k_test: np.ndarray
+    scores: dict[str, np.ndarray] = field(default_factory=dict)
+    risks: dict[str, np.ndarray] = field(default_factory=dict)
+    lower: np.ndarray | None = None
+    upper: np.ndarray | None = None
+
+
+def backtest_folds(
+    table: pd.DataFrame,
+    features: Sequence[str],
+    records: pd.DataFrame,
+    prior: Mapping[str, float],
+    *,
+    prior_strength: float = 1.0,
+    n_uncertainty: int = 100,
+    seed: int = 0,
+) -> list[Fold]:
+    """Temporal backtest: train on years ``<= t``, test on ``t + 1``, for every ``t`` with data.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per district, index = ubigeo; the model features plus ``pobreza_monetaria``
+        (for the poverty baseline) when available.
+    features : sequence of str
+        Model features (columns of ``table``).
+    records : DataFrame
+        Inspection records (``fecha``, ``ubigeo``, ``hallazgo_tf``).
+    prior : mapping
+        Expert weight per feature.
+    prior_strength : float
+    n_uncertainty : int
+        Bootstrap replicates of the model's intervals in each fold.
+    seed : int
+
+    Returns
+    -------
+    list of Fold
+    """
+    if records is None or len(records) == 0:
+        return []
+    years = sorted(pd.to_datetime(records[C.FECHA]).dt.year.unique().tolist())
+    folds = []
+    year_of = pd.to_datetime(records[C.FECHA]).dt.year
+    for t in years:
+        if t + 1 not in years:
+            continue
+        train = records[year_of <= t]
+        test = records[year_of == t + 1]
+        folds.append(_run_fold(str(t + 1), table, features, train, test, prior, prior_strength,
+                               n_uncertainty, seed))
+    return folds
+
+
+def spatial_folds(
+    table: pd.DataFrame,
+    features: Sequence[str],
+    records: pd.DataFrame,
+    prior: Mapping[str, float],
+    blocks: pd.Series,
+    *,
+    prior_strength: float = 1.0,
+    seed: int = 0,
+) -> list[Fold]:
+    """Spatial block cross-validation: leave one province out, pooled into one fold.
+
+    Each province's districts are scored by models fitted on the other provinces' records
+    only (their own record unseen, so the risk model relies on its features). The test
+    findings are all of the district's records.
+
+    Parameters
+    ----------
+    blocks : Series
+        Block (province) of each district, index = ubigeo.
+
+    Returns
+    -------
+    list of Fold
+        One pooled fold (``"provincias"``), or none without records.
+    """
+    if records is None or len(records) == 0:
+        return []
+    keys = table.index.to_numpy()
+    block = blocks.reindex(table.index).fillna("?").astype(str).to_numpy()
+    rec_block = pd.Series(block, index=table.index).reindex(records[C.UBIGEO].astype(str))
+    scores: dict[str, np.ndarray] = {}
+    risks: dict[str, np.ndarray] = {}
+    for b in np.unique(block):
+        held = block == b
+        train = records[(rec_block != b).to_numpy()]
+        part = _run_fold(b, table, features, train, train.iloc[:0], prior, prior_strength, 0, seed)
+        for m in part.scores:
+            scores.setdefault(m, np.zeros(len(keys)))
+            risks.setdefault(m, np.zeros(len(keys)))
+            # a ranking score from different fits is only comparable through its probability
+            scores[m][held] = part.risks[m][held] if m != "aleatorio" else part.scores[m][held]
+            risks[m][held] = part.risks[m][held]
+    test = district_counts(records, keys)
+    fold = Fold("provincias", keys, test["n"].to_numpy(), test["k"].to_numpy(), scores, risks)
+    return [fold]
+
+
+def evaluate_folds(
+    folds: Sequence[Fold],
+    *,
+    truth: pd.Series | None = None,
+    areas: pd.Series | None = None,
+    ks: Sequence[int] = _KS,
+    n_bootstrap: int = 200,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Pooled metrics of every model over the folds, with paired bootstrap intervals.
+
+    Returns
+    -------
+    dict
+        ``{"pliegues": [...], "metricas": {model: {metric: {"valor", "ic95"}}},
+        "diferencias": {baseline: {metric: {"valor", "ic95"}}}, "calibracion": [...]}`` where
+        a difference is the risk model's metric minus the baseline's (positive = model
+        better, except for ``brier`` where negative is better).
+    """
+    if not folds:
+        return {"pliegues": [], "metricas": {}, "diferencias": {}, "calibracion": []}
+    rng = np.random.default_rng(seed)
+    weights = [_bootstrap_counts(len(f.keys), n_bootstrap, rng) for f in folds]
+    names = list(folds[0].scores)
+    values: dict[str, dict[str, tuple[float, np.ndarray]]] = {}
+    for m in names:
+        values[m] = _model_metrics(folds, m, weights, truth, areas, ks)
+    metrics = {
+        m: {name: _summary(v, boot) for name, (v, boot) in vals.items()}
+        for m, vals in values.items()
+    }
+    diffs = {}
+    for m in names:
+        if m == MODEL:
+            continue
+        diffs[m] = {
+            name: _summary(values[MODEL][name][0] - v, values[MODEL][name][1] - boot)
+            for name, (v, boot) in values[m].items()
+            if name in values[MODEL]
+        }
+    risk = np.concatenate([f.risks[MODEL] for f in folds])
+    n = np.concatenate([f.n_test for f in folds])
+    k = np.concatenate([f.k_test for f in folds])
+    calib = M.calibration_table(risk, n, k, bins=5)
+    return {
+        "pliegues": [f.name for f in folds],
+        "inspecciones_prueba": int(n.sum()),
+        "hallazgos_prueba": int(k.sum()),
+        "metricas": metrics,
+        "diferencias": diffs,
+        "calibracion": calib.to_dict("records"),
+    }
+
+
+def evaluate(
+    settings: Any,
+    districts: pd.DataFrame | None = None,
+    inspections: pd.DataFrame | None = None,
+    *,
+    n_bootstrap: int | None = None,
+    n_uncertainty: int = 100,
+) -> dict[str, Any]:
+    """Evaluate the deployment's model and return its model card.
+
+    Parameters
+    ----------
+    settings : geo.config.Settings
+    districts : DataFrame, optional
+        District table (default: ``settings.districts_gpkg``).
+    inspections : DataFrame, optional
+        Records (default :func:`geo.inspections.load_records`).
+    n_bootstrap : int, optional
+        Replicates of the metric intervals (default ``settings.model.n_bootstrap``).
+    n_uncertainty : int
+        Replicates of the model's intervals inside each backtest fold.
+
+    Returns
+    -------
+    dict
+        The model card, ready for ``json.dumps``: data and dates, features and coefficients,
+        temporal and spatial metrics against every baseline, recovery of the true risk on a
+        simulated world, the project's targets, and the caveats.
+    """
+    from models.score import feature_matrix, make_scorer, read_district_table, score_districts
+
+    if districts is None:
+        districts = read_district_table(settings)
+    if inspections is None:
+        from geo.inspections import load_records
+
+        inspections = load_records(settings)
+    features = list(settings.feature_names)
+    X = feature_matrix(districts, settings)
+    table = X.copy()
+    if C.POBREZA in districts.columns and C.POBREZA not in table.columns:
+        table[C.POBREZA] = pd.to_numeric(districts[C.POBREZA], errors="coerce").fillna(
+            pd.to_numeric(districts[C.POBREZA], errors="coerce").median()
+        ).to_numpy()
+    keys = X.index
+    prior = dict(settings.model.prior)
+    make_scorer(settings)  # validates the prior against the features
+    seed = int(settings.model.seed)
+    nb = int(n_bootstrap if n_bootstrap is not None else settings.model.n_bootstrap)
+    truth = _read_truth(settings, keys)
+    areas = (pd.Series(pd.to_numeric(districts[C.AREA_KM2], errors="coerce").to_numpy(),
+                       index=keys) if C.AREA_KM2 in districts.columns else None)
+    blocks = (pd.Series(districts[C.PROVINCIA].astype(str).to_numpy(), index=keys)
+              if C.PROVINCIA in districts.columns else None)
+    records = inspections[inspections[C.UBIGEO].astype(str).isin(keys)] if len(inspections) else \
+        inspections
+    temporal = backtest_folds(table, features, records, prior,
+                              prior_strength=settings.model.prior_strength,
+                              n_uncertainty=n_uncertainty, seed=seed)
+    spatial = (spatial_folds(table, features, records, prior, blocks,
+                             prior_strength=settings.model.prior_strength, seed=seed)
+               if blocks is not None else [])
+    card: dict[str, Any] = {
+        "titulo": "Ficha del modelo de riesgo de trabajo forzoso por distrito",
+        "version_modelo": MODEL_VERSION,
+        "generado": dt.datetime.now().isoformat(timespec="seconds"),
+        "hash_configuracion": settings.digest(),
+        "simulado": bool(settings.simulated),
+        "datos": _data_summary(records, keys, settings),
+        "variables": [
+            {"factor": f, "nombre": feature_label(f, _descriptions(settings)),
+             "peso_experto": float(prior.get(f, 0.0))}
+            for f in features
+        ],
+        "modelo": _model_summary(settings, districts, records),
+        "evaluacion": {
+            "temporal": evaluate_folds(temporal, truth=truth, areas=areas,
+                                       n_bootstrap=nb, seed=seed),
+            "espacial": evaluate_folds(spatial, truth=truth, areas=areas,
+                                       n_bootstrap=nb, seed=seed),
+        },
+    }
+    card["objetivos"] = _targets(card["evaluacion"]["temporal"], truth is not None)
+    card["advertencias"] = _caveats(card, settings)
+    _ = score_districts  # the scores themselves come from `riskmap score`
+    return _jsonable(card)
+
+
+def write_card(card: Mapping[str, Any], out: str | Path) -> Path:
+    """Write the model card as ``.json`` or ``.md`` (atomically: temp file, then rename)."""
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix == ".json":
+        text = json.dumps(card, ensure_ascii=False, indent=2, default=str)
+    elif suffix == ".md":
+        text = card_to_markdown(card)
+    else:
+        raise DataError(
+            es=f"Formato no soportado para la ficha del modelo: '{out.name}'. Use .json o .md.",
+            en=f"Unsupported model card format: '{out.name}'. Use .json or .md.",
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)
+    return out
+
+
+def card_to_markdown(card: Mapping[str, Any]) -> str:
+    """Render the model card for people (Spanish).
+
+    >>> md = card_to_markdown({"titulo": "Ficha", "simulado": True, "advertencias": ["x"]})
+    >>> md.splitlines()[0]
+    '# Ficha'
+    """
+    lines = [f"# {card.get('titulo', 'Ficha del modelo')}", ""]
+    if card.get("simulado"):
+        lines += ["> **DATOS SIMULADOS.** Estas cifras describen un mundo simulado, no la "
+                  "realidad de Cusco y Loreto.", ""]
+    lines += [f"- Versión del modelo: `{card.get('version_modelo', '')}`",
+              f"- Generada: {card.get('generado', '')}",
+              f"- Hash de la configuración: `{card.get('hash_configuracion', '')}`", ""]
+    datos = card.get("datos") or {}
+    if datos:
+        lines += ["## Datos", ""]
+        lines += [f"- {k.replace('_', ' ')}: {v}" for k, v in datos.items()]
+        lines.append("")
+    coefs = (card.get("modelo") or {}).get("coeficientes") or []
+    if coefs:
+        lines += ["## Factores y pesos", "",
+                  "Peso = cambio en log-odds por una desviación estándar del factor.", "",
+                  "| Factor | Peso ajustado | Peso experto | Razón de odds |", "|---|---|---|---|"]
+        for c in coefs:
+            lines.append(f"| {c['nombre']} | {_fmt(c['peso'])} | {_fmt(c['peso_experto'])} | "
+                         f"{_fmt(c['razon_de_odds'])} |")
+        lines.append("")
+    for key, title in (("temporal", "Backtest temporal (entrenar hasta t, probar en t+1)"),
+                       ("espacial", "Validación espacial por provincias")):
+        block = (card.get("evaluacion") or {}).get(key) or {}
+        metrics = block.get("metricas") or {}
+        if not metrics:
+            continue
+        lines += [f"## {title}", "", f"Pliegues: {', '.join(map(str, block['pliegues']))}. "
+                  f"Inspecciones de prueba: {block.get('inspecciones_prueba')}, hallazgos: "
+                  f"{block.get('hallazgos_prueba')}. Intervalos: bootstrap 95 %.", ""]
+        names = list(next(iter(metrics.values())))
+        lines.append("| Modelo | " + " | ".join(names) + " |")
+        lines.append("|---" * (len(names) + 1) + "|")
+        for model, vals in metrics.items():
+            cells = [_fmt_ci(vals.get(n)) for n in names]
+            lines.append(f"| {model} | " + " | ".join(cells) + " |")
+        lines.append("")
+        diffs = block.get("diferencias") or {}
+        if diffs:
+            lines += ["Diferencia del modelo frente a cada referencia (acierto en 10):", ""]
+            for base, vals in diffs.items():
+                lines.append(f"- {base}: {_fmt_ci(vals.get('acierto_10'))}")
+            lines.append("")
+    obj = card.get("objetivos") or {}
+    if obj:
+        lines += ["## Objetivos", ""]
+        lines += [f"- {k}: {v}" for k, v in obj.items()]
+        lines.append("")
+    if card.get("advertencias"):
+        lines += ["## Advertencias", ""]
+        lines += [f"- {w}" for w in card["advertencias"]]
+        lines.append("")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- internals
+def _run_fold(name, table, features, train, test, prior, prior_strength, n_uncertainty, seed):
+    keys = table.index.to_numpy()
+    X = table[list(features)]
+    tr = district_counts(train, keys)
+    te = district_counts(test, keys)
+    fold = Fold(name, keys, te["n"].to_numpy(), te["k"].to_numpy())
+    scorer = RiskScorer(prior={f: v for f, v in prior.items() if f in features},
+                        prior_strength=prior_strength)
+    if tr["n"].sum() > 0:
+        Xr, yr, wr, gr = training_rows(X, tr)
+        scorer.fit(Xr, yr, sample_weight=wr, groups=gr)
+    else:
+        scorer.fit_prior(X, groups=keys)
+    risk = scorer.predict_risk(X, groups=keys)
+    fold.scores[MODEL] = risk
+    fold.risks[MODEL] = risk
+    if n_uncertainty:
+        unc = simulate_uncertainty(scorer, X, keys, n_bootstrap=n_uncertainty, random_state=seed)
+        fold.lower = np.minimum(unc[C.RIESGO_P05].to_numpy(), risk)
+        fold.upper = np.maximum(unc[C.RIESGO_P95].to_numpy(), risk)
+    for bname, base in default_baselines(prior, seed).items():
+        if bname == "pobreza" and C.POBREZA not in table.columns:
+            continue
+        if tr["n"].sum() > 0:
+            Tr, yr, wr, gr = training_rows(table, tr)
+            base.fit(Tr, yr, sample_weight=wr, groups=gr)
+            fold.scores[bname] = np.asarray(base.decision_function(table, groups=keys), float)
+            fold.risks[bname] = np.asarray(base.predict_risk(table, groups=keys), float)
+        else:
+            fold.scores[bname] = np.zeros(len(keys))
+            fold.risks[bname] = np.full(len(keys), np.nan)
+    return fold
+
+
+def _bootstrap_counts(n: int, b: int, rng) -> np.ndarray:
+    """(b, n) multiplicities of a resample with replacement of n units."""
+    idx = rng.integers(0, n, size=(b, n))
+    counts = np.zeros((b, n))
+    rows = np.repeat(np.arange(b), n)
+    np.add.at(counts, (rows, idx.ravel()), 1.0)
+    return counts
+
+
+def _model_metrics(folds, m, weights, truth, areas, ks):
+    """Point value and bootstrap replicates of each metric, pooled over folds."""
+    out: dict[str, tuple[float, np.ndarray]] = {}
+    nfold = len(folds)
+    ones = [np.ones(len(f.keys)) for f in folds]
+    for k in ks:
+        tops = [M.top_k_mask(f.scores[m], k) for f in folds]
+        hit = _ratio([f.k_test * t for f, t in zip(folds, tops, strict=True)],
+                     [f.k_test for f in folds], ones, weights)
+        n_d = len(folds[0].keys)
+        out[f"acierto_{k}"] = hit
+        out[f"lift_{k}"] = (hit[0] / (min(k, n_d) / n_d), hit[1] / (min(k, n_d) / n_d))
+        if areas is not None:
+            share = np.mean([
+                areas.reindex(f.keys).to_numpy()[t].sum() / areas.reindex(f.keys).to_numpy().sum()
+                for f, t in zip(folds, tops, strict=True)
+            ])
+            out[f"pai_{k}"] = (hit[0] / share, hit[1] / share)
+    if all(np.all(np.isfinite(f.risks[m])) for f in folds):
+        num = [f.k_test * (1 - f.risks[m]) ** 2 + (f.n_test - f.k_test) * f.risks[m] ** 2
+               for f in folds]
+        out["brier"] = _ratio(num, [f.n_test for f in folds], ones, weights)
+        exp = [f.n_test * f.risks[m] for f in folds]
+        oe = _ratio([f.k_test for f in folds], exp, ones, weights)
+        out["observado_sobre_esperado"] = oe
+    if truth is not None:
+        t = [truth.reindex(f.keys).to_numpy() for f in folds]
+        k10 = 10
+        cap = [M.capture_at_k(f.scores[m], tt, k10) for f, tt in zip(folds, t, strict=True)]
+        cap_boot = np.mean([
+            _weighted_capture(f.scores[m], tt, k10, w)
+            for f, tt, w in zip(folds, t, weights, strict=True)
+        ], axis=0)
+        out["captura_top10"] = (float(np.mean(cap)), cap_boot)
+        rho = [M.spearman(f.scores[m], tt) for f, tt in zip(folds, t, strict=True)]
+        out["spearman"] = (float(np.nanmean(rho)) if np.any(np.isfinite(rho)) else float("nan"),
+                           np.full(weights[0].shape[0], np.nan))
+        if m == MODEL and all(f.lower is not None for f in folds):
+            inside = [((tt >= f.lower) & (tt <= f.upper)).astype(float)
+                      for f, tt in zip(folds, t, strict=True)]
+            out["cobertura_90"] = _ratio(inside, [np.ones_like(i) for i in inside], ones, weights)
+    del nfold
+    return out
+
+
+def _ratio(nums, dens, ones, weights):
+    """Pooled sum(num) / sum(den) and its bootstrap replicates (weights per fold)."""
+    num = sum(float(np.sum(n)) for n in nums)
+    den = sum(float(np.sum(d)) for d in dens)
+    point = num / den if den > 0 else float("nan")
+    bnum = sum(w @ n for w, n in zip(weights, nums, strict=True))
+    bden = sum(w @ d for w, d in zip(weights, dens, strict=True))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        boot = np.where(bden > 0, bnum / np.where(bden > 0, bden, 1.0), np.nan)
+    return point, boot
+
+
+def _weighted_capture(scores, truth, k, w):
+    """Capture at k with district multiplicities w (b, n): the weighted top-k true risk."""
+    top = M.top_k_mask(scores, k)
+    oracle = M.top_k_mask(truth, k)
+    num = w[:, top] @ truth[top]
+    den = w[:, oracle] @ truth[oracle]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / den, np.nan)
+
+
+def _summary(point, boot) -> dict[str, Any]:
+    boot = np.asarray(boot, dtype=float)
+    boot = boot[np.isfinite(boot)]
+    ci = [float(np.quantile(boot, 0.025)), float(np.quantile(boot, 0.975))] if boot.size else \
+        [None, None]
+    return {"valor": float(point) if point is not None else None, "ic95": ci}
+
+
+def _read_truth(settings, keys) -> pd.Series | None:
+    path = getattr(settings, "truth", None)
+    if not path or not Path(path).is_file():
+        return None
+    df = pd.read_csv(path, dtype={C.UBIGEO: str})
+    if C.RIESGO_VERDADERO not in df.columns or C.UBIGEO not in df.columns:
+        raise DataError(
+            es=f"{path}: faltan las columnas '{C.UBIGEO}' y '{C.RIESGO_VERDADERO}'.",
+            en=f"{path}: columns '{C.UBIGEO}' and '{C.RIESGO_VERDADERO}' are missing.",
+        )
+    return df.set_index(C.UBIGEO)[C.RIESGO_VERDADERO].astype(float).reindex(keys)
+
+
+def _data_summary(records, keys, settings) -> dict[str, Any]:
+    out: dict[str, Any] = {"distritos": int(len(keys)), "inspecciones": int(len(records))}
+    if len(records):
+        fechas = pd.to_datetime(records[C.FECHA])
+        out["hallazgos"] = int(pd.to_numeric(records[C.HALLAZGO]).sum())
+        out["desde"] = str(fechas.min().date())
+        out["hasta"] = str(fechas.max().date())
+        out["anios"] = sorted(int(y) for y in fechas.dt.year.unique())
+        out["distritos_inspeccionados"] = int(records[C.UBIGEO].nunique())
+    out["inspecciones_fuente"] = str(settings.inspections) if settings.inspections else ""
+    out["region"] = list(settings.region)
+    return out
+
+
+def _model_summary(settings, districts, records) -> dict[str, Any]:
+    from models.score import feature_matrix, make_scorer
+
+    X = feature_matrix(districts, settings)
+    keys = X.index.to_numpy()
+    counts = district_counts(records, keys)
+    scorer = make_scorer(settings)
+    if counts["n"].sum() > 0:
+        Xr, yr, wr, gr = training_rows(X, counts)
+        scorer.fit(Xr, yr, sample_weight=wr, groups=gr)
+    else:
+        scorer.fit_prior(X, groups=keys)
+    return {
+        "metodo": "Regresión logística penalizada hacia los pesos expertos (L2 centrada en el "
+                  "prior) + contracción beta-binomial empírica por distrito; intervalos por "
+                  "bootstrap de distritos con sorteo de la posterior beta.",
+        "intercepto": float(scorer.intercept_[0]),
+        "concentracion": float(scorer.concentration_),
+        "fuerza_prior": float(settings.model.prior_strength),
+        "coeficientes": scorer.coefficients(_descriptions(settings)).to_dict("records"),
+    }
+
+
+def _descriptions(settings) -> dict[str, str]:
+    return {layer.name: layer.description for layer in settings.layers if layer.description}
+
+
+def _targets(temporal: Mapping[str, Any], has_truth: bool) -> dict[str, Any]:
+    met = temporal.get("metricas") or {}
+    if MODEL not in met:
+        return {}
+    out: dict[str, Any] = {}
+    diffs = temporal.get("diferencias") or {}
+    beats = {
+        b: bool((d.get("acierto_10") or {}).get("ic95", [None])[0] is not None
+                and d["acierto_10"]["ic95"][0] > 0)
+        for b, d in diffs.items()
+    }
+    out["supera_a_cada_referencia_en_acierto_10"] = beats
+    if has_truth:
+        cap = (met[MODEL].get("captura_top10") or {}).get("valor")
+        cov = (met[MODEL].get("cobertura_90") or {}).get("valor")
+        out["captura_top10"] = cap
+        out["captura_top10_cumple"] = bool(cap is not None and cap >= TARGETS["captura_top10_min"])
+        out["cobertura_90"] = cov
+        out["cobertura_90_cumple"] = bool(
+            cov is not None and TARGETS["cobertura_min"] <= cov <= TARGETS["cobertura_max"]
+        )
+    return out
+
+
+def _caveats(card, settings) -> list[str]:
+    out = [
+        "Sesgo de selección: las inspecciones no son aleatorias (se concentran cerca de las "
+        "oficinas y tras denuncias); el acierto mide dónde se encontró, no dónde existe.",
+        "Etiquetas escasas: los hallazgos de trabajo forzoso son pocos por año; los intervalos "
+        "de las métricas son anchos y las diferencias pequeñas no son concluyentes.",
+        "Los distritos con pocas inspecciones se marcan como 'evidencia insuficiente': su "
+        "riesgo viene de sus características y del criterio experto, no de su historial; no "
+        "significa riesgo bajo.",
+    ]
+    if settings.simulated:
+        out.insert(0, "DATOS SIMULADOS: las capas, las inspecciones y el riesgo verdadero son "
+                      "simulados; las cifras no describen la realidad.")
+    temporal = card["evaluacion"]["temporal"]
+    if not temporal.get("pliegues"):
+        out.append("No hay años suficientes con inspecciones para un backtest temporal.")
+    return out
+
+
+def _fmt(v) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "—"
+    return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def _fmt_ci(entry) -> str:
+    if not entry:
+        return "—"
+    lo, hi = entry.get("ic95") or [None, None]
+    if lo is None:
+        return _fmt(entry.get("valor"))
+    return f"{_fmt(entry.get('valor'))} [{_fmt(lo)}, {_fmt(hi)}]"
+
+
+def _jsonable(obj):
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
