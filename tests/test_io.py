@@ -57,6 +57,17 @@ def test_projected_crs_is_reprojected_and_said(tmp_path):
     assert "32718" in msgs[0].es and "reproyectó" in msgs[0].es and "reprojected" in msgs[0].en
 
 
+@pytest.mark.parametrize("epsg", [32719, 5389])  # WGS 84 and Peru96, UTM zone 19S (Cusco)
+def test_utm_19s_and_peru96_reprojected(tmp_path, epsg):
+    # easting 500 000 in zone 19S is its central meridian, 69 degrees West
+    path = tmp_path / f"z{epsg}.geojson"
+    gpd.GeoDataFrame({"UBIGEO": ["080101"]}, geometry=[Point(500000, 8500000).buffer(500)],
+                     crs=f"EPSG:{epsg}").to_file(path, driver="GeoJSON")
+    gdf = read_vector(path)
+    assert gdf.geometry.iloc[0].centroid.x == pytest.approx(-69.0, abs=1e-5)
+    assert str(epsg) in notices(gdf)[0].es
+
+
 def test_missing_crs_is_an_error(tmp_path):
     path = tmp_path / "sin_prj.shp"
     _squares().to_file(path)
