@@ -598,7 +598,8 @@ def _rename_columns(
     for col in found:
         target = _ALIASES.get(_norm(col))
         if target is None:
-            ignored.append(col)
+            if col.strip():
+                ignored.append(col)
             continue
         if target in mapping.values():
             first = next(k for k, v in mapping.items() if v == target)
