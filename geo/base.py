@@ -439,9 +439,7 @@ def _read_layer(
     sort_by: str,
 ) -> gpd.GeoDataFrame:
     base = Path(base)
-    codes = parse_region(region) if isinstance(region, str) or region is None else tuple(
-        str(c).zfill(2) for c in region
-    )
+    codes = parse_region(region)  # accepts ("08", "16"), "cusco,loreto", "all", () …
     if not base.is_file():
         raise DataError(
             es=f"No existe la base de distritos {base}. Ejecute 'riskmap data fetch'.",
