@@ -32,10 +32,11 @@ from geo import columns as C
 from geo.errors import DataError
 from models import metrics as M
 from models.baselines import default_baselines
-from models.scorer import RiskScorer, feature_label, simulate_uncertainty
 from models.score import MODEL_VERSION, district_counts, training_rows
+from models.scorer import RiskScorer, feature_label, simulate_uncertainty
 
 __all__ = [
+    "EVALUATION_FILE",
     "MODEL",
     "TARGETS",
     "Fold",
@@ -47,6 +48,8 @@ __all__ = [
     "write_card",
 ]
 
+#: The model card the dashboard reads, in ``settings.workdir``.
+EVALUATION_FILE = "evaluacion.json"
 #: Name of the risk model in the tables (baselines use their own names).
 MODEL = "modelo"
 #: Done-when targets of the project, checked on simulated worlds.

@@ -1,0 +1,55 @@
+"""``riskmap evaluate``: backtest the risk model against the baselines and write the model card."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from geo.errors import tr
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``riskmap evaluate``."""
+    p = subparsers.add_parser(
+        "evaluate",
+        help="evalúa el modelo (backtest) y escribe su ficha / evaluate and write the model card",
+        description=(
+            "Backtest temporal (entrenar hasta el año t, probar en t+1) y validación espacial "
+            "por provincias, frente a las referencias (aleatorio, tasa pasada, pobreza, índice "
+            "experto). Escribe la ficha del modelo en JSON o Markdown, y además "
+            "<workdir>/evaluacion.json, que lee el tablero."
+        ),
+    )
+    p.add_argument("--config", help="archivo de configuración (por defecto el de la demo)")
+    p.add_argument("--out", required=True, help="ficha del modelo: .json o .md")
+    p.add_argument("--bootstrap", type=int, default=None,
+                   help="réplicas bootstrap de las métricas (por defecto [model].n_bootstrap)")
+    p.add_argument("--no-workdir", action="store_true",
+                   help="no escribir <workdir>/evaluacion.json")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from geo import paths
+    from geo.config import load_settings
+    from models.evaluation import EVALUATION_FILE, evaluate, write_card
+
+    settings = load_settings(args.config or paths.default_settings())
+    card = evaluate(settings, n_bootstrap=args.bootstrap)
+    out = write_card(card, Path(args.out))
+    written = [str(out)]
+    default = settings.workdir / EVALUATION_FILE
+    if not args.no_workdir and out.resolve() != default.resolve():
+        write_card(card, default)
+        written.append(str(default))
+    temporal = (card.get("evaluacion") or {}).get("temporal") or {}
+    hit = ((temporal.get("metricas") or {}).get("modelo") or {}).get("acierto_10") or {}
+    value = hit.get("valor")
+    summary = "" if value is None else tr(
+        f" Acierto en los 10 primeros (backtest): {value:.0%}.",
+        f" Hit rate in the top 10 (backtest): {value:.0%}.",
+    )
+    print(tr(f"Ficha del modelo escrita en {', '.join(written)}.",
+             f"Model card written to {', '.join(written)}.") + summary
+          + (tr(" DATOS SIMULADOS.", " SIMULATED DATA.") if settings.simulated else ""))
+    return 0

@@ -1,0 +1,58 @@
+"""``riskmap score``: fit the risk model and write one row per district."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from geo.errors import tr
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``riskmap score``."""
+    p = subparsers.add_parser(
+        "score",
+        help="ajusta el modelo y escribe el riesgo por distrito / fit and score districts",
+        description=(
+            "Ajusta el modelo de riesgo con las inspecciones (del almacén, de --inspections o "
+            "de la configuración) y escribe una fila por distrito: riesgo, intervalo del 90 %, "
+            "probabilidad de estar entre los 10 primeros, evidencia, rango y contribuciones."
+        ),
+    )
+    p.add_argument("--config", help="archivo de configuración (por defecto el de la demo)")
+    p.add_argument(
+        "--inspections",
+        help="archivo de inspecciones (CSV, XLSX, GeoPackage…); se valida antes de usarlo",
+    )
+    p.add_argument("--out", required=True, help="archivo de salida .gpkg, .geojson o .csv")
+    p.add_argument("--bootstrap", type=int, default=None,
+                   help="réplicas bootstrap (por defecto [model].n_bootstrap)")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from geo import paths
+    from geo.config import load_settings
+    from models.score import read_district_table, score_districts, write_scores
+
+    settings = load_settings(args.config or paths.default_settings())
+    districts = read_district_table(settings)
+    records = None
+    if args.inspections:
+        from geo.inspections import validate_inspections
+
+        report = validate_inspections(Path(args.inspections), districts)
+        report.raise_if_invalid()
+        records = report.valid
+    scores = score_districts(settings, districts, records, n_bootstrap=args.bootstrap)
+    out = write_scores(scores, Path(args.out), settings)
+    meta = scores.attrs.get("metadatos", {})
+    print(tr(
+        f"Riesgo de {len(scores)} distritos escrito en {out} "
+        f"({meta.get('n_inspecciones', 0)} inspecciones, {meta.get('n_hallazgos', 0)} hallazgos)."
+        + (" DATOS SIMULADOS." if settings.simulated else ""),
+        f"Risk of {len(scores)} districts written to {out} "
+        f"({meta.get('n_inspecciones', 0)} inspections, {meta.get('n_hallazgos', 0)} findings)."
+        + (" SIMULATED DATA." if settings.simulated else ""),
+    ))
+    return 0
