@@ -1,0 +1,194 @@
+"""Unit tests of the map builder: class breaks, palette, simplification, offline assets."""
+
+from __future__ import annotations
+
+import colorsys
+import json
+import re
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from shapely.geometry import Polygon, box
+
+from dashboard import mapview
+from geo import columns as C
+
+
+def _grid(n: int = 4) -> gpd.GeoDataFrame:
+    """n x n unit squares with risk rising left to right, bottom to top."""
+    cells, risk, ubigeo, evid = [], [], [], []
+    for i in range(n):
+        for j in range(n):
+            cells.append(box(i, j, i + 1, j + 1))
+            risk.append((i * n + j + 1) / (n * n + 1))
+            ubigeo.append(f"08{i:02d}{j:02d}")
+            evid.append(C.EVIDENCIA_INSUFICIENTE if (i, j) == (0, 0) else "suficiente")
+    return gpd.GeoDataFrame(
+        {C.UBIGEO: ubigeo, C.DISTRITO: [f"D{k}" for k in range(n * n)], C.RIESGO: risk,
+         C.RIESGO_P05: np.array(risk) * 0.5, C.RIESGO_P95: np.array(risk) * 1.5,
+         C.EVIDENCIA: evid, C.PROVINCIA: "P"},
+        geometry=cells, crs=4326,
+    )
+
+
+def _relative_luminance(hex_color: str) -> float:
+    r, g, b = (int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5))
+
+    def lin(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+
+
+def test_palette_lightness_falls_monotonically():
+    # A sequential palette reads correctly under any colour-vision deficiency (and in
+    # greyscale) when its lightness alone orders the classes.
+    lum = [_relative_luminance(c) for c in mapview.PALETTE]
+    assert all(a > b for a, b in zip(lum, lum[1:], strict=False))
+    # and neighbouring classes differ enough in lightness to be told apart
+    assert min(a - b for a, b in zip(lum, lum[1:], strict=False)) > 0.04
+
+
+def test_palette_stays_ordered_for_deuteranopes():
+    # Simulate deuteranopia by collapsing red-green (keep lightness and blue-yellow):
+    # the class order must survive in the lightness channel.
+    def lightness(c: str) -> float:
+        r, g, b = (int(c[i:i + 2], 16) / 255 for i in (1, 3, 5))
+        return colorsys.rgb_to_hls(r, g, b)[1]
+
+    ls = [lightness(c) for c in mapview.PALETTE]
+    assert ls == sorted(ls, reverse=True)
+
+
+def test_class_breaks_quantiles_and_equal_interval():
+    values = np.arange(1, 11) / 10  # 0.1 .. 1.0
+    assert mapview.class_breaks(values, "equal_interval", k=3) == pytest.approx([0.4, 0.7, 1.0])
+    q = mapview.class_breaks(values, "quantiles", k=5)
+    assert q == pytest.approx([0.28, 0.46, 0.64, 0.82, 1.0])
+    assert mapview.class_breaks(values, "fisher_jenks", k=2)[-1] == pytest.approx(1.0)
+
+
+def test_class_breaks_few_values_and_nan():
+    assert mapview.class_breaks([0.3, np.nan, 0.1, 0.3]) == [0.1, 0.3]
+    assert mapview.class_breaks([np.nan]) == []
+    with pytest.raises(ValueError, match="scheme"):
+        mapview.class_breaks(np.arange(10), "nope")
+
+
+def test_classify_edges():
+    # a value equal to a break belongs to that class (upper bounds are inclusive)
+    assert mapview.classify([0.1, 0.100001, 0.6, 2.0], [0.1, 0.6, 1.0]).tolist() == [0, 1, 1, 2]
+
+
+def test_simplify_coverage_keeps_shared_border():
+    zig = [(1, y / 10 + (0.002 if y % 2 else 0)) for y in range(1, 10)]
+    left = Polygon([(0, 0), (1, 0), *zig, (1, 1), (0, 1)])
+    right = Polygon([(1, 0), (2, 0), (2, 1), (1, 1), *reversed(zig)])
+    g = gpd.GeoDataFrame({"k": [1, 2]}, geometry=[left, right], crs=4326)
+    s = mapview.simplify_coverage(g, 0.1)
+    before = shapely.get_num_coordinates(g.geometry.values).sum()
+    after = shapely.get_num_coordinates(s.geometry.values).sum()
+    assert after < before
+    # no gap and no overlap opened between the neighbours
+    assert s.union_all().area == pytest.approx(2.0, abs=1e-9)
+    assert s.geometry.iloc[0].intersection(s.geometry.iloc[1]).area == pytest.approx(0, abs=1e-12)
+    assert list(s["k"]) == [1, 2]
+
+
+def test_simplify_coverage_real_districts_topology(shared_data):
+    gdf = gpd.read_file(shared_data / "boundaries" / "cusco_loreto_distritos_mapsperu_full.geojson")
+    s = mapview.simplify_coverage(gdf[["UBIGEO", "geometry"]], 0.006)
+    assert len(s) == len(gdf) == 169
+    assert shapely.get_num_coordinates(s.geometry.values).sum() < \
+        0.8 * shapely.get_num_coordinates(gdf.geometry.values).sum()
+    assert s.is_valid.all()
+    # the outer area changes by well under 1 %
+    ratio = s.to_crs(6933).area.sum() / gdf.to_crs(6933).area.sum()
+    assert ratio == pytest.approx(1.0, abs=0.01)
+
+
+def test_risk_map_loads_only_local_assets():
+    m = mapview.risk_map(_grid(), [0.25, 0.5, 0.75, 1.0], static_url="/app/static")
+    js, css = mapview.asset_urls(m)
+    assert js == ["/app/static/leaflet-1.9.3/leaflet.js"]
+    assert css == ["/app/static/leaflet-1.9.3/leaflet.css"]
+    html = m.get_root().render()
+    # nothing in the rendered page points at another host (no tiles, no CDN)
+    hosts = set(re.findall(r"https?://([^/\"' ]+)", html))
+    assert hosts <= {"www.w3.org"}, hosts  # SVG namespace only
+    # folium's class-level defaults were not touched (other maps are unaffected)
+    import folium
+
+    assert any("cdn" in url for _, url in folium.Map.default_js)
+
+
+def test_vendored_files_exist_with_licence():
+    from pathlib import Path
+
+    static = Path(mapview.__file__).parent / "static"
+    for rel in mapview.LOCAL_ASSETS.values():
+        assert (static / rel).is_file(), rel
+    assert (static / mapview.LEAFLET_DIR / "LICENSE").is_file()
+    assert "Leaflet 1.9.3" in (static / mapview.LOCAL_ASSETS["leaflet"]).read_text()[:200]
+    # folium still asks for the Leaflet version we vendored
+    import folium
+
+    assert any("leaflet@1.9.3" in url for _, url in folium.Map.default_js)
+
+
+def test_risk_map_payload_has_tooltip_fields_and_classes():
+    grid = _grid()
+    m = mapview.risk_map(grid, mapview.class_breaks(grid[C.RIESGO], "quantiles", 4), lang="en")
+    html = m.get_root().render()
+    assert "insufficient evidence" in html and "90 % interval" in html
+    assert mapview.HATCH_ID in html  # pattern defined and used
+    data = _geojson_layers(m)
+    choropleth = data[0]
+    assert len(choropleth["features"]) == 16
+    props = choropleth["features"][0]["properties"]
+    assert set(props) == {"distrito", "ubigeo", "_riesgo", "_intervalo", "_evidencia", "_clase"}
+    classes = sorted({f["properties"]["_clase"] for f in choropleth["features"]})
+    assert classes == [0, 1, 2, 3]
+    # the hatched overlay holds exactly the one insufficient-evidence district
+    assert len(data[1]["features"]) == 1
+
+
+def test_risk_map_basemap_is_opt_in():
+    grid = _grid(2)
+    off = mapview.risk_map(grid, [0.5, 1.0]).get_root().render()
+    on = mapview.risk_map(grid, [0.5, 1.0], basemap=True).get_root().render()
+    assert "tile.openstreetmap.org" not in off
+    assert "tile.openstreetmap.org" in on
+
+
+def test_risk_map_layers_and_hotspots():
+    grid = _grid(3)
+    pts = gpd.GeoDataFrame(geometry=[shapely.Point(0.5, 0.5), shapely.Point(2.5, 2.5)], crs=4326)
+    m = mapview.risk_map(grid, [0.5, 1.0], sectors={"Aserraderos": pts},
+                         hotspots=[grid[C.UBIGEO].iloc[-1]], provinces=grid.dissolve("provincia"))
+    html = m.get_root().render()
+    assert "Aserraderos" in html and "Punto caliente" in html and "L.CircleMarker" in html
+
+
+def test_ubigeo_from_click():
+    grid = _grid(2)
+    assert mapview.ubigeo_from_click({"last_object_clicked_tooltip": "D1 UBIGEO 080001"}) \
+        == "080001"
+    hit = mapview.ubigeo_from_click(
+        {"last_object_clicked_tooltip": None, "last_object_clicked": {"lat": 1.5, "lng": 0.5}},
+        grid)
+    assert hit == "080001"
+    assert mapview.ubigeo_from_click({"last_object_clicked": {"lat": 9, "lng": 9}}, grid) is None
+    assert mapview.ubigeo_from_click({}) is None
+
+
+def _geojson_layers(m) -> list[dict]:
+    import folium
+
+    out = []
+    for child in m._children.values():
+        if isinstance(child, folium.GeoJson):
+            out.append(child.data if isinstance(child.data, dict) else json.loads(child.data))
+    return out
