@@ -14,7 +14,7 @@ import pkgutil
 import sys
 import traceback
 
-from geo.errors import RiskmapError, set_language, tr
+from geo.errors import RiskmapError, language, tr
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,10 +43,16 @@ def main(argv: list[str] | None = None) -> int:
     """Run ``riskmap`` with ``argv`` and return the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    set_language(args.lang)
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
+    # the language is restored afterwards so that a caller (or a test) running several
+    # commands in one process is not left in the last command's language
+    with language(args.lang):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args) or 0)
     except RiskmapError as err:
@@ -68,7 +74,6 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

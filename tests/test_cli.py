@@ -29,3 +29,12 @@ def test_user_error_is_a_message_not_a_traceback(monkeypatch, capsys, lang, need
     assert main(["--lang", lang, "prepare"]) == 2
     err = capsys.readouterr().err
     assert needle in err and "Traceback" not in err
+
+
+def test_language_is_restored_after_a_command(monkeypatch):
+    from dashboard.commands import prepare
+    from geo.errors import get_language
+
+    monkeypatch.setattr(prepare, "_run", lambda args: 0)
+    assert main(["--lang", "en", "prepare"]) == 0
+    assert get_language() == "es"
