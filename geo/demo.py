@@ -311,6 +311,12 @@ class _World:
             [j for j in tree.query(g) if j != i] for i, g in enumerate(self.geoms)
         ]
         self.index = {u: i for i, u in enumerate(self.ubigeo)}
+        # what belongs to this district alone: the source boundaries overlap a little, and a
+        # simulated polygon in an overlap would be measured in two districts
+        self.own = np.array([
+            shapely.make_valid(shapely.difference(g, shapely.union_all(self.geoms[nb])))
+            if nb else g for g, nb in zip(self.geoms, self.neighbours, strict=True)
+        ], dtype=object)
 
     def __len__(self) -> int:
         return len(self.ubigeo)
@@ -457,7 +463,7 @@ def _polygon_layer(world: _World, rng: np.random.Generator, target_share: np.nda
         else:
             xy = world.sample(rng, i, n)
         polys = _rectangles(rng, xy, sizes) if shape == "rect" else _blobs(rng, xy, sizes)
-        rows.extend((i, g) for g in _clip(polys, world.geoms[i]) if g is not None)
+        rows.extend((i, g) for g in _clip(polys, world.own[i]) if g is not None)
     gdf = gpd.GeoDataFrame(
         {"_i": [r[0] for r in rows]}, geometry=[r[1] for r in rows], crs="EPSG:4326")
     gdf.insert(0, "id", [f"{prefix}-{k:05d}" for k in range(1, len(gdf) + 1)])

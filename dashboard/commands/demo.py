@@ -1,0 +1,65 @@
+"""``riskmap demo``: write the simulated world (Cusco and Loreto) the dashboard uses by default."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from geo.errors import DataError, tr
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``riskmap demo``."""
+    p = subparsers.add_parser(
+        "demo",
+        help="generar el mundo SIMULADO de demostración / write the SIMULATED demo world",
+        description=(
+            "Escribe sobre los límites reales de Cusco y Loreto un mundo SIMULADO: capas "
+            "sectoriales, diez años de inspecciones (2016-2025), el riesgo verdadero por "
+            "distrito (verdad.csv), settings.toml y LEEME.md. Necesita la base de distritos "
+            "('riskmap data fetch'). Writes a SIMULATED world on the real boundaries of Cusco "
+            "and Loreto; needs the district base."
+        ),
+    )
+    p.add_argument("--seed", type=int, default=0,
+                   help="semilla: la misma semilla da archivos idénticos (por defecto 0)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="carpeta a escribir (por defecto <carpeta de datos>/demo)")
+    p.add_argument("--region", default="08,16",
+                   help="departamentos: cusco, loreto o '08,16' (por defecto ambos)")
+    p.add_argument("--base", type=Path, default=None,
+                   help="base de distritos (por defecto <carpeta de datos>/peru_base.gpkg)")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from geo import paths
+    from geo.config import parse_region
+    from geo.demo import make_demo
+
+    base = (args.base or paths.base_gpkg()).resolve()
+    out = (args.out or paths.demo_dir()).resolve()
+    region = parse_region(args.region)
+    if not base.is_file():
+        raise DataError(
+            es=f"No se encontró la base de distritos {base}. Ejecute primero "
+            "'riskmap data fetch' (descarga y convierte los límites e indicadores públicos) "
+            "y vuelva a intentar 'riskmap demo'.",
+            en=f"District base {base} not found. Run 'riskmap data fetch' first (it downloads "
+            "and converts the public boundaries and indicators), then 'riskmap demo' again.",
+        )
+    make_demo(base, out, seed=args.seed, region=region,
+              progress=lambda msg: print(msg, flush=True))
+    records = sum(1 for _ in (out / "inspecciones.csv").open(encoding="utf-8")) - 1
+    print(tr(
+        f"Mundo SIMULADO (semilla {args.seed}) escrito en {out}: {records} inspecciones "
+        "simuladas, verdad.csv, settings.toml, LEEME.md. DATOS SIMULADOS — NO SON REGISTROS "
+        "REALES.",
+        f"SIMULATED world (seed {args.seed}) written to {out}: {records} simulated "
+        "inspections, verdad.csv, settings.toml, LEEME.md. SIMULATED DATA — NOT REAL RECORDS.",
+    ))
+    print(tr(f"Siguiente paso: riskmap build --config {out / 'settings.toml'}",
+             f"Next step: riskmap build --config {out / 'settings.toml'}"))
+    return 0
