@@ -38,6 +38,7 @@ from models.scorer import RiskScorer, feature_label, simulate_uncertainty
 __all__ = [
     "EVALUATION_FILE",
     "MODEL",
+    "ORACLE",
     "TARGETS",
     "Fold",
     "backtest_folds",
@@ -52,6 +53,8 @@ __all__ = [
 EVALUATION_FILE = "evaluacion.json"
 #: Name of the risk model in the tables (baselines use their own names).
 MODEL = "modelo"
+#: The oracle: ranks by the true risk (simulated worlds only) — the ceiling, not a competitor.
+ORACLE = "oraculo"
 #: Done-when targets of the project, checked on simulated worlds.
 TARGETS = {"captura_top10_min": 0.85, "cobertura_min": 0.85, "cobertura_max": 0.95}
 _KS = (10, 20)
@@ -94,6 +97,7 @@ def backtest_folds(
     prior_strength: float = 1.0,
     n_uncertainty: int = 100,
     seed: int = 0,
+    truth: pd.Series | None = None,
 ) -> list[Fold]:
     """Temporal backtest: train on years ``<= t``, test on ``t + 1``, for every ``t`` with data.
 
@@ -112,6 +116,9 @@ def backtest_folds(
     n_uncertainty : int
         Bootstrap replicates of the model's intervals in each fold.
     seed : int
+    truth : Series, optional
+        True risk per district (simulated worlds): adds the ``oraculo`` reference, the
+        ceiling any model could reach on these folds.
 
     Returns
     -------
@@ -128,7 +135,7 @@ def backtest_folds(
         train = records[year_of <= t]
         test = records[year_of == t + 1]
         folds.append(_run_fold(str(t + 1), table, features, train, test, prior, prior_strength,
-                               n_uncertainty, seed))
+                               n_uncertainty, seed, truth))
     return folds
 
 
@@ -141,6 +148,7 @@ def spatial_folds(
     *,
     prior_strength: float = 1.0,
     seed: int = 0,
+    truth: pd.Series | None = None,
 ) -> list[Fold]:
     """Spatial block cross-validation: leave one province out, pooled into one fold.
 
@@ -168,7 +176,8 @@ def spatial_folds(
     for b in np.unique(block):
         held = block == b
         train = records[(rec_block != b).to_numpy()]
-        part = _run_fold(b, table, features, train, train.iloc[:0], prior, prior_strength, 0, seed)
+        part = _run_fold(b, table, features, train, train.iloc[:0], prior, prior_strength, 0, seed,
+                         truth)
         for m in part.scores:
             scores.setdefault(m, np.zeros(len(keys)))
             risks.setdefault(m, np.zeros(len(keys)))
@@ -220,6 +229,15 @@ def evaluate_folds(
             for name, (v, boot) in values[m].items()
             if name in values[MODEL]
         }
+    ceiling = {}
+    if ORACLE in values:
+        # what the truth itself achieves over each baseline on these folds: a margin the
+        # model cannot be asked to exceed
+        ceiling = {
+            m: _summary(values[ORACLE]["acierto_10"][0] - values[m]["acierto_10"][0],
+                        values[ORACLE]["acierto_10"][1] - values[m]["acierto_10"][1])
+            for m in names if m not in (MODEL, ORACLE) and "acierto_10" in values[m]
+        }
     risk = np.concatenate([f.risks[MODEL] for f in folds])
     n = np.concatenate([f.n_test for f in folds])
     k = np.concatenate([f.k_test for f in folds])
@@ -230,6 +248,7 @@ def evaluate_folds(
         "hallazgos_prueba": int(k.sum()),
         "metricas": metrics,
         "diferencias": diffs,
+        "techo_oraculo_acierto_10": ceiling,
         "calibracion": calib.to_dict("records"),
     }
 
@@ -292,9 +311,10 @@ def evaluate(
         inspections
     temporal = backtest_folds(table, features, records, prior,
                               prior_strength=settings.model.prior_strength,
-                              n_uncertainty=n_uncertainty, seed=seed)
+                              n_uncertainty=n_uncertainty, seed=seed, truth=truth)
     spatial = (spatial_folds(table, features, records, prior, blocks,
-                             prior_strength=settings.model.prior_strength, seed=seed)
+                             prior_strength=settings.model.prior_strength, seed=seed,
+                             truth=truth)
                if blocks is not None else [])
     card: dict[str, Any] = {
         "titulo": "Ficha del modelo de riesgo de trabajo forzoso por distrito",
@@ -405,7 +425,8 @@ def card_to_markdown(card: Mapping[str, Any]) -> str:
 
 
 # ----------------------------------------------------------------------------- internals
-def _run_fold(name, table, features, train, test, prior, prior_strength, n_uncertainty, seed):
+def _run_fold(name, table, features, train, test, prior, prior_strength, n_uncertainty, seed,
+              truth=None):
     keys = table.index.to_numpy()
     X = table[list(features)]
     tr = district_counts(train, keys)
@@ -436,6 +457,10 @@ def _run_fold(name, table, features, train, test, prior, prior_strength, n_uncer
         else:
             fold.scores[bname] = np.zeros(len(keys))
             fold.risks[bname] = np.full(len(keys), np.nan)
+    if truth is not None:
+        t = truth.reindex(keys).to_numpy(dtype=float)
+        fold.scores[ORACLE] = t
+        fold.risks[ORACLE] = t
     return fold
 
 
@@ -586,9 +611,12 @@ def _targets(temporal: Mapping[str, Any], has_truth: bool) -> dict[str, Any]:
     beats = {
         b: bool((d.get("acierto_10") or {}).get("ic95", [None])[0] is not None
                 and d["acierto_10"]["ic95"][0] > 0)
-        for b, d in diffs.items()
+        for b, d in diffs.items() if b != ORACLE
     }
     out["supera_a_cada_referencia_en_acierto_10"] = beats
+    if ORACLE in met:
+        # the ceiling: can even the truth beat each baseline by a margin the bootstrap supports?
+        out["acierto_10_oraculo"] = (met[ORACLE].get("acierto_10") or {}).get("valor")
     if has_truth:
         cap = (met[MODEL].get("captura_top10") or {}).get("valor")
         cov = (met[MODEL].get("cobertura_90") or {}).get("valor")

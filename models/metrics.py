@@ -73,7 +73,7 @@ def pai_at_k(scores, findings, areas, k: int) -> float:
     """
     a = np.asarray(areas, dtype=float)
     share = a[top_k_mask(scores, k)].sum() / a.sum()
-    return hit_rate_at_k(scores, findings, k) / share
+    return float(hit_rate_at_k(scores, findings, k) / share)
 
 
 def brier_score(risk, n, k) -> float:
@@ -137,8 +137,8 @@ def interval_coverage(lower, upper, truth) -> float:
 def capture_at_k(scores, truth, k: int) -> float:
     """Return the true risk of the model's top ``k`` as a share of the oracle's top ``k``.
 
-    >>> capture_at_k([1, 2, 3], [0.1, 0.3, 0.2], 1)
-    0.6666666666666666
+    >>> round(capture_at_k([1, 2, 3], [0.1, 0.3, 0.2], 1), 4)
+    0.6667
     """
     t = np.asarray(truth, dtype=float)
     oracle = np.sort(t)[::-1][: int(k)].sum()
