@@ -508,7 +508,8 @@ def locate_points(
     polys = _district_geometries(districts)
     if isinstance(points, gpd.GeoSeries | gpd.GeoDataFrame) and isinstance(
         districts, gpd.GeoSeries | gpd.GeoDataFrame
-    ):
+    ) and (points.crs is not None or districts.crs is not None):
+        # bare geometries on both sides are the caller's business; one CRS is checked
         _check_same_crs(_geometry(points), districts, None)
     n = len(x)
     located = np.full(n, -1, dtype=np.int64)
@@ -691,7 +692,14 @@ def _check_same_crs(
             en=f"{_name(source)}: the layer has no coordinate reference system (CRS). Assign "
             "one (e.g. EPSG:4326 or EPSG:32718) and try again.",
         )
-    if districts.crs is not None and geoms.crs != districts.crs:
+    if districts.crs is None:
+        raise DataError(
+            es="Los distritos no tienen sistema de coordenadas (CRS); léalos con "
+            "geo.base.read_districts (EPSG:4326).",
+            en="The districts have no coordinate reference system (CRS); read them with "
+            "geo.base.read_districts (EPSG:4326).",
+        )
+    if geoms.crs != districts.crs:
         raise DataError(
             es=f"{_name(source)}: la capa está en {geoms.crs.to_string()} y los distritos en "
             f"{districts.crs.to_string()}. riskmap no reproyecta en silencio: lea la capa con "

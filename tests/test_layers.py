@@ -112,6 +112,9 @@ def test_crs_mismatch_is_an_error_not_a_silent_reprojection(km_square):
     assert "reproject" in err.value.message("en")
     with pytest.raises(DataError, match="CRS"):
         L.count_features(gpd.GeoSeries([Point(0, 0)]), districts)
+    with pytest.raises(DataError, match="CRS"):
+        L.count_features(gpd.GeoSeries([Point(0, 0)], crs=WGS84), districts.set_crs(None,
+                                                                                  allow_override=True))
 
 
 # --- count and density ----------------------------------------------------------------
