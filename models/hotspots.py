@@ -94,7 +94,7 @@ def hotspot_layer(
         g = G_Local(y, w, transform="B", star=True, permutations=permutations, seed=seed)
     z = np.asarray(g.Zs, dtype=float)
     if permutations:
-        p = np.minimum(1.0, 2.0 * np.asarray(g.p_sim, dtype=float))
+        p = np.asarray(g.p_sim, dtype=float)  # esda folds the permutation test already
     else:
         p = 2.0 * stats.norm.sf(np.abs(z))
     q = benjamini_hochberg(p)
