@@ -674,7 +674,7 @@ def _simulate_truth(world: _World, feats: pd.DataFrame, cal: Mapping[str, Any],
                     rng: np.random.Generator) -> _Truth:
     coefs = {f: float(cal["verdad"]["coeficientes"][f]) for f in FEATURES}
     z = _standardise(feats[list(FEATURES)])
-    contrib = z * pd.Series(coefs)
+    contrib = z * pd.Series(coefs) + 0.0  # + 0.0 turns -0.0 into 0.0 in verdad.csv
     u = rng.normal(0.0, cal["verdad"]["sd_efecto_aleatorio"], len(world))
     eta = contrib.sum(axis=1).to_numpy() + u
     target = cal["inspecciones"]["tasa_hallazgo_objetivo"]

@@ -1,0 +1,356 @@
+"""The simulated demo world (``geo.demo``, ``riskmap demo``).
+
+Unit tests on tiny inline geometries first; then integration tests on the real Cusco and
+Loreto boundaries through the conftest fixtures (``base_gpkg``, ``demo_dir`` = seed 0).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tomllib
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from scipy.special import expit
+from scipy.stats import spearmanr
+from shapely.geometry import box
+
+from dashboard.cli import main
+from geo import columns as C
+from geo import paths
+from geo.config import load_settings
+from geo.demo import (
+    DEMO_LAYERS,
+    FEATURES,
+    INSPECTION_COLUMNS,
+    _check_names,
+    _check_region,
+    _clip,
+    _fold,
+    _rectangles,
+    _World,
+    load_calibration,
+    make_demo,
+)
+from geo.errors import ConfigError
+
+LAYER_NAMES = [layer.name for layer in DEMO_LAYERS]
+
+
+# --- unit tests: no real data -----------------------------------------------------------
+
+
+def test_fold_ignores_accents_and_case():
+    assert _fold("Santo Tomás") == _fold("SANTO TOMAS") == "santo tomas"
+    assert _fold("Kosñipata") == "kosnipata"
+    assert _fold("Mazán") != _fold("Napo")
+
+
+@pytest.mark.parametrize("region", [(), ("15",), ("08", "20")])
+def test_region_outside_cusco_loreto_is_refused(region):
+    with pytest.raises(ConfigError) as err:
+        _check_region(region)
+    assert "Cusco (08)" in err.value.message("es") and "Loreto (16)" in err.value.message("en")
+
+
+def test_region_is_sorted_and_deduplicated():
+    assert _check_region(("16", "08", "16")) == ("08", "16")
+
+
+def test_rectangle_has_the_requested_hectares():
+    # 100 ha = 1 km2; at the equator 1 km is 1/111.32 deg of longitude and 1/110.574 of latitude
+    rng = np.random.default_rng(1)
+    rect = _rectangles(rng, np.array([[-73.0, 0.0]]), np.array([100.0]))[0]
+    area_km2 = gpd.GeoSeries([rect], crs=4326).to_crs("EPSG:6933").area.iloc[0] / 1e6
+    assert area_km2 == pytest.approx(1.0, rel=0.01)
+    xmin, ymin, xmax, ymax = rect.bounds  # north-south aligned: a box
+    assert rect.area == pytest.approx((xmax - xmin) * (ymax - ymin))
+
+
+def test_clip_keeps_only_the_polygonal_part_inside():
+    district = box(0, 0, 1, 1)
+    polys = np.array([box(0.5, 0.5, 1.5, 1.5), box(2, 2, 3, 3), box(1, 0, 2, 1)], dtype=object)
+    clipped = _clip(polys, district)
+    assert clipped[0].area == pytest.approx(0.25)  # a quarter of the box is inside
+    assert clipped[1] is None  # entirely outside
+    assert clipped[2] is None  # touches along an edge only: a line, not a polygon
+    assert clipped[0].within(district) and clipped[0].is_valid
+
+
+def _tiny_districts() -> gpd.GeoDataFrame:
+    # two 1x1 squares that overlap in a 0.1-wide strip, like the slivers of the real source
+    return gpd.GeoDataFrame(
+        {C.UBIGEO: ["080101", "080102"], C.COD_DEP: ["08", "08"], C.AREA_KM2: [1.0, 1.0],
+         C.DISTRITO: ["Cusco", "Ccorca"], C.COD_PROV: ["0801", "0801"],
+         C.PROVINCIA: ["Cusco", "Cusco"]},
+        geometry=[box(0, 0, 1, 1), box(0.9, 0, 1.9, 1)], crs=4326)
+
+
+def test_sampled_points_fall_in_their_district_only():
+    world = _World(_tiny_districts())
+    xy = world.sample(np.random.default_rng(0), 0, 500)
+    assert xy.shape == (500, 2)
+    assert (xy[:, 0] > 0).all() and (xy[:, 0] < 0.9).all()  # never in the shared strip
+    # the district's own area excludes the overlap: 0.9 of the square
+    assert world.own[0].area == pytest.approx(0.9)
+
+
+def test_calibration_name_mismatch_is_a_clear_error():
+    cal = load_calibration()
+    districts = _tiny_districts()
+    districts[C.UBIGEO] = ["081203", "081209"]  # Camanti and Marcapata codes
+    districts[C.COD_PROV] = ["0812", "0812"]
+    districts[C.PROVINCIA] = ["Quispicanchi", "Quispicanchi"]
+    districts[C.DISTRITO] = ["CAMANTI", "Ocongate"]  # the second name is wrong
+    with pytest.raises(ConfigError) as err:
+        _check_names(cal, districts)
+    assert "081209" in err.value.es and "Marcapata" in err.value.es and "Ocongate" in err.value.en
+
+
+def test_calibration_names_every_published_hotspot():
+    cal = load_calibration()
+    named = {_fold(v["distrito"]) for v in cal["hotspots"].values()}
+    for name in ["Camanti", "Marcapata", "Ccarhuayo", "Colquemarca", "Santo Tomás", "Livitaca",
+                 "Kosñipata", "Echarate", "Megantoni", "Pichari", "Kimbiri", "Kumpirushiato",
+                 "Quellouno", "Yanatile", "Santa Ana", "Alto Nanay", "Mazán", "Napo", "Indiana",
+                 "Tigre", "Ramón Castilla", "Yavarí", "San Pablo", "Pebas", "Putumayo",
+                 "Teniente Manuel Clavero", "Contamana", "Padre Márquez", "Sarayacu",
+                 "Yurimaguas", "Balsapuerto"]:
+        assert _fold(name) in named, name
+    assert set(cal["origen_reclutamiento"]) == {f"1607{i:02d}" for i in range(1, 7)}  # Datem
+    assert set(cal["verdad"]["coeficientes"]) == set(FEATURES)
+
+
+def test_calibration_offices_match_the_deployment_template():
+    cal = load_calibration()
+    template = load_settings(paths.CONFIG_DIR / "settings.toml", check_files=False)
+    ours = {(o["name"], o["lat"], o["lon"], o["department"]) for o in cal["oficinas"]}
+    theirs = {(o.name, o.lat, o.lon, o.department) for o in template.planning.offices}
+    assert ours == theirs
+
+
+def test_cli_without_base_says_to_fetch(tmp_path: Path, capsys):
+    code = main(["demo", "--base", str(tmp_path / "none.gpkg"), "--out", str(tmp_path / "d")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "riskmap data fetch" in err and "Traceback" not in err
+    assert not (tmp_path / "d").exists()
+    code = main(["--lang", "en", "demo", "--base", str(tmp_path / "none.gpkg")])
+    assert code == 2 and "not found" in capsys.readouterr().err
+
+
+# --- integration: the demo world on the real boundaries ---------------------------------
+
+
+def _hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def truth(demo_dir: Path) -> pd.DataFrame:
+    return pd.read_csv(demo_dir / "verdad.csv", dtype={C.UBIGEO: str})
+
+
+@pytest.fixture(scope="module")
+def records(demo_dir: Path) -> pd.DataFrame:
+    return pd.read_csv(demo_dir / "inspecciones.csv", dtype={C.UBIGEO: str},
+                       keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def districts(base_gpkg: Path) -> gpd.GeoDataFrame:
+    from geo.base import read_districts
+
+    return read_districts(base_gpkg, C.DEFAULT_DEPARTMENTS)
+
+
+def test_demo_writes_exactly_the_contract_files(demo_dir: Path):
+    files = set(_hashes(demo_dir))
+    expected = {"inspecciones.csv", "verdad.csv", "settings.toml", "LEEME.md"} | {
+        f"capas/{name}.gpkg" for name in LAYER_NAMES}
+    assert expected <= files
+    assert (demo_dir / "LEEME.md").read_text(encoding="utf-8").startswith(
+        "# DATOS SIMULADOS — NO SON REGISTROS REALES")
+
+
+def test_same_seed_gives_identical_files(base_gpkg: Path, demo_dir: Path):
+    again = demo_dir.parent / "demo_repro"  # same place relative to the base as demo_dir
+    try:
+        make_demo(base_gpkg, again, seed=0)
+        assert _hashes(again) == _hashes(demo_dir)
+    finally:
+        shutil.rmtree(again, ignore_errors=True)
+
+
+def test_other_seed_gives_another_world(base_gpkg: Path, demo_dir: Path, truth):
+    other = demo_dir.parent / "demo_seed1"
+    try:
+        make_demo(base_gpkg, other, seed=1)
+        h0, h1 = _hashes(demo_dir), _hashes(other)
+        assert set(h0) == set(h1)
+        differ = {name for name in h0 if h0[name] != h1[name]}
+        assert {"inspecciones.csv", "verdad.csv", "LEEME.md"} <= differ
+        assert {f"capas/{name}.gpkg" for name in LAYER_NAMES} <= differ
+        t1 = pd.read_csv(other / "verdad.csv", dtype={C.UBIGEO: str})
+        assert (t1[C.UBIGEO] == truth[C.UBIGEO]).all()
+        assert not np.allclose(t1[C.RIESGO_VERDADERO], truth[C.RIESGO_VERDADERO])
+    finally:
+        shutil.rmtree(other, ignore_errors=True)
+
+
+def test_truth_covers_the_169_districts_and_adds_up(truth: pd.DataFrame, districts):
+    assert len(truth) == 169 and truth[C.UBIGEO].is_unique
+    assert set(truth[C.UBIGEO]) == set(districts[C.UBIGEO])
+    assert truth[C.UBIGEO].str[:2].value_counts().to_dict() == {"08": 116, "16": 53}
+    p = truth[C.RIESGO_VERDADERO]
+    assert ((p > 0) & (p < 1)).all()
+    # the components are the truth: logit = intercept + sum of contributions + random effect
+    contrib = truth[[f"contrib_{f}" for f in FEATURES]].sum(axis=1)
+    logit = truth["intercepto"] + contrib + truth["efecto_aleatorio"]
+    np.testing.assert_allclose(logit, truth["logit_verdadero"], atol=1e-4)
+    np.testing.assert_allclose(expit(truth["logit_verdadero"]), p, rtol=1e-4)
+    # mostly explained by the features, but not entirely
+    share = contrib.var() / truth["logit_verdadero"].var()
+    assert 0.6 < share < 0.97
+
+
+def test_hotspots_have_high_true_risk(truth: pd.DataFrame):
+    median = truth[C.RIESGO_VERDADERO].median()
+    risk = truth.set_index(C.UBIGEO)[C.RIESGO_VERDADERO]
+    for code in ["081203", "160102", "081209", "080910"]:  # Camanti, Alto Nanay, Marcapata, Pichari
+        assert risk[code] > median, code
+    hot = truth[truth["hotspot"] == 1]
+    assert len(hot) >= 30
+    assert (hot[C.RIESGO_VERDADERO] > median).mean() >= 0.7
+    # the top of the truth is where the calibration puts the exploitation
+    top10 = truth.nlargest(10, C.RIESGO_VERDADERO)
+    assert top10["hotspot"].sum() >= 5
+
+
+@pytest.mark.parametrize("name", LAYER_NAMES)
+def test_layers_are_valid_simulated_and_inside(name: str, demo_dir: Path, districts):
+    path = demo_dir / "capas" / f"{name}.gpkg"
+    info = pyogrio.read_info(path, layer=name)
+    assert info["layer_metadata"]["simulado"] == "true"
+    gdf = gpd.read_file(path, layer=name)
+    assert len(gdf) > 0 and gdf.crs.to_epsg() == 4326
+    assert gdf["simulado"].astype(bool).all()
+    assert gdf.geometry.is_valid.all() and not gdf.geometry.is_empty.any()
+    region = shapely.union_all(districts.geometry.values)
+    inside = shapely.covered_by(gdf.geometry.values, shapely.buffer(region, 1e-9))
+    assert inside.all(), f"{(~inside).sum()} features of {name} outside Cusco/Loreto"
+    spec = next(s for s in DEMO_LAYERS if s.name == name)
+    kinds = {"polygon": {"MultiPolygon"}, "point": {"Point"}}[spec.geometry]
+    assert set(gdf.geom_type) == kinds
+
+
+def test_layers_sit_where_the_facts_put_them(truth: pd.DataFrame):
+    t = truth.set_index(C.UBIGEO)
+    assert t.loc["160102", "valor_dragas"] >= 25  # Alto Nanay: >45 dredges on the Nanay
+    with_dredges = set(t.index[t["valor_dragas"] > 0])
+    assert with_dredges <= set(load_calibration()["mineria"]["dragas"])  # the named rivers only
+    assert {"160102", "160107", "160303"} <= with_dredges  # Nanay, Napo, Tigre
+    assert (t.loc[t.index.str.startswith("08"), "valor_dragas"] == 0).all()  # none in Cusco
+    assert t["valor_mineria_informal"].idxmax() in {"081203", "081209", "080701", "080704"}
+    assert t.loc["080910", "valor_coca"] > 0.01  # Pichari: ~2,600 ha of coca
+    assert t.loc["160601", "valor_campamentos_tala"] > 0  # Contamana: largest forest loss
+    assert t.loc["080101", "valor_coca"] == 0  # no coca in Cusco city
+
+
+def test_finding_rate_is_in_the_calibrated_range(records: pd.DataFrame):
+    assert 0.05 <= records[C.HALLAZGO].mean() <= 0.15
+    per_year = records.groupby(records[C.FECHA].str[:4]).size()
+    assert list(per_year.index) == [str(y) for y in range(2016, 2026)]
+    assert per_year.min() >= 60 and per_year.max() <= 200  # both departments together
+
+
+def test_inspections_show_selection_bias(records: pd.DataFrame, truth: pd.DataFrame):
+    n = records.groupby(C.UBIGEO).size().reindex(truth[C.UBIGEO], fill_value=0)
+    rho = spearmanr(n.to_numpy(), truth["valor_lejania_km"].to_numpy())[0]
+    assert rho < -0.1  # more inspections near the offices in Cusco city and Iquitos
+    rate = records.groupby(C.ORIGEN)[C.HALLAZGO].mean()
+    assert rate["denuncia"] > rate["planificada"]  # complaints come from where risk is
+    assert set(records[C.ORIGEN]) == set(C.ORIGENES)
+
+
+def test_records_pass_the_inspection_contract(demo_dir: Path, records: pd.DataFrame,
+                                              districts):
+    from geo.inspections import validate_inspections
+
+    assert list(records.columns) == list(INSPECTION_COLUMNS)
+    report = validate_inspections(demo_dir / "inspecciones.csv", districts)
+    assert report.errors == []
+    assert len(report.valid) == len(records)
+    assert records[C.ID].is_unique
+    codes = set(load_calibration()["indicadores_oit"])
+    found = records[C.HALLAZGO] == 1
+    assert (records.loc[~found, C.INDICADORES] == "").all()
+    assert (records.loc[~found, C.VICTIMAS] == 0).all()
+    used = {c for cell in records.loc[found, C.INDICADORES] for c in cell.split(";")}
+    assert used and used <= codes
+    assert (records.loc[found, C.VICTIMAS] >= 1).all()
+    assert (records[C.VICTIMAS] <= records[C.TRABAJADORES]).all()
+
+
+def test_settings_load_and_say_simulated(demo_dir: Path, demo_settings):
+    s = demo_settings
+    assert s.simulated and s.workdir == demo_dir.resolve()
+    assert s.inspections == (demo_dir / "inspecciones.csv").resolve()
+    assert s.truth == (demo_dir / "verdad.csv").resolve()
+    assert s.base.is_file() and s.region == ("08", "16")
+    assert [layer.name for layer in s.layers] == LAYER_NAMES
+    assert all(layer.simulated and layer.description for layer in s.layers)
+    assert s.model.features == ("pobreza_monetaria", "lejania_km")
+    for name in ["concesiones_mineras", "mineria_informal", "dragas", "campamentos_tala", "coca",
+                 "pobreza_monetaria"]:
+        assert s.model.prior[name] > 0, name
+    hidden = load_calibration()["verdad"]["coeficientes"]
+    assert any(s.model.prior[f] != hidden[f] for f in hidden)  # the prior is not the truth
+    assert {o.department for o in s.planning.offices} == {"08", "16"}
+    raw = tomllib.loads((demo_dir / "settings.toml").read_text(encoding="utf-8"))
+    assert raw["config_version"] == 1 and raw["data"]["simulated"] is True
+
+
+@pytest.mark.slow
+def test_truth_features_match_the_built_district_table(districts_gpkg: Path, truth):
+    # the truth is a function of what `riskmap build` measures: the model can recover it
+    table = gpd.read_file(districts_gpkg, layer="distritos").set_index(C.UBIGEO)
+    t = truth.set_index(C.UBIGEO)
+    for name in FEATURES:
+        np.testing.assert_allclose(table.loc[t.index, name], t[f"valor_{name}"],
+                                   rtol=1e-4, atol=1e-6, err_msg=name)
+
+
+@pytest.mark.slow
+def test_single_department_world(base_gpkg: Path, tmp_path: Path, capsys):
+    out = tmp_path / "cusco"
+    assert main(["demo", "--base", str(base_gpkg), "--out", str(out), "--region", "cusco",
+                 "--seed", "2"]) == 0
+    assert "SIMULADO" in capsys.readouterr().out
+    t = pd.read_csv(out / "verdad.csv", dtype={C.UBIGEO: str})
+    assert len(t) == 116 and t[C.UBIGEO].str.startswith("08").all()
+    s = load_settings(out / "settings.toml")
+    assert s.region == ("08",) and [o.department for o in s.planning.offices] == ["08"]
+    r = pd.read_csv(out / "inspecciones.csv", dtype={C.UBIGEO: str})
+    assert r[C.UBIGEO].str.startswith("08").all()
+
+
+def test_error_leaves_the_previous_world_intact(base_gpkg: Path, tmp_path: Path):
+    out = tmp_path / "world"
+    out.mkdir()
+    (out / "verdad.csv").write_text("previous world\n", encoding="utf-8")
+    bad = tmp_path / "calibration.toml"
+    text = (paths.CONFIG_DIR / "calibration.toml").read_text(encoding="utf-8")
+    bad.write_text(text.replace('"081203" = { distrito = "Camanti"',
+                                '"081203" = { distrito = "Quincemil"'), encoding="utf-8")
+    with pytest.raises(ConfigError, match="Quincemil"):
+        make_demo(base_gpkg, out, seed=0, calibration=bad)
+    assert (out / "verdad.csv").read_text(encoding="utf-8") == "previous world\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["calibration.toml", "world"]
