@@ -1,0 +1,108 @@
+"""Scores as a product: the demo world through score_districts, write_scores and `riskmap score`."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+from scipy import special, stats
+
+from dashboard.cli import main
+from geo import columns as C
+from geo.inspections import empty_records
+from models.score import CONTRIB_HISTORIAL, SCORE_COLUMNS, score_districts, write_scores
+
+
+@pytest.fixture(scope="module")
+def scores(scores_gpkg):
+    return gpd.read_file(scores_gpkg, layer="riesgo")
+
+
+def test_columns_follow_the_contract(scores, demo_settings):
+    contrib = [C.CONTRIB_PREFIX + f for f in demo_settings.feature_names]
+    assert list(scores.columns[: len(SCORE_COLUMNS)]) == list(SCORE_COLUMNS)
+    assert set(contrib) <= set(scores.columns)
+    assert CONTRIB_HISTORIAL in scores.columns
+    assert len(scores) == 169
+    assert sorted(scores[C.RANGO]) == list(range(1, 170))
+    assert (scores[C.RIESGO_P05] <= scores[C.RIESGO]).all()
+    assert (scores[C.RIESGO] <= scores[C.RIESGO_P95]).all()
+    assert scores[C.PROB_TOP10].sum() == pytest.approx(10.0)
+
+
+def test_few_inspections_are_marked_never_low_risk(scores, demo_settings):
+    thin = scores[C.N_INSPECCIONES] < demo_settings.model.min_inspections
+    assert thin.any()
+    assert (scores.loc[thin, C.EVIDENCIA] == C.EVIDENCIA_INSUFICIENTE).all()
+    assert (scores.loc[~thin, C.EVIDENCIA] != C.EVIDENCIA_INSUFICIENTE).all()
+
+
+def test_contributions_add_up_to_the_score(demo_settings, districts_gpkg):
+    gdf = score_districts(demo_settings, n_bootstrap=20)
+    contrib = [c for c in gdf.columns if c.startswith(C.CONTRIB_PREFIX)]
+    total = gdf.attrs["logit_base"] + gdf[contrib].sum(axis=1)
+    np.testing.assert_allclose(special.expit(total), gdf[C.RIESGO], rtol=1e-9)
+
+
+def test_metadata_table(scores_gpkg, demo_settings):
+    meta = pyogrio.read_dataframe(scores_gpkg, layer="metadatos")
+    values = dict(zip(meta["clave"], meta["valor"], strict=True))
+    assert values["hash_configuracion"] == demo_settings.digest()
+    assert values["simulado"] == "true"
+    assert values["version_modelo"].startswith("riskmap")
+    assert values["inspecciones_desde"].startswith("2016")
+
+
+def test_model_tracks_the_simulated_truth(scores, demo_settings):
+    truth = pd.read_csv(demo_settings.truth, dtype={C.UBIGEO: str}).set_index(C.UBIGEO)
+    t = truth[C.RIESGO_VERDADERO].reindex(scores[C.UBIGEO])
+    assert stats.spearmanr(scores[C.RIESGO], t)[0] > 0.6
+
+
+def test_no_inspections_ranks_by_the_expert_index(demo_settings, districts_gpkg):
+    gdf = score_districts(demo_settings, inspections=empty_records(), n_bootstrap=20)
+    feats = gdf[[C.UBIGEO]].merge(
+        gpd.read_file(districts_gpkg, layer="distritos")[[C.UBIGEO, *demo_settings.feature_names]]
+    )
+    X = feats[list(demo_settings.feature_names)].astype(float)
+    z = (X - X.mean()) / X.std(ddof=0).replace(0, 1)
+    index = sum(w * z[f] for f, w in demo_settings.model.prior.items())
+    assert stats.spearmanr(gdf[C.RIESGO], index)[0] == pytest.approx(1.0)
+    assert (gdf[C.EVIDENCIA] == C.EVIDENCIA_INSUFICIENTE).all()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".geojson", ".gpkg"])
+def test_cli_score_with_own_inspections(tmp_path, demo_settings, districts_gpkg, suffix):
+    recs = pd.read_csv(demo_settings.inspections, dtype=str).head(300)
+    own = tmp_path / "mis_inspecciones.csv"
+    recs.to_csv(own, index=False, sep=";")
+    out = tmp_path / f"riesgo{suffix}"
+    code = main(["score", "--config", str(demo_settings.path), "--inspections", str(own),
+                 "--out", str(out), "--bootstrap", "20"])
+    assert code == 0
+    table = (pd.read_csv(out, dtype={C.UBIGEO: str}) if suffix == ".csv"
+             else gpd.read_file(out, layer="riesgo" if suffix == ".gpkg" else None))
+    assert len(table) == 169
+    assert table[C.N_INSPECCIONES].sum() == 300
+
+
+def test_cli_rejects_bad_inspections_and_output(tmp_path, demo_settings, districts_gpkg, capsys):
+    bad = tmp_path / "malas.csv"
+    bad.write_text("id,fecha,ubigeo,sector,hallazgo_tf\nA,2020-01-01,99999,mineria,1\n")
+    out = tmp_path / "r.csv"
+    assert main(["score", "--config", str(demo_settings.path), "--inspections", str(bad),
+                 "--out", str(out)]) == 2
+    assert not out.exists()
+    assert "Traceback" not in capsys.readouterr().err
+    assert main(["score", "--config", str(demo_settings.path), "--out",
+                 str(tmp_path / "r.xls")]) == 2
+
+
+def test_write_scores_keeps_an_existing_file_on_error(tmp_path, demo_settings, scores_gpkg):
+    target = tmp_path / "r.csv"
+    target.write_text("previo\n")
+    with pytest.raises(Exception):  # noqa: B017 - a broken frame: any error, file untouched
+        write_scores(object(), target, demo_settings)  # type: ignore[arg-type]
+    assert target.read_text() == "previo\n"
