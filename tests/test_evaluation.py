@@ -1,0 +1,128 @@
+"""Evaluation: metrics by hand, backtest on a synthetic world, the model card on the demo."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard.cli import main
+from models import metrics as M
+from models.evaluation import (
+    EVALUATION_FILE,
+    MODEL,
+    ORACLE,
+    backtest_folds,
+    card_to_markdown,
+    evaluate,
+    evaluate_folds,
+    spatial_folds,
+)
+from models.synthetic import make_world
+
+PRIOR = {"mineria": 0.5, "pobreza": 0.5, "lejania": 0.3}
+
+
+def test_hit_rate_lift_pai_by_hand():
+    scores = [0.9, 0.8, 0.1, 0.05]
+    findings = [1, 0, 2, 1]
+    assert M.hit_rate_at_k(scores, findings, 2) == pytest.approx(0.25)
+    assert M.lift_at_k(scores, findings, 2) == pytest.approx(0.5)
+    assert M.pai_at_k(scores, findings, [1, 1, 4, 4], 2) == pytest.approx(0.25 / 0.2)
+    assert np.isnan(M.hit_rate_at_k(scores, [0, 0, 0, 0], 2))
+
+
+def test_brier_calibration_coverage_capture_by_hand():
+    assert M.brier_score([0.2], [5], [1]) == pytest.approx((0.8**2 + 4 * 0.2**2) / 5)
+    table = M.calibration_table([0.1, 0.5], [10, 10], [1, 5], bins=2)
+    assert table["tasa_observada"].tolist() == [0.1, 0.5]
+    assert M.interval_coverage([0, 0], [1, 0.1], [0.5, 0.5]) == 0.5
+    assert M.capture_at_k([3, 2, 1], [0.1, 0.2, 0.3], 2) == pytest.approx(0.3 / 0.5)
+
+
+@pytest.fixture(scope="module")
+def world():
+    return make_world(seed=5)
+
+
+def test_backtest_folds_are_next_years(world):
+    table = world.features.assign(pobreza_monetaria=world.features["pobreza"])
+    folds = backtest_folds(table, list(world.features.columns), world.records, PRIOR,
+                           n_uncertainty=30, truth=world.truth)
+    assert [f.name for f in folds] == [str(y) for y in range(2017, 2026)]
+    for f in folds:
+        year = pd.to_datetime(world.records["fecha"]).dt.year == int(f.name)
+        assert f.k_test.sum() == world.records.loc[year, "hallazgo_tf"].sum()
+    result = evaluate_folds(folds, truth=world.truth, n_bootstrap=100)
+    met = result["metricas"]
+    assert met[MODEL]["acierto_10"]["valor"] > met["aleatorio"]["acierto_10"]["valor"]
+    assert result["diferencias"]["aleatorio"]["acierto_10"]["ic95"][0] > 0
+    assert met[MODEL]["captura_top10"]["valor"] > 0.8
+    assert met[ORACLE]["captura_top10"]["valor"] == pytest.approx(1.0)
+    lo, hi = met[MODEL]["acierto_10"]["ic95"]
+    assert lo <= met[MODEL]["acierto_10"]["valor"] <= hi
+
+
+def test_spatial_blocks_hold_each_province_out(world):
+    table = world.features.assign(pobreza_monetaria=world.features["pobreza"])
+    folds = spatial_folds(table, list(world.features.columns), world.records, PRIOR,
+                          world.provinces)
+    assert len(folds) == 1
+    f = folds[0]
+    # the past-rate baseline never saw the held-out districts: all get the overall rate
+    assert np.ptp(f.risks["tasa_pasada"][world.provinces.to_numpy() == "P00"]) == 0
+
+
+def test_card_on_the_demo(demo_settings, districts_gpkg):
+    card = evaluate(demo_settings, n_bootstrap=50, n_uncertainty=30)
+    json.dumps(card)  # serialisable
+    assert card["simulado"] is True
+    assert card["datos"]["inspecciones"] > 0
+    temporal = card["evaluacion"]["temporal"]
+    assert set(temporal["metricas"]) >= {MODEL, "aleatorio", "tasa_pasada", "pobreza",
+                                         "indice_experto", ORACLE}
+    assert "captura_top10" in card["objetivos"]
+    assert any("SIMULADOS" in w for w in card["advertencias"])
+    assert any("selección" in w for w in card["advertencias"])
+    md = card_to_markdown(card)
+    assert "DATOS SIMULADOS" in md and "indice_experto" in md
+
+
+def test_cli_evaluate_writes_the_card_and_the_dashboard_file(tmp_path, demo_settings,
+                                                             districts_gpkg):
+    out = tmp_path / "ficha.md"
+    assert main(["evaluate", "--config", str(demo_settings.path), "--out", str(out),
+                 "--bootstrap", "30"]) == 0
+    assert out.read_text(encoding="utf-8").startswith("# ")
+    card = json.loads((demo_settings.workdir / EVALUATION_FILE).read_text(encoding="utf-8"))
+    assert card["version_modelo"]
+    assert main(["evaluate", "--config", str(demo_settings.path), "--out",
+                 str(tmp_path / "ficha.txt")]) == 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_targets_on_other_demo_seeds(seed, base_gpkg, tmp_path):
+    """Done-when targets on other demo worlds (see benchmarks/model.md for the measured values).
+
+    Asserted: recovery (top-10 capture) and beating random and poverty with a supported
+    margin. Not asserted, because the demo makes them unreachable: a supported margin over the
+    past-rate and expert-index baselines (even the oracle does not have one) — the card
+    reports it instead.
+    """
+    from geo.build import build_districts
+    from geo.config import load_settings
+    from geo.demo import make_demo
+
+    make_demo(base_gpkg, tmp_path / "demo", seed=seed)
+    settings = load_settings(tmp_path / "demo" / "settings.toml")
+    build_districts(settings, out=settings.districts_gpkg)
+    card = evaluate(settings, n_bootstrap=100, n_uncertainty=60)
+    met = card["evaluacion"]["temporal"]["metricas"][MODEL]
+    diffs = card["evaluacion"]["temporal"]["diferencias"]
+    assert met["captura_top10"]["valor"] >= 0.80
+    assert 0.70 <= met["cobertura_90"]["valor"] <= 0.97
+    assert diffs["aleatorio"]["acierto_10"]["ic95"][0] > 0
+    assert diffs["pobreza"]["acierto_10"]["ic95"][0] > 0
