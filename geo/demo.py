@@ -753,17 +753,22 @@ _MEAN_WORKERS = {"mineria": 18, "tala": 12, "coca": 8, "agricultura": 15, "domes
 
 def _sector_weights(world: _World, feats: pd.DataFrame) -> np.ndarray:
     """Columns in the order of ``C.SECTORES_INSPECCION``; rows = districts."""
-    urban = np.minimum(1.0, world.districts[C.DENSIDAD].to_numpy(float) / 500.0)
+    # towns: domestic work, construction and "otro" (hotels, restaurants, commerce, the
+    # sectors SUNAFIL inspects most nationally); countryside: what the layers put there
+    urban = np.minimum(1.0, world.districts[C.DENSIDAD].to_numpy(float) / 300.0)
+    rural = 1.0 - 0.8 * urban
     w = {
-        "mineria": 0.03 + 0.6 * np.minimum(1, (feats["mineria_informal"] + feats["dragas"]) / 8)
-        + 2 * feats["concesiones_mineras"],
-        "tala": 0.03 + 0.6 * np.minimum(1, feats["campamentos_tala"] * world.area_km2 / 4)
-        + 2 * feats["concesiones_forestales"],
-        "coca": 0.01 + np.minimum(0.6, 30 * feats["coca"]),
-        "agricultura": 0.15 + feats["agricultura"],
-        "domestico": 0.08 + 0.15 * urban,
-        "construccion": 0.08 + 0.2 * urban,
-        "otro": 0.10 + 0 * urban,
+        "mineria": rural * (0.03 + 0.6 * np.minimum(
+            1, (feats["mineria_informal"] + feats["dragas"]) / 8)
+            + 2 * feats["concesiones_mineras"]),
+        "tala": rural * (0.03 + 0.6 * np.minimum(
+            1, feats["campamentos_tala"] * world.area_km2 / 4)
+            + 2 * feats["concesiones_forestales"]),
+        "coca": rural * (0.01 + np.minimum(0.6, 30 * feats["coca"])),
+        "agricultura": rural * (0.15 + feats["agricultura"]),
+        "domestico": 0.05 + 0.6 * urban,
+        "construccion": 0.05 + 0.6 * urban,
+        "otro": 0.10 + 0.5 * urban,
     }
     return np.column_stack([np.asarray(w[s], dtype=float) for s in C.SECTORES_INSPECCION])
 
@@ -1115,8 +1120,9 @@ aunque su riesgo sea alto: el número de inspecciones **no** mide el riesgo.
 
 **Resultado.** `hallazgo_tf ~ Bernoulli(riesgo_verdadero)` sin importar el origen. Tasa de
 hallazgo observada: {rate:.1%} (rango plausible {conf['tasa_hallazgo_rango'][0]:.0%}-
-{conf['tasa_hallazgo_rango'][1]:.0%}). Sector: según las capas del distrito (los hallazgos se
-inclinan a minería, tala y coca). Con hallazgo: 1-4 indicadores OIT (`OIT01`-`OIT11`, ver
+{conf['tasa_hallazgo_rango'][1]:.0%}). Sector: según las capas del distrito y su densidad (en
+las ciudades, trabajo doméstico, construcción y otros; los hallazgos se inclinan a minería, tala
+y coca). Con hallazgo: 1-4 indicadores OIT (`OIT01`-`OIT11`, ver
 `config/calibration.toml`) y `victimas` ~ Binomial(trabajadores, Beta(2,3)), al menos 1.
 Fecha uniforme en el año; `lat`/`lon` un punto al azar dentro del distrito.
 
