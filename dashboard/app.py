@@ -30,21 +30,22 @@ st.set_page_config(
 )
 
 
+PAGE_SPECS = (  # key, file, title key, Material icon (bundled with Streamlit: works offline)
+    ("mapa", "mapa.py", "pag_mapa", ":material/map:"),
+    ("distrito", "distrito.py", "pag_distrito", ":material/location_on:"),
+    ("planificacion", "planificacion.py", "pag_planificacion", ":material/route:"),
+    ("modelo", "modelo.py", "pag_modelo", ":material/monitoring:"),
+    ("datos", "datos.py", "pag_datos", ":material/upload_file:"),
+    ("exportar", "exportar.py", "pag_exportar", ":material/download:"),
+)
+
+
 def _pages() -> dict[str, st.Page]:
-    pages = {
-        "mapa": st.Page("pages/mapa.py", title=t("pag_mapa"), icon="🗺️", url_path="mapa",
-                        default=True),
-        "distrito": st.Page("pages/distrito.py", title=t("pag_distrito"), icon="📍",
-                            url_path="distrito"),
-    }
-    if (_HERE / "pages" / "planificacion.py").is_file():
-        pages["planificacion"] = st.Page("pages/planificacion.py", title=t("pag_planificacion"),
-                                         icon="🧭", url_path="planificacion")
-    pages["modelo"] = st.Page("pages/modelo.py", title=t("pag_modelo"), icon="📈",
-                              url_path="modelo")
-    pages["datos"] = st.Page("pages/datos.py", title=t("pag_datos"), icon="📥", url_path="datos")
-    pages["exportar"] = st.Page("pages/exportar.py", title=t("pag_exportar"), icon="📤",
-                                url_path="exportar")
+    pages = {}
+    for key, file, title, icon in PAGE_SPECS:
+        if (_HERE / "pages" / file).is_file():  # planificacion.py is optional
+            pages[key] = st.Page(f"pages/{file}", title=t(title), icon=icon, url_path=key,
+                                 default=key == "mapa")
     return pages
 
 

@@ -320,11 +320,17 @@ def _read_json(path: str, _mtime: float) -> dict[str, Any]:
         ) from err
 
 
-def store():
-    """Open the inspection store at :func:`geo.paths.store_path` (a new handle per call)."""
-    from geo.store import InspectionStore
+def store(user: str = ""):
+    """Open the inspection store at :func:`geo.paths.store_path` as a planner.
 
-    return InspectionStore(paths.store_path())
+    The dashboard is the planners' tool (SUNAFIL): it imports records and shows a
+    district's record-level history, which the store allows the ``planificador`` role
+    only. Every read and import is audited by the store under ``user``.
+    """
+    from geo.store import ROL_PLANIFICADOR, InspectionStore
+
+    return InspectionStore(paths.store_path(), role=ROL_PLANIFICADOR,
+                           user=user or "tablero")
 
 
 def inspection_records() -> pd.DataFrame:
@@ -340,7 +346,7 @@ def _records(path: str, _key: tuple[float, float], _settings: str) -> pd.DataFra
     from geo.inspections import load_records
     from geo.store import InspectionStore
 
-    return load_records(settings(), store=InspectionStore(Path(path)))
+    return load_records(settings(), store=InspectionStore(Path(path)), user="tablero")
 
 
 # --- exports -------------------------------------------------------------------------------

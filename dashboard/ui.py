@@ -92,9 +92,26 @@ def simulated_banner() -> None:
 
 def page_header(title: str, caption: str | None = None) -> None:
     """Show the page's title (and an optional one-line caption under it)."""
+    _leave_legacy_pages_mode()
     st.title(title)
     if caption:
         st.caption(caption)
+
+
+def _leave_legacy_pages_mode() -> None:
+    """Rerun through app.py when Streamlit ran a page file on its own.
+
+    Because ``dashboard/pages/`` exists, Streamlit starts in its old multipage mode
+    until ``st.navigation`` has been called once: a first visit straight to
+    ``/distrito`` after a restart would run the page alone (no language switch, no
+    banner, file names as navigation). Switching the flag off and rerunning sends that
+    visit through ``app.py``, which then picks the same page by its URL.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def show_error(err: BaseException) -> None:

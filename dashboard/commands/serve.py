@@ -67,5 +67,8 @@ def _run(args: argparse.Namespace) -> int:
         env["RISKMAP_CONFIG"] = str(config)
     print(tr(f"Tablero en http://localhost:{args.port} (Ctrl+C para detener)",
              f"Dashboard at http://localhost:{args.port} (Ctrl+C to stop)"), flush=True)
-    return subprocess.call(streamlit_command(args.port, args.address), env=env,
-                           cwd=APP.parent.parent)
+    cmd = streamlit_command(args.port, args.address)
+    os.chdir(APP.parent.parent)  # .streamlit/config.toml at the repository root applies
+    if os.name == "posix":  # become the server: signals and the pid reach streamlit itself
+        os.execve(cmd[0], cmd, env)
+    return subprocess.call(cmd, env=env)

@@ -49,7 +49,7 @@ def rescore() -> None:
 
     settings = state.settings()
     bar = st.progress(0.0, text=tr("Leyendo las inspecciones…", "Reading the inspections…"))
-    records = load_records(settings, store=state.store())
+    records = load_records(settings, store=state.store(), user="tablero")
     bar.progress(0.25, text=tr(f"Ajustando el modelo con {len(records)} inspecciones…",
                                f"Fitting the model on {len(records)} inspections…"))
     scores = score_districts(settings, inspections=records)
@@ -87,7 +87,7 @@ with st.expander(tr("Formato esperado", "Expected format")):
 with ui.guard():
     settings = state.settings()
     store = state.store()
-    before = len(store.records())
+    before = store.count()
     st.caption(tr(f"El almacén de inspecciones tiene ahora {before} registros.",
                   f"The inspection store now holds {before} records."))
 
@@ -116,17 +116,22 @@ with ui.guard():
                                            "column": tr("Columna", "Column")})
             shown[tr("Problema", "Problem")] = errors[lang]
             st.dataframe(shown.drop(columns=["es", "en"]), hide_index=True,
-                         use_container_width=True, key="datos_errores")
+                         width="stretch", key="datos_errores")
         st.markdown("#### " + tr("Vista previa", "Preview"))
-        st.dataframe(valid.head(200), hide_index=True, use_container_width=True)
+        st.dataframe(valid.head(200), hide_index=True, width="stretch")
 
         user = st.text_input(tr("Su nombre (queda en el registro de auditoría)",
                                 "Your name (kept in the audit log)"), key="datos_usuario")
         if st.button(tr("Importar al almacén", "Import into the store"), type="primary",
                      disabled=bool(len(errors)) or valid.empty, key="datos_importar"):
-            result = store.import_file(path, state.district_table(), user=user)
-            st.session_state["datos_importado"] = str(result)
-            st.success(tr(f"Importado: {result}", f"Imported: {result}"))
+            result = state.store(user).import_file(path, state.district_table(), user=user)
+            st.success(tr(
+                f"Importado: {result.added} registros nuevos, {result.already_present} ya "
+                f"estaban en el almacén (no se duplican). Importación n.º {result.import_id}.",
+                f"Imported: {result.added} new records, {result.already_present} were already "
+                f"in the store (not duplicated). Import no. {result.import_id}."))
+            st.info(tr("Pulse «Recalcular el riesgo» para que el mapa use estas inspecciones.",
+                       "Press 'Recompute the risk' for the map to use these inspections."))
 
     st.markdown("#### " + tr("Recalcular el riesgo", "Recompute the risk"))
     if st.button(tr("Recalcular el riesgo con las inspecciones del almacén",
@@ -135,4 +140,4 @@ with ui.guard():
 
     with st.expander(tr("Importaciones anteriores", "Previous imports")):
         imports = store.imports()
-        st.dataframe(pd.DataFrame(imports), hide_index=True, use_container_width=True)
+        st.dataframe(pd.DataFrame(imports), hide_index=True, width="stretch")

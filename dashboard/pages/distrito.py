@@ -26,7 +26,7 @@ FEATURE_WORDS = {
 
 def feature_label(name: str, descriptions: dict[str, str]) -> str:
     if name in descriptions and descriptions[name]:
-        return descriptions[name]
+        return descriptions[name].split(" (")[0].split(":")[0]  # the short name only
     if name in FEATURE_WORDS:
         return tr(*FEATURE_WORDS[name])
     return name.replace("_", " ").capitalize()
@@ -115,13 +115,13 @@ with ui.guard():
             chart = alt.Chart(contrib).mark_bar().encode(
                 x=alt.X("valor:Q", title=tr("Contribución (escala logit)",
                                             "Contribution (logit scale)")),
-                y=alt.Y("factor:N", sort="-x", title=None),
+                y=alt.Y("factor:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
                 color=alt.Color("efecto:N", title=None,
                                 scale=alt.Scale(domain=[up, down],
                                                 range=["#d95f02", "#1b9e77"])),
                 tooltip=["factor", alt.Tooltip("valor:Q", format=".2f"), "efecto"],
             ).properties(height=max(160, 28 * len(contrib)))
-            st.altair_chart(chart, use_container_width=True)
+            st.altair_chart(chart, width="stretch")
             top_up = contrib.sort_values("valor", ascending=False).iloc[0]
             st.caption(tr(f"Lo que más sube el riesgo aquí: {top_up['factor'].lower()}.",
                           f"What raises the risk most here: {top_up['factor'].lower()}."))
@@ -151,7 +151,7 @@ with ui.guard():
                 avg_col = comp.columns[2]
                 comp[tr("Relación", "Ratio")] = comp[comp.columns[1]] / comp[avg_col].replace(
                     0, np.nan)
-                st.dataframe(comp.round(2), hide_index=True, use_container_width=True)
+                st.dataframe(comp.round(2), hide_index=True, width="stretch")
                 st.caption(tr("Relación > 1: por encima del promedio de su departamento.",
                               "Ratio > 1: above its department's average."))
 
@@ -174,7 +174,7 @@ with ui.guard():
                                 scale=alt.Scale(range=["#7570b3", "#d95f02"])),
                 xOffset="serie:N",
             ).properties(height=220),
-            use_container_width=True,
+            width="stretch",
         )
         st.dataframe(by_year, hide_index=True)
     else:
@@ -186,8 +186,8 @@ with ui.guard():
         if meta:
             st.dataframe(pd.DataFrame({tr("Dato", "Item"): list(meta),
                                        tr("Valor", "Value"): [str(v) for v in meta.values()]}),
-                         hide_index=True, use_container_width=True)
+                         hide_index=True, width="stretch")
         sources = state.sources_table()
         if len(sources):
-            st.dataframe(sources.astype(str), hide_index=True, use_container_width=True)
+            st.dataframe(sources.astype(str), hide_index=True, width="stretch")
         st.caption(tr(f"Configuración: {settings.path}", f"Settings: {settings.path}"))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import tempfile
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -13,10 +15,12 @@ from dashboard import state, ui
 from dashboard.i18n import t, tr
 from geo import columns as C
 
+# GeoPackage keeps its metadata in table `metadatos`; GeoJSON and CSV get a sidecar
+# `<file>.metadatos.json` (models.score.write_scores), so they are shipped together in a zip.
 FORMATS = {
-    "geojson": ("GeoJSON", ".geojson", "application/geo+json"),
+    "geojson": ("GeoJSON", ".geojson", "application/zip"),
     "gpkg": ("GeoPackage", ".gpkg", "application/geopackage+sqlite3"),
-    "csv": ("CSV", ".csv", "text/csv"),
+    "csv": ("CSV", ".csv", "application/zip"),
 }
 REGIONS = {"ambos": (C.DEP_CUSCO, C.DEP_LORETO), "cusco": (C.DEP_CUSCO,),
            "loreto": (C.DEP_LORETO,)}
@@ -25,7 +29,7 @@ REGIONS = {"ambos": (C.DEP_CUSCO, C.DEP_LORETO), "cusco": (C.DEP_CUSCO,),
 @st.cache_data(show_spinner=False, max_entries=12)
 def export_bytes(fmt: str, region: tuple[str, ...], threshold: int,
                  _key: tuple[str, float]) -> bytes:
-    """The file for ``fmt``, written by models.score.write_scores (metadata included)."""
+    """Return the file for ``fmt`` (zip with its metadata for GeoJSON and CSV)."""
     settings = state.settings()
     gdf = state.in_region(state.scores(), region)
     gdf = state.suppress_small_counts(gdf, threshold)
@@ -34,7 +38,13 @@ def export_bytes(fmt: str, region: tuple[str, ...], threshold: int,
         from models.score import write_scores
 
         write_scores(gdf, out, settings)
-        return out.read_bytes()
+        if fmt == "gpkg":
+            return out.read_bytes()
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for file in sorted(Path(tmp).iterdir()):
+                zf.write(file, file.name)
+        return buf.getvalue()
 
 
 ui.page_header(
@@ -65,7 +75,8 @@ with ui.guard():
     data = export_bytes(fmt, region, int(threshold), (str(path), state.mtime(path)))
     preview = state.suppress_small_counts(state.in_region(state.scores(), region), int(threshold))
     n_supp = int(preview.get(f"{C.N_HALLAZGOS}_suprimido", pd.Series(dtype=bool)).sum())
-    name = f"riesgo_{region_key}{'_SIMULADO' if ui.is_simulated() else ''}{FORMATS[fmt][1]}"
+    stem = f"riesgo_{region_key}{'_SIMULADO' if ui.is_simulated() else ''}"
+    name = stem + (FORMATS[fmt][1] if fmt == "gpkg" else f"_{fmt}.zip")
     st.download_button(
         tr(f"Descargar {FORMATS[fmt][0]} ({len(data) / 1e6:.2f} MB)",
            f"Download {FORMATS[fmt][0]} ({len(data) / 1e6:.2f} MB)"),
@@ -84,4 +95,4 @@ with ui.guard():
             language="json")
     st.markdown("#### " + tr("Vista previa", "Preview"))
     st.dataframe(preview.drop(columns="geometry").head(50), hide_index=True,
-                 use_container_width=True)
+                 width="stretch")

@@ -111,5 +111,5 @@ with ui.guard():
         st.dataframe(
             top.drop(columns="geometry").assign(
                 **{C.RIESGO: (100 * top[C.RIESGO]).round(1)}),
-            hide_index=True, use_container_width=True,
+            hide_index=True, width="stretch",
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -12,122 +11,176 @@ import streamlit as st
 from dashboard import state, ui
 from dashboard.i18n import tr
 
-# Accepted names for the sections of the model card (models.evaluation writes it).
-BACKTEST_KEYS = ("backtest", "hit_rate", "tasa_acierto")
-CALIBRATION_KEYS = ("calibracion", "calibration")
-COEF_KEYS = ("coeficientes", "coefficients", "coef")
+METHODS = {
+    "modelo": ("Modelo de riesgo", "Risk model"),
+    "aleatorio": ("Al azar", "Random"),
+    "tasa_pasada": ("Hallazgos pasados", "Past findings"),
+    "pobreza": ("Pobreza", "Poverty"),
+    "indice_experto": ("Índice experto", "Expert index"),
+}
+METRICS = {
+    "acierto": ("Tasa de acierto en los {k} de mayor riesgo",
+                "Hit rate in the top {k} by risk"),
+    "lift": ("Mejora sobre el azar (lift) en los {k}", "Lift over random in the top {k}"),
+    "brier": ("Brier (menor es mejor)", "Brier (lower is better)"),
+    "captura_top10": ("Captura del 10 % de mayor riesgo verdadero",
+                      "Capture of the true top 10 %"),
+}
 
 
-def section(card: dict[str, Any], keys: tuple[str, ...]) -> pd.DataFrame | None:
-    for key in keys:
-        value = card.get(key)
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            return pd.DataFrame(value)
-        if isinstance(value, dict) and value:
-            try:
-                return pd.DataFrame(value)
-            except ValueError:
-                return pd.DataFrame([value])
-    return None
+def method_label(name: str) -> str:
+    return tr(*METHODS[name]) if name in METHODS else name
 
 
-def pick(df: pd.DataFrame, *names: str) -> str | None:
-    return next((n for n in names if n in df.columns), None)
+def metric_frame(metricas: dict) -> pd.DataFrame:
+    rows = []
+    for method, values in metricas.items():
+        for metric, summary in values.items():
+            ci = summary.get("ic95") or [None, None]
+            rows.append({"metodo": method_label(method), "metrica": metric,
+                         "valor": summary.get("valor"), "p025": ci[0], "p975": ci[1]})
+    return pd.DataFrame(rows)
 
 
 ui.page_header(
     tr("Cómo se comporta el modelo", "How the model performs"),
-    tr("Evaluación honesta en el tiempo: se entrena con los años pasados y se puntúa el año "
-       "siguiente, comparado con reglas simples.",
-       "Honest evaluation over time: trained on past years, scored on the next year, compared "
-       "with simple rules."),
+    tr("Evaluación honesta: se entrena con los años pasados y se puntúa el año siguiente (y, "
+       "aparte, se retienen provincias enteras), comparado con reglas simples.",
+       "Honest evaluation: trained on past years and scored on the next year (and, "
+       "separately, whole provinces held out), compared with simple rules."),
 )
 
 with ui.guard():
     card = state.evaluation()
-    meta_bits = [f"{k}: {card[k]}" for k in ("modelo", "model", "version", "fecha", "date")
-                 if k in card and not isinstance(card[k], dict | list)]
-    if meta_bits:
-        st.caption(" · ".join(meta_bits))
+    st.caption(" · ".join(str(x) for x in (
+        card.get("version_modelo"), card.get("generado"),
+        tr("configuración ", "config ") + str(card.get("hash_configuracion", ""))[:12],
+    ) if x))
+    datos = card.get("datos") or {}
+    if datos:
+        c1, c2, c3, c4 = st.columns(4)
+        c1.metric(tr("Distritos", "Districts"), datos.get("distritos", "—"))
+        c2.metric(tr("Inspecciones", "Inspections"), datos.get("inspecciones", "—"))
+        c3.metric(tr("Hallazgos", "Findings"), datos.get("hallazgos", "—"))
+        c4.metric(tr("Periodo", "Period"),
+                  f"{str(datos.get('desde', ''))[:4]}–{str(datos.get('hasta', ''))[:4]}")
 
-    st.markdown("### " + tr("Tasa de acierto en los k distritos de mayor riesgo, por año",
-                            "Hit rate in the top-k districts, by year"))
-    bt = section(card, BACKTEST_KEYS)
-    if bt is not None:
-        year = pick(bt, "anio", "año", "year", "periodo")
-        method = pick(bt, "metodo", "método", "method", "modelo", "model")
-        value = pick(bt, "tasa_acierto", "hit_rate", "precision_at_k", "valor", "value")
-        if year and method and value:
-            ks = sorted(bt["k"].unique()) if "k" in bt else []
-            if len(ks) > 1:
-                k = st.select_slider("k", ks, key="modelo_k")
-                bt = bt[bt["k"] == k]
-            st.altair_chart(
-                alt.Chart(bt).mark_line(point=True).encode(
-                    x=alt.X(f"{year}:O", title=tr("Año evaluado", "Year scored")),
-                    y=alt.Y(f"{value}:Q", title=tr("Tasa de acierto", "Hit rate"),
-                            axis=alt.Axis(format="%")),
-                    color=alt.Color(f"{method}:N", title=tr("Método", "Method"),
-                                    scale=alt.Scale(scheme="dark2")),
-                    strokeDash=alt.StrokeDash(f"{method}:N", legend=None),
-                    tooltip=list(bt.columns),
-                ).properties(height=320),
-                use_container_width=True,
-            )
-            summary = bt.groupby(method)[value].mean().sort_values(ascending=False)
-            st.dataframe(summary.rename(tr("Media", "Mean")).to_frame().style.format("{:.1%}"),
-                         use_container_width=True)
-        else:
-            st.dataframe(bt, hide_index=True, use_container_width=True)
+    evaluations = card.get("evaluacion") or {}
+    kinds = [k for k in ("temporal", "espacial") if evaluations.get(k, {}).get("metricas")]
+    if not kinds:
+        st.info(tr("La ficha no trae métricas de evaluación.",
+                   "The model card carries no evaluation metrics."))
     else:
-        st.info(tr("La evaluación no incluye backtest.", "The evaluation has no backtest."))
-
-    c1, c2 = st.columns(2)
-    with c1:
-        st.markdown("### " + tr("Calibración", "Calibration"))
-        cal = section(card, CALIBRATION_KEYS)
-        pred = pick(cal, "predicho", "predicted", "mean_predicted") if cal is not None else None
-        obs = pick(cal, "observado", "observed", "fraction_positive") if cal is not None else None
-        if cal is not None and pred and obs:
-            diag = pd.DataFrame({pred: [0, cal[pred].max()], obs: [0, cal[pred].max()]})
-            st.altair_chart(
-                alt.Chart(diag).mark_line(strokeDash=[4, 4], color="#888").encode(
-                    x=f"{pred}:Q", y=f"{obs}:Q")
-                + alt.Chart(cal).mark_line(point=True, color="#d95f02").encode(
-                    x=alt.X(f"{pred}:Q", title=tr("Riesgo predicho", "Predicted risk")),
-                    y=alt.Y(f"{obs}:Q", title=tr("Proporción observada", "Observed share")),
-                    tooltip=list(cal.columns)),
-                use_container_width=True,
+        kind = st.radio(
+            tr("Evaluación", "Evaluation"), kinds, key="modelo_evaluacion", horizontal=True,
+            format_func=lambda k: {"temporal": tr("En el tiempo (años siguientes)",
+                                                  "Over time (following years)"),
+                                   "espacial": tr("En el espacio (provincias retenidas)",
+                                                  "Over space (held-out provinces)")}[k],
+        )
+        ev = evaluations[kind]
+        folds = ev.get("pliegues") or []
+        if folds:
+            st.caption(tr(f"Periodos evaluados: {', '.join(map(str, folds))} · "
+                          f"{ev.get('inspecciones_prueba', '?')} inspecciones de prueba, "
+                          f"{ev.get('hallazgos_prueba', '?')} hallazgos.",
+                          f"Periods scored: {', '.join(map(str, folds))} · "
+                          f"{ev.get('inspecciones_prueba', '?')} test inspections, "
+                          f"{ev.get('hallazgos_prueba', '?')} findings."))
+        frame = metric_frame(ev["metricas"])
+        ks = sorted({int(m.split("_")[1]) for m in frame["metrica"]
+                     if m.startswith("acierto_") and m.split("_")[1].isdigit()})
+        st.markdown("### " + tr("Tasa de acierto en los k distritos de mayor riesgo",
+                                "Hit rate in the top-k districts"))
+        if ks:
+            k = st.radio("k", ks, key="modelo_k", horizontal=True) if len(ks) > 1 else ks[0]
+            hit = frame[frame["metrica"] == f"acierto_{k}"]
+            base = alt.Chart(hit).encode(
+                y=alt.Y("metodo:N", sort="-x", title=None),
             )
-            st.caption(tr("Sobre la diagonal, el riesgo predicho coincide con lo observado.",
-                          "On the diagonal, predicted risk matches what was observed."))
-        elif cal is not None:
-            st.dataframe(cal, hide_index=True)
-        else:
-            st.info(tr("Sin datos de calibración.", "No calibration data."))
-    with c2:
+            chart = base.mark_bar(color="#7570b3").encode(
+                x=alt.X("valor:Q", title=tr(*METRICS["acierto"]).format(k=k),
+                        axis=alt.Axis(format="%")),
+                tooltip=["metodo", alt.Tooltip("valor:Q", format=".1%"),
+                         alt.Tooltip("p025:Q", format=".1%"), alt.Tooltip("p975:Q", format=".1%")],
+            ) + base.mark_rule(color="#222").encode(x="p025:Q", x2="p975:Q")
+            st.altair_chart(chart.properties(height=220), width="stretch")
+            st.caption(tr("Barras: proporción de inspecciones con hallazgo en los k distritos que "
+                          "cada método pone primero; líneas: intervalo bootstrap del 95 %.",
+                          "Bars: share of inspections with findings in the k districts each "
+                          "method ranks first; lines: 95 % bootstrap interval."))
+        wide = frame.pivot_table(index="metodo", columns="metrica", values="valor")
+        st.dataframe(wide.round(3), width="stretch", key="modelo_metricas")
+        diffs = ev.get("diferencias") or {}
+        if diffs:
+            st.markdown("#### " + tr("Modelo menos cada referencia", "Model minus each baseline"))
+            dframe = metric_frame(diffs)
+            dframe = dframe[dframe["metrica"].str.startswith(("acierto", "brier"))]
+            dframe["ic95"] = dframe.apply(lambda r: f"[{r.p025:.3f}, {r.p975:.3f}]"
+                                          if pd.notna(r.p025) else "", axis=1)
+            st.dataframe(dframe[["metodo", "metrica", "valor", "ic95"]].round(3),
+                         hide_index=True, width="stretch")
+            st.caption(tr("Positivo: el modelo acierta más (en Brier, negativo es mejor). Un "
+                          "intervalo que cruza 0 no muestra diferencia clara.",
+                          "Positive: the model hits more (for Brier, negative is better). An "
+                          "interval crossing 0 shows no clear difference."))
+
+        c1, c2 = st.columns(2)
+        with c1:
+            st.markdown("### " + tr("Calibración", "Calibration"))
+            cal = pd.DataFrame(ev.get("calibracion") or [])
+            if {"riesgo_medio", "tasa_observada"} <= set(cal.columns):
+                top = float(max(cal["riesgo_medio"].max(), cal["tasa_observada"].max()))
+                diag = pd.DataFrame({"x": [0, top], "y": [0, top]})
+                st.altair_chart(
+                    alt.Chart(diag).mark_line(strokeDash=[4, 4], color="#888").encode(
+                        x="x:Q", y="y:Q")
+                    + alt.Chart(cal).mark_line(point=True, color="#d95f02").encode(
+                        x=alt.X("riesgo_medio:Q", title=tr("Riesgo predicho", "Predicted risk"),
+                                axis=alt.Axis(format="%")),
+                        y=alt.Y("tasa_observada:Q", title=tr("Tasa observada", "Observed rate"),
+                                axis=alt.Axis(format="%")),
+                        tooltip=list(cal.columns)),
+                    width="stretch",
+                )
+                st.caption(tr("Sobre la diagonal, lo predicho coincide con lo observado.",
+                              "On the diagonal, predicted matches observed."))
+            else:
+                st.info(tr("Sin datos de calibración.", "No calibration data."))
+
+    with (c2 if kinds else st.container()):
         st.markdown("### " + tr("Coeficientes", "Coefficients"))
-        coef = section(card, COEF_KEYS)
-        if coef is not None:
-            st.dataframe(coef.round(3), hide_index=True, use_container_width=True)
-            st.caption(tr("Coeficientes en la escala estandarizada: positivo sube el riesgo.",
-                          "Coefficients on the standardised scale: positive raises the risk."))
+        coefs = pd.DataFrame((card.get("modelo") or {}).get("coeficientes") or [])
+        if len(coefs):
+            st.dataframe(coefs.round(3), hide_index=True, width="stretch",
+                         key="modelo_coeficientes")
+            st.caption(tr("Peso en la escala estandarizada (positivo sube el riesgo) frente al "
+                          "peso experto del que parte.",
+                          "Weight on the standardised scale (positive raises the risk) against "
+                          "the expert weight it starts from."))
         else:
             st.info(tr("Sin tabla de coeficientes.", "No coefficient table."))
 
-    other = {k: v for k, v in card.items()
-             if k not in (*BACKTEST_KEYS, *CALIBRATION_KEYS, *COEF_KEYS)}
+    caveats = card.get("advertencias") or []
+    if caveats:
+        st.markdown("### " + tr("Advertencias", "Caveats"))
+        st.markdown("\n".join(f"- {c}" for c in caveats))
     with st.expander(tr("Ficha del modelo completa", "Full model card")):
-        st.json(other, expanded=False)
+        st.json(card, expanded=False)
     st.download_button(
         tr("Descargar la ficha del modelo (JSON)", "Download the model card (JSON)"),
         data=json.dumps(card, ensure_ascii=False, indent=2, default=str).encode("utf-8"),
         file_name="ficha_modelo.json", mime="application/json", key="modelo_descargar",
     )
-    md = state.settings().workdir / "evaluacion.md"
-    if md.exists():
+    try:
+        from models.evaluation import card_to_markdown
+
+        markdown = card_to_markdown(card)
+    except Exception:  # noqa: BLE001 - the JSON download is enough if this fails
+        markdown = None
+    if markdown:
         st.download_button(
             tr("Descargar la ficha del modelo (Markdown)", "Download the model card (Markdown)"),
-            data=md.read_bytes(), file_name="ficha_modelo.md", mime="text/markdown",
+            data=markdown.encode("utf-8"), file_name="ficha_modelo.md", mime="text/markdown",
             key="modelo_descargar_md",
         )

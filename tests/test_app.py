@@ -1,0 +1,218 @@
+"""Headless smoke tests of every dashboard page (``streamlit.testing.v1.AppTest``).
+
+They run the real app on the demo world built by the conftest fixtures (real boundaries,
+simulated sector layers and inspections) and assert on what the page shows: titles,
+numbers, the simulated-data banner, row-level errors — and that no page raises.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+TIMEOUT = 120
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def evaluation_json(demo_settings, scores_gpkg) -> Path:
+    """The model card where the dashboard reads it (small replicate counts: a smoke test)."""
+    from models.evaluation import evaluate
+
+    path = demo_settings.workdir / "evaluacion.json"
+    if not path.exists():
+        card = evaluate(demo_settings, n_bootstrap=10, n_uncertainty=5)
+        path.write_text(json.dumps(card, ensure_ascii=False, default=str), encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def app_env(demo_settings, scores_gpkg, evaluation_json, monkeypatch):
+    monkeypatch.setenv("RISKMAP_CONFIG", str(demo_settings.path))
+    return demo_settings
+
+
+def _app(page: str | None = None, lang: str | None = None):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if lang:
+        at.session_state["lang"] = lang
+    at.run()
+    if page:
+        at.switch_page(f"pages/{page}.py").run()
+    return at
+
+
+def _text(at) -> str:
+    parts = [e.value for e in at.markdown] + [e.value for e in at.title] + \
+        [e.value for e in at.caption] + [e.value for e in at.warning] + \
+        [e.value for e in at.error] + [e.value for e in at.info] + \
+        [e.value for e in at.success] + [e.value for e in at.subheader]
+    return "\n".join(str(p) for p in parts)
+
+
+def _no_exception(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_mapa_page_shows_map_and_banner(app_env):
+    at = _app()
+    _no_exception(at)
+    assert at.title[0].value == "Mapa de riesgo por distrito"
+    assert "DATOS SIMULADOS" in at.warning[0].value
+    assert "169 distritos" in _text(at)
+    assert not at.error
+    # change region, classes, layers and hot spots: still no error, fewer districts
+    at.radio(key="mapa_region").set_value("loreto").run()
+    _no_exception(at)
+    assert "53 distritos" in _text(at)
+    at.selectbox(key="mapa_esquema").set_value("fisher_jenks").run()
+    at.toggle(key="mapa_hotspots").set_value(True).run()
+    layers = at.multiselect(key="mapa_capas")
+    at.multiselect(key="mapa_capas").set_value(layers.options[:2]).run()
+    _no_exception(at)
+    assert not at.error
+    assert "puntos calientes" in _text(at)
+
+
+def test_language_switch_is_remembered(app_env):
+    at = _app()
+    at.radio(key="ui_idioma").set_value("en").run()
+    _no_exception(at)
+    assert at.title[0].value == "Risk map by district"
+    assert "SIMULATED DATA" in at.warning[0].value
+    at.switch_page("pages/modelo.py").run()
+    assert at.title[0].value == "How the model performs"
+    assert at.session_state["lang"] == "en"
+
+
+def test_distrito_page_card_and_search(app_env):
+    from geo.config import load_settings
+
+    settings = load_settings(os.environ["RISKMAP_CONFIG"])
+    import pyogrio
+
+    scores = pyogrio.read_dataframe(settings.scores_gpkg, layer="riesgo", read_geometry=False)
+    top = scores.sort_values("rango").iloc[0]
+    at = _app("distrito")
+    _no_exception(at)
+    assert at.title[0].value == "Ficha del distrito"
+    # search by UBIGEO selects that district and shows its rank 1
+    at.text_input(key="distrito_buscar").set_value(str(top["ubigeo"])).run()
+    _no_exception(at)
+    assert at.selectbox(key="distrito_sel").value == top["ubigeo"]
+    assert top["distrito"] in at.subheader[0].value
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Puesto"].startswith("1 / 169")
+    assert metrics["Riesgo"] == f"{100 * top['riesgo']:.1f} %"
+    # a search that matches nothing says so, without an error
+    at.text_input(key="distrito_buscar").set_value("zzzz-no-existe").run()
+    _no_exception(at)
+    assert "Ningún distrito coincide" in _text(at)
+
+
+def test_distrito_opens_from_session_ubigeo(app_env):
+    # what a click on the map does: session_state["ubigeo"] then switch to the card
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.session_state["ubigeo"] = "160101"
+    at.switch_page("pages/distrito.py").run()
+    _no_exception(at)
+    assert at.selectbox(key="distrito_sel").value == "160101"
+    assert "Iquitos" in at.subheader[0].value
+
+
+def test_modelo_page(app_env):
+    at = _app("modelo")
+    _no_exception(at)
+    assert at.title[0].value == "Cómo se comporta el modelo"
+    assert not at.error
+    text = _text(at)
+    assert "Tasa de acierto" in text and "Coeficientes" in text
+    assert len(at.dataframe) >= 1
+
+
+def test_datos_page_bad_upload_leaves_store_unchanged(app_env, tmp_path):
+    from geo import paths
+    from geo.store import InspectionStore
+
+    before = InspectionStore(paths.store_path()).count()
+    at = _app("datos")
+    _no_exception(at)
+    bad = (
+        b"id,fecha,ubigeo,sector,hallazgo_tf,origen\n"
+        b"T-1,2023-05-02,080101,mineria,1,planificada\n"
+        b"T-2,2023-13-45,080101,mineria,1,planificada\n"  # impossible date
+        b"T-3,2023-06-01,999999,tala,0,denuncia\n"  # unknown district
+    )
+    at.file_uploader(key="datos_archivo").set_value(("malo.csv", bad, "text/csv")).run()
+    _no_exception(at)
+    errors = at.dataframe(key="datos_errores").value
+    assert sorted(errors.iloc[:, 0].unique().tolist()) == [3, 4]
+    assert at.button(key="datos_importar").disabled
+    assert any("No se importará nada" in e.value for e in at.error)
+    assert InspectionStore(paths.store_path()).count() == before
+
+
+def test_datos_page_unreadable_file_is_a_message(app_env):
+    at = _app("datos")
+    at.file_uploader(key="datos_archivo").set_value(("vacio.csv", b"", "text/csv")).run()
+    _no_exception(at)
+    assert at.error, "an empty file must show a message"
+    at.file_uploader(key="datos_archivo").set_value(
+        ("raro.csv", b"foo;bar\n1;2\n", "text/csv")).run()
+    _no_exception(at)
+    assert at.error
+
+
+def test_datos_page_good_upload_imports(app_env, tmp_path):
+    from geo import paths
+    from geo.store import InspectionStore
+
+    good = (
+        b"id,fecha,ubigeo,sector,hallazgo_tf,origen\n"
+        b"TEST-OK-1,2024-05-02,080101,construccion,0,planificada\n"
+        b"TEST-OK-2,2024-06-02,160101,tala,1,denuncia\n"
+    )
+    before = InspectionStore(paths.store_path()).count()
+    at = _app("datos")
+    at.file_uploader(key="datos_archivo").set_value(("bueno.csv", good, "text/csv")).run()
+    _no_exception(at)
+    assert not at.error
+    assert not at.button(key="datos_importar").disabled
+    at.text_input(key="datos_usuario").set_value("prueba").run()
+    at.button(key="datos_importar").click().run()
+    _no_exception(at)
+    assert any("Importado" in s.value for s in at.success)
+    assert InspectionStore(paths.store_path()).count() == before + 2
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg", "csv"])
+def test_exportar_page(app_env, fmt):
+    at = _app("exportar")
+    _no_exception(at)
+    at.radio(key="exportar_formato").set_value(fmt).run()
+    at.radio(key="exportar_region").set_value("cusco").run()
+    _no_exception(at)
+    assert not at.error
+    text = _text(at)
+    assert "116 distritos" in text
+    assert "DATOS SIMULADOS" in text
+
+
+def test_missing_artefacts_say_run_prepare(tmp_path, monkeypatch):
+    settings = tmp_path / "settings.toml"
+    settings.write_text('config_version = 1\n[data]\nworkdir = "."\n', encoding="utf-8")
+    monkeypatch.setenv("RISKMAP_CONFIG", str(settings))
+    for page in (None, "distrito", "modelo", "datos", "exportar"):
+        at = _app(page)
+        _no_exception(at)
+        assert any("riskmap prepare" in e.value for e in at.error), page
