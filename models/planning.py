@@ -40,7 +40,7 @@ Examples
 --------
 >>> import geopandas as gpd
 >>> from shapely.geometry import box
->>> from geo.config import PlanningSpec
+>>> from geo.config import Office, PlanningSpec
 >>> scores = gpd.GeoDataFrame(
 ...     {"ubigeo": ["080101", "080102", "080103"], "riesgo": [0.5, 0.4, 0.1],
 ...      "evidencia": ["suficiente"] * 3},
