@@ -86,6 +86,7 @@ with st.expander(tr("Formato esperado", "Expected format")):
 
 with ui.guard():
     settings = state.settings()
+    state.district_table()  # validation needs it: say "run riskmap prepare" before any upload
     store = state.store()
     before = store.count()
     st.caption(tr(f"El almacén de inspecciones tiene ahora {before} registros.",

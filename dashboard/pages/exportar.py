@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state, ui
-from dashboard.i18n import t, tr
+from dashboard.i18n import get_lang, t, tr
 from geo import columns as C
 
 # GeoPackage keeps its metadata in table `metadatos`; GeoJSON and CSV get a sidecar
@@ -57,9 +57,10 @@ ui.page_header(
 with ui.guard():
     settings = state.settings()
     meta = state.metadata()
+    lang = get_lang()  # bound now: format functions may be called outside the run
     c1, c2, c3 = st.columns(3)
     region_key = c1.radio(t("region"), list(REGIONS), key="exportar_region",
-                          format_func=lambda k: t(f"region_{k}"))
+                          format_func=lambda k: t(f"region_{k}", lang=lang))
     fmt = c2.radio(tr("Formato", "Format"), list(FORMATS), key="exportar_formato",
                    format_func=lambda k: FORMATS[k][0])
     threshold = c3.number_input(

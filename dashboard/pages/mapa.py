@@ -32,14 +32,15 @@ ui.page_header(
 with ui.guard():
     settings = state.settings()
     scores = state.scores()
+    lang = get_lang()  # bound now: format functions may be called outside the run
     c1, c2, c3 = st.columns([2, 2, 3])
     region_key = c1.radio(
         t("region"), list(REGIONS), key="mapa_region", horizontal=True,
-        format_func=lambda k: t(f"region_{k}"),
+        format_func=lambda k: t(f"region_{k}", lang=lang),
     )
     scheme = c2.selectbox(
         tr("Clases", "Classes"), list(SCHEME_LABELS), key="mapa_esquema",
-        format_func=lambda k: tr(*SCHEME_LABELS[k]),
+        format_func=lambda k: tr(*SCHEME_LABELS[k], lang=lang),
     )
     layer_names = {spec.name: (spec.description or spec.name) for spec in settings.layers}
     chosen = c3.multiselect(

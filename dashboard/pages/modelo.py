@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state, ui
-from dashboard.i18n import tr
+from dashboard.i18n import get_lang, tr
 
 METHODS = {
     "modelo": ("Modelo de riesgo", "Risk model"),
@@ -71,12 +71,14 @@ with ui.guard():
         st.info(tr("La ficha no trae métricas de evaluación.",
                    "The model card carries no evaluation metrics."))
     else:
+        lang = get_lang()  # bound now: format functions may be called outside the run
         kind = st.radio(
             tr("Evaluación", "Evaluation"), kinds, key="modelo_evaluacion", horizontal=True,
-            format_func=lambda k: {"temporal": tr("En el tiempo (años siguientes)",
-                                                  "Over time (following years)"),
-                                   "espacial": tr("En el espacio (provincias retenidas)",
-                                                  "Over space (held-out provinces)")}[k],
+            format_func=lambda k: {
+                "temporal": tr("En el tiempo (años siguientes)", "Over time (following years)",
+                               lang=lang),
+                "espacial": tr("En el espacio (provincias retenidas)",
+                               "Over space (held-out provinces)", lang=lang)}[k],
         )
         ev = evaluations[kind]
         folds = ev.get("pliegues") or []
