@@ -308,9 +308,11 @@ def test_settings_load_and_say_simulated(demo_dir: Path, demo_settings):
     assert [layer.name for layer in s.layers] == LAYER_NAMES
     assert all(layer.simulated and layer.description for layer in s.layers)
     assert s.model.features == ("pobreza_monetaria", "lejania_km")
-    for name in ["concesiones_mineras", "mineria_informal", "dragas", "campamentos_tala", "coca",
-                 "pobreza_monetaria"]:
+    for name in ["concesiones_mineras", "mineria_informal", "campamentos_tala", "coca",
+                 "pobreza_monetaria", "agricultura"]:
         assert s.model.prior[name] > 0, name
+    # the documented blind spots of a MIRTI-like index built from official layers
+    assert s.model.prior["dragas"] == 0 and s.model.prior["lejania_km"] == 0
     hidden = load_calibration()["verdad"]["coeficientes"]
     assert any(s.model.prior[f] != hidden[f] for f in hidden)  # the prior is not the truth
     assert {o.department for o in s.planning.offices} == {"08", "16"}
