@@ -100,8 +100,10 @@ def chromium_path() -> Path:
 @pytest.fixture(scope="session")
 def browser(chromium_path: Path):
     """One headless chromium for the session."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Streamlit reruns and page switches take seconds on two shared cores
+    expect.set_options(timeout=RUN_TIMEOUT_MS // 2)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS
@@ -159,10 +161,15 @@ def e2e_data(
     upstream_dir: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> E2EData:
-    """The demo world, prepared once per session in its own folder (no network)."""
+    """The demo world, prepared once per session in its own folder (no network).
+
+    ``$RISKMAP_E2E_DATA_DIR`` names a folder to prepare (or reuse: ``prepare`` skips the
+    steps already done) instead of a fresh temporary one, for quick local iterations.
+    """
     from models.pipeline import prepare
 
-    root = tmp_path_factory.mktemp("e2e-data")
+    reuse = os.environ.get("RISKMAP_E2E_DATA_DIR")
+    root = Path(reuse) if reuse else tmp_path_factory.mktemp("e2e-data")
     settings = prepare(data_dir=root, mirror=upstream_dir, seed=0)
     return E2EData(root=root.resolve(), settings=Path(settings).resolve())
 
@@ -383,11 +390,12 @@ class AppPage:
     def nav_link(self, key: str):
         """The navigation link of page ``key`` (see ``PAGES``), in whichever language."""
         es, en = PAGES[key]
-        name = re.compile(rf"^\W*({re.escape(es)}|{re.escape(en)})\W*$", re.IGNORECASE)
+        name = re.compile(rf"^\s*({re.escape(es)}|{re.escape(en)})\s*$")
         links = self.page.locator(
             "[data-testid='stSidebarNavLink'], [data-testid='stTopNavLink']"
         )
-        return links.filter(has_text=name).first
+        # the link also holds its icon (an emoji or a Material icon's ligature text)
+        return links.filter(has=self.page.get_by_text(name)).first
 
     def goto(self, key: str) -> None:
         """Open page ``key`` through the navigation (keeps the session, like a user)."""
@@ -399,7 +407,8 @@ class AppPage:
         links = self.page.locator(
             "[data-testid='stSidebarNavLink'], [data-testid='stTopNavLink']"
         )
-        return [text.strip() for text in links.all_inner_texts()]
+        texts = [text.strip().splitlines() for text in links.all_inner_texts()]
+        return [lines[-1].strip() for lines in texts if lines]  # without the icon
 
     # --- content ----------------------------------------------------------------------
     def main(self):
@@ -415,6 +424,17 @@ class AppPage:
     def map_frame(self):
         """The streamlit-folium iframe (first one on the page)."""
         return self.page.frame_locator("iframe[title='streamlit_folium.st_folium']").first
+
+    def show_map(self) -> None:
+        """Scroll the whole map into view, as a user does before clicking in it.
+
+        (Leaflet focuses the map on mousedown; if the map is partly below the fold the
+        browser then scrolls the page between mousedown and mouseup, and the click lands
+        on another district or on none.)
+        """
+        self.page.locator("iframe[title='streamlit_folium.st_folium']").first.evaluate(
+            "(el) => el.scrollIntoView({block: 'center'})"
+        )
 
     def shapes(self):
         """The interactive Leaflet vector shapes (SVG paths) drawn in the map iframe."""
