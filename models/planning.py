@@ -125,7 +125,7 @@ MIP_GAP = 1e-3
 #: Time limits of the solver (seconds): a quick attempt without presolve, then one with it.
 #: When a limit cuts the search the plan says how far from optimal it is proven to be.
 QUICK_TIME_LIMIT_S = 3.0
-SOLVER_TIME_LIMIT_S = 20.0
+SOLVER_TIME_LIMIT_S = 8.0
 
 
 @dataclass
