@@ -62,10 +62,10 @@ def rescore() -> None:
 
 ui.page_header(
     tr("Cargar registros de inspección", "Upload inspection records"),
-    tr("1) Suba un archivo · 2) revise la validación fila por fila · 3) importe · "
-       "4) recalcule el riesgo. Nada se guarda hasta que pulse «Importar».",
-       "1) Upload a file · 2) check the row-by-row validation · 3) import · "
-       "4) recompute the risk. Nothing is saved until you press 'Import'."),
+    tr("Pasos: suba un archivo → revise la validación fila por fila → importe → "
+       "recalcule el riesgo. Nada se guarda hasta que pulse «Importar al almacén».",
+       "Steps: upload a file → check the row-by-row validation → import → "
+       "recompute the risk. Nothing is saved until you press 'Import into the store'."),
 )
 
 with st.expander(tr("Formato esperado", "Expected format")):
