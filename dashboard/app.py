@@ -30,6 +30,10 @@ st.set_page_config(
 )
 
 
+# The page scripts live in views/, not pages/: a folder named pages/ next to the main
+# script makes Streamlit start in its legacy multipage mode, where a deep link ran the
+# page file alone until st.navigation had been called once.
+VIEWS = "views"
 PAGE_SPECS = (  # key, file, title key, Material icon (bundled with Streamlit: works offline)
     ("mapa", "mapa.py", "pag_mapa", ":material/map:"),
     ("distrito", "distrito.py", "pag_distrito", ":material/location_on:"),
@@ -43,8 +47,8 @@ PAGE_SPECS = (  # key, file, title key, Material icon (bundled with Streamlit: w
 def _pages() -> dict[str, st.Page]:
     pages = {}
     for key, file, title, icon in PAGE_SPECS:
-        if (_HERE / "pages" / file).is_file():  # planificacion.py is optional
-            pages[key] = st.Page(f"pages/{file}", title=t(title), icon=icon, url_path=key,
+        if (_HERE / VIEWS / file).is_file():  # planificacion.py is optional
+            pages[key] = st.Page(f"{VIEWS}/{file}", title=t(title), icon=icon, url_path=key,
                                  default=key == "mapa")
     return pages
 

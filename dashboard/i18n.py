@@ -23,7 +23,18 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["LANG_KEY", "STRINGS", "get_lang", "set_lang", "t", "tr", "evidence_label"]
+__all__ = [
+    "FEATURE_WORDS",
+    "LANG_KEY",
+    "STRINGS",
+    "evidence_label",
+    "feature_label",
+    "get_lang",
+    "label",
+    "set_lang",
+    "t",
+    "tr",
+]
 
 LANG_KEY = "lang"
 LANGUAGES = ("es", "en")
@@ -85,6 +96,44 @@ STRINGS: dict[str, tuple[str, str]] = {
     "descargar": ("Descargar", "Download"),
     "fuentes": ("Fuentes y fechas", "Sources and dates"),
     "sin_datos": ("Sin datos", "No data"),
+    "rol": ("Rol", "Role"),
+    "rol_planificador": ("Planificador/a de inspecciones", "Inspection planner"),
+    "rol_gobierno_regional": ("Gobierno regional", "Regional government"),
+    "rol_investigador": ("Investigador/a", "Researcher"),
+    "rol_ayuda": (
+        "Qué puede ver cada rol: solo Planificador/a de inspecciones (SUNAFIL) importa "
+        "registros y ve inspecciones una por una; Gobierno regional e Investigador/a ven "
+        "totales por distrito, con los conteos pequeños (de 1 a 4) ocultos porque podrían "
+        "identificar a personas.",
+        "What each role can see: only the Inspection planner (SUNAFIL) imports records and "
+        "sees inspections one by one; Regional government and Researcher see totals by "
+        "district, with small counts (1 to 4) hidden because they could identify people.",
+    ),
+    "usuario": ("Su nombre (queda en el registro de auditoría)",
+                "Your name (kept in the audit log)"),
+    "menos_de": ("menos de {n}", "fewer than {n}"),
+}
+
+# Short plain names of the model's factors and the district indicators. A layer the
+# settings add beyond these is named by its own `description` (text of the settings file).
+FEATURE_WORDS: dict[str, tuple[str, str]] = {
+    "pobreza_monetaria": ("Pobreza monetaria (%)", "Monetary poverty (%)"),
+    "poblacion": ("Población", "Population"),
+    "idh": ("Índice de desarrollo humano", "Human development index"),
+    "densidad": ("Densidad (hab./km²)", "Density (inhab./km²)"),
+    "altitud": ("Altitud (m)", "Altitude (m)"),
+    "lejania_km": ("Lejanía de la capital departamental (km)",
+                   "Distance to the department capital (km)"),
+    "area_km2": ("Superficie (km²)", "Area (km²)"),
+    "historial": ("Historial de hallazgos del distrito", "The district's record of findings"),
+    # the demo world's sector layers (data/demo/settings.toml)
+    "concesiones_mineras": ("Concesiones mineras", "Mining concessions"),
+    "mineria_informal": ("Frentes de minería informal", "Informal mining sites"),
+    "dragas": ("Dragas de oro en ríos", "Gold dredges on rivers"),
+    "concesiones_forestales": ("Concesiones forestales maderables", "Timber concessions"),
+    "campamentos_tala": ("Campamentos de tala", "Logging camps"),
+    "agricultura": ("Áreas agropecuarias", "Farming areas"),
+    "coca": ("Zonas de cultivo de coca", "Coca-growing areas"),
 }
 
 
@@ -148,6 +197,37 @@ def t(key: str, lang: str | None = None, **fmt: Any) -> str:
         return key
     text = pair[1] if (lang or get_lang()) == "en" else pair[0]
     return text.format(**fmt) if fmt else text
+
+
+def label(pairs: dict[str, tuple[str, str]], key: str, lang: str | None = None) -> str:
+    """Plain label of ``key`` from a ``{key: (es, en)}`` table; unknown keys made readable.
+
+    >>> label({"n": ("Número", "Number")}, "n", lang="en")
+    'Number'
+    >>> label({}, "filas_nuevas")
+    'Filas nuevas'
+    """
+    pair = pairs.get(key)
+    if pair is None:
+        return str(key).replace("_", " ").capitalize()
+    return pair[1] if (lang or get_lang()) == "en" else pair[0]
+
+
+def feature_label(name: str, descriptions: dict[str, str] | None = None,
+                  lang: str | None = None) -> str:
+    """Short plain name of a model factor or indicator (a layer's own description if unknown).
+
+    >>> feature_label("dragas", lang="en")
+    'Gold dredges on rivers'
+    >>> feature_label("nueva_capa", {"nueva_capa": "Hornos de ladrillo: número por distrito"})
+    'Hornos de ladrillo'
+    """
+    if name in FEATURE_WORDS:
+        return label(FEATURE_WORDS, name, lang)
+    text = (descriptions or {}).get(name) or ""
+    if text:
+        return text.split(" (")[0].split(":")[0]  # the short name only
+    return name.replace("_", " ").capitalize()
 
 
 def evidence_label(value: str, lang: str | None = None) -> str:

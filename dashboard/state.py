@@ -31,6 +31,7 @@ __all__ = [
     "EVALUATION_FILE",
     "MissingArtefactError",
     "departments",
+    "district_aggregates",
     "district_table",
     "evaluation",
     "hotspots",
@@ -45,6 +46,7 @@ __all__ = [
     "settings",
     "settings_path",
     "sources_table",
+    "sources_tables",
     "store",
     "suppress_small_counts",
 ]
@@ -216,8 +218,21 @@ def _read_districts(path: str, _mtime: float) -> gpd.GeoDataFrame:
     return gdf
 
 
+def sources_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the ``fuentes`` tables of the district table (sector layers) and of the base.
+
+    Either is an empty DataFrame when its GeoPackage or table does not exist.
+    """
+    s = settings()
+    out = []
+    for path in (s.districts_gpkg, s.base):
+        table = _read_fuentes(str(path), mtime(path)) if path.exists() else None
+        out.append(table if table is not None else pd.DataFrame())
+    return out[0], out[1]
+
+
 def sources_table() -> pd.DataFrame:
-    """Stack the ``fuentes`` tables of the district table and of the base GeoPackage, stacked."""
+    """Stack the ``fuentes`` tables of the district table and of the base GeoPackage."""
     s = settings()
     frames = []
     for path in (s.districts_gpkg, s.base):
@@ -320,33 +335,86 @@ def _read_json(path: str, _mtime: float) -> dict[str, Any]:
         ) from err
 
 
-def store(user: str = ""):
-    """Open the inspection store at :func:`geo.paths.store_path` as a planner.
+def store(role: str, user: str = ""):
+    """Open the inspection store at :func:`geo.paths.store_path` with the session's role.
 
-    The dashboard is the planners' tool (SUNAFIL): it imports records and shows a
-    district's record-level history, which the store allows the ``planificador`` role
-    only. Every read and import is audited by the store under ``user``.
+    The store enforces what ``role`` may do (import and record-level reads only for
+    ``planificador``) and writes every read, import and refusal to its audit table with
+    ``role`` and ``user`` (``"tablero"`` when the user gave no name).
     """
-    from geo.store import ROL_PLANIFICADOR, InspectionStore
-
-    return InspectionStore(paths.store_path(), role=ROL_PLANIFICADOR,
-                           user=user or "tablero")
-
-
-def inspection_records() -> pd.DataFrame:
-    """Inspection records in use: the store's, or the settings' file when the store is empty."""
-    path = paths.store_path()
-    s = settings()
-    key = (mtime(path), mtime(s.inspections) if s.inspections else 0.0)
-    return _records(str(path), key, str(s.path))
-
-
-@st.cache_data(show_spinner=False)
-def _records(path: str, _key: tuple[float, float], _settings: str) -> pd.DataFrame:
-    from geo.inspections import load_records
     from geo.store import InspectionStore
 
-    return load_records(settings(), store=InspectionStore(Path(path)), user="tablero")
+    return InspectionStore(paths.store_path(), role=role, user=user or "tablero")
+
+
+def inspection_records(role: str, user: str = "") -> pd.DataFrame:
+    """Record-level inspections in use: the store's, or the settings' file when it is empty.
+
+    Only the ``planificador`` role may have them: any other raises
+    :class:`geo.store.PermissionDenied` (and the refusal is audited). Reads from the store
+    go through :meth:`~geo.store.InspectionStore.records` every time, so each is audited
+    under ``role`` and ``user``; the settings' file (no store yet) is read once and cached.
+    """
+    s = settings()
+    st_ = store(role, user)
+    if st_.count() > 0:
+        return st_.records()
+    from geo.store import ROL_PLANIFICADOR, PermissionDenied
+
+    if role != ROL_PLANIFICADOR:
+        raise PermissionDenied(
+            es=f"El rol '{role}' no puede ver registros individuales de inspección; solo "
+            "totales por distrito.",
+            en=f"Role '{role}' may not see individual inspection records; only totals by "
+            "district.",
+        )
+    return _file_records(str(s.path), mtime(s.inspections) if s.inspections else 0.0)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _file_records(_settings: str, _mtime: float) -> pd.DataFrame:
+    from geo.inspections import load_records
+
+    return load_records(settings(), store=False, user="tablero")
+
+
+def district_aggregates(role: str, user: str = "") -> pd.DataFrame:
+    """Inspections, findings and victims per district, small counts suppressed for non-planners.
+
+    From the store (:meth:`~geo.store.InspectionStore.aggregate_by_district`, audited) when it
+    holds records, else from the settings' inspection file with the same suppression
+    (:func:`suppress_small_counts` at :data:`geo.store.SUPPRESSION_MIN`; ``planificador``
+    sees exact counts). Columns ``ubigeo, n_inspecciones, n_hallazgos, n_victimas,
+    suprimido``.
+    """
+    from geo.store import N_VICTIMAS, ROL_PLANIFICADOR, SUPPRESSION_MIN, SUPRIMIDO
+
+    threshold = 1 if role == ROL_PLANIFICADOR else SUPPRESSION_MIN
+    st_ = store(role, user)
+    if st_.count() > 0:
+        return st_.aggregate_by_district(min_count=threshold)
+    s = settings()
+    counts = _file_aggregates(str(s.path), mtime(s.inspections) if s.inspections else 0.0)
+    cols = (C.N_INSPECCIONES, C.N_HALLAZGOS, N_VICTIMAS)
+    out = suppress_small_counts(counts, threshold, cols)
+    flags = out[[f"{c}_suprimido" for c in cols]].to_numpy()
+    out[SUPRIMIDO] = [";".join(c for c, f in zip(cols, row, strict=True) if f) for row in flags]
+    return out.drop(columns=[f"{c}_suprimido" for c in cols])
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _file_aggregates(_settings: str, _mtime: float) -> pd.DataFrame:
+    from geo.store import N_VICTIMAS
+
+    records = _file_records(_settings, _mtime)
+    if records.empty:
+        return pd.DataFrame(columns=[C.UBIGEO, C.N_INSPECCIONES, C.N_HALLAZGOS, N_VICTIMAS])
+    victims = pd.to_numeric(records[C.VICTIMAS], errors="coerce") if C.VICTIMAS in records \
+        else pd.Series(float("nan"), index=records.index)
+    return (records.assign(_v=victims).groupby(C.UBIGEO, sort=True)
+            .agg(**{C.N_INSPECCIONES: (C.HALLAZGO, "size"), C.N_HALLAZGOS: (C.HALLAZGO, "sum"),
+                    N_VICTIMAS: ("_v", lambda v: v.sum(min_count=1))})
+            .reset_index())
 
 
 # --- exports -------------------------------------------------------------------------------

@@ -1,14 +1,17 @@
-"""What every page shares: the language switch, the simulated-data banner, headers, errors.
+"""What every page shares: language and role switches, the simulated-data banner, errors.
 
 ``dashboard/app.py`` calls :func:`sidebar` and :func:`simulated_banner` once per run,
-before the page, so every page gets them. A page calls :func:`page_header` and wraps
+before the page, so every page gets them. The role (:func:`get_role`) decides what
+inspection data a page may show, as :class:`geo.store.InspectionStore` enforces it:
+record-level data only for ``planificador``; aggregates with small counts suppressed
+for ``gobierno_regional`` and ``investigador``. A page calls :func:`page_header` and wraps
 its body in :func:`guard`, so that a :class:`geo.errors.RiskmapError` shows as a plain
 message in the session's language and anything unexpected as a short message —
 never a traceback.
 
 Examples
 --------
-A page (``dashboard/pages/ejemplo.py``)::
+A page (``dashboard/views/ejemplo.py``)::
 
     import streamlit as st
     from dashboard import ui
@@ -29,26 +32,46 @@ import streamlit as st
 
 from dashboard.i18n import LANG_KEY, get_lang, set_lang, t, tr
 from geo.errors import RiskmapError
+from geo.store import ROL_GOBIERNO_REGIONAL, ROL_PLANIFICADOR, ROLES
 
 __all__ = [
+    "DEFAULT_ROLE",
     "PAGES",
+    "ROLE_KEY",
+    "USER_KEY",
+    "get_role",
+    "get_user",
     "go_to",
     "guard",
+    "is_planner",
+    "is_simulated",
     "page_header",
+    "role_label",
     "show_error",
     "sidebar",
     "simulated_banner",
-    "is_simulated",
     "static_url",
 ]
 
 # Filled by app.py with the st.Page objects, so pages can switch to each other by name.
 PAGES: dict[str, Any] = {}
 _LANG_WIDGET = "ui_idioma"
+ROLE_KEY = "rol"
+USER_KEY = "usuario"
+_ROLE_WIDGET = "ui_rol"
+_USER_WIDGET = "ui_usuario"
+# Least privilege: someone who opens the dashboard sees no record-level data until they
+# say they plan inspections. The role lives in the session only, never in the URL, so a
+# shared link never hands record-level access to whoever opens it.
+DEFAULT_ROLE = ROL_GOBIERNO_REGIONAL
 
 
 def sidebar() -> None:
-    """Show the language switch (remembered in the session and in the URL as ``?lang=``)."""
+    """Show the language switch, the role and the user's name.
+
+    The language is remembered in the session and in the URL (``?lang=``); the role and
+    the name in the session only.
+    """
     lang = get_lang()
     set_lang(lang)  # mirror into the URL and geo.errors on every run
     options = {"es": "Español", "en": "English"}
@@ -63,8 +86,55 @@ def sidebar() -> None:
     )
 
 
+    role = get_role()
+    st.sidebar.radio(
+        t("rol"),
+        options=list(ROLES),
+        format_func=lambda r: role_label(r, lang),
+        index=list(ROLES).index(role),
+        key=_ROLE_WIDGET,
+        on_change=_copy_widget, args=(_ROLE_WIDGET, ROLE_KEY),
+        help=t("rol_ayuda"),
+    )
+    st.session_state.setdefault(_USER_WIDGET, get_user())
+    st.sidebar.text_input(t("usuario"), key=_USER_WIDGET, max_chars=80,
+                          on_change=_copy_widget, args=(_USER_WIDGET, USER_KEY))
+
+
 def _language_changed() -> None:
     set_lang(st.session_state[_LANG_WIDGET])
+
+
+def _copy_widget(widget: str, key: str) -> None:
+    # Widget values are dropped when a run does not draw the widget; the plain key stays.
+    st.session_state[key] = st.session_state[widget]
+
+
+def get_role() -> str:
+    """Return the session's role (one of :data:`geo.store.ROLES`; default :data:`DEFAULT_ROLE`)."""
+    try:
+        role = st.session_state.get(ROLE_KEY)
+    except Exception:  # noqa: BLE001 - no script run context (tests, notebooks)
+        return DEFAULT_ROLE
+    return role if role in ROLES else DEFAULT_ROLE
+
+
+def get_user() -> str:
+    """Return the name the user typed in the sidebar ('' when none), for the audit log."""
+    try:
+        return str(st.session_state.get(USER_KEY) or "").strip()
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+def is_planner() -> bool:
+    """Whether the session's role may import and see record-level inspection data."""
+    return get_role() == ROL_PLANIFICADOR
+
+
+def role_label(role: str, lang: str | None = None) -> str:
+    """Plain name of a role, e.g. ``"Gobierno regional"``."""
+    return t(f"rol_{role}", lang=lang)
 
 
 def is_simulated() -> bool:
@@ -92,26 +162,9 @@ def simulated_banner() -> None:
 
 def page_header(title: str, caption: str | None = None) -> None:
     """Show the page's title (and an optional one-line caption under it)."""
-    _leave_legacy_pages_mode()
     st.title(title)
     if caption:
         st.caption(caption)
-
-
-def _leave_legacy_pages_mode() -> None:
-    """Rerun through app.py when Streamlit ran a page file on its own.
-
-    Because ``dashboard/pages/`` exists, Streamlit starts in its old multipage mode
-    until ``st.navigation`` has been called once: a first visit straight to
-    ``/distrito`` after a restart would run the page alone (no language switch, no
-    banner, file names as navigation). Switching the flag off and rerunning sends that
-    visit through ``app.py``, which then picks the same page by its URL.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
 
 
 def show_error(err: BaseException) -> None:
