@@ -589,11 +589,15 @@ def _model_summary(settings, districts, records) -> dict[str, Any]:
         scorer.fit_prior(X, groups=keys)
     return {
         "metodo": "Regresión logística penalizada hacia los pesos expertos (L2 centrada en el "
-                  "prior) + contracción beta-binomial empírica por distrito; intervalos por "
-                  "bootstrap de distritos con sorteo de la posterior beta.",
+                  "prior, con la fuerza del prior elegida por Bayes empírico —evidencia de "
+                  "Laplace— y limitada por la configuración) + efecto aleatorio por distrito "
+                  "en escala logit (desviación estimada por verosimilitud marginal con prior "
+                  "Gamma(2)); intervalos por simulación de la posterior de Laplace de los pesos, "
+                  "de la desviación y del efecto de cada distrito.",
         "intercepto": float(scorer.intercept_[0]),
-        "concentracion": float(scorer.concentration_),
-        "fuerza_prior": float(settings.model.prior_strength),
+        "sd_efecto_distrital": float(scorer.re_sd_),
+        "fuerza_prior": float(scorer.prior_strength_),
+        "fuerza_prior_maxima": float(settings.model.prior_strength),
         "coeficientes": scorer.coefficients(_descriptions(settings)).to_dict("records"),
     }
 

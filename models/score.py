@@ -362,7 +362,8 @@ def _metadata(settings, scorer, inspections, counts) -> dict[str, Any]:
         coefs = scorer.coefficients(_descriptions(settings))
         meta["coeficientes"] = coefs.to_dict("records")
         meta["intercepto"] = float(scorer.intercept_[0])
-        meta["concentracion"] = float(scorer.concentration_)
+        meta["fuerza_prior"] = float(scorer.prior_strength_)
+        meta["sd_efecto_distrital"] = float(scorer.re_sd_)
     return meta
 
 

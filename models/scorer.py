@@ -6,12 +6,19 @@ director:
 
 1. a **logistic regression on standardised district features**, penalised toward the expert
    prior (an L2 penalty centred on the prior weights instead of zero, solved by Newton's
-   method): where inspections are few the weights stay near the expert's,
-   and with no inspections at all (:meth:`RiskScorer.fit_prior`) the expert index alone ranks;
-2. an **empirical-Bayes beta-binomial** layer: each district's own record (``k`` findings in ``n``
-   inspections) moves it away from what its features predict ``p`` by ``(k + m p) / (n + m)``,
-   where the concentration ``m`` is estimated from all districts' records (and kept at least
-   ``min_concentration``) — so one lucky finding in one inspection cannot put a district first.
+   method). How hard it leans on the expert — the prior's precision — is chosen from the data
+   by **empirical Bayes** (the Laplace approximation of the marginal likelihood, the
+   "evidence"), never above the configured ``prior_strength``: an expert the records
+   contradict gets less weight, and where inspections are few the weights stay near the
+   expert's. With no inspections at all (:meth:`RiskScorer.fit_prior`) the expert index alone
+   ranks;
+2. a **district random effect** on the logit scale, ``logit p_d = eta_d + u_d`` with
+   ``u_d ~ Normal(0, tau^2)``: the part of a district's risk its features do not explain. Its
+   spread ``tau`` is estimated from all districts' records (marginal likelihood on a grid, with
+   a boundary-avoiding Gamma(2) prior, so its uncertainty is kept), and each district's
+   own record (``k`` findings in ``n`` inspections) moves it from what its features predict
+   by the posterior median of ``u_d`` — so one lucky finding in one inspection cannot put a
+   district first, and a never-inspected district stays at its features' prediction.
 
 Why one row per inspection (``y`` = 0/1 finding, ``X`` = the features of the district where it
 happened, ``groups`` = the district key): that is a plain binary classification problem, so the
@@ -123,7 +130,7 @@ class Explanation:
 
 
 class RiskScorer(ClassifierMixin, BaseEstimator):
-    """Penalised logistic regression toward an expert prior, with beta-binomial shrinkage.
+    """Penalised logistic regression toward an expert prior, with a district random effect.
 
     Parameters
     ----------
@@ -133,16 +140,25 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         of ``X``; features it does not name get 0. ``None``: all zero (plain ridge).
     prior_strength : float, default=1.0
         Precision of the prior (1 / variance of each weight around the expert's): larger
-        leans harder on the expert where inspections are few.
+        leans harder on the expert where inspections are few. With ``empirical_bayes`` it is
+        the *cap*: the precision actually used (``prior_strength_``) is the one that
+        maximises the evidence in ``[min_prior_strength, prior_strength]``; without it (or
+        when the evidence cannot be computed) it is used as given.
+    empirical_bayes : bool, default=True
+        Choose the prior's precision from the data (Laplace-approximated marginal likelihood).
+    min_prior_strength : float, default=0.01
+        Lower bound of that search (a prior standard deviation of 10 log-odds: no expert).
     base_rate : float, default=0.1
         Prior finding rate of an average district (the intercept is pulled toward its logit).
     base_rate_strength : float, default=0.1
         Precision of that intercept prior; small, so a handful of inspections overrides it.
     shrinkage : bool, default=True
-        Whether to apply the beta-binomial district effect when ``groups`` are given.
-    min_concentration, max_concentration : float, default=5.0, 500.0
-        Bounds of the beta prior's concentration ``m`` (in pseudo-inspections). The lower bound
-        is what keeps one lucky finding from dominating.
+        Whether to estimate the district random effect when ``groups`` are given.
+    re_sd_scale : float, default=1.0
+        Scale of the Gamma(2, scale) prior on ``tau``, the standard deviation of the district
+        effect on the logit scale. The prior is zero at ``tau = 0`` (sparse records cannot
+        collapse the district variation to nothing) and weak elsewhere; the marginal
+        likelihood of all districts' records decides.
 
     Attributes
     ----------
@@ -152,11 +168,15 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         Logit of the risk at the mean of the features.
     prior_coef_ : ndarray of shape (n_features,)
         The expert prior, resolved to the columns of ``X``.
+    prior_strength_ : float
+        Precision of the prior actually used (chosen by empirical Bayes, capped).
     mean_, scale_ : ndarray of shape (n_features,)
         Standardisation reference: each district once when ``groups`` are given, otherwise the
         (weighted) rows.
-    concentration_ : float
-        Estimated ``m`` of the beta prior (``inf`` without groups or shrinkage).
+    re_sd_ : float
+        Posterior mean of ``tau`` (0 without groups or shrinkage): used for the scores.
+    re_sd_grid_, re_sd_weights_ : ndarray
+        Grid of ``tau`` and its posterior weights: the intervals draw ``tau`` from them.
     group_counts_ : pandas.DataFrame
         Per district key: ``n`` inspections and ``k`` findings (empty without groups).
     classes_ : ndarray
@@ -171,16 +191,18 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         base_rate: float = 0.1,
         base_rate_strength: float = 0.1,
         shrinkage: bool = True,
-        min_concentration: float = 5.0,
-        max_concentration: float = 500.0,
+        empirical_bayes: bool = True,
+        min_prior_strength: float = 0.01,
+        re_sd_scale: float = 1.0,
     ):
         self.prior = prior
         self.prior_strength = prior_strength
         self.base_rate = base_rate
         self.base_rate_strength = base_rate_strength
         self.shrinkage = shrinkage
-        self.min_concentration = min_concentration
-        self.max_concentration = max_concentration
+        self.empirical_bayes = empirical_bayes
+        self.min_prior_strength = min_prior_strength
+        self.re_sd_scale = re_sd_scale
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y, sample_weight=None, groups=None):
@@ -226,13 +248,22 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         self._set_reference(X, sample_weight, groups)
         Z = (X - self.mean_) / self.scale_
         self.prior_coef_ = self._resolve_prior(X.shape[1])
+        counts = (sample_weight, sample_weight * y01)
+        args = (self.prior_coef_, _logit(self.base_rate), float(self.base_rate_strength))
+        cap = float(self.prior_strength)
+        self.prior_strength_ = (
+            _select_strength(Z, counts, *args, lo=float(self.min_prior_strength), hi=cap)
+            if self.empirical_bayes else cap
+        )
         beta = _fit_logistic(
-            Z, y01, sample_weight, self.prior_coef_, float(self.prior_strength),
-            _logit(self.base_rate), float(self.base_rate_strength),
+            Z, None, None, self.prior_coef_, self.prior_strength_,
+            _logit(self.base_rate), float(self.base_rate_strength), counts=counts,
         )
         self.intercept_ = beta[:1].copy()
         self.coef_ = beta[1:].reshape(1, -1).copy()
         self._fit_groups(Z, y01, sample_weight, groups)
+        self.coef_cov_ = _posterior_cov(Z, counts[0], beta, self.prior_strength_,
+                                        float(self.base_rate_strength), self.re_sd_)
         return self
 
     def fit_prior(self, X, groups=None):
@@ -258,9 +289,13 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         self.prior_coef_ = self._resolve_prior(X.shape[1])
         self.intercept_ = np.array([_logit(self.base_rate)])
         self.coef_ = self.prior_coef_.reshape(1, -1).copy()
-        self.concentration_ = np.inf
-        self.group_counts_ = _empty_counts()
-        self._bootstrap_data = None
+        self.prior_strength_ = float(self.prior_strength)
+        self._no_random_effect()
+        d = self.coef_.shape[1]
+        self.coef_cov_ = np.diag(np.concatenate([
+            [1.0 / max(float(self.base_rate_strength), 1e-6)],
+            np.full(d, 1.0 / max(self.prior_strength_, 1e-6)),
+        ]))
         return self
 
     # --------------------------------------------------------------- predicting
@@ -404,10 +439,14 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         self.mean_ = mean
         self.scale_ = np.where(scale > 1e-12 * (1.0 + np.abs(mean)), scale, 1.0)
 
-    def _fit_groups(self, Z, y01, sample_weight, groups) -> None:
-        self.concentration_ = np.inf
+    def _no_random_effect(self) -> None:
+        self.re_sd_ = 0.0
+        self.re_sd_grid_ = np.zeros(1)
+        self.re_sd_weights_ = np.ones(1)
         self.group_counts_ = _empty_counts()
-        self._bootstrap_data = None
+
+    def _fit_groups(self, Z, y01, sample_weight, groups) -> None:
+        self._no_random_effect()
         if groups is None:
             return
         frame = pd.DataFrame(
@@ -418,24 +457,23 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         )
         self.group_counts_ = agg[["n", "k"]]
         zg = Z[agg["row"].to_numpy()]
-        self._bootstrap_data = (zg, agg["n"].to_numpy(float), agg["k"].to_numpy(float))
         if self.shrinkage:
-            p = special.expit(self.intercept_[0] + zg @ self.coef_.ravel())
-            self.concentration_ = _fit_concentration(
-                agg["n"].to_numpy(float), agg["k"].to_numpy(float), p,
-                float(self.min_concentration), float(self.max_concentration),
+            eta = self.intercept_[0] + zg @ self.coef_.ravel()
+            grid, weights = _re_sd_posterior(
+                eta, agg["n"].to_numpy(float), agg["k"].to_numpy(float), float(self.re_sd_scale)
             )
+            self.re_sd_grid_, self.re_sd_weights_ = grid, weights
+            self.re_sd_ = float(grid @ weights)
 
     def _logit(self, X, groups):
         X = validate_data(self, X, dtype=np.float64, reset=False)
         eta = self.intercept_[0] + ((X - self.mean_) / self.scale_) @ self.coef_.ravel()
-        if groups is None or not np.isfinite(self.concentration_) or self.group_counts_.empty:
+        if groups is None or self.re_sd_ <= 0 or self.group_counts_.empty:
             return eta
         n, k = _lookup_counts(self.group_counts_, groups)
-        p = special.expit(eta)
-        m = self.concentration_
-        post = (k + m * p) / (n + m)
-        return _logit(post)
+        # the posterior median of the district effect: 0 for a district never inspected
+        u = _effect_quantile(eta, n, k, self.re_sd_, np.full(eta.shape[0], 0.5))
+        return eta + u
 
 
 # ----------------------------------------------------------------------------- uncertainty
@@ -449,13 +487,16 @@ def simulate_uncertainty(
     random_state: int | None = 0,
     levels: tuple[float, float] = (0.05, 0.95),
 ) -> pd.DataFrame:
-    """Intervals and probability of being in the top ``k`` by a district bootstrap.
+    """Intervals and probability of being in the top ``k``, by posterior simulation.
 
-    Each replicate resamples the inspected districts with replacement (all their
-    inspections go with them), refits both stages, and then draws each district's risk from
-    its beta posterior ``Beta(k + m p, n - k + m (1 - p))`` given its own record. The spread
-    therefore holds both the uncertainty of the weights and the district's own unexplained
-    variation. With no inspections at all, weights are drawn from the prior instead.
+    Each draw (1) takes the weights from their Laplace posterior ``Normal(b_hat, coef_cov_)``
+    — the expert prior's uncertainty where data are thin, the data's where they are not, with
+    the district effects widening it (:func:`_posterior_cov`); (2) takes the spread ``tau`` of
+    the district effects from its posterior; (3) takes each district's effect from its
+    posterior given its own record ``(n, k)`` — for a never-inspected district that is the
+    whole ``Normal(0, tau^2)``, the variation its features do not explain. The interval is the
+    ``levels`` quantiles of the resulting risks. With no inspections at all, the weights come
+    from the prior alone (and there is no district effect to draw).
 
     Parameters
     ----------
@@ -466,7 +507,7 @@ def simulate_uncertainty(
     groups : array-like of shape (n_districts,)
         Their keys.
     n_bootstrap : int
-        Replicates.
+        Draws (the name is kept from the earlier bootstrap version).
     top_k : int
         ``k`` of the probability of being among the ``k`` highest risks.
     random_state : int, optional
@@ -486,43 +527,19 @@ def simulate_uncertainty(
     Z = (Xv - scorer.mean_) / scorer.scale_
     n, k = _lookup_counts(scorer.group_counts_, keys)
     beta_hat = np.concatenate([scorer.intercept_, scorer.coef_.ravel()])
-    data = getattr(scorer, "_bootstrap_data", None)
-    has_data = data is not None and data[1].sum() > 0
+    # Laplace posterior of the weights (prior + overdispersed likelihood): its draws
+    chol = np.linalg.cholesky(scorer.coef_cov_ + 1e-12 * np.eye(beta_hat.shape[0]))
+    betas = beta_hat[None, :] + rng.standard_normal((n_bootstrap, beta_hat.shape[0])) @ chol.T
     draws = np.empty((n_bootstrap, Z.shape[0]))
-    if has_data:
-        zg, ng, kg = data
-        inspected = np.flatnonzero(ng > 0)
+    grid = np.asarray(scorer.re_sd_grid_, dtype=float)
+    tau_p = np.asarray(scorer.re_sd_weights_, dtype=float)
     for b in range(n_bootstrap):
-        if has_data:
-            pick = rng.choice(inspected, size=inspected.shape[0], replace=True)
-            beta = _fit_logistic(
-                zg[pick], None, None, scorer.prior_coef_, float(scorer.prior_strength),
-                _logit(scorer.base_rate), float(scorer.base_rate_strength),
-                counts=(ng[pick], kg[pick]), start=beta_hat,
-            )
-            if scorer.shrinkage and np.isfinite(scorer.concentration_):
-                pg = special.expit(beta[0] + zg[pick] @ beta[1:])
-                m = _fit_concentration(
-                    ng[pick], kg[pick], pg,
-                    float(scorer.min_concentration), float(scorer.max_concentration),
-                )
-            else:
-                m = np.inf
-        else:
-            sd_w = 1.0 / np.sqrt(max(float(scorer.prior_strength), 1e-6))
-            sd_0 = 1.0 / np.sqrt(max(float(scorer.base_rate_strength), 1e-6))
-            beta = np.concatenate(
-                [[beta_hat[0] + rng.normal(0, sd_0)],
-                 beta_hat[1:] + rng.normal(0, sd_w, beta_hat.shape[0] - 1)]
-            )
-            m = np.inf
-        p = special.expit(beta[0] + Z @ beta[1:])
-        if np.isfinite(m):
-            a = k + m * p
-            bb = (n - k) + m * (1.0 - p)
-            draws[b] = rng.beta(np.maximum(a, 1e-9), np.maximum(bb, 1e-9))
-        else:
-            draws[b] = p
+        beta = betas[b]
+        eta = beta[0] + Z @ beta[1:]
+        tau = float(grid[rng.choice(grid.shape[0], p=tau_p)]) if grid.shape[0] > 1 else 0.0
+        if tau > 0:
+            eta = eta + _effect_quantile(eta, n, k, tau, rng.random(eta.shape[0]))
+        draws[b] = special.expit(eta)
     lo, hi = np.quantile(draws, levels, axis=0)
     kk = min(top_k, Z.shape[0])
     # rank within each replicate: the k largest draws are "top k"
@@ -601,19 +618,110 @@ def _fit_logistic(
     return beta
 
 
-def _fit_concentration(n, k, p, lo, hi) -> float:
-    """Maximum marginal likelihood of the beta-binomial concentration m in [lo, hi]."""
+def _select_strength(Z, counts, prior, intercept_prior, alpha0, *, lo, hi) -> float:
+    """Prior precision in [lo, hi] that maximises the Laplace approximation of the evidence.
+
+    For weights ``b ~ Normal(prior, I / alpha)`` and a binomial likelihood,
+    ``log p(y | alpha) ~ -f(b_hat) + (d / 2) log alpha - (1 / 2) log det H(b_hat)``, where
+    ``f`` is the penalised negative log-likelihood and ``H`` its Hessian (MacKay's evidence
+    framework). Returns ``hi`` when there is nothing to choose from.
+    """
+    n, k = counts
+    if hi <= lo or prior.shape[0] == 0 or not np.any(n > 0):
+        return float(hi)
+    design = np.column_stack([np.ones(Z.shape[0]), Z])
+    d = prior.shape[0]
+    start = [None]
+
+    def neg_evidence(log_alpha):
+        alpha = float(np.exp(log_alpha))
+        beta = _fit_logistic(Z, None, None, prior, alpha, intercept_prior, alpha0,
+                             counts=(n, k), start=start[0])
+        start[0] = beta
+        eta = design @ beta
+        centre = np.concatenate([[intercept_prior], prior])
+        precision = np.concatenate([[alpha0], np.full(d, alpha)])
+        f = np.sum(n * np.logaddexp(0.0, eta) - k * eta) + 0.5 * np.sum(
+            precision * (beta - centre) ** 2)
+        p = special.expit(eta)
+        hess = (design * (n * p * (1.0 - p))[:, None]).T @ design + np.diag(precision)
+        _, logdet = np.linalg.slogdet(hess)
+        return f - 0.5 * d * np.log(alpha) + 0.5 * logdet
+
+    res = optimize.minimize_scalar(neg_evidence, bounds=(np.log(lo), np.log(hi)),
+                                   method="bounded", options={"xatol": 1e-2})
+    best = float(np.exp(res.x))
+    # the bounded search never evaluates the ends themselves: the cap may be the best
+    return float(hi) if neg_evidence(np.log(hi)) <= res.fun else best
+
+
+def _posterior_cov(Z, n, beta, alpha, alpha0, tau) -> np.ndarray:
+    """Covariance of [intercept, weights] under the Laplace approximation of the posterior.
+
+    The binomial information of a district, ``n p (1 - p)``, is divided by the design effect
+    of its own random effect, ``1 + (n - 1) tau^2 p (1 - p)`` (inspections in one district are
+    not independent), so the weights are not more certain than the districts allow; the prior
+    adds its precision. With little data the covariance is the prior's.
+    """
+    design = np.column_stack([np.ones(Z.shape[0]), Z])
+    p = special.expit(design @ beta)
+    v = p * (1.0 - p)
+    info = n * v / (1.0 + np.maximum(n - 1.0, 0.0) * tau**2 * v)
+    precision = np.concatenate([[alpha0], np.full(Z.shape[1], alpha)])
+    hess = (design * info[:, None]).T @ design + np.diag(np.maximum(precision, 1e-8))
+    return np.linalg.inv(hess)
+
+
+#: Standardised nodes of the district effect (u = tau * s) and their Normal(0, 1) weights.
+_S_NODES = np.linspace(-4.5, 4.5, 121)
+_S_LOGW = -0.5 * _S_NODES**2 - np.log(np.sum(np.exp(-0.5 * _S_NODES**2)))
+#: Grid of tau, the standard deviation of the district effect on the logit scale.
+_TAU_GRID = np.linspace(0.0, 2.5, 51)
+
+
+def _effect_loglik(eta, n, k, tau) -> np.ndarray:
+    """Log prior weight + binomial log-likelihood of each (district, node): shape (D, S)."""
+    lin = eta[:, None] + tau * _S_NODES[None, :]
+    # k log p + (n - k) log (1 - p), with log p = -log(1 + e^-lin)
+    ll = -k[:, None] * np.logaddexp(0.0, -lin) - (n - k)[:, None] * np.logaddexp(0.0, lin)
+    return ll + _S_LOGW[None, :]
+
+
+def _re_sd_posterior(eta, n, k, scale) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior of tau on :data:`_TAU_GRID`: marginal likelihood times a Gamma(2) prior."""
     mask = n > 0
-    if not np.any(mask) or hi <= lo:
-        return float(lo if hi <= lo else hi)
-    n, k, p = n[mask], k[mask], np.clip(p[mask], 1e-6, 1 - 1e-6)
+    if not np.any(mask):
+        return np.zeros(1), np.ones(1)
+    eta, n, k = eta[mask], n[mask], k[mask]
+    logml = np.array([
+        np.sum(special.logsumexp(_effect_loglik(eta, n, k, t), axis=1)) for t in _TAU_GRID
+    ])
+    # Gamma(2, scale) prior: zero density at tau = 0 (Chung et al. 2013, "A nondegenerate
+    # penalized likelihood estimator for variance parameters in multilevel models"). With a
+    # few inspections per district the likelihood is nearly flat near 0 and a prior with its
+    # mode there (half-normal, half-Cauchy) collapses tau toward 0, which makes the intervals
+    # of rarely inspected districts too narrow; the likelihood itself rules out large values.
+    with np.errstate(divide="ignore"):
+        logpost = logml + np.log(_TAU_GRID) - _TAU_GRID / max(scale, 1e-6)
+    w = np.exp(logpost - logpost.max())
+    return _TAU_GRID.copy(), w / w.sum()
 
-    def negloglik(log_m):
-        m = np.exp(log_m)
-        a, b = m * p, m * (1.0 - p)
-        return -np.sum(special.betaln(k + a, n - k + b) - special.betaln(a, b))
 
-    res = optimize.minimize_scalar(negloglik, bounds=(np.log(lo), np.log(hi)), method="bounded",
-                                   options={"xatol": 1e-3})
-    return float(np.exp(res.x))
+def _effect_quantile(eta, n, k, tau, q) -> np.ndarray:
+    """Quantile ``q`` (one per district) of the posterior of each district's effect u.
 
+    The posterior is discretised on ``tau * s`` nodes; the quantile is interpolated linearly
+    within the node's cell, so draws (``q`` uniform) are continuous.
+    """
+    logw = _effect_loglik(eta, n, k, tau)
+    w = np.exp(logw - logw.max(axis=1, keepdims=True))
+    w /= w.sum(axis=1, keepdims=True)
+    cdf = np.cumsum(w, axis=1)
+    q = np.clip(np.asarray(q, dtype=float), 1e-9, 1 - 1e-9)
+    idx = np.minimum((cdf < q[:, None]).sum(axis=1), _S_NODES.shape[0] - 1)
+    rows = np.arange(eta.shape[0])
+    before = np.where(idx > 0, cdf[rows, np.maximum(idx - 1, 0)], 0.0)
+    frac = np.clip((q - before) / np.maximum(w[rows, idx], 1e-300), 0.0, 1.0)
+    step = _S_NODES[1] - _S_NODES[0]
+    s = _S_NODES[idx] - 0.5 * step + frac * step
+    return tau * s
