@@ -37,6 +37,7 @@ __all__ = [
     "NO_DATA_COLOR",
     "PALETTE",
     "SCHEMES",
+    "ZOOM_SNAP",
     "asset_urls",
     "class_breaks",
     "classify",
@@ -52,6 +53,7 @@ NO_DATA_COLOR = "#bdbdbd"
 # Okabe-Ito qualitative colours for the sector layers (distinct for every CVD type).
 LAYER_COLORS = ("#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#000000", "#E69F00")
 HATCH_ID = "riskmap-hatch"
+ZOOM_SNAP = 0.25
 SCHEMES = ("quantiles", "fisher_jenks", "equal_interval")
 
 # Vendored files under dashboard/static (see dashboard/static/README.md).
@@ -305,6 +307,10 @@ def risk_map(
         tiles=None,
         control_scale=True,
         height=height,
+        # quarter zoom steps: fit_bounds fills the frame instead of falling back a whole
+        # level (Cusco alone left half the frame empty at integer zooms)
+        zoom_snap=ZOOM_SNAP,
+        zoom_delta=0.5,
     )
     if basemap:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap", overlay=False).add_to(m)

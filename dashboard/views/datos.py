@@ -10,12 +10,18 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state, ui
-from dashboard.i18n import get_lang, tr
+from dashboard.i18n import get_lang, label, tr
 from geo import columns as C
 
 CONTRACT = (C.ID, C.FECHA, C.UBIGEO, C.LAT, C.LON, C.SECTOR, C.HALLAZGO, C.ORIGEN,
             C.INDICADORES, C.TRABAJADORES, C.VICTIMAS)
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "riskmap-subidas"
+IMPORT_WORDS = {
+    "id": ("N.º", "No."), "fecha_hora": ("Fecha y hora (UTC)", "Date and time (UTC)"),
+    "archivo": ("Archivo", "File"), "sha256": ("Huella (sha256)", "Fingerprint (sha256)"),
+    "filas_nuevas": ("Registros nuevos", "New records"),
+    "filas_existentes": ("Ya estaban", "Already stored"), "usuario": ("Usuario", "User"),
+}
 
 
 def save_upload(upload) -> Path:
@@ -33,6 +39,7 @@ def save_upload(upload) -> Path:
 
 @st.cache_data(show_spinner=False)
 def validate(path: str, _districts_key: tuple):
+    """Validate an uploaded file once per file and district table; (valid rows, errors)."""
     from geo.inspections import validate_inspections
 
     report = validate_inspections(Path(path), state.district_table())
@@ -44,12 +51,14 @@ def validate(path: str, _districts_key: tuple):
 
 
 def rescore() -> None:
+    """Refit and rescore on the store's records (planner only), with progress shown."""
     from geo.inspections import load_records
     from models.score import score_districts, write_scores
 
     settings = state.settings()
     bar = st.progress(0.0, text=tr("Leyendo las inspecciones…", "Reading the inspections…"))
-    records = load_records(settings, store=state.store(), user="tablero")
+    records = load_records(settings, store=state.store(ui.get_role(), ui.get_user()),
+                           user=ui.get_user() or "tablero")
     bar.progress(0.25, text=tr(f"Ajustando el modelo con {len(records)} inspecciones…",
                                f"Fitting the model on {len(records)} inspections…"))
     scores = score_districts(settings, inspections=records)
@@ -78,19 +87,34 @@ with st.expander(tr("Formato esperado", "Expected format")):
         f"{', '.join(C.ORIGENES)}.",
         "CSV or Excel, one row per inspection, with the columns: "
         + ", ".join(f"`{c}`" for c in CONTRACT)
-        + ". Each row needs `ubigeo` (6 digits) **or** `lat` and `lon`. `fecha` as YYYY-MM-DD; "
-        "`hallazgo_tf` 1 if forced-labour indicators were found, 0 if not; "
-        f"`sector` one of {', '.join(C.SECTORES_INSPECCION)}; `origen` one of "
-        f"{', '.join(C.ORIGENES)}.",
+        + ". Each row needs `ubigeo` (6 digits) **or** `lat` and `lon`. `fecha` (date) as "
+        "YYYY-MM-DD; `hallazgo_tf` 1 if forced-labour indicators were found, 0 if not; "
+        f"`sector` one of {', '.join(C.SECTORES_INSPECCION)}; `origen` (origin) one of "
+        f"{', '.join(C.ORIGENES)}. Column names and values stay in Spanish, as in SUNAFIL's "
+        "files.",
     ))
 
 with ui.guard():
     settings = state.settings()
     state.district_table()  # validation needs it: say "run riskmap prepare" before any upload
-    store = state.store()
+    role, user = ui.get_role(), ui.get_user()
+    planner = ui.is_planner()
+    store = state.store(role, user)
     before = store.count()
     st.caption(tr(f"El almacén de inspecciones tiene ahora {before} registros.",
                   f"The inspection store now holds {before} records."))
+    if not planner:
+        st.info(tr(
+            f"Con su rol ({ui.role_label(role)}) puede comprobar un archivo aquí, pero solo "
+            "Planificador/a de inspecciones (SUNAFIL) puede importarlo al almacén y recalcular "
+            "el riesgo: los registros nombran lugares y víctimas, y cada importación queda a "
+            "nombre de quien la hace. Si su archivo no tiene errores, envíelo a la oficina de "
+            "planificación, o cambie de rol en la barra lateral si esa es su función.",
+            f"With your role ({ui.role_label(role)}) you can check a file here, but only the "
+            "Inspection planner (SUNAFIL) can import it into the store and recompute the "
+            "risk: the records name places and victims, and each import is kept under the "
+            "name of whoever makes it. If your file has no errors, send it to the planning "
+            "office, or change your role in the sidebar if that is your job."), icon="🔒")
 
     upload = st.file_uploader(
         tr("Archivo de inspecciones", "Inspection file"), type=["csv", "xlsx", "xls", "txt"],
@@ -118,27 +142,55 @@ with ui.guard():
             shown[tr("Problema", "Problem")] = errors[lang]
             st.dataframe(shown.drop(columns=["es", "en"]), hide_index=True,
                          width="stretch", key="datos_errores")
-        st.markdown("#### " + tr("Vista previa", "Preview"))
-        st.dataframe(valid.head(200), hide_index=True, width="stretch")
+        st.markdown("#### " + tr("Vista previa de su archivo (filas válidas)",
+                                 "Preview of your file (valid rows)"))
+        st.dataframe(valid.head(200), hide_index=True, width="stretch",
+                     column_config={C.FECHA: st.column_config.DateColumn(format="YYYY-MM-DD")})
 
-        user = st.text_input(tr("Su nombre (queda en el registro de auditoría)",
-                                "Your name (kept in the audit log)"), key="datos_usuario")
-        if st.button(tr("Importar al almacén", "Import into the store"), type="primary",
-                     disabled=bool(len(errors)) or valid.empty, key="datos_importar"):
-            result = state.store(user).import_file(path, state.district_table(), user=user)
-            st.success(tr(
-                f"Importado: {result.added} registros nuevos, {result.already_present} ya "
-                f"estaban en el almacén (no se duplican). Importación n.º {result.import_id}.",
-                f"Imported: {result.added} new records, {result.already_present} were already "
-                f"in the store (not duplicated). Import no. {result.import_id}."))
-            st.info(tr("Pulse «Recalcular el riesgo» para que el mapa use estas inspecciones.",
-                       "Press 'Recompute the risk' for the map to use these inspections."))
+        if planner:
+            if not user:
+                st.caption(tr("Escriba su nombre en la barra lateral para importar: queda en "
+                              "el registro de auditoría.",
+                              "Type your name in the sidebar to import: it is kept in the "
+                              "audit log."))
+            if st.button(tr("Importar al almacén", "Import into the store"), type="primary",
+                         disabled=bool(len(errors)) or valid.empty or not user,
+                         key="datos_importar"):
+                result = store.import_file(path, state.district_table(), user=user)
+                st.success(tr(
+                    f"Importado: {result.added} registros nuevos, {result.already_present} ya "
+                    f"estaban en el almacén (no se duplican). Importación n.º "
+                    f"{result.import_id}.",
+                    f"Imported: {result.added} new records, {result.already_present} were "
+                    f"already in the store (not duplicated). Import no. {result.import_id}."))
+                st.info(tr("Pulse «Recalcular el riesgo» para que el mapa use estas "
+                           "inspecciones.",
+                           "Press 'Recompute the risk' for the map to use these inspections."))
 
-    st.markdown("#### " + tr("Recalcular el riesgo", "Recompute the risk"))
-    if st.button(tr("Recalcular el riesgo con las inspecciones del almacén",
-                    "Recompute the risk with the store's inspections"), key="datos_recalcular"):
-        rescore()
+    if planner:
+        st.markdown("#### " + tr("Recalcular el riesgo", "Recompute the risk"))
+        if st.button(tr("Recalcular el riesgo con las inspecciones del almacén",
+                        "Recompute the risk with the store's inspections"),
+                     key="datos_recalcular"):
+            rescore()
 
-    with st.expander(tr("Importaciones anteriores", "Previous imports")):
-        imports = store.imports()
-        st.dataframe(pd.DataFrame(imports), hide_index=True, width="stretch")
+        with st.expander(tr("Importaciones anteriores", "Previous imports")):
+            imports = pd.DataFrame(store.imports())
+            st.dataframe(imports.rename(columns={c: label(IMPORT_WORDS, c)
+                                                 for c in imports.columns}),
+                         hide_index=True, width="stretch")
+        # a toggle, not an expander: an expander's body runs (and would read) even when closed
+        if st.toggle(tr("Ver los últimos registros del almacén",
+                        "Show the latest records in the store"), key="datos_ver_registros"):
+            if before:
+                records = store.records()  # record-level: audited under this role and user
+                st.dataframe(records.tail(50).iloc[::-1], hide_index=True, width="stretch",
+                             column_config={C.FECHA: st.column_config.DateColumn(
+                                 format="YYYY-MM-DD")})
+                st.caption(tr("Esta consulta queda en el registro de auditoría.",
+                              "This read is kept in the audit log."))
+            else:
+                st.info(tr("El almacén aún está vacío: el modelo usa el archivo de "
+                           "inspecciones de la configuración.",
+                           "The store is still empty: the model uses the settings' "
+                           "inspection file."))

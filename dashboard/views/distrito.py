@@ -8,28 +8,68 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state, ui
-from dashboard.i18n import evidence_label, t, tr
+from dashboard.i18n import evidence_label, feature_label, get_lang, label, t, tr
 from geo import columns as C
+from geo.store import N_VICTIMAS, SUPPRESSION_MIN
 
-# Plain words for the base indicators; layers use their `description` from the settings.
-FEATURE_WORDS = {
-    C.POBREZA: ("Pobreza monetaria (%)", "Monetary poverty (%)"),
-    C.POBLACION: ("Población", "Population"),
-    C.IDH: ("Índice de desarrollo humano", "Human development index"),
-    C.DENSIDAD: ("Densidad (hab./km²)", "Density (inhab./km²)"),
-    C.ALTITUD: ("Altitud (m)", "Altitude (m)"),
-    C.LEJANIA: ("Lejanía de la capital departamental (km)",
-                "Distance to the department capital (km)"),
-    C.AREA_KM2: ("Superficie (km²)", "Area (km²)"),
+# Plain names of the scores' metadata and of the sources tables (unknown keys: made readable).
+META_WORDS = {
+    "version_modelo": ("Versión del modelo", "Model version"),
+    "hash_configuracion": ("Huella de la configuración", "Configuration hash"),
+    "configuracion": ("Archivo de configuración", "Settings file"),
+    "simulado": ("Datos simulados", "Simulated data"),
+    "variables": ("Factores del modelo", "Model factors"),
+    "tabla_distritos": ("Tabla de distritos", "District table"),
+    "base": ("Límites e indicadores", "Boundaries and indicators"),
+    "inspecciones_fuente": ("Inspecciones (archivo)", "Inspections (file)"),
+    "inspecciones_desde": ("Inspecciones desde", "Inspections from"),
+    "inspecciones_hasta": ("Inspecciones hasta", "Inspections to"),
+    "n_inspecciones": ("Inspecciones", "Inspections"),
+    "n_hallazgos": ("Hallazgos", "Findings"),
+    "intercepto": ("Intercepto (escala logit)", "Intercept (logit scale)"),
+    "fuerza_prior": ("Fuerza del criterio experto", "Strength of the expert prior"),
+    "sd_efecto_distrital": ("Desviación del efecto por distrito",
+                            "SD of the district effect"),
+    "escrito": ("Calculado el", "Computed on"),
+}
+# Long JSON values (the sources and coefficients) have their own tables on the page.
+META_HIDDEN = ("fuentes", "coeficientes")
+LAYER_SOURCE_COLUMNS = {
+    "capa": ("Capa", "Layer"), "sector": ("Sector", "Sector"),
+    "n_elementos": ("Elementos", "Features"), "fecha_construccion": ("Fecha", "Date"),
+    "simulado": ("Simulada", "Simulated"), "descripcion": ("Descripción", "Description"),
+}
+BASE_SOURCE_COLUMNS = {
+    "archivo": ("Archivo", "File"), "cita": ("Cita", "Citation"),
+    "licencia": ("Licencia", "Licence"), "n_filas": ("Filas", "Rows"),
+    "fecha_construccion": ("Fecha", "Date"), "url": ("Dirección", "URL"),
 }
 
 
-def feature_label(name: str, descriptions: dict[str, str]) -> str:
-    if name in descriptions and descriptions[name]:
-        return descriptions[name].split(" (")[0].split(":")[0]  # the short name only
-    if name in FEATURE_WORDS:
-        return tr(*FEATURE_WORDS[name])
-    return name.replace("_", " ").capitalize()
+def count_text(value, suppressed: bool) -> str:
+    """Format a count: "fewer than 5" when suppressed, "—" when missing."""
+    if suppressed:
+        return t("menos_de", n=SUPPRESSION_MIN)
+    if value is None or pd.isna(value):
+        return "—"
+    return f"{int(value):,}".replace(",", " ")
+
+
+def yes_no(value) -> str:
+    """Say Sí/No (Yes/No) for a stored flag."""
+    flag = str(value).strip().lower() in ("1", "true", "verdadero", "si", "sí", "yes")
+    return tr("Sí", "Yes") if flag else tr("No", "No")
+
+
+def source_table(table: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """Keep the known columns of a ``fuentes`` table, with plain names."""
+    keep = [c for c in columns if c in table.columns]
+    out = table[keep].copy()
+    if "simulado" in out:
+        out["simulado"] = out["simulado"].map(yes_no)
+    if "fecha_construccion" in out:
+        out["fecha_construccion"] = out["fecha_construccion"].astype(str).str[:10]
+    return out.rename(columns={c: label(columns, c) for c in keep})
 
 
 ui.page_header(tr("Ficha del distrito", "District card"))
@@ -82,13 +122,15 @@ with ui.guard():
               help=tr(f"Puesto {dep_rank} de {len(same_dep)} en {row[C.DEPARTAMENTO]}.",
                       f"Rank {dep_rank} of {len(same_dep)} in {row[C.DEPARTAMENTO]}."))
     m4.metric(t("evidencia"), evidence_label(row[C.EVIDENCIA]))
+    # the scores carry the district's counts too: suppressed like the store's for non-planners
+    limit = 1 if ui.is_planner() else SUPPRESSION_MIN
+    n_insp, n_hall = (count_text(row[c], 1 <= row[c] < limit)
+                      for c in (C.N_INSPECCIONES, C.N_HALLAZGOS))
     st.caption(
-        tr(f"Basado en {int(row[C.N_INSPECCIONES])} inspecciones con {int(row[C.N_HALLAZGOS])} "
-           f"hallazgos. Probabilidad de estar entre el 10 % de mayor riesgo: "
-           f"{100 * row[C.PROB_TOP10]:.0f} %.",
-           f"Based on {int(row[C.N_INSPECCIONES])} inspections with {int(row[C.N_HALLAZGOS])} "
-           f"findings. Probability of being in the top 10 % by risk: "
-           f"{100 * row[C.PROB_TOP10]:.0f} %.")
+        tr(f"Basado en {n_insp} inspecciones con {n_hall} hallazgos. Probabilidad de estar "
+           f"entre el 10 % de mayor riesgo: {100 * row[C.PROB_TOP10]:.0f} %.",
+           f"Based on {n_insp} inspections with {n_hall} findings. Probability of being in "
+           f"the top 10 % by risk: {100 * row[C.PROB_TOP10]:.0f} %.")
     )
     if row[C.EVIDENCIA] == C.EVIDENCIA_INSUFICIENTE:
         st.info(tr("Hay pocas inspecciones en este distrito: la estimación se apoya sobre todo "
@@ -99,6 +141,7 @@ with ui.guard():
                    "the model a lot."))
 
     descriptions = {spec.name: spec.description for spec in settings.layers}
+    lang = get_lang()
     left, right = st.columns(2)
     with left:
         st.markdown("#### " + tr("Qué sube o baja el riesgo", "What raises or lowers the risk"))
@@ -112,14 +155,17 @@ with ui.guard():
             up, down = tr("sube el riesgo", "raises the risk"), tr("baja el riesgo",
                                                                      "lowers the risk")
             contrib["efecto"] = np.where(contrib["valor"] >= 0, up, down)
+            x_title = tr("Contribución (escala logit)", "Contribution (logit scale)")
             chart = alt.Chart(contrib).mark_bar().encode(
-                x=alt.X("valor:Q", title=tr("Contribución (escala logit)",
-                                            "Contribution (logit scale)")),
+                x=alt.X("valor:Q", title=x_title),
                 y=alt.Y("factor:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
                 color=alt.Color("efecto:N", title=None,
                                 scale=alt.Scale(domain=[up, down],
-                                                range=["#d95f02", "#1b9e77"])),
-                tooltip=["factor", alt.Tooltip("valor:Q", format=".2f"), "efecto"],
+                                                range=["#d95f02", "#1b9e77"]),
+                                legend=alt.Legend(orient="bottom")),
+                tooltip=[alt.Tooltip("factor:N", title=tr("Factor", "Factor")),
+                         alt.Tooltip("valor:Q", format="+.2f", title=x_title),
+                         alt.Tooltip("efecto:N", title=tr("Efecto", "Effect"))],
             ).properties(height=max(160, 28 * len(contrib)))
             st.altair_chart(chart, width="stretch")
             top_up = contrib.sort_values("valor", ascending=False).iloc[0]
@@ -156,38 +202,76 @@ with ui.guard():
                               "Ratio > 1: above its department's average."))
 
     st.markdown("#### " + tr("Historial de inspecciones", "Inspection history"))
-    try:
-        records = state.inspection_records()
-    except Exception as err:  # noqa: BLE001
-        ui.show_error(err)
-        records = pd.DataFrame()
-    here = records[records[C.UBIGEO].astype(str) == ubigeo] if len(records) else records
-    if len(here):
-        by_year = here.assign(**{t("anio"): pd.to_datetime(here[C.FECHA]).dt.year}).groupby(
-            t("anio")).agg(**{t("inspecciones"): (C.ID, "count"),
-                              t("hallazgos"): (C.HALLAZGO, "sum")}).reset_index()
-        long = by_year.melt(t("anio"), var_name="serie", value_name="n")
-        st.altair_chart(
-            alt.Chart(long).mark_bar().encode(
-                x=alt.X(f"{t('anio')}:O"), y=alt.Y("n:Q", title=None),
-                color=alt.Color("serie:N", title=None,
-                                scale=alt.Scale(range=["#7570b3", "#d95f02"])),
-                xOffset="serie:N",
-            ).properties(height=220),
-            width="stretch",
-        )
-        st.dataframe(by_year, hide_index=True)
+    if ui.is_planner():
+        records = state.inspection_records(ui.get_role(), ui.get_user())
+        here = records[records[C.UBIGEO].astype(str) == ubigeo] if len(records) else records
+        if len(here):
+            year, n_insp, n_hall = t("anio"), t("inspecciones"), t("hallazgos")
+            by_year = here.assign(**{year: pd.to_datetime(here[C.FECHA]).dt.year}).groupby(
+                year).agg(**{n_insp: (C.ID, "count"), n_hall: (C.HALLAZGO, "sum")}).reset_index()
+            serie = tr("Serie", "Series")
+            long = by_year.melt(year, var_name=serie, value_name="n")
+            st.altair_chart(
+                alt.Chart(long).mark_bar().encode(
+                    x=alt.X(f"{year}:O"), y=alt.Y("n:Q", title=None),
+                    color=alt.Color(f"{serie}:N", title=None, legend=alt.Legend(orient="bottom"),
+                                    scale=alt.Scale(range=["#7570b3", "#d95f02"])),
+                    xOffset=f"{serie}:N",
+                    tooltip=[f"{year}:O", f"{serie}:N",
+                             alt.Tooltip("n:Q", title=tr("Número", "Number"))],
+                ).properties(height=220),
+                width="stretch",
+            )
+            st.dataframe(by_year, hide_index=True)
+            st.caption(tr("Registros individuales: visibles para su rol (Planificador/a de "
+                          "inspecciones). Esta consulta queda en el registro de auditoría.",
+                          "Individual records: visible to your role (Inspection planner). "
+                          "This read is kept in the audit log."))
+        else:
+            st.info(tr("No hay inspecciones registradas en este distrito.",
+                       "There are no inspections recorded in this district."))
     else:
-        st.info(tr("No hay inspecciones registradas en este distrito.",
-                   "There are no inspections recorded in this district."))
+        agg = state.district_aggregates(ui.get_role(), ui.get_user())
+        mine = agg[agg[C.UBIGEO].astype(str) == ubigeo]
+        if len(mine):
+            rec = mine.iloc[0]
+            flags = str(rec.get("suprimido") or "").split(";")
+            h1, h2, h3 = st.columns(3)
+            h1.metric(t("inspecciones"), count_text(rec[C.N_INSPECCIONES],
+                                                    C.N_INSPECCIONES in flags))
+            h2.metric(t("hallazgos"), count_text(rec[C.N_HALLAZGOS], C.N_HALLAZGOS in flags))
+            h3.metric(tr("Víctimas", "Victims"), count_text(rec.get(N_VICTIMAS),
+                                                            N_VICTIMAS in flags))
+        else:
+            st.info(tr("No hay inspecciones registradas en este distrito.",
+                       "There are no inspections recorded in this district."))
+        st.caption(tr(
+            f"Totales de todos los años. Con su rol ({ui.role_label(ui.get_role())}) no se "
+            "muestran inspecciones una por una ni por año, y los conteos de 1 a "
+            f"{SUPPRESSION_MIN - 1} se ocultan: con números tan pequeños se podría reconocer a "
+            "las personas. El historial por año es para Planificador/a de inspecciones.",
+            f"Totals over all years. With your role ({ui.role_label(ui.get_role())}) "
+            "inspections are not shown one by one or by year, and counts from 1 to "
+            f"{SUPPRESSION_MIN - 1} are hidden: numbers that small could identify people. "
+            "The history by year is for the Inspection planner."))
 
     with st.expander(t("fuentes"), expanded=False):
         meta = state.metadata()
-        if meta:
-            st.dataframe(pd.DataFrame({tr("Dato", "Item"): list(meta),
-                                       tr("Valor", "Value"): [str(v) for v in meta.values()]}),
-                         hide_index=True, width="stretch")
-        sources = state.sources_table()
-        if len(sources):
-            st.dataframe(sources.astype(str), hide_index=True, width="stretch")
+        shown = {k: v for k, v in meta.items() if k not in META_HIDDEN}
+        if shown:
+            st.dataframe(pd.DataFrame({
+                tr("Dato", "Item"): [label(META_WORDS, k, lang) for k in shown],
+                tr("Valor", "Value"): [yes_no(v) if k == "simulado" else str(v)
+                                       for k, v in shown.items()]}),
+                hide_index=True, width="stretch")
+        layer_sources, base_sources = state.sources_tables()
+        if len(layer_sources):
+            st.markdown("**" + tr("Capas sectoriales", "Sector layers") + "**")
+            st.dataframe(source_table(layer_sources, LAYER_SOURCE_COLUMNS), hide_index=True,
+                         width="stretch")
+        if len(base_sources):
+            st.markdown("**" + tr("Fuentes públicas (límites e indicadores)",
+                                  "Public sources (boundaries and indicators)") + "**")
+            st.dataframe(source_table(base_sources, BASE_SOURCE_COLUMNS), hide_index=True,
+                         width="stretch")
         st.caption(tr(f"Configuración: {settings.path}", f"Settings: {settings.path}"))

@@ -12,8 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state, ui
-from dashboard.i18n import get_lang, t, tr
+from dashboard.i18n import evidence_label, get_lang, label, t, tr
 from geo import columns as C
+from geo.store import SUPPRESSION_MIN
 
 # GeoPackage keeps its metadata in table `metadatos`; GeoJSON and CSV get a sidecar
 # `<file>.metadatos.json` (models.score.write_scores), so they are shipped together in a zip.
@@ -24,6 +25,16 @@ FORMATS = {
 }
 REGIONS = {"ambos": (C.DEP_CUSCO, C.DEP_LORETO), "cusco": (C.DEP_CUSCO,),
            "loreto": (C.DEP_LORETO,)}
+PREVIEW_WORDS = {
+    C.RANGO: ("Puesto", "Rank"), C.UBIGEO: ("UBIGEO", "UBIGEO"),
+    C.DISTRITO: ("Distrito", "District"), C.PROVINCIA: ("Provincia", "Province"),
+    C.DEPARTAMENTO: ("Departamento", "Department"), C.RIESGO: ("Riesgo", "Risk"),
+    C.RIESGO_P05: ("Riesgo, mínimo (p05)", "Risk, low (p05)"),
+    C.RIESGO_P95: ("Riesgo, máximo (p95)", "Risk, high (p95)"),
+    C.PROB_TOP10: ("Prob. de estar en el 10 % superior", "Prob. of being in the top 10 %"),
+    C.EVIDENCIA: ("Evidencia", "Evidence"), C.N_INSPECCIONES: ("Inspecciones", "Inspections"),
+    C.N_HALLAZGOS: ("Hallazgos", "Findings"),
+}
 
 
 @st.cache_data(show_spinner=False, max_entries=12)
@@ -63,13 +74,21 @@ with ui.guard():
                           format_func=lambda k: t(f"region_{k}", lang=lang))
     fmt = c2.radio(tr("Formato", "Format"), list(FORMATS), key="exportar_formato",
                    format_func=lambda k: FORMATS[k][0])
+    # Only the planner may lower the threshold (down to 1 = exact counts); for every other
+    # role suppression is always on, as the inspection store enforces for its aggregates.
+    lowest = 1 if ui.is_planner() else SUPPRESSION_MIN
+    if st.session_state.get("exportar_umbral", 0) < lowest:  # also: role just changed
+        st.session_state["exportar_umbral"] = SUPPRESSION_MIN
     threshold = c3.number_input(
         tr("Suprimir conteos sensibles menores que", "Suppress sensitive counts below"),
-        min_value=1, max_value=50, value=5, step=1, key="exportar_umbral",
+        min_value=lowest, max_value=50, step=1, key="exportar_umbral",
         help=tr("Los hallazgos (y víctimas o trabajadores, si los hay) entre 1 y este número "
-                "menos uno se dejan en blanco: un número pequeño puede identificar personas.",
+                "menos uno se dejan en blanco: un número pequeño puede identificar personas. "
+                f"Solo Planificador/a de inspecciones puede bajarlo de {SUPPRESSION_MIN} "
+                "(1 = conteos exactos).",
                 "Findings (and victims or workers, if present) between 1 and this number "
-                "minus one are blanked: a small count can identify people."),
+                "minus one are blanked: a small count can identify people. Only the "
+                f"Inspection planner can set it below {SUPPRESSION_MIN} (1 = exact counts)."),
     )
     region = REGIONS[region_key]
     path = settings.scores_gpkg
@@ -90,10 +109,29 @@ with ui.guard():
     if ui.is_simulated():
         st.warning(tr("El archivo exportado contiene DATOS SIMULADOS y lo dice en sus metadatos.",
                       "The exported file contains SIMULATED DATA and says so in its metadata."))
-    st.markdown("#### " + tr("Metadatos", "Metadata"))
+    st.markdown("#### " + tr("Metadatos (tal como van en el archivo)",
+                             "Metadata (as written in the file)"))
     st.code(json.dumps({"config_hash": settings.digest(), **{k: str(v) for k, v in meta.items()}},
                        ensure_ascii=False, indent=2),
             language="json")
     st.markdown("#### " + tr("Vista previa", "Preview"))
-    st.dataframe(preview.drop(columns="geometry").head(50), hide_index=True,
-                 width="stretch")
+    shown = preview.drop(columns="geometry").head(50)
+    cols = [c for c in PREVIEW_WORDS if c in shown.columns]
+    shown = shown[cols].copy()
+    for col in (C.RIESGO, C.RIESGO_P05, C.RIESGO_P95, C.PROB_TOP10):
+        if col in shown:
+            shown[col] = 100 * shown[col]
+    if C.EVIDENCIA in shown:
+        shown[C.EVIDENCIA] = shown[C.EVIDENCIA].map(evidence_label)
+    pct = st.column_config.NumberColumn(format="%.1f %%")
+    st.dataframe(
+        shown.rename(columns={c: label(PREVIEW_WORDS, c) for c in cols}),
+        hide_index=True, width="stretch",
+        column_config={label(PREVIEW_WORDS, c): pct
+                       for c in (C.RIESGO, C.RIESGO_P05, C.RIESGO_P95, C.PROB_TOP10)},
+    )
+    st.caption(tr("Las primeras 50 filas; el archivo trae todas, con sus nombres de columna "
+                  "originales (en español) y sus contribuciones por factor. Un conteo oculto "
+                  "aparece vacío.",
+                  "The first 50 rows; the file has them all, with their original (Spanish) "
+                  "column names and per-factor contributions. A hidden count shows empty."))

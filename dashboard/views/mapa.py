@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import mapview, state, ui
-from dashboard.i18n import get_lang, t, tr
+from dashboard.i18n import evidence_label, feature_label, get_lang, t, tr
 from geo import columns as C
 
 REGIONS = {
@@ -42,7 +43,8 @@ with ui.guard():
         tr("Clases", "Classes"), list(SCHEME_LABELS), key="mapa_esquema",
         format_func=lambda k: tr(*SCHEME_LABELS[k], lang=lang),
     )
-    layer_names = {spec.name: (spec.description or spec.name) for spec in settings.layers}
+    layer_names = {spec.name: feature_label(spec.name, {spec.name: spec.description}, lang)
+                   for spec in settings.layers}
     chosen = c3.multiselect(
         tr("Capas sectoriales", "Sector layers"), list(layer_names), key="mapa_capas",
         format_func=lambda k: layer_names[k],
@@ -109,8 +111,18 @@ with ui.guard():
 
     with st.expander(tr("Los 15 distritos de mayor riesgo", "The 15 highest-risk districts")):
         top = layer.sort_values(C.RIESGO, ascending=False).head(15)
-        st.dataframe(
-            top.drop(columns="geometry").assign(
-                **{C.RIESGO: (100 * top[C.RIESGO]).round(1)}),
-            hide_index=True, width="stretch",
-        )
+        shown = pd.DataFrame({
+            t("rango"): top[C.RANGO].astype(int),
+            t("distrito"): top[C.DISTRITO],
+            t("provincia"): top[C.PROVINCIA],
+            t("departamento"): top[C.DEPARTAMENTO],
+            t("riesgo"): 100 * top[C.RIESGO],
+            t("intervalo"): [f"{100 * lo:.1f} – {100 * hi:.1f} %"
+                             for lo, hi in zip(top[C.RIESGO_P05], top[C.RIESGO_P95],
+                                               strict=True)],
+            t("evidencia"): top[C.EVIDENCIA].map(lambda v: evidence_label(v, lang)),
+            t("ubigeo"): top[C.UBIGEO],
+        })
+        st.dataframe(shown, hide_index=True, width="stretch",
+                     column_config={t("riesgo"): st.column_config.NumberColumn(
+                         format="%.1f %%")})

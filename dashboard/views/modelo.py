@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state, ui
-from dashboard.i18n import get_lang, tr
+from dashboard.i18n import feature_label, get_lang, tr
 
 METHODS = {
     "modelo": ("Modelo de riesgo", "Risk model"),
@@ -17,22 +17,125 @@ METHODS = {
     "tasa_pasada": ("Hallazgos pasados", "Past findings"),
     "pobreza": ("Pobreza", "Poverty"),
     "indice_experto": ("Índice experto", "Expert index"),
+    "oraculo": ("Oráculo (riesgo verdadero)", "Oracle (true risk)"),
 }
+# metric (k replaced) -> (es, en, help es, help en, format: pct | times | num2 | num4)
 METRICS = {
-    "acierto": ("Tasa de acierto en los {k} de mayor riesgo",
-                "Hit rate in the top {k} by risk"),
-    "lift": ("Mejora sobre el azar (lift) en los {k}", "Lift over random in the top {k}"),
-    "brier": ("Brier (menor es mejor)", "Brier (lower is better)"),
-    "captura_top10": ("Captura del 10 % de mayor riesgo verdadero",
-                      "Capture of the true top 10 %"),
+    "acierto_{k}": (
+        "Acierto, {k} primeros", "Hit rate, top {k}",
+        "Parte de los hallazgos del periodo de prueba que ocurrieron en los {k} distritos que "
+        "el método pone primero. Más es mejor.",
+        "Share of the test period's findings that happened in the {k} districts the method "
+        "ranks first. Higher is better.", "pct"),
+    "lift_{k}": (
+        "Veces sobre el azar, {k} primeros", "Lift over random, top {k}",
+        "El acierto dividido por lo que daría elegir {k} distritos al azar: 1 = igual que el "
+        "azar.", "The hit rate divided by what picking {k} districts at random gives: 1 = no "
+        "better than chance.", "times"),
+    "pai_{k}": (
+        "Índice PAI, {k} primeros", "PAI, top {k}",
+        "Índice de precisión predictiva: parte de los hallazgos dividida por la parte del "
+        "territorio que ocupan esos {k} distritos. Más alto = más hallazgos en menos área.",
+        "Predictive accuracy index: share of the findings divided by the share of the land "
+        "those {k} districts cover. Higher = more findings in less area.", "num2"),
+    "brier": (
+        "Error de Brier", "Brier score",
+        "Error cuadrático medio del riesgo predicho para cada inspección. Menor es mejor.",
+        "Mean squared error of the risk predicted for each inspection. Lower is better.", "num4"),
+    "observado_sobre_esperado": (
+        "Observados / esperados", "Observed / expected",
+        "Hallazgos observados divididos por los que el método predijo: 1 = bien calibrado; "
+        "más de 1 = subestima el riesgo.",
+        "Findings observed divided by those the method predicted: 1 = well calibrated; above "
+        "1 = it underestimates the risk.", "num2"),
+    "captura_top10": (
+        "Captura del 10 % de mayor riesgo verdadero", "Capture of the true top 10 %",
+        "Solo con datos simulados (se conoce el riesgo verdadero): riesgo verdadero de los 10 "
+        "distritos que el método pone primero, como parte del de los 10 de mayor riesgo "
+        "verdadero.", "Simulated data only (the true risk is known): true risk of the 10 "
+        "districts the method ranks first, as a share of that of the 10 truly riskiest.", "pct"),
+    "spearman": (
+        "Orden frente al riesgo verdadero (Spearman)", "Order against the true risk (Spearman)",
+        "Solo con datos simulados: correlación de rangos entre el orden del método y el del "
+        "riesgo verdadero; 1 = mismo orden, 0 = sin relación.",
+        "Simulated data only: rank correlation between the method's order and the true risk's; "
+        "1 = same order, 0 = unrelated.", "num2"),
+    "cobertura_90": (
+        "Cobertura del intervalo 90 %", "90 % interval coverage",
+        "Solo con datos simulados: parte de los distritos cuyo riesgo verdadero cae dentro del "
+        "intervalo 90 % del modelo; lo ideal es cerca de 90 %.",
+        "Simulated data only: share of districts whose true risk falls inside the model's "
+        "90 % interval; ideally close to 90 %.", "pct"),
 }
+COEF_WORDS = {
+    "factor": ("Factor", "Factor", "Lo que el modelo mira en cada distrito.",
+               "What the model looks at in each district."),
+    "peso": ("Peso", "Weight", "Cuánto sube (positivo) o baja (negativo) el riesgo, en escala "
+             "logit, una desviación estándar más del factor.",
+             "How much one standard deviation more of the factor raises (positive) or lowers "
+             "(negative) the risk, on the logit scale."),
+    "peso_experto": ("Peso experto", "Expert weight",
+                     "El peso del que parte el modelo (criterio experto).",
+                     "The weight the model starts from (expert judgement)."),
+    "razon_de_odds": ("Razón de odds", "Odds ratio",
+                      "Cuántas veces cambian las odds de hallazgo con una desviación estándar "
+                      "más del factor (1 = sin efecto).",
+                      "How many times the odds of a finding change with one standard deviation "
+                      "more of the factor (1 = no effect)."),
+    "desviacion_estandar": ("Desviación estándar", "Standard deviation",
+                            "Una desviación estándar del factor, en sus propias unidades.",
+                            "One standard deviation of the factor, in its own units."),
+}
+MISSING = "—"
 
 
 def method_label(name: str) -> str:
+    """Plain name of a method of the model card (the name itself if unknown)."""
     return tr(*METHODS[name]) if name in METHODS else name
 
 
+def metric_spec(name: str) -> tuple[str, str, str] | None:
+    """Return (label, help, format) of a metric key such as ``acierto_10``; None if unknown.
+
+    >>> metric_spec("lift_20")[2]
+    'times'
+    >>> metric_spec("nueva_metrica") is None
+    True
+    """
+    key, k = name, ""
+    head, _, tail = name.rpartition("_")
+    if tail.isdigit() and f"{head}_{{k}}" in METRICS:
+        key, k = f"{head}_{{k}}", tail
+    if key not in METRICS:
+        return None
+    es, en, help_es, help_en, fmt = METRICS[key]
+    return tr(es, en).format(k=k), tr(help_es, help_en).format(k=k), fmt
+
+
+def format_value(value, fmt: str, signed: bool = False) -> str:
+    """Format a metric value for a table; ``—`` for a missing one.
+
+    >>> format_value(0.357, "pct"), format_value(None, "pct"), format_value(6.03, "times")
+    ('35.7 %', '—', '6.0×')
+    >>> format_value(0.05, "pct", signed=True)
+    '+5.0 pp'
+    """
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return MISSING
+    if v != v:  # NaN
+        return MISSING
+    sign = "+" if signed else ""
+    if fmt == "pct":
+        return f"{100 * v:{sign}.1f} pp" if signed else f"{100 * v:.1f} %"
+    if fmt == "times":
+        return f"{v:{sign}.1f}×"
+    return f"{v:{sign}.{4 if fmt == 'num4' else 2}f}"
+
+
 def metric_frame(metricas: dict) -> pd.DataFrame:
+    """Long table ``metodo, metrica, valor, p025, p975`` of a card's metrics block."""
     rows = []
     for method, values in metricas.items():
         for metric, summary in values.items():
@@ -40,6 +143,63 @@ def metric_frame(metricas: dict) -> pd.DataFrame:
             rows.append({"metodo": method_label(method), "metrica": metric,
                          "valor": summary.get("valor"), "p025": ci[0], "p975": ci[1]})
     return pd.DataFrame(rows)
+
+
+def metrics_table(metricas: dict) -> tuple[pd.DataFrame, dict]:
+    """Wide table for display: one row per method, plain column names, formatted values."""
+    methods = [m for m in METHODS if m in metricas] + [m for m in metricas if m not in METHODS]
+    names = list(dict.fromkeys(n for m in methods for n in metricas[m]))
+    known = [n for n in names if metric_spec(n)]
+    order = sorted(known, key=lambda n: (list(METRICS).index(
+        n if n in METRICS else n.rpartition("_")[0] + "_{k}"), n))
+    method_col = tr("Método", "Method")
+    rows, config = [], {method_col: st.column_config.TextColumn(method_col, pinned=True)}
+    for m in methods:
+        row = {method_col: method_label(m)}
+        for n in order:
+            label, _, fmt = metric_spec(n)
+            row[label] = format_value((metricas[m].get(n) or {}).get("valor"), fmt)
+        rows.append(row)
+    for n in order:
+        label, help_, _ = metric_spec(n)
+        config[label] = st.column_config.TextColumn(label, help=help_)
+    return pd.DataFrame(rows), config
+
+
+def per_year_frame(block: dict) -> pd.DataFrame | None:
+    """Hit rate by test year and method, if the card has a per-fold table; else None.
+
+    Accepts ``{"por_pliegue"|"por_anio": {method: {year: {metric: value|{"valor"}}}}}`` or
+    a list of records with a year (``pliegue``/``anio``), ``metodo`` and ``acierto_10``.
+    """
+    raw = next((block.get(k) for k in ("por_anio", "por_pliegue", "pliegues_metricas")
+                if block.get(k)), None)
+    rows = []
+    if isinstance(raw, dict):
+        for method, years in raw.items():
+            if not isinstance(years, dict):
+                continue
+            for year, metrics in years.items():
+                value = metrics.get("acierto_10") if isinstance(metrics, dict) else None
+                if isinstance(value, dict):
+                    value = value.get("valor")
+                rows.append({"metodo": method, "anio": year, "valor": value})
+    elif isinstance(raw, list):
+        for rec in raw:
+            if isinstance(rec, dict) and "metodo" in rec:
+                value = rec.get("acierto_10")
+                if isinstance(value, dict):
+                    value = value.get("valor")
+                rows.append({"metodo": rec["metodo"],
+                             "anio": rec.get("anio", rec.get("pliegue")), "valor": value})
+    frame = pd.DataFrame(rows, columns=["metodo", "anio", "valor"])
+    frame["valor"] = pd.to_numeric(frame["valor"], errors="coerce")
+    frame = frame.dropna()
+    if frame.empty or frame["anio"].nunique() < 2:
+        return None
+    frame["metodo"] = frame["metodo"].map(method_label)
+    frame["anio"] = frame["anio"].astype(str)
+    return frame
 
 
 ui.page_header(
@@ -97,35 +257,81 @@ with ui.guard():
         if ks:
             k = st.radio("k", ks, key="modelo_k", horizontal=True) if len(ks) > 1 else ks[0]
             hit = frame[frame["metrica"] == f"acierto_{k}"]
+            hit_title = tr("Acierto", "Hit rate")
             base = alt.Chart(hit).encode(
-                y=alt.Y("metodo:N", sort="-x", title=None),
+                y=alt.Y("metodo:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
             )
             chart = base.mark_bar(color="#7570b3").encode(
-                x=alt.X("valor:Q", title=tr(*METRICS["acierto"]).format(k=k),
+                x=alt.X("valor:Q", title=tr("Parte de los hallazgos en los {k} distritos que el "
+                                            "método pone primero",
+                                            "Share of the findings in the {k} districts the "
+                                            "method ranks first").format(k=k),
                         axis=alt.Axis(format="%")),
-                tooltip=["metodo", alt.Tooltip("valor:Q", format=".1%"),
-                         alt.Tooltip("p025:Q", format=".1%"), alt.Tooltip("p975:Q", format=".1%")],
+                tooltip=[alt.Tooltip("metodo:N", title=tr("Método", "Method")),
+                         alt.Tooltip("valor:Q", format=".1%", title=hit_title),
+                         alt.Tooltip("p025:Q", format=".1%", title=tr("IC 95 %, desde",
+                                                                      "95 % CI, from")),
+                         alt.Tooltip("p975:Q", format=".1%", title=tr("IC 95 %, hasta",
+                                                                      "95 % CI, to"))],
             ) + base.mark_rule(color="#222").encode(x="p025:Q", x2="p975:Q")
             st.altair_chart(chart.properties(height=220), width="stretch")
-            st.caption(tr("Barras: proporción de inspecciones con hallazgo en los k distritos que "
-                          "cada método pone primero; líneas: intervalo bootstrap del 95 %.",
-                          "Bars: share of inspections with findings in the k districts each "
-                          "method ranks first; lines: 95 % bootstrap interval."))
-        wide = frame.pivot_table(index="metodo", columns="metrica", values="valor")
-        st.dataframe(wide.round(3), width="stretch", key="modelo_metricas")
+            st.caption(tr("Barras: parte de los hallazgos del periodo de prueba que ocurrieron "
+                          "en los k distritos que cada método pone primero; líneas: intervalo "
+                          "bootstrap del 95 %.",
+                          "Bars: share of the test period's findings that happened in the k "
+                          "districts each method ranks first; lines: 95 % bootstrap interval."))
+        yearly = per_year_frame(ev)
+        if yearly is not None:
+            st.markdown("#### " + tr("Acierto (10 primeros) por año", "Hit rate (top 10) by year"))
+            st.altair_chart(
+                alt.Chart(yearly).mark_line(point=True).encode(
+                    x=alt.X("anio:O", title=tr("Año de prueba", "Test year")),
+                    y=alt.Y("valor:Q", title=tr("Acierto", "Hit rate"), axis=alt.Axis(format="%")),
+                    color=alt.Color("metodo:N", title=tr("Método", "Method"),
+                                    legend=alt.Legend(orient="bottom")),
+                    tooltip=[alt.Tooltip("anio:O", title=tr("Año", "Year")),
+                             alt.Tooltip("metodo:N", title=tr("Método", "Method")),
+                             alt.Tooltip("valor:Q", format=".1%", title=tr("Acierto",
+                                                                           "Hit rate"))],
+                ).properties(height=260),
+                width="stretch",
+            )
+        st.markdown("#### " + tr("Todas las métricas", "All metrics"))
+        table, config = metrics_table(ev["metricas"])
+        st.dataframe(table, hide_index=True, width="stretch", column_config=config,
+                     key="modelo_metricas")
+        st.caption(tr("Pase el cursor sobre el nombre de una columna para ver qué mide. "
+                      "«—»: la métrica no se aplica a ese método.",
+                      "Hover over a column name to see what it measures. '—': the metric "
+                      "does not apply to that method."))
         diffs = ev.get("diferencias") or {}
         if diffs:
             st.markdown("#### " + tr("Modelo menos cada referencia", "Model minus each baseline"))
-            dframe = metric_frame(diffs)
-            dframe = dframe[dframe["metrica"].str.startswith(("acierto", "brier"))]
-            dframe["ic95"] = dframe.apply(lambda r: f"[{r.p025:.3f}, {r.p975:.3f}]"
-                                          if pd.notna(r.p025) else "", axis=1)
-            st.dataframe(dframe[["metodo", "metrica", "valor", "ic95"]].round(3),
-                         hide_index=True, width="stretch")
-            st.caption(tr("Positivo: el modelo acierta más (en Brier, negativo es mejor). Un "
-                          "intervalo que cruza 0 no muestra diferencia clara.",
-                          "Positive: the model hits more (for Brier, negative is better). An "
-                          "interval crossing 0 shows no clear difference."))
+            rows = []
+            for method, values in diffs.items():
+                for name, summary in values.items():
+                    spec = metric_spec(name)
+                    if spec is None or not name.startswith(("acierto", "brier")):
+                        continue
+                    label, _, fmt = spec
+                    ci = summary.get("ic95") or [None, None]
+                    rows.append({
+                        tr("Frente a", "Against"): method_label(method),
+                        tr("Métrica", "Metric"): label,
+                        tr("Diferencia", "Difference"): format_value(summary.get("valor"), fmt,
+                                                                     signed=True),
+                        tr("Intervalo 95 %", "95 % interval"): (
+                            f"{format_value(ci[0], fmt, True)} a {format_value(ci[1], fmt, True)}"
+                            if ci[0] is not None else MISSING).replace(
+                            " a ", tr(" a ", " to ")),
+                    })
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+            st.caption(tr("Positivo: el modelo acierta más (en Brier, negativo es mejor); pp = "
+                          "puntos porcentuales. Un intervalo que cruza 0 no muestra diferencia "
+                          "clara.",
+                          "Positive: the model hits more (for Brier, negative is better); pp = "
+                          "percentage points. An interval crossing 0 shows no clear "
+                          "difference."))
 
         c1, c2 = st.columns(2)
         with c1:
@@ -134,28 +340,51 @@ with ui.guard():
             if {"riesgo_medio", "tasa_observada"} <= set(cal.columns):
                 top = float(max(cal["riesgo_medio"].max(), cal["tasa_observada"].max()))
                 diag = pd.DataFrame({"x": [0, top], "y": [0, top]})
+                predicted, observed = tr("Riesgo predicho", "Predicted risk"), tr(
+                    "Tasa observada", "Observed rate")
+                tips = [alt.Tooltip("riesgo_medio:Q", format=".1%", title=predicted),
+                        alt.Tooltip("tasa_observada:Q", format=".1%", title=observed)]
+                if "inspecciones" in cal:
+                    tips.append(alt.Tooltip("inspecciones:Q", title=tr("Inspecciones",
+                                                                       "Inspections")))
+                if "hallazgos" in cal:
+                    tips.append(alt.Tooltip("hallazgos:Q", title=tr("Hallazgos", "Findings")))
                 st.altair_chart(
                     alt.Chart(diag).mark_line(strokeDash=[4, 4], color="#888").encode(
                         x="x:Q", y="y:Q")
                     + alt.Chart(cal).mark_line(point=True, color="#d95f02").encode(
-                        x=alt.X("riesgo_medio:Q", title=tr("Riesgo predicho", "Predicted risk"),
-                                axis=alt.Axis(format="%")),
-                        y=alt.Y("tasa_observada:Q", title=tr("Tasa observada", "Observed rate"),
-                                axis=alt.Axis(format="%")),
-                        tooltip=list(cal.columns)),
+                        x=alt.X("riesgo_medio:Q", title=predicted, axis=alt.Axis(format="%")),
+                        y=alt.Y("tasa_observada:Q", title=observed, axis=alt.Axis(format="%")),
+                        tooltip=tips),
                     width="stretch",
                 )
-                st.caption(tr("Sobre la diagonal, lo predicho coincide con lo observado.",
-                              "On the diagonal, predicted matches observed."))
+                st.caption(tr("Cada punto agrupa inspecciones con riesgo predicho parecido. "
+                              "Sobre la diagonal, lo predicho coincide con lo observado.",
+                              "Each point groups inspections with similar predicted risk. On "
+                              "the diagonal, predicted matches observed."))
             else:
                 st.info(tr("Sin datos de calibración.", "No calibration data."))
 
     with (c2 if kinds else st.container()):
         st.markdown("### " + tr("Coeficientes", "Coefficients"))
         coefs = pd.DataFrame((card.get("modelo") or {}).get("coeficientes") or [])
-        if len(coefs):
-            st.dataframe(coefs.round(3), hide_index=True, width="stretch",
-                         key="modelo_coeficientes")
+        if len(coefs) and "factor" in coefs:
+            descriptions = dict(zip(coefs["factor"], coefs.get("nombre", coefs["factor"]),
+                                    strict=True))
+            shown = pd.DataFrame({"factor": [feature_label(f, descriptions)
+                                             for f in coefs["factor"]]})
+            for col in ("peso", "peso_experto", "razon_de_odds", "desviacion_estandar"):
+                if col in coefs:
+                    shown[col] = pd.to_numeric(coefs[col], errors="coerce")
+            names = {c: tr(*COEF_WORDS[c][:2]) for c in shown.columns}
+            fmt = {"peso": "%+.2f", "peso_experto": "%+.2f", "razon_de_odds": "%.2f",
+                   "desviacion_estandar": "%.3g"}
+            config = {names[c]: (st.column_config.NumberColumn(
+                names[c], help=tr(*COEF_WORDS[c][2:]), format=fmt[c]) if c in fmt else
+                st.column_config.TextColumn(names[c], help=tr(*COEF_WORDS[c][2:])))
+                for c in shown.columns}
+            st.dataframe(shown.rename(columns=names), hide_index=True, width="stretch",
+                         column_config=config, key="modelo_coeficientes")
             st.caption(tr("Peso en la escala estandarizada (positivo sube el riesgo) frente al "
                           "peso experto del que parte.",
                           "Weight on the standardised scale (positive raises the risk) against "
@@ -164,10 +393,16 @@ with ui.guard():
             st.info(tr("Sin tabla de coeficientes.", "No coefficient table."))
 
     caveats = card.get("advertencias") or []
+    caveats_en = card.get("advertencias_en") or []
     if caveats:
         st.markdown("### " + tr("Advertencias", "Caveats"))
+        if get_lang() == "en" and caveats_en:
+            caveats = caveats_en
+        elif get_lang() == "en":
+            st.caption("As written in the model card (in Spanish):")
         st.markdown("\n".join(f"- {c}" for c in caveats))
-    with st.expander(tr("Ficha del modelo completa", "Full model card")):
+    with st.expander(tr("Ficha del modelo completa (JSON, con sus nombres internos)",
+                        "Full model card (JSON, with its internal names)")):
         st.json(card, expanded=False)
     st.download_button(
         tr("Descargar la ficha del modelo (JSON)", "Download the model card (JSON)"),

@@ -60,7 +60,8 @@ def plan_map(plan: P.Plan, layer, lang: str) -> folium.Map:
     """Districts of the plan coloured by trip (exploration in purple), offices as dots."""
     bounds = layer.total_bounds
     m = folium.Map(location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
-                   zoom_start=6, tiles=None, control_scale=True)
+                   zoom_start=6, tiles=None, control_scale=True,
+                   zoom_snap=mapview.ZOOM_SNAP, zoom_delta=0.5)
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     folium.GeoJson(
         layer[[C.UBIGEO, "geometry"]].to_json(),
