@@ -955,10 +955,11 @@ def _settings_text(base: Path, out: Path, region: tuple[str, ...], cal: Mapping[
     lines += [
         "[model]",
         f"features = [{features}]",
-        "# Prior experto (juicio tipo MIRTI: minería, tala, coca y pobreza elevan el riesgo).",
-        "# NO son los coeficientes ocultos del mundo simulado.",
+        "# Prior experto (juicio tipo MIRTI, hecho con las capas oficiales: sobrepondera",
+        "# concesiones formales, agricultura y pobreza; no ve dragas ni lejanía). NO son los",
+        "# coeficientes ocultos del mundo simulado; ver LEEME.md y config/calibration.toml.",
         f"prior = {{ {prior_items} }}",
-        "prior_strength = 1.0",
+        "prior_strength = 1.0  # precisión MÁXIMA del prior; el modelo la elige con los datos",
         "min_inspections = 3",
         "n_bootstrap = 200",
         "seed = 0",
@@ -1078,6 +1079,20 @@ juicio tipo MIRTI, distinto a propósito de la verdad):
 | variable | coeficiente oculto | prior experto |
 |---|---|---|
 {coef_rows}
+
+**Por qué ese prior experto (JUICIO).** Es el índice que armaría un analista de la
+inspección a la manera del MIRTI (el modelo de riesgo de trabajo infantil del MTPE con la OIT):
+con las capas y estadísticas que el Estado ya tiene (concesiones mineras de INGEMMET, REINFO,
+concesiones forestales de SERFOR, áreas agropecuarias, coca de DEVIDA, pobreza del INEI) y con
+la lógica del trabajo infantil (trabajo familiar agrícola en hogares pobres y rurales). Por eso
+se equivoca de maneras documentadas y realistas: **sobrepondera** lo formal y cartografiado
+(concesiones mineras y forestales), la agricultura y la pobreza; **no da peso a las dragas**
+(el oro de draga de Loreto "no aparece como uso minero del suelo" y no está en ninguna capa
+oficial) **ni a la lejanía** (el MIRTI usa variables censales y la oficina planifica desde su
+sede); acierta en el signo de la minería informal, los campamentos de tala y la coca, los
+sectores que la propia SUNAFIL nombra. Los pesos se decidieron a partir de esos hechos, no
+probando semillas. El modelo decide con los datos cuánto apoyarse en él (`prior_strength` es
+solo el máximo).
 
 `verdad.csv` trae por distrito `logit_verdadero`, `intercepto`, `efecto_aleatorio`,
 `contrib_<variable>` (= coef · z), `valor_<variable>` (la medida), `hotspot` (1 si la
