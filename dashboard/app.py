@@ -44,19 +44,34 @@ PAGE_SPECS = (  # key, file, title key, Material icon (bundled with Streamlit: w
 )
 
 
+DEFAULT = "mapa"
+# The default page is served at "/", whatever its url_path; this internal name only has
+# to differ from the public alias below.
+DEFAULT_INTERNAL_PATH = "inicio"
+
+
 def _pages() -> dict[str, st.Page]:
     pages = {}
     for key, file, title, icon in PAGE_SPECS:
         if (_HERE / VIEWS / file).is_file():  # planificacion.py is optional
-            pages[key] = st.Page(f"{VIEWS}/{file}", title=t(title), icon=icon, url_path=key,
-                                 default=key == "mapa")
+            pages[key] = st.Page(f"{VIEWS}/{file}", title=t(title), icon=icon,
+                                 url_path=DEFAULT_INTERNAL_PATH if key == DEFAULT else key,
+                                 default=key == DEFAULT)
     return pages
+
+
+def _to_default() -> None:
+    """Send a link to ``/mapa`` to the map at ``/`` (the default page's only URL)."""
+    st.switch_page(ui.PAGES[DEFAULT])
 
 
 ui.sidebar()
 ui.PAGES.clear()
 ui.PAGES.update(_pages())
-navigation = st.navigation(list(ui.PAGES.values()))
+# /mapa is a hidden alias of the default page, so that an old or typed link to it opens
+# the map instead of Streamlit's "Page not found" dialog.
+alias = st.Page(_to_default, title=t("pag_mapa"), url_path=DEFAULT, visibility="hidden")
+navigation = st.navigation([*ui.PAGES.values(), alias])
 st.sidebar.caption(t("app_subtitulo"))
 with ui.guard():
     ui.simulated_banner()

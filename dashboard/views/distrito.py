@@ -166,7 +166,7 @@ with ui.guard():
                 tooltip=[alt.Tooltip("factor:N", title=tr("Factor", "Factor")),
                          alt.Tooltip("valor:Q", format="+.2f", title=x_title),
                          alt.Tooltip("efecto:N", title=tr("Efecto", "Effect"))],
-            ).properties(height=max(160, 28 * len(contrib)))
+            ).properties(height=110 + 26 * len(contrib))  # plot + axis + legend
             st.altair_chart(chart, width="stretch")
             top_up = contrib.sort_values("valor", ascending=False).iloc[0]
             st.caption(tr(f"Lo que más sube el riesgo aquí: {top_up['factor'].lower()}.",
@@ -197,7 +197,13 @@ with ui.guard():
                 avg_col = comp.columns[2]
                 comp[tr("Relación", "Ratio")] = comp[comp.columns[1]] / comp[avg_col].replace(
                     0, np.nan)
-                st.dataframe(comp.round(2), hide_index=True, width="stretch")
+                number = st.column_config.NumberColumn(format="%.4g", width="small")
+                st.dataframe(comp, hide_index=True, width="stretch", placeholder="—",
+                             column_config={
+                                 comp.columns[0]: st.column_config.TextColumn(width="medium"),
+                                 comp.columns[1]: number, comp.columns[2]: number,
+                                 comp.columns[3]: st.column_config.NumberColumn(
+                                     format="%.2f", width="small")})
                 st.caption(tr("Relación > 1: por encima del promedio de su departamento.",
                               "Ratio > 1: above its department's average."))
 

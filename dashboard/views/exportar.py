@@ -58,6 +58,17 @@ def export_bytes(fmt: str, region: tuple[str, ...], threshold: int,
         return buf.getvalue()
 
 
+def readable(value):
+    """Return a metadata value for display: JSON text parsed, so it shows as a tree."""
+    text = str(value)
+    if text.startswith(("[", "{")):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+    return text
+
+
 ui.page_header(
     tr("Exportar la capa de riesgo", "Export the risk layer"),
     tr("Cada archivo lleva sus metadatos: versión del modelo, huella de la configuración, "
@@ -111,9 +122,8 @@ with ui.guard():
                       "The exported file contains SIMULATED DATA and says so in its metadata."))
     st.markdown("#### " + tr("Metadatos (tal como van en el archivo)",
                              "Metadata (as written in the file)"))
-    st.code(json.dumps({"config_hash": settings.digest(), **{k: str(v) for k, v in meta.items()}},
-                       ensure_ascii=False, indent=2),
-            language="json")
+    st.json({"config_hash": settings.digest(), **{k: readable(v) for k, v in meta.items()}},
+            expanded=1)
     st.markdown("#### " + tr("Vista previa", "Preview"))
     shown = preview.drop(columns="geometry").head(50)
     cols = [c for c in PREVIEW_WORDS if c in shown.columns]

@@ -47,6 +47,7 @@ with ui.guard():
                    for spec in settings.layers}
     chosen = c3.multiselect(
         tr("Capas sectoriales", "Sector layers"), list(layer_names), key="mapa_capas",
+        placeholder=tr("Elija capas para dibujarlas", "Choose layers to draw"),
         format_func=lambda k: layer_names[k],
     )
     o1, o2, o3 = st.columns(3)

@@ -266,7 +266,7 @@ with ui.guard():
                                             "método pone primero",
                                             "Share of the findings in the {k} districts the "
                                             "method ranks first").format(k=k),
-                        axis=alt.Axis(format="%")),
+                        axis=alt.Axis(format="%", tickCount=8)),
                 tooltip=[alt.Tooltip("metodo:N", title=tr("Método", "Method")),
                          alt.Tooltip("valor:Q", format=".1%", title=hit_title),
                          alt.Tooltip("p025:Q", format=".1%", title=tr("IC 95 %, desde",
@@ -307,31 +307,30 @@ with ui.guard():
         diffs = ev.get("diferencias") or {}
         if diffs:
             st.markdown("#### " + tr("Modelo menos cada referencia", "Model minus each baseline"))
+            against = tr("Frente a", "Against")
             rows = []
             for method, values in diffs.items():
+                row = {against: method_label(method)}
                 for name, summary in values.items():
                     spec = metric_spec(name)
                     if spec is None or not name.startswith(("acierto", "brier")):
                         continue
                     label, _, fmt = spec
                     ci = summary.get("ic95") or [None, None]
-                    rows.append({
-                        tr("Frente a", "Against"): method_label(method),
-                        tr("Métrica", "Metric"): label,
-                        tr("Diferencia", "Difference"): format_value(summary.get("valor"), fmt,
-                                                                     signed=True),
-                        tr("Intervalo 95 %", "95 % interval"): (
-                            f"{format_value(ci[0], fmt, True)} a {format_value(ci[1], fmt, True)}"
-                            if ci[0] is not None else MISSING).replace(
-                            " a ", tr(" a ", " to ")),
-                    })
-            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-            st.caption(tr("Positivo: el modelo acierta más (en Brier, negativo es mejor); pp = "
-                          "puntos porcentuales. Un intervalo que cruza 0 no muestra diferencia "
-                          "clara.",
-                          "Positive: the model hits more (for Brier, negative is better); pp = "
-                          "percentage points. An interval crossing 0 shows no clear "
-                          "difference."))
+                    value = format_value(summary.get("valor"), fmt, signed=True)
+                    if ci[0] is not None and value != MISSING:
+                        value += (f" ({format_value(ci[0], fmt, True)} "
+                                  f"{tr('a', 'to')} {format_value(ci[1], fmt, True)})")
+                    row[label] = value
+                rows.append(row)
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                         placeholder=MISSING)
+            st.caption(tr("Diferencia (intervalo del 95 %). Positivo: el modelo acierta más "
+                          "(en Brier, negativo es mejor); pp = puntos porcentuales. Un "
+                          "intervalo que cruza 0 no muestra diferencia clara.",
+                          "Difference (95 % interval). Positive: the model hits more (for "
+                          "Brier, negative is better); pp = percentage points. An interval "
+                          "crossing 0 shows no clear difference."))
 
         c1, c2 = st.columns(2)
         with c1:

@@ -22,6 +22,7 @@ from models import planning as P
 _PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
             "#000000")  # Okabe-Ito (colour-blind safe), as the printable page
 _EXPLORE = "#7B3294"
+MAP_HEIGHT = 560
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -60,7 +61,7 @@ def plan_map(plan: P.Plan, layer, lang: str) -> folium.Map:
     """Districts of the plan coloured by trip (exploration in purple), offices as dots."""
     bounds = layer.total_bounds
     m = folium.Map(location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
-                   zoom_start=6, tiles=None, control_scale=True,
+                   zoom_start=6, tiles=None, control_scale=True, height=MAP_HEIGHT,
                    zoom_snap=mapview.ZOOM_SNAP, zoom_delta=0.5)
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     folium.GeoJson(
@@ -208,11 +209,18 @@ with ui.guard():
         P.OFICINA: tr("Oficina", "Office"), "capacidad_dias": tr("Capacidad", "Capacity"),
         "dias_exploracion": tr("Días exploración", "Exploration days"),
         "dias_plan": tr("Días plan", "Plan days"), "distritos_plan": tr("Distritos", "Districts"),
-        P.HALLAZGOS: tr("Hallazgos plan", "Plan findings"), P.HALLAZGOS_P05: "p05",
-        P.HALLAZGOS_P95: "p95", "dias_ingenuo": tr("Días simple", "Simple days"),
+        P.HALLAZGOS: tr("Hallazgos plan", "Plan findings"),
+        P.HALLAZGOS_P05: tr("Mín. (p05)", "Low (p05)"),
+        P.HALLAZGOS_P95: tr("Máx. (p95)", "High (p95)"),
+        "dias_ingenuo": tr("Días simple", "Simple days"),
         "distritos_ingenuo": tr("Distritos simple", "Simple districts"),
         "hallazgos_ingenuo": tr("Hallazgos simple", "Simple findings"),
-        "ganancia": tr("Ganancia", "Gain")}), hide_index=True, use_container_width=True)
+        "ganancia": tr("Ganancia", "Gain")}), hide_index=True, width="stretch",
+        column_config={tr(*k): st.column_config.NumberColumn(format=f) for k, f in (
+            (("Hallazgos plan", "Plan findings"), "%.2f"), (("Mín. (p05)", "Low (p05)"), "%.2f"),
+            (("Máx. (p95)", "High (p95)"), "%.2f"),
+            (("Hallazgos simple", "Simple findings"), "%.2f"), (("Ganancia", "Gain"), "%+.2f"),
+            (("Días plan", "Plan days"), "%g"), (("Días simple", "Simple days"), "%g"))})
 
     st.subheader(tr("Viajes", "Trips"))
     trips = plan.trips.copy()
@@ -226,13 +234,19 @@ with ui.guard():
         P.TIPO: tr("Tipo", "Kind"), P.DISTRITOS: tr("Distritos (en orden)", "Districts (in order)"),
         P.DIAS_VIAJE: tr("Días de viaje", "Travel days"), P.DIAS: tr("Días", "Days"),
         P.HALLAZGOS: tr("Hallazgos esperados", "Expected findings"),
-        P.HALLAZGOS_P05: "p05", P.HALLAZGOS_P95: "p95",
+        P.HALLAZGOS_P05: tr("Mín. (p05)", "Low (p05)"),
+        P.HALLAZGOS_P95: tr("Máx. (p95)", "High (p95)"),
         P.HALLAZGOS_DIA: tr("Por día", "Per day"), motive: tr("Motivo", "Why")}),
-        hide_index=True, use_container_width=True)
+        hide_index=True, width="stretch",
+        column_config={tr(*k): st.column_config.NumberColumn(format=f) for k, f in (
+            (("Hallazgos esperados", "Expected findings"), "%.2f"),
+            (("Mín. (p05)", "Low (p05)"), "%.2f"), (("Máx. (p95)", "High (p95)"), "%.2f"),
+            (("Por día", "Per day"), "%.3f"), (("Días de viaje", "Travel days"), "%.1f"),
+            (("Días", "Days"), "%g"))})
 
     st.subheader(tr("Mapa del plan", "Plan map"))
     st_folium(plan_map(plan, state.map_layer(settings.region or ()), lang),
-              key="plan_mapa", height=560, use_container_width=True, returned_objects=[])
+              key="plan_mapa", height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
     st.caption(tr("Colores por viaje; morado = exploración; círculos = oficinas.",
                   "Colours by trip; purple = exploration; circles = offices."))
 
