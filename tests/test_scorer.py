@@ -131,3 +131,56 @@ def test_coefficients_table_speaks_spanish(world):
     assert table.loc[0, "nombre"] == "Concesiones mineras"
     assert feature_label("lejania_km").startswith("Lejanía")
     np.testing.assert_allclose(table["razon_de_odds"], np.exp(table["peso"]))
+
+
+def test_empirical_bayes_trusts_a_right_prior_more_than_a_wrong_one(world):
+    X = world.features
+    Xr, y, w, g = training_rows(X, district_counts(world.records, X.index))
+    wrong = {"mineria": -1.0, "pobreza": -0.5, "lejania": 0.0}
+    right = RiskScorer(prior=TRUE_WEIGHTS, prior_strength=1e3).fit(Xr, y, sample_weight=w,
+                                                                   groups=g)
+    bad = RiskScorer(prior=wrong, prior_strength=1e3).fit(Xr, y, sample_weight=w, groups=g)
+    assert 0.01 <= bad.prior_strength_ < right.prior_strength_ <= 1e3
+    # the records override a wrong expert: mining comes out positive anyway
+    assert bad.coef_[0, list(X.columns).index("mineria")] > 0
+
+
+def test_prior_strength_is_a_cap_or_the_value_used(world):
+    X = world.features
+    Xr, y, w, g = training_rows(X, district_counts(world.records, X.index))
+    capped = RiskScorer(prior=TRUE_WEIGHTS, prior_strength=0.5).fit(Xr, y, sample_weight=w,
+                                                                     groups=g)
+    assert 0.01 <= capped.prior_strength_ <= 0.5
+    fixed = RiskScorer(prior=PRIOR, prior_strength=2.0, empirical_bayes=False).fit(
+        Xr, y, sample_weight=w, groups=g)
+    assert fixed.prior_strength_ == 2.0
+
+
+@pytest.mark.parametrize("noise_sd", [0.1, 1.2])
+def test_district_effect_spread_is_estimated(noise_sd):
+    w = make_world(n_districts=169, n_years=10, seed=4, noise_sd=noise_sd,
+                   inspections_per_year=300.0)
+    model, _ = _fit(w)
+    assert model.re_sd_weights_.sum() == pytest.approx(1.0)
+    assert model.re_sd_grid_[0] == 0.0 and model.re_sd_weights_[0] == 0.0  # never exactly 0
+    if noise_sd > 1:
+        assert 0.7 < model.re_sd_ < 1.8
+    else:
+        assert model.re_sd_ < 0.45
+
+
+def test_intervals_widen_with_the_unexplained_variation(world):
+    # the same records, but a prior belief in a larger district effect: wider intervals
+    # for never-inspected districts, whose risk their features explain only in part
+    model, counts = _fit(world)
+    X = world.features
+    never = counts["n"].to_numpy() == 0
+    assert never.any()
+    unc = simulate_uncertainty(model, X, X.index.to_numpy(), n_bootstrap=300, random_state=0)
+    width = (unc["riesgo_p95"] - unc["riesgo_p05"]).to_numpy()
+    # never-inspected: nothing but features and the spread of u; inspected ones learn from
+    # their record, so their intervals are narrower relative to their level
+    rel = width / model.predict_risk(X, groups=X.index)
+    assert np.median(rel[never]) > np.median(rel[counts["n"].to_numpy() >= 10])
+    covered = (world.truth >= unc["riesgo_p05"]) & (world.truth <= unc["riesgo_p95"])
+    assert 0.8 <= covered[never].mean() <= 1.0
