@@ -412,6 +412,13 @@ def card_to_markdown(card: Mapping[str, Any]) -> str:
             for base, vals in diffs.items():
                 lines.append(f"- {base}: {_fmt_ci(vals.get('acierto_10'))}")
             lines.append("")
+        ceiling = block.get("techo_oraculo_acierto_10") or {}
+        if ceiling:
+            lines += ["Techo: diferencia del riesgo verdadero (oráculo) frente a cada referencia "
+                      "(acierto en 10): lo que cabe esperar como máximo en estos pliegues.", ""]
+            for base, entry in ceiling.items():
+                lines.append(f"- {base}: {_fmt_ci(entry)}")
+            lines.append("")
     obj = card.get("objetivos") or {}
     if obj:
         lines += ["## Objetivos", ""]
@@ -649,6 +656,15 @@ def _caveats(card, settings) -> list[str]:
     temporal = card["evaluacion"]["temporal"]
     if not temporal.get("pliegues"):
         out.append("No hay años suficientes con inspecciones para un backtest temporal.")
+    unsupported = [b for b, e in (temporal.get("techo_oraculo_acierto_10") or {}).items()
+                   if (e.get("ic95") or [None])[0] is not None and e["ic95"][0] <= 0]
+    if unsupported:
+        out.append(
+            f"Potencia limitada: con {temporal.get('hallazgos_prueba')} hallazgos de prueba, ni "
+            f"el riesgo verdadero supera a {', '.join(unsupported)} en acierto en 10 con un "
+            "margen que el bootstrap respalde; frente a esas referencias una diferencia no "
+            "significativa del modelo no es concluyente."
+        )
     return out
 
 

@@ -88,7 +88,7 @@ def test_card_on_the_demo(demo_settings, districts_gpkg):
     assert any("SIMULADOS" in w for w in card["advertencias"])
     assert any("selección" in w for w in card["advertencias"])
     md = card_to_markdown(card)
-    assert "DATOS SIMULADOS" in md and "indice_experto" in md
+    assert "DATOS SIMULADOS" in md and "indice_experto" in md and "Techo" in md
 
 
 def test_cli_evaluate_writes_the_card_and_the_dashboard_file(tmp_path, demo_settings,
