@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -37,15 +38,20 @@ def app_env(demo_settings, scores_gpkg, evaluation_json, monkeypatch):
     return demo_settings
 
 
-def _app(page: str | None = None, lang: str | None = None):
+def _app(page: str | None = None, lang: str | None = None, role: str | None = None,
+         user: str | None = None):
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     if lang:
         at.session_state["lang"] = lang
+    if role:
+        at.session_state["rol"] = role
+    if user:
+        at.session_state["usuario"] = user
     at.run()
     if page:
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"views/{page}.py").run()
     return at
 
 
@@ -87,7 +93,7 @@ def test_language_switch_is_remembered(app_env):
     _no_exception(at)
     assert at.title[0].value == "Risk map by district"
     assert "SIMULATED DATA" in at.warning[0].value
-    at.switch_page("pages/modelo.py").run()
+    at.switch_page("views/modelo.py").run()
     assert at.title[0].value == "How the model performs"
     assert at.session_state["lang"] == "en"
 
@@ -124,7 +130,7 @@ def test_distrito_opens_from_session_ubigeo(app_env):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()
     at.session_state["ubigeo"] = "160101"
-    at.switch_page("pages/distrito.py").run()
+    at.switch_page("views/distrito.py").run()
     _no_exception(at)
     assert at.selectbox(key="distrito_sel").value == "160101"
     assert "Iquitos" in at.subheader[0].value
@@ -145,7 +151,7 @@ def test_datos_page_bad_upload_leaves_store_unchanged(app_env, tmp_path):
     from geo.store import InspectionStore
 
     before = InspectionStore(paths.store_path()).count()
-    at = _app("datos")
+    at = _app("datos", role="planificador", user="Prueba")
     _no_exception(at)
     bad = (
         b"id,fecha,ubigeo,sector,hallazgo_tf,origen\n"
@@ -182,7 +188,7 @@ def test_datos_page_good_upload_is_ready_to_import(app_env):
         b"TEST-OK-1,2024-05-02,080101,construccion,0,planificada\n"
         b"TEST-OK-2,2024-06-02,160101,tala,1,denuncia\n"
     )
-    at = _app("datos")
+    at = _app("datos", role="planificador", user="Prueba")
     at.file_uploader(key="datos_archivo").set_value(("bueno.csv", good, "text/csv")).run()
     _no_exception(at)
     assert not at.error
@@ -212,3 +218,131 @@ def test_missing_artefacts_say_run_prepare(tmp_path, monkeypatch):
         at = _app(page)
         _no_exception(at)
         assert any("riskmap prepare" in e.value for e in at.error), page
+
+
+# --- roles --------------------------------------------------------------------------------
+def _scores(settings_path: str):
+    import pyogrio
+
+    from geo.config import load_settings
+
+    settings = load_settings(settings_path)
+    return pyogrio.read_dataframe(settings.scores_gpkg, layer="riesgo", read_geometry=False)
+
+
+def test_default_role_is_regional_government_and_sees_no_records(app_env):
+    scores = _scores(os.environ["RISKMAP_CONFIG"])
+    few = scores[(scores["n_inspecciones"] >= 1) & (scores["n_inspecciones"] < 5)]
+    assert len(few), "the demo world should have districts with 1 to 4 inspections"
+    ubigeo = str(few.iloc[0]["ubigeo"])
+    at = _app()
+    assert at.radio(key="ui_rol").value == "gobierno_regional"
+    at.session_state["ubigeo"] = ubigeo
+    at.switch_page("views/distrito.py").run()
+    _no_exception(at)
+    assert not at.error
+    text = _text(at)
+    assert "menos de 5 inspecciones" in text  # the card's caption, suppressed
+    assert "no se muestran inspecciones una por una" in text
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Inspecciones"] == "menos de 5"
+    # no table by year: record-level history is for planners only
+    assert not [d for d in at.dataframe if "Año" in d.value.columns]
+    # Datos: a file can be checked, but there is no import or recompute button
+    at.switch_page("views/datos.py").run()
+    _no_exception(at)
+    assert any("solo Planificador/a de inspecciones" in i.value for i in at.info)
+    keys = {b.key for b in at.button}
+    assert "datos_importar" not in keys and "datos_recalcular" not in keys
+
+
+def test_planner_sees_history_by_year_and_can_import(app_env):
+    scores = _scores(os.environ["RISKMAP_CONFIG"])
+    busy = scores.sort_values("n_inspecciones", ascending=False).iloc[0]
+    at = _app(role="planificador", user="Prueba")
+    at.session_state["ubigeo"] = str(busy["ubigeo"])
+    at.switch_page("views/distrito.py").run()
+    _no_exception(at)
+    years = [d.value for d in at.dataframe if "Año" in d.value.columns]
+    assert years, "the planner sees the history by year"
+    assert years[0]["Inspecciones"].sum() == int(busy["n_inspecciones"])
+    at.switch_page("views/datos.py").run()
+    _no_exception(at)
+    assert "datos_recalcular" in {b.key for b in at.button}
+    assert not any("solo Planificador/a" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("role", ["gobierno_regional", "investigador"])
+def test_export_suppression_cannot_be_turned_off_by_other_roles(app_env, role):
+    at = _app("exportar", role=role)
+    _no_exception(at)
+    threshold = at.number_input(key="exportar_umbral")
+    assert threshold.value == 5 and threshold.min == 5
+    suppressed = re.search(r"(\d+) conteos de hallazgos suprimidos", _text(at))
+    assert suppressed and int(suppressed.group(1)) > 0
+
+
+def test_planner_may_export_exact_counts(app_env):
+    at = _app("exportar", role="planificador")
+    threshold = at.number_input(key="exportar_umbral")
+    assert threshold.value == 5 and threshold.min == 1
+    threshold.set_value(1).run()
+    _no_exception(at)
+    assert "0 conteos de hallazgos suprimidos" in _text(at)
+
+
+def test_store_audit_records_role_and_user(app_env, tmp_path, monkeypatch):
+    import geopandas as gpd
+
+    from geo.store import InspectionStore
+
+    monkeypatch.setenv("RISKMAP_DATA_DIR", str(tmp_path))  # a store of its own
+    districts = gpd.read_file(app_env.districts_gpkg, layer="distritos")
+    csv = tmp_path / "pocas.csv"
+    csv.write_text("id,fecha,ubigeo,sector,hallazgo_tf\n"
+                   "AUD-1,2021-03-15,080101,mineria,1\n"
+                   "AUD-2,2022-03-15,080101,mineria,0\n", encoding="utf-8")
+    store = InspectionStore(tmp_path / "inspecciones.sqlite", role="planificador", user="Ana")
+    store.import_file(csv, districts)
+
+    at = _app(role="planificador", user="Rosa")
+    at.session_state["ubigeo"] = "080101"
+    at.switch_page("views/distrito.py").run()
+    _no_exception(at)
+    years = [d.value for d in at.dataframe if "Año" in d.value.columns]
+    assert years and years[0]["Inspecciones"].tolist() == [1, 1]
+
+    at = _app(role="investigador", user="Iris")
+    at.session_state["ubigeo"] = "080101"
+    at.switch_page("views/distrito.py").run()
+    _no_exception(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Inspecciones"] == "menos de 5"  # 2 records: suppressed for researchers
+
+    audit = store.audit()
+    reads = audit[audit["accion"] == "lectura_registros"]
+    assert ("Rosa", "planificador") in set(zip(reads["usuario"], reads["rol"], strict=True))
+    aggregates = audit[audit["accion"] == "lectura_agregados"]
+    assert ("Iris", "investigador") in set(zip(aggregates["usuario"], aggregates["rol"],
+                                                strict=True))
+    assert not ((audit["rol"] == "investigador") & (audit["accion"] == "lectura_registros")).any()
+
+
+def test_deep_link_runs_through_the_app(app_env):
+    # what a fresh browser on /distrito gets: the sidebar (language, role) and the banner
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.switch_page("views/distrito.py").run()
+    _no_exception(at)
+    assert at.title[0].value == "Ficha del distrito"
+    assert at.radio(key="ui_idioma").value == "es"
+    assert at.radio(key="ui_rol").value == "gobierno_regional"
+    assert "DATOS SIMULADOS" in at.warning[0].value
+
+
+def test_views_folder_is_not_a_streamlit_pages_folder():
+    # A folder named pages/ beside app.py switches Streamlit to its legacy multipage mode.
+    dashboard = Path(APP).parent
+    assert not (dashboard / "pages").exists()
+    assert (dashboard / "views" / "mapa.py").is_file()

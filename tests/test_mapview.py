@@ -192,3 +192,11 @@ def _geojson_layers(m) -> list[dict]:
         if isinstance(child, folium.GeoJson):
             out.append(child.data if isinstance(child.data, dict) else json.loads(child.data))
     return out
+
+
+def test_risk_map_zooms_in_quarter_steps():
+    # fit_bounds can only land on a multiple of zoomSnap: with 1 a region alone often
+    # fills half the frame; 0.25 lets the map fill it
+    html = mapview.risk_map(_grid(2), [0.5, 1.0]).get_root().render()
+    assert re.search(r'"zoomSnap":\s*0\.25', html)
+    assert "fitBounds" in html

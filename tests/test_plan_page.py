@@ -11,7 +11,7 @@ import pytest
 from geo import columns as C
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
-PAGE = "pages/planificacion.py"
+PAGE = "views/planificacion.py"
 TIMEOUT = 120
 
 SETTINGS = """config_version = 1
