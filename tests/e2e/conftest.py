@@ -103,7 +103,7 @@ def browser(chromium_path: Path):
     from playwright.sync_api import expect, sync_playwright
 
     # Streamlit reruns and page switches take seconds on two shared cores
-    expect.set_options(timeout=RUN_TIMEOUT_MS // 2)
+    expect.set_options(timeout=RUN_TIMEOUT_MS // 3)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS
@@ -385,6 +385,7 @@ class AppPage:
             "[data-testid='stAppViewContainer']", timeout=RUN_TIMEOUT_MS, state="attached"
         )
         self.wait()
+        self.assert_no_exception()  # a traceback on load: fail now, not after every timeout
 
     # --- navigation -------------------------------------------------------------------
     def nav_link(self, key: str):
@@ -401,6 +402,7 @@ class AppPage:
         """Open page ``key`` through the navigation (keeps the session, like a user)."""
         self.nav_link(key).click()
         self.wait()
+        self.assert_no_exception()
 
     def nav_labels(self) -> list[str]:
         """The visible texts of the navigation links."""
@@ -420,6 +422,18 @@ class AppPage:
         from playwright.sync_api import expect
 
         expect(self.page.get_by_test_id("stException")).to_have_count(0)
+
+    def table(self, dataframe):
+        """The contents of an ``st.dataframe`` (drawn on a canvas) via its CSV download.
+
+        ``dataframe`` is the ``stDataFrame`` element; returns a DataFrame of strings.
+        """
+        import pandas as pd
+
+        dataframe.hover()
+        with self.page.expect_download() as info:
+            dataframe.get_by_role("button", name="Download as CSV").click()
+        return pd.read_csv(info.value.path(), dtype=str, encoding="utf-8-sig")
 
     def map_frame(self):
         """The streamlit-folium iframe (first one on the page)."""
@@ -468,6 +482,9 @@ def app(browser, app_server: str, request: pytest.FixtureRequest) -> Iterator[Ap
         viewport={"width": 1400, "height": 1000}, accept_downloads=True, locale="es-PE"
     )
     context.set_default_timeout(RUN_TIMEOUT_MS)
+    # st.dataframe's "Download as CSV" uses the File System Access API when it exists; without
+    # it, it falls back to an ordinary download Playwright can catch (see AppPage.table).
+    context.add_init_script("delete window.showSaveFilePicker;")
     guard = NetworkGuard(app_server)
     guard.attach(context)
     page = context.new_page()
