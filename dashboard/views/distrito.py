@@ -191,7 +191,7 @@ with ui.guard():
                 comp = pd.DataFrame({
                     tr("Indicador", "Indicator"): [feature_label(f, descriptions) for f in feats],
                     tr("Distrito", "District"): [float(mine.iloc[0][f]) for f in feats],
-                    tr(f"Promedio {row[C.DEPARTAMENTO]}", f"{row[C.DEPARTAMENTO]} average"):
+                    tr(f"Prom. {row[C.DEPARTAMENTO]}", f"{row[C.DEPARTAMENTO]} avg."):
                         [float(region_rows[f].mean()) for f in feats],
                 })
                 avg_col = comp.columns[2]

@@ -34,7 +34,7 @@ with ui.guard():
     settings = state.settings()
     scores = state.scores()
     lang = get_lang()  # bound now: format functions may be called outside the run
-    c1, c2, c3 = st.columns([2, 2, 3])
+    c1, c2, c3 = st.columns([3, 2, 3])
     region_key = c1.radio(
         t("region"), list(REGIONS), key="mapa_region", horizontal=True,
         format_func=lambda k: t(f"region_{k}", lang=lang),

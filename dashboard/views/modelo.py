@@ -87,6 +87,50 @@ COEF_WORDS = {
                             "One standard deviation of the factor, in its own units."),
 }
 MISSING = "—"
+# English for the caveats models.evaluation writes (in Spanish) into the model card, by
+# their opening words; a caveat not listed here is shown as written, and said so.
+CAVEATS_EN = {
+    "DATOS SIMULADOS": "SIMULATED DATA: the layers, the inspections and the true risk are "
+                       "simulated; the figures do not describe reality.",
+    "Sesgo de selección": "Selection bias: inspections are not random (they cluster near the "
+                          "offices and follow complaints); the hit rate measures where findings "
+                          "were made, not where forced labour exists.",
+    "Etiquetas escasas": "Scarce labels: forced-labour findings are few per year; the metrics' "
+                         "intervals are wide and small differences are not conclusive.",
+    "Los distritos con pocas inspecciones": "Districts with few inspections are marked "
+                         "'insufficient evidence': their risk comes from their characteristics "
+                         "and expert judgement, not from their record; it does not mean low "
+                         "risk.",
+    "No hay años suficientes": "There are not enough years with inspections for a temporal "
+                               "backtest.",
+    "Potencia limitada": "Limited power: with {n} test findings, not even the true risk beats "
+                         "{who} on hit rate in the top 10 by a margin the bootstrap supports; "
+                         "against those baselines a non-significant difference of the model is "
+                         "not conclusive.",
+}
+
+
+def caveat_en(text: str) -> str | None:
+    """English for a caveat of the model card, or None when it is not a known one.
+
+    >>> caveat_en("Etiquetas escasas: lo que sea")[:14]
+    'Scarce labels:'
+    >>> caveat_en("Algo nuevo") is None
+    True
+    """
+    import re
+
+    for opening, english in CAVEATS_EN.items():
+        if text.startswith(opening):
+            if "{n}" not in english:
+                return english
+            found = re.search(r"con (\d+) hallazgos de prueba, ni el riesgo verdadero supera a "
+                              r"(.+?) en acierto", text)
+            if not found:
+                return None
+            who = ", ".join(method_label(w.strip()) for w in found.group(2).split(","))
+            return english.format(n=found.group(1), who=who)
+    return None
 
 
 def method_label(name: str) -> str:
@@ -398,7 +442,11 @@ with ui.guard():
         if get_lang() == "en" and caveats_en:
             caveats = caveats_en
         elif get_lang() == "en":
-            st.caption("As written in the model card (in Spanish):")
+            english = [caveat_en(c) for c in caveats]
+            if any(e is None for e in english):
+                st.caption("Caveats not translated yet are shown as written in the model "
+                           "card (in Spanish).")
+            caveats = [e or c for e, c in zip(english, caveats, strict=True)]
         st.markdown("\n".join(f"- {c}" for c in caveats))
     with st.expander(tr("Ficha del modelo completa (JSON, con sus nombres internos)",
                         "Full model card (JSON, with its internal names)")):
