@@ -70,7 +70,7 @@ NAIVE_APP = textwrap.dedent(
     st.set_page_config(layout="wide")
     gdf = gpd.read_file(sys.argv[1], layer="riesgo")
     regions = {"Todo": None, "Cusco y Loreto": ("08", "16"), "Cusco": ("08",), "Loreto": ("16",)}
-    choice = st.selectbox("Región", list(regions))
+    choice = st.radio("Región", list(regions), horizontal=True)
     if regions[choice]:
         gdf = gdf[gdf["ubigeo"].str[:2].isin(regions[choice])]
     west, south, east, north = gdf.total_bounds
@@ -250,12 +250,23 @@ def _shape_count(page) -> int:
         return 0
 
 
-def _wait_shapes(page, at_least: int, t0: float) -> float:
-    """Seconds from ``t0`` until the map iframe holds ``at_least`` shapes."""
+def _wait_shapes(page, at_least: int, t0: float) -> tuple[float, int]:
+    """Seconds from ``t0`` until the map shows ``at_least`` shapes, and the count shown.
+
+    If the app settles (script idle, count unchanged for 2 s) on fewer shapes, that time
+    and count are returned: the table then shows how many districts were really drawn.
+    """
     deadline = time.monotonic() + TIMEOUT_S
+    last, seen_at = -1, time.perf_counter()
+    idle = page.locator("[data-testid='stApp'][data-test-script-state='notRunning']")
     while time.monotonic() < deadline:
-        if _shape_count(page) >= at_least:
-            return time.perf_counter() - t0
+        count = _shape_count(page)
+        if count >= at_least:
+            return time.perf_counter() - t0, count
+        if count != last:
+            last, seen_at = count, time.perf_counter()
+        elif count > 0 and time.perf_counter() - seen_at > 2 and idle.count():
+            return seen_at - t0, count
         page.wait_for_timeout(40)
     raise TimeoutError(f"map never showed {at_least} shapes (last: {_shape_count(page)})")
 
@@ -275,22 +286,16 @@ def _map_doc_bytes(page) -> int:
 
 
 def _choose(page, option: str) -> None:
-    """Pick ``option`` in the widget labelled Región/Region (selectbox, radio or pills)."""
-    label = page.get_by_test_id("stWidgetLabel").filter(has_text=REGION_LABEL).first
-    widget = label.locator(
-        "xpath=ancestor::*[starts-with(@data-testid,'st')][not(@data-testid='stWidgetLabel')][1]")
-    testid = widget.get_attribute("data-testid") or ""
-    if "Selectbox" in testid:
-        widget.locator("[role='combobox'], input").first.click()
-        page.get_by_role("option", name=option, exact=True).click()
-    else:
-        widget.get_by_text(option, exact=True).first.click()
+    """Pick ``option`` in the radio labelled "Región" (both apps use a horizontal radio)."""
+    group = page.get_by_role("radiogroup", name="Región")
+    group.get_by_text(option, exact=True).click()
 
 
 @dataclass
 class Result:
     app: str
     world: str
+    shapes: int  # district shapes drawn on load
     first_load_s: float
     load_s: float
     region_s: float
@@ -304,14 +309,14 @@ def measure_app(browser, base: str, name: str, world: str, n_all: int,
                 region_option: str, n_region: int, repeat: int, fake_cdn: bool) -> Result:
     """Cold first load, then ``repeat`` warm loads and region changes."""
     loads, changes, ws, ws_region, doc, foreign = [], [], [], [], 0, 0
-    first = None
+    first, shown = None, 0
     for i in range(repeat + 1):
         visit = _open_context(browser, base, fake_cdn)
         page = visit.page
         try:
             t0 = time.perf_counter()
             page.goto(base, wait_until="commit")
-            elapsed = _wait_shapes(page, n_all, t0)
+            elapsed, shown = _wait_shapes(page, n_all, t0)
             _wait_idle(page)
             if i == 0:
                 first = elapsed
@@ -323,13 +328,14 @@ def measure_app(browser, base: str, name: str, world: str, n_all: int,
                 before = visit.ws_bytes
                 t1 = time.perf_counter()
                 _choose(page, region_option)
-                changes.append(_wait_region(page, n_region, n_all, t1))
+                changes.append(_wait_region(page, n_region, shown, t1))
                 _wait_idle(page)
                 ws_region.append(visit.ws_bytes - before)
         finally:
             visit.close()
-    return Result(name, world, first, statistics.median(loads), statistics.median(changes),
-                  int(statistics.median(ws)), int(statistics.median(ws_region)), doc, foreign)
+    return Result(name, world, shown, first, statistics.median(loads),
+                  statistics.median(changes), int(statistics.median(ws)),
+                  int(statistics.median(ws_region)), doc, foreign)
 
 
 def _wait_region(page, n_region: int, n_before: int, t0: float) -> float:
@@ -384,13 +390,15 @@ def run(data_dir: Path | None, repeat: int) -> list[Result]:
 def markdown(results: list[Result], repeat: int) -> str:
     """The results as a markdown table, riskmap and naive side by side per world."""
     rows = [
-        "| districts | map | first load (s) | load (s) | region change (s) | websocket bytes "
-        "(load) | websocket bytes (region change) | map document bytes | requests to other hosts |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| districts | map | shapes drawn | first load (s) | load (s) | region change (s) | "
+        "websocket bytes (load) | websocket bytes (region change) | map document bytes | "
+        "requests to other hosts |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         rows.append(
-            f"| {int(r.world):,} | {r.app} | {r.first_load_s:.2f} | {r.load_s:.2f} | "
+            f"| {int(r.world):,} | {r.app} | {r.shapes:,} | {r.first_load_s:.2f} | "
+            f"{r.load_s:.2f} | "
             f"{r.region_s:.2f} | {r.ws_bytes:,} | {r.region_ws_bytes:,} | "
             f"{r.map_doc_bytes:,} | {r.foreign_requests} |"
         )
