@@ -311,7 +311,9 @@ def plan_inspections(
 
     problem = _Problem(spec, ubigeo, risk, out_days, hops)
     warnings: list[tuple[str, str]] = []
-    _check_budgets(problem, warnings)
+    labels = (scores[C.DISTRITO].astype(str) + " (" + scores[C.UBIGEO].astype(str) + ")"
+              if C.DISTRITO in scores else scores[C.UBIGEO].astype(str)).to_numpy()
+    _check_budgets(problem, warnings, labels)
 
     explore = _draw_exploration(problem, scores, warnings)
     budgets = problem.capacity - np.array(
@@ -477,7 +479,8 @@ def _risk_columns(scores: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndar
     return risk, np.nan_to_num(p05, nan=0.0), np.nan_to_num(p95, nan=1.0)
 
 
-def _check_budgets(problem: _Problem, warnings: list[tuple[str, str]]) -> None:
+def _check_budgets(problem: _Problem, warnings: list[tuple[str, str]],
+                   labels: np.ndarray) -> None:
     spec = problem.spec
     cheapest = np.where(problem.allowed, problem.single, np.inf).min(axis=0)
     if not problem.allowed.any():
@@ -516,7 +519,7 @@ def _check_budgets(problem: _Problem, warnings: list[tuple[str, str]]) -> None:
             ))
     far = problem.served & ~problem.allowed.any(axis=1)
     if far.any():
-        codes = ", ".join(problem.ubigeo[far][:12]) + (" …" if far.sum() > 12 else "")
+        codes = ", ".join(labels[far][:12]) + (" …" if far.sum() > 12 else "")
         warnings.append((
             f"{int(far.sum())} distritos no caben en un viaje de {spec.max_trip_days:g} días y "
             f"quedan fuera del plan: {codes}.",

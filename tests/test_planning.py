@@ -247,7 +247,11 @@ def test_unreachable_districts_are_reported(scores):
     plan = P.plan_inspections(scores, spec())
     assert not set(plan.unreachable) & set(plan.visits[C.UBIGEO])
     assert plan.unreachable  # far Loreto districts need more than 10 days by river
-    assert any("no caben" in m for m in plan.messages("es"))
+    warning = next(m for m in plan.messages("es") if "no caben" in m)
+    # the planner reads names, with the code beside them
+    first = plan.unreachable[0]
+    name = scores.set_index(C.UBIGEO).loc[first, C.DISTRITO]
+    assert f"{name} ({first})" in warning
 
 
 def test_capacities_override_and_unknown_office(scores):
