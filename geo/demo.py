@@ -1114,7 +1114,11 @@ indicadores de trabajo forzoso** dentro de operativos más amplios (minería, ta
 trabajo doméstico, construcción): en promedio {conf['por_departamento_anio'][0]:.0f} por
 departamento en {conf['anios'][0]}, creciendo hasta {conf['por_departamento_anio'][1]:.0f} en
 {conf['anios'][1]} (número de cada año ~ Poisson). Resultado: {len(records):,} registros
-({', '.join(f'{k}: {v:,}' for k, v in per_dep.items())}).
+({', '.join(f'{k}: {v:,}' for k, v in per_dep.items())}). Con este volumen cada año de prueba
+tiene ~12 hallazgos: un backtest de un solo mundo no tiene potencia para mostrar que un modelo
+supera a "tasa pasada" con un margen respaldado (ni el riesgo verdadero lo logra en todas las
+semillas); con el doble de inspecciones sí. No se aumentó el volumen solo por eso (ver
+`benchmarks/model.md` del repositorio).
 
 **Selección (sesgo realista).** Cada inspección tiene un origen:
 
