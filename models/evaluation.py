@@ -45,6 +45,7 @@ __all__ = [
     "card_to_markdown",
     "evaluate",
     "evaluate_folds",
+    "per_fold_metrics",
     "spatial_folds",
     "write_card",
 ]
@@ -253,6 +254,50 @@ def evaluate_folds(
     }
 
 
+def per_fold_metrics(
+    folds: Sequence[Fold],
+    *,
+    truth: pd.Series | None = None,
+    ks: Sequence[int] = _KS,
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Metrics of every model in each fold separately (for the temporal backtest: per year).
+
+    Parameters
+    ----------
+    folds : sequence of Fold
+    truth : Series, optional
+        True risk per district: adds ``captura_top10`` per fold.
+    ks : sequence of int
+
+    Returns
+    -------
+    dict
+        ``{model: {fold name: {"acierto_10": float, "acierto_20": float, "hallazgos": int,
+        "inspecciones": int[, "captura_top10": float]}}}``; a hit rate is ``nan`` in a fold
+        with no findings.
+
+    Examples
+    --------
+    >>> f = Fold("2020", np.array(["a", "b", "c"]), np.array([2, 3, 1]), np.array([1, 2, 0]),
+    ...          scores={"m": np.array([0.1, 0.9, 0.5])})
+    >>> per_fold_metrics([f], ks=(1,))["m"]["2020"]
+    {'acierto_1': 0.6666666666666666, 'hallazgos': 3, 'inspecciones': 6}
+    """
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for f in folds:
+        t = truth.reindex(f.keys).to_numpy(dtype=float) if truth is not None else None
+        for m, scores in f.scores.items():
+            row: dict[str, Any] = {
+                f"acierto_{k}": M.hit_rate_at_k(scores, f.k_test, k) for k in ks
+            }
+            row["hallazgos"] = int(np.sum(f.k_test))
+            row["inspecciones"] = int(np.sum(f.n_test))
+            if t is not None:
+                row["captura_top10"] = M.capture_at_k(scores, t, 10)
+            out.setdefault(m, {})[f.name] = row
+    return out
+
+
 def evaluate(
     settings: Any,
     districts: pd.DataFrame | None = None,
@@ -336,8 +381,11 @@ def evaluate(
                                        n_bootstrap=nb, seed=seed),
         },
     }
+    card["evaluacion"]["temporal"]["por_anio"] = per_fold_metrics(temporal, truth=truth)
     card["objetivos"] = _targets(card["evaluacion"]["temporal"], truth is not None)
-    card["advertencias"] = _caveats(card, settings)
+    caveats = _caveats(card, settings)
+    card["advertencias"] = [es for es, _ in caveats]
+    card["advertencias_en"] = [en for _, en in caveats]
     _ = score_districts  # the scores themselves come from `riskmap score`
     return _jsonable(card)
 
@@ -418,6 +466,18 @@ def card_to_markdown(card: Mapping[str, Any]) -> str:
                       "(acierto en 10): lo que cabe esperar como máximo en estos pliegues.", ""]
             for base, entry in ceiling.items():
                 lines.append(f"- {base}: {_fmt_ci(entry)}")
+            lines.append("")
+        yearly = block.get("por_anio") or {}
+        if yearly:
+            years = list(next(iter(yearly.values())))
+            lines += ["Acierto en 10 por año de prueba (hallazgos del año entre paréntesis):", "",
+                      "| Modelo | " + " | ".join(
+                          f"{y} ({next(iter(yearly.values()))[y].get('hallazgos')})"
+                          for y in years) + " |",
+                      "|---" * (len(years) + 1) + "|"]
+            for model, per in yearly.items():
+                cells = [_fmt((per.get(y) or {}).get("acierto_10")) for y in years]
+                lines.append(f"| {model} | " + " | ".join(cells) + " |")
             lines.append("")
     obj = card.get("objetivos") or {}
     if obj:
@@ -640,31 +700,65 @@ def _targets(temporal: Mapping[str, Any], has_truth: bool) -> dict[str, Any]:
     return out
 
 
-def _caveats(card, settings) -> list[str]:
+def _caveats(card, settings) -> list[tuple[str, str]]:
+    """Return the model card's caveats as (Spanish, English) pairs, in the order shown."""
     out = [
-        "Sesgo de selección: las inspecciones no son aleatorias (se concentran cerca de las "
-        "oficinas y tras denuncias); el acierto mide dónde se encontró, no dónde existe.",
-        "Etiquetas escasas: los hallazgos de trabajo forzoso son pocos por año; los intervalos "
-        "de las métricas son anchos y las diferencias pequeñas no son concluyentes.",
-        "Los distritos con pocas inspecciones se marcan como 'evidencia insuficiente': su "
-        "riesgo viene de sus características y del criterio experto, no de su historial; no "
-        "significa riesgo bajo.",
+        ("Sesgo de selección: las inspecciones no son aleatorias (se concentran cerca de las "
+         "oficinas y tras denuncias); el acierto mide dónde se encontró, no dónde existe.",
+         "Selection bias: inspections are not random (they cluster near the offices and follow "
+         "complaints); the hit rate measures where indicators were found, not where they "
+         "exist."),
+        ("Etiquetas escasas: los hallazgos de trabajo forzoso son pocos por año; los intervalos "
+         "de las métricas son anchos y las diferencias pequeñas no son concluyentes.",
+         "Sparse labels: forced-labour findings are few each year; the metrics' intervals are "
+         "wide and small differences are not conclusive."),
+        ("Los distritos con pocas inspecciones se marcan como 'evidencia insuficiente': su "
+         "riesgo viene de sus características y del criterio experto, no de su historial; no "
+         "significa riesgo bajo.",
+         "Districts with few inspections are marked 'insufficient evidence': their risk comes "
+         "from their features and the expert judgement, not from their record; it does not "
+         "mean low risk."),
     ]
     if settings.simulated:
-        out.insert(0, "DATOS SIMULADOS: las capas, las inspecciones y el riesgo verdadero son "
-                      "simulados; las cifras no describen la realidad.")
+        out.insert(0, ("DATOS SIMULADOS: las capas, las inspecciones y el riesgo verdadero son "
+                       "simulados; las cifras no describen la realidad.",
+                       "SIMULATED DATA: the layers, the inspections and the true risk are "
+                       "simulated; the figures do not describe reality."))
     temporal = card["evaluacion"]["temporal"]
     if not temporal.get("pliegues"):
-        out.append("No hay años suficientes con inspecciones para un backtest temporal.")
+        out.append(("No hay años suficientes con inspecciones para un backtest temporal.",
+                    "There are not enough years with inspections for a temporal backtest."))
     unsupported = [b for b, e in (temporal.get("techo_oraculo_acierto_10") or {}).items()
                    if (e.get("ic95") or [None])[0] is not None and e["ic95"][0] <= 0]
     if unsupported:
-        out.append(
-            f"Potencia limitada: con {temporal.get('hallazgos_prueba')} hallazgos de prueba, ni "
-            f"el riesgo verdadero supera a {', '.join(unsupported)} en acierto en 10 con un "
-            "margen que el bootstrap respalde; frente a esas referencias una diferencia no "
-            "significativa del modelo no es concluyente."
-        )
+        names = ", ".join(unsupported)
+        n = temporal.get("hallazgos_prueba")
+        out.append((
+            f"Potencia limitada: con {n} hallazgos de prueba, ni el riesgo verdadero supera a "
+            f"{names} en acierto en 10 con un margen que el bootstrap respalde; frente a esas "
+            "referencias una diferencia no significativa del modelo no es concluyente.",
+            f"Limited power: with {n} test findings, not even the true risk beats {names} on "
+            "hit rate at 10 by a margin the bootstrap supports; against those baselines a "
+            "non-significant difference of the model is not conclusive.",
+        ))
+    elif temporal.get("pliegues") and ORACLE not in (temporal.get("metricas") or {}):
+        # no truth to measure the ceiling against (real records): say what an unsupported
+        # margin means when the findings are few
+        weak = [b for b, d in (temporal.get("diferencias") or {}).items()
+                if ((d.get("acierto_10") or {}).get("ic95") or [None])[0] is not None
+                and d["acierto_10"]["ic95"][0] <= 0]
+        if weak:
+            names = ", ".join(weak)
+            n = temporal.get("hallazgos_prueba")
+            years = len(temporal["pliegues"])
+            out.append((
+                f"Potencia limitada: {n} hallazgos de prueba en {years} años. Frente a {names} "
+                "el margen del modelo en acierto en 10 no está respaldado por el bootstrap; con "
+                "tan pocos hallazgos eso no prueba que el modelo no sea mejor, ni que lo sea.",
+                f"Limited power: {n} test findings in {years} years. Against {names} the "
+                "model's margin on hit rate at 10 is not supported by the bootstrap; with so "
+                "few findings that proves neither that the model is better nor that it is not.",
+            ))
     return out
 
 

@@ -15,10 +15,12 @@ from models.evaluation import (
     MODEL,
     ORACLE,
     TARGETS,
+    Fold,
     backtest_folds,
     card_to_markdown,
     evaluate,
     evaluate_folds,
+    per_fold_metrics,
     spatial_folds,
 )
 from models.synthetic import make_world
@@ -41,6 +43,29 @@ def test_brier_calibration_coverage_capture_by_hand():
     assert table["tasa_observada"].tolist() == [0.1, 0.5]
     assert M.interval_coverage([0, 0], [1, 0.1], [0.5, 0.5]) == 0.5
     assert M.capture_at_k([3, 2, 1], [0.1, 0.2, 0.3], 2) == pytest.approx(0.3 / 0.5)
+
+
+def test_per_fold_metrics_by_hand():
+    keys = np.array(["a", "b", "c", "d"])
+    folds = [
+        Fold("2020", keys, np.array([2, 3, 1, 4]), np.array([1, 2, 0, 1]),
+             scores={"m": np.array([0.1, 0.9, 0.5, 0.2]), "r": np.array([4, 3, 2, 1.0])}),
+        Fold("2021", keys, np.array([1, 1, 1, 1]), np.array([0, 0, 0, 0]),
+             scores={"m": np.array([0.1, 0.9, 0.5, 0.2]), "r": np.array([4, 3, 2, 1.0])}),
+    ]
+    truth = pd.Series([0.1, 0.4, 0.2, 0.3], index=keys)
+    got = per_fold_metrics(folds, truth=truth, ks=(1, 2))
+    assert set(got) == {"m", "r"} and set(got["m"]) == {"2020", "2021"}
+    # 2020: m's top 1 is b (2 of 4 findings), top 2 b and c (2 of 4); r's top 1 is a (1 of 4)
+    assert got["m"]["2020"]["acierto_1"] == pytest.approx(0.5)
+    assert got["m"]["2020"]["acierto_2"] == pytest.approx(0.5)
+    assert got["r"]["2020"]["acierto_1"] == pytest.approx(0.25)
+    assert got["r"]["2020"]["acierto_2"] == pytest.approx(0.75)
+    assert got["m"]["2020"]["hallazgos"] == 4 and got["m"]["2020"]["inspecciones"] == 10
+    # no findings in 2021: the hit rate is undefined, not zero
+    assert np.isnan(got["m"]["2021"]["acierto_1"]) and got["m"]["2021"]["hallazgos"] == 0
+    # capture of the true top 10 (all 4 districts here) is 1 for any ranking
+    assert got["r"]["2020"]["captura_top10"] == pytest.approx(1.0)
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +112,41 @@ def test_card_on_the_demo(demo_settings, districts_gpkg):
     assert "captura_top10" in card["objetivos"]
     assert any("SIMULADOS" in w for w in card["advertencias"])
     assert any("selección" in w for w in card["advertencias"])
+    # the same caveats in English, in the same order
+    assert len(card["advertencias_en"]) == len(card["advertencias"])
+    assert card["advertencias_en"][0].startswith("SIMULATED DATA")
+    assert card["advertencias_en"][1].startswith("Selection bias")
+    # per test year, per method (the oracle too): the shape the dashboard's Modelo page reads
+    per_year = temporal["por_anio"]
+    assert set(per_year) == set(temporal["metricas"])
+    records = pd.read_csv(demo_settings.inspections, parse_dates=["fecha"])
+    found = records.groupby(records["fecha"].dt.year)["hallazgo_tf"].sum()
+    for method, years in per_year.items():
+        assert list(years) == temporal["pliegues"], method
+        for year, row in years.items():
+            assert row["hallazgos"] == found[int(year)]
+            assert row["inspecciones"] == (records["fecha"].dt.year == int(year)).sum()
+            assert 0 <= row["acierto_10"] <= row["acierto_20"] <= 1
+    # the pooled hit rate is the findings-weighted mean of the yearly ones
+    pooled = sum(r["acierto_10"] * r["hallazgos"] for r in per_year[MODEL].values()) / sum(
+        r["hallazgos"] for r in per_year[MODEL].values())
+    assert pooled == pytest.approx(temporal["metricas"][MODEL]["acierto_10"]["valor"])
     md = card_to_markdown(card)
     assert "DATOS SIMULADOS" in md and "indice_experto" in md and "Techo" in md
+    assert "por año de prueba" in md
+
+
+def test_card_without_truth_has_english_caveats_and_per_year(demo_settings, districts_gpkg):
+    """Real records (no verdad.csv): no oracle, and the caveats still come in both languages."""
+    import dataclasses
+
+    settings = dataclasses.replace(demo_settings, truth=None, simulated=False)
+    card = evaluate(settings, n_bootstrap=50, n_uncertainty=0)
+    temporal = card["evaluacion"]["temporal"]
+    assert ORACLE not in temporal["por_anio"] and MODEL in temporal["por_anio"]
+    assert "captura_top10" not in temporal["por_anio"][MODEL][temporal["pliegues"][0]]
+    assert len(card["advertencias_en"]) == len(card["advertencias"])
+    assert not any("SIMULA" in w.upper() for w in card["advertencias_en"])
 
 
 def test_cli_evaluate_writes_the_card_and_the_dashboard_file(tmp_path, demo_settings,
