@@ -1107,18 +1107,32 @@ Los 10 distritos de mayor riesgo verdadero:
 
 ## 3. Inspecciones (`inspecciones.csv`)
 
-**Volumen (JUICIO).** Las cifras publicadas sugieren 0-10 inspecciones de trabajo forzoso por
-departamento y año (117 en todo el país en 2022-2023), con lo que un modelo no tendría casi
-nada de qué aprender. La demo simula en cambio las inspecciones laborales que **verifican
-indicadores de trabajo forzoso** dentro de operativos más amplios (minería, tala, agricultura,
-trabajo doméstico, construcción): en promedio {conf['por_departamento_anio'][0]:.0f} por
-departamento en {conf['anios'][0]}, creciendo hasta {conf['por_departamento_anio'][1]:.0f} en
-{conf['anios'][1]} (número de cada año ~ Poisson). Resultado: {len(records):,} registros
-({', '.join(f'{k}: {v:,}' for k, v in per_dep.items())}). Con este volumen cada año de prueba
-tiene ~12 hallazgos: un backtest de un solo mundo no tiene potencia para mostrar que un modelo
-supera a "tasa pasada" con un margen respaldado (ni el riesgo verdadero lo logra en todas las
-semillas); con el doble de inspecciones sí. No se aumentó el volumen solo por eso (ver
-`benchmarks/model.md` del repositorio).
+**Volumen (JUICIO).** Las cifras publicadas sugieren 0-10 inspecciones especializadas de
+trabajo forzoso por departamento y año (117 en todo el país en 2022-2023, sobre todo fuera de
+Cusco y Loreto): con una tasa de hallazgo de 5-15 %, cerca de un hallazgo por departamento y
+año, nada de qué aprender ni con qué validar. La demo simula en cambio las inspecciones
+laborales que **verifican indicadores de trabajo forzoso** dentro de operativos más amplios
+(minería, tala, agricultura, trabajo doméstico, construcción): en promedio
+{conf['por_departamento_anio'][0]:.0f} por departamento en {conf['anios'][0]}, creciendo hasta
+{conf['por_departamento_anio'][1]:.0f} en {conf['anios'][1]} (número de cada año ~ Poisson).
+Resultado: {len(records):,} registros ({', '.join(f'{k}: {v:,}' for k, v in per_dep.items())}).
+
+Por qué ese volumen: (1) la escala es plausible: SUNAFIL tenía ~700 inspectores en 2019 (~28
+por departamento en promedio) y registró 574 acciones de orientación sobre trabajo forzoso que
+llegaron a 19,839 trabajadores desde enero de 2022; Loreto y Cusco están entre las regiones con
+más denuncias de trata (2.º y 4.º en 2007-2014), así que son prioritarias; unas pocas
+verificaciones por inspector y año en los sectores de riesgo bastan. (2) La demo existe para
+ejercitar y **validar el método**, y un mundo en el que ni el riesgo verdadero se distingue de
+una referencia no valida nada: con la mitad de este volumen (~12 hallazgos por año de prueba) ni
+el riesgo verdadero superaba a "tasa pasada" con un margen respaldado en 2 de 6 semillas; con
+este (~24 por año) sí, frente a todas las referencias (ver `benchmarks/model.md` del
+repositorio).
+
+**Con registros reales.** Si una intendencia solo registra sus inspecciones especializadas de
+trabajo forzoso, el backtest sobre sus datos tendrá la potencia de unos pocos hallazgos por año:
+la ficha del modelo lo advierte ("Potencia limitada") y un margen no respaldado allí no prueba
+ni que el modelo sea mejor ni que no lo sea. La demo muestra que el método funciona cuando hay
+potencia; no hace más informativos los datos reales.
 
 **Selección (sesgo realista).** Cada inspección tiene un origen:
 
