@@ -28,6 +28,7 @@ __all__ = [
     "LANG_KEY",
     "STRINGS",
     "evidence_label",
+    "evidence_short",
     "feature_label",
     "get_lang",
     "label",
@@ -244,3 +245,18 @@ def evidence_label(value: str, lang: str | None = None) -> str:
         "suficiente": "evidencia_suficiente",
     }.get(str(value))
     return t(key, lang=lang) if key else str(value)
+
+
+def evidence_short(value: str, lang: str | None = None) -> str:
+    """One capitalised word for an ``evidencia`` value, for a metric tile that is narrow.
+
+    >>> evidence_short("evidencia insuficiente", lang="es")
+    'Insuficiente'
+    >>> evidence_short("limitada", lang="en")
+    'Limited'
+    """
+    text = evidence_label(value, lang)
+    for prefix in ("evidencia ", "evidence "):
+        text = text.removeprefix(prefix)
+    text = text.removesuffix(" evidence")
+    return text[:1].upper() + text[1:]

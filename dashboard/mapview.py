@@ -31,18 +31,26 @@ from jinja2 import Template
 from geo import columns as C
 
 __all__ = [
+    "FIELDS",
     "HATCH_ID",
     "LAYER_COLORS",
     "LOCAL_ASSETS",
+    "MAP_HEIGHT",
     "NO_DATA_COLOR",
     "PALETTE",
     "SCHEMES",
     "ZOOM_SNAP",
     "asset_urls",
+    "boundary_lines",
     "class_breaks",
     "classify",
+    "clean_coverage",
+    "display_digits",
+    "display_tolerance",
     "localize_assets",
+    "risk_features",
     "risk_map",
+    "round_coordinates",
     "simplify_coverage",
     "ubigeo_from_click",
 ]
@@ -53,6 +61,9 @@ NO_DATA_COLOR = "#bdbdbd"
 # Okabe-Ito qualitative colours for the sector layers (distinct for every CVD type).
 LAYER_COLORS = ("#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#000000", "#E69F00")
 HATCH_ID = "riskmap-hatch"
+MAP_HEIGHT = 560  # px: the whole map fits a 1366x768 laptop screen
+# Properties of a district feature, in tooltip order (see risk_features).
+FIELDS = ("n", "u", "r", "i", "e")
 ZOOM_SNAP = 0.25
 SCHEMES = ("quantiles", "fisher_jenks", "equal_interval")
 
@@ -108,6 +119,138 @@ def simplify_coverage(gdf: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFra
         out = out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=gdf.crs))
         out = out[~out.geometry.is_empty]
     return out
+
+
+def clean_coverage(gdf: gpd.GeoDataFrame, grid: float = 1e-6) -> gpd.GeoDataFrame:
+    """Make polygons an exact coverage: each shared border drawn once, no gaps, no overlaps.
+
+    Boundary files often digitise a border twice, a little differently on each side; on
+    such input ``shapely.coverage_simplify`` can hardly simplify (an edge that does not
+    match its neighbour's is left as it is). Here every border is noded on a ``grid``
+    (degrees), the faces between them are polygonized, each face goes to the polygon it
+    lies in (an overlap to the first, a sliver of gap to the nearest) and the faces are
+    dissolved again. Rows keep their order and attributes; a row whose polygon gets no
+    face keeps its own geometry.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Polygons in EPSG:4326 that should tile the plane (districts).
+    grid : float
+        Precision of the noding, in degrees (1e-6 is about 11 cm).
+
+    Returns
+    -------
+    GeoDataFrame
+        Same rows and columns; the geometries form a valid coverage.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> g = gpd.GeoDataFrame({"k": [1, 2]}, geometry=[box(0, 0, 1, 1), box(0.99, 0, 2, 1)],
+    ...                      crs=4326)
+    >>> bool(shapely.coverage_is_valid(g.geometry.values))
+    False
+    >>> c = clean_coverage(g)
+    >>> bool(shapely.coverage_is_valid(c.geometry.values)), round(c.union_all().area, 6)
+    (True, 2.0)
+    """
+    if gdf.empty:
+        return gdf
+    geoms = gdf.geometry.to_numpy()
+    lines = shapely.set_precision(shapely.boundary(geoms), grid)
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(shapely.union_all(lines))))
+    faces = faces[shapely.area(faces) > 0]
+    tree = shapely.STRtree(geoms)
+    inside = shapely.point_on_surface(faces)
+    face_idx, geom_idx = tree.query(inside, predicate="within")
+    owner = np.full(len(faces), -1)
+    owner[face_idx[::-1]] = geom_idx[::-1]  # an overlap goes to the first polygon
+    gaps = np.flatnonzero(owner < 0)
+    if len(gaps):
+        owner[gaps] = tree.nearest(inside[gaps])
+    out = geoms.copy()
+    order = np.argsort(owner, kind="stable")
+    for group in np.split(order, np.flatnonzero(np.diff(owner[order])) + 1):
+        if len(group):
+            out[owner[group[0]]] = shapely.coverage_union_all(faces[group])
+    return gdf.set_geometry(gpd.GeoSeries(out, index=gdf.index, crs=gdf.crs))
+
+
+def display_tolerance(bounds: Sequence[float], height_px: int = 560, width_px: int = 900,
+                      pixels: float = 0.5, lowest: float = 0.001,
+                      highest: float = 0.01) -> float:
+    """Simplification tolerance (degrees) for a map that first shows ``bounds`` whole.
+
+    Half a pixel of the first view (``pixels``), kept between ``lowest`` and ``highest``:
+    the whole of Cusco and Loreto on a laptop gets 0.01° (about 1 km; a fifth of a pixel
+    at zoom 6, three pixels at zoom 9), a single province a few metres.
+
+    >>> display_tolerance([-77.8, -15.5, -69.9, 0.0])
+    0.01
+    >>> display_tolerance([-73.0, -14.0, -71.0, -12.0])
+    0.0018
+    """
+    west, south, east, north = (float(b) for b in bounds)
+    per_pixel = max((north - south) / height_px, (east - west) / width_px)
+    return round(min(max(pixels * per_pixel, lowest), highest), 4)
+
+
+def display_digits(bounds: Sequence[float]) -> int:
+    """Decimals worth keeping in the coordinates of a map that first shows ``bounds``.
+
+    3 (about 110 m) when :func:`display_tolerance` is 0.004° or more, else 4 (about 11 m).
+
+    >>> display_digits([-77.8, -15.5, -69.9, 0.0]), display_digits([-72.1, -13.6, -71.8, -13.4])
+    (3, 4)
+    """
+    return 3 if display_tolerance(bounds) >= 0.004 else 4
+
+
+def boundary_lines(layer: gpd.GeoDataFrame, digits: int) -> gpd.GeoDataFrame:
+    """Return the borders between groups of districts (first ``digits`` of the UBIGEO), once.
+
+    ``digits=4`` gives province borders, ``digits=2`` department borders. Drawn from the
+    districts' own (simplified) coverage, so they fall exactly on the district borders;
+    each shared border is one line, not the edge of two polygons.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row (a MultiLineString) per call; empty when ``layer`` is.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> g = gpd.GeoDataFrame({"ubigeo": ["080101", "080102", "080201"]},
+    ...                      geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)],
+    ...                      crs=4326)
+    >>> float(shapely.length(boundary_lines(g, 4).geometry.iloc[0]))  # outline 8 + border at x=2
+    9.0
+    """
+    if layer.empty:
+        return gpd.GeoDataFrame(geometry=[], crs=layer.crs)
+    keys = layer[C.UBIGEO].astype(str).str[:digits].to_numpy()
+    geoms = layer.geometry.to_numpy()
+    parts = [shapely.coverage_union_all(geoms[keys == key]) for key in dict.fromkeys(keys)]
+    lines = shapely.line_merge(shapely.union_all(shapely.boundary(np.array(parts))))
+    return gpd.GeoDataFrame(geometry=[lines], crs=layer.crs)
+
+
+def round_coordinates(gdf: gpd.GeoDataFrame, ndigits: int) -> gpd.GeoDataFrame:
+    """Round every coordinate to ``ndigits`` decimals (3 = about 110 m, 4 = about 11 m).
+
+    For display only: rounding may make a geometry invalid in GEOS' sense.
+
+    >>> from shapely.geometry import Point
+    >>> g = gpd.GeoDataFrame(geometry=[Point(-73.123456, -12.987654)], crs=4326)
+    >>> round_coordinates(g, 3).geometry.iloc[0].wkt
+    'POINT (-73.123 -12.988)'
+    """
+    if gdf.empty:
+        return gdf
+    geoms = shapely.transform(gdf.geometry.to_numpy(), lambda xy: np.round(xy, ndigits))
+    return gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs))
 
 
 def class_breaks(values: Sequence[float], scheme: str = "quantiles", k: int = 5) -> list[float]:
@@ -258,7 +401,9 @@ def risk_map(
     hotspots: Sequence[str] = (),
     basemap: bool = False,
     static_url: str = "/app/static",
-    height: int = 620,
+    height: int = MAP_HEIGHT,
+    features: dict | None = None,
+    ndigits: int = 4,
 ) -> folium.Map:
     """Build the risk choropleth as a folium map whose assets are all local.
 
@@ -272,7 +417,7 @@ def risk_map(
     lang : {"es", "en"}
         Language of the tooltip and legend.
     provinces, departments : GeoDataFrame, optional
-        Outlines drawn on top (not clickable).
+        Outlines drawn on top, not clickable: polygons or lines (:func:`boundary_lines`).
     sectors : mapping of str to GeoDataFrame, optional
         Sector layers to draw, by display name (polygons outlined, points as dots).
     hotspots : sequence of str
@@ -283,6 +428,10 @@ def risk_map(
         URL prefix of ``dashboard/static`` (see :func:`localize_assets`).
     height : int
         Height in pixels of the map's element.
+    features : dict, optional
+        ``risk_features(layer, breaks, lang, ndigits)`` computed (and cached) beforehand.
+    ndigits : int
+        Decimals kept in the coordinates sent to the browser.
 
     Returns
     -------
@@ -311,78 +460,100 @@ def risk_map(
         # level (Cusco alone left half the frame empty at integer zooms)
         zoom_snap=ZOOM_SNAP,
         zoom_delta=0.5,
+        # Leaflet's keyboard handler focuses the map on mousedown; when the map is partly
+        # below the window's edge the browser then scrolls the page between mousedown and
+        # mouseup and the click lands on another district. Zoom and pan keep their buttons
+        # and the mouse.
+        keyboard=False,
     )
     if basemap:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap", overlay=False).add_to(m)
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
 
-    props = _properties(layer, breaks, labels)
-    fields = ["distrito", "ubigeo", "_riesgo", "_intervalo", "_evidencia"]
+    data = features if features is not None else risk_features(layer, breaks, lang, ndigits)
     aliases = [labels["distrito"], labels["ubigeo"], labels["riesgo"], labels["intervalo"],
                labels["evidencia"]]
-    if C.PROVINCIA in props:
-        props["distrito"] = props[C.DISTRITO] + " (" + props[C.PROVINCIA] + ")"
     folium.GeoJson(
-        _geojson(props[[*fields, "_clase", "geometry"]]),
+        data,
         name=labels["titulo"],
         style_function=lambda f: _risk_style(f, colors),
         highlight_function=lambda _f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
+        tooltip=folium.GeoJsonTooltip(fields=list(FIELDS), aliases=aliases, sticky=True),
         zoom_on_click=False,
     ).add_to(m)
-
-    insufficient = props[props["_insuf"]]
-    if len(insufficient):
-        folium.GeoJson(
-            insufficient[["geometry"]],
-            name=labels["insuf"],
-            style_function=lambda _f: {
-                "fillColor": f"url(#{HATCH_ID})", "fillOpacity": 1.0, "weight": 0,
-                "interactive": False,
-            },
-        ).add_to(m)
+    has_insufficient = any(f["properties"].get("h") for f in data["features"])
 
     if departments is not None and len(departments):
-        _outline(departments, labels["dep"], "#252525", 2.2).add_to(m)
+        _outline(round_coordinates(departments, ndigits), labels["dep"], "#252525",
+                 2.2).add_to(m)
     if provinces is not None and len(provinces):
-        _outline(provinces, labels["prov"], "#525252", 0.9).add_to(m)
+        _outline(round_coordinates(provinces, ndigits), labels["prov"], "#525252",
+                 0.9).add_to(m)
 
-    hot = props[props[C.UBIGEO].isin(set(hotspots))]
+    hot = layer[layer[C.UBIGEO].isin(set(hotspots))]
     if len(hot):
-        _outline(hot, labels["hot"], "#000000", 3.0, dash="6 4").add_to(m)
+        _outline(round_coordinates(hot, ndigits), labels["hot"], "#000000", 3.0,
+                 dash="6 4").add_to(m)
 
     for i, (name, gdf) in enumerate((sectors or {}).items()):
-        _sector(gdf, name, LAYER_COLORS[i % len(LAYER_COLORS)]).add_to(m)
+        _sector(round_coordinates(gdf, ndigits), name,
+                LAYER_COLORS[i % len(LAYER_COLORS)]).add_to(m)
 
-    _Legend(breaks, colors, labels, has_insufficient=bool(len(insufficient)),
+    _Legend(breaks, colors, labels, has_insufficient=has_insufficient,
             has_hot=bool(len(hot)), sectors=list((sectors or {}).keys())).add_to(m)
     return localize_assets(m, static_url)
 
 
-def _properties(layer: gpd.GeoDataFrame, breaks: Sequence[float], labels: dict) -> gpd.GeoDataFrame:
-    """Keep the few properties the browser needs, formatted for the tooltip."""
-    out = layer[[C.UBIGEO, C.DISTRITO, "geometry"]].copy()
-    if C.PROVINCIA in layer:
-        out[C.PROVINCIA] = layer[C.PROVINCIA].astype(str)
+def risk_features(layer: gpd.GeoDataFrame, breaks: Sequence[float], lang: str = "es",
+                  ndigits: int = 4) -> dict:
+    """Return the districts as the GeoJSON FeatureCollection the map sends to the browser.
+
+    Only what the tooltip and the style need travels, under short names (:data:`FIELDS`):
+    ``u`` UBIGEO, ``n`` "district (province)", ``r`` risk, ``i`` interval, ``e`` evidence,
+    all as display text in ``lang``; ``k`` the class index (-1 = no data) and ``h`` = 1
+    for districts with insufficient evidence (hatched). Coordinates are rounded to
+    ``ndigits`` decimals.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> g = gpd.GeoDataFrame({"ubigeo": ["080101"], "distrito": ["Cusco"],
+    ...                       "provincia": ["Cusco"], "riesgo": [0.1234],
+    ...                       "riesgo_p05": [0.05], "riesgo_p95": [0.2],
+    ...                       "evidencia": ["evidencia insuficiente"]},
+    ...                      geometry=[box(-72.00004, -13.5, -71.9, -13.4)], crs=4326)
+    >>> f = risk_features(g, [0.2], "en", ndigits=3)["features"][0]
+    >>> sorted(f["properties"].items())  # doctest: +NORMALIZE_WHITESPACE
+    [('e', 'insufficient evidence'), ('h', 1), ('i', '5.0 % – 20.0 %'), ('k', 0),
+     ('n', 'Cusco (Cusco)'), ('r', '12.3 %'), ('u', '080101')]
+    >>> f["geometry"]["coordinates"][0][0]
+    [-71.9, -13.5]
+    """
+    labels = _LABELS.get(lang, _LABELS["es"])
     risk = layer[C.RIESGO].astype(float)
-    out["_clase"] = classify(risk, breaks)
-    out["_riesgo"] = risk.map(lambda v: _pct(v, labels["sin"]))
+    name = layer[C.DISTRITO].astype(str)
+    if C.PROVINCIA in layer:
+        name = name + " (" + layer[C.PROVINCIA].astype(str) + ")"
     if C.RIESGO_P05 in layer and C.RIESGO_P95 in layer:
         lo = layer[C.RIESGO_P05].astype(float).map(lambda v: _pct(v, "?"))
         hi = layer[C.RIESGO_P95].astype(float).map(lambda v: _pct(v, "?"))
-        out["_intervalo"] = lo + " – " + hi
+        interval = (lo + " – " + hi).tolist()
     else:
-        out["_intervalo"] = labels["sin"]
+        interval = [labels["sin"]] * len(layer)
     evid = layer[C.EVIDENCIA].astype(str) if C.EVIDENCIA in layer else pd.Series(
         "", index=layer.index)
-    out["_evidencia"] = evid.map(lambda v: labels["evid"].get(v, v))
-    out["_insuf"] = evid == C.EVIDENCIA_INSUFICIENTE
-    return out
-
-
-def _geojson(gdf: gpd.GeoDataFrame, ndigits: int = 4) -> dict:
-    """Return a FeatureCollection with coordinates rounded to ``ndigits`` (4 = about 11 m)."""
-    return json.loads(gdf.to_json(drop_id=True), parse_float=lambda x: round(float(x), ndigits))
+    geoms = shapely.to_geojson(
+        shapely.transform(layer.geometry.to_numpy(), lambda xy: np.round(xy, ndigits)))
+    features = []
+    for u, n, r, i, e, k, g in zip(
+        layer[C.UBIGEO].astype(str), name, risk.map(lambda v: _pct(v, labels["sin"])),
+        interval, evid, classify(risk, breaks), geoms, strict=True,
+    ):
+        props = {"u": u, "n": n, "r": r, "i": i, "e": labels["evid"].get(e, e), "k": int(k)}
+        if e == C.EVIDENCIA_INSUFICIENTE:
+            props["h"] = 1
+        features.append({"type": "Feature", "properties": props, "geometry": json.loads(g)})
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _pct(value: float, missing: str) -> str:
@@ -390,13 +561,16 @@ def _pct(value: float, missing: str) -> str:
 
 
 def _risk_style(feature: dict, colors: list[str]) -> dict:
-    k = int(feature["properties"]["_clase"])
-    return {
-        "fillColor": colors[k] if 0 <= k < len(colors) else NO_DATA_COLOR,
-        "fillOpacity": 0.85,
-        "color": "#737373",
-        "weight": 0.5,
-    }
+    props = feature["properties"]
+    k = int(props["k"])
+    fill = colors[k] if 0 <= k < len(colors) else NO_DATA_COLOR
+    if props.get("h"):  # hatched over its own class colour: one layer, no second copy
+        fill = f"url(#{_hatch_id(k if 0 <= k < len(colors) else -1)})"
+    return {"fillColor": fill, "fillOpacity": 0.85, "color": "#737373", "weight": 0.5}
+
+
+def _hatch_id(k: int) -> str:
+    return f"{HATCH_ID}-{k}" if k >= 0 else f"{HATCH_ID}-x"
 
 
 def _outline(gdf: gpd.GeoDataFrame, name: str, color: str, weight: float,
@@ -430,7 +604,7 @@ class _Legend(MacroElement):
         """
         {% macro script(this, kwargs) %}
         (function() {
-            if (!document.getElementById({{ this.hatch_id|tojson }})) {
+            if (!document.getElementById({{ this.hatch_id|tojson }} + "-x")) {
                 document.body.insertAdjacentHTML("beforeend", {{ this.defs|tojson }});
             }
             var legend = L.control({position: "bottomright"});
@@ -449,13 +623,16 @@ class _Legend(MacroElement):
         super().__init__()
         self._name = "Legend"
         self.hatch_id = HATCH_ID
-        self.defs = (
-            '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
-            f'<pattern id="{HATCH_ID}" width="6" height="6" patternUnits="userSpaceOnUse" '
-            'patternTransform="rotate(45)"><rect width="6" height="6" fill="none"/>'
+        # one hatch pattern per class, over that class's colour (and one over "no data")
+        patterns = "".join(
+            f'<pattern id="{_hatch_id(k)}" width="6" height="6" patternUnits="userSpaceOnUse" '
+            f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{color}"/>'
             '<line x1="0" y1="0" x2="0" y2="6" stroke="#252525" stroke-width="1.6" '
-            'stroke-opacity="0.75"/></pattern></defs></svg>'
+            'stroke-opacity="0.8"/></pattern>'
+            for k, color in [*enumerate(colors), (-1, NO_DATA_COLOR)]
         )
+        self.defs = ('<svg width="0" height="0" style="position:absolute" aria-hidden="true">'
+                     f'<defs>{patterns}</defs></svg>')
         rows = []
         lower = 0.0
         for b, c in zip(breaks, colors, strict=True):

@@ -13,6 +13,8 @@ run ``riskmap prepare`` — pages show it with :func:`dashboard.ui.show_error`.
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,19 +30,29 @@ from geo.config import Settings, load_settings
 from geo.errors import RiskmapError
 
 __all__ = [
+    "ALL_REGIONS",
     "EVALUATION_FILE",
+    "Region",
     "MissingArtefactError",
     "departments",
     "district_aggregates",
     "district_table",
     "evaluation",
+    "export_metadata",
     "hotspots",
     "inspection_records",
     "in_region",
+    "map_digits",
+    "map_features",
     "map_layer",
+    "map_outlines",
     "metadata",
+    "metadata_values",
     "mtime",
     "provinces",
+    "region_label",
+    "region_options",
+    "regions_in",
     "scores",
     "sector_layer",
     "settings",
@@ -49,6 +61,7 @@ __all__ = [
     "sources_tables",
     "store",
     "suppress_small_counts",
+    "typed_metadata",
 ]
 
 EVALUATION_FILE = "evaluacion.json"
@@ -56,7 +69,8 @@ MAP_COLUMNS = (
     C.UBIGEO, C.DISTRITO, C.PROVINCIA, C.DEPARTAMENTO, C.RIESGO, C.RIESGO_P05, C.RIESGO_P95,
     C.EVIDENCIA, C.RANGO,
 )
-# coverage_simplify tolerance (degrees): about half the payload, no visible change at region zoom
+# coverage_simplify tolerance (degrees) of the sector layers and boundaries read from files;
+# the district map's own is chosen per region (map_layer).
 SIMPLIFY_TOLERANCE = 0.006
 
 
@@ -92,7 +106,7 @@ def settings() -> Settings:
 
 
 @st.cache_data(show_spinner=False)
-def _load_settings(path: str, _mtime: float) -> Settings:
+def _load_settings(path: str, stamp: float) -> Settings:
     return load_settings(path, check_files=False)
 
 
@@ -110,7 +124,7 @@ def scores() -> gpd.GeoDataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _read_scores(path: str, _mtime: float) -> gpd.GeoDataFrame:
+def _read_scores(path: str, stamp: float) -> gpd.GeoDataFrame:
     gdf = pyogrio.read_dataframe(path, layer="riesgo")
     gdf[C.UBIGEO] = gdf[C.UBIGEO].astype(str).str.zfill(6)
     return gdf.sort_values(C.RANGO).reset_index(drop=True)
@@ -123,7 +137,7 @@ def metadata() -> dict[str, Any]:
 
 
 @st.cache_data(show_spinner=False)
-def _read_metadata(path: str, _mtime: float) -> dict[str, Any]:
+def _read_metadata(path: str, stamp: float) -> dict[str, Any]:
     table = _read_table(path, "metadatos")
     if table is None or table.empty:
         return {}
@@ -131,6 +145,64 @@ def _read_metadata(path: str, _mtime: float) -> dict[str, Any]:
     if len(cols) == 2:  # key/value layout
         return {str(k): v for k, v in zip(table[cols[0]], table[cols[1]], strict=True)}
     return {str(k): v for k, v in table.iloc[0].items()}  # one wide row
+
+
+def metadata_values() -> dict[str, Any]:
+    """Return the scores' metadata with its values decoded (see :func:`typed_metadata`)."""
+    return typed_metadata(metadata())
+
+
+def typed_metadata(meta: dict[str, Any]) -> dict[str, Any]:
+    """Decode the text values of a ``metadatos`` table back into what ``write_scores`` stored.
+
+    The table keeps every value as text (JSON for lists, numbers and flags). Text that is
+    not JSON (a version, a path, a date) stays text; so do the hashes, whatever they look like.
+
+    >>> meta = typed_metadata({"n": "1193", "simulado": "true", "fuentes": '[{"a": 1}]',
+    ...                        "version_modelo": "riskmap-1.0", "desde": "2016-01-08",
+    ...                        "hash_configuracion": "1234", "intercepto": "-2.5"})
+    >>> meta["n"], meta["simulado"], meta["fuentes"], meta["intercepto"]
+    (1193, True, [{'a': 1}], -2.5)
+    >>> meta["version_modelo"], meta["desde"], meta["hash_configuracion"]
+    ('riskmap-1.0', '2016-01-08', '1234')
+    """
+    out: dict[str, Any] = {}
+    for key, value in meta.items():
+        out[key] = value
+        if not isinstance(value, str) or key.startswith("hash"):
+            continue
+        text = value.strip()
+        if text[:1] in ("[", "{") or text in ("true", "false", "null") or _NUMBER.fullmatch(text):
+            try:
+                out[key] = json.loads(text)
+            except ValueError:
+                pass
+    return out
+
+
+_NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
+
+
+def export_metadata(stored: dict[str, Any], region: tuple[str, ...],
+                    threshold: int) -> dict[str, Any]:
+    """Return the scores file's metadata plus what an export chose (region, suppression).
+
+    ``models.score.write_scores`` stamps its own write time in ``escrito``; the time the
+    risk was computed travels on as ``riesgo_calculado``.
+
+    >>> meta = export_metadata({"n_inspecciones": 1193, "escrito": "2026-11-28T04:15"},
+    ...                        ("08",), 5)
+    >>> meta["n_inspecciones"], meta["riesgo_calculado"], meta["region_exportada"]
+    (1193, '2026-11-28T04:15', ['08'])
+    >>> meta["conteos_suprimidos_menores_que"]
+    5
+    """
+    meta = dict(stored)
+    if "escrito" in meta:
+        meta["riesgo_calculado"] = meta.pop("escrito")
+    meta["region_exportada"] = list(region)
+    meta["conteos_suprimidos_menores_que"] = int(threshold)
+    return meta
 
 
 def _read_table(path: str, layer: str) -> pd.DataFrame | None:
@@ -158,21 +230,156 @@ def in_region(gdf: pd.DataFrame, region: tuple[str, ...]) -> pd.DataFrame:
 def map_layer(region: tuple[str, ...]) -> gpd.GeoDataFrame:
     """Return the prepared map layer for ``region``: only the columns the map needs, simplified.
 
-    The coverage is simplified once per scores file (topology kept, so neighbours still
-    share their borders) and then only filtered per region.
+    The districts are made an exact coverage once per scores file
+    (:func:`dashboard.mapview.clean_coverage`); each region is then simplified as a
+    coverage (topology kept: neighbours still share their borders) with a tolerance chosen
+    from its extent on screen (:func:`dashboard.mapview.display_tolerance`), once.
     """
     path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
-    layer = _simplified_scores(str(path), mtime(path))
-    return layer[layer[C.UBIGEO].str[:2].isin(region)] if region else layer
+    return _map_layer(str(path), mtime(path), tuple(region))
+
+
+def map_digits(region: tuple[str, ...]) -> int:
+    """Return the decimals worth sending for ``region`` (see ``mapview.display_digits``)."""
+    from dashboard.mapview import display_digits
+
+    return display_digits(map_layer(region).total_bounds)
+
+
+def map_features(region: tuple[str, ...], scheme: str, lang: str) -> tuple[list[float], dict]:
+    """Class breaks and the GeoJSON the map sends for ``region`` (cached per scheme and language).
+
+    See :func:`dashboard.mapview.risk_features`.
+    """
+    path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
+    return _map_features(str(path), mtime(path), tuple(region), scheme, lang)
+
+
+def map_outlines(region: tuple[str, ...]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Province and department borders of ``region`` as lines on the districts' own borders.
+
+    Province lines leave out the department borders (drawn once, thicker, on their own).
+    """
+    path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
+    return _map_outlines(str(path), mtime(path), tuple(region))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _simplified_scores(path: str, _mtime: float) -> gpd.GeoDataFrame:
-    from dashboard.mapview import simplify_coverage
+def _clean_scores(path: str, stamp: float) -> gpd.GeoDataFrame:
+    from dashboard.mapview import clean_coverage
 
-    gdf = _read_scores(path, _mtime)
+    gdf = _read_scores(path, stamp)
     cols = [c for c in MAP_COLUMNS if c in gdf.columns]
-    return simplify_coverage(gdf[[*cols, "geometry"]], SIMPLIFY_TOLERANCE)
+    return clean_coverage(gdf[[*cols, "geometry"]])
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _map_layer(path: str, stamp: float, region: tuple[str, ...]) -> gpd.GeoDataFrame:
+    from dashboard.mapview import display_tolerance, simplify_coverage
+
+    layer = in_region(_clean_scores(path, stamp), region)
+    return simplify_coverage(layer, display_tolerance(layer.total_bounds))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _map_features(path: str, stamp: float, region: tuple[str, ...], scheme: str,
+                  lang: str) -> tuple[list[float], dict]:
+    from dashboard.mapview import class_breaks, display_digits, risk_features
+
+    layer = _map_layer(path, stamp, region)
+    breaks = class_breaks(layer[C.RIESGO], scheme)
+    return breaks, risk_features(layer, breaks, lang, display_digits(layer.total_bounds))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _map_outlines(path: str, stamp: float, region: tuple[str, ...]):
+    from dashboard.mapview import boundary_lines
+
+    layer = _map_layer(path, stamp, region)
+    deps = boundary_lines(layer, 2)
+    provs = boundary_lines(layer, 4)
+    if len(provs) and len(deps):
+        provs = provs.set_geometry(provs.geometry.difference(deps.geometry.iloc[0]))
+        provs = provs[~provs.geometry.is_empty]
+    return provs, deps
+
+
+# --- regions -----------------------------------------------------------------------------
+ALL_REGIONS = "todo"
+
+
+@dataclass(frozen=True)
+class Region:
+    """A choice of the region switch: a key, its department codes, its plain name, its size."""
+
+    key: str
+    codes: tuple[str, ...]
+    name: str
+    n: int
+
+
+def regions_in(scores: pd.DataFrame) -> list[Region]:
+    """List the regions a scores table can show: all of it first, then each department.
+
+    Cusco and Loreto come first when present (the inspectorate's pilot regions), the other
+    departments after them by name. With a single department only that one is offered.
+
+    >>> df = pd.DataFrame({"ubigeo": ["160101", "080101", "080102", "150101"],
+    ...                    "departamento": ["Loreto", "Cusco", "Cusco", "Lima"]})
+    >>> [(r.key, r.codes, r.name, r.n) for r in regions_in(df)]  # doctest: +NORMALIZE_WHITESPACE
+    [('todo', ('08', '15', '16'), '', 4), ('cusco', ('08',), 'Cusco', 2),
+     ('loreto', ('16',), 'Loreto', 1), ('lima', ('15',), 'Lima', 1)]
+    """
+    codes = scores[C.UBIGEO].astype(str).str.zfill(6).str[:2]
+    names = scores[C.DEPARTAMENTO].astype(str) if C.DEPARTAMENTO in scores else codes
+    table = pd.DataFrame({"code": codes, "name": names})
+    counts = table.groupby("code").agg(name=("name", "first"), n=("name", "size"))
+    first = [c for c in C.DEFAULT_DEPARTMENTS if c in counts.index]
+    rest = sorted((c for c in counts.index if c not in first), key=lambda c: counts.at[c, "name"])
+    deps = [Region(_slug(counts.at[c, "name"]) or c, (c,), str(counts.at[c, "name"]),
+                   int(counts.at[c, "n"])) for c in [*first, *rest]]
+    if len(deps) <= 1:
+        return deps
+    return [Region(ALL_REGIONS, tuple(sorted(counts.index)), "", len(scores)), *deps]
+
+
+def _slug(name: str) -> str:
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_")
+
+
+def region_options() -> dict[str, Region]:
+    """Return the regions of the active scores by key (see :func:`regions_in`), cached."""
+    path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
+    return _region_options(str(path), mtime(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _region_options(path: str, stamp: float) -> dict[str, Region]:
+    return {r.key: r for r in regions_in(_read_scores(path, stamp))}
+
+
+def region_label(region: Region, lang: str | None = None) -> str:
+    """Plain name of a region choice, e.g. ``"Cusco y Loreto (169 distritos)"`` or ``"Cusco"``.
+
+    >>> region_label(Region("todo", ("08", "16"), "", 169), "es")
+    'Cusco y Loreto (169 distritos)'
+    >>> region_label(Region("todo", ("01", "02", "03"), "", 300), "en")
+    'Whole area (300 districts)'
+    >>> region_label(Region("cusco", ("08",), "Cusco", 116), "en")
+    'Cusco'
+    """
+    from dashboard.i18n import get_lang, t, tr
+
+    lang = lang or get_lang()
+    if region.key != ALL_REGIONS:
+        return region.name
+    n = t("n_distritos", lang=lang, n=f"{region.n:,}".replace(",", "," if lang == "en" else " "))
+    if region.codes == tuple(sorted(C.DEFAULT_DEPARTMENTS)):
+        return tr(f"Cusco y Loreto ({n})", f"Cusco and Loreto ({n})", lang)
+    return tr(f"Todo el ámbito ({n})", f"Whole area ({n})", lang)
 
 
 def hotspots(region: tuple[str, ...]) -> pd.DataFrame:
@@ -182,7 +389,7 @@ def hotspots(region: tuple[str, ...]) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
-def _hotspots(path: str, _mtime: float, region: tuple[str, ...]) -> pd.DataFrame:
+def _hotspots(path: str, stamp: float, region: tuple[str, ...]) -> pd.DataFrame:
     """Districts whose neighbourhood risk is significantly high (Gi*, p < 0.05, 999 perms).
 
     Queen contiguity within the region; a fixed seed so the layer does not flicker
@@ -193,7 +400,7 @@ def _hotspots(path: str, _mtime: float, region: tuple[str, ...]) -> pd.DataFrame
     from esda.getisord import G_Local
     from libpysal.weights import Queen
 
-    gdf = in_region(_read_scores(path, _mtime), region).reset_index(drop=True)
+    gdf = in_region(_read_scores(path, stamp), region).reset_index(drop=True)
     if len(gdf) < 5:
         return pd.DataFrame(columns=[C.UBIGEO, "z", "p"])
     with warnings.catch_warnings():
@@ -212,7 +419,7 @@ def district_table() -> gpd.GeoDataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _read_districts(path: str, _mtime: float) -> gpd.GeoDataFrame:
+def _read_districts(path: str, stamp: float) -> gpd.GeoDataFrame:
     gdf = pyogrio.read_dataframe(path, layer="distritos")
     gdf[C.UBIGEO] = gdf[C.UBIGEO].astype(str).str.zfill(6)
     return gdf
@@ -244,7 +451,7 @@ def sources_table() -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
-def _read_fuentes(path: str, _mtime: float) -> pd.DataFrame | None:
+def _read_fuentes(path: str, stamp: float) -> pd.DataFrame | None:
     return _read_table(path, "fuentes")
 
 
@@ -266,7 +473,7 @@ def _boundary(layer: str, region: tuple[str, ...]) -> gpd.GeoDataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _read_boundary(path: str, _mtime: float, layer: str, region: tuple[str, ...]):
+def _read_boundary(path: str, stamp: float, layer: str, region: tuple[str, ...]):
     from dashboard.mapview import simplify_coverage
 
     table = _read_table(path, layer)
@@ -294,7 +501,7 @@ def sector_layer(name: str, region: tuple[str, ...]) -> gpd.GeoDataFrame | None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _read_sector(path: str, _mtime: float, layer: str | None, region: tuple[str, ...]):
+def _read_sector(path: str, stamp: float, layer: str | None, region: tuple[str, ...]):
     from dashboard.mapview import simplify_coverage
 
     if Path(path).suffix.lower() == ".csv":
@@ -325,7 +532,7 @@ def evaluation() -> dict[str, Any]:
 
 
 @st.cache_data(show_spinner=False)
-def _read_json(path: str, _mtime: float) -> dict[str, Any]:
+def _read_json(path: str, stamp: float) -> dict[str, Any]:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
@@ -372,7 +579,7 @@ def inspection_records(role: str, user: str = "") -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _file_records(_settings: str, _mtime: float) -> pd.DataFrame:
+def _file_records(settings_file: str, stamp: float) -> pd.DataFrame:
     from geo.inspections import load_records
 
     return load_records(settings(), store=False, user="tablero")
@@ -403,10 +610,10 @@ def district_aggregates(role: str, user: str = "") -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _file_aggregates(_settings: str, _mtime: float) -> pd.DataFrame:
+def _file_aggregates(settings_file: str, stamp: float) -> pd.DataFrame:
     from geo.store import N_VICTIMAS
 
-    records = _file_records(_settings, _mtime)
+    records = _file_records(settings_file, stamp)
     if records.empty:
         return pd.DataFrame(columns=[C.UBIGEO, C.N_INSPECCIONES, C.N_HALLAZGOS, N_VICTIMAS])
     victims = pd.to_numeric(records[C.VICTIMAS], errors="coerce") if C.VICTIMAS in records \

@@ -46,6 +46,7 @@ __all__ = [
     "is_planner",
     "is_simulated",
     "page_header",
+    "region_picker",
     "role_label",
     "show_error",
     "sidebar",
@@ -158,6 +159,29 @@ def simulated_banner() -> None:
     """Show the DATOS SIMULADOS banner when the data is simulated (every page)."""
     if is_simulated():
         st.warning(t("simulados_banner"), icon="⚠️")
+
+
+def region_picker(container: Any, key: str):
+    """Let the user choose a region of the active scores; return the :class:`state.Region`.
+
+    The choices are the ones the scores contain (:func:`dashboard.state.region_options`):
+    all of them first ("Cusco y Loreto (169 distritos)" or "Todo el ámbito (1 891
+    distritos)"), then each department. A few choices are a horizontal radio; the 26 of
+    all Peru a select box.
+    """
+    from dashboard import state
+
+    options = state.region_options()
+    lang = get_lang()  # bound now: format functions may be called outside the run
+    keys = list(options)
+    if not keys:
+        raise RiskmapError(es="La capa de riesgo no tiene distritos.",
+                           en="The risk layer has no districts.")
+    widget = container.radio if len(keys) <= 4 else container.selectbox
+    extra = {"horizontal": True} if len(keys) <= 4 else {}
+    choice = widget(t("region"), keys, key=key,
+                    format_func=lambda k: state.region_label(options[k], lang), **extra)
+    return options.get(choice, options[keys[0]])
 
 
 def page_header(title: str, caption: str | None = None) -> None:

@@ -143,16 +143,98 @@ def test_risk_map_payload_has_tooltip_fields_and_classes():
     m = mapview.risk_map(grid, mapview.class_breaks(grid[C.RIESGO], "quantiles", 4), lang="en")
     html = m.get_root().render()
     assert "insufficient evidence" in html and "90 % interval" in html
-    assert mapview.HATCH_ID in html  # pattern defined and used
     data = _geojson_layers(m)
+    # one layer of districts: the hatching is a fill pattern, not a second copy of them
+    assert len(data) == 1
     choropleth = data[0]
     assert len(choropleth["features"]) == 16
-    props = choropleth["features"][0]["properties"]
-    assert set(props) == {"distrito", "ubigeo", "_riesgo", "_intervalo", "_evidencia", "_clase"}
-    classes = sorted({f["properties"]["_clase"] for f in choropleth["features"]})
+    by_ubigeo = {f["properties"]["u"]: f["properties"] for f in choropleth["features"]}
+    # only what the tooltip and the style need travels
+    assert set(by_ubigeo["080101"]) == {"u", "n", "r", "i", "e", "k"}
+    hatched = [u for u, p in by_ubigeo.items() if p.get("h")]
+    assert hatched == ["080000"]  # the one insufficient-evidence district
+    assert by_ubigeo["080000"]["e"] == "insufficient evidence"
+    assert by_ubigeo["080101"]["n"] == "D5 (P)"
+    assert by_ubigeo["080101"]["r"] == f"{100 * 6 / 17:.1f} %"
+    classes = sorted({p["k"] for p in by_ubigeo.values()})
     assert classes == [0, 1, 2, 3]
-    # the hatched overlay holds exactly the one insufficient-evidence district
-    assert len(data[1]["features"]) == 1
+    # the hatched district is filled with the pattern of its own class, defined in the page
+    pattern = f"{mapview.HATCH_ID}-{by_ubigeo['080000']['k']}"
+    assert f"url(#{pattern})" in html and pattern in html
+
+
+def test_risk_features_round_coordinates():
+    g = _grid(2)
+    g = g.set_geometry(g.geometry.translate(xoff=-73.123456789, yoff=-12.987654321))
+    feats = mapview.risk_features(g, [0.5, 1.0], ndigits=3)["features"]
+    coords = [xy for f in feats for ring in f["geometry"]["coordinates"] for xy in ring]
+    assert all(round(v, 3) == v for xy in coords for v in xy)
+    assert [-73.123, -12.988] in coords
+
+
+def test_clean_coverage_makes_mismatched_borders_simplifiable():
+    # two neighbours whose shared border was digitised twice, a little differently
+    # (as in the districts file): coverage_simplify can only simplify it once it is shared
+    ys = [y / 20 for y in range(1, 20)]
+    left = Polygon([(0, 0), (1, 0), *[(1 + (0.002 if i % 2 else 0), y)
+                                      for i, y in enumerate(ys)], (1, 1), (0, 1)])
+    right = Polygon([(1, 0), (2, 0), (2, 1), (1, 1),
+                     *[(1 + (0.0019 if i % 2 else -0.0001), y) for i, y in enumerate(ys)][::-1]])
+    g = gpd.GeoDataFrame({"k": [1, 2]}, geometry=[left, right], crs=4326)
+    assert not shapely.coverage_is_valid(g.geometry.values)
+    clean = mapview.clean_coverage(g)
+    assert shapely.coverage_is_valid(clean.geometry.values)
+    assert list(clean["k"]) == [1, 2]
+    # no gap, no overlap, and nothing moved further than the sliver between the copies
+    assert clean.union_all().area == pytest.approx(2.0, abs=1e-9)
+    assert clean.geometry.iloc[0].intersection(clean.geometry.iloc[1]).area == \
+        pytest.approx(0, abs=1e-12)
+    assert clean.geometry.iloc[0].symmetric_difference(left).area < 0.001
+    simple = mapview.simplify_coverage(clean, 0.05)
+    n = shapely.get_num_coordinates(simple.geometry.values)
+    assert n.tolist() == [5, 5]  # the zigzag border is now one straight shared edge
+    assert simple.union_all().area == pytest.approx(2.0, abs=1e-9)
+
+
+def test_boundary_lines_draw_each_shared_border_once():
+    g = _grid(2)  # provinces 0800 (x 0-1) and 0801 (x 1-2), one department
+    provinces = mapview.boundary_lines(g, 4)
+    departments = mapview.boundary_lines(g, 2)
+    assert len(provinces) == len(departments) == 1
+    assert shapely.length(provinces.geometry.iloc[0]) == pytest.approx(8 + 2)  # outline + x=1
+    assert shapely.length(departments.geometry.iloc[0]) == pytest.approx(8)
+    inner = provinces.geometry.iloc[0].difference(departments.geometry.iloc[0])
+    assert shapely.length(inner) == pytest.approx(2)
+    assert inner.bounds == pytest.approx((1, 0, 1, 2))
+
+
+def test_display_tolerance_follows_the_extent():
+    both = mapview.display_tolerance([-77.8, -15.5, -69.9, 0.0])  # Cusco and Loreto
+    cusco = mapview.display_tolerance([-73.98, -15.5, -70.35, -11.2])
+    province = mapview.display_tolerance([-72.1, -13.7, -71.8, -13.4])
+    assert both == 0.01 and province == 0.001
+    assert province < cusco < both
+
+
+def test_real_districts_clean_and_simplified_for_the_map(shared_data):
+    gdf = gpd.read_file(shared_data / "boundaries" /
+                        "cusco_loreto_distritos_mapsperu_full.geojson")
+    gdf = gdf.rename(columns=str.lower)
+    clean = mapview.clean_coverage(gdf[["ubigeo", "geometry"]])
+    assert shapely.coverage_is_valid(clean.geometry.values)
+    tol = mapview.display_tolerance(clean.total_bounds)
+    simple = mapview.simplify_coverage(clean, tol)
+    # every district is still there and still has an area
+    assert len(simple) == len(gdf) == 169
+    assert not simple.geometry.is_empty.any() and (simple.to_crs(6933).area > 0).all()
+    assert shapely.coverage_is_valid(simple.geometry.values)  # borders still meet
+    full = shapely.get_num_coordinates(gdf.geometry.values).sum()
+    assert shapely.get_num_coordinates(simple.geometry.values).sum() < 0.5 * full
+    # each district keeps most of its area; the whole, well within 1 %
+    ratio = simple.to_crs(6933).area.to_numpy() / gdf.to_crs(6933).area.to_numpy()
+    assert ratio.min() > 0.8
+    assert simple.to_crs(6933).area.sum() / gdf.to_crs(6933).area.sum() == \
+        pytest.approx(1.0, abs=0.01)
 
 
 def test_risk_map_basemap_is_opt_in():
@@ -167,9 +249,14 @@ def test_risk_map_layers_and_hotspots():
     grid = _grid(3)
     pts = gpd.GeoDataFrame(geometry=[shapely.Point(0.5, 0.5), shapely.Point(2.5, 2.5)], crs=4326)
     m = mapview.risk_map(grid, [0.5, 1.0], sectors={"Aserraderos": pts},
-                         hotspots=[grid[C.UBIGEO].iloc[-1]], provinces=grid.dissolve("provincia"))
+                         hotspots=[grid[C.UBIGEO].iloc[-1]],
+                         provinces=mapview.boundary_lines(grid, 4),
+                         departments=mapview.boundary_lines(grid, 2))
     html = m.get_root().render()
     assert "Aserraderos" in html and "Punto caliente" in html and "L.CircleMarker" in html
+    layers = _geojson_layers(m)
+    kinds = [layer["features"][0]["geometry"]["type"] for layer in layers[1:3]]
+    assert all(kind.endswith("LineString") for kind in kinds), kinds  # borders as lines
 
 
 def test_ubigeo_from_click():
@@ -192,6 +279,24 @@ def _geojson_layers(m) -> list[dict]:
         if isinstance(child, folium.GeoJson):
             out.append(child.data if isinstance(child.data, dict) else json.loads(child.data))
     return out
+
+
+def test_risk_map_click_does_not_scroll_the_page():
+    # Leaflet's keyboard handler focuses the map on mousedown, and a map partly below the
+    # window's edge then scrolls the page under the pointer: the click missed its district
+    html = mapview.risk_map(_grid(2), [0.5, 1.0]).get_root().render()
+    assert re.search(r'"keyboard":\s*false', html)
+
+
+def test_dashboard_doctests_run():
+    # the dashboard is not in pytest's testpaths: run its modules' examples from here
+    import doctest
+
+    from dashboard import i18n, state
+
+    for module in (mapview, state, i18n):
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
 
 
 def test_risk_map_zooms_in_quarter_steps():

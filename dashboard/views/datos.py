@@ -38,7 +38,7 @@ def save_upload(upload) -> Path:
 
 
 @st.cache_data(show_spinner=False)
-def validate(path: str, _districts_key: tuple):
+def validate(path: str, districts_key: tuple):
     """Validate an uploaded file once per file and district table; (valid rows, errors)."""
     from geo.inspections import validate_inspections
 

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state, ui
-from dashboard.i18n import evidence_label, feature_label, get_lang, label, t, tr
+from dashboard.i18n import evidence_short, feature_label, get_lang, label, t, tr
 from geo import columns as C
 from geo.store import N_VICTIMAS, SUPPRESSION_MIN
 
@@ -121,7 +121,12 @@ with ui.guard():
     m3.metric(t("rango"), f"{int(row[C.RANGO])} / {len(scores)}",
               help=tr(f"Puesto {dep_rank} de {len(same_dep)} en {row[C.DEPARTAMENTO]}.",
                       f"Rank {dep_rank} of {len(same_dep)} in {row[C.DEPARTAMENTO]}."))
-    m4.metric(t("evidencia"), evidence_label(row[C.EVIDENCIA]))
+    # one word in the tile ("Insuficiente"): "evidencia insuficiente" did not fit and was cut
+    m4.metric(t("evidencia"), evidence_short(row[C.EVIDENCIA]),
+              help=tr("Cuánto se apoya la estimación en inspecciones del propio distrito: "
+                      "con evidencia insuficiente, sobre todo en el criterio experto.",
+                      "How much the estimate rests on the district's own inspections: with "
+                      "insufficient evidence, mostly on expert judgement."))
     # the scores carry the district's counts too: suppressed like the store's for non-planners
     limit = 1 if ui.is_planner() else SUPPRESSION_MIN
     n_insp, n_hall = (count_text(row[c], 1 <= row[c] < limit)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import tempfile
 import zipfile
 from pathlib import Path
@@ -23,8 +22,6 @@ FORMATS = {
     "gpkg": ("GeoPackage", ".gpkg", "application/geopackage+sqlite3"),
     "csv": ("CSV", ".csv", "application/zip"),
 }
-REGIONS = {"ambos": (C.DEP_CUSCO, C.DEP_LORETO), "cusco": (C.DEP_CUSCO,),
-           "loreto": (C.DEP_LORETO,)}
 PREVIEW_WORDS = {
     C.RANGO: ("Puesto", "Rank"), C.UBIGEO: ("UBIGEO", "UBIGEO"),
     C.DISTRITO: ("Distrito", "District"), C.PROVINCIA: ("Provincia", "Province"),
@@ -39,11 +36,16 @@ PREVIEW_WORDS = {
 
 @st.cache_data(show_spinner=False, max_entries=12)
 def export_bytes(fmt: str, region: tuple[str, ...], threshold: int,
-                 _key: tuple[str, float]) -> bytes:
-    """Return the file for ``fmt`` (zip with its metadata for GeoJSON and CSV)."""
+                 key: tuple[str, float]) -> bytes:
+    """Return the file for ``fmt`` (zip with its metadata for GeoJSON and CSV).
+
+    ``key`` (the scores file's path and modification time) makes a rescored file a new
+    export. The metadata is the scores file's own (:func:`dashboard.state.export_metadata`).
+    """
     settings = state.settings()
     gdf = state.in_region(state.scores(), region)
     gdf = state.suppress_small_counts(gdf, threshold)
+    gdf.attrs["metadatos"] = state.export_metadata(state.metadata_values(), region, threshold)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"riesgo{FORMATS[fmt][1]}"
         from models.score import write_scores
@@ -58,17 +60,6 @@ def export_bytes(fmt: str, region: tuple[str, ...], threshold: int,
         return buf.getvalue()
 
 
-def readable(value):
-    """Return a metadata value for display: JSON text parsed, so it shows as a tree."""
-    text = str(value)
-    if text.startswith(("[", "{")):
-        try:
-            return json.loads(text)
-        except ValueError:
-            pass
-    return text
-
-
 ui.page_header(
     tr("Exportar la capa de riesgo", "Export the risk layer"),
     tr("Cada archivo lleva sus metadatos: versión del modelo, huella de la configuración, "
@@ -78,11 +69,9 @@ ui.page_header(
 
 with ui.guard():
     settings = state.settings()
-    meta = state.metadata()
     lang = get_lang()  # bound now: format functions may be called outside the run
     c1, c2, c3 = st.columns(3)
-    region_key = c1.radio(t("region"), list(REGIONS), key="exportar_region",
-                          format_func=lambda k: t(f"region_{k}", lang=lang))
+    chosen_region = ui.region_picker(c1, "exportar_region")
     fmt = c2.radio(tr("Formato", "Format"), list(FORMATS), key="exportar_formato",
                    format_func=lambda k: FORMATS[k][0])
     # Only the planner may lower the threshold (down to 1 = exact counts); for every other
@@ -101,12 +90,12 @@ with ui.guard():
                 "minus one are blanked: a small count can identify people. Only the "
                 f"Inspection planner can set it below {SUPPRESSION_MIN} (1 = exact counts)."),
     )
-    region = REGIONS[region_key]
+    region = chosen_region.codes
     path = settings.scores_gpkg
     data = export_bytes(fmt, region, int(threshold), (str(path), state.mtime(path)))
     preview = state.suppress_small_counts(state.in_region(state.scores(), region), int(threshold))
     n_supp = int(preview.get(f"{C.N_HALLAZGOS}_suprimido", pd.Series(dtype=bool)).sum())
-    stem = f"riesgo_{region_key}{'_SIMULADO' if ui.is_simulated() else ''}"
+    stem = f"riesgo_{chosen_region.key}{'_SIMULADO' if ui.is_simulated() else ''}"
     name = stem + (FORMATS[fmt][1] if fmt == "gpkg" else f"_{fmt}.zip")
     st.download_button(
         tr(f"Descargar {FORMATS[fmt][0]} ({len(data) / 1e6:.2f} MB)",
@@ -122,8 +111,10 @@ with ui.guard():
                       "The exported file contains SIMULATED DATA and says so in its metadata."))
     st.markdown("#### " + tr("Metadatos (tal como van en el archivo)",
                              "Metadata (as written in the file)"))
-    st.json({"config_hash": settings.digest(), **{k: readable(v) for k, v in meta.items()}},
-            expanded=1)
+    shown = state.export_metadata(state.metadata_values(), region, int(threshold))
+    shown["hash_configuracion"] = settings.digest()
+    shown["simulado"] = bool(settings.simulated)
+    st.json(shown, expanded=1)
     st.markdown("#### " + tr("Vista previa", "Preview"))
     shown = preview.drop(columns="geometry").head(50)
     cols = [c for c in PREVIEW_WORDS if c in shown.columns]

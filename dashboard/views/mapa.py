@@ -10,11 +10,6 @@ from dashboard import mapview, state, ui
 from dashboard.i18n import evidence_label, feature_label, get_lang, t, tr
 from geo import columns as C
 
-REGIONS = {
-    "ambos": (C.DEP_CUSCO, C.DEP_LORETO),
-    "cusco": (C.DEP_CUSCO,),
-    "loreto": (C.DEP_LORETO,),
-}
 SCHEME_LABELS = {
     "quantiles": ("Cuantiles (mismo número de distritos por clase)",
                   "Quantiles (same number of districts per class)"),
@@ -35,10 +30,7 @@ with ui.guard():
     scores = state.scores()
     lang = get_lang()  # bound now: format functions may be called outside the run
     c1, c2, c3 = st.columns([3, 2, 3])
-    region_key = c1.radio(
-        t("region"), list(REGIONS), key="mapa_region", horizontal=True,
-        format_func=lambda k: t(f"region_{k}", lang=lang),
-    )
+    chosen_region = ui.region_picker(c1, "mapa_region")
     scheme = c2.selectbox(
         tr("Clases", "Classes"), list(SCHEME_LABELS), key="mapa_esquema",
         format_func=lambda k: tr(*SCHEME_LABELS[k], lang=lang),
@@ -61,34 +53,37 @@ with ui.guard():
                 "Needs internet. Without it, the map works the same with no background."),
     )
 
-    region = REGIONS[region_key]
+    region = chosen_region.codes
     layer = state.map_layer(region)
     if layer.empty:
         st.info(tr("No hay distritos puntuados en esta región.",
                    "There are no scored districts in this region."))
         st.stop()
-    breaks = mapview.class_breaks(layer[C.RIESGO], scheme)
+    breaks, features = state.map_features(region, scheme, lang)
     sectors = {}
     for name in chosen:
         gdf = state.sector_layer(name, region)
         if gdf is not None and len(gdf):
             sectors[layer_names[name]] = gdf
     hot = state.hotspots(region)[C.UBIGEO].tolist() if show_hot else []
+    province_lines, department_lines = state.map_outlines(region)
     fmap = mapview.risk_map(
         layer,
         breaks,
-        lang=get_lang(),
-        provinces=state.provinces(region) if show_outlines else None,
-        departments=state.departments(region),
+        lang=lang,
+        provinces=province_lines if show_outlines else None,
+        departments=department_lines,
         sectors=sectors,
         hotspots=hot,
         basemap=basemap,
         static_url=ui.static_url(),
+        features=features,
+        ndigits=state.map_digits(region),
     )
     result = st_folium(
         fmap,
         key="mapa_folium",
-        height=620,
+        height=mapview.MAP_HEIGHT,
         use_container_width=True,
         returned_objects=["last_object_clicked", "last_object_clicked_tooltip"],
     )

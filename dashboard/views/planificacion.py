@@ -22,11 +22,11 @@ from models import planning as P
 _PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
             "#000000")  # Okabe-Ito (colour-blind safe), as the printable page
 _EXPLORE = "#7B3294"
-MAP_HEIGHT = 560
+MAP_HEIGHT = mapview.MAP_HEIGHT
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def compute_plan(scores_path: str, _mtime: float, spec_key: str, _spec: PlanningSpec,
+def compute_plan(scores_path: str, stamp: float, spec_key: str, _spec: PlanningSpec,
                  capacities: tuple[tuple[str, float], ...], table_hash: str,
                  _table: pd.DataFrame | None) -> P.Plan:
     """Compute the plan once per distinct input (scores file, inputs, travel table)."""
@@ -62,7 +62,8 @@ def plan_map(plan: P.Plan, layer, lang: str) -> folium.Map:
     bounds = layer.total_bounds
     m = folium.Map(location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
                    zoom_start=6, tiles=None, control_scale=True, height=MAP_HEIGHT,
-                   zoom_snap=mapview.ZOOM_SNAP, zoom_delta=0.5)
+                   zoom_snap=mapview.ZOOM_SNAP, zoom_delta=0.5,
+                   keyboard=False)  # no focus-scroll on click (see mapview.risk_map)
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     folium.GeoJson(
         layer[[C.UBIGEO, "geometry"]].to_json(),
@@ -178,7 +179,9 @@ with ui.guard():
                       "(suma de los límites p05 y p95 de cada distrito: conservador).",
                       f"Interval {total[P.HALLAZGOS_P05]:.2f}–{total[P.HALLAZGOS_P95]:.2f} "
                       "(sum of each district's p05 and p95 bounds: conservative)."))
-    m2.metric(tr("Plan simple", "Simple plan"), f"{total['hallazgos_ingenuo']:.2f}",
+    m2.metric(tr("Plan simple (los de mayor riesgo hasta agotar los días)",
+                 "Simple plan (highest risk first until the days run out)"),
+              f"{total['hallazgos_ingenuo']:.2f}",
               help=tr("Los distritos de mayor riesgo, uno por viaje, hasta agotar los días "
                       "(mismos viajes de exploración y mismo modelo de viaje).",
                       "Highest-risk districts, one per trip, until the days run out (same "
@@ -245,7 +248,10 @@ with ui.guard():
             (("Días", "Days"), "%g"))})
 
     st.subheader(tr("Mapa del plan", "Plan map"))
-    st_folium(plan_map(plan, state.map_layer(settings.region or ()), lang),
+    plan_region = tuple(settings.region or ())
+    plan_layer = mapview.round_coordinates(state.map_layer(plan_region),
+                                           state.map_digits(plan_region))
+    st_folium(plan_map(plan, plan_layer, lang),
               key="plan_mapa", height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
     st.caption(tr("Colores por viaje; morado = exploración; círculos = oficinas.",
                   "Colours by trip; purple = exploration; circles = offices."))
