@@ -959,7 +959,7 @@ def _settings_text(base: Path, out: Path, region: tuple[str, ...], cal: Mapping[
         "# concesiones formales, agricultura y pobreza; no ve dragas ni lejanía). NO son los",
         "# coeficientes ocultos del mundo simulado; ver LEEME.md y config/calibration.toml.",
         f"prior = {{ {prior_items} }}",
-        "prior_strength = 1.0  # precisión MÁXIMA del prior; el modelo la elige con los datos",
+        "prior_strength = 10.0  # precisión MÁXIMA del prior (sd 0.3); la eligen los datos",
         "min_inspections = 3",
         "n_bootstrap = 200",
         "seed = 0",

@@ -95,7 +95,7 @@ def backtest_folds(
     records: pd.DataFrame,
     prior: Mapping[str, float],
     *,
-    prior_strength: float = 1.0,
+    prior_strength: float = 10.0,
     n_uncertainty: int = 100,
     seed: int = 0,
     truth: pd.Series | None = None,
@@ -147,7 +147,7 @@ def spatial_folds(
     prior: Mapping[str, float],
     blocks: pd.Series,
     *,
-    prior_strength: float = 1.0,
+    prior_strength: float = 10.0,
     seed: int = 0,
     truth: pd.Series | None = None,
 ) -> list[Fold]:
@@ -273,8 +273,9 @@ def per_fold_metrics(
     -------
     dict
         ``{model: {fold name: {"acierto_10": float, "acierto_20": float, "hallazgos": int,
-        "inspecciones": int[, "captura_top10": float]}}}``; a hit rate is ``nan`` in a fold
-        with no findings.
+        "inspecciones": int[, "captura_top10": float[, "cobertura_90": float]]}}}``: capture
+        with a truth, and the risk model's interval coverage when it has intervals. A hit rate
+        is ``nan`` in a fold with no findings.
 
     Examples
     --------
@@ -294,6 +295,8 @@ def per_fold_metrics(
             row["inspecciones"] = int(np.sum(f.n_test))
             if t is not None:
                 row["captura_top10"] = M.capture_at_k(scores, t, 10)
+                if m == MODEL and f.lower is not None and f.upper is not None:
+                    row["cobertura_90"] = M.interval_coverage(f.lower, f.upper, t)
             out.setdefault(m, {})[f.name] = row
     return out
 

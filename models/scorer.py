@@ -138,12 +138,16 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         Expert weight per feature on the standardised scale (change in log-odds per standard
         deviation of the feature across districts). A mapping is matched to the column names
         of ``X``; features it does not name get 0. ``None``: all zero (plain ridge).
-    prior_strength : float, default=1.0
+    prior_strength : float, default=10.0
         Precision of the prior (1 / variance of each weight around the expert's): larger
         leans harder on the expert where inspections are few. With ``empirical_bayes`` it is
         the *cap*: the precision actually used (``prior_strength_``) is the one that
         maximises the evidence in ``[min_prior_strength, prior_strength]``; without it (or
-        when the evidence cannot be computed) it is used as given.
+        when the evidence cannot be computed) it is used as given. The default 10 says no
+        expert index is known better than about +/-0.3 log-odds per standard deviation: it
+        lets the evidence lean on a good expert where records are thin, and stops the
+        evidence, noisy with one or two years of records, from trusting the expert blindly
+        (checked on :mod:`models.synthetic` worlds, see ``benchmarks/model.md``).
     empirical_bayes : bool, default=True
         Choose the prior's precision from the data (Laplace-approximated marginal likelihood).
     min_prior_strength : float, default=0.01
@@ -187,7 +191,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         prior: Mapping[str, float] | Sequence[float] | None = None,
-        prior_strength: float = 1.0,
+        prior_strength: float = 10.0,
         base_rate: float = 0.1,
         base_rate_strength: float = 0.1,
         shrinkage: bool = True,
