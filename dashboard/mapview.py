@@ -578,7 +578,8 @@ def _outline(gdf: gpd.GeoDataFrame, name: str, color: str, weight: float,
     style = {"fill": False, "color": color, "weight": weight, "interactive": False}
     if dash:
         style["dashArray"] = dash
-    return folium.GeoJson(gdf[["geometry"]], name=name, style_function=lambda _f: style)
+    return folium.GeoJson(gdf[["geometry"]], name=name, style_function=lambda _f: style,
+                          interactive=False)
 
 
 def _sector(gdf: gpd.GeoDataFrame, name: str, color: str) -> folium.GeoJson:
@@ -587,13 +588,16 @@ def _sector(gdf: gpd.GeoDataFrame, name: str, color: str) -> folium.GeoJson:
         return folium.GeoJson(
             gdf[["geometry"]], name=name,
             marker=folium.CircleMarker(radius=3, fill=True, fill_opacity=0.9, weight=1),
+            # for points the style is merged into the marker's options when it is created
             style_function=lambda _f: {"color": "#ffffff", "fillColor": color, "weight": 0.5,
                                        "interactive": False},
+            interactive=False,
         )
     return folium.GeoJson(
         gdf[["geometry"]], name=name,
         style_function=lambda _f: {"color": color, "weight": 1.2, "fillColor": color,
-                                   "fillOpacity": 0.25, "interactive": False},
+                                   "fillOpacity": 0.25},
+        interactive=False,
     )
 
 

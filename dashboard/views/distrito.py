@@ -111,7 +111,8 @@ with ui.guard():
     same_dep = scores[scores[C.UBIGEO].str[:2] == ubigeo[:2]]
     st.subheader(f"{row[C.DISTRITO]} — {row[C.PROVINCIA]}, {row[C.DEPARTAMENTO]}")
 
-    m1, m2, m3, m4 = st.columns(4)
+    # wider tiles for the interval and the evidence: their values are the longest
+    m1, m2, m3, m4 = st.columns([1, 1.35, 1, 1.2])
     m1.metric(t("riesgo"), f"{100 * row[C.RIESGO]:.1f} %",
               help=tr("Probabilidad estimada de que una inspección encuentre indicios de "
                       "trabajo forzoso.", "Estimated probability that an inspection finds "

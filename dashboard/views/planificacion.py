@@ -179,9 +179,7 @@ with ui.guard():
                       "(suma de los límites p05 y p95 de cada distrito: conservador).",
                       f"Interval {total[P.HALLAZGOS_P05]:.2f}–{total[P.HALLAZGOS_P95]:.2f} "
                       "(sum of each district's p05 and p95 bounds: conservative)."))
-    m2.metric(tr("Plan simple (los de mayor riesgo hasta agotar los días)",
-                 "Simple plan (highest risk first until the days run out)"),
-              f"{total['hallazgos_ingenuo']:.2f}",
+    m2.metric(tr("Plan simple", "Simple plan"), f"{total['hallazgos_ingenuo']:.2f}",
               help=tr("Los distritos de mayor riesgo, uno por viaje, hasta agotar los días "
                       "(mismos viajes de exploración y mismo modelo de viaje).",
                       "Highest-risk districts, one per trip, until the days run out (same "
@@ -191,6 +189,12 @@ with ui.guard():
     m4.metric(tr("Hallazgos por día inspector", "Findings per inspector-day"),
               f"{total[P.HALLAZGOS_DIA]:.3f}",
               f"{total[P.HALLAZGOS_DIA] - total['hallazgos_por_dia_ingenuo']:+.3f}")
+    st.caption(tr("**Plan simple**: los de mayor riesgo hasta agotar los días (un distrito por "
+                  "viaje, con la misma exploración y el mismo modelo de viaje). La ganancia es "
+                  "lo que el plan optimizado encuentra de más con los mismos días.",
+                  "**Simple plan**: the highest-risk districts until the days run out (one "
+                  "district per trip, same exploration and travel model). The gain is what "
+                  "the optimised plan finds beyond it with the same days."))
     st.markdown(tr(
         f"**{len(plan.trips)} viajes**, {int(total['distritos_plan'])} distritos, "
         f"{total['dias_plan']:g} de {total['capacidad_dias']:g} días inspector "

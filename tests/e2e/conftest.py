@@ -439,17 +439,6 @@ class AppPage:
         """The streamlit-folium iframe (first one on the page)."""
         return self.page.frame_locator("iframe[title='streamlit_folium.st_folium']").first
 
-    def show_map(self) -> None:
-        """Scroll the whole map into view, as a user does before clicking in it.
-
-        (Leaflet focuses the map on mousedown; if the map is partly below the fold the
-        browser then scrolls the page between mousedown and mouseup, and the click lands
-        on another district or on none.)
-        """
-        self.page.locator("iframe[title='streamlit_folium.st_folium']").first.evaluate(
-            "(el) => el.scrollIntoView({block: 'center'})"
-        )
-
     def shapes(self):
         """The interactive Leaflet vector shapes (SVG paths) drawn in the map iframe."""
         return self.map_frame().locator("path.leaflet-interactive")

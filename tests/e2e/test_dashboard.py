@@ -74,41 +74,100 @@ def test_map_draws_every_district_without_internet(app: AppPage) -> None:
     app.goto("mapa")
     count = wait_for_shapes(app, N_DISTRICTS)
     assert count >= N_DISTRICTS
+    # the region switch offers what the scores hold: both departments first, then each
+    regions = app.main().get_by_role("radiogroup", name="Región")
+    expect(regions).to_contain_text(f"Cusco y Loreto ({N_DISTRICTS} distritos)")
+    regions.get_by_text("Loreto", exact=True).click()
+    app.wait()
+    deadline = time.monotonic() + 60
+    while app.shapes().count() != 53 and time.monotonic() < deadline:
+        app.page.wait_for_timeout(250)
+    assert app.shapes().count() == 53  # Loreto's districts only (borders are not clickable)
     # Leaflet itself came from the app: the guard (checked at teardown) saw no other host.
     leaflet = [url for url, _ in app.guard.requests if re.search(r"leaflet[^/]*\.js", url)]
     assert leaflet and all(app.guard.is_own(url) for url in leaflet)
 
 
+_DISTRICT_POINTS_JS = """
+([top, bottom]) => {
+  // points of the map document (its own pixels) where a click lands on a district shape
+  const out = [];
+  for (let y = top; y < bottom; y += 6) {
+    for (let x = 40; x < innerWidth - 40; x += 6) {
+      const el = document.elementFromPoint(x, y);
+      if (el && el.tagName === "path" && el.classList.contains("leaflet-interactive")) {
+        out.push([x, y]);
+      }
+    }
+  }
+  return out;
+}
+"""
+
+
 def test_click_on_a_district_opens_its_card(app: AppPage, district_names: dict) -> None:
+    # A laptop screen, the page not scrolled: the map runs past the window's bottom edge.
+    # A click in its lower visible part must open the district under the pointer (Leaflet
+    # used to focus the map on mousedown and the page scrolled under the pointer).
+    app.page.set_viewport_size({"width": 1366, "height": 768})
+    app.open()
     app.goto("mapa")
     wait_for_shapes(app, N_DISTRICTS)
-    app.show_map()
+    app.page.wait_for_timeout(1000)  # fitBounds done
+    iframe = app.page.locator("iframe[title='streamlit_folium.st_folium']").first
+    box = iframe.bounding_box()
+    visible = min(box["y"] + box["height"], 768) - box["y"]
+    assert box["y"] + box["height"] > 768, "the map should run past the window's edge here"
+    points = iframe.element_handle().content_frame().evaluate(
+        _DISTRICT_POINTS_JS, [int(visible * 0.6), int(visible) - 4])
+    assert points, "no district in the lower visible part of the map"
     tooltip = app.map_frame().locator(".leaflet-tooltip")
-    shapes = app.shapes()
     ubigeo = None
-    for index in (20, 5, 60, 120):  # a few districts, in case one is hidden under a control
-        shape = shapes.nth(index)
-        try:
-            point = app.point_inside(shape)
-        except AssertionError:
-            continue
-        shape.hover(position=point)
+    for x, y in (points[len(points) // 2], points[0], points[-1]):
+        app.page.mouse.move(box["x"] + x, box["y"] + y)
         expect(tooltip.first).to_be_visible()
         match = re.search(r"\b((?:08|16)\d{4})\b", tooltip.first.inner_text())
         if match and match.group(1) in district_names:
             ubigeo = match.group(1)
-            shape.click(position=point)
+            app.page.mouse.click(box["x"] + x, box["y"] + y)  # no scrolling into view first
             break
     assert ubigeo, "no district shape showed a tooltip with its UBIGEO"
-    name = district_names[ubigeo]
-    expect(app.page).to_have_url(re.compile(r"/distrito"))
+    expect(app.page).to_have_url(re.compile(rf"/distrito\b.*ubigeo={ubigeo}"))
     app.wait()
+    name = district_names[ubigeo]
     card = app.main().get_by_role("heading", name=re.compile(re.escape(name)))
     expect(card.first).to_be_visible()
     # its risk, interval, rank among the 169 and evidence
     expect(app.main().get_by_test_id("stMetric")).not_to_have_count(0)
     expect(app.main().get_by_text(re.compile(rf"/\s*{N_DISTRICTS}\b")).first).to_be_visible()
     app.assert_no_exception()
+
+
+_CLIPPED_METRICS_JS = """
+() => [...document.querySelectorAll("[data-testid=stMetricValue]")]
+  .map(el => [el.innerText, (el.querySelector("div") || el).scrollWidth,
+              (el.querySelector("div") || el).clientWidth])
+  .filter(([, scroll, client]) => scroll > client)
+  .map(([text]) => text)
+"""
+
+
+def test_district_card_values_are_not_cut_off(app: AppPage, e2e_data: E2EData) -> None:
+    import pyogrio
+
+    scores = pyogrio.read_dataframe(e2e_data.load_settings().scores_gpkg, layer="riesgo",
+                                    read_geometry=False)
+    few = scores[scores[C.EVIDENCIA] == C.EVIDENCIA_INSUFICIENTE]
+    assert len(few), "the demo world has districts with insufficient evidence"
+    widest = few.loc[(few[C.RIESGO_P95] - few[C.RIESGO_P05]).idxmax()]
+    app.page.set_viewport_size({"width": 1366, "height": 768})
+    for lang in ("es", "en"):
+        app.open(f"distrito?ubigeo={widest[C.UBIGEO]}&lang={lang}")
+        metrics = app.main().get_by_test_id("stMetricValue")
+        expect(metrics.first).to_be_visible()
+        expect(metrics.filter(has_text=re.compile(r"^(Insuficiente|Insufficient)$"))) \
+            .to_have_count(1)
+        assert app.page.evaluate(_CLIPPED_METRICS_JS) == [], lang
 
 
 def test_language_switch_to_english_is_remembered_across_pages(app: AppPage) -> None:
@@ -228,6 +287,13 @@ def test_export_geojson_downloads_every_district_with_metadata(
         if key in stored:  # the export says what the scores file says
             assert str(meta.get(key)) == str(stored[key]), (key, meta.get(key), stored[key])
     assert meta.get("fuentes"), "the export does not name its data sources"
+    # numbers and lists travel as what they are, not as text, and nothing stored is lost
+    assert meta["n_inspecciones"] == int(stored["n_inspecciones"]) > 0
+    assert isinstance(meta["fuentes"], list)
+    if "coeficientes" in stored:
+        assert isinstance(meta["coeficientes"], list) and meta["coeficientes"]
+    assert set(stored) - {"escrito"} <= set(meta), set(stored) - set(meta)
+    assert meta.get("riesgo_calculado") == stored.get("escrito")
 
 
 def _unpack(path, folder):
@@ -265,6 +331,9 @@ def test_planning_page_computes_a_plan(app: AppPage, tmp_path) -> None:
     planned = metric_value(app, "Hallazgos esperados (plan)")
     naive = metric_value(app, "Plan simple")
     assert planned > 0 and planned >= naive - 1e-9, (planned, naive)
+    # the naive comparison is named plainly on the page
+    expect(main.get_by_text(re.compile(
+        r"Plan simple: los de mayor riesgo hasta agotar los días")).first).to_be_visible()
     # the plan as a table of trips, and on its own map (offline too: see the guard)
     expect(main.get_by_role("heading", name="Viajes")).to_be_visible()
     with app.page.expect_download() as info:
