@@ -286,9 +286,14 @@ def _map_doc_bytes(page) -> int:
 
 
 def _choose(page, option: str) -> None:
-    """Pick ``option`` in the radio labelled "Región" (both apps use a horizontal radio)."""
+    """Pick ``option`` in the widget labelled "Región": a radio, or a select box (many regions)."""
     group = page.get_by_role("radiogroup", name="Región")
-    group.get_by_text(option, exact=True).click()
+    if group.count():
+        group.get_by_text(option, exact=True).click()
+        return
+    box = page.get_by_test_id("stSelectbox").filter(has=page.get_by_text(REGION_LABEL)).first
+    box.locator("input").click()
+    page.get_by_role("option", name=option, exact=True).first.click()
 
 
 @dataclass

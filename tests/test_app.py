@@ -346,3 +346,51 @@ def test_views_folder_is_not_a_streamlit_pages_folder():
     dashboard = Path(APP).parent
     assert not (dashboard / "pages").exists()
     assert (dashboard / "views" / "mapa.py").is_file()
+
+
+# --- all of Peru ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def peru_env(demo_settings, scores_gpkg, evaluation_json):
+    """The demo settings with ``region = ["all"]`` (1,891 districts), built and scored."""
+    import re as _re
+
+    from geo.build import build_districts
+    from geo.config import load_settings
+    from models.score import score_districts, write_scores
+
+    path = demo_settings.path.with_name("settings_peru_apptest.toml")
+    text = demo_settings.path.read_text(encoding="utf-8")
+    text = _re.sub(r"(?m)^region\s*=.*$", 'region = ["all"]', text, count=1)
+    text = _re.sub(r"(?m)^workdir\s*=.*$", 'workdir = "peru_apptest"', text, count=1)
+    assert 'region = ["all"]' in text and 'workdir = "peru_apptest"' in text
+    path.write_text(text, encoding="utf-8")
+    settings = load_settings(path)
+    if not settings.scores_gpkg.exists():
+        settings.workdir.mkdir(parents=True, exist_ok=True)
+        build_districts(settings, out=settings.districts_gpkg)
+        write_scores(score_districts(settings), settings.scores_gpkg, settings)
+    return settings
+
+
+def test_all_peru_offers_every_department_and_draws_every_district(peru_env, monkeypatch):
+    monkeypatch.setenv("RISKMAP_CONFIG", str(peru_env.path))
+    at = _app()
+    _no_exception(at)
+    assert not at.error
+    region = at.selectbox(key="mapa_region")  # 26 choices: a select box, not a radio
+    assert region.options[0] == "Todo el ámbito (1 891 distritos)"
+    assert region.options[1:3] == ["Cusco", "Loreto"]  # the pilot regions first
+    assert len(region.options) == 26
+    assert "1891 distritos" in _text(at)
+    region.set_value("lima").run()
+    _no_exception(at)
+    import pyogrio
+
+    scores = pyogrio.read_dataframe(peru_env.scores_gpkg, layer="riesgo", read_geometry=False)
+    n_lima = int((scores["ubigeo"].astype(str).str[:2] == "15").sum())
+    assert f"{n_lima} distritos" in _text(at)
+    # the export offers the same regions
+    at.switch_page("views/exportar.py").run()
+    _no_exception(at)
+    assert at.selectbox(key="exportar_region").options[0].startswith("Todo el ámbito")
+    assert "1891 distritos" in _text(at)
