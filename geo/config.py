@@ -114,7 +114,7 @@ class ModelSpec:
 
     features: tuple[str, ...] = ()  # base indicators used as features besides the layers
     prior: Mapping[str, float] = field(default_factory=dict)  # expert weight per feature
-    prior_strength: float = 1.0  # how hard the fit leans on the prior where data is thin
+    prior_strength: float = 10.0  # cap of the empirical-Bayes prior strength (models.scorer)
     min_inspections: int = 3  # fewer inspections than this -> "evidencia insuficiente"
     n_bootstrap: int = 200
     seed: int = 0

@@ -53,10 +53,9 @@ def prepare(
     """
     from geo.base import build_base
     from geo.build import build_districts
+    from geo.config import load_settings
     from geo.demo import make_demo
     from geo.sources import fetch_sources
-
-    from geo.config import load_settings
     from models.evaluation import evaluate
     from models.score import score_districts, write_scores
 

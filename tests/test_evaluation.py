@@ -162,7 +162,9 @@ def test_cli_evaluate_writes_the_card_and_the_dashboard_file(tmp_path, demo_sett
 
 
 #: Seeds of the demo world the Done-when targets are checked on (0 is the default world).
-SEEDS = [0, 1, 2, 3, 4, 5]
+#: Issue 3 asks for the targets on the default world and on at least five other seeds; all
+#: eight are checked and reported (benchmarks/model.md), misses included.
+SEEDS = [0, 1, 2, 3, 4, 5, 6, 7]
 #: Where a target is not met, the assertion is kept at what was measured (benchmarks/model.md),
 #: never silently loosened. Seed 4: 90 % intervals cover 0.843 of districts (target >= 0.85;
 #: the district-effect spread is estimated at 0.33 where the world drew 0.46, so intervals are
@@ -175,7 +177,7 @@ BASELINES = ("aleatorio", "pobreza", "tasa_pasada", "indice_experto")
 
 @pytest.fixture(scope="module")
 def demo_worlds(base_gpkg, tmp_path_factory):
-    """Settings of the demo world for every seed in SEEDS, built once for this module."""
+    """Settings and model card of the demo world for every seed in SEEDS, built once."""
     from geo.build import build_districts
     from geo.config import load_settings
     from geo.demo import make_demo
@@ -190,16 +192,45 @@ def demo_worlds(base_gpkg, tmp_path_factory):
     return worlds
 
 
+@pytest.fixture(scope="module")
+def demo_cards(demo_worlds):
+    """The model card of every demo world, with the defaults of `riskmap evaluate`."""
+    return {seed: evaluate(settings) for seed, settings in demo_worlds.items()}
+
+
+def _targets_met(card) -> dict[str, bool]:
+    """Each Done-when target of issue 3, met or not, on one world's card."""
+    temporal = card["evaluacion"]["temporal"]
+    met = temporal["metricas"][MODEL]
+    coverage = met["cobertura_90"]["valor"]
+    out = {
+        "captura": met["captura_top10"]["valor"] >= TARGETS["captura_top10_min"],
+        "cobertura": TARGETS["cobertura_min"] <= coverage <= TARGETS["cobertura_max"],
+    }
+    for baseline in BASELINES:
+        out[baseline] = temporal["diferencias"][baseline]["acierto_10"]["ic95"][0] > 0
+    return out
+
+
+@pytest.mark.slow
+def test_done_when_default_world_and_at_least_five_other_seeds(demo_cards):
+    """Issue 3: every target on the default world (seed 0) and on >= 5 other seeds."""
+    met = {seed: all(_targets_met(card).values()) for seed, card in demo_cards.items()}
+    assert met[0], _targets_met(demo_cards[0])
+    others = [seed for seed, ok in met.items() if ok and seed != 0]
+    assert len(others) >= 5, {seed: _targets_met(c) for seed, c in demo_cards.items()}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", SEEDS)
-def test_targets_on_the_demo_seeds(seed, demo_worlds):
+def test_targets_on_the_demo_seeds(seed, demo_cards):
     """Done-when targets on each demo world, with the defaults of `riskmap evaluate`.
 
     Capture of the oracle's top-10 true risk >= 0.85; 90 % intervals covering 85-95 % of
     districts; and a hit@10 margin over every baseline whose paired-bootstrap 95 % lower bound
     is above 0. Exceptions, at their measured values: COVERAGE_ACHIEVED, MARGIN_LOWER_ACHIEVED.
     """
-    card = evaluate(demo_worlds[seed])  # the defaults of `riskmap evaluate`
+    card = demo_cards[seed]
     temporal = card["evaluacion"]["temporal"]
     met = temporal["metricas"][MODEL]
     diffs = temporal["diferencias"]
