@@ -47,6 +47,7 @@ __all__ = [
     "clean_coverage",
     "display_digits",
     "display_tolerance",
+    "folium_payload",
     "localize_assets",
     "risk_features",
     "risk_map",
@@ -361,6 +362,44 @@ def localize_assets(fig: folium.Element, static_url: str) -> folium.Element:
                      if name in LOCAL_ASSETS]
             setattr(elem, attr, local)
     return fig
+
+
+def folium_payload(fig: folium.Map) -> dict[str, Any]:
+    """Render ``fig`` once into what ``st_folium`` sends to its browser component.
+
+    ``st_folium`` renders the whole folium tree (twice, plus the bounds of every
+    coordinate) on every run of the page; this does it once, so the result can be cached
+    and handed to :func:`dashboard.ui.folium_component` on later runs. The steps and their
+    order are ``streamlit_folium.st_folium``'s.
+
+    Returns
+    -------
+    dict
+        ``script``, ``header``, ``html``, ``id``, ``bounds``, ``zoom``, ``css_links``,
+        ``js_links`` (plain strings, lists and numbers: picklable).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> g = gpd.GeoDataFrame({"ubigeo": ["080101"], "distrito": ["A"], "riesgo": [0.1]},
+    ...                      geometry=[box(0, 0, 1, 1)], crs=4326)
+    >>> p = folium_payload(risk_map(g, [0.1]))
+    >>> p["id"], p["js_links"], "L.geoJson" in p["script"]
+    ('map_div', ['/app/static/leaflet-1.9.3/leaflet.js'], True)
+    """
+    import streamlit_folium as sf
+
+    fig.get_root().render()
+    fig.render()
+    html = sf._get_html(fig)
+    header = sf._get_header(fig)
+    script = sf._get_map_string(fig)  # renames the map's variable: get its id after
+    js, css = asset_urls(fig)
+    return {
+        "script": script, "header": header, "html": html, "id": sf.get_full_id(fig),
+        "bounds": fig.get_bounds(), "zoom": fig.options.get("zoom"),
+        "css_links": css, "js_links": js,
+    }
 
 
 def _walk(elem: Any):

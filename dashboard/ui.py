@@ -36,6 +36,7 @@ from geo.store import ROL_GOBIERNO_REGIONAL, ROL_PLANIFICADOR, ROLES
 
 __all__ = [
     "DEFAULT_ROLE",
+    "folium_component",
     "PAGES",
     "ROLE_KEY",
     "USER_KEY",
@@ -229,6 +230,42 @@ def go_to(page: str, **query: str) -> None:
         )
     st.session_state[LANG_KEY] = get_lang()
     st.switch_page(target)
+
+
+def folium_component(payload: dict[str, Any], key: str, height: int,
+                     returned_objects: list[str]) -> dict[str, Any] | None:
+    """Show a map rendered beforehand by :func:`dashboard.mapview.folium_payload`.
+
+    The same call ``streamlit_folium.st_folium`` makes to its browser component, minus
+    the rendering: a page caches the payload (``st.cache_data``) and a rerun costs only
+    the message. Returns what ``st_folium`` returns (the clicked object etc.).
+    """
+    import streamlit_folium as sf
+
+    hash_key = sf.generate_js_hash(payload["script"], key, False)
+    (south, west), (north, east) = payload["bounds"]
+    defaults = {
+        "last_clicked": None, "last_object_clicked": None, "last_object_clicked_count": None,
+        "last_object_clicked_tooltip": None, "last_object_clicked_popup": None,
+        "all_drawings": None, "last_active_drawing": None,
+        "bounds": {"_southWest": {"lat": south, "lng": west},
+                   "_northEast": {"lat": north, "lng": east}},
+        "zoom": payload["zoom"], "last_circle_radius": None, "last_circle_polygon": None,
+        "selected_layers": None, "selected_tags": None, "last_geocoder_result": None,
+    }
+
+    def _on_change() -> None:
+        st.session_state[key] = st.session_state.get(hash_key, {})
+
+    return sf._component_func(
+        script=payload["script"], header=payload["header"], html=payload["html"],
+        id=payload["id"], key=hash_key, height=height, width=None,
+        returned_objects=returned_objects,
+        default={k: v for k, v in defaults.items() if k in returned_objects},
+        zoom=None, center=None, feature_group=None, return_on_hover=False,
+        layer_control=None, pixelated=False, css_links=payload["css_links"],
+        js_links=payload["js_links"], on_change=_on_change, wrap_longitude=False,
+    )
 
 
 def static_url() -> str:

@@ -305,3 +305,38 @@ def test_risk_map_zooms_in_quarter_steps():
     html = mapview.risk_map(_grid(2), [0.5, 1.0]).get_root().render()
     assert re.search(r'"zoomSnap":\s*0\.25', html)
     assert "fitBounds" in html
+
+
+def test_folium_payload_is_what_st_folium_sends(monkeypatch):
+    # the Mapa page renders the map once (cached) and calls st_folium's component itself:
+    # what it sends must stay what st_folium would send for the same map
+    import streamlit_folium as sf
+
+    sent = {}
+    monkeypatch.setattr(sf, "_component_func", lambda **kwargs: sent.update(kwargs))
+    grid = _grid(3)
+
+    def build():
+        return mapview.risk_map(grid, [0.5, 1.0], provinces=mapview.boundary_lines(grid, 4))
+
+    sf.st_folium(build(), key="m", height=560, use_container_width=True,
+                 returned_objects=["last_object_clicked"])
+    payload = mapview.folium_payload(build())
+
+    def plain(script: str) -> str:  # folium's random element ids aside
+        return re.sub(r"(_[a-z0-9]+)", "", script)
+
+    assert plain(payload["script"]) == plain(sent["script"])
+    assert payload["header"] == sent["header"] and payload["html"] == sent["html"]
+    assert payload["id"] == sent["id"]
+    assert payload["js_links"] == sent["js_links"] and payload["css_links"] == sent["css_links"]
+    assert payload["zoom"] == sent["default"].get("zoom", payload["zoom"])
+    # and dashboard.ui sends the same arguments st_folium does
+    from dashboard import ui
+
+    ours = {}
+    monkeypatch.setattr(sf, "_component_func", lambda **kwargs: ours.update(kwargs))
+    ui.folium_component(payload, key="m", height=560, returned_objects=["last_object_clicked"])
+    assert set(ours) == set(sent)
+    for name in ("height", "width", "returned_objects", "default", "css_links", "js_links"):
+        assert ours[name] == sent[name], name

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from dashboard import mapview, state, ui
 from dashboard.i18n import evidence_label, feature_label, get_lang, t, tr
@@ -16,6 +15,40 @@ SCHEME_LABELS = {
     "fisher_jenks": ("Cortes naturales (Fisher-Jenks)", "Natural breaks (Fisher-Jenks)"),
     "equal_interval": ("Intervalos iguales", "Equal intervals"),
 }
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def map_payload(scores_key: tuple[str, float], region: tuple[str, ...], scheme: str, lang: str,
+                layers: tuple[str, ...], show_hot: bool, show_outlines: bool, basemap: bool,
+                static_url: str) -> dict:
+    """Build and render the map once per choice of its inputs (see ``mapview.folium_payload``).
+
+    ``scores_key`` (path and modification time of the scores file) makes a rescored file a
+    new map.
+    """
+    breaks, features = state.map_features(region, scheme, lang)
+    layer_names = {spec.name: feature_label(spec.name, {spec.name: spec.description}, lang)
+                   for spec in state.settings().layers}
+    sectors = {}
+    for name in layers:
+        gdf = state.sector_layer(name, region)
+        if gdf is not None and len(gdf):
+            sectors[layer_names.get(name, name)] = gdf
+    province_lines, department_lines = state.map_outlines(region)
+    fmap = mapview.risk_map(
+        state.map_layer(region),
+        breaks,
+        lang=lang,
+        provinces=province_lines if show_outlines else None,
+        departments=department_lines,
+        sectors=sectors,
+        hotspots=state.hotspots(region)[C.UBIGEO].tolist() if show_hot else [],
+        basemap=basemap,
+        static_url=static_url,
+        features=features,
+        ndigits=state.map_digits(region),
+    )
+    return mapview.folium_payload(fmap)
+
 
 ui.page_header(
     tr("Mapa de riesgo por distrito", "Risk map by district"),
@@ -29,7 +62,7 @@ with ui.guard():
     settings = state.settings()
     scores = state.scores()
     lang = get_lang()  # bound now: format functions may be called outside the run
-    c1, c2, c3 = st.columns([3, 2, 3])
+    c1, c2, c3 = st.columns([4, 2, 3])
     chosen_region = ui.region_picker(c1, "mapa_region")
     scheme = c2.selectbox(
         tr("Clases", "Classes"), list(SCHEME_LABELS), key="mapa_esquema",
@@ -59,34 +92,13 @@ with ui.guard():
         st.info(tr("No hay distritos puntuados en esta región.",
                    "There are no scored districts in this region."))
         st.stop()
-    breaks, features = state.map_features(region, scheme, lang)
-    sectors = {}
-    for name in chosen:
-        gdf = state.sector_layer(name, region)
-        if gdf is not None and len(gdf):
-            sectors[layer_names[name]] = gdf
+    path = settings.scores_gpkg
+    payload = map_payload((str(path), state.mtime(path)), region, scheme, lang,
+                          tuple(chosen), show_hot, show_outlines, basemap, ui.static_url())
+    result = ui.folium_component(payload, key="mapa_folium", height=mapview.MAP_HEIGHT,
+                                 returned_objects=["last_object_clicked",
+                                                   "last_object_clicked_tooltip"])
     hot = state.hotspots(region)[C.UBIGEO].tolist() if show_hot else []
-    province_lines, department_lines = state.map_outlines(region)
-    fmap = mapview.risk_map(
-        layer,
-        breaks,
-        lang=lang,
-        provinces=province_lines if show_outlines else None,
-        departments=department_lines,
-        sectors=sectors,
-        hotspots=hot,
-        basemap=basemap,
-        static_url=ui.static_url(),
-        features=features,
-        ndigits=state.map_digits(region),
-    )
-    result = st_folium(
-        fmap,
-        key="mapa_folium",
-        height=mapview.MAP_HEIGHT,
-        use_container_width=True,
-        returned_objects=["last_object_clicked", "last_object_clicked_tooltip"],
-    )
     n_insuf = int((layer[C.EVIDENCIA] == C.EVIDENCIA_INSUFICIENTE).sum()) \
         if C.EVIDENCIA in layer else 0
     st.caption(
@@ -105,7 +117,10 @@ with ui.guard():
         st.session_state["_mapa_ultimo_clic"] = count
         ui.go_to("distrito", ubigeo=ubigeo)
 
-    with st.expander(tr("Los 15 distritos de mayor riesgo", "The 15 highest-risk districts")):
+    # a toggle, not an expander: an expander's table is sent (and the browser loads the
+    # table's code) on every visit, before the map; this way only when asked for
+    if st.toggle(tr("Ver los 15 distritos de mayor riesgo", "Show the 15 highest-risk districts"),
+                 key="mapa_top15"):
         top = layer.sort_values(C.RIESGO, ascending=False).head(15)
         shown = pd.DataFrame({
             t("rango"): top[C.RANGO].astype(int),
