@@ -122,16 +122,18 @@ def simplify_coverage(gdf: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFra
     return out
 
 
-def clean_coverage(gdf: gpd.GeoDataFrame, grid: float = 1e-6) -> gpd.GeoDataFrame:
+def clean_coverage(gdf: gpd.GeoDataFrame, grid: float = 1e-6,
+                   max_gap: float = 0.001) -> gpd.GeoDataFrame:
     """Make polygons an exact coverage: each shared border drawn once, no gaps, no overlaps.
 
     Boundary files often digitise a border twice, a little differently on each side; on
     such input ``shapely.coverage_simplify`` can hardly simplify (an edge that does not
     match its neighbour's is left as it is). Here every border is noded on a ``grid``
     (degrees), the faces between them are polygonized, each face goes to the polygon it
-    lies in (an overlap to the first, a sliver of gap to the nearest) and the faces are
-    dissolved again. Rows keep their order and attributes; a row whose polygon gets no
-    face keeps its own geometry.
+    lies in (an overlap to the first, a sliver of gap narrower than ``max_gap`` to the
+    nearest; a wider gap such as a lake stays a gap) and the faces are dissolved again.
+    Rows keep their order and attributes; a row whose polygon gets no face keeps its own
+    geometry.
 
     Parameters
     ----------
@@ -139,6 +141,8 @@ def clean_coverage(gdf: gpd.GeoDataFrame, grid: float = 1e-6) -> gpd.GeoDataFram
         Polygons in EPSG:4326 that should tile the plane (districts).
     grid : float
         Precision of the noding, in degrees (1e-6 is about 11 cm).
+    max_gap : float
+        Mean width (degrees) under which a gap between polygons is a sliver to close.
 
     Returns
     -------
@@ -167,9 +171,13 @@ def clean_coverage(gdf: gpd.GeoDataFrame, grid: float = 1e-6) -> gpd.GeoDataFram
     face_idx, geom_idx = tree.query(inside, predicate="within")
     owner = np.full(len(faces), -1)
     owner[face_idx[::-1]] = geom_idx[::-1]  # an overlap goes to the first polygon
+    # a sliver of gap (mean width 2 * area / perimeter under max_gap) joins its nearest
+    # polygon; a real gap (a lake between districts) stays a gap
     gaps = np.flatnonzero(owner < 0)
+    gaps = gaps[2 * shapely.area(faces[gaps]) / shapely.length(faces[gaps]) < max_gap]
     if len(gaps):
         owner[gaps] = tree.nearest(inside[gaps])
+    faces, owner = faces[owner >= 0], owner[owner >= 0]
     out = geoms.copy()
     order = np.argsort(owner, kind="stable")
     for group in np.split(order, np.flatnonzero(np.diff(owner[order])) + 1):

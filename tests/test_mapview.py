@@ -190,6 +190,10 @@ def test_clean_coverage_makes_mismatched_borders_simplifiable():
     assert clean.geometry.iloc[0].intersection(clean.geometry.iloc[1]).area == \
         pytest.approx(0, abs=1e-12)
     assert clean.geometry.iloc[0].symmetric_difference(left).area < 0.001
+    # a real gap (a lake between the two, 0.2 wide) is not filled in
+    lake = gpd.GeoDataFrame({"k": [1, 2]}, geometry=[box(0, 0, 1, 1), box(1.2, 0, 2, 1)],
+                            crs=4326)
+    assert mapview.clean_coverage(lake).area.tolist() == pytest.approx([1.0, 0.8])
     simple = mapview.simplify_coverage(clean, 0.05)
     n = shapely.get_num_coordinates(simple.geometry.values)
     assert n.tolist() == [5, 5]  # the zigzag border is now one straight shared edge
@@ -222,6 +226,8 @@ def test_real_districts_clean_and_simplified_for_the_map(shared_data):
     gdf = gdf.rename(columns=str.lower)
     clean = mapview.clean_coverage(gdf[["ubigeo", "geometry"]])
     assert shapely.coverage_is_valid(clean.geometry.values)
+    change = clean.to_crs(6933).area.to_numpy() / gdf.to_crs(6933).area.to_numpy() - 1
+    assert np.abs(change).max() < 0.05  # only slivers moved between neighbours
     tol = mapview.display_tolerance(clean.total_bounds)
     simple = mapview.simplify_coverage(clean, tol)
     # every district is still there and still has an area
