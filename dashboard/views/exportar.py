@@ -70,7 +70,7 @@ ui.page_header(
 with ui.guard():
     settings = state.settings()
     lang = get_lang()  # bound now: format functions may be called outside the run
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3 = st.columns([4, 2, 3])
     chosen_region = ui.region_picker(c1, "exportar_region")
     fmt = c2.radio(tr("Formato", "Format"), list(FORMATS), key="exportar_formato",
                    format_func=lambda k: FORMATS[k][0])
