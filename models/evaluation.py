@@ -646,17 +646,11 @@ def _data_summary(records, keys, settings) -> dict[str, Any]:
 
 
 def _model_summary(settings, districts, records) -> dict[str, Any]:
-    from models.score import feature_matrix, make_scorer
+    from models.score import feature_matrix, fit_scorer
 
     X = feature_matrix(districts, settings)
     keys = X.index.to_numpy()
-    counts = district_counts(records, keys)
-    scorer = make_scorer(settings)
-    if counts["n"].sum() > 0:
-        Xr, yr, wr, gr = training_rows(X, counts)
-        scorer.fit(Xr, yr, sample_weight=wr, groups=gr)
-    else:
-        scorer.fit_prior(X, groups=keys)
+    scorer = fit_scorer(settings, X, district_counts(records, keys), keys)
     return {
         "metodo": "Regresión logística penalizada hacia los pesos expertos (L2 centrada en el "
                   "prior, con la fuerza del prior elegida por Bayes empírico —evidencia de "

@@ -32,6 +32,7 @@ __all__ = [
     "district_counts",
     "evidence_labels",
     "feature_matrix",
+    "fit_scorer",
     "make_scorer",
     "read_district_table",
     "score_districts",
@@ -92,12 +93,7 @@ def score_districts(
     X = feature_matrix(districts, settings)
     keys = districts[C.UBIGEO].astype(str).to_numpy()
     counts = district_counts(inspections, keys)
-    scorer = make_scorer(settings)
-    if counts["n"].sum() > 0:
-        Xr, yr, wr, gr = training_rows(X, counts)
-        scorer.fit(Xr, yr, sample_weight=wr, groups=gr)
-    else:
-        scorer.fit_prior(X, groups=keys)
+    scorer = fit_scorer(settings, X, counts, keys)
     risk = scorer.predict_risk(X, groups=keys)
     expl = scorer.explain(X, groups=keys)
     unc = simulate_uncertainty(
@@ -228,6 +224,19 @@ def make_scorer(settings: Any) -> RiskScorer:
             f"{', '.join(unknown)}. Available features: {', '.join(names)}.",
         )
     return RiskScorer(prior=prior, prior_strength=float(settings.model.prior_strength))
+
+
+def fit_scorer(settings: Any, X: pd.DataFrame, counts: pd.DataFrame,
+               keys: np.ndarray) -> RiskScorer:
+    """Fit the settings' :class:`RiskScorer` on per-district counts.
+
+    With no inspection at all the expert index alone ranks (``fit_prior``).
+    """
+    scorer = make_scorer(settings)
+    if counts["n"].sum() > 0:
+        Xr, yr, wr, gr = training_rows(X, counts)
+        return scorer.fit(Xr, yr, sample_weight=wr, groups=gr)
+    return scorer.fit_prior(X, groups=keys)
 
 
 def feature_matrix(districts: pd.DataFrame, settings: Any) -> pd.DataFrame:
