@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from geo import paths
 from geo.errors import tr
@@ -29,6 +30,7 @@ def prepare(
     seed: int = 0,
     progress: Progress | None = None,
     force: bool = False,
+    fetch_progress: Callable[[Any], None] | None = None,
 ) -> Path:
     """Build every artefact the dashboard reads, on the built-in default (demo) data.
 
@@ -45,6 +47,8 @@ def prepare(
         Receives one line of text per step (in the current language).
     force : bool
         Redo every step even when its output exists.
+    fetch_progress : callable, optional
+        Receives the per-file download events of :func:`geo.sources.fetch_sources`.
 
     Returns
     -------
@@ -66,7 +70,9 @@ def prepare(
 
     if force or not base.exists():
         say(tr("[1/6] Descargando las fuentes públicas…", "[1/6] Downloading the public sources…"))
-        sources = fetch_sources(root / paths.sources_dir().name, mirror=mirror, progress=None)
+        sources = fetch_sources(
+            root / paths.sources_dir().name, mirror=mirror, progress=fetch_progress
+        )
         say(
             tr(
                 "[2/6] Convirtiendo límites e indicadores…",

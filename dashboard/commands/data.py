@@ -79,7 +79,7 @@ def _fetch(args: argparse.Namespace) -> int:
     where = mirror or tr("las URL públicas fijadas", "the pinned public URLs")
     print(tr(f"Descargando las fuentes desde {where} en {dest}",
              f"Fetching the sources from {where} into {dest}"), flush=True)
-    printer = _ProgressPrinter()
+    printer = DownloadProgress()
     fetch_sources(dest, mirror=mirror, progress=printer)
     print(tr("Convirtiendo las fuentes en la base de distritos…",
              "Converting the sources into the district base…"), flush=True)
@@ -91,7 +91,7 @@ def _fetch(args: argparse.Namespace) -> int:
     return 0
 
 
-class _ProgressPrinter:
+class DownloadProgress:
     """One progress line per file: updated in place on a terminal, printed once otherwise."""
 
     def __init__(self, stream=None) -> None:

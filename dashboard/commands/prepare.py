@@ -31,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from dashboard.commands.data import DownloadProgress
     from models.pipeline import prepare
 
     settings = prepare(
@@ -39,6 +40,7 @@ def _run(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=lambda msg: print(msg, flush=True),
         force=args.force,
+        fetch_progress=DownloadProgress(),
     )
     print(tr(f"Configuración activa: {settings}", f"Active settings: {settings}"))
     return 0
