@@ -9,6 +9,7 @@ a traceback. ``--debug`` shows the traceback of unexpected errors.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import pkgutil
 import sys
@@ -39,13 +40,64 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: argparse's own words in Spanish (it looks them up through ``argparse._`` at call time).
+_ARGPARSE_ES = {
+    "usage: ": "uso: ",
+    "positional arguments": "argumentos",
+    "options": "opciones",
+    "show this help message and exit": "mostrar esta ayuda y salir",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: error: %(message)s\n",
+    "argument %(argument_name)s: %(message)s": "argumento %(argument_name)s: %(message)s",
+    "unrecognized arguments: %s": "argumentos no reconocidos: %s",
+    "the following arguments are required: %s": "faltan los argumentos obligatorios: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)":
+        "opción no válida: %(value)r (elija entre %(choices)s)",
+    "expected one argument": "se esperaba un valor",
+    "expected at least one argument": "se esperaba al menos un valor",
+    "expected at most one argument": "se esperaba como mucho un valor",
+    "invalid %(type)s value: %(value)r": "valor no válido (%(type)s): %(value)r",
+    "ambiguous option: %(option)s could match %(matches)s":
+        "opción ambigua: %(option)s puede ser %(matches)s",
+    "not allowed with argument %s": "no se permite junto con el argumento %s",
+    "one of the arguments %s is required": "se requiere uno de los argumentos %s",
+    "ignored explicit argument %r": "se ignoró el argumento explícito %r",
+}
+
+
+@contextlib.contextmanager
+def _argparse_language(lang: str):
+    """Let argparse's usage lines and errors speak ``lang`` while the command runs."""
+    original = argparse._
+    if lang == "es":
+        argparse._ = lambda text: _ARGPARSE_ES.get(text, original(text))
+    try:
+        yield
+    finally:
+        argparse._ = original
+
+
+def _requested_language(argv: list[str]) -> str:
+    """Read ``--lang`` before parsing, so that help and usage errors use it too."""
+    for i, token in enumerate(argv):
+        if token.startswith("--lang="):
+            return "en" if token.split("=", 1)[1] == "en" else "es"
+        if token == "--lang" and i + 1 < len(argv):
+            return "en" if argv[i + 1] == "en" else "es"
+    return "es"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``riskmap`` with ``argv`` and return the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    with _argparse_language(_requested_language(argv)):
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as stop:  # --help (0) or a usage error (2), already printed
+            return int(stop.code or 0)
     if not getattr(args, "func", None):
         parser.print_help()
-        return 1
+        return 2
     # the language is restored afterwards so that a caller (or a test) running several
     # commands in one process is not left in the last command's language
     with language(args.lang):

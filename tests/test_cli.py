@@ -10,8 +10,18 @@ def test_every_subcommand_is_registered():
 
 
 def test_no_command_prints_help(capsys):
-    assert main([]) == 1
+    assert main([]) == 2
     assert "riskmap" in capsys.readouterr().out
+
+
+def test_usage_errors_speak_the_chosen_language(capsys):
+    assert main(["buld"]) == 2
+    err = capsys.readouterr().err
+    assert "opción no válida" in err and "uso:" in err
+    assert main(["--lang", "en", "buld"]) == 2
+    assert "invalid choice" in capsys.readouterr().err
+    assert main(["--help"]) == 0
+    assert "mostrar esta ayuda" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
