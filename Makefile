@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 # a folder (or http URL) that holds the files under the names config/sources.toml gives them.
 RISKMAP_MIRROR ?= $(wildcard $(abspath ../shared/data/upstream))
 export RISKMAP_MIRROR
+# Port of the dashboard: `make serve PORT=8502`.
+PORT ?= 8501
 
 .PHONY: serve test install prepare bench lint
 
@@ -21,7 +23,7 @@ prepare: install
 	$(BIN)/riskmap prepare
 
 serve: prepare
-	$(BIN)/riskmap serve
+	$(BIN)/riskmap serve --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest
