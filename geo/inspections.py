@@ -297,14 +297,20 @@ def load_records(
     user: str = "",
     districts: gpd.GeoDataFrame | None = None,
 ) -> pd.DataFrame:
-    """Return the inspection records a model should use.
+    """Return the inspection records a model should use: the file plus the store.
+
+    The deployment's records are the history file named in ``settings.inspections``
+    (validated) **plus** the records imported into the store (dashboard or
+    ``riskmap inspections import``). Importing a few new records never hides the history.
+    When an ``id`` is in both, the store's version wins: it was imported later, so it is
+    the correction. Those ids are listed in ``records.attrs["reemplazados"]`` and
+    explained in ``records.attrs["notas"]`` (one ``(es, en)`` pair per note).
 
     Parameters
     ----------
     settings : geo.config.Settings
-        ``settings.inspections`` (a file in the contract) is used when the store is absent
-        or empty; it is validated against the districts of ``settings.base`` for
-        ``settings.region``.
+        ``settings.inspections`` (a file in the contract, or None) is validated against
+        the districts of ``settings.base`` for ``settings.region``.
     store : geo.store.InspectionStore, path or False, optional
         The inspection store (default: :func:`geo.paths.store_path`, when that file
         exists; ``False``: ignore any store). Its records are read with the internal
@@ -318,33 +324,68 @@ def load_records(
     Returns
     -------
     DataFrame
-        Columns :data:`RECORD_COLUMNS`; empty when there are no records at all.
+        Columns :data:`RECORD_COLUMNS`, sorted by date then id; empty when there are no
+        records at all. ``attrs["fuentes"]`` counts the rows taken from each source
+        (``archivo``, ``almacen``), ``attrs["reemplazados"]`` lists the file's ids
+        replaced by the store's version, ``attrs["notas"]`` explains it.
 
     Raises
     ------
     DataError
         ``settings.inspections`` has invalid rows (the message lists them).
+
+    Examples
+    --------
+    >>> import types
+    >>> load_records(types.SimpleNamespace(inspections=None), False).empty
+    True
     """
     if store is None:
         from geo import paths
 
         store = paths.store_path() if paths.store_path().is_file() else False
+    stored = empty_records()
     if store is not False:
         from geo.store import ROL_SISTEMA, InspectionStore
 
         if not isinstance(store, InspectionStore):
             store = InspectionStore(store)
         if store.count() > 0:
-            return store.records(role=ROL_SISTEMA, user=user or None)
-    if settings.inspections is None:
-        return empty_records()
-    if districts is None:
-        from geo.base import read_districts  # built by `riskmap data fetch`
+            stored = store.records(role=ROL_SISTEMA, user=user or None)
+    history = empty_records()
+    if settings.inspections is not None:
+        if districts is None:
+            from geo.base import read_districts  # built by `riskmap data fetch`
 
-        districts = read_districts(settings.base, region=settings.region)
-    report = validate_inspections(settings.inspections, districts)
-    report.raise_if_invalid()
-    return report.valid
+            districts = read_districts(settings.base, region=settings.region)
+        report = validate_inspections(settings.inspections, districts)
+        report.raise_if_invalid()
+        history = report.valid
+    replaced = sorted(set(history[C.ID]) & set(stored[C.ID]))
+    kept = history[~history[C.ID].isin(replaced)]
+    parts = [frame for frame in (kept, stored) if len(frame)]
+    if len(parts) == 1:
+        records = parts[0][list(RECORD_COLUMNS)].copy()
+    else:  # records_frame gives the union the dtypes of ValidationReport.valid
+        records = records_frame(
+            row for frame in parts for row in frame[list(RECORD_COLUMNS)].to_dict("records"))
+    records = records.sort_values([C.FECHA, C.ID], kind="stable").reset_index(drop=True)
+    notes: list[tuple[str, str]] = []
+    if replaced:
+        shown = ", ".join(replaced[:10]) + (" …" if len(replaced) > 10 else "")
+        notes.append((
+            f"{len(replaced)} registro(s) del archivo {Path(settings.inspections).name} "
+            f"también están en el almacén; se usa la versión del almacén (importada "
+            f"después): {shown}.",
+            f"{len(replaced)} record(s) of file {Path(settings.inspections).name} are also "
+            f"in the store; the store's version (imported later) is used: {shown}.",
+        ))
+    records.attrs.update(
+        fuentes={"archivo": len(kept), "almacen": len(stored)},
+        reemplazados=replaced,
+        notas=notes,
+    )
+    return records
 
 
 # --------------------------------------------------------------------------------------

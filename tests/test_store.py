@@ -267,7 +267,7 @@ def test_not_a_database(tmp_path):
     assert path.read_text().startswith("esto no es")  # left as it was
 
 
-def test_load_records_prefers_store(tmp_path, store, districts, monkeypatch):
+def test_load_records_adds_store_to_file(tmp_path, store, districts, monkeypatch):
     import types
 
     other = _file(tmp_path, HEADER + "\nZ1,2021-01-05,080101,mineria,1,\n", "otro.csv")
@@ -275,14 +275,44 @@ def test_load_records_prefers_store(tmp_path, store, districts, monkeypatch):
     # empty store: the settings' file
     assert load_records(settings, store.db_path, districts=districts)[C.ID].tolist() == ["Z1"]
     store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
-    records = load_records(settings, store.db_path, user="modelo")
-    assert records[C.ID].tolist() == ["A1", "A2", "A3"]
+    records = load_records(settings, store.db_path, user="modelo", districts=districts)
+    # the history file is kept: file + store, sorted by date then id
+    assert records[C.ID].tolist() == ["A1", "Z1", "A2", "A3"]
+    assert records.attrs["fuentes"] == {"archivo": 1, "almacen": 3}
     assert store.audit()[["usuario", "rol", "accion"]].values.tolist()[-2] == [
         "modelo", "sistema", "lectura_registros"]
     # default: the store at geo.paths.store_path(), when it exists; False ignores it
     monkeypatch.setenv("RISKMAP_DATA_DIR", str(store.db_path.parent))  # .../inspecciones.sqlite
-    assert load_records(settings)[C.ID].tolist() == ["A1", "A2", "A3"]
+    assert load_records(settings, districts=districts)[C.ID].tolist() == ["A1", "Z1", "A2", "A3"]
     assert load_records(settings, False, districts=districts)[C.ID].tolist() == ["Z1"]
+    # no file: the store only
+    no_file = types.SimpleNamespace(inspections=None, base=None, region=("08", "16"))
+    assert load_records(no_file, store.db_path)[C.ID].tolist() == ["A1", "A2", "A3"]
+
+
+def test_load_records_store_version_wins(tmp_path, store, districts):
+    import types
+
+    history = _file(tmp_path, HEADER + """
+H1,2020-01-05,080101,mineria,1,
+A2,2020-02-05,080101,mineria,1,7
+H3,2020-03-05,160101,tala,0,
+""", "historia.csv")
+    store.import_file(_file(tmp_path, HEADER + """
+A2,2021-02-05,080101,tala,0,
+N1,2022-03-05,160101,tala,1,4
+"""), districts, today=TODAY)
+    settings = types.SimpleNamespace(inspections=history, base=None, region=("08", "16"))
+    records = load_records(settings, store.db_path, districts=districts)
+    assert len(records) == 4
+    assert records[C.ID].tolist() == ["H1", "H3", "A2", "N1"]
+    a2 = records.set_index(C.ID).loc["A2"]
+    assert (a2[C.SECTOR], a2[C.HALLAZGO], str(a2[C.FECHA].date())) == ("tala", 0, "2021-02-05")
+    assert records.attrs["reemplazados"] == ["A2"]
+    assert records.attrs["fuentes"] == {"archivo": 2, "almacen": 2}
+    es, en = records.attrs["notas"][0]
+    assert "A2" in es and "almacén" in es and "historia.csv" in es and "store" in en
+    assert records[C.HALLAZGO].dtype == "int64" and records[C.VICTIMAS].dtype == "Int64"
 
 
 # --- command line: riskmap inspections validate|import|list --------------------------------
