@@ -88,12 +88,16 @@ def sidebar() -> None:
     )
 
 
-    role = get_role()
+    # The radio's options are role codes, its labels depend on the language. The browser
+    # keeps a radio's value as its *label*, so after a language switch the old label
+    # matches no option: the radio showed nothing and the role fell back to the default.
+    # Setting the widget's value from the session's role on every run sends the label in
+    # the current language with the page, so the radio always shows the role.
+    st.session_state[_ROLE_WIDGET] = get_role()
     st.sidebar.radio(
         t("rol"),
         options=list(ROLES),
         format_func=lambda r: role_label(r, lang),
-        index=list(ROLES).index(role),
         key=_ROLE_WIDGET,
         on_change=_copy_widget, args=(_ROLE_WIDGET, ROLE_KEY),
         help=t("rol_ayuda"),

@@ -98,6 +98,23 @@ def test_language_switch_is_remembered(app_env):
     assert at.session_state["lang"] == "en"
 
 
+def test_role_survives_a_language_switch(app_env):
+    at = _app()
+    at.radio(key="ui_rol").set_value("planificador").run()
+    assert at.session_state["rol"] == "planificador"
+    at.radio(key="ui_idioma").set_value("en").run()
+    _no_exception(at)
+    assert at.radio(key="ui_rol").value == "planificador"
+    assert at.radio(key="ui_rol").options[at.radio(key="ui_rol").index] == "Inspection planner"
+    at.switch_page("views/datos.py").run()
+    _no_exception(at)
+    assert at.radio(key="ui_rol").value == "planificador"
+    assert at.session_state["rol"] == "planificador"
+    assert "datos_recalcular" in {b.key for b in at.button}
+    at.radio(key="ui_idioma").set_value("es").run()
+    assert at.radio(key="ui_rol").value == "planificador"
+
+
 def test_distrito_page_card_and_search(app_env):
     from geo.config import load_settings
 
