@@ -103,7 +103,10 @@ def read_vector(
         A layer inside a multi-layer file (default: the first layer with geometry).
     crs : str or int, optional
         The CRS to assume when the file declares none (for example ``"EPSG:4326"``).
-        A declared CRS is never overridden.
+        A declared CRS is never overridden, except a geographic one whose coordinates
+        cannot be degrees (a GeoJSON in UTM metres without a ``crs`` member, which GDAL
+        reads as EPSG:4326): then a projected ``crs`` is used, and without one it is an
+        error.
     drop_empty : bool
         Drop features without geometry (reported) instead of raising.
 
@@ -116,8 +119,9 @@ def read_vector(
     Raises
     ------
     DataError
-        The file does not exist, cannot be read, has no features, has no CRS, or has
-        empty geometries (naming the rows).
+        The file does not exist, cannot be read, has no features, has no CRS, has
+        coordinates in metres under a geographic CRS, or has empty geometries (naming the
+        rows).
     """
     path = Path(path)
     if not path.exists():
@@ -432,6 +436,8 @@ def _check_crs(
                 "lon/lat degrees, use EPSG:4326.",
             )
     source_crs = CRS.from_user_input(gdf.crs)
+    if source_crs.is_geographic and _outside_degrees(gdf):
+        gdf, source_crs = _projected_in_degrees(gdf, path, source_crs, crs, found)
     if source_crs.equals(CRS.from_epsg(4326), ignore_axis_order=True):
         # OGC:CRS84 (GeoJSON) is EPSG:4326 with lon/lat order, which is what we store
         return gdf.set_crs(WGS84, allow_override=True)
@@ -446,6 +452,53 @@ def _check_crs(
         )
     )
     return gdf
+
+
+def _outside_degrees(gdf: gpd.GeoDataFrame) -> bool:
+    """Return True when the coordinates cannot be degrees (|lon| > 180 or |lat| > 90)."""
+    xmin, ymin, xmax, ymax = gdf.total_bounds
+    if not np.all(np.isfinite([xmin, ymin, xmax, ymax])):  # no geometry at all
+        return False
+    return bool(xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90)
+
+
+def _projected_in_degrees(
+    gdf: gpd.GeoDataFrame,
+    path: Path,
+    source_crs: CRS,
+    crs: str | int | None,
+    found: list[Notice],
+) -> tuple[gpd.GeoDataFrame, CRS]:
+    """Use a projected ``crs`` for metres under a geographic CRS, else refuse.
+
+    GDAL assumes EPSG:4326 for any GeoJSON without a ``crs`` member, so UTM metres
+    (865209, 8494143) would otherwise pass as degrees.
+    """
+    xmin, ymin, xmax, ymax = gdf.total_bounds
+    extent = f"x {xmin:,.0f} … {xmax:,.0f}, y {ymin:,.0f} … {ymax:,.0f}"
+    if crs is not None and not CRS.from_user_input(crs).is_geographic:
+        gdf = gdf.set_crs(crs, allow_override=True)
+        found.append(
+            Notice(
+                es=f"{path}: declara grados ({source_crs.name}) pero sus coordenadas "
+                f"({extent}) son metros; se usó {crs}, como se indicó.",
+                en=f"{path}: declares degrees ({source_crs.name}) but its coordinates "
+                f"({extent}) are metres; used {crs}, as given.",
+            )
+        )
+        return gdf, CRS.from_user_input(gdf.crs)
+    raise DataError(
+        es=f"{path}: las coordenadas ({extent}) no pueden ser grados (longitud entre -180 y "
+        f"180, latitud entre -90 y 90) aunque el archivo indica {source_crs.name}: parecen "
+        "proyectadas (metros). Declare su sistema de coordenadas: en riskmap con --crs "
+        "(p. ej. --crs EPSG:32718 para UTM zona 18 Sur, EPSG:32719 para 19 Sur), o con el "
+        "archivo .prj / guardándolo de nuevo con su CRS en QGIS.",
+        en=f"{path}: the coordinates ({extent}) cannot be degrees (longitude between -180 "
+        f"and 180, latitude between -90 and 90) although the file says {source_crs.name}: "
+        "they look projected (metres). Declare the coordinate system: in riskmap with --crs "
+        "(e.g. --crs EPSG:32718 for UTM zone 18 South, EPSG:32719 for 19 South), or with the "
+        ".prj file / by saving it again with its CRS in QGIS.",
+    )
 
 
 def _check_empty(

@@ -329,3 +329,49 @@ def test_cli_check_compares_codes_with_the_base(base_gpkg, shared_data, capsys):
     full = shared_data / "boundaries" / "cusco_loreto_distritos_mapsperu_full.geojson"
     code, out, _ = _check(capsys, "data", "check", str(full), "--base", str(base_gpkg))
     assert code == 0 and "169 distritos válidos" in out and "coinciden" in out
+
+
+def _utm_geojson_without_crs(tmp_path):
+    """A GeoJSON in UTM 18S metres with no ``crs`` member: GDAL calls it EPSG:4326."""
+    import json
+
+    ring = [[865209, 8494143], [866209, 8494143], [866209, 8495143], [865209, 8495143],
+            [865209, 8494143]]
+    path = tmp_path / "utm_sin_crs.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"UBIGEO": "080101"},
+        "geometry": {"type": "Polygon", "coordinates": [ring]}}]}))
+    return path
+
+
+def test_metres_under_a_geographic_crs_is_an_error(tmp_path):
+    path = _utm_geojson_without_crs(tmp_path)
+    with pytest.raises(DataError) as err:
+        read_vector(path)
+    assert "proyectadas (metros)" in err.value.es and "--crs EPSG:32718" in err.value.es
+    assert "utm_sin_crs.geojson" in err.value.es and "865,209" in err.value.es
+    assert "look projected (metres)" in err.value.en and ".prj" in err.value.en
+    # degrees are fine: the same square near Cusco in lon/lat is read as it is
+    ok = tmp_path / "grados.geojson"
+    gpd.GeoDataFrame({"UBIGEO": ["080101"]}, geometry=[box(-72.0, -13.6, -71.9, -13.5)],
+                     crs=4326).to_file(ok, driver="GeoJSON")
+    assert notices(read_vector(ok)) == []
+
+
+def test_metres_under_a_geographic_crs_uses_the_given_crs(tmp_path):
+    path = _utm_geojson_without_crs(tmp_path)
+    gdf = read_vector(path, crs="EPSG:32718")
+    # easting 865 209 is 365 km east of 75 W: about 71.6 W, near Cusco
+    c = gdf.geometry.iloc[0].centroid
+    assert -71.8 < c.x < -71.4 and -13.8 < c.y < -13.5
+    assert "metros" in notices(gdf)[0].es and "EPSG:32718" in notices(gdf)[0].es
+    with pytest.raises(DataError, match="proyectadas"):
+        read_vector(path, crs="EPSG:4326")  # a geographic --crs does not help
+
+
+def test_cli_check_metres_without_crs_exit_2(tmp_path, capsys, no_base):
+    path = _utm_geojson_without_crs(tmp_path)
+    code, _, err = _check(capsys, "data", "check", str(path))
+    assert code == 2 and "EPSG:32718" in err
+    code, out, _ = _check(capsys, "data", "check", str(path), "--crs", "EPSG:32718")
+    assert code == 0 and "son metros" in out and "EPSG:32718" in out

@@ -53,7 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("file", type=Path, help="archivo de límites / boundary file")
     check.add_argument("--layer", default=None, help="capa dentro del archivo / layer")
     check.add_argument("--crs", default=None,
-                       help="CRS a suponer si el archivo no declara ninguno (p. ej. EPSG:4326)")
+                       help="CRS a suponer si el archivo no declara ninguno, o si dice grados "
+                       "pero sus coordenadas son metros (p. ej. EPSG:32718, UTM 18 Sur)")
     check.add_argument("--drop-empty", action="store_true",
                        help="descartar (y avisar) los objetos sin geometría en vez de fallar")
     check.add_argument("--base", type=Path, default=None,
