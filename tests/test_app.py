@@ -212,6 +212,15 @@ def test_datos_page_good_upload_is_ready_to_import(app_env):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Filas válidas"] == "2" and metrics["Filas con errores"] == "0"
     assert not at.button(key="datos_importar").disabled
+    # plain headers, blank (not "None") empty cells, where the model's records come from
+    preview = [d.value for d in at.dataframe if "Fecha" in d.value.columns][0]
+    assert "fecha" not in preview.columns and "hallazgo_tf" not in preview.columns
+    assert "Víctimas" in preview.columns
+    assert "None" not in preview.astype(str).to_numpy().ravel().tolist()
+    assert preview["Víctimas"].tolist() == ["", ""]
+    text = _text(at)
+    assert "De dónde salen los registros del modelo" in text
+    assert "El modelo usará" in text
 
 
 @pytest.mark.parametrize("fmt", ["geojson", "gpkg", "csv"])

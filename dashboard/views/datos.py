@@ -23,6 +23,41 @@ IMPORT_WORDS = {
     "filas_existentes": ("Ya estaban", "Already stored"), "usuario": ("Usuario", "User"),
 }
 
+RECORD_WORDS = {
+    C.ID: ("Código", "ID"), C.FECHA: ("Fecha", "Date"), C.UBIGEO: ("UBIGEO", "UBIGEO"),
+    C.LAT: ("Latitud", "Latitude"), C.LON: ("Longitud", "Longitude"),
+    C.SECTOR: ("Sector", "Sector"), C.HALLAZGO: ("Indicios de trabajo forzoso",
+                                                 "Forced-labour indicators found"),
+    C.ORIGEN: ("Origen", "Origin"), C.INDICADORES: ("Indicadores", "Indicators"),
+    C.TRABAJADORES: ("Trabajadores", "Workers"), C.VICTIMAS: ("Víctimas", "Victims"),
+}
+
+
+def records_table(records: pd.DataFrame) -> None:
+    """Show inspection records with plain column names and blank (not "None") empty cells."""
+    shown = records.copy()
+    if C.HALLAZGO in shown:
+        yes, no = tr("Sí", "Yes"), tr("No", "No")
+        shown[C.HALLAZGO] = shown[C.HALLAZGO].map(
+            lambda v: "" if pd.isna(v) else (yes if int(v) else no)).astype(object)
+    for col in shown.columns:  # text for display: an empty cell is blank, not "None"
+        if col != C.FECHA:
+            shown[col] = [_cell(v, col) for v in shown[col]]
+    names = {c: label(RECORD_WORDS, c) for c in shown.columns}
+    st.dataframe(shown.rename(columns=names), hide_index=True, width="stretch",
+                 column_config={names.get(C.FECHA, C.FECHA): st.column_config.DateColumn(
+                     format="YYYY-MM-DD")})
+
+
+def _cell(value, column: str) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if column in (C.LAT, C.LON):
+        return f"{float(value):.5f}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
 
 def save_upload(upload) -> Path:
     """Keep the uploaded bytes in a temp file named by their hash (same file, same path)."""
@@ -69,6 +104,34 @@ def rescore() -> None:
                   "Risk recomputed. The map and the cards now use the new inspections."))
 
 
+def history_count(settings) -> tuple[int, str]:
+    """Valid records in the settings' inspection history file and its name (0, '' if none)."""
+    path = settings.inspections
+    if path is None or not Path(path).is_file():
+        return 0, ""
+    dist_path = settings.districts_gpkg
+    valid, _ = validate(str(path), (str(dist_path), state.mtime(dist_path), state.mtime(path)))
+    return len(valid), Path(path).name
+
+
+def sources_text(n_history: int, history_name: str, n_store: int) -> str:
+    """Plain words: where the model's inspection records come from."""
+    if history_name:
+        es_file = (f"el archivo histórico de la configuración (`{history_name}`, "
+                   f"{n_history} registros)")
+        en_file = f"the configured history file (`{history_name}`, {n_history} records)"
+    else:
+        es_file = "ningún archivo histórico (la configuración no nombra ninguno)"
+        en_file = "no history file (the settings name none)"
+    return tr(
+        f"**De dónde salen los registros del modelo:** {es_file} **más** el almacén de "
+        f"inspecciones ({n_store} registros importados). Si un registro importado tiene el "
+        "mismo `id` que uno del archivo, vale el importado (es la corrección).",
+        f"**Where the model's records come from:** {en_file} **plus** the inspection store "
+        f"({n_store} imported records). When an imported record has the same `id` as one "
+        "in the file, the imported one is used (it is the correction).")
+
+
 ui.page_header(
     tr("Cargar registros de inspección", "Upload inspection records"),
     tr("Pasos: suba un archivo → revise la validación fila por fila → importe → "
@@ -101,8 +164,7 @@ with ui.guard():
     planner = ui.is_planner()
     store = state.store(role, user)
     before = store.count()
-    st.caption(tr(f"El almacén de inspecciones tiene ahora {before} registros.",
-                  f"The inspection store now holds {before} records."))
+    sources_slot = st.empty()  # filled at the end of the run: an import changes the count
     if not planner:
         st.info(tr(
             f"Con su rol ({ui.role_label(role)}) puede comprobar un archivo aquí, pero solo "
@@ -140,12 +202,22 @@ with ui.guard():
             shown = errors.rename(columns={"line": tr("Fila", "Row"),
                                            "column": tr("Columna", "Column")})
             shown[tr("Problema", "Problem")] = errors[lang]
+            # the problem is a sentence: a wide column, and the full text on hover and below
             st.dataframe(shown.drop(columns=["es", "en"]), hide_index=True,
-                         width="stretch", key="datos_errores")
+                         width="stretch", key="datos_errores",
+                         column_config={
+                             tr("Fila", "Row"): st.column_config.NumberColumn(width="small"),
+                             tr("Columna", "Column"): st.column_config.TextColumn(
+                                 width="small"),
+                             tr("Problema", "Problem"): st.column_config.TextColumn(
+                                 width="large")})
+            with st.expander(tr("Leer cada problema completo", "Read each problem in full")):
+                st.markdown("\n".join(
+                    f"- **{tr('Fila', 'Row')} {row.line}** ({row.column}): {getattr(row, lang)}"
+                    for row in errors.head(200).itertuples()))
         st.markdown("#### " + tr("Vista previa de su archivo (filas válidas)",
                                  "Preview of your file (valid rows)"))
-        st.dataframe(valid.head(200), hide_index=True, width="stretch",
-                     column_config={C.FECHA: st.column_config.DateColumn(format="YYYY-MM-DD")})
+        records_table(valid.head(200))
 
         if planner:
             if not user:
@@ -166,9 +238,20 @@ with ui.guard():
                 st.info(tr("Pulse «Recalcular el riesgo» para que el mapa use estas "
                            "inspecciones.",
                            "Press 'Recompute the risk' for the map to use these inspections."))
+                before = store.count()
 
+    n_history, history_name = history_count(settings)
+    with sources_slot.container():
+        st.markdown(sources_text(n_history, history_name, before))
     if planner:
         st.markdown("#### " + tr("Recalcular el riesgo", "Recompute the risk"))
+        st.caption(tr(
+            f"El modelo usará {n_history + before} registros como máximo: {n_history} del "
+            f"archivo histórico y {before} importados al almacén (un registro importado con "
+            "el mismo `id` que uno del archivo lo reemplaza, no se cuenta dos veces).",
+            f"The model will use at most {n_history + before} records: {n_history} from the "
+            f"history file and {before} imported into the store (an imported record with the "
+            "same `id` as one in the file replaces it; it is not counted twice)."))
         if st.button(tr("Recalcular el riesgo con las inspecciones del almacén",
                         "Recompute the risk with the store's inspections"),
                      key="datos_recalcular"):
@@ -184,9 +267,7 @@ with ui.guard():
                         "Show the latest records in the store"), key="datos_ver_registros"):
             if before:
                 records = store.records()  # record-level: audited under this role and user
-                st.dataframe(records.tail(50).iloc[::-1], hide_index=True, width="stretch",
-                             column_config={C.FECHA: st.column_config.DateColumn(
-                                 format="YYYY-MM-DD")})
+                records_table(records.tail(50).iloc[::-1])
                 st.caption(tr("Esta consulta queda en el registro de auditoría.",
                               "This read is kept in the audit log."))
             else:
