@@ -187,6 +187,15 @@ class VintageReport:
         return not self.only_left and not self.only_right
 
     @property
+    def is_subset(self) -> bool:
+        """True when every left code exists on the right, which has more (a partial cover).
+
+        A file of one province against its department: no vintage problem, just fewer
+        districts.
+        """
+        return self.n_left > 0 and not self.only_left and bool(self.only_right)
+
+    @property
     def es(self) -> str:
         """The summary in Spanish."""
         return self._summary("es")
@@ -215,6 +224,18 @@ class VintageReport:
             return tr(
                 f"Los {self.n_left} códigos UBIGEO de {L} y {R} coinciden.",
                 f"The {self.n_left} UBIGEO codes of {L} and {R} match.",
+                lang,
+            )
+        if self.is_subset:
+            missing = len(self.only_right)
+            return tr(
+                f"{L} cubre {self.n_left} de los {self.n_right} distritos de {R} (un "
+                f"subconjunto) y todos sus códigos UBIGEO coinciden. Los {missing} distritos "
+                f"que no incluye quedarán sin dato al unir las tablas: "
+                f"{_listing(self.only_right, 10)}.",
+                f"{L} covers {self.n_left} of the {self.n_right} districts of {R} (a subset) "
+                f"and all its UBIGEO codes match. The {missing} districts it leaves out will "
+                f"have no value after the join: {_listing(self.only_right, 10)}.",
                 lang,
             )
         parts = [
@@ -273,9 +294,12 @@ def compare_vintages(
     >>> r = compare_vintages(["080101"], ["080101"], "a.csv", "base")
     >>> r.matches
     True
-    >>> print(compare_vintages(["160801"], ["160801", "162001"], "2007", "2025").message("en"))
-    ... # doctest: +ELLIPSIS
-    2007 has 1 UBIGEO codes and 2025 has 2; 1 match. 1 only in 2025: 162001. ...
+    >>> print(compare_vintages(["160801", "160802"], ["160801", "162001"], "2007", "2025")
+    ...       .message("en"))  # doctest: +ELLIPSIS
+    2007 has 2 UBIGEO codes and 2025 has 2; 1 match. 1 only in 2007: 160802. 1 only in ...
+    >>> print(compare_vintages(["160801"], ["160801", "162001"], "a.csv", "base")
+    ...       .message("en"))  # doctest: +ELLIPSIS
+    a.csv covers 1 of the 2 districts of base (a subset) and all its UBIGEO codes match. ...
     """
     left = {str(c) for c in left_codes if not _is_missing(c)}
     right = {str(c) for c in right_codes if not _is_missing(c)}

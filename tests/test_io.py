@@ -375,3 +375,22 @@ def test_cli_check_metres_without_crs_exit_2(tmp_path, capsys, no_base):
     assert code == 2 and "EPSG:32718" in err
     code, out, _ = _check(capsys, "data", "check", str(path), "--crs", "EPSG:32718")
     assert code == 0 and "son metros" in out and "EPSG:32718" in out
+
+
+def test_cli_check_one_province_is_a_subset(base_gpkg, shared_data, tmp_path, capsys):
+    boundaries = shared_data / "boundaries"
+    full = gpd.read_file(boundaries / "cusco_loreto_distritos_mapsperu_full.geojson")
+    key = next(c for c in full.columns if c.lower() in ("ubigeo", "iddist"))
+    codes = full[key].astype(str).str.zfill(6)
+    province = full[codes.str.startswith("0812")]  # one province of Cusco
+    n = len(province)
+    assert 0 < n < 116
+    path = tmp_path / "provincia.geojson"
+    province.to_file(path, driver="GeoJSON")
+    code, out, _ = _check(capsys, "data", "check", str(path), "--base", str(base_gpkg))
+    assert code == 0
+    assert f"cubre {n} de los 116 distritos" in out and "subconjunto" in out
+    assert "versiones distintas" not in out and "solo en" not in out
+    code, out, _ = _check(capsys, "--lang", "en", "data", "check", str(path),
+                          "--base", str(base_gpkg))
+    assert f"covers {n} of the 116 districts" in out and "(departments 08)" in out

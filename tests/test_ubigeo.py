@@ -105,3 +105,17 @@ def test_2007_division_against_current_boundaries(upstream_dir, shared_data):
     assert {"080915", "080916", "080917", "080918"} <= set(r.only_right)
     assert any(c.startswith("1608") for c in r.only_right)
     assert "INEI 2025" in r.es and "only in INEI 2025" in r.en
+
+
+def test_compare_vintages_subset_is_not_a_vintage_problem():
+    # one province's districts against the whole department: all codes exist
+    r = compare_vintages(["080101", "080102"], ["080101", "080102", "080201", "080202"],
+                         "prov.geojson", "la base")
+    assert r.is_subset and not r.matches
+    assert "cubre 2 de los 4 distritos de la base (un subconjunto)" in r.es
+    assert "todos sus códigos UBIGEO coinciden" in r.es and "080201, 080202" in r.es
+    assert "versiones distintas" not in r.es
+    assert "covers 2 of the 4 districts" in r.en and "vintages" not in r.en
+    # one code that really does not exist: the vintage message stays
+    r = compare_vintages(["080101", "080199"], ["080101", "080102"], "prov.geojson", "la base")
+    assert not r.is_subset and "versiones distintas" in r.es and "080199" in r.es

@@ -162,7 +162,9 @@ def _check(args: argparse.Namespace) -> int:
 
         reference = read_districts(base, region=())
         reference = reference[reference[C.COD_DEP].isin(deps)]
-        report = compare_vintages(gdf[C.UBIGEO], reference[C.UBIGEO], str(args.file.name),
-                                  tr("la base INEI actual", "the current INEI base"))
+        report = compare_vintages(
+            gdf[C.UBIGEO], reference[C.UBIGEO], str(args.file.name),
+            tr(f"la base INEI actual (departamentos {', '.join(deps)})",
+               f"the current INEI base (departments {', '.join(deps)})"))
         print(report.message())
     return 0
