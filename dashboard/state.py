@@ -38,6 +38,7 @@ __all__ = [
     "district_aggregates",
     "district_table",
     "evaluation",
+    "export_counts",
     "export_metadata",
     "hotspots",
     "inspection_records",
@@ -60,6 +61,7 @@ __all__ = [
     "sources_table",
     "sources_tables",
     "store",
+    "portable",
     "suppress_small_counts",
     "typed_metadata",
 ]
@@ -184,7 +186,7 @@ _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 
 
 def export_metadata(stored: dict[str, Any], region: tuple[str, ...],
-                    threshold: int) -> dict[str, Any]:
+                    threshold: int, columns: tuple[str, ...] | None = None) -> dict[str, Any]:
     """Return the scores file's metadata plus what an export chose (region, suppression).
 
     ``models.score.write_scores`` stamps its own write time in ``escrito``; the time the
@@ -197,12 +199,47 @@ def export_metadata(stored: dict[str, Any], region: tuple[str, ...],
     >>> meta["conteos_suprimidos_menores_que"]
     5
     """
-    meta = dict(stored)
+    meta = {key: portable(value) for key, value in stored.items()}
     if "escrito" in meta:
         meta["riesgo_calculado"] = meta.pop("escrito")
     meta["region_exportada"] = list(region)
     meta["conteos_suprimidos_menores_que"] = int(threshold)
+    if columns is not None:
+        meta["columnas_con_conteos_suprimidos"] = list(columns)
     return meta
+
+
+def portable(value: Any) -> Any:
+    """Return an absolute path as text relative to the data folder (or its name); else as is.
+
+    Metadata shown on screen or written into an export never carries a server's path.
+
+    >>> portable("/no/such/server/folder/distritos.gpkg")
+    'distritos.gpkg'
+    >>> portable(1193), portable("v1.2")
+    (1193, 'v1.2')
+    """
+    if not isinstance(value, (str, Path)) or not str(value).startswith(("/", "\\")) \
+            and not (len(str(value)) > 2 and str(value)[1:3] in (":\\", ":/")):
+        return value
+    p = Path(str(value))
+    try:
+        return p.resolve().relative_to(paths.data_dir()).as_posix()
+    except (ValueError, OSError):
+        return p.name
+
+
+def export_counts(planner: bool) -> tuple[str, ...]:
+    """Return the count columns an export suppresses below the threshold for a role.
+
+    The planner may export exact inspection totals (only findings, victims and workers are
+    sensitive for them); for every other role each count column is suppressed, since a
+    district with 1 to 4 inspections can identify the workplaces inspected.
+
+    >>> C.N_INSPECCIONES in export_counts(False), C.N_INSPECCIONES in export_counts(True)
+    (True, False)
+    """
+    return SENSITIVE_COUNTS if planner else ALL_COUNTS
 
 
 def _read_table(path: str, layer: str) -> pd.DataFrame | None:
@@ -626,6 +663,7 @@ def _file_aggregates(settings_file: str, stamp: float) -> pd.DataFrame:
 
 # --- exports -------------------------------------------------------------------------------
 SENSITIVE_COUNTS = (C.N_HALLAZGOS, C.VICTIMAS, C.TRABAJADORES)
+ALL_COUNTS = (C.N_INSPECCIONES, *SENSITIVE_COUNTS, "n_victimas")
 
 
 def suppress_small_counts(df: pd.DataFrame, threshold: int,

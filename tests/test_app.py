@@ -306,6 +306,17 @@ def test_export_suppression_cannot_be_turned_off_by_other_roles(app_env, role):
     assert threshold.value == 5 and threshold.min == 5
     suppressed = re.search(r"(\d+) conteos de hallazgos suprimidos", _text(at))
     assert suppressed and int(suppressed.group(1)) > 0
+    # every count column, inspections too, and the metadata says so; no server paths
+    insp = re.search(r"(\d+) conteos de inspecciones suprimidos", _text(at))
+    assert insp and int(insp.group(1)) > 0
+    meta = at.json[0].value
+    meta = json.loads(meta) if isinstance(meta, str) else meta
+    assert "n_inspecciones" in meta["columnas_con_conteos_suprimidos"]
+    for key in ("configuracion", "tabla_distritos", "base", "inspecciones_fuente"):
+        assert not str(meta.get(key, "")).startswith("/"), (key, meta.get(key))
+    preview = [d.value for d in at.dataframe if "Inspecciones" in d.value.columns][0]
+    counts = preview["Inspecciones"].dropna()
+    assert not ((counts > 0) & (counts < 5)).any()
 
 
 def test_planner_may_export_exact_counts(app_env):

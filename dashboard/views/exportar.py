@@ -36,16 +36,18 @@ PREVIEW_WORDS = {
 
 @st.cache_data(show_spinner=False, max_entries=12)
 def export_bytes(fmt: str, region: tuple[str, ...], threshold: int,
-                 key: tuple[str, float]) -> bytes:
+                 key: tuple[str, float], counts: tuple[str, ...]) -> bytes:
     """Return the file for ``fmt`` (zip with its metadata for GeoJSON and CSV).
 
     ``key`` (the scores file's path and modification time) makes a rescored file a new
     export. The metadata is the scores file's own (:func:`dashboard.state.export_metadata`).
+    ``counts`` are the count columns blanked below ``threshold`` (by role).
     """
     settings = state.settings()
     gdf = state.in_region(state.scores(), region)
-    gdf = state.suppress_small_counts(gdf, threshold)
-    gdf.attrs["metadatos"] = state.export_metadata(state.metadata_values(), region, threshold)
+    gdf = state.suppress_small_counts(gdf, threshold, counts)
+    gdf.attrs["metadatos"] = state.export_metadata(state.metadata_values(), region, threshold,
+                                                   counts)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"riesgo{FORMATS[fmt][1]}"
         from models.score import write_scores
@@ -92,9 +94,12 @@ with ui.guard():
     )
     region = chosen_region.codes
     path = settings.scores_gpkg
-    data = export_bytes(fmt, region, int(threshold), (str(path), state.mtime(path)))
-    preview = state.suppress_small_counts(state.in_region(state.scores(), region), int(threshold))
+    counts = state.export_counts(ui.is_planner())
+    data = export_bytes(fmt, region, int(threshold), (str(path), state.mtime(path)), counts)
+    preview = state.suppress_small_counts(state.in_region(state.scores(), region), int(threshold),
+                                          counts)
     n_supp = int(preview.get(f"{C.N_HALLAZGOS}_suprimido", pd.Series(dtype=bool)).sum())
+    n_supp_insp = int(preview.get(f"{C.N_INSPECCIONES}_suprimido", pd.Series(dtype=bool)).sum())
     stem = f"riesgo_{chosen_region.key}{'_SIMULADO' if ui.is_simulated() else ''}"
     name = stem + (FORMATS[fmt][1] if fmt == "gpkg" else f"_{fmt}.zip")
     st.download_button(
@@ -105,13 +110,20 @@ with ui.guard():
     )
     st.caption(t("n_distritos", n=len(preview)) + " · " + tr(
         f"{n_supp} conteos de hallazgos suprimidos (menores que {int(threshold)}).",
-        f"{n_supp} finding counts suppressed (below {int(threshold)})."))
+        f"{n_supp} finding counts suppressed (below {int(threshold)}).")
+        + ("" if ui.is_planner() else " · " + tr(
+            f"{n_supp_insp} conteos de inspecciones suprimidos: con su rol se ocultan todos "
+            "los conteos entre 1 y el umbral (inspecciones, hallazgos, víctimas, "
+            "trabajadores), y los metadatos lo dicen.",
+            f"{n_supp_insp} inspection counts suppressed: with your role every count "
+            "between 1 and the threshold is hidden (inspections, findings, victims, "
+            "workers), and the metadata says so.")))
     if ui.is_simulated():
         st.warning(tr("El archivo exportado contiene DATOS SIMULADOS y lo dice en sus metadatos.",
                       "The exported file contains SIMULATED DATA and says so in its metadata."))
     st.markdown("#### " + tr("Metadatos (tal como van en el archivo)",
                              "Metadata (as written in the file)"))
-    shown = state.export_metadata(state.metadata_values(), region, int(threshold))
+    shown = state.export_metadata(state.metadata_values(), region, int(threshold), counts)
     shown["hash_configuracion"] = settings.digest()
     shown["simulado"] = bool(settings.simulated)
     st.json(shown, expanded=1)
