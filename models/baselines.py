@@ -5,7 +5,8 @@ Each is an estimator with the scorer's interface — ``fit(X, y, sample_weight, 
 groups)`` (the ranking) — so the evaluation treats them all the same way, like triage's
 ``PercentileRankOneFeature``:
 
-- :class:`RandomBaseline`: a random order; the training finding rate as probability;
+- :class:`RandomBaseline`: a random order, evaluated in expectation (hit rate ``k / n``, lift
+  1); the training finding rate as probability;
 - :class:`PastRateBaseline`: rank by each district's past finding rate (the naive "go where we
   found it before");
 - :class:`OneFeatureBaseline`: rank by one feature (poverty alone), calibrated by a one-variable
@@ -80,11 +81,31 @@ class _Baseline(ClassifierMixin, BaseEstimator):
 
 
 class RandomBaseline(_Baseline):
-    """Random order of districts; probability = training finding rate.
+    """Random order of districts, in expectation; probability = training finding rate.
+
+    The ranking carries no information: :meth:`decision_function` gives every district the
+    same score, and the metrics of :mod:`models.metrics` break ties at random *in expectation*
+    (each of ``n`` districts is in the top ``k`` with probability ``k / n``). So the baseline's
+    hit rate at ``k`` is exactly ``k / n`` and its lift exactly 1 — the expectation over all
+    random orders. One seeded draw (as before) is a single lottery ticket: on the demo it
+    reached 27.6 % at 20 where random expects 11.8 %, and repeated the same draw every year.
+    The expectation is exact, costs nothing and has no Monte Carlo noise; averaging many
+    permutations would only approach it.
 
     Parameters
     ----------
     random_state : int, optional
+        Seed of :meth:`sample_order` (one concrete random order, for display); the
+        evaluation does not use it.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from models.metrics import lift_at_k
+    >>> X = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0]})
+    >>> b = RandomBaseline().fit(X, np.array([1, 0, 0, 0]))
+    >>> lift_at_k(b.decision_function(X), [3, 0, 1, 0], 2)
+    1.0
     """
 
     def __init__(self, random_state=None):
@@ -96,7 +117,12 @@ class RandomBaseline(_Baseline):
         return self
 
     def decision_function(self, X, groups=None):
-        """Uniform random numbers (a fresh, seeded draw)."""
+        """Return the same score for every district: all orders are equally likely."""
+        check_is_fitted(self)
+        return np.zeros(len(X))
+
+    def sample_order(self, X, groups=None):
+        """Return one random ranking score (a seeded draw), e.g. to show a random list."""
         check_is_fitted(self)
         return np.random.default_rng(self.random_state).random(len(X))
 

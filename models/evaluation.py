@@ -10,6 +10,12 @@ is fitted and scored on exactly the same folds. Metrics (:mod:`models.metrics`) 
 folds; their 95% intervals come from a bootstrap that resamples districts within each fold, the
 same resample for every model, so differences between models are paired.
 
+The random baseline is evaluated in expectation over all random orders: each district is in
+the top ``k`` with probability ``k / n`` (ties are shared, :func:`models.metrics.expected_top_k`),
+so its hit rate at ``k`` is ``k / n`` and its lift 1, in every fold and every bootstrap
+replicate. The margin model − random is then the model's own (paired) replicates minus
+``k / n``: what the model adds over choosing districts blindly, without the luck of one draw.
+
 :func:`evaluate` runs both on a deployment and returns the model card (a JSON-ready dict);
 :func:`card_to_markdown` renders it for people.
 """
@@ -32,7 +38,13 @@ from geo import columns as C
 from geo.errors import DataError
 from models import metrics as M
 from models.baselines import default_baselines
-from models.score import MODEL_VERSION, district_counts, training_rows
+from models.score import (
+    COLUMN_DESCRIPTIONS,
+    MODEL_VERSION,
+    district_counts,
+    portable_path,
+    training_rows,
+)
 from models.scorer import RiskScorer, feature_label, simulate_uncertainty
 
 __all__ = [
@@ -377,6 +389,8 @@ def evaluate(
             for f in features
         ],
         "modelo": _model_summary(settings, districts, records),
+        # what `riskmap score` writes, described as its metadata describes it
+        "descripcion_columnas": dict(COLUMN_DESCRIPTIONS),
         "evaluacion": {
             "temporal": evaluate_folds(temporal, truth=truth, areas=areas,
                                        n_bootstrap=nb, seed=seed),
@@ -440,6 +454,11 @@ def card_to_markdown(card: Mapping[str, Any]) -> str:
         for c in coefs:
             lines.append(f"| {c['nombre']} | {_fmt(c['peso'])} | {_fmt(c['peso_experto'])} | "
                          f"{_fmt(c['razon_de_odds'])} |")
+        lines.append("")
+    cols = card.get("descripcion_columnas") or {}
+    if cols:
+        lines += ["## Columnas de la tabla de riesgo", ""]
+        lines += [f"- `{k}`: {v}" for k, v in cols.items()]
         lines.append("")
     for key, title in (("temporal", "Backtest temporal (entrenar hasta t, probar en t+1)"),
                        ("espacial", "Validación espacial por provincias")):
@@ -549,7 +568,8 @@ def _model_metrics(folds, m, weights, truth, areas, ks):
     nfold = len(folds)
     ones = [np.ones(len(f.keys)) for f in folds]
     for k in ks:
-        tops = [M.top_k_mask(f.scores[m], k) for f in folds]
+        # expected top-k membership: ties (all of the random baseline) shared in expectation
+        tops = [M.expected_top_k(f.scores[m], k) for f in folds]
         hit = _ratio([f.k_test * t for f, t in zip(folds, tops, strict=True)],
                      [f.k_test for f in folds], ones, weights)
         n_d = len(folds[0].keys)
@@ -557,7 +577,7 @@ def _model_metrics(folds, m, weights, truth, areas, ks):
         out[f"lift_{k}"] = (hit[0] / (min(k, n_d) / n_d), hit[1] / (min(k, n_d) / n_d))
         if areas is not None:
             share = np.mean([
-                areas.reindex(f.keys).to_numpy()[t].sum() / areas.reindex(f.keys).to_numpy().sum()
+                areas.reindex(f.keys).to_numpy() @ t / areas.reindex(f.keys).to_numpy().sum()
                 for f, t in zip(folds, tops, strict=True)
             ])
             out[f"pai_{k}"] = (hit[0] / share, hit[1] / share)
@@ -602,9 +622,9 @@ def _ratio(nums, dens, ones, weights):
 
 def _weighted_capture(scores, truth, k, w):
     """Capture at k with district multiplicities w (b, n): the weighted top-k true risk."""
-    top = M.top_k_mask(scores, k)
+    top = M.expected_top_k(scores, k)
     oracle = M.top_k_mask(truth, k)
-    num = w[:, top] @ truth[top]
+    num = w @ (truth * top)
     den = w[:, oracle] @ truth[oracle]
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / den, np.nan)
@@ -640,7 +660,7 @@ def _data_summary(records, keys, settings) -> dict[str, Any]:
         out["hasta"] = str(fechas.max().date())
         out["anios"] = sorted(int(y) for y in fechas.dt.year.unique())
         out["distritos_inspeccionados"] = int(records[C.UBIGEO].nunique())
-    out["inspecciones_fuente"] = str(settings.inspections) if settings.inspections else ""
+    out["inspecciones_fuente"] = portable_path(settings.inspections, settings)
     out["region"] = list(settings.region)
     return out
 

@@ -12,6 +12,15 @@ Examples
 0.75
 >>> lift_at_k(scores, findings, 2)
 1.5
+
+Ties are broken at random, in expectation: the districts tied at the boundary of the top ``k``
+share its remaining places equally (:func:`expected_top_k`). A ranking with no information (all
+scores equal, :class:`models.baselines.RandomBaseline`) therefore puts every district in the
+top ``k`` with probability ``k / n``: its hit rate is exactly ``k / n`` and its lift exactly 1,
+the expectation over all random orders rather than one particular draw.
+
+>>> hit_rate_at_k(np.zeros(4), findings, 1), lift_at_k(np.zeros(4), findings, 1)
+(0.25, 1.0)
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ __all__ = [
     "brier_score",
     "calibration_table",
     "capture_at_k",
+    "expected_top_k",
     "hit_rate_at_k",
     "interval_coverage",
     "lift_at_k",
@@ -47,16 +57,48 @@ def top_k_mask(scores, k: int) -> np.ndarray:
     return mask
 
 
+def expected_top_k(scores, k: int) -> np.ndarray:
+    """Probability of each district being in the top ``k`` when ties are broken at random.
+
+    Districts strictly above the ``k``-th score are in (1.0), those strictly below are out
+    (0.0), and the ``t`` districts tied with the ``k``-th score share the ``r`` places left:
+    ``r / t`` each. Without ties this is :func:`top_k_mask` as floats; with all scores equal it
+    is ``k / n`` everywhere (a random order, in expectation).
+
+    >>> expected_top_k([0.2, 0.9, 0.9, 0.1], 2).tolist()
+    [0.0, 1.0, 1.0, 0.0]
+    >>> expected_top_k([0.9, 0.5, 0.5, 0.5], 2).tolist()
+    [1.0, 0.3333333333333333, 0.3333333333333333, 0.3333333333333333]
+    >>> expected_top_k(np.zeros(4), 1).tolist()
+    [0.25, 0.25, 0.25, 0.25]
+    """
+    s = np.asarray(scores, dtype=float)
+    n = s.shape[0]
+    k = int(min(max(k, 0), n))
+    out = np.zeros(n)
+    if k == 0:
+        return out
+    if k == n:
+        return np.ones(n)
+    kth = np.sort(s)[::-1][k - 1]
+    above = s > kth
+    tied = s == kth
+    out[above] = 1.0
+    out[tied] = (k - above.sum()) / tied.sum()
+    return out
+
+
 def hit_rate_at_k(scores, findings, k: int) -> float:
     """Share of the findings that happened in the ``k`` highest-scored districts.
 
-    ``nan`` when there were no findings.
+    Ties at the boundary count in expectation (:func:`expected_top_k`). ``nan`` when there
+    were no findings.
     """
     f = np.asarray(findings, dtype=float)
     total = f.sum()
     if total <= 0:
         return float("nan")
-    return float(f[top_k_mask(scores, k)].sum() / total)
+    return float(f @ expected_top_k(scores, k) / total)
 
 
 def lift_at_k(scores, findings, k: int) -> float:
@@ -72,7 +114,7 @@ def pai_at_k(scores, findings, areas, k: int) -> float:
     2.0
     """
     a = np.asarray(areas, dtype=float)
-    share = a[top_k_mask(scores, k)].sum() / a.sum()
+    share = a @ expected_top_k(scores, k) / a.sum()
     return float(hit_rate_at_k(scores, findings, k) / share)
 
 
@@ -137,12 +179,14 @@ def interval_coverage(lower, upper, truth) -> float:
 def capture_at_k(scores, truth, k: int) -> float:
     """Return the true risk of the model's top ``k`` as a share of the oracle's top ``k``.
 
+    Ties at the boundary count in expectation (:func:`expected_top_k`).
+
     >>> round(capture_at_k([1, 2, 3], [0.1, 0.3, 0.2], 1), 4)
     0.6667
     """
     t = np.asarray(truth, dtype=float)
     oracle = np.sort(t)[::-1][: int(k)].sum()
-    return float(t[top_k_mask(scores, k)].sum() / oracle)
+    return float(t @ expected_top_k(scores, k) / oracle)
 
 
 def spearman(scores, truth) -> float:

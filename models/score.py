@@ -24,6 +24,7 @@ from geo.errors import ConfigError, DataError
 from models.scorer import HISTORIAL, RiskScorer, simulate_uncertainty
 
 __all__ = [
+    "COLUMN_DESCRIPTIONS",
     "CONTRIB_HISTORIAL",
     "EVIDENCIA_LIMITADA",
     "EVIDENCIA_SUFICIENTE",
@@ -34,6 +35,7 @@ __all__ = [
     "feature_matrix",
     "fit_scorer",
     "make_scorer",
+    "portable_path",
     "read_district_table",
     "score_districts",
     "training_rows",
@@ -52,6 +54,18 @@ SCORE_COLUMNS = (
 )
 _LAYER = "riesgo"
 _META_TABLE = "metadatos"
+#: What the uncertain columns of the score table mean (metadata and model card say the same).
+COLUMN_DESCRIPTIONS = {
+    C.RIESGO: "probabilidad estimada de hallazgo por inspección",
+    C.RIESGO_P05: "límite inferior del intervalo del 90 % del riesgo",
+    C.RIESGO_P95: "límite superior del intervalo del 90 % del riesgo",
+    C.PROB_TOP10: "probabilidad de estar entre los 10 distritos de mayor riesgo (los 10 "
+                  "primeros del ranking), según las simulaciones de la incertidumbre; suma 10 "
+                  "sobre todos los distritos",
+    C.RANGO: "puesto en el ranking de riesgo (1 = mayor riesgo)",
+}
+#: Metadata keys that hold a path: written relative to the settings file's folder.
+_PATH_KEYS = ("configuracion", "tabla_distritos", "base", "inspecciones_fuente")
 
 
 def score_districts(
@@ -150,7 +164,11 @@ def write_scores(gdf: gpd.GeoDataFrame, out: str | Path, settings: Any) -> Path:
             es=f"Formato de salida no soportado: '{out.name}'. Use .gpkg, .geojson o .csv.",
             en=f"Unsupported output format: '{out.name}'. Use .gpkg, .geojson or .csv.",
         )
-    meta = dict(gdf.attrs.get("metadatos") or _metadata(settings, None, None, None))
+    stored = getattr(gdf, "attrs", {}).get("metadatos")
+    meta = dict(stored or _metadata(settings, None, None, _frame_counts(gdf)))
+    for key in _PATH_KEYS:  # never a server path, whoever built the metadata
+        if meta.get(key):
+            meta[key] = portable_path(meta[key], settings)
     meta["hash_configuracion"] = settings.digest()
     meta["simulado"] = bool(settings.simulated)
     meta["escrito"] = dt.datetime.now().isoformat(timespec="seconds")
@@ -353,20 +371,22 @@ def _metadata(settings, scorer, inspections, counts) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "version_modelo": MODEL_VERSION,
         "hash_configuracion": settings.digest(),
-        "configuracion": str(settings.path),
+        "configuracion": portable_path(settings.path, settings),
         "simulado": bool(settings.simulated),
         "variables": list(settings.feature_names),
-        "tabla_distritos": str(settings.districts_gpkg),
-        "base": str(settings.base),
-        "inspecciones_fuente": str(settings.inspections) if settings.inspections else "",
+        "tabla_distritos": portable_path(settings.districts_gpkg, settings),
+        "base": portable_path(settings.base, settings),
+        "inspecciones_fuente": portable_path(settings.inspections, settings),
+        "descripcion_columnas": dict(COLUMN_DESCRIPTIONS),
     }
     meta["fuentes"] = _sources(settings)
     if inspections is not None and len(inspections):
         fechas = pd.to_datetime(inspections[C.FECHA])
         meta["inspecciones_desde"] = str(fechas.min().date())
         meta["inspecciones_hasta"] = str(fechas.max().date())
-    meta["n_inspecciones"] = int(counts["n"].sum()) if counts is not None else 0
-    meta["n_hallazgos"] = int(counts["k"].sum()) if counts is not None else 0
+    if counts is not None:  # unknown counts are left out, never written as 0
+        meta["n_inspecciones"] = int(counts["n"].sum())
+        meta["n_hallazgos"] = int(counts["k"].sum())
     if scorer is not None:
         coefs = scorer.coefficients(_descriptions(settings))
         meta["coeficientes"] = coefs.to_dict("records")
@@ -374,6 +394,44 @@ def _metadata(settings, scorer, inspections, counts) -> dict[str, Any]:
         meta["fuerza_prior"] = float(scorer.prior_strength_)
         meta["sd_efecto_distrital"] = float(scorer.re_sd_)
     return meta
+
+
+def portable_path(path: Any, settings: Any) -> str:
+    """Return ``path`` relative to the settings file's folder, or its file name if outside.
+
+    Metadata and model cards travel (exports, other machines): they never carry a server's
+    absolute path. ``""`` for no path.
+
+    >>> from types import SimpleNamespace
+    >>> s = SimpleNamespace(path=Path("/srv/riskmap/config/settings.toml"))
+    >>> portable_path("/srv/riskmap/config/work/distritos.gpkg", s)
+    'work/distritos.gpkg'
+    >>> portable_path("/home/ana/inspecciones.csv", s)
+    'inspecciones.csv'
+    >>> portable_path(None, s)
+    ''
+    """
+    if path is None or str(path) == "":
+        return ""
+    p = Path(path)
+    root = Path(settings.path).parent
+    if not p.is_absolute():
+        p = root / p
+    try:
+        return p.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return p.name
+
+
+def _frame_counts(gdf) -> pd.DataFrame | None:
+    """Per-district ``n`` and ``k`` from the score table's own columns, if it has them."""
+    cols = getattr(gdf, "columns", ())
+    if C.N_INSPECCIONES not in cols or C.N_HALLAZGOS not in cols:
+        return None
+    return pd.DataFrame({
+        "n": pd.to_numeric(gdf[C.N_INSPECCIONES], errors="coerce").fillna(0).to_numpy(),
+        "k": pd.to_numeric(gdf[C.N_HALLAZGOS], errors="coerce").fillna(0).to_numpy(),
+    })
 
 
 def _descriptions(settings) -> dict[str, str]:

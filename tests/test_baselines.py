@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from models import metrics as M
 from models.baselines import (
     ExpertIndexBaseline,
     OneFeatureBaseline,
@@ -57,12 +60,31 @@ def test_expert_index_is_the_prior_weighted_z_score():
     np.testing.assert_allclose(b.decision_function(X), 2.0 * z)
 
 
-def test_random_is_seeded_and_uses_the_training_rate():
+def test_random_ranks_nobody_first_and_uses_the_training_rate():
     Xr, y, w, g = _rows()
     a = RandomBaseline(random_state=1).fit(Xr, y, sample_weight=w, groups=g)
-    b = RandomBaseline(random_state=1).fit(Xr, y, sample_weight=w, groups=g)
-    np.testing.assert_array_equal(a.decision_function(X), b.decision_function(X))
+    # no information: one score for all, so every order is equally likely
+    np.testing.assert_array_equal(a.decision_function(X), np.zeros(3))
     np.testing.assert_allclose(a.predict_risk(X), 1 / 6)
+    # a concrete order for display is a seeded draw
+    b = RandomBaseline(random_state=1).fit(Xr, y, sample_weight=w, groups=g)
+    np.testing.assert_array_equal(a.sample_order(X), b.sample_order(X))
+
+
+def test_random_hit_rate_is_the_expectation_k_over_n_and_lift_one():
+    Xr, y, w, g = _rows()
+    b = RandomBaseline(random_state=1).fit(Xr, y, sample_weight=w, groups=g)
+    big = pd.DataFrame({"pobreza_monetaria": np.arange(169.0), "mineria": 0.0})
+    findings = np.zeros(169)
+    findings[:5] = 3.0  # all findings in five districts: one lucky draw could hit them all
+    for k in (1, 10, 20):
+        assert M.hit_rate_at_k(b.decision_function(big), findings, k) == pytest.approx(k / 169)
+        assert M.lift_at_k(b.decision_function(big), findings, k) == pytest.approx(1.0)
+    # the expectation equals the mean over all orders (exhaustively, on 4 districts)
+    f4 = np.array([2.0, 0.0, 1.0, 1.0])
+    perms = list(itertools.permutations(range(4)))
+    mean = np.mean([M.hit_rate_at_k(-np.array(p, float), f4, 2) for p in perms])
+    assert M.hit_rate_at_k(np.zeros(4), f4, 2) == pytest.approx(mean) == pytest.approx(0.5)
 
 
 def test_all_zero_weights_are_refused():

@@ -68,6 +68,33 @@ def test_per_fold_metrics_by_hand():
     assert got["r"]["2020"]["captura_top10"] == pytest.approx(1.0)
 
 
+def test_random_baseline_is_the_expectation_with_lift_one_and_paired_margins():
+    rng = np.random.default_rng(3)
+    keys = np.array([f"d{i}" for i in range(40)])
+    folds = []
+    for year in ("2020", "2021", "2022"):
+        n = rng.integers(1, 6, size=40)
+        k = rng.binomial(n, 0.3)
+        model = k + rng.random(40)  # a model that knows the answer, up to ties
+        folds.append(Fold(year, keys, n, k, scores={MODEL: model, "aleatorio": np.zeros(40)},
+                          risks={MODEL: np.full(40, 0.3), "aleatorio": np.full(40, 0.3)}))
+    out = evaluate_folds(folds, n_bootstrap=100)
+    rnd = out["metricas"]["aleatorio"]
+    for k in (10, 20):
+        assert rnd[f"acierto_{k}"]["valor"] == pytest.approx(k / 40)
+        assert rnd[f"lift_{k}"]["valor"] == pytest.approx(1.0)
+        # no lucky draw: the expectation does not move under the bootstrap
+        assert rnd[f"lift_{k}"]["ic95"] == pytest.approx([1.0, 1.0])
+        # paired margin: the model's own value and replicates minus k / n
+        diff = out["diferencias"]["aleatorio"][f"acierto_{k}"]
+        model = out["metricas"][MODEL][f"acierto_{k}"]
+        assert diff["valor"] == pytest.approx(model["valor"] - k / 40)
+        assert diff["ic95"] == pytest.approx([v - k / 40 for v in model["ic95"]])
+    # and per year: every year k / n, not one fixed draw repeated
+    per = per_fold_metrics(folds)["aleatorio"]
+    assert [r["acierto_10"] for r in per.values()] == pytest.approx([0.25] * 3)
+
+
 @pytest.fixture(scope="module")
 def world():
     return make_world(seed=5)
@@ -84,6 +111,8 @@ def test_backtest_folds_are_next_years(world):
     result = evaluate_folds(folds, truth=world.truth, n_bootstrap=100)
     met = result["metricas"]
     assert met[MODEL]["acierto_10"]["valor"] > met["aleatorio"]["acierto_10"]["valor"]
+    assert met["aleatorio"]["lift_10"]["valor"] == pytest.approx(1.0)
+    assert met["aleatorio"]["acierto_10"]["valor"] == pytest.approx(10 / len(table))
     assert result["diferencias"]["aleatorio"]["acierto_10"]["ic95"][0] > 0
     assert met[MODEL]["captura_top10"]["valor"] > 0.8
     assert met[ORACLE]["captura_top10"]["valor"] == pytest.approx(1.0)
@@ -106,10 +135,18 @@ def test_card_on_the_demo(demo_settings, districts_gpkg):
     json.dumps(card)  # serialisable
     assert card["simulado"] is True
     assert card["datos"]["inspecciones"] > 0
+    # no server path in the card; prob_top10 described as `riskmap score --help` does
+    assert not card["datos"]["inspecciones_fuente"].startswith("/")
+    assert str(demo_settings.path.parent) not in json.dumps(card, ensure_ascii=False)
+    assert "10 distritos de mayor riesgo" in card["descripcion_columnas"]["prob_top10"]
     temporal = card["evaluacion"]["temporal"]
     assert set(temporal["metricas"]) >= {MODEL, "aleatorio", "tasa_pasada", "pobreza",
                                          "indice_experto", ORACLE}
     assert "captura_top10" in card["objetivos"]
+    for block in ("temporal", "espacial"):
+        rnd = card["evaluacion"][block]["metricas"]["aleatorio"]
+        assert rnd["lift_10"]["valor"] == pytest.approx(1.0)
+        assert rnd["acierto_20"]["valor"] == pytest.approx(20 / 169)
     assert any("SIMULADOS" in w for w in card["advertencias"])
     assert any("selección" in w for w in card["advertencias"])
     # the same caveats in English, in the same order

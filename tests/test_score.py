@@ -106,3 +106,63 @@ def test_write_scores_keeps_an_existing_file_on_error(tmp_path, demo_settings, s
     with pytest.raises(Exception):  # noqa: B017 - a broken frame: any error, file untouched
         write_scores(object(), target, demo_settings)  # type: ignore[arg-type]
     assert target.read_text() == "previo\n"
+
+
+_PATH_KEYS = ("configuracion", "tabla_distritos", "base", "inspecciones_fuente")
+
+
+def test_metadata_has_no_absolute_paths_and_keeps_the_hash(scores_gpkg, demo_settings):
+    meta = pyogrio.read_dataframe(scores_gpkg, layer="metadatos")
+    values = dict(zip(meta["clave"], meta["valor"], strict=True))
+    root = str(demo_settings.path.parent)
+    for key in _PATH_KEYS:
+        assert not values[key].startswith("/") and root not in values[key], key
+    assert values["configuracion"] == demo_settings.path.name
+    assert values["tabla_distritos"] == demo_settings.districts_gpkg.resolve().relative_to(
+        demo_settings.path.parent.resolve()).as_posix()
+    assert values["hash_configuracion"] == demo_settings.digest()
+    # prob_top10 means the 10 highest-risk districts, as `riskmap score --help` says
+    assert "10 distritos de mayor riesgo" in values["descripcion_columnas"]
+
+
+def test_portable_path_outside_the_settings_folder_is_the_file_name(tmp_path):
+    from types import SimpleNamespace
+
+    from models.score import portable_path
+
+    s = SimpleNamespace(path=tmp_path / "cfg" / "settings.toml")
+    assert portable_path(tmp_path / "cfg" / "datos" / "a.csv", s) == "datos/a.csv"
+    assert portable_path("datos/a.csv", s) == "datos/a.csv"
+    assert portable_path(tmp_path / "otro" / "b.gpkg", s) == "b.gpkg"
+    assert portable_path(None, s) == ""
+
+
+def test_write_scores_without_metadata_counts_from_the_frame(tmp_path, demo_settings):
+    import json
+
+    gdf = gpd.GeoDataFrame(
+        {C.UBIGEO: ["080101", "080102"], C.N_INSPECCIONES: [4, 3], C.N_HALLAZGOS: [1, 0]},
+        geometry=gpd.points_from_xy([-72.0, -71.9], [-13.5, -13.6]), crs=4326,
+    )
+    out = write_scores(gdf, tmp_path / "r.csv", demo_settings)
+    meta = json.loads((tmp_path / "r.csv.metadatos.json").read_text(encoding="utf-8"))
+    assert out.is_file()
+    assert meta["n_inspecciones"] == 7 and meta["n_hallazgos"] == 1
+    assert meta["hash_configuracion"] == demo_settings.digest()
+    assert not any(str(meta[k]).startswith("/") for k in _PATH_KEYS)
+    # no counts in the frame either: left out, never a silent 0
+    write_scores(gdf.drop(columns=[C.N_INSPECCIONES, C.N_HALLAZGOS]), tmp_path / "s.csv",
+                 demo_settings)
+    meta = json.loads((tmp_path / "s.csv.metadatos.json").read_text(encoding="utf-8"))
+    assert "n_inspecciones" not in meta and "n_hallazgos" not in meta
+
+
+def test_write_scores_relativises_paths_of_stored_metadata(tmp_path, demo_settings):
+    import json
+
+    gdf = gpd.GeoDataFrame({C.UBIGEO: ["080101"]}, geometry=gpd.points_from_xy([-72.0], [-13.5]),
+                           crs=4326)
+    gdf.attrs["metadatos"] = {"base": "/srv/riskmap/datos/base", "n_inspecciones": 5}
+    write_scores(gdf, tmp_path / "r.geojson", demo_settings)
+    meta = json.loads((tmp_path / "r.geojson.metadatos.json").read_text(encoding="utf-8"))
+    assert meta["base"] == "base" and meta["n_inspecciones"] == 5

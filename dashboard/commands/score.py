@@ -16,7 +16,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Ajusta el modelo de riesgo con las inspecciones (del almacén, de --inspections o "
             "de la configuración) y escribe una fila por distrito: riesgo, intervalo del 90 %, "
-            "probabilidad de estar entre los 10 primeros, evidencia, rango y contribuciones."
+            "probabilidad de estar entre los 10 distritos de mayor riesgo (prob_top10), "
+            "evidencia, rango y contribuciones."
         ),
     )
     p.add_argument("--config", help="archivo de configuración (por defecto el de la demo)")
