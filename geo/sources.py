@@ -81,12 +81,15 @@ class Progress:
     status : str
         ``"present"`` (already there and verified, not downloaded), ``"downloading"``
         (called repeatedly) or ``"done"`` (downloaded and verified).
+    copied : bool
+        True when the file comes from a local mirror folder (copied, not downloaded).
     """
 
     source: Source
     done: int
     total: int | None
     status: str
+    copied: bool = False
 
 
 def load_registry(path: str | Path | None = None) -> tuple[Source, ...]:
@@ -242,11 +245,11 @@ def _fetch_one(
                 digest, size = _download(source, location, out, progress, timeout)
         if digest != source.sha256:
             raise FetchError(
-                es=f"El archivo {source.file} descargado de {location} no es el esperado: "
+                es=f"El archivo {source.file} obtenido de {location} no es el esperado: "
                 f"sha256 esperado {source.sha256}, obtenido {digest}. No se guardó nada. "
                 "Puede que el servidor o la copia local estén dañados o sean de otra versión; "
                 "use otra fuente con --mirror.",
-                en=f"File {source.file} downloaded from {location} is not the expected one: "
+                en=f"File {source.file} fetched from {location} is not the expected one: "
                 f"expected sha256 {source.sha256}, got {digest}. Nothing was kept. The server "
                 "or local copy may be damaged or a different version; use another source "
                 "with --mirror.",
@@ -255,7 +258,7 @@ def _fetch_one(
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-    _report(progress, Progress(source, size, size, "done"))
+    _report(progress, Progress(source, size, size, "done", copied=isinstance(location, Path)))
 
 
 def _location(source: Source, mirror: str | Path | None) -> str | Path:

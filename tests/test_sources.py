@@ -104,7 +104,7 @@ def test_fetch_over_loopback(mirror_url, upstream_dir, tmp_path):
         assert hashlib.sha256(path.read_bytes()).hexdigest() == source.sha256
         mine = [e for e in events if e.source.key == source.key]
         size = path.stat().st_size
-        assert mine[-1].status == "done" and mine[-1].done == size
+        assert mine[-1].status == "done" and mine[-1].done == size and not mine[-1].copied
         # the server sends Content-Length, so the progress knows the total
         assert all(e.total == size for e in mine)
         assert any(e.status == "downloading" and 0 < e.done < size for e in mine) or size < 65536
@@ -128,8 +128,29 @@ def test_refetch_does_not_download_again(upstream_dir, tmp_path, serve):
 
 
 def test_fetch_from_a_folder(upstream_dir, tmp_path):
-    dest = fetch_sources(tmp_path / "f", mirror=upstream_dir)
+    import io
+
+    from dashboard.commands.data import DownloadProgress
+    from geo.errors import set_language
+
+    events = []
+    dest = fetch_sources(tmp_path / "f", mirror=upstream_dir, progress=events.append)
     assert all(sha256_file(dest / s.file) == s.sha256 for s in load_registry())
+    done = [e for e in events if e.status == "done"]
+    assert len(done) == 6 and all(e.copied for e in done)
+    # a folder mirror is copied, not downloaded: the progress line says so
+    stream = io.StringIO()
+    printer = DownloadProgress(stream)
+    set_language("es")
+    printer(done[0])
+    assert "copiados de la carpeta espejo" in stream.getvalue()
+    assert "descargad" not in stream.getvalue()
+    set_language("en")
+    try:
+        printer(done[0])
+    finally:
+        set_language("es")
+    assert "copied from the mirror folder" in stream.getvalue()
 
 
 def test_fetch_from_env_mirror(upstream_dir, tmp_path, monkeypatch):

@@ -78,8 +78,12 @@ def _fetch(args: argparse.Namespace) -> int:
     out = args.out or paths.base_gpkg()
     mirror = args.mirror or os.environ.get(MIRROR_ENV) or None
     where = mirror or tr("las URL públicas fijadas", "the pinned public URLs")
-    print(tr(f"Descargando las fuentes desde {where} en {dest}",
-             f"Fetching the sources from {where} into {dest}"), flush=True)
+    if mirror and "://" not in str(mirror) or str(mirror or "").startswith("file:"):
+        print(tr(f"Copiando las fuentes desde la carpeta {where} en {dest}",
+                 f"Copying the sources from folder {where} into {dest}"), flush=True)
+    else:
+        print(tr(f"Descargando las fuentes desde {where} en {dest}",
+                 f"Fetching the sources from {where} into {dest}"), flush=True)
     printer = DownloadProgress()
     fetch_sources(dest, mirror=mirror, progress=printer)
     print(tr("Convirtiendo las fuentes en la base de distritos…",
@@ -105,6 +109,11 @@ class DownloadProgress:
         if event.status == "present":
             self._line(tr(f"  {name}: ya descargado y verificado ({_mb(event.done)})",
                           f"  {name}: already downloaded and verified ({_mb(event.done)})"), True)
+        elif event.status == "done" and getattr(event, "copied", False):
+            self._line(tr(f"  {name}: {_mb(event.done)} copiados de la carpeta espejo, sha256 "
+                          "correcto",
+                          f"  {name}: {_mb(event.done)} copied from the mirror folder, sha256 "
+                          "verified"), True)
         elif event.status == "done":
             self._line(tr(f"  {name}: {_mb(event.done)} descargados, sha256 correcto",
                           f"  {name}: {_mb(event.done)} downloaded, sha256 verified"), True)
