@@ -292,6 +292,12 @@ def test_planner_sees_history_by_year_and_can_import(app_env):
     years = [d.value for d in at.dataframe if "Año" in d.value.columns]
     assert years, "the planner sees the history by year"
     assert years[0]["Inspecciones"].sum() == int(busy["n_inspecciones"])
+    span = years[0]["Año"].tolist()
+    assert span == list(range(span[0], span[-1] + 1)), "every year of the period, 0 if none"
+    assert "entre los 10 distritos de mayor riesgo" in _text(at)
+    indicators = [d.value for d in at.dataframe if "Indicador" in d.value.columns][0]
+    cells = " ".join(indicators.iloc[:, 1].astype(str))
+    assert "%" in cells and "km" in cells
     at.switch_page("views/datos.py").run()
     _no_exception(at)
     assert "datos_recalcular" in {b.key for b in at.button}

@@ -61,6 +61,38 @@ def yes_no(value) -> str:
     return tr("Sí", "Yes") if flag else tr("No", "No")
 
 
+def _num(value: float, digits: int) -> str:
+    text = f"{value:,.{digits}f}"
+    return text if get_lang() == "en" else text.replace(",", " ").replace(".", ",")
+
+
+def indicator_text(name: str, value: float, measures: dict) -> str:
+    """A district indicator with its unit: share -> %, counts -> integer, km, per km²."""
+    if value is None or pd.isna(value):
+        return ""
+    measure, per = measures.get(name, (None, None))
+    if name == C.POBREZA:
+        return _num(value, 1) + " %"
+    if name in (C.POBLACION,) or measure == "count":
+        return _num(round(value), 0)
+    if name == C.IDH:
+        return _num(value, 3)
+    if name == C.DENSIDAD:
+        return _num(value, 1) + tr(" hab./km²", " inhab./km²")
+    if name == C.ALTITUD:
+        return _num(round(value), 0) + " m"
+    if name == C.LEJANIA:
+        return _num(round(value), 0) + " km"
+    if name == C.AREA_KM2:
+        return _num(value, 0) + " km²"
+    if measure == "area_share":
+        return _num(100 * value, 1) + " %"
+    if measure == "density":
+        unit = tr(" por 1 000 hab.", " per 1,000 inhab.") if per == "poblacion" else " /km²"
+        return _num(value, 2) + unit
+    return f"{value:.3g}" if get_lang() == "en" else f"{value:.3g}".replace(".", ",")
+
+
 def source_table(table: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
     """Keep the known columns of a ``fuentes`` table, with plain names."""
     keep = [c for c in columns if c in table.columns]
@@ -134,9 +166,9 @@ with ui.guard():
                       for c in (C.N_INSPECCIONES, C.N_HALLAZGOS))
     st.caption(
         tr(f"Basado en {n_insp} inspecciones con {n_hall} hallazgos. Probabilidad de estar "
-           f"entre el 10 % de mayor riesgo: {100 * row[C.PROB_TOP10]:.0f} %.",
-           f"Based on {n_insp} inspections with {n_hall} findings. Probability of being in "
-           f"the top 10 % by risk: {100 * row[C.PROB_TOP10]:.0f} %.")
+           f"entre los 10 distritos de mayor riesgo: {100 * row[C.PROB_TOP10]:.0f} %.",
+           f"Based on {n_insp} inspections with {n_hall} findings. Probability of being "
+           f"among the 10 highest-risk districts: {100 * row[C.PROB_TOP10]:.0f} %.")
     )
     if row[C.EVIDENCIA] == C.EVIDENCIA_INSUFICIENTE:
         st.info(tr("Hay pocas inspecciones en este distrito: la estimación se apoya sobre todo "
@@ -161,7 +193,8 @@ with ui.guard():
             up, down = tr("sube el riesgo", "raises the risk"), tr("baja el riesgo",
                                                                      "lowers the risk")
             contrib["efecto"] = np.where(contrib["valor"] >= 0, up, down)
-            x_title = tr("Contribución (escala logit)", "Contribution (logit scale)")
+            x_title = tr("Cuánto sube o baja el riesgo (escala logit)",
+                         "How much it raises or lowers the risk (logit scale)")
             chart = alt.Chart(contrib).mark_bar().encode(
                 x=alt.X("valor:Q", title=x_title),
                 y=alt.Y("factor:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
@@ -174,6 +207,14 @@ with ui.guard():
                          alt.Tooltip("efecto:N", title=tr("Efecto", "Effect"))],
             ).properties(height=110 + 26 * len(contrib))  # plot + axis + legend
             st.altair_chart(chart, width="stretch")
+            st.caption(tr("Cada barra es lo que ese factor suma (naranja) o resta (verde) al "
+                          "riesgo del distrito frente a un distrito promedio. La escala logit "
+                          "es la del modelo: +1 multiplica por unas 2,7 las probabilidades "
+                          "(odds) de hallar trabajo forzoso; 0 no cambia nada.",
+                          "Each bar is what that factor adds (orange) or takes away (green) "
+                          "from the district's risk compared with an average district. The "
+                          "logit scale is the model's own: +1 multiplies the odds of finding "
+                          "forced labour by about 2.7; 0 changes nothing."))
             top_up = contrib.sort_values("valor", ascending=False).iloc[0]
             st.caption(tr(f"Lo que más sube el riesgo aquí: {top_up['factor'].lower()}.",
                           f"What raises the risk most here: {top_up['factor'].lower()}."))
@@ -194,20 +235,24 @@ with ui.guard():
             mine = table[table[C.UBIGEO] == ubigeo]
             region_rows = table[table[C.UBIGEO].str[:2] == ubigeo[:2]]
             if len(mine) and feats:
+                measures = {spec.name: (spec.measure, spec.per) for spec in settings.layers}
+                mine_v = [float(mine.iloc[0][f]) for f in feats]
+                avg_v = [float(region_rows[f].mean()) for f in feats]
                 comp = pd.DataFrame({
                     tr("Indicador", "Indicator"): [feature_label(f, descriptions) for f in feats],
-                    tr("Distrito", "District"): [float(mine.iloc[0][f]) for f in feats],
+                    tr("Distrito", "District"): [indicator_text(f, v, measures)
+                                                 for f, v in zip(feats, mine_v, strict=True)],
                     tr(f"Prom. {row[C.DEPARTAMENTO]}", f"{row[C.DEPARTAMENTO]} avg."):
-                        [float(region_rows[f].mean()) for f in feats],
+                        [indicator_text(f, v, measures) for f, v in zip(feats, avg_v,
+                                                                        strict=True)],
+                    tr("Relación", "Ratio"): [m / a if a else np.nan
+                                              for m, a in zip(mine_v, avg_v, strict=True)],
                 })
-                avg_col = comp.columns[2]
-                comp[tr("Relación", "Ratio")] = comp[comp.columns[1]] / comp[avg_col].replace(
-                    0, np.nan)
-                number = st.column_config.NumberColumn(format="%.4g", width="small")
                 st.dataframe(comp, hide_index=True, width="stretch", placeholder="—",
                              column_config={
-                                 comp.columns[0]: st.column_config.TextColumn(width="medium"),
-                                 comp.columns[1]: number, comp.columns[2]: number,
+                                 comp.columns[0]: st.column_config.TextColumn(width="large"),
+                                 comp.columns[1]: st.column_config.TextColumn(width="small"),
+                                 comp.columns[2]: st.column_config.TextColumn(width="small"),
                                  comp.columns[3]: st.column_config.NumberColumn(
                                      format="%.2f", width="small")})
                 st.caption(tr("Relación > 1: por encima del promedio de su departamento.",
@@ -220,7 +265,13 @@ with ui.guard():
         if len(here):
             year, n_insp, n_hall = t("anio"), t("inspecciones"), t("hallazgos")
             by_year = here.assign(**{year: pd.to_datetime(here[C.FECHA]).dt.year}).groupby(
-                year).agg(**{n_insp: (C.ID, "count"), n_hall: (C.HALLAZGO, "sum")}).reset_index()
+                year).agg(**{n_insp: (C.ID, "count"), n_hall: (C.HALLAZGO, "sum")})
+            # every year of the period, with 0 where there was no inspection
+            all_years = pd.to_datetime(records[C.FECHA]).dt.year
+            period = range(int(all_years.min()), int(all_years.max()) + 1)
+            by_year = by_year.reindex(period, fill_value=0).astype(int)
+            by_year.index.name = year
+            by_year = by_year.reset_index()
             serie = tr("Serie", "Series")
             long = by_year.melt(year, var_name=serie, value_name="n")
             st.altair_chart(
@@ -273,7 +324,7 @@ with ui.guard():
         if shown:
             st.dataframe(pd.DataFrame({
                 tr("Dato", "Item"): [label(META_WORDS, k, lang) for k in shown],
-                tr("Valor", "Value"): [yes_no(v) if k == "simulado" else str(v)
+                tr("Valor", "Value"): [yes_no(v) if k == "simulado" else str(state.portable(v))
                                        for k, v in shown.items()]}),
                 hide_index=True, width="stretch")
         layer_sources, base_sources = state.sources_tables()
@@ -286,4 +337,5 @@ with ui.guard():
                                   "Public sources (boundaries and indicators)") + "**")
             st.dataframe(source_table(base_sources, BASE_SOURCE_COLUMNS), hide_index=True,
                          width="stretch")
-        st.caption(tr(f"Configuración: {settings.path}", f"Settings: {settings.path}"))
+        where = state.portable(settings.path)
+        st.caption(tr(f"Configuración: {where}", f"Settings: {where}"))

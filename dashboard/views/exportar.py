@@ -28,7 +28,8 @@ PREVIEW_WORDS = {
     C.DEPARTAMENTO: ("Departamento", "Department"), C.RIESGO: ("Riesgo", "Risk"),
     C.RIESGO_P05: ("Riesgo, mínimo (p05)", "Risk, low (p05)"),
     C.RIESGO_P95: ("Riesgo, máximo (p95)", "Risk, high (p95)"),
-    C.PROB_TOP10: ("Prob. de estar en el 10 % superior", "Prob. of being in the top 10 %"),
+    C.PROB_TOP10: ("Prob. de estar entre los 10 de mayor riesgo",
+                   "Prob. of being among the 10 highest-risk"),
     C.EVIDENCIA: ("Evidencia", "Evidence"), C.N_INSPECCIONES: ("Inspecciones", "Inspections"),
     C.N_HALLAZGOS: ("Hallazgos", "Findings"),
 }
