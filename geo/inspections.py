@@ -157,9 +157,13 @@ class RowError(NamedTuple):
     es: str
     en: str
 
-    def message(self, lang: str | None = None) -> str:
-        """Return ``"línea N, columna 'c': reason"`` in ``lang`` (default: current)."""
-        where = tr(f"línea {self.line}", f"line {self.line}", lang)
+    def message(self, lang: str | None = None, *, sheet: bool = False) -> str:
+        """Return ``"línea N, columna 'c': reason"`` in ``lang`` (default: current).
+
+        ``sheet=True`` (an XLSX file) says ``"fila N"`` / ``"row N"``: a spreadsheet has
+        numbered rows, not lines.
+        """
+        where = tr(*_place(self.line, sheet), lang)
         if self.column:
             where += tr(f", columna '{self.column}'", f", column '{self.column}'", lang)
         return f"{where}: {tr(self.es, self.en, lang)}"
@@ -215,19 +219,23 @@ class ValidationReport:
             Show at most this many row errors (then a count of the rest); ``None`` = all.
         """
         n_bad = len(self.bad_lines)
+        n_ok = self.n_rows - n_bad
         lines = [tr(
-            f"{self.path.name}: {self.n_rows} filas leídas, {self.n_rows - n_bad} válidas, "
-            f"{n_bad} con errores.",
-            f"{self.path.name}: {self.n_rows} rows read, {self.n_rows - n_bad} valid, "
-            f"{n_bad} with errors.",
+            f"{self.path.name}: {self.n_rows} {_plural(self.n_rows, 'fila leída', 'filas leídas')}"
+            f", {n_ok} {_plural(n_ok, 'válida', 'válidas')}, {n_bad} con "
+            f"{_plural(n_bad, 'error', 'errores')}.",
+            f"{self.path.name}: {self.n_rows} {_plural(self.n_rows, 'row', 'rows')} read, "
+            f"{n_ok} valid, {n_bad} with {_plural(n_bad, 'error', 'errors')}.",
             lang,
         )]
         lines += [tr(es, en, lang) for es, en in self.notes]
         shown = self.errors if max_errors is None else self.errors[:max_errors]
-        lines += ["  " + e.message(lang) for e in shown]
+        sheet = self.path.suffix.lower() in _XLSX_SUFFIXES
+        lines += ["  " + e.message(lang, sheet=sheet) for e in shown]
         if len(shown) < len(self.errors):
             rest = len(self.errors) - len(shown)
-            lines.append(tr(f"  … y {rest} errores más.", f"  … and {rest} more errors.", lang))
+            lines.append(tr(f"  … y {rest} {_plural(rest, 'error', 'errores')} más.",
+                            f"  … and {rest} more {_plural(rest, 'error', 'errors')}.", lang))
         if self.errors:
             lines.append(tr(
                 "Corrija esas filas y vuelva a validar; no se importa nada mientras haya "
@@ -661,11 +669,13 @@ def _rename_columns(
         miss = ", ".join(missing)
         raise DataError(
             es=f"{path.name}: faltan columnas obligatorias: {miss}. Columnas encontradas: "
-            f"{listed}. Revise la fila de encabezados (línea 1) y el separador; columnas "
+            f"{listed}. Revise la fila de encabezados ({_place(1, _is_sheet(path))[0]}) y el "
+            "separador; columnas "
             f"obligatorias: {', '.join(_REQUIRED)} y {C.UBIGEO} o {C.LAT}/{C.LON}.",
             en=f"{path.name}: required columns are missing: "
             f"{miss.replace(' (o ', ' (or ').replace(' y ', ' and ')}. Columns found: "
-            f"{listed.replace('(ninguna)', '(none)')}. Check the header row (line 1) and "
+            f"{listed.replace('(ninguna)', '(none)')}. Check the header row "
+            f"({_place(1, _is_sheet(path))[1]}) and "
             f"the separator; required columns: {', '.join(_REQUIRED)} and {C.UBIGEO} or "
             f"{C.LAT}/{C.LON}.",
         )
@@ -745,9 +755,10 @@ def _validate(
         rid = rec.get(C.ID)
         if rid:
             if rid in first_line:
-                bad(C.ID, f"el id '{rid}' está repetido (ya aparece en la línea "
-                    f"{first_line[rid]}). Cada inspección necesita un id único.",
-                    f"id '{rid}' is repeated (it already appears on line {first_line[rid]}). "
+                es_at, en_at = _place(first_line[rid], _is_sheet(path))
+                bad(C.ID, f"el id '{rid}' está repetido (ya aparece en la {es_at}). "
+                    "Cada inspección necesita un id único.",
+                    f"id '{rid}' is repeated (it already appears on {en_at}). "
                     "Each inspection needs a unique id.")
             else:
                 first_line[rid] = line
@@ -824,11 +835,62 @@ def _parse_date(text: str, today: dt.date, bad) -> dt.date | None:
                 "month swapped, or is the year mistyped?")
             return None
         return date
+    impossible = _impossible_date(value)
+    if impossible:
+        bad(C.FECHA, f"la fecha {text} no existe ({impossible[0]}). Revise el día y el mes; "
+            "use AAAA-MM-DD o DD/MM/AAAA.",
+            f"date {text} does not exist ({impossible[1]}). Check the day and month; use "
+            "YYYY-MM-DD or DD/MM/YYYY.")
+        return None
     bad(C.FECHA, f"no se entiende la fecha '{text}'. Use AAAA-MM-DD (p. ej. 2023-05-17) o "
         "DD/MM/AAAA (p. ej. 17/05/2023), con una fecha que exista.",
         f"cannot read date '{text}'. Use YYYY-MM-DD (e.g. 2023-05-17) or DD/MM/YYYY "
         "(e.g. 17/05/2023), with a date that exists.")
     return None
+
+
+def _impossible_date(value: str) -> tuple[str, str] | None:
+    """Say why a well-formed date cannot exist (31/02/2024, 2023-13-01), else None.
+
+    >>> _impossible_date("31/02/2024")
+    ('febrero de 2024 tiene 29 días', 'February 2024 has 29 days')
+    >>> _impossible_date("hola") is None
+    True
+    """
+    import calendar
+
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+    else:
+        match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value)
+        if not match:
+            return None
+        day, month, year = (int(g) for g in match.groups())
+    if not 1 <= month <= 12:
+        return f"no hay mes {month}", f"there is no month {month}"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return (f"{_MESES[month - 1]} de {year} tiene {days} días",
+                f"{calendar.month_name[month]} {year} has {days} days")
+    return None
+
+
+_MESES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+          "septiembre", "octubre", "noviembre", "diciembre")
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
+
+
+def _is_sheet(path: Path) -> bool:
+    return Path(path).suffix.lower() in _XLSX_SUFFIXES
+
+
+def _place(n: int, sheet: bool) -> tuple[str, str]:
+    """Where a row is, as the user sees it: ``línea N`` in a text file, ``fila N`` in XLSX."""
+    return (f"fila {n}", f"row {n}") if sheet else (f"línea {n}", f"line {n}")
 
 
 def _parse_ubigeo(text: str, known: set[str], bad) -> str | None:

@@ -630,6 +630,7 @@ def _same(a: Sequence[Any], b: Sequence[Any]) -> bool:
 
 def _conflict_message(path: Path, conflicts: list[dict[str, Any]]) -> tuple[str, str]:
     shown = conflicts[:20]
+    sheet = path.suffix.lower() in (".xlsx", ".xlsm")  # a spreadsheet has rows, not lines
     es = [f"{path.name}: {len(conflicts)} inspecciones ya están en el almacén con otro "
           "contenido. No se importó ninguna fila; el almacén no cambió. Un registro "
           "guardado no se sobrescribe: use un id nuevo para una inspección distinta, o "
@@ -640,8 +641,10 @@ def _conflict_message(path: Path, conflicts: list[dict[str, Any]]) -> tuple[str,
           "it matches what is stored."]
     for c in shown:
         cols = ", ".join(c["columns"])
-        es.append(f"  línea {c['line']}: id '{c['id']}' difiere en {cols}.")
-        en.append(f"  line {c['line']}: id '{c['id']}' differs in {cols}.")
+        es_at, en_at = (f"fila {c['line']}", f"row {c['line']}") if sheet else (
+            f"línea {c['line']}", f"line {c['line']}")
+        es.append(f"  {es_at}: id '{c['id']}' difiere en {cols}.")
+        en.append(f"  {en_at}: id '{c['id']}' differs in {cols}.")
     if len(conflicts) > len(shown):
         es.append(f"  … y {len(conflicts) - len(shown)} más.")
         en.append(f"  … and {len(conflicts) - len(shown)} more.")

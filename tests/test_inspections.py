@@ -106,6 +106,9 @@ def test_xlsx_with_typed_cells(tmp_path, districts):
     assert report.valid[C.VICTIMAS].iloc[0] == 3 and pd.isna(report.valid[C.VICTIMAS].iloc[1])
     err = _only_error(report)
     assert (err.line, err.column) == (5, C.FECHA)  # spreadsheet row 5: blank row 4 counted
+    # a spreadsheet has numbered rows, not lines (CSV keeps "línea")
+    assert "fila 5, columna 'fecha'" in report.render("es") and "línea" not in report.render("es")
+    assert "row 5, column 'fecha'" in report.render("en")
 
 
 @pytest.mark.parametrize("suffix", [".geojson", ".gpkg"])
@@ -194,14 +197,37 @@ def test_date_in_the_future(tmp_path, districts):
     assert report.valid[C.ID].tolist() == ["B"]  # today itself is fine
 
 
-@pytest.mark.parametrize("value", ["2021-02-30", "ayer", "2021/03/15", "15-03-2021", "13/13/2021",
-                                   "15/03/21"])
+@pytest.mark.parametrize("value", ["ayer", "2021/03/15", "15-03-2021", "15/03/21"])
 def test_unparseable_dates(tmp_path, districts, value):
     report = _validate(tmp_path, districts, HEADER + f"\nA,{value},080101,tala,1\n")
     err = _only_error(report)
     assert err.column == C.FECHA
     assert f"no se entiende la fecha '{value}'" in err.es
     assert f"cannot read date '{value}'" in err.en
+
+
+@pytest.mark.parametrize(("value", "es", "en"), [
+    ("31/02/2024", "febrero de 2024 tiene 29 días", "February 2024 has 29 days"),
+    ("2021-02-30", "febrero de 2021 tiene 28 días", "February 2021 has 28 days"),
+    ("31/04/2022", "abril de 2022 tiene 30 días", "April 2022 has 30 days"),
+    ("13/13/2021", "no hay mes 13", "there is no month 13"),
+])
+def test_impossible_dates_say_they_do_not_exist(tmp_path, districts, value, es, en):
+    err = _only_error(_validate(tmp_path, districts, HEADER + f"\nA,{value},080101,tala,1\n"))
+    assert err.column == C.FECHA
+    assert f"la fecha {value} no existe ({es})" in err.es and "no se entiende" not in err.es
+    assert f"date {value} does not exist ({en})" in err.en
+
+
+def test_render_counts_singular_and_plural(tmp_path, districts):
+    one = _validate(tmp_path, districts, HEADER + "\nA,2021-01-01,080101,tala,1\n")
+    assert "1 fila leída, 1 válida, 0 con errores." in one.render("es")
+    assert "1 row read, 1 valid, 0 with errors." in one.render("en")
+    two = _validate(tmp_path, districts, HEADER + "\nA,2021-01-01,080101,tala,1\n"
+                    "B,2021-01-01,999999,tala,1\n")
+    assert "2 filas leídas, 1 válida, 1 con error." in two.render("es")
+    assert "2 rows read, 1 valid, 1 with error." in two.render("en")
+
 
 
 @pytest.mark.parametrize("value", ["0021-03-15", "1989-12-31"])
@@ -415,7 +441,7 @@ def test_render_in_both_languages(tmp_path, districts):
     assert "línea 2, columna 'fecha'" in es and "línea 3, columna 'ubigeo'" in es
     assert "2 rows read, 0 valid, 2 with errors" in en
     assert "line 2, column 'fecha'" in en and "line 3, column 'ubigeo'" in en
-    assert "  … y 1 errores más." in report.render("es", max_errors=1)
+    assert "  … y 1 error más." in report.render("es", max_errors=1)
     with pytest.raises(DataError) as info:
         report.raise_if_invalid()
     assert "línea 3" in info.value.es and "line 3" in info.value.en

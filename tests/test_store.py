@@ -334,7 +334,7 @@ def test_cli_validate_reports_each_bad_row(tmp_path, cli, capsys):
                 "C,2021-01-01,080101,tala,1,\n")
     assert cli(["inspections", "validate", str(bad)]) == 2
     out = capsys.readouterr().out
-    assert "3 filas leídas, 1 válidas, 2 con errores" in out
+    assert "3 filas leídas, 1 válida, 2 con errores" in out
     assert "línea 2, columna 'ubigeo'" in out and "línea 3, columna 'fecha'" in out
     assert cli(["--lang", "en", "inspections", "validate", str(bad)]) == 2
     out = capsys.readouterr().out
@@ -368,13 +368,20 @@ def test_cli_import_all_or_nothing_and_list(tmp_path, cli, capsys):
     assert "línea 5, columna 'fecha'" in out and "el almacén no cambió" in out
     store = InspectionStore(paths.store_path(), role="planificador")
     assert store.count() == 3 and len(store.imports()) == 2
-    assert cli(["inspections", "list"]) == 0
+    assert cli(["inspections", "list", "--rol", "planificador"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[1].split() == ["2021", "Cusco", "2", "1", "2"]
-    assert out[2].split() == ["2022", "Loreto", "1", "1", "4"]
+    assert out[0].startswith("Rol: planificador (conteos exactos)")
+    assert out[2].split() == ["2021", "Cusco", "2", "1", "2"]
+    assert out[3].split() == ["2022", "Loreto", "1", "1", "4"]
     assert cli(["inspections", "list", "--rol", "investigador"]) == 0
     out = capsys.readouterr().out
-    assert "<5" in out and "suprimido" in out
+    assert "<5" in out and "suprimido" in out and "Rol: investigador;" in out
+    # no --rol: the least privileged view, and it says so
+    assert cli(["inspections", "list"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Rol: investigador, por defecto; los conteos de 1 a 4 se suprimen")
+    assert "--rol planificador" in out[0]
+    assert out[2].split() == ["2021", "Cusco", "<5", "<5", "<5"]
 
 
 @pytest.mark.slow

@@ -33,12 +33,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         p.add_argument("--max-errors", type=int, default=200,
                        help="cuántos errores de fila mostrar como máximo (0 = todos)")
 
-    validate = sub.add_parser("validate", help="revisar un archivo sin importarlo")
+    validate = sub.add_parser(
+        "validate",
+        help="revisar un archivo sin importarlo",
+        description="Revisa cada fila de un archivo de inspecciones (CSV, XLSX, GeoPackage o "
+        "GeoJSON) contra el contrato de columnas y dice qué corregir, fila por fila, sin "
+        "guardar nada. Checks every row of an inspection file and says what to fix; "
+        "stores nothing.",
+    )
     validate.add_argument("file", type=Path, help="CSV, XLSX, GeoPackage o GeoJSON")
     common(validate)
     validate.set_defaults(func=_validate)
 
-    imp = sub.add_parser("import", help="importar un archivo válido al almacén (todo o nada)")
+    imp = sub.add_parser(
+        "import",
+        help="importar un archivo válido al almacén (todo o nada)",
+        description="Valida el archivo e importa sus filas al almacén SQLite de "
+        "inspecciones: todo o nada (con un error no se guarda ninguna fila), sin duplicar lo "
+        "ya guardado, y con registro de auditoría. Validates and imports the file into the "
+        "inspection store, all or nothing, audited.",
+    )
     imp.add_argument("file", type=Path, help="CSV, XLSX, GeoPackage o GeoJSON")
     imp.add_argument("--user", default="", help="quién importa (auditoría)")
     imp.add_argument("--store", type=Path, default=None,
@@ -50,10 +64,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lst.add_argument("--store", type=Path, default=None,
                      help="base SQLite (por defecto <datos>/inspecciones.sqlite)")
     lst.add_argument("--user", default="", help="quién consulta (auditoría)")
-    lst.add_argument("--rol", default="planificador",
+    lst.add_argument("--rol", default=None,
                      choices=("planificador", "gobierno_regional", "investigador"),
-                     help="rol de quien consulta; fuera de 'planificador' los conteos de 1 a "
-                     "4 se suprimen")
+                     help="rol de quien consulta (por defecto 'investigador', el de menos "
+                     "permisos); fuera de 'planificador' los conteos de 1 a 4 se suprimen")
     lst.set_defaults(func=_list)
     parser.set_defaults(func=lambda args: _help(parser))
 
@@ -134,9 +148,21 @@ def _list(args: argparse.Namespace) -> int:
                  f"Store {path} does not exist yet: import with 'riskmap inspections import "
                  "FILE'."))
         return 0
-    store = InspectionStore(path, role=args.rol, user=args.user)
+    from geo.store import ROL_INVESTIGADOR, ROL_PLANIFICADOR, SUPPRESSION_MIN
+
+    role = args.rol or ROL_INVESTIGADOR  # least privileged unless a role is given
+    if role == ROL_PLANIFICADOR:
+        print(tr("Rol: planificador (conteos exactos).",
+                 "Role: planificador (exact counts)."))
+    else:
+        default = "" if args.rol else tr(", por defecto", ", the default")
+        print(tr(f"Rol: {role}{default}; los conteos de 1 a {SUPPRESSION_MIN - 1} se "
+                 "suprimen. Use --rol planificador para ver los exactos.",
+                 f"Role: {role}{default}; counts from 1 to {SUPPRESSION_MIN - 1} are "
+                 "suppressed. Use --rol planificador for exact counts."))
+    store = InspectionStore(path, role=role, user=args.user)
     table = store.aggregate_by_year_department(
-        min_count=1 if args.rol == "planificador" else 5)
+        min_count=1 if role == ROL_PLANIFICADOR else SUPPRESSION_MIN)
     if table.empty:
         print(tr("El almacén está vacío.", "The store is empty."))
         return 0
@@ -152,14 +178,18 @@ def _list(args: argparse.Namespace) -> int:
                  for c in (C.N_INSPECCIONES, C.N_HALLAZGOS, N_VICTIMAS)]
         print(f"{rec['anio']:<4} {dep:<13} {cells[0]:>12} {cells[1]:>10} {cells[2]:>9}")
     if (table[SUPRIMIDO] != "").any():
-        print(tr("'<5': conteo entre 1 y 4, suprimido para proteger a las personas.",
-                 "'<5': count between 1 and 4, suppressed to protect people."))
+        print(tr(f"'<{SUPPRESSION_MIN}': conteo entre 1 y {SUPPRESSION_MIN - 1}, suprimido "
+                 "para proteger a las personas.",
+                 f"'<{SUPPRESSION_MIN}': count between 1 and {SUPPRESSION_MIN - 1}, "
+                 "suppressed to protect people."))
     return 0
 
 
 def _cell(value, suppressed: bool) -> str:
     if suppressed:
-        return "<5"
+        from geo.store import SUPPRESSION_MIN
+
+        return f"<{SUPPRESSION_MIN}"
     import pandas as pd
 
     return "-" if pd.isna(value) else str(int(value))
