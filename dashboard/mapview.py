@@ -49,6 +49,7 @@ __all__ = [
     "display_tolerance",
     "folium_payload",
     "localize_assets",
+    "metric_scale",
     "risk_features",
     "risk_map",
     "round_coordinates",
@@ -501,7 +502,7 @@ def risk_map(
         location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
         zoom_start=6,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # Leaflet's own shows miles too: metric_scale below
         height=height,
         # quarter zoom steps: fit_bounds fills the frame instead of falling back a whole
         # level (Cusco alone left half the frame empty at integer zooms)
@@ -516,6 +517,7 @@ def risk_map(
     if basemap:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap", overlay=False).add_to(m)
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    metric_scale(m)
 
     data = features if features is not None else risk_features(layer, breaks, lang, ndigits)
     aliases = [labels["distrito"], labels["ubigeo"], labels["riesgo"], labels["intervalo"],
@@ -745,3 +747,26 @@ def ubigeo_from_click(result: Mapping[str, Any] | None,
         if len(hit):
             return str(hit.iloc[0][C.UBIGEO])
     return None
+
+
+class _MetricScale(MacroElement):
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
+def metric_scale(m: folium.Map) -> folium.Map:
+    """Add a scale bar in metres and kilometres only (Leaflet's default also shows miles).
+
+    >>> m = metric_scale(folium.Map(tiles=None))
+    >>> "imperial: false" in m.get_root().render()
+    True
+    """
+    _MetricScale().add_to(m)
+    return m

@@ -346,3 +346,10 @@ def test_folium_payload_is_what_st_folium_sends(monkeypatch):
     assert set(ours) == set(sent)
     for name in ("height", "width", "returned_objects", "default", "css_links", "js_links"):
         assert ours[name] == sent[name], name
+
+
+def test_risk_map_scale_bar_is_metric_only():
+    html = mapview.risk_map(_grid(), [0.25, 0.5, 0.75, 1.0],
+                            static_url="/app/static").get_root().render()
+    assert "imperial: false" in html
+    assert html.count("L.control.scale(") == 1  # not Leaflet's default (miles) as well

@@ -10,9 +10,8 @@ from dashboard.i18n import evidence_label, feature_label, get_lang, t, tr
 from geo import columns as C
 
 SCHEME_LABELS = {
-    "quantiles": ("Cuantiles (mismo número de distritos por clase)",
-                  "Quantiles (same number of districts per class)"),
-    "fisher_jenks": ("Cortes naturales (Fisher-Jenks)", "Natural breaks (Fisher-Jenks)"),
+    "quantiles": ("Cuantiles", "Quantiles"),
+    "fisher_jenks": ("Cortes naturales", "Natural breaks"),
     "equal_interval": ("Intervalos iguales", "Equal intervals"),
 }
 
@@ -67,6 +66,12 @@ with ui.guard():
     scheme = c2.selectbox(
         tr("Clases", "Classes"), list(SCHEME_LABELS), key="mapa_esquema",
         format_func=lambda k: tr(*SCHEME_LABELS[k], lang=lang),
+        help=tr("Cuantiles: el mismo número de distritos en cada color. Cortes naturales "
+                "(Fisher-Jenks): agrupa valores parecidos. Intervalos iguales: tramos de "
+                "riesgo del mismo ancho.",
+                "Quantiles: the same number of districts in each colour. Natural breaks "
+                "(Fisher-Jenks): groups similar values. Equal intervals: risk bands of the "
+                "same width."),
     )
     layer_names = {spec.name: feature_label(spec.name, {spec.name: spec.description}, lang)
                    for spec in settings.layers}

@@ -33,7 +33,8 @@ METRICS = {
         "azar.", "The hit rate divided by what picking {k} districts at random gives: 1 = no "
         "better than chance.", "times"),
     "pai_{k}": (
-        "Índice PAI, {k} primeros", "PAI, top {k}",
+        "Índice de precisión predictiva (PAI), {k} primeros",
+        "Predictive accuracy index (PAI), top {k}",
         "Índice de precisión predictiva: parte de los hallazgos dividida por la parte del "
         "territorio que ocupan esos {k} distritos. Más alto = más hallazgos en menos área.",
         "Predictive accuracy index: share of the findings divided by the share of the land "
@@ -422,9 +423,11 @@ with ui.guard():
             names = {c: tr(*COEF_WORDS[c][:2]) for c in shown.columns}
             fmt = {"peso": "%+.2f", "peso_experto": "%+.2f", "razon_de_odds": "%.2f",
                    "desviacion_estandar": "%.3g"}
+            # narrow number columns: in half the page the last one was cut off
             config = {names[c]: (st.column_config.NumberColumn(
-                names[c], help=tr(*COEF_WORDS[c][2:]), format=fmt[c]) if c in fmt else
-                st.column_config.TextColumn(names[c], help=tr(*COEF_WORDS[c][2:])))
+                names[c], help=tr(*COEF_WORDS[c][2:]), format=fmt[c], width="small")
+                if c in fmt else st.column_config.TextColumn(
+                    names[c], help=tr(*COEF_WORDS[c][2:]), width="medium"))
                 for c in shown.columns}
             st.dataframe(shown.rename(columns=names), hide_index=True, width="stretch",
                          column_config=config, key="modelo_coeficientes")

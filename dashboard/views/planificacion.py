@@ -61,10 +61,11 @@ def plan_map(plan: P.Plan, layer, lang: str) -> folium.Map:
     """Districts of the plan coloured by trip (exploration in purple), offices as dots."""
     bounds = layer.total_bounds
     m = folium.Map(location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
-                   zoom_start=6, tiles=None, control_scale=True, height=MAP_HEIGHT,
+                   zoom_start=6, tiles=None, control_scale=False, height=MAP_HEIGHT,
                    zoom_snap=mapview.ZOOM_SNAP, zoom_delta=0.5,
                    keyboard=False)  # no focus-scroll on click (see mapview.risk_map)
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    mapview.metric_scale(m)  # metres and kilometres only, no miles
     folium.GeoJson(
         layer[[C.UBIGEO, "geometry"]].to_json(),
         name=tr("Distritos", "Districts", lang),
@@ -227,7 +228,11 @@ with ui.guard():
             (("Hallazgos plan", "Plan findings"), "%.2f"), (("Mín. (p05)", "Low (p05)"), "%.2f"),
             (("Máx. (p95)", "High (p95)"), "%.2f"),
             (("Hallazgos simple", "Simple findings"), "%.2f"), (("Ganancia", "Gain"), "%+.2f"),
-            (("Días plan", "Plan days"), "%g"), (("Días simple", "Simple days"), "%g"))})
+            (("Días plan", "Plan days"), "%g"), (("Días simple", "Simple days"), "%g"),
+            (("Capacidad", "Capacity"), "%g"),
+            (("Días exploración", "Exploration days"), "%g"),
+            (("Distritos", "Districts"), "%d"),
+            (("Distritos simple", "Simple districts"), "%d"))})
 
     st.subheader(tr("Viajes", "Trips"))
     trips = plan.trips.copy()
