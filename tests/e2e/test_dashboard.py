@@ -360,3 +360,18 @@ def test_planning_page_computes_a_plan(app: AppPage, tmp_path) -> None:
     smaller = metric_value(app, "Hallazgos esperados (plan)")
     assert smaller < planned, (smaller, planned)
     assert smaller >= metric_value(app, "Plan simple") - 1e-9
+
+
+def test_role_survives_a_language_switch_and_a_page_change(app: AppPage) -> None:
+    sidebar = app.page.get_by_test_id("stSidebar")
+    sidebar.get_by_role("radiogroup", name="Rol").get_by_text(
+        "Planificador/a de inspecciones", exact=True).click()
+    app.wait()
+    switch_language(app, "en")
+    roles = sidebar.get_by_role("radiogroup", name="Role")
+    # the browser shows the role chosen before the switch, now in English
+    expect(roles.get_by_role("radio", name="Inspection planner")).to_be_checked()
+    app.goto("datos")
+    expect(roles.get_by_role("radio", name="Inspection planner")).to_be_checked()
+    expect(app.main().get_by_role("button", name=re.compile("Recompute the risk"))).to_be_visible()
+    app.assert_no_exception()
