@@ -89,6 +89,9 @@ def indicator_text(name: str, value: float, measures: dict) -> str:
         return _num(100 * value, 1) + " %"
     if measure == "density":
         unit = tr(" por 1 000 hab.", " per 1,000 inhab.") if per == "poblacion" else " /km²"
+        if 0 < abs(value) < 1:  # small densities: significant digits, not "0,00"
+            text = f"{value:.2g}"
+            return (text if get_lang() == "en" else text.replace(".", ",")) + unit
         return _num(value, 2) + unit
     return f"{value:.3g}" if get_lang() == "en" else f"{value:.3g}".replace(".", ",")
 
@@ -180,7 +183,8 @@ with ui.guard():
 
     descriptions = {spec.name: spec.description for spec in settings.layers}
     lang = get_lang()
-    left, right = st.columns(2)
+    # one above the other: side by side, the indicator table cut its names and values off
+    left, right = st.container(), st.container()
     with left:
         st.markdown("#### " + tr("Qué sube o baja el riesgo", "What raises or lowers the risk"))
         contrib_cols = [c for c in scores.columns if c.startswith(C.CONTRIB_PREFIX)]
@@ -250,7 +254,7 @@ with ui.guard():
                 })
                 st.dataframe(comp, hide_index=True, width="stretch", placeholder="—",
                              column_config={
-                                 comp.columns[0]: st.column_config.TextColumn(width="large"),
+                                 comp.columns[0]: st.column_config.TextColumn(width="medium"),
                                  comp.columns[1]: st.column_config.TextColumn(width="small"),
                                  comp.columns[2]: st.column_config.TextColumn(width="small"),
                                  comp.columns[3]: st.column_config.NumberColumn(

@@ -377,7 +377,8 @@ with ui.guard():
                           "Brier, negative is better); pp = percentage points. An interval "
                           "crossing 0 shows no clear difference."))
 
-        c1, c2 = st.columns(2)
+        # the chart and the coefficient table side by side cut the table's last columns off
+        c1, c2 = st.columns([2, 3])
         with c1:
             st.markdown("### " + tr("Calibración", "Calibration"))
             cal = pd.DataFrame(ev.get("calibracion") or [])
