@@ -592,27 +592,31 @@ def store(role: str, user: str = ""):
 
 
 def inspection_records(role: str, user: str = "") -> pd.DataFrame:
-    """Record-level inspections in use: the store's, or the settings' file when it is empty.
+    """Record-level inspections the model uses: the settings' history file plus the store.
 
     Only the ``planificador`` role may have them: any other raises
-    :class:`geo.store.PermissionDenied` (and the refusal is audited). Reads from the store
-    go through :meth:`~geo.store.InspectionStore.records` every time, so each is audited
-    under ``role`` and ``user``; the settings' file (no store yet) is read once and cached.
+    :class:`geo.store.PermissionDenied` (and the refusal is audited). The store's records
+    are read through :meth:`~geo.store.InspectionStore.records` every time, so each read is
+    audited under ``role`` and ``user``; the history file is read once and cached. An id in
+    both takes the store's version (:func:`geo.inspections.merge_records`).
     """
-    s = settings()
-    st_ = store(role, user)
-    if st_.count() > 0:
-        return st_.records()
-    from geo.store import ROL_PLANIFICADOR, PermissionDenied
+    from geo.inspections import empty_records, merge_records
 
-    if role != ROL_PLANIFICADOR:
-        raise PermissionDenied(
-            es=f"El rol '{role}' no puede ver registros individuales de inspección; solo "
-            "totales por distrito.",
-            en=f"Role '{role}' may not see individual inspection records; only totals by "
-            "district.",
-        )
-    return _file_records(str(s.path), mtime(s.inspections) if s.inspections else 0.0)
+    st_ = store(role, user)
+    stored = st_.records() if st_.count() > 0 else empty_records()  # audited, or refused
+    if stored.empty:
+        from geo.store import ROL_PLANIFICADOR, PermissionDenied
+
+        if role != ROL_PLANIFICADOR:
+            raise PermissionDenied(
+                es=f"El rol '{role}' no puede ver registros individuales de inspección; solo "
+                "totales por distrito.",
+                en=f"Role '{role}' may not see individual inspection records; only totals by "
+                "district.",
+            )
+    s = settings()
+    history = _file_records(str(s.path), mtime(s.inspections) if s.inspections else 0.0)
+    return merge_records(history, stored, s.inspections.name if s.inspections else "")
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -625,20 +629,22 @@ def _file_records(settings_file: str, stamp: float) -> pd.DataFrame:
 def district_aggregates(role: str, user: str = "") -> pd.DataFrame:
     """Inspections, findings and victims per district, small counts suppressed for non-planners.
 
-    From the store (:meth:`~geo.store.InspectionStore.aggregate_by_district`, audited) when it
-    holds records, else from the settings' inspection file with the same suppression
-    (:func:`suppress_small_counts` at :data:`geo.store.SUPPRESSION_MIN`; ``planificador``
-    sees exact counts). Columns ``ubigeo, n_inspecciones, n_hallazgos, n_victimas,
-    suprimido``.
+    Counted on the records the model uses (the history file plus the store, as
+    :func:`geo.inspections.load_records` joins them), with :func:`suppress_small_counts`
+    at :data:`geo.store.SUPPRESSION_MIN` (``planificador`` sees exact counts). Columns
+    ``ubigeo, n_inspecciones, n_hallazgos, n_victimas, suprimido``.
     """
     from geo.store import N_VICTIMAS, ROL_PLANIFICADOR, SUPPRESSION_MIN, SUPRIMIDO
 
     threshold = 1 if role == ROL_PLANIFICADOR else SUPPRESSION_MIN
     st_ = store(role, user)
     if st_.count() > 0:
-        return st_.aggregate_by_district(min_count=threshold)
+        # the store's own aggregate read is what records, under this role and user, who
+        # looked at its data; the counts shown also include the history file (below)
+        st_.aggregate_by_district(min_count=threshold)
     s = settings()
-    counts = _file_aggregates(str(s.path), mtime(s.inspections) if s.inspections else 0.0)
+    counts = _record_aggregates(str(s.path), mtime(s.inspections) if s.inspections else 0.0,
+                                mtime(paths.store_path()))
     cols = (C.N_INSPECCIONES, C.N_HALLAZGOS, N_VICTIMAS)
     out = suppress_small_counts(counts, threshold, cols)
     flags = out[[f"{c}_suprimido" for c in cols]].to_numpy()
@@ -647,10 +653,12 @@ def district_aggregates(role: str, user: str = "") -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _file_aggregates(settings_file: str, stamp: float) -> pd.DataFrame:
+def _record_aggregates(settings_file: str, file_stamp: float, store_stamp: float
+                       ) -> pd.DataFrame:
+    from geo.inspections import load_records
     from geo.store import N_VICTIMAS
 
-    records = _file_records(settings_file, stamp)
+    records = load_records(settings(), user="tablero")  # file + store, read as 'sistema'
     if records.empty:
         return pd.DataFrame(columns=[C.UBIGEO, C.N_INSPECCIONES, C.N_HALLAZGOS, N_VICTIMAS])
     victims = pd.to_numeric(records[C.VICTIMAS], errors="coerce") if C.VICTIMAS in records \

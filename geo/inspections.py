@@ -73,6 +73,7 @@ __all__ = [
     "ValidationReport",
     "empty_records",
     "load_records",
+    "merge_records",
     "records_frame",
     "validate_inspections",
 ]
@@ -369,10 +370,44 @@ def load_records(
         report = validate_inspections(settings.inspections, districts)
         report.raise_if_invalid()
         history = report.valid
+    name = Path(settings.inspections).name if settings.inspections is not None else ""
+    return merge_records(history, stored, name)
+
+
+def merge_records(history: pd.DataFrame, stored: pd.DataFrame, history_name: str = ""
+                  ) -> pd.DataFrame:
+    """Join the history file's records and the store's: the store wins on a shared ``id``.
+
+    Parameters
+    ----------
+    history, stored : DataFrame
+        Records with :data:`RECORD_COLUMNS` (e.g. ``ValidationReport.valid`` and
+        :meth:`geo.store.InspectionStore.records`).
+    history_name : str
+        The history file's name, for the note about replaced records.
+
+    Returns
+    -------
+    DataFrame
+        Sorted by date then id, with ``attrs`` ``fuentes``, ``reemplazados`` and ``notas``
+        as described in :func:`load_records`.
+
+    Examples
+    --------
+    >>> a = records_frame([{"id": "1", "fecha": "2024-01-02", "ubigeo": "080101",
+    ...                     "sector": "mineria", "hallazgo_tf": 0}])
+    >>> b = records_frame([{"id": "1", "fecha": "2024-01-02", "ubigeo": "080101",
+    ...                     "sector": "mineria", "hallazgo_tf": 1}])
+    >>> merged = merge_records(a, b, "h.csv")
+    >>> len(merged), int(merged["hallazgo_tf"].iloc[0]), merged.attrs["reemplazados"]
+    (1, 1, ['1'])
+    """
     replaced = sorted(set(history[C.ID]) & set(stored[C.ID]))
     kept = history[~history[C.ID].isin(replaced)]
     parts = [frame for frame in (kept, stored) if len(frame)]
-    if len(parts) == 1:
+    if not parts:
+        records = empty_records()
+    elif len(parts) == 1:
         records = parts[0][list(RECORD_COLUMNS)].copy()
     else:  # records_frame gives the union the dtypes of ValidationReport.valid
         records = records_frame(
@@ -382,10 +417,10 @@ def load_records(
     if replaced:
         shown = ", ".join(replaced[:10]) + (" …" if len(replaced) > 10 else "")
         notes.append((
-            f"{len(replaced)} registro(s) del archivo {Path(settings.inspections).name} "
+            f"{len(replaced)} registro(s) del archivo {history_name} "
             f"también están en el almacén; se usa la versión del almacén (importada "
             f"después): {shown}.",
-            f"{len(replaced)} record(s) of file {Path(settings.inspections).name} are also "
+            f"{len(replaced)} record(s) of file {history_name} are also "
             f"in the store; the store's version (imported later) is used: {shown}.",
         ))
     records.attrs.update(
