@@ -9,12 +9,14 @@ costs nothing and the dashboard never recomputes per visit.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from geo import paths
 from geo.errors import tr
+from geo.sources import MIRROR_ENV
 
 __all__ = ["prepare", "EVALUATION_FILE"]
 
@@ -69,7 +71,13 @@ def prepare(
     demo = root / paths.demo_dir().name
 
     if force or not base.exists():
-        say(tr("[1/6] Descargando las fuentes públicas…", "[1/6] Downloading the public sources…"))
+        source = mirror or os.environ.get(MIRROR_ENV)
+        if source and Path(str(source)).is_dir():
+            say(tr(f"[1/6] Copiando las fuentes públicas desde la carpeta espejo {source}…",
+                   f"[1/6] Copying the public sources from the mirror folder {source}…"))
+        else:
+            say(tr("[1/6] Descargando las fuentes públicas…",
+                   "[1/6] Downloading the public sources…"))
         sources = fetch_sources(
             root / paths.sources_dir().name, mirror=mirror, progress=fetch_progress
         )
