@@ -120,3 +120,56 @@ def scores_gpkg(demo_settings, districts_gpkg: Path) -> Path:
     scores = score_districts(demo_settings)
     write_scores(scores, demo_settings.scores_gpkg, demo_settings)
     return demo_settings.scores_gpkg
+
+
+PLANNING_SETTINGS = """config_version = 1
+[data]
+workdir = "."
+simulated = true
+[planning]
+exploration_share = 0.15
+max_trip_days = 10
+days_per_inspection = 2
+seed = 0
+[[planning.offices]]
+name = "Intendencia Regional Cusco"
+lat = -13.5226
+lon = -71.9673
+capacity_days = 40
+department = "08"
+[[planning.offices]]
+name = "Intendencia Regional Loreto (Iquitos)"
+lat = -3.7491
+lon = -73.2538
+capacity_days = 40
+department = "16"
+"""
+
+
+@pytest.fixture(scope="session")
+def synthetic_plan_world(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A settings file and a riesgo.gpkg with made-up scores on the real 169 districts.
+
+    Returns the settings path: the planning command and page read the scores beside it.
+    """
+    import geopandas as gpd
+    import numpy as np
+
+    from geo import columns as C
+
+    root = tmp_path_factory.mktemp("plan-world")
+    gdf = gpd.read_file(shared_data / "boundaries" / "cusco_loreto_distritos_mapsperu_full.geojson")
+    gdf = gdf.rename(columns={"UBIGEO": C.UBIGEO, "DISTRITO": C.DISTRITO,
+                              "PROVINCIA": C.PROVINCIA, "DEPARTAMENTO": C.DEPARTAMENTO})
+    rng = np.random.default_rng(11)
+    gdf[C.RIESGO] = rng.beta(1.0, 8.0, len(gdf))
+    gdf[C.RIESGO_P05] = gdf[C.RIESGO] * 0.5
+    gdf[C.RIESGO_P95] = np.minimum(1.0, gdf[C.RIESGO] * 1.8)
+    gdf[C.EVIDENCIA] = np.where(rng.random(len(gdf)) < 0.3, C.EVIDENCIA_INSUFICIENTE,
+                                "suficiente")
+    gdf[C.RANGO] = gdf[C.RIESGO].rank(ascending=False, method="first").astype(int)
+    cols = [C.UBIGEO, C.DISTRITO, C.PROVINCIA, C.DEPARTAMENTO, C.RIESGO, C.RIESGO_P05,
+            C.RIESGO_P95, C.EVIDENCIA, C.RANGO, "geometry"]
+    gdf[cols].to_file(root / "riesgo.gpkg", layer="riesgo")
+    (root / "settings.toml").write_text(PLANNING_SETTINGS, encoding="utf-8")
+    return root / "settings.toml"
