@@ -35,7 +35,12 @@ from geo import columns as C
 from geo.errors import ConfigError
 
 __all__ = [
+    "AUTH_MODES",
+    "AuthSpec",
+    "LimitsSpec",
     "MEASURES",
+    "OIDCRule",
+    "OIDCSpec",
     "LayerSpec",
     "ModelSpec",
     "Office",
@@ -143,6 +148,56 @@ class PlanningSpec:
     seed: int = 0
 
 
+AUTH_MODES = ("local", "oidc", "none")
+
+
+@dataclass(frozen=True)
+class OIDCRule:
+    """Who an OpenID Connect identity is here: matched by e-mail or by group, in file order."""
+
+    role: str | None
+    admin: bool = False
+    regions: tuple[str, ...] = ()
+    email: str = ""
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class OIDCSpec:
+    """Sign-in through the institution's identity provider (Streamlit's ``st.login``)."""
+
+    server_metadata_url: str
+    client_id: str
+    redirect_uri: str
+    client_secret_env: str = "RISKMAP_OIDC_CLIENT_SECRET"
+    groups_claim: str = "groups"
+    require_verified_email: bool = True
+    rules: tuple[OIDCRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class AuthSpec:
+    """Who signs in and how (``[auth]``); see :mod:`geo.access` and :mod:`geo.accounts`."""
+
+    mode: str = "local"
+    users_file: Path | None = None  # default: <data folder>/usuarios.toml
+    session_hours: float = 8.0
+    max_failures: int = 5
+    lockout_minutes: float = 15.0
+    suppression: Mapping[str, int] = field(default_factory=dict)  # k floor per role
+    demo_role: str = "planificador"  # the visitor's role in mode "none" (simulated data only)
+    secure_cookie: bool = False  # true behind HTTPS: the session cookie is never sent in clear
+    oidc: OIDCSpec | None = None
+
+
+@dataclass(frozen=True)
+class LimitsSpec:
+    """How much an upload may be (``[limits]``): larger files are refused with a message."""
+
+    upload_mb: float = 50.0
+    upload_rows: int = 200_000
+
+
 @dataclass(frozen=True)
 class Settings:
     """A whole deployment: where the data is, which layers, model and planning inputs."""
@@ -157,6 +212,8 @@ class Settings:
     layers: tuple[LayerSpec, ...] = ()
     model: ModelSpec = field(default_factory=ModelSpec)
     planning: PlanningSpec = field(default_factory=PlanningSpec)
+    auth: AuthSpec = field(default_factory=AuthSpec)
+    limits: LimitsSpec = field(default_factory=LimitsSpec)
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -179,7 +236,7 @@ class Settings:
 
 
 # ---------------------------------------------------------------------------------------
-_TOP_KEYS = {"config_version", "data", "layers", "model", "planning"}
+_TOP_KEYS = {"config_version", "data", "layers", "model", "planning", "auth", "limits"}
 _DATA_KEYS = {"base", "workdir", "region", "inspections", "truth", "simulated"}
 _LAYER_KEYS = {
     "name",
@@ -202,6 +259,12 @@ _PLANNING_KEYS = {
     "seed",
 }
 _OFFICE_KEYS = {"name", "lat", "lon", "capacity_days", "department"}
+_AUTH_KEYS = {"mode", "users_file", "session_hours", "max_failures", "lockout_minutes",
+              "suppression", "demo_role", "secure_cookie", "oidc"}
+_OIDC_KEYS = {"server_metadata_url", "client_id", "redirect_uri", "client_secret_env",
+              "groups_claim", "require_verified_email", "rules"}
+_RULE_KEYS = {"email", "group", "roles", "regions"}
+_LIMITS_KEYS = {"upload_mb", "upload_rows"}
 
 
 def load_settings(path: str | Path, *, check_files: bool = True) -> Settings:
@@ -275,6 +338,9 @@ def _parse(raw: dict[str, Any], path: Path, check_files: bool) -> Settings:
         )
     model = _parse_model(raw.get("model", {}), path)
     planning = _parse_planning(raw.get("planning", {}), path, folder)
+    simulated = bool(data.get("simulated", False))
+    auth = _parse_auth(raw.get("auth"), path, folder, simulated)
+    limits = _parse_limits(raw.get("limits", {}), path)
     return Settings(
         path=path,
         base=base,
@@ -282,10 +348,12 @@ def _parse(raw: dict[str, Any], path: Path, check_files: bool) -> Settings:
         region=parse_region(data.get("region")),
         inspections=_resolve(folder, data.get("inspections")),
         truth=_resolve(folder, data.get("truth")),
-        simulated=bool(data.get("simulated", False)),
+        simulated=simulated,
         layers=layers,
         model=model,
         planning=planning,
+        auth=auth,
+        limits=limits,
     )
 
 
@@ -415,6 +483,116 @@ def _parse_planning(raw: dict[str, Any], path: Path, folder: Path) -> PlanningSp
         travel_table=_resolve(folder, raw.get("travel_table")),
         seed=int(raw.get("seed", defaults.seed)),
     )
+
+
+def _parse_auth(raw: dict[str, Any] | None, path: Path, folder: Path, simulated: bool
+                ) -> AuthSpec:
+    """``[auth]``; without it, sign-in is local (real data) or none (a simulated world)."""
+    from geo.access import DATA_ROLES, AccessError, parse_regions, parse_roles
+
+    if raw is None:
+        return AuthSpec(mode="none" if simulated else "local")
+    _reject_unknown(raw, _AUTH_KEYS, path, "auth")
+    defaults = AuthSpec()
+    mode = str(raw.get("mode", defaults.mode))
+    if mode not in AUTH_MODES:
+        raise ConfigError(
+            es=f"{path}: auth.mode = {mode!r} no existe. Use uno de: {', '.join(AUTH_MODES)}.",
+            en=f"{path}: auth.mode = {mode!r} does not exist. Use one of: "
+            f"{', '.join(AUTH_MODES)}.",
+        )
+    suppression = raw.get("suppression", {})
+    _reject_unknown(suppression, {r for r in DATA_ROLES if r != "planificador"}, path,
+                    "auth.suppression")
+    for role, k in suppression.items():
+        if not isinstance(k, int) or k < 5:
+            raise ConfigError(
+                es=f"{path}: auth.suppression.{role} = {k!r}: debe ser un entero de 5 o más "
+                "(los conteos de 1 a k-1 no se muestran a ese rol).",
+                en=f"{path}: auth.suppression.{role} = {k!r}: must be an integer of 5 or more "
+                "(counts from 1 to k-1 are not shown to that role).",
+            )
+    demo_role = str(raw.get("demo_role", defaults.demo_role))
+    if demo_role not in DATA_ROLES:
+        raise ConfigError(
+            es=f"{path}: auth.demo_role = {demo_role!r}; use uno de {', '.join(DATA_ROLES)}.",
+            en=f"{path}: auth.demo_role = {demo_role!r}; use one of {', '.join(DATA_ROLES)}.",
+        )
+    numbers = {}
+    for key in ("session_hours", "max_failures", "lockout_minutes"):
+        value = raw.get(key, getattr(defaults, key))
+        if not isinstance(value, int | float) or value <= 0:
+            raise ConfigError(
+                es=f"{path}: auth.{key} = {value!r}: debe ser un número positivo.",
+                en=f"{path}: auth.{key} = {value!r}: must be a positive number.",
+            )
+        numbers[key] = value
+    oidc = None
+    if "oidc" in raw:
+        item = raw["oidc"]
+        _reject_unknown(item, _OIDC_KEYS, path, "auth.oidc")
+        missing = [k for k in ("server_metadata_url", "client_id", "redirect_uri")
+                   if not item.get(k)]
+        if missing:
+            raise ConfigError(
+                es=f"{path}: a [auth.oidc] le faltan {', '.join(missing)} (los da el "
+                "administrador del proveedor de identidad).",
+                en=f"{path}: [auth.oidc] lacks {', '.join(missing)} (the identity provider's "
+                "administrator gives them).",
+            )
+        rules = []
+        for i, rule in enumerate(item.get("rules", []), start=1):
+            where = f"auth.oidc.rules[{i}]"
+            _reject_unknown(rule, _RULE_KEYS, path, where)
+            if bool(rule.get("email")) == bool(rule.get("group")):
+                raise ConfigError(
+                    es=f"{path}: {where} necesita 'email' o 'group' (uno de los dos).",
+                    en=f"{path}: {where} needs 'email' or 'group' (one of them).",
+                )
+            try:
+                role, admin = parse_roles(rule.get("roles", []))
+                regions = parse_regions(rule.get("regions"), role)
+            except AccessError as err:
+                raise ConfigError(es=f"{path}: {where}: {err.es}",
+                                  en=f"{path}: {where}: {err.en}") from err
+            rules.append(OIDCRule(role=role, admin=admin, regions=regions,
+                                  email=str(rule.get("email", "")).strip().lower(),
+                                  group=str(rule.get("group", "")).strip()))
+        oidc = OIDCSpec(
+            server_metadata_url=str(item["server_metadata_url"]),
+            client_id=str(item["client_id"]), redirect_uri=str(item["redirect_uri"]),
+            client_secret_env=str(item.get("client_secret_env",
+                                           OIDCSpec.client_secret_env)),
+            groups_claim=str(item.get("groups_claim", OIDCSpec.groups_claim)),
+            require_verified_email=bool(item.get("require_verified_email", True)),
+            rules=tuple(rules))
+    if mode == "oidc" and oidc is None:
+        raise ConfigError(
+            es=f"{path}: auth.mode = 'oidc' necesita la tabla [auth.oidc] (proveedor, "
+            "client_id, redirect_uri y las reglas de roles).",
+            en=f"{path}: auth.mode = 'oidc' needs the [auth.oidc] table (provider, "
+            "client_id, redirect_uri and the role rules).",
+        )
+    return AuthSpec(
+        mode=mode, users_file=_resolve(folder, raw.get("users_file")),
+        session_hours=float(numbers["session_hours"]),
+        max_failures=int(numbers["max_failures"]),
+        lockout_minutes=float(numbers["lockout_minutes"]),
+        suppression={str(k): int(v) for k, v in suppression.items()},
+        demo_role=demo_role, secure_cookie=bool(raw.get("secure_cookie", False)), oidc=oidc)
+
+
+def _parse_limits(raw: dict[str, Any], path: Path) -> LimitsSpec:
+    _reject_unknown(raw, _LIMITS_KEYS, path, "limits")
+    defaults = LimitsSpec()
+    mb = raw.get("upload_mb", defaults.upload_mb)
+    rows = raw.get("upload_rows", defaults.upload_rows)
+    if not isinstance(mb, int | float) or mb <= 0 or not isinstance(rows, int) or rows <= 0:
+        raise ConfigError(
+            es=f"{path}: [limits] upload_mb y upload_rows deben ser números positivos.",
+            en=f"{path}: [limits] upload_mb and upload_rows must be positive numbers.",
+        )
+    return LimitsSpec(upload_mb=float(mb), upload_rows=int(rows))
 
 
 def _reject_unknown(raw: Any, allowed: set[str], path: Path, where: str) -> None:

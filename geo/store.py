@@ -11,12 +11,19 @@ Inspection records name victims and places; they are protected by design:
 * **Idempotent.** An ``id`` already stored with identical content is skipped, never
   duplicated; each import is recorded (when, file name, sha256, rows added, rows already
   present, user).
-* **Roles.** ``planificador`` imports and reads record-level data; ``gobierno_regional``
-  and ``investigador`` read only aggregates with small counts suppressed (1 to
-  ``min_count - 1`` shown as missing and flagged); ``sistema`` is the model-fitting
-  pipeline, which reads records but cannot import.
-* **Audit.** Every import (accepted or rejected), every read of record-level data or of
-  aggregates, and every refused request is a row of table ``auditoria``.
+* **Roles and regions** (:mod:`geo.access`). ``planificador`` imports and reads
+  record-level data; ``gobierno_regional`` and ``investigador`` read only aggregates with
+  small counts suppressed (1 to ``min_count - 1`` shown as missing and flagged);
+  ``admin`` reads the audit trail and nothing else; ``sistema`` is the model-fitting
+  pipeline and the server's operator, which reads records but cannot import. A store
+  opened with ``regions`` reads, counts and imports only records of those departments.
+* **Audit that proves itself** (:mod:`geo.audit`). Every import (accepted or rejected),
+  every read of record-level data or of aggregates, every refused request and every event
+  the dashboard reports (sign-in, page, district, export) is a row of table ``auditoria``:
+  append-only, hash-chained and sealed, checked by :meth:`InspectionStore.verify_audit`.
+* **At rest.** The database and its seal are created owner-only (0600);
+  :func:`backup_store` copies it with SQLite's online backup API and
+  :func:`restore_store` puts a copy back, keeping the audit trail it replaces.
 
 Tables: ``inspecciones`` (the contract columns + ``import_id``), ``importaciones`` and
 ``auditoria``.
@@ -46,12 +53,16 @@ geo.store.PermissionDenied: El rol 'investigador' no puede ver registros individ
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import hashlib
 import json
 import math
+import os
+import socket
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -61,7 +72,18 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from geo import audit as A
 from geo import columns as C
+from geo.access import (
+    DATA_ROLES,
+    PERSON_ROLES,
+    ROL_ADMIN,
+    ROL_GOBIERNO_REGIONAL,
+    ROL_INVESTIGADOR,
+    ROL_PLANIFICADOR,
+    ROL_SISTEMA,
+    region_names,
+)
 from geo.errors import DataError, RiskmapError
 from geo.inspections import (
     RECORD_COLUMNS,
@@ -71,6 +93,11 @@ from geo.inspections import (
 )
 
 __all__ = [
+    "ROL_ADMIN",
+    "RestoreResult",
+    "backup_store",
+    "operator",
+    "restore_store",
     "ImportRejected",
     "ImportResult",
     "InspectionStore",
@@ -83,15 +110,12 @@ __all__ = [
     "SUPPRESSION_MIN",
 ]
 
-ROL_PLANIFICADOR = "planificador"
-ROL_GOBIERNO_REGIONAL = "gobierno_regional"
-ROL_INVESTIGADOR = "investigador"
-ROL_SISTEMA = "sistema"  # the model-fitting pipeline: reads records, never imports
-#: Roles a person can hold (``sistema`` is internal).
-ROLES = (ROL_PLANIFICADOR, ROL_GOBIERNO_REGIONAL, ROL_INVESTIGADOR)
+#: Roles that see inspection data (``admin`` and the internal ``sistema`` are not among them).
+ROLES = DATA_ROLES
 _CAN_IMPORT = {ROL_PLANIFICADOR}
 _CAN_READ_RECORDS = {ROL_PLANIFICADOR, ROL_SISTEMA}
 _CAN_READ_AGGREGATES = {ROL_PLANIFICADOR, ROL_GOBIERNO_REGIONAL, ROL_INVESTIGADOR, ROL_SISTEMA}
+_CAN_READ_AUDIT = {ROL_ADMIN, ROL_SISTEMA}
 #: Smallest suppression threshold roles without record access may ask for.
 SUPPRESSION_MIN = 5
 
@@ -100,7 +124,8 @@ N_VICTIMAS = "n_victimas"
 SUPRIMIDO = "suprimido"  # ";"-separated names of the counts suppressed in that row
 ANIO = "anio"
 IMPORT_ID = "import_id"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the audit trail is hash-chained and sealed (geo.audit)
+BACKUP_SEAL_TABLE = "respaldo_sello"  # in a backup file only: the seal that checks it
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (
@@ -133,14 +158,6 @@ CREATE TABLE IF NOT EXISTS inspecciones (
     {IMPORT_ID} INTEGER NOT NULL REFERENCES importaciones(id)
 );
 CREATE INDEX IF NOT EXISTS inspecciones_ubigeo ON inspecciones({C.UBIGEO});
-CREATE TABLE IF NOT EXISTS auditoria (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    fecha_hora TEXT NOT NULL,
-    usuario TEXT NOT NULL,
-    rol TEXT NOT NULL,
-    accion TEXT NOT NULL,
-    detalle TEXT NOT NULL              -- JSON
-);
 """
 
 
@@ -201,17 +218,32 @@ class InspectionStore:
     db_path : str or Path
         The database file (default location: :func:`geo.paths.store_path`).
     role : str, optional
-        The role of the session using the store (one of :data:`ROLES`); methods take a
-        ``role=`` argument that overrides it. Without any role, every method refuses.
+        The role of the session using the store (one of :data:`ROLES`, ``admin`` or the
+        internal ``sistema``); methods take a ``role=`` argument that overrides it. Without
+        any role, every method refuses.
     user : str, optional
-        Who uses the store, for the audit table (default: the login name).
+        Who uses the store, for the audit table: the authenticated identity (default: the
+        operator's login on this machine, see :func:`operator`).
+    regions : tuple of str, optional
+        Department codes this session may see and import into (``()``: every department).
+    admin : bool, optional
+        Whether the session also administers (reads the audit trail) besides its role.
     """
 
-    def __init__(self, db_path: str | Path, *, role: str | None = None, user: str = "") -> None:
+    def __init__(self, db_path: str | Path, *, role: str | None = None, user: str = "",
+                 regions: tuple[str, ...] = (), admin: bool = False) -> None:
         self.db_path = Path(db_path)
         self.role = role
         self.user = user
+        self.regions = tuple(regions)
+        self.admin = admin
         self._ensure_schema()
+
+    @classmethod
+    def for_principal(cls, db_path: str | Path, principal: Any) -> InspectionStore:
+        """Open the store as a :class:`geo.access.Principal` (its role, regions, name)."""
+        return cls(db_path, role=principal.role or ROL_ADMIN, user=principal.user,
+                   regions=principal.regions, admin=principal.admin)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -272,6 +304,13 @@ class InspectionStore:
                 en=report.render("en", 20) + "\nNo row was imported; the store is unchanged.",
                 report=report, conflicts=[],
             )
+        outside = self._outside_regions(report)
+        if outside:
+            self._audit(user, role, "importacion_rechazada",
+                        {"archivo": path.name, "sha256": digest,
+                         "filas_fuera_de_region": len(outside)})
+            raise ImportRejected(*_region_message(path, outside, self.regions),
+                                 report=report, conflicts=[])
         rows = _to_sql_rows(report.valid)
         lines = report.valid_lines
         with self._transaction() as conn:
@@ -358,11 +397,13 @@ class InspectionStore:
                       "(aggregate_by_district)",
                       "see individual inspection records; only aggregates by district "
                       "(aggregate_by_district)")
+        where, params = self._region_clause()
         with closing(self._connect()) as conn:
             frame = pd.read_sql_query(
-                f"SELECT {', '.join(RECORD_COLUMNS)} FROM inspecciones "
-                f"ORDER BY {C.FECHA}, {C.ID}", conn)
-        self._audit(user, role, "lectura_registros", {"filas": len(frame)})
+                f"SELECT {', '.join(RECORD_COLUMNS)} FROM inspecciones {where} "
+                f"ORDER BY {C.FECHA}, {C.ID}", conn, params=params)
+        self._audit(user, role, "lectura_registros",
+                    {"filas": len(frame), **self._region_detail()})
         return _typed(frame)
 
     def aggregate_by_district(
@@ -408,13 +449,55 @@ class InspectionStore:
             return pd.read_sql_query("SELECT * FROM importaciones ORDER BY id", conn)
 
     def audit(self, role: str | None = None, user: str | None = None) -> pd.DataFrame:
-        """Return table ``auditoria`` (planificador only; the read itself is audited)."""
+        """Return table ``auditoria`` (administrators only; the read itself is audited)."""
         role, user = self._who(role, user)
-        self._require(role, user, _CAN_IMPORT, "leer_auditoria", "read audit",
-                      "ver la auditoría", "see the audit trail")
+        self._require_audit(role, user)
         self._audit(user, role, "lectura_auditoria", {})
         with closing(self._connect()) as conn:
             return pd.read_sql_query("SELECT * FROM auditoria ORDER BY id", conn)
+
+    def verify_audit(self) -> A.AuditReport:
+        """Check the audit trail: every row's hash, the chain, the seal and the triggers.
+
+        Not a read of anyone's data (only hashes are compared), so any role may ask.
+        """
+        seal = A.Seal.load(A.seal_path(self.db_path))
+        with closing(self._connect()) as conn:
+            return A.verify(conn, seal)
+
+    def export_audit(self, out: str | Path) -> tuple[int, A.AuditReport]:
+        """Write the whole audit trail to ``out`` (``.csv`` or ``.jsonl``), owner-only.
+
+        Administrators only (the export is audited first). CSV text cells are neutralised
+        for spreadsheets (:mod:`geo.sheets`); the hashes let anyone holding the export
+        check it against the store later. Returns the rows written and the verification.
+        """
+        role, user = self._who(None, None)
+        self._require_audit(role, user)
+        out = Path(out)
+        if out.suffix.lower() not in (".csv", ".jsonl"):
+            raise DataError(
+                es=f"{out.name}: la auditoría se exporta como .csv o .jsonl.",
+                en=f"{out.name}: the audit trail is exported as .csv or .jsonl.",
+            )
+        self._audit(user, role, "exportacion_auditoria", {"archivo": out.name})
+        report = self.verify_audit()
+        with closing(self._connect()) as conn:
+            frame = pd.read_sql_query(
+                f"SELECT {', '.join(A.COLUMNS)} FROM auditoria ORDER BY id", conn)
+        _write_private(out, _audit_text(frame, out.suffix.lower()))
+        return len(frame), report
+
+    def record_event(self, action: str, detail: dict[str, Any] | None = None, *,
+                     user: str | None = None, role: str | None = None) -> None:
+        """Write one event to the audit trail (sign-in, page, district, export …).
+
+        ``user`` and ``role`` default to the store's: the authenticated identity. A failed
+        sign-in names the account tried and the role ``ninguno``.
+        """
+        who = user if user is not None else (self.user or operator())
+        self._audit(str(who)[:120], role or self._role_label(self.role or "ninguno"),
+                    action, detail or {})
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -432,11 +515,12 @@ class InspectionStore:
                 en=f"Role '{role}' may not lower the small-count suppression threshold "
                 f"below {SUPPRESSION_MIN} ({min_count} was requested).",
             )
+        where, params = self._region_clause()
         with closing(self._connect()) as conn:
             raw = pd.read_sql_query(
                 f"SELECT {C.UBIGEO}, substr({C.UBIGEO}, 1, 2) AS {C.COD_DEP}, "
                 f"CAST(substr({C.FECHA}, 1, 4) AS INTEGER) AS {ANIO}, "
-                f"{C.HALLAZGO}, {C.VICTIMAS} FROM inspecciones", conn)
+                f"{C.HALLAZGO}, {C.VICTIMAS} FROM inspecciones {where}", conn, params=params)
         raw[C.VICTIMAS] = raw[C.VICTIMAS].astype("Float64")
         out = (
             raw.groupby(keys, sort=True)
@@ -459,7 +543,8 @@ class InspectionStore:
             out.loc[small, col] = pd.NA
         out[SUPRIMIDO] = [";".join(f) for f in flags]
         self._audit(user, role, "lectura_agregados",
-                    {"por": keys, "min_count": min_count, "filas": len(out)})
+                    {"por": keys, "min_count": min_count, "filas": len(out),
+                     **self._region_detail()})
         return out
 
     def _who(self, role: str | None, user: str | None) -> tuple[str, str]:
@@ -467,15 +552,19 @@ class InspectionStore:
         if not role:
             raise PermissionDenied(
                 es=f"Indique el rol con que usa el almacén de inspecciones: "
-                f"{', '.join(ROLES)}.",
-                en=f"Say which role uses the inspection store: {', '.join(ROLES)}.",
+                f"{', '.join(PERSON_ROLES)}.",
+                en=f"Say which role uses the inspection store: {', '.join(PERSON_ROLES)}.",
             )
-        if role not in ROLES and role != ROL_SISTEMA:
+        if role not in PERSON_ROLES and role != ROL_SISTEMA:
             raise PermissionDenied(
-                es=f"Rol desconocido: '{role}'. Use uno de: {', '.join(ROLES)}.",
-                en=f"Unknown role: '{role}'. Use one of: {', '.join(ROLES)}.",
+                es=f"Rol desconocido: '{role}'. Use uno de: {', '.join(PERSON_ROLES)}.",
+                en=f"Unknown role: '{role}'. Use one of: {', '.join(PERSON_ROLES)}.",
             )
-        return role, (user or self.user or _login())
+        return role, (user or self.user or operator())
+
+    def _role_label(self, role: str) -> str:
+        return f"{role}+{ROL_ADMIN}" if self.admin and role not in (ROL_ADMIN, "ninguno") \
+            else role
 
     def _require(self, role: str, user: str, allowed: set[str], action: str, action_en: str,
                  what_es: str, what_en: str) -> None:
@@ -487,16 +576,39 @@ class InspectionStore:
             en=f"Role '{role}' may not {what_en}.",
         )
 
+    def _require_audit(self, role: str, user: str) -> None:
+        if not (self.admin or role in _CAN_READ_AUDIT):
+            self._require(role, user, _CAN_READ_AUDIT, "leer_auditoria", "read audit",
+                          "ver la auditoría (es del administrador)",
+                          "see the audit trail (it is the administrator's)")
+
+    def _region_clause(self) -> tuple[str, list[str]]:
+        """Return the SQL ``WHERE`` that keeps this session's departments (none: every row)."""
+        if not self.regions:
+            return "", []
+        marks = ", ".join("?" * len(self.regions))
+        return f"WHERE substr({C.UBIGEO}, 1, 2) IN ({marks})", list(self.regions)
+
+    def _region_detail(self) -> dict[str, Any]:
+        return {"regiones": list(self.regions)} if self.regions else {}
+
+    def _outside_regions(self, report: ValidationReport) -> list[tuple[int, str]]:
+        """``(line, ubigeo)`` of valid rows outside this session's regions."""
+        if not self.regions or report.valid.empty:
+            return []
+        codes = report.valid[C.UBIGEO].astype(str).str.zfill(6)
+        return [(line, code) for line, code in zip(report.valid_lines, codes, strict=True)
+                if code[:2] not in self.regions]
+
     def _audit(self, user: str, role: str, action: str, detail: dict[str, Any],
                conn: sqlite3.Connection | None = None) -> None:
-        row = (_now(), user, role, action, json.dumps(detail, ensure_ascii=False))
-        sql = ("INSERT INTO auditoria (fecha_hora, usuario, rol, accion, detalle) "
-               "VALUES (?, ?, ?, ?, ?)")
         if conn is not None:  # part of the caller's transaction: written with it or not at all
-            conn.execute(sql, row)
+            self._pending = A.append(conn, self._seal, user, self._role_label(role), action,
+                                     detail)
             return
         with self._transaction() as own:
-            own.execute(sql, row)
+            self._pending = A.append(own, self._seal, user, self._role_label(role), action,
+                                     detail)
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -513,20 +625,35 @@ class InspectionStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """Yield a connection inside ``BEGIN IMMEDIATE``; commit on success, else roll back."""
-        with closing(self._connect()) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
+        """Yield a connection inside ``BEGIN IMMEDIATE``; commit on success, else roll back.
+
+        The audit seal is held for the whole transaction (writers queue on it, then on
+        SQLite's own lock, always in that order) and advanced after the commit, so the seal
+        never names a row that was not committed.
+        """
+        with _seal_held(A.seal_path(self.db_path)):
+            self._seal = A.Seal.load(A.seal_path(self.db_path))
+            self._pending: tuple[int, str] | None = None
+            with closing(self._connect()) as conn:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.rollback()
+                    raise
                 if conn.in_transaction:
-                    conn.rollback()
-                raise
-            if conn.in_transaction:
-                conn.commit()
+                    conn.commit()
+            if self._pending is not None:
+                self._seal.advance(*self._pending, locked=True)
+                self._pending = None
 
     def _ensure_schema(self) -> None:
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.db_path.exists():  # owner-only from the first byte, not chmod-ed later
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(self.db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        A.owner_only(self.db_path)
         with closing(self._connect()) as conn:
             try:
                 version = conn.execute(
@@ -540,21 +667,99 @@ class InspectionStore:
                         "it as is; use another file or restore a backup.",
                     ) from err
                 version = None
-        if version is not None:
-            if int(version[0]) != SCHEMA_VERSION:
-                raise DataError(
-                    es=f"{self.db_path}: versión de esquema {version[0]}, se esperaba "
-                    f"{SCHEMA_VERSION}. Actualice riskmap.",
-                    en=f"{self.db_path}: schema version {version[0]}, expected "
-                    f"{SCHEMA_VERSION}. Update riskmap.",
-                )
+        seal = A.seal_path(self.db_path)
+        if version is not None and int(version[0]) == SCHEMA_VERSION:
+            A.owner_only(seal)
             return
-        with self._transaction() as conn:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
-                         (str(SCHEMA_VERSION),))
+        if version is not None and int(version[0]) > SCHEMA_VERSION:
+            raise DataError(
+                es=f"{self.db_path}: versión de esquema {version[0]}, se esperaba "
+                f"{SCHEMA_VERSION}. Actualice riskmap.",
+                en=f"{self.db_path}: schema version {version[0]}, expected "
+                f"{SCHEMA_VERSION}. Update riskmap.",
+            )
+        with _seal_held(seal), closing(self._connect()) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                current = conn.execute(
+                    "SELECT valor FROM meta WHERE clave = 'schema_version'").fetchone() \
+                    if version is not None else None
+                if current is not None and int(current[0]) == SCHEMA_VERSION:
+                    conn.rollback()  # another process created or migrated it meanwhile
+                    return
+                if not seal.exists():
+                    A.Seal.create(seal)
+                key = A.Seal.load(seal)
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                migrated = _migrate_audit(conn, key) if current is not None else None
+                A.create_table(conn)
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+                             (str(SCHEMA_VERSION),))
+                last = A.append(conn, key, operator(), ROL_SISTEMA,
+                                "esquema_actualizado" if current is not None else
+                                "almacen_creado",
+                                {"version": SCHEMA_VERSION, **({"filas_selladas": migrated}
+                                                               if migrated is not None else {})})
+                conn.commit()
+            except BaseException:
+                if conn.in_transaction:
+                    conn.rollback()
+                raise
+            key.advance(*last, locked=True)
+
+
+_HELD_LOCK = threading.local()  # the seal locks this thread holds (see _seal_held)
+
+
+@contextmanager
+def _seal_held(path: Path) -> Iterator[bool]:
+    """Hold the seal's lock (re-entrant within a thread); yield whether this call took it."""
+    held = getattr(_HELD_LOCK, "paths", None)
+    if held is None:
+        held = _HELD_LOCK.paths = set()
+    key = str(path)
+    if key in held:
+        yield False
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with A.Seal.lock(path):
+        held.add(key)
+        try:
+            yield True
+        finally:
+            held.discard(key)
+
+
+def _migrate_audit(conn: sqlite3.Connection, seal: A.Seal) -> int:
+    """Migrate schema 1 -> 2: chain and seal the audit rows written before the chain."""
+    old = conn.execute("SELECT id, fecha_hora, usuario, rol, accion, detalle FROM auditoria "
+                       "ORDER BY id").fetchall()
+    conn.execute("ALTER TABLE auditoria RENAME TO auditoria_v1")
+    A.create_table(conn)
+    previous = A.GENESIS
+    for new_id, row in enumerate(old, start=1):
+        values = (new_id, row[1], row[2], row[3], row[4], row[5])
+        digest = A.row_hash(seal.key, values, previous)
+        conn.execute(f"INSERT INTO auditoria ({', '.join(A.COLUMNS)}) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*values, previous, digest))
+        previous = digest
+    conn.execute("DROP TABLE auditoria_v1")
+    return len(old)
+
+
+def operator() -> str:
+    """Return the identity of whoever runs riskmap on this machine: ``login@host``.
+
+    The command line is used by people signed in to the server itself, so its audit rows
+    name that login, never a name typed on the command line.
+    """
+    try:
+        login = getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        login = f"uid{os.getuid()}"
+    return f"{login}@{socket.gethostname()}"
 
 
 # --------------------------------------------------------------------------------------
@@ -575,13 +780,6 @@ def _sha256(path: Path) -> str:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _login() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        return "desconocido"
 
 
 def _to_sql_rows(valid: pd.DataFrame) -> list[tuple[Any, ...]]:
@@ -649,6 +847,199 @@ def _conflict_message(path: Path, conflicts: list[dict[str, Any]]) -> tuple[str,
         es.append(f"  … y {len(conflicts) - len(shown)} más.")
         en.append(f"  … and {len(conflicts) - len(shown)} more.")
     return "\n".join(es), "\n".join(en)
+
+
+def _region_message(path: Path, outside: list[tuple[int, str]], regions: tuple[str, ...]
+                    ) -> tuple[str, str]:
+    sheet = path.suffix.lower() in (".xlsx", ".xlsm")
+    yours = region_names(regions)
+    es = [f"{path.name}: {len(outside)} fila(s) son de distritos fuera de sus regiones "
+          f"({yours}). No se importó ninguna fila; el almacén no cambió. Quite esas filas o "
+          "pida que las importe la oficina de su región."]
+    en = [f"{path.name}: {len(outside)} row(s) are districts outside your regions ({yours}). "
+          "No row was imported; the store is unchanged. Remove those rows or ask the office "
+          "of their region to import them."]
+    for line, code in outside[:20]:
+        where = region_names((code[:2],))
+        es.append(f"  {'fila' if sheet else 'línea'} {line}: ubigeo {code} ({where}).")
+        en.append(f"  {'row' if sheet else 'line'} {line}: ubigeo {code} ({where}).")
+    if len(outside) > 20:
+        es.append(f"  … y {len(outside) - 20} más.")
+        en.append(f"  … and {len(outside) - 20} more.")
+    return "\n".join(es), "\n".join(en)
+
+
+def _audit_text(frame: pd.DataFrame, suffix: str) -> str:
+    if suffix == ".jsonl":
+        return "".join(json.dumps(rec, ensure_ascii=False) + "\n"
+                       for rec in frame.to_dict("records"))
+    from geo.sheets import neutralise_frame
+
+    return neutralise_frame(frame).to_csv(index=False, lineterminator="\n")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` created owner-only (0600), atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+# -- backup and restore -------------------------------------------------------------------
+@dataclass(frozen=True)
+class RestoreResult:
+    """What :func:`restore_store` did.
+
+    Attributes
+    ----------
+    records : int
+        Inspection records in the restored store.
+    audit_rows : int
+        Audit rows of the backup (the restored trail, before the restoration's own row).
+    previous_audit : Path or None
+        Where the replaced store's audit trail was kept (JSON lines, owner-only).
+    previous_rows : int
+        Rows of that trail.
+    """
+
+    records: int
+    audit_rows: int
+    previous_audit: Path | None
+    previous_rows: int
+
+
+def backup_store(db_path: str | Path, dest: str | Path, *, user: str = "") -> Path:
+    """Copy the store to ``dest`` with SQLite's online backup API (safe while in use).
+
+    The copy carries its own audit seal (table ``respaldo_sello``), so that
+    :func:`restore_store` can check it and put the seal back with it: a backup is as
+    sensitive as the store and is created owner-only (0600). ``dest`` must not exist.
+    """
+    db_path, dest = Path(db_path), Path(dest)
+    if not db_path.is_file():
+        raise DataError(
+            es=f"No existe el almacén {db_path}: no hay nada que respaldar.",
+            en=f"Store {db_path} does not exist: there is nothing to back up.",
+        )
+    if dest.exists():
+        raise DataError(
+            es=f"{dest} ya existe; un respaldo nunca sobrescribe otro. Elija otro nombre "
+            "(p. ej. con la fecha).",
+            en=f"{dest} already exists; a backup never overwrites another. Choose another "
+            "name (e.g. with the date).",
+        )
+    store = InspectionStore(db_path, role=ROL_SISTEMA, user=user or operator())
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    try:
+        with _seal_held(A.seal_path(db_path)):  # no audit row lands between copy and seal
+            with closing(store._connect()) as src, closing(sqlite3.connect(dest)) as dst:
+                src.backup(dst)
+                seal = A.Seal.load(A.seal_path(db_path))
+                dst.execute(f"CREATE TABLE {BACKUP_SEAL_TABLE} (clave TEXT NOT NULL, "
+                            "ultima_fila INTEGER NOT NULL, ultimo_hash TEXT NOT NULL, "
+                            "creado TEXT NOT NULL)")
+                dst.execute(f"INSERT INTO {BACKUP_SEAL_TABLE} VALUES (?, ?, ?, ?)",
+                            (seal.key.hex(), seal.last_id, seal.last_hash, _now()))
+                dst.commit()
+                records = int(dst.execute("SELECT count(*) FROM inspecciones").fetchone()[0])
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
+    store.record_event("respaldo", {"archivo": dest.name, "sha256": _sha256(dest),
+                                    "registros": records})
+    return dest
+
+
+def restore_store(db_path: str | Path, src: str | Path, *, user: str = "") -> RestoreResult:
+    """Put a backup made by :func:`backup_store` back as the store at ``db_path``.
+
+    The backup is checked first (SQLite integrity, schema, its audit chain against its
+    seal); a damaged or altered one is refused and nothing changes. The audit trail being
+    replaced is kept next to the store (``<store>.auditoria-<UTC>.jsonl``), the backup is
+    copied in with the online backup API (other connections see the old store or the new
+    one, never a mix), its seal is put back, and the restoration itself is audited.
+    """
+    db_path, src = Path(db_path), Path(src)
+    key, head = _check_backup(src)
+    seal_file = A.seal_path(db_path)
+    previous, previous_rows = None, 0
+    tmp = db_path.with_name(db_path.name + ".restaurando")
+    with _seal_held(seal_file):
+        if db_path.is_file():
+            with closing(sqlite3.connect(db_path)) as live:
+                has_audit = live.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                                         "AND name = 'auditoria'").fetchone()
+                if has_audit:
+                    frame = pd.read_sql_query("SELECT * FROM auditoria ORDER BY id", live)
+                    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+                    previous = db_path.with_name(f"{db_path.name}.auditoria-{stamp}.jsonl")
+                    _write_private(previous, _audit_text(frame, ".jsonl"))
+                    previous_rows = len(frame)
+        tmp.unlink(missing_ok=True)
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        try:
+            with closing(sqlite3.connect(f"file:{src}?mode=ro", uri=True)) as source, \
+                    closing(sqlite3.connect(tmp)) as copy:
+                source.backup(copy)
+                copy.execute(f"DROP TABLE {BACKUP_SEAL_TABLE}")
+                copy.commit()
+                records = int(copy.execute("SELECT count(*) FROM inspecciones").fetchone()[0])
+                audit_rows = int(copy.execute("SELECT count(*) FROM auditoria").fetchone()[0])
+            if not db_path.exists():
+                db_path.parent.mkdir(parents=True, exist_ok=True)
+                os.close(os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            with closing(sqlite3.connect(tmp)) as copy, \
+                    closing(sqlite3.connect(db_path, timeout=30.0)) as live:
+                copy.backup(live)
+            A.owner_only(db_path)
+            A.Seal(seal_file, key, head[0], head[1])._write()
+        finally:
+            tmp.unlink(missing_ok=True)
+    store = InspectionStore(db_path, role=ROL_SISTEMA, user=user or operator())
+    store.record_event("restauracion", {
+        "archivo": src.name, "sha256": _sha256(src), "registros": records,
+        "auditoria_anterior": previous.name if previous else None,
+        "filas_auditoria_anterior": previous_rows})
+    return RestoreResult(records=records, audit_rows=audit_rows, previous_audit=previous,
+                         previous_rows=previous_rows)
+
+
+def _check_backup(src: Path) -> tuple[bytes, tuple[int, str]]:
+    """Return the backup's seal key and head, after checking it is an intact backup."""
+    if not src.is_file():
+        raise DataError(es=f"No existe el respaldo {src}.", en=f"Backup {src} does not exist.")
+    bad_es = f"{src.name} no es un respaldo de riskmap utilizable"
+    bad_en = f"{src.name} is not a usable riskmap backup"
+    try:
+        with closing(sqlite3.connect(f"file:{src}?mode=ro", uri=True)) as conn:
+            check = conn.execute("PRAGMA integrity_check").fetchone()[0]
+            if check != "ok":
+                raise DataError(es=f"{bad_es}: SQLite lo encuentra dañado ({check}).",
+                                en=f"{bad_en}: SQLite finds it damaged ({check}).")
+            row = conn.execute(f"SELECT clave, ultima_fila, ultimo_hash FROM "
+                               f"{BACKUP_SEAL_TABLE}").fetchone()
+            version = conn.execute(
+                "SELECT valor FROM meta WHERE clave = 'schema_version'").fetchone()
+            if row is None or version is None or int(version[0]) != SCHEMA_VERSION:
+                raise DataError(
+                    es=f"{bad_es}: le falta su sello o es de otra versión del esquema.",
+                    en=f"{bad_en}: it lacks its seal or has another schema version.")
+            seal = A.Seal(src, bytes.fromhex(row[0]), int(row[1]), str(row[2]))
+            report = A.verify(conn, seal)
+    except sqlite3.DatabaseError as err:
+        raise DataError(es=f"{bad_es} ({err}).", en=f"{bad_en} ({err}).") from err
+    if not report.ok:
+        raise DataError(
+            es=f"{bad_es}: su auditoría fue alterada; no se restaura.\n{report.render('es')}",
+            en=f"{bad_en}: its audit trail was altered; not restored.\n{report.render('en')}")
+    head = (seal.last_id, seal.last_hash)
+    with closing(sqlite3.connect(f"file:{src}?mode=ro", uri=True)) as conn:
+        head = A.last_row(conn) if A.last_row(conn)[0] > seal.last_id else head
+    return seal.key, head
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

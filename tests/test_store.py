@@ -50,6 +50,11 @@ def store(tmp_path) -> InspectionStore:
                            user="ana")
 
 
+def _audit(store: InspectionStore) -> pd.DataFrame:
+    """The audit trail as an administrator reads it (that read is its last row)."""
+    return InspectionStore(store.db_path, role="admin", user="auditor").audit()
+
+
 def _file(tmp_path, text: str, name: str = "insp.csv"):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -98,7 +103,7 @@ def test_one_bad_row_imports_nothing(tmp_path, store, districts):
     assert after["inspecciones"] == before["inspecciones"] == 3
     assert after["importaciones"] == before["importaciones"] == 1
     assert after["auditoria"] == before["auditoria"] + 1  # the attempt is audited
-    assert store.audit()["accion"].iloc[-2] == "importacion_rechazada"
+    assert _audit(store)["accion"].iloc[-2] == "importacion_rechazada"
 
 
 def test_file_level_error_imports_nothing(tmp_path, store, districts):
@@ -202,7 +207,7 @@ def test_roles_without_record_access(tmp_path, store, districts, role):
     with pytest.raises(PermissionDenied, match="umbral de supresión"):
         other.aggregate_by_district(min_count=1)
     assert len(other.aggregate_by_district()) == 2  # aggregates are allowed
-    audit = store.audit()
+    audit = _audit(store)
     denied = audit[(audit["usuario"] == "luis") & (audit["accion"] == "denegado")]
     assert [json.loads(d)["accion"] for d in denied["detalle"]] == [
         "leer_registros", "importar", "leer_auditoria", "umbral_supresion"]
@@ -210,7 +215,9 @@ def test_roles_without_record_access(tmp_path, store, districts, role):
 
 
 def test_unknown_or_missing_role(tmp_path):
-    with pytest.raises(PermissionDenied, match="Rol desconocido: 'admin'"):
+    with pytest.raises(PermissionDenied, match="Rol desconocido: 'jefe'"):
+        InspectionStore(tmp_path / "s.sqlite", role="jefe").records()
+    with pytest.raises(PermissionDenied, match="El rol 'admin' no puede ver registros"):
         InspectionStore(tmp_path / "s.sqlite", role="admin").records()
     with pytest.raises(PermissionDenied, match="Indique el rol"):
         InspectionStore(tmp_path / "s.sqlite").records()
@@ -242,14 +249,15 @@ def test_audit_trail(tmp_path, store, districts):
     store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
     store.records(user="maria")
     InspectionStore(store.db_path, role="gobierno_regional", user="gore").aggregate_by_district()
-    audit = store.audit()
-    assert audit[["usuario", "rol", "accion"]].values.tolist() == [
+    audit = _audit(store)
+    assert audit[["usuario", "rol", "accion"]].values.tolist()[1:] == [
         ["ana", "planificador", "importacion"],
         ["maria", "planificador", "lectura_registros"],
         ["gore", "gobierno_regional", "lectura_agregados"],
-        ["ana", "planificador", "lectura_auditoria"],
+        ["auditor", "admin", "lectura_auditoria"],
     ]
-    detail = json.loads(audit["detalle"].iloc[0])
+    assert audit["accion"].iloc[0] == "almacen_creado"
+    detail = json.loads(audit["detalle"].iloc[1])
     assert detail["filas_nuevas"] == 3 and len(detail["sha256"]) == 64
     assert all(dt.datetime.fromisoformat(t).tzinfo is not None for t in audit["fecha_hora"])
 
@@ -279,7 +287,7 @@ def test_load_records_adds_store_to_file(tmp_path, store, districts, monkeypatch
     # the history file is kept: file + store, sorted by date then id
     assert records[C.ID].tolist() == ["A1", "Z1", "A2", "A3"]
     assert records.attrs["fuentes"] == {"archivo": 1, "almacen": 3}
-    assert store.audit()[["usuario", "rol", "accion"]].values.tolist()[-2] == [
+    assert _audit(store)[["usuario", "rol", "accion"]].values.tolist()[-2] == [
         "modelo", "sistema", "lectura_registros"]
     # default: the store at geo.paths.store_path(), when it exists; False ignores it
     monkeypatch.setenv("RISKMAP_DATA_DIR", str(store.db_path.parent))  # .../inspecciones.sqlite
@@ -400,3 +408,156 @@ def test_cli_validates_and_imports_the_demo_records(demo_dir, base_gpkg, tmp_pat
     assert InspectionStore(db, role="planificador").count() == n
     assert main(["inspections", "list", "--store", str(db)]) == 0
     assert "Loreto" in capsys.readouterr().out
+
+
+# --- regions, audit chain, files at rest, backup and restore ---------------------------
+def test_regions_scope_reads_and_imports(tmp_path, store, districts):
+    store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
+    cusco = InspectionStore(store.db_path, role="planificador", user="ana", regions=("08",))
+    assert cusco.records()[C.ID].tolist() == ["A1", "A2"]
+    assert cusco.aggregate_by_district(min_count=1)[C.UBIGEO].tolist() == ["080101"]
+    loreto_gov = InspectionStore(store.db_path, role="gobierno_regional", user="g",
+                                 regions=("16",))
+    assert loreto_gov.aggregate_by_district()[C.UBIGEO].tolist() == ["160101"]
+    # a Cusco planner cannot import a Loreto record: nothing is written, the row is named
+    before = _tables(store)
+    mixed = _file(tmp_path, HEADER + "\nB1,2021-01-05,080101,tala,0,\n"
+                  "B2,2021-01-06,160101,tala,1,3\n", "mixto.csv")
+    with pytest.raises(ImportRejected) as info:
+        cusco.import_file(mixed, districts, today=TODAY)
+    assert "línea 3: ubigeo 160101 (Loreto)" in info.value.es
+    assert "fuera de sus regiones (Cusco)" in info.value.es
+    assert "line 3: ubigeo 160101 (Loreto)" in info.value.en
+    after = _tables(store)
+    assert after["inspecciones"] == before["inspecciones"]
+    assert after["importaciones"] == before["importaciones"]
+
+
+def test_store_files_are_owner_only(store):
+    from geo.audit import seal_path
+
+    for path in (store.db_path, seal_path(store.db_path)):
+        assert path.stat().st_mode & 0o777 == 0o600, path
+
+
+def test_world_readable_store_is_tightened(tmp_path):
+    path = tmp_path / "s.sqlite"
+    InspectionStore(path, role="planificador", user="ana")
+    path.chmod(0o644)
+    InspectionStore(path, role="planificador", user="ana").count()
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_audit_verify_intact_then_edited_row_named(tmp_path, store, districts):
+    store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
+    store.records(user="maria")
+    report = store.verify_audit()
+    assert report.ok and report.rows == 3, report.render()
+    with sqlite3.connect(store.db_path) as conn:  # an attacker with sqlite3
+        conn.execute("DROP TRIGGER auditoria_sin_cambios")
+        conn.execute("UPDATE auditoria SET usuario = 'nadie' WHERE id = 2")
+        conn.execute("""CREATE TRIGGER auditoria_sin_cambios BEFORE UPDATE ON auditoria
+                        BEGIN SELECT RAISE(ABORT, 'x'); END""")
+    report = store.verify_audit()
+    assert not report.ok and [p.row for p in report.problems] == [2]
+    assert "fila 2" in report.render("es") and "editada" in report.render("es")
+
+
+def test_audit_is_append_only_in_sqlite(store):
+    with sqlite3.connect(store.db_path) as conn, pytest.raises(sqlite3.DatabaseError,
+                                                               match="append-only"):
+        conn.execute("DELETE FROM auditoria WHERE id = 1")
+
+
+@pytest.mark.parametrize("victim", [1, 2, 3])
+def test_audit_verify_names_a_deleted_row_anywhere(tmp_path, store, districts, victim):
+    store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
+    store.records(user="maria")  # rows: 1 created, 2 import, 3 read
+    with sqlite3.connect(store.db_path) as conn:
+        conn.execute("DROP TRIGGER auditoria_sin_borrado")
+        conn.execute("DELETE FROM auditoria WHERE id = ?", (victim,))
+    report = store.verify_audit()
+    assert not report.ok
+    assert report.problems[0].row == victim, report.render()
+    assert "borrada" in report.render("es")
+    assert any("auditoria_sin_borrado" in p.es for p in report.problems)
+
+
+def test_audit_forged_hash_is_caught_without_the_key(tmp_path, store, districts):
+    import hashlib
+
+    store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
+    with sqlite3.connect(store.db_path) as conn:  # recompute a plain SHA-256: still wrong
+        conn.execute("DROP TRIGGER auditoria_sin_cambios")
+        row = conn.execute("SELECT * FROM auditoria WHERE id = 2").fetchone()
+        forged = hashlib.sha256(repr(row).encode()).hexdigest()
+        conn.execute("UPDATE auditoria SET detalle = '{}', hash = ? WHERE id = 2", (forged,))
+    report = store.verify_audit()
+    assert 2 in [p.row for p in report.problems]
+
+
+def test_missing_seal_stops_writing(tmp_path, store):
+    from geo.audit import seal_path
+
+    seal_path(store.db_path).unlink()
+    with pytest.raises(DataError, match="Falta el sello"):
+        store.records()
+
+
+def test_backup_and_restore_round_trip(tmp_path, store, districts):
+    from geo.store import backup_store, restore_store
+
+    store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
+    backup = backup_store(store.db_path, tmp_path / "respaldo.sqlite")
+    assert backup.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(DataError, match="ya existe"):
+        backup_store(store.db_path, backup)
+    # later work that the restore will undo
+    store.import_file(_file(tmp_path, HEADER + "\nZ9,2021-01-05,080101,tala,0,\n", "z.csv"),
+                      districts, today=TODAY)
+    assert store.count() == 4
+    result = restore_store(store.db_path, backup)
+    assert store.count() == 3 and result.records == 3
+    assert result.previous_audit is not None and result.previous_audit.is_file()
+    assert result.previous_audit.stat().st_mode & 0o777 == 0o600
+    kept = [json.loads(line)["accion"] for line in result.previous_audit.read_text().splitlines()]
+    assert kept.count("importacion") == 2  # the replaced trail is not lost
+    report = store.verify_audit()
+    assert report.ok, report.render()
+    assert _audit(store)["accion"].iloc[-2] == "restauracion"
+    with sqlite3.connect(store.db_path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_restore_refuses_an_altered_backup(tmp_path, store, districts):
+    from geo.store import backup_store, restore_store
+
+    store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
+    backup = backup_store(store.db_path, tmp_path / "respaldo.sqlite")
+    with sqlite3.connect(backup) as conn:
+        conn.execute("DROP TRIGGER auditoria_sin_cambios")
+        conn.execute("UPDATE auditoria SET usuario = 'x' WHERE id = 2")
+    before = _tables(store)
+    with pytest.raises(DataError, match="fue alterada"):
+        restore_store(store.db_path, backup)
+    assert _tables(store) == before
+
+
+def test_schema_1_store_is_migrated_and_sealed(tmp_path):
+    path = tmp_path / "viejo.sqlite"
+    with sqlite3.connect(path) as conn:  # what riskmap 0.1 wrote
+        conn.executescript("""
+            CREATE TABLE meta (clave TEXT PRIMARY KEY, valor TEXT NOT NULL);
+            INSERT INTO meta VALUES ('schema_version', '1');
+            CREATE TABLE auditoria (id INTEGER PRIMARY KEY AUTOINCREMENT, fecha_hora TEXT
+                NOT NULL, usuario TEXT NOT NULL, rol TEXT NOT NULL, accion TEXT NOT NULL,
+                detalle TEXT NOT NULL);
+            INSERT INTO auditoria (fecha_hora, usuario, rol, accion, detalle)
+                VALUES ('2025-01-01T00:00:00+00:00', 'ana', 'planificador', 'importacion',
+                        '{}');
+        """)
+    store = InspectionStore(path, role="admin", user="auditor")
+    audit = store.audit()
+    assert audit["accion"].tolist() == ["importacion", "esquema_actualizado",
+                                        "lectura_auditoria"]
+    assert store.verify_audit().ok
