@@ -46,3 +46,18 @@ def default_settings() -> Path:
 def store_path() -> Path:
     """Return the path of the SQLite inspection store."""
     return data_dir() / "inspecciones.sqlite"
+
+
+def users_file() -> Path:
+    """Return the default users file (``[auth] users_file`` overrides it)."""
+    return data_dir() / "usuarios.toml"
+
+
+def access_db() -> Path:
+    """Return the database of sign-in sessions and attempts (owner-only)."""
+    return data_dir() / "acceso.sqlite"
+
+
+def uploads_dir() -> Path:
+    """Return the private folder (0700) where uploads wait for their import."""
+    return data_dir() / "subidas"

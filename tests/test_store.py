@@ -366,7 +366,7 @@ def test_cli_import_all_or_nothing_and_list(tmp_path, cli, capsys):
     from geo import paths
 
     good = _file(tmp_path, GOOD)
-    assert cli(["inspections", "import", str(good), "--user", "ana"]) == 0
+    assert cli(["inspections", "import", str(good)]) == 0
     assert "3 inspecciones nuevas, 0 ya estaban guardadas" in capsys.readouterr().out
     assert cli(["inspections", "import", str(good)]) == 0
     assert "ya se había importado" in capsys.readouterr().out

@@ -54,7 +54,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "inspection store, all or nothing, audited.",
     )
     imp.add_argument("file", type=Path, help="CSV, XLSX, GeoPackage o GeoJSON")
-    imp.add_argument("--user", default="", help="quién importa (auditoría)")
     imp.add_argument("--store", type=Path, default=None,
                      help="base SQLite (por defecto <datos>/inspecciones.sqlite)")
     common(imp)
@@ -63,7 +62,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lst = sub.add_parser("list", help="conteos por año y departamento")
     lst.add_argument("--store", type=Path, default=None,
                      help="base SQLite (por defecto <datos>/inspecciones.sqlite)")
-    lst.add_argument("--user", default="", help="quién consulta (auditoría)")
     lst.add_argument("--rol", default=None,
                      choices=("planificador", "gobierno_regional", "investigador"),
                      help="rol de quien consulta (por defecto 'investigador', el de menos "
@@ -104,11 +102,12 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from geo.store import ROL_PLANIFICADOR, ImportRejected, InspectionStore
+    from geo.store import ROL_PLANIFICADOR, ImportRejected, InspectionStore, operator
 
     districts = _districts(args)
+    # the command line runs on the server: its audit rows name the operator's own login
     store = InspectionStore(args.store or paths.store_path(), role=ROL_PLANIFICADOR,
-                            user=args.user)
+                            user=operator())
     try:
         result = store.import_file(args.file, districts)
     except ImportRejected as err:
@@ -160,7 +159,9 @@ def _list(args: argparse.Namespace) -> int:
                  "suprimen. Use --rol planificador para ver los exactos.",
                  f"Role: {role}{default}; counts from 1 to {SUPPRESSION_MIN - 1} are "
                  "suppressed. Use --rol planificador for exact counts."))
-    store = InspectionStore(path, role=role, user=args.user)
+    from geo.store import operator
+
+    store = InspectionStore(path, role=role, user=operator())
     table = store.aggregate_by_year_department(
         min_count=1 if role == ROL_PLANIFICADOR else SUPPRESSION_MIN)
     if table.empty:

@@ -1,0 +1,80 @@
+"""``riskmap store backup|restore``: copies of the inspection store, made and put back safely."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from geo.errors import DataError, tr
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``riskmap store backup`` and ``riskmap store restore``."""
+    parser = subparsers.add_parser(
+        "store",
+        help="respaldar y restaurar el almacén de inspecciones / back up and restore the store",
+        description="Respaldos del almacén de inspecciones con la API de respaldo en línea de "
+        "SQLite (se puede hacer con el tablero funcionando). Backups of the inspection store.",
+    )
+    sub = parser.add_subparsers(dest="store_command", metavar="ACCION")
+    backup = sub.add_parser("backup", help="copiar el almacén a un archivo nuevo",
+                            description="Copia el almacén (registros, importaciones y "
+                            "auditoría con su sello) a FILE, solo legible por su dueño.")
+    backup.add_argument("file", type=Path, help="archivo de respaldo a crear (no debe existir)")
+    restore = sub.add_parser("restore", help="volver a poner un respaldo como almacén",
+                             description="Comprueba el respaldo (integridad y auditoría) y lo "
+                             "pone como almacén; la auditoría que reemplaza se guarda aparte.")
+    restore.add_argument("file", type=Path, help="respaldo hecho con 'riskmap store backup'")
+    restore.add_argument("--yes", action="store_true",
+                         help="no preguntar (los registros importados después del respaldo "
+                         "se pierden)")
+    for p in (backup, restore):
+        p.add_argument("--store", type=Path, default=None,
+                       help="almacén (por defecto <datos>/inspecciones.sqlite)")
+    backup.set_defaults(func=_backup)
+    restore.set_defaults(func=_restore)
+    parser.set_defaults(func=lambda args: (parser.print_help(), 1)[1])
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from geo import paths
+    from geo.store import backup_store, operator
+
+    dest = backup_store(args.store or paths.store_path(), args.file, user=operator())
+    print(tr(f"Respaldo escrito en {dest} (solo legible por su dueño; guárdelo como el "
+             "almacén mismo: contiene los registros).",
+             f"Backup written to {dest} (readable by its owner only; keep it like the store "
+             "itself: it holds the records)."))
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from geo import paths
+    from geo.store import operator, restore_store
+
+    target = args.store or paths.store_path()
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise DataError(
+                es="Restaurar reemplaza el almacén actual: confirme con --yes.",
+                en="Restoring replaces the current store: confirm with --yes.",
+            )
+        answer = input(tr(f"¿Reemplazar {target} por {args.file}? [s/N] ",
+                          f"Replace {target} with {args.file}? [y/N] "))
+        if answer.strip().lower() not in ("s", "si", "sí", "y", "yes"):
+            print(tr("Nada cambió.", "Nothing changed."))
+            return 1
+    result = restore_store(target, args.file, user=operator())
+    print(tr(f"Almacén restaurado: {result.records} registros, {result.audit_rows} filas de "
+             "auditoría del respaldo.",
+             f"Store restored: {result.records} records, {result.audit_rows} audit rows from "
+             "the backup."))
+    if result.previous_audit:
+        print(tr(f"La auditoría reemplazada ({result.previous_rows} filas) quedó en "
+                 f"{result.previous_audit}.",
+                 f"The replaced audit trail ({result.previous_rows} rows) is kept in "
+                 f"{result.previous_audit}."))
+    return 0

@@ -1,0 +1,149 @@
+"""riskmap users | audit | store: accounts, the audit trail and backups from the command line."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import sys
+
+import pytest
+
+from geo.accounts import AccessStore, Users, sign_in
+
+
+@pytest.fixture
+def cli(monkeypatch, tmp_path):
+    """Run `riskmap ...` with the data folder (and no settings) in tmp_path."""
+    from dashboard.cli import main
+
+    monkeypatch.setenv("RISKMAP_DATA_DIR", str(tmp_path / "datos"))
+    monkeypatch.setenv("RISKMAP_CONFIG", str(tmp_path / "no-existe.toml"))
+
+    def run(argv, stdin: str | None = None) -> int:
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        return main(argv)
+
+    return run
+
+
+def _users(tmp_path) -> Users:
+    return Users(tmp_path / "datos" / "usuarios.toml")
+
+
+def test_users_add_list_passwd_disable_remove(cli, tmp_path, capsys):
+    pw = "una frase larga de cusco\n"
+    assert cli(["users", "add", "ana", "--role", "planificador", "--region", "cusco",
+                "--password-stdin"], pw) == 0
+    assert "Cuenta 'ana' creada (planificador; Cusco)" in capsys.readouterr().out
+    path = tmp_path / "datos" / "usuarios.toml"
+    text = path.read_text()
+    assert "$argon2id$" in text and "una frase larga" not in text  # a hash, never a password
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert cli(["users", "add", "root", "--role", "admin", "--password-stdin"],
+               "otra frase bastante larga\n") == 0
+    capsys.readouterr()
+    assert cli(["users", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "ana" in out and "planificador" in out and "Cusco" in out and "activa" in out
+    assert "root" in out and "todos los departamentos" in out
+
+    # a session, then a password change ends it
+    access = AccessStore(tmp_path / "datos" / "acceso.sqlite")
+    token = sign_in(_users(tmp_path), access, "ana", pw.strip()).token
+    assert access.principal(token, _users(tmp_path)) is not None
+    assert cli(["users", "passwd", "ana", "--password-stdin"], "nueva frase muy larga\n") == 0
+    assert "1 sesión(es) abierta(s) cerrada(s)" in capsys.readouterr().out
+    assert access.principal(token, _users(tmp_path)) is None
+    assert not sign_in(_users(tmp_path), access, "ana", pw.strip()).ok
+    assert sign_in(_users(tmp_path), access, "ana", "nueva frase muy larga").ok
+
+    assert cli(["users", "disable", "ana"]) == 0
+    assert not sign_in(_users(tmp_path), access, "ana", "nueva frase muy larga").ok
+    assert cli(["users", "list"]) == 0
+    assert "DESACTIVADA" in capsys.readouterr().out
+    assert cli(["users", "enable", "ana"]) == 0
+    assert cli(["users", "remove", "ana"]) == 0
+    assert _users(tmp_path).get("ana") is None
+
+    # every change is in the audit trail, under the operator's login, never typed text
+    from geo.store import InspectionStore
+
+    store = InspectionStore(tmp_path / "datos" / "inspecciones.sqlite", role="admin",
+                            user="auditor")
+    audit = store.audit()
+    actions = audit["accion"].tolist()
+    for action in ("usuario_creado", "contrasena_cambiada", "usuario_desactivado",
+                   "usuario_activado", "usuario_borrado"):
+        assert action in actions
+    assert all("@" in u for u in audit[audit["accion"] == "usuario_creado"]["usuario"])
+
+
+@pytest.mark.parametrize(("argv", "stdin", "needle"), [
+    (["users", "add", "ana", "--role", "planificador", "--password-stdin"], "clave larga 12345\n",
+     "necesita sus regiones"),
+    (["users", "add", "ana", "--role", "jefe", "--region", "cusco", "--password-stdin"],
+     "clave larga 12345\n", "Rol no válido: jefe"),
+    (["users", "add", "ana", "--role", "planificador,investigador", "--region", "cusco",
+      "--password-stdin"], "clave larga 12345\n", "un solo rol de datos"),
+    (["users", "add", "ana", "--role", "investigador", "--password-stdin"], "corta\n",
+     "demasiado corta"),
+    (["users", "add", "Ana Q", "--role", "investigador", "--password-stdin"],
+     "clave larga 12345\n", "Nombre de usuario no válido"),
+    (["users", "add", "ana", "--role", "investigador", "--region", "marte",
+      "--password-stdin"], "clave larga 12345\n", "Región no válida"),
+    (["users", "passwd", "nadie", "--password-stdin"], "clave larga 12345\n", "No existe"),
+    (["users", "add", "ana", "--role", "investigador"], "", "--password-stdin"),
+])
+def test_users_bad_input_is_a_message(cli, capsys, argv, stdin, needle):
+    assert cli(argv, stdin) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err
+
+
+def test_audit_verify_and_export(cli, tmp_path, capsys):
+    assert cli(["users", "add", "root", "--role", "admin", "--password-stdin"],
+               "otra frase bastante larga\n") == 0
+    capsys.readouterr()
+    assert cli(["audit", "verify"]) == 0
+    assert "Auditoría íntegra" in capsys.readouterr().out
+    out = tmp_path / "auditoria.csv"
+    assert cli(["audit", "export", "--out", str(out)]) == 0
+    assert out.stat().st_mode & 0o777 == 0o600
+    header = out.read_text().splitlines()[0]
+    assert header == "id,fecha_hora,usuario,rol,accion,detalle,hash_anterior,hash"
+    jsonl = tmp_path / "auditoria.jsonl"
+    assert cli(["audit", "export", "--out", str(jsonl)]) == 0
+    rows = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    assert rows[-1]["accion"] == "exportacion_auditoria"
+    db = tmp_path / "datos" / "inspecciones.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TRIGGER auditoria_sin_cambios")
+        conn.execute("UPDATE auditoria SET detalle = '{}' WHERE id = 2")
+    capsys.readouterr()
+    assert cli(["audit", "verify"]) == 2
+    out = capsys.readouterr().out
+    assert "fila 2" in out and "editada" in out and "auditoria_sin_cambios" in out
+    assert cli(["--lang", "en", "audit", "verify"]) == 2
+    assert "row 2: its content does not match its hash (edited)" in capsys.readouterr().out
+
+
+def test_store_backup_and_restore(cli, tmp_path, capsys):
+    assert cli(["users", "add", "root", "--role", "admin", "--password-stdin"],
+               "otra frase bastante larga\n") == 0
+    backup = tmp_path / "copia.sqlite"
+    assert cli(["store", "backup", str(backup)]) == 0
+    assert backup.stat().st_mode & 0o777 == 0o600
+    assert cli(["store", "backup", str(backup)]) == 2  # never overwrites
+    assert "ya existe" in capsys.readouterr().err
+    assert cli(["store", "restore", str(backup)], "") == 2  # no terminal, no --yes
+    assert "--yes" in capsys.readouterr().err
+    assert cli(["store", "restore", str(backup), "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "Almacén restaurado" in out and "auditoría reemplazada" in out
+    assert cli(["audit", "verify"]) == 0
+    not_a_backup = tmp_path / "x.sqlite"
+    not_a_backup.write_bytes(b"hola")
+    assert cli(["store", "restore", str(not_a_backup), "--yes"]) == 2
+    assert "no es un respaldo de riskmap" in capsys.readouterr().err
