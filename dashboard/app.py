@@ -1,8 +1,14 @@
-"""The riskmap dashboard: ``riskmap serve`` (or ``streamlit run dashboard/app.py``).
+"""The riskmap dashboard script, served by ``riskmap serve`` (``dashboard/server.py``).
 
 Reads the artefacts of the active settings (``$RISKMAP_CONFIG`` or the demo world's
 ``settings.toml``) — scores, district table, model card, inspection store — and never
 recomputes them per visit. Spanish first; English by the switch in the sidebar.
+
+Every run starts at the gate (:func:`dashboard.auth.gate`): without an identity the
+server vouches for, nothing but the sign-in prompt is drawn — no navigation, no page.
+The pages offered depend on the identity: the data pages for a data role, the user and
+audit pages for an administrator. Each page an identity opens is written to the audit
+trail.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ _ROOT = Path(__file__).resolve().parent.parent
 if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-from dashboard import ui  # noqa: E402 - needs the path fix above
+from dashboard import auth, ui  # noqa: E402 - needs the path fix above
 from dashboard.i18n import t  # noqa: E402
 
 _HERE = Path(__file__).resolve().parent
@@ -42,6 +48,10 @@ PAGE_SPECS = (  # key, file, title key, Material icon (bundled with Streamlit: w
     ("datos", "datos.py", "pag_datos", ":material/upload_file:"),
     ("exportar", "exportar.py", "pag_exportar", ":material/download:"),
 )
+ADMIN_PAGE_SPECS = (
+    ("usuarios", "usuarios.py", "pag_usuarios", ":material/group:"),
+    ("auditoria", "auditoria.py", "pag_auditoria", ":material/fact_check:"),
+)
 
 
 DEFAULT = "mapa"
@@ -50,14 +60,26 @@ DEFAULT = "mapa"
 DEFAULT_INTERNAL_PATH = "inicio"
 
 
-def _pages() -> dict[str, st.Page]:
+def _pages(who) -> dict[str, st.Page]:
+    """Return the pages ``who`` may open: data pages for a data role, admin pages for admins."""
+    specs = (PAGE_SPECS if who.may_see_data else ()) + (ADMIN_PAGE_SPECS if who.admin else ())
+    first = specs[0][0]
     pages = {}
-    for key, file, title, icon in PAGE_SPECS:
+    for key, file, title, icon in specs:
         if (_HERE / VIEWS / file).is_file():  # planificacion.py is optional
             pages[key] = st.Page(f"{VIEWS}/{file}", title=t(title), icon=icon,
-                                 url_path=DEFAULT_INTERNAL_PATH if key == DEFAULT else key,
-                                 default=key == DEFAULT)
+                                 url_path=DEFAULT_INTERNAL_PATH if key == first else key,
+                                 default=key == first)
     return pages
+
+
+def _audit_page(who, page) -> None:
+    """Write the page to the audit trail when this session opens it (not on every rerun)."""
+    seen = st.session_state.get("_auditoria_pagina")
+    if seen == page.url_path:
+        return
+    st.session_state["_auditoria_pagina"] = page.url_path
+    auth.store_for(who).record_event("pagina", {"pagina": page.url_path or DEFAULT})
 
 
 def _to_default() -> None:
@@ -65,14 +87,17 @@ def _to_default() -> None:
     st.switch_page(ui.PAGES[DEFAULT])
 
 
-ui.sidebar()
+who = auth.gate()  # no identity: only the sign-in prompt, and the run stops here
+ui.sidebar(who)
 ui.PAGES.clear()
-ui.PAGES.update(_pages())
+ui.PAGES.update(_pages(who))
 # /mapa is a hidden alias of the default page, so that an old or typed link to it opens
 # the map instead of Streamlit's "Page not found" dialog.
-alias = st.Page(_to_default, title=t("pag_mapa"), url_path=DEFAULT, visibility="hidden")
-navigation = st.navigation([*ui.PAGES.values(), alias])
+extra = [st.Page(_to_default, title=t("pag_mapa"), url_path=DEFAULT, visibility="hidden")] \
+    if DEFAULT in ui.PAGES else []
+navigation = st.navigation([*ui.PAGES.values(), *extra])
 st.sidebar.caption(t("app_subtitulo"))
 with ui.guard():
     ui.simulated_banner()
+    _audit_page(who, navigation)
 navigation.run()

@@ -54,6 +54,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pag_datos": ("Datos", "Data"),
     "pag_exportar": ("Exportar", "Export"),
     "pag_planificacion": ("Planificación", "Planning"),
+    "pag_usuarios": ("Usuarios", "Users"),
+    "pag_auditoria": ("Auditoría", "Audit trail"),
     "simulados_banner": (
         "DATOS SIMULADOS — este tablero muestra un mundo de demostración generado por "
         "computadora. Ninguna cifra describe distritos reales; no la use para decidir "

@@ -26,6 +26,7 @@ import streamlit as st
 from dashboard.i18n import STRINGS
 from geo import columns as C
 from geo import paths
+from geo.access import Principal
 from geo.config import Settings, load_settings
 from geo.errors import RiskmapError
 
@@ -387,10 +388,23 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_")
 
 
-def region_options() -> dict[str, Region]:
-    """Return the regions of the active scores by key (see :func:`regions_in`), cached."""
+def region_options(allowed: tuple[str, ...] = ()) -> dict[str, Region]:
+    """Return the regions of the active scores by key (see :func:`regions_in`).
+
+    ``allowed`` (department codes; ``()`` = all) keeps the choices an identity may see:
+    its departments, and all of them together when there are several.
+    """
     path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
-    return _region_options(str(path), mtime(path))
+    options = _region_options(str(path), mtime(path))
+    if not allowed:
+        return options
+    mine = {k: r for k, r in options.items()
+            if k != ALL_REGIONS and set(r.codes) <= set(allowed)}
+    if len(mine) <= 1:
+        return mine
+    codes = tuple(sorted(c for r in mine.values() for c in r.codes))
+    together = Region(ALL_REGIONS, codes, "", sum(r.n for r in mine.values()))
+    return {ALL_REGIONS: together, **mine}
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -579,44 +593,53 @@ def _read_json(path: str, stamp: float) -> dict[str, Any]:
         ) from err
 
 
-def store(role: str, user: str = ""):
-    """Open the inspection store at :func:`geo.paths.store_path` with the session's role.
+def store(who: Principal):
+    """Open the inspection store at :func:`geo.paths.store_path` as ``who``.
 
-    The store enforces what ``role`` may do (import and record-level reads only for
-    ``planificador``) and writes every read, import and refusal to its audit table with
-    ``role`` and ``user`` (``"tablero"`` when the user gave no name).
+    The store enforces what the identity may do (import and record-level reads only for
+    ``planificador``, only in its regions) and writes every read, import and refusal to
+    its audit trail under the authenticated identity.
     """
     from geo.store import InspectionStore
 
-    return InspectionStore(paths.store_path(), role=role, user=user or "tablero")
+    return InspectionStore.for_principal(paths.store_path(), who)
 
 
-def inspection_records(role: str, user: str = "") -> pd.DataFrame:
-    """Record-level inspections the model uses: the settings' history file plus the store.
+def inspection_records(who: Principal, ubigeo: str | None = None) -> pd.DataFrame:
+    """Record-level inspections the model uses, of ``who``'s regions (and one district).
 
-    Only the ``planificador`` role may have them: any other raises
-    :class:`geo.store.PermissionDenied` (and the refusal is audited). The store's records
-    are read through :meth:`~geo.store.InspectionStore.records` every time, so each read is
-    audited under ``role`` and ``user``; the history file is read once and cached. An id in
-    both takes the store's version (:func:`geo.inspections.merge_records`).
+    The settings' history file plus the store (an id in both takes the store's version,
+    :func:`geo.inspections.merge_records`). Only a planner may have them: any other
+    identity raises :class:`geo.store.PermissionDenied` (and the refusal is audited). The
+    store's records are read through :meth:`~geo.store.InspectionStore.records`, which
+    audits the read; the history file's part is audited here, with the district asked for.
     """
+    from geo.access import in_regions
     from geo.inspections import empty_records, merge_records
 
-    st_ = store(role, user)
+    st_ = store(who)
     stored = st_.records() if st_.count() > 0 else empty_records()  # audited, or refused
-    if stored.empty:
-        from geo.store import ROL_PLANIFICADOR, PermissionDenied
+    if not who.may_read_records:  # an empty store refuses nothing: refuse here
+        from geo.store import PermissionDenied
 
-        if role != ROL_PLANIFICADOR:
-            raise PermissionDenied(
-                es=f"El rol '{role}' no puede ver registros individuales de inspección; solo "
-                "totales por distrito.",
-                en=f"Role '{role}' may not see individual inspection records; only totals by "
-                "district.",
-            )
+        st_.record_event("denegado", {"accion": "leer_registros"})
+        raise PermissionDenied(
+            es=f"El rol '{who.label}' no puede ver registros individuales de inspección; "
+            "solo totales por distrito.",
+            en=f"Role '{who.label}' may not see individual inspection records; only totals "
+            "by district.",
+        )
     s = settings()
-    history = _file_records(str(s.path), mtime(s.inspections) if s.inspections else 0.0)
-    return merge_records(history, stored, s.inspections.name if s.inspections else "")
+    history = in_regions(_file_records(str(s.path), mtime(s.inspections) if s.inspections
+                                       else 0.0), who.regions)
+    records = merge_records(history, stored, s.inspections.name if s.inspections else "")
+    if ubigeo is not None:
+        records = records[records[C.UBIGEO].astype(str) == ubigeo]
+    if len(history):
+        st_.record_event("lectura_registros", {
+            "fuente": s.inspections.name if s.inspections else "", "filas": len(records),
+            **({"distrito": ubigeo} if ubigeo else {})})
+    return records
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -626,25 +649,26 @@ def _file_records(settings_file: str, stamp: float) -> pd.DataFrame:
     return load_records(settings(), store=False, user="tablero")
 
 
-def district_aggregates(role: str, user: str = "") -> pd.DataFrame:
-    """Inspections, findings and victims per district, small counts suppressed for non-planners.
+def district_aggregates(who: Principal, ubigeo: str | None = None) -> pd.DataFrame:
+    """Inspections, findings and victims per district of ``who``'s regions, suppressed.
 
     Counted on the records the model uses (the history file plus the store, as
     :func:`geo.inspections.load_records` joins them), with :func:`suppress_small_counts`
-    at :data:`geo.store.SUPPRESSION_MIN` (``planificador`` sees exact counts). Columns
-    ``ubigeo, n_inspecciones, n_hallazgos, n_victimas, suprimido``.
+    at the identity's floor (:func:`geo.access.floor`; a planner sees exact counts). The
+    read is audited. Columns ``ubigeo, n_inspecciones, n_hallazgos, n_victimas,
+    suprimido``.
     """
-    from geo.store import N_VICTIMAS, ROL_PLANIFICADOR, SUPPRESSION_MIN, SUPRIMIDO
+    from geo.access import floor, in_regions
+    from geo.store import N_VICTIMAS, SUPRIMIDO
 
-    threshold = 1 if role == ROL_PLANIFICADOR else SUPPRESSION_MIN
-    st_ = store(role, user)
-    if st_.count() > 0:
-        # the store's own aggregate read is what records, under this role and user, who
-        # looked at its data; the counts shown also include the history file (below)
-        st_.aggregate_by_district(min_count=threshold)
     s = settings()
-    counts = _record_aggregates(str(s.path), mtime(s.inspections) if s.inspections else 0.0,
-                                mtime(paths.store_path()))
+    threshold = floor(who.role, s.auth.suppression)
+    counts = in_regions(_record_aggregates(str(s.path), mtime(s.inspections) if s.inspections
+                                           else 0.0, mtime(paths.store_path())), who.regions)
+    if ubigeo is not None:
+        counts = counts[counts[C.UBIGEO].astype(str) == ubigeo]
+    store(who).record_event("lectura_agregados", {
+        "umbral": threshold, "filas": len(counts), **({"distrito": ubigeo} if ubigeo else {})})
     cols = (C.N_INSPECCIONES, C.N_HALLAZGOS, N_VICTIMAS)
     out = suppress_small_counts(counts, threshold, cols)
     flags = out[[f"{c}_suprimido" for c in cols]].to_numpy()

@@ -1,10 +1,12 @@
-"""What every page shares: language and role switches, the simulated-data banner, errors.
+"""What every page shares: the language switch, who is signed in, the banner, errors.
 
-``dashboard/app.py`` calls :func:`sidebar` and :func:`simulated_banner` once per run,
-before the page, so every page gets them. The role (:func:`get_role`) decides what
-inspection data a page may show, as :class:`geo.store.InspectionStore` enforces it:
-record-level data only for ``planificador``; aggregates with small counts suppressed
-for ``gobierno_regional`` and ``investigador``. A page calls :func:`page_header` and wraps
+``dashboard/app.py`` calls :func:`dashboard.auth.gate`, then :func:`sidebar` and
+:func:`simulated_banner` once per run, before the page, so every page gets them. The
+identity (:func:`principal`) comes from the server — the sign-in, never a widget — and
+decides what inspection data a page may show, as :class:`geo.store.InspectionStore`
+enforces it: record-level data of its regions only for ``planificador``; aggregates with
+small counts suppressed for ``gobierno_regional`` and ``investigador``; region choices
+limited to the identity's regions. A page calls :func:`page_header` and wraps
 its body in :func:`guard`, so that a :class:`geo.errors.RiskmapError` shows as a plain
 message in the session's language and anything unexpected as a short message —
 never a traceback.
@@ -31,22 +33,21 @@ from typing import Any
 import streamlit as st
 
 from dashboard.i18n import LANG_KEY, get_lang, set_lang, t, tr
+from geo.access import Principal, region_names
 from geo.errors import RiskmapError
-from geo.store import ROL_GOBIERNO_REGIONAL, ROL_PLANIFICADOR, ROLES
 
 __all__ = [
-    "DEFAULT_ROLE",
     "folium_component",
     "PAGES",
-    "ROLE_KEY",
-    "USER_KEY",
     "get_role",
     "get_user",
     "go_to",
     "guard",
     "is_planner",
+    "escape_markdown",
     "is_simulated",
     "page_header",
+    "principal",
     "region_picker",
     "role_label",
     "show_error",
@@ -58,21 +59,13 @@ __all__ = [
 # Filled by app.py with the st.Page objects, so pages can switch to each other by name.
 PAGES: dict[str, Any] = {}
 _LANG_WIDGET = "ui_idioma"
-ROLE_KEY = "rol"
-USER_KEY = "usuario"
-_ROLE_WIDGET = "ui_rol"
-_USER_WIDGET = "ui_usuario"
-# Least privilege: someone who opens the dashboard sees no record-level data until they
-# say they plan inspections. The role lives in the session only, never in the URL, so a
-# shared link never hands record-level access to whoever opens it.
-DEFAULT_ROLE = ROL_GOBIERNO_REGIONAL
 
 
-def sidebar() -> None:
-    """Show the language switch, the role and the user's name.
+def sidebar(who: Principal) -> None:
+    """Show the language switch, who is signed in (name, role, regions) and sign-out.
 
-    The language is remembered in the session and in the URL (``?lang=``); the role and
-    the name in the session only.
+    The language is remembered in the session and in the URL (``?lang=``). The role and
+    the regions are shown, not chosen: the server decided them at sign-in.
     """
     lang = get_lang()
     set_lang(lang)  # mirror into the URL and geo.errors on every run
@@ -86,59 +79,60 @@ def sidebar() -> None:
         horizontal=True,
         on_change=_language_changed,
     )
+    box = st.sidebar.container(border=True, key="ui_sesion")
+    roles = [role_label(who.role, lang)] if who.role else []
+    if who.admin:
+        roles.append(tr("Administración", "Administration", lang))
+    box.markdown(f"**{escape_markdown(who.name or who.user)}**  \n" + " · ".join(roles) + "  \n"
+                 + tr("Regiones: ", "Regions: ", lang) + region_names(who.regions, lang))
+    if who.method == "none":
+        box.caption(tr("Sin inicio de sesión: demostración con datos simulados.",
+                       "No sign-in: a demonstration on simulated data.", lang))
+    else:
+        from dashboard import auth
+
+        box.button(tr("Cerrar sesión", "Sign out", lang), key="ui_salir",
+                   on_click=auth.sign_out, width="stretch")
 
 
-    # The radio's options are role codes, its labels depend on the language. The browser
-    # keeps a radio's value as its *label*, so after a language switch the old label
-    # matches no option: the radio showed nothing and the role fell back to the default.
-    # Setting the widget's value from the session's role on every run sends the label in
-    # the current language with the page, so the radio always shows the role.
-    st.session_state[_ROLE_WIDGET] = get_role()
-    st.sidebar.radio(
-        t("rol"),
-        options=list(ROLES),
-        format_func=lambda r: role_label(r, lang),
-        key=_ROLE_WIDGET,
-        on_change=_copy_widget, args=(_ROLE_WIDGET, ROLE_KEY),
-        help=t("rol_ayuda"),
-    )
-    st.session_state.setdefault(_USER_WIDGET, get_user())
-    st.sidebar.text_input(t("usuario"), key=_USER_WIDGET, max_chars=80,
-                          on_change=_copy_widget, args=(_USER_WIDGET, USER_KEY))
+def escape_markdown(text: str) -> str:
+    """Return ``text`` with markdown's special characters escaped (shown as typed)."""
+    import re
+
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", text)
 
 
 def _language_changed() -> None:
     set_lang(st.session_state[_LANG_WIDGET])
 
 
-def _copy_widget(widget: str, key: str) -> None:
-    # Widget values are dropped when a run does not draw the widget; the plain key stays.
-    st.session_state[key] = st.session_state[widget]
+def principal() -> Principal:
+    """Return the identity of this run (:func:`dashboard.auth.gate` resolved it)."""
+    from dashboard import auth
+
+    who = auth.current()
+    if who is None:
+        raise RiskmapError(es="Inicie sesión para ver esta página.",
+                           en="Sign in to see this page.")
+    return who
 
 
-def get_role() -> str:
-    """Return the session's role (one of :data:`geo.store.ROLES`; default :data:`DEFAULT_ROLE`)."""
-    try:
-        role = st.session_state.get(ROLE_KEY)
-    except Exception:  # noqa: BLE001 - no script run context (tests, notebooks)
-        return DEFAULT_ROLE
-    return role if role in ROLES else DEFAULT_ROLE
+def get_role() -> str | None:
+    """Return the data role of this run's identity (None for an administrator only)."""
+    return principal().role
 
 
 def get_user() -> str:
-    """Return the name the user typed in the sidebar ('' when none), for the audit log."""
-    try:
-        return str(st.session_state.get(USER_KEY) or "").strip()
-    except Exception:  # noqa: BLE001
-        return ""
+    """Return the authenticated identity of this run (what the audit trail records)."""
+    return principal().user
 
 
 def is_planner() -> bool:
-    """Whether the session's role may import and see record-level inspection data."""
-    return get_role() == ROL_PLANIFICADOR
+    """Whether this run's identity may import and see record-level inspection data."""
+    return principal().may_read_records
 
 
-def role_label(role: str, lang: str | None = None) -> str:
+def role_label(role: str | None, lang: str | None = None) -> str:
     """Plain name of a role, e.g. ``"Gobierno regional"``."""
     return t(f"rol_{role}", lang=lang)
 
@@ -176,12 +170,15 @@ def region_picker(container: Any, key: str):
     """
     from dashboard import state
 
-    options = state.region_options()
+    options = state.region_options(principal().regions)
     lang = get_lang()  # bound now: format functions may be called outside the run
     keys = list(options)
     if not keys:
-        raise RiskmapError(es="La capa de riesgo no tiene distritos.",
-                           en="The risk layer has no districts.")
+        raise RiskmapError(
+            es="La capa de riesgo no tiene distritos de sus regiones "
+            f"({region_names(principal().regions)}).",
+            en="The risk layer has no districts of your regions "
+            f"({region_names(principal().regions, 'en')}).")
     widget = container.radio if len(keys) <= 4 else container.selectbox
     extra = {"horizontal": True} if len(keys) <= 4 else {}
     choice = widget(t("region"), keys, key=key,

@@ -499,6 +499,18 @@ class AccessStore:
                                (_digest(token),)).fetchone()
         return str(row[0]) if row else None
 
+    def note_external(self, key: str, name: str, expires: float) -> bool:
+        """Remember a session opened elsewhere (OIDC); True the first time ``key`` is seen.
+
+        The dashboard audits an OIDC sign-in once, not once per browser tab or page load.
+        """
+        with closing(self._connect()) as conn:
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO sesiones (token_sha256, usuario, metodo, sello, creada, "
+                "expira) VALUES (?, ?, 'oidc', '', ?, ?)",
+                (_digest("oidc:" + key), name, time.time(), expires))
+            return cur.rowcount == 1
+
     def close(self, token: str | None) -> None:
         """End one session (sign-out)."""
         if token:

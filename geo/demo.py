@@ -937,6 +937,12 @@ def _settings_text(base: Path, out: Path, region: tuple[str, ...], cal: Mapping[
         'truth = "verdad.csv"              # riesgo verdadero simulado, para evaluar modelos',
         "simulated = true",
         "",
+        "[auth]",
+        '# Sin inicio de sesión: solo se permite porque los datos son simulados. Con registros',
+        '# reales use mode = "local" (cuentas con `riskmap users add`) u "oidc".',
+        'mode = "none"',
+        'demo_role = "planificador"  # qué ve el visitante de la demostración',
+        "",
     ]
     for spec in DEMO_LAYERS:
         lines += [

@@ -72,6 +72,7 @@ __all__ = [
     "RowError",
     "ValidationReport",
     "empty_records",
+    "check_limits",
     "load_records",
     "merge_records",
     "records_frame",
@@ -288,6 +289,68 @@ def validate_inspections(
     table = _rename_columns(table, path, notes)
     districts = _check_districts(districts)
     return _validate(path, table, lines, districts, today, notes)
+
+
+def check_limits(path: str | Path, max_mb: float, max_rows: int, name: str = "") -> int:
+    """Refuse a file larger than ``max_mb`` or with more than ``max_rows`` rows.
+
+    The rows are counted without loading the file (a CSV's line ends in 1 MB blocks, an
+    XLSX sheet in read-only mode, a GIS layer from its header), so a huge upload is
+    refused quickly and cheaply. Returns the number of rows counted.
+
+    Raises
+    ------
+    DataError
+        Naming the file, the limit, what was found and what to do.
+    """
+    path = Path(path)
+    shown = name or path.name
+    size_mb = path.stat().st_size / 1e6
+    advice_es = ("Divídalo en archivos más pequeños (por año, por ejemplo) o pida al "
+                 "administrador que importe el archivo con 'riskmap inspections import'.")
+    advice_en = ("Split it into smaller files (by year, for example) or ask the "
+                 "administrator to import it with 'riskmap inspections import'.")
+    if size_mb > max_mb:
+        raise DataError(
+            es=f"{shown}: pesa {size_mb:,.1f} MB y el límite es {max_mb:g} MB. {advice_es}",
+            en=f"{shown}: is {size_mb:,.1f} MB and the limit is {max_mb:g} MB. {advice_en}",
+        )
+    rows = _count_rows(path)
+    if rows > max_rows:
+        raise DataError(
+            es=f"{shown}: tiene más de {max_rows:,} filas (se contaron {rows:,}). {advice_es}",
+            en=f"{shown}: has more than {max_rows:,} rows ({rows:,} counted). {advice_en}",
+        )
+    return rows
+
+
+def _count_rows(path: Path) -> int:
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(path, read_only=True, data_only=True)
+        except Exception as err:  # noqa: BLE001 - the validation says what is wrong
+            raise DataError(es=f"{path.name}: no se pudo abrir como Excel ({err}).",
+                            en=f"{path.name}: could not be opened as Excel ({err}).") from err
+        try:
+            sheet = book.worksheets[0]
+            return max(0, sum(1 for _ in sheet.iter_rows(values_only=True)) - 1)
+        finally:
+            book.close()
+    if suffix in (".csv", ".txt", ".tsv", ""):
+        n = 0
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                n += block.count(b"\n")
+        return max(0, n - 1)
+    try:
+        import pyogrio
+
+        return int(pyogrio.read_info(path).get("features", 0) or 0)
+    except Exception:  # noqa: BLE001 - unknown formats are counted by the validation
+        return 0
 
 
 def empty_records() -> pd.DataFrame:

@@ -362,14 +362,16 @@ class InspectionStore:
     # -- reading -----------------------------------------------------------------------------
 
     def count(self) -> int:
-        """Return the number of records stored (not sensitive: no audit, any role).
+        """Return the number of records stored in this session's regions (no audit).
 
         >>> import tempfile, pathlib
         >>> InspectionStore(pathlib.Path(tempfile.mkdtemp()) / "s.sqlite").count()
         0
         """
+        where, params = self._region_clause()
         with closing(self._connect()) as conn:
-            return int(conn.execute("SELECT count(*) FROM inspecciones").fetchone()[0])
+            return int(conn.execute(f"SELECT count(*) FROM inspecciones {where}",
+                                    params).fetchone()[0])
 
     def records(self, role: str | None = None, user: str | None = None) -> pd.DataFrame:
         """Return every record (record-level, sensitive data; audited).

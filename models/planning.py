@@ -205,9 +205,15 @@ class Plan:
             on=VIAJE, how="left")
         return out
 
+    def csv_text(self) -> str:
+        """Return :meth:`table` as CSV text, its text cells safe for spreadsheets."""
+        from geo.sheets import neutralise_frame
+
+        return neutralise_frame(self.table()).to_csv(index=False)
+
     def to_csv(self, path: str | Path) -> Path:
         """Write :meth:`table` as UTF-8 CSV (atomically: a temp file, then renamed)."""
-        return _write_atomic(Path(path), self.table().to_csv(index=False))
+        return _write_atomic(Path(path), self.csv_text())
 
     def to_html(self, lang: str | None = None, title: str | None = None,
                 simulated: bool = False) -> str:

@@ -180,8 +180,10 @@ def write_scores(gdf: gpd.GeoDataFrame, out: str | Path, settings: Any) -> Path:
         frame = gdf.copy()
         frame["simulado"] = bool(settings.simulated)
         if suffix == ".csv":
+            from geo.sheets import neutralise_frame  # a spreadsheet runs no cell as a formula
+
             tmp.unlink()
-            pd.DataFrame(frame.drop(columns=frame.geometry.name)).to_csv(
+            neutralise_frame(pd.DataFrame(frame.drop(columns=frame.geometry.name))).to_csv(
                 tmp, index=False, encoding="utf-8"
             )
         elif suffix == ".geojson":

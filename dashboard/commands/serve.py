@@ -1,4 +1,9 @@
-"""``riskmap serve``: start the dashboard (``streamlit run dashboard/app.py``, right flags)."""
+"""``riskmap serve``: start the dashboard (``streamlit run dashboard/server.py``, right flags).
+
+Before starting, the settings are checked: sign-in turned off (``[auth] mode = "none"``)
+with real data, or OIDC without its client secret, is refused with the reason — the
+server never starts in a state that would show confidential records to anyone.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from geo.errors import ConfigError, tr
 
 __all__ = ["register", "streamlit_command"]
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
+APP = Path(__file__).resolve().parent.parent / "server.py"  # st.App around app.py
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -65,6 +70,7 @@ def _run(args: argparse.Namespace) -> int:
                 "--config or run 'riskmap prepare'.",
             )
         env["RISKMAP_CONFIG"] = str(config)
+    _check_auth(Path(env.get("RISKMAP_CONFIG") or "") if env.get("RISKMAP_CONFIG") else None)
     print(tr(f"Tablero en http://localhost:{args.port} (Ctrl+C para detener)",
              f"Dashboard at http://localhost:{args.port} (Ctrl+C to stop)"), flush=True)
     cmd = streamlit_command(args.port, args.address)
@@ -72,3 +78,32 @@ def _run(args: argparse.Namespace) -> int:
     if os.name == "posix":  # become the server: signals and the pid reach streamlit itself
         os.execve(cmd[0], cmd, env)
     return subprocess.call(cmd, env=env)
+
+
+def _check_auth(config: Path | None) -> None:
+    """Refuse to serve settings whose sign-in would expose real records (see module doc)."""
+    from geo import paths
+    from geo.config import load_settings
+
+    path = config or paths.default_settings()
+    if not path.is_file():
+        return  # the dashboard itself says to run `riskmap prepare`
+    settings = load_settings(path, check_files=False)
+    from dashboard.auth import mode_refusal
+
+    refusal = mode_refusal(settings)
+    if refusal is not None:
+        raise refusal
+    if settings.auth.mode == "local":
+        from geo.accounts import Users
+
+        users = Users(settings.auth.users_file or paths.users_file())
+        if not users.accounts():
+            print(tr(f"Aviso: no hay cuentas en {users.path}; nadie podrá entrar. Cree la "
+                     "primera con 'riskmap users add NOMBRE --role admin --password-stdin'.",
+                     f"Warning: there are no accounts in {users.path}; nobody can sign in. "
+                     "Create the first with 'riskmap users add NAME --role admin "
+                     "--password-stdin'."), file=sys.stderr)
+    elif settings.auth.mode == "none":
+        print(tr("Sin inicio de sesión: demostración con DATOS SIMULADOS.",
+                 "No sign-in: a demonstration on SIMULATED DATA."), flush=True)

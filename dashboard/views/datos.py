@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import tempfile
+import os
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +16,8 @@ from geo import columns as C
 
 CONTRACT = (C.ID, C.FECHA, C.UBIGEO, C.LAT, C.LON, C.SECTOR, C.HALLAZGO, C.ORIGEN,
             C.INDICADORES, C.TRABAJADORES, C.VICTIMAS)
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "riskmap-subidas"
+UPLOAD_SUFFIXES = (".csv", ".xlsx", ".xls", ".txt")
+UPLOAD_MAX_AGE_S = 24 * 3600  # an upload never imported is deleted after a day
 IMPORT_WORDS = {
     "id": ("N.º", "No."), "fecha_hora": ("Fecha y hora (UTC)", "Date and time (UTC)"),
     "archivo": ("Archivo", "File"), "sha256": ("Huella (sha256)", "Fingerprint (sha256)"),
@@ -59,15 +61,47 @@ def _cell(value, column: str) -> str:
     return str(value)
 
 
-def save_upload(upload) -> Path:
-    """Keep the uploaded bytes in a temp file named by their hash (same file, same path)."""
+def upload_dir() -> Path:
+    """The private upload folder under the data folder (0700), old uploads removed."""
+    from geo import paths
+
+    folder = paths.uploads_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    now = time.time()
+    for old in folder.iterdir():
+        try:
+            if now - old.stat().st_mtime > UPLOAD_MAX_AGE_S:
+                old.unlink()
+        except OSError:
+            pass
+    return folder
+
+
+def save_upload(upload, max_mb: float) -> Path:
+    """Keep the uploaded bytes in the private folder, named by their hash (0600).
+
+    The uploaded file's own name never becomes a path (only its suffix, from a fixed
+    list), so no name can write outside the folder. Larger than ``max_mb``: refused.
+    """
+    from geo.errors import DataError
+
+    size_mb = upload.size / 1e6
+    if size_mb > max_mb:
+        raise DataError(
+            es=f"{upload.name}: pesa {size_mb:,.1f} MB y el límite es {max_mb:g} MB. Divídalo "
+            "en archivos más pequeños (por año, por ejemplo).",
+            en=f"{upload.name}: is {size_mb:,.1f} MB and the limit is {max_mb:g} MB. Split it "
+            "into smaller files (by year, for example).")
     data = upload.getvalue()
-    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-    suffix = Path(upload.name).suffix.lower() or ".csv"
-    path = UPLOAD_DIR / f"{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
+    suffix = Path(upload.name).suffix.lower()
+    suffix = suffix if suffix in UPLOAD_SUFFIXES else ".csv"
+    path = upload_dir() / f"{hashlib.sha256(data).hexdigest()[:32]}{suffix}"
     if not path.exists():
-        tmp = path.with_suffix(suffix + ".part")
-        tmp.write_bytes(data)
+        tmp = path.with_name(path.name + ".part")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         tmp.replace(path)
     return path
 
@@ -86,14 +120,22 @@ def validate(path: str, districts_key: tuple):
 
 
 def rescore() -> None:
-    """Refit and rescore on the store's records (planner only), with progress shown."""
+    """Refit and rescore on all records (planner only), with progress shown.
+
+    The model learns from every region's records (it is fitted by the system, as
+    ``riskmap score`` would); the planner sees only the scores, never the other records.
+    """
+    from geo import paths
     from geo.inspections import load_records
+    from geo.store import ROL_SISTEMA, InspectionStore
     from models.score import score_districts, write_scores
 
     settings = state.settings()
     bar = st.progress(0.0, text=tr("Leyendo las inspecciones…", "Reading the inspections…"))
-    records = load_records(settings, store=state.store(ui.get_role(), ui.get_user()),
-                           user=ui.get_user() or "tablero")
+    who = ui.principal()
+    state.store(who).record_event("recalculo", {})
+    records = load_records(settings, store=InspectionStore(paths.store_path(), role=ROL_SISTEMA,
+                                                           user=who.user), user=who.user)
     bar.progress(0.25, text=tr(f"Ajustando el modelo con {len(records)} inspecciones…",
                                f"Fitting the model on {len(records)} inspections…"))
     scores = score_districts(settings, inspections=records)
@@ -160,30 +202,42 @@ with st.expander(tr("Formato esperado", "Expected format")):
 with ui.guard():
     settings = state.settings()
     state.district_table()  # validation needs it: say "run riskmap prepare" before any upload
-    role, user = ui.get_role(), ui.get_user()
-    planner = ui.is_planner()
-    store = state.store(role, user)
+    who = ui.principal()
+    planner = who.may_import
+    store = state.store(who)
     before = store.count()
     sources_slot = st.empty()  # filled at the end of the run: an import changes the count
     if not planner:
         st.info(tr(
-            f"Con su rol ({ui.role_label(role)}) puede comprobar un archivo aquí, pero solo "
+            f"Con su rol ({ui.role_label(who.role)}) puede comprobar un archivo aquí, pero solo "
             "Planificador/a de inspecciones (SUNAFIL) puede importarlo al almacén y recalcular "
             "el riesgo: los registros nombran lugares y víctimas, y cada importación queda a "
             "nombre de quien la hace. Si su archivo no tiene errores, envíelo a la oficina de "
-            "planificación, o cambie de rol en la barra lateral si esa es su función.",
-            f"With your role ({ui.role_label(role)}) you can check a file here, but only the "
-            "Inspection planner (SUNAFIL) can import it into the store and recompute the "
+            "planificación de su región.",
+            f"With your role ({ui.role_label(who.role)}) you can check a file here, but only "
+            "the Inspection planner (SUNAFIL) can import it into the store and recompute the "
             "risk: the records name places and victims, and each import is kept under the "
-            "name of whoever makes it. If your file has no errors, send it to the planning "
-            "office, or change your role in the sidebar if that is your job."), icon="🔒")
+            "name of whoever makes it. If your file has no errors, send it to your region's "
+            "planning office."), icon="🔒")
 
     upload = st.file_uploader(
         tr("Archivo de inspecciones", "Inspection file"), type=["csv", "xlsx", "xls", "txt"],
         key="datos_archivo",
+        help=tr(f"Hasta {settings.limits.upload_mb:g} MB y "
+                f"{settings.limits.upload_rows:,} filas.".replace(",", " "),
+                f"Up to {settings.limits.upload_mb:g} MB and "
+                f"{settings.limits.upload_rows:,} rows."),
     )
     if upload is not None:
-        path = save_upload(upload)
+        from geo.inspections import check_limits
+
+        path = save_upload(upload, settings.limits.upload_mb)
+        try:
+            check_limits(path, settings.limits.upload_mb, settings.limits.upload_rows,
+                         name=upload.name)
+        except Exception:
+            path.unlink(missing_ok=True)
+            raise
         dist_path = settings.districts_gpkg
         valid, errors = validate(str(path), (str(dist_path), state.mtime(dist_path)))
         lang = get_lang()
@@ -212,23 +266,19 @@ with ui.guard():
                              tr("Problema", "Problem"): st.column_config.TextColumn(
                                  width="large")})
             with st.expander(tr("Leer cada problema completo", "Read each problem in full")):
-                st.markdown("\n".join(
-                    f"- **{tr('Fila', 'Row')} {row.line}** ({row.column}): {getattr(row, lang)}"
+                # the messages quote the file's cells: shown as text, never as markdown
+                st.text("\n".join(
+                    f"- {tr('Fila', 'Row')} {row.line} ({row.column}): {getattr(row, lang)}"
                     for row in errors.head(200).itertuples()))
         st.markdown("#### " + tr("Vista previa de su archivo (filas válidas)",
                                  "Preview of your file (valid rows)"))
         records_table(valid.head(200))
 
         if planner:
-            if not user:
-                st.caption(tr("Escriba su nombre en la barra lateral para importar: queda en "
-                              "el registro de auditoría.",
-                              "Type your name in the sidebar to import: it is kept in the "
-                              "audit log."))
             if st.button(tr("Importar al almacén", "Import into the store"), type="primary",
-                         disabled=bool(len(errors)) or valid.empty or not user,
-                         key="datos_importar"):
-                result = store.import_file(path, state.district_table(), user=user)
+                         disabled=bool(len(errors)) or valid.empty, key="datos_importar"):
+                result = store.import_file(path, state.district_table(), user=who.user)
+                path.unlink(missing_ok=True)  # imported: the upload is not kept
                 st.success(tr(
                     f"Importado: {result.added} registros nuevos, {result.already_present} ya "
                     f"estaban en el almacén (no se duplican). Importación n.º "
@@ -266,7 +316,7 @@ with ui.guard():
         if st.toggle(tr("Ver los últimos registros del almacén",
                         "Show the latest records in the store"), key="datos_ver_registros"):
             if before:
-                records = store.records()  # record-level: audited under this role and user
+                records = store.records()  # record-level, its regions: audited
                 records_table(records.tail(50).iloc[::-1])
                 st.caption(tr("Esta consulta queda en el registro de auditoría.",
                               "This read is kept in the audit log."))

@@ -10,7 +10,8 @@ import streamlit as st
 from dashboard import state, ui
 from dashboard.i18n import evidence_short, feature_label, get_lang, label, t, tr
 from geo import columns as C
-from geo.store import N_VICTIMAS, SUPPRESSION_MIN
+from geo.access import floor, region_names
+from geo.store import N_VICTIMAS
 
 # Plain names of the scores' metadata and of the sources tables (unknown keys: made readable).
 META_WORDS = {
@@ -46,10 +47,10 @@ BASE_SOURCE_COLUMNS = {
 }
 
 
-def count_text(value, suppressed: bool) -> str:
-    """Format a count: "fewer than 5" when suppressed, "—" when missing."""
+def count_text(value, suppressed: bool, k: int = 5) -> str:
+    """Format a count: "fewer than k" when suppressed, "—" when missing."""
     if suppressed:
-        return t("menos_de", n=SUPPRESSION_MIN)
+        return t("menos_de", n=k)
     if value is None or pd.isna(value):
         return "—"
     return f"{int(value):,}".replace(",", " ")
@@ -111,7 +112,10 @@ ui.page_header(tr("Ficha del distrito", "District card"))
 
 with ui.guard():
     settings = state.settings()
-    scores = state.scores()
+    who = ui.principal()
+    k = floor(who.role, settings.auth.suppression)
+    all_scores = state.scores()
+    scores = state.in_region(all_scores, who.regions)  # the districts of its regions only
     options = scores.sort_values([C.DEPARTAMENTO, C.DISTRITO])
     labels = dict(zip(
         options[C.UBIGEO],
@@ -122,6 +126,10 @@ with ui.guard():
     wanted = st.session_state.pop("ubigeo", None) or st.query_params.get("ubigeo")
     if wanted in labels:
         st.session_state["distrito_sel"] = wanted
+    elif wanted and not who.sees(str(wanted)):
+        st.warning(tr(f"Ese distrito está fuera de sus regiones ({region_names(who.regions)}).",
+                      "That district is outside your regions "
+                      f"({region_names(who.regions, 'en')})."))
     query = st.text_input(
         tr("Buscar por nombre o UBIGEO", "Search by name or UBIGEO"), key="distrito_buscar",
         placeholder=tr("p. ej. Camanti o 081203", "e.g. Camanti or 081203"),
@@ -131,8 +139,9 @@ with ui.guard():
         q = query.strip().lower()
         keys = [k for k in keys if q in labels[k].lower()]
         if not keys:
-            st.warning(tr(f"Ningún distrito coincide con «{query}».",
-                          f"No district matches '{query}'."))
+            shown = ui.escape_markdown(query)
+            st.warning(tr(f"Ningún distrito coincide con «{shown}».",
+                          f"No district matches '{shown}'."))
             st.stop()
         if st.session_state.get("distrito_sel") not in keys:
             st.session_state["distrito_sel"] = keys[0]
@@ -141,6 +150,9 @@ with ui.guard():
     ubigeo = st.selectbox(t("distrito"), keys, format_func=labels.get, key="distrito_sel")
     if st.query_params.get("ubigeo") != ubigeo:
         st.query_params["ubigeo"] = ubigeo
+    if st.session_state.get("_auditoria_distrito") != ubigeo:  # each district opened, once
+        st.session_state["_auditoria_distrito"] = ubigeo
+        state.store(who).record_event("distrito", {"ubigeo": ubigeo})
 
     row = scores[scores[C.UBIGEO] == ubigeo].iloc[0]
     same_dep = scores[scores[C.UBIGEO].str[:2] == ubigeo[:2]]
@@ -154,7 +166,7 @@ with ui.guard():
                       "forced-labour indicators."))
     m2.metric(t("intervalo"), f"{100 * row[C.RIESGO_P05]:.1f} – {100 * row[C.RIESGO_P95]:.1f} %")
     dep_rank = int((same_dep[C.RIESGO] > row[C.RIESGO]).sum()) + 1
-    m3.metric(t("rango"), f"{int(row[C.RANGO])} / {len(scores)}",
+    m3.metric(t("rango"), f"{int(row[C.RANGO])} / {len(all_scores)}",
               help=tr(f"Puesto {dep_rank} de {len(same_dep)} en {row[C.DEPARTAMENTO]}.",
                       f"Rank {dep_rank} of {len(same_dep)} in {row[C.DEPARTAMENTO]}."))
     # one word in the tile ("Insuficiente"): "evidencia insuficiente" did not fit and was cut
@@ -164,8 +176,7 @@ with ui.guard():
                       "How much the estimate rests on the district's own inspections: with "
                       "insufficient evidence, mostly on expert judgement."))
     # the scores carry the district's counts too: suppressed like the store's for non-planners
-    limit = 1 if ui.is_planner() else SUPPRESSION_MIN
-    n_insp, n_hall = (count_text(row[c], 1 <= row[c] < limit)
+    n_insp, n_hall = (count_text(row[c], 1 <= row[c] < k, k)
                       for c in (C.N_INSPECCIONES, C.N_HALLAZGOS))
     st.caption(
         tr(f"Basado en {n_insp} inspecciones con {n_hall} hallazgos. Probabilidad de estar "
@@ -263,8 +274,8 @@ with ui.guard():
                               "Ratio > 1: above its department's average."))
 
     st.markdown("#### " + tr("Historial de inspecciones", "Inspection history"))
-    if ui.is_planner():
-        records = state.inspection_records(ui.get_role(), ui.get_user())
+    if who.may_read_records:
+        records = state.inspection_records(who)
         here = records[records[C.UBIGEO].astype(str) == ubigeo] if len(records) else records
         if len(here):
             year, n_insp, n_hall = t("anio"), t("inspecciones"), t("hallazgos")
@@ -298,28 +309,27 @@ with ui.guard():
             st.info(tr("No hay inspecciones registradas en este distrito.",
                        "There are no inspections recorded in this district."))
     else:
-        agg = state.district_aggregates(ui.get_role(), ui.get_user())
-        mine = agg[agg[C.UBIGEO].astype(str) == ubigeo]
+        mine = state.district_aggregates(who, ubigeo)
         if len(mine):
             rec = mine.iloc[0]
             flags = str(rec.get("suprimido") or "").split(";")
             h1, h2, h3 = st.columns(3)
             h1.metric(t("inspecciones"), count_text(rec[C.N_INSPECCIONES],
-                                                    C.N_INSPECCIONES in flags))
-            h2.metric(t("hallazgos"), count_text(rec[C.N_HALLAZGOS], C.N_HALLAZGOS in flags))
+                                                    C.N_INSPECCIONES in flags, k))
+            h2.metric(t("hallazgos"), count_text(rec[C.N_HALLAZGOS], C.N_HALLAZGOS in flags, k))
             h3.metric(tr("Víctimas", "Victims"), count_text(rec.get(N_VICTIMAS),
-                                                            N_VICTIMAS in flags))
+                                                            N_VICTIMAS in flags, k))
         else:
             st.info(tr("No hay inspecciones registradas en este distrito.",
                        "There are no inspections recorded in this district."))
         st.caption(tr(
-            f"Totales de todos los años. Con su rol ({ui.role_label(ui.get_role())}) no se "
+            f"Totales de todos los años. Con su rol ({ui.role_label(who.role)}) no se "
             "muestran inspecciones una por una ni por año, y los conteos de 1 a "
-            f"{SUPPRESSION_MIN - 1} se ocultan: con números tan pequeños se podría reconocer a "
+            f"{k - 1} se ocultan: con números tan pequeños se podría reconocer a "
             "las personas. El historial por año es para Planificador/a de inspecciones.",
-            f"Totals over all years. With your role ({ui.role_label(ui.get_role())}) "
+            f"Totals over all years. With your role ({ui.role_label(who.role)}) "
             "inspections are not shown one by one or by year, and counts from 1 to "
-            f"{SUPPRESSION_MIN - 1} are hidden: numbers that small could identify people. "
+            f"{k - 1} are hidden: numbers that small could identify people. "
             "The history by year is for the Inspection planner."))
 
     with st.expander(t("fuentes"), expanded=False):

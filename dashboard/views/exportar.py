@@ -13,7 +13,7 @@ import streamlit as st
 from dashboard import state, ui
 from dashboard.i18n import evidence_label, get_lang, label, t, tr
 from geo import columns as C
-from geo.store import SUPPRESSION_MIN
+from geo.access import floor, threshold
 
 # GeoPackage keeps its metadata in table `metadatos`; GeoJSON and CSV get a sidecar
 # `<file>.metadatos.json` (models.score.write_scores), so they are shipped together in a zip.
@@ -36,18 +36,18 @@ PREVIEW_WORDS = {
 
 
 @st.cache_data(show_spinner=False, max_entries=12)
-def export_bytes(fmt: str, region: tuple[str, ...], threshold: int,
+def export_bytes(fmt: str, region: tuple[str, ...], k: int,
                  key: tuple[str, float], counts: tuple[str, ...]) -> bytes:
     """Return the file for ``fmt`` (zip with its metadata for GeoJSON and CSV).
 
     ``key`` (the scores file's path and modification time) makes a rescored file a new
     export. The metadata is the scores file's own (:func:`dashboard.state.export_metadata`).
-    ``counts`` are the count columns blanked below ``threshold`` (by role).
+    ``counts`` are the count columns blanked below ``k`` (by role).
     """
     settings = state.settings()
     gdf = state.in_region(state.scores(), region)
-    gdf = state.suppress_small_counts(gdf, threshold, counts)
-    gdf.attrs["metadatos"] = state.export_metadata(state.metadata_values(), region, threshold,
+    gdf = state.suppress_small_counts(gdf, k, counts)
+    gdf.attrs["metadatos"] = state.export_metadata(state.metadata_values(), region, k,
                                                    counts)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"riesgo{FORMATS[fmt][1]}"
@@ -77,42 +77,55 @@ with ui.guard():
     chosen_region = ui.region_picker(c1, "exportar_region")
     fmt = c2.radio(tr("Formato", "Format"), list(FORMATS), key="exportar_formato",
                    format_func=lambda k: FORMATS[k][0])
-    # Only the planner may lower the threshold (down to 1 = exact counts); for every other
-    # role suppression is always on, as the inspection store enforces for its aggregates.
-    lowest = 1 if ui.is_planner() else SUPPRESSION_MIN
-    if st.session_state.get("exportar_umbral", 0) < lowest:  # also: role just changed
-        st.session_state["exportar_umbral"] = SUPPRESSION_MIN
-    threshold = c3.number_input(
+    who = ui.principal()
+    # Only the planner may lower the threshold (down to 1 = exact counts); every other role
+    # has a floor from the settings ([auth.suppression], at least 5). The widget's minimum
+    # is only what the browser shows: the value used is clamped here, on the server, so a
+    # crafted request cannot go below the floor either.
+    floors = settings.auth.suppression
+    lowest = floor(who.role, floors)
+    if st.session_state.get("exportar_umbral", 0) < lowest:
+        st.session_state["exportar_umbral"] = max(lowest, 5)
+    asked = c3.number_input(
         tr("Suprimir conteos sensibles menores que", "Suppress sensitive counts below"),
         min_value=lowest, max_value=50, step=1, key="exportar_umbral",
         help=tr("Los hallazgos (y víctimas o trabajadores, si los hay) entre 1 y este número "
                 "menos uno se dejan en blanco: un número pequeño puede identificar personas. "
-                f"Solo Planificador/a de inspecciones puede bajarlo de {SUPPRESSION_MIN} "
-                "(1 = conteos exactos).",
+                f"Con su rol, el mínimo es {lowest} (1 = conteos exactos, solo Planificador/a "
+                "de inspecciones).",
                 "Findings (and victims or workers, if present) between 1 and this number "
-                "minus one are blanked: a small count can identify people. Only the "
-                f"Inspection planner can set it below {SUPPRESSION_MIN} (1 = exact counts)."),
+                "minus one are blanked: a small count can identify people. With your role "
+                f"the minimum is {lowest} (1 = exact counts, Inspection planner only)."),
     )
+    k = threshold(who, asked, floors)
     region = chosen_region.codes
     path = settings.scores_gpkg
-    counts = state.export_counts(ui.is_planner())
-    data = export_bytes(fmt, region, int(threshold), (str(path), state.mtime(path)), counts)
-    preview = state.suppress_small_counts(state.in_region(state.scores(), region), int(threshold),
-                                          counts)
+    counts = state.export_counts(who.may_read_records)
+    data = export_bytes(fmt, region, k, (str(path), state.mtime(path)), counts)
+    preview = state.suppress_small_counts(state.in_region(state.scores(), region), k, counts)
     n_supp = int(preview.get(f"{C.N_HALLAZGOS}_suprimido", pd.Series(dtype=bool)).sum())
     n_supp_insp = int(preview.get(f"{C.N_INSPECCIONES}_suprimido", pd.Series(dtype=bool)).sum())
     stem = f"riesgo_{chosen_region.key}{'_SIMULADO' if ui.is_simulated() else ''}"
     name = stem + (FORMATS[fmt][1] if fmt == "gpkg" else f"_{fmt}.zip")
+    store = state.store(who)
+    detail = {"formato": fmt, "region": list(region), "umbral": k, "archivo": name,
+              "distritos": len(preview)}
+
+    def _download() -> bytes:
+        # runs when the button is pressed (not on every visit): the download is audited
+        store.record_event("exportacion", detail)
+        return data
+
     st.download_button(
         tr(f"Descargar {FORMATS[fmt][0]} ({len(data) / 1e6:.2f} MB)",
            f"Download {FORMATS[fmt][0]} ({len(data) / 1e6:.2f} MB)"),
-        data=data, file_name=name, mime=FORMATS[fmt][2], type="primary",
-        key="exportar_descargar",
+        data=_download, file_name=name, mime=FORMATS[fmt][2], type="primary",
+        key="exportar_descargar", on_click="ignore",
     )
     st.caption(t("n_distritos", n=len(preview)) + " · " + tr(
-        f"{n_supp} conteos de hallazgos suprimidos (menores que {int(threshold)}).",
-        f"{n_supp} finding counts suppressed (below {int(threshold)}).")
-        + ("" if ui.is_planner() else " · " + tr(
+        f"{n_supp} conteos de hallazgos suprimidos (menores que {k}).",
+        f"{n_supp} finding counts suppressed (below {k}).")
+        + ("" if who.may_read_records else " · " + tr(
             f"{n_supp_insp} conteos de inspecciones suprimidos: con su rol se ocultan todos "
             "los conteos entre 1 y el umbral (inspecciones, hallazgos, víctimas, "
             "trabajadores), y los metadatos lo dicen.",
@@ -124,7 +137,7 @@ with ui.guard():
                       "The exported file contains SIMULATED DATA and says so in its metadata."))
     st.markdown("#### " + tr("Metadatos (tal como van en el archivo)",
                              "Metadata (as written in the file)"))
-    shown = state.export_metadata(state.metadata_values(), region, int(threshold), counts)
+    shown = state.export_metadata(state.metadata_values(), region, k, counts)
     shown["hash_configuracion"] = settings.digest()
     shown["simulado"] = bool(settings.simulated)
     st.json(shown, expanded=1)

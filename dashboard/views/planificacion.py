@@ -117,7 +117,10 @@ ui.page_header(
 with ui.guard():
     lang = get_lang()
     settings = state.settings()
-    spec = settings.planning
+    who = ui.principal()
+    # the offices of the identity's regions only: a Cusco planner plans Cusco's month
+    spec = dataclasses.replace(settings.planning, offices=tuple(
+        o for o in settings.planning.offices if not o.department or who.sees(o.department)))
     if not spec.offices:
         st.info(tr("La configuración no tiene oficinas ([[planning.offices]]). Agréguelas para "
                    "planificar.",
@@ -257,7 +260,7 @@ with ui.guard():
             (("Días", "Days"), "%g"))})
 
     st.subheader(tr("Mapa del plan", "Plan map"))
-    plan_region = tuple(settings.region or ())
+    plan_region = tuple(who.regions or settings.region or ())
     plan_layer = mapview.round_coordinates(state.map_layer(plan_region),
                                            state.map_digits(plan_region))
     st_folium(plan_map(plan, plan_layer, lang),
@@ -267,7 +270,7 @@ with ui.guard():
 
     d1, d2 = st.columns(2)
     d1.download_button(tr("Descargar CSV", "Download CSV"),
-                       plan.table().to_csv(index=False).encode("utf-8"),
+                       plan.csv_text().encode("utf-8"),
                        file_name="plan_inspecciones.csv", mime="text/csv", key="plan_csv")
     d2.download_button(tr("Descargar página imprimible (HTML)", "Download printable page (HTML)"),
                        plan.to_html(lang, simulated=ui.is_simulated()).encode("utf-8"),

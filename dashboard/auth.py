@@ -1,0 +1,296 @@
+"""Who is using the dashboard: the identity the server established, per script run.
+
+``dashboard/app.py`` calls :func:`gate` first thing on every run. It resolves the
+:class:`geo.access.Principal` from what only the server can vouch for, by the settings'
+``[auth] mode``:
+
+* ``local`` — the HttpOnly session cookie set by the sign-in page (``/acceso``, served by
+  :mod:`dashboard.server`), looked up in the server's session table
+  (:class:`geo.accounts.AccessStore`) against the users file;
+* ``oidc`` — Streamlit's own ``st.login`` / ``st.user`` (the identity provider's signed
+  ID token, kept in Streamlit's signed cookie), mapped to a role and regions by the
+  settings' rules — never by the provider's claims alone;
+* ``none`` — a demonstration visitor with ``[auth] demo_role``, allowed only while the data
+  is simulated.
+
+Without an identity, :func:`gate` shows the sign-in prompt (nothing else: no page, no
+navigation, no data) and stops the run. Pages read the identity with :func:`current`.
+It lives in a thread-local set by :func:`gate`, never in ``st.session_state``, which a
+browser can write to through widget values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from dashboard.i18n import get_lang, tr
+from geo import paths
+from geo.access import Principal
+from geo.accounts import AccessStore, Users
+from geo.config import AuthSpec, OIDCSpec, Settings
+from geo.errors import ConfigError, RiskmapError
+
+__all__ = [
+    "COOKIE",
+    "OIDC_PROVIDER",
+    "SIGNIN_PATH",
+    "SIGNOUT_PATH",
+    "access_store",
+    "current",
+    "gate",
+    "mode_refusal",
+    "oidc_principal",
+    "sign_out",
+    "store_for",
+    "users",
+]
+
+COOKIE = "riskmap_sesion"
+SIGNIN_PATH = "acceso"
+SIGNOUT_PATH = "salir"
+OIDC_PROVIDER = "riskmap"  # the provider's name in Streamlit's [auth] secrets
+_local = threading.local()
+
+
+def mode_refusal(settings: Settings) -> RiskmapError | None:
+    """Why the dashboard must not serve these settings as they are (None: it may)."""
+    if settings.auth.mode == "none" and not settings.simulated:
+        return ConfigError(
+            es=f"{settings.path}: [auth] mode = \"none\" (sin inicio de sesión) solo se "
+            "permite con datos simulados (data.simulated = true). Con registros reales, "
+            "cada persona debe iniciar sesión: use mode = \"local\" (cree la primera cuenta "
+            "con 'riskmap users add NOMBRE --role admin --password-stdin') o mode = \"oidc\".",
+            en=f"{settings.path}: [auth] mode = \"none\" (no sign-in) is allowed only with "
+            "simulated data (data.simulated = true). With real records everyone must sign "
+            "in: use mode = \"local\" (create the first account with 'riskmap users add NAME "
+            "--role admin --password-stdin') or mode = \"oidc\".",
+        )
+    if settings.auth.mode == "oidc" and settings.auth.oidc is not None:
+        import os
+
+        if not os.environ.get(settings.auth.oidc.client_secret_env):
+            return ConfigError(
+                es=f"Falta el secreto del cliente OIDC: defina la variable de entorno "
+                f"{settings.auth.oidc.client_secret_env} antes de iniciar el tablero (el "
+                "secreto nunca va en el archivo de configuración).",
+                en=f"The OIDC client secret is missing: set the environment variable "
+                f"{settings.auth.oidc.client_secret_env} before starting the dashboard (the "
+                "secret never goes in the settings file).",
+            )
+    return None
+
+
+def users_path(spec: AuthSpec) -> Path:
+    """Return the users file of these settings (``[auth] users_file`` or the default)."""
+    return spec.users_file or paths.users_file()
+
+
+@st.cache_resource(show_spinner=False)
+def _users(path: str) -> Users:
+    return Users(path)
+
+
+def users(spec: AuthSpec) -> Users:
+    """Return the users file reader (one per path; re-read when the file changes)."""
+    return _users(str(users_path(spec)))
+
+
+@st.cache_resource(show_spinner=False)
+def _access(path: str, failures: int, minutes: float, hours: float) -> AccessStore:
+    return AccessStore(path, max_failures=failures, lockout_minutes=minutes,
+                       session_hours=hours)
+
+
+def access_store(spec: AuthSpec) -> AccessStore:
+    """Return the sessions and sign-in attempts of this deployment."""
+    return _access(str(paths.access_db()), spec.max_failures, spec.lockout_minutes,
+                   spec.session_hours)
+
+
+def store_for(principal: Principal):
+    """Open the inspection store as ``principal`` (its role, regions, identity)."""
+    from geo.store import InspectionStore
+
+    return InspectionStore.for_principal(paths.store_path(), principal)
+
+
+# --------------------------------------------------------------------------------------
+def oidc_principal(claims: Mapping[str, Any], spec: OIDCSpec) -> Principal | None:
+    """Return the identity an OIDC sign-in maps to by the settings' rules (or None).
+
+    A rule by e-mail needs a verified e-mail (unless ``require_verified_email = false``);
+    a rule by group needs the group in the ``groups_claim`` claim. The first rule that
+    matches, in file order, decides: role and regions come only from the settings.
+
+    >>> from geo.config import OIDCRule, OIDCSpec
+    >>> spec = OIDCSpec("u", "c", "r", rules=(
+    ...     OIDCRule("planificador", regions=("08",), email="ana@x.pe"),
+    ...     OIDCRule("investigador", group="investigacion")))
+    >>> oidc_principal({"email": "ANA@x.pe", "email_verified": True}, spec).regions
+    ('08',)
+    >>> oidc_principal({"email": "ana@x.pe", "email_verified": False}, spec) is None
+    True
+    >>> oidc_principal({"email": "b@y.pe", "groups": ["investigacion"]}, spec).role
+    'investigador'
+    """
+    email = str(claims.get("email") or "").strip().lower()
+    verified = bool(claims.get("email_verified")) or not spec.require_verified_email
+    groups = claims.get(spec.groups_claim) or []
+    if isinstance(groups, str):
+        groups = [groups]
+    groups = {str(g).strip().lstrip("/") for g in groups}  # Keycloak may write "/group"
+    for rule in spec.rules:
+        if (rule.email and email and verified and email == rule.email) or \
+                (rule.group and rule.group in groups):
+            user = email or str(claims.get("sub") or "")
+            return Principal(user, role=rule.role, admin=rule.admin, regions=rule.regions,
+                             method="oidc", name=str(claims.get("name") or user))
+    return None
+
+
+# --------------------------------------------------------------------------------------
+def current() -> Principal | None:
+    """Return the identity of this run, as :func:`gate` resolved it (None before it)."""
+    return getattr(_local, "principal", None)
+
+
+def gate() -> Principal:
+    """Resolve this run's identity, or show only the sign-in prompt and stop the run."""
+    from dashboard import state
+
+    _local.principal = None
+    try:
+        settings = state.settings()
+    except RiskmapError as err:  # no settings yet: there is no data to protect either
+        st.error(err.message(get_lang()), icon="🚫")
+        st.stop()
+    refusal = mode_refusal(settings)
+    if refusal is not None:
+        st.error(refusal.message(get_lang()), icon="🔒")
+        st.stop()
+    spec = settings.auth
+    if spec.mode == "none":
+        principal = Principal("visitante", role=spec.demo_role, method="none",
+                              name=tr("Visitante (demostración)", "Visitor (demonstration)"))
+    elif spec.mode == "local":
+        principal = _local_principal(spec)
+    else:
+        principal = _oidc_gate(settings)
+    _local.principal = principal
+    return principal
+
+
+def _token() -> str | None:
+    try:
+        return st.context.cookies.get(COOKIE)
+    except Exception:  # noqa: BLE001 - no request context (AppTest): no cookie
+        return None
+
+
+def _local_principal(spec: AuthSpec) -> Principal:
+    token = _token()
+    principal = access_store(spec).principal(token, users(spec)) if token else None
+    if principal is None:
+        _signin_prompt(ended=bool(token))
+        st.stop()
+    return principal
+
+
+def _signin_prompt(ended: bool) -> None:
+    """Show the only thing a visitor without a session sees: a link to sign in."""
+    st.title(tr("riskmap — iniciar sesión", "riskmap — sign in"))
+    if ended:
+        st.info(tr("Su sesión terminó (se cerró o expiró). Vuelva a iniciar sesión.",
+                   "Your session ended (signed out or expired). Please sign in again."),
+                icon="🔒")
+    else:
+        st.info(tr("Este tablero guarda registros de inspección confidenciales: inicie "
+                   "sesión con su cuenta.",
+                   "This dashboard holds confidential inspection records: sign in with "
+                   "your account."), icon="🔒")
+    # st.html keeps the link in this tab (st.link_button and markdown links open a new one)
+    lang = "?lang=en" if get_lang() == "en" else ""
+    st.html(f'<a href="{_base()}/{SIGNIN_PATH}{lang}" data-testid="riskmap-signin-link" '
+            'style="display:inline-block;padding:0.5rem 1rem;border-radius:0.5rem;'
+            'background:#b30000;color:white;text-decoration:none">'
+            + tr("Iniciar sesión", "Sign in") + "</a>")
+
+
+def _base() -> str:
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}" if base else ""
+
+
+def _oidc_gate(settings: Settings) -> Principal:
+    spec = settings.auth
+    assert spec.oidc is not None
+    user = st.user
+    if not user.is_logged_in:
+        st.title(tr("riskmap — iniciar sesión", "riskmap — sign in"))
+        st.info(tr("Inicie sesión con su cuenta institucional.",
+                   "Sign in with your institutional account."), icon="🔒")
+        if st.button(tr("Iniciar sesión con la cuenta institucional",
+                        "Sign in with the institutional account"), type="primary",
+                     key="auth_oidc_login"):
+            st.login(OIDC_PROVIDER)
+        st.stop()
+    claims = user.to_dict()
+    issued = float(claims.get("iat") or 0)
+    if issued and time.time() > issued + spec.session_hours * 3600:
+        st.info(tr(f"Su sesión pasó de {spec.session_hours:g} horas y terminó. Vuelva a "
+                   "iniciar sesión.",
+                   f"Your session passed {spec.session_hours:g} hours and ended. Please "
+                   "sign in again."), icon="🔒")
+        if st.button(tr("Volver a iniciar sesión", "Sign in again"), key="auth_oidc_again"):
+            st.logout()
+        st.stop()
+    principal = oidc_principal(claims, spec.oidc)
+    ident = str(claims.get("email") or claims.get("sub") or "?")
+    key = hashlib.sha256(f"{claims.get('iss')}|{claims.get('sub')}|{issued}".encode()
+                         ).hexdigest()
+    if access_store(spec).note_external(key, ident, issued + spec.session_hours * 3600):
+        store = store_for(principal) if principal else None
+        event = ("inicio_sesion", {"metodo": "oidc"}) if principal else (
+            "acceso_denegado", {"metodo": "oidc", "motivo": "sin regla"})
+        (store or _system_store()).record_event(
+            *event, user=ident, role=principal.label if principal else "ninguno")
+    if principal is None:
+        st.title("riskmap")
+        st.error(tr(f"Su cuenta ({ident}) inició sesión, pero no tiene acceso a riskmap: "
+                    "ninguna regla de la configuración le da un rol. Pida al administrador "
+                    "que le asigne uno.",
+                    f"Your account ({ident}) signed in but has no access to riskmap: no "
+                    "rule of the settings gives it a role. Ask the administrator to assign "
+                    "one."), icon="🔒")
+        if st.button(tr("Cerrar sesión", "Sign out"), key="auth_oidc_out"):
+            st.logout()
+        st.stop()
+    return principal
+
+
+def _system_store():
+    from geo.store import ROL_SISTEMA, InspectionStore
+
+    return InspectionStore(paths.store_path(), role=ROL_SISTEMA, user="tablero")
+
+
+def sign_out() -> None:
+    """End this session on the server (and at the identity provider, for OIDC)."""
+    from dashboard import state
+
+    principal = current()
+    spec = state.settings().auth
+    if principal is not None and spec.mode != "none":
+        store_for(principal).record_event("cierre_sesion", {"metodo": spec.mode})
+    if spec.mode == "local":
+        access_store(spec).close(_token())
+        st.rerun()
+    elif spec.mode == "oidc":
+        st.logout()

@@ -1,0 +1,413 @@
+"""The served dashboard: Streamlit's ASGI app plus sign-in, sign-out and a gate.
+
+``riskmap serve`` runs ``streamlit run dashboard/server.py``; Streamlit finds the ``app``
+below (an ``st.App``) and serves ``dashboard/app.py`` through it, with:
+
+* ``GET/POST /acceso`` — the sign-in page of ``[auth] mode = "local"``: a plain HTML form
+  (no script, works on any browser and a slow link), protected against cross-site
+  requests by a double-submit token, rate-limited by the lockout rule of
+  :func:`geo.accounts.sign_in`. A right password sets the session cookie: random,
+  ``HttpOnly`` (no script can read it), ``SameSite=Strict``, ``Secure`` behind HTTPS
+  (``[auth] secure_cookie``), lasting ``[auth] session_hours``.
+* ``GET /salir`` — ends the session on the server and clears the cookie.
+* :class:`SignInGate` — in local mode, a page request without a live session goes to
+  ``/acceso`` and downloads and uploads (``/media``, ``/_stcore/upload_file``) are
+  refused; in OIDC mode, downloads and uploads need Streamlit's signed sign-in cookie.
+  The app script itself checks the identity again on every run (:func:`dashboard.auth.gate`).
+* for OIDC, Streamlit's ``st.login`` gets its provider from the settings' ``[auth.oidc]``
+  (the client secret from the environment, the cookie secret from a private file).
+"""
+
+from __future__ import annotations
+
+import hmac
+import html
+import json
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+# `streamlit run dashboard/server.py` puts dashboard/ on sys.path, not the repository root.
+_ROOT = Path(__file__).resolve().parent.parent
+if str(_ROOT) not in sys.path:
+    sys.path.insert(0, str(_ROOT))
+
+import anyio  # noqa: E402 - after the path fix
+import streamlit as st  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
+from starlette.requests import HTTPConnection, Request  # noqa: E402
+from starlette.responses import HTMLResponse, RedirectResponse, Response  # noqa: E402
+from starlette.routing import Route  # noqa: E402
+
+from geo import paths  # noqa: E402
+from geo.config import Settings, load_settings  # noqa: E402
+
+COOKIE = "riskmap_sesion"  # dashboard.auth.COOKIE (not imported: it imports streamlit pages)
+CSRF_COOKIE = "riskmap_csrf"
+SIGNIN = "/acceso"
+SIGNOUT = "/salir"
+# Requests that need no session: the sign-in page itself, health checks, and the public
+# code the browser loads before it can show the sign-in prompt.
+OPEN_PATHS = (SIGNIN, SIGNOUT, "/_stcore/health", "/_stcore/host-config", "/favicon.ico",
+              "/manifest.json", "/oauth2callback")
+OPEN_PREFIXES = ("/static/", "/app/static/", "/auth/")  # /auth/: Streamlit's OIDC routes
+PROTECTED_PREFIXES = ("/media/", "/_stcore/upload_file", "/_stcore/stream")
+# Argon2 costs ~64 MiB and tens of milliseconds: at most two checks at a time, off the
+# event loop, so a burst of sign-in attempts cannot stall everyone's map.
+_CHECKS = anyio.Semaphore(2)
+
+
+# --------------------------------------------------------------------------------------
+# settings (read per request, cached on the file's modification time)
+_cache: dict[str, Any] = {}
+
+
+def settings() -> Settings | None:
+    """Return the active settings, or None before ``riskmap prepare`` wrote them."""
+    path = paths.default_settings()
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    if _cache.get("key") != (str(path), stamp):
+        _cache.update(key=(str(path), stamp), value=load_settings(path, check_files=False))
+    return _cache["value"]
+
+
+def _stores(s: Settings):
+    from geo.accounts import AccessStore, Users
+
+    key = ("stores", str(s.auth.users_file or paths.users_file()), str(paths.access_db()),
+           s.auth.max_failures, s.auth.lockout_minutes, s.auth.session_hours)
+    if key not in _cache:
+        _cache[key] = (
+            Users(s.auth.users_file or paths.users_file()),
+            AccessStore(paths.access_db(), max_failures=s.auth.max_failures,
+                        lockout_minutes=s.auth.lockout_minutes,
+                        session_hours=s.auth.session_hours))
+    return _cache[key]
+
+
+def _audit(action: str, user: str, role: str, detail: dict[str, Any]) -> None:
+    from geo.store import InspectionStore
+
+    InspectionStore(paths.store_path(), role="sistema").record_event(
+        action, detail, user=user, role=role)
+
+
+def _base() -> str:
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}" if base else ""
+
+
+def _path(scope_path: str) -> str:
+    """Return the request path without the configured base URL path."""
+    base = _base()
+    return scope_path[len(base):] or "/" if base and scope_path.startswith(base) \
+        else scope_path
+
+
+# --------------------------------------------------------------------------------------
+# the gate
+class SignInGate:
+    """ASGI middleware: no session, no page (see the module docstring)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        """Pass the request on, redirect it to sign-in, or refuse it."""
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        s = settings()
+        if s is None or s.auth.mode == "none":
+            await self.app(scope, receive, send)
+            return
+        path = _path(scope.get("path", "/"))
+        if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            # the app script answers with the sign-in prompt only (dashboard.auth.gate):
+            # an expired session sees why, instead of a broken connection
+            await self.app(scope, receive, send)
+            return
+        if _signed_in(s, HTTPConnection(scope)):
+            await self.app(scope, receive, send)
+            return
+        if path.startswith(PROTECTED_PREFIXES) or scope.get("method") not in ("GET", "HEAD"):
+            await Response("No autorizado: inicie sesión. / Unauthorized: sign in.",
+                           status_code=401)(scope, receive, send)
+            return
+        if s.auth.mode == "oidc":  # the app shows the provider's sign-in button
+            await self.app(scope, receive, send)
+            return
+        target = path + (f"?{scope['query_string'].decode()}" if scope.get("query_string")
+                         else "")
+        await RedirectResponse(f"{_base()}{SIGNIN}?next={quote(target)}",
+                               status_code=303)(scope, receive, send)
+
+
+def _signed_in(s: Settings, request: HTTPConnection) -> bool:
+    if s.auth.mode == "local":
+        users, access = _stores(s)
+        return access.principal(request.cookies.get(COOKIE), users) is not None
+    return _streamlit_user_cookie_valid(request)
+
+
+def _streamlit_user_cookie_valid(request: HTTPConnection) -> bool:
+    """Whether Streamlit's own signed sign-in cookie (OIDC) is present and genuine."""
+    try:
+        from streamlit.auth_util import get_cookie_with_chunks
+        from streamlit.web.server.server_util import get_cookie_secret
+        from streamlit.web.server.starlette.starlette_app_utils import decode_signed_value
+        from streamlit.web.server.starlette.starlette_server_config import USER_COOKIE_NAME
+    except ImportError:  # Streamlit moved its helpers: fail closed
+        return False
+
+    def one(name: str) -> bytes | None:
+        value = request.cookies.get(name)
+        if value is None:
+            return None
+        return decode_signed_value(get_cookie_secret(), name, value.encode("latin-1"))
+
+    try:
+        raw = get_cookie_with_chunks(one, USER_COOKIE_NAME)
+        return bool(raw) and json.loads(raw).get("is_logged_in") is True
+    except Exception:  # noqa: BLE001 - a damaged cookie is no sign-in
+        return False
+
+
+# --------------------------------------------------------------------------------------
+# sign-in and sign-out pages
+_TEXT = {
+    "title": ("Iniciar sesión", "Sign in"),
+    "lead": ("riskmap guarda registros de inspección confidenciales. Inicie sesión con la "
+             "cuenta que le dio el administrador.",
+             "riskmap holds confidential inspection records. Sign in with the account the "
+             "administrator gave you."),
+    "user": ("Usuario", "User name"),
+    "password": ("Contraseña", "Password"),
+    "submit": ("Entrar", "Sign in"),
+    "other": ("English", "Español"),
+    "signed_out": ("Sesión cerrada.", "Signed out."),
+    "stale": ("El formulario caducó (o llegó de otro sitio). Vuelva a escribir su usuario y "
+              "contraseña.",
+              "The form expired (or came from another site). Type your user name and "
+              "password again."),
+    "missing": ("Escriba su usuario y su contraseña.", "Type your user name and password."),
+    "no_local": ("Este tablero no usa cuentas locales.",
+                 "This dashboard does not use local accounts."),
+}
+
+
+def _t(key: str, lang: str) -> str:
+    es, en = _TEXT[key]
+    return en if lang == "en" else es
+
+
+def _lang(request: Request, form: dict[str, str] | None = None) -> str:
+    value = (form or {}).get("lang") or request.query_params.get("lang", "es")
+    return "en" if value == "en" else "es"
+
+
+def _safe_next(value: str | None) -> str:
+    """Only a path of this site (``/distrito?…``), never another host (open redirect)."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return value
+
+
+def _page(lang: str, *, message: str = "", kind: str = "error", user: str = "",
+          next_: str = "/", csrf: str = "", status: int = 200) -> HTMLResponse:
+    e = html.escape
+    other = "en" if lang == "es" else "es"
+    note = (f'<p class="msg {kind}" role="alert" data-testid="signin-message">{e(message)}</p>'
+            if message else "")
+    body = f"""<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>riskmap — {e(_t("title", lang))}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; background: #f6f6f4; margin: 0; }}
+main {{ max-width: 26rem; margin: 8vh auto; background: #fff; padding: 2rem;
+        border-radius: 0.75rem; box-shadow: 0 1px 4px rgba(0,0,0,.12); }}
+h1 {{ font-size: 1.4rem; margin: 0 0 .5rem; }} p {{ color: #333; line-height: 1.4; }}
+label {{ display: block; margin: 1rem 0 .25rem; font-weight: 600; }}
+input[type=text], input[type=password] {{ width: 100%; box-sizing: border-box;
+        padding: .6rem; font-size: 1rem; border: 1px solid #bbb; border-radius: .4rem; }}
+button {{ margin-top: 1.25rem; width: 100%; padding: .7rem; font-size: 1rem; border: 0;
+         border-radius: .4rem; background: #b30000; color: #fff; cursor: pointer; }}
+.msg {{ padding: .6rem .8rem; border-radius: .4rem; }}
+.error {{ background: #fde8e8; color: #7a0000; }} .info {{ background: #e8f1fd; }}
+.lang {{ float: right; font-size: .9rem; }}
+</style></head>
+<body><main>
+<a class="lang" href="{e(_base())}{SIGNIN}?lang={other}">{e(_t("other", lang))}</a>
+<h1>riskmap — {e(_t("title", lang))}</h1>
+<p>{e(_t("lead", lang))}</p>
+{note}
+<form method="post" action="{e(_base())}{SIGNIN}" autocomplete="on">
+<input type="hidden" name="csrf" value="{e(csrf)}">
+<input type="hidden" name="next" value="{e(next_)}">
+<input type="hidden" name="lang" value="{lang}">
+<label for="usuario">{e(_t("user", lang))}</label>
+<input type="text" id="usuario" name="usuario" value="{e(user)}" required
+       autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="64">
+<label for="contrasena">{e(_t("password", lang))}</label>
+<input type="password" id="contrasena" name="contrasena" required
+       autocomplete="current-password" maxlength="256">
+<button type="submit" id="entrar">{e(_t("submit", lang))}</button>
+</form></main></body></html>"""
+    response = HTMLResponse(body, status_code=status, headers=_NO_STORE)
+    response.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict",
+                        path=f"{_base()}{SIGNIN}", secure=_secure())
+    return response
+
+
+_NO_STORE = {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
+             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+             "form-action 'self'; frame-ancestors 'none'",
+             "Referrer-Policy": "same-origin"}  # no-referrer would make Origin "null"
+
+
+def _secure() -> bool:
+    s = settings()
+    return bool(s and s.auth.secure_cookie)
+
+
+async def signin(request: Request) -> Response:
+    """``GET /acceso``: the form; ``POST /acceso``: check the password, open a session."""
+    s = settings()
+    lang = _lang(request)
+    if s is None or s.auth.mode != "local":
+        return RedirectResponse(f"{_base()}/", status_code=303)
+    csrf = secrets.token_urlsafe(24)
+    if request.method == "GET":
+        message = _t("signed_out", lang) if request.query_params.get("salio") else ""
+        response = _page(lang, message=message, kind="info", csrf=csrf,
+                         next_=_safe_next(request.query_params.get("next")))
+        users, access = _stores(s)
+        if access.principal(request.cookies.get(COOKIE), users) is None:
+            response.delete_cookie(COOKIE, path="/")  # a dead session's cookie goes
+        return response
+    form = await _form(request)
+    lang = _lang(request, form)
+    name, password = form.get("usuario", "").strip(), form.get("contrasena", "")
+    next_ = _safe_next(form.get("next"))
+    sent = form.get("csrf", "")
+    expected = request.cookies.get(CSRF_COOKIE, "")
+    if not sent or not expected or not hmac.compare_digest(sent, expected) or \
+            not _same_origin(request):
+        return _page(lang, message=_t("stale", lang), user=name, next_=next_, csrf=csrf,
+                     status=400)
+    if not name or not password:
+        return _page(lang, message=_t("missing", lang), user=name, next_=next_, csrf=csrf,
+                     status=400)
+    users, access = _stores(s)
+    from geo.accounts import sign_in
+
+    async with _CHECKS:
+        result = await anyio.to_thread.run_sync(sign_in, users, access, name, password)
+    if not result.ok:
+        action = "cuenta_bloqueada" if result.just_locked else (
+            "inicio_sesion_bloqueado" if result.locked_until and not result.remaining
+            else "inicio_sesion_fallido")
+        await anyio.to_thread.run_sync(_audit, action, result.name, "ninguno",
+                                       {"metodo": "local", "ip": _client(request)})
+        return _page(lang, message=result.message(lang, s.auth.lockout_minutes),
+                     user=name, next_=next_, csrf=csrf, status=401)
+    account = result.account
+    assert account is not None
+    await anyio.to_thread.run_sync(_audit, "inicio_sesion", account.name,
+                                   account.principal().label,
+                                   {"metodo": "local", "ip": _client(request)})
+    response = RedirectResponse(f"{_base()}{next_}", status_code=303, headers=_NO_STORE)
+    response.set_cookie(COOKIE, result.token, max_age=int(s.auth.session_hours * 3600),
+                        httponly=True, samesite="strict", path="/", secure=s.auth.secure_cookie)
+    response.delete_cookie(CSRF_COOKIE, path=f"{_base()}{SIGNIN}")
+    return response
+
+
+async def signout(request: Request) -> Response:
+    """``GET /salir``: end the session on the server, clear the cookie, back to sign-in."""
+    s = settings()
+    token = request.cookies.get(COOKIE)
+    if s is not None and token:
+        users, access = _stores(s)
+        principal = access.principal(token, users)
+        access.close(token)
+        if principal is not None:
+            await anyio.to_thread.run_sync(_audit, "cierre_sesion", principal.user,
+                                           principal.label, {"metodo": "local"})
+    response = RedirectResponse(f"{_base()}{SIGNIN}?salio=1&lang={_lang(request)}",
+                                status_code=303, headers=_NO_STORE)
+    response.delete_cookie(COOKIE, path="/")
+    return response
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """Read the urlencoded form body (at most 16 kB: a sign-in is a few hundred bytes)."""
+    from urllib.parse import parse_qsl
+
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > 16_384:
+            break
+    return dict(parse_qsl(body[:16_384].decode("utf-8", "replace"), keep_blank_values=True))
+
+
+def _same_origin(request: Request) -> bool:
+    """Check that a sign-in form comes from this site (its ``Origin``, when sent)."""
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return origin is None
+    return urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+# --------------------------------------------------------------------------------------
+# Streamlit's OIDC secrets, from the settings (the secret from the environment)
+def oidc_secrets(s: Settings | None) -> dict[str, Any] | None:
+    """Return the ``[auth]`` secrets ``st.login`` needs (None when not OIDC)."""
+    if s is None or s.auth.mode != "oidc" or s.auth.oidc is None:
+        return None
+    spec = s.auth.oidc
+    return {"auth": {
+        "redirect_uri": spec.redirect_uri,
+        "cookie_secret": _cookie_secret(),
+        "riskmap": {"client_id": spec.client_id,
+                    "client_secret": os.environ.get(spec.client_secret_env, ""),
+                    "server_metadata_url": spec.server_metadata_url}}}
+
+
+def _cookie_secret() -> str:
+    """Return a random secret kept in ``<data>/secretos/cookie.secreto`` (0600)."""
+    env = os.environ.get("RISKMAP_COOKIE_SECRET")
+    if env:
+        return env
+    folder = paths.data_dir() / "secretos"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = folder / "cookie.secreto"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+routes = [Route(f"{_base()}{SIGNIN}", signin, methods=["GET", "POST"]),
+          Route(f"{_base()}{SIGNOUT}", signout, methods=["GET"])]
+app = st.App("app.py", routes=routes, middleware=[Middleware(SignInGate)],
+             secrets=oidc_secrets(settings()))
