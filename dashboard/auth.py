@@ -189,9 +189,10 @@ def gate() -> Principal:
 
 def _token() -> str | None:
     try:
-        return st.context.cookies.get(COOKIE)
-    except Exception:  # noqa: BLE001 - no request context (AppTest): no cookie
+        token = st.context.cookies.get(COOKIE)
+    except Exception:  # noqa: BLE001 - no request context: no cookie
         return None
+    return token if isinstance(token, str) and token else None  # AppTest has a mock
 
 
 def _local_principal(spec: AuthSpec) -> Principal:

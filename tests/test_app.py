@@ -34,21 +34,67 @@ def evaluation_json(demo_settings, scores_gpkg) -> Path:
 
 @pytest.fixture()
 def app_env(demo_settings, scores_gpkg, evaluation_json, monkeypatch):
+    """The demo world as `make serve` shows it: no sign-in, the visitor is a planner."""
     monkeypatch.setenv("RISKMAP_CONFIG", str(demo_settings.path))
     return demo_settings
 
 
-def _app(page: str | None = None, lang: str | None = None, role: str | None = None,
-         user: str | None = None):
+# Identities for the role tests: OIDC sign-in (AppTest seeds st.user as the identity
+# provider's verified claims would), mapped to roles and regions by the settings' rules.
+ACCOUNTS = {
+    "ana": {"email": "ana@sunafil.test", "name": "Ana Quispe"},  # planner, Cusco
+    "luis": {"email": "luis@sunafil.test", "name": "Luis Pérez"},  # planner, Loreto
+    "gore_cusco": {"email": "gore@cusco.test", "name": "GORE Cusco"},
+    "gore_loreto": {"email": "gore@loreto.test", "name": "GORE Loreto"},
+    "rosa": {"email": "rosa@uni.test", "name": "Rosa", "groups": ["investigacion"]},
+    "root": {"email": "root@sunafil.test", "name": "Admin"},
+    "nadie": {"email": "nadie@otro.test", "name": "Nadie"},
+}
+RULES = [
+    {"email": "ana@sunafil.test", "roles": ["planificador"], "regions": ["cusco"]},
+    {"email": "luis@sunafil.test", "roles": ["planificador"], "regions": ["loreto"]},
+    {"email": "gore@cusco.test", "roles": ["gobierno_regional"], "regions": ["cusco"]},
+    {"email": "gore@loreto.test", "roles": ["gobierno_regional"], "regions": ["loreto"]},
+    {"group": "investigacion", "roles": ["investigador"]},
+    {"email": "root@sunafil.test", "roles": ["admin"]},
+]
+
+
+@pytest.fixture()
+def oidc_env(demo_settings, scores_gpkg, evaluation_json, monkeypatch):
+    """The demo world behind OIDC sign-in with the rules above."""
+    import tomllib
+
+    import tomli_w
+
+    raw = tomllib.loads(demo_settings.path.read_text(encoding="utf-8"))
+    raw["auth"] = {"mode": "oidc", "oidc": {
+        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+        "client_id": "riskmap", "redirect_uri": "http://localhost:8501/oauth2callback",
+        "rules": RULES}}
+    path = demo_settings.path.with_name("settings_oidc_apptest.toml")
+    path.write_text(tomli_w.dumps(raw), encoding="utf-8")
+    monkeypatch.setenv("RISKMAP_CONFIG", str(path))
+    monkeypatch.setenv("RISKMAP_OIDC_CLIENT_SECRET", "secreto-de-prueba")
+    return demo_settings
+
+
+def _claims(who: str, **extra) -> dict:
+    import time
+
+    return {"is_logged_in": True, "iss": "http://127.0.0.1:9", "sub": who,
+            "email_verified": True, "iat": int(time.time()), **ACCOUNTS[who], **extra}
+
+
+def _app(page: str | None = None, lang: str | None = None, who: str | None = None,
+         **claims):
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if who:
+        at.user = _claims(who, **claims)
     if lang:
         at.session_state["lang"] = lang
-    if role:
-        at.session_state["rol"] = role
-    if user:
-        at.session_state["usuario"] = user
     at.run()
     if page:
         at.switch_page(f"views/{page}.py").run()
@@ -98,21 +144,43 @@ def test_language_switch_is_remembered(app_env):
     assert at.session_state["lang"] == "en"
 
 
-def test_role_survives_a_language_switch(app_env):
-    at = _app()
-    at.radio(key="ui_rol").set_value("planificador").run()
-    assert at.session_state["rol"] == "planificador"
+def _sidebar_text(at) -> str:
+    """The sidebar's markdown as a reader sees it (without markdown's escapes)."""
+    return "\n".join(str(m.value) for m in at.sidebar.markdown).replace("\\", "")
+
+
+def test_identity_is_shown_not_chosen(oidc_env):
+    at = _app(who="ana")
+    _no_exception(at)
+    assert "ui_rol" not in {r.key for r in at.radio}, "no role picker"
+    assert not [t for t in at.text_input if t.key == "ui_usuario"], "no typed name"
+    side = _sidebar_text(at)
+    assert "Ana Quispe" in side and "Planificador/a de inspecciones" in side
+    assert "Regiones: Cusco" in side
+    assert "ui_salir" in {b.key for b in at.sidebar.button}
     at.radio(key="ui_idioma").set_value("en").run()
     _no_exception(at)
-    assert at.radio(key="ui_rol").value == "planificador"
-    assert at.radio(key="ui_rol").options[at.radio(key="ui_rol").index] == "Inspection planner"
+    assert "Inspection planner" in _sidebar_text(at) and "Regions: Cusco" in _sidebar_text(at)
     at.switch_page("views/datos.py").run()
     _no_exception(at)
-    assert at.radio(key="ui_rol").value == "planificador"
-    assert at.session_state["rol"] == "planificador"
     assert "datos_recalcular" in {b.key for b in at.button}
-    at.radio(key="ui_idioma").set_value("es").run()
-    assert at.radio(key="ui_rol").value == "planificador"
+
+
+def test_a_role_cannot_be_set_from_the_session(oidc_env):
+    # what an old browser tab (or a crafted message) could send: the role comes only from
+    # the sign-in's rule, never from session values
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.user = _claims("rosa")
+    at.session_state["rol"] = "planificador"
+    at.session_state["ui_rol"] = "planificador"
+    at.run()
+    at.switch_page("views/datos.py").run()
+    _no_exception(at)
+    assert "datos_importar" not in {b.key for b in at.button}
+    assert "datos_recalcular" not in {b.key for b in at.button}
+    assert "Investigador/a" in _sidebar_text(at)
 
 
 def test_distrito_page_card_and_search(app_env):
@@ -168,7 +236,7 @@ def test_datos_page_bad_upload_leaves_store_unchanged(app_env, tmp_path):
     from geo.store import InspectionStore
 
     before = InspectionStore(paths.store_path()).count()
-    at = _app("datos", role="planificador", user="Prueba")
+    at = _app("datos")
     _no_exception(at)
     bad = (
         b"id,fecha,ubigeo,sector,hallazgo_tf,origen\n"
@@ -205,7 +273,7 @@ def test_datos_page_good_upload_is_ready_to_import(app_env):
         b"TEST-OK-1,2024-05-02,080101,construccion,0,planificada\n"
         b"TEST-OK-2,2024-06-02,160101,tala,1,denuncia\n"
     )
-    at = _app("datos", role="planificador", user="Prueba")
+    at = _app("datos")
     at.file_uploader(key="datos_archivo").set_value(("bueno.csv", good, "text/csv")).run()
     _no_exception(at)
     assert not at.error
@@ -238,7 +306,8 @@ def test_exportar_page(app_env, fmt):
 
 def test_missing_artefacts_say_run_prepare(tmp_path, monkeypatch):
     settings = tmp_path / "settings.toml"
-    settings.write_text('config_version = 1\n[data]\nworkdir = "."\n', encoding="utf-8")
+    settings.write_text('config_version = 1\n[data]\nworkdir = "."\nsimulated = true\n',
+                        encoding="utf-8")
     monkeypatch.setenv("RISKMAP_CONFIG", str(settings))
     for page in (None, "distrito", "modelo", "datos", "exportar"):
         at = _app(page)
@@ -256,13 +325,13 @@ def _scores(settings_path: str):
     return pyogrio.read_dataframe(settings.scores_gpkg, layer="riesgo", read_geometry=False)
 
 
-def test_default_role_is_regional_government_and_sees_no_records(app_env):
+def test_regional_government_sees_suppressed_aggregates_only(oidc_env):
     scores = _scores(os.environ["RISKMAP_CONFIG"])
     few = scores[(scores["n_inspecciones"] >= 1) & (scores["n_inspecciones"] < 5)]
     assert len(few), "the demo world should have districts with 1 to 4 inspections"
     ubigeo = str(few.iloc[0]["ubigeo"])
-    at = _app()
-    assert at.radio(key="ui_rol").value == "gobierno_regional"
+    at = _app(who="gore_cusco" if ubigeo.startswith("08") else "gore_loreto")
+    assert "Gobierno regional" in _sidebar_text(at)
     at.session_state["ubigeo"] = ubigeo
     at.switch_page("views/distrito.py").run()
     _no_exception(at)
@@ -282,10 +351,11 @@ def test_default_role_is_regional_government_and_sees_no_records(app_env):
     assert "datos_importar" not in keys and "datos_recalcular" not in keys
 
 
-def test_planner_sees_history_by_year_and_can_import(app_env):
+def test_planner_sees_history_by_year_and_can_import(oidc_env):
     scores = _scores(os.environ["RISKMAP_CONFIG"])
-    busy = scores.sort_values("n_inspecciones", ascending=False).iloc[0]
-    at = _app(role="planificador", user="Prueba")
+    cusco = scores[scores["ubigeo"].astype(str).str.startswith("08")]
+    busy = cusco.sort_values("n_inspecciones", ascending=False).iloc[0]
+    at = _app(who="ana")
     at.session_state["ubigeo"] = str(busy["ubigeo"])
     at.switch_page("views/distrito.py").run()
     _no_exception(at)
@@ -304,12 +374,17 @@ def test_planner_sees_history_by_year_and_can_import(app_env):
     assert not any("solo Planificador/a" in i.value for i in at.info)
 
 
-@pytest.mark.parametrize("role", ["gobierno_regional", "investigador"])
-def test_export_suppression_cannot_be_turned_off_by_other_roles(app_env, role):
-    at = _app("exportar", role=role)
+@pytest.mark.parametrize("who", ["gore_loreto", "rosa"])
+def test_export_suppression_cannot_be_turned_off_by_other_roles(oidc_env, who):
+    at = _app("exportar", who=who)
     _no_exception(at)
     threshold = at.number_input(key="exportar_umbral")
     assert threshold.value == 5 and threshold.min == 5
+    # a crafted request below the floor (the browser's minimum is not a control): the
+    # server clamps it, and the page and the file stay suppressed at 5
+    threshold.set_value(1).run()
+    _no_exception(at)
+    assert at.number_input(key="exportar_umbral").value == 5
     suppressed = re.search(r"(\d+) conteos de hallazgos suprimidos", _text(at))
     assert suppressed and int(suppressed.group(1)) > 0
     # every count column, inspections too, and the metadata says so; no server paths
@@ -325,8 +400,8 @@ def test_export_suppression_cannot_be_turned_off_by_other_roles(app_env, role):
     assert not ((counts > 0) & (counts < 5)).any()
 
 
-def test_planner_may_export_exact_counts(app_env):
-    at = _app("exportar", role="planificador")
+def test_planner_may_export_exact_counts(oidc_env):
+    at = _app("exportar", who="ana")
     threshold = at.number_input(key="exportar_umbral")
     assert threshold.value == 5 and threshold.min == 1
     threshold.set_value(1).run()
@@ -334,17 +409,18 @@ def test_planner_may_export_exact_counts(app_env):
     assert "0 conteos de hallazgos suprimidos" in _text(at)
 
 
-def test_store_audit_records_role_and_user(app_env, tmp_path, monkeypatch):
+def test_store_audit_records_role_and_user(oidc_env, tmp_path, monkeypatch):
     import geopandas as gpd
     import pandas as pd
 
     from geo.store import InspectionStore
 
     monkeypatch.setenv("RISKMAP_DATA_DIR", str(tmp_path))  # a store of its own
-    districts = gpd.read_file(app_env.districts_gpkg, layer="distritos")
+    districts = gpd.read_file(oidc_env.districts_gpkg, layer="distritos")
     # a district with at most two records in the history file, so that history + store < 5
-    history = pd.read_csv(app_env.inspections, dtype={"ubigeo": str})
-    per = history["ubigeo"].value_counts().reindex(districts["ubigeo"], fill_value=0)
+    history = pd.read_csv(oidc_env.inspections, dtype={"ubigeo": str})
+    cusco = districts[districts["ubigeo"].str.startswith("08")]
+    per = history["ubigeo"].value_counts().reindex(cusco["ubigeo"], fill_value=0)
     ubigeo = per[per <= 2].index[0]
     before = int(per[ubigeo])
     csv = tmp_path / "pocas.csv"
@@ -354,7 +430,7 @@ def test_store_audit_records_role_and_user(app_env, tmp_path, monkeypatch):
     store = InspectionStore(tmp_path / "inspecciones.sqlite", role="planificador", user="Ana")
     store.import_file(csv, districts)
 
-    at = _app(role="planificador", user="Rosa")
+    at = _app(who="ana")
     at.session_state["ubigeo"] = ubigeo
     at.switch_page("views/distrito.py").run()
     _no_exception(at)
@@ -362,24 +438,28 @@ def test_store_audit_records_role_and_user(app_env, tmp_path, monkeypatch):
     # the history file's records and the two imported ones, year by year
     assert years and int(years[0]["Inspecciones"].sum()) == before + 2
 
-    at = _app(role="investigador", user="Iris")
+    at = _app(who="rosa")
     at.session_state["ubigeo"] = ubigeo
     at.switch_page("views/distrito.py").run()
     _no_exception(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Inspecciones"] == "menos de 5"  # < 5 records: suppressed for researchers
 
-    audit = store.audit()
+    audit = InspectionStore(store.db_path, role="admin", user="auditor").audit()
     reads = audit[audit["accion"] == "lectura_registros"]
-    assert ("Rosa", "planificador") in set(zip(reads["usuario"], reads["rol"], strict=True))
+    who = set(zip(reads["usuario"], reads["rol"], strict=True))
+    assert ("ana@sunafil.test", "planificador") in who
     aggregates = audit[audit["accion"] == "lectura_agregados"]
-    assert ("Iris", "investigador") in set(zip(aggregates["usuario"], aggregates["rol"],
-                                                strict=True))
+    assert ("rosa@uni.test", "investigador") in set(zip(aggregates["usuario"],
+                                                         aggregates["rol"], strict=True))
     assert not ((audit["rol"] == "investigador") & (audit["accion"] == "lectura_registros")).any()
+    # the sign-ins, the pages and the districts opened are in the trail too
+    assert {"inicio_sesion", "pagina", "distrito"} <= set(audit["accion"])
+    assert store.verify_audit().ok
 
 
 def test_deep_link_runs_through_the_app(app_env):
-    # what a fresh browser on /distrito gets: the sidebar (language, role) and the banner
+    # what a fresh browser on /distrito gets: the sidebar (language, who) and the banner
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
@@ -387,7 +467,7 @@ def test_deep_link_runs_through_the_app(app_env):
     _no_exception(at)
     assert at.title[0].value == "Ficha del distrito"
     assert at.radio(key="ui_idioma").value == "es"
-    assert at.radio(key="ui_rol").value == "gobierno_regional"
+    assert "Visitante (demostración)" in _sidebar_text(at)
     assert "DATOS SIMULADOS" in at.warning[0].value
 
 
@@ -444,3 +524,87 @@ def test_all_peru_offers_every_department_and_draws_every_district(peru_env, mon
     _no_exception(at)
     assert at.selectbox(key="exportar_region").options[0].startswith("Todo el ámbito")
     assert "1891 distritos" in _text(at)
+
+
+# --- sign-in and regions --------------------------------------------------------------------
+def test_local_sign_in_shows_nothing_but_the_prompt(demo_settings, scores_gpkg, monkeypatch):
+    import tomllib
+
+    import tomli_w
+
+    raw = tomllib.loads(demo_settings.path.read_text(encoding="utf-8"))
+    raw["auth"] = {"mode": "local"}
+    path = demo_settings.path.with_name("settings_local_apptest.toml")
+    path.write_text(tomli_w.dumps(raw), encoding="utf-8")
+    monkeypatch.setenv("RISKMAP_CONFIG", str(path))
+    for page in (None, "distrito", "datos"):
+        at = _app(page) if page is None else _app()
+        if page:  # a deep link: the page's script never runs without a session
+            at.switch_page(f"views/{page}.py").run()
+        _no_exception(at)
+        assert [t.value for t in at.title] == ["riskmap — iniciar sesión"]
+        assert not at.warning and not at.dataframe and not at.metric
+        assert not at.sidebar.radio and not at.sidebar.button  # no navigation, no switch
+
+
+def test_none_with_real_data_is_refused(demo_settings, scores_gpkg, monkeypatch):
+    import tomllib
+
+    import tomli_w
+
+    raw = tomllib.loads(demo_settings.path.read_text(encoding="utf-8"))
+    raw["data"]["simulated"] = False
+    path = demo_settings.path.with_name("settings_real_none_apptest.toml")
+    path.write_text(tomli_w.dumps(raw), encoding="utf-8")
+    monkeypatch.setenv("RISKMAP_CONFIG", str(path))
+    at = _app()
+    _no_exception(at)
+    assert any("solo se permite con datos simulados" in e.value for e in at.error)
+    assert not at.title and not at.dataframe
+
+
+def test_cusco_planner_sees_only_cusco(oidc_env):
+    at = _app(who="ana")
+    _no_exception(at)
+    assert at.radio(key="mapa_region").options == ["Cusco"]
+    assert "116 distritos" in _text(at)
+    at.session_state["ubigeo"] = "160101"  # Iquitos, Loreto: a crafted click or link
+    at.switch_page("views/distrito.py").run()
+    _no_exception(at)
+    assert "fuera de sus regiones (Cusco)" in _text(at)
+    choices = at.selectbox(key="distrito_sel").options
+    assert all("— 08" in c for c in choices) and len(choices) == 116
+    at.switch_page("views/exportar.py").run()
+    _no_exception(at)
+    assert at.radio(key="exportar_region").options == ["Cusco"]
+
+
+def test_account_without_a_rule_gets_no_page(oidc_env):
+    at = _app(who="nadie")
+    _no_exception(at)
+    assert any("no tiene acceso a riskmap" in e.value for e in at.error)
+    assert not at.dataframe and not at.metric and not at.warning
+
+
+def test_expired_oidc_session_asks_to_sign_in_again(oidc_env):
+    import time
+
+    at = _app(who="ana", iat=int(time.time()) - 9 * 3600)
+    _no_exception(at)
+    assert any("pasó de 8 horas" in i.value for i in at.info)
+    assert not at.dataframe and not at.metric
+
+
+def test_admin_only_sees_the_audit_not_the_data(oidc_env):
+    at = _app(who="root")
+    _no_exception(at)
+    # the first page of an administrator is Usuarios; there is no map or card to open
+    assert at.title[0].value == "Usuarios"
+    with pytest.raises(Exception):  # noqa: B017 - AppTest raises for a page not registered
+        at.switch_page("views/distrito.py").run()
+    at = _app("auditoria", who="root")
+    _no_exception(at)
+    assert at.title[0].value == "Auditoría"
+    assert any("Auditoría íntegra" in s.value for s in at.success)
+    trail = at.dataframe[0].value
+    assert "inicio_sesion" in set(trail["Acción"])
