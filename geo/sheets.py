@@ -9,8 +9,8 @@ columns are touched.
 
 Examples
 --------
->>> neutralise("=HYPERLINK(\\"http://x\\")"), neutralise("Cusco"), neutralise(-3)
-('\\'=HYPERLINK("http://x")', 'Cusco', -3)
+>>> neutralise("=HYPERLINK('http://x')"), neutralise("Cusco"), neutralise(-3)
+("'=HYPERLINK('http://x')", 'Cusco', -3)
 >>> import pandas as pd
 >>> neutralise_frame(pd.DataFrame({"id": ["@A", "B"], "n": [-1, 2]}))["id"].tolist()
 ["'@A", 'B']
