@@ -6,7 +6,7 @@ What it does (after streamlit-folium's ``tests/test_frontend.py`` and Streamlit'
 * ``e2e_data`` (session) prepares one data folder with ``models.pipeline.prepare`` from the
   upstream copies in ``../shared/data/upstream`` (no network): base -> demo -> build -> score
   -> evaluate.
-* ``app_url`` (module) starts ``python -m streamlit run dashboard/app.py`` on a free port with
+* ``app_url`` (module) starts ``python -m streamlit run dashboard/server.py`` on a free port with
   ``RISKMAP_DATA_DIR`` / ``RISKMAP_CONFIG`` pointing at that folder, waits for
   ``/_stcore/health`` and stops the server at the end of the module.
 * ``app`` (function) opens a fresh browser context on the app. Every request of every frame is
@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-APP = REPO / "dashboard" / "app.py"
+APP = REPO / "dashboard" / "server.py"  # what `riskmap serve` runs: st.App around app.py
 RESULTS = REPO / "test-results"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -190,13 +190,15 @@ def run_streamlit(
     log: Path,
     script_args: tuple[str, ...] = (),
     timeout_s: float = STARTUP_TIMEOUT_S,
+    port: int | None = None,
 ) -> Iterator[str]:
-    """Serve ``script`` with ``python -m streamlit run`` on a free port; yield its base URL.
+    """Serve ``script`` with ``python -m streamlit run`` on a port; yield its base URL.
 
     Headless, no usage statistics, static serving on, no file watcher. Waits for
-    ``/_stcore/health``; the server is terminated (then killed) on exit.
+    ``/_stcore/health``; the server is terminated (then killed) on exit. ``port``: a free
+    one unless given (a test that must know it beforehand, for an OIDC redirect URI).
     """
-    port = free_port()
+    port = port or free_port()
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(script),
         "--server.port", str(port),
@@ -270,21 +272,22 @@ class NetworkGuard:
     """
 
     base_url: str
+    also: tuple[str, ...] = ()  # other origins on this machine the test expects (an IdP)
     requests: list = field(default_factory=list)  # (url, resource_type)
+    frames: list = field(default_factory=list)  # every websocket message received (bytes)
     foreign: list = field(default_factory=list)
     failed: list = field(default_factory=list)
     aborted: list = field(default_factory=list)  # cancelled by the page (see _on_failed)
 
     def __post_init__(self) -> None:
-        parts = urlsplit(self.base_url)
-        self.port = parts.port
+        self.ports = {urlsplit(u).port for u in (self.base_url, *self.also)}
 
     def is_own(self, url: str) -> bool:
         """Whether ``url`` is served by the app (or needs no network at all)."""
         parts = urlsplit(url)
         if parts.scheme in ("data", "blob", "about", "javascript"):
             return True
-        return parts.hostname in LOCAL_HOSTS and parts.port == self.port
+        return parts.hostname in LOCAL_HOSTS and parts.port in self.ports
 
     def attach(self, context) -> None:
         """Install the route and listeners on a Playwright ``BrowserContext``."""
@@ -305,6 +308,14 @@ class NetworkGuard:
     def _on_websocket(self, ws) -> None:
         if not self.is_own(ws.url.replace("ws://", "http://").replace("wss://", "https://")):
             self.foreign.append(ws.url)
+        ws.on("framereceived", self._on_frame)
+
+    def _on_frame(self, payload) -> None:
+        self.frames.append(payload if isinstance(payload, bytes) else payload.encode())
+
+    def received(self) -> bytes:
+        """Every byte the app's websocket sent to the browser so far (Streamlit's protobuf)."""
+        return b"".join(self.frames)
 
     def _on_failed(self, request) -> None:
         if not self.is_own(request.url):

@@ -362,16 +362,16 @@ def test_planning_page_computes_a_plan(app: AppPage, tmp_path) -> None:
     assert smaller >= metric_value(app, "Plan simple") - 1e-9
 
 
-def test_role_survives_a_language_switch_and_a_page_change(app: AppPage) -> None:
+def test_the_demo_visitor_is_shown_not_chosen(app: AppPage) -> None:
+    # `make serve` on the simulated demo: no sign-in, labelled; the role is the server's
     sidebar = app.page.get_by_test_id("stSidebar")
-    sidebar.get_by_role("radiogroup", name="Rol").get_by_text(
-        "Planificador/a de inspecciones", exact=True).click()
-    app.wait()
+    expect(sidebar.get_by_text("Visitante (demostración)")).to_be_visible()
+    expect(sidebar.get_by_text("Sin inicio de sesión: demostración con datos simulados."))\
+        .to_be_visible()
+    expect(sidebar.get_by_role("radiogroup", name="Rol")).to_have_count(0)
     switch_language(app, "en")
-    roles = sidebar.get_by_role("radiogroup", name="Role")
-    # the browser shows the role chosen before the switch, now in English
-    expect(roles.get_by_role("radio", name="Inspection planner")).to_be_checked()
+    expect(sidebar.get_by_text("Visitor (demonstration)")).to_be_visible()
     app.goto("datos")
-    expect(roles.get_by_role("radio", name="Inspection planner")).to_be_checked()
+    expect(sidebar.get_by_text("Inspection planner")).to_be_visible()
     expect(app.main().get_by_role("button", name=re.compile("Recompute the risk"))).to_be_visible()
     app.assert_no_exception()
