@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import streamlit as st
 
@@ -169,12 +169,11 @@ def gate() -> Principal:
     try:
         settings = state.settings()
     except RiskmapError as err:  # no settings yet: there is no data to protect either
-        st.error(err.message(get_lang()), icon="🚫")
-        st.stop()
+        message = err.message(get_lang())
+        _only(lambda: st.error(message, icon="🚫"))
     refusal = mode_refusal(settings)
     if refusal is not None:
-        st.error(refusal.message(get_lang()), icon="🔒")
-        st.stop()
+        _only(lambda: st.error(refusal.message(get_lang()), icon="🔒"))
     spec = settings.auth
     if spec.mode == "none":
         principal = Principal("visitante", role=spec.demo_role, method="none",
@@ -185,6 +184,17 @@ def gate() -> Principal:
         principal = _oidc_gate(settings)
     _local.principal = principal
     return principal
+
+
+def _only(render) -> NoReturn:
+    """Show ``render`` as the whole app — no navigation, no other page — and stop the run.
+
+    Registering a single hidden page also clears the navigation a signed-in run drew
+    before (after a sign-out, the old page links must not stay on screen).
+    """
+    st.navigation([st.Page(render, title="riskmap", url_path="acceso-requerido",
+                           default=True)], position="hidden").run()
+    st.stop()
 
 
 def _token() -> str | None:
@@ -199,8 +209,7 @@ def _local_principal(spec: AuthSpec) -> Principal:
     token = _token()
     principal = access_store(spec).principal(token, users(spec)) if token else None
     if principal is None:
-        _signin_prompt(ended=bool(token))
-        st.stop()
+        _only(lambda: _signin_prompt(ended=bool(token)))
     return principal
 
 
@@ -234,24 +243,20 @@ def _oidc_gate(settings: Settings) -> Principal:
     assert spec.oidc is not None
     user = st.user
     if not user.is_logged_in:
-        st.title(tr("riskmap — iniciar sesión", "riskmap — sign in"))
-        st.info(tr("Inicie sesión con su cuenta institucional.",
-                   "Sign in with your institutional account."), icon="🔒")
-        if st.button(tr("Iniciar sesión con la cuenta institucional",
-                        "Sign in with the institutional account"), type="primary",
-                     key="auth_oidc_login"):
-            st.login(OIDC_PROVIDER)
-        st.stop()
+        _only(_oidc_prompt)
     claims = user.to_dict()
     issued = float(claims.get("iat") or 0)
     if issued and time.time() > issued + spec.session_hours * 3600:
-        st.info(tr(f"Su sesión pasó de {spec.session_hours:g} horas y terminó. Vuelva a "
-                   "iniciar sesión.",
-                   f"Your session passed {spec.session_hours:g} hours and ended. Please "
-                   "sign in again."), icon="🔒")
-        if st.button(tr("Volver a iniciar sesión", "Sign in again"), key="auth_oidc_again"):
-            st.logout()
-        st.stop()
+        def expired() -> None:
+            st.info(tr(f"Su sesión pasó de {spec.session_hours:g} horas y terminó. Vuelva "
+                       "a iniciar sesión.",
+                       f"Your session passed {spec.session_hours:g} hours and ended. Please "
+                       "sign in again."), icon="🔒")
+            if st.button(tr("Volver a iniciar sesión", "Sign in again"),
+                         key="auth_oidc_again"):
+                st.logout()
+
+        _only(expired)
     principal = oidc_principal(claims, spec.oidc)
     ident = str(claims.get("email") or claims.get("sub") or "?")
     key = hashlib.sha256(f"{claims.get('iss')}|{claims.get('sub')}|{issued}".encode()
@@ -263,17 +268,29 @@ def _oidc_gate(settings: Settings) -> Principal:
         (store or _system_store()).record_event(
             *event, user=ident, role=principal.label if principal else "ninguno")
     if principal is None:
-        st.title("riskmap")
-        st.error(tr(f"Su cuenta ({ident}) inició sesión, pero no tiene acceso a riskmap: "
-                    "ninguna regla de la configuración le da un rol. Pida al administrador "
-                    "que le asigne uno.",
-                    f"Your account ({ident}) signed in but has no access to riskmap: no "
-                    "rule of the settings gives it a role. Ask the administrator to assign "
-                    "one."), icon="🔒")
-        if st.button(tr("Cerrar sesión", "Sign out"), key="auth_oidc_out"):
-            st.logout()
-        st.stop()
+        def refused() -> None:
+            st.title("riskmap")
+            st.error(tr(f"Su cuenta ({ident}) inició sesión, pero no tiene acceso a riskmap: "
+                        "ninguna regla de la configuración le da un rol. Pida al "
+                        "administrador que le asigne uno.",
+                        f"Your account ({ident}) signed in but has no access to riskmap: no "
+                        "rule of the settings gives it a role. Ask the administrator to "
+                        "assign one."), icon="🔒")
+            if st.button(tr("Cerrar sesión", "Sign out"), key="auth_oidc_out"):
+                st.logout()
+
+        _only(refused)
     return principal
+
+
+def _oidc_prompt() -> None:
+    st.title(tr("riskmap — iniciar sesión", "riskmap — sign in"))
+    st.info(tr("Inicie sesión con su cuenta institucional.",
+               "Sign in with your institutional account."), icon="🔒")
+    if st.button(tr("Iniciar sesión con la cuenta institucional",
+                    "Sign in with the institutional account"), type="primary",
+                 key="auth_oidc_login"):
+        st.login(OIDC_PROVIDER)
 
 
 def _system_store():

@@ -537,14 +537,15 @@ def test_local_sign_in_shows_nothing_but_the_prompt(demo_settings, scores_gpkg, 
     path = demo_settings.path.with_name("settings_local_apptest.toml")
     path.write_text(tomli_w.dumps(raw), encoding="utf-8")
     monkeypatch.setenv("RISKMAP_CONFIG", str(path))
-    for page in (None, "distrito", "datos"):
-        at = _app(page) if page is None else _app()
-        if page:  # a deep link: the page's script never runs without a session
-            at.switch_page(f"views/{page}.py").run()
-        _no_exception(at)
-        assert [t.value for t in at.title] == ["riskmap — iniciar sesión"]
-        assert not at.warning and not at.dataframe and not at.metric
-        assert not at.sidebar.radio and not at.sidebar.button  # no navigation, no switch
+    at = _app()
+    _no_exception(at)
+    assert [t.value for t in at.title] == ["riskmap — iniciar sesión"]
+    assert not at.warning and not at.dataframe and not at.metric
+    assert not at.sidebar.radio and not at.sidebar.button  # no navigation, no switch
+    for page in ("mapa", "distrito", "datos", "usuarios"):
+        # not one page is registered without a session: a deep link has nothing to run
+        with pytest.raises(ValueError, match=r"Known pages: \['riskmap'\]"):
+            at.switch_page(f"views/{page}.py")
 
 
 def test_none_with_real_data_is_refused(demo_settings, scores_gpkg, monkeypatch):

@@ -1,0 +1,300 @@
+"""Sign-in, roles and regions in a real browser: what reaches each role's browser.
+
+The dashboard is served as `riskmap serve` serves it, with ``[auth] mode = "local"`` and a
+data folder of its own: accounts made with argon2id in its users file, and an inspection
+store holding records of Cusco (``TRUST-CUS-*``) and Loreto (``TRUST-LOR-*``) besides the
+demo's history file (``SIM-*``). Each test signs in through the real sign-in page and then
+looks at *everything the server sent*: every websocket frame and the DOM of every page it
+opened — not only what the page shows.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from .conftest import APP, AppPage, E2EData, NetworkGuard, run_streamlit
+
+pytestmark = pytest.mark.e2e
+
+PASSWORDS = {
+    "ana": "montaña de cusco 2026",       # planner, Cusco
+    "gore": "gobierno regional cusco",    # regional government, Cusco (contains no name)
+    "rosa": "investigacion abierta 77",   # researcher, every region
+    "root": "administracion del tablero",  # administrator only
+    "bloqueo": "esta clave nunca se usa",  # for the lockout test
+}
+MAX_FAILURES = 3
+
+
+def expect(*args, **kwargs):
+    from playwright.sync_api import expect as _expect
+
+    return _expect(*args, **kwargs)
+
+
+@dataclass(frozen=True)
+class TrustWorld:
+    url: str
+    root: Path
+    cusco_ids: tuple[str, ...]  # records a Cusco planner may receive
+    loreto_ids: tuple[str, ...]  # records no Cusco identity may ever receive
+    all_ids: tuple[str, ...]  # every record id: no aggregate role may receive any
+
+
+@pytest.fixture(scope="module")
+def trust(e2e_data: E2EData, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TrustWorld]:
+    import tomllib
+
+    import tomli_w
+
+    from geo.accounts import Users
+    from geo.base import read_districts
+    from geo.store import InspectionStore
+
+    root = tmp_path_factory.mktemp("trust-data")
+    raw = tomllib.loads(e2e_data.settings.read_text(encoding="utf-8"))
+    raw["auth"] = {"mode": "local", "max_failures": MAX_FAILURES, "lockout_minutes": 10}
+    settings = e2e_data.settings.with_name("settings_trust_e2e.toml")
+    settings.write_text(tomli_w.dumps(raw), encoding="utf-8")
+
+    users = Users(root / "usuarios.toml")  # the real argon2id parameters
+    users.add("ana", "planificador", regions=("08",), password=PASSWORDS["ana"],
+              display="Ana Quispe")
+    users.add("gore", "gobierno_regional", regions=("08",), password=PASSWORDS["gore"])
+    users.add("rosa", "investigador", password=PASSWORDS["rosa"])
+    users.add("root", None, admin=True, password=PASSWORDS["root"])
+    users.add("bloqueo", "investigador", password=PASSWORDS["bloqueo"])
+
+    loaded = e2e_data.load_settings()
+    districts = read_districts(loaded.base, region=("08", "16"))
+    cusco = districts[districts["ubigeo"].str.startswith("08")]["ubigeo"].tolist()[:6]
+    loreto = districts[districts["ubigeo"].str.startswith("16")]["ubigeo"].tolist()[:6]
+    rows = [f"TRUST-CUS-{i:04d},2024-0{1 + i % 9}-15,{u},mineria,{i % 2},3"
+            for i, u in enumerate(cusco)]
+    rows += [f"TRUST-LOR-{i:04d},2024-0{1 + i % 9}-15,{u},tala,{i % 2},2"
+             for i, u in enumerate(loreto)]
+    csv = root / "registros.csv"
+    csv.write_text("id,fecha,ubigeo,sector,hallazgo_tf,victimas\n" + "\n".join(rows) + "\n",
+                   encoding="utf-8")
+    InspectionStore(root / "inspecciones.sqlite", role="planificador", user="e2e-setup"
+                    ).import_file(csv, districts)
+
+    history = pd.read_csv(loaded.inspections, dtype={"ubigeo": str, "id": str})
+    store_ids = [r.split(",")[0] for r in rows]
+    loreto_ids = [i for i in store_ids if i.startswith("TRUST-LOR")] + \
+        history.loc[history["ubigeo"].str.startswith("16"), "id"].tolist()
+    env = {"RISKMAP_DATA_DIR": str(root), "RISKMAP_CONFIG": str(settings)}
+    log = tmp_path_factory.mktemp("streamlit-trust") / "streamlit.log"
+    with run_streamlit(APP, env, log) as url:
+        yield TrustWorld(url=url, root=root,
+                         cusco_ids=tuple(i for i in store_ids if i.startswith("TRUST-CUS")),
+                         loreto_ids=tuple(loreto_ids),
+                         all_ids=tuple(store_ids + history["id"].tolist()))
+
+
+@pytest.fixture
+def tab(browser, trust: TrustWorld, request: pytest.FixtureRequest) -> Iterator[AppPage]:
+    """A fresh browser context on the trust server, not signed in; network guarded."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                  accept_downloads=True, locale="es-PE")
+    context.add_init_script("delete window.showSaveFilePicker;")
+    guard = NetworkGuard(trust.url)
+    guard.attach(context)
+    page = context.new_page()
+    app = AppPage(page, trust.url, guard)
+    try:
+        yield app
+        report = getattr(request.node, "rep_call", None)
+        if report is None or report.failed:
+            app.screenshot(request.node.name)
+    finally:
+        context.close()
+
+
+def sign_in(app: AppPage, user: str, password: str | None = None, path: str = "") -> None:
+    """Fill the sign-in page like a person; on success, wait for the app's first run."""
+    page = app.page
+    page.goto(f"{app.base_url}/{path.lstrip('/')}", wait_until="domcontentloaded")
+    assert "/acceso" in page.url, page.url  # every page starts at sign-in
+    page.fill("#usuario", user)
+    page.fill("#contrasena", PASSWORDS[user] if password is None else password)
+    with page.expect_navigation():
+        page.click("#entrar")
+    if password is None:
+        page.wait_for_selector("[data-testid='stAppViewContainer']", state="attached")
+        app.wait()
+        app.assert_no_exception()
+
+
+def received_text(app: AppPage) -> str:
+    """Everything the server sent to this tab: websocket frames and the current DOM."""
+    frames = app.guard.received().decode("utf-8", "replace")
+    return frames + app.page.content()
+
+
+def leaked(app: AppPage, ids) -> list[str]:
+    text = received_text(app)
+    return [i for i in ids if i in text]
+
+
+# --------------------------------------------------------------------------------------
+def test_no_page_content_before_sign_in(tab: AppPage, trust: TrustWorld) -> None:
+    import urllib.error
+    import urllib.request
+
+    page = tab.page
+    for path in ("", "distrito?ubigeo=080101", "datos", "exportar"):
+        page.goto(f"{trust.url}/{path}", wait_until="domcontentloaded")
+        assert "/acceso?next=" in page.url, page.url
+        expect(page.locator("#usuario")).to_be_visible()
+        assert page.get_by_test_id("stApp").count() == 0
+    assert tab.guard.frames == [], "no websocket to the app before sign-in"
+    # downloads and uploads are refused without a session, whatever the URL
+    for path in ("media/0123456789abcdef.bin", "_stcore/upload_file/x/y"):
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(f"{trust.url}/{path}", timeout=10)
+        assert info.value.code == 401, path
+    # English on the same page
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading")).to_contain_text("Sign in")
+
+
+def test_wrong_password_is_refused_then_the_account_locks(tab: AppPage,
+                                                          trust: TrustWorld) -> None:
+    page = tab.page
+    messages = []
+    for _ in range(MAX_FAILURES):
+        sign_in(tab, "bloqueo", "no es la clave")
+        messages.append(page.get_by_test_id("signin-message").inner_text())
+    assert "Usuario o contraseña incorrectos. Le quedan 2 intento(s)" in messages[0]
+    assert "Le quedan 1 intento(s)" in messages[1]
+    assert "Demasiados intentos fallidos" in messages[2] and "10 minutos" in messages[2]
+    # locked: the right password is refused too, and said plainly
+    sign_in(tab, "bloqueo", PASSWORDS["bloqueo"])
+    assert "bloqueado 10 minutos" in page.get_by_test_id("signin-message").inner_text()
+    assert not [c for c in page.context.cookies() if c["name"] == "riskmap_sesion"]
+    # a wrong password for an unknown name looks the same (names cannot be probed)
+    sign_in(tab, "no-existe", "no es la clave")
+    assert "Usuario o contraseña incorrectos" in page.get_by_test_id(
+        "signin-message").inner_text()
+
+
+def test_cusco_planner_never_receives_a_loreto_record(tab: AppPage,
+                                                      trust: TrustWorld) -> None:
+    sign_in(tab, "ana")
+    sidebar = tab.page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text("Ana Quispe")).to_be_visible()
+    expect(sidebar.get_by_text("Regiones: Cusco")).to_be_visible()
+    expect(sidebar.get_by_role("radiogroup", name="Rol")).to_have_count(0)
+    # the map offers Cusco only
+    region = tab.main().get_by_role("radiogroup", name="Región")
+    expect(region.get_by_role("radio")).to_have_count(1)
+    # a crafted link to a Loreto district
+    tab.page.goto(f"{trust.url}/distrito?ubigeo=160101", wait_until="domcontentloaded")
+    tab.wait()
+    expect(tab.main().get_by_text(re.compile("fuera de sus regiones"))).to_be_visible()
+    # the latest records of the store: Cusco's, never Loreto's
+    tab.goto("datos")
+    tab.main().get_by_text("Ver los últimos registros del almacén").click()
+    tab.wait()
+    tab.assert_no_exception()
+    tab.goto("exportar")
+    tab.goto("planificacion")
+    assert set(leaked(tab, trust.cusco_ids)) == set(trust.cusco_ids), \
+        "the planner should receive its own region's records (the check must see ids)"
+    assert leaked(tab, trust.loreto_ids) == []
+
+
+@pytest.mark.parametrize("user", ["gore", "rosa"])
+def test_aggregate_roles_never_receive_a_record(tab: AppPage, trust: TrustWorld,
+                                                user: str) -> None:
+    sign_in(tab, user)
+    tab.goto("distrito")
+    tab.goto("datos")
+    expect(tab.main().get_by_text("Ver los últimos registros del almacén")).to_have_count(0)
+    expect(tab.main().get_by_role("button", name=re.compile("Importar"))).to_have_count(0)
+    tab.goto("exportar")
+    tab.goto("modelo")
+    assert leaked(tab, trust.all_ids) == []
+    if user == "gore":  # a Cusco regional government: Cusco's map only
+        tab.goto("mapa")
+        expect(tab.main().get_by_role("radiogroup", name="Región").get_by_role("radio"))\
+            .to_have_count(1)
+
+
+def test_researcher_cannot_lower_the_small_count_threshold(tab: AppPage, trust: TrustWorld,
+                                                           tmp_path) -> None:
+    sign_in(tab, "rosa")
+    tab.goto("exportar")
+    main = tab.main()
+    box = main.get_by_test_id("stNumberInput").locator("input")
+    box.fill("1")
+    box.press("Enter")
+    tab.wait()
+    # the browser marks 1 as invalid and never sends it; the server keeps 5
+    expect(box).to_have_attribute("aria-invalid", "true")
+    expect(main.get_by_text(re.compile(r"suprimidos \(menores que 5\)"))).to_be_visible()
+    main.get_by_role("radiogroup", name=re.compile("Formato")).get_by_text(
+        "CSV", exact=True).click()
+    tab.wait()
+    with tab.page.expect_download() as info:
+        main.get_by_test_id("stDownloadButton").first.locator("button").click()
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    with zipfile.ZipFile(target) as zf:
+        name = next(n for n in zf.namelist() if n.endswith(".csv"))
+        table = pd.read_csv(io.BytesIO(zf.read(name)), dtype={"ubigeo": str})
+    for col in ("n_inspecciones", "n_hallazgos"):
+        counts = pd.to_numeric(table[col], errors="coerce")
+        assert not ((counts >= 1) & (counts < 5)).any(), col
+        assert counts.isna().any(), f"{col}: some small counts should be blanked"
+
+
+def test_sign_out_ends_the_session(tab: AppPage, trust: TrustWorld, browser) -> None:
+    sign_in(tab, "ana")
+    cookie = next(c for c in tab.page.context.cookies() if c["name"] == "riskmap_sesion")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    tab.page.get_by_test_id("stSidebar").get_by_role("button", name="Cerrar sesión").click()
+    tab.wait()
+    expect(tab.main().get_by_text(re.compile("Su sesión terminó"))).to_be_visible()
+    expect(tab.page.get_by_test_id("stSidebarNav")).to_have_count(0)
+    tab.page.reload(wait_until="domcontentloaded")
+    assert "/acceso" in tab.page.url
+    # the old cookie, replayed from another browser, opens nothing: ended on the server
+    other = browser.new_context()
+    try:
+        other.add_cookies([cookie])
+        page = other.new_page()
+        page.goto(f"{trust.url}/datos", wait_until="domcontentloaded")
+        assert "/acceso" in page.url
+    finally:
+        other.close()
+
+
+def test_admin_sees_users_and_the_audit_trail_not_the_data(tab: AppPage,
+                                                           trust: TrustWorld) -> None:
+    sign_in(tab, "root")
+    labels = tab.nav_labels()
+    assert labels == ["Usuarios", "Auditoría"], labels
+    accounts = tab.table(tab.main().get_by_test_id("stDataFrame").first)
+    assert {"ana", "gore", "rosa", "root"} <= set(accounts["Usuario"]), accounts.to_string()
+    assert accounts.set_index("Usuario").loc["ana", "Regiones"] == "Cusco"
+    tab.page.get_by_test_id("stSidebarNavLink").filter(has_text="Auditoría").click()
+    tab.wait()
+    tab.assert_no_exception()
+    expect(tab.main().get_by_text(re.compile("Auditoría íntegra"))).to_be_visible()
+    assert leaked(tab, trust.all_ids) == []
+    from geo.store import InspectionStore
+
+    store = InspectionStore(trust.root / "inspecciones.sqlite", role="admin", user="e2e")
+    trail = store.audit()
+    assert {"inicio_sesion", "pagina"} <= set(trail["accion"])
+    assert store.verify_audit().ok
