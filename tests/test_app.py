@@ -609,3 +609,62 @@ def test_admin_only_sees_the_audit_not_the_data(oidc_env):
     assert any("Auditoría íntegra" in s.value for s in at.success)
     trail = at.dataframe[0].value
     assert "inicio_sesion" in set(trail["Acción"])
+
+
+# --- hostile uploads ------------------------------------------------------------------------
+def _variant(demo_settings, name: str, **tables) -> Path:
+    import tomllib
+
+    import tomli_w
+
+    raw = tomllib.loads(demo_settings.path.read_text(encoding="utf-8"))
+    raw.update(tables)
+    path = demo_settings.path.with_name(name)
+    path.write_text(tomli_w.dumps(raw), encoding="utf-8")
+    return path
+
+
+def test_upload_over_the_row_limit_is_refused_and_not_kept(demo_settings, scores_gpkg,
+                                                           evaluation_json, monkeypatch):
+    from geo import paths
+
+    path = _variant(demo_settings, "settings_limits_apptest.toml",
+                    limits={"upload_rows": 2, "upload_mb": 1})
+    monkeypatch.setenv("RISKMAP_CONFIG", str(path))
+    rows = b"id,fecha,ubigeo,sector,hallazgo_tf\n" + b"".join(
+        f"L-{i},2024-01-0{i},080101,tala,0\n".encode() for i in range(1, 4))
+    at = _app("datos")
+    at.file_uploader(key="datos_archivo").set_value(("tres.csv", rows, "text/csv")).run()
+    _no_exception(at)
+    errors = [e.value for e in at.error]
+    assert any("tres.csv" in e and "más de 2 filas" in e and "Divídalo" in e for e in errors)
+    assert not [d for d in at.dataframe], "nothing of a refused file is shown"
+    assert not any(paths.uploads_dir().glob("*")), "a refused upload is not kept"
+    big = b"id,fecha,ubigeo,sector,hallazgo_tf\n" + b"x" * 1_100_000
+    at.file_uploader(key="datos_archivo").set_value(("grande.csv", big, "text/csv")).run()
+    _no_exception(at)
+    assert any("grande.csv" in e.value and "el límite es 1 MB" in e.value for e in at.error)
+
+
+def test_upload_name_never_becomes_a_path(app_env):
+    from geo import paths
+
+    good = (b"id,fecha,ubigeo,sector,hallazgo_tf\n"
+            b"NAME-1,2024-05-02,080101,construccion,0\n")
+    outside = paths.data_dir().parent / "evil.csv"
+    at = _app("datos")
+    at.file_uploader(key="datos_archivo").set_value(("../../evil.csv", good, "text/csv")).run()
+    _no_exception(at)
+    assert not outside.exists()
+    saved = list(paths.uploads_dir().iterdir())
+    assert saved and all(p.parent == paths.uploads_dir() for p in saved)
+    assert all(re.fullmatch(r"[0-9a-f]{32}\.csv", p.name) for p in saved)
+    assert paths.uploads_dir().stat().st_mode & 0o777 == 0o700
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in saved)
+    # markdown in a cell is shown as text, not rendered (no link, no image)
+    md = (b"id,fecha,ubigeo,sector,hallazgo_tf\n"
+          b"MD-1,2024-05-02,![p](http://127.0.0.1:9/x.png),construccion,0\n")
+    at.file_uploader(key="datos_archivo").set_value(("md.csv", md, "text/csv")).run()
+    _no_exception(at)
+    assert any("![p](http://127.0.0.1:9/x.png)" in t.value for t in at.text)
+    assert not any("![p]" in m.value for m in at.markdown)

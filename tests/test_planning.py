@@ -280,6 +280,15 @@ def test_csv_and_html_outputs(tmp_path, scores):
     assert list(tmp_path.glob(".*.tmp")) == []
 
 
+def test_plan_csv_neutralises_formulas(tmp_path, scores):
+    hostile = scores.copy()
+    hostile[C.DISTRITO] = "=cmd|' /C calc'!A0"
+    plan = P.plan_inspections(hostile, spec())
+    text = plan.csv_text()
+    assert "=cmd" in text and ",=cmd" not in text and "\n=cmd" not in text
+    assert "'=cmd" in text
+
+
 def test_load_scores_missing_file_says_what_to_run(tmp_path):
     with pytest.raises(DataError, match="riskmap score"):
         P.load_scores(tmp_path / "riesgo.gpkg")

@@ -157,6 +157,19 @@ def test_write_scores_without_metadata_counts_from_the_frame(tmp_path, demo_sett
     assert "n_inspecciones" not in meta and "n_hallazgos" not in meta
 
 
+def test_csv_export_neutralises_formulas(tmp_path, demo_settings):
+    gdf = gpd.GeoDataFrame(
+        {C.UBIGEO: ["080101", "080102"], C.DISTRITO: ['=HYPERLINK("http://x","y")', "Cusco"],
+         C.RIESGO: [-0.5, 0.2]},
+        geometry=gpd.points_from_xy([-72.0, -71.9], [-13.5, -13.6]), crs=4326,
+    )
+    write_scores(gdf, tmp_path / "r.csv", demo_settings)
+    back = pd.read_csv(tmp_path / "r.csv", dtype={C.UBIGEO: str})
+    assert back[C.DISTRITO].tolist() == ["'=HYPERLINK(\"http://x\",\"y\")", "Cusco"]
+    assert back[C.RIESGO].tolist() == [-0.5, 0.2]  # numbers stay numbers
+    assert back[C.UBIGEO].tolist() == ["080101", "080102"]
+
+
 def test_write_scores_relativises_paths_of_stored_metadata(tmp_path, demo_settings):
     import json
 
