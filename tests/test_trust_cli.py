@@ -147,3 +147,62 @@ def test_store_backup_and_restore(cli, tmp_path, capsys):
     not_a_backup.write_bytes(b"hola")
     assert cli(["store", "restore", str(not_a_backup), "--yes"]) == 2
     assert "no es un respaldo de riskmap" in capsys.readouterr().err
+
+
+def _settings(tmp_path, text: str):
+    path = tmp_path / "ajustes.toml"
+    path.write_text("config_version = 1\n[data]\nworkdir = \".\"\n" + text, encoding="utf-8")
+    return path
+
+
+def test_serve_refuses_no_sign_in_with_real_data(cli, tmp_path, capsys, monkeypatch):
+    import os
+    import subprocess
+
+    started = []
+    monkeypatch.chdir(tmp_path)  # serve changes into the repository; put it back after
+    monkeypatch.setattr(os, "execve", lambda *a: started.append(a))
+    monkeypatch.setattr(subprocess, "call", lambda *a, **k: started.append(a) or 0)
+    path = _settings(tmp_path, "simulated = false\n[auth]\nmode = \"none\"\n")
+    assert cli(["serve", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "solo se permite con datos simulados" in err and "riskmap users add" in err
+    assert not started, "the server must not start"
+    # OIDC without its client secret in the environment: refused too
+    monkeypatch.delenv("RISKMAP_OIDC_CLIENT_SECRET", raising=False)
+    path = _settings(tmp_path, "[auth]\nmode = \"oidc\"\n[auth.oidc]\n"
+                     "server_metadata_url = \"https://sso/.well-known/openid-configuration\"\n"
+                     "client_id = \"riskmap\"\nredirect_uri = \"https://h/oauth2callback\"\n")
+    assert cli(["serve", "--config", str(path)]) == 2
+    assert "RISKMAP_OIDC_CLIENT_SECRET" in capsys.readouterr().err
+    assert not started
+    # simulated data: allowed, and said
+    path = _settings(tmp_path, "simulated = true\n[auth]\nmode = \"none\"\n")
+    assert cli(["serve", "--config", str(path)]) == 0
+    assert "DATOS SIMULADOS" in capsys.readouterr().out and started
+
+
+def test_real_data_without_auth_section_means_local_sign_in(tmp_path):
+    from geo.config import load_settings
+
+    assert load_settings(_settings(tmp_path, ""), check_files=False).auth.mode == "local"
+    assert load_settings(_settings(tmp_path, "simulated = true\n"),
+                         check_files=False).auth.mode == "none"
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("[auth]\nmode = \"abierto\"\n", "auth.mode = 'abierto' no existe"),
+    ("[auth]\nmode = \"local\"\n[auth.suppression]\ninvestigador = 2\n", "5 o más"),
+    ("[auth]\nmode = \"oidc\"\n", "necesita la tabla [auth.oidc]"),
+    ("[auth]\nclave = 1\n", "clave desconocida auth.clave"),
+    ("[auth]\nmode = \"oidc\"\n[auth.oidc]\nserver_metadata_url = \"u\"\nclient_id = \"c\"\n"
+     "redirect_uri = \"r\"\n[[auth.oidc.rules]]\nroles = [\"planificador\"]\n",
+     "necesita 'email' o 'group'"),
+])
+def test_auth_settings_errors_name_the_key(tmp_path, text, needle):
+    from geo.config import load_settings
+    from geo.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        load_settings(_settings(tmp_path, text), check_files=False)
+    assert needle in info.value.es

@@ -256,6 +256,13 @@ def test_researcher_cannot_lower_the_small_count_threshold(tab: AppPage, trust: 
         counts = pd.to_numeric(table[col], errors="coerce")
         assert not ((counts >= 1) & (counts < 5)).any(), col
         assert counts.isna().any(), f"{col}: some small counts should be blanked"
+    # the download itself is in the audit trail, under the signed-in identity
+    from geo.store import InspectionStore
+
+    trail = InspectionStore(trust.root / "inspecciones.sqlite", role="admin",
+                            user="e2e").audit()
+    exports = trail[trail["accion"] == "exportacion"]
+    assert ("rosa", "investigador") in set(zip(exports["usuario"], exports["rol"], strict=True))
 
 
 def test_sign_out_ends_the_session(tab: AppPage, trust: TrustWorld, browser) -> None:
