@@ -312,7 +312,12 @@ def test_starlette_client_as_st_login_configures_it_gets_the_user(provider, http
             request("/oauth2callback", urlsplit(back.headers["location"]).query)
         )
 
-    token = asyncio.run(flow())
+    # a thread of its own: another test (Playwright's sync API) may keep an event loop
+    # running in this one for the rest of the session
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        token = pool.submit(asyncio.run, flow()).result(timeout=60)
     user = token["userinfo"]  # st.user is built from this: id_token verified, nonce checked
     assert user["email"] == ANA.email
     assert user["name"] == ANA.name
