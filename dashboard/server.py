@@ -200,8 +200,6 @@ _TEXT = {
               "The form expired (or came from another site). Type your user name and "
               "password again."),
     "missing": ("Escriba su usuario y su contraseña.", "Type your user name and password."),
-    "no_local": ("Este tablero no usa cuentas locales.",
-                 "This dashboard does not use local accounts."),
 }
 
 

@@ -63,20 +63,29 @@ RULES = [
 @pytest.fixture()
 def oidc_env(demo_settings, scores_gpkg, evaluation_json, monkeypatch):
     """The demo world behind OIDC sign-in with the rules above."""
+    path = _variant(demo_settings, "settings_oidc_apptest.toml", auth={
+        "mode": "oidc", "oidc": {
+            "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+            "client_id": "riskmap", "redirect_uri": "http://localhost:8501/oauth2callback",
+            "rules": RULES}})
+    monkeypatch.setenv("RISKMAP_CONFIG", str(path))
+    monkeypatch.setenv("RISKMAP_OIDC_CLIENT_SECRET", "secreto-de-prueba")
+    return demo_settings
+
+
+def _variant(demo_settings, name: str, simulated: bool | None = None, **tables) -> Path:
+    """A copy of the demo settings beside it (relative paths hold) with tables replaced."""
     import tomllib
 
     import tomli_w
 
     raw = tomllib.loads(demo_settings.path.read_text(encoding="utf-8"))
-    raw["auth"] = {"mode": "oidc", "oidc": {
-        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
-        "client_id": "riskmap", "redirect_uri": "http://localhost:8501/oauth2callback",
-        "rules": RULES}}
-    path = demo_settings.path.with_name("settings_oidc_apptest.toml")
+    raw.update(tables)
+    if simulated is not None:
+        raw["data"]["simulated"] = simulated
+    path = demo_settings.path.with_name(name)
     path.write_text(tomli_w.dumps(raw), encoding="utf-8")
-    monkeypatch.setenv("RISKMAP_CONFIG", str(path))
-    monkeypatch.setenv("RISKMAP_OIDC_CLIENT_SECRET", "secreto-de-prueba")
-    return demo_settings
+    return path
 
 
 def _claims(who: str, **extra) -> dict:
@@ -528,14 +537,7 @@ def test_all_peru_offers_every_department_and_draws_every_district(peru_env, mon
 
 # --- sign-in and regions --------------------------------------------------------------------
 def test_local_sign_in_shows_nothing_but_the_prompt(demo_settings, scores_gpkg, monkeypatch):
-    import tomllib
-
-    import tomli_w
-
-    raw = tomllib.loads(demo_settings.path.read_text(encoding="utf-8"))
-    raw["auth"] = {"mode": "local"}
-    path = demo_settings.path.with_name("settings_local_apptest.toml")
-    path.write_text(tomli_w.dumps(raw), encoding="utf-8")
+    path = _variant(demo_settings, "settings_local_apptest.toml", auth={"mode": "local"})
     monkeypatch.setenv("RISKMAP_CONFIG", str(path))
     at = _app()
     _no_exception(at)
@@ -549,14 +551,7 @@ def test_local_sign_in_shows_nothing_but_the_prompt(demo_settings, scores_gpkg, 
 
 
 def test_none_with_real_data_is_refused(demo_settings, scores_gpkg, monkeypatch):
-    import tomllib
-
-    import tomli_w
-
-    raw = tomllib.loads(demo_settings.path.read_text(encoding="utf-8"))
-    raw["data"]["simulated"] = False
-    path = demo_settings.path.with_name("settings_real_none_apptest.toml")
-    path.write_text(tomli_w.dumps(raw), encoding="utf-8")
+    path = _variant(demo_settings, "settings_real_none_apptest.toml", simulated=False)
     monkeypatch.setenv("RISKMAP_CONFIG", str(path))
     at = _app()
     _no_exception(at)
@@ -612,18 +607,6 @@ def test_admin_only_sees_the_audit_not_the_data(oidc_env):
 
 
 # --- hostile uploads ------------------------------------------------------------------------
-def _variant(demo_settings, name: str, **tables) -> Path:
-    import tomllib
-
-    import tomli_w
-
-    raw = tomllib.loads(demo_settings.path.read_text(encoding="utf-8"))
-    raw.update(tables)
-    path = demo_settings.path.with_name(name)
-    path.write_text(tomli_w.dumps(raw), encoding="utf-8")
-    return path
-
-
 def test_upload_over_the_row_limit_is_refused_and_not_kept(demo_settings, scores_gpkg,
                                                            evaluation_json, monkeypatch):
     from geo import paths

@@ -273,6 +273,7 @@ class NetworkGuard:
 
     base_url: str
     also: tuple[str, ...] = ()  # other origins on this machine the test expects (an IdP)
+    expected: tuple[int, ...] = ()  # HTTP statuses that are answers here, not failures
     requests: list = field(default_factory=list)  # (url, resource_type)
     frames: list = field(default_factory=list)  # every websocket message received (bytes)
     foreign: list = field(default_factory=list)
@@ -332,7 +333,14 @@ class NetworkGuard:
         self.failed.append(f"{request.url} ({failure})")
 
     def _on_response(self, response) -> None:
-        if response.status >= 400 and self.is_own(response.url):
+        # A page opened at a deep link (/distrito?…) makes Streamlit's frontend probe
+        # /distrito/_stcore/health before the root: a 404 there is its way to find its
+        # base path, not a broken request.
+        probe = re.search(r"/[^/]+/_stcore/(health|host-config)$", urlsplit(response.url).path)
+        if response.status == 404 and probe:
+            return
+        if response.status >= 400 and response.status not in self.expected and \
+                self.is_own(response.url):
             self.failed.append(f"{response.url} (HTTP {response.status})")
 
     def problems(self) -> list[str]:
@@ -480,9 +488,17 @@ class AppPage:
         return path
 
 
-@pytest.fixture
-def app(browser, app_server: str, request: pytest.FixtureRequest) -> Iterator[AppPage]:
-    """A fresh browser context on the served app, loaded and idle; network guarded."""
+@contextlib.contextmanager
+def guarded_page(browser, base_url: str, request: pytest.FixtureRequest, *,
+                 also: tuple[str, ...] = (), expected: tuple[int, ...] = (),
+                 open_app: bool = True) -> Iterator[AppPage]:
+    """A fresh browser context on ``base_url``, network guarded; closed afterwards.
+
+    ``also``: other origins on this machine the test expects (an identity provider);
+    ``expected``: HTTP statuses that are answers, not failures (a refused sign-in's 401);
+    ``open_app``: load the app and wait for its first run (not for a sign-in page).
+    A screenshot goes to ``test-results/`` when the test fails.
+    """
     context = browser.new_context(
         viewport={"width": 1400, "height": 1000}, accept_downloads=True, locale="es-PE"
     )
@@ -490,12 +506,13 @@ def app(browser, app_server: str, request: pytest.FixtureRequest) -> Iterator[Ap
     # st.dataframe's "Download as CSV" uses the File System Access API when it exists; without
     # it, it falls back to an ordinary download Playwright can catch (see AppPage.table).
     context.add_init_script("delete window.showSaveFilePicker;")
-    guard = NetworkGuard(app_server)
+    guard = NetworkGuard(base_url, also=also, expected=expected)
     guard.attach(context)
     page = context.new_page()
-    app_page = AppPage(page, app_server, guard)
+    app_page = AppPage(page, base_url, guard)
     try:
-        app_page.open()
+        if open_app:
+            app_page.open()
         yield app_page
         report = getattr(request.node, "rep_call", None)
         if report is None or report.failed:
@@ -506,3 +523,10 @@ def app(browser, app_server: str, request: pytest.FixtureRequest) -> Iterator[Ap
         raise
     finally:
         context.close()
+
+
+@pytest.fixture
+def app(browser, app_server: str, request: pytest.FixtureRequest) -> Iterator[AppPage]:
+    """A fresh browser context on the served app, loaded and idle; network guarded."""
+    with guarded_page(browser, app_server, request) as page:
+        yield page

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from .conftest import APP, AppPage, E2EData, NetworkGuard, free_port, run_streamlit
+from .conftest import APP, AppPage, E2EData, free_port, guarded_page, run_streamlit
 
 pytestmark = pytest.mark.e2e
 
@@ -73,20 +73,9 @@ def oidc(e2e_data: E2EData, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 @pytest.fixture
 def tab(browser, oidc: OIDCWorld, request: pytest.FixtureRequest) -> Iterator[AppPage]:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="es-PE")
-    guard = NetworkGuard(oidc.url, also=(oidc.provider.issuer,))
-    guard.attach(context)
-    page = context.new_page()
-    app = AppPage(page, oidc.url, guard)
-    try:
-        app.open()
-        yield app
-        report = getattr(request.node, "rep_call", None)
-        if report is None or report.failed:
-            app.screenshot(request.node.name)
-        guard.assert_clean()
-    finally:
-        context.close()
+    """A fresh context on the app, which may also talk to the provider on this machine."""
+    with guarded_page(browser, oidc.url, request, also=(oidc.provider.issuer,)) as page:
+        yield page
 
 
 def sign_in_at_provider(app: AppPage, oidc: OIDCWorld, user: str) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from .conftest import APP, AppPage, E2EData, NetworkGuard, run_streamlit
+from .conftest import APP, AppPage, E2EData, guarded_page, run_streamlit
 
 pytestmark = pytest.mark.e2e
 
@@ -102,21 +102,13 @@ def trust(e2e_data: E2EData, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 @pytest.fixture
 def tab(browser, trust: TrustWorld, request: pytest.FixtureRequest) -> Iterator[AppPage]:
-    """A fresh browser context on the trust server, not signed in; network guarded."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000},
-                                  accept_downloads=True, locale="es-PE")
-    context.add_init_script("delete window.showSaveFilePicker;")
-    guard = NetworkGuard(trust.url)
-    guard.attach(context)
-    page = context.new_page()
-    app = AppPage(page, trust.url, guard)
-    try:
-        yield app
-        report = getattr(request.node, "rep_call", None)
-        if report is None or report.failed:
-            app.screenshot(request.node.name)
-    finally:
-        context.close()
+    """A fresh browser context on the trust server, not signed in; network guarded.
+
+    A refused sign-in (401) or a stale form (400) is an answer here, not a failure.
+    """
+    with guarded_page(browser, trust.url, request, expected=(400, 401),
+                      open_app=False) as page:
+        yield page
 
 
 def sign_in(app: AppPage, user: str, password: str | None = None, path: str = "") -> None:
