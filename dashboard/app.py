@@ -75,11 +75,11 @@ def _pages(who) -> dict[str, st.Page]:
 
 def _audit_page(who, page) -> None:
     """Write the page to the audit trail when this session opens it (not on every rerun)."""
-    seen = st.session_state.get("_auditoria_pagina")
-    if seen == page.url_path:
+    key = next((k for k, p in ui.PAGES.items() if p is page), page.url_path or DEFAULT)
+    if st.session_state.get("_auditoria_pagina") == key:
         return
-    st.session_state["_auditoria_pagina"] = page.url_path
-    auth.store_for(who).record_event("pagina", {"pagina": page.url_path or DEFAULT})
+    st.session_state["_auditoria_pagina"] = key
+    auth.store_for(who).record_event("pagina", {"pagina": key})
 
 
 def _to_default() -> None:

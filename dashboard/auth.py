@@ -170,10 +170,10 @@ def gate() -> Principal:
         settings = state.settings()
     except RiskmapError as err:  # no settings yet: there is no data to protect either
         message = err.message(get_lang())
-        _only(lambda: st.error(message, icon="🚫"))
+        _only(lambda: st.error(message, icon=":material/block:"))
     refusal = mode_refusal(settings)
     if refusal is not None:
-        _only(lambda: st.error(refusal.message(get_lang()), icon="🔒"))
+        _only(lambda: st.error(refusal.message(get_lang()), icon=":material/lock:"))
     spec = settings.auth
     if spec.mode == "none":
         principal = Principal("visitante", role=spec.demo_role, method="none",
@@ -219,12 +219,12 @@ def _signin_prompt(ended: bool) -> None:
     if ended:
         st.info(tr("Su sesión terminó (se cerró o expiró). Vuelva a iniciar sesión.",
                    "Your session ended (signed out or expired). Please sign in again."),
-                icon="🔒")
+                icon=":material/lock:")
     else:
         st.info(tr("Este tablero guarda registros de inspección confidenciales: inicie "
                    "sesión con su cuenta.",
                    "This dashboard holds confidential inspection records: sign in with "
-                   "your account."), icon="🔒")
+                   "your account."), icon=":material/lock:")
     # st.html keeps the link in this tab (st.link_button and markdown links open a new one)
     lang = "?lang=en" if get_lang() == "en" else ""
     st.html(f'<a href="{_base()}/{SIGNIN_PATH}{lang}" data-testid="riskmap-signin-link" '
@@ -251,7 +251,7 @@ def _oidc_gate(settings: Settings) -> Principal:
             st.info(tr(f"Su sesión pasó de {spec.session_hours:g} horas y terminó. Vuelva "
                        "a iniciar sesión.",
                        f"Your session passed {spec.session_hours:g} hours and ended. Please "
-                       "sign in again."), icon="🔒")
+                       "sign in again."), icon=":material/lock:")
             if st.button(tr("Volver a iniciar sesión", "Sign in again"),
                          key="auth_oidc_again"):
                 st.logout()
@@ -275,7 +275,7 @@ def _oidc_gate(settings: Settings) -> Principal:
                         "administrador que le asigne uno.",
                         f"Your account ({ident}) signed in but has no access to riskmap: no "
                         "rule of the settings gives it a role. Ask the administrator to "
-                        "assign one."), icon="🔒")
+                        "assign one."), icon=":material/lock:")
             if st.button(tr("Cerrar sesión", "Sign out"), key="auth_oidc_out"):
                 st.logout()
 
@@ -286,7 +286,7 @@ def _oidc_gate(settings: Settings) -> Principal:
 def _oidc_prompt() -> None:
     st.title(tr("riskmap — iniciar sesión", "riskmap — sign in"))
     st.info(tr("Inicie sesión con su cuenta institucional.",
-               "Sign in with your institutional account."), icon="🔒")
+               "Sign in with your institutional account."), icon=":material/lock:")
     if st.button(tr("Iniciar sesión con la cuenta institucional",
                     "Sign in with the institutional account"), type="primary",
                  key="auth_oidc_login"):

@@ -83,8 +83,10 @@ def sidebar(who: Principal) -> None:
     roles = [role_label(who.role, lang)] if who.role else []
     if who.admin:
         roles.append(tr("Administración", "Administration", lang))
-    box.markdown(f"**{escape_markdown(who.name or who.user)}**  \n" + " · ".join(roles) + "  \n"
-                 + tr("Regiones: ", "Regions: ", lang) + region_names(who.regions, lang))
+    regions = ("  \n" + tr("Regiones: ", "Regions: ", lang) + region_names(who.regions, lang)
+               ) if who.role else ""  # an administrator alone sees no region's data
+    box.markdown(f"**{escape_markdown(who.name or who.user)}**  \n" + " · ".join(roles)
+                 + regions)
     if who.method == "none":
         box.caption(tr("Sin inicio de sesión: demostración con datos simulados.",
                        "No sign-in: a demonstration on simulated data.", lang))

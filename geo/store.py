@@ -443,12 +443,16 @@ class InspectionStore:
         return self._aggregate([ANIO, C.COD_DEP], role, min_count, user)
 
     def imports(self, role: str | None = None, user: str | None = None) -> pd.DataFrame:
-        """Return table ``importaciones`` (planificador only)."""
+        """Return table ``importaciones`` (planificador only; imports into its regions)."""
         role, user = self._who(role, user)
         self._require(role, user, _CAN_IMPORT, "leer_importaciones", "read imports",
                       "ver el registro de importaciones", "see the import log")
+        where, params = self._region_clause()
+        mine = (f"WHERE id IN (SELECT DISTINCT {IMPORT_ID} FROM inspecciones {where})"
+                if where else "")
         with closing(self._connect()) as conn:
-            return pd.read_sql_query("SELECT * FROM importaciones ORDER BY id", conn)
+            return pd.read_sql_query(f"SELECT * FROM importaciones {mine} ORDER BY id", conn,
+                                     params=params)
 
     def audit(self, role: str | None = None, user: str | None = None) -> pd.DataFrame:
         """Return table ``auditoria`` (administrators only; the read itself is audited)."""

@@ -431,6 +431,11 @@ def test_regions_scope_reads_and_imports(tmp_path, store, districts):
     after = _tables(store)
     assert after["inspecciones"] == before["inspecciones"]
     assert after["importaciones"] == before["importaciones"]
+    # the import log: a Loreto-only import is not a Cusco planner's business
+    store.import_file(_file(tmp_path, HEADER + "\nL9,2021-01-05,160101,tala,0,\n", "lor.csv"),
+                      districts, today=TODAY)
+    assert store.imports()["archivo"].tolist() == ["insp.csv", "lor.csv"]
+    assert cusco.imports()["archivo"].tolist() == ["insp.csv"]
 
 
 def test_store_files_are_owner_only(store):

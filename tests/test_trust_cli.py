@@ -180,6 +180,7 @@ def test_serve_refuses_no_sign_in_with_real_data(cli, tmp_path, capsys, monkeypa
     path = _settings(tmp_path, "simulated = true\n[auth]\nmode = \"none\"\n")
     assert cli(["serve", "--config", str(path)]) == 0
     assert "DATOS SIMULADOS" in capsys.readouterr().out and started
+    assert "--server.maxUploadSize=50" in started[0][1]  # Streamlit's own limit matches
 
 
 def test_real_data_without_auth_section_means_local_sign_in(tmp_path):

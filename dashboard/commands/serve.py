@@ -8,6 +8,7 @@ server never starts in a state that would show confidential records to anyone.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import subprocess
 import sys
@@ -38,7 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_run)
 
 
-def streamlit_command(port: int = 8501, address: str | None = None) -> list[str]:
+def streamlit_command(port: int = 8501, address: str | None = None,
+                      max_upload_mb: float | None = None) -> list[str]:
     """Return the ``streamlit run`` command line that serves the dashboard offline and headless.
 
     >>> cmd = streamlit_command(8599)
@@ -55,6 +57,8 @@ def streamlit_command(port: int = 8501, address: str | None = None) -> list[str]
     ]
     if address:
         cmd.append(f"--server.address={address}")
+    if max_upload_mb:  # Streamlit refuses a larger upload before it reaches the page
+        cmd.append(f"--server.maxUploadSize={max(1, math.ceil(max_upload_mb))}")
     return cmd
 
 
@@ -70,24 +74,28 @@ def _run(args: argparse.Namespace) -> int:
                 "--config or run 'riskmap prepare'.",
             )
         env["RISKMAP_CONFIG"] = str(config)
-    _check_auth(Path(env.get("RISKMAP_CONFIG") or "") if env.get("RISKMAP_CONFIG") else None)
+    settings = _check_auth(Path(env["RISKMAP_CONFIG"]) if env.get("RISKMAP_CONFIG") else None)
     print(tr(f"Tablero en http://localhost:{args.port} (Ctrl+C para detener)",
              f"Dashboard at http://localhost:{args.port} (Ctrl+C to stop)"), flush=True)
-    cmd = streamlit_command(args.port, args.address)
+    cmd = streamlit_command(args.port, args.address,
+                            settings.limits.upload_mb if settings else None)
     os.chdir(APP.parent.parent)  # .streamlit/config.toml at the repository root applies
     if os.name == "posix":  # become the server: signals and the pid reach streamlit itself
         os.execve(cmd[0], cmd, env)
     return subprocess.call(cmd, env=env)
 
 
-def _check_auth(config: Path | None) -> None:
-    """Refuse to serve settings whose sign-in would expose real records (see module doc)."""
+def _check_auth(config: Path | None):
+    """Refuse to serve settings whose sign-in would expose real records (see module doc).
+
+    Returns the settings (None when there are none yet).
+    """
     from geo import paths
     from geo.config import load_settings
 
     path = config or paths.default_settings()
     if not path.is_file():
-        return  # the dashboard itself says to run `riskmap prepare`
+        return None  # the dashboard itself says to run `riskmap prepare`
     settings = load_settings(path, check_files=False)
     from dashboard.auth import mode_refusal
 
@@ -107,3 +115,4 @@ def _check_auth(config: Path | None) -> None:
     elif settings.auth.mode == "none":
         print(tr("Sin inicio de sesión: demostración con DATOS SIMULADOS.",
                  "No sign-in: a demonstration on SIMULATED DATA."), flush=True)
+    return settings

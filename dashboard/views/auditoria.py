@@ -28,9 +28,9 @@ with ui.guard():
     report = store.verify_audit()
     lang = get_lang()
     if report.ok:
-        st.success(report.render(lang), icon="✅")
+        st.success(report.render(lang), icon=":material/verified:")
     else:
-        st.error(report.render(lang), icon="🚨")
+        st.error(report.render(lang), icon=":material/gpp_bad:")
     trail = store.audit()  # the read itself is audited
     c1, c2, c3 = st.columns(3)
     actions = sorted(trail["accion"].unique())

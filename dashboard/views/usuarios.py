@@ -44,10 +44,11 @@ with ui.guard():
     lang = get_lang()
     shown = st.session_state.pop("_usuarios_clave_nueva", None)
     if shown:
-        st.success(tr(f"Contraseña de «{shown[0]}»: `{shown[1]}` — entréguela en persona; no "
+        name = ui.escape_markdown(shown[0])
+        st.success(tr(f"Contraseña de «{name}»: `{shown[1]}` — entréguela en persona; no "
                       "se vuelve a mostrar.",
-                      f"Password of '{shown[0]}': `{shown[1]}` — hand it over in person; it "
-                      "is not shown again."), icon="🔑")
+                      f"Password of '{name}': `{shown[1]}` — hand it over in person; it "
+                      "is not shown again."), icon=":material/key:")
 
     accounts = sorted(users.accounts().values(), key=lambda a: a.name)
     table = pd.DataFrame([{
