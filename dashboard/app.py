@@ -61,8 +61,13 @@ DEFAULT_INTERNAL_PATH = "inicio"
 
 
 def _pages(who) -> dict[str, st.Page]:
-    """Return the pages ``who`` may open: data pages for a data role, admin pages for admins."""
-    specs = (PAGE_SPECS if who.may_see_data else ()) + (ADMIN_PAGE_SPECS if who.admin else ())
+    """Return the pages ``who`` may open: data pages for a data role, admin pages for admins.
+
+    Planning is the planner's: the plan is made of record-level evidence (past inspections
+    per district), so other roles do not get the page.
+    """
+    data = tuple(p for p in PAGE_SPECS if p[0] != "planificacion" or who.may_read_records)
+    specs = (data if who.may_see_data else ()) + (ADMIN_PAGE_SPECS if who.admin else ())
     first = specs[0][0]
     pages = {}
     for key, file, title, icon in specs:
@@ -75,7 +80,7 @@ def _pages(who) -> dict[str, st.Page]:
 
 def _audit_page(who, page) -> None:
     """Write the page to the audit trail when this session opens it (not on every rerun)."""
-    key = next((k for k, p in ui.PAGES.items() if p is page), page.url_path or DEFAULT)
+    key = next((k for k, p in ui.pages().items() if p is page), page.url_path or DEFAULT)
     if st.session_state.get("_auditoria_pagina") == key:
         return
     st.session_state["_auditoria_pagina"] = key
@@ -84,18 +89,17 @@ def _audit_page(who, page) -> None:
 
 def _to_default() -> None:
     """Send a link to ``/mapa`` to the map at ``/`` (the default page's only URL)."""
-    st.switch_page(ui.PAGES[DEFAULT])
+    st.switch_page(ui.pages()[DEFAULT])
 
 
 who = auth.gate()  # no identity: only the sign-in prompt, and the run stops here
 ui.sidebar(who)
-ui.PAGES.clear()
-ui.PAGES.update(_pages(who))
+ui.set_pages(_pages(who))
 # /mapa is a hidden alias of the default page, so that an old or typed link to it opens
 # the map instead of Streamlit's "Page not found" dialog.
 extra = [st.Page(_to_default, title=t("pag_mapa"), url_path=DEFAULT, visibility="hidden")] \
-    if DEFAULT in ui.PAGES else []
-navigation = st.navigation([*ui.PAGES.values(), *extra])
+    if DEFAULT in ui.pages() else []
+navigation = st.navigation([*ui.pages().values(), *extra])
 st.sidebar.caption(t("app_subtitulo"))
 with ui.guard():
     ui.simulated_banner()

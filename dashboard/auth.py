@@ -46,6 +46,7 @@ __all__ = [
     "current",
     "gate",
     "mode_refusal",
+    "oidc_identity",
     "oidc_principal",
     "sign_out",
     "store_for",
@@ -122,6 +123,27 @@ def store_for(principal: Principal):
 
 
 # --------------------------------------------------------------------------------------
+def oidc_identity(claims: Mapping[str, Any], spec: OIDCSpec) -> str:
+    """Return who an OIDC sign-in is, as the audit trail names it.
+
+    A trusted e-mail (verified, unless ``require_verified_email = false``), else the
+    provider's own subject id ``iss|sub``: a name the person chose never names anyone.
+
+    >>> from geo.config import OIDCSpec
+    >>> oidc_identity({"email": "A@x.pe", "email_verified": True}, OIDCSpec("u", "c", "r"))
+    'a@x.pe'
+    >>> oidc_identity({"email": "a@x.pe", "email_verified": "false", "iss": "https://sso",
+    ...                "sub": "42"}, OIDCSpec("u", "c", "r"))
+    'https://sso|42'
+    """
+    email = str(claims.get("email") or "").strip().lower()
+    flag = claims.get("email_verified")
+    verified = flag is True or str(flag).strip().lower() == "true"  # never "false" as truthy
+    if email and (verified or not spec.require_verified_email):
+        return email
+    return f"{claims.get('iss') or ''}|{claims.get('sub') or ''}"
+
+
 def oidc_principal(claims: Mapping[str, Any], spec: OIDCSpec) -> Principal | None:
     """Return the identity an OIDC sign-in maps to by the settings' rules (or None).
 
@@ -135,21 +157,22 @@ def oidc_principal(claims: Mapping[str, Any], spec: OIDCSpec) -> Principal | Non
     ...     OIDCRule("investigador", group="investigacion")))
     >>> oidc_principal({"email": "ANA@x.pe", "email_verified": True}, spec).regions
     ('08',)
-    >>> oidc_principal({"email": "ana@x.pe", "email_verified": False}, spec) is None
+    >>> oidc_principal({"email": "ana@x.pe", "email_verified": "false"}, spec) is None
     True
-    >>> oidc_principal({"email": "b@y.pe", "groups": ["investigacion"]}, spec).role
-    'investigador'
+    >>> p = oidc_principal({"email": "b@y.pe", "groups": ["investigacion"], "iss": "https://sso",
+    ...                     "sub": "42"}, spec)
+    >>> p.role, p.user  # an unverified e-mail never names anyone in the audit trail
+    ('investigador', 'https://sso|42')
     """
-    email = str(claims.get("email") or "").strip().lower()
-    verified = bool(claims.get("email_verified")) or not spec.require_verified_email
+    user = oidc_identity(claims, spec)
+    email_ok = bool(claims.get("email")) and user == str(claims["email"]).strip().lower()
     groups = claims.get(spec.groups_claim) or []
     if isinstance(groups, str):
         groups = [groups]
     groups = {str(g).strip().lstrip("/") for g in groups}  # Keycloak may write "/group"
     for rule in spec.rules:
-        if (rule.email and email and verified and email == rule.email) or \
+        if (rule.email and email_ok and user == rule.email) or \
                 (rule.group and rule.group in groups):
-            user = email or str(claims.get("sub") or "")
             return Principal(user, role=rule.role, admin=rule.admin, regions=rule.regions,
                              method="oidc", name=str(claims.get("name") or user))
     return None
@@ -182,6 +205,11 @@ def gate() -> Principal:
         principal = _local_principal(spec)
     else:
         principal = _oidc_gate(settings)
+    if not (principal.may_see_data or principal.admin):
+        _only(lambda: st.error(tr(
+            "Su cuenta no tiene ningún rol en riskmap. Pida al administrador que le asigne uno.",
+            "Your account has no role in riskmap. Ask the administrator to assign one."),
+            icon=":material/lock:"))
     _local.principal = principal
     return principal
 
@@ -258,7 +286,7 @@ def _oidc_gate(settings: Settings) -> Principal:
 
         _only(expired)
     principal = oidc_principal(claims, spec.oidc)
-    ident = str(claims.get("email") or claims.get("sub") or "?")
+    ident = oidc_identity(claims, spec.oidc)
     key = hashlib.sha256(f"{claims.get('iss')}|{claims.get('sub')}|{issued}".encode()
                          ).hexdigest()
     if access_store(spec).note_external(key, ident, issued + spec.session_hours * 3600):
@@ -300,12 +328,20 @@ def _system_store():
 
 
 def sign_out() -> None:
-    """End this session on the server (and at the identity provider, for OIDC)."""
+    """End this session on the server (and at the identity provider, for OIDC).
+
+    A button's callback runs before the next run's :func:`gate`, so the identity is
+    resolved here again, from the session itself, for the audit trail.
+    """
     from dashboard import state
 
-    principal = current()
     spec = state.settings().auth
-    if principal is not None and spec.mode != "none":
+    principal = None
+    if spec.mode == "local":
+        principal = access_store(spec).principal(_token(), users(spec))
+    elif spec.mode == "oidc" and spec.oidc is not None and st.user.is_logged_in:
+        principal = oidc_principal(st.user.to_dict(), spec.oidc)
+    if principal is not None:
         store_for(principal).record_event("cierre_sesion", {"metodo": spec.mode})
     if spec.mode == "local":
         access_store(spec).close(_token())

@@ -92,6 +92,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "evidencia_insuficiente": ("evidencia insuficiente", "insufficient evidence"),
     "evidencia_limitada": ("limitada", "limited"),
     "evidencia_suficiente": ("suficiente", "sufficient"),
+    "evidencia_no_publicada": ("no publicada", "not published"),
     "n_distritos": ("{n} distritos", "{n} districts"),
     "inspecciones": ("Inspecciones", "Inspections"),
     "hallazgos": ("Hallazgos de trabajo forzoso", "Forced-labour findings"),
@@ -245,6 +246,7 @@ def evidence_label(value: str, lang: str | None = None) -> str:
         "evidencia insuficiente": "evidencia_insuficiente",
         "limitada": "evidencia_limitada",
         "suficiente": "evidencia_suficiente",
+        "no publicada": "evidencia_no_publicada",
     }.get(str(value))
     return t(key, lang=lang) if key else str(value)
 

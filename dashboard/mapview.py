@@ -423,17 +423,23 @@ _LABELS = {
         "distrito": "Distrito", "ubigeo": "UBIGEO", "riesgo": "Riesgo",
         "intervalo": "Intervalo 90 %", "evidencia": "Evidencia", "titulo": "Riesgo estimado",
         "insuf": "Evidencia insuficiente (rayado)", "hot": "Punto caliente (Gi*, p < 0,05)",
+        "insuf_nopub": "Evidencia insuficiente o no publicada (rayado)",
         "sin": "Sin dato", "prov": "Límite provincial", "dep": "Límite departamental",
         "evid": {"evidencia insuficiente": "evidencia insuficiente", "limitada": "limitada",
-                 "suficiente": "suficiente"},
+                 "suficiente": "suficiente",
+                 "no publicada": "no publicada (pocos registros: solo sus características)"},
+        "nopub": "no publicado",
     },
     "en": {
         "distrito": "District", "ubigeo": "UBIGEO", "riesgo": "Risk",
         "intervalo": "90 % interval", "evidencia": "Evidence", "titulo": "Estimated risk",
         "insuf": "Insufficient evidence (hatched)", "hot": "Hot spot (Gi*, p < 0.05)",
+        "insuf_nopub": "Insufficient or unpublished evidence (hatched)",
         "sin": "No data", "prov": "Province boundary", "dep": "Department boundary",
         "evid": {"evidencia insuficiente": "insufficient evidence", "limitada": "limited",
-                 "suficiente": "sufficient"},
+                 "suficiente": "sufficient",
+                 "no publicada": "not published (few records: its features only)"},
+        "nopub": "not published",
     },
 }
 
@@ -531,6 +537,8 @@ def risk_map(
         zoom_on_click=False,
     ).add_to(m)
     has_insufficient = any(f["properties"].get("h") for f in data["features"])
+    if any(f["properties"].get("h") == 2 for f in data["features"]):
+        labels = {**labels, "insuf": labels["insuf_nopub"]}  # the legend names both kinds
 
     if departments is not None and len(departments):
         _outline(round_coordinates(departments, ndigits), labels["dep"], "#252525",
@@ -584,9 +592,11 @@ def risk_features(layer: gpd.GeoDataFrame, breaks: Sequence[float], lang: str = 
     if C.PROVINCIA in layer:
         name = name + " (" + layer[C.PROVINCIA].astype(str) + ")"
     if C.RIESGO_P05 in layer and C.RIESGO_P95 in layer:
-        lo = layer[C.RIESGO_P05].astype(float).map(lambda v: _pct(v, "?"))
-        hi = layer[C.RIESGO_P95].astype(float).map(lambda v: _pct(v, "?"))
-        interval = (lo + " – " + hi).tolist()
+        lo = layer[C.RIESGO_P05].astype(float)
+        hi = layer[C.RIESGO_P95].astype(float)
+        # a withheld interval (models.disclosure) says so, not "? – ?"
+        interval = [f"{_pct(a, '?')} – {_pct(b, '?')}" if np.isfinite(a) or np.isfinite(b)
+                    else labels["nopub"] for a, b in zip(lo, hi, strict=True)]
     else:
         interval = [labels["sin"]] * len(layer)
     evid = layer[C.EVIDENCIA].astype(str) if C.EVIDENCIA in layer else pd.Series(
@@ -601,6 +611,8 @@ def risk_features(layer: gpd.GeoDataFrame, breaks: Sequence[float], lang: str = 
         props = {"u": u, "n": n, "r": r, "i": i, "e": labels["evid"].get(e, e), "k": int(k)}
         if e == C.EVIDENCIA_INSUFICIENTE:
             props["h"] = 1
+        elif e == C.EVIDENCIA_NO_PUBLICADA:  # its features only: hatched the same way
+            props["h"] = 2
         features.append({"type": "Feature", "properties": props, "geometry": json.loads(g)})
     return {"type": "FeatureCollection", "features": features}
 

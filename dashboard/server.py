@@ -200,6 +200,10 @@ _TEXT = {
               "The form expired (or came from another site). Type your user name and "
               "password again."),
     "missing": ("Escriba su usuario y su contraseña.", "Type your user name and password."),
+    "insecure": ("Esta dirección no usa HTTPS y la sesión solo viaja cifrada: entre por la "
+                 "dirección https:// del tablero (la que da el administrador).",
+                 "This address does not use HTTPS and the session only travels encrypted: use "
+                 "the dashboard's https:// address (the one the administrator gives)."),
 }
 
 
@@ -309,11 +313,17 @@ async def signin(request: Request) -> Response:
     if not name or not password:
         return _page(lang, message=_t("missing", lang), user=name, next_=next_, csrf=csrf,
                      status=400)
+    if s.auth.secure_cookie and request.url.scheme != "https" and \
+            request.url.hostname not in ("localhost", "127.0.0.1", "::1"):
+        # the browser would drop a Secure cookie sent over http: say why, do not pretend
+        return _page(lang, message=_t("insecure", lang), user=name, next_=next_, csrf=csrf,
+                     status=400)
     users, access = _stores(s)
     from geo.accounts import sign_in
 
     async with _CHECKS:
-        result = await anyio.to_thread.run_sync(sign_in, users, access, name, password)
+        result = await anyio.to_thread.run_sync(
+            lambda: sign_in(users, access, name, password, client=_client(request)))
     if not result.ok:
         action = "cuenta_bloqueada" if result.just_locked else (
             "inicio_sesion_bloqueado" if result.locked_until and not result.remaining

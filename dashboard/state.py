@@ -39,7 +39,9 @@ __all__ = [
     "district_aggregates",
     "district_table",
     "evaluation",
+    "evaluation_for",
     "export_counts",
+    "export_table",
     "export_metadata",
     "hotspots",
     "inspection_records",
@@ -65,6 +67,7 @@ __all__ = [
     "portable",
     "suppress_small_counts",
     "typed_metadata",
+    "view",
 ]
 
 EVALUATION_FILE = "evaluacion.json"
@@ -120,10 +123,34 @@ def _require(path: Path, what_es: str, what_en: str) -> Path:
 
 
 # --- scores ------------------------------------------------------------------------------
-def scores() -> gpd.GeoDataFrame:
-    """Read the layer ``riesgo`` of ``settings.scores_gpkg`` (all districts, full geometry)."""
+def view(who: Principal) -> int:
+    """Return the disclosure view of ``who``: 0 (everything) for a planner, else its floor k.
+
+    Every reader of the scores takes it: a role without record access gets the scores
+    through :func:`models.disclosure.protect_scores` (its small counts blanked, and no
+    value from which a blanked count could be rebuilt), in pages, map and exports alike.
+    """
+    from geo.access import floor
+
+    return 0 if who.may_read_records else floor(who.role, settings().auth.suppression)
+
+
+def scores(k: int = 0) -> gpd.GeoDataFrame:
+    """Read the layer ``riesgo`` of ``settings.scores_gpkg`` as view ``k`` sees it (:func:`view`).
+
+    All districts, full geometry; ``k = 0`` is the planner's (and the system's) full table.
+    """
     path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
-    return _read_scores(str(path), mtime(path))
+    return _view_scores(str(path), mtime(path), int(k))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _view_scores(path: str, stamp: float, k: int) -> gpd.GeoDataFrame:
+    if not k:
+        return _read_scores(path, stamp)
+    from models.disclosure import protect_scores
+
+    return protect_scores(_read_scores(path, stamp), k)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -186,12 +213,44 @@ def typed_metadata(meta: dict[str, Any]) -> dict[str, Any]:
 _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 
 
+def export_table(region: tuple[str, ...], k: int, protected: bool,
+                 counts: tuple[str, ...]) -> gpd.GeoDataFrame:
+    """Return the scores an export of ``region`` carries, suppressed at ``k``.
+
+    For a role without record access (``protected``) they go through
+    :func:`models.disclosure.protect_scores`.
+    """
+    path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
+    return _export_table(str(path), mtime(path), tuple(region), int(k), protected, counts)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _export_table(path: str, stamp: float, region: tuple[str, ...], k: int, protected: bool,
+                  counts: tuple[str, ...]) -> gpd.GeoDataFrame:
+    from models.disclosure import protect_scores
+
+    full = _read_scores(path, stamp)
+    # protected on the whole table, then cut: ranks stay those of the whole area
+    table = protect_scores(full, k) if protected else suppress_small_counts(full, k, counts)
+    return in_region(table, region)
+
+
+#: Metadata that describes individual records or the whole area's totals: not for a role
+#: without record access, nor for one limited to some regions.
+RECORD_METADATA = ("inspecciones_desde", "inspecciones_hasta", "n_inspecciones",
+                   "n_hallazgos")
+
+
 def export_metadata(stored: dict[str, Any], region: tuple[str, ...],
-                    threshold: int, columns: tuple[str, ...] | None = None) -> dict[str, Any]:
+                    threshold: int, columns: tuple[str, ...] | None = None,
+                    protected: bool = False, scoped: bool = False) -> dict[str, Any]:
     """Return the scores file's metadata plus what an export chose (region, suppression).
 
     ``models.score.write_scores`` stamps its own write time in ``escrito``; the time the
-    risk was computed travels on as ``riesgo_calculado``.
+    risk was computed travels on as ``riesgo_calculado``. For a role without record access
+    (``protected``) or one limited to some regions (``scoped``) the dates of the first and
+    last records and the whole area's totals are left out, and ``proteccion`` says how the
+    scores were protected (:mod:`models.disclosure`).
 
     >>> meta = export_metadata({"n_inspecciones": 1193, "escrito": "2026-11-28T04:15"},
     ...                        ("08",), 5)
@@ -200,13 +259,21 @@ def export_metadata(stored: dict[str, Any], region: tuple[str, ...],
     >>> meta["conteos_suprimidos_menores_que"]
     5
     """
-    meta = {key: portable(value) for key, value in stored.items()}
+    meta = {key: portable(value) for key, value in stored.items()
+            if not ((protected or scoped) and key in RECORD_METADATA)}
     if "escrito" in meta:
         meta["riesgo_calculado"] = meta.pop("escrito")
     meta["region_exportada"] = list(region)
     meta["conteos_suprimidos_menores_que"] = int(threshold)
     if columns is not None:
         meta["columnas_con_conteos_suprimidos"] = list(columns)
+    if protected:
+        meta["proteccion"] = (
+            "Distritos con algún conteo suprimido (publicacion = 'sin historial'): riesgo "
+            "predicho solo por sus características, sin intervalo, sin prob_top10 ni "
+            "contrib_historial, evidencia 'no publicada'; riesgos redondeados a 0,1 puntos; "
+            "rango recalculado sobre los riesgos publicados. Control de divulgación "
+            "secundaria (Hundepool et al., Statistical Disclosure Control, 2012).")
     return meta
 
 
@@ -219,7 +286,13 @@ def portable(value: Any) -> Any:
     'distritos.gpkg'
     >>> portable(1193), portable("v1.2")
     (1193, 'v1.2')
+    >>> portable([{"ruta": "/srv/capas/a.gpkg"}])  # inside lists and tables too
+    [{'ruta': 'a.gpkg'}]
     """
+    if isinstance(value, dict):
+        return {k: portable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [portable(v) for v in value]
     if not isinstance(value, (str, Path)) or not str(value).startswith(("/", "\\")) \
             and not (len(str(value)) > 2 and str(value)[1:3] in (":\\", ":/")):
         return value
@@ -265,8 +338,8 @@ def in_region(gdf: pd.DataFrame, region: tuple[str, ...]) -> pd.DataFrame:
     return gdf[gdf[C.UBIGEO].astype(str).str[:2].isin(region)]
 
 
-def map_layer(region: tuple[str, ...]) -> gpd.GeoDataFrame:
-    """Return the prepared map layer for ``region``: only the columns the map needs, simplified.
+def map_layer(region: tuple[str, ...], k: int = 0) -> gpd.GeoDataFrame:
+    """Return the prepared map layer for ``region`` (view ``k``): the map's columns, simplified.
 
     The districts are made an exact coverage once per scores file
     (:func:`dashboard.mapview.clean_coverage`); each region is then simplified as a
@@ -274,7 +347,7 @@ def map_layer(region: tuple[str, ...]) -> gpd.GeoDataFrame:
     from its extent on screen (:func:`dashboard.mapview.display_tolerance`), once.
     """
     path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
-    return _map_layer(str(path), mtime(path), tuple(region))
+    return _map_layer(str(path), mtime(path), tuple(region), int(k))
 
 
 def map_digits(region: tuple[str, ...]) -> int:
@@ -284,13 +357,14 @@ def map_digits(region: tuple[str, ...]) -> int:
     return display_digits(map_layer(region).total_bounds)
 
 
-def map_features(region: tuple[str, ...], scheme: str, lang: str) -> tuple[list[float], dict]:
-    """Class breaks and the GeoJSON the map sends for ``region`` (cached per scheme and language).
+def map_features(region: tuple[str, ...], scheme: str, lang: str, k: int = 0
+                 ) -> tuple[list[float], dict]:
+    """Class breaks and the GeoJSON the map sends for ``region`` (view ``k``), cached.
 
     See :func:`dashboard.mapview.risk_features`.
     """
     path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
-    return _map_features(str(path), mtime(path), tuple(region), scheme, lang)
+    return _map_features(str(path), mtime(path), tuple(region), scheme, lang, int(k))
 
 
 def map_outlines(region: tuple[str, ...]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -307,12 +381,22 @@ def _clean_scores(path: str, stamp: float) -> gpd.GeoDataFrame:
     from dashboard.mapview import clean_coverage
 
     gdf = _read_scores(path, stamp)
-    cols = [c for c in MAP_COLUMNS if c in gdf.columns]
-    return clean_coverage(gdf[[*cols, "geometry"]])
+    return clean_coverage(gdf[[C.UBIGEO, "geometry"]])
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _map_layer(path: str, stamp: float, region: tuple[str, ...]) -> gpd.GeoDataFrame:
+def _map_layer(path: str, stamp: float, region: tuple[str, ...], k: int = 0
+               ) -> gpd.GeoDataFrame:
+    """Join the map's columns of view ``k`` to the districts' cleaned, simplified borders."""
+    shapes = _simple_shapes(path, stamp, region)
+    table = _view_scores(path, stamp, k)
+    cols = [c for c in MAP_COLUMNS if c in table.columns]
+    values = pd.DataFrame(table[cols]).set_index(C.UBIGEO)
+    return shapes.join(values, on=C.UBIGEO)[[*cols, "geometry"]]
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _simple_shapes(path: str, stamp: float, region: tuple[str, ...]) -> gpd.GeoDataFrame:
     from dashboard.mapview import display_tolerance, simplify_coverage
 
     layer = in_region(_clean_scores(path, stamp), region)
@@ -321,10 +405,10 @@ def _map_layer(path: str, stamp: float, region: tuple[str, ...]) -> gpd.GeoDataF
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _map_features(path: str, stamp: float, region: tuple[str, ...], scheme: str,
-                  lang: str) -> tuple[list[float], dict]:
+                  lang: str, k: int = 0) -> tuple[list[float], dict]:
     from dashboard.mapview import class_breaks, display_digits, risk_features
 
-    layer = _map_layer(path, stamp, region)
+    layer = _map_layer(path, stamp, region, k)
     breaks = class_breaks(layer[C.RIESGO], scheme)
     return breaks, risk_features(layer, breaks, lang, display_digits(layer.total_bounds))
 
@@ -433,14 +517,14 @@ def region_label(region: Region, lang: str | None = None) -> str:
     return tr(f"Todo el ámbito ({n})", f"Whole area ({n})", lang)
 
 
-def hotspots(region: tuple[str, ...]) -> pd.DataFrame:
-    """Getis-Ord Gi* hot spots of the risk within ``region`` (see :func:`_hotspots`)."""
+def hotspots(region: tuple[str, ...], k: int = 0) -> pd.DataFrame:
+    """Getis-Ord Gi* hot spots of view ``k``'s risk within ``region`` (see :func:`_hotspots`)."""
     path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
-    return _hotspots(str(path), mtime(path), region)
+    return _hotspots(str(path), mtime(path), region, int(k))
 
 
 @st.cache_data(show_spinner=False)
-def _hotspots(path: str, stamp: float, region: tuple[str, ...]) -> pd.DataFrame:
+def _hotspots(path: str, stamp: float, region: tuple[str, ...], k: int = 0) -> pd.DataFrame:
     """Districts whose neighbourhood risk is significantly high (Gi*, p < 0.05, 999 perms).
 
     Queen contiguity within the region; a fixed seed so the layer does not flicker
@@ -451,7 +535,7 @@ def _hotspots(path: str, stamp: float, region: tuple[str, ...]) -> pd.DataFrame:
     from esda.getisord import G_Local
     from libpysal.weights import Queen
 
-    gdf = in_region(_read_scores(path, stamp), region).reset_index(drop=True)
+    gdf = in_region(_view_scores(path, stamp, k), region).reset_index(drop=True)
     if len(gdf) < 5:
         return pd.DataFrame(columns=[C.UBIGEO, "z", "p"])
     with warnings.catch_warnings():
@@ -582,6 +666,34 @@ def evaluation() -> dict[str, Any]:
     return _read_json(str(path), mtime(path))
 
 
+#: Model-card entries that describe the whole area's records (dates of the first and last
+#: record, totals): left out for a role without record access or limited to some regions.
+CARD_RECORD_KEYS = {"datos": ("inspecciones", "hallazgos", "desde", "hasta",
+                              "inspecciones_fuente", "distritos_inspeccionados"),
+                    "evaluacion": ("inspecciones_prueba", "hallazgos_prueba")}
+
+
+def evaluation_for(who: Principal) -> dict[str, Any]:
+    """Return the model card as ``who`` may see it (see :data:`CARD_RECORD_KEYS`).
+
+    The card's metrics are the model's, over every region (one model serves them all);
+    what describes the records themselves stays with planners of every region.
+    """
+    import copy
+
+    card = evaluation()
+    if who.may_read_records and not who.regions:
+        return card
+    card = copy.deepcopy(card)
+    for key in CARD_RECORD_KEYS["datos"]:
+        (card.get("datos") or {}).pop(key, None)
+    for ev in (card.get("evaluacion") or {}).values():
+        if isinstance(ev, dict):
+            for key in CARD_RECORD_KEYS["evaluacion"]:
+                ev.pop(key, None)
+    return card
+
+
 @st.cache_data(show_spinner=False)
 def _read_json(path: str, stamp: float) -> dict[str, Any]:
     try:
@@ -700,21 +812,15 @@ ALL_COUNTS = (C.N_INSPECCIONES, *SENSITIVE_COUNTS, "n_victimas")
 
 def suppress_small_counts(df: pd.DataFrame, threshold: int,
                           columns: tuple[str, ...] = SENSITIVE_COUNTS) -> pd.DataFrame:
-    """Blank sensitive counts between 1 and ``threshold - 1`` (a small count can identify people).
+    """Blank sensitive counts between 1 and ``threshold - 1``.
 
-    Zeros stay (they reveal nobody); suppressed cells become missing and the column
-    ``<name>_suprimido`` says which were suppressed.
+    See :func:`models.disclosure.suppress_small_counts`; the default columns here are the
+    sensitive ones.
 
-    >>> df = pd.DataFrame({"n_hallazgos": [0, 2, 7]})
-    >>> out = suppress_small_counts(df, 5)
-    >>> out["n_hallazgos"].tolist(), out["n_hallazgos_suprimido"].tolist()
-    ([0.0, nan, 7.0], [False, True, False])
+    >>> out = suppress_small_counts(pd.DataFrame({"n_hallazgos": [0, 2, 7]}), 5)
+    >>> out["n_hallazgos"].tolist()
+    [0.0, nan, 7.0]
     """
-    out = df.copy()
-    for col in columns:
-        if col in out.columns:
-            values = pd.to_numeric(out[col], errors="coerce")
-            small = (values > 0) & (values < threshold)
-            out[col] = values.astype(float).mask(small)
-            out[f"{col}_suprimido"] = small.to_numpy()
-    return out
+    from models.disclosure import suppress_small_counts as suppress
+
+    return suppress(df, threshold, columns)

@@ -27,6 +27,7 @@ A page (``dashboard/views/ejemplo.py``)::
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,7 +39,8 @@ from geo.errors import RiskmapError
 
 __all__ = [
     "folium_component",
-    "PAGES",
+    "pages",
+    "set_pages",
     "get_role",
     "get_user",
     "go_to",
@@ -56,8 +58,19 @@ __all__ = [
     "static_url",
 ]
 
-# Filled by app.py with the st.Page objects, so pages can switch to each other by name.
-PAGES: dict[str, Any] = {}
+# The st.Page objects of this run, by name, so pages can switch to each other: set by app.py
+# per run and per session (a thread-local of the run, never shared between sessions).
+_RUN = threading.local()
+
+
+def set_pages(pages: dict[str, Any]) -> None:
+    """Remember this run's pages (app.py, after deciding what the identity may open)."""
+    _RUN.pages = dict(pages)
+
+
+def pages() -> dict[str, Any]:
+    """Return this run's pages by name (empty before app.py set them)."""
+    return getattr(_RUN, "pages", {})
 _LANG_WIDGET = "ui_idioma"
 
 
@@ -225,7 +238,7 @@ def go_to(page: str, **query: str) -> None:
     """
     for key, value in query.items():
         st.session_state[key] = value
-    target = PAGES.get(page)
+    target = pages().get(page)
     if target is None:
         raise RiskmapError(
             es=f"La página '{page}' no existe en este tablero.",

@@ -41,6 +41,7 @@ import secrets
 import sqlite3
 import time
 import tomllib
+import unicodedata
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, replace
@@ -63,6 +64,7 @@ __all__ = [
     "MIN_PASSWORD",
     "SignIn",
     "Users",
+    "normalise_name",
     "sign_in",
     "validate_name",
     "validate_password",
@@ -79,10 +81,19 @@ _HEADER = (
 )
 
 
+def normalise_name(name: str) -> str:
+    """Return ``name`` as accounts are keyed: Unicode NFKC, no surrounding space, lower case.
+
+    >>> normalise_name("  ANA.Quispe ")
+    'ana.quispe'
+    """
+    return unicodedata.normalize("NFKC", str(name)).strip().lower()
+
+
 def validate_name(name: str) -> str:
-    """Return the account name normalised (lower case), or raise a clear error."""
-    norm = str(name).strip().lower()
-    if not _NAME.match(norm):
+    """Return the account name normalised (:func:`normalise_name`), or raise a clear error."""
+    norm = normalise_name(name)
+    if not _NAME.fullmatch(norm):
         raise AccessError(
             es=f"Nombre de usuario no válido: {name!r}. Use de 2 a 64 letras minúsculas, "
             "números, '.', '_', '-' o '@' (p. ej. 'ana.quispe' o un correo), empezando por "
@@ -181,8 +192,8 @@ class Users:
         return dict(self._cache[1])
 
     def get(self, name: str) -> Account | None:
-        """Return the account called ``name`` (case-insensitive), or None."""
-        return self.accounts().get(str(name).strip().lower())
+        """Return the account called ``name`` (:func:`normalise_name`), or None."""
+        return self.accounts().get(normalise_name(name))
 
     def _read(self) -> dict[str, Account]:
         try:
@@ -415,19 +426,24 @@ class AccessStore:
         return sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
 
     # -- lockout -------------------------------------------------------------------------
-    def locked_until(self, name: str, now: float | None = None) -> float | None:
-        """Return the epoch seconds until which ``name`` is locked, or None."""
+    def locked_until(self, name: str, now: float | None = None, factor: int = 1
+                     ) -> float | None:
+        """Return the epoch seconds until which ``name`` is locked, or None.
+
+        ``factor``: a key that may fail ``factor`` times as often (a client address).
+        """
         now = time.time() if now is None else now
+        limit = self.max_failures * factor
         with closing(self._connect()) as conn:
             rows = [r[0] for r in conn.execute(
                 "SELECT momento FROM intentos WHERE usuario = ? AND exito = 0 AND momento > "
                 "coalesce((SELECT max(momento) FROM intentos WHERE usuario = ? AND exito = 1),"
                 " 0) AND momento > ? ORDER BY momento DESC",
                 (name, name, now - 2 * self.lockout_s))]
-        if len(rows) < self.max_failures:
+        if len(rows) < limit:
             return None
         # the lock starts at the failure that reached the limit within one window
-        window = rows[: self.max_failures]
+        window = rows[:limit]
         if window[0] - window[-1] > self.lockout_s:
             return None
         until = window[0] + self.lockout_s
@@ -523,19 +539,34 @@ class AccessStore:
             return conn.execute("DELETE FROM sesiones WHERE usuario = ?", (name,)).rowcount
 
 
+#: A client address gets this many times an account's failures before it is locked too.
+CLIENT_FACTOR = 4
+INVALID_NAME = "(nombre no válido)"
+
+
 def sign_in(users: Users, access: AccessStore, name: str, password: str,
-            now: float | None = None) -> SignIn:
+            now: float | None = None, client: str = "") -> SignIn:
     """Check a name and password with the lockout rule; open a session when right.
 
-    A locked name is refused without looking at the password (and the attempt is not
-    counted, so the lock ends when it says).
+    The name is normalised once (:func:`normalise_name`); a name no account could have
+    counts against one shared key, so spelling variants of a name never get fresh
+    attempts. Failures also count against the ``client`` address, which is locked after
+    ``CLIENT_FACTOR`` times as many (many names tried from one place). A locked name or
+    client is refused without looking at the password (and the attempt is not counted, so
+    the lock ends when it says).
     """
-    norm = str(name).strip().lower()[:64]
-    until = access.locked_until(norm, now)
-    if until is not None:
-        return SignIn(False, norm, locked_until=until)
+    norm = normalise_name(name)
+    if not _NAME.fullmatch(norm):
+        norm = INVALID_NAME
+    keys = [norm] + ([f"@{client}"] if client else [])
+    for key in keys:
+        until = access.locked_until(key, now, factor=CLIENT_FACTOR if key[:1] == "@" else 1)
+        if until is not None:
+            return SignIn(False, norm, locked_until=until)
+    # an invalid name matches no account: checked anyway, so it costs the same time
     account = users.check(norm, password[:MAX_PASSWORD])
-    access.record_attempt(norm, account is not None, now)
+    for key in keys:
+        access.record_attempt(key, account is not None, now)
     if account is None:
         until = access.locked_until(norm, now)
         return SignIn(False, norm, locked_until=until, just_locked=until is not None,

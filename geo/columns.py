@@ -62,6 +62,7 @@ CONTRIB_PREFIX = "contrib_"
 N_INSPECCIONES = "n_inspecciones"
 N_HALLAZGOS = "n_hallazgos"
 EVIDENCIA_INSUFICIENTE = "evidencia insuficiente"
+EVIDENCIA_NO_PUBLICADA = "no publicada"  # withheld for roles without record access
 
 # --- simulated truth (demo world only) --------------------------------------------------
 RIESGO_VERDADERO = "riesgo_verdadero"

@@ -186,7 +186,7 @@ class AuthSpec:
     lockout_minutes: float = 15.0
     suppression: Mapping[str, int] = field(default_factory=dict)  # k floor per role
     demo_role: str = "planificador"  # the visitor's role in mode "none" (simulated data only)
-    secure_cookie: bool = False  # true behind HTTPS: the session cookie is never sent in clear
+    secure_cookie: bool = True  # HTTPS only (the default with real data; false on the demo)
     oidc: OIDCSpec | None = None
 
 
@@ -579,7 +579,9 @@ def _parse_auth(raw: dict[str, Any] | None, path: Path, folder: Path, simulated:
         max_failures=int(numbers["max_failures"]),
         lockout_minutes=float(numbers["lockout_minutes"]),
         suppression={str(k): int(v) for k, v in suppression.items()},
-        demo_role=demo_role, secure_cookie=bool(raw.get("secure_cookie", False)), oidc=oidc)
+        demo_role=demo_role, oidc=oidc,
+        # real records: the session cookie travels over HTTPS only, unless said otherwise
+        secure_cookie=bool(raw.get("secure_cookie", not simulated)))
 
 
 def _parse_limits(raw: dict[str, Any], path: Path) -> LimitsSpec:

@@ -340,11 +340,12 @@ def _count_rows(path: Path) -> int:
         finally:
             book.close()
     if suffix in (".csv", ".txt", ".tsv", ""):
-        n = 0
+        lf = cr = 0  # old Macs end lines with CR alone: count whichever ending the file uses
         with path.open("rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
-                n += block.count(b"\n")
-        return max(0, n - 1)
+                lf += block.count(b"\n")
+                cr += block.count(b"\r")
+        return max(0, max(lf, cr) - 1)
     try:
         import pyogrio
 

@@ -317,6 +317,16 @@ class InspectionStore:
             # Read the stored versions inside the write transaction: no other import can
             # slip in between the check and the insert.
             stored = _stored_rows(conn, [r[0] for r in rows])
+            foreign = self._foreign_ids(stored, rows, lines)
+            if foreign:
+                # an id another region uses: refused without a word about that record (not
+                # even which columns differ: that would answer guesses about its content)
+                conn.rollback()
+                self._audit(user, role, "importacion_rechazada",
+                            {"archivo": path.name, "sha256": digest,
+                             "ids_de_otra_region": len(foreign)})
+                raise ImportRejected(*_foreign_message(path, foreign), report=report,
+                                     conflicts=[])
             conflicts = []
             new = []
             for row, line in zip(rows, lines, strict=True):
@@ -606,6 +616,15 @@ class InspectionStore:
         return [(line, code) for line, code in zip(report.valid_lines, codes, strict=True)
                 if code[:2] not in self.regions]
 
+    def _foreign_ids(self, stored: dict[str, tuple[Any, ...]], rows: list[tuple[Any, ...]],
+                     lines: list[int]) -> list[tuple[int, str]]:
+        """``(line, id)`` of rows whose id is stored for a district outside the regions."""
+        if not self.regions:
+            return []
+        at = RECORD_COLUMNS.index(C.UBIGEO)
+        return [(line, row[0]) for row, line in zip(rows, lines, strict=True)
+                if row[0] in stored and str(stored[row[0]][at])[:2] not in self.regions]
+
     def _audit(self, user: str, role: str, action: str, detail: dict[str, Any],
                conn: sqlite3.Connection | None = None) -> None:
         if conn is not None:  # part of the caller's transaction: written with it or not at all
@@ -693,6 +712,19 @@ class InspectionStore:
                 if current is not None and int(current[0]) == SCHEMA_VERSION:
                     conn.rollback()  # another process created or migrated it meanwhile
                     return
+                chained = "hash" in {r[1] for r in conn.execute(
+                    "PRAGMA table_info(auditoria)")}
+                if current is not None and (chained or seal.exists()):
+                    # a store of schema 1 never had a chain or a seal: this one says 1 but
+                    # has them, so someone changed its version to have the trail re-signed
+                    raise DataError(
+                        es=f"{self.db_path}: dice ser de la versión {current[0]} del esquema "
+                        "pero su auditoría ya está encadenada y sellada: la versión fue "
+                        "cambiada a mano. No se migra ni se vuelve a firmar nada; restaure "
+                        "una copia de seguridad.",
+                        en=f"{self.db_path}: claims schema version {current[0]} but its audit "
+                        "trail is already chained and sealed: the version was changed by "
+                        "hand. Nothing is migrated or re-signed; restore a backup.")
                 if not seal.exists():
                     A.Seal.create(seal)
                 key = A.Seal.load(seal)
@@ -875,6 +907,20 @@ def _region_message(path: Path, outside: list[tuple[int, str]], regions: tuple[s
     return "\n".join(es), "\n".join(en)
 
 
+def _foreign_message(path: Path, foreign: list[tuple[int, str]]) -> tuple[str, str]:
+    sheet = path.suffix.lower() in (".xlsx", ".xlsm")
+    where = ", ".join(f"{'fila' if sheet else 'línea'} {line} ('{i}')" for line, i in
+                      foreign[:10]) + (" …" if len(foreign) > 10 else "")
+    where_en = ", ".join(f"{'row' if sheet else 'line'} {line} ('{i}')" for line, i in
+                         foreign[:10]) + (" …" if len(foreign) > 10 else "")
+    return (f"{path.name}: {len(foreign)} id ya los usa un registro fuera de sus regiones "
+            f"({where}). No se importó ninguna fila; el almacén no cambió. Use ids nuevos "
+            "(cada inspección tiene el suyo).",
+            f"{path.name}: {len(foreign)} id(s) are already used by a record outside your "
+            f"regions ({where_en}). No row was imported; the store is unchanged. Use new ids "
+            "(each inspection has its own).")
+
+
 def _audit_text(frame: pd.DataFrame, suffix: str) -> str:
     if suffix == ".jsonl":
         return "".join(json.dumps(rec, ensure_ascii=False) + "\n"
@@ -960,20 +1006,38 @@ def backup_store(db_path: str | Path, dest: str | Path, *, user: str = "") -> Pa
     return dest
 
 
-def restore_store(db_path: str | Path, src: str | Path, *, user: str = "") -> RestoreResult:
+def restore_store(db_path: str | Path, src: str | Path, *, user: str = "",
+                  accept_other_store: bool = False) -> RestoreResult:
     """Put a backup made by :func:`backup_store` back as the store at ``db_path``.
 
     The backup is checked first (SQLite integrity, schema, its audit chain against its
     seal); a damaged or altered one is refused and nothing changes. The audit trail being
-    replaced is kept next to the store (``<store>.auditoria-<UTC>.jsonl``), the backup is
-    copied in with the online backup API (other connections see the old store or the new
-    one, never a mix), its seal is put back, and the restoration itself is audited.
+    replaced is kept next to the store (``<store>.auditoria-<UTC>.jsonl``, its sha256 in the
+    restoration's audit row), the backup is copied in with the online backup API (other
+    connections see the old store or the new one, never a mix), its seal is put back, and
+    the restoration is audited in both trails: the one replaced and the one restored.
+
+    A backup of another store (sealed with another key) is refused unless
+    ``accept_other_store``: a restore must not swap the audit trail for an unrelated one.
     """
     db_path, src = Path(db_path), Path(src)
     key, head = _check_backup(src)
     seal_file = A.seal_path(db_path)
-    previous, previous_rows = None, 0
+    previous, previous_rows, previous_sha = None, 0, ""
     tmp = db_path.with_name(db_path.name + ".restaurando")
+    if db_path.is_file() and seal_file.exists():
+        live = A.Seal.load(seal_file)
+        if live.key != key and not accept_other_store:
+            raise DataError(
+                es=f"{src.name} es el respaldo de otro almacén (su auditoría está sellada con "
+                "otra clave). No se restaura: reemplazaría la auditoría de este almacén por "
+                "una ajena. Si de verdad es lo que quiere, use --otro-almacen.",
+                en=f"{src.name} is a backup of another store (its audit trail is sealed with "
+                "another key). Not restored: it would replace this store's audit trail with "
+                "an unrelated one. If that is really what you want, use --otro-almacen.")
+        InspectionStore(db_path, role=ROL_SISTEMA, user=user or operator()).record_event(
+            "restauracion_iniciada", {"archivo": src.name, "sha256": _sha256(src),
+                                      "otro_almacen": live.key != key})
     with _seal_held(seal_file):
         if db_path.is_file():
             with closing(sqlite3.connect(db_path)) as live:
@@ -984,7 +1048,7 @@ def restore_store(db_path: str | Path, src: str | Path, *, user: str = "") -> Re
                     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
                     previous = db_path.with_name(f"{db_path.name}.auditoria-{stamp}.jsonl")
                     _write_private(previous, _audit_text(frame, ".jsonl"))
-                    previous_rows = len(frame)
+                    previous_rows, previous_sha = len(frame), _sha256(previous)
         tmp.unlink(missing_ok=True)
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         try:
@@ -1009,7 +1073,7 @@ def restore_store(db_path: str | Path, src: str | Path, *, user: str = "") -> Re
     store.record_event("restauracion", {
         "archivo": src.name, "sha256": _sha256(src), "registros": records,
         "auditoria_anterior": previous.name if previous else None,
-        "filas_auditoria_anterior": previous_rows})
+        "sha256_auditoria_anterior": previous_sha, "filas_auditoria_anterior": previous_rows})
     return RestoreResult(records=records, audit_rows=audit_rows, previous_audit=previous,
                          previous_rows=previous_rows)
 

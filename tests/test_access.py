@@ -98,3 +98,25 @@ def test_access_files_are_owner_only(accounts, tmp_path):
     assert (tmp_path / "acceso.sqlite").stat().st_mode & 0o777 == 0o600
     text = (tmp_path / "usuarios.toml").read_text()
     assert "una clave bien larga" not in text and "$argon2id$" in text
+
+
+def test_spelling_variants_of_a_name_share_its_lock(accounts):
+    users, access = accounts
+    t0 = 3_000_000.0
+    for i in range(3):
+        sign_in(users, access, "ana", "mal", now=t0 + i)
+    for variant in ("ANA", " ana ", "ana" + "\u3000" * 55 + "x", "\uff41na",
+                    "ana" + " " * 61 + "x"):
+        result = sign_in(users, access, variant, "una clave bien larga", now=t0 + 10)
+        assert not result.ok, variant  # locked: no variant opens a session or a new count
+
+
+def test_many_names_from_one_address_lock_the_address(accounts):
+    users, access = accounts
+    t0 = 4_000_000.0
+    for i in range(12):  # 3 failures x 4 from one place, each name under its own limit
+        sign_in(users, access, f"nombre{i}", "mal", now=t0 + i, client="10.0.0.9")
+    assert not sign_in(users, access, "ana", "una clave bien larga", now=t0 + 20,
+                       client="10.0.0.9").ok
+    assert sign_in(users, access, "ana", "una clave bien larga", now=t0 + 20,
+                   client="10.0.0.10").ok

@@ -431,6 +431,13 @@ def test_regions_scope_reads_and_imports(tmp_path, store, districts):
     after = _tables(store)
     assert after["inspecciones"] == before["inspecciones"]
     assert after["importaciones"] == before["importaciones"]
+    # an id used in Loreto: refused, and nothing about that record is said (no columns)
+    guess = _file(tmp_path, HEADER + "\nA3,2022-03-05,080101,tala,1,4\n", "adivina.csv")
+    with pytest.raises(ImportRejected) as info:
+        cusco.import_file(guess, districts, today=TODAY)
+    assert "fuera de sus regiones" in info.value.es and "línea 2 ('A3')" in info.value.es
+    assert not any(w in info.value.es for w in ("difiere", "fecha", "sector", "victimas"))
+    assert not info.value.conflicts
     # the import log: a Loreto-only import is not a Cusco planner's business
     store.import_file(_file(tmp_path, HEADER + "\nL9,2021-01-05,160101,tala,0,\n", "lor.csv"),
                       districts, today=TODAY)
@@ -566,3 +573,32 @@ def test_schema_1_store_is_migrated_and_sealed(tmp_path):
     assert audit["accion"].tolist() == ["importacion", "esquema_actualizado",
                                         "lectura_auditoria"]
     assert store.verify_audit().ok
+
+
+def test_restore_refuses_another_stores_backup_unless_told(tmp_path, store, districts):
+    from geo.store import backup_store, restore_store
+
+    store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
+    other = InspectionStore(tmp_path / "otro" / "s.sqlite", role="planificador", user="x")
+    foreign = backup_store(other.db_path, tmp_path / "ajeno.sqlite")
+    with pytest.raises(DataError, match="otro almacén"):
+        restore_store(store.db_path, foreign)
+    assert store.count() == 3
+    result = restore_store(store.db_path, foreign, accept_other_store=True)
+    assert store.count() == 0 and result.previous_rows > 0
+    assert store.verify_audit().ok
+    kept = [json.loads(x) for x in result.previous_audit.read_text().splitlines()]
+    assert kept[-1]["accion"] == "restauracion_iniciada"  # said in the replaced trail too
+    trail = _audit(store)
+    assert json.loads(trail[trail["accion"] == "restauracion"]["detalle"].iloc[-1])[
+        "sha256_auditoria_anterior"]
+
+
+def test_a_version_changed_by_hand_is_not_migrated(tmp_path, store, districts):
+    store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
+    with sqlite3.connect(store.db_path) as conn:  # hide a row, then claim schema 1
+        conn.execute("DROP TRIGGER auditoria_sin_borrado")
+        conn.execute("DELETE FROM auditoria WHERE id = 2")
+        conn.execute("UPDATE meta SET valor = '1' WHERE clave = 'schema_version'")
+    with pytest.raises(DataError, match="cambiada a mano"):
+        InspectionStore(store.db_path, role="admin", user="auditor")

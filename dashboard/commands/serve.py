@@ -54,6 +54,7 @@ def streamlit_command(port: int = 8501, address: str | None = None,
         "--server.enableStaticServing=true",
         "--browser.gatherUsageStats=false",
         "--global.developmentMode=false",
+        "--client.showErrorDetails=none",  # a traceback with server paths never reaches a page
     ]
     if address:
         cmd.append(f"--server.address={address}")

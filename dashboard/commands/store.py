@@ -28,6 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              description="Comprueba el respaldo (integridad y auditoría) y lo "
                              "pone como almacén; la auditoría que reemplaza se guarda aparte.")
     restore.add_argument("file", type=Path, help="respaldo hecho con 'riskmap store backup'")
+    restore.add_argument("--otro-almacen", action="store_true", dest="other_store",
+                         help="aceptar el respaldo de OTRO almacén (otra clave de auditoría); "
+                         "queda registrado")
     restore.add_argument("--yes", action="store_true",
                          help="no preguntar (los registros importados después del respaldo "
                          "se pierden)")
@@ -67,7 +70,8 @@ def _restore(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("s", "si", "sí", "y", "yes"):
             print(tr("Nada cambió.", "Nothing changed."))
             return 1
-    result = restore_store(target, args.file, user=operator())
+    result = restore_store(target, args.file, user=operator(),
+                           accept_other_store=args.other_store)
     print(tr(f"Almacén restaurado: {result.records} registros, {result.audit_rows} filas de "
              "auditoría del respaldo.",
              f"Store restored: {result.records} records, {result.audit_rows} audit rows from "

@@ -99,10 +99,13 @@ def save_upload(upload, max_mb: float) -> Path:
     path = upload_dir() / f"{hashlib.sha256(data).hexdigest()[:32]}{suffix}"
     if not path.exists():
         tmp = path.with_name(path.name + ".part")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        tmp.replace(path)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
     return path
 
 
@@ -146,31 +149,40 @@ def rescore() -> None:
                   "Risk recomputed. The map and the cards now use the new inspections."))
 
 
-def history_count(settings) -> tuple[int, str]:
-    """Valid records in the settings' inspection history file and its name (0, '' if none)."""
+def history_count(settings, regions: tuple[str, ...] = ()) -> tuple[int, str]:
+    """Valid records of ``regions`` in the settings' history file, and its name (0, '')."""
+    from geo.access import in_regions
+
     path = settings.inspections
     if path is None or not Path(path).is_file():
         return 0, ""
     dist_path = settings.districts_gpkg
     valid, _ = validate(str(path), (str(dist_path), state.mtime(dist_path), state.mtime(path)))
-    return len(valid), Path(path).name
+    return len(in_regions(valid, regions)), Path(path).name
 
 
-def sources_text(n_history: int, history_name: str, n_store: int) -> str:
-    """Plain words: where the model's inspection records come from."""
+def shown_count(n: int, k: int) -> str:
+    """A count as the role may see it: "menos de k" from 1 to k-1 (k = 1: exact)."""
+    return tr(f"menos de {k}", f"fewer than {k}") if 0 < n < k else f"{n}"
+
+
+def sources_text(n_history: int, history_name: str, n_store: int, k: int = 1) -> str:
+    """Plain words: where the model's inspection records come from (counts shown at ``k``)."""
+    h, n = shown_count(n_history, k), shown_count(n_store, k)
     if history_name:
         es_file = (f"el archivo histórico de la configuración (`{history_name}`, "
-                   f"{n_history} registros)")
-        en_file = f"the configured history file (`{history_name}`, {n_history} records)"
+                   f"{h} registros de sus regiones)")
+        en_file = (f"the configured history file (`{history_name}`, {h} records of your "
+                   "regions)")
     else:
         es_file = "ningún archivo histórico (la configuración no nombra ninguno)"
         en_file = "no history file (the settings name none)"
     return tr(
         f"**De dónde salen los registros del modelo:** {es_file} **más** el almacén de "
-        f"inspecciones ({n_store} registros importados). Si un registro importado tiene el "
+        f"inspecciones ({n} registros importados). Si un registro importado tiene el "
         "mismo `id` que uno del archivo, vale el importado (es la corrección).",
         f"**Where the model's records come from:** {en_file} **plus** the inspection store "
-        f"({n_store} imported records). When an imported record has the same `id` as one "
+        f"({n} imported records). When an imported record has the same `id` as one "
         "in the file, the imported one is used (it is the correction).")
 
 
@@ -273,6 +285,8 @@ with ui.guard():
         st.markdown("#### " + tr("Vista previa de su archivo (filas válidas)",
                                  "Preview of your file (valid rows)"))
         records_table(valid.head(200))
+        if not planner or len(errors) or valid.empty:
+            path.unlink(missing_ok=True)  # checked, nothing to import: the upload is not kept
 
         if planner:
             if st.button(tr("Importar al almacén", "Import into the store"), type="primary",
@@ -290,9 +304,12 @@ with ui.guard():
                            "Press 'Recompute the risk' for the map to use these inspections."))
                 before = store.count()
 
-    n_history, history_name = history_count(settings)
+    from geo.access import floor
+
+    n_history, history_name = history_count(settings, who.regions)
     with sources_slot.container():
-        st.markdown(sources_text(n_history, history_name, before))
+        st.markdown(sources_text(n_history, history_name, before,
+                                 floor(who.role, settings.auth.suppression)))
     if planner:
         st.markdown("#### " + tr("Recalcular el riesgo", "Recompute the risk"))
         st.caption(tr(
@@ -301,7 +318,12 @@ with ui.guard():
             "el mismo `id` que uno del archivo lo reemplaza, no se cuenta dos veces).",
             f"The model will use at most {n_history + before} records: {n_history} from the "
             f"history file and {before} imported into the store (an imported record with the "
-            "same `id` as one in the file replaces it; it is not counted twice)."))
+            "same `id` as one in the file replaces it; it is not counted twice).")
+            + ("" if not who.regions else " " + tr(
+                "Son los de sus regiones: el modelo aprende también de los registros de las "
+                "demás, que usted no ve.",
+                "Those are your regions': the model also learns from the other regions' "
+                "records, which you do not see.")))
         if st.button(tr("Recalcular el riesgo con las inspecciones del almacén",
                         "Recompute the risk with the store's inspections"),
                      key="datos_recalcular"):

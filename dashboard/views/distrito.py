@@ -114,7 +114,8 @@ with ui.guard():
     settings = state.settings()
     who = ui.principal()
     k = floor(who.role, settings.auth.suppression)
-    all_scores = state.scores()
+    view = state.view(who)  # 0: everything; else k, through models.disclosure
+    all_scores = state.scores(view)
     scores = state.in_region(all_scores, who.regions)  # the districts of its regions only
     options = scores.sort_values([C.DEPARTAMENTO, C.DISTRITO])
     labels = dict(zip(
@@ -164,7 +165,9 @@ with ui.guard():
               help=tr("Probabilidad estimada de que una inspección encuentre indicios de "
                       "trabajo forzoso.", "Estimated probability that an inspection finds "
                       "forced-labour indicators."))
-    m2.metric(t("intervalo"), f"{100 * row[C.RIESGO_P05]:.1f} – {100 * row[C.RIESGO_P95]:.1f} %")
+    withheld = bool(pd.isna(row[C.RIESGO_P05]))  # models.disclosure: not for this role
+    m2.metric(t("intervalo"), tr("no publicado", "not published") if withheld else
+              f"{100 * row[C.RIESGO_P05]:.1f} – {100 * row[C.RIESGO_P95]:.1f} %")
     dep_rank = int((same_dep[C.RIESGO] > row[C.RIESGO]).sum()) + 1
     m3.metric(t("rango"), f"{int(row[C.RANGO])} / {len(all_scores)}",
               help=tr(f"Puesto {dep_rank} de {len(same_dep)} en {row[C.DEPARTAMENTO]}.",
@@ -176,14 +179,25 @@ with ui.guard():
                       "How much the estimate rests on the district's own inspections: with "
                       "insufficient evidence, mostly on expert judgement."))
     # the scores carry the district's counts too: suppressed like the store's for non-planners
-    n_insp, n_hall = (count_text(row[c], 1 <= row[c] < k, k)
+    n_insp, n_hall = (count_text(row[c], bool(row.get(f"{c}_suprimido", False)), k)
                       for c in (C.N_INSPECCIONES, C.N_HALLAZGOS))
-    st.caption(
-        tr(f"Basado en {n_insp} inspecciones con {n_hall} hallazgos. Probabilidad de estar "
-           f"entre los 10 distritos de mayor riesgo: {100 * row[C.PROB_TOP10]:.0f} %.",
-           f"Based on {n_insp} inspections with {n_hall} findings. Probability of being "
-           f"among the 10 highest-risk districts: {100 * row[C.PROB_TOP10]:.0f} %.")
-    )
+    if withheld:
+        st.caption(tr(
+            f"Basado en {n_insp} inspecciones con {n_hall} hallazgos. Con tan pocos registros, "
+            "para su rol el riesgo mostrado es el que predicen las características del "
+            "distrito, sin sus propias inspecciones (no se publican su intervalo ni el efecto "
+            "de su historial): así nadie puede deducir los conteos ocultos.",
+            f"Based on {n_insp} inspections with {n_hall} findings. With so few records, the "
+            "risk shown to your role is what the district's characteristics predict, without "
+            "its own inspections (its interval and the effect of its history are not "
+            "published): so nobody can work out the hidden counts."))
+    else:
+        st.caption(
+            tr(f"Basado en {n_insp} inspecciones con {n_hall} hallazgos. Probabilidad de estar "
+               f"entre los 10 distritos de mayor riesgo: {100 * row[C.PROB_TOP10]:.0f} %.",
+               f"Based on {n_insp} inspections with {n_hall} findings. Probability of being "
+               f"among the 10 highest-risk districts: {100 * row[C.PROB_TOP10]:.0f} %.")
+        )
     if row[C.EVIDENCIA] == C.EVIDENCIA_INSUFICIENTE:
         st.info(tr("Hay pocas inspecciones en este distrito: la estimación se apoya sobre todo "
                    "en el conocimiento experto y en distritos parecidos. Una inspección aquí "
@@ -198,7 +212,8 @@ with ui.guard():
     left, right = st.container(), st.container()
     with left:
         st.markdown("#### " + tr("Qué sube o baja el riesgo", "What raises or lowers the risk"))
-        contrib_cols = [c for c in scores.columns if c.startswith(C.CONTRIB_PREFIX)]
+        contrib_cols = [c for c in scores.columns if c.startswith(C.CONTRIB_PREFIX)
+                        and pd.notna(row[c])]  # a withheld history term is not drawn
         if contrib_cols:
             contrib = pd.DataFrame({
                 "factor": [feature_label(c[len(C.CONTRIB_PREFIX):], descriptions)

@@ -36,19 +36,19 @@ PREVIEW_WORDS = {
 
 
 @st.cache_data(show_spinner=False, max_entries=12)
-def export_bytes(fmt: str, region: tuple[str, ...], k: int,
-                 key: tuple[str, float], counts: tuple[str, ...]) -> bytes:
+def export_bytes(fmt: str, region: tuple[str, ...], k: int, key: tuple[str, float],
+                 counts: tuple[str, ...], protected: bool, scoped: bool) -> bytes:
     """Return the file for ``fmt`` (zip with its metadata for GeoJSON and CSV).
 
     ``key`` (the scores file's path and modification time) makes a rescored file a new
     export. The metadata is the scores file's own (:func:`dashboard.state.export_metadata`).
-    ``counts`` are the count columns blanked below ``k`` (by role).
+    ``counts`` are the count columns blanked below ``k`` (by role); ``protected``: the role
+    has no record access (:mod:`models.disclosure`); ``scoped``: it sees some regions only.
     """
     settings = state.settings()
-    gdf = state.in_region(state.scores(), region)
-    gdf = state.suppress_small_counts(gdf, k, counts)
+    gdf = state.export_table(region, k, protected, counts).copy()
     gdf.attrs["metadatos"] = state.export_metadata(state.metadata_values(), region, k,
-                                                   counts)
+                                                   counts, protected, scoped)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"riesgo{FORMATS[fmt][1]}"
         from models.score import write_scores
@@ -101,8 +101,10 @@ with ui.guard():
     region = chosen_region.codes
     path = settings.scores_gpkg
     counts = state.export_counts(who.may_read_records)
-    data = export_bytes(fmt, region, k, (str(path), state.mtime(path)), counts)
-    preview = state.suppress_small_counts(state.in_region(state.scores(), region), k, counts)
+    protected, scoped = not who.may_read_records, bool(who.regions)
+    data = export_bytes(fmt, region, k, (str(path), state.mtime(path)), counts, protected,
+                        scoped)
+    preview = state.export_table(region, k, protected, counts)
     n_supp = int(preview.get(f"{C.N_HALLAZGOS}_suprimido", pd.Series(dtype=bool)).sum())
     n_supp_insp = int(preview.get(f"{C.N_INSPECCIONES}_suprimido", pd.Series(dtype=bool)).sum())
     stem = f"riesgo_{chosen_region.key}{'_SIMULADO' if ui.is_simulated() else ''}"
@@ -137,7 +139,8 @@ with ui.guard():
                       "The exported file contains SIMULATED DATA and says so in its metadata."))
     st.markdown("#### " + tr("Metadatos (tal como van en el archivo)",
                              "Metadata (as written in the file)"))
-    shown = state.export_metadata(state.metadata_values(), region, k, counts)
+    shown = state.export_metadata(state.metadata_values(), region, k, counts, protected,
+                                  scoped)
     shown["hash_configuracion"] = settings.digest()
     shown["simulado"] = bool(settings.simulated)
     st.json(shown, expanded=1)

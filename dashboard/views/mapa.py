@@ -18,13 +18,13 @@ SCHEME_LABELS = {
 @st.cache_data(show_spinner=False, max_entries=16)
 def map_payload(scores_key: tuple[str, float], region: tuple[str, ...], scheme: str, lang: str,
                 layers: tuple[str, ...], show_hot: bool, show_outlines: bool, basemap: bool,
-                static_url: str) -> dict:
+                static_url: str, k: int) -> dict:
     """Build and render the map once per choice of its inputs (see ``mapview.folium_payload``).
 
     ``scores_key`` (path and modification time of the scores file) makes a rescored file a
-    new map.
+    new map; ``k`` is the viewer's disclosure view (:func:`dashboard.state.view`).
     """
-    breaks, features = state.map_features(region, scheme, lang)
+    breaks, features = state.map_features(region, scheme, lang, k)
     layer_names = {spec.name: feature_label(spec.name, {spec.name: spec.description}, lang)
                    for spec in state.settings().layers}
     sectors = {}
@@ -34,13 +34,13 @@ def map_payload(scores_key: tuple[str, float], region: tuple[str, ...], scheme: 
             sectors[layer_names.get(name, name)] = gdf
     province_lines, department_lines = state.map_outlines(region)
     fmap = mapview.risk_map(
-        state.map_layer(region),
+        state.map_layer(region, k),
         breaks,
         lang=lang,
         provinces=province_lines if show_outlines else None,
         departments=department_lines,
         sectors=sectors,
-        hotspots=state.hotspots(region)[C.UBIGEO].tolist() if show_hot else [],
+        hotspots=state.hotspots(region, k)[C.UBIGEO].tolist() if show_hot else [],
         basemap=basemap,
         static_url=static_url,
         features=features,
@@ -59,7 +59,7 @@ ui.page_header(
 
 with ui.guard():
     settings = state.settings()
-    scores = state.scores()
+    k = state.view(ui.principal())
     lang = get_lang()  # bound now: format functions may be called outside the run
     c1, c2, c3 = st.columns([4, 2, 3])
     chosen_region = ui.region_picker(c1, "mapa_region")
@@ -92,19 +92,21 @@ with ui.guard():
     )
 
     region = chosen_region.codes
-    layer = state.map_layer(region)
+    layer = state.map_layer(region, k)
     if layer.empty:
         st.info(tr("No hay distritos puntuados en esta región.",
                    "There are no scored districts in this region."))
         st.stop()
     path = settings.scores_gpkg
     payload = map_payload((str(path), state.mtime(path)), region, scheme, lang,
-                          tuple(chosen), show_hot, show_outlines, basemap, ui.static_url())
+                          tuple(chosen), show_hot, show_outlines, basemap, ui.static_url(), k)
     result = ui.folium_component(payload, key="mapa_folium", height=mapview.MAP_HEIGHT,
                                  returned_objects=["last_object_clicked",
                                                    "last_object_clicked_tooltip"])
-    hot = state.hotspots(region)[C.UBIGEO].tolist() if show_hot else []
+    hot = state.hotspots(region, k)[C.UBIGEO].tolist() if show_hot else []
     n_insuf = int((layer[C.EVIDENCIA] == C.EVIDENCIA_INSUFICIENTE).sum()) \
+        if C.EVIDENCIA in layer else 0
+    n_nopub = int((layer[C.EVIDENCIA] == C.EVIDENCIA_NO_PUBLICADA).sum()) \
         if C.EVIDENCIA in layer else 0
     st.caption(
         t("n_distritos", n=len(layer)) + " · "
@@ -112,6 +114,12 @@ with ui.guard():
              "en el conocimiento experto, no en inspecciones.",
              f"{n_insuf} with insufficient evidence (hatched): their risk rests mostly on "
              "expert knowledge, not on inspections.")
+        + (" · " + tr(f"{n_nopub} con pocos registros (rayados): para su rol se muestra lo "
+                      "que predicen sus características, sin sus inspecciones, para que nadie "
+                      "deduzca los conteos ocultos.",
+                      f"{n_nopub} with few records (hatched): your role sees what their "
+                      "characteristics predict, without their inspections, so that nobody "
+                      "can work out the hidden counts.") if n_nopub else "")
         + (" · " + tr(f"{len(hot)} puntos calientes", f"{len(hot)} hot spots") if show_hot
            else "")
     )

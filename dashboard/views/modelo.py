@@ -256,7 +256,8 @@ ui.page_header(
 )
 
 with ui.guard():
-    card = state.evaluation()
+    who = ui.principal()
+    card = state.evaluation_for(who)
     st.caption(" · ".join(str(x) for x in (
         card.get("version_modelo"), card.get("generado"),
         tr("configuración ", "config ") + str(card.get("hash_configuracion", ""))[:12],
@@ -267,7 +268,8 @@ with ui.guard():
         c1.metric(tr("Distritos", "Districts"), datos.get("distritos", "—"))
         c2.metric(tr("Inspecciones", "Inspections"), datos.get("inspecciones", "—"))
         c3.metric(tr("Hallazgos", "Findings"), datos.get("hallazgos", "—"))
-        c4.metric(tr("Periodo", "Period"),
+        years = datos.get("anios") or []
+        c4.metric(tr("Periodo", "Period"), f"{min(years)}–{max(years)}" if years else
                   f"{str(datos.get('desde', ''))[:4]}–{str(datos.get('hasta', ''))[:4]}")
 
     evaluations = card.get("evaluacion") or {}
@@ -455,10 +457,20 @@ with ui.guard():
     with st.expander(tr("Ficha del modelo completa (JSON, con sus nombres internos)",
                         "Full model card (JSON, with its internal names)")):
         st.json(card, expanded=False)
+    audit = state.store(who)
+
+    def _audited(data: bytes, fmt: str):
+        def download() -> bytes:  # runs on the click: each download is audited
+            audit.record_event("exportacion", {"formato": fmt, "archivo": "ficha_modelo"})
+            return data
+        return download
+
     st.download_button(
         tr("Descargar la ficha del modelo (JSON)", "Download the model card (JSON)"),
-        data=json.dumps(card, ensure_ascii=False, indent=2, default=str).encode("utf-8"),
+        data=_audited(json.dumps(card, ensure_ascii=False, indent=2, default=str)
+                      .encode("utf-8"), "ficha_json"),
         file_name="ficha_modelo.json", mime="application/json", key="modelo_descargar",
+        on_click="ignore",
     )
     try:
         from models.evaluation import card_to_markdown
@@ -469,6 +481,6 @@ with ui.guard():
     if markdown:
         st.download_button(
             tr("Descargar la ficha del modelo (Markdown)", "Download the model card (Markdown)"),
-            data=markdown.encode("utf-8"), file_name="ficha_modelo.md", mime="text/markdown",
-            key="modelo_descargar_md",
+            data=_audited(markdown.encode("utf-8"), "ficha_md"), file_name="ficha_modelo.md",
+            mime="text/markdown", key="modelo_descargar_md", on_click="ignore",
         )

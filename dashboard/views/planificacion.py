@@ -118,6 +118,10 @@ with ui.guard():
     lang = get_lang()
     settings = state.settings()
     who = ui.principal()
+    if not who.may_read_records:  # the page is not offered to other roles (app.py) either
+        st.error(tr("La planificación es de Planificador/a de inspecciones.",
+                    "Planning is for the Inspection planner."))
+        st.stop()
     # the offices of the identity's regions only: a Cusco planner plans Cusco's month
     spec = dataclasses.replace(settings.planning, offices=tuple(
         o for o in settings.planning.offices if not o.department or who.sees(o.department)))
@@ -269,12 +273,24 @@ with ui.guard():
                   "Colours by trip; purple = exploration; circles = offices."))
 
     d1, d2 = st.columns(2)
-    d1.download_button(tr("Descargar CSV", "Download CSV"),
-                       plan.csv_text().encode("utf-8"),
-                       file_name="plan_inspecciones.csv", mime="text/csv", key="plan_csv")
+    csv_bytes = plan.csv_text().encode("utf-8")
+    html_bytes = plan.to_html(lang, simulated=ui.is_simulated()).encode("utf-8")
+    audit = state.store(who)
+
+    def _audited(data: bytes, fmt: str):
+        def download() -> bytes:  # runs on the click: each plan download is audited
+            audit.record_event("exportacion", {"formato": fmt, "archivo": "plan_inspecciones",
+                                               "distritos": len(plan.visits)})
+            return data
+        return download
+
+    d1.download_button(tr("Descargar CSV", "Download CSV"), _audited(csv_bytes, "plan_csv"),
+                       file_name="plan_inspecciones.csv", mime="text/csv", key="plan_csv",
+                       on_click="ignore")
     d2.download_button(tr("Descargar página imprimible (HTML)", "Download printable page (HTML)"),
-                       plan.to_html(lang, simulated=ui.is_simulated()).encode("utf-8"),
-                       file_name="plan_inspecciones.html", mime="text/html", key="plan_html")
+                       _audited(html_bytes, "plan_html"),
+                       file_name="plan_inspecciones.html", mime="text/html", key="plan_html",
+                       on_click="ignore")
 
     with st.expander(tr("Cómo se calcula", "How it is computed")):
         st.markdown(tr(

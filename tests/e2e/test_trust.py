@@ -216,6 +216,8 @@ def test_aggregate_roles_never_receive_a_record(tab: AppPage, trust: TrustWorld,
     tab.goto("exportar")
     tab.goto("modelo")
     assert leaked(tab, trust.all_ids) == []
+    # planning is made of record-level evidence: not offered to this role
+    assert "Planificación" not in tab.nav_labels()
     if user == "gore":  # a Cusco regional government: Cusco's map only
         tab.goto("mapa")
         expect(tab.main().get_by_role("radiogroup", name="Región").get_by_role("radio"))\
@@ -267,6 +269,11 @@ def test_sign_out_ends_the_session(tab: AppPage, trust: TrustWorld, browser) -> 
     expect(tab.page.get_by_test_id("stSidebarNav")).to_have_count(0)
     tab.page.reload(wait_until="domcontentloaded")
     assert "/acceso" in tab.page.url
+    from geo.store import InspectionStore
+
+    trail = InspectionStore(trust.root / "inspecciones.sqlite", role="admin",
+                            user="e2e").audit()
+    assert ("ana", "cierre_sesion") in set(zip(trail["usuario"], trail["accion"], strict=True))
     # the old cookie, replayed from another browser, opens nothing: ended on the server
     other = browser.new_context()
     try:

@@ -1,0 +1,120 @@
+"""The reconstruction attack on a non-planner export: it must do no better than guessing.
+
+The attacker has what a researcher gets — an export of the demo world's scores with small
+counts blanked — and what anyone has: riskmap's published code. For every blanked cell it
+tries each value the suppression rule allows (1 to k-1 inspections; findings from 1 to
+k-1 and at most the inspections), recomputes with the model's own code
+(``models.scorer._effect_quantile``) the history term and the risk that value would give,
+and keeps the value closest to what was published. Against the old export (counts blanked,
+everything else as the planner sees it) it recovers every cell. Against
+:func:`models.disclosure.protect_scores` it must recover no more cells than the best
+constant guess would.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import special
+
+from geo import columns as C
+from models.disclosure import protect_scores, suppress_small_counts
+from models.scorer import _effect_quantile
+
+K = 5
+
+
+@pytest.fixture(scope="module")
+def published(scores_gpkg):
+    """The scores and the model's published constants (intercept, district-effect sd)."""
+    import pyogrio
+
+    scores = pyogrio.read_dataframe(scores_gpkg, layer="riesgo", read_geometry=False)
+    table = pyogrio.read_dataframe(scores_gpkg, layer="metadatos", read_geometry=False)
+    meta = dict(zip(table.iloc[:, 0].astype(str), table.iloc[:, 1], strict=True))
+    return scores, float(meta["intercepto"]), float(meta["sd_efecto_distrital"])
+
+
+def attack(export: pd.DataFrame, intercept: float, sd: float) -> pd.DataFrame:
+    """Best (n, y) for each row with a blanked count, from the published values and code."""
+    features = [c for c in export.columns
+                if c.startswith(C.CONTRIB_PREFIX) and c != "contrib_historial"]
+    eta = intercept + export[features].sum(axis=1).to_numpy(float)
+    guesses = []
+    for i, row in enumerate(export.itertuples(index=False)):
+        n_pub, y_pub = getattr(row, C.N_INSPECCIONES), getattr(row, C.N_HALLAZGOS)
+        if not (pd.isna(n_pub) or pd.isna(y_pub)):
+            continue
+        ns = range(1, K) if pd.isna(n_pub) else [int(n_pub)]
+        candidates = [(n, y) for n, y in itertools.product(ns, range(0, K))
+                      if y <= n and (pd.isna(y_pub) and 1 <= y < K or y == y_pub)]
+        history = getattr(row, "contrib_historial", np.nan)
+        logit = special.logit(np.clip(float(row.riesgo), 1e-9, 1 - 1e-9))
+        best, score = None, np.inf
+        for n, y in candidates:
+            u = float(_effect_quantile(np.array([eta[i]]), np.array([float(n)]),
+                                       np.array([float(y)]), sd, np.array([0.5]))[0])
+            miss = abs(u - history) if not pd.isna(history) else abs(eta[i] + u - logit)
+            if miss < score:
+                best, score = (n, y), miss
+        guesses.append({C.UBIGEO: row.ubigeo, "n": best[0], "y": best[1],
+                        "n_oculto": pd.isna(n_pub), "y_oculto": pd.isna(y_pub)})
+    return pd.DataFrame(guesses)
+
+
+def hits(guesses: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
+    """Share of blanked cells recovered exactly, and of the best constant guess."""
+    merged = guesses.merge(truth[[C.UBIGEO, C.N_INSPECCIONES, C.N_HALLAZGOS]], on=C.UBIGEO)
+    out = {}
+    for flag, guess, true in (("n_oculto", "n", C.N_INSPECCIONES),
+                              ("y_oculto", "y", C.N_HALLAZGOS)):
+        cells = merged[merged[flag]]
+        out[guess] = float((cells[guess] == cells[true]).mean())
+        # a guesser that knows the most common true value (more than a guesser knows)
+        out[guess + "_constante"] = float(cells[true].value_counts(normalize=True).iloc[0])
+        out[guess + "_celdas"] = len(cells)
+    return out
+
+
+def test_the_attack_recovers_every_cell_of_the_old_export(published):
+    scores, intercept, sd = published
+    old = suppress_small_counts(scores, K)  # counts blanked, nothing else: the old export
+    result = hits(attack(old, intercept, sd), scores)
+    assert result["n_celdas"] >= 20 and result["y_celdas"] >= 20, result
+    assert result["n"] == 1.0 and result["y"] == 1.0, result
+
+
+def test_the_attack_does_no_better_than_guessing_on_the_protected_export(published):
+    scores, intercept, sd = published
+    protected = protect_scores(scores, K)
+    result = hits(attack(protected, intercept, sd), scores)
+    assert result["n_celdas"] >= 20 and result["y_celdas"] >= 20, result
+    assert result["n"] <= result["n_constante"] + 0.05, result
+    assert result["y"] <= result["y_constante"] + 0.05, result
+
+
+def test_protected_values_do_not_depend_on_the_hidden_counts(published):
+    scores, _, _ = published
+    protected = protect_scores(scores, K)
+    hidden = protected["publicacion"] == "sin historial"
+    assert hidden.sum() > 0
+    # change every hidden count to another allowed value: what is published stays the same
+    moved = scores.copy()
+    small_n = (moved[C.N_INSPECCIONES] > 0) & (moved[C.N_INSPECCIONES] < K)
+    moved.loc[small_n, C.N_INSPECCIONES] = K - moved.loc[small_n, C.N_INSPECCIONES]
+    again = protect_scores(moved, K)
+    cols = [C.RIESGO, C.RIESGO_P05, C.RIESGO_P95, C.PROB_TOP10, C.EVIDENCIA,
+            "contrib_historial", C.N_INSPECCIONES, C.N_HALLAZGOS]
+    pd.testing.assert_frame_equal(protected.loc[hidden, cols], again.loc[hidden, cols])
+    # and nothing of the district's own record is left in them
+    assert protected.loc[hidden, ["contrib_historial", C.RIESGO_P05, C.PROB_TOP10]] \
+        .isna().all().all()
+    assert set(protected.loc[hidden, C.EVIDENCIA]) == {"no publicada"}
+    # the others keep their values (rounded to 0.1 point) and the rank follows the risks
+    kept = protected[~hidden]
+    assert np.allclose(kept[C.RIESGO], scores.loc[~hidden, C.RIESGO], atol=5e-4)
+    order = protected.sort_values(C.RIESGO, ascending=False)[C.RANGO].to_numpy()
+    assert (np.diff(order) >= 0).all()
