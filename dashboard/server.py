@@ -415,6 +415,23 @@ def _cookie_secret() -> str:
     return path.read_text().strip()
 
 
+def clean_on_start() -> None:
+    """Remove what a previous run may have left behind.
+
+    Uploads (no session survives a restart) and half-written temporary files beside the
+    private files.
+    """
+    import shutil
+
+    shutil.rmtree(paths.uploads_dir(), ignore_errors=True)
+    folder = paths.data_dir()
+    if folder.is_dir():
+        for leftover in (*folder.glob("*.tmp"), *folder.glob("*.part"),
+                         *folder.glob("*.restaurando")):
+            leftover.unlink(missing_ok=True)
+
+
+clean_on_start()
 routes = [Route(f"{_base()}{SIGNIN}", signin, methods=["GET", "POST"]),
           Route(f"{_base()}{SIGNOUT}", signout, methods=["GET"])]
 app = st.App("app.py", routes=routes, middleware=[Middleware(SignInGate)],

@@ -110,11 +110,27 @@ def sidebar(who: Principal) -> None:
                    on_click=auth.sign_out, width="stretch")
 
 
-def escape_markdown(text: str) -> str:
-    """Return ``text`` with markdown's special characters escaped (shown as typed)."""
+def escape_markdown(text: str, keep_code: bool = False) -> str:
+    r"""Return ``text`` with markdown's special characters escaped: shown as typed.
+
+    No link, image, HTML, colour directive or formula can come out of it. ``keep_code``
+    leaves `code spans` as they are (riskmap's own messages quote commands that way; a
+    code span is literal text too).
+
+    >>> escape_markdown("![p](http://x/y.png)")
+    '\\!\\[p\\]\\(http\\://x/y\\.png\\)'
+    >>> escape_markdown("use `riskmap --debug` [x]", keep_code=True)
+    'use `riskmap --debug` \\[x\\]'
+    """
     import re
 
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", text)
+    def plain(part: str) -> str:
+        return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", part)
+
+    if not keep_code:
+        return plain(text)
+    parts = text.split("`")
+    return "`".join(plain(p) if i % 2 == 0 else p for i, p in enumerate(parts))
 
 
 def _language_changed() -> None:
@@ -210,11 +226,13 @@ def page_header(title: str, caption: str | None = None) -> None:
 
 def show_error(err: BaseException) -> None:
     """Show ``err`` as a message in the session's language, never as a traceback."""
+    # a message quotes file names and cells: escaped, it can never become a link or an image
     if isinstance(err, RiskmapError):
-        st.error(err.message(get_lang()), icon="🚫")
+        st.error(escape_markdown(err.message(get_lang()), keep_code=True), icon="🚫")
     else:
         msg = str(err).splitlines()[0][:300] if str(err) else ""
-        st.error(t("error_inesperado", kind=type(err).__name__, msg=msg), icon="🚫")
+        st.error(t("error_inesperado", kind=type(err).__name__,
+                   msg=escape_markdown(msg)), icon="🚫")
 
 
 @contextlib.contextmanager

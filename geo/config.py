@@ -196,6 +196,8 @@ class LimitsSpec:
 
     upload_mb: float = 50.0
     upload_rows: int = 200_000
+    memory_mb: float = 1024.0  # the worker that reads an upload is stopped past this
+    seconds: float = 120.0  # ... or past this time
 
 
 @dataclass(frozen=True)
@@ -264,7 +266,7 @@ _AUTH_KEYS = {"mode", "users_file", "session_hours", "max_failures", "lockout_mi
 _OIDC_KEYS = {"server_metadata_url", "client_id", "redirect_uri", "client_secret_env",
               "groups_claim", "require_verified_email", "rules"}
 _RULE_KEYS = {"email", "group", "roles", "regions"}
-_LIMITS_KEYS = {"upload_mb", "upload_rows"}
+_LIMITS_KEYS = {"upload_mb", "upload_rows", "memory_mb", "seconds"}
 
 
 def load_settings(path: str | Path, *, check_files: bool = True) -> Settings:
@@ -587,14 +589,19 @@ def _parse_auth(raw: dict[str, Any] | None, path: Path, folder: Path, simulated:
 def _parse_limits(raw: dict[str, Any], path: Path) -> LimitsSpec:
     _reject_unknown(raw, _LIMITS_KEYS, path, "limits")
     defaults = LimitsSpec()
-    mb = raw.get("upload_mb", defaults.upload_mb)
-    rows = raw.get("upload_rows", defaults.upload_rows)
-    if not isinstance(mb, int | float) or mb <= 0 or not isinstance(rows, int) or rows <= 0:
+    values = {key: raw.get(key, getattr(defaults, key)) for key in _LIMITS_KEYS}
+    bad = [key for key, value in values.items()
+           if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0]
+    if bad or not isinstance(values["upload_rows"], int):
         raise ConfigError(
-            es=f"{path}: [limits] upload_mb y upload_rows deben ser números positivos.",
-            en=f"{path}: [limits] upload_mb and upload_rows must be positive numbers.",
+            es=f"{path}: [limits] {', '.join(bad) or 'upload_rows'} debe ser un número "
+            "positivo (upload_rows, entero).",
+            en=f"{path}: [limits] {', '.join(bad) or 'upload_rows'} must be a positive number "
+            "(upload_rows, an integer).",
         )
-    return LimitsSpec(upload_mb=float(mb), upload_rows=int(rows))
+    return LimitsSpec(upload_mb=float(values["upload_mb"]),
+                      upload_rows=int(values["upload_rows"]),
+                      memory_mb=float(values["memory_mb"]), seconds=float(values["seconds"]))
 
 
 def _reject_unknown(raw: Any, allowed: set[str], path: Path, where: str) -> None:

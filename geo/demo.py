@@ -884,6 +884,7 @@ def _write_layers(folder: Path, layers: Mapping[str, gpd.GeoDataFrame], seed: in
 
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, index=False, lineterminator="\n", float_format="%.6g", encoding="utf-8")
+    path.chmod(0o600)  # inspection records, even simulated ones, are kept owner-only
 
 
 def _publish(tmp: Path, out: Path) -> None:

@@ -73,6 +73,7 @@ __all__ = [
     "ValidationReport",
     "empty_records",
     "check_limits",
+    "validate_upload",
     "load_records",
     "merge_records",
     "records_frame",
@@ -259,6 +260,7 @@ def validate_inspections(
     districts: gpd.GeoDataFrame,
     *,
     today: dt.date | None = None,
+    limits: tuple[float, int] | None = None,
 ) -> ValidationReport:
     """Read an inspection file and check every row against the contract.
 
@@ -272,6 +274,9 @@ def validate_inspections(
         (another CRS is reprojected).
     today : date, optional
         Dates after this are errors (default: today).
+    limits : (float, int), optional
+        Largest file in MB and most rows (``[limits]``): a larger file is refused before it
+        is read (:func:`check_limits`), so no file can make the reader grow without bound.
 
     Returns
     -------
@@ -280,11 +285,13 @@ def validate_inspections(
     Raises
     ------
     DataError
-        The file does not exist, is empty, cannot be read, or lacks required columns
-        (one error naming all of them and listing the columns found).
+        The file does not exist, is empty, cannot be read, is over the limits, or lacks
+        required columns (one error naming all of them and listing the columns found).
     """
     path = Path(path)
     today = today or dt.date.today()
+    if limits is not None and path.is_file():
+        check_limits(path, *limits)
     table, lines, notes = _read_table(path)
     table = _rename_columns(table, path, notes)
     districts = _check_districts(districts)
@@ -312,16 +319,60 @@ def check_limits(path: str | Path, max_mb: float, max_rows: int, name: str = "")
                  "administrator to import it with 'riskmap inspections import'.")
     if size_mb > max_mb:
         raise DataError(
-            es=f"{shown}: pesa {size_mb:,.1f} MB y el límite es {max_mb:g} MB. {advice_es}",
+            es=f"{shown}: pesa {_es(size_mb, 1)} MB y el límite es {max_mb:g} MB. {advice_es}",
             en=f"{shown}: is {size_mb:,.1f} MB and the limit is {max_mb:g} MB. {advice_en}",
         )
+    if path.suffix.lower() in _XLSX_SUFFIXES:
+        _check_unpacked(path, shown, max_mb)
     rows = _count_rows(path)
     if rows > max_rows:
         raise DataError(
-            es=f"{shown}: tiene más de {max_rows:,} filas (se contaron {rows:,}). {advice_es}",
+            es=f"{shown}: tiene más de {_es(max_rows)} filas (se contaron {_es(rows)}). "
+            f"{advice_es}",
             en=f"{shown}: has more than {max_rows:,} rows ({rows:,} counted). {advice_en}",
         )
     return rows
+
+
+#: An XLSX is a zip: its XML may unpack to this many times the size limit, and no member may
+#: be compressed more than this ratio (Excel's own files stay under ~30:1; a "zip bomb" that
+#: unpacks 17 MB into 4.4 GB is ~260:1).
+UNPACKED_FACTOR = 20
+MAX_RATIO = 100
+
+
+def _es(value: float, decimals: int = 0) -> str:
+    """A number as Spanish writes it: ``1 344`` and ``2,5`` (English keeps ``1,344``)."""
+    return f"{value:,.{decimals}f}".replace(",", " ").replace(".", ",")
+
+
+def _check_unpacked(path: Path, shown: str, max_mb: float) -> None:
+    """Refuse an XLSX whose zip would unpack far beyond its size (read from the zip index)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as err:
+        raise DataError(
+            es=f"{shown}: no es un archivo Excel (.xlsx) válido ({err}). Guárdelo de nuevo como "
+            ".xlsx o expórtelo a CSV.",
+            en=f"{shown}: is not a valid Excel (.xlsx) file ({err}). Save it again as .xlsx "
+            "or export it to CSV.",
+        ) from err
+    unpacked = sum(m.file_size for m in members) / 1e6
+    ratio = max((m.file_size / max(m.compress_size, 1) for m in members), default=0.0)
+    if unpacked > UNPACKED_FACTOR * max_mb or (ratio > MAX_RATIO and unpacked > 10):
+        raise DataError(
+            es=f"{shown}: se descomprime a {_es(unpacked)} MB (hasta {_es(ratio)} veces su "
+            f"tamaño); el límite es {UNPACKED_FACTOR * max_mb:g} MB y {MAX_RATIO}:1. No se "
+            "lee: un libro así suele ser un error de exportación o un archivo dañino. "
+            "Expórtelo a CSV desde Excel, o divídalo.",
+            en=f"{shown}: unpacks to {unpacked:,.0f} MB (up to {ratio:,.0f} times its size); "
+            f"the limit is {UNPACKED_FACTOR * max_mb:g} MB and {MAX_RATIO}:1. It is not read: "
+            "a workbook like this is usually an export error or a harmful file. Export it to "
+            "CSV from Excel, or split it.",
+        )
 
 
 def _count_rows(path: Path) -> int:
@@ -352,6 +403,19 @@ def _count_rows(path: Path) -> int:
         return int(pyogrio.read_info(path).get("features", 0) or 0)
     except Exception:  # noqa: BLE001 - unknown formats are counted by the validation
         return 0
+
+
+def validate_upload(path: str | Path, districts_gpkg: str | Path,
+                    limits: tuple[float, int] | None = None) -> ValidationReport:
+    """Validate an uploaded file against the built district table (for a worker process).
+
+    What the dashboard runs in :func:`geo.isolation.run_limited`: everything it needs is a
+    path, so the call pickles small and the reading happens in the worker.
+    """
+    import pyogrio
+
+    districts = pyogrio.read_dataframe(districts_gpkg, layer="distritos")
+    return validate_inspections(path, districts, limits=limits)
 
 
 def empty_records() -> pd.DataFrame:
@@ -427,6 +491,9 @@ def load_records(
             stored = store.records(role=ROL_SISTEMA, user=user or None)
     history = empty_records()
     if settings.inspections is not None:
+        from geo.audit import owner_only
+
+        owner_only(Path(settings.inspections))  # the history file is as sensitive as the store
         if districts is None:
             from geo.base import read_districts  # built by `riskmap data fetch`
 
@@ -605,7 +672,8 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(path, data_only=True)
+        # read-only: rows are streamed from the sheet's XML, never the whole book in memory
+        book = openpyxl.load_workbook(path, data_only=True, read_only=True)
     except Exception as err:  # noqa: BLE001 - openpyxl raises many types for a bad file
         raise DataError(
             es=f"{path.name}: no se pudo abrir como libro de Excel ({err}). Guárdelo de nuevo "

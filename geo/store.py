@@ -125,6 +125,7 @@ SUPRIMIDO = "suprimido"  # ";"-separated names of the counts suppressed in that 
 ANIO = "anio"
 IMPORT_ID = "import_id"
 SCHEMA_VERSION = 2  # 2: the audit trail is hash-chained and sealed (geo.audit)
+LOCK_WAIT_S = 30.0  # how long a writer waits for another one (an import) before it says so
 BACKUP_SEAL_TABLE = "respaldo_sello"  # in a backup file only: the seal that checks it
 
 _SCHEMA = f"""
@@ -255,6 +256,7 @@ class InspectionStore:
         *,
         role: str | None = None,
         today: dt.date | None = None,
+        limits: tuple[float, int] | None = None,
     ) -> ImportResult:
         """Validate a file and store all its records, or none.
 
@@ -268,6 +270,8 @@ class InspectionStore:
             Who imports (default: the store's); the role must be ``planificador``.
         today : date, optional
             Dates after this are errors (default: today).
+        limits : (float, int), optional
+            Largest file in MB and most rows (see :func:`geo.inspections.check_limits`).
 
         Returns
         -------
@@ -289,7 +293,7 @@ class InspectionStore:
                       "importar inspecciones", "import inspections")
         digest = _sha256(path)
         try:
-            report = validate_inspections(path, districts, today=today)
+            report = validate_inspections(path, districts, today=today, limits=limits)
         except DataError as err:
             self._audit(user, role, "importacion_rechazada",
                         {"archivo": path.name, "sha256": digest, "motivo": err.message("es")})
@@ -637,7 +641,7 @@ class InspectionStore:
 
     def _connect(self) -> sqlite3.Connection:
         try:
-            conn = sqlite3.connect(self.db_path, timeout=30.0, isolation_level=None)
+            conn = sqlite3.connect(self.db_path, timeout=LOCK_WAIT_S, isolation_level=None)
             conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.Error as err:
             raise DataError(
@@ -660,7 +664,18 @@ class InspectionStore:
             self._seal = A.Seal.load(A.seal_path(self.db_path))
             self._pending: tuple[int, str] | None = None
             with closing(self._connect()) as conn:
-                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as err:
+                    if "locked" not in str(err) and "busy" not in str(err):
+                        raise
+                    raise DataError(
+                        es=f"El almacén de inspecciones está ocupado: otra importación está en "
+                        f"curso (se esperó {LOCK_WAIT_S:g} s). Vuelva a intentarlo en unos "
+                        "minutos; nada se guardó a medias.",
+                        en=f"The inspection store is busy: another import is running (waited "
+                        f"{LOCK_WAIT_S:g} s). Try again in a few minutes; nothing was half "
+                        "saved.") from err
                 try:
                     yield conn
                 except BaseException:

@@ -32,6 +32,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "(por defecto Cusco y Loreto)")
         p.add_argument("--max-errors", type=int, default=200,
                        help="cuántos errores de fila mostrar como máximo (0 = todos)")
+        p.add_argument("--max-mb", type=float, default=None,
+                       help="archivo más grande aceptado, en MB (por defecto [limits] upload_mb "
+                       "de la configuración, o 50)")
+        p.add_argument("--max-rows", type=int, default=None,
+                       help="filas como máximo (por defecto [limits] upload_rows, o 200000)")
 
     validate = sub.add_parser(
         "validate",
@@ -89,6 +94,18 @@ def _districts(args: argparse.Namespace):
     return read_districts(Path(base), region=parse_region(args.region))
 
 
+def _limits(args: argparse.Namespace) -> tuple[float, int]:
+    """Size and row limits: the flags, else the active settings' ``[limits]``, else defaults."""
+    from geo.config import LimitsSpec, load_settings
+
+    spec = LimitsSpec()
+    settings = paths.default_settings()
+    if settings.is_file():
+        spec = load_settings(settings, check_files=False).limits
+    return (args.max_mb if args.max_mb is not None else spec.upload_mb,
+            args.max_rows if args.max_rows is not None else spec.upload_rows)
+
+
 def _max(args: argparse.Namespace) -> int | None:
     return None if args.max_errors <= 0 else args.max_errors
 
@@ -96,7 +113,7 @@ def _max(args: argparse.Namespace) -> int | None:
 def _validate(args: argparse.Namespace) -> int:
     from geo.inspections import validate_inspections
 
-    report = validate_inspections(args.file, _districts(args))
+    report = validate_inspections(args.file, _districts(args), limits=_limits(args))
     print(report.render(max_errors=_max(args)))
     return 0 if report.ok else 2
 
@@ -109,7 +126,7 @@ def _import(args: argparse.Namespace) -> int:
     store = InspectionStore(args.store or paths.store_path(), role=ROL_PLANIFICADOR,
                             user=operator())
     try:
-        result = store.import_file(args.file, districts)
+        result = store.import_file(args.file, districts, limits=_limits(args))
     except ImportRejected as err:
         if err.conflicts:
             print(err.message())

@@ -45,7 +45,9 @@ with ui.guard():
         shown = shown[shown["accion"].isin(chosen)]
     if person.strip():
         shown = shown[shown["usuario"].str.contains(person.strip(), case=False, regex=False)]
-    shown = shown.tail(int(last)).iloc[::-1]
+    from geo.sheets import neutralise_frame
+
+    shown = neutralise_frame(shown.tail(int(last)).iloc[::-1])  # its CSV opens in Excel
     st.dataframe(pd.DataFrame({
         tr("Fila", "Row"): shown["id"], tr("Fecha y hora (UTC)", "Date and time (UTC)"):
             shown["fecha_hora"], tr("Usuario", "User"): shown["usuario"],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import shutil
 import time
 from pathlib import Path
 
@@ -52,13 +54,15 @@ def records_table(records: pd.DataFrame) -> None:
 
 
 def _cell(value, column: str) -> str:
+    from geo.sheets import neutralise  # the table's own CSV download opens in a spreadsheet
+
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if column in (C.LAT, C.LON):
         return f"{float(value):.5f}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value)
+    return neutralise(str(value))
 
 
 def upload_dir() -> Path:
@@ -72,7 +76,7 @@ def upload_dir() -> Path:
     for old in folder.iterdir():
         try:
             if now - old.stat().st_mtime > UPLOAD_MAX_AGE_S:
-                old.unlink()
+                shutil.rmtree(old) if old.is_dir() else old.unlink()
         except OSError:
             pass
     return folder
@@ -96,7 +100,12 @@ def save_upload(upload, max_mb: float) -> Path:
     data = upload.getvalue()
     suffix = Path(upload.name).suffix.lower()
     suffix = suffix if suffix in UPLOAD_SUFFIXES else ".csv"
-    path = upload_dir() / f"{hashlib.sha256(data).hexdigest()[:32]}{suffix}"
+    # <hash>/<the file's own name, reduced to safe characters>: messages can name the file
+    # the user knows, and no name can point anywhere but into this folder
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(upload.name).stem).strip("._")[:60]
+    folder = upload_dir() / hashlib.sha256(data).hexdigest()[:32]
+    folder.mkdir(mode=0o700, exist_ok=True)
+    path = folder / f"{stem or 'archivo'}{suffix}"
     if not path.exists():
         tmp = path.with_name(path.name + ".part")
         try:
@@ -109,12 +118,20 @@ def save_upload(upload, max_mb: float) -> Path:
     return path
 
 
-@st.cache_data(show_spinner=False)
-def validate(path: str, districts_key: tuple):
-    """Validate an uploaded file once per file and district table; (valid rows, errors)."""
-    from geo.inspections import validate_inspections
+@st.cache_data(show_spinner=False, max_entries=8, ttl=3600)  # uploaded records: not kept long
+def validate(path: str, districts_key: tuple, limits: tuple[float, int, float, float]):
+    """Validate an uploaded file once per file and district table; (valid rows, errors).
 
-    report = validate_inspections(Path(path), state.district_table())
+    The file is read in a worker process with a memory ceiling and a time limit
+    (:func:`geo.isolation.run_limited`): no upload can grow or stall this server.
+    """
+    from geo.inspections import validate_upload
+    from geo.isolation import run_limited
+
+    upload_mb, upload_rows, memory_mb, seconds = limits
+    report = run_limited(validate_upload, path, districts_key[0], (upload_mb, upload_rows),
+                         memory_mb=memory_mb, timeout_s=seconds, what=Path(path).name,
+                         folder=upload_dir())
     errors = pd.DataFrame(
         [{"line": e.line, "column": e.column, "es": e.es, "en": e.en} for e in report.errors],
         columns=["line", "column", "es", "en"],
@@ -157,8 +174,17 @@ def history_count(settings, regions: tuple[str, ...] = ()) -> tuple[int, str]:
     if path is None or not Path(path).is_file():
         return 0, ""
     dist_path = settings.districts_gpkg
-    valid, _ = validate(str(path), (str(dist_path), state.mtime(dist_path), state.mtime(path)))
+    valid, _ = validate(str(path), (str(dist_path), state.mtime(dist_path), state.mtime(path)),
+                        _limits(settings, history=True))
     return len(in_regions(valid, regions)), Path(path).name
+
+
+def _limits(settings, history: bool = False) -> tuple[float, int, float, float]:
+    """The ``[limits]`` an upload is read with (the configured history file: no size caps)."""
+    spec = settings.limits
+    if history:
+        return (float("inf"), 2**62, spec.memory_mb * 4, spec.seconds * 4)
+    return (spec.upload_mb, spec.upload_rows, spec.memory_mb, spec.seconds)
 
 
 def shown_count(n: int, k: int) -> str:
@@ -241,17 +267,15 @@ with ui.guard():
                 f"{settings.limits.upload_rows:,} rows."),
     )
     if upload is not None:
-        from geo.inspections import check_limits
-
         path = save_upload(upload, settings.limits.upload_mb)
-        try:
-            check_limits(path, settings.limits.upload_mb, settings.limits.upload_rows,
-                         name=upload.name)
-        except Exception:
-            path.unlink(missing_ok=True)
-            raise
         dist_path = settings.districts_gpkg
-        valid, errors = validate(str(path), (str(dist_path), state.mtime(dist_path)))
+        try:
+            with st.spinner(tr("Revisando el archivo…", "Checking the file…")):
+                valid, errors = validate(str(path), (str(dist_path), state.mtime(dist_path)),
+                                         _limits(settings))
+        except Exception:
+            shutil.rmtree(path.parent, ignore_errors=True)  # refused: nothing of it is kept
+            raise
         lang = get_lang()
         c1, c2 = st.columns(2)
         c1.metric(tr("Filas válidas", "Valid rows"), len(valid))
@@ -286,13 +310,13 @@ with ui.guard():
                                  "Preview of your file (valid rows)"))
         records_table(valid.head(200))
         if not planner or len(errors) or valid.empty:
-            path.unlink(missing_ok=True)  # checked, nothing to import: the upload is not kept
+            shutil.rmtree(path.parent, ignore_errors=True)  # checked, nothing to import
 
         if planner:
             if st.button(tr("Importar al almacén", "Import into the store"), type="primary",
                          disabled=bool(len(errors)) or valid.empty, key="datos_importar"):
                 result = store.import_file(path, state.district_table(), user=who.user)
-                path.unlink(missing_ok=True)  # imported: the upload is not kept
+                shutil.rmtree(path.parent, ignore_errors=True)  # imported: the upload goes
                 st.success(tr(
                     f"Importado: {result.added} registros nuevos, {result.already_present} ya "
                     f"estaban en el almacén (no se duplican). Importación n.º "
