@@ -342,7 +342,7 @@ MAX_RATIO = 100
 
 
 def _es(value: float, decimals: int = 0) -> str:
-    """A number as Spanish writes it: ``1 344`` and ``2,5`` (English keeps ``1,344``)."""
+    """Write a number as Spanish does: ``1 344`` and ``2,5`` (English keeps ``1,344``)."""
     return f"{value:,.{decimals}f}".replace(",", " ").replace(".", ",")
 
 
