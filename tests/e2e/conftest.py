@@ -212,12 +212,13 @@ def run_streamlit(
     ]
     if script_args:
         cmd += ["--", *script_args]
-    url = f"http://127.0.0.1:{port}"
+    url = ServerURL(f"http://127.0.0.1:{port}")
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             cmd, cwd=REPO, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
         )
+        url.pid = proc.pid
         try:
             deadline = time.monotonic() + timeout_s
             while True:
@@ -242,6 +243,12 @@ def run_streamlit(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
+
+
+class ServerURL(str):
+    """The served app's base URL, with the server's process id (``.pid``) for measurements."""
+
+    pid: int = 0
 
 
 def _tail(log: Path, n: int = 40) -> str:

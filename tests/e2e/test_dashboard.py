@@ -375,3 +375,76 @@ def test_the_demo_visitor_is_shown_not_chosen(app: AppPage) -> None:
     expect(sidebar.get_by_text("Inspection planner")).to_be_visible()
     expect(app.main().get_by_role("button", name=re.compile("Recompute the risk"))).to_be_visible()
     app.assert_no_exception()
+
+
+# --------------------------------------------------------------------------------------
+def _rss_mb(pid: int) -> float:
+    from geo.isolation import rss_mb
+
+    return rss_mb(pid)
+
+
+def test_an_xlsx_bomb_is_refused_while_another_visitor_loads_the_map(
+        app: AppPage, app_server, browser, request, tmp_path) -> None:
+    import sys
+    import threading
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from test_hostile import xlsx_bomb
+
+    from .conftest import guarded_page
+
+    bomb = xlsx_bomb(tmp_path / "bomba.xlsx")
+    before = _rss_mb(app_server.pid)
+    peak = [before]
+    done = threading.Event()
+
+    def watch() -> None:  # the server's own memory while both visitors are served
+        while not done.is_set():
+            peak[0] = max(peak[0], _rss_mb(app_server.pid))
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    app.goto("datos")
+    start = time.monotonic()
+    app.page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(bomb))
+    with guarded_page(browser, app_server, request) as other:  # a second visitor, meanwhile
+        drawn = wait_for_shapes(other, N_DISTRICTS, timeout_s=60)
+    app.wait()
+    seconds = time.monotonic() - start
+    done.set()
+    watcher.join()
+    assert drawn >= N_DISTRICTS
+    expect(app.main().get_by_test_id("stAlertContentError").first).to_contain_text(
+        re.compile(r"bomba\.xlsx.*se descomprime", re.S))
+    app.assert_no_exception()
+    assert seconds < 60, seconds
+    assert peak[0] - before < 300, (before, peak[0])  # the server did not grow with the file
+
+
+def test_markdown_and_html_in_cells_show_as_text_and_fetch_nothing(app: AppPage,
+                                                                    tmp_path) -> None:
+    # a host that is not the app's: the network guard fails the test if the page asks it
+    pixel = "http://127.0.0.1:9/pixel.png"
+    hostile = tmp_path / "celdas.csv"
+    hostile.write_text(
+        "id,fecha,ubigeo,sector,hallazgo_tf\n"
+        f"MD-1,2021-03-15,![p]({pixel}),mineria,1\n"
+        f'MD-2,2021-03-15,"<img src={pixel}>",tala,0\n'
+        "MD-3,2021-03-15,[clic](http://127.0.0.1:9/x),tala,0\n",
+        encoding="utf-8")
+    app.goto("datos")
+    app.page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(hostile))
+    app.wait()
+    main = app.main()
+    main.get_by_text(re.compile("Leer cada problema completo")).click()
+    app.wait()
+    shown = main.get_by_test_id("stText").filter(has_text="Fila 2")
+    expect(shown).to_be_visible()
+    text = shown.inner_text()
+    assert f"![p]({pixel})" in text and f"<img src={pixel}>" in text, text
+    assert main.locator(f"img[src='{pixel}']").count() == 0
+    assert main.locator("a[href='http://127.0.0.1:9/x']").count() == 0
+    app.assert_no_exception()
