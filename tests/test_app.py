@@ -650,6 +650,10 @@ def test_upload_name_never_becomes_a_path(app_env):
     assert paths.uploads_dir().stat().st_mode & 0o777 == 0o700
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in saved)
     assert all(p.parent.stat().st_mode & 0o777 == 0o700 for p in saved)
+    # removed from the uploader (the user cancelled): the kept copy goes too
+    at.file_uploader(key="datos_archivo").set_value(None).run()
+    _no_exception(at)
+    assert not any(p.exists() for p in saved)
     # markdown in a cell is shown as text, not rendered (no link, no image)
     md = (b"id,fecha,ubigeo,sector,hallazgo_tf\n"
           b"MD-1,2024-05-02,![p](http://127.0.0.1:9/x.png),construccion,0\n")

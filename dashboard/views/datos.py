@@ -266,6 +266,14 @@ with ui.guard():
                 f"Up to {settings.limits.upload_mb:g} MB and "
                 f"{settings.limits.upload_rows:,} rows."),
     )
+    pending = st.session_state.get("_datos_pendiente")
+    if pending and (upload is None or pending[0] != str(upload.file_id)):
+        # the file was removed from the uploader (or replaced): its copy goes too (and only
+        # ever a folder of the upload area)
+        folder = Path(pending[1]).resolve()
+        if folder.parent == upload_dir().resolve():
+            shutil.rmtree(folder, ignore_errors=True)
+        del st.session_state["_datos_pendiente"]
     if upload is not None:
         path = save_upload(upload, settings.limits.upload_mb)
         dist_path = settings.districts_gpkg
@@ -311,6 +319,8 @@ with ui.guard():
         records_table(valid.head(200))
         if not planner or len(errors) or valid.empty:
             shutil.rmtree(path.parent, ignore_errors=True)  # checked, nothing to import
+        else:  # kept for the import button, until imported or removed from the uploader
+            st.session_state["_datos_pendiente"] = (str(upload.file_id), str(path.parent))
 
         if planner:
             if st.button(tr("Importar al almacén", "Import into the store"), type="primary",
