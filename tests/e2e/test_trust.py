@@ -250,6 +250,11 @@ def test_researcher_cannot_lower_the_small_count_threshold(tab: AppPage, trust: 
         counts = pd.to_numeric(table[col], errors="coerce")
         assert not ((counts >= 1) & (counts < 5)).any(), col
         assert counts.isna().any(), f"{col}: some small counts should be blanked"
+    # and nothing in the file rebuilds a blanked count (models.disclosure)
+    hidden = table["publicacion"] == "sin historial"
+    assert hidden.any()
+    assert table.loc[hidden, ["contrib_historial", "riesgo_p05", "prob_top10"]].isna().all().all()
+    assert set(table.loc[hidden, "evidencia"]) == {"no publicada"}
     # the download itself is in the audit trail, under the signed-in identity
     from geo.store import InspectionStore
 
