@@ -596,8 +596,8 @@ def test_admin_only_sees_the_audit_not_the_data(oidc_env):
     _no_exception(at)
     # the first page of an administrator is Usuarios; there is no map or card to open
     assert at.title[0].value == "Usuarios"
-    with pytest.raises(Exception):  # noqa: B017 - AppTest raises for a page not registered
-        at.switch_page("views/distrito.py").run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("views/distrito.py")
     at = _app("auditoria", who="root")
     _no_exception(at)
     assert at.title[0].value == "Auditoría"
@@ -651,9 +651,13 @@ def test_upload_name_never_becomes_a_path(app_env):
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in saved)
     assert all(p.parent.stat().st_mode & 0o777 == 0o700 for p in saved)
     # removed from the uploader (the user cancelled): the kept copy goes too
+    import hashlib
+
+    mine = paths.uploads_dir() / hashlib.sha256(good).hexdigest()[:32]
+    assert [p.name for p in mine.iterdir()] == ["evil.csv"]  # its own name, made safe
     at.file_uploader(key="datos_archivo").set_value(None).run()
     _no_exception(at)
-    assert not any(p.exists() for p in saved)
+    assert not mine.exists()
     # markdown in a cell is shown as text, not rendered (no link, no image)
     md = (b"id,fecha,ubigeo,sector,hallazgo_tf\n"
           b"MD-1,2024-05-02,![p](http://127.0.0.1:9/x.png),construccion,0\n")

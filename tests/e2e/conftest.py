@@ -466,6 +466,14 @@ class AppPage:
             dataframe.get_by_role("button", name="Download as CSV").click()
         return pd.read_csv(info.value.path(), dtype=str, encoding="utf-8-sig")
 
+    def download(self, button, folder: Path) -> Path:
+        """Click a download ``button`` (a locator) and save the file in ``folder``."""
+        with self.page.expect_download() as info:
+            button.click()
+        target = folder / info.value.suggested_filename
+        info.value.save_as(target)
+        return target
+
     def map_frame(self):
         """The streamlit-folium iframe (first one on the page)."""
         return self.page.frame_locator("iframe[title='streamlit_folium.st_folium']").first

@@ -262,10 +262,8 @@ def test_export_geojson_downloads_every_district_with_metadata(
     main.get_by_role("radiogroup", name=re.compile("Formato")).get_by_text(
         "GeoJSON", exact=True).click()
     app.wait()
-    with app.page.expect_download() as info:
-        main.get_by_test_id("stDownloadButton").first.locator("button").click()
-    target = tmp_path / info.value.suggested_filename
-    info.value.save_as(target)
+    target = app.download(main.get_by_test_id("stDownloadButton").first.locator("button"),
+                          tmp_path)
     app.assert_no_exception()
 
     files = _unpack(target, tmp_path / "export")

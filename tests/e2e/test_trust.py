@@ -239,10 +239,8 @@ def test_researcher_cannot_lower_the_small_count_threshold(tab: AppPage, trust: 
     main.get_by_role("radiogroup", name=re.compile("Formato")).get_by_text(
         "CSV", exact=True).click()
     tab.wait()
-    with tab.page.expect_download() as info:
-        main.get_by_test_id("stDownloadButton").first.locator("button").click()
-    target = tmp_path / info.value.suggested_filename
-    info.value.save_as(target)
+    target = tab.download(main.get_by_test_id("stDownloadButton").first.locator("button"),
+                          tmp_path)
     with zipfile.ZipFile(target) as zf:
         name = next(n for n in zf.namelist() if n.endswith(".csv"))
         table = pd.read_csv(io.BytesIO(zf.read(name)), dtype={"ubigeo": str})
