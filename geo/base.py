@@ -11,8 +11,15 @@
 - layers ``provincias`` (196) and ``departamentos`` (25);
 - table ``fuentes``: one row per source with its URL, sha256, licence and citation.
 
-The 17 districts created after 2017 have no row in the poverty map: their indicators
-are the mean of the other districts of their province, and ``imputado`` lists which.
+The 17 districts created after 2017 have no row in the poverty map. Their population comes
+from the 2020 population of the district they were split from (found by overlap with the
+INEI-2007 division), shared between it and its new districts in proportion to area, so the
+department totals stay INEI's; their other indicators are the mean of the other districts of
+their province. ``imputado`` lists what was filled in, for the parents too.
+
+- table ``nombres_anteriores``: district names of the 2007 division that changed since
+  (``departamento, provincia, distrito_anterior, ubigeo``), so tables keyed by old names
+  still find their district (:mod:`geo.names`).
 
 :func:`read_districts`, :func:`read_provinces` and :func:`read_departments` read it back
 for a region (department codes; ``()`` = all of Peru).
@@ -46,8 +53,10 @@ __all__ = [
     "read_departments",
     "read_districts",
     "read_provinces",
+    "read_renamed",
 ]
 
+TABLE_RENAMED = "nombres_anteriores"
 IMPUTADO = "imputado"  # ";"-separated indicators filled in because the source had no row
 EQUAL_AREA_CRS = "EPSG:6933"  # WGS 84 / NSIDC EASE-Grid 2.0 Global: equal-area, metres
 WGS84 = "EPSG:4326"
@@ -97,8 +106,10 @@ def build_base(sources_dir: str | Path, out: str | Path) -> Path:
     dep = _read_sf(files["mapsperu_departamentos"], "map_DEP", crs_seen)
     poverty = _read_rda(files["pobreza_2018"], "pobreza2018")
     indicators = pd.read_csv(files["ubigeo_indicadores"], dtype={"inei": str, "reniec": str})
+    old = _read_2007(files.get("juaneladio_distritos_2007"))
 
-    districts = _districts(dist, poverty, indicators, files["mapsperu_distritos"])
+    districts = _districts(dist, poverty, indicators, files["mapsperu_distritos"], old)
+    renamed = _renamed(districts, old)
     provinces = gpd.GeoDataFrame(
         {
             C.COD_PROV: prov["COD_PROVINCIA"].str[:4].to_numpy(),
@@ -123,6 +134,7 @@ def build_base(sources_dir: str | Path, out: str | Path) -> Path:
         "mapsperu_departamentos": len(departments),
         "pobreza_2018": len(poverty),
         "ubigeo_indicadores": len(indicators),
+        "juaneladio_distritos_2007": 0 if old is None else len(old),
     })
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -133,6 +145,7 @@ def build_base(sources_dir: str | Path, out: str | Path) -> Path:
         pyogrio.write_dataframe(provinces, tmp, layer=LAYER_PROVINCES, driver="GPKG")
         pyogrio.write_dataframe(departments, tmp, layer=LAYER_DEPARTMENTS, driver="GPKG")
         pyogrio.write_dataframe(fuentes, tmp, layer=TABLE_SOURCES, driver="GPKG")
+        pyogrio.write_dataframe(renamed, tmp, layer=TABLE_RENAMED, driver="GPKG")
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
@@ -166,6 +179,16 @@ def read_districts(
         districts.
     """
     return _read_layer(base, LAYER_DISTRICTS, region, DISTRICT_COLUMNS, C.UBIGEO)
+
+
+def read_renamed(base: str | Path) -> pd.DataFrame:
+    """Read the table of 2007 district names that changed (empty for an older base)."""
+    try:
+        return pd.DataFrame(pyogrio.read_dataframe(base, layer=TABLE_RENAMED,
+                                                   read_geometry=False)).fillna("")
+    except Exception:  # noqa: BLE001 - a base built before this table existed
+        return pd.DataFrame(columns=[C.DEPARTAMENTO, C.PROVINCIA, "distrito_anterior",
+                                     C.UBIGEO])
 
 
 def read_provinces(
@@ -212,6 +235,11 @@ def _check_sources(sources_dir: Path, registry: dict[str, Source]) -> dict[str, 
                 "Delete it and run 'riskmap data fetch' again.",
             )
         files[key] = path
+    # the INEI-2007 division: optional (older names, parents of new districts), checked too
+    old = registry.get("juaneladio_distritos_2007")
+    if old is not None and (sources_dir / old.file).is_file() and \
+            sha256_file(sources_dir / old.file) == old.sha256:
+        files[old.key] = sources_dir / old.file
     return files
 
 
@@ -320,8 +348,66 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.MultiPolygon(parts) if parts else geom
 
 
+def _read_2007(path: Path | None) -> gpd.GeoDataFrame | None:
+    """Read the INEI-2007 division (code, names, polygon); None without the file."""
+    if path is None or not Path(path).is_file():
+        return None
+    gdf = gpd.read_file(path)
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty].copy()
+    gdf["IDDIST"] = gdf["IDDIST"].astype(str).str.zfill(6)
+    return gdf[["IDDIST", "NOMBDEP", "NOMBPROV", "NOMBDIST", "geometry"]].to_crs(WGS84)
+
+
+def _renamed(districts: gpd.GeoDataFrame, old: gpd.GeoDataFrame | None) -> pd.DataFrame:
+    """2007 names of districts whose name changed since (same UBIGEO, another name)."""
+    from geo.names import normalise
+
+    columns = [C.DEPARTAMENTO, C.PROVINCIA, "distrito_anterior", C.UBIGEO]
+    if old is None:
+        return pd.DataFrame(columns=columns)
+    now = districts.set_index(C.UBIGEO)[C.DISTRITO]
+    rows = [(o.NOMBDEP, o.NOMBPROV, o.NOMBDIST, o.IDDIST) for o in old.itertuples()
+            if o.IDDIST in now.index and normalise(o.NOMBDIST) != normalise(now[o.IDDIST])]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _split_population(out: pd.DataFrame, geoms: np.ndarray,
+                      old: gpd.GeoDataFrame | None) -> list[str]:
+    """Share the parents' 2020 population with the districts created from them.
+
+    A district without population is matched to the 2007 district it overlaps most; the
+    current district with that UBIGEO is its parent. The parent's population (its 2018
+    territory: itself plus its new districts) is shared in proportion to area: the total
+    stays what INEI counted. Returns the UBIGEO of every district whose figure changed.
+    """
+    missing = out[C.POBLACION].isna().to_numpy()
+    if old is None or not missing.any():
+        return []
+    children = gpd.GeoDataFrame({C.UBIGEO: out[C.UBIGEO].to_numpy()[missing]},
+                                geometry=geoms[missing], crs=WGS84).to_crs(EQUAL_AREA_CRS)
+    pieces = gpd.overlay(children, old.to_crs(EQUAL_AREA_CRS)[["IDDIST", "geometry"]],
+                         how="intersection", keep_geom_type=True)
+    pieces["a"] = pieces.area
+    parent_of = (pieces.sort_values("a").groupby(C.UBIGEO)["IDDIST"].last())
+    pop = out.set_index(C.UBIGEO)[C.POBLACION]
+    area = out.set_index(C.UBIGEO)[C.AREA_KM2]
+    changed: list[str] = []
+    for parent, kids in parent_of.groupby(parent_of):
+        if parent not in pop.index or pd.isna(pop[parent]):
+            continue  # its parent is new too, or unknown: the province mean fills it
+        family = [parent, *kids.index]
+        total_area = area[family].sum()
+        shares = area[family] / total_area
+        values = pop[parent] * shares
+        out.loc[out[C.UBIGEO].isin(family), C.POBLACION] = \
+            out.loc[out[C.UBIGEO].isin(family), C.UBIGEO].map(values).to_numpy()
+        changed.extend(family)
+    return changed
+
+
 def _districts(
-    dist: gpd.GeoDataFrame, poverty: pd.DataFrame, indicators: pd.DataFrame, path: Path
+    dist: gpd.GeoDataFrame, poverty: pd.DataFrame, indicators: pd.DataFrame, path: Path,
+    old: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     ubigeo = dist["COD_DISTRITO"].astype(str).to_numpy()
     if len(set(ubigeo)) != len(ubigeo) or not all(len(u) == 6 and u.isdigit() for u in ubigeo):
@@ -356,6 +442,7 @@ def _districts(
     )
     from_density = pob.isna() & pob_alt.notna()
     out[C.POBLACION] = pob.fillna(pob_alt)
+    split = set(_split_population(out, geoms, old))
     out[C.POBREZA] = out[C.UBIGEO].map(pov["pobreza_monetaria"])
     out[C.POBREZA_INF] = out[C.UBIGEO].map(pov["conf_95_inf"])
     out[C.POBREZA_SUP] = out[C.UBIGEO].map(pov["conf_95_sup"])
@@ -366,7 +453,8 @@ def _districts(
     filled = _impute_by_province(out)
     no_pop = out[C.POBLACION].isna()
     out.loc[no_pop, C.POBLACION] = out.loc[no_pop, C.DENSIDAD] * out.loc[no_pop, C.AREA_KM2]
-    for i in np.flatnonzero(from_density.to_numpy() | no_pop.to_numpy()):
+    shared = out[C.UBIGEO].isin(split).to_numpy()
+    for i in np.flatnonzero(from_density.to_numpy() | no_pop.to_numpy() | shared):
         filled[i].insert(0, C.POBLACION)
     out[IMPUTADO] = [";".join(names) for names in filled]
 

@@ -58,9 +58,10 @@ MEDIDA = "medida"
 COLUMNA = "columna"
 POR = "por"
 DESCRIPCION = "descripcion"
+SIN_DISTRITO = "filas_sin_distrito"  # rows of a name-keyed table matching no district
 FUENTES_COLUMNS = (
     CAPA, C.SECTOR, RUTA, SHA256, N_ELEMENTOS, FECHA_CONSTRUCCION, SIMULADO, MEDIDA, COLUMNA,
-    POR, DESCRIPCION,
+    POR, DESCRIPCION, SIN_DISTRITO,
 )
 
 
@@ -117,7 +118,18 @@ def build_districts(
     from geo.base import read_districts
 
     districts = read_districts(base, codes)
-    gdf, fuentes, notices = add_layers(districts, settings.layers, progress=say)
+    names = renamed = None
+    if any(spec.match for spec in settings.layers):
+        import pyogrio
+
+        from geo.base import read_renamed
+
+        names = pd.DataFrame(pyogrio.read_dataframe(
+            base, layer="distritos", read_geometry=False,
+            columns=[C.UBIGEO, C.DISTRITO, C.PROVINCIA, C.DEPARTAMENTO]))
+        renamed = read_renamed(base)
+    gdf, fuentes, notices = add_layers(districts, settings.layers, progress=say,
+                                       names=names, renamed=renamed)
     say(tr(f"Escribiendo {out}…", f"Writing {out}…"))
     write_districts(gdf, fuentes, out)
     gdf.attrs["notices"] = notices
@@ -130,6 +142,8 @@ def add_layers(
     districts: gpd.GeoDataFrame,
     layers: Iterable[LayerSpec],
     progress: Callable[[str], None] | None = None,
+    names: pd.DataFrame | None = None,
+    renamed: pd.DataFrame | None = None,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[Notice]]:
     """Aggregate each layer into ``districts``: one float column per layer.
 
@@ -170,7 +184,7 @@ def add_layers(
             )
         say(tr(f"Capa {i}/{len(layers)}: {spec.name} ({spec.measure})…",
                f"Layer {i}/{len(layers)}: {spec.name} ({spec.measure})…"))
-        values = aggregate(spec, gdf)
+        values = aggregate(spec, gdf, renamed=renamed, names=names)
         gdf[spec.name] = values.reindex(gdf[C.UBIGEO].astype(str)).to_numpy(dtype=float)
         notices.extend(
             Notice(es=f"[{spec.name}] {n.es}", en=f"[{spec.name}] {n.en}")
@@ -179,8 +193,8 @@ def add_layers(
         rows.append({
             CAPA: spec.name,
             C.SECTOR: spec.sector,
-            RUTA: str(spec.path),
-            SHA256: file_sha256(spec.path),
+            RUTA: ";".join(str(f) for f in spec.files),
+            SHA256: ";".join(file_sha256(f) for f in spec.files),
             N_ELEMENTOS: int(values.attrs.get("n_features", 0)),
             FECHA_CONSTRUCCION: built,
             SIMULADO: bool(values.attrs.get("simulated", spec.simulated)),
@@ -188,10 +202,12 @@ def add_layers(
             COLUMNA: spec.column or "",
             POR: spec.per or "",
             DESCRIPCION: spec.description,
+            SIN_DISTRITO: int(values.attrs.get("unmatched", 0)),
         })
     fuentes = pd.DataFrame(rows, columns=list(FUENTES_COLUMNS))
     fuentes[SIMULADO] = fuentes[SIMULADO].astype(bool)
     fuentes[N_ELEMENTOS] = fuentes[N_ELEMENTOS].astype("int64")
+    fuentes[SIN_DISTRITO] = fuentes[SIN_DISTRITO].astype("int64")
     return gdf, fuentes, notices
 
 

@@ -38,7 +38,9 @@ __all__ = [
     "AUTH_MODES",
     "AuthSpec",
     "LimitsSpec",
+    "MATCH_KEYS",
     "MEASURES",
+    "RASTER_MEASURES",
     "OIDCRule",
     "OIDCSpec",
     "LayerSpec",
@@ -51,7 +53,11 @@ __all__ = [
 ]
 
 CONFIG_VERSION = 1
-MEASURES = ("area_share", "count", "density", "sum", "mean", "value")
+MEASURES = ("area_share", "count", "density", "sum", "mean", "value",
+            "raster_share", "raster_sum", "raster_mean")
+RASTER_MEASURES = ("raster_share", "raster_sum", "raster_mean")
+#: The columns a name-keyed table may name (``match = { departamento = "DEPA", ... }``).
+MATCH_KEYS = ("departamento", "provincia", "distrito")
 REGION_ALIASES = {
     "cusco": (C.DEP_CUSCO,),
     "loreto": (C.DEP_LORETO,),
@@ -111,6 +117,18 @@ class LayerSpec:
     per: str | None = None
     description: str = ""
     simulated: bool = False
+    paths: tuple[Path, ...] = ()  # every file of the layer (``path`` is the first)
+    where: str | None = None  # attribute filter, GDAL SQL WHERE syntax
+    match: Mapping[str, str] | None = None  # name columns when the table has no UBIGEO
+    classes: tuple[int, ...] = ()  # raster class codes
+    years: tuple[int, int] | None = None  # raster years (inclusive), after year_base
+    year_base: int = 0
+    band: int = 1
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """Every file of the layer (one or more)."""
+        return self.paths or (self.path,)
 
 
 @dataclass(frozen=True)
@@ -250,6 +268,12 @@ _LAYER_KEYS = {
     "per",
     "description",
     "simulated",
+    "where",
+    "match",
+    "classes",
+    "years",
+    "year_base",
+    "band",
 }
 _MODEL_KEYS = {"features", "prior", "prior_strength", "min_inspections", "n_bootstrap", "seed"}
 _PLANNING_KEYS = {
@@ -407,25 +431,98 @@ def _parse_layer(i: int, item: dict[str, Any], path: Path, check_files: bool) ->
             en=f"{path}: {where} ('{name}') uses measure = 'density'; 'per' must be 'km2' or "
             f"'poblacion' (found {per!r}).",
         )
-    file = _resolve(path.parent, item["path"])
-    assert file is not None
-    if check_files and not file.exists():
+    raw_paths = item["path"] if isinstance(item["path"], list) else [item["path"]]
+    if not raw_paths or not all(isinstance(p, str) and p for p in raw_paths):
         raise ConfigError(
-            es=f"{path}: la capa '{name}' apunta a {file}, que no existe. Corrija 'path' "
-            "(relativo a la carpeta del archivo de configuración).",
-            en=f"{path}: layer '{name}' points to {file}, which does not exist. Fix 'path' "
-            "(relative to the settings file's folder).",
+            es=f"{path}: {where} ('{name}') path debe ser un archivo o una lista de archivos.",
+            en=f"{path}: {where} ('{name}') path must be a file or a list of files.",
+        )
+    files = tuple(_resolve(path.parent, p) for p in raw_paths)
+    for file in files:
+        assert file is not None
+        if check_files and not file.exists():
+            raise ConfigError(
+                es=f"{path}: la capa '{name}' apunta a {file}, que no existe. Corrija 'path' "
+                "(relativo a la carpeta del archivo de configuración).",
+                en=f"{path}: layer '{name}' points to {file}, which does not exist. Fix 'path' "
+                "(relative to the settings file's folder).",
+            )
+    match = item.get("match")
+    if match is not None:
+        if not isinstance(match, dict) or "distrito" not in match or \
+                not set(match) <= set(MATCH_KEYS) or \
+                not all(isinstance(v, str) and v for v in match.values()):
+            raise ConfigError(
+                es=f"{path}: {where} ('{name}') match debe nombrar columnas del archivo, al "
+                "menos 'distrito', p. ej. match = { departamento = \"DEPARTAMENTO\", "
+                "provincia = \"PROVINCIA\", distrito = \"DISTRITO\" }.",
+                en=f"{path}: {where} ('{name}') match must name columns of the file, at least "
+                "'distrito', e.g. match = { departamento = \"DEPARTAMENTO\", provincia = "
+                "\"PROVINCIA\", distrito = \"DISTRITO\" }.",
+            )
+        if measure not in ("count", "sum", "mean", "value"):
+            raise ConfigError(
+                es=f"{path}: {where} ('{name}') match sirve para tablas y puntos sin geometría "
+                f"(measure count, sum, mean o value), no para {measure!r}.",
+                en=f"{path}: {where} ('{name}') match is for tables and points without "
+                f"geometry (measure count, sum, mean or value), not for {measure!r}.",
+            )
+    classes = item.get("classes", [])
+    years = item.get("years")
+    band = item.get("band", 1)
+    year_base = item.get("year_base", 0)
+    if measure in RASTER_MEASURES:
+        if not isinstance(classes, list) or not all(isinstance(c, int) for c in classes) or \
+                (years is not None and (not isinstance(years, list) or len(years) != 2 or
+                                        not all(isinstance(y, int) for y in years))) or \
+                not isinstance(band, int) or band < 1 or not isinstance(year_base, int):
+            raise ConfigError(
+                es=f"{path}: {where} ('{name}') usa un ráster: classes es una lista de enteros "
+                "(p. ej. [30]), years [desde, hasta] (p. ej. [2020, 2024]), band un entero "
+                "desde 1 y year_base un entero.",
+                en=f"{path}: {where} ('{name}') uses a raster: classes is a list of integers "
+                "(e.g. [30]), years [from, to] (e.g. [2020, 2024]), band an integer from 1 "
+                "and year_base an integer.",
+            )
+        if measure == "raster_share" and not classes and not years:
+            raise ConfigError(
+                es=f"{path}: {where} ('{name}') usa measure = 'raster_share', que necesita "
+                "'classes' (p. ej. [30] minería en MapBiomas) o 'years'.",
+                en=f"{path}: {where} ('{name}') uses measure = 'raster_share', which needs "
+                "'classes' (e.g. [30] mining in MapBiomas) or 'years'.",
+            )
+    elif classes or years is not None or "band" in item or "year_base" in item:
+        raise ConfigError(
+            es=f"{path}: {where} ('{name}') classes, years, band y year_base son de los "
+            "rásteres (measure raster_share, raster_sum o raster_mean).",
+            en=f"{path}: {where} ('{name}') classes, years, band and year_base belong to "
+            "rasters (measure raster_share, raster_sum or raster_mean).",
+        )
+    where_sql = item.get("where")
+    if where_sql is not None and not (isinstance(where_sql, str) and where_sql.strip()):
+        raise ConfigError(
+            es=f"{path}: {where} ('{name}') where debe ser un filtro como "
+            "\"LEYENDA = 'TITULADO'\".",
+            en=f"{path}: {where} ('{name}') where must be a filter such as "
+            "\"LEYENDA = 'TITULADO'\".",
         )
     return LayerSpec(
         name=name,
         sector=sector,
-        path=file,
+        path=files[0],
         measure=measure,
         layer=item.get("layer"),
         column=item.get("column"),
         per=per,
         description=str(item.get("description", "")),
         simulated=bool(item.get("simulated", False)),
+        paths=files if len(files) > 1 else (),
+        where=where_sql,
+        match=dict(match) if match else None,
+        classes=tuple(int(c) for c in classes),
+        years=(int(years[0]), int(years[1])) if years else None,
+        year_base=int(year_base),
+        band=int(band),
     )
 
 

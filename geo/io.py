@@ -90,6 +90,7 @@ def read_vector(
     *,
     crs: str | int | None = None,
     drop_empty: bool = False,
+    where: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a vector file into a validated GeoDataFrame in EPSG:4326.
 
@@ -109,6 +110,9 @@ def read_vector(
         error.
     drop_empty : bool
         Drop features without geometry (reported) instead of raising.
+    where : str, optional
+        An attribute filter in GDAL's SQL WHERE syntax (``"LEYENDA = 'TITULADO'"``), applied
+        while reading (a CSV is filtered with SQLite, whose syntax is the same for this).
 
     Returns
     -------
@@ -133,14 +137,22 @@ def read_vector(
         raise _empty_error(path)
     found: list[Notice] = []
     if path.suffix.lower() in CSV_SUFFIXES:
-        gdf, where = _read_csv(path, crs, found)
+        gdf, rows = _read_csv(path, crs, found)
+        if where:
+            gdf = filter_where(gdf, where, path)
     else:
-        gdf, where = _read_gdal(path, layer, found), _row_namer(None)
+        gdf, rows = _read_gdal(path, layer, found, where), _row_namer(None)
     if len(gdf) == 0:
+        if where:
+            raise DataError(
+                es=f"{path}: ningún objeto cumple where = \"{where}\". Revise el filtro y los "
+                "valores de la columna.",
+                en=f"{path}: no feature matches where = \"{where}\". Check the filter and the "
+                "column's values.")
         raise _empty_error(path)
     gdf = _check_crs(gdf, path, crs, found)
-    gdf = _check_empty(gdf, path, where, drop_empty, found)
-    gdf = _repair(gdf, path, where, found)
+    gdf = _check_empty(gdf, path, rows, drop_empty, found)
+    gdf = _repair(gdf, path, rows, found)
     gdf.attrs["notices"] = found
     return gdf
 
@@ -259,7 +271,37 @@ def _empty_error(path: Path) -> DataError:
     )
 
 
-def _read_gdal(path: Path, layer: str | int | None, found: list[Notice]) -> gpd.GeoDataFrame:
+def filter_where(table: pd.DataFrame, where: str, path: Path) -> pd.DataFrame:
+    """Keep the rows of ``table`` that match a SQL WHERE clause (evaluated by SQLite).
+
+    >>> t = pd.DataFrame({"LEYENDA": ["TITULADO", "EXTINGUIDO"], "HAS": [100, 50]})
+    >>> filter_where(t, "LEYENDA = 'TITULADO' AND HAS > 10", Path("c.csv"))["HAS"].tolist()
+    [100]
+    """
+    import sqlite3
+
+    plain = pd.DataFrame({c: table[c] for c in table.columns
+                          if c != getattr(table, "_geometry_column_name", None)})
+    plain.columns = [str(c) for c in plain.columns]
+    with sqlite3.connect(":memory:") as conn:
+        plain.assign(_fila=np.arange(len(plain))).to_sql("t", conn, index=False)
+        try:
+            keep = [r[0] for r in conn.execute(f"SELECT _fila FROM t WHERE {where}")]
+        except sqlite3.Error as err:
+            raise _bad_where(path, where, err) from err
+    return table.iloc[keep]
+
+
+def _bad_where(path: Path, where: str, err: Exception) -> DataError:
+    return DataError(
+        es=f"{path.name}: el filtro where = \"{where}\" no es válido ({err}). Use la sintaxis "
+        "WHERE de SQL con los nombres de columna del archivo, p. ej. \"LEYENDA = 'TITULADO'\".",
+        en=f"{path.name}: the filter where = \"{where}\" is not valid ({err}). Use SQL WHERE "
+        "syntax with the file's column names, e.g. \"LEYENDA = 'TITULADO'\".")
+
+
+def _read_gdal(path: Path, layer: str | int | None, found: list[Notice],
+               where: str | None = None) -> gpd.GeoDataFrame:
     try:
         listed = pyogrio.list_layers(path)
     except Exception as err:  # noqa: BLE001 - pyogrio raises several GDAL error types
@@ -300,8 +342,10 @@ def _read_gdal(path: Path, layer: str | int | None, found: list[Notice]) -> gpd.
             # GDAL warns about odd but readable files (e.g. a .prj it cannot fully parse);
             # what matters is checked below
             warnings.simplefilter("ignore", RuntimeWarning)
-            gdf = pyogrio.read_dataframe(path, layer=layer)
+            gdf = pyogrio.read_dataframe(path, layer=layer, where=where)
     except Exception as err:  # noqa: BLE001
+        if where:
+            raise _bad_where(path, where, err) from err
         raise DataError(
             es=f"{path}: no se pudo leer la capa '{layer}' ({err}).",
             en=f"{path}: could not read layer '{layer}' ({err}).",

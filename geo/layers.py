@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -54,9 +55,10 @@ import pandas as pd
 import shapely
 
 from geo import columns as C
-from geo.config import MEASURES, LayerSpec
+from geo.config import MEASURES, RASTER_MEASURES, LayerSpec
 from geo.errors import DataError
 from geo.io import Notice, read_vector
+from geo.rasters import raster_measure
 
 __all__ = [
     "EQUAL_AREA_CRS",
@@ -89,7 +91,9 @@ _CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 # The entry point
 
 
-def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame) -> pd.Series:
+def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame,
+              renamed: pd.DataFrame | None = None,
+              names: pd.DataFrame | None = None) -> pd.Series:
     """Aggregate one sector layer into the districts.
 
     Parameters
@@ -101,12 +105,20 @@ def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame) -> pd.Series:
         The districts, with ``ubigeo`` and geometry (EPSG:4326 as ``geo.base`` stores
         them); ``poblacion`` for ``per = "poblacion"``; ``area_km2`` is used for densities
         when present.
+    renamed : DataFrame, optional
+        Old district names that changed (:func:`geo.base.read_renamed`), for ``match``.
+    names : DataFrame, optional
+        ``ubigeo, distrito, provincia, departamento`` of every district of Peru, for
+        ``match``: a row naming a district outside ``districts`` is counted as another
+        department's, not as unmatched (default: ``districts`` themselves).
 
     Returns
     -------
     pandas.Series
         Float, one value per district, indexed by ``ubigeo`` and named ``spec.name``; 0
-        where the layer has nothing. ``attrs["notices"]`` holds a list of
+        where the layer has nothing. ``attrs["unmatched"]`` counts the rows of a
+        name-keyed table that matched no district (each also a notice naming file, line,
+        names and the closest district names). ``attrs["notices"]`` holds a list of
         :class:`geo.io.Notice` (what the reader changed, features outside every district,
         unknown codes…), ``attrs["n_features"]`` the number of features (or table rows)
         read and ``attrs["simulated"]`` whether the layer is simulated (``spec.simulated``
@@ -126,15 +138,36 @@ def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame) -> pd.Series:
             en=f"Layer '{spec.name}' has measure = {spec.measure!r}, which does not exist. Use "
             f"one of: {', '.join(MEASURES)}.",
         )
-    if spec.measure == "value":
-        table = read_table(spec.path, spec.layer)
-        _require_column(table, spec.column, spec.path)
-        result = value_by_ubigeo(table, spec.column, districts, source=spec.path)
-        n_items = len(table)
+    read_notices: list[Notice] = []
+    unmatched: list = []
+    if spec.measure in RASTER_MEASURES:
+        if len(spec.files) > 1:
+            raise DataError(
+                es=f"La capa '{spec.name}' es un ráster: indique un solo archivo. Para varios "
+                "mosaicos, únalos en un .vrt ('gdalbuildvrt capa.vrt *.tif') y use ese.",
+                en=f"Layer '{spec.name}' is a raster: give one file. For several tiles, join "
+                "them in a .vrt ('gdalbuildvrt layer.vrt *.tif') and use that.",
+            )
+        result = raster_measure(spec.path, districts, spec.measure, classes=spec.classes,
+                                years=spec.years, year_base=spec.year_base, band=spec.band)
+        n_items = _raster_pixels(spec.path)
+        simulated = spec.simulated
+    elif spec.measure == "value" or spec.match:
+        table = _read_tables(spec)
+        if spec.match:
+            table, unmatched = _match_names(table, spec,
+                                            districts if names is None else names, renamed)
+        if spec.measure != "count":
+            _require_column(table, spec.column, spec.path)
+        if spec.measure == "value":
+            result = value_by_ubigeo(table, spec.column, districts, source=spec.path)
+        else:
+            result = table_stat(table, districts, spec.column, how=spec.measure,
+                                source=spec.path)
+        n_items = len(table) + len(unmatched)
         simulated = spec.simulated or _flag(table)
-        read_notices: list[Notice] = []
     else:
-        features = read_layer(spec.path, spec.layer)
+        features = _read_layers(spec)
         n_items = len(features)
         simulated = spec.simulated or _flag(features)
         read_notices = list(features.attrs.get("notices", []))
@@ -154,11 +187,109 @@ def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame) -> pd.Series:
             )
     out = result.astype(float).rename(spec.name)
     out.attrs = {
-        "notices": read_notices + list(result.attrs.get("notices", [])),
+        "notices": read_notices + list(result.attrs.get("notices", []))
+        + [Notice(es=u.describe(_name(u_source), "es"), en=u.describe(_name(u_source), "en"))
+           for u, u_source in unmatched],
         "n_features": int(n_items),
         "simulated": bool(simulated),
+        "unmatched": len(unmatched),
     }
     return out
+
+
+def _read_layers(spec: LayerSpec) -> gpd.GeoDataFrame:
+    """Every file of a vector layer (each in its own CRS, all read to EPSG:4326), filtered."""
+    frames = [read_vector(Path(f), layer=spec.layer, where=spec.where) for f in spec.files]
+    if len(frames) == 1:
+        return frames[0]
+    kinds = {f.name: _kind(frame) for f, frame in zip(spec.files, frames, strict=True)}
+    if len(set(kinds.values())) > 1:
+        listed = ", ".join(f"{name}: {kind}" for name, kind in kinds.items())
+        raise DataError(
+            es=f"La capa '{spec.name}' mezcla tipos de geometría entre archivos ({listed}). "
+            "Declare una capa por tipo.",
+            en=f"Layer '{spec.name}' mixes geometry types across files ({listed}). Declare "
+            "one layer per type.",
+        )
+    out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
+    out.attrs["notices"] = [n for frame in frames for n in frame.attrs.get("notices", [])]
+    return out
+
+
+def _kind(gdf: gpd.GeoDataFrame) -> str:
+    types = set(gdf.geom_type.dropna().str.replace("Multi", "", regex=False))
+    return "/".join(sorted(types)) or "?"
+
+
+def _read_tables(spec: LayerSpec) -> pd.DataFrame:
+    """Every file of a table layer, filtered by ``where`` (rows keep their file and line)."""
+    frames = []
+    for f in spec.files:
+        table = read_table(f, spec.layer)
+        table = table.assign(_archivo=str(f), _linea=np.arange(len(table)) + 2)
+        if spec.where:
+            from geo.io import filter_where
+
+            table = filter_where(table, spec.where, Path(f))
+        frames.append(table)
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def _match_names(table: pd.DataFrame, spec: LayerSpec, districts: pd.DataFrame,
+                 renamed: pd.DataFrame | None) -> tuple[pd.DataFrame, list]:
+    """Add ``ubigeo`` from the name columns; return the matched rows and the unmatched."""
+    from geo.names import match_districts
+
+    missing = [c for c in (C.DISTRITO, C.PROVINCIA, C.DEPARTAMENTO) if c not in districts]
+    if missing:
+        raise DataError(
+            es=f"La capa '{spec.name}' usa match, que necesita los nombres de los distritos "
+            f"(faltan {', '.join(missing)} en la tabla de distritos).",
+            en=f"Layer '{spec.name}' uses match, which needs the districts' names "
+            f"({', '.join(missing)} missing from the district table).",
+        )
+    codes: list = []
+    unmatched: list = []
+    for source, part in table.groupby("_archivo", sort=False):
+        found = match_districts(part, spec.match or {}, districts, source=source,
+                                first_line=int(part["_linea"].iloc[0]), renamed=renamed)
+        codes.extend(zip(part.index, found.ubigeo, strict=True))
+        unmatched.extend((u, source) for u in found.unmatched)
+    ubigeo = pd.Series(dict(codes)).reindex(table.index)
+    matched = table.assign(**{C.UBIGEO: ubigeo})
+    return matched[ubigeo.notna()].reset_index(drop=True), unmatched
+
+
+def table_stat(table: pd.DataFrame, districts: gpd.GeoDataFrame, column: str | None,
+               how: str, source: Any = None) -> pd.Series:
+    """Count the rows, or sum or average ``column``, per district of a table with ubigeo.
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> d = gpd.GeoDataFrame({"ubigeo": ["080101", "080102"]},
+    ...                      geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=4326)
+    >>> t = pd.DataFrame({"ubigeo": ["080101", "080101"], "ha": ["2.5", "1"]})
+    >>> table_stat(t, d, None, "count").tolist(), table_stat(t, d, "ha", "sum").tolist()
+    ([2.0, 0.0], [3.5, 0.0])
+    """
+    index = _ubigeo_index(districts)
+    codes = table[C.UBIGEO].astype(str).str.zfill(6)
+    if how == "count":
+        out = codes.value_counts().reindex(index, fill_value=0).astype(float)
+    else:
+        values = pd.Series(_numeric(table[column], column, source), index=table.index)
+        grouped = values.groupby(codes.to_numpy())
+        out = (grouped.sum() if how == "sum" else grouped.mean()).reindex(index)
+        out = out.fillna(0.0).astype(float)
+    out.index.name = C.UBIGEO
+    return out
+
+
+def _raster_pixels(path: Path) -> int:
+    import rasterio
+
+    with rasterio.open(path) as ds:
+        return int(ds.width) * int(ds.height)
 
 
 # ---------------------------------------------------------------------------------------
@@ -574,10 +705,11 @@ def read_layer(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
 
 
 def read_table(path: str | Path, layer: str | None = None) -> pd.DataFrame:
-    """Read a table keyed by ubigeo: a CSV (codes kept as text) or any file GDAL reads.
+    """Read a table: a CSV, an Excel sheet (``layer`` = its name) or any file GDAL reads.
 
-    CSV files may be UTF-8 (with or without BOM) or Latin-1, comma- or semicolon-separated.
-    Geometry, if any, is ignored.
+    CSV files may be UTF-8 (with or without BOM) or Latin-1, comma- or semicolon-separated;
+    a semicolon file whose numbers are written the Peruvian office way (``1.234,5``) is read
+    as numbers. Geometry, if any, is ignored.
     """
     path = Path(path)
     if not path.exists():
@@ -587,6 +719,16 @@ def read_table(path: str | Path, layer: str | None = None) -> pd.DataFrame:
         )
     if path.suffix.lower() in _CSV_SUFFIXES:
         return _read_csv(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            return pd.read_excel(path, sheet_name=layer or 0, engine="openpyxl")
+        except Exception as err:  # noqa: BLE001 - openpyxl raises many types
+            raise DataError(
+                es=f"No se pudo leer {path}" + (f" (hoja '{layer}')" if layer else "")
+                + f": {err}. Guárdelo de nuevo como .xlsx o expórtelo a CSV.",
+                en=f"Could not read {path}" + (f" (sheet '{layer}')" if layer else "")
+                + f": {err}. Save it again as .xlsx or export it to CSV.",
+            ) from err
     import pyogrio
 
     try:
@@ -619,15 +761,38 @@ def _read_csv(path: Path) -> pd.DataFrame:
         sep = csv.Sniffer().sniff(first, delimiters=",;\t").delimiter
     except csv.Error:
         sep = ","
+    office = sep == ";" and _decimal_comma(text)
     try:
         # default type inference on purpose: an all-digit key column becomes an integer,
         # which geo.ubigeo pads when it lost its leading zero (a 5-digit *text* is refused)
+        if office:  # "1.234,5": thousands dots, a decimal comma, as Excel saves it in Peru
+            return pd.read_csv(io.StringIO(text), sep=sep, decimal=",", thousands=".")
         return pd.read_csv(io.StringIO(text), sep=sep)
     except (pd.errors.ParserError, ValueError) as err:
         raise DataError(
             es=f"{path} no es un CSV legible ({err}). Revise el separador y las comillas.",
             en=f"{path} is not a readable CSV ({err}). Check the separator and quotes.",
         ) from err
+
+
+_COMMA_NUMBER = re.compile(r"^-?\d{1,3}(\.\d{3})*,\d+$|^-?\d+,\d+$")
+_DOT_DECIMAL = re.compile(r"^-?\d+\.\d+$")
+
+
+def _decimal_comma(text: str) -> bool:
+    r"""Whether a semicolon CSV clearly writes numbers with a decimal comma.
+
+    Clearly: some cell is a number with a decimal comma (``2,5`` or ``1.234,5``) and no cell
+    is a number with a decimal point that cannot be a thousands group (``2.5``).
+
+    >>> _decimal_comma("a;b\n1.234,5;2\n3,25;4\n"), _decimal_comma("a;b\n2.5;1\n")
+    (True, False)
+    """
+    cells = [c.strip().strip('"') for line in text.splitlines()[1:200] for c in line.split(";")]
+    commas = any(_COMMA_NUMBER.match(c) for c in cells)
+    dots = any(_DOT_DECIMAL.match(c) and not re.match(r"^-?\d{1,3}(\.\d{3})+$", c)
+               for c in cells)
+    return commas and not dots
 
 
 # ---------------------------------------------------------------------------------------
@@ -823,8 +988,9 @@ def _numeric(values: pd.Series, column: str, source: Any) -> np.ndarray:
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
             es=f"{_name(source)}, {_row(pos, source)}, columna '{column}': {text.iloc[pos]!r} "
-            "no es un número. Use punto decimal y sin separador de miles (p. ej. 1234.5), o "
-            "deje la celda vacía si no hay dato.",
+            "no es un número. Use punto decimal y sin separador de miles (p. ej. 1234.5); un "
+            "CSV con ';' y coma decimal (1.234,5) se lee como número solo si ninguna otra "
+            "celda usa punto decimal. O deje la celda vacía si no hay dato.",
             en=f"{_name(source)}, {_row(pos, source, 'en')}, column '{column}': "
             f"{text.iloc[pos]!r} is not a number. Use a decimal point and no thousands "
             "separator (e.g. 1234.5), or leave the cell empty when there is no value.",

@@ -241,14 +241,18 @@ def test_value_from_csv_with_lost_leading_zero_and_unknown_codes(tmp_path):
 def test_value_semicolon_latin1_csv_with_text_codes(tmp_path):
     csv = tmp_path / "tabla.csv"
     csv.write_bytes("ubigeo;población_índice\n080101;0,5\n".encode("latin-1"))
-    districts = _districts([box(0, 0, 1, 1)])
-    # "0,5" is a decimal comma: refused with the line, never guessed
+    districts = _districts([box(0, 0, 1, 1), box(1, 0, 2, 1)])
+    # a semicolon file with a decimal comma, as Excel saves it in Peru: read as a number
+    assert L.aggregate(_spec(csv, "value", column="población_índice"),
+                       districts).to_dict()["080101"] == 0.5
+    # both conventions in one file: ambiguous, refused with the line, never guessed
+    csv.write_bytes("ubigeo;población_índice\n080101;0,5\n080102;2.5\n".encode("latin-1"))
     with pytest.raises(DataError) as err:
         L.aggregate(_spec(csv, "value", column="población_índice"), districts)
     assert "línea 2" in err.value.message("es") and "'0,5'" in err.value.message("es")
     csv.write_bytes("ubigeo;población_índice\n080101;0.5\n".encode("latin-1"))
     assert L.aggregate(_spec(csv, "value", column="población_índice"),
-                       districts).tolist() == [0.5]
+                       districts).tolist() == [0.5, 0.0]
 
 
 def test_value_duplicate_codes_are_an_error():
