@@ -91,6 +91,7 @@ def read_vector(
     crs: str | int | None = None,
     drop_empty: bool = False,
     where: str | None = None,
+    none_matching_ok: bool = False,
 ) -> gpd.GeoDataFrame:
     """Read a vector file into a validated GeoDataFrame in EPSG:4326.
 
@@ -113,6 +114,9 @@ def read_vector(
     where : str, optional
         An attribute filter in GDAL's SQL WHERE syntax (``"LEYENDA = 'TITULADO'"``), applied
         while reading (a CSV is filtered with SQLite, whose syntax is the same for this).
+    none_matching_ok : bool
+        With ``where``: return an empty frame when no feature matches (one file of several,
+        such as an INGEMMET zone without titled concessions) instead of raising.
 
     Returns
     -------
@@ -143,6 +147,9 @@ def read_vector(
     else:
         gdf, rows = _read_gdal(path, layer, found, where), _row_namer(None)
     if len(gdf) == 0:
+        if where and none_matching_ok:
+            return gdf.set_crs(WGS84 if gdf.crs is None else gdf.crs).to_crs(WGS84) \
+                if isinstance(gdf, gpd.GeoDataFrame) else gdf
         if where:
             raise DataError(
                 es=f"{path}: ningún objeto cumple where = \"{where}\". Revise el filtro y los "

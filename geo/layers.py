@@ -199,10 +199,20 @@ def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame,
 
 def _read_layers(spec: LayerSpec) -> gpd.GeoDataFrame:
     """Every file of a vector layer (each in its own CRS, all read to EPSG:4326), filtered."""
-    frames = [read_vector(Path(f), layer=spec.layer, where=spec.where) for f in spec.files]
-    if len(frames) == 1:
+    several = len(spec.files) > 1
+    frames = [read_vector(Path(f), layer=spec.layer, where=spec.where,
+                          none_matching_ok=several) for f in spec.files]
+    if not several:
         return frames[0]
-    kinds = {f.name: _kind(frame) for f, frame in zip(spec.files, frames, strict=True)}
+    if not any(len(frame) for frame in frames):
+        raise DataError(
+            es=f"La capa '{spec.name}': ningún objeto de {', '.join(f.name for f in spec.files)}"
+            f" cumple where = \"{spec.where}\". Revise el filtro y los valores de la columna.",
+            en=f"Layer '{spec.name}': no feature of {', '.join(f.name for f in spec.files)} "
+            f"matches where = \"{spec.where}\". Check the filter and the column's values.",
+        )
+    kinds = {f.name: _kind(frame) for f, frame in zip(spec.files, frames, strict=True)
+             if len(frame)}
     if len(set(kinds.values())) > 1:
         listed = ", ".join(f"{name}: {kind}" for name, kind in kinds.items())
         raise DataError(
@@ -211,6 +221,7 @@ def _read_layers(spec: LayerSpec) -> gpd.GeoDataFrame:
             en=f"Layer '{spec.name}' mixes geometry types across files ({listed}). Declare "
             "one layer per type.",
         )
+    frames = [frame for frame in frames if len(frame)]
     out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
     out.attrs["notices"] = [n for frame in frames for n in frame.attrs.get("notices", [])]
     return out
@@ -721,7 +732,9 @@ def read_table(path: str | Path, layer: str | None = None) -> pd.DataFrame:
         return _read_csv(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
-            return pd.read_excel(path, sheet_name=layer or 0, engine="openpyxl")
+            table = pd.read_excel(path, sheet_name=layer or 0, engine="openpyxl")
+            table.columns = [str(c) for c in table.columns]  # a year heading (2023) is text
+            return table
         except Exception as err:  # noqa: BLE001 - openpyxl raises many types
             raise DataError(
                 es=f"No se pudo leer {path}" + (f" (hoja '{layer}')" if layer else "")

@@ -50,6 +50,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo import columns as C
 from geo.errors import DataError
@@ -197,7 +198,7 @@ def _pixel_area_m2(ds, zones: gpd.GeoDataFrame) -> pd.Series:
     if not ds.crs.is_geographic:
         factor = ds.crs.linear_units_factor[1] if ds.crs.linear_units_factor else 1.0
         return pd.Series(width * height * factor ** 2, index=zones[C.UBIGEO])
-    lat = np.radians(zones.geometry.centroid.y.to_numpy())
+    lat = np.radians(shapely.get_y(shapely.point_on_surface(zones.geometry.to_numpy())))
     dlat, dlon = np.radians(height), np.radians(width)
     area = EARTH_RADIUS_M ** 2 * dlon * np.abs(np.sin(lat + dlat / 2) - np.sin(lat - dlat / 2))
     return pd.Series(area, index=zones[C.UBIGEO])
