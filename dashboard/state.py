@@ -378,8 +378,11 @@ def map_outlines(region: tuple[str, ...]) -> tuple[gpd.GeoDataFrame, gpd.GeoData
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _clean_scores(path: str, stamp: float) -> gpd.GeoDataFrame:
-    from dashboard.mapview import clean_coverage
+    from geo.display import clean_coverage, read_display_layer
 
+    stored = read_display_layer(path)  # made with the scores (geo.display), else here
+    if stored is not None:
+        return stored
     gdf = _read_scores(path, stamp)
     return clean_coverage(gdf[[C.UBIGEO, "geometry"]])
 
@@ -397,8 +400,12 @@ def _map_layer(path: str, stamp: float, region: tuple[str, ...], k: int = 0
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _simple_shapes(path: str, stamp: float, region: tuple[str, ...]) -> gpd.GeoDataFrame:
-    from dashboard.mapview import display_tolerance, simplify_coverage
+    from geo.display import display_tolerance, read_display_layer, simplify_coverage
 
+    codes = region or tuple(sorted(_read_scores(path, stamp)[C.UBIGEO].str[:2].unique()))
+    stored = read_display_layer(path, codes)
+    if stored is not None:
+        return stored
     layer = in_region(_clean_scores(path, stamp), region)
     return simplify_coverage(layer, display_tolerance(layer.total_bounds))
 

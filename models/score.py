@@ -198,6 +198,13 @@ def write_scores(gdf: gpd.GeoDataFrame, out: str | Path, settings: Any) -> Path:
             import pyogrio
 
             pyogrio.write_dataframe(table, tmp, layer=_META_TABLE, driver="GPKG", append=True)
+            target = getattr(settings, "scores_gpkg", None)
+            if target is not None and Path(target).resolve() == out.resolve():
+                # the deployment's own scores: the map's display geometry goes with them, so
+                # the first map after a server start does not make it
+                from geo.display import write_display_layers
+
+                write_display_layers(tmp, frame)
         tmp.replace(out)
     except BaseException:
         tmp.unlink(missing_ok=True)

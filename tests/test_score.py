@@ -179,3 +179,33 @@ def test_write_scores_relativises_paths_of_stored_metadata(tmp_path, demo_settin
     write_scores(gdf, tmp_path / "r.geojson", demo_settings)
     meta = json.loads((tmp_path / "r.geojson.metadatos.json").read_text(encoding="utf-8"))
     assert meta["base"] == "base" and meta["n_inspecciones"] == 5
+
+
+def test_the_deployments_scores_carry_the_map_geometry(tmp_path, demo_settings, scores_gpkg):
+    """Made where the scores are written, so the first map after a start need not make it."""
+    import dataclasses
+
+    import pyogrio
+
+    from geo.display import (
+        clean_coverage,
+        display_tolerance,
+        read_display_layer,
+        simplify_coverage,
+    )
+
+    layers = {name for name, _ in pyogrio.list_layers(scores_gpkg)}
+    assert {"riesgo", "mapa_limpio", "mapa_08_16", "mapa_08", "mapa_16"} <= layers
+    scores = gpd.read_file(scores_gpkg, layer="riesgo")
+    clean = clean_coverage(scores[[C.UBIGEO, "geometry"]])
+    stored = read_display_layer(scores_gpkg)
+    assert stored[C.UBIGEO].tolist() == clean[C.UBIGEO].tolist()
+    assert stored.geometry.geom_equals(clean.geometry).all()  # (the file keeps MultiPolygons)
+    cusco = clean[clean[C.UBIGEO].str.startswith("08")]
+    simple = simplify_coverage(cusco, display_tolerance(cusco.total_bounds))
+    assert read_display_layer(scores_gpkg, ("08",)).geometry.geom_equals(
+        simple.geometry.set_axis(range(len(simple)))).all()
+    # an export (any other file) stays just the scores
+    other = write_scores(scores, tmp_path / "export.gpkg",
+                         dataclasses.replace(demo_settings))
+    assert {n for n, _ in pyogrio.list_layers(other)} == {"riesgo", "metadatos"}
