@@ -47,7 +47,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
-APP = REPO / "dashboard" / "app.py"
+APP = REPO / "dashboard" / "server.py"  # what `riskmap serve` runs
 STATIC = REPO / "dashboard" / "static"
 CHROMIUM = os.environ.get("RISKMAP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -22,6 +22,7 @@ import os
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -70,6 +71,7 @@ def build_districts(
     region: str | Iterable[str] | None = None,
     out: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
+    client: Any = None,
 ) -> gpd.GeoDataFrame:
     """Build the district table of a deployment and write it to a GeoPackage.
 
@@ -84,6 +86,8 @@ def build_districts(
         The GeoPackage to write (default ``settings.districts_gpkg``).
     progress : callable, optional
         Called with a short message (in the current language) before each step.
+    client : dask.distributed.Client, optional
+        Aggregate point files and rasters on this cluster (see :mod:`geo.chunks`).
 
     Returns
     -------
@@ -129,7 +133,7 @@ def build_districts(
             columns=[C.UBIGEO, C.DISTRITO, C.PROVINCIA, C.DEPARTAMENTO]))
         renamed = read_renamed(base)
     gdf, fuentes, notices = add_layers(districts, settings.layers, progress=say,
-                                       names=names, renamed=renamed)
+                                       names=names, renamed=renamed, client=client)
     say(tr(f"Escribiendo {out}…", f"Writing {out}…"))
     write_districts(gdf, fuentes, out)
     gdf.attrs["notices"] = notices
@@ -144,6 +148,7 @@ def add_layers(
     progress: Callable[[str], None] | None = None,
     names: pd.DataFrame | None = None,
     renamed: pd.DataFrame | None = None,
+    client: Any = None,
 ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, list[Notice]]:
     """Aggregate each layer into ``districts``: one float column per layer.
 
@@ -184,7 +189,7 @@ def add_layers(
             )
         say(tr(f"Capa {i}/{len(layers)}: {spec.name} ({spec.measure})…",
                f"Layer {i}/{len(layers)}: {spec.name} ({spec.measure})…"))
-        values = aggregate(spec, gdf, renamed=renamed, names=names)
+        values = aggregate(spec, gdf, renamed=renamed, names=names, client=client)
         gdf[spec.name] = values.reindex(gdf[C.UBIGEO].astype(str)).to_numpy(dtype=float)
         notices.extend(
             Notice(es=f"[{spec.name}] {n.es}", en=f"[{spec.name}] {n.en}")

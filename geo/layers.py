@@ -55,6 +55,7 @@ import pandas as pd
 import shapely
 
 from geo import columns as C
+from geo.chunks import is_point_file
 from geo.config import MEASURES, RASTER_MEASURES, LayerSpec
 from geo.errors import DataError
 from geo.io import Notice, read_vector
@@ -93,7 +94,7 @@ _CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 
 def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame,
               renamed: pd.DataFrame | None = None,
-              names: pd.DataFrame | None = None) -> pd.Series:
+              names: pd.DataFrame | None = None, client: Any = None) -> pd.Series:
     """Aggregate one sector layer into the districts.
 
     Parameters
@@ -111,6 +112,8 @@ def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame,
         ``ubigeo, distrito, provincia, departamento`` of every district of Peru, for
         ``match``: a row naming a district outside ``districts`` is counted as another
         department's, not as unmatched (default: ``districts`` themselves).
+    client : dask.distributed.Client, optional
+        Count point files (GeoParquet, large CSV) and rasters on this cluster's workers.
 
     Returns
     -------
@@ -149,8 +152,21 @@ def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame,
                 "them in a .vrt ('gdalbuildvrt layer.vrt *.tif') and use that.",
             )
         result = raster_measure(spec.path, districts, spec.measure, classes=spec.classes,
-                                years=spec.years, year_base=spec.year_base, band=spec.band)
+                                years=spec.years, year_base=spec.year_base, band=spec.band,
+                                client=client)
         n_items = _raster_pixels(spec.path)
+        simulated = spec.simulated
+    elif spec.measure in ("count", "density") and any(is_point_file(f) for f in spec.files):
+        # millions of points (alerts): counted chunk by chunk, on a cluster if there is one
+        counts, n_items, outside = _count_point_files(spec, districts, client)
+        result = counts if spec.measure == "count" else density(counts, districts,
+                                                                 per=spec.per or "km2")
+        if outside:
+            read_notices.append(Notice(
+                es=f"{outside} punto(s) de {_name(spec.path)} caen fuera de los distritos: no "
+                "se cuentan.",
+                en=f"{outside} point(s) of {_name(spec.path)} fall outside the districts: not "
+                "counted."))
         simulated = spec.simulated
     elif spec.measure == "value" or spec.match:
         table = _read_tables(spec)
@@ -195,6 +211,22 @@ def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame,
         "unmatched": len(unmatched),
     }
     return out
+
+
+def _count_point_files(spec: LayerSpec, districts: gpd.GeoDataFrame, client: Any
+                       ) -> tuple[pd.Series, int, int]:
+    """Count per district over every file of a point layer, read in chunks."""
+    from geo.chunks import count_point_file
+
+    total = pd.Series(0.0, index=_ubigeo_index(districts))
+    points = outside = 0
+    for f in spec.files:
+        part = count_point_file(f, districts, where=spec.where, client=client)
+        total = total.add(part.counts.reindex(total.index, fill_value=0.0))
+        points += part.points
+        outside += part.outside
+    total.index.name = C.UBIGEO
+    return total, points, outside
 
 
 def _read_layers(spec: LayerSpec) -> gpd.GeoDataFrame:

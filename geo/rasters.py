@@ -46,6 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -68,7 +69,7 @@ EARTH_RADIUS_M = 6_371_008.8
 
 def raster_measure(path: str | Path, districts: gpd.GeoDataFrame, measure: str, *,
                    classes: Sequence[int] = (), years: Sequence[int] | None = None,
-                   year_base: int = 0, band: int = 1) -> pd.Series:
+                   year_base: int = 0, band: int = 1, client: Any = None) -> pd.Series:
     """Aggregate one band of a raster into the districts (see the module docstring).
 
     Parameters
@@ -87,6 +88,9 @@ def raster_measure(path: str | Path, districts: gpd.GeoDataFrame, measure: str, 
         Added to the pixel values before comparing them with ``years``.
     band : int
         1-based band.
+    client : dask.distributed.Client, optional
+        Split the districts among this cluster's workers; each reads its districts'
+        windows of the raster (which every worker must reach at ``path``).
 
     Returns
     -------
@@ -103,6 +107,14 @@ def raster_measure(path: str | Path, districts: gpd.GeoDataFrame, measure: str, 
     from exactextract import exact_extract
     from exactextract.raster import RasterioRasterSource
 
+    if client is not None and len(districts) > 1:
+        n = max(1, len(client.scheduler_info().get("workers", {})))
+        groups = np.array_split(np.arange(len(districts)), min(len(districts), n * 2))
+        futures = [client.submit(raster_measure, path, districts.iloc[g], measure,
+                                 classes=classes, years=years, year_base=year_base, band=band,
+                                 pure=False) for g in groups if len(g)]
+        parts = client.gather(futures)
+        return pd.concat(parts).reindex(districts[C.UBIGEO]).fillna(0.0).astype(float)
     path = Path(path)
     if measure not in RASTER_MEASURES:
         raise DataError(es=f"Medida de ráster desconocida: {measure!r}.",

@@ -33,6 +33,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=None,
                    help="GeoPackage a escribir (por defecto distritos.gpkg en el 'workdir' "
                    "de la configuración)")
+    cluster = p.add_mutually_exclusive_group()
+    cluster.add_argument("--dask", default=None, metavar="DIRECCION",
+                         help="agregar puntos y rásteres en un clúster Dask existente "
+                         "(p. ej. tcp://10.0.0.5:8786); los trabajadores deben ver los "
+                         "mismos archivos")
+    cluster.add_argument("--workers", type=int, default=None, metavar="N",
+                         help="agregar en un clúster Dask local de N procesos")
     p.set_defaults(func=_run)
 
 
@@ -43,10 +50,59 @@ def _run(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config or paths.default_settings())
     out = args.out or settings.districts_gpkg
-    gdf = build_districts(settings, region=args.region, out=out,
-                          progress=lambda msg: print(msg, flush=True))
+    with _client(args) as client:
+        gdf = build_districts(settings, region=args.region, out=out,
+                              progress=lambda msg: print(msg, flush=True), client=client)
     print(_summary(gdf, out))
     return 0
+
+
+def _client(args: argparse.Namespace):
+    """Return a Dask client for --dask/--workers (a no-op context without them)."""
+    import contextlib
+
+    if not args.dask and not args.workers:
+        return contextlib.nullcontext(None)
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as err:
+        from geo.errors import DataError
+
+        raise DataError(
+            es="--dask y --workers necesitan Dask: pip install 'riskmap[cluster]' (o "
+            "'dask[distributed]').",
+            en="--dask and --workers need Dask: pip install 'riskmap[cluster]' (or "
+            "'dask[distributed]').") from err
+    if args.dask:
+        try:
+            return Client(args.dask, timeout="10s")
+        except OSError as err:
+            from geo.errors import DataError
+
+            raise DataError(
+                es=f"No se pudo conectar al clúster Dask {args.dask} ({err}). Revise la "
+                "dirección y que el planificador esté en marcha.",
+                en=f"Could not connect to the Dask cluster {args.dask} ({err}). Check the "
+                "address and that the scheduler is running.") from err
+    print(tr(f"Clúster Dask local con {args.workers} procesos…",
+             f"Local Dask cluster with {args.workers} processes…"), flush=True)
+    cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1,
+                           processes=True, dashboard_address=None)
+    return _LocalClient(cluster, Client(cluster))
+
+
+class _LocalClient:
+    """Close the client and its local cluster on exit."""
+
+    def __init__(self, cluster, client) -> None:
+        self.cluster, self.client = cluster, client
+
+    def __enter__(self):
+        return self.client
+
+    def __exit__(self, *exc) -> None:
+        self.client.close()
+        self.cluster.close()
 
 
 def _summary(gdf, out: Path) -> str:
