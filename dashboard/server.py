@@ -431,7 +431,32 @@ def clean_on_start() -> None:
             leftover.unlink(missing_ok=True)
 
 
+def warm_up() -> None:
+    """Import what every first page needs, in the background, as the server starts.
+
+    The first visitor after a start would otherwise wait for geopandas, GDAL, folium and
+    the map's modules to load (about as long as drawing the map itself).
+    """
+    import threading
+
+    def load() -> None:
+        import contextlib
+
+        with contextlib.suppress(Exception):  # a failed import shows on the page anyway
+            # libraries only: a Streamlit component (streamlit_folium) must be declared in
+            # a script run, or its frontend is not served
+            import esda.getisord  # noqa: F401 - hot spots
+            import folium  # noqa: F401
+            import geopandas  # noqa: F401
+            import mapclassify  # noqa: F401 - class breaks
+            import pyogrio  # noqa: F401
+            import sklearn.linear_model  # noqa: F401
+
+    threading.Thread(target=load, name="precarga", daemon=True).start()
+
+
 clean_on_start()
+warm_up()
 routes = [Route(f"{_base()}{SIGNIN}", signin, methods=["GET", "POST"]),
           Route(f"{_base()}{SIGNOUT}", signout, methods=["GET"])]
 app = st.App("app.py", routes=routes, middleware=[Middleware(SignInGate)],
