@@ -26,7 +26,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 
@@ -83,37 +82,37 @@ def make_raster(path: Path, bounds: tuple[float, float, float, float]) -> tuple[
     return rows, cols
 
 
-CHILD = textwrap.dedent("""
-    import json, sys, time
-    sys.path.insert(0, {repo!r})
-    from geo.base import read_districts
-    districts = read_districts({base!r}, {region!r})
-    client = cluster = None
-    if {workers}:
-        from dask.distributed import Client, LocalCluster
-        cluster = LocalCluster(n_workers={workers}, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
-    t0 = time.perf_counter()
-    {body}
-    seconds = time.perf_counter() - t0
-    if client is not None:
-        client.close(); cluster.close()
-    print(json.dumps({{"seconds": seconds, "values": values}}))
-""")
+CHILD = """\
+import json, sys, time
+sys.path.insert(0, {repo!r})
+from geo.base import read_districts
+districts = read_districts({base!r}, {region!r})
+client = cluster = None
+if {workers}:
+    from dask.distributed import Client, LocalCluster
+    cluster = LocalCluster(n_workers={workers}, threads_per_worker=1, processes=True,
+                           dashboard_address=None)
+    client = Client(cluster)
+t0 = time.perf_counter()
+{body}
+seconds = time.perf_counter() - t0
+if client is not None:
+    client.close(); cluster.close()
+print(json.dumps({{"seconds": seconds, "values": values}}))
+"""
 
 POINTS_BODY = """from geo.chunks import count_point_file
-    values = count_point_file({data!r}, districts, client=client).counts.tolist()"""
+values = count_point_file({data!r}, districts, client=client).counts.tolist()"""
 RASTER_BODY = """from geo.rasters import raster_measure
-    values = raster_measure({data!r}, districts, "raster_share", classes=(30,),
-                            client=client).tolist()"""
+values = raster_measure({data!r}, districts, "raster_share", classes=(30,),
+                        client=client).tolist()"""
 NAIVE_BODY = """import numpy as np, rasterio, rasterio.mask
-    values = []
-    with rasterio.open({data!r}) as ds:
-        for geom in districts.to_crs(ds.crs).geometry:
-            arr, _ = rasterio.mask.mask(ds, [geom], crop=True, filled=True, nodata=255)
-            inside = arr[0] != 255
-            values.append(float((arr[0][inside] == 30).mean()) if inside.any() else 0.0)"""
+values = []
+with rasterio.open({data!r}) as ds:
+    for geom in districts.to_crs(ds.crs).geometry:
+        arr, _ = rasterio.mask.mask(ds, [geom], crop=True, filled=True, nodata=255)
+        inside = arr[0] != 255
+        values.append(float((arr[0][inside] == 30).mean()) if inside.any() else 0.0)"""
 
 
 def run_child(base: Path, region: tuple, data: Path, body: str, workers: int = 0) -> dict:

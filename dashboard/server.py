@@ -432,25 +432,29 @@ def clean_on_start() -> None:
 
 
 def warm_up() -> None:
-    """Import what every first page needs, in the background, as the server starts.
+    """Make what every first page needs, in the background, as the server starts.
 
-    The first visitor after a start would otherwise wait for geopandas, GDAL, folium and
-    the map's modules to load (about as long as drawing the map itself).
+    The first visitor after a start would otherwise wait for geopandas, GDAL and folium to
+    load and for the default map to be drawn (:func:`dashboard.state.warm_map`); done
+    here, the first visit reads them from the caches like every later one.
     """
     import threading
 
     def load() -> None:
         import contextlib
+        import logging
 
-        with contextlib.suppress(Exception):  # a failed import shows on the page anyway
-            # libraries only: a Streamlit component (streamlit_folium) must be declared in
-            # a script run, or its frontend is not served
+        # the caches are the process's, not a session's: this thread needs no script-run
+        # context, and Streamlit's warning that it has none is noise
+        logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context") \
+            .addFilter(lambda record: record.threadName != "precarga")
+        with contextlib.suppress(Exception):  # a failure shows on the page that needs it
             import esda.getisord  # noqa: F401 - hot spots
-            import folium  # noqa: F401
-            import geopandas  # noqa: F401
-            import mapclassify  # noqa: F401 - class breaks
-            import pyogrio  # noqa: F401
             import sklearn.linear_model  # noqa: F401
+
+            from dashboard import state, ui
+
+            state.warm_map(ui.static_url())
 
     threading.Thread(target=load, name="precarga", daemon=True).start()
 

@@ -50,6 +50,7 @@ __all__ = [
     "map_features",
     "map_layer",
     "map_outlines",
+    "map_payload",
     "metadata",
     "metadata_values",
     "mtime",
@@ -431,6 +432,70 @@ def _map_outlines(path: str, stamp: float, region: tuple[str, ...]):
         provs = provs.set_geometry(provs.geometry.difference(deps.geometry.iloc[0]))
         provs = provs[~provs.geometry.is_empty]
     return provs, deps
+
+
+def map_payload(region: tuple[str, ...], scheme: str, lang: str, layers: tuple[str, ...] = (),
+                show_hot: bool = False, show_outlines: bool = True, basemap: bool = False,
+                static_url: str = "/app/static", k: int = 0) -> dict:
+    """Return the Mapa page's rendered map (``mapview.folium_payload``), cached per input.
+
+    ``k`` is the viewer's disclosure view (:func:`view`); a rescored file is a new map.
+    """
+    path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
+    return _map_payload(str(path), mtime(path), tuple(region), scheme, lang, tuple(layers),
+                        bool(show_hot), bool(show_outlines), bool(basemap), static_url, int(k))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _map_payload(path: str, stamp: float, region: tuple[str, ...], scheme: str, lang: str,
+                 layers: tuple[str, ...], show_hot: bool, show_outlines: bool, basemap: bool,
+                 static_url: str, k: int) -> dict:
+    from dashboard import mapview
+    from dashboard.i18n import feature_label
+
+    breaks, features = _map_features(path, stamp, region, scheme, lang, k)
+    layer_names = {spec.name: feature_label(spec.name, {spec.name: spec.description}, lang)
+                   for spec in settings().layers}
+    sectors = {}
+    for name in layers:
+        gdf = sector_layer(name, region)
+        if gdf is not None and len(gdf):
+            sectors[layer_names.get(name, name)] = gdf
+    province_lines, department_lines = _map_outlines(path, stamp, region)
+    fmap = mapview.risk_map(
+        _map_layer(path, stamp, region, k),
+        breaks,
+        lang=lang,
+        provinces=province_lines if show_outlines else None,
+        departments=department_lines,
+        sectors=sectors,
+        hotspots=_hotspots(path, stamp, region, k)[C.UBIGEO].tolist() if show_hot else [],
+        basemap=basemap,
+        static_url=static_url,
+        features=features,
+        ndigits=mapview.display_digits(_map_layer(path, stamp, region).total_bounds),
+    )
+    return mapview.folium_payload(fmap)
+
+
+def warm_map(static_url: str) -> None:
+    """Make the maps first visits ask for, before anyone asks (the server's warm-up).
+
+    The Mapa page opens on the first region choice (all the scores' departments, or the
+    visitor's own), quantiles, Spanish, no sector layer, province borders on: those maps
+    are drawn here for every disclosure view the roles have, so the first visit after a
+    server start reads them from the cache like every later one. With a few departments
+    (Cusco and Loreto) each one's map too; with all of Peru only the whole.
+    """
+    from geo.access import DATA_ROLES, floor
+
+    if not settings().scores_gpkg.exists():
+        return
+    views = sorted({0, *(floor(role, settings().auth.suppression) for role in DATA_ROLES)})
+    options = list(region_options().values())
+    for region in options if len(options) <= 4 else options[:1]:
+        for k in views:
+            map_payload(region.codes, "quantiles", "es", static_url=static_url, k=k)
 
 
 # --- regions -----------------------------------------------------------------------------

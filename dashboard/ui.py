@@ -275,7 +275,12 @@ def folium_component(payload: dict[str, Any], key: str, height: int,
     the message. Returns what ``st_folium`` returns (the clicked object etc.).
     """
     import streamlit_folium as sf
+    from streamlit import runtime
 
+    # streamlit_folium declares its component when first imported, registered only if that
+    # happens in a page's run; the server's warm-up imports it before any: register it here
+    if runtime.exists():
+        runtime.get_instance().component_registry.register_component(sf._component_func)
     hash_key = sf.generate_js_hash(payload["script"], key, False)
     (south, west), (north, east) = payload["bounds"]
     defaults = {

@@ -665,3 +665,33 @@ def test_upload_name_never_becomes_a_path(app_env):
     _no_exception(at)
     assert any("![p](http://127.0.0.1:9/x.png)" in t.value for t in at.text)
     assert not any("![p]" in m.value for m in at.markdown)
+
+
+def test_the_servers_warm_up_draws_the_maps_first_visits_ask_for(app_env, monkeypatch):
+    """`state.warm_map` (run by dashboard/server.py as it starts) fills the cache the page reads.
+
+    After it, the default map of every role's view is served without drawing; any other
+    choice is still drawn (the stand-in renderer below raises), so the check can fail.
+    """
+    import streamlit as st
+
+    from dashboard import mapview, state
+    from geo.access import DATA_ROLES, floor
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    state.warm_map("/app/static")
+
+    def no_drawing(*args, **kwargs):
+        raise AssertionError("the map was drawn again")
+
+    monkeypatch.setattr(mapview, "risk_map", no_drawing)
+    views = {0, *(floor(role, app_env.auth.suppression) for role in DATA_ROLES)}
+    assert len(views) >= 2  # planners see counts, other roles a protected view
+    for region in state.region_options().values():  # Cusco y Loreto, Cusco, Loreto
+        for k in views:
+            payload = state.map_payload(region.codes, "quantiles", "es",
+                                        static_url="/app/static", k=k)
+            assert "L.geoJson" in payload["script"]
+    with pytest.raises(AssertionError, match="drawn again"):
+        state.map_payload(("08", "16"), "fisher_jenks", "es", static_url="/app/static")

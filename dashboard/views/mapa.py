@@ -15,40 +15,6 @@ SCHEME_LABELS = {
     "equal_interval": ("Intervalos iguales", "Equal intervals"),
 }
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def map_payload(scores_key: tuple[str, float], region: tuple[str, ...], scheme: str, lang: str,
-                layers: tuple[str, ...], show_hot: bool, show_outlines: bool, basemap: bool,
-                static_url: str, k: int) -> dict:
-    """Build and render the map once per choice of its inputs (see ``mapview.folium_payload``).
-
-    ``scores_key`` (path and modification time of the scores file) makes a rescored file a
-    new map; ``k`` is the viewer's disclosure view (:func:`dashboard.state.view`).
-    """
-    breaks, features = state.map_features(region, scheme, lang, k)
-    layer_names = {spec.name: feature_label(spec.name, {spec.name: spec.description}, lang)
-                   for spec in state.settings().layers}
-    sectors = {}
-    for name in layers:
-        gdf = state.sector_layer(name, region)
-        if gdf is not None and len(gdf):
-            sectors[layer_names.get(name, name)] = gdf
-    province_lines, department_lines = state.map_outlines(region)
-    fmap = mapview.risk_map(
-        state.map_layer(region, k),
-        breaks,
-        lang=lang,
-        provinces=province_lines if show_outlines else None,
-        departments=department_lines,
-        sectors=sectors,
-        hotspots=state.hotspots(region, k)[C.UBIGEO].tolist() if show_hot else [],
-        basemap=basemap,
-        static_url=static_url,
-        features=features,
-        ndigits=state.map_digits(region),
-    )
-    return mapview.folium_payload(fmap)
-
-
 ui.page_header(
     tr("Mapa de riesgo por distrito", "Risk map by district"),
     tr("Probabilidad estimada de que una inspección encuentre indicios de trabajo forzoso. "
@@ -97,9 +63,8 @@ with ui.guard():
         st.info(tr("No hay distritos puntuados en esta región.",
                    "There are no scored districts in this region."))
         st.stop()
-    path = settings.scores_gpkg
-    payload = map_payload((str(path), state.mtime(path)), region, scheme, lang,
-                          tuple(chosen), show_hot, show_outlines, basemap, ui.static_url(), k)
+    payload = state.map_payload(region, scheme, lang, tuple(chosen), show_hot, show_outlines,
+                                basemap, ui.static_url(), k)
     result = ui.folium_component(payload, key="mapa_folium", height=mapview.MAP_HEIGHT,
                                  returned_objects=["last_object_clicked",
                                                    "last_object_clicked_tooltip"])
