@@ -1,7 +1,7 @@
 """The real sources at their real size: 20 M alert points and a 30 m raster of Cusco + Loreto.
 
 Measured in one run on one machine, each case in a fresh child process whose **peak resident
-memory** (``ru_maxrss`` from ``os.wait4``) and wall time are recorded:
+memory** (its ``VmHWM``; on a cluster also each worker's) and wall time are recorded:
 
 * **points**: 20 million points in a GeoParquet file (1 M-row groups, WKB, EPSG:4326;
   uniform in the bounding box of Cusco + Loreto, or of Peru) counted into the 169 districts
@@ -14,7 +14,8 @@ memory** (``ru_maxrss`` from ``os.wait4``) and wall time are recorded:
   then the share of class-30 pixels — and the same measure on a 2-worker ``LocalCluster``.
   Shares are checked to agree within 0.01.
 
-Run: ``python -m benchmarks.bench_sources [--points N] [--skip-raster] [--workdir DIR]``.
+Run: ``python -m benchmarks.bench_sources [--points N] [--skip-points] [--skip-raster]
+[--workdir DIR]``.
 Generated files go to ``--workdir`` (default: a temporary folder, removed afterwards).
 """
 
@@ -96,9 +97,20 @@ if {workers}:
 t0 = time.perf_counter()
 {body}
 seconds = time.perf_counter() - t0
+
+def peak_mb():
+    # this process's own high-water mark (VmHWM): ru_maxrss would include the parent's
+    # resident memory at fork time
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+
+workers_mb = 0.0
 if client is not None:
+    workers_mb = max(client.run(peak_mb).values())
     client.close(); cluster.close()
-print(json.dumps({{"seconds": seconds, "values": values}}))
+print(json.dumps({{"seconds": seconds, "values": values, "peak_rss_mb": peak_mb(),
+                  "worker_peak_rss_mb": workers_mb}}))
 """
 
 POINTS_BODY = """from geo.chunks import count_point_file
@@ -123,19 +135,17 @@ def run_child(base: Path, region: tuple, data: Path, body: str, workers: int = 0
                             stderr=subprocess.PIPE, cwd=REPO)
     out = proc.stdout.read() if proc.stdout else b""
     err = proc.stderr.read() if proc.stderr else b""
-    _, status, usage = os.wait4(proc.pid, 0)
+    _, status, _ = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(err.decode("utf-8", "replace")[-2000:])
-    result = json.loads(out.decode().strip().splitlines()[-1])
-    # the child's own peak; LocalCluster workers are its children (reported separately)
-    result["peak_rss_mb"] = usage.ru_maxrss / 1024
-    return result
+    return json.loads(out.decode().strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=20_000_000)
     parser.add_argument("--skip-raster", action="store_true")
+    parser.add_argument("--skip-points", action="store_true")
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args(argv)
     tmp = tempfile.TemporaryDirectory(prefix="riskmap-bench-sources-")
@@ -150,6 +160,8 @@ def main(argv: list[str] | None = None) -> dict:
     rows = []
     for label, region, bounds in (("169", ("08", "16"), tuple(cl.total_bounds)),
                                   ("1891", (), tuple(peru.total_bounds))):
+        if args.skip_points:
+            break
         data = work / f"alertas_{label}.parquet"
         t0 = time.perf_counter()
         make_points(data, args.points, bounds)
@@ -162,8 +174,9 @@ def main(argv: list[str] | None = None) -> dict:
                                       "counted": int(sum(alone["values"]))}
         rows.append(f"| {args.points:,} points into {label} districts | "
                     f"{alone['seconds']:.1f} s, peak {alone['peak_rss_mb']:.0f} MB | "
-                    f"2-worker LocalCluster {cluster['seconds']:.1f} s, coordinator peak "
-                    f"{cluster['peak_rss_mb']:.0f} MB | {int(sum(alone['values'])):,} "
+                    f"2-worker LocalCluster {cluster['seconds']:.1f} s, peak "
+                    f"{cluster['peak_rss_mb']:.0f} MB + workers' "
+                    f"{cluster['worker_peak_rss_mb']:.0f} MB each | {int(sum(alone['values'])):,} "
                     "inside |")
         data.unlink()
     if not args.skip_raster:

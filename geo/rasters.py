@@ -146,9 +146,11 @@ def raster_measure(path: str | Path, districts: gpd.GeoDataFrame, measure: str, 
                 es=f"{path.name}: tiene {ds.count} banda(s); band = {band} no existe.",
                 en=f"{path.name}: has {ds.count} band(s); band = {band} does not exist.")
         zones = districts[[C.UBIGEO, "geometry"]].to_crs(ds.crs).reset_index(drop=True)
-        source = RasterioRasterSource(ds, band_idx=band)
-        ops = ["mean"] if measure == "raster_mean" else (
-            ["sum"] if wanted is None else ["count", "unique", "frac"])
+        if measure == "raster_mean" or wanted is None:
+            source, ops = RasterioRasterSource(ds, band_idx=band), \
+                ["mean" if measure == "raster_mean" else "sum"]
+        else:  # a 0/1 raster of the wanted values, made window by window: its sum is cells
+            source, ops = _hit_source(ds, band, wanted, year_base), ["sum"]
         table = exact_extract(source, zones, ops, include_cols=[C.UBIGEO], output="pandas",
                               max_cells_in_memory=MAX_CELLS)
         pixel_m2 = _pixel_area_m2(ds, zones)
@@ -156,12 +158,8 @@ def raster_measure(path: str | Path, districts: gpd.GeoDataFrame, measure: str, 
     if measure == "raster_mean" or wanted is None:
         out = table[ops[0]].astype(float).fillna(0.0)
     else:
-        cells = np.array([
-            count * sum(f for v, f in zip(values, fracs, strict=True) if _hit(v, wanted,
-                                                                           year_base))
-            for count, values, fracs in zip(table["count"], table["unique"], table["frac"],
-                                            strict=True)], dtype=float)
-        if not cells.any() and not _any_present(table["unique"], wanted, year_base):
+        cells = table[ops[0]].astype(float).fillna(0.0).to_numpy()
+        if not cells.any():
             raise DataError(
                 es=f"{path.name}: ningún píxel de los distritos tiene los valores pedidos "
                 f"({_describe(wanted)}). Revise 'classes' o 'years' y la leyenda del ráster.",
@@ -188,14 +186,36 @@ def _wanted_values(classes: Sequence[int], years: Sequence[int] | None, year_bas
     return None
 
 
-def _hit(value: float, wanted, year_base: int) -> bool:
+def _hits(values: np.ndarray, wanted, year_base: int) -> np.ndarray:
+    """Whether each raster value is one asked for (a class, or a year in the range)."""
     if wanted[0] == "years":
-        return wanted[1] <= int(value) + year_base <= wanted[2]
-    return int(value) in wanted[1]
+        year = values.astype(np.int64) + year_base
+        return (year >= wanted[1]) & (year <= wanted[2])
+    return np.isin(values, np.fromiter(wanted[1], dtype=np.int64))
 
 
-def _any_present(uniques: pd.Series, wanted, year_base: int) -> bool:
-    return any(_hit(v, wanted, year_base) for values in uniques for v in values)
+def _hit_source(ds, band: int, wanted, year_base: int):
+    """Return an exactextract raster source of 1 where ``band`` holds a wanted value, else 0.
+
+    exactextract's ``sum`` of it is the number of wanted cells weighted by how much of each
+    the district covers: one pass, no per-district histogram of every value.
+    """
+    from exactextract.raster import RasterioRasterSource
+    from rasterio.windows import Window
+
+    class HitSource(RasterioRasterSource):
+        def read_window(self, x0, y0, nx, ny):
+            arr = self.ds.read(self.band_idx, window=Window(x0, y0, nx, ny), masked=True)
+            hit = _hits(np.asarray(arr.data), wanted, year_base).astype(np.uint8)
+            mask = np.ma.getmaskarray(arr)
+            return np.ma.array(hit, mask=mask) if mask.any() else hit
+
+        def nodata_value(self):
+            return None  # nodata cells come masked
+
+    source = HitSource(ds, band_idx=band)
+    source.isfloat = False
+    return source
 
 
 def _describe(wanted) -> str:
