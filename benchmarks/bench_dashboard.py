@@ -5,8 +5,10 @@ districts, a copy of the demo settings with ``region = ["all"]``), both apps are
 ``python -m streamlit run`` and driven by headless chromium (Playwright, Debian's
 ``/usr/bin/chromium``). Measured, in the same run:
 
+* **server start**: launching ``streamlit run`` -> its health check answering (riskmap's
+  server draws the default maps before it takes visitors: ``dashboard.server.warm_up``);
 * **first load**: page load -> every district shape drawn in the map iframe, on a server
-  that has just started (caches cold);
+  that has just started (median of ``--repeat`` starts);
 * **load**: the same on a warm server (median of ``--repeat`` fresh browser contexts);
 * **region change**: choosing another region in the "Región" widget -> the map redrawn
   with that region's districts (median of ``--repeat``);
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import platform
 import re
@@ -147,6 +150,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+#: seconds from launching each served app (by URL) to its health check answering
+STARTS: dict[str, float] = {}
+
+
 @contextlib.contextmanager
 def serve(script: Path, env: dict[str, str], args: tuple[str, ...] = ()) -> Iterator[str]:
     """Serve ``script`` headless on a free port (static serving on); yield the base URL."""
@@ -164,6 +171,7 @@ def serve(script: Path, env: dict[str, str], args: tuple[str, ...] = ()) -> Iter
     proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **env}, stdout=log,
                             stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
     try:
         deadline = time.monotonic() + TIMEOUT_S
         while True:
@@ -172,6 +180,7 @@ def serve(script: Path, env: dict[str, str], args: tuple[str, ...] = ()) -> Iter
             with contextlib.suppress(OSError):
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
                     if resp.status == 200:
+                        STARTS[url] = time.monotonic() - started
                         break
             if time.monotonic() > deadline:
                 raise RuntimeError(f"streamlit not healthy; see {log.name}")
@@ -308,6 +317,7 @@ class Result:
     region_ws_bytes: int
     map_doc_bytes: int
     foreign_requests: int
+    start_s: float = float("nan")  # server start -> /_stcore/health answers
 
 
 def measure_app(browser, base: str, name: str, world: str, n_all: int,
@@ -340,7 +350,7 @@ def measure_app(browser, base: str, name: str, world: str, n_all: int,
             visit.close()
     return Result(name, world, shown, first, statistics.median(loads),
                   statistics.median(changes), int(statistics.median(ws)),
-                  int(statistics.median(ws_region)), doc, foreign)
+                  int(statistics.median(ws_region)), doc, foreign, STARTS.get(base, float("nan")))
 
 
 def _wait_region(page, n_region: int, n_before: int, t0: float) -> float:
@@ -379,36 +389,65 @@ def run(data_dir: Path | None, repeat: int) -> list[Result]:
                 env = {"RISKMAP_DATA_DIR": str(settings_path.parent.parent),
                        "RISKMAP_CONFIG": str(settings_path)}
                 with serve(APP, env) as base:
-                    results.append(measure_app(browser, base, "riskmap", world, n_all,
-                                               "Cusco", n_cusco, repeat, fake_cdn=False))
+                    ours = measure_app(browser, base, "riskmap", world, n_all, "Cusco",
+                                       n_cusco, repeat, fake_cdn=False)
+                results.append(_restarts(ours, browser, APP, env, (), n_all, repeat, False))
                 with tempfile.TemporaryDirectory() as tmp:
                     script = Path(tmp) / "naive_app.py"
                     script.write_text(NAIVE_APP, encoding="utf-8")
-                    with serve(script, {}, (str(settings.scores_gpkg),)) as base:
-                        results.append(measure_app(browser, base, "naive", world, n_all,
-                                                   "Cusco", n_cusco, repeat, fake_cdn=True))
+                    args = (str(settings.scores_gpkg),)
+                    with serve(script, {}, args) as base:
+                        naive = measure_app(browser, base, "naive", world, n_all, "Cusco",
+                                            n_cusco, repeat, fake_cdn=True)
+                    results.append(_restarts(naive, browser, script, {}, args, n_all, repeat,
+                                             True))
         finally:
             browser.close()
     return results
 
 
+def _restarts(result: Result, browser, script: Path, env: dict[str, str], args: tuple,
+              n_all: int, repeat: int, fake_cdn: bool) -> Result:
+    """``result`` with its server start and first load the medians of ``repeat`` restarts.
+
+    One first load is one sample of a noisy quantity (the browser, the disk cache): its
+    server is started again ``repeat - 1`` times, each time for one first visit.
+    """
+    firsts, starts = [result.first_load_s], [result.start_s]
+    for _ in range(repeat - 1):
+        with serve(script, env, args) as base:
+            visit = _open_context(browser, base, fake_cdn)
+            try:
+                t0 = time.perf_counter()
+                visit.page.goto(base, wait_until="commit")
+                firsts.append(_wait_shapes(visit.page, n_all, t0)[0])
+                _wait_idle(visit.page)
+            finally:
+                visit.close()
+            starts.append(STARTS[base])
+    return dataclasses.replace(result, first_load_s=statistics.median(firsts),
+                               start_s=statistics.median(starts))
+
+
 def markdown(results: list[Result], repeat: int) -> str:
     """The results as a markdown table, riskmap and naive side by side per world."""
     rows = [
-        "| districts | map | shapes drawn | first load (s) | load (s) | region change (s) | "
-        "websocket bytes (load) | websocket bytes (region change) | map document bytes | "
-        "requests to other hosts |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| districts | map | shapes drawn | server start (s) | first load (s) | load (s) | "
+        "region change (s) | websocket bytes (load) | websocket bytes (region change) | "
+        "map document bytes | requests to other hosts |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         rows.append(
-            f"| {int(r.world):,} | {r.app} | {r.shapes:,} | {r.first_load_s:.2f} | "
+            f"| {int(r.world):,} | {r.app} | {r.shapes:,} | {r.start_s:.1f} | "
+            f"{r.first_load_s:.2f} | "
             f"{r.load_s:.2f} | "
             f"{r.region_s:.2f} | {r.ws_bytes:,} | {r.region_ws_bytes:,} | "
             f"{r.map_doc_bytes:,} | {r.foreign_requests} |"
         )
     machine = f"{platform.python_version()}, {os.cpu_count()} CPU(s), {platform.machine()}"
-    return "\n".join(rows) + f"\n\nMedian of {repeat} warm runs; Python {machine}.\n"
+    return "\n".join(rows) + (f"\n\nMedian of {repeat} warm runs (first load and server "
+                               f"start: of {repeat} starts); Python {machine}.\n")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -432,31 +432,35 @@ def clean_on_start() -> None:
 
 
 def warm_up() -> None:
-    """Make what every first page needs, in the background, as the server starts.
+    """Make what every first page needs before the server takes its first visitor.
 
     The first visitor after a start would otherwise wait for geopandas, GDAL and folium to
-    load and for the default map to be drawn (:func:`dashboard.state.warm_map`); done
-    here, the first visit reads them from the caches like every later one.
+    load and for the default map to be drawn (:func:`dashboard.state.warm_map`): a few
+    seconds more for the server to start, so the first visit reads them from the caches
+    like every later one. Nothing here may stop the server: a failure shows on the page
+    that needs it.
     """
-    import threading
+    import contextlib
+    import logging
 
-    def load() -> None:
-        import contextlib
-        import logging
-
-        # the caches are the process's, not a session's: this thread needs no script-run
-        # context, and Streamlit's warning that it has none is noise
-        logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context") \
-            .addFilter(lambda record: record.threadName != "precarga")
-        with contextlib.suppress(Exception):  # a failure shows on the page that needs it
+    # the caches are the process's, not a session's: no script run (nor, this early, a
+    # runtime) is needed, and Streamlit's warnings that there is none are noise here
+    quiet = [logging.getLogger(f"streamlit.runtime.{name}") for name in
+             ("scriptrunner_utils.script_run_context", "caching.cache_data_api")]
+    levels = [logger.level for logger in quiet]
+    for logger in quiet:
+        logger.setLevel(logging.ERROR)
+    try:
+        with contextlib.suppress(Exception):
             import esda.getisord  # noqa: F401 - hot spots
             import sklearn.linear_model  # noqa: F401
 
             from dashboard import state, ui
 
             state.warm_map(ui.static_url())
-
-    threading.Thread(target=load, name="precarga", daemon=True).start()
+    finally:
+        for logger, level in zip(quiet, levels, strict=True):
+            logger.setLevel(level)
 
 
 clean_on_start()
