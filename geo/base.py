@@ -11,8 +11,11 @@
 - layers ``provincias`` (196) and ``departamentos`` (25);
 - table ``fuentes``: one row per source with its URL, sha256, licence and citation.
 
-The 17 districts created after 2017 have no row in the poverty map: their indicators
-are the mean of the other districts of their province, and ``imputado`` lists which.
+The 17 districts created after 2017 have no row in the poverty map. Their population comes
+from the 2020 population of the district they were split from (found by overlap with the
+INEI-2007 division), shared between it and its new districts in proportion to area, so the
+department totals stay INEI's; their other indicators are the mean of the other districts of
+their province. ``imputado`` lists what was filled in, for the parents too.
 
 - table ``nombres_anteriores``: district names of the 2007 division that changed since
   (``departamento, provincia, distrito_anterior, ubigeo``), so tables keyed by old names
@@ -25,6 +28,7 @@ for a region (department codes; ``()`` = all of Peru).
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import os
 import warnings
 from pathlib import Path
@@ -105,7 +109,7 @@ def build_base(sources_dir: str | Path, out: str | Path) -> Path:
     indicators = pd.read_csv(files["ubigeo_indicadores"], dtype={"inei": str, "reniec": str})
     old = _read_2007(files.get("juaneladio_distritos_2007"))
 
-    districts = _districts(dist, poverty, indicators, files["mapsperu_distritos"])
+    districts = _districts(dist, poverty, indicators, files["mapsperu_distritos"], old)
     renamed = _renamed(districts, old)
     provinces = gpd.GeoDataFrame(
         {
@@ -176,6 +180,18 @@ def read_districts(
         districts.
     """
     return _read_layer(base, LAYER_DISTRICTS, region, DISTRICT_COLUMNS, C.UBIGEO)
+
+
+def national_ubigeos(base: str | Path) -> frozenset[str]:
+    """Every district code of Peru in the base (for ``ubigeo_origen``), read without geometry."""
+    return _national_ubigeos(str(base), Path(base).stat().st_mtime)
+
+
+@functools.lru_cache(maxsize=4)
+def _national_ubigeos(base: str, stamp: float) -> frozenset[str]:
+    table = pyogrio.read_dataframe(base, layer=LAYER_DISTRICTS, columns=[C.UBIGEO],
+                                   read_geometry=False)
+    return frozenset(table[C.UBIGEO].astype(str))
 
 
 def read_renamed(base: str | Path) -> pd.DataFrame:
@@ -368,8 +384,43 @@ def _renamed(districts: gpd.GeoDataFrame, old: gpd.GeoDataFrame | None) -> pd.Da
     return pd.DataFrame(rows, columns=columns)
 
 
+def _split_population(out: pd.DataFrame, geoms: np.ndarray,
+                      old: gpd.GeoDataFrame | None) -> list[str]:
+    """Share the parents' 2020 population with the districts created from them.
+
+    A district without population is matched to the 2007 district it overlaps most; the
+    current district with that UBIGEO is its parent. The parent's population (its 2018
+    territory: itself plus its new districts) is shared in proportion to area: the total
+    stays what INEI counted. Returns the UBIGEO of every district whose figure changed.
+    """
+    missing = out[C.POBLACION].isna().to_numpy()
+    if old is None or not missing.any():
+        return []
+    children = gpd.GeoDataFrame({C.UBIGEO: out[C.UBIGEO].to_numpy()[missing]},
+                                geometry=geoms[missing], crs=WGS84).to_crs(EQUAL_AREA_CRS)
+    pieces = gpd.overlay(children, old.to_crs(EQUAL_AREA_CRS)[["IDDIST", "geometry"]],
+                         how="intersection", keep_geom_type=True)
+    pieces["a"] = pieces.area
+    parent_of = (pieces.sort_values("a").groupby(C.UBIGEO)["IDDIST"].last())
+    pop = out.set_index(C.UBIGEO)[C.POBLACION]
+    area = out.set_index(C.UBIGEO)[C.AREA_KM2]
+    changed: list[str] = []
+    for parent, kids in parent_of.groupby(parent_of):
+        if parent not in pop.index or pd.isna(pop[parent]):
+            continue  # its parent is new too, or unknown: the province mean fills it
+        family = [parent, *kids.index]
+        total_area = area[family].sum()
+        shares = area[family] / total_area
+        values = pop[parent] * shares
+        out.loc[out[C.UBIGEO].isin(family), C.POBLACION] = \
+            out.loc[out[C.UBIGEO].isin(family), C.UBIGEO].map(values).to_numpy()
+        changed.extend(family)
+    return changed
+
+
 def _districts(
     dist: gpd.GeoDataFrame, poverty: pd.DataFrame, indicators: pd.DataFrame, path: Path,
+    old: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     ubigeo = dist["COD_DISTRITO"].astype(str).to_numpy()
     if len(set(ubigeo)) != len(ubigeo) or not all(len(u) == 6 and u.isdigit() for u in ubigeo):
@@ -404,6 +455,7 @@ def _districts(
     )
     from_density = pob.isna() & pob_alt.notna()
     out[C.POBLACION] = pob.fillna(pob_alt)
+    split = set(_split_population(out, geoms, old))
     out[C.POBREZA] = out[C.UBIGEO].map(pov["pobreza_monetaria"])
     out[C.POBREZA_INF] = out[C.UBIGEO].map(pov["conf_95_inf"])
     out[C.POBREZA_SUP] = out[C.UBIGEO].map(pov["conf_95_sup"])
@@ -414,7 +466,8 @@ def _districts(
     filled = _impute_by_province(out)
     no_pop = out[C.POBLACION].isna()
     out.loc[no_pop, C.POBLACION] = out.loc[no_pop, C.DENSIDAD] * out.loc[no_pop, C.AREA_KM2]
-    for i in np.flatnonzero(from_density.to_numpy() | no_pop.to_numpy()):
+    shared = out[C.UBIGEO].isin(split).to_numpy()
+    for i in np.flatnonzero(from_density.to_numpy() | no_pop.to_numpy() | shared):
         filled[i].insert(0, C.POBLACION)
     out[IMPUTADO] = [";".join(names) for names in filled]
 

@@ -123,17 +123,20 @@ def test_indicators_come_from_the_poverty_map(peru, shared_data):
     by = peru.set_index(C.UBIGEO)
     common = table.index
     assert len(common) == 1874
-    np.testing.assert_allclose(by.loc[common, C.POBLACION], table["pob_2020"])
+    whole = by.loc[common, IMPUTADO] == ""  # not a parent that gave territory after 2018
+    assert whole.sum() > 1850
+    np.testing.assert_allclose(by.loc[common[whole], C.POBLACION],
+                               table.loc[whole[whole].index, "pob_2020"])
     np.testing.assert_allclose(by.loc[common, C.POBREZA], table["pobreza_monetaria"])
     np.testing.assert_allclose(by.loc[common, C.POBREZA_INF], table["conf_95_inf"])
     np.testing.assert_allclose(by.loc[common, C.POBREZA_SUP], table["conf_95_sup"])
     np.testing.assert_allclose(by[C.DENSIDAD], by[C.POBLACION] / by[C.AREA_KM2])
-    assert (by.loc[common, IMPUTADO] == "").all()
+    assert set(by.loc[common[~whole], IMPUTADO]) == {C.POBLACION}  # the parents: population
     assert by[C.IDH].between(0, 1).all()
 
 
 def test_districts_created_after_2017_are_imputed_from_their_province(peru):
-    new = peru[peru[IMPUTADO] != ""]
+    new = peru[peru[IMPUTADO].str.contains(C.POBREZA)]
     assert len(new) == 17
     assert CUSCO_NEW <= set(new[C.UBIGEO])
     assert set(new[IMPUTADO].iloc[0].split(";")) >= {C.POBREZA, C.POBLACION, C.IDH}
@@ -143,6 +146,22 @@ def test_districts_created_after_2017_are_imputed_from_their_province(peru):
     for code in CUSCO_NEW:
         row = peru[peru[C.UBIGEO] == code].iloc[0]
         assert row[C.POBREZA] == pytest.approx(la_convencion[C.POBREZA].mean())
+
+
+def test_new_districts_share_their_parents_population_and_totals_stay_inei(peru, shared_data):
+    """Population of a district created after 2017 comes from the one it was split from."""
+    table = pd.read_csv(shared_data / "tables" / "pobreza_monetaria_distrital_2018_inei.csv",
+                        dtype={"ubigeo": str})
+    for dep, inei_2020 in (("08", 1_357_075), ("16", 1_027_559)):  # CALIBRATION_FACTS.md
+        ours = peru.loc[peru[C.COD_DEP] == dep, C.POBLACION].sum()
+        theirs = table.loc[table["ubigeo"].str[:2] == dep, "pob_2020"].sum()
+        assert ours == pytest.approx(theirs, rel=1e-9)  # nothing created or lost
+        assert abs(ours / inei_2020 - 1) < 0.01, (dep, ours)
+    by = peru.set_index(C.UBIGEO)
+    # Kumpirushiato was given 56,518 people by a province-mean density; it is a split now
+    assert by.loc["080915", C.POBLACION] < 15_000
+    parents = by[(by[IMPUTADO] == C.POBLACION)]
+    assert len(parents) >= 10  # the districts that gave territory, marked
 
 
 def test_fuentes_table_names_every_converted_source(base_gpkg):
