@@ -43,6 +43,7 @@ VIEWS = "views"
 PAGE_SPECS = (  # key, file, title key, Material icon (bundled with Streamlit: works offline)
     ("mapa", "mapa.py", "pag_mapa", ":material/map:"),
     ("distrito", "distrito.py", "pag_distrito", ":material/location_on:"),
+    ("indicadores", "indicadores.py", "pag_indicadores", ":material/diversity_3:"),
     ("planificacion", "planificacion.py", "pag_planificacion", ":material/route:"),
     ("modelo", "modelo.py", "pag_modelo", ":material/monitoring:"),
     ("datos", "datos.py", "pag_datos", ":material/upload_file:"),

@@ -51,6 +51,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pag_mapa": ("Mapa", "Map"),
     "pag_distrito": ("Distrito", "District"),
     "pag_modelo": ("Modelo", "Model"),
+    "pag_indicadores": ("Indicadores", "Indicators"),
     "pag_datos": ("Datos", "Data"),
     "pag_exportar": ("Exportar", "Export"),
     "pag_planificacion": ("Planificación", "Planning"),

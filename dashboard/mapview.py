@@ -280,6 +280,7 @@ def risk_map(
     height: int = MAP_HEIGHT,
     features: dict | None = None,
     ndigits: int = 4,
+    labels: Mapping[str, Any] | None = None,
 ) -> folium.Map:
     """Build the risk choropleth as a folium map whose assets are all local.
 
@@ -308,6 +309,9 @@ def risk_map(
         ``risk_features(layer, breaks, lang, ndigits)`` computed (and cached) beforehand.
     ndigits : int
         Decimals kept in the coordinates sent to the browser.
+    labels : mapping, optional
+        Words replacing the risk map's (``titulo``, ``riesgo``, ``intervalo``,
+        ``evidencia``, ``insuf``…): the same map shows any rate by district.
 
     Returns
     -------
@@ -323,7 +327,7 @@ def risk_map(
     >>> asset_urls(m)
     (['/app/static/leaflet-1.9.3/leaflet.js'], ['/app/static/leaflet-1.9.3/leaflet.css'])
     """
-    labels = _LABELS.get(lang, _LABELS["es"])
+    labels = {**_LABELS.get(lang, _LABELS["es"]), **(labels or {})}
     colors = _class_colors(len(breaks))
     bounds = layer.total_bounds if len(layer) else np.array([-76.0, -15.0, -69.0, -2.0])
     m = folium.Map(
@@ -347,7 +351,8 @@ def risk_map(
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     metric_scale(m)
 
-    data = features if features is not None else risk_features(layer, breaks, lang, ndigits)
+    data = features if features is not None else risk_features(layer, breaks, lang, ndigits,
+                                                               labels)
     aliases = [labels["distrito"], labels["ubigeo"], labels["riesgo"], labels["intervalo"],
                labels["evidencia"]]
     folium.GeoJson(
@@ -384,7 +389,7 @@ def risk_map(
 
 
 def risk_features(layer: gpd.GeoDataFrame, breaks: Sequence[float], lang: str = "es",
-                  ndigits: int = 4) -> dict:
+                  ndigits: int = 4, labels: Mapping[str, Any] | None = None) -> dict:
     """Return the districts as the GeoJSON FeatureCollection the map sends to the browser.
 
     Only what the tooltip and the style need travels, under short names (:data:`FIELDS`):
@@ -408,7 +413,7 @@ def risk_features(layer: gpd.GeoDataFrame, breaks: Sequence[float], lang: str = 
     >>> f["geometry"]["coordinates"][0][0]
     [-71.9, -13.5]
     """
-    labels = _LABELS.get(lang, _LABELS["es"])
+    labels = {**_LABELS.get(lang, _LABELS["es"]), **(labels or {})}
     risk = layer[C.RIESGO].astype(float)
     name = layer[C.DISTRITO].astype(str)
     if C.PROVINCIA in layer:

@@ -896,3 +896,199 @@ def suppress_small_counts(df: pd.DataFrame, threshold: int,
     from models.disclosure import suppress_small_counts as suppress
 
     return suppress(df, threshold, columns)
+
+
+# --- indicators, victims' routes, services (the Indicadores page, the card, exports) -------
+def national_ubigeos() -> frozenset[str]:
+    """Every district code of Peru in the base (what ``ubigeo_origen`` may name)."""
+    from geo.base import national_ubigeos as read
+
+    base = settings().base
+    return read(base) if Path(base).is_file() else frozenset()
+
+
+def _indicator_source() -> tuple[str, float, float]:
+    s = settings()
+    return (str(s.path), mtime(s.inspections) if s.inspections else 0.0,
+            mtime(paths.store_path()))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _classified_records(settings_file: str, file_stamp: float, store_stamp: float
+                        ) -> pd.DataFrame:
+    """Every record the model uses (file + store, read as 'sistema'), classified (ICLS)."""
+    from geo.indicators import classify_records
+    from geo.inspections import load_records
+
+    return classify_records(load_records(settings(), user="tablero"))
+
+
+def _region_records(who: Principal, region: tuple[str, ...]) -> pd.DataFrame:
+    """Return the classified records of ``region`` within ``who``'s regions: server side only."""
+    from geo.access import in_regions
+
+    records = in_regions(_classified_records(*_indicator_source()), who.regions)
+    return in_regions(records, region)
+
+
+def _audit_read(who: Principal, what: str, region: tuple[str, ...], k: int, rows: int) -> None:
+    store(who).record_event("lectura_indicadores", {
+        "vista": what, "region": list(region), "umbral": k, "filas": rows})
+
+
+def indicator_profiles(who: Principal, by: str, region: tuple[str, ...],
+                       ubigeo: str | None = None) -> pd.DataFrame:
+    """Return the ILO indicator profile by ``by`` in ``region``, suppressed at ``who``'s floor.
+
+    :func:`geo.indicators.profiles` on the records the model uses; counts from 1 to k-1
+    are blanked for roles without record access (``suprimido`` names them). Audited.
+    """
+    from geo.access import floor
+    from geo.indicators import profiles, suppress
+
+    k = floor(who.role, settings().auth.suppression)
+    districts = in_region(district_table().drop(columns="geometry"), region)
+    records = _region_records(who, region)
+    if ubigeo is not None:
+        records = records[records[C.UBIGEO].astype(str) == ubigeo]
+        districts = districts[districts[C.UBIGEO].astype(str) == ubigeo]
+    table = suppress(profiles(records, by, districts=districts), k)
+    _audit_read(who, f"perfil_{by}" + (f"_{ubigeo}" if ubigeo else ""), region, k, len(table))
+    return table
+
+
+def indicator_cooccurrence(who: Principal, region: tuple[str, ...]) -> pd.DataFrame:
+    """Inspections where two indicators were found together, small counts blanked."""
+    from geo.access import floor
+    from geo.indicators import cooccurrence
+
+    k = floor(who.role, settings().auth.suppression)
+    table = cooccurrence(_region_records(who, region)).astype("Float64")
+    table = table.mask((table > 0) & (table < k))
+    _audit_read(who, "coocurrencia", region, k, len(table))
+    return table
+
+
+def indicator_classes(who: Principal, region: tuple[str, ...]) -> pd.DataFrame:
+    """Count records by ICLS class (rows) and ``hallazgo_tf`` (columns), small counts blanked."""
+    from geo.access import floor
+    from geo.indicators import CLASE_OIT, CLASES
+
+    k = floor(who.role, settings().auth.suppression)
+    records = _region_records(who, region)
+    table = pd.crosstab(records[CLASE_OIT], records[C.HALLAZGO]).reindex(
+        index=list(CLASES), columns=[1, 0], fill_value=0).astype("Float64")
+    table = table.mask((table > 0) & (table < k))
+    _audit_read(who, "clasificacion", region, k, len(records))
+    return table
+
+
+def victim_routes(who: Principal, region: tuple[str, ...]) -> pd.DataFrame:
+    """Routes from the district of recruitment to the place of work, with coordinates.
+
+    :func:`geo.indicators.routes` on the records of ``region``; for roles without record
+    access a route with fewer than k inspections or victims is left out entirely (its
+    line would reveal a small count) and ``attrs["ocultas"]`` counts them. Columns add
+    ``origen_nombre``, ``destino_nombre`` and the two points (``x0, y0, x1, y1``).
+    """
+    from geo.access import floor
+    from geo.indicators import N_RUTA, routes
+
+    k = floor(who.role, settings().auth.suppression)
+    table = routes(_region_records(who, region))
+    hidden = 0
+    if k > 1 and len(table):
+        small = (table[N_RUTA] < k) | (table[C.VICTIMAS].fillna(0) < k)
+        hidden = int(small.sum())
+        table = table[~small]
+        for col in (C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES):  # a sub-count may be small
+            table[col] = table[col].mask((table[col] > 0) & (table[col] < k))
+    places = _places(tuple(sorted(set(table[C.UBIGEO_ORIGEN]) | set(table[C.UBIGEO]))))
+    out = table.reset_index(drop=True)
+    for end, code in (("0", C.UBIGEO_ORIGEN), ("1", C.UBIGEO)):
+        joined = places.reindex(out[code].astype(str))
+        out[f"x{end}"] = joined["x"].to_numpy()
+        out[f"y{end}"] = joined["y"].to_numpy()
+        out["origen_nombre" if end == "0" else "destino_nombre"] = joined["nombre"].to_numpy()
+    out.attrs["ocultas"] = hidden
+    _audit_read(who, "rutas", region, k, len(out))
+    return out
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _places(codes: tuple[str, ...]) -> pd.DataFrame:
+    """Name ("District (Province, Department)") and a point inside each district of Peru."""
+    frame = pd.DataFrame(columns=["x", "y", "nombre"])
+    if not codes or not Path(settings().base).is_file():
+        return frame
+    from geo.base import read_districts
+
+    gdf = read_districts(settings().base, tuple(sorted({c[:2] for c in codes})))
+    gdf = gdf[gdf[C.UBIGEO].isin(codes)]
+    pts = gdf.geometry.representative_point()
+    return pd.DataFrame({
+        "x": pts.x.to_numpy(), "y": pts.y.to_numpy(),
+        "nombre": (gdf[C.DISTRITO] + " (" + gdf[C.PROVINCIA] + ", " + gdf[C.DEPARTAMENTO]
+                   + ")").to_numpy(),
+    }, index=pd.Index(gdf[C.UBIGEO].astype(str), name=C.UBIGEO))
+
+
+def service_points(region: tuple[str, ...] = ()) -> gpd.GeoDataFrame | None:
+    """Return the services layer of the built district table (None when none is declared)."""
+    path = settings().districts_gpkg
+    if not path.is_file():
+        return None
+    return _service_points(str(path), mtime(path), tuple(region))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _service_points(path: str, stamp: float, region: tuple[str, ...]):
+    from geo.services import read_stored
+
+    gdf = read_stored(path)
+    if gdf is None or not region:
+        return gdf
+    near = gdf[C.UBIGEO].astype(str).str[:2].isin(list(region)) | gdf[C.UBIGEO].eq("")
+    return gdf[near].reset_index(drop=True)
+
+
+def service_access(region: tuple[str, ...] = ()) -> pd.DataFrame | None:
+    """Days from each district of ``region`` to its nearest service (``models.services``)."""
+    path = settings().districts_gpkg
+    if not path.is_file():
+        return None
+    table = settings().planning.travel_table
+    return _service_access(str(path), mtime(path), str(table or ""),
+                           mtime(table) if table else 0.0, tuple(region))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _service_access(path: str, stamp: float, table: str, table_stamp: float,
+                    region: tuple[str, ...]) -> pd.DataFrame | None:
+    from models.services import service_access as access
+
+    points = _service_points(path, stamp, ())  # help across a department line counts
+    if points is None:
+        return None
+    districts = in_region(district_table(), region)
+    travel = None
+    if table:
+        from models.travel import read_travel_table
+
+        names = points["nombre"].astype(str).tolist() + [o.name for o in
+                                                          settings().planning.offices]
+        travel = read_travel_table(table, districts[C.UBIGEO].astype(str).tolist(), names)
+    return access(districts, points, travel)
+
+
+def service_gap(who: Principal, region: tuple[str, ...]) -> pd.DataFrame | None:
+    """High-risk districts far from help (``models.services.gap``) on ``who``'s view."""
+    from models.services import gap
+
+    access = service_access(region)
+    if access is None:
+        return None
+    layer = in_region(scores(view(who)), region)
+    out = gap(layer, access)
+    names = layer.set_index(C.UBIGEO)[[C.DISTRITO, C.PROVINCIA]]
+    return out.join(names, on=C.UBIGEO)

@@ -134,8 +134,15 @@ def build_districts(
         renamed = read_renamed(base)
     gdf, fuentes, notices = add_layers(districts, settings.layers, progress=say,
                                        names=names, renamed=renamed, client=client)
+    services = None
+    if settings.services:
+        from geo.services import read_services
+
+        say(tr("Leyendo servicios de atención…", "Reading services for victims…"))
+        services = read_services(settings.services, districts)
+        fuentes = pd.concat([fuentes, _service_sources(settings, services)], ignore_index=True)
     say(tr(f"Escribiendo {out}…", f"Writing {out}…"))
-    write_districts(gdf, fuentes, out)
+    write_districts(gdf, fuentes, out, services=services)
     gdf.attrs["notices"] = notices
     gdf.attrs["fuentes"] = fuentes.to_dict("records")
     gdf.attrs["simulated"] = bool(settings.simulated or fuentes[SIMULADO].any())
@@ -216,8 +223,23 @@ def add_layers(
     return gdf, fuentes, notices
 
 
-def write_districts(gdf: gpd.GeoDataFrame, fuentes: pd.DataFrame, out: str | Path) -> Path:
-    """Write layer ``distritos`` and table ``fuentes`` to ``out``, atomically.
+def _service_sources(settings: Settings, services: gpd.GeoDataFrame) -> pd.DataFrame:
+    """One ``fuentes`` row per services layer (``medida`` = ``servicios``)."""
+    built = datetime.now(UTC).isoformat(timespec="seconds")
+    rows = [{
+        CAPA: spec.name, C.SECTOR: spec.sector, RUTA: ";".join(str(f) for f in spec.files),
+        SHA256: ";".join(file_sha256(f) for f in spec.files),
+        N_ELEMENTOS: int((services["capa"] == spec.name).sum()), FECHA_CONSTRUCCION: built,
+        SIMULADO: bool(spec.simulated), MEDIDA: spec.measure, COLUMNA: spec.column or "",
+        POR: "", DESCRIPCION: spec.description, SIN_DISTRITO: 0,
+    } for spec in settings.services]
+    frame = pd.DataFrame(rows, columns=list(FUENTES_COLUMNS))
+    return frame.astype({SIMULADO: bool, N_ELEMENTOS: "int64", SIN_DISTRITO: "int64"})
+
+
+def write_districts(gdf: gpd.GeoDataFrame, fuentes: pd.DataFrame, out: str | Path,
+                    services: gpd.GeoDataFrame | None = None) -> Path:
+    """Write layer ``distritos``, table ``fuentes`` (and layer ``servicios``), atomically.
 
     The GeoPackage is written under a temporary name in the same folder and renamed over
     ``out`` only when complete.
@@ -234,6 +256,10 @@ def write_districts(gdf: gpd.GeoDataFrame, fuentes: pd.DataFrame, out: str | Pat
     try:
         pyogrio.write_dataframe(gdf, tmp, layer=DISTRICTS_LAYER, driver="GPKG")
         pyogrio.write_dataframe(_for_gpkg(fuentes), tmp, layer=FUENTES_TABLE, driver="GPKG")
+        if services is not None:
+            from geo.services import LAYER
+
+            pyogrio.write_dataframe(services, tmp, layer=LAYER, driver="GPKG")
         os.replace(tmp, out)
     except Exception:
         with contextlib.suppress(OSError):

@@ -38,6 +38,9 @@ ORIGEN = "origen"
 INDICADORES = "indicadores"
 TRABAJADORES = "trabajadores"
 VICTIMAS = "victimas"  # sensitive: never exported below the suppression threshold
+VICTIMAS_MUJERES = "victimas_mujeres"  # of them, women and girls
+VICTIMAS_MENORES = "victimas_menores"  # of them, under 18
+UBIGEO_ORIGEN = "ubigeo_origen"  # district where the victims were recruited
 
 SECTORES_INSPECCION = (
     "mineria",

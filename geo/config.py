@@ -24,6 +24,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import tomllib
 from collections.abc import Mapping
@@ -124,6 +125,7 @@ class LayerSpec:
     years: tuple[int, int] | None = None  # raster years (inclusive), after year_base
     year_base: int = 0
     band: int = 1
+    kind: str = "sector"  # "sector": a model feature; "servicios": help for victims (points)
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -230,6 +232,7 @@ class Settings:
     truth: Path | None = None
     simulated: bool = False
     layers: tuple[LayerSpec, ...] = ()
+    services: tuple[LayerSpec, ...] = ()  # [[layers]] with kind = "servicios"
     model: ModelSpec = field(default_factory=ModelSpec)
     planning: PlanningSpec = field(default_factory=PlanningSpec)
     auth: AuthSpec = field(default_factory=AuthSpec)
@@ -274,7 +277,10 @@ _LAYER_KEYS = {
     "years",
     "year_base",
     "band",
+    "kind",
 }
+KIND_SECTOR, KIND_SERVICES = "sector", "servicios"
+_SERVICE_KEYS = {"name", "kind", "path", "layer", "column", "description", "simulated", "where"}
 _MODEL_KEYS = {"features", "prior", "prior_strength", "min_inspections", "n_bootstrap", "seed"}
 _PLANNING_KEYS = {
     "offices",
@@ -349,11 +355,13 @@ def _parse(raw: dict[str, Any], path: Path, check_files: bool) -> Settings:
 
         base = paths.base_gpkg()
     workdir = _resolve(folder, data.get("workdir", ".")) or folder
-    layers = tuple(
+    every = tuple(
         _parse_layer(i, item, path, check_files)
         for i, item in enumerate(raw.get("layers", []), start=1)
     )
-    names = [layer.name for layer in layers]
+    layers = tuple(spec for spec in every if spec.kind == KIND_SECTOR)
+    services = tuple(spec for spec in every if spec.kind == KIND_SERVICES)
+    names = [layer.name for layer in every]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise ConfigError(
@@ -376,6 +384,7 @@ def _parse(raw: dict[str, Any], path: Path, check_files: bool) -> Settings:
         truth=_resolve(folder, data.get("truth")),
         simulated=simulated,
         layers=layers,
+        services=services,
         model=model,
         planning=planning,
         auth=auth,
@@ -385,6 +394,16 @@ def _parse(raw: dict[str, Any], path: Path, check_files: bool) -> Settings:
 
 def _parse_layer(i: int, item: dict[str, Any], path: Path, check_files: bool) -> LayerSpec:
     where = f"layers[{i}]"
+    kind = item.get("kind", KIND_SECTOR)
+    if kind not in (KIND_SECTOR, KIND_SERVICES):
+        raise ConfigError(
+            es=f"{path}: {where} kind = {kind!r}: use 'sector' (una capa que el modelo usa) o "
+            "'servicios' (puntos de atención a víctimas).",
+            en=f"{path}: {where} kind = {kind!r}: use 'sector' (a layer the model uses) or "
+            "'servicios' (points of help for victims).",
+        )
+    if kind == KIND_SERVICES:
+        return _parse_services(i, item, path, check_files)
     _reject_unknown(item, _LAYER_KEYS, path, where)
     for key in ("name", "sector", "path", "measure"):
         if key not in item:
@@ -524,6 +543,29 @@ def _parse_layer(i: int, item: dict[str, Any], path: Path, check_files: bool) ->
         year_base=int(year_base),
         band=int(band),
     )
+
+
+def _parse_services(i: int, item: dict[str, Any], path: Path, check_files: bool
+                    ) -> LayerSpec:
+    """Parse a ``kind = "servicios"`` layer: points of services (CEM, prosecutors, police…).
+
+    Keys: ``name``, ``path`` (one file or a list), optionally ``layer``, ``column`` (the
+    column giving each point's type of service), ``where``, ``description``, ``simulated``.
+    """
+    where = f"layers[{i}]"
+    allowed = _SERVICE_KEYS
+    unknown = sorted(set(item) - allowed)
+    if unknown:
+        raise ConfigError(
+            es=f"{path}: {where} es una capa de servicios (kind = 'servicios'); no admite "
+            f"{', '.join(unknown)}. Claves posibles: {', '.join(sorted(allowed))}.",
+            en=f"{path}: {where} is a services layer (kind = 'servicios'); it does not take "
+            f"{', '.join(unknown)}. Possible keys: {', '.join(sorted(allowed))}.",
+        )
+    spec = _parse_layer(i, {**{k: v for k, v in item.items() if k != "kind"},
+                            "sector": "otro", "measure": "count"}, path, check_files)
+    return dataclasses.replace(spec, kind=KIND_SERVICES, sector=KIND_SERVICES,
+                               measure=KIND_SERVICES)
 
 
 def _parse_model(raw: dict[str, Any], path: Path) -> ModelSpec:

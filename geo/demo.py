@@ -104,8 +104,13 @@ BASE_FEATURES = (C.POBREZA, C.LEJANIA)
 FEATURES = tuple(layer.name for layer in DEMO_LAYERS) + BASE_FEATURES
 INSPECTION_COLUMNS = (
     C.ID, C.FECHA, C.UBIGEO, C.LAT, C.LON, C.SECTOR, C.HALLAZGO, C.ORIGEN, C.INDICADORES,
-    C.TRABAJADORES, C.VICTIMAS,
+    C.TRABAJADORES, C.VICTIMAS, C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES, C.UBIGEO_ORIGEN,
 )
+#: Version of what ``make_demo`` writes; ``riskmap prepare`` rewrites an older demo folder.
+#: 2: victims by sex and age, their district of origin, a services layer.
+DEMO_VERSION = 2
+VERSION_FILE = ".version"
+SERVICES_LAYER = "servicios"
 
 
 def make_demo(
@@ -173,13 +178,22 @@ def make_demo(
            "Simulating true risk and inspections…"))
     truth = _simulate_truth(world, features, cal, rng)
     records = _simulate_inspections(world, features, truth, cal, rng)
+    # What came later draws from its own stream, so the layers, the truth and the findings
+    # of a seed stay those of earlier versions.
+    extra = np.random.default_rng([seed, DEMO_VERSION])
+    neighbours = _read_neighbour_origins(base, region)
+    records = _simulate_victims(world, records, extra, neighbours)
+    records = _recording_slips(records, extra)
+    services = _simulate_services(world)
 
     say(tr(f"Escribiendo en {out}…", f"Writing to {out}…"))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
         _write_layers(tmp, layers, seed)
+        _write_services(tmp, services, seed)
         _write_csv(records, tmp / "inspecciones.csv")
+        (tmp / VERSION_FILE).write_text(f"{DEMO_VERSION}\n", encoding="utf-8")
         _write_csv(truth.table, tmp / "verdad.csv")
         (tmp / "settings.toml").write_text(
             _settings_text(base, out, region, cal, seed), encoding="utf-8")
@@ -848,7 +862,7 @@ def _simulate_inspections(world: _World, feats: pd.DataFrame, truth: _Truth,
     seq = rec.groupby(year).cumcount() + 1
     rec.insert(0, C.ID, [f"SIM-{y}-{s:04d}" for y, s in zip(year, seq, strict=True)])
     rec[C.FECHA] = rec[C.FECHA].dt.strftime("%Y-%m-%d")
-    return rec[list(INSPECTION_COLUMNS)]
+    return rec[[c for c in INSPECTION_COLUMNS if c in rec]]
 
 
 # ---------------------------------------------------------------------------------------
@@ -882,6 +896,177 @@ def _write_layers(folder: Path, layers: Mapping[str, gpd.GeoDataFrame], seed: in
                         metadata=metadata)
 
 
+# ---------------------------------------------------------------------------------------
+# victims, origins, recording slips and services (demo version 2)
+
+#: Share of victims who are women or girls, and who are minors, by sector (JUICIO). The
+#: published figures (Ministerio Público 2009-2017: 80 % women, 50 % minors) cover every
+#: form of trafficking, mostly sexual exploitation; labour exploitation in mining camps and
+#: logging takes more men, domestic work almost only women and girls.
+_SHARE_WOMEN = {"mineria": 0.35, "tala": 0.15, "coca": 0.35, "agricultura": 0.45,
+                "domestico": 0.95, "construccion": 0.10, "otro": 0.60}
+_SHARE_MINORS = {"mineria": 0.30, "tala": 0.20, "coca": 0.35, "agricultura": 0.30,
+                 "domestico": 0.50, "construccion": 0.10, "otro": 0.25}
+_ORIGIN_RECORDED = 0.85  # inspectors do not always learn where the victims were recruited
+_LOCAL = 0.35  # recruited in the district where they work
+_ORIGIN_KM = 250.0  # recruitment reach: weight exp(-km / 250)
+_OUTSIDE_CUSCO = 0.15  # victims found in Cusco recruited in Puno or Apurímac (JUICIO)
+_DATEM = "1607"  # Datem del Marañón: origin of indigenous workers sent to the Tigre camps
+_DATEM_BOOST = 8.0
+_SLIP_NO_INDICATORS = 0.04  # findings recorded without their indicators
+_SLIP_STRAY_INDICATOR = 0.01  # no finding, but an indicator written down
+
+
+def _centroids(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    pts = gdf.geometry.representative_point()
+    return np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+
+
+def _read_neighbour_origins(base: Path, region: tuple[str, ...]) -> gpd.GeoDataFrame | None:
+    """Districts of Puno and Apurímac, where part of Cusco's victims come from."""
+    if C.DEP_CUSCO not in region:
+        return None
+    from geo.base import read_districts
+
+    try:
+        return read_districts(base, ("03", "21"))
+    except DataError:
+        return None
+
+
+def _km(xy: np.ndarray, x0: float, y0: float) -> np.ndarray:
+    kx = _KM_PER_DEG_LON * np.cos(np.radians(y0))
+    return np.hypot((xy[:, 0] - x0) * kx, (xy[:, 1] - y0) * _KM_PER_DEG_LAT)
+
+
+def _simulate_victims(world: _World, records: pd.DataFrame, rng: np.random.Generator,
+                      neighbours: gpd.GeoDataFrame | None) -> pd.DataFrame:
+    """Victims by sex and age, and the district where they were recruited (documented)."""
+    d = world.districts
+    xy = _centroids(d)
+    pull = (d[C.POBREZA].to_numpy(float) / 100.0) ** 2 * np.sqrt(
+        d[C.POBLACION].to_numpy(float).clip(min=1.0))
+    datem = d[C.COD_PROV].astype(str).str.startswith(_DATEM).to_numpy()
+    pos = {u: i for i, u in enumerate(world.ubigeo)}
+    if neighbours is not None and len(neighbours):
+        nxy = _centroids(neighbours)
+        npull = (neighbours[C.POBREZA].to_numpy(float) / 100.0) ** 2 * np.sqrt(
+            neighbours[C.POBLACION].to_numpy(float).clip(min=1.0))
+        ncodes = neighbours[C.UBIGEO].astype(str).to_numpy()
+    n = len(records)
+    women = np.full(n, "", dtype=object)
+    minors = np.full(n, "", dtype=object)
+    origin = np.full(n, "", dtype=object)
+    victims = records[C.VICTIMAS].to_numpy(int)
+    for k in np.flatnonzero(victims > 0):
+        sector = records[C.SECTOR].iat[k]
+        women[k] = str(rng.binomial(victims[k], _SHARE_WOMEN[sector]))
+        minors[k] = str(rng.binomial(victims[k], _SHARE_MINORS[sector]))
+        if rng.random() >= _ORIGIN_RECORDED:
+            continue
+        i = pos[records[C.UBIGEO].iat[k]]
+        if rng.random() < _LOCAL:
+            origin[k] = world.ubigeo[i]
+            continue
+        dep = world.dep[i]
+        if dep == C.DEP_CUSCO and neighbours is not None and len(neighbours) and \
+                rng.random() < _OUTSIDE_CUSCO:
+            w = npull * np.exp(-_km(nxy, *xy[i]) / _ORIGIN_KM)
+            origin[k] = ncodes[rng.choice(len(w), p=w / w.sum())]
+            continue
+        same = world.dep == dep
+        w = np.where(same, pull * np.exp(-_km(xy, *xy[i]) / _ORIGIN_KM), 0.0)
+        w[i] = 0.0
+        if dep == C.DEP_LORETO and sector in ("mineria", "tala"):
+            w = np.where(datem, w * _DATEM_BOOST, w)
+        if w.sum() <= 0:
+            origin[k] = world.ubigeo[i]
+            continue
+        origin[k] = world.ubigeo[rng.choice(len(w), p=w / w.sum())]
+    out = records.copy()
+    out[C.VICTIMAS_MUJERES] = women
+    out[C.VICTIMAS_MENORES] = minors
+    out[C.UBIGEO_ORIGEN] = origin
+    return out[list(INSPECTION_COLUMNS)]
+
+
+def _recording_slips(records: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Make some records disagree (hallazgo_tf vs indicators), as real registers do."""
+    out = records.copy()
+    found = out[C.HALLAZGO].to_numpy(int) == 1
+    blank = found & (rng.random(len(out)) < _SLIP_NO_INDICATORS)
+    stray = ~found & (rng.random(len(out)) < _SLIP_STRAY_INDICATOR)
+    ind = out[C.INDICADORES].to_numpy(object).copy()
+    ind[blank] = ""
+    # an inspector notes long hours or poor conditions without calling it forced labour
+    ind[stray] = rng.choice(["OIT10", "OIT11"], int(stray.sum()))
+    out[C.INDICADORES] = ind
+    return out
+
+
+#: Simulated services (JUICIO, shaped on the real networks): a Centro Emergencia Mujer (MIMP)
+#: in every province capital and two more in the department capital; specialised trafficking
+#: prosecutors (FISTRAP), police trafficking units and shelters (CAR) in a few cities.
+_SERVICE_TOWNS = {
+    "fiscalia_trata": ("080101", "160101"),
+    "policia": ("080101", "080901", "160101", "160201", "160301"),
+    "albergue": ("080101", "160101"),
+}
+_SERVICE_NAMES = {"cem": "CEM", "fiscalia_trata": "Fiscalía especializada en trata",
+                  "policia": "Policía (unidad contra la trata)", "albergue": "Albergue (CAR)"}
+
+
+def _simulate_services(world: _World) -> gpd.GeoDataFrame:
+    d = world.districts
+    xy = _centroids(d)
+    codes = d[C.UBIGEO].astype(str).to_numpy()
+    names = d[C.DISTRITO].astype(str).to_numpy()
+    rows = []
+    capitals = sorted({c[:4] + "01" for c in codes} & set(codes))
+    for code in capitals:
+        rows.append(("cem", code))
+    for dep in sorted({c[:2] for c in codes}):
+        if f"{dep}0101" in codes:
+            rows += [("cem", f"{dep}0101")] * 2
+    for kind, towns in _SERVICE_TOWNS.items():
+        rows += [(kind, t) for t in towns if t in codes]
+    seen: dict[tuple[str, str], int] = {}
+    out = []
+    for kind, code in rows:
+        i = int(np.flatnonzero(codes == code)[0])
+        n = seen[(kind, code)] = seen.get((kind, code), 0) + 1
+        label = f"{_SERVICE_NAMES[kind]} {names[i].title()}" + (f" {n}" if n > 1 else "")
+        # a few hundred metres apart when a town has several (same kind or not)
+        shift = 0.004 * (len(out) % 5)
+        out.append({"nombre": label, "tipo": kind, "ubigeo": code,
+                    "lon": xy[i, 0] + shift, "lat": xy[i, 1] - shift})
+    frame = pd.DataFrame(out)
+    return gpd.GeoDataFrame(frame.drop(columns=["lon", "lat"]),
+                            geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=4326)
+
+
+def _write_services(folder: Path, services: gpd.GeoDataFrame, seed: int) -> None:
+    gdf = services.copy()
+    gdf["simulado"] = True
+    with _pinned_gpkg_date():
+        gdf.to_file(folder / "capas" / f"{SERVICES_LAYER}.gpkg", layer=SERVICES_LAYER,
+                    driver="GPKG", metadata={
+                        "simulado": "true",
+                        "descripcion": "Servicios de atención a víctimas (SIMULADOS)",
+                        "aviso": "DATOS SIMULADOS — NO SON REGISTROS REALES",
+                        "generado_por": f"riskmap demo (semilla {seed})",
+                    })
+
+
+def demo_outdated(folder: str | Path) -> bool:
+    """Whether a demo folder was written by an older ``make_demo`` (or is incomplete)."""
+    stamp = Path(folder) / VERSION_FILE
+    try:
+        return int(stamp.read_text(encoding="utf-8").strip()) != DEMO_VERSION
+    except (OSError, ValueError):
+        return True
+
+
 def _write_csv(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, index=False, lineterminator="\n", float_format="%.6g", encoding="utf-8")
     path.chmod(0o600)  # inspection records, even simulated ones, are kept owner-only
@@ -890,9 +1075,8 @@ def _write_csv(df: pd.DataFrame, path: Path) -> None:
 def _publish(tmp: Path, out: Path) -> None:
     """Move the finished files into ``out``; drop artefacts derived from an older world."""
     out.mkdir(parents=True, exist_ok=True)
-    old_truth = out / "verdad.csv"
-    changed = not old_truth.is_file() or old_truth.read_bytes() != (
-        tmp / "verdad.csv").read_bytes()
+    changed = any(not (out / name).is_file() or (out / name).read_bytes() != (
+        tmp / name).read_bytes() for name in ("verdad.csv", "inspecciones.csv", "settings.toml"))
     for src in sorted(tmp.rglob("*")):
         if src.is_file():
             dest = out / src.relative_to(tmp)
@@ -957,6 +1141,18 @@ def _settings_text(base: Path, out: Path, region: tuple[str, ...], cal: Mapping[
         if spec.per:
             lines.append(f"per = {_toml_str(spec.per)}")
         lines += [f"description = {_toml_str(spec.description)}", "simulated = true", ""]
+    lines += [
+        "[[layers]]  # servicios de atención a víctimas: no es una variable del modelo",
+        f"name = {_toml_str(SERVICES_LAYER)}",
+        'kind = "servicios"',
+        f"path = {_toml_str(f'capas/{SERVICES_LAYER}.gpkg')}",
+        f"layer = {_toml_str(SERVICES_LAYER)}",
+        'column = "tipo"  # cem, fiscalia_trata, policia, albergue',
+        'description = "Servicios de atención a víctimas (SIMULADOS: CEM en cada capital de '
+        'provincia, fiscalías de trata, policía y albergues en algunas ciudades)"',
+        "simulated = true",
+        "",
+    ]
     features = ", ".join(_toml_str(f) for f in BASE_FEATURES)
     prior_items = ", ".join(f"{k} = {float(prior[k])!r}" for k in FEATURES if k in prior)
     lines += [
@@ -1166,9 +1362,27 @@ y coca). Con hallazgo: 1-4 indicadores OIT (`OIT01`-`OIT11`, ver
 `config/calibration.toml`) y `victimas` ~ Binomial(trabajadores, Beta(2,3)), al menos 1.
 Fecha uniforme en el año; `lat`/`lon` un punto al azar dentro del distrito.
 
-Datem del Marañón aparece en la calibración como **origen** de trabajadores indígenas
-reclutados hacia campamentos mineros del Tigre (rescate en Iquitos, enero de 2026); no se
-simula como columna y no eleva el riesgo de inspeccionar en Datem.
+**Víctimas y rutas (versión 2 del mundo; sorteos de una secuencia aparte, así que capas,
+riesgo y hallazgos de cada semilla no cambian).** En cada inspección con víctimas:
+`victimas_mujeres` ~ Binomial(victimas, p) y `victimas_menores` ~ Binomial(victimas, q), con p y
+q por sector (JUICIO: el Ministerio Público cuenta 80 % mujeres y 50 % menores entre todas las
+víctimas de trata 2009-2017, sobre todo de explotación sexual; en minería y tala hay más hombres,
+en el trabajo doméstico casi solo mujeres y niñas). `ubigeo_origen` (distrito de captación) se
+anota en el 85 % de esos registros: 35 % el mismo distrito; si no, un distrito del mismo
+departamento con peso pobreza² × √población × exp(−km/250); en Loreto, para minería y tala,
+los distritos de Datem del Marañón pesan 8 veces más (origen de los trabajadores indígenas
+rescatados en Iquitos rumbo a los campamentos del Tigre, enero de 2026); en Cusco el 15 % viene
+de Puno o Apurímac. En Loreto casi todas las víctimas son de Loreto, como dice el Ministerio
+Público. El origen no eleva el riesgo de inspeccionar allí.
+
+**Registros imperfectos.** Un 4 % de los hallazgos se anota sin indicadores y un 1 % de las
+inspecciones sin hallazgo anota uno (condiciones abusivas u horas extra): son las
+contradicciones con la regla de la OIT que el tablero señala como advertencias.
+
+**Servicios (`capas/servicios.gpkg`, SIMULADOS).** Un Centro Emergencia Mujer en cada capital
+de provincia y dos más en la capital del departamento; fiscalía especializada en trata, policía
+contra la trata y albergue en Cusco e Iquitos, policía también en Santa Ana (Quillabamba),
+Yurimaguas y Nauta. Puntos en el interior de cada distrito, no en la dirección real.
 
 ## Reproducibilidad
 

@@ -26,7 +26,15 @@ column                    required   meaning
                                      (or their numbers ``OIT01``..``OIT11``)
 ``trabajadores``          no         non-negative integer
 ``victimas``              no         non-negative integer, at most ``trabajadores``
+``victimas_mujeres``      no         of the victims, women and girls (at most ``victimas``)
+``victimas_menores``      no         of the victims, under 18 (at most ``victimas``)
+``ubigeo_origen``         no         district where the victims were recruited (any
+                                     district of Peru)
 ========================  =========  ====================================================
+
+A record whose ``hallazgo_tf`` contradicts its ``indicadores`` under the ICLS rule
+(:mod:`geo.indicators`: ``1`` with no indicator, ``0`` with indicators) is a **warning**
+naming the row, not an error: the inspector judges, and the record is imported.
 
 Examples
 --------
@@ -106,7 +114,7 @@ _ILO_NUMBERED = {f"{prefix}{n:02d}": code for n, code in enumerate(ILO_INDICATOR
 #: Columns of a normalised record table (``ValidationReport.valid``, ``store.records()``).
 RECORD_COLUMNS: tuple[str, ...] = (
     C.ID, C.FECHA, C.UBIGEO, C.LAT, C.LON, C.SECTOR, C.HALLAZGO, C.ORIGEN, C.INDICADORES,
-    C.TRABAJADORES, C.VICTIMAS,
+    C.TRABAJADORES, C.VICTIMAS, C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES, C.UBIGEO_ORIGEN,
 )
 
 #: How far (metres) a point may lie outside the district its ``ubigeo`` names, or outside
@@ -130,6 +138,10 @@ _ALIASES: dict[str, str] = {
     "indicadores": C.INDICADORES, "indicadores_oit": C.INDICADORES,
     "trabajadores": C.TRABAJADORES, "n_trabajadores": C.TRABAJADORES,
     "victimas": C.VICTIMAS, "n_victimas": C.VICTIMAS,
+    "victimas_mujeres": C.VICTIMAS_MUJERES, "mujeres": C.VICTIMAS_MUJERES,
+    "victimas_menores": C.VICTIMAS_MENORES, "menores": C.VICTIMAS_MENORES,
+    "ubigeo_origen": C.UBIGEO_ORIGEN, "origen_victimas": C.UBIGEO_ORIGEN,
+    "ubigeo_captacion": C.UBIGEO_ORIGEN,
 }
 _TRUE = {"1", "si", "s", "true", "t", "verdadero", "v", "yes", "y"}
 _FALSE = {"0", "no", "n", "false", "f", "falso"}
@@ -193,6 +205,9 @@ class ValidationReport:
         Things done to the file that the user should know (encoding, ignored columns).
     valid_lines : list of int
         The line of each row of ``valid`` in the file.
+    warnings : list of RowError
+        Rows imported as they are but worth a second look: ``hallazgo_tf`` contradicting
+        the indicators under the ICLS rule (:mod:`geo.indicators`).
     """
 
     path: Path
@@ -201,6 +216,7 @@ class ValidationReport:
     n_rows: int
     notes: list[tuple[str, str]] = field(default_factory=list)
     valid_lines: list[int] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -234,6 +250,19 @@ class ValidationReport:
         lines += [tr(es, en, lang) for es, en in self.notes]
         shown = self.errors if max_errors is None else self.errors[:max_errors]
         sheet = self.path.suffix.lower() in _XLSX_SUFFIXES
+        if self.warnings:
+            n = len(self.warnings)
+            lines.append(tr(
+                f"Advertencia: {n} {_plural(n, 'registro contradice', 'registros contradicen')}"
+                " sus indicadores según la regla de la OIT (CIET 2018); se importan tal como "
+                "están, revise si el hallazgo o los indicadores están bien anotados:",
+                f"Warning: {n} {_plural(n, 'record contradicts', 'records contradict')} its "
+                "indicators under the ILO rule (ICLS 2018); they are imported as they are, "
+                "check whether the finding or the indicators are recorded right:", lang))
+            limit = len(self.warnings) if max_errors is None else max_errors
+            lines += ["  " + w.message(lang, sheet=sheet) for w in self.warnings[:limit]]
+            if n > limit:
+                lines.append(tr(f"  … y {n - limit} más.", f"  … and {n - limit} more.", lang))
         lines += ["  " + e.message(lang, sheet=sheet) for e in shown]
         if len(shown) < len(self.errors):
             rest = len(self.errors) - len(shown)
@@ -261,6 +290,7 @@ def validate_inspections(
     *,
     today: dt.date | None = None,
     limits: tuple[float, int] | None = None,
+    origins: Iterable[str] | None = None,
 ) -> ValidationReport:
     """Read an inspection file and check every row against the contract.
 
@@ -277,6 +307,11 @@ def validate_inspections(
     limits : (float, int), optional
         Largest file in MB and most rows (``[limits]``): a larger file is refused before it
         is read (:func:`check_limits`), so no file can make the reader grow without bound.
+    origins : iterable of str, optional
+        Every district of Peru (:func:`geo.base.national_ubigeos`), against which
+        ``ubigeo_origen`` is checked (victims are often recruited outside the region).
+        Without it, an origin in one of the region's departments must be one of
+        ``districts`` and any other must at least have a department code 01-25.
 
     Returns
     -------
@@ -295,7 +330,8 @@ def validate_inspections(
     table, lines, notes = _read_table(path)
     table = _rename_columns(table, path, notes)
     districts = _check_districts(districts)
-    return _validate(path, table, lines, districts, today, notes)
+    origin_check = _OriginCheck(set(districts.index), set(origins) if origins else None)
+    return _validate(path, table, lines, districts, today, notes, origin_check)
 
 
 def check_limits(path: str | Path, max_mb: float, max_rows: int, name: str = "") -> int:
@@ -406,16 +442,23 @@ def _count_rows(path: Path) -> int:
 
 
 def validate_upload(path: str | Path, districts_gpkg: str | Path,
-                    limits: tuple[float, int] | None = None) -> ValidationReport:
+                    limits: tuple[float, int] | None = None,
+                    base: str | Path | None = None) -> ValidationReport:
     """Validate an uploaded file against the built district table (for a worker process).
 
     What the dashboard runs in :func:`geo.isolation.run_limited`: everything it needs is a
-    path, so the call pickles small and the reading happens in the worker.
+    path, so the call pickles small and the reading happens in the worker. ``base`` (the
+    national base GeoPackage) gives the districts of Peru ``ubigeo_origen`` may name.
     """
     import pyogrio
 
     districts = pyogrio.read_dataframe(districts_gpkg, layer="distritos")
-    return validate_inspections(path, districts, limits=limits)
+    origins = None
+    if base is not None and Path(base).is_file():
+        from geo.base import national_ubigeos
+
+        origins = national_ubigeos(base)
+    return validate_inspections(path, districts, limits=limits, origins=origins)
 
 
 def empty_records() -> pd.DataFrame:
@@ -498,7 +541,12 @@ def load_records(
             from geo.base import read_districts  # built by `riskmap data fetch`
 
             districts = read_districts(settings.base, region=settings.region)
-        report = validate_inspections(settings.inspections, districts)
+        origins = None
+        if getattr(settings, "base", None) is not None and Path(settings.base).is_file():
+            from geo.base import national_ubigeos
+
+            origins = national_ubigeos(settings.base)
+        report = validate_inspections(settings.inspections, districts, origins=origins)
         report.raise_if_invalid()
         history = report.valid
     name = Path(settings.inspections).name if settings.inspections is not None else ""
@@ -894,7 +942,9 @@ def _validate(
     districts: gpd.GeoDataFrame,
     today: dt.date,
     notes: list[tuple[str, str]],
+    origins: _OriginCheck | None = None,
 ) -> ValidationReport:
+    origins = origins or _OriginCheck(set(districts.index), None)
     errors: list[RowError] = []
     records: list[dict[str, Any]] = []
     failed: list[bool] = []
@@ -915,7 +965,7 @@ def _validate(
                 "dentro de un valor? Póngalo entre comillas.",
                 f"the row has {n} fields and the header {width}. Is there a '{sep}' inside "
                 "a value? Put it in quotes.")
-        rec = _parse_row(row, bad, known, today)
+        rec = _parse_row(row, bad, known, today, origins)
         if geom_kind is not None and geom_kind[i]:
             bad("geometry", f"la geometría es {geom_kind[i]}; se esperaba un punto.",
                 f"the geometry is a {geom_kind[i]}; a point was expected.")
@@ -939,11 +989,67 @@ def _validate(
     valid = records_frame([r for r, bad_row in zip(records, failed, strict=True)
                            if not bad_row])
     valid_lines = [line for line, bad_row in zip(lines, failed, strict=True) if not bad_row]
+    # a file without the column says nothing about indicators: nothing to contradict
+    warnings = _contradictions(valid, valid_lines) if C.INDICADORES in table.columns else []
     return ValidationReport(path=path, valid=valid, errors=errors, n_rows=len(lines),
-                            notes=notes, valid_lines=valid_lines)
+                            notes=notes, valid_lines=valid_lines, warnings=warnings)
 
 
-def _parse_row(row: dict[str, Any], bad, known: set[str], today: dt.date) -> dict[str, Any]:
+class _OriginCheck:
+    """Which codes ``ubigeo_origen`` may take: Peru's districts, or a structural check."""
+
+    def __init__(self, region: set[str], national: set[str] | None) -> None:
+        self.region = region
+        self.national = national
+        self.departments = {c[:2] for c in region}
+
+    def problem(self, code: str) -> tuple[str, str] | None:
+        if self.national is not None:
+            ok = code in self.national
+        elif code[:2] in self.departments:
+            ok = code in self.region
+        else:
+            ok = 1 <= int(code[:2]) <= 25 and code[2:] != "0000"
+        if ok:
+            return None
+        return (f"'{code}' no es un distrito del Perú (INEI, división vigente). Revise el "
+                "código del distrito donde se captó a las víctimas, o deje la celda vacía.",
+                f"'{code}' is not a district of Peru (INEI, current division). Check the code "
+                "of the district where the victims were recruited, or leave the cell empty.")
+
+
+def _contradictions(valid: pd.DataFrame, lines: list[int]) -> list[RowError]:
+    """Warnings for records whose ``hallazgo_tf`` contradicts the ICLS class of indicators."""
+    if valid.empty:
+        return []
+    from geo.indicators import SIN_INDICIOS, classify, inconsistent, load_table
+
+    table = load_table()
+    classes = [classify(v, table) for v in valid[C.INDICADORES]]
+    flags = inconsistent(valid[C.HALLAZGO], classes)
+    out = []
+    for line, flag, found, cls in zip(lines, flags, valid[C.HALLAZGO], classes, strict=True):
+        if not flag:
+            continue
+        if cls == SIN_INDICIOS:
+            out.append(RowError(line, C.HALLAZGO,
+                                "hallazgo_tf = 1 pero no se anotó ningún indicador OIT.",
+                                "hallazgo_tf = 1 but no ILO indicator was recorded."))
+        else:
+            what = ("trabajo forzoso según la OIT: ambas dimensiones" if cls == "trabajo_forzoso"
+                    else "indicios")
+            what_en = ("forced labour under the ILO rule: both dimensions"
+                       if cls == "trabajo_forzoso" else "some indicators")
+            out.append(RowError(line, C.HALLAZGO,
+                                f"hallazgo_tf = {int(found)} pero los indicadores anotados dan "
+                                f"{what}.",
+                                f"hallazgo_tf = {int(found)} but the indicators recorded give "
+                                f"{what_en}."))
+    return out
+
+
+def _parse_row(row: dict[str, Any], bad, known: set[str], today: dt.date,
+               origins: _OriginCheck) -> dict[str, Any]:
     rec: dict[str, Any] = {}
     get = lambda col: str(row.get(col, "") or "").strip()  # noqa: E731 - local shorthand
 
@@ -975,6 +1081,36 @@ def _parse_row(row: dict[str, Any], bad, known: set[str], today: dt.date) -> dic
         bad(C.VICTIMAS, f"hay más víctimas ({n_v}) que trabajadores ({n_w}). Revise ambas "
             "cifras.", f"there are more victims ({n_v}) than workers ({n_w}). Check both "
             "figures.")
+    for col, who_es, who_en in ((C.VICTIMAS_MUJERES, "mujeres", "women"),
+                                (C.VICTIMAS_MENORES, "menores de edad", "minors")):
+        rec[col] = _parse_count(get(col), col, bad)
+        if rec[col] is None:
+            continue
+        if n_v is None:
+            bad(col, f"hay {rec[col]} víctimas {who_es} pero la columna victimas está vacía. "
+                "Complete el total de víctimas.",
+                f"there are {rec[col]} {who_en} victims but column victimas is empty. Fill in "
+                "the total number of victims.")
+        elif rec[col] > n_v:
+            bad(col, f"hay más víctimas {who_es} ({rec[col]}) que víctimas en total ({n_v}). "
+                "Revise ambas cifras.",
+                f"there are more {who_en} victims ({rec[col]}) than victims in total ({n_v}). "
+                "Check both figures.")
+    raw_origin = get(C.UBIGEO_ORIGEN)
+    rec[C.UBIGEO_ORIGEN] = None
+    if raw_origin:
+        code = raw_origin[:-2] if re.fullmatch(r"\d+\.0", raw_origin) else raw_origin
+        if not code.isdigit() or len(code) not in (5, 6):
+            bad(C.UBIGEO_ORIGEN, f"'{raw_origin}' no es un ubigeo: debe tener 6 dígitos (p. ej. "
+                "160101 para Iquitos).",
+                f"'{raw_origin}' is not a ubigeo: it must have 6 digits (e.g. 160101 for "
+                "Iquitos).")
+        else:
+            problem = origins.problem(code.zfill(6))
+            if problem:
+                bad(C.UBIGEO_ORIGEN, *problem)
+            else:
+                rec[C.UBIGEO_ORIGEN] = code.zfill(6)
     return rec
 
 
@@ -1279,4 +1415,8 @@ def records_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
     frame[C.INDICADORES] = frame[C.INDICADORES].astype(str)
     frame[C.TRABAJADORES] = frame[C.TRABAJADORES].astype("Int64")
     frame[C.VICTIMAS] = frame[C.VICTIMAS].astype("Int64")
+    frame[C.VICTIMAS_MUJERES] = pd.to_numeric(frame[C.VICTIMAS_MUJERES]).astype("Int64")
+    frame[C.VICTIMAS_MENORES] = pd.to_numeric(frame[C.VICTIMAS_MENORES]).astype("Int64")
+    frame[C.UBIGEO_ORIGEN] = frame[C.UBIGEO_ORIGEN].astype("string")
+    frame[C.UBIGEO_ORIGEN] = frame[C.UBIGEO_ORIGEN].replace("", pd.NA)
     return frame

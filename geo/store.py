@@ -63,7 +63,7 @@ import os
 import socket
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,7 +124,9 @@ N_VICTIMAS = "n_victimas"
 SUPRIMIDO = "suprimido"  # ";"-separated names of the counts suppressed in that row
 ANIO = "anio"
 IMPORT_ID = "import_id"
-SCHEMA_VERSION = 2  # 2: the audit trail is hash-chained and sealed (geo.audit)
+SCHEMA_VERSION = 3  # 2: the audit trail is hash-chained and sealed (geo.audit); 3: victims
+# by sex and age and the district of recruitment (columns added in place, nothing rewritten)
+MIN_BACKUP_VERSION = 2  # older backups have no seal to check them by
 LOCK_WAIT_S = 30.0  # how long a writer waits for another one (an import) before it says so
 BACKUP_SEAL_TABLE = "respaldo_sello"  # in a backup file only: the seal that checks it
 
@@ -156,7 +158,10 @@ CREATE TABLE IF NOT EXISTS inspecciones (
     {C.INDICADORES} TEXT NOT NULL DEFAULT '',
     {C.TRABAJADORES} INTEGER CHECK ({C.TRABAJADORES} >= 0),
     {C.VICTIMAS} INTEGER CHECK ({C.VICTIMAS} >= 0),
-    {IMPORT_ID} INTEGER NOT NULL REFERENCES importaciones(id)
+    {IMPORT_ID} INTEGER NOT NULL REFERENCES importaciones(id),
+    {C.VICTIMAS_MUJERES} INTEGER CHECK ({C.VICTIMAS_MUJERES} >= 0),
+    {C.VICTIMAS_MENORES} INTEGER CHECK ({C.VICTIMAS_MENORES} >= 0),
+    {C.UBIGEO_ORIGEN} TEXT CHECK ({C.UBIGEO_ORIGEN} IS NULL OR length({C.UBIGEO_ORIGEN}) = 6)
 );
 CREATE INDEX IF NOT EXISTS inspecciones_ubigeo ON inspecciones({C.UBIGEO});
 """
@@ -257,6 +262,7 @@ class InspectionStore:
         role: str | None = None,
         today: dt.date | None = None,
         limits: tuple[float, int] | None = None,
+        origins: Iterable[str] | None = None,
     ) -> ImportResult:
         """Validate a file and store all its records, or none.
 
@@ -272,6 +278,8 @@ class InspectionStore:
             Dates after this are errors (default: today).
         limits : (float, int), optional
             Largest file in MB and most rows (see :func:`geo.inspections.check_limits`).
+        origins : iterable of str, optional
+            Every district of Peru, for ``ubigeo_origen`` (:func:`geo.base.national_ubigeos`).
 
         Returns
         -------
@@ -293,7 +301,8 @@ class InspectionStore:
                       "importar inspecciones", "import inspections")
         digest = _sha256(path)
         try:
-            report = validate_inspections(path, districts, today=today, limits=limits)
+            report = validate_inspections(path, districts, today=today, limits=limits,
+                                          origins=origins)
         except DataError as err:
             self._audit(user, role, "importacion_rechazada",
                         {"archivo": path.name, "sha256": digest, "motivo": err.message("es")})
@@ -729,7 +738,7 @@ class InspectionStore:
                     return
                 chained = "hash" in {r[1] for r in conn.execute(
                     "PRAGMA table_info(auditoria)")}
-                if current is not None and (chained or seal.exists()):
+                if current is not None and int(current[0]) < 2 and (chained or seal.exists()):
                     # a store of schema 1 never had a chain or a seal: this one says 1 but
                     # has them, so someone changed its version to have the trail re-signed
                     raise DataError(
@@ -746,15 +755,18 @@ class InspectionStore:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         conn.execute(statement)
-                migrated = _migrate_audit(conn, key) if current is not None else None
+                migrated = _migrate_audit(conn, key) if current is not None and \
+                    int(current[0]) < 2 else None
+                added = _add_columns(conn)
                 A.create_table(conn)
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                              (str(SCHEMA_VERSION),))
                 last = A.append(conn, key, operator(), ROL_SISTEMA,
                                 "esquema_actualizado" if current is not None else
                                 "almacen_creado",
-                                {"version": SCHEMA_VERSION, **({"filas_selladas": migrated}
-                                                               if migrated is not None else {})})
+                                {"version": SCHEMA_VERSION,
+                                 **({"filas_selladas": migrated} if migrated is not None else {}),
+                                 **({"columnas_nuevas": added} if added else {})})
                 conn.commit()
             except BaseException:
                 if conn.in_transaction:
@@ -783,6 +795,25 @@ def _seal_held(path: Path) -> Iterator[bool]:
             yield True
         finally:
             held.discard(key)
+
+
+#: Columns added after schema 2, with their SQL type and check (ALTER TABLE ... ADD COLUMN).
+_ADDED_COLUMNS = (
+    (C.VICTIMAS_MUJERES, f"INTEGER CHECK ({C.VICTIMAS_MUJERES} >= 0)"),
+    (C.VICTIMAS_MENORES, f"INTEGER CHECK ({C.VICTIMAS_MENORES} >= 0)"),
+    (C.UBIGEO_ORIGEN, f"TEXT CHECK ({C.UBIGEO_ORIGEN} IS NULL OR length({C.UBIGEO_ORIGEN}) = 6)"),
+)
+
+
+def _add_columns(conn: sqlite3.Connection) -> list[str]:
+    """Migrate schema 2 -> 3: add the optional record columns an older table lacks."""
+    have = {r[1] for r in conn.execute("PRAGMA table_info(inspecciones)")}
+    added = []
+    for name, decl in _ADDED_COLUMNS:
+        if name not in have:
+            conn.execute(f"ALTER TABLE inspecciones ADD COLUMN {name} {decl}")
+            added.append(name)
+    return added
 
 
 def _migrate_audit(conn: sqlite3.Connection, seal: A.Seal) -> int:
@@ -852,7 +883,8 @@ def _plain(column: str, value: Any) -> Any:
         return None
     if column in (C.LAT, C.LON):
         return float(value)
-    if column in (C.HALLAZGO, C.TRABAJADORES, C.VICTIMAS):
+    if column in (C.HALLAZGO, C.TRABAJADORES, C.VICTIMAS, C.VICTIMAS_MUJERES,
+                  C.VICTIMAS_MENORES):
         return int(value)
     return str(value)
 
@@ -1109,7 +1141,8 @@ def _check_backup(src: Path) -> tuple[bytes, tuple[int, str]]:
                                f"{BACKUP_SEAL_TABLE}").fetchone()
             version = conn.execute(
                 "SELECT valor FROM meta WHERE clave = 'schema_version'").fetchone()
-            if row is None or version is None or int(version[0]) != SCHEMA_VERSION:
+            if row is None or version is None or not \
+                    MIN_BACKUP_VERSION <= int(version[0]) <= SCHEMA_VERSION:
                 raise DataError(
                     es=f"{bad_es}: le falta su sello o es de otra versión del esquema.",
                     en=f"{bad_en}: it lacks its seal or has another schema version.")

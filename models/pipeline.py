@@ -92,7 +92,9 @@ def prepare(
         say(tr("[1-2/6] Datos base ya presentes.", "[1-2/6] Base data already present."))
 
     settings_path = demo / "settings.toml"
-    if force or not settings_path.exists():
+    from geo.demo import demo_outdated
+
+    if force or not settings_path.exists() or demo_outdated(demo):
         say(
             tr(
                 "[3/6] Simulando el mundo de demostración (DATOS SIMULADOS)…",

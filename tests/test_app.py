@@ -695,3 +695,4 @@ def test_the_servers_warm_up_draws_the_maps_first_visits_ask_for(app_env, monkey
             assert "L.geoJson" in payload["script"]
     with pytest.raises(AssertionError, match="drawn again"):
         state.map_payload(("08", "16"), "fisher_jenks", "es", static_url="/app/static")
+

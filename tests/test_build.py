@@ -226,7 +226,9 @@ def test_demo_world_gives_169_districts(districts_gpkg: Path, demo_settings):
         assert pd.api.types.is_float_dtype(gdf[name]), name
         assert gdf[name].notna().any(), name
     fuentes = read_fuentes(districts_gpkg)
-    assert fuentes["capa"].tolist() == names
+    services = [spec.name for spec in demo_settings.services]
+    assert fuentes["capa"].tolist() == names + services
+    assert fuentes.set_index("capa").loc[services, "medida"].eq("servicios").all()
     assert fuentes["simulado"].all()  # the demo layers are simulated and say so
 
 

@@ -72,7 +72,8 @@ def test_a_real_sqlite_database(store):
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         cols = [r[1] for r in conn.execute("PRAGMA table_info(inspecciones)")]
     assert {"inspecciones", "importaciones", "auditoria"} <= names
-    assert cols[-1] == "import_id" and cols[:3] == [C.ID, C.FECHA, C.UBIGEO]
+    assert cols[:3] == [C.ID, C.FECHA, C.UBIGEO] and "import_id" in cols
+    assert cols[-3:] == [C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES, C.UBIGEO_ORIGEN]
 
 
 def test_import_then_read_records_equal_validated_rows(tmp_path, store, districts):
@@ -573,6 +574,48 @@ def test_schema_1_store_is_migrated_and_sealed(tmp_path):
     assert audit["accion"].tolist() == ["importacion", "esquema_actualizado",
                                         "lectura_auditoria"]
     assert store.verify_audit().ok
+
+
+def _as_schema_2(path) -> None:
+    """Make a store look as riskmap wrote it before victims' sex, age and origin (schema 2)."""
+    with sqlite3.connect(path) as conn:
+        for col in (C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES, C.UBIGEO_ORIGEN):
+            conn.execute(f"ALTER TABLE inspecciones DROP COLUMN {col}")
+        conn.execute("UPDATE meta SET valor = '2' WHERE clave = 'schema_version'")
+
+
+def test_schema_2_store_gains_the_victim_columns_and_keeps_its_records(tmp_path, store,
+                                                                        districts):
+    store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
+    _as_schema_2(store.db_path)
+    reopened = InspectionStore(store.db_path, role="planificador", user="ana")
+    records = reopened.records()
+    assert records[C.ID].tolist() == ["A1", "A2", "A3"]
+    assert records[C.UBIGEO_ORIGEN].isna().all()
+    trail = _audit(store)
+    update = trail[trail["accion"] == "esquema_actualizado"]
+    assert json.loads(update["detalle"].iloc[-1])["columnas_nuevas"] == [
+        C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES, C.UBIGEO_ORIGEN]
+    assert reopened.verify_audit().ok
+    more = _file(tmp_path, "id,fecha,ubigeo,sector,hallazgo_tf,indicadores,victimas,"
+                 "victimas_mujeres,victimas_menores,ubigeo_origen\n"
+                 "B1,2023-01-05,160101,tala,1,OIT09,3,2,1,210101\n", "nuevo.csv")
+    reopened.import_file(more, districts, today=TODAY, origins={"160101", "210101"})
+    row = reopened.records().set_index(C.ID).loc["B1"]
+    assert (row[C.VICTIMAS_MUJERES], row[C.VICTIMAS_MENORES], row[C.UBIGEO_ORIGEN]) == (
+        2, 1, "210101")
+
+
+def test_a_schema_2_backup_restores_and_is_migrated(tmp_path, store, districts):
+    from geo.store import backup_store, restore_store
+
+    store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
+    backup = backup_store(store.db_path, tmp_path / "respaldo.sqlite")
+    _as_schema_2(backup)  # as a backup made before the upgrade
+    restore_store(store.db_path, backup)
+    reopened = InspectionStore(store.db_path, role="planificador", user="ana")
+    assert reopened.count() == 3 and C.UBIGEO_ORIGEN in reopened.records()
+    assert reopened.verify_audit().ok
 
 
 def test_restore_refuses_another_stores_backup_unless_told(tmp_path, store, districts):

@@ -89,9 +89,11 @@ def _districts(args: argparse.Namespace):
             en=f"District table {base} does not exist. Run 'riskmap data fetch' first (or give "
             "another with --base).",
         )
-    from geo.base import read_districts
+    from geo.base import national_ubigeos, read_districts
 
-    return read_districts(Path(base), region=parse_region(args.region))
+    districts = read_districts(Path(base), region=parse_region(args.region))
+    districts.attrs["origins"] = national_ubigeos(base)  # for ubigeo_origen
+    return districts
 
 
 def _limits(args: argparse.Namespace) -> tuple[float, int]:
@@ -113,7 +115,9 @@ def _max(args: argparse.Namespace) -> int | None:
 def _validate(args: argparse.Namespace) -> int:
     from geo.inspections import validate_inspections
 
-    report = validate_inspections(args.file, _districts(args), limits=_limits(args))
+    districts = _districts(args)
+    report = validate_inspections(args.file, districts, limits=_limits(args),
+                                  origins=districts.attrs.get("origins"))
     print(report.render(max_errors=_max(args)))
     return 0 if report.ok else 2
 
@@ -126,7 +130,8 @@ def _import(args: argparse.Namespace) -> int:
     store = InspectionStore(args.store or paths.store_path(), role=ROL_PLANIFICADOR,
                             user=operator())
     try:
-        result = store.import_file(args.file, districts, limits=_limits(args))
+        result = store.import_file(args.file, districts, limits=_limits(args),
+                                   origins=districts.attrs.get("origins"))
     except ImportRejected as err:
         if err.conflicts:
             print(err.message())

@@ -119,8 +119,12 @@ def save_upload(upload, max_mb: float) -> Path:
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=3600)  # uploaded records: not kept long
-def validate(path: str, districts_key: tuple, limits: tuple[float, int, float, float]):
-    """Validate an uploaded file once per file and district table; (valid rows, errors).
+def validate(path: str, districts_key: tuple, limits: tuple[float, int, float, float],
+             base: str | None = None):
+    """Validate an uploaded file once per file and district table.
+
+    Returns ``(valid rows, errors, warnings)``; the warnings are records whose
+    ``hallazgo_tf`` contradicts their indicators under the ICLS rule (imported anyway).
 
     The file is read in a worker process with a memory ceiling and a time limit
     (:func:`geo.isolation.run_limited`): no upload can grow or stall this server.
@@ -130,13 +134,14 @@ def validate(path: str, districts_key: tuple, limits: tuple[float, int, float, f
 
     upload_mb, upload_rows, memory_mb, seconds = limits
     report = run_limited(validate_upload, path, districts_key[0], (upload_mb, upload_rows),
-                         memory_mb=memory_mb, timeout_s=seconds, what=Path(path).name,
+                         base, memory_mb=memory_mb, timeout_s=seconds, what=Path(path).name,
                          folder=upload_dir())
-    errors = pd.DataFrame(
-        [{"line": e.line, "column": e.column, "es": e.es, "en": e.en} for e in report.errors],
-        columns=["line", "column", "es", "en"],
-    )
-    return report.valid, errors
+    return report.valid, _problems(report.errors), _problems(report.warnings)
+
+
+def _problems(rows) -> pd.DataFrame:
+    return pd.DataFrame([{"line": e.line, "column": e.column, "es": e.es, "en": e.en}
+                         for e in rows], columns=["line", "column", "es", "en"])
 
 
 def rescore() -> None:
@@ -174,8 +179,9 @@ def history_count(settings, regions: tuple[str, ...] = ()) -> tuple[int, str]:
     if path is None or not Path(path).is_file():
         return 0, ""
     dist_path = settings.districts_gpkg
-    valid, _ = validate(str(path), (str(dist_path), state.mtime(dist_path), state.mtime(path)),
-                        _limits(settings, history=True))
+    valid, _, _ = validate(str(path), (str(dist_path), state.mtime(dist_path),
+                                       state.mtime(path)), _limits(settings, history=True),
+                           str(settings.base))
     return len(in_regions(valid, regions)), Path(path).name
 
 
@@ -279,8 +285,9 @@ with ui.guard():
         dist_path = settings.districts_gpkg
         try:
             with st.spinner(tr("Revisando el archivo…", "Checking the file…")):
-                valid, errors = validate(str(path), (str(dist_path), state.mtime(dist_path)),
-                                         _limits(settings))
+                valid, errors, warnings = validate(
+                    str(path), (str(dist_path), state.mtime(dist_path)), _limits(settings),
+                    str(settings.base))
         except Exception:
             shutil.rmtree(path.parent, ignore_errors=True)  # refused: nothing of it is kept
             raise
@@ -314,6 +321,22 @@ with ui.guard():
                 st.text("\n".join(
                     f"- {tr('Fila', 'Row')} {row.line} ({row.column}): {getattr(row, lang)}"
                     for row in errors.head(200).itertuples()))
+        if len(warnings):
+            st.warning(tr(
+                f"{len(warnings)} registros contradicen sus indicadores según la regla de la "
+                "OIT (CIET 2018): hallazgo_tf = 1 sin indicadores anotados, o 0 con "
+                "indicadores. Se importan tal como están (el criterio del inspector manda); "
+                "revise si el hallazgo o los indicadores están bien anotados.",
+                f"{len(warnings)} records contradict their indicators under the ILO rule "
+                "(ICLS 2018): hallazgo_tf = 1 with no indicator recorded, or 0 with "
+                "indicators. They are imported as they are (the inspector's judgement "
+                "stands); check whether the finding or the indicators are recorded right."),
+                icon="⚠️")
+            with st.expander(tr("Ver los registros contradictorios",
+                                "See the contradicting records")):
+                st.text("\n".join(
+                    f"- {tr('Fila', 'Row')} {row.line}: {getattr(row, lang)}"
+                    for row in warnings.head(200).itertuples()))
         st.markdown("#### " + tr("Vista previa de su archivo (filas válidas)",
                                  "Preview of your file (valid rows)"))
         records_table(valid.head(200))
@@ -325,7 +348,8 @@ with ui.guard():
         if planner:
             if st.button(tr("Importar al almacén", "Import into the store"), type="primary",
                          disabled=bool(len(errors)) or valid.empty, key="datos_importar"):
-                result = store.import_file(path, state.district_table(), user=who.user)
+                result = store.import_file(path, state.district_table(), user=who.user,
+                                           origins=state.national_ubigeos())
                 shutil.rmtree(path.parent, ignore_errors=True)  # imported: the upload goes
                 st.success(tr(
                     f"Importado: {result.added} registros nuevos, {result.already_present} ya "

@@ -97,6 +97,72 @@ def indicator_text(name: str, value: float, measures: dict) -> str:
     return f"{value:.3g}" if get_lang() == "en" else f"{value:.3g}".replace(".", ",")
 
 
+def district_indicators(who, ubigeo: str, k: int, lang: str) -> None:
+    """The district's ILO indicator profile: how often each indicator was found (suppressed)."""
+    from dashboard.indicator_words import CLASS_WORDS, indicator_name
+    from geo.indicators import N_INCONSISTENTES, N_INDICIOS, N_TF_OIT, load_table
+
+    profile = state.indicator_profiles(who, C.UBIGEO, (ubigeo[:2],), ubigeo=ubigeo)
+    row = profile.iloc[0] if len(profile) else None
+    n = None if row is None else row[C.N_INSPECCIONES]
+    if row is None or (not pd.isna(n) and int(n) == 0):
+        st.info(tr("No hay inspecciones registradas en este distrito.",
+                   "There are no inspections recorded in this district."))
+        return
+    hidden = set(str(row["suprimido"] or "").split(";"))
+    codes = load_table().codes
+    st.dataframe(pd.DataFrame({
+        tr("Indicador", "Indicator", lang=lang): [indicator_name(c, lang) for c in codes],
+        tr("Inspecciones en que se halló", "Inspections where found", lang=lang):
+            [count_text(row[c], c in hidden, k) for c in codes],
+    }), hide_index=True, width="stretch")
+    c1, c2, c3 = st.columns(3)
+    c1.metric(tr(*CLASS_WORDS["trabajo_forzoso"], lang=lang),
+              count_text(row[N_TF_OIT], N_TF_OIT in hidden, k))
+    c2.metric(tr(*CLASS_WORDS["indicios"], lang=lang),
+              count_text(row[N_INDICIOS], N_INDICIOS in hidden, k))
+    c3.metric(tr("Inconsistentes con hallazgo_tf", "Inconsistent with hallazgo_tf", lang=lang),
+              count_text(row[N_INCONSISTENTES], N_INCONSISTENTES in hidden, k))
+    st.caption(tr(
+        f"De {count_text(n, C.N_INSPECCIONES in hidden, k)} inspecciones. Trabajo forzoso "
+        "según la OIT (CIET 2018): involuntariedad y amenaza a la vez; indicios: indicadores "
+        "de una sola dimensión.",
+        f"Of {count_text(n, C.N_INSPECCIONES in hidden, k)} inspections. Forced labour under "
+        "the ILO rule (ICLS 2018): involuntariness and threat together; some indicators: of "
+        "one dimension only."))
+
+
+def district_services(ubigeo: str, lang: str) -> None:
+    """Days to the nearest service of each type, from the services layer."""
+    from dashboard.indicator_words import SERVICE_WORDS
+    from models.services import DIAS_SERVICIO, type_column
+
+    access = state.service_access((ubigeo[:2],))
+    services = state.service_points(())
+    if access is None or services is None or services.empty or ubigeo not in access.index:
+        st.caption(tr("No hay una capa de servicios (kind = \"servicios\" en la "
+                      "configuración).", "There is no services layer (kind = \"servicios\" "
+                      "in the settings)."))
+        return
+    row = access.loc[ubigeo]
+    kinds = sorted(services["tipo"].astype(str).unique())
+    st.dataframe(pd.DataFrame({
+        tr("Servicio", "Service", lang=lang): [tr(*SERVICE_WORDS.get(t_, (t_, t_)), lang=lang)
+                                               for t_ in kinds],
+        tr("Días de viaje (ida)", "Travel days (one way)", lang=lang):
+            [round(float(row.get(type_column(t_), float("nan"))), 1) for t_ in kinds],
+    }), hide_index=True, width="stretch")
+    st.caption(tr(
+        f"El más cercano: {row['servicio_cercano']} ({float(row[DIAS_SERVICIO]):.1f} días "
+        "de ida), con el modelo de viaje de la planificación."
+        + (" Servicios SIMULADOS." if any(s.simulated for s in state.settings().services)
+           else ""),
+        f"The nearest: {row['servicio_cercano']} ({float(row[DIAS_SERVICIO]):.1f} days one "
+        "way), with the planning travel model."
+        + (" SIMULATED services." if any(s.simulated for s in state.settings().services)
+           else "")))
+
+
 def source_table(table: pd.DataFrame, columns: dict[str, tuple[str, str]]) -> pd.DataFrame:
     """Keep the known columns of a ``fuentes`` table, with plain names."""
     keep = [c for c in columns if c in table.columns]
@@ -346,6 +412,12 @@ with ui.guard():
             "inspections are not shown one by one or by year, and counts from 1 to "
             f"{k - 1} are hidden: numbers that small could identify people. "
             "The history by year is for the Inspection planner."))
+
+    st.markdown("#### " + tr("Indicadores de trabajo forzoso (OIT)",
+                             "Forced-labour indicators (ILO)"))
+    district_indicators(who, ubigeo, k, lang)
+    st.markdown("#### " + tr("Servicios cercanos", "Services nearby"))
+    district_services(ubigeo, lang)
 
     with st.expander(t("fuentes"), expanded=False):
         meta = state.metadata()

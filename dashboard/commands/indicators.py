@@ -1,0 +1,91 @@
+"""``riskmap indicators``: the ILO indicator profile of the records, by district or sector."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from geo.errors import tr
+
+__all__ = ["register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``riskmap indicators``."""
+    from geo.indicators import BY_OPTIONS
+
+    p = subparsers.add_parser(
+        "indicators",
+        help="perfil de indicadores OIT por grupo / ILO indicator profiles",
+        description=(
+            "Cuenta, por distrito, provincia, sector o año, las inspecciones en que se halló "
+            "cada uno de los 11 indicadores de trabajo forzoso de la OIT, y clasifica cada "
+            "registro con la regla de la CIET 2018 (trabajo forzoso = involuntariedad y "
+            "amenaza; indicios = algunos indicadores; config/indicadores_oit.toml). Columnas: "
+            "n_inspecciones, un código por indicador, n_trabajo_forzoso_oit, n_indicios, "
+            "n_inconsistentes (hallazgo_tf contradice los indicadores), n_victimas_mujeres, "
+            "n_victimas_menores. Fuera del rol planificador los conteos de 1 a k-1 se "
+            "suprimen (celda vacía; la columna 'suprimido' dice cuáles)."
+        ),
+    )
+    p.add_argument("--config", help="archivo de configuración (por defecto el de la demo)")
+    p.add_argument("--by", default="ubigeo", choices=BY_OPTIONS,
+                   help="agrupar por distrito (ubigeo), provincia, sector o año (anio)")
+    p.add_argument("--out", required=True, type=Path, help="archivo CSV de salida")
+    p.add_argument("--rol", default=None,
+                   choices=("planificador", "gobierno_regional", "investigador"),
+                   help="rol para quien es el archivo (por defecto 'investigador', el de menos "
+                   "permisos): fuera de 'planificador' los conteos pequeños se suprimen")
+    p.add_argument("--region", default=None,
+                   help="departamentos (cusco, loreto o códigos '08,16'); por defecto los de "
+                   "la configuración")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from geo import columns as C
+    from geo import paths
+    from geo.access import floor, in_regions
+    from geo.base import read_districts
+    from geo.config import load_settings, parse_region
+    from geo.indicators import profiles, suppress
+    from geo.inspections import load_records
+    from geo.sheets import neutralise_frame
+    from geo.store import ROL_INVESTIGADOR, InspectionStore, operator
+
+    settings = load_settings(args.config or paths.default_settings())
+    role = args.rol or ROL_INVESTIGADOR
+    k = floor(role, settings.auth.suppression)
+    region = parse_region(args.region) if args.region else settings.region
+    districts = pd.DataFrame(read_districts(settings.base, region))
+    store = paths.store_path() if paths.store_path().is_file() else False
+    records = in_regions(load_records(settings, store, user=operator()), region)
+    table = profiles(records, args.by, districts=districts)
+    out = suppress(table, k)
+    if args.by == C.UBIGEO:
+        names = districts[[C.UBIGEO, C.DISTRITO, C.PROVINCIA]].astype(str)
+        out = names.merge(out, on=C.UBIGEO, how="right")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_name(f".{args.out.name}.tmp")
+    neutralise_frame(out).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+    tmp.replace(args.out)
+    if store is not False:
+        InspectionStore(store, role=role, user=operator()).record_event("exportacion_indicadores", {
+                            "archivo": args.out.name, "por": args.by, "umbral": k,
+                            "filas": len(out)})
+    hidden = int(out["suprimido"].ne("").sum())
+    print(tr(
+        f"{len(out)} filas (por {args.by}) de {len(records)} inspecciones escritas en "
+        f"{args.out}. Rol {role}: "
+        + ("conteos exactos." if k <= 1 else
+           f"conteos de 1 a {k - 1} suprimidos en {hidden} filas.")
+        + (" DATOS SIMULADOS." if settings.simulated else ""),
+        f"{len(out)} rows (by {args.by}) from {len(records)} inspections written to "
+        f"{args.out}. Role {role}: "
+        + ("exact counts." if k <= 1 else f"counts from 1 to {k - 1} suppressed in {hidden} "
+           "rows.")
+        + (" SIMULATED DATA." if settings.simulated else ""),
+    ))
+    return 0

@@ -1,0 +1,223 @@
+"""Maps of the Indicadores page: victims' routes and the services gap (offline, like Mapa).
+
+Both draw the region's districts as a quiet base (light grey, or coloured by days to the
+nearest service), department outlines, and their own marks; every asset comes from the app
+itself (:func:`dashboard.mapview.localize_assets`), so they render with no internet.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from branca.element import MacroElement
+from jinja2 import Template
+
+from dashboard import mapview
+from geo import columns as C
+
+__all__ = ["DAY_BREAKS", "SERVICE_COLORS", "routes_map", "services_map"]
+
+#: Classes of one-way days to the nearest service (upper bounds; the last is open).
+DAY_BREAKS = (0.5, 1.0, 2.0, 4.0, math.inf)
+#: ColorBrewer PuBu, 5 classes: light = near, dark = far.
+DAY_COLORS = ("#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d")
+#: Okabe-Ito colours by type of service (distinct for every colour-vision deficiency).
+SERVICE_COLORS = {"cem": "#CC79A7", "fiscalia_trata": "#D55E00", "policia": "#0072B2",
+                  "albergue": "#009E73"}
+_OTHER_COLOR = "#000000"
+ROUTE_COLOR = "#b2182b"
+LOCAL_COLOR = "#E69F00"
+
+_WORDS = {
+    "es": {"rutas": "Rutas de captación (origen → lugar de explotación)",
+           "local": "Captación en el mismo distrito", "victimas": "víctimas",
+           "inspecciones": "inspecciones", "mujeres": "mujeres", "menores": "menores",
+           "dias": "Días de viaje (ida) al servicio más cercano", "brecha":
+           "Brecha: riesgo alto y ayuda lejos", "servicio": "Servicio", "sin": "sin dato",
+           "dep": "Límite departamental"},
+    "en": {"rutas": "Recruitment routes (origin → place of exploitation)",
+           "local": "Recruited in the same district", "victimas": "victims",
+           "inspecciones": "inspections", "mujeres": "women", "menores": "minors",
+           "dias": "Travel days (one way) to the nearest service", "brecha":
+           "Gap: high risk and help far away", "servicio": "Service", "sin": "no data",
+           "dep": "Department boundary"},
+}
+
+
+def _base_map(bounds: Sequence[float], height: int) -> folium.Map:
+    m = folium.Map(location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
+                   zoom_start=6, tiles=None, control_scale=False, height=height,
+                   zoom_snap=mapview.ZOOM_SNAP, zoom_delta=0.5, keyboard=False)
+    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    mapview.metric_scale(m)
+    return m
+
+
+def _n(value: Any) -> str:
+    return "–" if value is None or pd.isna(value) else f"{int(value):,}".replace(",", " ")
+
+
+def routes_map(districts: gpd.GeoDataFrame, routes: pd.DataFrame, *, lang: str = "es",
+               departments: gpd.GeoDataFrame | None = None, static_url: str = "/app/static",
+               height: int = mapview.MAP_HEIGHT, ndigits: int = 4) -> folium.Map:
+    """Lines from each district of recruitment to the place of exploitation.
+
+    ``routes`` as :func:`dashboard.state.victim_routes` gives them (already suppressed for
+    the viewer): line width grows with the square root of the victims; recruitment in the
+    same district is a circle. Tooltips say the route, inspections and victims.
+    """
+    words = _WORDS.get(lang, _WORDS["es"])
+    points = [(r.x0, r.y0) for r in routes.itertuples()] + [(r.x1, r.y1) for r in
+                                                             routes.itertuples()]
+    bounds = list(districts.total_bounds)
+    finite = [(x, y) for x, y in points if np.isfinite(x) and np.isfinite(y)]
+    if finite:
+        xs, ys = zip(*finite, strict=True)
+        bounds = [min(bounds[0], *xs), min(bounds[1], *ys), max(bounds[2], *xs),
+                  max(bounds[3], *ys)]
+    m = _base_map(bounds, height)
+    base = mapview.round_coordinates(districts[[C.UBIGEO, C.DISTRITO, "geometry"]], ndigits)
+    folium.GeoJson(base, name="distritos", style_function=lambda _f: {
+        "fillColor": "#f0f0f0", "fillOpacity": 0.9, "color": "#bdbdbd", "weight": 0.5},
+        tooltip=folium.GeoJsonTooltip(fields=[C.DISTRITO, C.UBIGEO], aliases=["", "UBIGEO"]),
+        zoom_on_click=False).add_to(m)
+    if departments is not None and len(departments):
+        mapview._outline(mapview.round_coordinates(departments, ndigits), words["dep"],
+                         "#252525", 2.0).add_to(m)
+    top = float(routes[C.VICTIMAS].max()) if len(routes) else 1.0
+    for r in routes.sort_values(C.VICTIMAS).itertuples():
+        if not (np.isfinite(r.x0) and np.isfinite(r.x1)):
+            continue
+        victims = 0 if pd.isna(r.victimas) else int(r.victimas)
+        tip = (f"{html.escape(str(r.origen_nombre))} → {html.escape(str(r.destino_nombre))}: "
+               f"{_n(r.n_inspecciones)} {words['inspecciones']}, {_n(r.victimas)} "
+               f"{words['victimas']} ({_n(r.victimas_mujeres)} {words['mujeres']}, "
+               f"{_n(r.victimas_menores)} {words['menores']})")
+        width = 1.5 + 7.0 * math.sqrt(max(victims, 0) / max(top, 1.0))
+        if r.ubigeo_origen == r.ubigeo:
+            folium.CircleMarker([round(r.y1, ndigits), round(r.x1, ndigits)],
+                                radius=2 + width, color="#7a5300", weight=1,
+                                fill=True, fill_color=LOCAL_COLOR, fill_opacity=0.75,
+                                tooltip=tip).add_to(m)
+        else:
+            folium.PolyLine([[round(r.y0, ndigits), round(r.x0, ndigits)],
+                             [round(r.y1, ndigits), round(r.x1, ndigits)]],
+                            color=ROUTE_COLOR, weight=width, opacity=0.75,
+                            tooltip=tip).add_to(m)
+            folium.CircleMarker([round(r.y0, ndigits), round(r.x0, ndigits)], radius=3,
+                                color=ROUTE_COLOR, weight=1, fill=True, fill_color="#ffffff",
+                                fill_opacity=1, tooltip=tip).add_to(m)
+    rows = [mapview._legend_row(f"background:{ROUTE_COLOR};height:4px", words["rutas"]),
+            mapview._legend_row(f"background:{LOCAL_COLOR};border-radius:50%",
+                                words["local"])]
+    _SimpleLegend(words["rutas"].split(" (")[0], rows).add_to(m)
+    return mapview.localize_assets(m, static_url)
+
+
+def day_class(days: Sequence[float]) -> np.ndarray:
+    """Index of each value's class in :data:`DAY_BREAKS` (-1 = no value).
+
+    >>> day_class([0.25, 1.0, 3.0, 9.0, float("nan")]).tolist()
+    [0, 1, 3, 4, -1]
+    """
+    values = np.asarray(days, dtype=float)
+    out = np.searchsorted(np.asarray(DAY_BREAKS[:-1]), values, side="left")
+    return np.where(np.isfinite(values), out, -1)
+
+
+def services_map(districts: gpd.GeoDataFrame, access: pd.DataFrame, services: gpd.GeoDataFrame,
+                 gap: Sequence[str] = (), *, lang: str = "es",
+                 type_names: dict[str, str] | None = None,
+                 departments: gpd.GeoDataFrame | None = None, static_url: str = "/app/static",
+                 height: int = mapview.MAP_HEIGHT, ndigits: int = 4) -> folium.Map:
+    """Districts coloured by days to the nearest service, the gap outlined, services as dots.
+
+    ``access`` as :func:`models.services.service_access` (indexed by UBIGEO); ``gap`` the
+    UBIGEOs of the districts of high risk and far help (:func:`models.services.gap`).
+    """
+    words = _WORDS.get(lang, _WORDS["es"])
+    names = type_names or {}
+    m = _base_map(list(districts.total_bounds), height)
+    layer = districts[[C.UBIGEO, C.DISTRITO, "geometry"]].copy()
+    days = access.reindex(layer[C.UBIGEO].astype(str))
+    layer["k"] = day_class(days["dias_servicio"].to_numpy(float))
+    layer["d"] = [words["sin"] if not np.isfinite(v) else f"{v:.1f}".replace(
+        ".", "," if lang == "es" else ".") for v in days["dias_servicio"].to_numpy(float)]
+    layer["s"] = [f"{a} ({names.get(b, b)})" if a else "" for a, b in zip(
+        days["servicio_cercano"].fillna(""), days["tipo_servicio_cercano"].fillna(""),
+        strict=True)]
+    layer = mapview.round_coordinates(layer, ndigits)
+    folium.GeoJson(
+        layer, name=words["dias"],
+        style_function=lambda f: {
+            "fillColor": DAY_COLORS[f["properties"]["k"]] if f["properties"]["k"] >= 0
+            else mapview.NO_DATA_COLOR, "fillOpacity": 0.85, "color": "#737373",
+            "weight": 0.5},
+        highlight_function=lambda _f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(fields=[C.DISTRITO, C.UBIGEO, "d", "s"],
+                                      aliases=["", "UBIGEO", words["dias"],
+                                               words["servicio"]], sticky=True),
+        zoom_on_click=False,
+    ).add_to(m)
+    if departments is not None and len(departments):
+        mapview._outline(mapview.round_coordinates(departments, ndigits), words["dep"],
+                         "#252525", 2.0).add_to(m)
+    flagged = layer[layer[C.UBIGEO].isin(set(gap))]
+    if len(flagged):
+        mapview._outline(flagged, words["brecha"], "#b2182b", 3.0, dash="5 3").add_to(m)
+    for row in services.itertuples():
+        color = SERVICE_COLORS.get(row.tipo, _OTHER_COLOR)
+        folium.CircleMarker([round(row.geometry.y, ndigits), round(row.geometry.x, ndigits)],
+                            radius=5, color="#ffffff", weight=1, fill=True, fill_color=color,
+                            fill_opacity=1,
+                            tooltip=html.escape(f"{row.nombre} — {names.get(row.tipo, row.tipo)}")
+                            ).add_to(m)
+    rows = []
+    lower = 0.0
+    for b, c in zip(DAY_BREAKS, DAY_COLORS, strict=True):
+        label = (f"{lower:g} – {b:g}" if math.isfinite(b) else f"≥ {lower:g}")
+        rows.append(mapview._legend_row(f"background:{c}", label.replace(".", ",")
+                                        if lang == "es" else label))
+        lower = b
+    rows.append(mapview._legend_row("border:2.5px dashed #b2182b;background:none",
+                                    words["brecha"]))
+    for kind in sorted(set(services["tipo"])):
+        rows.append(mapview._legend_row(
+            f"background:{SERVICE_COLORS.get(kind, _OTHER_COLOR)};border-radius:50%",
+            html.escape(names.get(kind, kind))))
+    _SimpleLegend(words["dias"], rows).add_to(m)
+    return mapview.localize_assets(m, static_url)
+
+
+class _SimpleLegend(MacroElement):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            var legend = L.control({position: "bottomright"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "riskmap-legend");
+                div.innerHTML = {{ this.html|tojson }};
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title: str, rows: list[str]) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.html = (
+            '<div style="background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;'
+            'font:12px/1.35 sans-serif;color:#222;box-shadow:0 1px 4px rgba(0,0,0,.3);'
+            f'max-width:260px"><b>{html.escape(title)}</b>' + "".join(rows) + "</div>"
+        )
