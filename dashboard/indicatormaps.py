@@ -17,7 +17,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from branca.element import MacroElement
-from jinja2 import Template
 
 from dashboard import mapview
 from geo import columns as C
@@ -197,25 +196,14 @@ def services_map(districts: gpd.GeoDataFrame, access: pd.DataFrame, services: gp
 
 
 class _SimpleLegend(MacroElement):
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        (function() {
-            var legend = L.control({position: "bottomright"});
-            legend.onAdd = function () {
-                var div = L.DomUtil.create("div", "riskmap-legend");
-                div.innerHTML = {{ this.html|tojson }};
-                return div;
-            };
-            legend.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}
-        """
-    )
+    """A legend control as the risk map's (its template), without hatch patterns."""
+
+    _template = mapview._Legend._template
 
     def __init__(self, title: str, rows: list[str]) -> None:
         super().__init__()
         self._name = "Legend"
+        self.hatch_id, self.defs = "riskmap-legend-plain", ""
         self.html = (
             '<div style="background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;'
             'font:12px/1.35 sans-serif;color:#222;box-shadow:0 1px 4px rgba(0,0,0,.3);'

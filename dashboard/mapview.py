@@ -528,7 +528,9 @@ class _Legend(MacroElement):
         rows = []
         lower = 0.0
         for b, c in zip(breaks, colors, strict=True):
-            rows.append(_legend_row(f"background:{c}", f"{100 * lower:.1f} – {100 * b:.1f} %"))
+            text = (f"{100 * b:.1f} %" if abs(b - lower) < 5e-4 else
+                    f"{100 * lower:.1f} – {100 * b:.1f} %")  # a class of one value: say it
+            rows.append(_legend_row(f"background:{c}", text))
             lower = b
         if has_insufficient:
             rows.append(_legend_row(

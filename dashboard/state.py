@@ -222,18 +222,49 @@ def export_table(region: tuple[str, ...], k: int, protected: bool,
     :func:`models.disclosure.protect_scores`.
     """
     path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
-    return _export_table(str(path), mtime(path), tuple(region), int(k), protected, counts)
+    return _export_table(str(path), mtime(path), tuple(region), int(k), protected, counts,
+                         _indicator_source())
+
+
+#: Prefix of the export's indicator columns (``oit_engano``: inspections where found).
+OIT_PREFIX = "oit_"
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _export_table(path: str, stamp: float, region: tuple[str, ...], k: int, protected: bool,
-                  counts: tuple[str, ...]) -> gpd.GeoDataFrame:
+                  counts: tuple[str, ...], records_key: tuple[str, float, float] = ("", 0, 0)
+                  ) -> gpd.GeoDataFrame:
     from models.disclosure import protect_scores
 
     full = _read_scores(path, stamp)
     # protected on the whole table, then cut: ranks stay those of the whole area
     table = protect_scores(full, k) if protected else suppress_small_counts(full, k, counts)
-    return in_region(table, region)
+    return indicator_columns(in_region(table, region), k, records_key)
+
+
+def indicator_columns(table: gpd.GeoDataFrame, k: int,
+                      records_key: tuple[str, float, float]) -> gpd.GeoDataFrame:
+    """Add each district's ILO indicator profile to an export, counts suppressed at ``k``.
+
+    ``oit_<code>`` per indicator, ``n_trabajo_forzoso_oit``, ``n_indicios``,
+    ``n_inconsistentes``, ``n_victimas_mujeres``, ``n_victimas_menores`` (nullable
+    integers; blank where 1 to k-1) and ``indicadores_suprimidos`` naming them.
+    """
+    from geo.indicators import profiles, suppress
+    from geo.inspections import ILO_INDICATORS
+
+    records = _classified_records(*records_key) if records_key[0] else None
+    if records is None or records.empty:
+        return table
+    profile = suppress(profiles(records, C.UBIGEO, districts=table[[C.UBIGEO]]), max(k, 1))
+    profile = profile.drop(columns=[C.N_INSPECCIONES]).rename(
+        columns={**{c: OIT_PREFIX + c for c in ILO_INDICATORS},
+                 "suprimido": "indicadores_suprimidos"})
+    profile["indicadores_suprimidos"] = profile["indicadores_suprimidos"].str.replace(
+        r"(^|;)(?!n_)", r"\1" + OIT_PREFIX, regex=True)
+    out = table.merge(profile, on=C.UBIGEO, how="left")
+    out.attrs = dict(table.attrs)
+    return out
 
 
 #: Metadata that describes individual records or the whole area's totals: not for a role
@@ -992,17 +1023,11 @@ def victim_routes(who: Principal, region: tuple[str, ...]) -> pd.DataFrame:
     ``origen_nombre``, ``destino_nombre`` and the two points (``x0, y0, x1, y1``).
     """
     from geo.access import floor
-    from geo.indicators import N_RUTA, routes
+    from geo.indicators import routes, suppress_routes
 
     k = floor(who.role, settings().auth.suppression)
-    table = routes(_region_records(who, region))
-    hidden = 0
-    if k > 1 and len(table):
-        small = (table[N_RUTA] < k) | (table[C.VICTIMAS].fillna(0) < k)
-        hidden = int(small.sum())
-        table = table[~small]
-        for col in (C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES):  # a sub-count may be small
-            table[col] = table[col].mask((table[col] > 0) & (table[col] < k))
+    table = suppress_routes(routes(_region_records(who, region)), k)
+    hidden = table.attrs["ocultas"]
     places = _places(tuple(sorted(set(table[C.UBIGEO_ORIGEN]) | set(table[C.UBIGEO]))))
     out = table.reset_index(drop=True)
     for end, code in (("0", C.UBIGEO_ORIGEN), ("1", C.UBIGEO)):

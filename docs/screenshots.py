@@ -32,6 +32,9 @@ CHROMIUM = os.environ.get("RISKMAP_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 PAGES = ("", "distrito", "planificacion", "modelo", "datos", "exportar")
+#: Views of the Indicadores page shot with the map in view: (radio label, file name).
+INDICATOR_VIEWS = ((None, "indicadores"), ("Rutas de las víctimas", "indicadores_rutas"),
+                   ("Servicios y brecha", "indicadores_servicios"))
 NAMES = {"": "mapa"}
 
 
@@ -87,6 +90,16 @@ def main() -> int:
         with serve({"RISKMAP_DATA_DIR": str(data), "RISKMAP_CONFIG": str(demo)}) as url:
             for path in PAGES:
                 shoot(page, f"{url}/{path}", args.out / f"{NAMES.get(path, path)}.png")
+            for label, name in INDICATOR_VIEWS:  # the page is still open: click the view
+                page.goto(f"{url}/indicadores", wait_until="domcontentloaded")
+                settle(page)
+                if label:  # None: the default view
+                    page.get_by_text(label, exact=True).first.click()
+                    settle(page)
+                page.locator("iframe").first.scroll_into_view_if_needed()
+                page.wait_for_timeout(1500)
+                page.screenshot(path=str(args.out / f"{name}.png"), full_page=False)
+                print(args.out / f"{name}.png")
         page.close()
 
         import tomli_w

@@ -393,3 +393,30 @@ def wilson(found: np.ndarray, n: np.ndarray, z: float = 1.6449) -> tuple[np.ndar
     lo = np.where(m > 0, np.clip(centre - half, 0, 1), np.nan)
     hi = np.where(m > 0, np.clip(centre + half, 0, 1), np.nan)
     return lo, hi
+
+
+def suppress_routes(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Leave out routes with fewer than ``threshold`` inspections or victims.
+
+    A line on a map is as telling as a count: a route with 2 victims says that 2 people
+    were recruited there. Sub-counts (women, minors) from 1 to ``threshold - 1`` are
+    blanked in the routes kept; ``attrs["ocultas"]`` counts the routes left out.
+
+    >>> t = pd.DataFrame({"n_inspecciones": [1, 6], "victimas": [3, 12],
+    ...                   "victimas_mujeres": [1, 2], "victimas_menores": [0, 7]})
+    >>> out = suppress_routes(t, 5)
+    >>> len(out), out.attrs["ocultas"], out["victimas_mujeres"].isna().tolist()
+    (1, 1, [True])
+    """
+    if threshold <= 1 or table.empty:
+        out = table.copy()
+        out.attrs["ocultas"] = 0
+        return out
+    small = (pd.to_numeric(table[N_RUTA]) < threshold) | (
+        pd.to_numeric(table[C.VICTIMAS]).fillna(0) < threshold)
+    out = table[~small.to_numpy(bool)].copy()
+    for col in (C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES):
+        values = pd.to_numeric(out[col]).astype("Float64")
+        out[col] = values.mask((values > 0) & (values < threshold)).astype("Int64")
+    out.attrs["ocultas"] = int(small.sum())
+    return out.reset_index(drop=True)

@@ -63,6 +63,18 @@ COLUMN_DESCRIPTIONS = {
                   "primeros del ranking), según las simulaciones de la incertidumbre; suma 10 "
                   "sobre todos los distritos",
     C.RANGO: "puesto en el ranking de riesgo (1 = mayor riesgo)",
+    "oit_<indicador>": "inspecciones del distrito en que se halló ese indicador de trabajo "
+                       "forzoso de la OIT (11 columnas; vacía si se suprimió por ser de 1 a "
+                       "k-1)",
+    "n_trabajo_forzoso_oit": "inspecciones con indicadores de ambas dimensiones de la OIT "
+                             "(involuntariedad y amenaza: trabajo forzoso, CIET 2018; "
+                             "config/indicadores_oit.toml)",
+    "n_indicios": "inspecciones con indicadores de una sola dimensión",
+    "n_inconsistentes": "inspecciones cuyo hallazgo_tf contradice sus indicadores",
+    "n_victimas_mujeres": "víctimas mujeres (niñas incluidas) en las inspecciones del distrito",
+    "n_victimas_menores": "víctimas menores de 18 años en las inspecciones del distrito",
+    "indicadores_suprimidos": "columnas de indicadores suprimidas en esa fila (conteos "
+                              "de 1 a k-1)",
 }
 #: Metadata keys that hold a path: written relative to the settings file's folder.
 _PATH_KEYS = ("configuracion", "tabla_distritos", "base", "inspecciones_fuente")

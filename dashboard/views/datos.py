@@ -17,7 +17,8 @@ from dashboard.i18n import get_lang, label, tr
 from geo import columns as C
 
 CONTRACT = (C.ID, C.FECHA, C.UBIGEO, C.LAT, C.LON, C.SECTOR, C.HALLAZGO, C.ORIGEN,
-            C.INDICADORES, C.TRABAJADORES, C.VICTIMAS)
+            C.INDICADORES, C.TRABAJADORES, C.VICTIMAS, C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES,
+            C.UBIGEO_ORIGEN)
 UPLOAD_SUFFIXES = (".csv", ".xlsx", ".xls", ".txt")
 UPLOAD_MAX_AGE_S = 24 * 3600  # an upload never imported is deleted after a day
 IMPORT_WORDS = {
@@ -34,6 +35,9 @@ RECORD_WORDS = {
                                                  "Forced-labour indicators found"),
     C.ORIGEN: ("Origen", "Origin"), C.INDICADORES: ("Indicadores", "Indicators"),
     C.TRABAJADORES: ("Trabajadores", "Workers"), C.VICTIMAS: ("Víctimas", "Victims"),
+    C.VICTIMAS_MUJERES: ("Víctimas mujeres", "Women victims"),
+    C.VICTIMAS_MENORES: ("Víctimas menores", "Child victims"),
+    C.UBIGEO_ORIGEN: ("Distrito de captación", "District of recruitment"),
 }
 
 

@@ -152,6 +152,7 @@ with ui.guard():
             color=alt.Color("indicador:N", title=tr("Indicador OIT", "ILO indicator",
                                                     lang=lang),
                             scale=alt.Scale(scheme="tableau20"),
+                            legend=alt.Legend(labelLimit=320),
                             sort=[indicator_name(c, lang) for c in table.codes]),
             order=alt.Order("codigo:N"),
             tooltip=[alt.Tooltip(f"{by}:N"), alt.Tooltip("indicador:N"),
@@ -173,8 +174,10 @@ with ui.guard():
         long.columns = ["a", "b", "n"]
         n_hidden = int(long["n"].isna().sum())
         heat = alt.Chart(long.dropna()).mark_rect().encode(
-            x=alt.X("a:N", sort=list(names.values()), title=None),
-            y=alt.Y("b:N", sort=list(names.values()), title=None),
+            x=alt.X("a:N", sort=list(names.values()), title=None,
+                    axis=alt.Axis(labelLimit=240, labelAngle=-45)),
+            y=alt.Y("b:N", sort=list(names.values()), title=None,
+                    axis=alt.Axis(labelLimit=300)),
             color=alt.Color("n:Q", scale=alt.Scale(scheme="orangered"),
                             title=tr("Inspecciones", "Inspections", lang=lang)),
             tooltip=["a:N", "b:N", "n:Q"],
@@ -219,9 +222,6 @@ with ui.guard():
             st.dataframe(frame, hide_index=True, width="stretch")
             st.caption(tr(table.source_es, table.source_en, lang=lang))
         _suppressed_note(int(crosstab.isna().to_numpy().sum()), floor_k)
-        if k <= 1:  # planners may open the records themselves
-            st.caption(tr("Los registros uno por uno están en la ficha de cada distrito.",
-                          "The records one by one are on each district's card."))
 
     elif choice == "rutas":
         routes = state.victim_routes(who, region)
