@@ -1007,9 +1007,13 @@ def indicator_classes(who: Principal, region: tuple[str, ...]) -> pd.DataFrame:
 
     k = floor(who.role, settings().auth.suppression)
     records = _region_records(who, region)
+    from geo.indicators import small_cells
+
     table = pd.crosstab(records[CLASE_OIT], records[C.HALLAZGO]).reindex(
         index=list(CLASES), columns=[1, 0], fill_value=0).astype("Float64")
-    table = table.mask((table > 0) & (table < k))
+    # the six cells partition the region's records, whose total other views give
+    hide = small_cells(table.to_numpy(dtype=float).ravel(), k, k > 1).reshape(table.shape)
+    table = table.mask(hide)
     _audit_read(who, "clasificacion", region, k, len(records))
     return table
 

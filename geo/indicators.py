@@ -354,22 +354,49 @@ def count_columns(frame: pd.DataFrame) -> list[str]:
     return [c for c in frame.columns if c in named or c in ILO_INDICATORS]
 
 
-def suppress(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
+def small_cells(values: np.ndarray, threshold: int, secondary: bool = True) -> np.ndarray:
+    """Which cells of one partition of a total to blank (True) at ``threshold``.
+
+    Primary: counts from 1 to ``threshold - 1``. Secondary (a published total minus the
+    cells shown would give back a lone blanked cell): when exactly one cell is blanked, the
+    smallest other non-zero cell is blanked too (Hundepool et al., *Statistical Disclosure
+    Control*, 2012, ch. 4: secondary cell suppression).
+
+    >>> small_cells(np.array([0, 3, 9, 40]), 5).tolist()
+    [False, True, True, False]
+    >>> small_cells(np.array([0, 3, 2, 40]), 5).tolist()  # two already: the total is safe
+    [False, True, True, False]
+    """
+    v = np.nan_to_num(np.asarray(values, dtype=float))
+    hide = (v > 0) & (v < threshold)
+    if secondary and hide.sum() == 1:
+        shown = np.flatnonzero(~hide & (v > 0))
+        if shown.size:
+            hide[shown[np.argmin(v[shown])]] = True
+    return hide
+
+
+def suppress(frame: pd.DataFrame, threshold: int, secondary: bool = True) -> pd.DataFrame:
     """Blank every count from 1 to ``threshold - 1``; ``suprimido`` names them per row.
 
-    A threshold of 1 (a planner) changes nothing but adds an empty ``suprimido``.
+    The rows of a profile partition the region's records, whose totals are published
+    elsewhere (the co-occurrence diagonal, another grouping): each column also gets the
+    secondary suppression of :func:`small_cells`. A threshold of 1 (a planner) changes
+    nothing but adds an empty ``suprimido``.
 
-    >>> t = pd.DataFrame({"sector": ["tala"], "n_inspecciones": [12], "engano": [3]})
+    >>> t = pd.DataFrame({"sector": ["tala", "coca"], "n_inspecciones": [12, 30],
+    ...                   "engano": [3, 8]})
     >>> out = suppress(t, 5)
     >>> out["engano"].isna().tolist(), out["suprimido"].tolist()
-    ([True], ['engano'])
+    ([True, True], ['engano', 'engano'])
     """
     out = frame.copy()
     cols = count_columns(out)
     hidden = pd.Series([[] for _ in range(len(out))], index=out.index, dtype=object)
     for col in cols:
         values = pd.to_numeric(out[col], errors="coerce").astype("Float64")
-        small = ((values > 0) & (values < threshold)).fillna(False).to_numpy(bool)
+        small = small_cells(values.to_numpy(dtype=float, na_value=np.nan), threshold,
+                            secondary and threshold > 1)
         out[col] = values.mask(small).round().astype("Int64")
         for i in np.flatnonzero(small):
             hidden.iat[i].append(col)

@@ -211,10 +211,22 @@ def test_cooccurrence_and_routes_on_hand_written_records():
     assert len(r) == 2  # records without victims or origin make no route
 
 
+def test_a_lone_small_cell_takes_a_second_one_with_it():
+    from geo.indicators import small_cells
+
+    assert small_cells([12, 3, 7, 0], 5).tolist() == [False, True, True, False]
+    assert small_cells([12, 3, 7, 0], 5, secondary=False).tolist() == [False, True, False,
+                                                                        False]
+    assert small_cells([12, 0, 7], 5).tolist() == [False, False, False]
+    assert small_cells([3, 0, 0], 5).tolist() == [True, False, False]  # nothing else to hide
+
+
 def test_small_counts_are_blanked_for_roles_that_may_not_see_them():
     table = profiles(_records(HAND), C.SECTOR)
     out = suppress(table, 5).set_index(C.SECTOR)
     assert pd.isna(out.loc["mineria", "engano"])  # 2 < 5
+    # 1 inspection in each of three sectors: all three small, all blank, no secondary needed
+    assert out[C.N_INSPECCIONES].isna().all()
     assert out.loc["mineria", "horas_extra_excesivas"] == 0  # zeros reveal nobody
     assert "engano" in out.loc["mineria", "suprimido"].split(";")
     exact = suppress(table, 1).set_index(C.SECTOR)
@@ -282,15 +294,20 @@ def test_riskmap_indicators_suppresses_for_an_investigator(demo_dir, demo_settin
     assert len(got) == 169 and "distrito" in got.columns
     expected = _independent_count(demo_dir, C.UBIGEO)
     shown = 0
-    for ubigeo, d in expected.items():
-        for code in ILO_INDICATORS:
+    for code in ILO_INDICATORS:
+        blanked = 0
+        for ubigeo, d in expected.items():
             value = got.loc[ubigeo, code]
-            if 1 <= d[code] <= 4:
+            if 1 <= d[code] <= 4:  # primary suppression
                 assert pd.isna(value), (ubigeo, code)
+            if pd.isna(value):
                 assert code in str(got.loc[ubigeo, "suprimido"]).split(";")
+                blanked += 1
             else:
                 assert value == d[code], (ubigeo, code)
                 shown += d[code] > 0
+        # never a lone blank in a column: the region's total would give it back
+        assert blanked != 1, code
     assert shown > 0  # some counts of 5 or more do show
 
 
@@ -408,9 +425,14 @@ def test_exports_carry_the_indicator_profile_suppressed_by_role(demo_dir, demo_s
         for code in ILO_INDICATORS:
             value = getattr(row, f"oit_{code}")
             if 1 <= d[code] < k:
-                assert pd.isna(value) and f"oit_{code}" in row.indicadores_suprimidos
+                assert pd.isna(value), (row.ubigeo, code)
+            if pd.isna(value):
+                assert f"oit_{code}" in row.indicadores_suprimidos
             else:
                 assert value == d[code], (row.ubigeo, code)
+    if k > 1:
+        for code in ILO_INDICATORS:
+            assert table[f"oit_{code}"].isna().sum() != 1, code  # secondary suppression
     out = write_scores(table, tmp_path / "riesgo.gpkg", demo_settings)
     back = pyogrio.read_dataframe(out, layer="riesgo", read_geometry=False)
     assert str(back["oit_engano"].dtype).lower().startswith("int") or \
