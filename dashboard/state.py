@@ -239,25 +239,29 @@ def _export_table(path: str, stamp: float, region: tuple[str, ...], k: int, prot
     full = _read_scores(path, stamp)
     # protected on the whole table, then cut: ranks stay those of the whole area
     table = protect_scores(full, k) if protected else suppress_small_counts(full, k, counts)
-    return indicator_columns(in_region(table, region), k, records_key)
+    return indicator_columns(in_region(table, region), k, records_key, protected)
 
 
 def indicator_columns(table: gpd.GeoDataFrame, k: int,
-                      records_key: tuple[str, float, float]) -> gpd.GeoDataFrame:
+                      records_key: tuple[str, float, float], protected: bool = True
+                      ) -> gpd.GeoDataFrame:
     """Add each district's ILO indicator profile to an export, counts suppressed at ``k``.
 
     ``oit_<code>`` per indicator, ``n_trabajo_forzoso_oit``, ``n_indicios``,
-    ``n_inconsistentes``, ``n_victimas_mujeres``, ``n_victimas_menores`` (nullable
-    integers; blank where 1 to k-1) and ``indicadores_suprimidos`` naming them.
+    ``n_inconsistentes`` (not for a ``protected`` role), ``n_victimas_mujeres``,
+    ``n_victimas_menores`` (nullable integers; blank where 1 to k-1, suppressed per
+    department: :func:`geo.indicators.protected_profile`) and ``indicadores_suprimidos``.
     """
-    from geo.indicators import profiles, suppress
+    from geo.indicators import N_VICTIMAS, protected_profile
     from geo.inspections import ILO_INDICATORS
 
     records = _classified_records(*records_key) if records_key[0] else None
     if records is None or records.empty:
         return table
-    profile = suppress(profiles(records, C.UBIGEO, districts=table[[C.UBIGEO]]), max(k, 1))
-    profile = profile.drop(columns=[C.N_INSPECCIONES]).rename(
+    profile = protected_profile(in_region(records, tuple(sorted(
+        set(table[C.UBIGEO].astype(str).str[:2])))), C.UBIGEO, table[[C.UBIGEO]], max(k, 1),
+        aggregate_role=protected)
+    profile = profile.drop(columns=[C.N_INSPECCIONES, N_VICTIMAS]).rename(
         columns={**{c: OIT_PREFIX + c for c in ILO_INDICATORS},
                  "suprimido": "indicadores_suprimidos"})
     profile["indicadores_suprimidos"] = profile["indicadores_suprimidos"].str.replace(
@@ -975,15 +979,16 @@ def indicator_profiles(who: Principal, by: str, region: tuple[str, ...],
     are blanked for roles without record access (``suprimido`` names them). Audited.
     """
     from geo.access import floor
-    from geo.indicators import profiles, suppress
+    from geo.indicators import protected_profile
 
     k = floor(who.role, settings().auth.suppression)
     districts = in_region(district_table().drop(columns="geometry"), region)
     records = _region_records(who, region)
+    # suppressed over the whole department, then cut to one district: the card shows what
+    # the map and the exports show
+    table = protected_profile(records, by, districts, k, not who.may_read_records)
     if ubigeo is not None:
-        records = records[records[C.UBIGEO].astype(str) == ubigeo]
-        districts = districts[districts[C.UBIGEO].astype(str) == ubigeo]
-    table = suppress(profiles(records, by, districts=districts), k)
+        table = table[table[C.UBIGEO].astype(str) == ubigeo].reset_index(drop=True)
     _audit_read(who, f"perfil_{by}" + (f"_{ubigeo}" if ubigeo else ""), region, k, len(table))
     return table
 
@@ -991,11 +996,10 @@ def indicator_profiles(who: Principal, by: str, region: tuple[str, ...],
 def indicator_cooccurrence(who: Principal, region: tuple[str, ...]) -> pd.DataFrame:
     """Inspections where two indicators were found together, small counts blanked."""
     from geo.access import floor
-    from geo.indicators import cooccurrence
+    from geo.indicators import cooccurrence, protected_matrix
 
     k = floor(who.role, settings().auth.suppression)
-    table = cooccurrence(_region_records(who, region)).astype("Float64")
-    table = table.mask((table > 0) & (table < k))
+    table = protected_matrix(_region_records(who, region), k, cooccurrence)
     _audit_read(who, "coocurrencia", region, k, len(table))
     return table
 
@@ -1007,13 +1011,16 @@ def indicator_classes(who: Principal, region: tuple[str, ...]) -> pd.DataFrame:
 
     k = floor(who.role, settings().auth.suppression)
     records = _region_records(who, region)
-    from geo.indicators import small_cells
+    from geo.indicators import SIN_INDICIOS, protected_matrix
 
-    table = pd.crosstab(records[CLASE_OIT], records[C.HALLAZGO]).reindex(
-        index=list(CLASES), columns=[1, 0], fill_value=0).astype("Float64")
-    # the six cells partition the region's records, whose total other views give
-    hide = small_cells(table.to_numpy(dtype=float).ravel(), k, k > 1).reshape(table.shape)
-    table = table.mask(hide)
+    def crosstab(rec: pd.DataFrame) -> pd.DataFrame:
+        return pd.crosstab(rec[CLASE_OIT], rec[C.HALLAZGO]).reindex(
+            index=list(CLASES), columns=[1, 0], fill_value=0)
+
+    # the six cells partition the records: secondary suppression within each department
+    table = protected_matrix(records, k, crosstab, secondary=True)
+    if not who.may_read_records:  # with it, the six cells would add up to the total
+        table.loc[SIN_INDICIOS, 0] = pd.NA
     _audit_read(who, "clasificacion", region, k, len(records))
     return table
 
@@ -1106,7 +1113,10 @@ def _service_access(path: str, stamp: float, table: str, table_stamp: float,
 
         names = points["nombre"].astype(str).tolist() + [o.name for o in
                                                           settings().planning.offices]
-        travel = read_travel_table(table, districts[C.UBIGEO].astype(str).tolist(), names)
+        # the table covers the whole deployment: read against every district, then cut
+        travel = read_travel_table(table, district_table()[C.UBIGEO].astype(str).tolist(),
+                                   names)
+        travel = in_region(travel, region)
     return access(districts, points, travel)
 
 

@@ -27,7 +27,7 @@ Examples
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -67,6 +67,7 @@ ANIO = "anio"
 #: Columns of a profile besides the group key and one column per indicator code.
 N_TF_OIT, N_INDICIOS, N_INCONSISTENTES = "n_trabajo_forzoso_oit", "n_indicios", "n_inconsistentes"
 N_VICTIMAS_MUJERES, N_VICTIMAS_MENORES = "n_victimas_mujeres", "n_victimas_menores"
+N_VICTIMAS = "n_victimas"
 #: What ``riskmap indicators --by`` groups on.
 BY_OPTIONS = (C.UBIGEO, C.PROVINCIA, C.SECTOR, ANIO)
 #: Columns of a route table (:func:`routes`).
@@ -237,8 +238,8 @@ def profiles(records: pd.DataFrame, by: str = C.UBIGEO, *,
     DataFrame
         One row per group: the key column(s), ``n_inspecciones``, one integer column per
         indicator code (ILO order), ``n_trabajo_forzoso_oit``, ``n_indicios``,
-        ``n_inconsistentes``, ``n_victimas_mujeres``, ``n_victimas_menores`` (nullable: no
-        record of the group gives them).
+        ``n_inconsistentes``, ``n_victimas``, ``n_victimas_mujeres``, ``n_victimas_menores``
+        (nullable: no record of the group gives them).
     """
     if by not in BY_OPTIONS:
         raise ConfigError(
@@ -267,20 +268,21 @@ def profiles(records: pd.DataFrame, by: str = C.UBIGEO, *,
         N_TF_OIT: (rec[CLASE_OIT] == TRABAJO_FORZOSO).astype("int64"),
         N_INDICIOS: (rec[CLASE_OIT] == INDICIOS).astype("int64"),
         N_INCONSISTENTES: rec[INCONSISTENTE].astype("int64"),
+        N_VICTIMAS: _optional(rec, C.VICTIMAS),
         N_VICTIMAS_MUJERES: _optional(rec, C.VICTIMAS_MUJERES),
         N_VICTIMAS_MENORES: _optional(rec, C.VICTIMAS_MENORES),
     })
     counted = [C.N_INSPECCIONES, *codes, N_TF_OIT, N_INDICIOS, N_INCONSISTENTES]
     agg = {c: (c, "sum") for c in counted}
     agg.update({c: (c, lambda s: s.sum(min_count=1))
-                for c in (N_VICTIMAS_MUJERES, N_VICTIMAS_MENORES)})
+                for c in (N_VICTIMAS, N_VICTIMAS_MUJERES, N_VICTIMAS_MENORES)})
     out = frame.groupby(keys, sort=True).agg(**agg).reset_index()
     if by == C.UBIGEO and districts is not None:
         every = pd.DataFrame({C.UBIGEO: sorted(pd.DataFrame(districts)[C.UBIGEO].astype(str))})
         out = every.merge(out, on=C.UBIGEO, how="left")
         out[counted] = out[counted].fillna(0)
     out[counted] = out[counted].astype("int64")
-    for c in (N_VICTIMAS_MUJERES, N_VICTIMAS_MENORES):
+    for c in (N_VICTIMAS, N_VICTIMAS_MUJERES, N_VICTIMAS_MENORES):
         out[c] = out[c].astype("Int64")
     return out
 
@@ -349,8 +351,9 @@ def count_columns(frame: pd.DataFrame) -> list[str]:
     """Return the count columns of a profile or route table (what suppression applies to)."""
     from geo.inspections import ILO_INDICATORS
 
-    named = {C.N_INSPECCIONES, N_TF_OIT, N_INDICIOS, N_INCONSISTENTES, N_VICTIMAS_MUJERES,
-             N_VICTIMAS_MENORES, C.VICTIMAS, C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES}
+    named = {C.N_INSPECCIONES, N_TF_OIT, N_INDICIOS, N_INCONSISTENTES, N_VICTIMAS,
+             N_VICTIMAS_MUJERES, N_VICTIMAS_MENORES, C.VICTIMAS, C.VICTIMAS_MUJERES,
+             C.VICTIMAS_MENORES}
     return [c for c in frame.columns if c in named or c in ILO_INDICATORS]
 
 
@@ -400,8 +403,85 @@ def suppress(frame: pd.DataFrame, threshold: int, secondary: bool = True) -> pd.
         out[col] = values.mask(small).round().astype("Int64")
         for i in np.flatnonzero(small):
             hidden.iat[i].append(col)
+    if threshold > 1 and N_VICTIMAS in out:  # the men (adults) are the total minus the part
+        total = pd.to_numeric(out[N_VICTIMAS]).astype("Float64")
+        for col in (N_VICTIMAS_MUJERES, N_VICTIMAS_MENORES):
+            if col not in out:
+                continue
+            rest = total - pd.to_numeric(out[col]).astype("Float64")
+            bad = ((rest > 0) & (rest < threshold)).fillna(False).to_numpy(bool)
+            out[col] = out[col].mask(bad)
+            for i in np.flatnonzero(bad):
+                hidden.iat[i].append(col)
     out["suprimido"] = [";".join(h) for h in hidden]
     return out
+
+
+#: What roles without record access never get in a profile: the inconsistencies (with the
+#: findings and the two classes, two small counts follow by algebra). ``n_inspecciones`` of
+#: a grouping other than the district is withheld too: with it the region's total is public,
+#: and the total minus the districts shown gives back a hidden district.
+WITHHELD = (N_INCONSISTENTES,)
+
+
+def protected_profile(records: pd.DataFrame, by: str, districts: pd.DataFrame,
+                      threshold: int, aggregate_role: bool = True) -> pd.DataFrame:
+    """Return a profile as a role sees it: suppressed department by department, then joined.
+
+    Every table is suppressed on each department's own cells, and a table of several
+    departments is built from those published cells (a sum with a blank is blank):
+    choosing "Cusco y Loreto" and then "Loreto" can never give back a blanked Cusco cell by
+    difference. For an ``aggregate_role`` (no record access) the columns of
+    :data:`WITHHELD` are dropped, and ``n_inspecciones`` too unless ``by`` is ``ubigeo``.
+    A threshold of 1 (exact counts) is the plain profile.
+    """
+    frame = pd.DataFrame(districts)
+    if threshold <= 1:
+        return suppress(profiles(records, by, districts=frame), 1)
+    deps = sorted(set(frame[C.UBIGEO].astype(str).str[:2]))
+    parts = []
+    for dep in deps:
+        rec = records[records[C.UBIGEO].astype(str).str[:2] == dep]
+        dist = frame[frame[C.UBIGEO].astype(str).str[:2] == dep]
+        parts.append(suppress(profiles(rec, by, districts=dist), threshold))
+    keys = {ANIO: [ANIO], C.PROVINCIA: [C.COD_PROV, C.PROVINCIA]}.get(by, [by])
+    joined = pd.concat(parts, ignore_index=True) if parts else suppress(
+        profiles(records, by, districts=frame), threshold)
+    if by not in (C.UBIGEO, C.PROVINCIA) and len(parts) > 1:
+        cols = count_columns(joined)
+        sums = joined.groupby(keys, sort=True)[cols].agg(
+            lambda v: np.nan if v.isna().any() else float(v.sum()))
+        marks = joined.groupby(keys, sort=True)["suprimido"].agg(
+            lambda v: ";".join(dict.fromkeys(c for x in v for c in x.split(";") if c)))
+        joined = sums.join(marks).reset_index()
+        for col in cols:
+            joined[col] = pd.to_numeric(joined[col]).round().astype("Int64")
+    if aggregate_role:
+        drop = [*WITHHELD, *([] if by == C.UBIGEO else [C.N_INSPECCIONES])]
+        joined = joined.drop(columns=[c for c in drop if c in joined])
+        joined["suprimido"] = joined["suprimido"].map(
+            lambda v: ";".join(c for c in str(v).split(";") if c and c not in drop))
+    return joined.reset_index(drop=True)
+
+
+def protected_matrix(records: pd.DataFrame, threshold: int, make: Callable, *,
+                     secondary: bool = False) -> pd.DataFrame:
+    """Return ``make(records)`` (a square or cross table) suppressed per department, summed.
+
+    ``secondary``: the table's cells partition the records (a cross table), so each
+    department's also gets :func:`small_cells`' secondary suppression.
+    """
+    deps = sorted(set(records[C.UBIGEO].astype(str).str[:2])) or [""]
+    total = None
+    for dep in deps:
+        rec = records[records[C.UBIGEO].astype(str).str[:2] == dep] if dep else records
+        part = make(rec).astype("Float64")
+        if threshold > 1:
+            hide = small_cells(part.to_numpy(dtype=float, na_value=np.nan).ravel(), threshold,
+                               secondary).reshape(part.shape)
+            part = part.mask(hide)
+        total = part if total is None else total + part  # a blank anywhere stays blank
+    return total
 
 
 def wilson(found: np.ndarray, n: np.ndarray, z: float = 1.6449) -> tuple[np.ndarray, np.ndarray]:

@@ -991,6 +991,19 @@ def _validate(
     valid_lines = [line for line, bad_row in zip(lines, failed, strict=True) if not bad_row]
     # a file without the column says nothing about indicators: nothing to contradict
     warnings = _contradictions(valid, valid_lines) if C.INDICADORES in table.columns else []
+    found = int(valid[C.HALLAZGO].sum()) if len(valid) else 0
+    if C.INDICADORES not in table.columns and found:
+        whose = _plural(found, "su hallazgo", f"sus {found} hallazgos")
+        notes.append((
+            f"El archivo no tiene columna 'indicadores': {whose} "
+            f"se {_plural(found, 'contará', 'contarán')} como sin indicadores OIT anotados "
+            "(inconsistente con la regla de la OIT) en la página Indicadores. Añada la "
+            "columna si los inspectores los anotaron.",
+            f"The file has no 'indicadores' column: its {found} "
+            f"{_plural(found, 'finding', 'findings')} will count as having no ILO indicator "
+            "recorded (inconsistent with the ILO rule) on the Indicators page. Add the column "
+            "if the inspectors recorded them.",
+        ))
     return ValidationReport(path=path, valid=valid, errors=errors, n_rows=len(lines),
                             notes=notes, valid_lines=valid_lines, warnings=warnings)
 

@@ -127,6 +127,9 @@ IMPORT_ID = "import_id"
 SCHEMA_VERSION = 3  # 2: the audit trail is hash-chained and sealed (geo.audit); 3: victims
 # by sex and age and the district of recruitment (columns added in place, nothing rewritten)
 MIN_BACKUP_VERSION = 2  # older backups have no seal to check them by
+#: Columns an import may fill in on a record already stored when they are empty there (the
+#: columns of schema 3: records imported before them are completed, never overwritten).
+COMPLETABLE = (C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES, C.UBIGEO_ORIGEN)
 LOCK_WAIT_S = 30.0  # how long a writer waits for another one (an import) before it says so
 BACKUP_SEAL_TABLE = "respaldo_sello"  # in a backup file only: the seal that checks it
 
@@ -206,6 +209,9 @@ class ImportResult:
     report : ValidationReport
     previous_imports : tuple of int
         Earlier imports of a file with the same sha256.
+    completed : int
+        Stored records (counted in ``already_present``) whose empty victim or origin cells
+        the file filled in (:data:`COMPLETABLE`); audited with their ids.
     """
 
     import_id: int
@@ -214,6 +220,7 @@ class ImportResult:
     sha256: str
     report: ValidationReport = field(repr=False)
     previous_imports: tuple[int, ...] = ()
+    completed: int = 0
 
 
 class InspectionStore:
@@ -342,16 +349,23 @@ class InspectionStore:
                                      conflicts=[])
             conflicts = []
             new = []
+            completed: list[tuple[tuple[Any, ...], list[str]]] = []
             for row, line in zip(rows, lines, strict=True):
                 old = stored.get(row[0])
                 if old is None:
                     new.append(row)
                 elif not _same(old, row):
-                    conflicts.append({
-                        "id": row[0], "line": line,
-                        "columns": [c for c, a, b in zip(RECORD_COLUMNS, old, row, strict=True)
-                                    if not _same((a,), (b,))],
-                    })
+                    # a file without a completable column says nothing about it
+                    differ = [c for c, a, b in zip(RECORD_COLUMNS, old, row, strict=True)
+                              if not _same((a,), (b,))
+                              and not (c in COMPLETABLE and b is None)]
+                    if not differ:
+                        continue
+                    if all(c in COMPLETABLE and old[RECORD_COLUMNS.index(c)] is None
+                           for c in differ):
+                        completed.append((row, differ))  # only empty cells filled in
+                    else:
+                        conflicts.append({"id": row[0], "line": line, "columns": differ})
             if conflicts:
                 conn.rollback()
                 self._audit(user, role, "importacion_rechazada",
@@ -374,13 +388,22 @@ class InspectionStore:
                 f"VALUES ({placeholders})",
                 (row + (import_id,) for row in new),
             )
+            for row, differ in completed:
+                conn.execute(
+                    f"UPDATE inspecciones SET {', '.join(f'{c} = ?' for c in differ)} "
+                    f"WHERE {C.ID} = ?",
+                    (*(row[RECORD_COLUMNS.index(c)] for c in differ), row[0]))
             self._audit(user, role, "importacion",
                         {"archivo": path.name, "sha256": digest, "importacion": import_id,
-                         "filas_nuevas": len(new), "filas_existentes": len(rows) - len(new)},
+                         "filas_nuevas": len(new), "filas_existentes": len(rows) - len(new),
+                         **({"filas_completadas": len(completed),
+                             "ids_completados": [r[0] for r, _ in completed][:200]}
+                            if completed else {})},
                         conn=conn)
         return ImportResult(import_id=import_id, added=len(new),
                             already_present=len(rows) - len(new), sha256=digest,
-                            report=report, previous_imports=previous)
+                            report=report, previous_imports=previous,
+                            completed=len(completed))
 
     # -- reading -----------------------------------------------------------------------------
 

@@ -102,7 +102,11 @@ def test_a_file_without_indicators_has_nothing_to_contradict(tmp_path, districts
     path = tmp_path / "insp.csv"
     path.write_text("id,fecha,ubigeo,sector,hallazgo_tf\nA1,2021-01-05,080101,mineria,1\n",
                     encoding="utf-8")
-    assert validate_inspections(path, districts, today=TODAY).warnings == []
+    report = validate_inspections(path, districts, today=TODAY)
+    assert report.warnings == []
+    # but its findings will count as findings without indicators: the user is told
+    assert any("no tiene columna 'indicadores': su hallazgo se contará" in es
+               for es, _ in report.notes)
 
 
 # --- bad input: row-level messages, nothing imported ----------------------------------------
@@ -437,3 +441,73 @@ def test_exports_carry_the_indicator_profile_suppressed_by_role(demo_dir, demo_s
     back = pyogrio.read_dataframe(out, layer="riesgo", read_geometry=False)
     assert str(back["oit_engano"].dtype).lower().startswith("int") or \
         back["oit_engano"].dropna().eq(back["oit_engano"].dropna().round()).all()
+
+
+# --- disclosure across views (review of issue 10) ---------------------------------------------
+def _demo_records(demo_settings):
+    from geo.inspections import load_records
+
+    return load_records(demo_settings, store=False)
+
+
+def _demo_districts(demo_settings):
+    from geo.base import read_districts
+
+    return pd.DataFrame(read_districts(demo_settings.base, demo_settings.region)).drop(
+        columns="geometry")
+
+
+@pytest.mark.parametrize("by", [C.SECTOR, "anio"])
+def test_a_union_of_departments_never_gives_back_a_departments_blank(demo_settings, by):
+    from geo.indicators import protected_profile
+
+    rec, dist = _demo_records(demo_settings), _demo_districts(demo_settings)
+    both = protected_profile(rec, by, dist, 5).set_index(by)
+    per = {dep: protected_profile(rec[rec[C.UBIGEO].str[:2] == dep], by,
+                                  dist[dist[C.UBIGEO].str[:2] == dep], 5).set_index(by)
+           for dep in ("08", "16")}
+    checked = 0
+    for key in both.index:
+        for col in ILO_INDICATORS:
+            union = both.loc[key, col]
+            cells = [per[d].loc[key, col] if key in per[d].index else 0 for d in per]
+            if pd.isna(union):
+                continue
+            # shown in the union: every department's cell is shown too, and they add up
+            assert not any(pd.isna(c) for c in cells), (key, col)
+            assert union == sum(int(c) for c in cells)
+            checked += 1
+    assert checked >= 5  # enough cells shown for the check to mean something
+    # an aggregate role gets neither the group's inspections (the region's total) nor the
+    # inconsistencies (two small counts by algebra)
+    assert C.N_INSPECCIONES not in both and "n_inconsistentes" not in both
+    planner = protected_profile(rec, by, dist, 1)
+    assert C.N_INSPECCIONES in planner and "n_inconsistentes" in planner
+
+
+def test_victims_by_sex_hide_when_the_rest_is_small():
+    from geo.indicators import suppress
+
+    t = pd.DataFrame({C.SECTOR: ["tala", "coca"], "n_victimas": [10, 20],
+                      "n_victimas_mujeres": [6, 8], "n_victimas_menores": [10, 9]})
+    out = suppress(t, 5).set_index(C.SECTOR)
+    assert pd.isna(out.loc["tala", "n_victimas_mujeres"])  # 10 - 6 = 4 men: hidden
+    assert out.loc["tala", "n_victimas_menores"] == 10  # 0 adults: reveals nobody
+    assert out.loc["coca", "n_victimas_mujeres"] == 8  # 12 men
+
+
+def test_the_classification_table_does_not_publish_the_total_to_aggregate_roles(
+        demo_settings, monkeypatch, tmp_path):
+    from dashboard import state
+    from geo.access import Principal
+
+    monkeypatch.setenv("RISKMAP_CONFIG", str(demo_settings.path))
+    monkeypatch.setenv("RISKMAP_DATA_DIR", str(tmp_path / "datos"))
+    rosa = Principal("rosa", "investigador")
+    table = state.indicator_classes(rosa, ("08",))
+    assert pd.isna(table.loc["sin_indicios", 0])  # the big cell: the rest would give N
+    assert table.isna().to_numpy().sum() != 1
+    ana = state.indicator_classes(Principal("ana", "planificador"), ("08",))
+    assert not ana.isna().to_numpy().any()
+    rec = _demo_records(demo_settings)
+    assert int(ana.to_numpy().sum()) == int((rec[C.UBIGEO].str[:2] == "08").sum())

@@ -606,6 +606,31 @@ def test_schema_2_store_gains_the_victim_columns_and_keeps_its_records(tmp_path,
         2, 1, "210101")
 
 
+def test_a_later_file_completes_old_records_without_overwriting(tmp_path, store, districts):
+    store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)  # no victim columns
+    richer = _file(tmp_path, "id,fecha,ubigeo,sector,hallazgo_tf,victimas,victimas_mujeres,"
+                   "ubigeo_origen\nA1,2021-01-05,080101,mineria,1,2,1,080101\n"
+                   "A3,2022-03-05,160101,tala,1,4,,\n", "completo.csv")
+    result = store.import_file(richer, districts, today=TODAY)
+    assert (result.added, result.already_present, result.completed) == (0, 2, 1)
+    row = store.records().set_index(C.ID).loc["A1"]
+    assert (row[C.VICTIMAS_MUJERES], row[C.UBIGEO_ORIGEN]) == (1, "080101")
+    trail = _audit(store)
+    detail = json.loads(trail[trail["accion"] == "importacion"]["detalle"].iloc[-1])
+    assert detail["filas_completadas"] == 1 and detail["ids_completados"] == ["A1"]
+    # a filled cell is never overwritten: a different value is a conflict, nothing written
+    other = _file(tmp_path, "id,fecha,ubigeo,sector,hallazgo_tf,victimas,victimas_mujeres\n"
+                  "A1,2021-01-05,080101,mineria,1,2,2\n", "otro.csv")
+    with pytest.raises(ImportRejected) as err:
+        store.import_file(other, districts, today=TODAY)
+    assert err.value.conflicts[0]["columns"] == [C.VICTIMAS_MUJERES]
+    assert store.records().set_index(C.ID).loc["A1", C.VICTIMAS_MUJERES] == 1
+    # the first file, without those columns, still imports as already stored
+    again = store.import_file(tmp_path / "insp.csv", districts, today=TODAY)
+    assert (again.added, again.already_present, again.completed) == (0, 3, 0)
+    assert store.verify_audit().ok
+
+
 def test_a_schema_2_backup_restores_and_is_migrated(tmp_path, store, districts):
     from geo.store import backup_store, restore_store
 

@@ -23,9 +23,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "registro con la regla de la CIET 2018 (trabajo forzoso = involuntariedad y "
             "amenaza; indicios = algunos indicadores; config/indicadores_oit.toml). Columnas: "
             "n_inspecciones, un código por indicador, n_trabajo_forzoso_oit, n_indicios, "
-            "n_inconsistentes (hallazgo_tf contradice los indicadores), n_victimas_mujeres, "
-            "n_victimas_menores. Fuera del rol planificador los conteos de 1 a k-1 se "
-            "suprimen (celda vacía; la columna 'suprimido' dice cuáles)."
+            "n_inconsistentes (hallazgo_tf contradice los indicadores), n_victimas, "
+            "n_victimas_mujeres, n_victimas_menores. Fuera del rol planificador los conteos "
+            "de 1 a k-1 se suprimen por departamento, con supresión secundaria (celda vacía; "
+            "la columna 'suprimido' dice cuáles), y no se dan n_inconsistentes ni, salvo por "
+            "distrito, n_inspecciones (darían conteos ocultos por diferencia)."
         ),
     )
     p.add_argument("--config", help="archivo de configuración (por defecto el de la demo)")
@@ -50,10 +52,10 @@ def _run(args: argparse.Namespace) -> int:
     from geo.access import floor, in_regions
     from geo.base import read_districts
     from geo.config import load_settings, parse_region
-    from geo.indicators import profiles, suppress
+    from geo.indicators import protected_profile
     from geo.inspections import load_records
     from geo.sheets import neutralise_frame
-    from geo.store import ROL_INVESTIGADOR, InspectionStore, operator
+    from geo.store import ROL_INVESTIGADOR, ROL_PLANIFICADOR, InspectionStore, operator
 
     settings = load_settings(args.config or paths.default_settings())
     role = args.rol or ROL_INVESTIGADOR
@@ -62,8 +64,9 @@ def _run(args: argparse.Namespace) -> int:
     districts = pd.DataFrame(read_districts(settings.base, region))
     store = paths.store_path() if paths.store_path().is_file() else False
     records = in_regions(load_records(settings, store, user=operator()), region)
-    table = profiles(records, args.by, districts=districts)
-    out = suppress(table, k)
+    store = paths.store_path()  # the export is audited, in a new store if need be
+    out = protected_profile(records, args.by, districts, k,
+                            aggregate_role=role != ROL_PLANIFICADOR)
     if args.by == C.UBIGEO:
         names = districts[[C.UBIGEO, C.DISTRITO, C.PROVINCIA]].astype(str)
         out = names.merge(out, on=C.UBIGEO, how="right")
@@ -71,10 +74,9 @@ def _run(args: argparse.Namespace) -> int:
     tmp = args.out.with_name(f".{args.out.name}.tmp")
     neutralise_frame(out).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
     tmp.replace(args.out)
-    if store is not False:
-        InspectionStore(store, role=role, user=operator()).record_event("exportacion_indicadores", {
-                            "archivo": args.out.name, "por": args.by, "umbral": k,
-                            "filas": len(out)})
+    InspectionStore(store, role=role, user=operator()).record_event(
+        "exportacion_indicadores", {"archivo": args.out.name, "por": args.by, "umbral": k,
+                                    "filas": len(out)})
     hidden = int(out["suprimido"].ne("").sum())
     print(tr(
         f"{len(out)} filas (por {args.by}) de {len(records)} inspecciones escritas en "

@@ -148,6 +148,13 @@ def _import(args: argparse.Namespace) -> int:
         f"stored (import no. {result.import_id}, sha256 {result.sha256[:12]}…). Store: "
         f"{store.db_path}",
     ))
+    if result.completed:
+        print(tr(
+            f"{result.completed} de las ya guardadas se completaron con víctimas por sexo, "
+            "edad u origen que faltaban (nada se sobrescribió; queda en la auditoría).",
+            f"{result.completed} of those already stored were completed with the victims' "
+            "sex, age or origin they lacked (nothing overwritten; kept in the audit trail).",
+        ))
     if result.previous_imports:
         print(tr(
             "Este mismo archivo ya se había importado (importaciones "

@@ -357,10 +357,13 @@ with ui.guard():
                 shutil.rmtree(path.parent, ignore_errors=True)  # imported: the upload goes
                 st.success(tr(
                     f"Importado: {result.added} registros nuevos, {result.already_present} ya "
-                    f"estaban en el almacén (no se duplican). Importación n.º "
+                    f"estaban en el almacén (no se duplican; {result.completed} completados "
+                    "con víctimas por sexo, edad u origen que les faltaban). Importación n.º "
                     f"{result.import_id}.",
                     f"Imported: {result.added} new records, {result.already_present} were "
-                    f"already in the store (not duplicated). Import no. {result.import_id}."))
+                    f"already in the store (not duplicated; {result.completed} completed with "
+                    "the victims' sex, age or origin they lacked). Import no. "
+                    f"{result.import_id}."))
                 st.info(tr("Pulse «Recalcular el riesgo» para que el mapa use estas "
                            "inspecciones.",
                            "Press 'Recompute the risk' for the map to use these inspections."))

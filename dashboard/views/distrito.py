@@ -121,8 +121,10 @@ def district_indicators(who, ubigeo: str, k: int, lang: str) -> None:
               count_text(row[N_TF_OIT], N_TF_OIT in hidden, k))
     c2.metric(tr(*CLASS_WORDS["indicios"], lang=lang),
               count_text(row[N_INDICIOS], N_INDICIOS in hidden, k))
-    c3.metric(tr("Inconsistentes con hallazgo_tf", "Inconsistent with hallazgo_tf", lang=lang),
-              count_text(row[N_INCONSISTENTES], N_INCONSISTENTES in hidden, k))
+    if N_INCONSISTENTES in row:  # a data-quality count for those who record (planners)
+        c3.metric(tr("Inconsistentes con hallazgo_tf", "Inconsistent with hallazgo_tf",
+                     lang=lang), count_text(row[N_INCONSISTENTES], N_INCONSISTENTES in hidden,
+                                            k))
     st.caption(tr(
         f"De {count_text(n, C.N_INSPECCIONES in hidden, k)} inspecciones. Trabajo forzoso "
         "según la OIT (CIET 2018): involuntariedad y amenaza a la vez; indicios: indicadores "

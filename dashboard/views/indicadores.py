@@ -201,13 +201,22 @@ with ui.guard():
         inconsistent = crosstab.loc[SIN_INDICIOS, 1], crosstab.loc[INDICIOS, 0], \
             crosstab.loc[TRABAJO_FORZOSO, 0]
         total = sum(0 if pd.isna(v) else int(v) for v in inconsistent)
-        st.markdown(tr(
-            f"**{total} registros inconsistentes** (hallazgo sin indicadores, o indicadores "
-            "sin hallazgo): se importan y se cuentan, pero conviene revisarlos con quien "
-            "inspeccionó.",
-            f"**{total} inconsistent records** (a finding with no indicator, or indicators "
-            "with no finding): they are imported and counted, but worth checking with the "
-            "inspector."))
+        partial = any(pd.isna(v) for v in inconsistent)
+        if partial and total == 0:
+            st.markdown(tr(
+                "**Registros inconsistentes** (hallazgo sin indicadores, o indicadores sin "
+                "hallazgo): pocos, no se muestran con su rol.",
+                "**Inconsistent records** (a finding with no indicator, or indicators with no "
+                "finding): few, not shown for your role."))
+        else:
+            at_least = tr("al menos ", "at least ") if partial else ""
+            st.markdown(tr(
+                f"**{at_least}{total} registros inconsistentes** (hallazgo sin indicadores, o "
+                "indicadores sin hallazgo): se importan y se cuentan, pero conviene revisarlos "
+                "con quien inspeccionó.",
+                f"**{at_least}{total} inconsistent records** (a finding with no indicator, or "
+                "indicators with no finding): they are imported and counted, but worth "
+                "checking with the inspector."))
         with st.expander(tr("La regla y la tabla de indicadores", "The rule and the "
                             "indicator table")):
             st.markdown(tr(
@@ -250,9 +259,11 @@ with ui.guard():
             "grows with the victims. As Brazil's SmartLab observatory, place of recruitment "
             "against place of rescue."))
         if routes.attrs.get("ocultas"):
-            st.caption(tr(f"{routes.attrs['ocultas']} rutas con menos de {floor_k} "
+            n_hidden = int(routes.attrs["ocultas"])
+            shown_n = str(n_hidden) if n_hidden >= floor_k else tr("Algunas", "Some")
+            st.caption(tr(f"{shown_n} rutas con menos de {floor_k} "
                           "inspecciones o víctimas no se muestran con su rol.",
-                          f"{routes.attrs['ocultas']} routes with fewer than {floor_k} "
+                          f"{shown_n} routes with fewer than {floor_k} "
                           "inspections or victims are not shown for your role."))
         if len(routes):
             st.dataframe(pd.DataFrame({
@@ -267,9 +278,10 @@ with ui.guard():
             }), hide_index=True, width="stretch")
 
     else:
+        every_service = state.service_points(())
         services = state.service_points(region)
         access = state.service_access(region)
-        if services is None or access is None or services.empty:
+        if every_service is None or access is None or every_service.empty:
             st.info(tr(
                 "No hay una capa de servicios. Declárela en la configuración como cualquier "
                 "capa de puntos, con kind = \"servicios\" (ver config/settings.toml), y "
@@ -283,7 +295,7 @@ with ui.guard():
         gap = state.service_gap(who, region)
         flagged = gap[gap["brecha"]]
         type_names = {t: tr(*SERVICE_NAMES.get(t, (t, t)), lang=lang)
-                      for t in services["tipo"].unique()}
+                      for t in every_service["tipo"].unique()}
         fmap = indicatormaps.services_map(
             state.map_layer(region, k), access, services, flagged[C.UBIGEO].tolist(),
             lang=lang, type_names=type_names, departments=state.map_outlines(region)[1],
