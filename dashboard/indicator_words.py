@@ -6,8 +6,17 @@ from dashboard.i18n import tr
 from geo.indicators import INDICIOS, N_INDICIOS, N_TF_OIT, SIN_INDICIOS, TRABAJO_FORZOSO
 from geo.inspections import ILO_INDICATORS
 
-__all__ = ["CLASS_WORDS", "SERVICE_WORDS", "indicator_name"]
+__all__ = ["CLASS_WORDS", "SERVICE_WORDS", "VIEWS", "indicator_name"]
 
+#: The views of the Indicadores page (its radio), Spanish then English.
+VIEWS = {
+    "mapa": ("Mapa", "Map"),
+    "mezcla": ("Sector y año", "Sector and year"),
+    "coocurrencia": ("Coocurrencia", "Co-occurrence"),
+    "clasificacion": ("Clasificación OIT", "ILO classification"),
+    "rutas": ("Rutas de las víctimas", "Victims' routes"),
+    "servicios": ("Servicios y brecha", "Services and gap"),
+}
 CLASS_WORDS = {
     TRABAJO_FORZOSO: ("Trabajo forzoso (OIT: ambas dimensiones)",
                       "Forced labour (ILO: both dimensions)"),

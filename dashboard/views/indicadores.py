@@ -24,7 +24,7 @@ from dashboard import indicatormaps, mapview, state, ui
 from dashboard.i18n import get_lang, tr
 from dashboard.indicator_words import CLASS_WORDS as CLASS_NAMES
 from dashboard.indicator_words import SERVICE_WORDS as SERVICE_NAMES
-from dashboard.indicator_words import indicator_name
+from dashboard.indicator_words import VIEWS, indicator_name
 from geo import columns as C
 from geo.indicators import (
     CLASES,
@@ -37,14 +37,7 @@ from geo.indicators import (
     wilson,
 )
 
-VIEWS = {
-    "mapa": ("Mapa", "Map"),
-    "mezcla": ("Sector y año", "Sector and year"),
-    "coocurrencia": ("Coocurrencia", "Co-occurrence"),
-    "clasificacion": ("Clasificación OIT", "ILO classification"),
-    "rutas": ("Rutas de las víctimas", "Victims' routes"),
-    "servicios": ("Servicios y brecha", "Services and gap"),
-}
+
 def _suppressed_note(n: int, k: int) -> None:
     if n:
         st.caption(tr(f"{n} conteos entre 1 y {k - 1} no se muestran (celdas vacías): con su "

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from dashboard.indicator_words import VIEWS  # the radio "Vista" / "View"
+
 from . import test_trust as trust_world
 from .conftest import LOCAL_HOSTS, AppPage
 from .test_dashboard import switch_language, wait_for_shapes
@@ -35,14 +37,6 @@ SERVICE_COLORS = {"#cc79a7", "#d55e00", "#0072b2", "#009e73", "#000000"}
 RECORD_ID = re.compile(r"\b(?:SIM-\d{4}-\d{4}|TRUST-(?:CUS|LOR)-\d{4})\b")
 LEAFLET_JS = re.compile(r"/app/static/leaflet-1\.9\.3/[^?#]*leaflet[^/]*\.js")
 
-VIEWS = {  # the radio "Vista" / "View", Spanish then English
-    "mapa": ("Mapa", "Map"),
-    "mezcla": ("Sector y año", "Sector and year"),
-    "coocurrencia": ("Coocurrencia", "Co-occurrence"),
-    "clasificacion": ("Clasificación OIT", "ILO classification"),
-    "rutas": ("Rutas de las víctimas", "Victims' routes"),
-    "servicios": ("Servicios y brecha", "Services and gap"),
-}
 WORDS = {  # what each map and the page say, Spanish then English
     "mapa_titulo": ("Inspecciones con el indicador", "Inspections with the indicator"),
     "rutas_titulo": ("Rutas de captación", "Recruitment routes"),
