@@ -68,6 +68,7 @@ __all__ = [
 # ColorBrewer YlOrRd, 5 classes: marked colour-blind safe by ColorBrewer.
 PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 NO_DATA_COLOR = "#bdbdbd"
+ALERT_COLOR = "#7b3294"  # change alerts: purple, apart from the YlOrRd classes
 # Okabe-Ito qualitative colours for the sector layers (distinct for every CVD type).
 LAYER_COLORS = ("#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#000000", "#E69F00")
 HATCH_ID = "riskmap-hatch"
@@ -247,6 +248,7 @@ _LABELS = {
         "insuf": "Evidencia insuficiente (rayado)", "hot": "Punto caliente (Gi*, p < 0,05)",
         "insuf_nopub": "Evidencia insuficiente o no publicada (rayado)",
         "sin": "Sin dato", "prov": "Límite provincial", "dep": "Límite departamental",
+        "alerta": "Alerta de cambio (hallazgos recientes al alza)",
         "evid": {"evidencia insuficiente": "evidencia insuficiente", "limitada": "limitada",
                  "suficiente": "suficiente",
                  "no publicada": "no publicada (pocos registros: solo sus características)"},
@@ -258,6 +260,7 @@ _LABELS = {
         "insuf": "Insufficient evidence (hatched)", "hot": "Hot spot (Gi*, p < 0.05)",
         "insuf_nopub": "Insufficient or unpublished evidence (hatched)",
         "sin": "No data", "prov": "Province boundary", "dep": "Department boundary",
+        "alerta": "Change alert (recent findings rising)",
         "evid": {"evidencia insuficiente": "insufficient evidence", "limitada": "limited",
                  "suficiente": "sufficient",
                  "no publicada": "not published (few records: its features only)"},
@@ -281,6 +284,7 @@ def risk_map(
     features: dict | None = None,
     ndigits: int = 4,
     labels: Mapping[str, Any] | None = None,
+    alerts: Sequence[str] = (),
 ) -> folium.Map:
     """Build the risk choropleth as a folium map whose assets are all local.
 
@@ -299,6 +303,9 @@ def risk_map(
         Sector layers to draw, by display name (polygons outlined, points as dots).
     hotspots : sequence of str
         UBIGEOs of hot-spot districts, outlined in black.
+    alerts : sequence of str
+        UBIGEOs of districts with a change alert (recent findings above their record,
+        :mod:`models.recency`), outlined in purple.
     basemap : bool
         Add OpenStreetMap tiles (needs internet; off by default).
     static_url : str
@@ -379,12 +386,18 @@ def risk_map(
         _outline(round_coordinates(hot, ndigits), labels["hot"], "#000000", 3.0,
                  dash="6 4").add_to(m)
 
+    flagged = layer[layer[C.UBIGEO].isin(set(alerts))]
+    if len(flagged):
+        _outline(round_coordinates(flagged, ndigits), labels["alerta"], ALERT_COLOR, 3.0,
+                 dash="2 4").add_to(m)
+
     for i, (name, gdf) in enumerate((sectors or {}).items()):
         _sector(round_coordinates(gdf, ndigits), name,
                 LAYER_COLORS[i % len(LAYER_COLORS)]).add_to(m)
 
     _Legend(breaks, colors, labels, has_insufficient=has_insufficient,
-            has_hot=bool(len(hot)), sectors=list((sectors or {}).keys())).add_to(m)
+            has_hot=bool(len(hot)), sectors=list((sectors or {}).keys()),
+            has_alert=bool(len(flagged))).add_to(m)
     return localize_assets(m, static_url)
 
 
@@ -511,7 +524,8 @@ class _Legend(MacroElement):
         """
     )
 
-    def __init__(self, breaks, colors, labels, has_insufficient, has_hot, sectors):
+    def __init__(self, breaks, colors, labels, has_insufficient, has_hot, sectors,
+                 has_alert=False):
         super().__init__()
         self._name = "Legend"
         self.hatch_id = HATCH_ID
@@ -538,6 +552,9 @@ class _Legend(MacroElement):
                 labels["insuf"]))
         if has_hot:
             rows.append(_legend_row("border:2.5px dashed #000;background:none", labels["hot"]))
+        if has_alert:
+            rows.append(_legend_row(f"border:2.5px dotted {ALERT_COLOR};background:none",
+                                    labels["alerta"]))
         for i, name in enumerate(sectors):
             color = LAYER_COLORS[i % len(LAYER_COLORS)]
             rows.append(_legend_row(f"background:{color};opacity:.7", html.escape(name)))

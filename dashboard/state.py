@@ -74,7 +74,7 @@ __all__ = [
 EVALUATION_FILE = "evaluacion.json"
 MAP_COLUMNS = (
     C.UBIGEO, C.DISTRITO, C.PROVINCIA, C.DEPARTAMENTO, C.RIESGO, C.RIESGO_P05, C.RIESGO_P95,
-    C.EVIDENCIA, C.RANGO,
+    C.EVIDENCIA, C.RANGO, "alerta_deriva",
 )
 # coverage_simplify tolerance (degrees) of the sector layers and boundaries read from files;
 # the district map's own is chosen per region (map_layer).
@@ -471,20 +471,22 @@ def _map_outlines(path: str, stamp: float, region: tuple[str, ...]):
 
 def map_payload(region: tuple[str, ...], scheme: str, lang: str, layers: tuple[str, ...] = (),
                 show_hot: bool = False, show_outlines: bool = True, basemap: bool = False,
-                static_url: str = "/app/static", k: int = 0) -> dict:
+                static_url: str = "/app/static", k: int = 0, show_alerts: bool = False
+                ) -> dict:
     """Return the Mapa page's rendered map (``mapview.folium_payload``), cached per input.
 
     ``k`` is the viewer's disclosure view (:func:`view`); a rescored file is a new map.
     """
     path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
     return _map_payload(str(path), mtime(path), tuple(region), scheme, lang, tuple(layers),
-                        bool(show_hot), bool(show_outlines), bool(basemap), static_url, int(k))
+                        bool(show_hot), bool(show_outlines), bool(basemap), static_url, int(k),
+                        bool(show_alerts))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _map_payload(path: str, stamp: float, region: tuple[str, ...], scheme: str, lang: str,
                  layers: tuple[str, ...], show_hot: bool, show_outlines: bool, basemap: bool,
-                 static_url: str, k: int) -> dict:
+                 static_url: str, k: int, show_alerts: bool = False) -> dict:
     from dashboard import mapview
     from dashboard.i18n import feature_label
 
@@ -509,8 +511,16 @@ def _map_payload(path: str, stamp: float, region: tuple[str, ...], scheme: str, 
         static_url=static_url,
         features=features,
         ndigits=mapview.display_digits(_map_layer(path, stamp, region).total_bounds),
+        alerts=alert_districts(_map_layer(path, stamp, region, k)) if show_alerts else (),
     )
     return mapview.folium_payload(fmap)
+
+
+def alert_districts(layer: pd.DataFrame) -> list[str]:
+    """UBIGEOs whose recent findings rise above their record (``alerta_deriva``)."""
+    if "alerta_deriva" not in layer:
+        return []
+    return layer.loc[layer["alerta_deriva"].astype(str).eq("al alza"), C.UBIGEO].tolist()
 
 
 def warm_map(static_url: str) -> None:
@@ -798,6 +808,18 @@ def evaluation_for(who: Principal) -> dict[str, Any]:
         if isinstance(ev, dict):
             for key in CARD_RECORD_KEYS["evaluacion"]:
                 ev.pop(key, None)
+    drift = (card.get("modelo") or {}).get("deriva")
+    if isinstance(drift, dict) and "alertas" in drift:
+        # district by district they come from recent counts: a planner's, in its regions
+        alerts = drift.pop("alertas")
+        if who.may_read_records:
+            from geo.access import in_regions
+
+            drift["alertas"] = in_regions(pd.DataFrame(alerts, columns=["ubigeo", "distrito",
+                                                                         "alerta", "p"]),
+                                          who.regions).to_dict("records")
+        else:
+            drift["n_alertas"] = len(alerts)
     return card
 
 

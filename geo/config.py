@@ -143,6 +143,13 @@ class ModelSpec:
     min_inspections: int = 3  # fewer inspections than this -> "evidencia insuficiente"
     n_bootstrap: int = 200
     seed: int = 0
+    # how a district's own records age (models.recency): "auto" (chosen from the records),
+    # a half-life in years, or 0 (never discounted)
+    half_life: float | str = "auto"
+    # how the weights are protected from risk-driven selection (models.scorer):
+    # "design" (a district informs the weights as much as its record can), "cluster"
+    # (every district counted once), "none"
+    selection_correction: str = "design"
 
 
 @dataclass(frozen=True)
@@ -281,7 +288,8 @@ _LAYER_KEYS = {
 }
 KIND_SECTOR, KIND_SERVICES = "sector", "servicios"
 _SERVICE_KEYS = {"name", "kind", "path", "layer", "column", "description", "simulated", "where"}
-_MODEL_KEYS = {"features", "prior", "prior_strength", "min_inspections", "n_bootstrap", "seed"}
+_MODEL_KEYS = {"features", "prior", "prior_strength", "min_inspections", "n_bootstrap", "seed",
+               "half_life", "selection_correction"}
 _PLANNING_KEYS = {
     "offices",
     "exploration_share",
@@ -577,7 +585,26 @@ def _parse_model(raw: dict[str, Any], path: Path) -> ModelSpec:
             en=f"{path}: [model.prior] must map each layer to a number (a signed weight).",
         )
     defaults = ModelSpec()
+    half_life = raw.get("half_life", defaults.half_life)
+    if not (half_life == "auto" or (isinstance(half_life, int | float)
+                                    and not isinstance(half_life, bool) and half_life >= 0)):
+        raise ConfigError(
+            es=f"{path}: [model] half_life = {half_life!r}: use \"auto\" (la eligen los "
+            "registros), un número de años (p. ej. 3) o 0 (sin descuento).",
+            en=f"{path}: [model] half_life = {half_life!r}: use \"auto\" (chosen from the "
+            "records), a number of years (e.g. 3) or 0 (no discount).",
+        )
+    selection = raw.get("selection_correction", defaults.selection_correction)
+    if selection not in ("design", "cluster", "none"):
+        raise ConfigError(
+            es=f"{path}: [model] selection_correction = {selection!r}: use \"design\", "
+            "\"cluster\" o \"none\".",
+            en=f"{path}: [model] selection_correction = {selection!r}: use \"design\", "
+            "\"cluster\" or \"none\".",
+        )
     return ModelSpec(
+        selection_correction=selection,
+        half_life=half_life if half_life == "auto" else float(half_life),
         features=tuple(raw.get("features", defaults.features)),
         prior={str(k): float(v) for k, v in prior.items()},
         prior_strength=float(raw.get("prior_strength", defaults.prior_strength)),

@@ -106,6 +106,78 @@ INSPECTION_COLUMNS = (
     C.ID, C.FECHA, C.UBIGEO, C.LAT, C.LON, C.SECTOR, C.HALLAZGO, C.ORIGEN, C.INDICADORES,
     C.TRABAJADORES, C.VICTIMAS, C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES, C.UBIGEO_ORIGEN,
 )
+@dataclass(frozen=True)
+class Scenario:
+    """A kind of world the model must stay honest in (issue 11), on top of the calibration.
+
+    ``estatico``: the calibrated world. ``deriva``: a frontier opens in ``drift_year`` in
+    the ``drift_districts`` remotest districts of each department that had below-median
+    risk (few inspections reach them): their true logit rises by ``drift_logit`` from that
+    year on, unseen by the layers (like gold dredges on the Nanay after 2020). ``denuncias``:
+    inspections follow complaints (share ``complaint_share``) and complaints follow risk
+    more steeply (weight risk ** ``complaint_power``). ``bajo_volumen``: a third of the
+    inspections. Every number is a judgement (JUICIO), said in LEEME.md.
+    """
+
+    name: str = "estatico"
+    drift_year: int | None = None
+    drift_logit: float = 0.0
+    drift_districts: int = 0
+    complaint_share: float | None = None
+    complaint_power: float = 1.0
+    volume_factor: float = 1.0
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "estatico": Scenario(),
+    "deriva": Scenario("deriva", drift_year=2021, drift_logit=1.8, drift_districts=5),
+    "denuncias": Scenario("denuncias", complaint_share=0.65, complaint_power=1.5),
+    "bajo_volumen": Scenario("bajo_volumen", volume_factor=0.3),
+}
+
+
+def _apply_scenario(cal: Mapping[str, Any], scenario: Scenario) -> dict[str, Any]:
+    """Return the calibration as the scenario changes it (the static world: unchanged)."""
+    import copy
+
+    out = copy.deepcopy(dict(cal))
+    conf = out["inspecciones"]
+    if scenario.complaint_share is not None:
+        rest = 1.0 - scenario.complaint_share
+        other = {o: v for o, v in conf["origen"].items() if o != "denuncia"}
+        total = sum(other.values())
+        conf["origen"] = {**{o: rest * v / total for o, v in other.items()},
+                          "denuncia": scenario.complaint_share}
+    conf["potencia_denuncia"] = scenario.complaint_power
+    if scenario.volume_factor != 1.0:
+        conf["por_departamento_anio"] = [v * scenario.volume_factor
+                                         for v in conf["por_departamento_anio"]]
+    return out
+
+
+def _drift(world: _World, feats: pd.DataFrame, truth: _Truth, scenario: Scenario) -> _Truth:
+    """Open the scenario's frontier: today's risk rises in remote, formerly quiet districts."""
+    if not scenario.drift_districts or scenario.drift_year is None:
+        return truth
+    lej = feats[C.LEJANIA].to_numpy(float)
+    chosen = np.zeros(len(world), dtype=bool)
+    for dep in np.unique(world.dep):
+        idx = np.flatnonzero(world.dep == dep)
+        quiet = idx[truth.p[idx] < np.median(truth.p[idx])]
+        chosen[quiet[np.argsort(-lej[quiet], kind="stable")[:scenario.drift_districts]]] = True
+    logit = truth.table["logit_verdadero"].to_numpy(float) + np.where(chosen,
+                                                                       scenario.drift_logit, 0.0)
+    p_now = expit(logit)
+    table = truth.table.copy()
+    table["riesgo_anterior"] = truth.p
+    table[C.RIESGO_VERDADERO] = p_now
+    table["logit_verdadero"] = logit
+    table["deriva"] = chosen.astype(int)
+    table["anio_deriva"] = int(scenario.drift_year)
+    return _Truth(table=table, p=p_now, intercept=truth.intercept, coefs=truth.coefs,
+                  p_before=truth.p, drift_year=scenario.drift_year)
+
+
 #: Version of what ``make_demo`` writes; ``riskmap prepare`` rewrites an older demo folder.
 #: 2: victims by sex and age, their district of origin, a services layer.
 DEMO_VERSION = 2
@@ -121,6 +193,7 @@ def make_demo(
     *,
     calibration: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
+    scenario: str = "estatico",
 ) -> Path:
     """Write the simulated demo world for Cusco and/or Loreto into ``out``.
 
@@ -141,6 +214,9 @@ def make_demo(
         Calibration TOML (default ``config/calibration.toml``).
     progress : callable, optional
         Called with a short message at each step.
+    scenario : {"estatico", "deriva", "denuncias", "bajo_volumen"}
+        The kind of world (:data:`SCENARIOS`): drift, complaint-driven selection, low
+        volume. The static world is the calibrated one, byte for byte.
 
     Returns
     -------
@@ -164,7 +240,13 @@ def make_demo(
     say = progress or (lambda _msg: None)
     base, out = Path(base).resolve(), Path(out).resolve()
     region = _check_region(tuple(region))
-    cal = load_calibration(calibration)
+    if scenario not in SCENARIOS:
+        raise ConfigError(
+            es=f"Escenario desconocido '{scenario}'. Use uno de: {', '.join(SCENARIOS)}.",
+            en=f"Unknown scenario '{scenario}'. Use one of: {', '.join(SCENARIOS)}.",
+        )
+    kind = SCENARIOS[scenario]
+    cal = _apply_scenario(load_calibration(calibration), kind)
     say(tr("Leyendo distritos…", "Reading districts…"))
     districts = _read_districts(base, region)
     _check_names(cal, districts)
@@ -176,7 +258,7 @@ def make_demo(
     features = _measure(world, layers)
     say(tr("Simulando riesgo verdadero e inspecciones…",
            "Simulating true risk and inspections…"))
-    truth = _simulate_truth(world, features, cal, rng)
+    truth = _drift(world, features, _simulate_truth(world, features, cal, rng), kind)
     records = _simulate_inspections(world, features, truth, cal, rng)
     # What came later draws from its own stream, so the layers, the truth and the findings
     # of a seed stay those of earlier versions.
@@ -674,9 +756,17 @@ def _measure(world: _World, layers: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFr
 @dataclass
 class _Truth:
     table: pd.DataFrame  # what verdad.csv holds
-    p: np.ndarray  # true probability per district, in world order
+    p: np.ndarray  # true probability per district, in world order (today's)
     intercept: float
     coefs: dict[str, float]
+    p_before: np.ndarray | None = None  # before the drift year (scenario "deriva")
+    drift_year: int | None = None
+
+    def at(self, year: int) -> np.ndarray:
+        """Return the true probability per district in ``year``."""
+        if self.p_before is not None and self.drift_year is not None and year < self.drift_year:
+            return self.p_before
+        return self.p
 
 
 def _standardise(x: pd.DataFrame) -> pd.DataFrame:
@@ -729,7 +819,8 @@ def _allocation(world: _World, feats: pd.DataFrame, p: np.ndarray,
         conf["exponente_poblacion"]
     weights = {
         "planificada": pop * np.exp(-lej / conf["escala_lejania_km"]),
-        "denuncia": pop * p * np.exp(-lej / conf["escala_lejania_denuncia_km"]),
+        "denuncia": pop * p ** conf.get("potencia_denuncia", 1.0)
+        * np.exp(-lej / conf["escala_lejania_denuncia_km"]),
         "aleatoria": np.ones(len(world)),
     }
     alloc = {}
@@ -796,9 +887,11 @@ def _simulate_inspections(world: _World, feats: pd.DataFrame, truth: _Truth,
     volume = np.linspace(lo, hi, len(years))
     origins = list(C.ORIGENES)
     shares = np.array([conf["origen"][o] for o in origins])
-    alloc = _allocation(world, feats, truth.p, cal)
+    allocs = {id(p): _allocation(world, feats, p, cal) for p in
+              ([truth.p] if truth.p_before is None else [truth.p, truth.p_before])}
     parts = []
     for year, mu in zip(years, volume, strict=True):
+        alloc = allocs[id(truth.at(int(year)))]  # complaints follow the risk of that year
         for dep in np.unique(world.dep):
             idx = np.flatnonzero(world.dep == dep)
             n = int(rng.poisson(mu))
@@ -815,7 +908,12 @@ def _simulate_inspections(world: _World, feats: pd.DataFrame, truth: _Truth,
     rec = pd.concat(parts, ignore_index=True)
     n = len(rec)
     i = rec["_i"].to_numpy()
-    found = rng.random(n) < truth.p[i]
+    if truth.p_before is None:
+        p_rec = truth.p[i]
+    else:  # each record's finding follows the risk of its own year
+        year_rec = pd.to_datetime(rec[C.FECHA]).dt.year.to_numpy()
+        p_rec = np.where(year_rec < truth.drift_year, truth.p_before[i], truth.p[i])
+    found = rng.random(n) < p_rec
     # sector: what the district has; findings lean to the risky sectors
     w = _sector_weights(world, feats)[i]
     sectors = list(C.SECTORES_INSPECCION)

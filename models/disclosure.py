@@ -140,6 +140,14 @@ def protect_scores(scores: pd.DataFrame, threshold: int,
     for col in (C.RIESGO_P05, C.RIESGO_P95):
         if col in out.columns:
             out[col] = out[col].round(RISK_DECIMALS)
+    # the change alert comes from the recent counts: only where the record is published, and
+    # never its tail probability (with the counts shown it would pin the recent ones down)
+    if "alerta_deriva" in out.columns:
+        out["alerta_deriva"] = out["alerta_deriva"].astype(object).where(~hidden, "")
+    for col in ("p_deriva", "n_efectivas"):
+        if col in out.columns:
+            out[col] = np.nan if col == "p_deriva" else pd.to_numeric(
+                out[col], errors="coerce").astype(float).mask(hidden)
     if C.EVIDENCIA in out.columns:
         out[C.EVIDENCIA] = out[C.EVIDENCIA].astype(object).where(~hidden,
                                                                  EVIDENCIA_NO_PUBLICADA)

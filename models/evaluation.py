@@ -38,6 +38,7 @@ from geo import columns as C
 from geo.errors import DataError
 from models import metrics as M
 from models.baselines import default_baselines
+from models.recency import recency_fit
 from models.score import (
     COLUMN_DESCRIPTIONS,
     MODEL_VERSION,
@@ -99,6 +100,7 @@ class Fold:
     risks: dict[str, np.ndarray] = field(default_factory=dict)
     lower: np.ndarray | None = None
     upper: np.ndarray | None = None
+    truth: np.ndarray | None = None  # the true risk during the test year, when it moved
 
 
 def backtest_folds(
@@ -111,6 +113,8 @@ def backtest_folds(
     n_uncertainty: int = 100,
     seed: int = 0,
     truth: pd.Series | None = None,
+    half_life: float | str = "auto",
+    selection_correction: str = "design",
 ) -> list[Fold]:
     """Temporal backtest: train on years ``<= t``, test on ``t + 1``, for every ``t`` with data.
 
@@ -132,6 +136,11 @@ def backtest_folds(
     truth : Series, optional
         True risk per district (simulated worlds): adds the ``oraculo`` reference, the
         ceiling any model could reach on these folds.
+    half_life : "auto", float
+        How the district records are discounted with age (:mod:`models.recency`), chosen
+        again in every fold from its own training years.
+    selection_correction : {"design", "cluster", "none"}
+        See :class:`models.scorer.RiskScorer`.
 
     Returns
     -------
@@ -148,7 +157,8 @@ def backtest_folds(
         train = records[year_of <= t]
         test = records[year_of == t + 1]
         folds.append(_run_fold(str(t + 1), table, features, train, test, prior, prior_strength,
-                               n_uncertainty, seed, truth))
+                               n_uncertainty, seed, truth_in(truth, t + 1), half_life,
+                               selection_correction))
     return folds
 
 
@@ -371,7 +381,10 @@ def evaluate(
         inspections
     temporal = backtest_folds(table, features, records, prior,
                               prior_strength=settings.model.prior_strength,
-                              n_uncertainty=n_uncertainty, seed=seed, truth=truth)
+                              n_uncertainty=n_uncertainty, seed=seed, truth=truth,
+                              half_life=getattr(settings.model, "half_life", "auto"),
+                              selection_correction=getattr(settings.model,
+                                                           "selection_correction", "design"))
     spatial = (spatial_folds(table, features, records, prior, blocks,
                              prior_strength=settings.model.prior_strength, seed=seed,
                              truth=truth)
@@ -515,17 +528,20 @@ def card_to_markdown(card: Mapping[str, Any]) -> str:
 
 # ----------------------------------------------------------------------------- internals
 def _run_fold(name, table, features, train, test, prior, prior_strength, n_uncertainty, seed,
-              truth=None):
+              truth=None, half_life: float | str = "auto",
+              selection_correction: str = "design"):
     keys = table.index.to_numpy()
     X = table[list(features)]
     tr = district_counts(train, keys)
     te = district_counts(test, keys)
     fold = Fold(name, keys, te["n"].to_numpy(), te["k"].to_numpy())
     scorer = RiskScorer(prior={f: v for f, v in prior.items() if f in features},
-                        prior_strength=prior_strength)
+                        prior_strength=prior_strength,
+                        selection_correction=selection_correction)
     if tr["n"].sum() > 0:
         Xr, yr, wr, gr = training_rows(X, tr)
         scorer.fit(Xr, yr, sample_weight=wr, groups=gr)
+        scorer, _ = recency_fit(scorer, X, keys, train, half_life)
     else:
         scorer.fit_prior(X, groups=keys)
     risk = scorer.predict_risk(X, groups=keys)
@@ -550,7 +566,28 @@ def _run_fold(name, table, features, train, test, prior, prior_strength, n_uncer
         t = truth.reindex(keys).to_numpy(dtype=float)
         fold.scores[ORACLE] = t
         fold.risks[ORACLE] = t
+        fold.truth = t
     return fold
+
+
+def truth_in(truth: pd.Series | None, year: int) -> pd.Series | None:
+    """Return the true risk during ``year``: the earlier risk before a drift year.
+
+    A world where risk moved (``geo.demo`` scenario ``deriva``) carries the earlier risk in
+    ``truth.attrs["antes"]`` and the year it changed in ``truth.attrs["anio_deriva"]``; a
+    model tested on 2019 is judged against 2019's risk, not against today's.
+
+    >>> t = pd.Series([0.3], index=["a"])
+    >>> t.attrs.update(antes=pd.Series([0.1], index=["a"]), anio_deriva=2021)
+    >>> float(truth_in(t, 2020).iloc[0]), float(truth_in(t, 2021).iloc[0])
+    (0.1, 0.3)
+    """
+    if truth is None:
+        return None
+    before, year0 = truth.attrs.get("antes"), truth.attrs.get("anio_deriva")
+    if before is not None and year0 is not None and year < int(year0):
+        return before
+    return truth
 
 
 def _bootstrap_counts(n: int, b: int, rng) -> np.ndarray:
@@ -589,7 +626,8 @@ def _model_metrics(folds, m, weights, truth, areas, ks):
         oe = _ratio([f.k_test for f in folds], exp, ones, weights)
         out["observado_sobre_esperado"] = oe
     if truth is not None:
-        t = [truth.reindex(f.keys).to_numpy() for f in folds]
+        t = [f.truth if f.truth is not None else truth.reindex(f.keys).to_numpy()
+             for f in folds]
         k10 = 10
         cap = [M.capture_at_k(f.scores[m], tt, k10) for f, tt in zip(folds, t, strict=True)]
         cap_boot = np.mean([
@@ -648,7 +686,12 @@ def _read_truth(settings, keys) -> pd.Series | None:
             es=f"{path}: faltan las columnas '{C.UBIGEO}' y '{C.RIESGO_VERDADERO}'.",
             en=f"{path}: columns '{C.UBIGEO}' and '{C.RIESGO_VERDADERO}' are missing.",
         )
-    return df.set_index(C.UBIGEO)[C.RIESGO_VERDADERO].astype(float).reindex(keys)
+    out = df.set_index(C.UBIGEO)[C.RIESGO_VERDADERO].astype(float).reindex(keys)
+    if "riesgo_anterior" in df.columns and "anio_deriva" in df.columns:  # risk that moved
+        out.attrs["antes"] = df.set_index(C.UBIGEO)["riesgo_anterior"].astype(float).reindex(
+            keys)
+        out.attrs["anio_deriva"] = int(pd.to_numeric(df["anio_deriva"]).max())
+    return out
 
 
 def _data_summary(records, keys, settings) -> dict[str, Any]:
@@ -666,12 +709,43 @@ def _data_summary(records, keys, settings) -> dict[str, Any]:
 
 
 def _model_summary(settings, districts, records) -> dict[str, Any]:
-    from models.score import feature_matrix, fit_scorer
+    from models.recency import drift_alerts
+    from models.score import feature_matrix, fit_scorer, selection_effect
 
     X = feature_matrix(districts, settings)
     keys = X.index.to_numpy()
-    scorer = fit_scorer(settings, X, district_counts(records, keys), keys)
+    counts = district_counts(records, keys)
+    scorer = fit_scorer(settings, X, counts, keys)
+    alerts = drift_alerts(scorer, X, keys, records)
+    selection = selection_effect(settings, X, counts, keys, scorer)
+    _, recency = recency_fit(scorer, X, keys, records,
+                             getattr(settings.model, "half_life", "auto"))
+    flagged = alerts[alerts["alerta_deriva"] != ""]
+    names = districts.set_index(districts[C.UBIGEO].astype(str))[C.DISTRITO] \
+        if C.DISTRITO in districts.columns else pd.Series(dtype=str)
     return {
+        "seleccion": {
+            **selection,
+            "explicacion": "Las inspecciones siguen a las denuncias y las denuncias al riesgo: "
+                           "los distritos más inspeccionados son los de mayor efecto propio. "
+                           "Con 'design' cada distrito informa los pesos tanto como su "
+                           "historial puede (efecto de diseño); spearman_con_sin y "
+                           "top10_compartidos dicen cuánto cambia el ranking frente a contar "
+                           "cada inspección por separado.",
+        },
+        "deriva": {
+            "vida_media_anios": recency.get("vida_media_anios"),
+            "verosimilitud_por_vida_media": recency.get("verosimilitud_por_vida_media", {}),
+            "explicacion": "El historial de cada distrito se descuenta con la edad (cada "
+                           "inspección pesa 0,5^(edad/vida media)); la vida media la eligen los "
+                           "registros (predicción de cada uno de los 3 últimos años con los "
+                           "anteriores) y queda sin descuento si ninguna mejora en 1,92 la "
+                           "log-verosimilitud.",
+            "alertas": [{"ubigeo": u, "distrito": str(names.get(u, "")),
+                         "alerta": row["alerta_deriva"],
+                         "p": round(float(row["p_deriva"]), 4)}
+                        for u, row in flagged.iterrows()],
+        },
         "metodo": "Regresión logística penalizada hacia los pesos expertos (L2 centrada en el "
                   "prior, con la fuerza del prior elegida por Bayes empírico —evidencia de "
                   "Laplace— y limitada por la configuración) + efecto aleatorio por distrito "

@@ -563,22 +563,38 @@ def _draw_exploration(problem: _Problem, scores: pd.DataFrame,
     if not (thin[:, None] & problem.allowed).any():
         thin = np.ones(n, bool)
         why_es, why_en = "muestra aleatoria de control", "random control sample"
+    # a district whose recent findings disagree with its record (models.recency) comes
+    # first: the model's estimate there may be out of date, thin evidence or not
+    alert = (scores["alerta_deriva"].astype(str).eq("al alza").to_numpy()
+             if "alerta_deriva" in scores else np.zeros(n, bool))
     trips: list[_Trip] = []
     taken: set[int] = set()
     for o, office in enumerate(spec.offices):
         budget = spec.exploration_share * office.capacity_days
         pool = np.flatnonzero(thin & problem.allowed[:, o])
         pool = pool[~np.isin(pool, list(taken))]
+        flagged = np.flatnonzero(alert & problem.allowed[:, o])
+        flagged = flagged[~np.isin(flagged, list(taken))]
         left = budget
-        for d in rng.permutation(pool):
+        order = [*rng.permutation(flagged), *(d for d in rng.permutation(pool)
+                                               if d not in set(flagged))] \
+            if flagged.size else list(rng.permutation(pool))
+        for d in order:
             cost = problem.single[d, o]
             if cost <= left + 1e-9:
-                es = (f"Exploración: sorteo uniforme (semilla {spec.seed}) entre {pool.size} "
-                      f"distritos con {why_es} que alcanza esta oficina; control imparcial del "
-                      "modelo.")
-                en = (f"Exploration: uniform draw (seed {spec.seed}) among {pool.size} "
-                      f"districts with {why_en} this office reaches; an unbiased check on the "
-                      "model.")
+                if alert[d]:
+                    es = ("Exploración: alerta de cambio (sus hallazgos recientes superan lo "
+                          "que predice su historial); merece una visita aunque la evidencia "
+                          "sea escasa.")
+                    en = ("Exploration: change alert (its recent findings exceed what its "
+                          "record predicts); it deserves a visit even with thin evidence.")
+                else:
+                    es = (f"Exploración: sorteo uniforme (semilla {spec.seed}) entre "
+                          f"{pool.size} distritos con {why_es} que alcanza esta oficina; "
+                          "control imparcial del modelo.")
+                    en = (f"Exploration: uniform draw (seed {spec.seed}) among {pool.size} "
+                          f"districts with {why_en} this office reaches; an unbiased check on "
+                          "the model.")
                 trips.append(problem.single_trip(int(d), o, kind=TIPO_EXPLORACION,
                                                  reason_es=es, reason_en=en))
                 taken.add(int(d))

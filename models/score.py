@@ -63,6 +63,15 @@ COLUMN_DESCRIPTIONS = {
                   "primeros del ranking), según las simulaciones de la incertidumbre; suma 10 "
                   "sobre todos los distritos",
     C.RANGO: "puesto en el ranking de riesgo (1 = mayor riesgo)",
+    "alerta_deriva": "'al alza' o 'a la baja' si los hallazgos de los 2 últimos años "
+                     "difieren de lo que predice el historial anterior del distrito (cola < "
+                     "0,05 de su distribución predictiva); merece una visita aun con poca "
+                     "evidencia",
+    "p_deriva": "probabilidad de hallazgos tan extremos como los recientes según el "
+                "historial anterior",
+    "n_efectivas": "inspecciones que el historial del distrito aún pesa: cada una cuenta "
+                   "0,5^(edad/vida media) (vida media elegida por los registros, ver "
+                   "vida_media_anios); la evidencia y el intervalo siguen este número",
     "oit_<indicador>": "inspecciones del distrito en que se halló ese indicador de trabajo "
                        "forzoso de la OIT (11 columnas; vacía si se suprimió por ser de 1 a "
                        "k-1)",
@@ -76,6 +85,10 @@ COLUMN_DESCRIPTIONS = {
     "indicadores_suprimidos": "columnas de indicadores suprimidas en esa fila (conteos "
                               "de 1 a k-1)",
 }
+#: Inspections a district's record still weighs after the age discount (models.recency).
+N_EFECTIVAS = "n_efectivas"
+#: Districts whose recent findings disagree with their longer record (models.recency).
+ALERTA_DERIVA, P_DERIVA = "alerta_deriva", "p_deriva"
 #: Metadata keys that hold a path: written relative to the settings file's folder.
 _PATH_KEYS = ("configuracion", "tabla_distritos", "base", "inspecciones_fuente")
 
@@ -120,6 +133,12 @@ def score_districts(
     keys = districts[C.UBIGEO].astype(str).to_numpy()
     counts = district_counts(inspections, keys)
     scorer = fit_scorer(settings, X, counts, keys)
+    from models.recency import drift_alerts, recency_fit
+
+    alerts = drift_alerts(scorer, X, keys, inspections)  # on the undiscounted record
+    selection = selection_effect(settings, X, counts, keys, scorer)
+    scorer, recency = recency_fit(scorer, X, keys, inspections,
+                                  getattr(settings.model, "half_life", "auto"))
     risk = scorer.predict_risk(X, groups=keys)
     expl = scorer.explain(X, groups=keys)
     unc = simulate_uncertainty(
@@ -136,16 +155,31 @@ def score_districts(
     out[C.RIESGO_P95] = np.maximum(unc[C.RIESGO_P95].to_numpy(), risk)
     out[C.PROB_TOP10] = unc[C.PROB_TOP10].to_numpy()
     n = counts["n"].to_numpy()
-    out[C.EVIDENCIA] = evidence_labels(n, settings.model.min_inspections)
+    # the evidence is what the record still weighs: old inspections count less when the
+    # records say risk moves (models.recency), and the interval is as wide as that
+    effective = scorer.group_counts_["n"].reindex(keys).fillna(0.0).to_numpy() \
+        if not scorer.group_counts_.empty else n
+    out[C.EVIDENCIA] = evidence_labels(effective, settings.model.min_inspections)
     out[C.RANGO] = pd.Series(-risk).rank(method="first").astype(int).to_numpy()
     out[C.N_INSPECCIONES] = n.astype(int)
     out[C.N_HALLAZGOS] = counts["k"].to_numpy().astype(int)
+    out[N_EFECTIVAS] = np.round(effective, 2)
+    out[ALERTA_DERIVA] = alerts["alerta_deriva"].reindex(keys).to_numpy()
+    out[P_DERIVA] = alerts["p_deriva"].reindex(keys).to_numpy()
     for name in expl.contributions.columns:
         out[C.CONTRIB_PREFIX + name] = expl.contributions[name].to_numpy()
     gdf = gpd.GeoDataFrame(out, geometry=districts.geometry.to_numpy(), crs=districts.crs)
     gdf = gdf.sort_values(C.RANGO).reset_index(drop=True)
     gdf.attrs["logit_base"] = expl.base
     gdf.attrs["metadatos"] = _metadata(settings, scorer, inspections, counts)
+    gdf.attrs["metadatos"]["vida_media_anios"] = recency.get("vida_media_anios")
+    gdf.attrs["metadatos"]["correccion_seleccion"] = selection
+    gdf.attrs["metadatos"]["alertas_deriva"] = {
+        "al_alza": int((alerts["alerta_deriva"] == "al alza").sum()),
+        "a_la_baja": int((alerts["alerta_deriva"] == "a la baja").sum())}
+    if recency.get("verosimilitud_por_vida_media"):
+        gdf.attrs["metadatos"]["verosimilitud_por_vida_media"] = \
+            recency["verosimilitud_por_vida_media"]
     return gdf
 
 
@@ -262,7 +296,34 @@ def make_scorer(settings: Any) -> RiskScorer:
             en=f"{settings.path}: [model].prior names features the model does not use: "
             f"{', '.join(unknown)}. Available features: {', '.join(names)}.",
         )
-    return RiskScorer(prior=prior, prior_strength=float(settings.model.prior_strength))
+    return RiskScorer(prior=prior, prior_strength=float(settings.model.prior_strength),
+                      selection_correction=getattr(settings.model, "selection_correction",
+                                                   "design"))
+
+
+def selection_effect(settings: Any, X: pd.DataFrame, counts: pd.DataFrame, keys: np.ndarray,
+                     scorer: RiskScorer) -> dict[str, Any]:
+    """How much the selection correction changes the ranking (for the model card).
+
+    The same model fitted with ``selection_correction = "none"``: Spearman correlation of
+    the two risk rankings, districts shared by the two top 10s, and the intercept's shift.
+    """
+    method = getattr(settings.model, "selection_correction", "design")
+    out: dict[str, Any] = {"metodo": method}
+    if method == "none" or counts["n"].sum() <= 0 or scorer.re_sd_ <= 0:
+        return out
+    plain = make_scorer(settings).set_params(selection_correction="none")
+    Xr, yr, wr, gr = training_rows(X, counts)
+    plain.fit(Xr, yr, sample_weight=wr, groups=gr)
+    a = scorer.predict_risk(X, groups=keys)
+    b = plain.predict_risk(X, groups=keys)
+    top = min(10, len(keys))
+    shared = len(set(np.argsort(-a)[:top]) & set(np.argsort(-b)[:top]))
+    rho = float(pd.Series(a).rank().corr(pd.Series(b).rank()))
+    out.update(spearman_con_sin=round(rho, 4), top10_compartidos=int(shared),
+               desplazamiento_intercepto=round(float(getattr(scorer, "selection_shift_",
+                                                             0.0)), 4))
+    return out
 
 
 def fit_scorer(settings: Any, X: pd.DataFrame, counts: pd.DataFrame,

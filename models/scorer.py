@@ -70,6 +70,10 @@ __all__ = [
     "simulate_uncertainty",
 ]
 
+#: How the weights are protected from risk-driven selection (:meth:`RiskScorer.fit`):
+#: ``none`` (every inspection one row), ``design`` (each district's rows weighted by its
+#: design effect), ``cluster`` (every district counted once).
+SELECTION_CORRECTIONS = ("none", "design", "cluster")
 #: Name of the contribution of a district's own inspection record (stage 2).
 HISTORIAL = "historial"
 
@@ -158,6 +162,9 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         Precision of that intercept prior; small, so a handful of inspections overrides it.
     shrinkage : bool, default=True
         Whether to estimate the district random effect when ``groups`` are given.
+    selection_correction : {"design", "cluster", "none"}, default="design"
+        Inspections follow complaints and complaints follow risk, so the most inspected
+        districts are those with a high own effect; see :meth:`_correct_selection`.
     re_sd_scale : float, default=1.0
         Scale of the Gamma(2, scale) prior on ``tau``, the standard deviation of the district
         effect on the logit scale. The prior is zero at ``tau = 0`` (sparse records cannot
@@ -198,6 +205,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         empirical_bayes: bool = True,
         min_prior_strength: float = 0.01,
         re_sd_scale: float = 1.0,
+        selection_correction: str = "design",
     ):
         self.prior = prior
         self.prior_strength = prior_strength
@@ -207,6 +215,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         self.empirical_bayes = empirical_bayes
         self.min_prior_strength = min_prior_strength
         self.re_sd_scale = re_sd_scale
+        self.selection_correction = selection_correction
 
     # ------------------------------------------------------------------ fitting
     def fit(self, X, y, sample_weight=None, groups=None):
@@ -266,6 +275,9 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         self.intercept_ = beta[:1].copy()
         self.coef_ = beta[1:].reshape(1, -1).copy()
         self._fit_groups(Z, y01, sample_weight, groups)
+        if self.selection_correction in SELECTION_CORRECTIONS[1:] and groups is not None \
+                and self.re_sd_ > 0:
+            self._correct_selection(Z, y01, sample_weight, groups, args)
         self.coef_cov_ = _posterior_cov(Z, counts[0], beta, self.prior_strength_,
                                         float(self.base_rate_strength), self.re_sd_)
         return self
@@ -443,6 +455,36 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         self.mean_ = mean
         self.scale_ = np.where(scale > 1e-12 * (1.0 + np.abs(mean)), scale, 1.0)
 
+    def _correct_selection(self, Z, y01, sample_weight, groups, args) -> None:
+        """Refit the weights with each district's inspections counted as one cluster.
+
+        Inspections follow complaints, and complaints follow risk: the districts with the
+        most records are those whose own effect is high. Counted row by row, they pull the
+        weights and the intercept up for everyone. Weighting each district's rows by its
+        design effect ``1 / (1 + (n_d - 1) tau^2 v_d)`` (the intra-district correlation of a
+        logit-normal effect, as in the quasi-likelihood of a random-intercept model) lets a
+        district inform the weights about as much as its record can, however many
+        inspections it drew. ``selection_shift_`` keeps how far the intercept moved.
+        """
+        eta_rows = self.intercept_[0] + Z @ self.coef_.ravel()
+        v = special.expit(eta_rows) * (1.0 - special.expit(eta_rows))
+        n_g = pd.Series(sample_weight).groupby(np.asarray(groups)).transform("sum").to_numpy()
+        design = 1.0 / (1.0 + np.maximum(n_g - 1.0, 0.0) * self.re_sd_**2 * v)
+        if self.selection_correction == "cluster":  # every district counted once
+            design = 1.0 / np.maximum(n_g, 1.0)
+        counts = (sample_weight * design, sample_weight * y01 * design)
+        before = float(self.intercept_[0])
+        # the prior's strength stays the one the evidence chose: refitting only the weights
+        # keeps the fit time within a second logistic fit
+        beta = _fit_logistic(Z, None, None, self.prior_coef_, self.prior_strength_,
+                             args[1], args[2], counts=counts,
+                             start=np.concatenate([self.intercept_, self.coef_.ravel()]))
+        self.intercept_ = beta[:1].copy()
+        self.coef_ = beta[1:].reshape(1, -1).copy()
+        self.selection_shift_ = float(self.intercept_[0]) - before
+        # the spread of the district effects and their records stay those of the first pass
+        # (the weights moved little): recomputing them would double the fit time
+
     def _no_random_effect(self) -> None:
         self.re_sd_ = 0.0
         self.re_sd_grid_ = np.zeros(1)
@@ -471,6 +513,31 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
             )
             self.re_sd_grid_, self.re_sd_weights_ = grid, weights
             self.re_sd_ = float(grid @ weights)
+
+    def refit_effects(self, X, counts: pd.DataFrame) -> RiskScorer:
+        """Replace the districts' own records by ``counts`` (their spread ``tau`` stays).
+
+        The feature weights stay; each district's effect is then estimated from ``counts``
+        (``n``, ``k`` per key, fractional allowed): :func:`models.recency` passes records
+        weighted by their age, so that old findings weigh less where risk may have moved.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_districts, n_features)
+            The districts (one row each, index = key) the counts belong to.
+        counts : DataFrame
+            ``n`` and ``k``, one row per district in the order of ``X``, indexed by key.
+        """
+        check_is_fitted(self)
+        if not self.shrinkage or self.group_counts_.empty:
+            return self
+        n = counts["n"].to_numpy(float)
+        k = counts["k"].to_numpy(float)
+        # the spread of the district effects stays the one every record measured: a
+        # discounted record says less about a district, not that districts differ less
+        self.group_counts_ = pd.DataFrame({"n": n, "k": k},
+                                          index=pd.Index(counts.index, name="g"))
+        return self
 
     def _logit(self, X, groups):
         X = validate_data(self, X, dtype=np.float64, reset=False)

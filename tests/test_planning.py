@@ -310,3 +310,18 @@ def test_plan_on_the_demo_world(scores_gpkg, demo_settings):
             ex = plan.trips[(plan.trips[P.OFICINA] == office.name)
                             & (plan.trips[P.TIPO] == P.TIPO_EXPLORACION)]
             assert ex[P.DIAS].sum() <= share * budget + 1e-9
+
+
+def test_a_change_alert_is_visited_first_in_the_exploration_draw(scores):
+    s = spec(cusco=60, iquitos=60, exploration_share=0.2, seed=3)
+    ranked = scores.sort_values(C.RIESGO)
+    # a low-risk Cusco district with enough evidence: never drawn without its alert
+    calm = ranked[(ranked[C.UBIGEO].str[:2] == "08")
+                  & (ranked[C.EVIDENCIA] != C.EVIDENCIA_INSUFICIENTE)][C.UBIGEO].iloc[0]
+    before = P.plan_inspections(scores, s).visits
+    assert calm not in set(before[C.UBIGEO])
+    flagged = scores.assign(alerta_deriva=np.where(scores[C.UBIGEO] == calm, "al alza", ""))
+    plan = P.plan_inspections(flagged, s)
+    ex = plan.visits[plan.visits[P.TIPO] == P.TIPO_EXPLORACION].set_index(C.UBIGEO)
+    assert calm in ex.index
+    assert "alerta de cambio" in ex.loc[calm, P.MOTIVO]

@@ -46,8 +46,16 @@ with ui.guard():
         placeholder=tr("Elija capas para dibujarlas", "Choose layers to draw"),
         format_func=lambda k: layer_names[k],
     )
-    o1, o2, o3 = st.columns(3)
+    o1, o1b, o2, o3 = st.columns(4)
     show_hot = o1.toggle(tr("Puntos calientes (Gi*)", "Hot spots (Gi*)"), key="mapa_hotspots")
+    show_alerts = o1b.toggle(
+        tr("Alertas de cambio", "Change alerts"), key="mapa_alertas",
+        help=tr("Distritos cuyos hallazgos de los 2 últimos años superan lo que predice su "
+                "historial anterior (menos de 5 % de probabilidad): el riesgo pudo haber "
+                "cambiado; merecen una visita aunque la evidencia sea escasa.",
+                "Districts whose findings of the last 2 years exceed what their earlier "
+                "record predicts (less than 5 % probability): risk may have moved; they "
+                "deserve a visit even with thin evidence."))
     show_outlines = o2.toggle(tr("Límites de provincias", "Province boundaries"), value=True,
                               key="mapa_limites")
     basemap = o3.toggle(
@@ -64,7 +72,7 @@ with ui.guard():
                    "There are no scored districts in this region."))
         st.stop()
     payload = state.map_payload(region, scheme, lang, tuple(chosen), show_hot, show_outlines,
-                                basemap, ui.static_url(), k)
+                                basemap, ui.static_url(), k, show_alerts)
     result = ui.folium_component(payload, key="mapa_folium", height=mapview.MAP_HEIGHT,
                                  returned_objects=["last_object_clicked",
                                                    "last_object_clicked_tooltip"])
@@ -87,6 +95,9 @@ with ui.guard():
                       "can work out the hidden counts.") if n_nopub else "")
         + (" · " + tr(f"{len(hot)} puntos calientes", f"{len(hot)} hot spots") if show_hot
            else "")
+        + (" · " + tr(f"{len(state.alert_districts(layer))} alertas de cambio (contorno "
+                      "morado)", f"{len(state.alert_districts(layer))} change alerts (purple "
+                      "outline)") if show_alerts else "")
     )
     ubigeo = mapview.ubigeo_from_click(result, layer)
     # A click is reported again on every rerun; only a new click opens the card.

@@ -441,6 +441,48 @@ with ui.guard():
         else:
             st.info(tr("Sin tabla de coeficientes.", "No coefficient table."))
 
+    model = card.get("modelo") or {}
+    drift, selection = model.get("deriva") or {}, model.get("seleccion") or {}
+    if drift or selection:
+        st.markdown("### " + tr("Cuando el riesgo se mueve", "When risk moves"))
+        d1, d2, d3 = st.columns(3)
+        half = drift.get("vida_media_anios")
+        d1.metric(tr("Vida media del historial", "Half-life of the record"),
+                  tr("sin descuento", "no discount") if half is None else
+                  tr(f"{half:g} años", f"{half:g} years"),
+                  help=tr("Cada inspección pesa 0,5^(edad/vida media); la eligen los "
+                          "registros: si sus 3 últimos años se predicen mejor descontando lo "
+                          "antiguo, el riesgo se está moviendo.",
+                          "Each inspection weighs 0.5^(age/half-life); the records choose it: "
+                          "if their last 3 years are better predicted discounting the old, "
+                          "risk is moving."))
+        alerts = drift.get("alertas")
+        n_alerts = len(alerts) if alerts is not None else drift.get("n_alertas", 0)
+        d2.metric(tr("Alertas de cambio", "Change alerts"), n_alerts)
+        if selection.get("spearman_con_sin") is not None:
+            d3.metric(tr("Ranking con y sin corrección de selección",
+                         "Ranking with and without the selection correction"),
+                      f"ρ = {selection['spearman_con_sin']:.3f}",
+                      tr(f"{selection.get('top10_compartidos', 0)} de 10 comparten el top 10",
+                         f"{selection.get('top10_compartidos', 0)} of 10 share the top 10"),
+                      delta_color="off")
+        st.caption(tr(
+            "Las inspecciones siguen a las denuncias, y las denuncias al riesgo: contar cada "
+            "inspección por separado daría más peso a los distritos más denunciados. La "
+            f"corrección ({selection.get('metodo', 'design')}) hace que cada distrito informe "
+            "los pesos tanto como su historial puede; ρ y el top 10 compartido dicen cuánto "
+            "cambia el ranking.",
+            "Inspections follow complaints, and complaints follow risk: counting every "
+            "inspection on its own would weigh the most denounced districts more. The "
+            f"correction ({selection.get('metodo', 'design')}) lets each district inform the "
+            "weights as much as its record can; ρ and the shared top 10 say how much the "
+            "ranking changes."))
+        if alerts:
+            st.dataframe(pd.DataFrame(alerts).rename(columns={
+                "ubigeo": "UBIGEO", "distrito": tr("Distrito", "District"),
+                "alerta": tr("Alerta", "Alert"), "p": "p"}), hide_index=True,
+                width="stretch", key="modelo_alertas")
+
     caveats = card.get("advertencias") or []
     caveats_en = card.get("advertencias_en") or []
     if caveats:

@@ -1,0 +1,228 @@
+"""Risk that moves (issue 11): discounted records, the half-life the records choose, worlds.
+
+The half-life tests use records written here with a known story (a district whose finding
+rate jumps in 2021; one whose rate never changes) and check the choice against it; the
+scenario tests read the demo world files as a user would.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo import columns as C
+from models.recency import choose_half_life, recency_fit, weighted_counts
+
+
+def _records(rates: dict[str, dict[int, tuple[int, int]]]) -> pd.DataFrame:
+    """Records from ``{ubigeo: {year: (inspections, findings)}}``, mid-year dates."""
+    rows = []
+    for ubigeo, years in rates.items():
+        for year, (n, k) in years.items():
+            for i in range(n):
+                rows.append({C.UBIGEO: ubigeo, C.FECHA: pd.Timestamp(f"{year}-07-01"),
+                             C.HALLAZGO: int(i < k)})
+    return pd.DataFrame(rows)
+
+
+def test_weighted_counts_halve_every_half_life():
+    recs = _records({"a": {2019: (2, 2), 2023: (1, 0)}, "b": {2023: (4, 1)}})
+    today = pd.Timestamp("2023-07-01")
+    c = weighted_counts(recs, ["a", "b", "c"], today, half_life=4.0)
+    age = (today - pd.Timestamp("2019-07-01")).days / 365.25  # 4.0 years
+    assert c.loc["a", "n"] == pytest.approx(2 * 0.5 ** (age / 4.0) + 1.0)
+    assert c.loc["a", "k"] == pytest.approx(2 * 0.5 ** (age / 4.0))
+    assert (c.loc["b", "n"], c.loc["b", "k"], c.loc["c", "n"]) == (4.0, 1.0, 0.0)
+    plain = weighted_counts(recs, ["a"], today, half_life=math.inf)
+    assert (plain.loc["a", "n"], plain.loc["a", "k"]) == (3.0, 2.0)
+
+
+def _story(jump: float, seed: int = 0) -> pd.DataFrame:
+    """40 districts, 8 inspections a year 2016-2025; half of them jump by ``jump`` in 2021."""
+    rng = np.random.default_rng(seed)
+    rates = {}
+    for d in range(40):
+        base = 0.08 + 0.1 * rng.random()
+        years = {}
+        for year in range(2016, 2026):
+            p = min(0.95, base + (jump if d % 2 == 0 and year >= 2021 else 0.0))
+            years[year] = (8, int(rng.binomial(8, p)))
+        rates[f"{d:06d}"] = years
+    return _records(rates)
+
+
+def test_the_records_choose_no_discount_when_risk_stands_still():
+    recs = _story(jump=0.0)
+    keys = sorted(recs[C.UBIGEO].unique())
+    h, table = choose_half_life(np.full(len(keys), -2.0), 0.5, recs, keys)
+    assert h >= 8.0, table  # no discount, or a long half-life: old records still count
+
+
+def test_the_records_choose_a_short_half_life_when_risk_jumps():
+    recs = _story(jump=0.45)
+    keys = sorted(recs[C.UBIGEO].unique())
+    h, table = choose_half_life(np.full(len(keys), -2.0), 0.5, recs, keys)
+    assert h <= 3.0, table
+    assert table["inf"] < table[f"{h:g}"]
+
+
+def test_a_discounted_record_widens_the_interval_of_a_district_seen_long_ago():
+    from models.scorer import RiskScorer, simulate_uncertainty
+
+    recs = _records({"000001": {2016: (30, 3)}, "000002": {2025: (30, 3)},
+                     "000003": {2020: (10, 1)}, "000004": {2024: (10, 2)}})
+    keys = ["000001", "000002", "000003", "000004"]
+    X = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0]}, index=pd.Index(keys, name=C.UBIGEO))
+    from models.score import district_counts, training_rows
+
+    Xr, yr, wr, gr = training_rows(X, district_counts(recs, keys))
+    scorer = RiskScorer(prior=[0.0], selection_correction="none").fit(
+        Xr, yr, sample_weight=wr, groups=gr)
+    before = simulate_uncertainty(scorer, X, keys, n_bootstrap=400, random_state=1)
+    scorer, info = recency_fit(scorer, X, keys, recs, half_life=3.0)
+    after = simulate_uncertainty(scorer, X, keys, n_bootstrap=400, random_state=1)
+    assert info["vida_media_anios"] == 3.0
+    width = lambda t: (t[C.RIESGO_P95] - t[C.RIESGO_P05])  # noqa: E731
+    # 2016's 30 inspections now weigh about 0.5 ** 3 of themselves: much wider
+    assert width(after)["000001"] > 1.5 * width(before)["000001"]
+    # 2025's still count almost fully
+    assert width(after)["000002"] < 1.3 * width(before)["000002"]
+    assert scorer.group_counts_.loc["000001", "n"] < 5
+
+
+# --- the worlds of issue 11 ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def drift_world(base_gpkg, tmp_path_factory):
+    from geo.demo import make_demo
+
+    return make_demo(base_gpkg, tmp_path_factory.mktemp("deriva") / "w", seed=3,
+                     scenario="deriva")
+
+
+def test_a_drift_world_opens_a_frontier_in_remote_quiet_districts(drift_world):
+    truth = pd.read_csv(drift_world / "verdad.csv", dtype={C.UBIGEO: str})
+    moved = truth[truth["deriva"] == 1]
+    assert len(moved) == 10 and (truth["anio_deriva"] == 2021).all()
+    assert (moved[C.RIESGO_VERDADERO] > 2 * moved["riesgo_anterior"]).all()
+    still = truth[truth["deriva"] == 0]
+    assert np.allclose(still[C.RIESGO_VERDADERO], still["riesgo_anterior"])
+    # quiet before: below each department's median risk
+    for dep, part in truth.groupby(truth[C.UBIGEO].str[:2]):
+        median = part["riesgo_anterior"].median()
+        assert (part.loc[part["deriva"] == 1, "riesgo_anterior"] < median).all(), dep
+    recs = pd.read_csv(drift_world / "inspecciones.csv", dtype={C.UBIGEO: str})
+    there = recs[recs[C.UBIGEO].isin(moved[C.UBIGEO])]
+    after = pd.to_datetime(there[C.FECHA]).dt.year >= 2021
+    assert there.loc[after, C.HALLAZGO].mean() > 2 * there.loc[~after, C.HALLAZGO].mean()
+
+
+def test_the_evaluation_judges_each_year_by_the_risk_of_that_year(drift_world):
+    from geo.config import load_settings
+    from models.evaluation import _read_truth, truth_in
+
+    settings = load_settings(drift_world / "settings.toml")
+    truth = pd.read_csv(drift_world / "verdad.csv", dtype={C.UBIGEO: str})
+    keys = pd.Index(truth[C.UBIGEO])
+    read = _read_truth(settings, keys)
+    assert np.allclose(truth_in(read, 2019).to_numpy(), truth["riesgo_anterior"].to_numpy())
+    assert np.allclose(truth_in(read, 2023).to_numpy(), truth[C.RIESGO_VERDADERO].to_numpy())
+
+
+@pytest.mark.parametrize(("scenario", "check"), [
+    ("denuncias", lambda r, s: (r["origen"] == "denuncia").mean() > 0.55),
+    ("bajo_volumen", lambda r, s: len(r) < 0.45 * len(s)),
+])
+def test_complaint_driven_and_low_volume_worlds(base_gpkg, demo_dir, tmp_path, scenario,
+                                                check):
+    from geo.demo import make_demo
+
+    out = make_demo(base_gpkg, tmp_path / scenario, seed=0, scenario=scenario)
+    recs = pd.read_csv(out / "inspecciones.csv")
+    static = pd.read_csv(demo_dir / "inspecciones.csv")
+    assert check(recs, static)
+
+
+def test_an_unknown_scenario_is_refused(base_gpkg, tmp_path):
+    from geo.demo import make_demo
+    from geo.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="deriva"):
+        make_demo(base_gpkg, tmp_path / "x", scenario="tormenta")
+
+
+# --- drift alerts, the plan's exploration, disclosure, settings ------------------------------
+def _scorer_on(recs: pd.DataFrame, keys: list[str]):
+    from models.score import district_counts, training_rows
+    from models.scorer import RiskScorer
+
+    X = pd.DataFrame({"x": np.linspace(0, 1, len(keys))}, index=pd.Index(keys, name=C.UBIGEO))
+    Xr, yr, wr, gr = training_rows(X, district_counts(recs, keys))
+    return X, RiskScorer(prior=[0.0]).fit(Xr, yr, sample_weight=wr, groups=gr)
+
+
+def test_a_district_whose_recent_findings_jump_is_flagged_and_a_steady_one_is_not():
+    from models.recency import ALZA, drift_alerts
+
+    story = {f"{d:06d}": {y: (6, 1 if (y + d) % 6 == 0 else 0) for y in range(2016, 2026)}
+             for d in range(30)}
+    story["000000"] = {**{y: (6, 0) for y in range(2016, 2024)}, 2024: (6, 5), 2025: (6, 5)}
+    recs = _records(story)
+    keys = sorted(story)
+    X, scorer = _scorer_on(recs, keys)
+    alerts = drift_alerts(scorer, X, keys, recs)
+    assert alerts.loc["000000", "alerta_deriva"] == ALZA
+    assert alerts.loc["000000", "p_deriva"] < 0.001
+    assert (alerts.loc["000000", "n_recientes"], alerts.loc["000000", "k_recientes"]) == (12, 10)
+    assert (alerts["alerta_deriva"] == ALZA).sum() <= 2  # the steady ones stay quiet
+
+
+def test_protected_roles_get_no_alert_where_the_record_is_hidden():
+    from models.disclosure import protect_scores
+
+    scores = pd.DataFrame({C.UBIGEO: ["a", "b"], C.RIESGO: [0.3, 0.2],
+                           C.N_INSPECCIONES: [3, 20], C.N_HALLAZGOS: [2, 8],
+                           "alerta_deriva": ["al alza", "al alza"], "p_deriva": [0.01, 0.02],
+                           "n_efectivas": [3.0, 20.0]})
+    out = protect_scores(scores, 5).set_index(C.UBIGEO)
+    assert out.loc["a", "alerta_deriva"] == "" and out.loc["b", "alerta_deriva"] == "al alza"
+    assert out["p_deriva"].isna().all() and pd.isna(out.loc["a", "n_efectivas"])
+
+
+def test_the_settings_take_a_half_life_and_a_selection_correction(tmp_path):
+    from geo.config import load_settings
+    from geo.errors import ConfigError
+
+    head = 'config_version = 1\n[data]\nbase = "b.gpkg"\n[model]\n'
+    (tmp_path / "a.toml").write_text(head + 'half_life = 3\nselection_correction = "cluster"\n',
+                                     encoding="utf-8")
+    model = load_settings(tmp_path / "a.toml", check_files=False).model
+    assert (model.half_life, model.selection_correction) == (3.0, "cluster")
+    assert load_settings(tmp_path / "a.toml", check_files=False).model.half_life == 3.0
+    (tmp_path / "b.toml").write_text(head + 'half_life = "pronto"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="half_life"):
+        load_settings(tmp_path / "b.toml", check_files=False)
+    (tmp_path / "c.toml").write_text(head + 'selection_correction = "todo"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="selection_correction"):
+        load_settings(tmp_path / "c.toml", check_files=False)
+
+
+def test_the_scores_and_the_card_say_what_the_records_chose(scores_gpkg, demo_settings):
+    import json
+
+    import pyogrio
+
+    from models.evaluation import EVALUATION_FILE
+
+    table = pyogrio.read_dataframe(scores_gpkg, layer="riesgo", read_geometry=False)
+    assert {"alerta_deriva", "p_deriva", "n_efectivas"} <= set(table.columns)
+    assert (table["n_efectivas"] <= table[C.N_INSPECCIONES] + 1e-6).all()
+    meta = pyogrio.read_dataframe(scores_gpkg, layer="metadatos", read_geometry=False)
+    keys = set(meta.iloc[:, 0])
+    assert {"vida_media_anios", "correccion_seleccion", "alertas_deriva"} <= keys
+    card_path = demo_settings.workdir / EVALUATION_FILE
+    if card_path.is_file():
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+        assert {"deriva", "seleccion"} <= set(card["modelo"])
