@@ -280,8 +280,8 @@ def make_demo(
         (tmp / "settings.toml").write_text(
             _settings_text(base, out, region, cal, seed), encoding="utf-8")
         (tmp / "LEEME.md").write_text(
-            _readme_text(seed, region, cal, world, features, truth, records, layers),
-            encoding="utf-8")
+            _readme_text(seed, region, cal, world, features, truth, records, layers)
+            + _scenario_text(kind, truth), encoding="utf-8")
         _publish(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -1154,6 +1154,30 @@ def _write_services(folder: Path, services: gpd.GeoDataFrame, seed: int) -> None
                         "aviso": "DATOS SIMULADOS — NO SON REGISTROS REALES",
                         "generado_por": f"riskmap demo (semilla {seed})",
                     })
+
+
+def _scenario_text(kind: Scenario, truth: _Truth) -> str:
+    """LEEME.md's section on the scenario (nothing for the calibrated, static world)."""
+    if kind.name == "estatico":
+        return ""
+    lines = ["", f"## Escenario: {kind.name} (JUICIO, issue 11)", ""]
+    if kind.drift_districts:
+        moved = truth.table[truth.table["deriva"] == 1]
+        names = ", ".join(f"{r.distrito} ({r.ubigeo})" for r in moved.itertuples())
+        lines.append(
+            f"Desde {kind.drift_year} se abre un frente (como las dragas del Nanay después de "
+            f"2020) en los {kind.drift_districts} distritos más lejanos de cada departamento "
+            f"que tenían un riesgo bajo la mediana: su logit verdadero sube {kind.drift_logit:g} "
+            f"y las capas no lo ven. Distritos: {names}. `verdad.csv` da el riesgo de hoy "
+            "(`riesgo_verdadero`), el de antes (`riesgo_anterior`) y el año (`anio_deriva`); "
+            "las inspecciones de cada año siguen el riesgo de ese año.")
+    if kind.complaint_share is not None:
+        lines.append(
+            f"El {kind.complaint_share:.0%} de las inspecciones nace de denuncias, y las "
+            f"denuncias siguen al riesgo con potencia {kind.complaint_power:g}.")
+    if kind.volume_factor != 1.0:
+        lines.append(f"Volumen de inspecciones: {kind.volume_factor:g} veces el calibrado.")
+    return "\n".join(lines) + "\n"
 
 
 def demo_outdated(folder: str | Path) -> bool:

@@ -117,6 +117,8 @@ def test_a_drift_world_opens_a_frontier_in_remote_quiet_districts(drift_world):
     there = recs[recs[C.UBIGEO].isin(moved[C.UBIGEO])]
     after = pd.to_datetime(there[C.FECHA]).dt.year >= 2021
     assert there.loc[after, C.HALLAZGO].mean() > 2 * there.loc[~after, C.HALLAZGO].mean()
+    leeme = (drift_world / "LEEME.md").read_text(encoding="utf-8")
+    assert "Escenario: deriva" in leeme and moved[C.UBIGEO].iloc[0] in leeme
 
 
 def test_the_evaluation_judges_each_year_by_the_risk_of_that_year(drift_world):

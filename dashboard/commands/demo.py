@@ -31,6 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="departamentos: cusco, loreto o '08,16' (por defecto ambos)")
     p.add_argument("--base", type=Path, default=None,
                    help="base de distritos (por defecto <carpeta de datos>/peru_base.gpkg)")
+    p.add_argument("--scenario", default="estatico",
+                   choices=("estatico", "deriva", "denuncias", "bajo_volumen"),
+                   help="tipo de mundo: estatico (el calibrado), deriva (un frente se abre en "
+                   "2021 en distritos remotos), denuncias (las inspecciones siguen a las "
+                   "denuncias), bajo_volumen (un tercio de las inspecciones)")
     p.set_defaults(func=_run)
 
 
@@ -50,7 +55,7 @@ def _run(args: argparse.Namespace) -> int:
             en=f"District base {base} not found. Run 'riskmap data fetch' first (it downloads "
             "and converts the public boundaries and indicators), then 'riskmap demo' again.",
         )
-    make_demo(base, out, seed=args.seed, region=region,
+    make_demo(base, out, seed=args.seed, region=region, scenario=args.scenario,
               progress=lambda msg: print(msg, flush=True))
     records = sum(1 for _ in (out / "inspecciones.csv").open(encoding="utf-8")) - 1
     print(tr(
