@@ -6,7 +6,7 @@ from dashboard.i18n import tr
 from geo.indicators import INDICIOS, N_INDICIOS, N_TF_OIT, SIN_INDICIOS, TRABAJO_FORZOSO
 from geo.inspections import ILO_INDICATORS
 
-__all__ = ["CLASS_WORDS", "SERVICE_WORDS", "VIEWS", "indicator_name"]
+__all__ = ["CLASS_WORDS", "SECTOR_WORDS", "SERVICE_WORDS", "VIEWS", "indicator_name"]
 
 #: The views of the Indicadores page (its radio), Spanish then English.
 VIEWS = {
@@ -23,8 +23,14 @@ CLASS_WORDS = {
     INDICIOS: ("Indicios (una sola dimensión)", "Some indicators (one dimension only)"),
     SIN_INDICIOS: ("Sin indicios", "No indicators"),
 }
+SECTOR_WORDS = {
+    "mineria": ("Minería", "Mining"), "tala": ("Tala", "Logging"),
+    "agricultura": ("Agricultura", "Agriculture"), "coca": ("Coca", "Coca"),
+    "domestico": ("Trabajo doméstico", "Domestic work"),
+    "construccion": ("Construcción", "Construction"), "otro": ("Otro", "Other"),
+}
 SERVICE_WORDS = {
-    "cem": ("Centro Emergencia Mujer (CEM)", "Women's Emergency Centre (CEM)"),
+    "cem": ("Centro Emergencia Mujer", "Women's Emergency Centre"),
     "fiscalia_trata": ("Fiscalía especializada en trata", "Trafficking prosecutor"),
     "policia": ("Policía contra la trata", "Anti-trafficking police"),
     "albergue": ("Albergue (CAR)", "Shelter (CAR)"),

@@ -37,12 +37,14 @@ LOCAL_COLOR = "#E69F00"
 _WORDS = {
     "es": {"rutas": "Rutas de captación (origen → lugar de explotación)",
            "local": "Captación en el mismo distrito", "victimas": "víctimas",
+           "origen": "Distrito de captación",
            "inspecciones": "inspecciones", "mujeres": "mujeres", "menores": "menores",
            "dias": "Días de viaje (ida) al servicio más cercano", "brecha":
            "Brecha: riesgo alto y ayuda lejos", "servicio": "Servicio", "sin": "sin dato",
            "dep": "Límite departamental"},
     "en": {"rutas": "Recruitment routes (origin → place of exploitation)",
            "local": "Recruited in the same district", "victimas": "victims",
+           "origen": "District of recruitment",
            "inspecciones": "inspections", "mujeres": "women", "menores": "minors",
            "dias": "Travel days (one way) to the nearest service", "brecha":
            "Gap: high risk and help far away", "servicio": "Service", "sin": "no data",
@@ -114,6 +116,8 @@ def routes_map(districts: gpd.GeoDataFrame, routes: pd.DataFrame, *, lang: str =
                                 color=ROUTE_COLOR, weight=1, fill=True, fill_color="#ffffff",
                                 fill_opacity=1, tooltip=tip).add_to(m)
     rows = [mapview._legend_row(f"background:{ROUTE_COLOR};height:4px", words["rutas"]),
+            mapview._legend_row(f"background:#ffffff;border:2px solid {ROUTE_COLOR};"
+                                "border-radius:50%", words["origen"]),
             mapview._legend_row(f"background:{LOCAL_COLOR};border-radius:50%",
                                 words["local"])]
     _SimpleLegend(words["rutas"].split(" (")[0], rows).add_to(m)
@@ -147,9 +151,9 @@ def services_map(districts: gpd.GeoDataFrame, access: pd.DataFrame, services: gp
     layer = districts[[C.UBIGEO, C.DISTRITO, "geometry"]].copy()
     days = access.reindex(layer[C.UBIGEO].astype(str))
     layer["k"] = day_class(days["dias_servicio"].to_numpy(float))
-    layer["d"] = [words["sin"] if not np.isfinite(v) else f"{v:.1f}".replace(
-        ".", "," if lang == "es" else ".") for v in days["dias_servicio"].to_numpy(float)]
-    layer["s"] = [f"{a} ({names.get(b, b)})" if a else "" for a, b in zip(
+    layer["d"] = [words["sin"] if not np.isfinite(v) else f"{v:.1f}"
+                  for v in days["dias_servicio"].to_numpy(float)]
+    layer["s"] = [f"{a} — {names.get(b, b)}" if a else "" for a, b in zip(
         days["servicio_cercano"].fillna(""), days["tipo_servicio_cercano"].fillna(""),
         strict=True)]
     layer = mapview.round_coordinates(layer, ndigits)
@@ -171,10 +175,18 @@ def services_map(districts: gpd.GeoDataFrame, access: pd.DataFrame, services: gp
     flagged = layer[layer[C.UBIGEO].isin(set(gap))]
     if len(flagged):
         mapview._outline(flagged, words["brecha"], "#b2182b", 3.0, dash="5 3").add_to(m)
-    for row in services.itertuples():
+    # the rarer a type, the larger its dot and the earlier it is drawn: a prosecutor in the
+    # same town as a CEM shows as a ring around the CEM's dot
+    frequency = services["tipo"].value_counts()
+    ordered = services.assign(_n=services["tipo"].map(frequency)).sort_values("_n",
+                                                                             kind="stable")
+    for row in ordered.itertuples():
         color = SERVICE_COLORS.get(row.tipo, _OTHER_COLOR)
+        radius = int(5 + 3 * (frequency.max() > frequency[row.tipo]) + 2 * (
+            frequency[row.tipo] == frequency.min() and frequency.min() < frequency.max()))
         folium.CircleMarker([round(row.geometry.y, ndigits), round(row.geometry.x, ndigits)],
-                            radius=5, color="#ffffff", weight=1, fill=True, fill_color=color,
+                            radius=radius, color="#ffffff", weight=1, fill=True,
+                            fill_color=color,
                             fill_opacity=1,
                             tooltip=html.escape(f"{row.nombre} — {names.get(row.tipo, row.tipo)}")
                             ).add_to(m)
@@ -182,8 +194,7 @@ def services_map(districts: gpd.GeoDataFrame, access: pd.DataFrame, services: gp
     lower = 0.0
     for b, c in zip(DAY_BREAKS, DAY_COLORS, strict=True):
         label = (f"{lower:g} – {b:g}" if math.isfinite(b) else f"≥ {lower:g}")
-        rows.append(mapview._legend_row(f"background:{c}", label.replace(".", ",")
-                                        if lang == "es" else label))
+        rows.append(mapview._legend_row(f"background:{c}", label))
         lower = b
     rows.append(mapview._legend_row("border:2.5px dashed #b2182b;background:none",
                                     words["brecha"]))

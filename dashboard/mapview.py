@@ -388,16 +388,18 @@ def risk_map(
 
     flagged = layer[layer[C.UBIGEO].isin(set(alerts))]
     if len(flagged):
-        _outline(round_coordinates(flagged, ndigits), labels["alerta"], ALERT_COLOR, 3.0,
-                 dash="2 4").add_to(m)
+        _outline(round_coordinates(flagged, ndigits), labels["alerta"], ALERT_COLOR, 4.0,
+                 dash="6 3").add_to(m)
 
     for i, (name, gdf) in enumerate((sectors or {}).items()):
         _sector(round_coordinates(gdf, ndigits), name,
                 LAYER_COLORS[i % len(LAYER_COLORS)]).add_to(m)
 
+    no_data = any(f["properties"].get("k") == -1 and not f["properties"].get("h")
+                  for f in data["features"])
     _Legend(breaks, colors, labels, has_insufficient=has_insufficient,
             has_hot=bool(len(hot)), sectors=list((sectors or {}).keys()),
-            has_alert=bool(len(flagged))).add_to(m)
+            has_alert=bool(len(flagged)), has_no_data=no_data).add_to(m)
     return localize_assets(m, static_url)
 
 
@@ -525,7 +527,7 @@ class _Legend(MacroElement):
     )
 
     def __init__(self, breaks, colors, labels, has_insufficient, has_hot, sectors,
-                 has_alert=False):
+                 has_alert=False, has_no_data=False):
         super().__init__()
         self._name = "Legend"
         self.hatch_id = HATCH_ID
@@ -541,11 +543,18 @@ class _Legend(MacroElement):
                      f'<defs>{patterns}</defs></svg>')
         rows = []
         lower = 0.0
+        single = False  # the previous class held one value: this one starts above it
         for b, c in zip(breaks, colors, strict=True):
-            text = (f"{100 * b:.1f} %" if abs(b - lower) < 5e-4 else
-                    f"{100 * lower:.1f} – {100 * b:.1f} %")  # a class of one value: say it
+            if abs(b - lower) < 5e-4:
+                text, single = f"{100 * b:.1f} %", True  # a class of one value: say it
+            else:
+                text = (f"> {100 * lower:.1f} – {100 * b:.1f} %" if single else
+                        f"{100 * lower:.1f} – {100 * b:.1f} %")
+                single = False
             rows.append(_legend_row(f"background:{c}", text))
             lower = b
+        if has_no_data:
+            rows.append(_legend_row(f"background:{NO_DATA_COLOR}", labels["sin"]))
         if has_insufficient:
             rows.append(_legend_row(
                 "background:repeating-linear-gradient(45deg,#fff 0 2px,#444 2px 4px)",
@@ -553,7 +562,7 @@ class _Legend(MacroElement):
         if has_hot:
             rows.append(_legend_row("border:2.5px dashed #000;background:none", labels["hot"]))
         if has_alert:
-            rows.append(_legend_row(f"border:2.5px dotted {ALERT_COLOR};background:none",
+            rows.append(_legend_row(f"border:3px dashed {ALERT_COLOR};background:none",
                                     labels["alerta"]))
         for i, name in enumerate(sectors):
             color = LAYER_COLORS[i % len(LAYER_COLORS)]

@@ -110,19 +110,29 @@ def district_indicators(who, ubigeo: str, k: int, lang: str) -> None:
                    "There are no inspections recorded in this district."))
         return
     hidden = set(str(row["suprimido"] or "").split(";"))
+    scores = state.scores(state.view(who))
+    mine = scores[scores[C.UBIGEO].astype(str) == ubigeo]
+    if len(mine) and str(mine.iloc[0].get("alerta_deriva", "")) == "al alza":
+        st.warning(tr("Alerta de cambio: los hallazgos de los 2 últimos años superan lo que "
+                      "predice su historial anterior. El riesgo pudo haber subido; merece una "
+                      "visita aunque la evidencia sea escasa.",
+                      "Change alert: the findings of the last 2 years exceed what its earlier "
+                      "record predicts. Risk may have risen; it deserves a visit even with "
+                      "thin evidence."), icon="📈")
     codes = load_table().codes
     st.dataframe(pd.DataFrame({
         tr("Indicador", "Indicator", lang=lang): [indicator_name(c, lang) for c in codes],
         tr("Inspecciones en que se halló", "Inspections where found", lang=lang):
             [count_text(row[c], c in hidden, k) for c in codes],
-    }), hide_index=True, width="stretch")
+    }), hide_index=True, width="stretch", height=35 * (len(codes) + 1) + 3)
     c1, c2, c3 = st.columns(3)
     c1.metric(tr(*CLASS_WORDS["trabajo_forzoso"], lang=lang),
               count_text(row[N_TF_OIT], N_TF_OIT in hidden, k))
     c2.metric(tr(*CLASS_WORDS["indicios"], lang=lang),
               count_text(row[N_INDICIOS], N_INDICIOS in hidden, k))
     if N_INCONSISTENTES in row:  # a data-quality count for those who record (planners)
-        c3.metric(tr("Inconsistentes con hallazgo_tf", "Inconsistent with hallazgo_tf",
+        c3.metric(tr("Hallazgo sin indicadores, o indicadores sin hallazgo",
+                     "Finding without indicators, or indicators without finding",
                      lang=lang), count_text(row[N_INCONSISTENTES], N_INCONSISTENTES in hidden,
                                             k))
     st.caption(tr(

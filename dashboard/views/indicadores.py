@@ -23,8 +23,8 @@ import streamlit as st
 from dashboard import indicatormaps, mapview, state, ui
 from dashboard.i18n import get_lang, tr
 from dashboard.indicator_words import CLASS_WORDS as CLASS_NAMES
+from dashboard.indicator_words import SECTOR_WORDS, VIEWS, indicator_name
 from dashboard.indicator_words import SERVICE_WORDS as SERVICE_NAMES
-from dashboard.indicator_words import VIEWS, indicator_name
 from geo import columns as C
 from geo.indicators import (
     CLASES,
@@ -137,6 +137,8 @@ with ui.guard():
         n_hidden = int(long["n"].isna().sum())
         long = long.dropna(subset=["n"])
         long[by] = long[by].astype(str)
+        if by == C.SECTOR:
+            long[by] = long[by].map(lambda v: tr(*SECTOR_WORDS.get(v, (v, v)), lang=lang))
         chart = alt.Chart(long).mark_bar().encode(
             x=alt.X(f"{by}:N", title=tr("Sector", "Sector", lang=lang) if by == C.SECTOR
                     else tr("Año", "Year", lang=lang)),
@@ -152,9 +154,19 @@ with ui.guard():
                      alt.Tooltip("n:Q", title="n")],
         ).properties(height=420)
         st.altair_chart(chart, width="stretch")
-        shown = profile.rename(columns={c: indicator_name(c, lang) for c in
-                                        (*table.codes, N_TF_OIT, N_INDICIOS)})
-        st.dataframe(shown.drop(columns=["suprimido"]), hide_index=True, width="stretch")
+        shown = profile.copy()
+        if by == C.SECTOR:
+            shown[by] = shown[by].map(lambda v: tr(*SECTOR_WORDS.get(v, (v, v)), lang=lang))
+        heads = {c: indicator_name(c, lang) for c in (*table.codes, N_TF_OIT, N_INDICIOS)}
+        heads.update({C.SECTOR: tr("Sector", "Sector", lang=lang),
+                      "anio": tr("Año", "Year", lang=lang),
+                      C.N_INSPECCIONES: tr("Inspecciones", "Inspections", lang=lang),
+                      "n_inconsistentes": tr("Inconsistentes", "Inconsistent", lang=lang),
+                      "n_victimas": tr("Víctimas", "Victims", lang=lang),
+                      "n_victimas_mujeres": tr("Víctimas mujeres", "Women victims", lang=lang),
+                      "n_victimas_menores": tr("Víctimas menores", "Child victims", lang=lang)})
+        st.dataframe(shown.drop(columns=["suprimido"]).rename(columns=heads), hide_index=True,
+                     width="stretch")
         _suppressed_note(n_hidden, floor_k)
 
     elif choice == "coocurrencia":
@@ -166,20 +178,20 @@ with ui.guard():
             "n").reset_index()
         long.columns = ["a", "b", "n"]
         n_hidden = int(long["n"].isna().sum())
-        heat = alt.Chart(long.dropna()).mark_rect().encode(
+        heat = alt.Chart(long.dropna()[lambda d: d["n"] > 0]).mark_rect().encode(
             x=alt.X("a:N", sort=list(names.values()), title=None,
-                    axis=alt.Axis(labelLimit=240, labelAngle=-45)),
+                    axis=alt.Axis(labelLimit=240, labelAngle=-45, labelOverlap=False)),
             y=alt.Y("b:N", sort=list(names.values()), title=None,
-                    axis=alt.Axis(labelLimit=300)),
+                    axis=alt.Axis(labelLimit=300, labelOverlap=False)),
             color=alt.Color("n:Q", scale=alt.Scale(scheme="orangered"),
                             title=tr("Inspecciones", "Inspections", lang=lang)),
             tooltip=["a:N", "b:N", "n:Q"],
         ).properties(height=480)
         st.altair_chart(heat, width="stretch")
         st.caption(tr("Cada celda: inspecciones en que se hallaron ambos indicadores; la "
-                      "diagonal, cuántas veces se halló cada uno.",
+                      "diagonal, cuántas veces se halló cada uno; en blanco, nunca juntos.",
                       "Each cell: inspections where both indicators were found; the "
-                      "diagonal, how often each one was found."))
+                      "diagonal, how often each one was found; blank, never together."))
         _suppressed_note(n_hidden, floor_k)
 
     elif choice == "clasificacion":
@@ -187,8 +199,10 @@ with ui.guard():
         shown = pd.DataFrame({
             tr("Clase según la OIT (CIET 2018)", "Class under the ILO rule (ICLS 2018)",
                lang=lang): [tr(*CLASS_NAMES[c], lang=lang) for c in CLASES],
-            tr("hallazgo_tf = 1", "hallazgo_tf = 1", lang=lang): crosstab[1].to_numpy(),
-            tr("hallazgo_tf = 0", "hallazgo_tf = 0", lang=lang): crosstab[0].to_numpy(),
+            tr("Con hallazgo anotado (hallazgo_tf = 1)", "Finding recorded (hallazgo_tf = 1)",
+               lang=lang): crosstab[1].to_numpy(),
+            tr("Sin hallazgo anotado (hallazgo_tf = 0)", "No finding recorded (hallazgo_tf = 0)",
+               lang=lang): crosstab[0].to_numpy(),
         })
         st.dataframe(shown, hide_index=True, width="stretch")
         inconsistent = crosstab.loc[SIN_INDICIOS, 1], crosstab.loc[INDICIOS, 0], \
@@ -220,7 +234,17 @@ with ui.guard():
                 "*involuntary* and under *threat of a penalty*. Each indicator belongs to one "
                 "or both dimensions:"))
             frame = table.frame()
-            frame["codigo"] = frame["codigo"].map(lambda c: indicator_name(c, lang))
+            yes = tr("sí", "yes", lang=lang)
+            frame = pd.DataFrame({
+                tr("Indicador OIT", "ILO indicator", lang=lang):
+                    frame["codigo"].map(lambda c: indicator_name(c, lang)),
+                tr("Involuntariedad", "Involuntary work", lang=lang):
+                    frame["involuntariedad"].map(lambda v: yes if v else ""),
+                tr("Amenaza o coacción", "Threat or menace", lang=lang):
+                    frame["amenaza"].map(lambda v: yes if v else ""),
+                tr("Base (párrafos de la CIET 2018, en inglés)",
+                   "Basis (ICLS 2018 paragraphs)", lang=lang): frame["base"],
+            })
             st.dataframe(frame, hide_index=True, width="stretch")
             st.caption(tr(table.source_es, table.source_en, lang=lang))
         _suppressed_note(int(crosstab.isna().to_numpy().sum()), floor_k)
@@ -245,12 +269,14 @@ with ui.guard():
                             height=mapview.MAP_HEIGHT, returned_objects=[])
         local = routes[routes[C.UBIGEO_ORIGEN] == routes[C.UBIGEO]]
         st.caption(tr(
-            f"{len(routes)} rutas ({len(local)} de captación en el mismo distrito); el grosor "
-            "de la línea crece con las víctimas. Como el Observatorio SmartLab del Brasil, "
-            "lugar de captación frente a lugar de rescate.",
-            f"{len(routes)} routes ({len(local)} recruited in the same district); line width "
-            "grows with the victims. As Brazil's SmartLab observatory, place of recruitment "
-            "against place of rescue."))
+            f"{len(routes)} rutas ({len(local)} de captación en el mismo distrito); el punto "
+            "blanco es el distrito de captación y el grosor de la línea crece con las víctimas. "
+            "Como el observatorio SmartLab del Brasil pone el lugar de nacimiento frente al de "
+            "rescate, aquí el lugar de captación frente al de explotación.",
+            f"{len(routes)} routes ({len(local)} recruited in the same district); the white "
+            "dot is the district of recruitment and line width grows with the victims. As "
+            "Brazil's SmartLab observatory sets birthplace against place of rescue, here the "
+            "place of recruitment against the place of exploitation."))
         if routes.attrs.get("ocultas"):
             n_hidden = int(routes.attrs["ocultas"])
             shown_n = str(n_hidden) if n_hidden >= floor_k else tr("Algunas", "Some")
@@ -286,7 +312,7 @@ with ui.guard():
         from models.services import FAR_DAYS, RISK_QUANTILE
 
         gap = state.service_gap(who, region)
-        flagged = gap[gap["brecha"]]
+        flagged = gap[gap["brecha"]].sort_values(C.RIESGO, ascending=False)
         type_names = {t: tr(*SERVICE_NAMES.get(t, (t, t)), lang=lang)
                       for t in every_service["tipo"].unique()}
         fmap = indicatormaps.services_map(
@@ -300,8 +326,8 @@ with ui.guard():
             f"{len(services)} servicios" + (" (SIMULADOS)" if simulated else "") + ". Días "
             "de viaje de ida desde el centro del distrito con el modelo de viaje de la "
             "planificación (o la tabla de viajes de los planificadores). Brecha: riesgo en "
-            f"el cuarto más alto de su departamento (cuantil {RISK_QUANTILE:g}) y el servicio "
-            f"más cercano a {FAR_DAYS:g} día o más.",
+            "el cuarto más alto de su departamento (riesgo alto *para ese departamento*, "
+            f"cuantil {RISK_QUANTILE:g}) y el servicio más cercano a {FAR_DAYS:g} día o más.",
             f"{len(services)} services" + (" (SIMULATED)" if simulated else "") + ". One-way "
             "travel days from the district's centre with the planning travel model (or the "
             "planners' travel table). Gap: risk in the top quarter of its department "

@@ -59,7 +59,7 @@ with ui.guard():
     show_outlines = o2.toggle(tr("Límites de provincias", "Province boundaries"), value=True,
                               key="mapa_limites")
     basemap = o3.toggle(
-        tr("Mapa base en línea (OpenStreetMap)", "Online basemap (OpenStreetMap)"),
+        tr("Mapa base (internet)", "Basemap (internet)"),
         key="mapa_base",
         help=tr("Necesita internet. Sin él, el mapa funciona igual sin fondo.",
                 "Needs internet. Without it, the map works the same with no background."),
@@ -77,6 +77,7 @@ with ui.guard():
                                  returned_objects=["last_object_clicked",
                                                    "last_object_clicked_tooltip"])
     hot = state.hotspots(region, k)[C.UBIGEO].tolist() if show_hot else []
+    n_alerts = len(state.alert_districts(layer))
     n_insuf = int((layer[C.EVIDENCIA] == C.EVIDENCIA_INSUFICIENTE).sum()) \
         if C.EVIDENCIA in layer else 0
     n_nopub = int((layer[C.EVIDENCIA] == C.EVIDENCIA_NO_PUBLICADA).sum()) \
@@ -95,9 +96,10 @@ with ui.guard():
                       "can work out the hidden counts.") if n_nopub else "")
         + (" · " + tr(f"{len(hot)} puntos calientes", f"{len(hot)} hot spots") if show_hot
            else "")
-        + (" · " + tr(f"{len(state.alert_districts(layer))} alertas de cambio (contorno "
-                      "morado)", f"{len(state.alert_districts(layer))} change alerts (purple "
-                      "outline)") if show_alerts else "")
+        + (" · " + tr(f"{n_alerts} {'alerta' if n_alerts == 1 else 'alertas'} de cambio "
+                      "(contorno morado)", f"{n_alerts} change "
+                      f"{'alert' if n_alerts == 1 else 'alerts'} (purple outline)")
+           if show_alerts else "")
     )
     ubigeo = mapview.ubigeo_from_click(result, layer)
     # A click is reported again on every rerun; only a new click opens the card.

@@ -460,28 +460,46 @@ with ui.guard():
         n_alerts = len(alerts) if alerts is not None else drift.get("n_alertas", 0)
         d2.metric(tr("Alertas de cambio", "Change alerts"), n_alerts)
         if selection.get("spearman_con_sin") is not None:
+            shared = selection.get("top10_compartidos", 0)
             d3.metric(tr("Ranking con y sin corrección de selección",
                          "Ranking with and without the selection correction"),
                       f"ρ = {selection['spearman_con_sin']:.3f}",
-                      tr(f"{selection.get('top10_compartidos', 0)} de 10 comparten el top 10",
-                         f"{selection.get('top10_compartidos', 0)} of 10 share the top 10"),
-                      delta_color="off")
+                      help=tr(f"Correlación de Spearman entre los dos rankings; {shared} de "
+                              "los 10 primeros distritos son los mismos con y sin corrección.",
+                              f"Spearman correlation of the two rankings; {shared} of the top "
+                              "10 districts are the same with and without the correction."))
+        method = {"design": ("efecto de diseño", "design effect"),
+                  "cluster": ("cada distrito una vez", "each district once"),
+                  "none": ("ninguna", "none")}.get(selection.get("metodo", "design"),
+                                                   ("efecto de diseño", "design effect"))
         st.caption(tr(
+            "La vida media dice cuánto pesan las inspecciones antiguas en toda la región; las "
+            "alertas miran distrito por distrito: puede no haber descuento y aun así alertas. "
             "Las inspecciones siguen a las denuncias, y las denuncias al riesgo: contar cada "
             "inspección por separado daría más peso a los distritos más denunciados. La "
-            f"corrección ({selection.get('metodo', 'design')}) hace que cada distrito informe "
-            "los pesos tanto como su historial puede; ρ y el top 10 compartido dicen cuánto "
-            "cambia el ranking.",
-            "Inspections follow complaints, and complaints follow risk: counting every "
-            "inspection on its own would weigh the most denounced districts more. The "
-            f"correction ({selection.get('metodo', 'design')}) lets each district inform the "
-            "weights as much as its record can; ρ and the shared top 10 say how much the "
-            "ranking changes."))
+            f"corrección ({method[0]}) hace que cada distrito informe los pesos tanto como su "
+            "historial puede; ρ dice cuánto cambia el ranking.",
+            "The half-life says how much old inspections weigh across the region; alerts look "
+            "district by district: there can be no discount and still alerts. Inspections "
+            "follow complaints, and complaints follow risk: counting every inspection on its "
+            "own would weigh the most denounced districts more. The correction "
+            f"({method[1]}) lets each district inform the weights as much as its record can; "
+            "ρ says how much the ranking changes."))
         if alerts:
-            st.dataframe(pd.DataFrame(alerts).rename(columns={
+            table = pd.DataFrame(alerts)
+            table["alerta"] = table["alerta"].map(
+                lambda v: tr("al alza", "rising") if v == "al alza" else tr("a la baja",
+                                                                            "falling"))
+            st.dataframe(table.rename(columns={
                 "ubigeo": "UBIGEO", "distrito": tr("Distrito", "District"),
-                "alerta": tr("Alerta", "Alert"), "p": "p"}), hide_index=True,
-                width="stretch", key="modelo_alertas")
+                "alerta": tr("Alerta", "Alert"),
+                "p": tr("Probabilidad de hallazgos así según su historial",
+                        "Probability of such findings given its record")}),
+                hide_index=True, width="stretch", key="modelo_alertas")
+            st.caption(tr("Alerta: los hallazgos de los 2 últimos años caen en la cola de menos "
+                          "de 5 % de lo que predice el historial anterior del distrito.",
+                          "Alert: the findings of the last 2 years fall in the tail of less "
+                          "than 5 % of what the district's earlier record predicts."))
 
     caveats = card.get("advertencias") or []
     caveats_en = card.get("advertencias_en") or []
