@@ -23,7 +23,8 @@ from geo import columns as C
 
 __all__ = ["DAY_BREAKS", "SERVICE_COLORS", "routes_map", "services_map"]
 
-#: Classes of one-way days to the nearest service (upper bounds; the last is open).
+#: Classes of one-way days to the nearest service (upper bounds; the last is open), classed
+#: as the risk map classes its values (:func:`dashboard.mapview.classify`).
 DAY_BREAKS = (0.5, 1.0, 2.0, 4.0, math.inf)
 #: ColorBrewer PuBu, 5 classes: light = near, dark = far.
 DAY_COLORS = ("#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d")
@@ -52,15 +53,6 @@ _WORDS = {
 }
 
 
-def _base_map(bounds: Sequence[float], height: int) -> folium.Map:
-    m = folium.Map(location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
-                   zoom_start=6, tiles=None, control_scale=False, height=height,
-                   zoom_snap=mapview.ZOOM_SNAP, zoom_delta=0.5, keyboard=False)
-    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    mapview.metric_scale(m)
-    return m
-
-
 def _n(value: Any) -> str:
     return "–" if value is None or pd.isna(value) else f"{int(value):,}".replace(",", " ")
 
@@ -83,7 +75,7 @@ def routes_map(districts: gpd.GeoDataFrame, routes: pd.DataFrame, *, lang: str =
         xs, ys = zip(*finite, strict=True)
         bounds = [min(bounds[0], *xs), min(bounds[1], *ys), max(bounds[2], *xs),
                   max(bounds[3], *ys)]
-    m = _base_map(bounds, height)
+    m = mapview.base_map(bounds, height)
     base = mapview.round_coordinates(districts[[C.UBIGEO, C.DISTRITO, "geometry"]], ndigits)
     folium.GeoJson(base, name="distritos", style_function=lambda _f: {
         "fillColor": "#f0f0f0", "fillOpacity": 0.9, "color": "#bdbdbd", "weight": 0.5},
@@ -124,17 +116,6 @@ def routes_map(districts: gpd.GeoDataFrame, routes: pd.DataFrame, *, lang: str =
     return mapview.localize_assets(m, static_url)
 
 
-def day_class(days: Sequence[float]) -> np.ndarray:
-    """Index of each value's class in :data:`DAY_BREAKS` (-1 = no value).
-
-    >>> day_class([0.25, 1.0, 3.0, 9.0, float("nan")]).tolist()
-    [0, 1, 3, 4, -1]
-    """
-    values = np.asarray(days, dtype=float)
-    out = np.searchsorted(np.asarray(DAY_BREAKS[:-1]), values, side="left")
-    return np.where(np.isfinite(values), out, -1)
-
-
 def services_map(districts: gpd.GeoDataFrame, access: pd.DataFrame, services: gpd.GeoDataFrame,
                  gap: Sequence[str] = (), *, lang: str = "es",
                  type_names: dict[str, str] | None = None,
@@ -147,10 +128,10 @@ def services_map(districts: gpd.GeoDataFrame, access: pd.DataFrame, services: gp
     """
     words = _WORDS.get(lang, _WORDS["es"])
     names = type_names or {}
-    m = _base_map(list(districts.total_bounds), height)
+    m = mapview.base_map(list(districts.total_bounds), height)
     layer = districts[[C.UBIGEO, C.DISTRITO, "geometry"]].copy()
     days = access.reindex(layer[C.UBIGEO].astype(str))
-    layer["k"] = day_class(days["dias_servicio"].to_numpy(float))
+    layer["k"] = mapview.classify(days["dias_servicio"].to_numpy(float), DAY_BREAKS)
     layer["d"] = [words["sin"] if not np.isfinite(v) else f"{v:.1f}"
                   for v in days["dias_servicio"].to_numpy(float)]
     layer["s"] = [f"{a} — {names.get(b, b)}" if a else "" for a, b in zip(
@@ -215,8 +196,4 @@ class _SimpleLegend(MacroElement):
         super().__init__()
         self._name = "Legend"
         self.hatch_id, self.defs = "riskmap-legend-plain", ""
-        self.html = (
-            '<div style="background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;'
-            'font:12px/1.35 sans-serif;color:#222;box-shadow:0 1px 4px rgba(0,0,0,.3);'
-            f'max-width:260px"><b>{html.escape(title)}</b>' + "".join(rows) + "</div>"
-        )
+        self.html = mapview.legend_html(title, rows, max_width=260)

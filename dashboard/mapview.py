@@ -49,6 +49,7 @@ __all__ = [
     "SCHEMES",
     "ZOOM_SNAP",
     "asset_urls",
+    "base_map",
     "boundary_lines",
     "class_breaks",
     "classify",
@@ -56,6 +57,7 @@ __all__ = [
     "display_digits",
     "display_tolerance",
     "folium_payload",
+    "legend_html",
     "localize_assets",
     "metric_scale",
     "risk_features",
@@ -337,26 +339,7 @@ def risk_map(
     labels = {**_LABELS.get(lang, _LABELS["es"]), **(labels or {})}
     colors = _class_colors(len(breaks))
     bounds = layer.total_bounds if len(layer) else np.array([-76.0, -15.0, -69.0, -2.0])
-    m = folium.Map(
-        location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
-        zoom_start=6,
-        tiles=None,
-        control_scale=False,  # Leaflet's own shows miles too: metric_scale below
-        height=height,
-        # quarter zoom steps: fit_bounds fills the frame instead of falling back a whole
-        # level (Cusco alone left half the frame empty at integer zooms)
-        zoom_snap=ZOOM_SNAP,
-        zoom_delta=0.5,
-        # Leaflet's keyboard handler focuses the map on mousedown; when the map is partly
-        # below the window's edge the browser then scrolls the page between mousedown and
-        # mouseup and the click lands on another district. Zoom and pan keep their buttons
-        # and the mouse.
-        keyboard=False,
-    )
-    if basemap:
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap", overlay=False).add_to(m)
-    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    metric_scale(m)
+    m = base_map(bounds, height, basemap)
 
     data = features if features is not None else risk_features(layer, breaks, lang, ndigits,
                                                                labels)
@@ -401,6 +384,46 @@ def risk_map(
             has_hot=bool(len(hot)), sectors=list((sectors or {}).keys()),
             has_alert=bool(len(flagged)), has_no_data=no_data).add_to(m)
     return localize_assets(m, static_url)
+
+
+def base_map(bounds: Sequence[float], height: int = MAP_HEIGHT,
+             basemap: bool = False) -> folium.Map:
+    """Return the empty map every riskmap view starts from, fitted to ``bounds``.
+
+    >>> base_map([-76.0, -15.0, -69.0, -2.0]).options["zoom_snap"]
+    0.25
+    """
+    m = folium.Map(
+        location=[(bounds[1] + bounds[3]) / 2, (bounds[0] + bounds[2]) / 2],
+        zoom_start=6,
+        tiles=None,
+        control_scale=False,  # Leaflet's own shows miles too: metric_scale below
+        height=height,
+        # quarter zoom steps: fit_bounds fills the frame instead of falling back a whole
+        # level (Cusco alone left half the frame empty at integer zooms)
+        zoom_snap=ZOOM_SNAP,
+        zoom_delta=0.5,
+        # Leaflet's keyboard handler focuses the map on mousedown; when the map is partly
+        # below the window's edge the browser then scrolls the page between mousedown and
+        # mouseup and the click lands on another district. Zoom and pan keep their buttons
+        # and the mouse.
+        keyboard=False,
+    )
+    if basemap:
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap", overlay=False).add_to(m)
+    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    metric_scale(m)
+    return m
+
+
+def legend_html(title: str, rows: Sequence[str], max_width: int | None = None) -> str:
+    """Return the box of a map legend: a bold title over ``rows`` (:func:`_legend_row`)."""
+    width = f";max-width:{max_width}px" if max_width else ""
+    return (
+        '<div style="background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;'
+        f'font:12px/1.35 sans-serif;color:#222;box-shadow:0 1px 4px rgba(0,0,0,.3){width}">'
+        f'<b>{html.escape(title)}</b>' + "".join(rows) + "</div>"
+    )
 
 
 def risk_features(layer: gpd.GeoDataFrame, breaks: Sequence[float], lang: str = "es",
@@ -567,11 +590,7 @@ class _Legend(MacroElement):
         for i, name in enumerate(sectors):
             color = LAYER_COLORS[i % len(LAYER_COLORS)]
             rows.append(_legend_row(f"background:{color};opacity:.7", html.escape(name)))
-        self.html = (
-            '<div style="background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;'
-            'font:12px/1.35 sans-serif;color:#222;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
-            f'<b>{html.escape(labels["titulo"])}</b>' + "".join(rows) + "</div>"
-        )
+        self.html = legend_html(labels["titulo"], rows)
 
 
 def _legend_row(swatch_style: str, text: str) -> str:

@@ -904,8 +904,7 @@ def district_aggregates(who: Principal, ubigeo: str | None = None) -> pd.DataFra
 
     s = settings()
     threshold = floor(who.role, s.auth.suppression)
-    counts = in_regions(_record_aggregates(str(s.path), mtime(s.inspections) if s.inspections
-                                           else 0.0, mtime(paths.store_path())), who.regions)
+    counts = in_regions(_record_aggregates(*_indicator_source()), who.regions)
     if ubigeo is not None:
         counts = counts[counts[C.UBIGEO].astype(str) == ubigeo]
     store(who).record_event("lectura_agregados", {
@@ -920,10 +919,10 @@ def district_aggregates(who: Principal, ubigeo: str | None = None) -> pd.DataFra
 @st.cache_data(show_spinner=False, max_entries=4)
 def _record_aggregates(settings_file: str, file_stamp: float, store_stamp: float
                        ) -> pd.DataFrame:
-    from geo.inspections import load_records
     from geo.store import N_VICTIMAS
 
-    records = load_records(settings(), user="tablero")  # file + store, read as 'sistema'
+    # the records the indicator views read too (file + store, as 'sistema'): read once
+    records = _classified_records(settings_file, file_stamp, store_stamp)
     if records.empty:
         return pd.DataFrame(columns=[C.UBIGEO, C.N_INSPECCIONES, C.N_HALLAZGOS, N_VICTIMAS])
     victims = pd.to_numeric(records[C.VICTIMAS], errors="coerce") if C.VICTIMAS in records \

@@ -1035,13 +1035,12 @@ def _contradictions(valid: pd.DataFrame, lines: list[int]) -> list[RowError]:
     """Warnings for records whose ``hallazgo_tf`` contradicts the ICLS class of indicators."""
     if valid.empty:
         return []
-    from geo.indicators import SIN_INDICIOS, classify, inconsistent, load_table
+    from geo.indicators import CLASE_OIT, INCONSISTENTE, SIN_INDICIOS, classify_records
 
-    table = load_table()
-    classes = [classify(v, table) for v in valid[C.INDICADORES]]
-    flags = inconsistent(valid[C.HALLAZGO], classes)
+    rec = classify_records(valid)
     out = []
-    for line, flag, found, cls in zip(lines, flags, valid[C.HALLAZGO], classes, strict=True):
+    for line, flag, found, cls in zip(lines, rec[INCONSISTENTE], rec[C.HALLAZGO],
+                                      rec[CLASE_OIT], strict=True):
         if not flag:
             continue
         if cls == SIN_INDICIOS:
@@ -1112,18 +1111,18 @@ def _parse_row(row: dict[str, Any], bad, known: set[str], today: dt.date,
     raw_origin = get(C.UBIGEO_ORIGEN)
     rec[C.UBIGEO_ORIGEN] = None
     if raw_origin:
-        code = raw_origin[:-2] if re.fullmatch(r"\d+\.0", raw_origin) else raw_origin
-        if not code.isdigit() or len(code) not in (5, 6):
+        code = _ubigeo_code(raw_origin)
+        if code is None:
             bad(C.UBIGEO_ORIGEN, f"'{raw_origin}' no es un ubigeo: debe tener 6 dígitos (p. ej. "
                 "160101 para Iquitos).",
                 f"'{raw_origin}' is not a ubigeo: it must have 6 digits (e.g. 160101 for "
                 "Iquitos).")
         else:
-            problem = origins.problem(code.zfill(6))
+            problem = origins.problem(code)
             if problem:
                 bad(C.UBIGEO_ORIGEN, *problem)
             else:
-                rec[C.UBIGEO_ORIGEN] = code.zfill(6)
+                rec[C.UBIGEO_ORIGEN] = code
     return rec
 
 
@@ -1209,17 +1208,28 @@ def _place(n: int, sheet: bool) -> tuple[str, str]:
     return (f"fila {n}", f"row {n}") if sheet else (f"línea {n}", f"line {n}")
 
 
-def _parse_ubigeo(text: str, known: set[str], bad) -> str | None:
+def _ubigeo_code(text: str) -> str | None:
+    """Return a cell's 6-digit UBIGEO (a lost leading zero padded), or None if it is none.
+
+    >>> _ubigeo_code("80101.0"), _ubigeo_code("160101"), _ubigeo_code("Cusco")
+    ('080101', '160101', None)
+    """
     code = text[:-2] if re.fullmatch(r"\d+\.0", text) else text  # 80101.0 from a float cell
     if not code.isdigit() or len(code) not in (5, 6):
+        return None
+    return code.zfill(6)
+
+
+def _parse_ubigeo(text: str, known: set[str], bad) -> str | None:
+    padded = _ubigeo_code(text)
+    if padded is None:
         bad(C.UBIGEO, f"'{text}' no es un ubigeo: debe tener 6 dígitos (p. ej. 080101 para "
             "Cusco, 160101 para Iquitos).",
             f"'{text}' is not a ubigeo: it must have 6 digits (e.g. 080101 for Cusco, 160101 "
             "for Iquitos).")
         return None
-    padded = code.zfill(6)
     if padded not in known:
-        if len(code) == 5:
+        if not text.startswith(padded):  # a zero was added to 5 digits
             bad(C.UBIGEO, f"'{text}' tiene 5 dígitos; completado con un cero queda "
                 f"'{padded}', que no es un distrito de la región. Revise el código.",
                 f"'{text}' has 5 digits; padded with a zero it is '{padded}', which is not a "

@@ -576,8 +576,9 @@ def _draw_exploration(problem: _Problem, scores: pd.DataFrame,
         flagged = np.flatnonzero(alert & problem.allowed[:, o])
         flagged = flagged[~np.isin(flagged, list(taken))]
         left = budget
+        first = set(flagged.tolist())
         order = [*rng.permutation(flagged), *(d for d in rng.permutation(pool)
-                                               if d not in set(flagged))] \
+                                               if d not in first)] \
             if flagged.size else list(rng.permutation(pool))
         for d in order:
             cost = problem.single[d, o]

@@ -202,8 +202,9 @@ def drift_alerts(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.
     dates = pd.to_datetime(records[C.FECHA])
     start = pd.Timestamp(f"{int(dates.dt.year.max()) - years + 1}-01-01")
     recent, earlier = records[dates >= start], records[dates < start]
-    rc = weighted_counts(recent, keys, start, math.inf)
-    ec = weighted_counts(earlier, keys, start, math.inf)
+    from models.score import district_counts  # plain counts: no age discount here
+
+    rc, ec = district_counts(recent, keys), district_counts(earlier, keys)
     Xv = X.to_numpy(float)
     eta = scorer.intercept_[0] + ((Xv - scorer.mean_) / scorer.scale_) @ scorer.coef_.ravel()
     tau = float(scorer.re_sd_)

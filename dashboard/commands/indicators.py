@@ -62,9 +62,9 @@ def _run(args: argparse.Namespace) -> int:
     k = floor(role, settings.auth.suppression)
     region = parse_region(args.region) if args.region else settings.region
     districts = pd.DataFrame(read_districts(settings.base, region))
-    store = paths.store_path() if paths.store_path().is_file() else False
-    records = in_regions(load_records(settings, store, user=operator()), region)
-    store = paths.store_path()  # the export is audited, in a new store if need be
+    store = paths.store_path()  # the export is audited there, in a new store if need be
+    records = in_regions(load_records(settings, store if store.is_file() else False,
+                                      user=operator()), region)
     out = protected_profile(records, args.by, districts, k,
                             aggregate_role=role != ROL_PLANIFICADOR)
     if args.by == C.UBIGEO:
