@@ -296,6 +296,15 @@ def test_riskmap_indicators_suppresses_for_an_investigator(demo_dir, demo_settin
     assert "suprimidos" in capsys.readouterr().out
     got = pd.read_csv(out, encoding="utf-8-sig", dtype={C.UBIGEO: str}).set_index(C.UBIGEO)
     assert len(got) == 169 and "distrito" in got.columns
+    # GDAL's types beside it: the code stays text with its zero, counts are integers
+    types = out.with_suffix(".csvt").read_text(encoding="utf-8").strip().split(",")
+    heads = pd.read_csv(out, encoding="utf-8-sig", nrows=0).columns.tolist()
+    assert dict(zip(heads, types, strict=True))[C.UBIGEO] == '"String"'
+    assert dict(zip(heads, types, strict=True))["engano"] == '"Integer"'
+    import pyogrio
+
+    read = pyogrio.read_dataframe(out, read_geometry=False)
+    assert read[C.UBIGEO].iloc[0].startswith("0")
     expected = _independent_count(demo_dir, C.UBIGEO)
     shown = 0
     for code in ILO_INDICATORS:

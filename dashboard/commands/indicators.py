@@ -74,6 +74,11 @@ def _run(args: argparse.Namespace) -> int:
     tmp = args.out.with_name(f".{args.out.name}.tmp")
     neutralise_frame(out).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
     tmp.replace(args.out)
+    # GDAL reads each column's type from a .csvt beside the CSV: codes stay text ("0801")
+    args.out.with_suffix(".csvt").write_text(",".join(
+        '"Integer"' if pd.api.types.is_integer_dtype(out[c]) else
+        '"Real"' if pd.api.types.is_float_dtype(out[c]) else '"String"'
+        for c in out.columns) + "\n", encoding="utf-8")
     InspectionStore(store, role=role, user=operator()).record_event(
         "exportacion_indicadores", {"archivo": args.out.name, "por": args.by, "umbral": k,
                                     "filas": len(out)})
