@@ -228,3 +228,18 @@ def test_the_scores_and_the_card_say_what_the_records_chose(scores_gpkg, demo_se
     if card_path.is_file():
         card = json.loads(card_path.read_text(encoding="utf-8"))
         assert {"deriva", "seleccion"} <= set(card["modelo"])
+
+
+def test_the_model_card_lists_alert_districts_only_to_planners_of_their_regions(monkeypatch):
+    from dashboard import state
+    from geo.access import Principal
+
+    card = {"modelo": {"deriva": {"alertas": [
+        {"ubigeo": "080108", "distrito": "Wanchaq", "alerta": "al alza", "p": 0.04},
+        {"ubigeo": "160107", "distrito": "Napo", "alerta": "al alza", "p": 0.03}]}}}
+    monkeypatch.setattr(state, "evaluation", lambda: card)
+    rosa = state.evaluation_for(Principal("rosa", "investigador"))
+    assert "alertas" not in rosa["modelo"]["deriva"] and rosa["modelo"]["deriva"]["n_alertas"] == 2
+    assert "Wanchaq" not in str(rosa)
+    ana = state.evaluation_for(Principal("ana", "planificador", regions=("08",)))
+    assert [a["distrito"] for a in ana["modelo"]["deriva"]["alertas"]] == ["Wanchaq"]
