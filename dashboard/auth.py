@@ -117,9 +117,10 @@ def access_store(spec: AuthSpec) -> AccessStore:
 
 def store_for(principal: Principal):
     """Open the inspection store as ``principal`` (its role, regions, identity)."""
+    from dashboard import state
     from geo.store import InspectionStore
 
-    return InspectionStore.for_principal(paths.store_path(), principal)
+    return InspectionStore.for_principal(state.settings().store_path, principal)
 
 
 # --------------------------------------------------------------------------------------
@@ -322,9 +323,10 @@ def _oidc_prompt() -> None:
 
 
 def _system_store():
+    from dashboard import state
     from geo.store import ROL_SISTEMA, InspectionStore
 
-    return InspectionStore(paths.store_path(), role=ROL_SISTEMA, user="tablero")
+    return InspectionStore(state.settings().store_path, role=ROL_SISTEMA, user="tablero")
 
 
 def sign_out() -> None:

@@ -94,7 +94,9 @@ def _stores(s: Settings):
 def _audit(action: str, user: str, role: str, detail: dict[str, Any]) -> None:
     from geo.store import InspectionStore
 
-    InspectionStore(paths.store_path(), role="sistema").record_event(
+    s = settings()
+    InspectionStore(s.store_path if s is not None else paths.store_path(),
+                    role="sistema").record_event(
         action, detail, user=user, role=role)
 
 

@@ -843,7 +843,7 @@ def store(who: Principal):
     """
     from geo.store import InspectionStore
 
-    return InspectionStore.for_principal(paths.store_path(), who)
+    return InspectionStore.for_principal(settings().store_path, who)
 
 
 def inspection_records(who: Principal, ubigeo: str | None = None) -> pd.DataFrame:
@@ -966,7 +966,7 @@ def national_ubigeos() -> frozenset[str]:
 def _indicator_source() -> tuple[str, float, float]:
     s = settings()
     return (str(s.path), mtime(s.inspections) if s.inspections else 0.0,
-            mtime(paths.store_path()))
+            mtime(s.store_path))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

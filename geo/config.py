@@ -146,10 +146,11 @@ class ModelSpec:
     # how a district's own records age (models.recency): "auto" (chosen from the records),
     # a half-life in years, or 0 (never discounted)
     half_life: float | str = "auto"
-    # how the weights are protected from risk-driven selection (models.scorer):
-    # "design" (a district informs the weights as much as its record can), "cluster"
-    # (every district counted once), "none"
-    selection_correction: str = "design"
+    # how the weights are protected from risk-driven selection (models.scorer): "joint"
+    # (weights and district effects fitted together, a random-intercept GLMM), "design" (a
+    # district informs the weights as much as its record can), "cluster" (every district
+    # counted once), "none"
+    selection_correction: str = "joint"
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,21 @@ class Settings:
     planning: PlanningSpec = field(default_factory=PlanningSpec)
     auth: AuthSpec = field(default_factory=AuthSpec)
     limits: LimitsSpec = field(default_factory=LimitsSpec)
+    store: Path | None = None  # [data] store: the inspection store of this deployment
+
+    @property
+    def store_path(self) -> Path:
+        """The SQLite inspection store of this deployment.
+
+        ``[data] store`` (relative to the settings file) when given — the demo writes the
+        store beside its base, in the data folder it was prepared in — otherwise the working
+        data folder's (:func:`geo.paths.store_path`, ``$RISKMAP_DATA_DIR``).
+        """
+        if self.store is not None:
+            return self.store
+        from geo import paths
+
+        return paths.store_path()
 
     @property
     def feature_names(self) -> tuple[str, ...]:
@@ -267,7 +283,7 @@ class Settings:
 
 # ---------------------------------------------------------------------------------------
 _TOP_KEYS = {"config_version", "data", "layers", "model", "planning", "auth", "limits"}
-_DATA_KEYS = {"base", "workdir", "region", "inspections", "truth", "simulated"}
+_DATA_KEYS = {"base", "workdir", "region", "inspections", "truth", "simulated", "store"}
 _LAYER_KEYS = {
     "name",
     "sector",
@@ -390,6 +406,7 @@ def _parse(raw: dict[str, Any], path: Path, check_files: bool) -> Settings:
         region=parse_region(data.get("region")),
         inspections=_resolve(folder, data.get("inspections")),
         truth=_resolve(folder, data.get("truth")),
+        store=_resolve(folder, data.get("store")),
         simulated=simulated,
         layers=layers,
         services=services,
@@ -595,12 +612,12 @@ def _parse_model(raw: dict[str, Any], path: Path) -> ModelSpec:
             "records), a number of years (e.g. 3) or 0 (no discount).",
         )
     selection = raw.get("selection_correction", defaults.selection_correction)
-    if selection not in ("design", "cluster", "none"):
+    if selection not in ("joint", "design", "cluster", "none"):
         raise ConfigError(
-            es=f"{path}: [model] selection_correction = {selection!r}: use \"design\", "
-            "\"cluster\" o \"none\".",
-            en=f"{path}: [model] selection_correction = {selection!r}: use \"design\", "
-            "\"cluster\" or \"none\".",
+            es=f"{path}: [model] selection_correction = {selection!r}: use \"joint\", "
+            "\"design\", \"cluster\" o \"none\".",
+            en=f"{path}: [model] selection_correction = {selection!r}: use \"joint\", "
+            "\"design\", \"cluster\" or \"none\".",
         )
     return ModelSpec(
         selection_correction=selection,
@@ -785,6 +802,20 @@ def _reject_unknown(raw: Any, allowed: set[str], path: Path, where: str) -> None
             en=f"{path}: unknown key {', '.join(prefix + k for k in unknown)}. Valid keys "
             f"here: {', '.join(sorted(allowed))}.",
         )
+
+
+def active_store(config: str | Path | None = None) -> Path:
+    """Return the inspection store of the settings ``config`` (default: the active ones).
+
+    Their ``[data] store``, or the working data folder's when they name none or do not
+    exist yet (:func:`geo.paths.store_path`).
+    """
+    from geo import paths
+
+    path = Path(config) if config else paths.default_settings()
+    if not path.is_file():
+        return paths.store_path()
+    return load_settings(path, check_files=False).store_path
 
 
 def _resolve(folder: Path, value: Any) -> Path | None:

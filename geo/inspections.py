@@ -523,7 +523,8 @@ def load_records(
     if store is None:
         from geo import paths
 
-        store = paths.store_path() if paths.store_path().is_file() else False
+        path = getattr(settings, "store_path", None) or paths.store_path()
+        store = path if Path(path).is_file() else False
     stored = empty_records()
     if store is not False:
         from geo.store import ROL_SISTEMA, InspectionStore

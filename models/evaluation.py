@@ -114,7 +114,7 @@ def backtest_folds(
     seed: int = 0,
     truth: pd.Series | None = None,
     half_life: float | str = "auto",
-    selection_correction: str = "design",
+    selection_correction: str = "joint",
 ) -> list[Fold]:
     """Temporal backtest: train on years ``<= t``, test on ``t + 1``, for every ``t`` with data.
 
@@ -139,7 +139,7 @@ def backtest_folds(
     half_life : "auto", float
         How the district records are discounted with age (:mod:`models.recency`), chosen
         again in every fold from its own training years.
-    selection_correction : {"design", "cluster", "none"}
+    selection_correction : {"joint", "design", "cluster", "none"}
         See :class:`models.scorer.RiskScorer`.
 
     Returns
@@ -384,7 +384,7 @@ def evaluate(
                               n_uncertainty=n_uncertainty, seed=seed, truth=truth,
                               half_life=getattr(settings.model, "half_life", "auto"),
                               selection_correction=getattr(settings.model,
-                                                           "selection_correction", "design"))
+                                                           "selection_correction", "joint"))
     spatial = (spatial_folds(table, features, records, prior, blocks,
                              prior_strength=settings.model.prior_strength, seed=seed,
                              truth=truth)
@@ -529,7 +529,7 @@ def card_to_markdown(card: Mapping[str, Any]) -> str:
 # ----------------------------------------------------------------------------- internals
 def _run_fold(name, table, features, train, test, prior, prior_strength, n_uncertainty, seed,
               truth=None, half_life: float | str = "auto",
-              selection_correction: str = "design"):
+              selection_correction: str = "joint"):
     keys = table.index.to_numpy()
     X = table[list(features)]
     tr = district_counts(train, keys)
@@ -728,8 +728,10 @@ def _model_summary(settings, districts, records) -> dict[str, Any]:
             **selection,
             "explicacion": "Las inspecciones siguen a las denuncias y las denuncias al riesgo: "
                            "los distritos más inspeccionados son los de mayor efecto propio. "
-                           "Con 'design' cada distrito informa los pesos tanto como su "
-                           "historial puede (efecto de diseño); spearman_con_sin y "
+                           "Con 'joint' los pesos y el efecto propio de cada distrito se "
+                           "ajustan juntos (modelo mixto), así el exceso de un distrito muy "
+                           "denunciado queda en su efecto y no sube el riesgo de todos; "
+                           "spearman_con_sin y "
                            "top10_compartidos dicen cuánto cambia el ranking frente a contar "
                            "cada inspección por separado.",
         },

@@ -298,7 +298,7 @@ def make_scorer(settings: Any) -> RiskScorer:
         )
     return RiskScorer(prior=prior, prior_strength=float(settings.model.prior_strength),
                       selection_correction=getattr(settings.model, "selection_correction",
-                                                   "design"))
+                                                   "joint"))
 
 
 def selection_effect(settings: Any, X: pd.DataFrame, counts: pd.DataFrame, keys: np.ndarray,
@@ -308,7 +308,7 @@ def selection_effect(settings: Any, X: pd.DataFrame, counts: pd.DataFrame, keys:
     The same model fitted with ``selection_correction = "none"``: Spearman correlation of
     the two risk rankings, districts shared by the two top 10s, and the intercept's shift.
     """
-    method = getattr(settings.model, "selection_correction", "design")
+    method = getattr(settings.model, "selection_correction", "joint")
     out: dict[str, Any] = {"metodo": method}
     if method == "none" or counts["n"].sum() <= 0 or scorer.re_sd_ <= 0:
         return out

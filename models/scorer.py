@@ -73,7 +73,7 @@ __all__ = [
 #: How the weights are protected from risk-driven selection (:meth:`RiskScorer.fit`):
 #: ``none`` (every inspection one row), ``design`` (each district's rows weighted by its
 #: design effect), ``cluster`` (every district counted once).
-SELECTION_CORRECTIONS = ("none", "design", "cluster")
+SELECTION_CORRECTIONS = ("none", "design", "cluster", "joint")
 #: Name of the contribution of a district's own inspection record (stage 2).
 HISTORIAL = "historial"
 
@@ -162,9 +162,14 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         Precision of that intercept prior; small, so a handful of inspections overrides it.
     shrinkage : bool, default=True
         Whether to estimate the district random effect when ``groups`` are given.
-    selection_correction : {"design", "cluster", "none"}, default="design"
+    selection_correction : {"joint", "design", "cluster", "none"}, default="joint"
         Inspections follow complaints and complaints follow risk, so the most inspected
-        districts are those with a high own effect; see :meth:`_correct_selection`.
+        districts are those with a high own effect. ``joint`` fits the weights on the
+        marginal likelihood with every district's effect integrated out (a random-intercept
+        GLMM, :meth:`_fit_joint`); ``design`` and ``cluster`` reweight a pooled fit
+        (:meth:`_correct_selection`). Measured on 20 worlds of each kind in
+        ``benchmarks/model.md``: ``joint`` keeps the intervals' coverage where the others
+        lose it to the most inspected districts.
     re_sd_scale : float, default=1.0
         Scale of the Gamma(2, scale) prior on ``tau``, the standard deviation of the district
         effect on the logit scale. The prior is zero at ``tau = 0`` (sparse records cannot
@@ -205,7 +210,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         empirical_bayes: bool = True,
         min_prior_strength: float = 0.01,
         re_sd_scale: float = 1.0,
-        selection_correction: str = "design",
+        selection_correction: str = "joint",
     ):
         self.prior = prior
         self.prior_strength = prior_strength
@@ -275,7 +280,9 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         self.intercept_ = beta[:1].copy()
         self.coef_ = beta[1:].reshape(1, -1).copy()
         self._fit_groups(Z, y01, sample_weight, groups)
-        if self.selection_correction in SELECTION_CORRECTIONS[1:] and groups is not None \
+        if self.selection_correction == "joint" and groups is not None and self.re_sd_ > 0:
+            self._fit_joint(Z, y01, sample_weight, groups, args)
+        elif self.selection_correction in SELECTION_CORRECTIONS[1:] and groups is not None \
                 and self.re_sd_ > 0:
             self._correct_selection(Z, y01, sample_weight, groups, args)
         self.coef_cov_ = _posterior_cov(Z, counts[0], beta, self.prior_strength_,
@@ -485,6 +492,34 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         # the spread of the district effects and their records stay those of the first pass
         # (the weights moved little): recomputing them would double the fit time
 
+    def _fit_joint(self, Z, y01, sample_weight, groups, args, rounds: int = 2) -> None:
+        """Fit the weights and the districts' effects together (a random-intercept GLMM).
+
+        The weights maximise the *marginal* likelihood, each district's effect integrated out
+        (the quadrature of :func:`_effect_loglik`), plus the prior's penalty; then ``tau`` is
+        estimated again at those weights. Where inspections follow complaints and complaints
+        follow a district's own effect, the most inspected districts are those with a high
+        effect: a pooled fit lets their rows pull the intercept and the weights up for every
+        district, the joint fit lets each district's effect absorb its own excess.
+        """
+        frame = pd.DataFrame({"g": groups, "n": sample_weight, "k": sample_weight * y01,
+                              "row": np.arange(len(y01))})
+        agg = frame.groupby("g", sort=True).agg(n=("n", "sum"), k=("k", "sum"),
+                                                row=("row", "first"))
+        zg = Z[agg["row"].to_numpy()]
+        n, k = agg["n"].to_numpy(float), agg["k"].to_numpy(float)
+        before = float(self.intercept_[0])
+        beta = np.concatenate([self.intercept_, self.coef_.ravel()])
+        for _ in range(rounds):
+            beta = _fit_marginal(zg, n, k, self.prior_coef_, self.prior_strength_, args[1],
+                                 args[2], self.re_sd_, start=beta)
+            self.intercept_ = beta[:1].copy()
+            self.coef_ = beta[1:].reshape(1, -1).copy()
+            self._fit_groups(Z, y01, sample_weight, groups)
+            if self.re_sd_ <= 0:
+                break
+        self.selection_shift_ = float(self.intercept_[0]) - before
+
     def _no_random_effect(self) -> None:
         self.re_sd_ = 0.0
         self.re_sd_grid_ = np.zeros(1)
@@ -688,6 +723,53 @@ def _fit_logistic(
         beta, done = cand, abs(value - cand_value) < 1e-10 * (1.0 + abs(value))
         value = cand_value
         if done and np.max(np.abs(t * step)) < 1e-8:
+            break
+    return beta
+
+
+def _fit_marginal(Z, n, k, prior, alpha, intercept_prior, alpha0, tau, *, start=None
+                  ) -> np.ndarray:
+    """Maximise the marginal likelihood of district counts over the weights, penalised.
+
+    ``-sum_d log int Binomial(k_d | n_d, expit(x_d b + tau s)) phi(s) ds + penalty``, the
+    integral by the quadrature of :func:`_effect_loglik`. Newton steps with the observed
+    information ``sum_d x_d x_d' (E[n p (1 - p)] - Var[n p])`` (kept positive), halved until
+    the objective falls.
+    """
+    design = np.column_stack([np.ones(Z.shape[0]), Z])
+    centre = np.concatenate([[intercept_prior], prior])
+    precision = np.maximum(np.concatenate([[alpha0], np.full(prior.shape[0], alpha)]), 1e-8)
+
+    def parts(beta):
+        eta = design @ beta
+        logw = _effect_loglik(eta, n, k, tau)
+        top = logw.max(axis=1, keepdims=True)
+        w = np.exp(logw - top)
+        total = w.sum(axis=1, keepdims=True)
+        d = beta - centre
+        value = -float(np.sum(np.log(total[:, 0]) + top[:, 0])) + 0.5 * np.sum(precision * d * d)
+        return value, w / total, eta
+
+    beta = centre.copy() if start is None else np.asarray(start, float).copy()
+    value, w, eta = parts(beta)
+    for _ in range(50):
+        p = special.expit(eta[:, None] + tau * _S_NODES[None, :])
+        mean_p = np.sum(w * p, axis=1)
+        grad = design.T @ (n * mean_p - k) + precision * (beta - centre)
+        info = n * np.sum(w * p * (1.0 - p), axis=1) - n**2 * (np.sum(w * p * p, axis=1)
+                                                                - mean_p**2)
+        hess = (design * np.maximum(info, 1e-9)[:, None]).T @ design + np.diag(precision)
+        step = np.linalg.solve(hess, grad)
+        t = 1.0
+        while True:
+            cand = beta - t * step
+            cand_value, cand_w, cand_eta = parts(cand)
+            if cand_value <= value + 1e-12 or t < 1e-6:
+                break
+            t *= 0.5
+        done = abs(value - cand_value) < 1e-10 * (1.0 + abs(value))
+        beta, value, w, eta = cand, cand_value, cand_w, cand_eta
+        if done and np.max(np.abs(t * step)) < 1e-7:
             break
     return beta
 

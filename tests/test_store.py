@@ -670,3 +670,43 @@ def test_a_version_changed_by_hand_is_not_migrated(tmp_path, store, districts):
         conn.execute("UPDATE meta SET valor = '1' WHERE clave = 'schema_version'")
     with pytest.raises(DataError, match="cambiada a mano"):
         InspectionStore(store.db_path, role="admin", user="auditor")
+
+
+# --- the store follows the deployment's settings (issue 12) ---------------------------
+def test_the_store_follows_the_settings_not_the_working_folder(tmp_path, cli, monkeypatch,
+                                                               districts, capsys):
+    """`[data] store` in the active settings decides where imports go and what is read;
+    the working data folder's store is neither created nor read."""
+    from geo.config import active_store, load_settings
+    from geo.inspections import load_records
+
+    office = tmp_path / "oficina"
+    office.mkdir()
+    (office / "settings.toml").write_text(
+        'config_version = 1\n[data]\nregion = ["08", "16"]\nstore = "registro/almacen.sqlite"\n',
+        encoding="utf-8")
+    monkeypatch.setenv("RISKMAP_CONFIG", str(office / "settings.toml"))
+    assert cli(["inspections", "import", str(_file(tmp_path, GOOD))]) == 0
+    own = office / "registro" / "almacen.sqlite"
+    assert InspectionStore(own, role="planificador").count() == 3
+    assert not (tmp_path / "datos" / "inspecciones.sqlite").exists()
+    assert active_store() == own
+    settings = load_settings(office / "settings.toml", check_files=False)
+    assert settings.store_path == own
+    assert load_records(settings, districts=districts)[C.ID].tolist() == ["A1", "A2", "A3"]
+    # the audit and backup commands find it too
+    assert cli(["audit", "verify"]) == 0
+    assert cli(["store", "backup", str(tmp_path / "copia.sqlite")]) == 0
+    assert InspectionStore(tmp_path / "copia.sqlite", role="planificador").count() == 3
+    assert not (tmp_path / "datos" / "inspecciones.sqlite").exists()
+    # settings that name no store keep the working data folder's
+    (office / "otra.toml").write_text('config_version = 1\n[data]\nregion = ["08"]\n',
+                                      encoding="utf-8")
+    plain = load_settings(office / "otra.toml", check_files=False)
+    assert plain.store_path == tmp_path / "datos" / "inspecciones.sqlite"
+
+
+def test_the_demo_keeps_its_store_in_the_data_folder_it_was_made_in(demo_settings, base_gpkg):
+    """`riskmap prepare --data-dir X` writes X/demo: its store is X/inspecciones.sqlite,
+    beside X/peru_base.gpkg, not the checkout's data/inspecciones.sqlite."""
+    assert demo_settings.store_path == base_gpkg.parent / "inspecciones.sqlite"

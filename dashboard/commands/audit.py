@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from geo.config import active_store
 from geo.errors import tr
 
 __all__ = ["register"]
@@ -36,11 +37,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _store(args: argparse.Namespace):
-    from geo import paths
     from geo.errors import DataError
     from geo.store import ROL_SISTEMA, InspectionStore, operator
 
-    path = args.store or paths.store_path()
+    path = args.store or active_store(getattr(args, "config", None))
     if not Path(path).is_file():
         raise DataError(es=f"No existe el almacén {path}.", en=f"Store {path} does not exist.")
     return InspectionStore(path, role=ROL_SISTEMA, user=operator())

@@ -62,7 +62,7 @@ def _run(args: argparse.Namespace) -> int:
     k = floor(role, settings.auth.suppression)
     region = parse_region(args.region) if args.region else settings.region
     districts = pd.DataFrame(read_districts(settings.base, region))
-    store = paths.store_path()  # the export is audited there, in a new store if need be
+    store = settings.store_path  # the export is audited there, in a new store if need be
     records = in_regions(load_records(settings, store if store.is_file() else False,
                                       user=operator()), region)
     out = protected_profile(records, args.by, districts, k,

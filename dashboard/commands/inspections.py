@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from geo import paths
-from geo.config import parse_region
+from geo.config import active_store, parse_region
 from geo.errors import DataError, tr
 
 __all__ = ["register"]
@@ -127,7 +127,7 @@ def _import(args: argparse.Namespace) -> int:
 
     districts = _districts(args)
     # the command line runs on the server: its audit rows name the operator's own login
-    store = InspectionStore(args.store or paths.store_path(), role=ROL_PLANIFICADOR,
+    store = InspectionStore(_store(args), role=ROL_PLANIFICADOR,
                             user=operator())
     try:
         result = store.import_file(args.file, districts, limits=_limits(args),
@@ -169,7 +169,7 @@ def _list(args: argparse.Namespace) -> int:
     from geo import columns as C
     from geo.store import N_VICTIMAS, SUPRIMIDO, InspectionStore
 
-    path = args.store or paths.store_path()
+    path = _store(args)
     if not Path(path).is_file():
         print(tr(f"El almacén {path} no existe todavía: importe con 'riskmap inspections "
                  "import ARCHIVO'.",
@@ -223,3 +223,8 @@ def _cell(value, suppressed: bool) -> str:
     import pandas as pd
 
     return "-" if pd.isna(value) else str(int(value))
+
+
+def _store(args):
+    """``--store``, else the store of the active settings (:func:`geo.config.active_store`)."""
+    return args.store or active_store(getattr(args, "config", None))

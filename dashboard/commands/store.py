@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from geo.config import active_store
 from geo.errors import DataError, tr
 
 __all__ = ["register"]
@@ -43,10 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from geo import paths
     from geo.store import backup_store, operator
 
-    dest = backup_store(args.store or paths.store_path(), args.file, user=operator())
+    dest = backup_store(_store(args), args.file, user=operator())
     print(tr(f"Respaldo escrito en {dest} (solo legible por su dueño; guárdelo como el "
              "almacén mismo: contiene los registros).",
              f"Backup written to {dest} (readable by its owner only; keep it like the store "
@@ -55,10 +55,9 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from geo import paths
     from geo.store import operator, restore_store
 
-    target = args.store or paths.store_path()
+    target = _store(args)
     if not args.yes:
         if not sys.stdin.isatty():
             raise DataError(
@@ -82,3 +81,8 @@ def _restore(args: argparse.Namespace) -> int:
                  f"The replaced audit trail ({result.previous_rows} rows) is kept in "
                  f"{result.previous_audit}."))
     return 0
+
+
+def _store(args):
+    """``--store``, else the store of the active settings (:func:`geo.config.active_store`)."""
+    return args.store or active_store(getattr(args, "config", None))

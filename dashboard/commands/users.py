@@ -15,6 +15,7 @@ import getpass
 import sys
 from pathlib import Path
 
+from geo.config import active_store
 from geo.errors import DataError, tr
 
 __all__ = ["register", "users_file"]
@@ -103,10 +104,9 @@ def _users(args: argparse.Namespace):
 
 
 def _audit(args: argparse.Namespace, action: str, detail: dict) -> None:
-    from geo import paths
     from geo.store import ROL_SISTEMA, InspectionStore, operator
 
-    store = InspectionStore(args.store or paths.store_path(), role=ROL_SISTEMA,
+    store = InspectionStore(_store(args), role=ROL_SISTEMA,
                             user=operator())
     store.record_event(action, detail)
 
@@ -208,3 +208,8 @@ def _remove(args: argparse.Namespace) -> int:
     print(tr(f"Cuenta '{account.name}' borrada; {closed} sesión(es) cerrada(s).",
              f"Account '{account.name}' removed; {closed} session(s) ended."))
     return 0
+
+
+def _store(args):
+    """``--store``, else the store of the active settings (:func:`geo.config.active_store`)."""
+    return args.store or active_store(getattr(args, "config", None))

@@ -154,7 +154,6 @@ def rescore() -> None:
     The model learns from every region's records (it is fitted by the system, as
     ``riskmap score`` would); the planner sees only the scores, never the other records.
     """
-    from geo import paths
     from geo.inspections import load_records
     from geo.store import ROL_SISTEMA, InspectionStore
     from models.score import score_districts, write_scores
@@ -163,8 +162,9 @@ def rescore() -> None:
     bar = st.progress(0.0, text=tr("Leyendo las inspecciones…", "Reading the inspections…"))
     who = ui.principal()
     state.store(who).record_event("recalculo", {})
-    records = load_records(settings, store=InspectionStore(paths.store_path(), role=ROL_SISTEMA,
-                                                           user=who.user), user=who.user)
+    records = load_records(settings, store=InspectionStore(settings.store_path,
+                                                           role=ROL_SISTEMA, user=who.user),
+                           user=who.user)
     bar.progress(0.25, text=tr(f"Ajustando el modelo con {len(records)} inspecciones…",
                                f"Fitting the model on {len(records)} inspections…"))
     scores = score_districts(settings, inspections=records)

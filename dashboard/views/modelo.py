@@ -468,23 +468,25 @@ with ui.guard():
                               "los 10 primeros distritos son los mismos con y sin corrección.",
                               f"Spearman correlation of the two rankings; {shared} of the top "
                               "10 districts are the same with and without the correction."))
-        method = {"design": ("efecto de diseño", "design effect"),
+        method = {"joint": ("pesos y efecto propio ajustados juntos",
+                            "weights and district effects fitted together"),
+                  "design": ("efecto de diseño", "design effect"),
                   "cluster": ("cada distrito una vez", "each district once"),
-                  "none": ("ninguna", "none")}.get(selection.get("metodo", "design"),
+                  "none": ("ninguna", "none")}.get(selection.get("metodo", "joint"),
                                                    ("efecto de diseño", "design effect"))
         st.caption(tr(
             "La vida media dice cuánto pesan las inspecciones antiguas en toda la región; las "
             "alertas miran distrito por distrito: puede no haber descuento y aun así alertas. "
             "Las inspecciones siguen a las denuncias, y las denuncias al riesgo: contar cada "
             "inspección por separado daría más peso a los distritos más denunciados. La "
-            f"corrección ({method[0]}) hace que cada distrito informe los pesos tanto como su "
-            "historial puede; ρ dice cuánto cambia el ranking.",
+            f"corrección ({method[0]}) deja el exceso de un distrito muy denunciado en su propio "
+            "efecto, sin subir el riesgo de los demás; ρ dice cuánto cambia el ranking.",
             "The half-life says how much old inspections weigh across the region; alerts look "
             "district by district: there can be no discount and still alerts. Inspections "
             "follow complaints, and complaints follow risk: counting every inspection on its "
             "own would weigh the most denounced districts more. The correction "
-            f"({method[1]}) lets each district inform the weights as much as its record can; "
-            "ρ says how much the ranking changes."))
+            f"({method[1]}) keeps a much-denounced district's excess in its own effect, "
+            "without raising everyone else's risk; ρ says how much the ranking changes."))
         if alerts:
             table = pd.DataFrame(alerts)
             table["alerta"] = table["alerta"].map(
