@@ -37,6 +37,14 @@ from geo.display import (  # the display geometry is made in geo, stored at prep
     round_coordinates,
     simplify_coverage,
 )
+from geo.styles import (  # one classing for the map and every exported layer
+    NO_DATA_COLOR,
+    PALETTE,
+    SCHEMES,
+    class_breaks,
+    class_colors,
+    classify,
+)
 
 __all__ = [
     "FIELDS",
@@ -67,9 +75,6 @@ __all__ = [
     "ubigeo_from_click",
 ]
 
-# ColorBrewer YlOrRd, 5 classes: marked colour-blind safe by ColorBrewer.
-PALETTE = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
-NO_DATA_COLOR = "#bdbdbd"
 ALERT_COLOR = "#7b3294"  # change alerts: purple, apart from the YlOrRd classes
 # Okabe-Ito qualitative colours for the sector layers (distinct for every CVD type).
 LAYER_COLORS = ("#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#000000", "#E69F00")
@@ -78,7 +83,6 @@ MAP_HEIGHT = 560  # px: the whole map fits a 1366x768 laptop screen
 # Properties of a district feature, in tooltip order (see risk_features).
 FIELDS = ("n", "u", "r", "i", "e")
 ZOOM_SNAP = 0.25
-SCHEMES = ("quantiles", "fisher_jenks", "equal_interval")
 
 # Vendored files under dashboard/static (see dashboard/static/README.md).
 LEAFLET_DIR = "leaflet-1.9.3"
@@ -86,69 +90,6 @@ LOCAL_ASSETS = {
     "leaflet": f"{LEAFLET_DIR}/leaflet.js",
     "leaflet_css": f"{LEAFLET_DIR}/leaflet.css",
 }
-
-
-def class_breaks(values: Sequence[float], scheme: str = "quantiles", k: int = 5) -> list[float]:
-    """Upper bounds of ``k`` classes of ``values`` by a mapclassify ``scheme``.
-
-    Parameters
-    ----------
-    values : sequence of float
-        The risks of the districts shown (NaN ignored).
-    scheme : {"quantiles", "fisher_jenks", "equal_interval"}
-    k : int
-        Number of classes (fewer when there are fewer distinct values).
-
-    Returns
-    -------
-    list of float
-        Increasing upper bounds; the last is the maximum.
-
-    Examples
-    --------
-    >>> class_breaks([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0], "equal_interval", 3)
-    [0.4, 0.7, 1.0]
-    >>> class_breaks([0.2, 0.2, 0.2])
-    [0.2]
-    """
-    import mapclassify
-
-    y = np.asarray(values, dtype=float)
-    y = y[np.isfinite(y)]
-    if y.size == 0:
-        return []
-    distinct = np.unique(y)
-    if distinct.size <= k:
-        return [float(v) for v in distinct]
-    klass = {
-        "quantiles": mapclassify.Quantiles,
-        "fisher_jenks": mapclassify.FisherJenks,
-        "equal_interval": mapclassify.EqualInterval,
-    }.get(scheme)
-    if klass is None:
-        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
-    bins = np.unique(np.round(klass(y, k=k).bins, 10))
-    return [float(b) for b in bins]
-
-
-def classify(values: Sequence[float], breaks: Sequence[float]) -> np.ndarray:
-    """Class index (0 = lowest) of each value for ``breaks``; -1 for NaN.
-
-    >>> classify([0.05, 0.5, 0.95, float("nan")], [0.1, 0.6, 1.0]).tolist()
-    [0, 1, 2, -1]
-    """
-    y = np.asarray(values, dtype=float)
-    idx = np.searchsorted(np.asarray(breaks, dtype=float), y, side="left")
-    idx = np.minimum(idx, max(len(breaks) - 1, 0))
-    return np.where(np.isfinite(y), idx, -1)
-
-
-def _class_colors(n: int) -> list[str]:
-    """``n`` colours spread over the palette, light to dark."""
-    if n <= 0:
-        return []
-    pick = np.round(np.linspace(0, len(PALETTE) - 1, n)).astype(int)
-    return [PALETTE[i] for i in pick]
 
 
 # --- offline assets ------------------------------------------------------------------------
@@ -337,7 +278,7 @@ def risk_map(
     (['/app/static/leaflet-1.9.3/leaflet.js'], ['/app/static/leaflet-1.9.3/leaflet.css'])
     """
     labels = {**_LABELS.get(lang, _LABELS["es"]), **(labels or {})}
-    colors = _class_colors(len(breaks))
+    colors = class_colors(len(breaks))
     bounds = layer.total_bounds if len(layer) else np.array([-76.0, -15.0, -69.0, -2.0])
     m = base_map(bounds, height, basemap)
 

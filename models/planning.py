@@ -205,15 +205,21 @@ class Plan:
             on=VIAJE, how="left")
         return out
 
-    def csv_text(self) -> str:
-        """Return :meth:`table` as CSV text, its text cells safe for spreadsheets."""
+    def csv_text(self, simulated: bool = False) -> str:
+        """Return :meth:`table` as CSV text, its text cells safe for spreadsheets.
+
+        Starts with a byte-order mark (Excel then reads "La Convención", not "La
+        ConvenciÃ³n"); a ``simulado`` column marks a plan made on simulated data on every row.
+        """
         from geo.sheets import neutralise_frame
 
-        return neutralise_frame(self.table()).to_csv(index=False)
+        table = self.table()
+        table.insert(0, "simulado", "SIMULADO" if simulated else "")
+        return "\ufeff" + neutralise_frame(table).to_csv(index=False, lineterminator="\n")
 
-    def to_csv(self, path: str | Path) -> Path:
+    def to_csv(self, path: str | Path, simulated: bool = False) -> Path:
         """Write :meth:`table` as UTF-8 CSV (atomically: a temp file, then renamed)."""
-        return _write_atomic(Path(path), self.csv_text())
+        return _write_atomic(Path(path), self.csv_text(simulated))
 
     def to_html(self, lang: str | None = None, title: str | None = None,
                 simulated: bool = False) -> str:

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ import pandas as pd
 
 from geo import columns as C
 from geo.errors import ConfigError, DataError
-from models.scorer import HISTORIAL, RiskScorer, simulate_uncertainty
+from geo.styles import CLASE, class_breaks, classify, qml, sld, write_gpkg_style
+from models.scorer import HISTORIAL, RiskScorer, feature_label, simulate_uncertainty
 
 __all__ = [
     "COLUMN_DESCRIPTIONS",
@@ -30,8 +32,10 @@ __all__ = [
     "EVIDENCIA_SUFICIENTE",
     "MODEL_VERSION",
     "SCORE_COLUMNS",
+    "describe_columns",
     "district_counts",
     "evidence_labels",
+    "export_frame",
     "feature_matrix",
     "fit_scorer",
     "make_scorer",
@@ -218,26 +222,36 @@ def write_scores(gdf: gpd.GeoDataFrame, out: str | Path, settings: Any) -> Path:
     meta["hash_configuracion"] = settings.digest()
     meta["simulado"] = bool(settings.simulated)
     meta["escrito"] = dt.datetime.now().isoformat(timespec="seconds")
+    frame, breaks = export_frame(gdf, settings)
+    meta["clases_cortes"] = breaks
+    meta["clases_metodo"] = ("cuantiles de riesgo de los distritos del archivo (5 clases, "
+                             "mapclassify), como el mapa del tablero; clase 1 = menor riesgo")
+    meta["descripcion_columnas"] = describe_columns(
+        [c for c in frame.columns if c != frame.geometry.name], settings)
+    meta["fuentes_base"] = _base_sources(settings)
+    meta["fuentes"] = [{k: (portable_path(v, settings) if k == "ruta" else v)
+                        for k, v in row.items()} for row in meta.get("fuentes", [])]
+    meta["licencia_riskmap"] = "GPL-3.0-or-later"
+    style_qml = qml(breaks, _low(frame))
+    style_sld = sld(breaks, _low(frame), _LAYER)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=suffix, dir=out.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        frame = gdf.copy()
-        frame["simulado"] = bool(settings.simulated)
         if suffix == ".csv":
-            from geo.sheets import neutralise_frame  # a spreadsheet runs no cell as a formula
-
             tmp.unlink()
-            neutralise_frame(pd.DataFrame(frame.drop(columns=frame.geometry.name))).to_csv(
-                tmp, index=False, encoding="utf-8"
-            )
+            _write_csv(pd.DataFrame(frame.drop(columns=frame.geometry.name)), tmp)
         elif suffix == ".geojson":
             tmp.unlink()
-            frame.to_crs(4326).to_file(tmp, driver="GeoJSON")
+            # the layer is "riesgo" whatever the file is called (GeoJSON's "name" member)
+            frame.to_crs(4326).to_file(tmp, driver="GeoJSON", layer=_LAYER)
         else:
             tmp.unlink()
             frame.to_file(tmp, layer=_LAYER, driver="GPKG")
+            write_gpkg_style(tmp, _LAYER, style_qml, style_sld,
+                             description="Clases de riesgo del tablero riskmap y rayado de "
+                                         "la evidencia insuficiente")
             table = pd.DataFrame(
                 {"clave": list(meta), "valor": [_as_text(v) for v in meta.values()]}
             )
@@ -255,13 +269,154 @@ def write_scores(gdf: gpd.GeoDataFrame, out: str | Path, settings: Any) -> Path:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    sidecars = {}
     if suffix != ".gpkg":
-        side = out.with_name(out.name + ".metadatos.json")
+        sidecars[out.with_name(out.name + ".metadatos.json")] = json.dumps(
+            meta, ensure_ascii=False, indent=2, default=str)
+    if suffix == ".geojson":  # QGIS loads <name>.qml with the layer; GeoServer takes the SLD
+        sidecars[out.with_suffix(".qml")] = style_qml
+        sidecars[out.with_suffix(".sld")] = style_sld
+    if suffix == ".csv":  # GDAL's CSV driver reads each column's type from <name>.csvt
+        sidecars[out.with_suffix(".csvt")] = _csvt(frame.drop(columns=frame.geometry.name))
+    for side, text in sidecars.items():
         side_tmp = side.with_name(side.name + ".tmp")
-        side_tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2, default=str),
-                            encoding="utf-8")
+        side_tmp.write_text(text, encoding="utf-8")
         side_tmp.replace(side)
     return out
+
+
+def export_frame(gdf: gpd.GeoDataFrame, settings: Any) -> tuple[gpd.GeoDataFrame, list[float]]:
+    """Return the table an export writes: ``clase``, counts as integers, ``simulado``.
+
+    ``clase`` is the map's class of each district's risk (1 = lowest; quantiles of the risks
+    in the file, as the dashboard's map classes the districts it shows), empty where no
+    risk is published. Count columns that hold whole numbers become (nullable) integers,
+    so a CSV says ``45`` and not ``45.0``.
+
+    Returns
+    -------
+    (GeoDataFrame, list of float)
+        The table and the class breaks (upper bounds).
+    """
+    frame = gdf.copy()
+    frame.attrs = dict(gdf.attrs)
+    risk = pd.to_numeric(frame[C.RIESGO], errors="coerce") if C.RIESGO in frame else \
+        pd.Series(np.nan, index=frame.index)
+    breaks = class_breaks(risk.to_numpy(float))
+    cls = classify(risk.to_numpy(float), breaks) + 1
+    frame[CLASE] = pd.array(np.where(cls > 0, cls, 0), dtype="Int64")
+    frame.loc[cls <= 0, CLASE] = pd.NA
+    for col in frame.columns:
+        if col == frame.geometry.name or not pd.api.types.is_float_dtype(frame[col]):
+            continue
+        if not (col.startswith(("n_", "oit_")) or col == C.RANGO):
+            continue
+        values = frame[col].dropna()
+        if len(values) == 0 or np.all(np.mod(values.to_numpy(float), 1.0) == 0.0):
+            if col != N_EFECTIVAS:
+                frame[col] = frame[col].astype("Int64")
+    frame["simulado"] = bool(settings.simulated)
+    order = [c for c in frame.columns if c not in (frame.geometry.name, CLASE)]
+    at = order.index(C.RANGO) + 1 if C.RANGO in order else len(order)
+    order.insert(at, CLASE)  # the class beside the rank, as a reader looks for it
+    return frame[order + [frame.geometry.name]], breaks
+
+
+def describe_columns(columns: Sequence[str], settings: Any) -> dict[str, str]:
+    """Return a plain-Spanish description of every column of an export."""
+    from geo.inspections import ILO_INDICATORS
+
+    known = {
+        C.UBIGEO: "código UBIGEO del distrito (INEI), texto de 6 dígitos con su cero inicial",
+        C.DISTRITO: "nombre del distrito (INEI)",
+        C.PROVINCIA: "provincia a la que pertenece el distrito",
+        C.DEPARTAMENTO: "departamento (región) al que pertenece el distrito",
+        C.EVIDENCIA: "cuánto historial respalda el riesgo: 'suficiente', 'limitada' o "
+                     "'evidencia insuficiente' (menos de min_inspections inspecciones "
+                     "efectivas; rayado en el mapa y en el estilo)",
+        C.N_INSPECCIONES: "inspecciones registradas en el distrito (todas las fechas)",
+        C.N_HALLAZGOS: "inspecciones con hallazgo de trabajo forzoso (hallazgo_tf = 1)",
+        CLASE: "clase del mapa (1 = menor riesgo … 5 = mayor; cuantiles del riesgo de los "
+               "distritos del archivo, cortes en clases_cortes); vacía sin riesgo publicado",
+        "simulado": "verdadero si algún dato de entrada es SIMULADO (no real)",
+        "publicacion": "cómo se publicó el distrito para este rol: 'completo' o 'sin "
+                       "historial' (riesgo solo por sus características; control de "
+                       "divulgación)",
+        C.CONTRIB_PREFIX + HISTORIAL: "aporte del propio historial de inspecciones del "
+                                      "distrito al logit del riesgo, frente a lo que predicen "
+                                      "sus características",
+    }
+    labels = {layer.name: layer.description or feature_label(layer.name)
+              for layer in settings.layers}
+    out = {}
+    for col in columns:
+        if col in known:
+            out[col] = known[col]
+        elif col in COLUMN_DESCRIPTIONS:
+            out[col] = COLUMN_DESCRIPTIONS[col]
+        elif col.startswith(C.CONTRIB_PREFIX):
+            name = col[len(C.CONTRIB_PREFIX):]
+            out[col] = (f"aporte de '{labels.get(name) or feature_label(name)}' al logit del "
+                        "riesgo frente al distrito promedio de la región (log-odds)")
+        elif col.startswith("oit_") and col[4:] in ILO_INDICATORS:
+            out[col] = (f"inspecciones del distrito en que se halló el indicador OIT "
+                        f"'{col[4:]}' (config/indicadores_oit.toml); vacía si se suprimió "
+                        "por ser de 1 a k-1")
+        elif col.endswith("_suprimido"):
+            out[col] = f"verdadero si '{col[:-len('_suprimido')]}' se dejó en blanco por ser " \
+                       "un conteo de 1 a k-1"
+        else:
+            out[col] = col.replace("_", " ")
+    return out
+
+
+def _low(frame) -> float | None:
+    risk = pd.to_numeric(frame[C.RIESGO], errors="coerce") if C.RIESGO in frame else None
+    return None if risk is None or risk.isna().all() else float(risk.min())
+
+
+def _write_csv(table: pd.DataFrame, path: Path) -> None:
+    """UTF-8 with BOM (Excel reads the accents), text quoted, numbers bare, no formulas."""
+    import csv
+
+    from geo.sheets import neutralise_frame  # a spreadsheet runs no cell as a formula
+
+    clean = neutralise_frame(table)
+    for col in clean.columns:  # nullable integers print as 45, not 45.0
+        if isinstance(clean[col].dtype, pd.Int64Dtype):
+            clean[col] = clean[col].astype(object).where(clean[col].notna(), None)
+    clean.to_csv(path, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_NONNUMERIC,
+                 lineterminator="\n")
+
+
+def _csvt(table: pd.DataFrame) -> str:
+    """GDAL's column types of a CSV: UBIGEO and names text, counts integers."""
+    def kind(s: pd.Series) -> str:
+        if pd.api.types.is_bool_dtype(s):
+            return '"Integer(Boolean)"'
+        if pd.api.types.is_integer_dtype(s):
+            return '"Integer"'
+        if pd.api.types.is_float_dtype(s):
+            return '"Real"'
+        return '"String"'
+
+    return ",".join(kind(table[c]) for c in table.columns) + "\n"
+
+
+def _base_sources(settings) -> list[dict[str, Any]]:
+    """Return the base's public sources (boundaries, poverty, population…) and licences."""
+    path = Path(getattr(settings, "base", "") or "")
+    if not path.is_file():
+        return []
+    try:
+        import pyogrio
+
+        table = pd.DataFrame(pyogrio.read_dataframe(path, layer="fuentes"))
+    except Exception:  # noqa: BLE001 - a base without `fuentes` still exports
+        return []
+    keep = [c for c in ("clave", "archivo", "url", "sha256", "licencia", "cita", "formato")
+            if c in table.columns]
+    return json.loads(table[keep].to_json(orient="records"))
 
 
 # ------------------------------------------------------------------------- building blocks

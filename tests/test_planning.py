@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 
 import geopandas as gpd
 import numpy as np
@@ -278,6 +279,17 @@ def test_csv_and_html_outputs(tmp_path, scores):
     assert "DATOS SIMULADOS" in page and "<script" not in page  # prints and works offline
     assert "Monthly inspection plan" in plan.to_html("en")
     assert list(tmp_path.glob(".*.tmp")) == []
+
+
+def test_the_plan_csv_opens_right_in_excel_and_says_simulated(tmp_path, scores):
+    plan = P.plan_inspections(scores.assign(**{C.DISTRITO: "La Convención"}), spec())
+    raw = plan.to_csv(tmp_path / "plan.csv", simulated=True).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # the BOM: Excel reads UTF-8, "ó" stays "ó"
+    back = pd.read_csv(tmp_path / "plan.csv", dtype=str, encoding="utf-8-sig")
+    assert back.columns[0] == "simulado" and (back["simulado"] == "SIMULADO").all()
+    assert (back[C.DISTRITO] == "La Convención").all()
+    real = pd.read_csv(io.StringIO(plan.csv_text().lstrip("\ufeff")), dtype=str)
+    assert real["simulado"].isna().all()
 
 
 def test_plan_csv_neutralises_formulas(tmp_path, scores):

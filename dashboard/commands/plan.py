@@ -93,7 +93,7 @@ def _run(args: argparse.Namespace) -> int:
                             districts=_regions(settings.districts_gpkg))
     _print(plan, settings.simulated)
     if args.out:
-        out = plan.to_csv(args.out)
+        out = plan.to_csv(args.out, simulated=settings.simulated)
         print(tr(f"Plan escrito en {out}", f"Plan written to {out}"))
     if args.html:
         out = plan.write_html(args.html, simulated=settings.simulated)

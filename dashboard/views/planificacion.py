@@ -273,7 +273,7 @@ with ui.guard():
                   "Colours by trip; purple = exploration; circles = offices."))
 
     d1, d2 = st.columns(2)
-    csv_bytes = plan.csv_text().encode("utf-8")
+    csv_bytes = plan.csv_text(simulated=ui.is_simulated()).encode("utf-8")
     html_bytes = plan.to_html(lang, simulated=ui.is_simulated()).encode("utf-8")
     audit = state.store(who)
 
