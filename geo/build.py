@@ -60,10 +60,22 @@ COLUMNA = "columna"
 POR = "por"
 DESCRIPCION = "descripcion"
 SIN_DISTRITO = "filas_sin_distrito"  # rows of a name-keyed table matching no district
+LICENCIA = "licencia"
+CITA = "cita"
 FUENTES_COLUMNS = (
     CAPA, C.SECTOR, RUTA, SHA256, N_ELEMENTOS, FECHA_CONSTRUCCION, SIMULADO, MEDIDA, COLUMNA,
-    POR, DESCRIPCION, SIN_DISTRITO,
+    POR, DESCRIPCION, SIN_DISTRITO, LICENCIA, CITA,
 )
+#: Licence and citation of a simulated layer that names none.
+SIMULATED_LICENCE = "simulada por riskmap (GPL-3.0-or-later)"
+SIMULATED_CITATION = "riskmap, mundo simulado: ver LEEME.md de la carpeta de la demostración"
+
+
+def licence_of(spec) -> tuple[str, str]:
+    """``([[layers]] license, citation)``, the simulated ones' default, or blanks."""
+    if spec.license or spec.citation or not spec.simulated:
+        return spec.license, spec.citation
+    return SIMULATED_LICENCE, SIMULATED_CITATION
 
 
 def build_districts(
@@ -215,6 +227,8 @@ def add_layers(
             POR: spec.per or "",
             DESCRIPCION: spec.description,
             SIN_DISTRITO: int(values.attrs.get("unmatched", 0)),
+            LICENCIA: licence_of(spec)[0],
+            CITA: licence_of(spec)[1],
         })
     fuentes = pd.DataFrame(rows, columns=list(FUENTES_COLUMNS))
     fuentes[SIMULADO] = fuentes[SIMULADO].astype(bool)
@@ -232,6 +246,7 @@ def _service_sources(settings: Settings, services: gpd.GeoDataFrame) -> pd.DataF
         N_ELEMENTOS: int((services["capa"] == spec.name).sum()), FECHA_CONSTRUCCION: built,
         SIMULADO: bool(spec.simulated), MEDIDA: spec.measure, COLUMNA: spec.column or "",
         POR: "", DESCRIPCION: spec.description, SIN_DISTRITO: 0,
+        LICENCIA: licence_of(spec)[0], CITA: licence_of(spec)[1],
     } for spec in settings.services]
     frame = pd.DataFrame(rows, columns=list(FUENTES_COLUMNS))
     return frame.astype({SIMULADO: bool, N_ELEMENTOS: "int64", SIN_DISTRITO: "int64"})

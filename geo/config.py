@@ -118,6 +118,8 @@ class LayerSpec:
     per: str | None = None
     description: str = ""
     simulated: bool = False
+    license: str = ""  # the source's licence (exports list it with the citation)
+    citation: str = ""
     paths: tuple[Path, ...] = ()  # every file of the layer (``path`` is the first)
     where: str | None = None  # attribute filter, GDAL SQL WHERE syntax
     match: Mapping[str, str] | None = None  # name columns when the table has no UBIGEO
@@ -293,6 +295,8 @@ _LAYER_KEYS = {
     "column",
     "per",
     "description",
+    "license",
+    "citation",
     "simulated",
     "where",
     "match",
@@ -303,7 +307,8 @@ _LAYER_KEYS = {
     "kind",
 }
 KIND_SECTOR, KIND_SERVICES = "sector", "servicios"
-_SERVICE_KEYS = {"name", "kind", "path", "layer", "column", "description", "simulated", "where"}
+_SERVICE_KEYS = {"name", "kind", "path", "layer", "column", "description", "simulated", "where",
+                 "license", "citation"}
 _MODEL_KEYS = {"features", "prior", "prior_strength", "min_inspections", "n_bootstrap", "seed",
                "half_life", "selection_correction"}
 _PLANNING_KEYS = {
@@ -560,6 +565,8 @@ def _parse_layer(i: int, item: dict[str, Any], path: Path, check_files: bool) ->
         per=per,
         description=str(item.get("description", "")),
         simulated=bool(item.get("simulated", False)),
+        license=str(item.get("license", "")),
+        citation=str(item.get("citation", "")),
         paths=files if len(files) > 1 else (),
         where=where_sql,
         match=dict(match) if match else None,

@@ -229,8 +229,7 @@ def write_scores(gdf: gpd.GeoDataFrame, out: str | Path, settings: Any) -> Path:
     meta["descripcion_columnas"] = describe_columns(
         [c for c in frame.columns if c != frame.geometry.name], settings)
     meta["fuentes_base"] = _base_sources(settings)
-    meta["fuentes"] = [{k: (portable_path(v, settings) if k == "ruta" else v)
-                        for k, v in row.items()} for row in meta.get("fuentes", [])]
+    meta["fuentes"] = [_portable_source(row, settings) for row in meta.get("fuentes", [])]
     meta["licencia_riskmap"] = "GPL-3.0-or-later"
     style_qml = qml(breaks, _low(frame))
     style_sld = sld(breaks, _low(frame), _LAYER)
@@ -367,6 +366,18 @@ def describe_columns(columns: Sequence[str], settings: Any) -> dict[str, str]:
                        "un conteo de 1 a k-1"
         else:
             out[col] = col.replace("_", " ")
+    return out
+
+
+def _portable_source(row: dict[str, Any], settings: Any) -> dict[str, Any]:
+    """A layer's ``fuentes`` row with its files relative and its licence said."""
+    out = dict(row)
+    if out.get("ruta"):
+        out["ruta"] = ";".join(portable_path(p, settings) for p in str(out["ruta"]).split(";"))
+    if not out.get("licencia"):
+        out["licencia"] = "no indicada: añádala con 'license' en su [[layers]]"
+    if not out.get("cita"):
+        out["cita"] = "no indicada: añádala con 'citation' en su [[layers]]"
     return out
 
 

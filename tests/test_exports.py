@@ -149,6 +149,11 @@ def _check_metadata(meta: dict, columns: list[str]) -> None:
     base = meta["fuentes_base"]
     assert {"mapsperu_distritos"} <= {s["clave"] for s in base}
     assert all(s["licencia"] and s["cita"] for s in base)
+    layers = meta["fuentes"]
+    assert len(layers) >= 7 and all(s["licencia"] and s["cita"] for s in layers)
+    assert all("SIMULA" in s["descripcion"].upper() or "simulada" in s["licencia"]
+               for s in layers)  # the demo's layers say what they are
+    assert not any(p.startswith("/") for s in layers for p in s["ruta"].split(";"))
     assert meta["clases_cortes"] and len(meta["clases_cortes"]) == 5
     text = json.dumps(meta, ensure_ascii=False)
     for root in ("/tmp/", "/work/", "/home/", str(Path.home()) + "/"):
