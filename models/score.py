@@ -370,7 +370,7 @@ def describe_columns(columns: Sequence[str], settings: Any) -> dict[str, str]:
 
 
 def _portable_source(row: dict[str, Any], settings: Any) -> dict[str, Any]:
-    """A layer's ``fuentes`` row with its files relative and its licence said."""
+    """Return a layer's ``fuentes`` row with its files relative and its licence said."""
     out = dict(row)
     if out.get("ruta"):
         out["ruta"] = ";".join(portable_path(p, settings) for p in str(out["ruta"]).split(";"))
