@@ -253,15 +253,21 @@ class Settings:
     def store_path(self) -> Path:
         """The SQLite inspection store of this deployment.
 
-        ``[data] store`` (relative to the settings file) when given — the demo writes the
-        store beside its base, in the data folder it was prepared in — otherwise the working
-        data folder's (:func:`geo.paths.store_path`, ``$RISKMAP_DATA_DIR``).
+        ``[data] store`` (relative to the settings file) when given; else the working data
+        folder's when ``$RISKMAP_DATA_DIR`` names one (:func:`geo.paths.store_path`); else
+        ``inspecciones.sqlite`` beside the base, in the data folder the settings draw on (a
+        demo prepared with ``riskmap prepare --data-dir X`` keeps its store in ``X``, never
+        in the checkout's ``data/``).
         """
+        import os
+
         if self.store is not None:
             return self.store
         from geo import paths
 
-        return paths.store_path()
+        if os.environ.get("RISKMAP_DATA_DIR"):
+            return paths.store_path()
+        return Path(self.base).resolve().parent / paths.store_path().name
 
     @property
     def feature_names(self) -> tuple[str, ...]:

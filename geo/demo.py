@@ -1224,10 +1224,8 @@ def _settings_text(base: Path, out: Path, region: tuple[str, ...], cal: Mapping[
                    seed: int) -> str:
     try:
         base_ref = Path(os.path.relpath(base, out)).as_posix()
-        store_ref = Path(os.path.relpath(base.parent / "inspecciones.sqlite", out)).as_posix()
     except ValueError:  # another drive (Windows): keep it absolute
         base_ref = base.as_posix()
-        store_ref = (base.parent / "inspecciones.sqlite").as_posix()
     prior = cal["prior_experto"]
     lines = [
         "# DATOS SIMULADOS — NO SON REGISTROS REALES.",
@@ -1245,7 +1243,6 @@ def _settings_text(base: Path, out: Path, region: tuple[str, ...], cal: Mapping[
         'inspections = "inspecciones.csv"  # inspecciones SIMULADAS 2016-2025',
         'truth = "verdad.csv"              # riesgo verdadero simulado, para evaluar modelos',
         "simulated = true",
-        f"store = {_toml_str(store_ref)}  # el almacén de inspecciones de esta carpeta de datos",
         "",
         "[auth]",
         '# Sin inicio de sesión: solo se permite porque los datos son simulados. Con registros',

@@ -316,8 +316,9 @@ def export_frame(gdf: gpd.GeoDataFrame, settings: Any) -> tuple[gpd.GeoDataFrame
                 frame[col] = frame[col].astype("Int64")
     frame["simulado"] = bool(settings.simulated)
     order = [c for c in frame.columns if c not in (frame.geometry.name, CLASE)]
-    at = order.index(C.RANGO) + 1 if C.RANGO in order else len(order)
-    order.insert(at, CLASE)  # the class beside the rank, as a reader looks for it
+    # right after the contract's fixed columns (SCORE_COLUMNS keep their places)
+    at = order.index(C.N_HALLAZGOS) + 1 if C.N_HALLAZGOS in order else len(order)
+    order.insert(at, CLASE)
     return frame[order + [frame.geometry.name]], breaks
 
 

@@ -209,8 +209,15 @@ def test_distrito_page_card_and_search(app_env):
     assert at.selectbox(key="distrito_sel").value == top["ubigeo"]
     assert top["distrito"] in at.subheader[0].value
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Puesto"].startswith("1 / 169")
+    dep = top["departamento"]
+    n_dep = int((scores["ubigeo"].str[:2] == str(top["ubigeo"])[:2]).sum())
+    # the rank within its department (a Cusco office never counts Loreto's districts)
+    assert metrics[f"Puesto en {dep}"] == f"1 / {n_dep}"
     assert metrics["Riesgo"] == f"{100 * top['riesgo']:.1f} %"
+    # contributions in percentage points, and the record said for what it is
+    text = _text(at)
+    assert "puntos porcentuales" in text and "escala logit" not in text
+    assert "Con sus características, el modelo esperaría un riesgo de" in text
     # a search that matches nothing says so, without an error
     at.text_input(key="distrito_buscar").set_value("zzzz-no-existe").run()
     _no_exception(at)

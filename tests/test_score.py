@@ -208,4 +208,4 @@ def test_the_deployments_scores_carry_the_map_geometry(tmp_path, demo_settings, 
     # an export (any other file) stays just the scores
     other = write_scores(scores, tmp_path / "export.gpkg",
                          dataclasses.replace(demo_settings))
-    assert {n for n, _ in pyogrio.list_layers(other)} == {"riesgo", "metadatos"}
+    assert {n for n, _ in pyogrio.list_layers(other)} == {"riesgo", "metadatos", "layer_styles"}

@@ -706,7 +706,14 @@ def test_the_store_follows_the_settings_not_the_working_folder(tmp_path, cli, mo
     assert plain.store_path == tmp_path / "datos" / "inspecciones.sqlite"
 
 
-def test_the_demo_keeps_its_store_in_the_data_folder_it_was_made_in(demo_settings, base_gpkg):
+def test_the_demo_keeps_its_store_in_the_data_folder_it_was_made_in(demo_settings, base_gpkg,
+                                                                    monkeypatch):
     """`riskmap prepare --data-dir X` writes X/demo: its store is X/inspecciones.sqlite,
-    beside X/peru_base.gpkg, not the checkout's data/inspecciones.sqlite."""
-    assert demo_settings.store_path == base_gpkg.parent / "inspecciones.sqlite"
+    beside X/peru_base.gpkg, not the checkout's data/inspecciones.sqlite — unless
+    $RISKMAP_DATA_DIR names the working folder (it does in this test session)."""
+    from geo import paths
+
+    assert demo_settings.store_path == paths.store_path()  # $RISKMAP_DATA_DIR set
+    monkeypatch.delenv("RISKMAP_DATA_DIR")
+    assert demo_settings.store_path == base_gpkg.resolve().parent / "inspecciones.sqlite"
+    assert paths.store_path() != demo_settings.store_path  # the checkout's data/ is not it

@@ -46,6 +46,11 @@ def _run(args: argparse.Namespace) -> int:
         report.raise_if_invalid()
         records = report.valid
     scores = score_districts(settings, districts, records, n_bootstrap=args.bootstrap)
+    changes = None
+    if Path(args.out).resolve() == Path(settings.scores_gpkg).resolve():
+        from models.explain import record_rescoring  # the deployment's own scores move
+
+        changes = record_rescoring(settings, scores)
     out = write_scores(scores, Path(args.out), settings)
     meta = scores.attrs.get("metadatos", {})
     print(tr(
@@ -56,4 +61,13 @@ def _run(args: argparse.Namespace) -> int:
         f"({meta.get('n_inspecciones', 0)} inspections, {meta.get('n_hallazgos', 0)} findings)."
         + (" SIMULATED DATA." if settings.simulated else ""),
     ))
+    if changes is not None:
+        moved = len(changes["distritos"])
+        own = sum(d["motivo"].startswith("nuevos") for d in changes["distritos"])
+        print(tr(f"Cambian de clase en el mapa {moved} distritos: {own} por registros nuevos "
+                 f"propios, {moved - own} por el reajuste del modelo (detalle en "
+                 f"{Path(settings.workdir) / 'cambios.json'}).",
+                 f"{moved} districts change map class: {own} because of their own new "
+                 f"records, {moved - own} because the model was refitted (details in "
+                 f"{Path(settings.workdir) / 'cambios.json'})."))
     return 0

@@ -169,10 +169,24 @@ def rescore() -> None:
                                f"Fitting the model on {len(records)} inspections…"))
     scores = score_districts(settings, inspections=records)
     bar.progress(0.8, text=tr("Guardando la nueva capa de riesgo…", "Saving the new risk layer…"))
+    from models.explain import record_rescoring
+
+    record_rescoring(settings, scores)  # what moved and why, for the Modelo page
     write_scores(scores, settings.scores_gpkg, settings)
+    bar.progress(0.85, text=tr("Evaluando el modelo de nuevo (página Modelo)…",
+                               "Evaluating the model again (Modelo page)…"))
+    from models.evaluation import EVALUATION_FILE, evaluate, write_card
+
+    # the Modelo page shows the model that now scores the map, not the one before
+    write_card(evaluate(settings, inspections=records), settings.workdir / EVALUATION_FILE)
     bar.progress(1.0, text=tr("Listo.", "Done."))
-    st.success(tr("Riesgo recalculado. El mapa y las fichas ya usan las nuevas inspecciones.",
-                  "Risk recomputed. The map and the cards now use the new inspections."))
+    st.success(tr("Riesgo recalculado. El mapa, las fichas y la página Modelo ya usan las "
+                  "nuevas inspecciones.",
+                  "Risk recomputed. The map, the cards and the Modelo page now use the new "
+                  "inspections."))
+    from dashboard.changes import show_changes
+
+    show_changes(settings.workdir, who, get_lang())
 
 
 def history_count(settings, regions: tuple[str, ...] = ()) -> tuple[int, str]:

@@ -12,6 +12,7 @@ from dashboard.i18n import evidence_short, feature_label, get_lang, label, t, tr
 from geo import columns as C
 from geo.access import floor, region_names
 from geo.store import N_VICTIMAS
+from models.scorer import HISTORIAL
 
 # Plain names of the scores' metadata and of the sources tables (unknown keys: made readable).
 META_WORDS = {
@@ -33,8 +34,14 @@ META_WORDS = {
                             "SD of the district effect"),
     "escrito": ("Calculado el", "Computed on"),
 }
+RECORD_WORDS = {
+    C.ID: ("Registro", "Record"), C.FECHA: ("Fecha", "Date"), C.SECTOR: ("Sector", "Sector"),
+    C.ORIGEN: ("Origen", "Origin"), C.HALLAZGO: ("Hallazgo de trabajo forzoso",
+                                                  "Forced-labour finding"),
+    C.INDICADORES: ("Indicadores OIT", "ILO indicators"), C.VICTIMAS: ("Víctimas", "Victims"),
+}
 # Long JSON values (the sources and coefficients) have their own tables on the page.
-META_HIDDEN = ("fuentes", "coeficientes")
+META_HIDDEN = ("fuentes", "coeficientes", "fuentes_base", "descripcion_columnas")
 LAYER_SOURCE_COLUMNS = {
     "capa": ("Capa", "Layer"), "sector": ("Sector", "Sector"),
     "n_elementos": ("Elementos", "Features"), "fecha_construccion": ("Fecha", "Date"),
@@ -246,10 +253,20 @@ with ui.guard():
     withheld = bool(pd.isna(row[C.RIESGO_P05]))  # models.disclosure: not for this role
     m2.metric(t("intervalo"), tr("no publicado", "not published") if withheld else
               f"{100 * row[C.RIESGO_P05]:.1f} – {100 * row[C.RIESGO_P95]:.1f} %")
+    # the rank a regional office reads is within its department; among every district this
+    # role sees only in the help (a Cusco planner never counts Loreto's districts)
     dep_rank = int((same_dep[C.RIESGO] > row[C.RIESGO]).sum()) + 1
-    m3.metric(t("rango"), f"{int(row[C.RANGO])} / {len(all_scores)}",
-              help=tr(f"Puesto {dep_rank} de {len(same_dep)} en {row[C.DEPARTAMENTO]}.",
-                      f"Rank {dep_rank} of {len(same_dep)} in {row[C.DEPARTAMENTO]}."))
+    seen_rank = int((scores[C.RIESGO] > row[C.RIESGO]).sum()) + 1
+    m3.metric(tr(f"Puesto en {row[C.DEPARTAMENTO]}", f"Rank in {row[C.DEPARTAMENTO]}"),
+              f"{dep_rank} / {len(same_dep)}",
+              help=tr(f"Puesto {dep_rank} de los {len(same_dep)} distritos de "
+                      f"{row[C.DEPARTAMENTO]} por riesgo (1 = mayor)"
+                      + (f"; {seen_rank} de {len(scores)} en sus regiones."
+                         if len(scores) > len(same_dep) else "."),
+                      f"Rank {dep_rank} of the {len(same_dep)} districts of "
+                      f"{row[C.DEPARTAMENTO]} by risk (1 = highest)"
+                      + (f"; {seen_rank} of {len(scores)} in your regions."
+                         if len(scores) > len(same_dep) else ".")))
     # one word in the tile ("Insuficiente"): "evidencia insuficiente" did not fit and was cut
     m4.metric(t("evidencia"), evidence_short(row[C.EVIDENCIA]),
               help=tr("Cuánto se apoya la estimación en inspecciones del propio distrito: "
@@ -293,16 +310,23 @@ with ui.guard():
         contrib_cols = [c for c in scores.columns if c.startswith(C.CONTRIB_PREFIX)
                         and pd.notna(row[c])]  # a withheld history term is not drawn
         if contrib_cols:
+            from models.explain import points, record_words
+
+            base, pts = points(float(row[C.RIESGO]),
+                               {c: float(row[c]) for c in contrib_cols})
+            history_name = tr("Su propio historial, frente a lo que predicen sus "
+                              "características", "Its own record, against what its "
+                              "characteristics predict")
             contrib = pd.DataFrame({
-                "factor": [feature_label(c[len(C.CONTRIB_PREFIX):], descriptions)
+                "factor": [history_name if c == C.CONTRIB_PREFIX + HISTORIAL else
+                           feature_label(c[len(C.CONTRIB_PREFIX):], descriptions)
                            for c in contrib_cols],
-                "valor": [float(row[c]) for c in contrib_cols],
+                "valor": [pts[c] for c in contrib_cols],
             })
             up, down = tr("sube el riesgo", "raises the risk"), tr("baja el riesgo",
                                                                      "lowers the risk")
             contrib["efecto"] = np.where(contrib["valor"] >= 0, up, down)
-            x_title = tr("Cuánto sube o baja el riesgo (escala logit)",
-                         "How much it raises or lowers the risk (logit scale)")
+            x_title = tr("Puntos de riesgo que suma o resta", "Risk points it adds or removes")
             chart = alt.Chart(contrib).mark_bar().encode(
                 x=alt.X("valor:Q", title=x_title),
                 y=alt.Y("factor:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
@@ -311,18 +335,20 @@ with ui.guard():
                                                 range=["#d95f02", "#1b9e77"]),
                                 legend=alt.Legend(orient="bottom")),
                 tooltip=[alt.Tooltip("factor:N", title=tr("Factor", "Factor")),
-                         alt.Tooltip("valor:Q", format="+.2f", title=x_title),
+                         alt.Tooltip("valor:Q", format="+.1f", title=x_title),
                          alt.Tooltip("efecto:N", title=tr("Efecto", "Effect"))],
             ).properties(height=110 + 26 * len(contrib))  # plot + axis + legend
             st.altair_chart(chart, width="stretch")
-            st.caption(tr("Cada barra es lo que ese factor suma (naranja) o resta (verde) al "
-                          "riesgo del distrito frente a un distrito promedio. La escala logit "
-                          "es la del modelo: +1 multiplica por unas 2,7 las probabilidades "
-                          "(odds) de hallar trabajo forzoso; 0 no cambia nada.",
-                          "Each bar is what that factor adds (orange) or takes away (green) "
-                          "from the district's risk compared with an average district. The "
-                          "logit scale is the model's own: +1 multiplies the odds of finding "
-                          "forced labour by about 2.7; 0 changes nothing."))
+            pct = f"{100 * base:.1f}".replace(".", ",") if lang == "es" else f"{100 * base:.1f}"
+            st.caption(tr(f"Cada barra es lo que ese factor suma (naranja) o resta (verde), en "
+                          f"puntos porcentuales, al riesgo de un distrito promedio de la región "
+                          f"({pct} %); juntas llevan al riesgo del distrito.",
+                          "Each bar is what that factor adds (orange) or takes away (green), "
+                          "in percentage points, from the risk of an average district of the "
+                          f"region ({pct} %); together they make the district's risk."))
+            words = record_words(row, lang)
+            if words:
+                st.caption(words)
             top_up = contrib.sort_values("valor", ascending=False).iloc[0]
             st.caption(tr(f"Lo que más sube el riesgo aquí: {top_up['factor'].lower()}.",
                           f"What raises the risk most here: {top_up['factor'].lower()}."))
@@ -394,6 +420,16 @@ with ui.guard():
                 width="stretch",
             )
             st.dataframe(by_year, hide_index=True)
+            # a toggle, not an expander: an expander's body runs (and is sent) even closed
+            if st.toggle(tr(f"Ver las {len(here)} inspecciones una por una",
+                            f"Show the {len(here)} inspections one by one"),
+                         key=f"distrito_registros_{ubigeo}"):
+                cols = [c for c in (C.ID, C.FECHA, C.SECTOR, C.ORIGEN, C.HALLAZGO,
+                                    C.INDICADORES, C.VICTIMAS) if c in here.columns]
+                one_by_one = here[cols].sort_values(C.FECHA, ascending=False)
+                st.dataframe(one_by_one.rename(columns={c: label(RECORD_WORDS, c, lang)
+                                                        for c in cols}),
+                             hide_index=True, width="stretch")
             st.caption(tr("Registros individuales: visibles para su rol (Planificador/a de "
                           "inspecciones). Esta consulta queda en el registro de auditoría.",
                           "Individual records: visible to your role (Inspection planner). "

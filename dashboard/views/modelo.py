@@ -271,6 +271,18 @@ with ui.guard():
         years = datos.get("anios") or []
         c4.metric(tr("Periodo", "Period"), f"{min(years)}–{max(years)}" if years else
                   f"{str(datos.get('desde', ''))[:4]}–{str(datos.get('hasta', ''))[:4]}")
+        scored = state.metadata_values().get("n_inspecciones")
+        if "inspecciones" in datos and scored is not None and scored != datos["inspecciones"]:
+            st.warning(tr(
+                f"La capa de riesgo se calculó con {scored} inspecciones y esta evaluación con "
+                f"{datos['inspecciones']}: vuelva a evaluar (`riskmap evaluate`, o recalcule en "
+                "la página Datos).",
+                f"The risk layer was computed on {scored} inspections and this evaluation on "
+                f"{datos['inspecciones']}: evaluate again (`riskmap evaluate`, or rescore on "
+                "the Datos page)."))
+    from dashboard.changes import show_changes
+
+    show_changes(state.settings().workdir, who, get_lang())
 
     evaluations = card.get("evaluacion") or {}
     kinds = [k for k in ("temporal", "espacial") if evaluations.get(k, {}).get("metricas")]

@@ -137,9 +137,9 @@ def test_click_on_a_district_opens_its_card(app: AppPage, district_names: dict) 
     name = district_names[ubigeo]
     card = app.main().get_by_role("heading", name=re.compile(re.escape(name)))
     expect(card.first).to_be_visible()
-    # its risk, interval, rank among the 169 and evidence
+    # its risk, interval, rank within its department (116 or 53) and evidence
     expect(app.main().get_by_test_id("stMetric")).not_to_have_count(0)
-    expect(app.main().get_by_text(re.compile(rf"/\s*{N_DISTRICTS}\b")).first).to_be_visible()
+    expect(app.main().get_by_text(re.compile(r"/\s*(116|53)\b")).first).to_be_visible()
     app.assert_no_exception()
 
 
@@ -173,7 +173,7 @@ def test_district_card_values_are_not_cut_off(app: AppPage, e2e_data: E2EData) -
         metrics = app.main().get_by_test_id("stMetricValue")
         expect(metrics.filter(has_text=re.compile(r"^(Insuficiente|Insufficient)$"))) \
             .to_have_count(1)
-        expect(app.main().get_by_text(re.compile(r"/\s*169\b")).first).to_be_visible()
+        expect(app.main().get_by_text(re.compile(r"/\s*(116|53)\b")).first).to_be_visible()
         assert app.page.evaluate(_CLIPPED_METRICS_JS) == [], lang
 
 
