@@ -515,7 +515,8 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
                                  args[2], self.re_sd_, start=beta)
             self.intercept_ = beta[:1].copy()
             self.coef_ = beta[1:].reshape(1, -1).copy()
-            self._fit_groups(Z, y01, sample_weight, groups)
+            # tau again at these weights, where the previous round left it any mass
+            self._fit_groups(Z, y01, sample_weight, groups, near=self.re_sd_weights_)
             if self.re_sd_ <= 0:
                 break
         self.selection_shift_ = float(self.intercept_[0]) - before
@@ -526,7 +527,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         self.re_sd_weights_ = np.ones(1)
         self.group_counts_ = _empty_counts()
 
-    def _fit_groups(self, Z, y01, sample_weight, groups) -> None:
+    def _fit_groups(self, Z, y01, sample_weight, groups, near=None) -> None:
         self._no_random_effect()
         if groups is None:
             return
@@ -545,6 +546,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
             grid, weights = _re_sd_posterior(
                 eta, agg["n"].to_numpy(float), agg["k"].to_numpy(float), float(self.re_sd_scale),
                 design=np.column_stack([np.ones(zg.shape[0]), zg]), precision=precision,
+                near=near,
             )
             self.re_sd_grid_, self.re_sd_weights_ = grid, weights
             self.re_sd_ = float(grid @ weights)
@@ -838,12 +840,18 @@ _TAU_GRID = np.linspace(0.0, 2.5, 51)
 def _effect_loglik(eta, n, k, tau) -> np.ndarray:
     """Log prior weight + binomial log-likelihood of each (district, node): shape (D, S)."""
     lin = eta[:, None] + tau * _S_NODES[None, :]
-    # k log p + (n - k) log (1 - p), with log p = -log(1 + e^-lin)
-    ll = -k[:, None] * np.logaddexp(0.0, -lin) - (n - k)[:, None] * np.logaddexp(0.0, lin)
+    # k log p + (n - k) log (1 - p) = k lin - n log(1 + e^lin): one softplus, not two
+    ll = k[:, None] * lin - n[:, None] * np.logaddexp(0.0, lin)
     return ll + _S_LOGW[None, :]
 
 
-def _re_sd_posterior(eta, n, k, scale, design=None, precision=None
+def _logsumexp_rows(a: np.ndarray) -> np.ndarray:
+    """``log(sum(exp(a), axis=1))`` without scipy's array-API overhead (a hot loop)."""
+    top = a.max(axis=1)
+    return np.log(np.exp(a - top[:, None]).sum(axis=1)) + top
+
+
+def _re_sd_posterior(eta, n, k, scale, design=None, precision=None, near=None
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Posterior of tau on :data:`_TAU_GRID`: integrated likelihood times a Gamma(2) prior.
 
@@ -853,19 +861,40 @@ def _re_sd_posterior(eta, n, k, scale, design=None, precision=None
     :func:`_posterior_cov`). Plugging the fitted weights in instead would let them absorb part
     of the district variation — above all for rare, skewed layers fitted on a few districts —
     and underestimate tau, the same bias that REML corrects in linear mixed models.
+
+    ``near``: an earlier posterior on the same grid (the joint fit's previous round): only
+    the grid points it did not rule out (weight above 1e-9 of its mode) are computed again.
     """
     mask = n > 0
     if not np.any(mask):
         return np.zeros(1), np.ones(1)
     eta, n, k = eta[mask], n[mask], k[mask]
-    logml = np.array([
-        np.sum(special.logsumexp(_effect_loglik(eta, n, k, t), axis=1)) for t in _TAU_GRID
-    ])
+    size = _TAU_GRID.shape[0]
+    logml = np.full(size, -np.inf)
+
+    def integrated(i: int) -> float:
+        return float(np.sum(_logsumexp_rows(_effect_loglik(eta, n, k, _TAU_GRID[i]))))
+
+    if near is not None and np.shape(near) == _TAU_GRID.shape:
+        keep = np.asarray(near) > 1e-9 * np.max(near)
+    else:
+        # every fourth point first: the integrated likelihood is smooth in tau, so the points
+        # far (e^-25) below the best of their coarse neighbours are not computed at all
+        coarse = np.unique(np.r_[np.arange(0, size, 4), size - 1])
+        values = np.array([integrated(i) for i in coarse])
+        logml[coarse] = values
+        bound = np.interp(np.arange(size), coarse, values)
+        keep = bound > values.max() - 25.0
+    keep = np.convolve(keep, np.ones(3), mode="same") > 0  # and one grid step around
+    for i in np.flatnonzero(keep & ~np.isfinite(logml)):
+        logml[i] = integrated(i)
+    keep = np.isfinite(logml)
     if design is not None and precision is not None:
         design = design[mask]
         v = special.expit(eta) * (1.0 - special.expit(eta))
         prec = np.diag(np.maximum(precision, 1e-8))
-        for i, t in enumerate(_TAU_GRID):
+        for i in np.flatnonzero(keep):
+            t = _TAU_GRID[i]
             info = n * v / (1.0 + np.maximum(n - 1.0, 0.0) * t**2 * v)
             logml[i] -= 0.5 * np.linalg.slogdet((design * info[:, None]).T @ design + prec)[1]
     # Gamma(2, scale) prior: zero density at tau = 0 (Chung et al. 2013, "A nondegenerate
