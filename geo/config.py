@@ -164,6 +164,18 @@ class Office:
     lon: float
     capacity_days: float
     department: str = ""
+    base: str = ""  # UBIGEO of the district the office sits in (a sub-office's town)
+
+
+@dataclass(frozen=True)
+class Flight:
+    """A flight the planners can take: aerodromes by ICAO code, door-to-door days, frequency."""
+
+    origin: str
+    destination: str
+    days: float = 0.5  # to the airport, the flight and out again
+    per_week: float = 7.0  # the wait for the next one is half the interval, on average
+    cost: float = 300.0  # soles, one way
 
 
 @dataclass(frozen=True)
@@ -176,6 +188,9 @@ class PlanningSpec:
     days_per_inspection: float = 2.0
     travel_table: Path | None = None
     seed: int = 0
+    network: bool = True  # trips follow the road/river/air network (models.network)
+    rivers: Path | None = None  # default: config/redes/rios.toml
+    flights: tuple[Flight, ...] = ()
 
 
 AUTH_MODES = ("local", "oidc", "none")
@@ -324,8 +339,12 @@ _PLANNING_KEYS = {
     "days_per_inspection",
     "travel_table",
     "seed",
+    "network",
+    "rivers",
+    "flights",
 }
-_OFFICE_KEYS = {"name", "lat", "lon", "capacity_days", "department"}
+_OFFICE_KEYS = {"name", "lat", "lon", "capacity_days", "department", "base"}
+_FLIGHT_KEYS = {"from", "to", "days", "per_week", "cost"}
 _AUTH_KEYS = {"mode", "users_file", "session_hours", "max_failures", "lockout_minutes",
               "suppression", "demo_role", "secure_cookie", "oidc"}
 _OIDC_KEYS = {"server_metadata_url", "client_id", "redirect_uri", "client_secret_env",
@@ -657,6 +676,7 @@ def _parse_planning(raw: dict[str, Any], path: Path, folder: Path) -> PlanningSp
                     lon=float(item["lon"]),
                     capacity_days=float(item.get("capacity_days", 0.0)),
                     department=str(item.get("department", "")),
+                    base=str(item.get("base", "")),
                 )
             )
         except (KeyError, TypeError, ValueError) as err:
@@ -673,6 +693,26 @@ def _parse_planning(raw: dict[str, Any], path: Path, folder: Path) -> PlanningSp
             es=f"{path}: planning.exploration_share debe estar entre 0 y 1 (se encontró {share}).",
             en=f"{path}: planning.exploration_share must be between 0 and 1 (found {share}).",
         )
+    flights = []
+    for i, item in enumerate(raw.get("flights", []), start=1):
+        _reject_unknown(item, _FLIGHT_KEYS, path, f"planning.flights[{i}]")
+        try:
+            flight = Flight(origin=str(item["from"]).upper(), destination=str(item["to"]).upper(),
+                            days=float(item.get("days", 0.5)),
+                            per_week=float(item.get("per_week", 7.0)),
+                            cost=float(item.get("cost", 300.0)))
+        except (KeyError, TypeError, ValueError) as err:
+            raise ConfigError(
+                es=f"{path}: planning.flights[{i}] necesita 'from' y 'to' (códigos OACI, p. ej. "
+                f"\"SPQT\") y números en 'days', 'per_week', 'cost' ({err}).",
+                en=f"{path}: planning.flights[{i}] needs 'from' and 'to' (ICAO codes, e.g. "
+                f"\"SPQT\") and numbers in 'days', 'per_week', 'cost' ({err}).",
+            ) from err
+        if flight.days <= 0 or flight.per_week <= 0:
+            raise ConfigError(
+                es=f"{path}: planning.flights[{i}]: 'days' y 'per_week' deben ser positivos.",
+                en=f"{path}: planning.flights[{i}]: 'days' and 'per_week' must be positive.")
+        flights.append(flight)
     return PlanningSpec(
         offices=tuple(offices),
         exploration_share=share,
@@ -680,6 +720,9 @@ def _parse_planning(raw: dict[str, Any], path: Path, folder: Path) -> PlanningSp
         days_per_inspection=float(raw.get("days_per_inspection", defaults.days_per_inspection)),
         travel_table=_resolve(folder, raw.get("travel_table")),
         seed=int(raw.get("seed", defaults.seed)),
+        network=bool(raw.get("network", defaults.network)),
+        rivers=_resolve(folder, raw.get("rivers")),
+        flights=tuple(flights),
     )
 
 

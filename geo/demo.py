@@ -1308,6 +1308,18 @@ def _settings_text(base: Path, out: Path, region: tuple[str, ...], cal: Mapping[
             f"department = {_toml_str(office['department'])}",
             "",
         ]
+    for flight in cal.get("vuelos", []):
+        if flight.get("department") and flight["department"] not in region:
+            continue
+        lines += [
+            "[[planning.flights]]",
+            f"from = {_toml_str(flight['from'])}",
+            f"to = {_toml_str(flight['to'])}",
+            f"days = {float(flight['days'])!r}",
+            f"per_week = {float(flight['per_week'])!r}",
+            f"cost = {float(flight['cost'])!r}",
+            "",
+        ]
     return "\n".join(lines)
 
 

@@ -66,6 +66,7 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -108,6 +109,9 @@ HALLAZGOS_P05 = "hallazgos_p05"
 HALLAZGOS_P95 = "hallazgos_p95"
 HALLAZGOS_DIA = "hallazgos_por_dia"
 FUENTE_VIAJE = "fuente_viaje"
+MODOS = "modos"  # the modes a trip uses: carretera, río, trocha, avión
+TRAMOS = "tramos"  # each leg: mode, from, to, days
+COSTO = "costo_soles"  # estimated cost of the trip's travel (models.network)
 TIPO_PLAN = "optimizado"
 TIPO_EXPLORACION = "exploracion"
 TIPO_INGENUO = "ingenuo"
@@ -311,7 +315,16 @@ def plan_inspections(
     ubigeo = scores[C.UBIGEO].astype(str).to_numpy()
     risk, p05, p95 = _risk_columns(scores)
 
-    travel = T.estimate_travel(spec.offices, scores)
+    net = None
+    if spec.network and isinstance(scores, gpd.GeoDataFrame) and scores.crs is not None:
+        from models.network import build_network, read_rivers
+
+        # the road, river and air network: trips follow rivers and fly where flights go
+        net = build_network(scores, spec.offices, flights=spec.flights,
+                            rivers=read_rivers(spec.rivers) if spec.rivers else None)
+        travel = net.office_days()
+    else:
+        travel = T.estimate_travel(spec.offices, scores)
     from_table = pd.DataFrame(False, index=travel.index, columns=travel.columns)
     table = travel_table if travel_table is not None else spec.travel_table
     if table is not None:
@@ -319,7 +332,7 @@ def plan_inspections(
             table = T.read_travel_table(table, ubigeo, [o.name for o in spec.offices])
         travel, from_table = T.apply_travel_table(travel, table)
     out_days = travel.to_numpy()  # (n districts, n offices), one way
-    hops = T.hop_days(scores)
+    hops = net.hop_days if net is not None else T.hop_days(scores)
 
     problem = _Problem(spec, ubigeo, risk, out_days, hops)
     warnings: list[tuple[str, str]] = []
@@ -353,8 +366,8 @@ def plan_inspections(
     plan_trips = explore + sorted(chosen, key=lambda t: (t.office, -t.value / t.days))
     naive_trips = explore + naive
     source = np.where(from_table.to_numpy(), "tabla", "estimacion")
-    visits, trips = _tables(plan_trips, problem, scores, p05, p95, source)
-    nvisits, ntrips = _tables(naive_trips, problem, scores, p05, p95, source)
+    visits, trips = _tables(plan_trips, problem, scores, p05, p95, source, net)
+    nvisits, ntrips = _tables(naive_trips, problem, scores, p05, p95, source, net)
     ntrips[TIPO] = ntrips[TIPO].replace(TIPO_PLAN, TIPO_INGENUO)
     nvisits[TIPO] = nvisits[TIPO].replace(TIPO_PLAN, TIPO_INGENUO)
     summary = _summary(problem, trips, ntrips)
@@ -555,20 +568,10 @@ def _draw_exploration(problem: _Problem, scores: pd.DataFrame,
         return []
     rng = np.random.default_rng(spec.seed)
     n = len(problem.ubigeo)
-    if C.EVIDENCIA in scores:
-        thin = scores[C.EVIDENCIA].astype(str).eq(C.EVIDENCIA_INSUFICIENTE).to_numpy()
-        why_es, why_en = "evidencia insuficiente", "insufficient evidence"
-    else:
-        thin = np.zeros(n, bool)
-    if not (thin[:, None] & problem.allowed).any() and C.N_INSPECCIONES in scores:
-        count = pd.to_numeric(scores[C.N_INSPECCIONES], errors="coerce").fillna(0).to_numpy()
-        reach = problem.allowed.any(axis=1)
-        if reach.any():
-            thin = count <= np.quantile(count[reach], 0.25)
-            why_es, why_en = "pocas inspecciones", "few inspections"
-    if not (thin[:, None] & problem.allowed).any():
-        thin = np.ones(n, bool)
-        why_es, why_en = "muestra aleatoria de control", "random control sample"
+    insufficient = (scores[C.EVIDENCIA].astype(str).eq(C.EVIDENCIA_INSUFICIENTE).to_numpy()
+                    if C.EVIDENCIA in scores else np.zeros(n, bool))
+    count = (pd.to_numeric(scores[C.N_INSPECCIONES], errors="coerce").fillna(0).to_numpy()
+             if C.N_INSPECCIONES in scores else None)
     # a district whose recent findings disagree with its record (models.recency) comes
     # first: the model's estimate there may be out of date, thin evidence or not
     alert = (scores["alerta_deriva"].astype(str).eq("al alza").to_numpy()
@@ -577,44 +580,73 @@ def _draw_exploration(problem: _Problem, scores: pd.DataFrame,
     taken: set[int] = set()
     for o, office in enumerate(spec.offices):
         budget = spec.exploration_share * office.capacity_days
-        pool = np.flatnonzero(thin & problem.allowed[:, o])
-        pool = pool[~np.isin(pool, list(taken))]
-        flagged = np.flatnonzero(alert & problem.allowed[:, o])
-        flagged = flagged[~np.isin(flagged, list(taken))]
+        reach = problem.allowed[:, o].copy()
+        reach[list(taken)] = False
+        # what this office explores: thin evidence it reaches; else its least inspected
+        # quarter; else a random control sample of what it reaches
+        pool, why_es, why_en = np.flatnonzero(insufficient & reach), \
+            "evidencia insuficiente", "insufficient evidence"
+        if pool.size == 0 and count is not None and reach.any():
+            pool = np.flatnonzero(reach & (count <= np.quantile(count[reach], 0.25)))
+            why_es, why_en = "pocas inspecciones", "few inspections"
+        if pool.size == 0:
+            pool = np.flatnonzero(reach)
+            why_es, why_en = "muestra aleatoria de control", "random control sample"
+        flagged = np.flatnonzero(alert & reach)
         left = budget
         first = set(flagged.tolist())
         order = [*rng.permutation(flagged), *(d for d in rng.permutation(pool)
                                                if d not in first)] \
             if flagged.size else list(rng.permutation(pool))
+
+        def explore(d: int, o: int = o, pool: np.ndarray = pool, why_es: str = why_es,
+                    why_en: str = why_en) -> None:
+            if alert[d]:
+                es = ("Exploración: alerta de cambio (sus hallazgos recientes superan lo "
+                      "que predice su historial); merece una visita aunque la evidencia "
+                      "sea escasa.")
+                en = ("Exploration: change alert (its recent findings exceed what its "
+                      "record predicts); it deserves a visit even with thin evidence.")
+            else:
+                es = (f"Exploración: sorteo uniforme (semilla {spec.seed}) entre "
+                      f"{pool.size} distritos con {why_es} que alcanza esta oficina; "
+                      "control imparcial del modelo.")
+                en = (f"Exploration: uniform draw (seed {spec.seed}) among {pool.size} "
+                      f"districts with {why_en} this office reaches; an unbiased check on "
+                      "the model.")
+            trips.append(problem.single_trip(int(d), o, kind=TIPO_EXPLORACION,
+                                             reason_es=es, reason_en=en))
+            taken.add(int(d))
+
         for d in order:
             cost = problem.single[d, o]
             if cost <= left + 1e-9:
-                if alert[d]:
-                    es = ("Exploración: alerta de cambio (sus hallazgos recientes superan lo "
-                          "que predice su historial); merece una visita aunque la evidencia "
-                          "sea escasa.")
-                    en = ("Exploration: change alert (its recent findings exceed what its "
-                          "record predicts); it deserves a visit even with thin evidence.")
-                else:
-                    es = (f"Exploración: sorteo uniforme (semilla {spec.seed}) entre "
-                          f"{pool.size} distritos con {why_es} que alcanza esta oficina; "
-                          "control imparcial del modelo.")
-                    en = (f"Exploration: uniform draw (seed {spec.seed}) among {pool.size} "
-                          f"districts with {why_en} this office reaches; an unbiased check on "
-                          "the model.")
-                trips.append(problem.single_trip(int(d), o, kind=TIPO_EXPLORACION,
-                                                 reason_es=es, reason_en=en))
-                taken.add(int(d))
+                explore(int(d))
                 left -= cost
-        if budget > 0 and left >= budget - 1e-9 and pool.size:
-            warnings.append((
-                f"Los {budget:g} días de exploración de '{office.name}' no alcanzan para "
-                f"ningún distrito con {why_es} (el más barato cuesta "
-                f"{problem.single[pool, o].min():g} días); se usan en el plan optimizado.",
-                f"The {budget:g} exploration days of '{office.name}' fit no district with "
-                f"{why_en} (the cheapest costs {problem.single[pool, o].min():g} days); they go "
-                "to the optimised plan.",
-            ))
+        if budget > 0 and left >= budget - 1e-9 and order:
+            # the share is honoured whenever a trip can serve it: the cheapest district of
+            # the draw's pool, when the office's month holds it
+            cheapest = min(order, key=lambda d: (problem.single[d, o], d))
+            cost = float(problem.single[cheapest, o])
+            if cost <= office.capacity_days + 1e-9:
+                explore(int(cheapest))
+                warnings.append((
+                    f"Los {budget:g} días de exploración de '{office.name}' no alcanzan para "
+                    f"ningún distrito con {why_es}; se reservan {cost:g} días para el más "
+                    "cercano, para que la exploración no desaparezca.",
+                    f"The {budget:g} exploration days of '{office.name}' fit no district with "
+                    f"{why_en}; {cost:g} days go to the nearest one, so that exploration does "
+                    "not vanish.",
+                ))
+            else:
+                warnings.append((
+                    f"Los {budget:g} días de exploración de '{office.name}' no alcanzan para "
+                    f"ningún distrito con {why_es} (el más barato cuesta {cost:g} días); se "
+                    "usan en el plan optimizado.",
+                    f"The {budget:g} exploration days of '{office.name}' fit no district with "
+                    f"{why_en} (the cheapest costs {cost:g} days); they go to the optimised "
+                    "plan.",
+                ))
     return trips
 
 
@@ -763,7 +795,7 @@ def _solve(cands: list[_Trip], problem: _Problem, budgets: np.ndarray) -> tuple[
 
 
 def _tables(trips: Sequence[_Trip], problem: _Problem, scores: gpd.GeoDataFrame,
-            p05: np.ndarray, p95: np.ndarray, source: np.ndarray
+            p05: np.ndarray, p95: np.ndarray, source: np.ndarray, net=None
             ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     offices = problem.spec.offices
     names = (scores[C.DISTRITO].astype(str).to_numpy() if C.DISTRITO in scores
@@ -791,6 +823,7 @@ def _tables(trips: Sequence[_Trip], problem: _Problem, scores: gpd.GeoDataFrame,
             HALLAZGOS_DIA: value / t.days,
             MOTIVO: t.reason_es or "Optimizado: máximo de hallazgos esperados por los días",
             MOTIVO + "_en": t.reason_en or "Optimised: most expected findings for the days",
+            **_legs_columns(net, offices[t.office].name, problem.ubigeo[stops]),
         })
         for k, d in enumerate(stops, start=1):
             visit_rows.append({VIAJE: trip_id, OFICINA: offices[t.office].name, TIPO: t.kind,
@@ -800,7 +833,7 @@ def _tables(trips: Sequence[_Trip], problem: _Problem, scores: gpd.GeoDataFrame,
                                MOTIVO: trip_rows[-1][MOTIVO]})
     trip_cols = [VIAJE, OFICINA, TIPO, N_DISTRITOS, DISTRITOS, UBIGEOS, DIAS_VIAJE,
                  DIAS_INSPECCION, DIAS, HALLAZGOS, HALLAZGOS_P05, HALLAZGOS_P95, HALLAZGOS_DIA,
-                 MOTIVO, MOTIVO + "_en"]
+                 MOTIVO, MOTIVO + "_en", MODOS, TRAMOS, TRAMOS + "_en", COSTO]
     trips_df = pd.DataFrame(trip_rows, columns=trip_cols)
     keep = [c for c in (C.UBIGEO, C.DISTRITO, C.PROVINCIA, C.DEPARTAMENTO, C.RIESGO,
                         C.RIESGO_P05, C.RIESGO_P95, C.EVIDENCIA, C.N_INSPECCIONES) if c in scores]
@@ -812,6 +845,25 @@ def _tables(trips: Sequence[_Trip], problem: _Problem, scores: gpd.GeoDataFrame,
     geometry = info.geometry.to_numpy() if isinstance(info, gpd.GeoDataFrame) else None
     crs = scores.crs if isinstance(scores, gpd.GeoDataFrame) else None
     return gpd.GeoDataFrame(visits, geometry=geometry, crs=crs), trips_df
+
+
+def _legs_columns(net, office: str, stops: Sequence[str]) -> dict[str, Any]:
+    """``modos``, ``tramos`` (es/en) and ``costo_soles`` of a round trip through ``stops``."""
+    if net is None:
+        return {MODOS: "", TRAMOS: "", TRAMOS + "_en": "", COSTO: float("nan")}
+    from models.network import MODE_WORDS
+
+    nodes = [("o", office), *(("d", str(u)) for u in stops), ("o", office)]
+    legs = net.legs(nodes)
+
+    def text(lang: int) -> str:
+        return "; ".join(f"{MODE_WORDS[leg.mode][lang]} {leg.origin} → {leg.destination} "
+                         f"({leg.days:.1f} d)".replace(".", "," if lang == 0 else ".")
+                         for leg in legs)
+
+    return {MODOS: " + ".join(dict.fromkeys(MODE_WORDS[leg.mode][0] for leg in legs)),
+            TRAMOS: text(0), TRAMOS + "_en": text(1),
+            COSTO: round(float(sum(leg.cost for leg in legs)), 0)}
 
 
 def _initials(name: str) -> str:

@@ -318,10 +318,15 @@ def test_plan_on_the_demo_world(scores_gpkg, demo_settings):
         assert plan.visits[C.UBIGEO].is_unique
         assert (plan.trips[P.DIAS] <= demo_settings.planning.max_trip_days).all()
         share = demo_settings.planning.exploration_share
+        said = " ".join(plan.messages("es"))
         for office in demo_settings.planning.offices:
             ex = plan.trips[(plan.trips[P.OFICINA] == office.name)
                             & (plan.trips[P.TIPO] == P.TIPO_EXPLORACION)]
-            assert ex[P.DIAS].sum() <= share * budget + 1e-9
+            # within the share; or, when no trip fits it, the one nearest trip and a word why
+            assert ex[P.DIAS].sum() <= share * budget + 1e-9 or (
+                len(ex) == 1 and f"de '{office.name}' no alcanzan" in said
+                and "se reservan" in said), (office.name, budget, ex[P.DIAS].tolist())
+            assert len(ex) >= 1  # exploration never vanishes while a trip can serve it
 
 
 def test_a_change_alert_is_visited_first_in_the_exploration_draw(scores):
