@@ -19,6 +19,12 @@ def test_plan_writes_csv_and_html(synthetic_plan_world, tmp_path, capsys):
     assert code == 0
     assert "DATOS SIMULADOS" in printed and "Hallazgos esperados" in printed
     assert "plan simple" in printed and "ganancia" in printed
+    # what --budget means is said with the plan
+    assert ("Presupuesto (días inspector por oficina; cada día de viaje, de traslado o de "
+            "inspección gasta uno): Intendencia Regional Cusco 30, Intendencia Regional Loreto "
+            "(Iquitos) 25.") in printed
+    assert (simulated := pd.read_csv(out, dtype=str, encoding="utf-8-sig"))["simulado"].eq(
+        "SIMULADO").all(), simulated.columns
     table = pd.read_csv(out, dtype={C.UBIGEO: str})
     assert table[C.UBIGEO].is_unique and len(table) > 0
     per_office = table.drop_duplicates("viaje").groupby("oficina")["dias_del_viaje"].sum()
@@ -54,6 +60,12 @@ def test_missing_scores_say_what_to_run(synthetic_plan_world, tmp_path, capsys):
     code = main(["plan", "--config", str(synthetic_plan_world),
                  "--scores", str(tmp_path / "nada.gpkg")])
     assert code == 2 and "riskmap score" in capsys.readouterr().err
+
+
+def test_budget_semantics_are_in_the_help(capsys):
+    main(["plan", "--help"])  # the CLI turns argparse's exit into a return code
+    text = " ".join(capsys.readouterr().out.split())
+    assert "POR OFICINA" in text and "un viaje de 10 días gasta 10" in text
 
 
 def test_parse_budget_errors():

@@ -24,9 +24,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--config", help="archivo de configuración (por defecto el de la demo)")
     p.add_argument("--scores", help="puntajes de 'riskmap score' (por defecto riesgo.gpkg "
                    "del directorio de trabajo)")
-    p.add_argument("--budget", help="días inspector del mes: un número para cada oficina, o "
-                   "una lista separada por comas en el orden de [[planning.offices]] "
-                   "(por defecto capacity_days de cada oficina)")
+    p.add_argument("--budget", help="días inspector del mes POR OFICINA: un número (el mismo "
+                   "para cada oficina) o una lista separada por comas en el orden de "
+                   "[[planning.offices]] (por defecto capacity_days de cada oficina). Cada día "
+                   "de un viaje, de traslado o de inspección, gasta un día inspector: un viaje "
+                   "de 10 días gasta 10 (para equipos de dos, dé el doble de días) / "
+                   "inspector-days of the month PER OFFICE; every day of a trip, travelling "
+                   "or inspecting, uses one")
     p.add_argument("--exploration", type=float, default=None,
                    help="proporción de días para exploración aleatoria (por defecto 0.15)")
     p.add_argument("--seed", type=int, default=None, help="semilla del sorteo de exploración")
@@ -121,6 +125,12 @@ def _print(plan, simulated: bool) -> None:
     total = plan.summary.iloc[-1]
     if simulated:
         print(tr("DATOS SIMULADOS.", "SIMULATED DATA."))
+    budgets = ", ".join(f"{row['oficina']} {row['capacidad_dias']:g}"
+                        for _, row in plan.summary.iloc[:-1].iterrows())
+    print(tr(f"Presupuesto (días inspector por oficina; cada día de viaje, de traslado o de "
+             f"inspección gasta uno): {budgets}.",
+             f"Budget (inspector-days per office; every day of a trip, travelling or "
+             f"inspecting, uses one): {budgets}."))
     print(tr(
         f"Plan: {len(plan.trips)} viajes, {int(total['distritos_plan'])} distritos, "
         f"{total['dias_plan']:g} de {total['capacidad_dias']:g} días inspector "
@@ -141,5 +151,8 @@ def _print(plan, simulated: bool) -> None:
         kind = tr("exploración", "exploration") if row.tipo == "exploracion" else ""
         print(f"  {row.viaje:7s} {row.dias:5.1f} d  {row.hallazgos_esperados:5.2f}  "
               f"{row.distritos}" + (f"  [{kind}]" if kind else ""))
+        legs = getattr(row, "tramos" if tr("es", "en") == "es" else "tramos_en", "")
+        if legs:
+            print(f"          {legs}")
     for msg in plan.messages():
         print(tr("Aviso: ", "Note: ") + msg)
