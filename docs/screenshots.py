@@ -133,8 +133,33 @@ def main() -> int:
                         tab.close()
             finally:
                 local.unlink(missing_ok=True)
+        printed_plan(browser, demo, args.out / "plan_impreso.png")
         browser.close()
     return 0
+
+
+def printed_plan(browser, settings_path: Path, out: Path) -> None:
+    """The demo's plan as `riskmap plan --html` prints it: the first office page (A4, print)."""
+    from geo.config import load_settings
+    from models.planning import load_scores, plan_inspections
+
+    settings = load_settings(settings_path)
+    import pyogrio
+
+    districts = pyogrio.read_dataframe(settings.districts_gpkg, layer="distritos",
+                                       read_geometry=False)
+    plan = plan_inspections(load_scores(settings.scores_gpkg), settings.planning,
+                            districts=districts)
+    with tempfile.TemporaryDirectory() as tmp:
+        page_file = Path(tmp) / "plan.html"
+        plan.write_html(page_file, lang="es", simulated=settings.simulated)
+        page = browser.new_page(viewport={"width": 1000, "height": 1400})
+        page.goto(page_file.as_uri())
+        page.emulate_media(media="print")
+        office = page.locator("section.office").nth(1)  # Loreto: flights and rivers
+        office.screenshot(path=str(out))
+        page.close()
+    print(out)
 
 
 if __name__ == "__main__":

@@ -226,14 +226,20 @@ class Plan:
         return _write_atomic(Path(path), self.csv_text(simulated))
 
     def to_html(self, lang: str | None = None, title: str | None = None,
-                simulated: bool = False) -> str:
-        """Return the plan as a printable, self-contained HTML page (tables and an SVG map)."""
-        return _render_html(self, lang, title, simulated)
+                simulated: bool = False, month: str | None = None) -> str:
+        """Return the plan as a printable, self-contained HTML page.
+
+        A cover page (month, date, totals, warnings), then one page per office: its map
+        with place names, a legend, its trips leg by leg and the expected findings with
+        their interval; SIMULADO on every page of a simulated world. ``month``:
+        ``"YYYY-MM"`` (default: next month).
+        """
+        return _render_html(self, lang, title, simulated, month)
 
     def write_html(self, path: str | Path, lang: str | None = None,
-                   simulated: bool = False) -> Path:
+                   simulated: bool = False, month: str | None = None) -> Path:
         """Write :meth:`to_html` to ``path`` (atomically)."""
-        return _write_atomic(Path(path), self.to_html(lang, simulated=simulated))
+        return _write_atomic(Path(path), self.to_html(lang, simulated=simulated, month=month))
 
 
 def load_scores(path: str | Path) -> gpd.GeoDataFrame:
@@ -925,91 +931,186 @@ def _write_atomic(path: Path, text: str) -> Path:
 
 # --- the printable page ----------------------------------------------------------------
 _PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-            "#000000")  # Okabe-Ito: colour-blind safe
+            "#999999")  # Okabe-Ito (colour-blind safe), grey for black: black marks the office
 _EXPLORE_COLOUR = "#7B3294"
 
 
-def _render_html(plan: Plan, lang: str | None, title: str | None, simulated: bool) -> str:
-    def t(es: str, en: str) -> str:
-        return html.escape(tr(es, en, lang))
+_MONTHS_ES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+              "septiembre", "octubre", "noviembre", "diciembre")
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
 
+
+def plan_month(month: str | None = None, today: Any = None) -> tuple[int, int]:
+    """``(year, month)`` a plan is for: ``"YYYY-MM"``, or the month after ``today``.
+
+    >>> plan_month("2027-02"), plan_month(today=__import__("datetime").date(2026, 12, 3))
+    ((2027, 2), (2027, 1))
+    """
+    import datetime as dt
+
+    if month:
+        try:
+            year, mon = (int(x) for x in str(month).split("-"))
+            dt.date(year, mon, 1)
+        except (TypeError, ValueError) as err:
+            raise DataError(es=f"Mes {month!r}: use el formato AAAA-MM (p. ej. 2026-12).",
+                            en=f"Month {month!r}: use the format YYYY-MM (e.g. 2026-12).") \
+                from err
+        return year, mon
+    today = today or dt.date.today()
+    return (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+
+
+def _render_html(plan: Plan, lang: str | None, title: str | None, simulated: bool,
+                 month: str | None = None) -> str:
+    """Return the printable plan: a cover page, then a page per office (map and trips)."""
+    import datetime as dt
+
+    es = tr("es", "en", lang) == "es"
+
+    def t(text_es: str, text_en: str) -> str:
+        return html.escape(tr(text_es, text_en, lang))
+
+    year, mon = plan_month(month)
+    month_name = f"{_MONTHS_ES[mon - 1]} de {year}" if es else f"{_MONTHS_EN[mon - 1]} {year}"
+    today = dt.date.today()
+    made = today.strftime("%d/%m/%Y") if es else today.isoformat()
     s = plan.summary.iloc[-1]
-    title = title or tr("Plan mensual de inspecciones", "Monthly inspection plan", lang)
+    title = title or tr(f"Plan de inspecciones de {month_name}",
+                        f"Inspection plan for {month_name}", lang)
+    sim = ("<p class='sim'>" + t(
+        "DATOS SIMULADOS: los puntajes provienen de un mundo de demostración, no de "
+        "inspecciones reales.",
+        "SIMULATED DATA: the scores come from a demonstration world, not from real "
+        "inspections.") + "</p>") if simulated else ""
     parts = [
         "<!DOCTYPE html>",
-        f"<html lang='{lang or tr('es', 'en')}'><head><meta charset='utf-8'>",
+        f"<html lang='{'es' if es else 'en'}'><head><meta charset='utf-8'>",
         f"<title>{html.escape(title)}</title>",
         "<style>body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}"
-        "table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:.85em}"
-        "th,td{border:1px solid #bbb;padding:.2em .5em;text-align:left;vertical-align:top}"
+        "table{border-collapse:collapse;margin:.5em 0 1.2em;font-size:.82em;width:100%}"
+        "th,td{border:1px solid #bbb;padding:.2em .45em;text-align:left;vertical-align:top}"
         "td.n{text-align:right}th{background:#eee}.sim{background:#fde;padding:.4em;"
-        "border:1px solid #c39}.warn{color:#8a4b00}svg{border:1px solid #ccc;max-width:100%}"
-        "@media print{.noprint{display:none}h2{page-break-before:auto}}</style></head><body>",
+        "border:1px solid #c39;font-weight:bold}.warn{color:#8a4b00}"
+        "svg{border:1px solid #ccc;max-width:100%;height:auto}"
+        ".office{break-before:page;page-break-before:always}"
+        ".legend span{display:inline-block;margin:0 1em .3em 0}"
+        ".sw{display:inline-block;width:1em;height:1em;vertical-align:middle;"
+        "margin-right:.3em;border:1px solid #333}"
+        "@page{size:A4;margin:14mm}@media print{body{margin:0}}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
+        "<p>" + t(f"Preparado el {made} con riskmap.", f"Prepared on {made} with riskmap.")
+        + "</p>",
+        sim,
+        "<p>" + t(
+            f"Hallazgos esperados del plan: {s[HALLAZGOS]:.1f} (intervalo "
+            f"{s[HALLAZGOS_P05]:.1f}–{s[HALLAZGOS_P95]:.1f}) en {s['dias_plan']:g} de "
+            f"{s['capacidad_dias']:g} días inspector; plan simple (los distritos de mayor "
+            f"riesgo hasta agotar los días): {s['hallazgos_ingenuo']:.1f}.",
+            f"Expected findings of the plan: {s[HALLAZGOS]:.1f} (interval "
+            f"{s[HALLAZGOS_P05]:.1f}–{s[HALLAZGOS_P95]:.1f}) in {s['dias_plan']:g} of "
+            f"{s['capacidad_dias']:g} inspector-days; simple plan (highest-risk districts "
+            f"until the days run out): {s['hallazgos_ingenuo']:.1f}.") + "</p>",
     ]
-    if simulated:
-        parts.append("<p class='sim'>" + t(
-            "DATOS SIMULADOS: los puntajes provienen de un mundo de demostración, no de "
-            "inspecciones reales.",
-            "SIMULATED DATA: the scores come from a demonstration world, not from real "
-            "inspections.") + "</p>")
-    parts.append("<p>" + t(
-        f"Hallazgos esperados del plan: {s[HALLAZGOS]:.2f} "
-        f"(intervalo {s[HALLAZGOS_P05]:.2f}–{s[HALLAZGOS_P95]:.2f}) en {s['dias_plan']:g} "
-        f"días inspector; plan simple (los distritos de mayor riesgo hasta agotar los días): "
-        f"{s['hallazgos_ingenuo']:.2f}. Ganancia: {s['ganancia']:+.2f} "
-        f"({s['ganancia_pct']:+.0f} %).",
-        f"Expected findings of the plan: {s[HALLAZGOS]:.2f} "
-        f"(interval {s[HALLAZGOS_P05]:.2f}–{s[HALLAZGOS_P95]:.2f}) in {s['dias_plan']:g} "
-        f"inspector-days; simple plan (highest-risk districts until the days run out): "
-        f"{s['hallazgos_ingenuo']:.2f}. Gain: {s['ganancia']:+.2f} "
-        f"({s['ganancia_pct']:+.0f} %).") + "</p>")
     for msg in plan.messages(lang):
         parts.append(f"<p class='warn'>{html.escape(msg)}</p>")
-    parts.append(f"<h2>{t('Resumen por oficina', 'Summary by office')}</h2>")
     parts.append(_html_table(plan.summary, {
-        OFICINA: t("Oficina", "Office"), "capacidad_dias": t("Capacidad (días)", "Capacity (days)"),
-        "dias_exploracion": t("Días exploración", "Exploration days"),
+        OFICINA: t("Oficina", "Office"), "capacidad_dias": t("Días inspector", "Inspector-days"),
+        "dias_exploracion": t("Exploración", "Exploration"),
         "dias_plan": t("Días usados", "Days used"),
         "distritos_plan": t("Distritos", "Districts"),
         HALLAZGOS: t("Hallazgos esperados", "Expected findings"),
         HALLAZGOS_P05: "p05", HALLAZGOS_P95: "p95",
-        HALLAZGOS_DIA: t("Hallazgos por día", "Findings per day"),
-        "hallazgos_ingenuo": t("Plan simple", "Simple plan"),
-        "ganancia": t("Ganancia", "Gain")}))
-    parts.append(f"<h2>{t('Mapa', 'Map')}</h2>")
-    parts.append(_svg_map(plan))
-    parts.append(f"<h2>{t('Viajes', 'Trips')}</h2>")
-    motive = MOTIVO if tr("es", "en", lang) == "es" else MOTIVO + "_en"
-    parts.append(_html_table(plan.trips, {
-        VIAJE: t("Viaje", "Trip"), OFICINA: t("Oficina", "Office"), TIPO: t("Tipo", "Kind"),
-        DISTRITOS: t("Distritos (en orden)", "Districts (in order)"),
-        DIAS_VIAJE: t("Días de viaje", "Travel days"), DIAS: t("Días del viaje", "Trip days"),
-        HALLAZGOS: t("Hallazgos esperados", "Expected findings"),
-        HALLAZGOS_P05: "p05", HALLAZGOS_P95: "p95",
-        HALLAZGOS_DIA: t("Por día", "Per day"), motive: t("Motivo", "Why")}))
-    parts.append(f"<h2>{t('Método', 'Method')}</h2><p>" + t(
-        "Cada inspección cuesta "
-        f"{plan.spec.days_per_inspection:g} días; un viaje suma ida, saltos entre distritos, "
-        f"vuelta e inspecciones (redondeado a medio día; máximo {plan.spec.max_trip_days:g} "
-        "días). El tiempo de viaje es una estimación por terreno (carreteras andinas, ríos "
-        "amazónicos) salvo donde la tabla de viajes lo reemplaza. La selección es óptima "
-        "(programación entera mixta). El intervalo suma los límites p05 y p95 de cada "
-        "distrito: es conservador. "
+        "hallazgos_ingenuo": t("Plan simple", "Simple plan")}))
+    motive = MOTIVO if es else MOTIVO + "_en"
+    legs = TRAMOS if es else TRAMOS + "_en"
+    for office in plan.spec.offices:
+        trips = plan.trips[plan.trips[OFICINA] == office.name]
+        visits = plan.visits[plan.visits[OFICINA] == office.name]
+        row = plan.summary[plan.summary[OFICINA] == office.name]
+        parts.append("<section class='office'>")
+        parts.append(f"<h2>{html.escape(office.name)} — {html.escape(month_name)}</h2>")
+        parts.append(sim)
+        if len(row):
+            r = row.iloc[0]
+            parts.append("<p>" + t(
+                f"{len(trips)} viajes, {int(r['distritos_plan'])} distritos, "
+                f"{r['dias_plan']:g} de {r['capacidad_dias']:g} días inspector "
+                f"({r['dias_exploracion']:g} de exploración). Hallazgos esperados: "
+                f"{r[HALLAZGOS]:.1f} (intervalo {r[HALLAZGOS_P05]:.1f}–{r[HALLAZGOS_P95]:.1f}).",
+                f"{len(trips)} trips, {int(r['distritos_plan'])} districts, "
+                f"{r['dias_plan']:g} of {r['capacidad_dias']:g} inspector-days "
+                f"({r['dias_exploracion']:g} exploration). Expected findings: "
+                f"{r[HALLAZGOS]:.1f} (interval {r[HALLAZGOS_P05]:.1f}–{r[HALLAZGOS_P95]:.1f}).")
+                + "</p>")
+        if trips.empty:
+            parts.append("<p>" + t("Sin viajes este mes.", "No trips this month.") + "</p>")
+            parts.append("</section>")
+            continue
+        parts.append(_svg_map(plan, office=office.name, lang=lang))
+        parts.append(_legend(trips, plan, lang))
+        parts.append(_html_table(trips, {
+            VIAJE: t("Viaje", "Trip"), TIPO: t("Tipo", "Kind"),
+            DISTRITOS: t("Distritos (en orden)", "Districts (in order)"),
+            DIAS: t("Días", "Days"), legs: t("Tramos (modo, desde → hasta, días)",
+                                             "Legs (mode, from → to, days)"),
+            COSTO: t("Costo estimado (S/)", "Estimated cost (S/)"),
+            HALLAZGOS: t("Hallazgos esperados", "Expected findings"),
+            HALLAZGOS_P05: "p05", HALLAZGOS_P95: "p95", motive: t("Motivo", "Why")}))
+        cols = {VIAJE: t("Viaje", "Trip"), ORDEN: t("Orden", "Order"),
+                C.DISTRITO: t("Distrito", "District"), C.PROVINCIA: t("Provincia", "Province"),
+                C.UBIGEO: "UBIGEO", C.RIESGO: t("Riesgo", "Risk"),
+                C.EVIDENCIA: t("Evidencia", "Evidence"), DIAS_IDA: t("Días de ida",
+                                                                    "Days out")}
+        parts.append(_html_table(pd.DataFrame(visits.drop(columns="geometry",
+                                                          errors="ignore")), cols))
+        parts.append("</section>")
+    parts.append("<section class='office'>")
+    parts.append(f"<h2>{t('Método', 'Method')}</h2>{sim}<p>" + t(
+        f"Cada inspección cuesta {plan.spec.days_per_inspection:g} días; un viaje suma ida, "
+        "saltos entre distritos, vuelta e inspecciones (redondeado a medio día; máximo "
+        f"{plan.spec.max_trip_days:g} días). Los tramos siguen la red de viaje: carreteras "
+        "entre distritos vecinos, los ríos navegables, trochas lentas donde no hay río ni "
+        "carretera y los vuelos que la oficina toma (espera media incluida); donde la tabla "
+        "de viajes de los planificadores da el tiempo, manda la tabla. Los costos son "
+        "estimaciones. La selección es óptima (programación entera mixta). El intervalo suma "
+        "los límites p05 y p95 de cada distrito: es conservador. "
         f"{plan.spec.exploration_share:.0%} de los días se reservan para distritos sorteados "
-        "con evidencia insuficiente (semilla "
-        f"{plan.spec.seed}), como control imparcial del modelo.",
-        "Each inspection costs "
-        f"{plan.spec.days_per_inspection:g} days; a trip adds the way out, hops between "
-        f"districts, the way back and the inspections (rounded up to half a day; at most "
-        f"{plan.spec.max_trip_days:g} days). Travel time is an estimate by terrain (Andean "
-        "roads, Amazon rivers) except where the travel table replaces it. The selection is "
-        "optimal (mixed-integer programming). The interval sums each district's p05 and p95 "
-        f"bounds: conservative. {plan.spec.exploration_share:.0%} of the days are kept for "
-        f"randomly drawn districts with insufficient evidence (seed {plan.spec.seed}), as an "
-        "unbiased check on the model.") + "</p>")
+        f"con evidencia insuficiente (semilla {plan.spec.seed}), como control imparcial del "
+        "modelo; si ningún viaje cabe en esa parte, se reserva el más cercano.",
+        f"Each inspection costs {plan.spec.days_per_inspection:g} days; a trip adds the way "
+        "out, hops between districts, the way back and the inspections (rounded up to half a "
+        f"day; at most {plan.spec.max_trip_days:g} days). Legs follow the travel network: "
+        "roads between neighbouring districts, the navigable rivers, slow trails where there "
+        "is neither, and the flights the office takes (average wait included); where the "
+        "planners' travel table gives the time, the table rules. Costs are estimates. The "
+        "selection is optimal (mixed-integer programming). The interval sums each district's "
+        f"p05 and p95 bounds: conservative. {plan.spec.exploration_share:.0%} of the days are "
+        f"kept for randomly drawn districts with insufficient evidence (seed "
+        f"{plan.spec.seed}), as an unbiased check on the model; when no trip fits that share, "
+        "the nearest one is kept.") + "</p></section>")
     parts.append("</body></html>")
-    return "\n".join(parts)
+    return "\n".join(p for p in parts if p)
+
+
+def _legend(trips: pd.DataFrame, plan: Plan, lang: str | None) -> str:
+    colour = _trip_colours(plan)
+    items = []
+    for row in trips.itertuples(index=False):
+        fill = _EXPLORE_COLOUR if row.tipo == TIPO_EXPLORACION else colour[row.viaje]
+        kind = tr(" (exploración)", " (exploration)", lang) if row.tipo == TIPO_EXPLORACION \
+            else ""
+        items.append(f"<span><i class='sw' style='background:{fill}'></i>"
+                     f"{html.escape(row.viaje + kind)}: {html.escape(row.distritos)}</span>")
+    office = tr("oficina", "office", lang)
+    items.append(f"<span><i class='sw' style='background:#000'></i>{html.escape(office)}</span>")
+    return "<p class='legend'>" + "".join(items) + "</p>"
+
+
+def _trip_colours(plan: Plan) -> dict[str, str]:
+    trip_ids = list(dict.fromkeys(plan.visits[VIAJE]))
+    return {tid: _PALETTE[i % len(_PALETTE)] for i, tid in enumerate(trip_ids)}
 
 
 def _html_table(df: pd.DataFrame, columns: Mapping[str, str]) -> str:
@@ -1029,28 +1130,38 @@ def _html_table(df: pd.DataFrame, columns: Mapping[str, str]) -> str:
     return "".join(out)
 
 
-def _svg_map(plan: Plan, width: int = 900) -> str:
-    """Draw a static SVG map: no JavaScript, no tiles, prints and works offline."""
+def _svg_map(plan: Plan, width: int = 900, office: str | None = None,
+             lang: str | None = None) -> str:
+    """Draw a static SVG map: no JavaScript, no tiles, prints and works offline.
+
+    With ``office``, only its trips: each visited district in its trip's colour and named,
+    a line through the stops in order from the office and back, the office marked.
+    """
     g = plan.visits
-    if g.empty or g.geometry.isna().all():
+    if office is not None:
+        g = g[g[OFICINA] == office]
+    if g.empty or getattr(g, "geometry", None) is None or g.geometry.isna().all():
         return ""
-    # Districts not visited are not in the plan; draw the visited ones and the offices.
+    offices = [o for o in plan.spec.offices if office is None or o.name == office]
     geoms = g.geometry.simplify(0.005)
     minx, miny, maxx, maxy = geoms.total_bounds
-    for o in plan.spec.offices:
+    for o in offices:
         minx, maxx = min(minx, o.lon), max(maxx, o.lon)
         miny, maxy = min(miny, o.lat), max(maxy, o.lat)
-    pad = 0.05 * max(maxx - minx, maxy - miny, 0.1)
+    pad = 0.08 * max(maxx - minx, maxy - miny, 0.1)
     minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
     kx = math.cos(math.radians((miny + maxy) / 2))
     scale = width / ((maxx - minx) * kx)
     height = int((maxy - miny) * scale) + 1
 
-    def xy(x: float, y: float) -> str:
-        return f"{(x - minx) * kx * scale:.1f},{(maxy - y) * scale:.1f}"
+    def pt(x: float, y: float) -> tuple[float, float]:
+        return (x - minx) * kx * scale, (maxy - y) * scale
 
-    trip_ids = list(dict.fromkeys(g[VIAJE]))
-    colour = {tid: _PALETTE[i % len(_PALETTE)] for i, tid in enumerate(trip_ids)}
+    def xy(x: float, y: float) -> str:
+        a, b = pt(x, y)
+        return f"{a:.1f},{b:.1f}"
+
+    colour = _trip_colours(plan)
     out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
            f"viewBox='0 0 {width} {height}'>"]
     for geom, trip, kind in zip(geoms, g[VIAJE], g[TIPO], strict=True):
@@ -1063,14 +1174,34 @@ def _svg_map(plan: Plan, width: int = 900) -> str:
             d = "M" + " L".join(xy(x, y) for x, y in poly.exterior.coords) + " Z"
             out.append(f"<path d='{d}' fill='{fill}' fill-opacity='0.55' stroke='#333' "
                        "stroke-width='0.5'/>")
-    for trip, pt in zip(g[VIAJE], g.geometry.representative_point(), strict=True):
-        out.append(f"<text x='{xy(pt.x, pt.y).split(',')[0]}' y='{xy(pt.x, pt.y).split(',')[1]}' "
-                   f"font-size='10' text-anchor='middle'>{html.escape(trip)}</text>")
-    for o in plan.spec.offices:
-        x, y = xy(o.lon, o.lat).split(",")
-        out.append(f"<rect x='{float(x) - 5}' y='{float(y) - 5}' width='10' height='10' "
+    reps = g.geometry.representative_point()
+    by_office = {o.name: o for o in plan.spec.offices}
+    for trip, rows in g.assign(_p=reps).groupby(VIAJE, sort=False):
+        rows = rows.sort_values(ORDEN)
+        home = by_office.get(rows[OFICINA].iloc[0])
+        stops = [(home.lon, home.lat)] if home else []
+        stops += [(p.x, p.y) for p in rows["_p"]]
+        stops += [(home.lon, home.lat)] if home else []
+        kind = rows[TIPO].iloc[0]
+        line = _EXPLORE_COLOUR if kind == TIPO_EXPLORACION else colour[trip]
+        out.append("<polyline points='" + " ".join(xy(x, y) for x, y in stops)
+                   + f"' fill='none' stroke='{line}' stroke-width='1.6' "
+                   "stroke-dasharray='5,3'/>")
+    for name, trip, p in zip(g.get(C.DISTRITO, g[C.UBIGEO]), g[VIAJE], reps, strict=True):
+        x, y = pt(p.x, p.y)
+        label = html.escape(f"{name} ({trip})")
+        out.append(f"<text x='{x:.1f}' y='{y:.1f}' font-size='11' text-anchor='middle' "
+                   "stroke='white' stroke-width='3' paint-order='stroke'>" + label + "</text>")
+    for o in offices:
+        x, y = pt(o.lon, o.lat)
+        out.append(f"<rect x='{x - 5:.1f}' y='{y - 5:.1f}' width='10' height='10' "
                    "fill='black'/>")
-        out.append(f"<text x='{float(x) + 8}' y='{float(y) + 4}' font-size='11' "
-                   f"font-weight='bold'>{html.escape(o.name)}</text>")
+        out.append(f"<text x='{x + 8:.1f}' y='{y + 4:.1f}' font-size='12' font-weight='bold' "
+                   "stroke='white' stroke-width='3' paint-order='stroke'>"
+                   f"{html.escape(o.name)}</text>")
+    note = tr("Líneas: el orden de las paradas (los tramos reales, en la tabla).",
+              "Lines: the order of the stops (the actual legs are in the table).", lang)
+    out.append(f"<text x='6' y='{height - 6}' font-size='10' fill='#555'>"
+               f"{html.escape(note)}</text>")
     out.append("</svg>")
     return "".join(out)

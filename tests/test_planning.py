@@ -274,10 +274,21 @@ def test_csv_and_html_outputs(tmp_path, scores):
     back = pd.read_csv(csv, dtype={C.UBIGEO: str})
     assert len(back) == len(plan.visits)
     assert {P.VIAJE, C.UBIGEO, P.TIPO, "dias_del_viaje", P.MOTIVO} <= set(back.columns)
-    page = plan.write_html(tmp_path / "plan.html", simulated=True).read_text(encoding="utf-8")
-    assert "Plan mensual de inspecciones" in page and "<svg" in page
+    page = plan.write_html(tmp_path / "plan.html", simulated=True,
+                           month="2026-12").read_text(encoding="utf-8")
+    assert "Plan de inspecciones de diciembre de 2026" in page and "<svg" in page
     assert "DATOS SIMULADOS" in page and "<script" not in page  # prints and works offline
-    assert "Monthly inspection plan" in plan.to_html("en")
+    assert "Inspection plan for December 2026" in plan.to_html("en", month="2026-12")
+    # one page per office, each with its name and month, its map, legend and trips
+    offices = [o.name for o in plan.spec.offices if (plan.trips[P.OFICINA] == o.name).any()]
+    assert page.count("<section class='office'>") == len(plan.spec.offices) + 1  # + method
+    for name in offices:
+        assert f"<h2>{name} — diciembre de 2026</h2>" in page
+    assert page.count("<svg") == len(offices) and page.count("class='legend'") == len(offices)
+    # every page of a simulated plan says so
+    assert page.count("DATOS SIMULADOS") == len(plan.spec.offices) + 2
+    visited = plan.visits[C.DISTRITO] if C.DISTRITO in plan.visits else plan.visits[C.UBIGEO]
+    assert all(f"{name} (" in page for name in visited)  # place names on the map
     assert list(tmp_path.glob(".*.tmp")) == []
 
 

@@ -41,7 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--travel", help="tabla de viajes CSV: ubigeo, dias_viaje (ida) y "
                    "opcionalmente oficina; reemplaza la estimación")
     p.add_argument("--out", help="escribir el plan como CSV (una fila por distrito)")
-    p.add_argument("--html", help="escribir el plan como página HTML imprimible")
+    p.add_argument("--html", help="escribir el plan como página HTML imprimible (una página "
+                   "por oficina, con mapa, leyenda y tramos)")
+    p.add_argument("--month", help="mes del plan, AAAA-MM (por defecto el mes siguiente)")
     p.set_defaults(func=_run)
 
 
@@ -100,7 +102,7 @@ def _run(args: argparse.Namespace) -> int:
         out = plan.to_csv(args.out, simulated=settings.simulated)
         print(tr(f"Plan escrito en {out}", f"Plan written to {out}"))
     if args.html:
-        out = plan.write_html(args.html, simulated=settings.simulated)
+        out = plan.write_html(args.html, simulated=settings.simulated, month=args.month)
         print(tr(f"Página imprimible escrita en {out}", f"Printable page written to {out}"))
     return 0
 
