@@ -172,6 +172,7 @@ class Plan:
     warnings: list[tuple[str, str]] = field(default_factory=list)
     unreachable: tuple[str, ...] = ()
     gap: float = 0.0
+    outlines: dict = field(default_factory=dict)  # department code -> outline (printed map)
 
     @property
     def expected_findings(self) -> float:
@@ -387,7 +388,21 @@ def plan_inspections(
         warnings=warnings,
         unreachable=tuple(ubigeo[~problem.allowed.any(axis=1)]),
         gap=gap,
+        outlines=_outlines(scores, spec),
     )
+
+
+def _outlines(scores: pd.DataFrame, spec: PlanningSpec) -> dict:
+    """Each office department's outline, simplified, for the printed map's background."""
+    if not isinstance(scores, gpd.GeoDataFrame) or scores.crs is None:
+        return {}
+    out = {}
+    dep = scores[C.UBIGEO].astype(str).str[:2]
+    for code in {o.department for o in spec.offices if o.department}:
+        part = scores.geometry[(dep == code).to_numpy()]
+        if len(part):
+            out[code] = part.to_crs(4326).union_all().simplify(0.01)
+    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -1145,6 +1160,11 @@ def _svg_map(plan: Plan, width: int = 900, office: str | None = None,
     offices = [o for o in plan.spec.offices if office is None or o.name == office]
     geoms = g.geometry.simplify(0.005)
     minx, miny, maxx, maxy = geoms.total_bounds
+    background = [plan.outlines[o.department] for o in offices
+                  if o.department in plan.outlines]
+    for shape in background:  # the whole department, so the trips have their context
+        bx0, by0, bx1, by1 = shape.bounds
+        minx, miny, maxx, maxy = min(minx, bx0), min(miny, by0), max(maxx, bx1), max(maxy, by1)
     for o in offices:
         minx, maxx = min(minx, o.lon), max(maxx, o.lon)
         miny, maxy = min(miny, o.lat), max(maxy, o.lat)
@@ -1164,6 +1184,12 @@ def _svg_map(plan: Plan, width: int = 900, office: str | None = None,
     colour = _trip_colours(plan)
     out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' "
            f"viewBox='0 0 {width} {height}'>"]
+    for shape in background:
+        for poly in getattr(shape, "geoms", [shape]):
+            if poly.geom_type != "Polygon":
+                continue
+            d = "M" + " L".join(xy(x, y) for x, y in poly.exterior.coords) + " Z"
+            out.append(f"<path d='{d}' fill='#f2f2f2' stroke='#999' stroke-width='0.8'/>")
     for geom, trip, kind in zip(geoms, g[VIAJE], g[TIPO], strict=True):
         if geom is None or geom.is_empty:
             continue
@@ -1194,9 +1220,11 @@ def _svg_map(plan: Plan, width: int = 900, office: str | None = None,
                    "stroke='white' stroke-width='3' paint-order='stroke'>" + label + "</text>")
     for o in offices:
         x, y = pt(o.lon, o.lat)
+        right = x > 0.6 * width  # the name goes where there is room for it
         out.append(f"<rect x='{x - 5:.1f}' y='{y - 5:.1f}' width='10' height='10' "
                    "fill='black'/>")
-        out.append(f"<text x='{x + 8:.1f}' y='{y + 4:.1f}' font-size='12' font-weight='bold' "
+        out.append(f"<text x='{x - 8 if right else x + 8:.1f}' y='{y - 8:.1f}' font-size='12' "
+                   f"font-weight='bold' text-anchor='{'end' if right else 'start'}' "
                    "stroke='white' stroke-width='3' paint-order='stroke'>"
                    f"{html.escape(o.name)}</text>")
     note = tr("Líneas: el orden de las paradas (los tramos reales, en la tabla).",

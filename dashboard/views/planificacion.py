@@ -246,9 +246,12 @@ with ui.guard():
     trips[P.TIPO] = trips[P.TIPO].map({P.TIPO_EXPLORACION: tr("exploración", "exploration"),
                                        P.TIPO_PLAN: tr("optimizado", "optimised")})
     motive = P.MOTIVO if lang == "es" else P.MOTIVO + "_en"
+    legs = P.TRAMOS if lang == "es" else P.TRAMOS + "_en"
     st.dataframe(trips[[P.VIAJE, P.OFICINA, P.TIPO, P.DISTRITOS, P.DIAS_VIAJE, P.DIAS,
                         P.HALLAZGOS, P.HALLAZGOS_P05, P.HALLAZGOS_P95, P.HALLAZGOS_DIA,
-                        motive]].rename(columns={
+                        legs, P.COSTO, motive]].rename(columns={
+        legs: tr("Tramos (modo, desde → hasta, días)", "Legs (mode, from → to, days)"),
+        P.COSTO: tr("Costo estimado (S/)", "Estimated cost (S/)"),
         P.VIAJE: tr("Viaje", "Trip"), P.OFICINA: tr("Oficina", "Office"),
         P.TIPO: tr("Tipo", "Kind"), P.DISTRITOS: tr("Distritos (en orden)", "Districts (in order)"),
         P.DIAS_VIAJE: tr("Días de viaje", "Travel days"), P.DIAS: tr("Días", "Days"),
@@ -261,7 +264,7 @@ with ui.guard():
             (("Hallazgos esperados", "Expected findings"), "%.2f"),
             (("Mín. (p05)", "Low (p05)"), "%.2f"), (("Máx. (p95)", "High (p95)"), "%.2f"),
             (("Por día", "Per day"), "%.3f"), (("Días de viaje", "Travel days"), "%.1f"),
-            (("Días", "Days"), "%g"))})
+            (("Días", "Days"), "%g"), (("Costo estimado (S/)", "Estimated cost (S/)"), "%.0f"))})
 
     st.subheader(tr("Mapa del plan", "Plan map"))
     plan_region = tuple(who.regions or settings.region or ())
