@@ -314,9 +314,9 @@ with ui.guard():
 
             base, pts = points(float(row[C.RIESGO]),
                                {c: float(row[c]) for c in contrib_cols})
-            history_name = tr("Su propio historial, frente a lo que predicen sus "
-                              "características", "Its own record, against what its "
-                              "characteristics predict")
+            # what the term is, said in full in the caption under the chart
+            history_name = tr("Su propio historial (vs. lo esperado)",
+                              "Its own record (vs. what is expected)")
             contrib = pd.DataFrame({
                 "factor": [history_name if c == C.CONTRIB_PREFIX + HISTORIAL else
                            feature_label(c[len(C.CONTRIB_PREFIX):], descriptions)
