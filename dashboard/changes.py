@@ -3,11 +3,13 @@
 Reads the comparison :func:`models.explain.record_rescoring` kept in ``<workdir>/cambios.json``.
 What each role sees, decided here on the server:
 
-- every role: how many districts of *its* regions changed map class, and how the weights moved;
-- the planner (record access): which districts, their classes and risks before and after, and
-  whether the move came from their own new records or from the refit — a role without
-  record access would learn from that column which districts were inspected, so it is not
-  sent to its browser at all.
+- every role: when the model was refitted and how its weights moved (the model card
+  publishes the weights to every role anyway);
+- the planner (record access): how many districts of its regions changed map class, which,
+  their classes and risks before and after, and whether the move came from their own new
+  records or from the refit. The counts are made on the raw risks: for a role whose map
+  shows protected risks they would tell which suppressed districts were inspected again, so
+  nothing of them is sent to its browser.
 """
 
 from __future__ import annotations
@@ -34,16 +36,23 @@ def show_changes(workdir, who: Principal, lang: str) -> bool:
     when = str(changes.get("fecha", ""))[:16].replace("T", " ")
     st.markdown("#### " + tr("Qué cambió en el último recálculo", "What changed in the last "
                              "rescoring"))
-    st.caption(tr(
-        f"Recálculo del {when}: {moved} de {total} distritos cambiaron de clase en el mapa. "
-        "Las clases son quintiles del riesgo de cada departamento: un distrito puede cambiar "
-        "de clase porque otros lo pasan, aunque su riesgo cambie poco.",
-        f"Rescoring of {when}: {moved} of {total} districts changed map class. Classes are "
-        "quintiles of each department's risk: a district can change class because others pass "
-        "it, even if its own risk barely moves."))
+    planner = who.role == ROL_PLANIFICADOR
+    if not planner:
+        st.caption(tr(f"Recálculo del {when}: el modelo se ajustó de nuevo con las "
+                      "inspecciones registradas.",
+                      f"Rescoring of {when}: the model was fitted again on the recorded "
+                      "inspections.", lang))
+    else:
+        st.caption(tr(
+            f"Recálculo del {when}: {moved} de {total} distritos cambiaron de clase en el mapa. "
+            "Las clases son quintiles del riesgo de cada departamento: un distrito puede "
+            "cambiar de clase porque otros lo pasan, aunque su riesgo cambie poco.",
+            f"Rescoring of {when}: {moved} of {total} districts changed map class. Classes "
+            "are quintiles of each department's risk: a district can change class because "
+            "others pass it, even if its own risk barely moves.", lang))
     rows = [d for d in changes.get("distritos", [])
             if regions is None or str(d[C.UBIGEO])[:2] in regions]
-    if who.role == ROL_PLANIFICADOR and rows:
+    if planner and rows:
         table = pd.DataFrame(rows)
         own = table["motivo"] == NUEVOS_REGISTROS
         st.caption(tr(

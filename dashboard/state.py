@@ -274,7 +274,9 @@ def indicator_columns(table: gpd.GeoDataFrame, k: int,
 #: Metadata that describes individual records or the whole area's totals: not for a role
 #: without record access, nor for one limited to some regions.
 RECORD_METADATA = ("inspecciones_desde", "inspecciones_hasta", "n_inspecciones",
-                   "n_hallazgos")
+                   "n_hallazgos",
+                   # breaks of the whole file's raw risks (an export recomputes its own)
+                   "clases_cortes")
 
 
 def export_metadata(stored: dict[str, Any], region: tuple[str, ...],

@@ -269,10 +269,11 @@ class Settings:
         """The SQLite inspection store of this deployment.
 
         ``[data] store`` (relative to the settings file) when given; else the working data
-        folder's when ``$RISKMAP_DATA_DIR`` names one (:func:`geo.paths.store_path`); else
-        ``inspecciones.sqlite`` beside the base, in the data folder the settings draw on (a
-        demo prepared with ``riskmap prepare --data-dir X`` keeps its store in ``X``, never
-        in the checkout's ``data/``).
+        folder's when ``$RISKMAP_DATA_DIR`` names one (:func:`geo.paths.store_path`); else,
+        for a simulated world, ``inspecciones.sqlite`` beside its base (a demo prepared with
+        ``riskmap prepare --data-dir X`` keeps its store in ``X``, never in the checkout's
+        ``data/``); else the working data folder's, where a real deployment's store has
+        always been (it never moves silently: name it with ``[data] store``).
         """
         import os
 
@@ -280,7 +281,7 @@ class Settings:
             return self.store
         from geo import paths
 
-        if os.environ.get("RISKMAP_DATA_DIR"):
+        if os.environ.get("RISKMAP_DATA_DIR") or not self.simulated:
             return paths.store_path()
         return Path(self.base).resolve().parent / paths.store_path().name
 
@@ -858,6 +859,11 @@ def _reject_unknown(raw: Any, allowed: set[str], path: Path, where: str) -> None
             en=f"{path}: unknown key {', '.join(prefix + k for k in unknown)}. Valid keys "
             f"here: {', '.join(sorted(allowed))}.",
         )
+
+
+#: ``--config`` of the commands that open the store (inspections, audit, store).
+STORE_CONFIG_HELP = ("configuración cuyo almacén usar ([data] store; por defecto la activa, "
+                     "$RISKMAP_CONFIG o la de la demo)")
 
 
 def active_store(config: str | Path | None = None) -> Path:

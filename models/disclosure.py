@@ -154,4 +154,6 @@ def protect_scores(scores: pd.DataFrame, threshold: int,
     if C.RANGO in out.columns:
         out[C.RANGO] = out[C.RIESGO].rank(ascending=False, method="min").astype(int)
     out[PUBLICACION] = np.where(hidden, PUBLICACION_SIN_HISTORIAL, PUBLICACION_COMPLETA)
-    return out
+    # a map class stored with the scores was made from the raw risks: it goes (an export
+    # classes the published risks again, models.score.export_frame)
+    return out.drop(columns=["clase"], errors="ignore")

@@ -84,7 +84,7 @@ def record_words(row: Mapping[str, Any], lang: str | None = None) -> str | None:
     ...        "n_hallazgos": 39}
     >>> print(record_words(row, "es"))  # doctest: +NORMALIZE_WHITESPACE
     Con sus características, el modelo esperaría un riesgo de 82,4 %. Su propio historial (39
-    hallazgos en 53 inspecciones, 73,6 %) es menor que eso y lo baja 8,4 puntos, a 74,0 %.
+    hallazgos en 53 inspecciones, 73,6 %) lo baja 8,4 puntos, a 74,0 %.
     """
     col = C.CONTRIB_PREFIX + HISTORIAL
     term = row.get(col)
@@ -112,13 +112,14 @@ def record_words(row: Mapping[str, Any], lang: str | None = None) -> str | None:
     up = diff > 0
     amount = f"{abs(diff):.1f}".replace(".", ",") if (lang or "es") == "es" else \
         f"{abs(diff):.1f}"
+    # said from the term's sign alone: the raw rate of every year is context, not the
+    # comparison the model makes (older records may weigh less, the effect is shrunk)
     return tr(
         f"Con sus características, el modelo esperaría un riesgo de {pct(features)} %. "
-        f"{own_es} es {'mayor' if up else 'menor'} que eso y lo {'sube' if up else 'baja'} "
-        f"{amount} puntos, a {pct(risk)} %.",
+        f"{own_es} lo {'sube' if up else 'baja'} {amount} puntos, a {pct(risk)} %.",
         f"From its characteristics, the model would expect a risk of {pct(features)} %. "
-        f"{own_en} is {'higher' if up else 'lower'} than that and "
-        f"{'raises' if up else 'lowers'} it by {amount} points, to {pct(risk)} %.", lang)
+        f"{own_en} {'raises' if up else 'lowers'} it by {amount} points, to {pct(risk)} %.",
+        lang)
 
 
 # --- what changed after a rescoring --------------------------------------------------------

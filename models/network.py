@@ -183,13 +183,18 @@ class TravelNetwork:
         out: list[Leg] = []
         for a, b in zip(stops[:-1], stops[1:], strict=True):
             nodes = self.path(a, b)
+            if not nodes:  # no route: no leg is made up (the caller says so)
+                continue
             start = len(out)  # legs merge within the way to one stop, never across stops
+            pending = 0.0  # an access opening the way (office to its aerodrome) joins the next leg
             for u, v in zip(nodes[:-1], nodes[1:], strict=True):
                 e = self.graph.edges[u, v]
                 if e["mode"] == ACCESS:
                     if len(out) > start:
                         out[-1] = Leg(out[-1].mode, out[-1].origin, out[-1].destination,
                                       out[-1].days + e["days"], out[-1].km, out[-1].cost)
+                    else:
+                        pending += float(e["days"])
                     continue
                 name_u, name_v = self.label(u), self.label(v)
                 if len(out) > start and out[-1].mode == e["mode"] and e["mode"] != AIR:
@@ -197,10 +202,11 @@ class TravelNetwork:
                     out[-1] = Leg(last.mode, last.origin, name_v, last.days + e["days"],
                                   last.km + e["km"], last.cost + e["cost"])
                 else:
-                    out.append(Leg(e["mode"], name_u, name_v, float(e["days"]), float(e["km"]),
-                                   float(e["cost"])))
+                    out.append(Leg(e["mode"], name_u, name_v, float(e["days"]) + pending,
+                                   float(e["km"]), float(e["cost"])))
+                    pending = 0.0
             if len(out) == start and a != b:  # the same place: a local leg (the office's town)
-                out.append(Leg(ROAD, self.label(a), self.label(b), 0.0, 0.0, 0.0))
+                out.append(Leg(ROAD, self.label(a), self.label(b), pending, 0.0, 0.0))
             total = sum(leg.days for leg in out[start:])
             if out[start:] and total < T.MIN_LEG_DAYS:  # the minimum holds per journey
                 last = out[-1]

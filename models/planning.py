@@ -649,7 +649,8 @@ def _draw_exploration(problem: _Problem, scores: pd.DataFrame,
             # the draw's pool, when the office's month holds it
             cheapest = min(order, key=lambda d: (problem.single[d, o], d))
             cost = float(problem.single[cheapest, o])
-            if cost <= office.capacity_days + 1e-9:
+            # at most twice the share: exploration must not eat the optimised plan
+            if cost <= min(office.capacity_days, 2 * budget) + 1e-9:
                 explore(int(cheapest))
                 warnings.append((
                     f"Los {budget:g} días de exploración de '{office.name}' no alcanzan para "
@@ -844,7 +845,8 @@ def _tables(trips: Sequence[_Trip], problem: _Problem, scores: gpd.GeoDataFrame,
             HALLAZGOS_DIA: value / t.days,
             MOTIVO: t.reason_es or "Optimizado: máximo de hallazgos esperados por los días",
             MOTIVO + "_en": t.reason_en or "Optimised: most expected findings for the days",
-            **_legs_columns(net, offices[t.office].name, problem.ubigeo[stops]),
+            **_legs_columns(net, offices[t.office].name, problem.ubigeo[stops],
+                            bool(np.any(source[stops, t.office] == "tabla"))),
         })
         for k, d in enumerate(stops, start=1):
             visit_rows.append({VIAJE: trip_id, OFICINA: offices[t.office].name, TIPO: t.kind,
@@ -868,8 +870,16 @@ def _tables(trips: Sequence[_Trip], problem: _Problem, scores: gpd.GeoDataFrame,
     return gpd.GeoDataFrame(visits, geometry=geometry, crs=crs), trips_df
 
 
-def _legs_columns(net, office: str, stops: Sequence[str]) -> dict[str, Any]:
-    """``modos``, ``tramos`` (es/en) and ``costo_soles`` of a round trip through ``stops``."""
+def _legs_columns(net, office: str, stops: Sequence[str], from_table: bool = False
+                  ) -> dict[str, Any]:
+    """``modos``, ``tramos`` (es/en) and ``costo_soles`` of a round trip through ``stops``.
+
+    Where the planners' travel table gives a stop's days, the trip's days are the table's:
+    its legs are not drawn from the network (they would contradict them).
+    """
+    if from_table:
+        return {MODOS: "tabla de viajes", TRAMOS: "según la tabla de viajes de la oficina",
+                TRAMOS + "_en": "from the office's travel table", COSTO: float("nan")}
     if net is None:
         return {MODOS: "", TRAMOS: "", TRAMOS + "_en": "", COSTO: float("nan")}
     from models.network import MODE_WORDS

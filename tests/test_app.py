@@ -703,3 +703,40 @@ def test_the_servers_warm_up_draws_the_maps_first_visits_ask_for(app_env, monkey
     with pytest.raises(AssertionError, match="drawn again"):
         state.map_payload(("08", "16"), "fisher_jenks", "es", static_url="/app/static")
 
+
+
+def test_what_changed_and_the_file_totals_reach_planners_only(oidc_env):
+    """The class moves of the last rescoring (made on raw risks) and the whole file's totals
+    are a planner's; a regional government sees that the model was refitted, and no count."""
+    import json as _json
+
+    from models.explain import CHANGES_FILE
+
+    path = oidc_env.workdir / CHANGES_FILE
+    path.write_text(_json.dumps({
+        "fecha": "2026-11-30T10:00:00",
+        "distritos": [{"ubigeo": "080101", "distrito": "Cusco", "departamento": "Cusco",
+                       "clase_antes": 2, "clase_despues": 3, "riesgo_antes": 0.05,
+                       "riesgo_despues": 0.07, "n_antes": 3, "n_despues": 4,
+                       "motivo": "nuevos registros del distrito"}],
+        "por_departamento": {"08": {"distritos": 116, "cambian_de_clase": 1}},
+        "nuevas_inspecciones": 1, "distritos_con_registros_nuevos": 1}), encoding="utf-8")
+    try:
+        gore = _app("modelo", who="gore_cusco")
+        _no_exception(gore)
+        text = _text(gore)
+        assert "Qué cambió en el último recálculo" in text
+        assert "el modelo se ajustó de nuevo" in text
+        assert "cambiaron de clase" not in text and "1 de 116" not in text
+        assert not any("Por qué" in d.value.columns for d in gore.dataframe)
+        ana = _app("modelo", who="ana")
+        _no_exception(ana)
+        assert "1 de 116 distritos cambiaron de clase" in _text(ana)
+        assert any("Por qué" in d.value.columns for d in ana.dataframe)
+    finally:
+        path.unlink(missing_ok=True)
+    # the district card's sources: no whole-file totals for the regional government
+    card = _app("distrito", who="gore_cusco")
+    _no_exception(card)
+    shown = [d.value for d in card.dataframe if "Dato" in d.value.columns]
+    assert shown and not shown[0]["Dato"].isin(["Inspecciones", "Hallazgos"]).any()

@@ -118,3 +118,13 @@ def test_protected_values_do_not_depend_on_the_hidden_counts(published):
     assert np.allclose(kept[C.RIESGO], scores.loc[~hidden, C.RIESGO], atol=5e-4)
     order = protected.sort_values(C.RIESGO, ascending=False)[C.RANGO].to_numpy()
     assert (np.diff(order) >= 0).all()
+
+
+def test_a_stored_map_class_does_not_reach_a_protected_role():
+    """`clase` of the stored scores comes from the raw risks: a protected table drops it."""
+    from models.disclosure import protect_scores
+
+    table = pd.DataFrame({"ubigeo": ["1", "2"], "riesgo": [0.5, 0.2], "n_inspecciones": [2, 9],
+                          "n_hallazgos": [1, 3], "evidencia": ["limitada", "suficiente"],
+                          "rango": [1, 2], "contrib_historial": [0.4, 0.1], "clase": [5, 1]})
+    assert "clase" not in protect_scores(table, 5).columns

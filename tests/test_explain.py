@@ -52,14 +52,14 @@ def test_a_record_below_what_the_features_predict_lowers_the_risk_and_says_so():
     features = special.expit(special.logit(0.74) + 0.6)
     assert f"{100 * features:.1f}".replace(".", ",") in text
     assert "39 hallazgos en 53 inspecciones" in text and "73,6 %" in text
-    assert "menor que eso y lo baja" in text
+    assert "lo baja" in text and "mayor" not in text
     english = record_words(_row(0.74, -0.6), "en")
-    assert "lower than that and lowers it" in english
+    assert "lowers it by" in english
 
 
 def test_a_record_above_the_features_raises_the_risk():
     text = record_words(_row(0.40, 0.9, n=20, k=9), "es")
-    assert "mayor que eso y lo sube" in text and "9 hallazgos en 20 inspecciones" in text
+    assert "lo sube" in text and "9 hallazgos en 20 inspecciones" in text
 
 
 def test_no_words_when_the_record_is_withheld():

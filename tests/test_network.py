@@ -78,6 +78,31 @@ def test_a_flight_waits_for_its_day_and_an_aerodrome_outside_reaches_the_region_
     assert legs[1].destination == "Yurimaguas"
 
 
+def test_an_office_in_its_aerodromes_district_counts_the_way_to_the_airport():
+    """The legs of a round trip add up to twice the one-way days, access to the airport
+    included (the office sits in Iquitos, the aerodrome too)."""
+    iquitos = gpd.GeoDataFrame({C.UBIGEO: ["160101", "160201"], C.DISTRITO: ["Iquitos",
+                                                                            "Yurimaguas"],
+                                C.REGION_NATURAL: "Selva"},
+                               geometry=[box(-73.5, -4.0, -73.0, -3.5),
+                                         box(-76.4, -6.2, -75.9, -5.7)], crs=4326)
+    net = N.build_network(iquitos, [Office("Iquitos", -3.75, -73.25, 20, "16")], rivers=(),
+                          flights=[Flight("SPQT", "SPST", days=0.5, per_week=2)])
+    one_way = net.office_days()["Iquitos"]["160201"]
+    legs = net.legs([("o", "Iquitos"), ("d", "160201"), ("o", "Iquitos")])
+    assert sum(leg.days for leg in legs) == pytest.approx(2 * one_way)
+
+
+def test_no_route_makes_no_leg_up():
+    far = gpd.GeoDataFrame({C.UBIGEO: ["160201", "160401"], C.DISTRITO: ["A", "B"],
+                            C.REGION_NATURAL: "Selva"},
+                           geometry=[box(-76, -5, -75.5, -4.5), box(-71, -4, -70.5, -3.5)],
+                           crs=4326)
+    net = N.build_network(far, [Office("O", -4.75, -75.75, 20, "16")], rivers=())
+    assert net.office_days()["O"]["160401"] == float("inf")
+    assert net.legs([("o", "O"), ("d", "160401"), ("o", "O")]) == []
+
+
 def test_an_unknown_aerodrome_and_a_bad_rivers_file_say_what_to_fix(tmp_path):
     d = _row(["160201", "160202"])
     with pytest.raises(ConfigError, match="SPXX.*OACI"):

@@ -337,7 +337,8 @@ def test_plan_on_the_demo_world(scores_gpkg, demo_settings):
             assert ex[P.DIAS].sum() <= share * budget + 1e-9 or (
                 len(ex) == 1 and f"de '{office.name}' no alcanzan" in said
                 and "se reservan" in said), (office.name, budget, ex[P.DIAS].tolist())
-            assert len(ex) >= 1  # exploration never vanishes while a trip can serve it
+            # exploration never vanishes while a trip within twice its share can serve it
+            assert len(ex) >= 1 or f"'{office.name}' no alcanzan" in said
 
 
 def test_a_change_alert_is_visited_first_in_the_exploration_draw(scores):

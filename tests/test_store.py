@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -704,6 +705,24 @@ def test_the_store_follows_the_settings_not_the_working_folder(tmp_path, cli, mo
                                       encoding="utf-8")
     plain = load_settings(office / "otra.toml", check_files=False)
     assert plain.store_path == tmp_path / "datos" / "inspecciones.sqlite"
+    # a real deployment's store never moves silently with its base: unset RISKMAP_DATA_DIR
+    # and it is still the working folder's, wherever the base lies
+    monkeypatch.delenv("RISKMAP_DATA_DIR")
+    (office / "real.toml").write_text(
+        'config_version = 1\n[data]\nbase = "/srv/sig/peru_base.gpkg"\nregion = ["08"]\n',
+        encoding="utf-8")
+    from geo import paths
+
+    assert load_settings(office / "real.toml", check_files=False).store_path == \
+        paths.store_path()
+    # --config names whose store a command opens, whatever the active settings are
+    monkeypatch.setenv("RISKMAP_CONFIG", str(office / "real.toml"))
+    capsys.readouterr()
+    assert cli(["inspections", "list", "--config", str(office / "settings.toml"),
+                "--rol", "planificador"]) == 0
+    listed = capsys.readouterr().out
+    assert re.search(r"2021\s+Cusco\s+2\s+1\s+2\b", listed), listed  # A1, A2 of the office
+    assert re.search(r"2022\s+Loreto\s+1\s+1\s+4\b", listed), listed
 
 
 def test_the_demo_keeps_its_store_in_the_data_folder_it_was_made_in(demo_settings, base_gpkg,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from geo.config import STORE_CONFIG_HELP as CONFIG_HELP
 from geo.config import active_store
 from geo.errors import tr
 
@@ -30,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("--out", type=Path, required=True, help="archivo .csv o .jsonl")
     for p in (verify, export):
         p.add_argument("--store", type=Path, default=None,
-                       help="almacén (por defecto <datos>/inspecciones.sqlite)")
+                       help="almacén (por defecto el de la configuración)")
+        p.add_argument("--config", type=Path, default=None, help=CONFIG_HELP)
     verify.set_defaults(func=_verify)
     export.set_defaults(func=_export)
     parser.set_defaults(func=lambda args: (parser.print_help(), 1)[1])

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from geo import paths
+from geo.config import STORE_CONFIG_HELP as CONFIG_HELP
 from geo.config import active_store, parse_region
 from geo.errors import DataError, tr
 
@@ -60,13 +61,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     imp.add_argument("file", type=Path, help="CSV, XLSX, GeoPackage o GeoJSON")
     imp.add_argument("--store", type=Path, default=None,
-                     help="base SQLite (por defecto <datos>/inspecciones.sqlite)")
+                     help="base SQLite (por defecto el almacén de la configuración)")
+    imp.add_argument("--config", type=Path, default=None, help=CONFIG_HELP)
     common(imp)
     imp.set_defaults(func=_import)
 
     lst = sub.add_parser("list", help="conteos por año y departamento")
     lst.add_argument("--store", type=Path, default=None,
-                     help="base SQLite (por defecto <datos>/inspecciones.sqlite)")
+                     help="base SQLite (por defecto el almacén de la configuración)")
+    lst.add_argument("--config", type=Path, default=None, help=CONFIG_HELP)
     lst.add_argument("--rol", default=None,
                      choices=("planificador", "gobierno_regional", "investigador"),
                      help="rol de quien consulta (por defecto 'investigador', el de menos "

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from geo.config import STORE_CONFIG_HELP as CONFIG_HELP
 from geo.config import active_store
 from geo.errors import DataError, tr
 
@@ -37,7 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          "se pierden)")
     for p in (backup, restore):
         p.add_argument("--store", type=Path, default=None,
-                       help="almacén (por defecto <datos>/inspecciones.sqlite)")
+                       help="almacén (por defecto el de la configuración)")
+        p.add_argument("--config", type=Path, default=None, help=CONFIG_HELP)
     backup.set_defaults(func=_backup)
     restore.set_defaults(func=_restore)
     parser.set_defaults(func=lambda args: (parser.print_help(), 1)[1])

@@ -468,8 +468,13 @@ with ui.guard():
     district_services(ubigeo, lang)
 
     with st.expander(t("fuentes"), expanded=False):
-        meta = state.metadata()
-        shown = {k: v for k, v in meta.items() if k not in META_HIDDEN}
+        # what the role may see of the file's metadata: no whole-area totals or record dates
+        # for a role without record access or limited to some regions (as an export)
+        meta = state.export_metadata(state.metadata(), tuple(who.regions), k,
+                                     protected=not who.may_read_records,
+                                     scoped=bool(who.regions))
+        shown = {k_: v for k_, v in meta.items() if k_ not in META_HIDDEN
+                 and k_ not in ("region_exportada", "conteos_suprimidos_menores_que")}
         if shown:
             st.dataframe(pd.DataFrame({
                 tr("Dato", "Item"): [label(META_WORDS, k, lang) for k in shown],
