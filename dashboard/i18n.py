@@ -131,6 +131,7 @@ FEATURE_WORDS: dict[str, tuple[str, str]] = {
                    "Distance to the department capital (km)"),
     "area_km2": ("Superficie (km²)", "Area (km²)"),
     "historial": ("Historial de hallazgos del distrito", "The district's record of findings"),
+    "denuncias_relativas": ("Denuncias frente a lo esperado", "Complaints against expected"),
     # the demo world's sector layers (data/demo/settings.toml)
     "concesiones_mineras": ("Concesiones mineras", "Mining concessions"),
     "mineria_informal": ("Frentes de minería informal", "Informal mining sites"),

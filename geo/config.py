@@ -153,6 +153,9 @@ class ModelSpec:
     # district informs the weights as much as its record can), "cluster" (every district
     # counted once), "none"
     selection_correction: str = "joint"
+    # complaint-driven inspections a district drew against what is expected of it, as a
+    # feature (models.score.complaint_intensity): their number carries information on risk
+    complaint_intensity: bool = True
 
 
 @dataclass(frozen=True)
@@ -332,7 +335,7 @@ KIND_SECTOR, KIND_SERVICES = "sector", "servicios"
 _SERVICE_KEYS = {"name", "kind", "path", "layer", "column", "description", "simulated", "where",
                  "license", "citation"}
 _MODEL_KEYS = {"features", "prior", "prior_strength", "min_inspections", "n_bootstrap", "seed",
-               "half_life", "selection_correction"}
+               "half_life", "selection_correction", "complaint_intensity"}
 _PLANNING_KEYS = {
     "offices",
     "exploration_share",
@@ -652,7 +655,14 @@ def _parse_model(raw: dict[str, Any], path: Path) -> ModelSpec:
             en=f"{path}: [model] selection_correction = {selection!r}: use \"joint\", "
             "\"design\", \"cluster\" or \"none\".",
         )
+    intensity = raw.get("complaint_intensity", defaults.complaint_intensity)
+    if not isinstance(intensity, bool):
+        raise ConfigError(
+            es=f"{path}: [model] complaint_intensity = {intensity!r}: use true o false.",
+            en=f"{path}: [model] complaint_intensity = {intensity!r}: use true or false.",
+        )
     return ModelSpec(
+        complaint_intensity=intensity,
         selection_correction=selection,
         half_life=half_life if half_life == "auto" else float(half_life),
         features=tuple(raw.get("features", defaults.features)),

@@ -115,6 +115,8 @@ def backtest_folds(
     truth: pd.Series | None = None,
     half_life: float | str = "auto",
     selection_correction: str = "joint",
+    population: Any = None,
+    complaints: bool = True,
 ) -> list[Fold]:
     """Temporal backtest: train on years ``<= t``, test on ``t + 1``, for every ``t`` with data.
 
@@ -141,6 +143,10 @@ def backtest_folds(
         again in every fold from its own training years.
     selection_correction : {"joint", "design", "cluster", "none"}
         See :class:`models.scorer.RiskScorer`.
+    population : array-like, optional
+        Population of each district (rows of ``table``), for the complaint feature.
+    complaints : bool
+        Add :data:`models.score.DENUNCIAS` from each fold's training records.
 
     Returns
     -------
@@ -158,7 +164,9 @@ def backtest_folds(
         test = records[year_of == t + 1]
         folds.append(_run_fold(str(t + 1), table, features, train, test, prior, prior_strength,
                                n_uncertainty, seed, truth_in(truth, t + 1), half_life,
-                               selection_correction))
+                               selection_correction,
+                               complaints=train if complaints else None,
+                               population=population))
     return folds
 
 
@@ -172,6 +180,8 @@ def spatial_folds(
     prior_strength: float = 10.0,
     seed: int = 0,
     truth: pd.Series | None = None,
+    population: Any = None,
+    complaints: bool = True,
 ) -> list[Fold]:
     """Spatial block cross-validation: leave one province out, pooled into one fold.
 
@@ -199,8 +209,11 @@ def spatial_folds(
     for b in np.unique(block):
         held = block == b
         train = records[(rec_block != b).to_numpy()]
+        # complaints received are known for every district (their findings are what is held
+        # out), so the complaint feature counts them all
         part = _run_fold(b, table, features, train, train.iloc[:0], prior, prior_strength, 0, seed,
-                         truth)
+                         truth, complaints=records if complaints else None,
+                         population=population)
         for m in part.scores:
             scores.setdefault(m, np.zeros(len(keys)))
             risks.setdefault(m, np.zeros(len(keys)))
@@ -379,15 +392,20 @@ def evaluate(
               if C.PROVINCIA in districts.columns else None)
     records = inspections[inspections[C.UBIGEO].astype(str).isin(keys)] if len(inspections) else \
         inspections
+    from models.score import population_of
+
+    population = population_of(districts)
+    use_complaints = bool(getattr(settings.model, "complaint_intensity", True))
     temporal = backtest_folds(table, features, records, prior,
                               prior_strength=settings.model.prior_strength,
                               n_uncertainty=n_uncertainty, seed=seed, truth=truth,
                               half_life=getattr(settings.model, "half_life", "auto"),
                               selection_correction=getattr(settings.model,
-                                                           "selection_correction", "joint"))
+                                                           "selection_correction", "joint"),
+                              population=population, complaints=use_complaints)
     spatial = (spatial_folds(table, features, records, prior, blocks,
                              prior_strength=settings.model.prior_strength, seed=seed,
-                             truth=truth)
+                             truth=truth, population=population, complaints=use_complaints)
                if blocks is not None else [])
     card: dict[str, Any] = {
         "titulo": "Ficha del modelo de riesgo de trabajo forzoso por distrito",
@@ -529,9 +547,11 @@ def card_to_markdown(card: Mapping[str, Any]) -> str:
 # ----------------------------------------------------------------------------- internals
 def _run_fold(name, table, features, train, test, prior, prior_strength, n_uncertainty, seed,
               truth=None, half_life: float | str = "auto",
-              selection_correction: str = "joint"):
+              selection_correction: str = "joint", complaints=None, population=None):
+    from models.score import with_complaints
+
     keys = table.index.to_numpy()
-    X = table[list(features)]
+    X = with_complaints(table[list(features)], population, complaints)
     tr = district_counts(train, keys)
     te = district_counts(test, keys)
     fold = Fold(name, keys, te["n"].to_numpy(), te["k"].to_numpy())
@@ -710,9 +730,16 @@ def _data_summary(records, keys, settings) -> dict[str, Any]:
 
 def _model_summary(settings, districts, records) -> dict[str, Any]:
     from models.recency import drift_alerts
-    from models.score import feature_matrix, fit_scorer, selection_effect
+    from models.score import (
+        feature_matrix,
+        fit_scorer,
+        population_of,
+        selection_effect,
+        with_complaints,
+    )
 
-    X = feature_matrix(districts, settings)
+    X = with_complaints(feature_matrix(districts, settings), population_of(districts), records,
+                        settings)
     keys = X.index.to_numpy()
     counts = district_counts(records, keys)
     scorer = fit_scorer(settings, X, counts, keys)
@@ -731,7 +758,9 @@ def _model_summary(settings, districts, records) -> dict[str, Any]:
                            "Con 'joint' los pesos y el efecto propio de cada distrito se "
                            "ajustan juntos (modelo mixto), así el exceso de un distrito muy "
                            "denunciado queda en su efecto y no sube el riesgo de todos; "
-                           "spearman_con_sin y "
+                           "además, el número de inspecciones por denuncia frente a lo esperado "
+                           "por su población y características entra como un factor más "
+                           "(denuncias_relativas). spearman_con_sin y "
                            "top10_compartidos dicen cuánto cambia el ranking frente a contar "
                            "cada inspección por separado.",
         },

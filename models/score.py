@@ -32,6 +32,8 @@ __all__ = [
     "EVIDENCIA_SUFICIENTE",
     "MODEL_VERSION",
     "SCORE_COLUMNS",
+    "DENUNCIAS",
+    "complaint_intensity",
     "describe_columns",
     "district_counts",
     "evidence_labels",
@@ -134,6 +136,7 @@ def score_districts(
 
         inspections = load_records(settings)
     X = feature_matrix(districts, settings)
+    X = with_complaints(X, population_of(districts), inspections, settings)
     keys = districts[C.UBIGEO].astype(str).to_numpy()
     counts = district_counts(inspections, keys)
     scorer = fit_scorer(settings, X, counts, keys)
@@ -504,6 +507,60 @@ def fit_scorer(settings: Any, X: pd.DataFrame, counts: pd.DataFrame,
         Xr, yr, wr, gr = training_rows(X, counts)
         return scorer.fit(Xr, yr, sample_weight=wr, groups=gr)
     return scorer.fit_prior(X, groups=keys)
+
+
+#: The model's own feature: how many complaint-driven inspections a district drew against what
+#: its population and characteristics predict (:func:`complaint_intensity`).
+DENUNCIAS = "denuncias_relativas"
+
+
+def complaint_intensity(X: pd.DataFrame, population: Any, records: pd.DataFrame | None
+                        ) -> pd.Series | None:
+    """Complaints a district drew against what is expected of it, on the log scale.
+
+    Inspections that follow complaints (``origen = denuncia``) carry information about risk
+    in their *number*, not only in their outcomes: people complain where forced labour is.
+    ``log((c_d + 0.5) / (m_d + 0.5))``, with ``c_d`` the district's complaint-driven
+    inspections in ``records`` and ``m_d`` what a Poisson regression on its log population
+    and its features expects. Planned and random inspections are left out on purpose: they
+    follow the plan, and the plan follows the model (a feedback loop).
+
+    Returns
+    -------
+    Series or None
+        Index = ``X.index``; ``None`` without complaint-driven records (or an ``origen``).
+    """
+    from sklearn.linear_model import PoissonRegressor
+
+    if records is None or len(records) == 0 or C.ORIGEN not in records.columns:
+        return None
+    complaints = records[records[C.ORIGEN].astype(str).str.strip().str.lower() == "denuncia"]
+    if len(complaints) == 0:
+        return None
+    count = district_counts(complaints, X.index)["n"].to_numpy(float)
+    sd = X.std(ddof=0).replace(0.0, 1.0)
+    design = ((X - X.mean()) / sd).to_numpy(float)
+    if population is not None:
+        pop = pd.to_numeric(pd.Series(np.asarray(population)), errors="coerce")
+        pop = np.log(np.maximum(pop.fillna(pop.median()).to_numpy(float), 1.0))
+        design = np.column_stack([pop, design])
+    expected = PoissonRegressor(alpha=1e-4, max_iter=300).fit(design, count).predict(design)
+    return pd.Series(np.log((count + 0.5) / (expected + 0.5)), index=X.index, name=DENUNCIAS)
+
+
+def with_complaints(X: pd.DataFrame, population: Any, records: pd.DataFrame | None,
+                    settings: Any = None) -> pd.DataFrame:
+    """``X`` with :data:`DENUNCIAS` when the records have complaints and the settings use it."""
+    model = getattr(settings, "model", None)
+    if model is not None and not getattr(model, "complaint_intensity", True):
+        return X
+    extra = complaint_intensity(X, population, records)
+    return X if extra is None else X.assign(**{DENUNCIAS: extra.to_numpy()})
+
+
+def population_of(districts: pd.DataFrame):
+    """Return the districts' population column (aligned with their rows), or None."""
+    return districts[C.POBLACION].to_numpy() if C.POBLACION in districts.columns else None
 
 
 def feature_matrix(districts: pd.DataFrame, settings: Any) -> pd.DataFrame:

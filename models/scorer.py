@@ -88,6 +88,7 @@ _LABELS_ES = {
     C.LEJANIA: "Lejanía de la capital del departamento (km)",
     C.AREA_KM2: "Superficie (km²)",
     HISTORIAL: "Historial de inspecciones del distrito",
+    "denuncias_relativas": "Denuncias frente a lo esperado",
 }
 
 

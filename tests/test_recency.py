@@ -297,3 +297,50 @@ def test_the_model_card_lists_alert_districts_only_to_planners_of_their_regions(
     assert "Wanchaq" not in str(rosa)
     ana = state.evaluation_for(Principal("ana", "planificador", regions=("08",)))
     assert [a["distrito"] for a in ana["modelo"]["deriva"]["alertas"]] == ["Wanchaq"]
+
+
+# --- complaints carry information in their number (issue 11) --------------------------------
+def test_complaint_intensity_counts_complaints_against_what_population_predicts():
+    """Two districts alike in population and features, one drew 12 complaints and the other
+    2: the first is above expectation, the second below; planned visits do not count."""
+    from models.score import DENUNCIAS, complaint_intensity
+
+    keys = [f"0801{i:02d}" for i in range(1, 9)]
+    X = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0, 2.0, 2.0, 3.0, 3.0]},
+                     index=pd.Index(keys, name=C.UBIGEO))
+    population = [1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000]
+    complaints = {"080101": 12, "080102": 2, "080103": 5, "080104": 5, "080105": 6,
+                  "080106": 6, "080107": 7, "080108": 7}
+    rows = [{C.UBIGEO: u, C.FECHA: "2021-01-01", C.HALLAZGO: 0, C.ORIGEN: "denuncia"}
+            for u, c in complaints.items() for _ in range(c)]
+    rows += [{C.UBIGEO: "080102", C.FECHA: "2021-01-01", C.HALLAZGO: 0,
+              C.ORIGEN: "planificada"}] * 30  # the plan's own visits: not evidence
+    records = pd.DataFrame(rows).assign(**{C.FECHA: lambda d: pd.to_datetime(d[C.FECHA])})
+    r = complaint_intensity(X, population, records)
+    assert r.name == DENUNCIAS
+    assert r["080101"] > 0.3 and r["080102"] < -0.5
+    assert abs(r["080107"]) < 0.3
+    assert complaint_intensity(X, population, records.drop(columns=C.ORIGEN)) is None
+    planned = records.assign(**{C.ORIGEN: "planificada"})
+    assert complaint_intensity(X, population, planned) is None
+
+
+def test_the_settings_can_leave_the_complaint_feature_out(tmp_path):
+    import types
+
+    from geo.config import ConfigError, load_settings
+    from models.score import DENUNCIAS, with_complaints
+
+    head = 'config_version = 1\n[data]\nregion = ["08"]\n[model]\n'
+    (tmp_path / "a.toml").write_text(head + "complaint_intensity = false\n", encoding="utf-8")
+    assert load_settings(tmp_path / "a.toml", check_files=False).model.complaint_intensity \
+        is False
+    (tmp_path / "b.toml").write_text(head + 'complaint_intensity = "si"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="complaint_intensity"):
+        load_settings(tmp_path / "b.toml", check_files=False)
+    X = pd.DataFrame({"x": [0.0, 1.0]}, index=["080101", "080102"])
+    recs = pd.DataFrame({C.UBIGEO: ["080101"], C.FECHA: pd.to_datetime(["2021-01-01"]),
+                         C.HALLAZGO: [1], C.ORIGEN: ["denuncia"]})
+    off = types.SimpleNamespace(model=types.SimpleNamespace(complaint_intensity=False))
+    assert DENUNCIAS not in with_complaints(X, None, recs, off).columns
+    assert DENUNCIAS in with_complaints(X, None, recs, None).columns

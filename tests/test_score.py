@@ -209,3 +209,13 @@ def test_the_deployments_scores_carry_the_map_geometry(tmp_path, demo_settings, 
     other = write_scores(scores, tmp_path / "export.gpkg",
                          dataclasses.replace(demo_settings))
     assert {n for n, _ in pyogrio.list_layers(other)} == {"riesgo", "metadatos", "layer_styles"}
+
+
+def test_the_demo_model_reads_its_complaints(scores, demo_settings):
+    """The demo's records say where inspections came from: the complaint feature is in the
+    model, explained like any other factor, and described."""
+    from models.score import DENUNCIAS, describe_columns
+
+    col = C.CONTRIB_PREFIX + DENUNCIAS
+    assert col in scores.columns and scores[col].abs().sum() > 0
+    assert "Denuncias frente a lo esperado" in describe_columns([col], demo_settings)[col]
