@@ -530,8 +530,6 @@ def complaint_intensity(X: pd.DataFrame, population: Any, records: pd.DataFrame 
     Series or None
         Index = ``X.index``; ``None`` without complaint-driven records (or an ``origen``).
     """
-    from sklearn.linear_model import PoissonRegressor
-
     if records is None or len(records) == 0 or C.ORIGEN not in records.columns:
         return None
     complaints = records[records[C.ORIGEN].astype(str).str.strip().str.lower() == "denuncia"]
@@ -544,8 +542,40 @@ def complaint_intensity(X: pd.DataFrame, population: Any, records: pd.DataFrame 
         pop = pd.to_numeric(pd.Series(np.asarray(population)), errors="coerce")
         pop = np.log(np.maximum(pop.fillna(pop.median()).to_numpy(float), 1.0))
         design = np.column_stack([pop, design])
-    expected = PoissonRegressor(alpha=1e-4, max_iter=300).fit(design, count).predict(design)
+    expected = _poisson_fit(design, count)
     return pd.Series(np.log((count + 0.5) / (expected + 0.5)), index=X.index, name=DENUNCIAS)
+
+
+def _poisson_fit(design: np.ndarray, count: np.ndarray, ridge: float = 1e-4) -> np.ndarray:
+    """Fitted means of a Poisson regression with intercept (Newton, a light ridge).
+
+    >>> x = np.array([[0.0], [1.0], [2.0]])
+    >>> np.round(_poisson_fit(x, np.array([1.0, 2.0, 4.0])), 2).tolist()
+    [1.0, 2.0, 4.0]
+    """
+    A = np.column_stack([np.ones(len(count)), design])
+    beta = np.zeros(A.shape[1])
+    beta[0] = np.log(max(count.mean(), 1e-3))
+    penalty = np.r_[0.0, np.full(A.shape[1] - 1, ridge * len(count))]
+
+    def loss(b):
+        eta = np.clip(A @ b, -30, 30)
+        return float(np.sum(np.exp(eta) - count * eta) + 0.5 * np.sum(penalty * b * b))
+
+    value = loss(beta)
+    for _ in range(100):
+        mu = np.exp(np.clip(A @ beta, -30, 30))
+        grad = A.T @ (mu - count) + penalty * beta
+        step = np.linalg.solve((A * mu[:, None]).T @ A + np.diag(penalty + 1e-9), grad)
+        t = 1.0
+        while t > 1e-6 and loss(beta - t * step) > value + 1e-12:
+            t *= 0.5
+        beta = beta - t * step
+        new = loss(beta)
+        if abs(value - new) < 1e-10 * (1.0 + abs(value)):
+            break
+        value = new
+    return np.exp(np.clip(A @ beta, -30, 30))
 
 
 def with_complaints(X: pd.DataFrame, population: Any, records: pd.DataFrame | None,
