@@ -395,7 +395,7 @@ def evaluate(
     from models.score import population_of
 
     population = population_of(districts)
-    use_complaints = bool(getattr(settings.model, "complaint_intensity", True))
+    use_complaints = bool(getattr(settings.model, "complaint_intensity", False))
     temporal = backtest_folds(table, features, records, prior,
                               prior_strength=settings.model.prior_strength,
                               n_uncertainty=n_uncertainty, seed=seed, truth=truth,
@@ -758,9 +758,10 @@ def _model_summary(settings, districts, records) -> dict[str, Any]:
                            "Con 'joint' los pesos y el efecto propio de cada distrito se "
                            "ajustan juntos (modelo mixto), así el exceso de un distrito muy "
                            "denunciado queda en su efecto y no sube el riesgo de todos; "
-                           "además, el número de inspecciones por denuncia frente a lo esperado "
-                           "por su población y características entra como un factor más "
-                           "(denuncias_relativas). spearman_con_sin y "
+                           "con complaint_intensity = true, además, el número de inspecciones "
+                           "por denuncia frente a lo esperado por su población y "
+                           "características entra como un factor más (denuncias_relativas). "
+                           "spearman_con_sin y "
                            "top10_compartidos dicen cuánto cambia el ranking frente a contar "
                            "cada inspección por separado.",
         },

@@ -582,7 +582,7 @@ def with_complaints(X: pd.DataFrame, population: Any, records: pd.DataFrame | No
                     settings: Any = None) -> pd.DataFrame:
     """``X`` with :data:`DENUNCIAS` when the records have complaints and the settings use it."""
     model = getattr(settings, "model", None)
-    if model is not None and not getattr(model, "complaint_intensity", True):
+    if model is not None and not getattr(model, "complaint_intensity", False):
         return X
     extra = complaint_intensity(X, population, records)
     return X if extra is None else X.assign(**{DENUNCIAS: extra.to_numpy()})

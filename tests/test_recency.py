@@ -332,8 +332,11 @@ def test_the_settings_can_leave_the_complaint_feature_out(tmp_path):
     from models.score import DENUNCIAS, with_complaints
 
     head = 'config_version = 1\n[data]\nregion = ["08"]\n[model]\n'
-    (tmp_path / "a.toml").write_text(head + "complaint_intensity = false\n", encoding="utf-8")
+    (tmp_path / "a.toml").write_text(head + "complaint_intensity = true\n", encoding="utf-8")
     assert load_settings(tmp_path / "a.toml", check_files=False).model.complaint_intensity \
+        is True
+    (tmp_path / "c.toml").write_text(head, encoding="utf-8")  # off unless asked
+    assert load_settings(tmp_path / "c.toml", check_files=False).model.complaint_intensity \
         is False
     (tmp_path / "b.toml").write_text(head + 'complaint_intensity = "si"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="complaint_intensity"):
