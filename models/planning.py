@@ -200,13 +200,15 @@ class Plan:
 
     def table(self) -> pd.DataFrame:
         """Return the plan as one flat table (one row per district, trip columns repeated)."""
-        trip_cols = [VIAJE, DIAS, HALLAZGOS, HALLAZGOS_P05, HALLAZGOS_P95, HALLAZGOS_DIA]
+        trip_cols = [VIAJE, DIAS, HALLAZGOS, HALLAZGOS_P05, HALLAZGOS_P95, HALLAZGOS_DIA,
+                     TRAMOS, COSTO]
         out = pd.DataFrame(self.visits.drop(columns=C.GEOMETRY)).merge(
-            self.trips[trip_cols].rename(columns={
+            self.trips[[c for c in trip_cols if c in self.trips]].rename(columns={
                 DIAS: "dias_del_viaje", HALLAZGOS: "hallazgos_del_viaje",
                 HALLAZGOS_P05: "hallazgos_p05_del_viaje",
                 HALLAZGOS_P95: "hallazgos_p95_del_viaje",
-                HALLAZGOS_DIA: "hallazgos_por_dia_del_viaje"}),
+                HALLAZGOS_DIA: "hallazgos_por_dia_del_viaje",
+                TRAMOS: "tramos_del_viaje", COSTO: "costo_del_viaje_soles"}),
             on=VIAJE, how="left")
         return out
 

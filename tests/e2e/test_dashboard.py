@@ -346,9 +346,13 @@ def test_planning_page_computes_a_plan(app: AppPage, tmp_path) -> None:
             "button").click()
     import pandas as pd
 
-    plan = pd.read_csv(info.value.path(), dtype=str)
+    plan = pd.read_csv(info.value.path(), dtype=str, encoding="utf-8-sig")
     assert len(plan) > 0 and C.UBIGEO in plan.columns, plan.columns.tolist()
     assert plan[C.UBIGEO].str.fullmatch(r"(08|16)\d{4}").all()
+    assert (plan["simulado"] == "SIMULADO").all()
+    # each trip leg by leg: Loreto's by river or air, never a straight line across basins
+    loreto = plan[plan[C.UBIGEO].str.startswith("16")]
+    assert len(loreto) and loreto["tramos_del_viaje"].str.contains("río|avión").all()
     # fewer inspector-days in Cusco: the page recomputes, and the plan finds less
     days = main.get_by_label(re.compile(r"Días inspector.*Cusco"))
     days.fill("10")
