@@ -160,6 +160,12 @@ class ModelSpec:
     complaint_intensity: bool = False
 
 
+#: How the model's weights are protected from risk-driven selection (models.scorer
+#: RiskScorer): weights and district effects fitted together, each district's rows weighted
+#: by its design effect, every district counted once, or every inspection one row.
+SELECTION_CORRECTIONS = ("joint", "design", "cluster", "none")
+
+
 @dataclass(frozen=True)
 class Office:
     """An inspection office trips start from."""
@@ -650,7 +656,7 @@ def _parse_model(raw: dict[str, Any], path: Path) -> ModelSpec:
             "records), a number of years (e.g. 3) or 0 (no discount).",
         )
     selection = raw.get("selection_correction", defaults.selection_correction)
-    if selection not in ("joint", "design", "cluster", "none"):
+    if selection not in SELECTION_CORRECTIONS:
         raise ConfigError(
             es=f"{path}: [model] selection_correction = {selection!r}: use \"joint\", "
             "\"design\", \"cluster\" o \"none\".",

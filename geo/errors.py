@@ -57,6 +57,16 @@ def tr(es: str, en: str, lang: str | None = None) -> str:
     return en if (lang or get_language()) == "en" else es
 
 
+def number(value: float, decimals: int = 0, lang: str | None = None) -> str:
+    """Write a number as the current (or given) language does: ``1 344,5`` or ``1,344.5``.
+
+    >>> number(1344.5, 1, "es"), number(1344.5, 1, "en"), number(82.4, 1, "es")
+    ('1 344,5', '1,344.5', '82,4')
+    """
+    text = f"{value:,.{decimals}f}"
+    return text if (lang or get_language()) == "en" else text.replace(",", " ").replace(".", ",")
+
+
 class RiskmapError(Exception):
     """An error the user can fix, with its message in Spanish and English.
 

@@ -379,7 +379,9 @@ MAX_RATIO = 100
 
 def _es(value: float, decimals: int = 0) -> str:
     """Write a number as Spanish does: ``1 344`` and ``2,5`` (English keeps ``1,344``)."""
-    return f"{value:,.{decimals}f}".replace(",", " ").replace(".", ",")
+    from geo.errors import number  # (``number`` is also a loop variable in this module)
+
+    return number(value, decimals, "es")
 
 
 def _check_unpacked(path: Path, shown: str, max_mb: float) -> None:

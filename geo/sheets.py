@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["FORMULA_PREFIXES", "neutralise", "neutralise_frame"]
+__all__ = ["FORMULA_PREFIXES", "csvt", "neutralise", "neutralise_frame"]
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -43,3 +43,21 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
             out[col] = out[col].map(neutralise)
     return out
+
+
+def csvt(table: pd.DataFrame) -> str:
+    """Return GDAL's column types of a CSV (its ``.csvt``): codes text, counts integers.
+
+    >>> csvt(pd.DataFrame({"ubigeo": ["080101"], "n": [3], "r": [0.5], "s": [True]})).strip()
+    '"String","Integer","Real","Integer(Boolean)"'
+    """
+    def kind(s: pd.Series) -> str:
+        if pd.api.types.is_bool_dtype(s):
+            return '"Integer(Boolean)"'
+        if pd.api.types.is_integer_dtype(s):
+            return '"Integer"'
+        if pd.api.types.is_float_dtype(s):
+            return '"Real"'
+        return '"String"'
+
+    return ",".join(kind(table[c]) for c in table.columns) + "\n"

@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape, quoteattr
 import numpy as np
 
 from geo import columns as C
+from geo.errors import number
 
 __all__ = [
     "CLASE",
@@ -126,7 +127,7 @@ def class_labels(breaks: Sequence[float], lo: float | None = None) -> list[str]:
     edges = [lo if lo is not None else 0.0, *breaks]
 
     def pct(x: float) -> str:
-        return f"{100 * x:.1f}".replace(".", ",") + " %"
+        return number(100 * x, 1, "es") + " %"
 
     return [f"{pct(a)}–{pct(b)}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
 

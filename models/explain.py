@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import special
 
 from geo import columns as C
-from geo.errors import tr
+from geo.errors import number, tr
 from geo.styles import class_breaks, classify
 from models.scorer import HISTORIAL
 
@@ -94,8 +94,9 @@ def record_words(row: Mapping[str, Any], lang: str | None = None) -> str | None:
     features = float(special.expit(_logit(risk) - float(term)))
     n, k = row.get(C.N_INSPECCIONES), row.get(C.N_HALLAZGOS)
     diff = 100 * (risk - features)
-    pct = (lambda x: f"{100 * x:.1f}".replace(".", ",")) if (lang or "es") == "es" else (
-        lambda x: f"{100 * x:.1f}")
+    def pct(x: float) -> str:
+        return number(100 * x, 1, lang)
+
     known = n is not None and k is not None and pd.notna(n) and pd.notna(k) and float(n) > 0
     if known:
         own_es = (f"Su propio historial ({int(k)} hallazgos en {int(n)} inspecciones, "
@@ -110,8 +111,7 @@ def record_words(row: Mapping[str, Any], lang: str | None = None) -> str | None:
                   f"From its characteristics, the model would expect a risk of "
                   f"{pct(features)} %. {own_en} does not change it.", lang)
     up = diff > 0
-    amount = f"{abs(diff):.1f}".replace(".", ",") if (lang or "es") == "es" else \
-        f"{abs(diff):.1f}"
+    amount = number(abs(diff), 1, lang)
     # said from the term's sign alone: the raw rate of every year is context, not the
     # comparison the model makes (older records may weigh less, the effect is shrunk)
     return tr(

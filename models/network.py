@@ -258,7 +258,9 @@ def build_network(districts: pd.DataFrame, offices: Sequence[Any], *,
     def km_between(i, j):
         return float(T.haversine_km(lon[i], lat[i], lon[j], lat[j]))
 
-    # neighbours: road where both districts are on the road network, trail where not
+    # neighbours: road where both districts are on the road network, trail where not; the
+    # same tree then places the offices and aerodromes in their districts
+    tree = None
     if geoms is not None:
         polys = np.asarray(geoms.to_crs(4326).buffer(0) if hasattr(geoms, "to_crs") else geoms)
         tree = shapely.STRtree(polys)
@@ -301,8 +303,7 @@ def build_network(districts: pd.DataFrame, offices: Sequence[Any], *,
                 if node not in g:
                     town = info.get("city") or info.get("name")
                     g.add_node(node, nombre=f"{town} ({code})", lon=info["lon"], lat=info["lat"])
-                    _attach(g, node, info["lon"], info["lat"], polys if geoms is not None
-                            else None, ubigeo, lon, lat, add)
+                    _attach(g, node, info["lon"], info["lat"], tree, ubigeo, lon, lat, add)
                 ends.append(node)
             # a team leaves on a flight day and, back, waits for the next flight: half the
             # interval on average per round trip, a quarter of it on each leg
@@ -318,20 +319,20 @@ def build_network(districts: pd.DataFrame, offices: Sequence[Any], *,
         if base and base in pos:
             add(node, ("d", base), ACCESS, 0.0, 0.0, 0.0)
         else:
-            _attach(g, node, office.lon, office.lat, polys if geoms is not None else None,
-                    ubigeo, lon, lat, add, days=0.0)
+            _attach(g, node, office.lon, office.lat, tree, ubigeo, lon, lat, add, days=0.0)
         office_names.append(office.name)
     return TravelNetwork(g, ubigeo, office_names)
 
 
-def _attach(g, node, x, y, polys, ubigeo, lon, lat, add, days: float = ACCESS_DAYS) -> None:
-    """Join a point (aerodrome, office) to the district it lies in, else the nearest by road."""
+def _attach(g, node, x, y, tree, ubigeo, lon, lat, add, days: float = ACCESS_DAYS) -> None:
+    """Join a point (aerodrome, office) to the district it lies in, else the nearest by road.
+
+    ``tree``: the districts' STRtree (None without polygons).
+    """
     import shapely
 
-    inside = []
-    if polys is not None:
-        point = shapely.Point(float(x), float(y))
-        inside = [i for i, p in enumerate(polys) if p is not None and p.covers(point)]
+    inside = [] if tree is None else sorted(
+        tree.query(shapely.Point(float(x), float(y)), predicate="covered_by").tolist())
     if inside:
         add(node, ("d", ubigeo[inside[0]]), ACCESS, days, 0.0, 0.0)
         return

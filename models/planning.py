@@ -76,7 +76,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from geo import columns as C
 from geo.config import PlanningSpec
-from geo.errors import DataError, RiskmapError, tr
+from geo.errors import DataError, RiskmapError, number, tr
 from models import travel as T
 
 __all__ = [
@@ -890,9 +890,9 @@ def _legs_columns(net, office: str, stops: Sequence[str], from_table: bool = Fal
     legs = net.legs(nodes)
 
     def text(lang: int) -> str:
+        # only the days take the language's decimal mark, never a place's name
         return "; ".join(f"{MODE_WORDS[leg.mode][lang]} {leg.origin} → {leg.destination} "
-                         f"({leg.days:.1f} d)".replace(".", "," if lang == 0 else ".")
-                         for leg in legs)
+                         f"({number(leg.days, 1, ('es', 'en')[lang])} d)" for leg in legs)
 
     return {MODOS: " + ".join(dict.fromkeys(MODE_WORDS[leg.mode][0] for leg in legs)),
             TRAMOS: text(0), TRAMOS + "_en": text(1),

@@ -71,9 +71,9 @@ def weighted_counts(records: pd.DataFrame, keys: Sequence[str], today: pd.Timest
 
 def _log_marginal(eta, n, k, tau) -> np.ndarray:
     """Log ∫ Binomial(k | n, expit(eta + u)) Normal(u | 0, tau²) du per district (no constant)."""
-    from models.scorer import _effect_loglik
+    from models.scorer import _effect_loglik, _logsumexp_rows
 
-    return special.logsumexp(_effect_loglik(eta, n, k, tau), axis=1)
+    return _logsumexp_rows(_effect_loglik(eta, n, k, tau))
 
 
 def choose_half_life(eta: np.ndarray, tau: float, records: pd.DataFrame, keys: Sequence[str],

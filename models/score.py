@@ -279,7 +279,9 @@ def write_scores(gdf: gpd.GeoDataFrame, out: str | Path, settings: Any) -> Path:
         sidecars[out.with_suffix(".qml")] = style_qml
         sidecars[out.with_suffix(".sld")] = style_sld
     if suffix == ".csv":  # GDAL's CSV driver reads each column's type from <name>.csvt
-        sidecars[out.with_suffix(".csvt")] = _csvt(frame.drop(columns=frame.geometry.name))
+        from geo.sheets import csvt
+
+        sidecars[out.with_suffix(".csvt")] = csvt(frame.drop(columns=frame.geometry.name))
     for side, text in sidecars.items():
         side_tmp = side.with_name(side.name + ".tmp")
         side_tmp.write_text(text, encoding="utf-8")
@@ -402,20 +404,6 @@ def _write_csv(table: pd.DataFrame, path: Path) -> None:
             clean[col] = clean[col].astype(object).where(clean[col].notna(), None)
     clean.to_csv(path, index=False, encoding="utf-8-sig", quoting=csv.QUOTE_NONNUMERIC,
                  lineterminator="\n")
-
-
-def _csvt(table: pd.DataFrame) -> str:
-    """GDAL's column types of a CSV: UBIGEO and names text, counts integers."""
-    def kind(s: pd.Series) -> str:
-        if pd.api.types.is_bool_dtype(s):
-            return '"Integer(Boolean)"'
-        if pd.api.types.is_integer_dtype(s):
-            return '"Integer"'
-        if pd.api.types.is_float_dtype(s):
-            return '"Real"'
-        return '"String"'
-
-    return ",".join(kind(table[c]) for c in table.columns) + "\n"
 
 
 def _base_sources(settings) -> list[dict[str, Any]]:

@@ -70,10 +70,6 @@ __all__ = [
     "simulate_uncertainty",
 ]
 
-#: How the weights are protected from risk-driven selection (:meth:`RiskScorer.fit`):
-#: ``none`` (every inspection one row), ``design`` (each district's rows weighted by its
-#: design effect), ``cluster`` (every district counted once).
-SELECTION_CORRECTIONS = ("none", "design", "cluster", "joint")
 #: Name of the contribution of a district's own inspection record (stage 2).
 HISTORIAL = "historial"
 
@@ -283,7 +279,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         self._fit_groups(Z, y01, sample_weight, groups)
         if self.selection_correction == "joint" and groups is not None and self.re_sd_ > 0:
             self._fit_joint(Z, y01, sample_weight, groups, args)
-        elif self.selection_correction in SELECTION_CORRECTIONS[1:] and groups is not None \
+        elif self.selection_correction in ("design", "cluster") and groups is not None \
                 and self.re_sd_ > 0:
             self._correct_selection(Z, y01, sample_weight, groups, args)
         self.coef_cov_ = _posterior_cov(Z, counts[0], beta, self.prior_strength_,
@@ -503,10 +499,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         effect: a pooled fit lets their rows pull the intercept and the weights up for every
         district, the joint fit lets each district's effect absorb its own excess.
         """
-        frame = pd.DataFrame({"g": groups, "n": sample_weight, "k": sample_weight * y01,
-                              "row": np.arange(len(y01))})
-        agg = frame.groupby("g", sort=True).agg(n=("n", "sum"), k=("k", "sum"),
-                                                row=("row", "first"))
+        agg = _district_rows(groups, sample_weight, y01)
         zg = Z[agg["row"].to_numpy()]
         n, k = agg["n"].to_numpy(float), agg["k"].to_numpy(float)
         before = float(self.intercept_[0])
@@ -517,7 +510,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
             self.intercept_ = beta[:1].copy()
             self.coef_ = beta[1:].reshape(1, -1).copy()
             # tau again at these weights, where the previous round left it any mass
-            self._fit_groups(Z, y01, sample_weight, groups, near=self.re_sd_weights_)
+            self._fit_groups(Z, y01, sample_weight, groups, near=self.re_sd_weights_, agg=agg)
             if self.re_sd_ <= 0:
                 break
         self.selection_shift_ = float(self.intercept_[0]) - before
@@ -528,16 +521,11 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         self.re_sd_weights_ = np.ones(1)
         self.group_counts_ = _empty_counts()
 
-    def _fit_groups(self, Z, y01, sample_weight, groups, near=None) -> None:
+    def _fit_groups(self, Z, y01, sample_weight, groups, near=None, agg=None) -> None:
         self._no_random_effect()
         if groups is None:
             return
-        frame = pd.DataFrame(
-            {"g": groups, "n": sample_weight, "k": sample_weight * y01, "row": np.arange(len(y01))}
-        )
-        agg = frame.groupby("g", sort=True).agg(
-            n=("n", "sum"), k=("k", "sum"), row=("row", "first")
-        )
+        agg = _district_rows(groups, sample_weight, y01) if agg is None else agg
         self.group_counts_ = agg[["n", "k"]]
         zg = Z[agg["row"].to_numpy()]
         if self.shrinkage:
@@ -676,6 +664,14 @@ def _empty_counts() -> pd.DataFrame:
 
 def _index_of(X):
     return X.index if isinstance(X, pd.DataFrame) else None
+
+
+def _district_rows(groups, sample_weight, y01) -> pd.DataFrame:
+    """Per district key (sorted): inspections ``n``, findings ``k`` and its first ``row``."""
+    frame = pd.DataFrame({"g": groups, "n": sample_weight, "k": sample_weight * y01,
+                          "row": np.arange(len(y01))})
+    return frame.groupby("g", sort=True).agg(n=("n", "sum"), k=("k", "sum"),
+                                             row=("row", "first"))
 
 
 def _lookup_counts(counts: pd.DataFrame, groups) -> tuple[np.ndarray, np.ndarray]:

@@ -54,7 +54,7 @@ def _run(args: argparse.Namespace) -> int:
     from geo.config import load_settings, parse_region
     from geo.indicators import protected_profile
     from geo.inspections import load_records
-    from geo.sheets import neutralise_frame
+    from geo.sheets import csvt, neutralise_frame
     from geo.store import ROL_INVESTIGADOR, ROL_PLANIFICADOR, InspectionStore, operator
 
     settings = load_settings(args.config or paths.default_settings())
@@ -75,10 +75,7 @@ def _run(args: argparse.Namespace) -> int:
     neutralise_frame(out).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
     tmp.replace(args.out)
     # GDAL reads each column's type from a .csvt beside the CSV: codes stay text ("0801")
-    args.out.with_suffix(".csvt").write_text(",".join(
-        '"Integer"' if pd.api.types.is_integer_dtype(out[c]) else
-        '"Real"' if pd.api.types.is_float_dtype(out[c]) else '"String"'
-        for c in out.columns) + "\n", encoding="utf-8")
+    args.out.with_suffix(".csvt").write_text(csvt(out), encoding="utf-8")
     InspectionStore(store, role=role, user=operator()).record_event(
         "exportacion_indicadores", {"archivo": args.out.name, "por": args.by, "umbral": k,
                                     "filas": len(out)})

@@ -156,7 +156,7 @@ def rescore() -> None:
     """
     from geo.inspections import load_records
     from geo.store import ROL_SISTEMA, InspectionStore
-    from models.score import score_districts, write_scores
+    from models.score import read_district_table, score_districts, write_scores
 
     settings = state.settings()
     bar = st.progress(0.0, text=tr("Leyendo las inspecciones…", "Reading the inspections…"))
@@ -167,7 +167,8 @@ def rescore() -> None:
                            user=who.user)
     bar.progress(0.25, text=tr(f"Ajustando el modelo con {len(records)} inspecciones…",
                                f"Fitting the model on {len(records)} inspections…"))
-    scores = score_districts(settings, inspections=records)
+    districts = read_district_table(settings)  # once, for the scores and the evaluation
+    scores = score_districts(settings, districts, records)
     bar.progress(0.8, text=tr("Guardando la nueva capa de riesgo…", "Saving the new risk layer…"))
     from models.explain import record_rescoring
 
@@ -178,7 +179,7 @@ def rescore() -> None:
     from models.evaluation import EVALUATION_FILE, evaluate, write_card
 
     # the Modelo page shows the model that now scores the map, not the one before
-    write_card(evaluate(settings, inspections=records), settings.workdir / EVALUATION_FILE)
+    write_card(evaluate(settings, districts, records), settings.workdir / EVALUATION_FILE)
     bar.progress(1.0, text=tr("Listo.", "Done."))
     st.success(tr("Riesgo recalculado. El mapa, las fichas y la página Modelo ya usan las "
                   "nuevas inspecciones.",

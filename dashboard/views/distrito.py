@@ -11,6 +11,7 @@ from dashboard import state, ui
 from dashboard.i18n import evidence_short, feature_label, get_lang, label, t, tr
 from geo import columns as C
 from geo.access import floor, region_names
+from geo.errors import number
 from geo.store import N_VICTIMAS
 from models.scorer import HISTORIAL
 
@@ -70,8 +71,7 @@ def yes_no(value) -> str:
 
 
 def _num(value: float, digits: int) -> str:
-    text = f"{value:,.{digits}f}"
-    return text if get_lang() == "en" else text.replace(",", " ").replace(".", ",")
+    return number(value, digits, get_lang())
 
 
 def indicator_text(name: str, value: float, measures: dict) -> str:
@@ -339,7 +339,7 @@ with ui.guard():
                          alt.Tooltip("efecto:N", title=tr("Efecto", "Effect"))],
             ).properties(height=110 + 26 * len(contrib))  # plot + axis + legend
             st.altair_chart(chart, width="stretch")
-            pct = f"{100 * base:.1f}".replace(".", ",") if lang == "es" else f"{100 * base:.1f}"
+            pct = number(100 * base, 1, lang)
             st.caption(tr(f"Cada barra es lo que ese factor suma (naranja) o resta (verde), en "
                           f"puntos porcentuales, al riesgo de un distrito promedio de la región "
                           f"({pct} %); juntas llevan al riesgo del distrito.",
