@@ -731,6 +731,16 @@ def _parse_planning(raw: dict[str, Any], path: Path, folder: Path) -> PlanningSp
             raise ConfigError(
                 es=f"{path}: planning.flights[{i}]: 'days' y 'per_week' deben ser positivos.",
                 en=f"{path}: planning.flights[{i}]: 'days' and 'per_week' must be positive.")
+        import airportsdata  # the aerodromes a flight names must exist, said with the file
+
+        known = airportsdata.load("ICAO")
+        for code in (flight.origin, flight.destination):
+            if code not in known:
+                raise ConfigError(
+                    es=f"{path}: planning.flights[{i}]: el aeródromo '{code}' no existe en "
+                    "airportsdata (use el código OACI de 4 letras, p. ej. SPQT para Iquitos).",
+                    en=f"{path}: planning.flights[{i}]: aerodrome '{code}' is not in "
+                    "airportsdata (use the 4-letter ICAO code, e.g. SPQT for Iquitos).")
         flights.append(flight)
     return PlanningSpec(
         offices=tuple(offices),

@@ -316,7 +316,13 @@ def build_network(districts: pd.DataFrame, offices: Sequence[Any], *,
         node = ("o", office.name)
         g.add_node(node, nombre=office.name, lon=office.lon, lat=office.lat)
         base = getattr(office, "base", "")
-        if base and base in pos:
+        if base and base not in pos:
+            raise ConfigError(
+                es=f"planning.offices '{office.name}': base = '{base}' no es un distrito de la "
+                "región planificada; use el UBIGEO de 6 dígitos del distrito de la oficina.",
+                en=f"planning.offices '{office.name}': base = '{base}' is not a district of the "
+                "planned region; use the 6-digit UBIGEO of the office's district.")
+        if base:
             add(node, ("d", base), ACCESS, 0.0, 0.0, 0.0)
         else:
             _attach(g, node, office.lon, office.lat, tree, ubigeo, lon, lat, add, days=0.0)

@@ -114,6 +114,13 @@ def test_an_unknown_aerodrome_and_a_bad_rivers_file_say_what_to_fix(tmp_path):
         N.read_rivers(bad)
 
 
+def test_a_base_that_is_no_district_of_the_region_is_said():
+    d = _row(["160201", "160202"])
+    with pytest.raises(ConfigError, match="Suboficina.*base = '999999'"):
+        N.build_network(d, [Office("Suboficina", -4.75, -75.75, 10, "16", base="999999")],
+                        rivers=())
+
+
 def test_a_sub_office_starts_from_its_base_town():
     d = _row(["160201", "160202", "160203"])
     sub = Office("Suboficina", -4.75, -75.75, 10, "16", base="160203")
@@ -139,6 +146,10 @@ def test_the_settings_read_flights_rivers_and_a_base(tmp_path):
                                      encoding="utf-8")
     with pytest.raises(ConfigError, match="per_week"):
         load_settings(tmp_path / "t.toml", check_files=False)
+    (tmp_path / "u.toml").write_text(text.replace('to = "SPST"', 'to = "SPXX"'),
+                                     encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"u\.toml: planning\.flights\[1\].*SPXX"):
+        load_settings(tmp_path / "u.toml", check_files=False)
 
 
 # --- Done when (issue 12): the demo world with its default settings ---------------------------
