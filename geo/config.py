@@ -158,6 +158,10 @@ class ModelSpec:
     # Off by default: measured on 80 worlds it lifts the complaint worlds' worst coverage
     # (0.761 -> 0.862) but costs the default demo world its coverage (0.947 -> 0.782)
     complaint_intensity: bool = False
+    # the number of complaint-driven inspections as evidence about each district's own
+    # effect, with a strength the data choose (models.scorer, a shared-parameter model of
+    # selection; needs selection_correction = "joint")
+    complaint_evidence: bool = True
 
 
 #: How the model's weights are protected from risk-driven selection (models.scorer
@@ -343,7 +347,8 @@ KIND_SECTOR, KIND_SERVICES = "sector", "servicios"
 _SERVICE_KEYS = {"name", "kind", "path", "layer", "column", "description", "simulated", "where",
                  "license", "citation"}
 _MODEL_KEYS = {"features", "prior", "prior_strength", "min_inspections", "n_bootstrap", "seed",
-               "half_life", "selection_correction", "complaint_intensity"}
+               "half_life", "selection_correction", "complaint_intensity",
+               "complaint_evidence"}
 _PLANNING_KEYS = {
     "offices",
     "exploration_share",
@@ -669,8 +674,15 @@ def _parse_model(raw: dict[str, Any], path: Path) -> ModelSpec:
             es=f"{path}: [model] complaint_intensity = {intensity!r}: use true o false.",
             en=f"{path}: [model] complaint_intensity = {intensity!r}: use true or false.",
         )
+    evidence = raw.get("complaint_evidence", defaults.complaint_evidence)
+    if not isinstance(evidence, bool):
+        raise ConfigError(
+            es=f"{path}: [model] complaint_evidence = {evidence!r}: use true o false.",
+            en=f"{path}: [model] complaint_evidence = {evidence!r}: use true or false.",
+        )
     return ModelSpec(
         complaint_intensity=intensity,
+        complaint_evidence=evidence,
         selection_correction=selection,
         half_life=half_life if half_life == "auto" else float(half_life),
         features=tuple(raw.get("features", defaults.features)),

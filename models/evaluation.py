@@ -117,6 +117,8 @@ def backtest_folds(
     selection_correction: str = "joint",
     population: Any = None,
     complaints: bool = True,
+    complaint_evidence: bool = True,
+    offices: Any = None,
 ) -> list[Fold]:
     """Temporal backtest: train on years ``<= t``, test on ``t + 1``, for every ``t`` with data.
 
@@ -147,6 +149,12 @@ def backtest_folds(
         Population of each district (rows of ``table``), for the complaint feature.
     complaints : bool
         Add :data:`models.score.DENUNCIAS` from each fold's training records.
+    complaint_evidence : bool
+        Let each fold's training complaints inform the district effects
+        (:func:`models.score.complaint_counts`, the shared-parameter model of the scorer).
+    offices : array-like, optional
+        Department of each district (rows of ``table``): each office its own volume of
+        complaints.
 
     Returns
     -------
@@ -166,7 +174,9 @@ def backtest_folds(
                                n_uncertainty, seed, truth_in(truth, t + 1), half_life,
                                selection_correction,
                                complaints=train if complaints else None,
-                               population=population))
+                               population=population,
+                               evidence=train if complaint_evidence else None,
+                               offices=offices))
     return folds
 
 
@@ -182,6 +192,8 @@ def spatial_folds(
     truth: pd.Series | None = None,
     population: Any = None,
     complaints: bool = True,
+    complaint_evidence: bool = True,
+    offices: Any = None,
 ) -> list[Fold]:
     """Spatial block cross-validation: leave one province out, pooled into one fold.
 
@@ -213,7 +225,9 @@ def spatial_folds(
         # out), so the complaint feature counts them all
         part = _run_fold(b, table, features, train, train.iloc[:0], prior, prior_strength, 0, seed,
                          truth, complaints=records if complaints else None,
-                         population=population)
+                         population=population,
+                         evidence=records if complaint_evidence else None,
+                         offices=offices)
         for m in part.scores:
             scores.setdefault(m, np.zeros(len(keys)))
             risks.setdefault(m, np.zeros(len(keys)))
@@ -396,16 +410,21 @@ def evaluate(
 
     population = population_of(districts)
     use_complaints = bool(getattr(settings.model, "complaint_intensity", False))
+    evidence = bool(getattr(settings.model, "complaint_evidence", True))
+    offices = (districts[C.DEPARTAMENTO].astype(str).to_numpy()
+               if C.DEPARTAMENTO in districts.columns else None)
     temporal = backtest_folds(table, features, records, prior,
                               prior_strength=settings.model.prior_strength,
                               n_uncertainty=n_uncertainty, seed=seed, truth=truth,
                               half_life=getattr(settings.model, "half_life", "auto"),
                               selection_correction=getattr(settings.model,
                                                            "selection_correction", "joint"),
-                              population=population, complaints=use_complaints)
+                              population=population, complaints=use_complaints,
+                              complaint_evidence=evidence, offices=offices)
     spatial = (spatial_folds(table, features, records, prior, blocks,
                              prior_strength=settings.model.prior_strength, seed=seed,
-                             truth=truth, population=population, complaints=use_complaints)
+                             truth=truth, population=population, complaints=use_complaints,
+                             complaint_evidence=evidence, offices=offices)
                if blocks is not None else [])
     card: dict[str, Any] = {
         "titulo": "Ficha del modelo de riesgo de trabajo forzoso por distrito",
@@ -547,11 +566,14 @@ def card_to_markdown(card: Mapping[str, Any]) -> str:
 # ----------------------------------------------------------------------------- internals
 def _run_fold(name, table, features, train, test, prior, prior_strength, n_uncertainty, seed,
               truth=None, half_life: float | str = "auto",
-              selection_correction: str = "joint", complaints=None, population=None):
-    from models.score import with_complaints
+              selection_correction: str = "joint", complaints=None, population=None,
+              evidence=None, offices=None):
+    from models.score import complaint_counts, with_complaints
 
     keys = table.index.to_numpy()
     X = with_complaints(table[list(features)], population, complaints)
+    counted = (complaint_counts(table[list(features)], population, evidence, offices)
+               if evidence is not None else None)
     tr = district_counts(train, keys)
     te = district_counts(test, keys)
     fold = Fold(name, keys, te["n"].to_numpy(), te["k"].to_numpy())
@@ -560,7 +582,7 @@ def _run_fold(name, table, features, train, test, prior, prior_strength, n_uncer
                         selection_correction=selection_correction)
     if tr["n"].sum() > 0:
         Xr, yr, wr, gr = training_rows(X, tr)
-        scorer.fit(Xr, yr, sample_weight=wr, groups=gr)
+        scorer.fit(Xr, yr, sample_weight=wr, groups=gr, complaints=counted)
         scorer, _ = recency_fit(scorer, X, keys, train, half_life)
     else:
         scorer.fit_prior(X, groups=keys)
@@ -731,6 +753,7 @@ def _data_summary(records, keys, settings) -> dict[str, Any]:
 def _model_summary(settings, districts, records) -> dict[str, Any]:
     from models.recency import drift_alerts
     from models.score import (
+        complaints_for,
         feature_matrix,
         fit_scorer,
         population_of,
@@ -742,7 +765,8 @@ def _model_summary(settings, districts, records) -> dict[str, Any]:
                         settings)
     keys = X.index.to_numpy()
     counts = district_counts(records, keys)
-    scorer = fit_scorer(settings, X, counts, keys)
+    scorer = fit_scorer(settings, X, counts, keys,
+                        complaints=complaints_for(settings, districts, records))
     alerts = drift_alerts(scorer, X, keys, records)
     selection = selection_effect(settings, X, counts, keys, scorer)
     _, recency = recency_fit(scorer, X, keys, records,

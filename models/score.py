@@ -40,6 +40,8 @@ __all__ = [
     "export_frame",
     "feature_matrix",
     "fit_scorer",
+    "complaint_counts",
+    "complaints_for",
     "make_scorer",
     "portable_path",
     "read_district_table",
@@ -139,7 +141,8 @@ def score_districts(
     X = with_complaints(X, population_of(districts), inspections, settings)
     keys = districts[C.UBIGEO].astype(str).to_numpy()
     counts = district_counts(inspections, keys)
-    scorer = fit_scorer(settings, X, counts, keys)
+    scorer = fit_scorer(settings, X, counts, keys,
+                        complaints=complaints_for(settings, districts, inspections))
     from models.recency import drift_alerts, recency_fit
 
     alerts = drift_alerts(scorer, X, keys, inspections)  # on the undiscounted record
@@ -485,15 +488,17 @@ def selection_effect(settings: Any, X: pd.DataFrame, counts: pd.DataFrame, keys:
 
 
 def fit_scorer(settings: Any, X: pd.DataFrame, counts: pd.DataFrame,
-               keys: np.ndarray) -> RiskScorer:
+               keys: np.ndarray, complaints: pd.DataFrame | None = None) -> RiskScorer:
     """Fit the settings' :class:`RiskScorer` on per-district counts.
 
-    With no inspection at all the expert index alone ranks (``fit_prior``).
+    ``complaints``: :func:`complaint_counts` (see :func:`complaints_for`), evidence about
+    each district's own effect. With no inspection at all the expert index alone ranks
+    (``fit_prior``).
     """
     scorer = make_scorer(settings)
     if counts["n"].sum() > 0:
         Xr, yr, wr, gr = training_rows(X, counts)
-        return scorer.fit(Xr, yr, sample_weight=wr, groups=gr)
+        return scorer.fit(Xr, yr, sample_weight=wr, groups=gr, complaints=complaints)
     return scorer.fit_prior(X, groups=keys)
 
 
@@ -518,6 +523,29 @@ def complaint_intensity(X: pd.DataFrame, population: Any, records: pd.DataFrame 
     Series or None
         Index = ``X.index``; ``None`` without complaint-driven records (or an ``origen``).
     """
+    counts = complaint_counts(X, population, records)
+    if counts is None:
+        return None
+    c, expected = counts["c"].to_numpy(), np.exp(counts["log_mu"].to_numpy())
+    return pd.Series(np.log((c + 0.5) / (expected + 0.5)), index=X.index, name=DENUNCIAS)
+
+
+def complaint_counts(X: pd.DataFrame, population: Any, records: pd.DataFrame | None,
+                     offices: Any = None) -> pd.DataFrame | None:
+    """Each district's complaint-driven inspections and what is expected of it.
+
+    ``c``: the district's inspections with ``origen = denuncia`` in ``records``; ``log_mu``:
+    the log of what a Poisson regression of ``c`` on its log population and its features
+    expects (every district of ``X``, none inspected included) and, given ``offices`` (the
+    department of each district), the office's own volume: each regional office receives
+    and handles its own complaints. Planned and random inspections are left out on purpose:
+    they follow the plan, and the plan follows the model (a feedback loop).
+
+    Returns
+    -------
+    DataFrame or None
+        Index = ``X.index``; ``None`` without complaint-driven records (or an ``origen``).
+    """
     if records is None or len(records) == 0 or C.ORIGEN not in records.columns:
         return None
     complaints = records[records[C.ORIGEN].astype(str).str.strip().str.lower() == "denuncia"]
@@ -530,8 +558,13 @@ def complaint_intensity(X: pd.DataFrame, population: Any, records: pd.DataFrame 
         pop = pd.to_numeric(pd.Series(np.asarray(population)), errors="coerce")
         pop = np.log(np.maximum(pop.fillna(pop.median()).to_numpy(float), 1.0))
         design = np.column_stack([pop, design])
+    if offices is not None:
+        office = pd.Series(np.asarray(offices)).astype(str)
+        dummies = pd.get_dummies(office, drop_first=True, dtype=float).to_numpy()
+        design = np.column_stack([design, dummies]) if dummies.size else design
     expected = _poisson_fit(design, count)
-    return pd.Series(np.log((count + 0.5) / (expected + 0.5)), index=X.index, name=DENUNCIAS)
+    return pd.DataFrame({"c": count, "log_mu": np.log(np.maximum(expected, 1e-12))},
+                        index=X.index)
 
 
 def _poisson_fit(design: np.ndarray, count: np.ndarray, ridge: float = 1e-4) -> np.ndarray:
@@ -564,6 +597,21 @@ def _poisson_fit(design: np.ndarray, count: np.ndarray, ridge: float = 1e-4) -> 
             break
         value = new
     return np.exp(np.clip(A @ beta, -30, 30))
+
+
+def complaints_for(settings: Any, districts: pd.DataFrame, records: pd.DataFrame | None
+                   ) -> pd.DataFrame | None:
+    """Return :func:`complaint_counts` of the deployment's districts, or ``None``.
+
+    ``None`` when ``[model] complaint_evidence`` is off or the records do not say where
+    complaints came from.
+    """
+    if not getattr(getattr(settings, "model", None), "complaint_evidence", True):
+        return None
+    X = feature_matrix(districts, settings)
+    offices = (districts[C.DEPARTAMENTO].astype(str).to_numpy()
+               if C.DEPARTAMENTO in districts.columns else None)
+    return complaint_counts(X, population_of(districts), records, offices)
 
 
 def with_complaints(X: pd.DataFrame, population: Any, records: pd.DataFrame | None,

@@ -220,7 +220,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         self.selection_correction = selection_correction
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X, y, sample_weight=None, groups=None):
+    def fit(self, X, y, sample_weight=None, groups=None, complaints=None):
         """Fit on inspection outcomes.
 
         Parameters
@@ -235,6 +235,13 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
             District key of each row. Enables the per-district shrinkage and makes the
             standardisation count each district once (zero-weight rows included, so pass
             never-inspected districts with weight 0 to standardise over the whole region).
+        complaints : DataFrame, optional
+            Per district key: ``c``, its complaint-driven inspections, and ``log_mu``, the log
+            of the number its population and characteristics predict
+            (:func:`models.score.complaint_counts`). With ``groups``, the number of
+            complaints becomes evidence about each district's own effect, with a strength
+            estimated from the data (:meth:`_fit_complaint_sd`): a shared-parameter model of
+            selection. Every district the region has should have a row (0 complaints too).
 
         Returns
         -------
@@ -263,6 +270,8 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         self._set_reference(X, sample_weight, groups)
         Z = (X - self.mean_) / self.scale_
         self.prior_coef_ = self._resolve_prior(X.shape[1])
+        self.complaints_ = _check_complaints(complaints) if groups is not None else None
+        self.complaint_sd_ = 0.0
         counts = (sample_weight, sample_weight * y01)
         args = (self.prior_coef_, _logit(self.base_rate), float(self.base_rate_strength))
         cap = float(self.prior_strength)
@@ -307,6 +316,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         self.classes_ = np.array([0, 1])
         self._set_reference(X, np.ones(X.shape[0]), None)
         self.prior_coef_ = self._resolve_prior(X.shape[1])
+        self.complaints_, self.complaint_sd_ = None, 0.0
         self.intercept_ = np.array([_logit(self.base_rate)])
         self.coef_ = self.prior_coef_.reshape(1, -1).copy()
         self.prior_strength_ = float(self.prior_strength)
@@ -505,8 +515,12 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         before = float(self.intercept_[0])
         beta = np.concatenate([self.intercept_, self.coef_.ravel()])
         for _ in range(rounds):
+            extra = None
+            if self.complaints_ is not None:
+                self.complaint_sd_ = self._fit_complaint_sd(zg, n, k, agg.index)
+                extra = self._complaint_terms(agg.index)
             beta = _fit_marginal(zg, n, k, self.prior_coef_, self.prior_strength_, args[1],
-                                 args[2], self.re_sd_, start=beta)
+                                 args[2], self.re_sd_, start=beta, extra=extra)
             self.intercept_ = beta[:1].copy()
             self.coef_ = beta[1:].reshape(1, -1).copy()
             # tau again at these weights, where the previous round left it any mass
@@ -514,6 +528,45 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
             if self.re_sd_ <= 0:
                 break
         self.selection_shift_ = float(self.intercept_[0]) - before
+
+    def _fit_complaint_sd(self, zg, n, k, keys) -> float:
+        """How strongly the number of complaints follows a district's own effect.
+
+        The shared-parameter model: a district's complaint-driven inspections are
+        ``Poisson(mu_d exp(g s - g^2 / 2))``, with ``mu_d`` what its population and
+        characteristics predict (marginally) and ``s`` its standardised own effect, the same
+        ``s`` whose ``tau s`` moves its risk. ``g`` (0 to 3) maximises the marginal likelihood
+        of every district's findings *and* complaints at the current weights and ``tau``.
+        ``g = 0`` is the model without it: where complaints do not follow risk beyond what
+        the characteristics say, the data choose it and nothing changes.
+        """
+        c, log_mu = self._complaint_columns(keys)
+        if not np.any(c > 0) or self.re_sd_ <= 0:
+            return 0.0
+        base = _effect_loglik(self.intercept_[0] + zg @ self.coef_.ravel(), n, k, self.re_sd_)
+
+        def negative(g: float) -> float:
+            return -float(np.sum(_logsumexp_rows(base + _complaint_loglik(c, log_mu, g))))
+
+        res = optimize.minimize_scalar(negative, bounds=(0.0, _MAX_COMPLAINT_SD),
+                                       method="bounded", options={"xatol": 1e-3})
+        # the bounded search never evaluates the ends: "complaints say nothing" is one of them
+        return 0.0 if negative(0.0) <= res.fun else float(res.x)
+
+    def _complaint_columns(self, keys) -> tuple[np.ndarray, np.ndarray]:
+        """``c`` and ``log_mu`` of each key; a key without a row has ``log_mu = nan``."""
+        got = self.complaints_.reindex(pd.Index(np.asarray(keys)))
+        return got["c"].fillna(0.0).to_numpy(float), got["log_mu"].to_numpy(float)
+
+    def _complaint_terms(self, keys) -> np.ndarray | None:
+        """Each key's complaint log-likelihood at each effect node, or ``None`` (no term)."""
+        if getattr(self, "complaints_", None) is None or getattr(self, "complaint_sd_", 0) <= 0:
+            return None
+        c, log_mu = self._complaint_columns(keys)
+        known = np.isfinite(log_mu)
+        out = np.zeros((c.shape[0], _S_NODES.shape[0]))
+        out[known] = _complaint_loglik(c[known], log_mu[known], self.complaint_sd_)
+        return out
 
     def _no_random_effect(self) -> None:
         self.re_sd_ = 0.0
@@ -535,7 +588,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
             grid, weights = _re_sd_posterior(
                 eta, agg["n"].to_numpy(float), agg["k"].to_numpy(float), float(self.re_sd_scale),
                 design=np.column_stack([np.ones(zg.shape[0]), zg]), precision=precision,
-                near=near,
+                near=near, extra=self._complaint_terms(agg.index),
             )
             self.re_sd_grid_, self.re_sd_weights_ = grid, weights
             self.re_sd_ = float(grid @ weights)
@@ -572,7 +625,9 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
             return eta
         n, k = _lookup_counts(self.group_counts_, groups)
         # the posterior median of the district effect: 0 for a district never inspected
-        u = _effect_quantile(eta, n, k, self.re_sd_, np.full(eta.shape[0], 0.5))
+        # (unless its number of complaints says otherwise)
+        u = _effect_quantile(eta, n, k, self.re_sd_, np.full(eta.shape[0], 0.5),
+                             extra=self._complaint_terms(groups))
         return eta + u
 
 
@@ -626,6 +681,7 @@ def simulate_uncertainty(
     keys = np.asarray(groups)
     Z = (Xv - scorer.mean_) / scorer.scale_
     n, k = _lookup_counts(scorer.group_counts_, keys)
+    extra = scorer._complaint_terms(keys)
     beta_hat = np.concatenate([scorer.intercept_, scorer.coef_.ravel()])
     # Laplace posterior of the weights (prior + overdispersed likelihood): its draws
     chol = np.linalg.cholesky(scorer.coef_cov_ + 1e-12 * np.eye(beta_hat.shape[0]))
@@ -638,7 +694,7 @@ def simulate_uncertainty(
         eta = beta[0] + Z @ beta[1:]
         tau = float(grid[rng.choice(grid.shape[0], p=tau_p)]) if grid.shape[0] > 1 else 0.0
         if tau > 0:
-            eta = eta + _effect_quantile(eta, n, k, tau, rng.random(eta.shape[0]))
+            eta = eta + _effect_quantile(eta, n, k, tau, rng.random(eta.shape[0]), extra=extra)
         draws[b] = special.expit(eta)
     lo, hi = np.quantile(draws, levels, axis=0)
     kk = min(top_k, Z.shape[0])
@@ -726,14 +782,15 @@ def _fit_logistic(
     return beta
 
 
-def _fit_marginal(Z, n, k, prior, alpha, intercept_prior, alpha0, tau, *, start=None
-                  ) -> np.ndarray:
+def _fit_marginal(Z, n, k, prior, alpha, intercept_prior, alpha0, tau, *, start=None,
+                  extra=None) -> np.ndarray:
     """Maximise the marginal likelihood of district counts over the weights, penalised.
 
     ``-sum_d log int Binomial(k_d | n_d, expit(x_d b + tau s)) phi(s) ds + penalty``, the
     integral by the quadrature of :func:`_effect_loglik`. Newton steps with the observed
     information ``sum_d x_d x_d' (E[n p (1 - p)] - Var[n p])`` (kept positive), halved until
-    the objective falls.
+    the objective falls. ``extra``: more evidence about each district's effect at each node
+    (the complaints' term), added to the log-weights.
     """
     design = np.column_stack([np.ones(Z.shape[0]), Z])
     centre = np.concatenate([[intercept_prior], prior])
@@ -741,7 +798,7 @@ def _fit_marginal(Z, n, k, prior, alpha, intercept_prior, alpha0, tau, *, start=
 
     def parts(beta):
         eta = design @ beta
-        logw = _effect_loglik(eta, n, k, tau)
+        logw = _effect_loglik(eta, n, k, tau, extra)
         top = logw.max(axis=1, keepdims=True)
         w = np.exp(logw - top)
         total = w.sum(axis=1, keepdims=True)
@@ -834,12 +891,48 @@ _S_LOGW = -0.5 * _S_NODES**2 - np.log(np.sum(np.exp(-0.5 * _S_NODES**2)))
 _TAU_GRID = np.linspace(0.0, 2.5, 51)
 
 
-def _effect_loglik(eta, n, k, tau) -> np.ndarray:
-    """Log prior weight + binomial log-likelihood of each (district, node): shape (D, S)."""
+def _effect_loglik(eta, n, k, tau, extra=None) -> np.ndarray:
+    """Log prior weight + binomial log-likelihood of each (district, node): shape (D, S).
+
+    ``extra`` (D, S), optional: further log-likelihood of each district at each node (its
+    complaints, :func:`_complaint_loglik`).
+    """
     lin = eta[:, None] + tau * _S_NODES[None, :]
     # k log p + (n - k) log (1 - p) = k lin - n log(1 + e^lin): one softplus, not two
     ll = k[:, None] * lin - n[:, None] * np.logaddexp(0.0, lin)
-    return ll + _S_LOGW[None, :]
+    ll += _S_LOGW[None, :]
+    return ll if extra is None else ll + extra
+
+
+#: Upper bound of ``g``, the standard deviation of a district's log complaint rate that its
+#: own effect explains (e^3: twenty times more complaints one sd up is beyond any record).
+_MAX_COMPLAINT_SD = 3.0
+
+
+def _complaint_loglik(c, log_mu, g) -> np.ndarray:
+    """Poisson log-likelihood of ``c`` complaints at each node, rate ``mu e^(g s - g^2/2)``.
+
+    Shape (D, S), without ``log c!`` (constant in ``g`` and ``s``). The rate's mean over
+    ``s ~ Normal(0, 1)`` is ``mu``: ``g`` moves complaints between districts, not their total.
+    """
+    lin = (np.asarray(log_mu, float) - 0.5 * g * g)[:, None] + g * _S_NODES[None, :]
+    return np.asarray(c, float)[:, None] * lin - np.exp(lin)
+
+
+def _check_complaints(complaints) -> pd.DataFrame | None:
+    """Check the ``complaints`` of :meth:`RiskScorer.fit`; return it as ``c``, ``log_mu``."""
+    if complaints is None:
+        return None
+    frame = pd.DataFrame(complaints)
+    missing = {"c", "log_mu"} - set(frame.columns)
+    if missing:
+        raise ValueError(f"complaints needs columns c and log_mu; missing {sorted(missing)}.")
+    c = pd.to_numeric(frame["c"], errors="coerce")
+    log_mu = pd.to_numeric(frame["log_mu"], errors="coerce")
+    if c.isna().any() or (c < 0).any() or not np.all(np.isfinite(log_mu)):
+        raise ValueError("complaints: c must be counts >= 0 and log_mu finite.")
+    return pd.DataFrame({"c": c.to_numpy(float), "log_mu": log_mu.to_numpy(float)},
+                        index=pd.Index(frame.index, name="g"))
 
 
 def _logsumexp_rows(a: np.ndarray) -> np.ndarray:
@@ -848,7 +941,7 @@ def _logsumexp_rows(a: np.ndarray) -> np.ndarray:
     return np.log(np.exp(a - top[:, None]).sum(axis=1)) + top
 
 
-def _re_sd_posterior(eta, n, k, scale, design=None, precision=None, near=None
+def _re_sd_posterior(eta, n, k, scale, design=None, precision=None, near=None, extra=None
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Posterior of tau on :data:`_TAU_GRID`: integrated likelihood times a Gamma(2) prior.
 
@@ -865,12 +958,15 @@ def _re_sd_posterior(eta, n, k, scale, design=None, precision=None, near=None
     mask = n > 0
     if not np.any(mask):
         return np.zeros(1), np.ones(1)
+    # a district never inspected adds the same to every tau (its complaints' term, ``extra``,
+    # is on the standardised effect): leaving it out changes nothing
     eta, n, k = eta[mask], n[mask], k[mask]
+    extra = None if extra is None else extra[mask]
     size = _TAU_GRID.shape[0]
     logml = np.full(size, -np.inf)
 
     def integrated(i: int) -> float:
-        return float(np.sum(_logsumexp_rows(_effect_loglik(eta, n, k, _TAU_GRID[i]))))
+        return float(np.sum(_logsumexp_rows(_effect_loglik(eta, n, k, _TAU_GRID[i], extra))))
 
     if near is not None and np.shape(near) == _TAU_GRID.shape:
         keep = np.asarray(near) > 1e-9 * np.max(near)
@@ -905,13 +1001,13 @@ def _re_sd_posterior(eta, n, k, scale, design=None, precision=None, near=None
     return _TAU_GRID.copy(), w / w.sum()
 
 
-def _effect_quantile(eta, n, k, tau, q) -> np.ndarray:
+def _effect_quantile(eta, n, k, tau, q, extra=None) -> np.ndarray:
     """Quantile ``q`` (one per district) of the posterior of each district's effect u.
 
     The posterior is discretised on ``tau * s`` nodes; the quantile is interpolated linearly
     within the node's cell, so draws (``q`` uniform) are continuous.
     """
-    logw = _effect_loglik(eta, n, k, tau)
+    logw = _effect_loglik(eta, n, k, tau, extra)
     w = np.exp(logw - logw.max(axis=1, keepdims=True))
     w /= w.sum(axis=1, keepdims=True)
     cdf = np.cumsum(w, axis=1)
