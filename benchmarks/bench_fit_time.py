@@ -2,7 +2,8 @@
 
 "Without": the scorer counting every inspection as one row, no record discount, no alerts
 (``selection_correction="none"``). "With": the defaults — the selection correction (the
-weights refitted on the marginal likelihood with the district effects, ``"joint"``), the
+weights refitted on the marginal likelihood with the district effects, ``"joint"``, with a
+third of the visits answering complaints and their number as evidence), the
 half-life chosen from the records
 (:func:`models.recency.recency_fit`) and the change alerts (:func:`models.recency.
 drift_alerts`). Same synthetic worlds as ``bench_model`` (10 years), best of ``--repeat``.
@@ -77,7 +78,7 @@ def fit_seconds(n_districts: int, per_year: float, full: bool, repeat: int) -> f
     import pandas as pd
 
     from models.recency import drift_alerts, recency_fit
-    from models.score import district_counts, training_rows
+    from models.score import complaint_counts, district_counts, training_rows
     from models.scorer import RiskScorer
     from models.synthetic import make_world
 
@@ -85,13 +86,17 @@ def fit_seconds(n_districts: int, per_year: float, full: bool, repeat: int) -> f
                        inspections_per_year=per_year)
     X, keys = world.features, world.features.index
     records = world.records.assign(fecha=pd.to_datetime(world.records["fecha"]))
+    # a third of the visits answer complaints (the synthetic world follows risk in all)
+    records["origen"] = ["denuncia" if i % 3 == 0 else "planificada"
+                         for i in range(len(records))]
     prior = {"mineria": 0.5, "pobreza": 0.5, "lejania": 0.3}
     best = float("inf")
     for _ in range(repeat):
         t0 = time.perf_counter()
         Xr, y, w, g = training_rows(X, district_counts(records, keys))
         model = RiskScorer(prior=prior, selection_correction="joint" if full else "none")
-        model.fit(Xr, y, sample_weight=w, groups=g)
+        complaints = complaint_counts(X, None, records) if full else None
+        model.fit(Xr, y, sample_weight=w, groups=g, complaints=complaints)
         if full:
             drift_alerts(model, X, keys, records)
             recency_fit(model, X, keys, records, "auto")

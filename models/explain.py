@@ -78,7 +78,17 @@ def record_words(row: Mapping[str, Any], lang: str | None = None) -> str | None:
 
     The history term compares the district's record with what its characteristics predict:
     a district whose features predict 85 % and whose inspections found 74 % is *lowered* by
-    its record even with many findings. ``None`` when the term is withheld or absent.
+    its record even with many findings. The record includes how many of its inspections
+    answered complaints (complaints as evidence, :mod:`models.scorer`): a district never
+    inspected, where some complaint was to be expected, is lowered by that absence and
+    told so. ``None`` when the term is withheld or absent.
+
+    >>> print(record_words({"riesgo": 0.10, "contrib_historial": -0.2,
+    ...                     "n_inspecciones": 0, "n_hallazgos": 0}, "en"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    From its characteristics, the model would expect a risk of 11.9 %. It was never
+    inspected nor the subject of a complaint, though its population and characteristics
+    would lead one to expect some: that lowers it by 1.9 points, to 10.0 %.
 
     >>> row = {"riesgo": 0.74, "contrib_historial": -0.5, "n_inspecciones": 53,
     ...        "n_hallazgos": 39}
@@ -112,6 +122,19 @@ def record_words(row: Mapping[str, Any], lang: str | None = None) -> str | None:
                   f"{pct(features)} %. {own_en} does not change it.", lang)
     up = diff > 0
     amount = number(abs(diff), 1, lang)
+    never = n is not None and pd.notna(n) and float(n) == 0
+    if never:
+        # no inspection, so no complaint either: where population and characteristics
+        # would bring some, their absence is the record (complaints as evidence)
+        return tr(
+            f"Con sus características, el modelo esperaría un riesgo de {pct(features)} %. "
+            f"Nunca fue inspeccionado ni denunciado, aunque su población y sus "
+            f"características harían esperar alguna denuncia: eso lo "
+            f"{'sube' if up else 'baja'} {amount} puntos, a {pct(risk)} %.",
+            f"From its characteristics, the model would expect a risk of {pct(features)} %. "
+            f"It was never inspected nor the subject of a complaint, though its population "
+            f"and characteristics would lead one to expect some: that "
+            f"{'raises' if up else 'lowers'} it by {amount} points, to {pct(risk)} %.", lang)
     # said from the term's sign alone: the raw rate of every year is context, not the
     # comparison the model makes (older records may weigh less, the effect is shrunk)
     return tr(

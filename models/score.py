@@ -466,8 +466,10 @@ def selection_effect(settings: Any, X: pd.DataFrame, counts: pd.DataFrame, keys:
                      scorer: RiskScorer) -> dict[str, Any]:
     """How much the selection correction changes the ranking (for the model card).
 
-    The same model fitted with ``selection_correction = "none"``: Spearman correlation of
-    the two risk rankings, districts shared by the two top 10s, and the intercept's shift.
+    The same model fitted with ``selection_correction = "none"`` (and no complaints as
+    evidence): Spearman correlation of the two risk rankings, districts shared by the two
+    top 10s, the intercept's shift and, when complaints were evidence, their strength ``g``
+    (``denuncias_como_evidencia``, :meth:`models.scorer.RiskScorer._fit_complaint_sd`).
     """
     method = getattr(settings.model, "selection_correction", "joint")
     out: dict[str, Any] = {"metodo": method}
@@ -484,6 +486,9 @@ def selection_effect(settings: Any, X: pd.DataFrame, counts: pd.DataFrame, keys:
     out.update(spearman_con_sin=round(rho, 4), top10_compartidos=int(shared),
                desplazamiento_intercepto=round(float(getattr(scorer, "selection_shift_",
                                                              0.0)), 4))
+    if getattr(scorer, "complaints_", None) is not None:
+        # how strongly the number of complaints moves a district's own effect (0: not at all)
+        out["denuncias_como_evidencia"] = round(float(scorer.complaint_sd_), 3)
     return out
 
 

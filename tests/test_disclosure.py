@@ -28,13 +28,23 @@ K = 5
 
 
 @pytest.fixture(scope="module")
-def published(scores_gpkg):
-    """The scores and the model's published constants (intercept, district-effect sd)."""
-    import pyogrio
+def published(demo_settings, districts_gpkg):
+    """The scores and the model's published constants (intercept, district-effect sd).
 
-    scores = pyogrio.read_dataframe(scores_gpkg, layer="riesgo", read_geometry=False)
-    table = pyogrio.read_dataframe(scores_gpkg, layer="metadatos", read_geometry=False)
-    meta = dict(zip(table.iloc[:, 0].astype(str), table.iloc[:, 1], strict=True))
+    Scored with ``complaint_evidence = false``: the attacker's best case, where a district's
+    history term depends on nothing but its hidden counts. (With complaints as evidence it
+    also depends on the district's unpublished number of complaints, which only makes the
+    attack harder: see the last test.)
+    """
+    import dataclasses
+
+    from models.score import score_districts
+
+    settings = dataclasses.replace(demo_settings, model=dataclasses.replace(
+        demo_settings.model, complaint_evidence=False))
+    scored = score_districts(settings)
+    meta = scored.attrs["metadatos"]
+    scores = pd.DataFrame(scored.drop(columns="geometry"))
     return scores, float(meta["intercepto"]), float(meta["sd_efecto_distrital"])
 
 
@@ -128,3 +138,18 @@ def test_a_stored_map_class_does_not_reach_a_protected_role():
                           "n_hallazgos": [1, 3], "evidencia": ["limitada", "suficiente"],
                           "rango": [1, 2], "contrib_historial": [0.4, 0.1], "clase": [5, 1]})
     assert "clase" not in protect_scores(table, 5).columns
+
+
+def test_with_complaints_as_evidence_the_protected_export_still_gives_nothing(scores_gpkg):
+    """The deployment's scores (complaints as evidence, the default): same attack."""
+    import pyogrio
+
+    scores = pyogrio.read_dataframe(scores_gpkg, layer="riesgo", read_geometry=False)
+    table = pyogrio.read_dataframe(scores_gpkg, layer="metadatos", read_geometry=False)
+    meta = dict(zip(table.iloc[:, 0].astype(str), table.iloc[:, 1], strict=True))
+    protected = protect_scores(scores, K)
+    result = hits(attack(protected, float(meta["intercepto"]),
+                         float(meta["sd_efecto_distrital"])), scores)
+    assert result["n_celdas"] >= 20 and result["y_celdas"] >= 20, result
+    assert result["n"] <= result["n_constante"] + 0.05, result
+    assert result["y"] <= result["y_constante"] + 0.05, result

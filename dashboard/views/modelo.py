@@ -10,6 +10,7 @@ import streamlit as st
 
 from dashboard import state, ui
 from dashboard.i18n import feature_label, get_lang, tr
+from geo.errors import number
 
 METHODS = {
     "modelo": ("Modelo de riesgo", "Risk model"),
@@ -499,6 +500,19 @@ with ui.guard():
             "own would weigh the most denounced districts more. The correction "
             f"({method[1]}) keeps a much-denounced district's excess in its own effect, "
             "without raising everyone else's risk; ρ says how much the ranking changes."))
+        strength = selection.get("denuncias_como_evidencia")
+        if strength is not None:
+            st.caption(tr(
+                "Denuncias como evidencia: un distrito con más inspecciones por denuncia de "
+                "las que esperan su población y sus características tiene probablemente un "
+                f"efecto propio más alto. Fuerza estimada g = {number(strength, 2, 'es')} "
+                "(desviación del logaritmo de la tasa de denuncias que explica el efecto "
+                "propio; 0 = el número de denuncias no informa y no cambia nada).",
+                "Complaints as evidence: a district with more complaint-driven inspections "
+                "than its population and characteristics predict probably has a higher own "
+                f"effect. Estimated strength g = {strength:.2f} (standard deviation of the "
+                "log complaint rate the own effect explains; 0 = the number of complaints "
+                "says nothing and changes nothing)."))
         if alerts:
             table = pd.DataFrame(alerts)
             table["alerta"] = table["alerta"].map(

@@ -1,0 +1,188 @@
+"""Complaints as evidence about each district's own effect (issue 11, a shared-parameter model).
+
+A district's complaint-driven inspections ``c ~ Poisson(mu e^(g s - g^2/2))`` share the
+standardised effect ``s`` with its findings ``k ~ Binomial(n, expit(eta + tau s))``; ``mu`` is
+what its population and characteristics predict, ``g`` is estimated from the data
+(``models.scorer.RiskScorer._fit_complaint_sd``). Hand-made worlds: 400 districts, spread 0.8,
+complaints following the effect (``power``) or not at all.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import special
+
+from geo import columns as C
+
+
+def _world(seed: int, power: float, tau: float = 0.8, districts: int = 400):
+    """Rows for ``RiskScorer.fit``, the complaints frame and the truth."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=districts)
+    u = rng.normal(0.0, tau, districts)
+    mean = 1.5  # complaints per district, on average over the effect
+    c = rng.poisson(mean * np.exp(power * u - 0.5 * (power * tau) ** 2))
+    n = c + rng.poisson(1.0, districts)  # plus planned visits that ignore the effect
+    k = rng.binomial(n, special.expit(-2.0 + 0.5 * x + u))
+    keys = np.array([f"{i:06d}" for i in range(districts)])
+    X = pd.DataFrame({"x": np.concatenate([x, x])})
+    y = np.r_[np.ones(districts), np.zeros(districts)].astype(int)
+    w = np.r_[k, n - k].astype(float)
+    groups = np.r_[keys, keys]
+    complaints = pd.DataFrame({"c": c.astype(float), "log_mu": np.full(districts, np.log(mean))},
+                              index=keys)
+    return X, y, w, groups, complaints, u, keys
+
+
+def _fit(world, with_complaints: bool):
+    from models.scorer import RiskScorer
+
+    X, y, w, groups, complaints, _, _ = world
+    return RiskScorer(prior=[0.0], prior_strength=0.01).fit(
+        X, y, sample_weight=w, groups=groups,
+        complaints=complaints if with_complaints else None)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_complaints_that_follow_the_effect_are_found_and_sharpen_each_district(seed):
+    """True g = power * tau = 0.8: estimated near it; each district's effect is then closer
+    to the truth, above all where findings are few."""
+    world = _world(seed, power=1.0)
+    _, _, _, _, _, u, keys = world
+    X1 = pd.DataFrame({"x": world[0]["x"].to_numpy()[: len(keys)]}, index=keys)
+    without, with_ = _fit(world, False), _fit(world, True)
+    assert without.complaint_sd_ == 0.0
+    assert 0.5 < with_.complaint_sd_ < 1.1, with_.complaint_sd_
+
+    def effect(m):
+        return m.decision_function(X1, groups=keys) - m.decision_function(X1)
+
+    err_without = np.mean((effect(without) - u) ** 2)
+    err_with = np.mean((effect(with_) - u) ** 2)
+    assert err_with < 0.9 * err_without, (err_with, err_without)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_complaints_that_say_nothing_change_nothing(seed):
+    """Complaints independent of the effect: g is estimated at (or next to) 0 and the risks
+    are those of the model without them."""
+    world = _world(seed, power=0.0)
+    _, _, _, _, _, _, keys = world
+    X1 = pd.DataFrame({"x": world[0]["x"].to_numpy()[: len(keys)]}, index=keys)
+    without, with_ = _fit(world, False), _fit(world, True)
+    assert with_.complaint_sd_ < 0.2
+    a = without.predict_risk(X1, groups=keys)
+    b = with_.predict_risk(X1, groups=keys)
+    assert np.max(np.abs(a - b)) < 0.01
+
+
+def test_a_district_never_inspected_reads_its_lack_of_complaints():
+    """No inspection at all: its findings say nothing, but no complaint where many were
+    expected lowers its risk below what its features give, and many complaints raise it."""
+    from models.scorer import simulate_uncertainty
+
+    world = _world(0, power=1.0)
+    X, y, w, groups, complaints, _, keys = world
+    d = len(keys)
+    w = w.copy()
+    w[[0, d]] = 0.0  # district 0: never inspected
+    w[[1, d + 1]] = 0.0  # district 1: never inspected
+    complaints = complaints.copy()
+    complaints.loc[keys[0], ["c", "log_mu"]] = [0.0, np.log(6.0)]
+    complaints.loc[keys[1], ["c", "log_mu"]] = [0.0, np.log(1.5)]
+    from models.scorer import RiskScorer
+
+    m = RiskScorer(prior=[0.0], prior_strength=0.01).fit(
+        X, y, sample_weight=w, groups=groups, complaints=complaints)
+    X1 = pd.DataFrame({"x": X["x"].to_numpy()[:d]}, index=keys)
+    features_only = m.predict_risk(X1.iloc[:2])
+    risk = m.predict_risk(X1.iloc[:2], groups=keys[:2])
+    assert risk[0] < 0.85 * features_only[0]
+    # district 1 expected 1.5 complaints and drew none: a little lower, much less so
+    assert risk[0] / features_only[0] < risk[1] / features_only[1] <= 1.0
+    # the interval reads it too: both ends below those of the model without complaints
+    m0 = RiskScorer(prior=[0.0], prior_strength=0.01).fit(X, y, sample_weight=w, groups=groups)
+    unc = simulate_uncertainty(m, X1, keys, n_bootstrap=400, random_state=0)
+    unc0 = simulate_uncertainty(m0, X1, keys, n_bootstrap=400, random_state=0)
+    for col in (C.RIESGO_P05, C.RIESGO_P95):
+        assert unc[col].iloc[0] < unc0[col].iloc[0], col
+
+
+def test_the_complaints_frame_is_checked():
+    from models.scorer import RiskScorer
+
+    X, y, w, groups, complaints, _, _ = _world(0, power=1.0)
+    m = RiskScorer(prior=[0.0])
+    with pytest.raises(ValueError, match="log_mu"):
+        m.fit(X, y, sample_weight=w, groups=groups, complaints=complaints[["c"]])
+    bad = complaints.copy()
+    bad.iloc[0, 0] = -1.0
+    with pytest.raises(ValueError, match="counts >= 0"):
+        m.fit(X, y, sample_weight=w, groups=groups, complaints=bad)
+
+
+def test_complaint_counts_expect_each_office_its_own_volume():
+    """Two departments, the second receiving twice the complaints: with the offices given,
+    what is expected of a district follows its own office's volume."""
+    from models.score import complaint_counts
+
+    keys = [f"{i:06d}" for i in range(40)]
+    X = pd.DataFrame({"x": np.tile([0.0, 1.0], 20)}, index=keys)
+    offices = np.repeat(["08", "16"], 20)
+    rows = [(k, "denuncia") for i, k in enumerate(keys) for _ in range(2 if i < 20 else 4)]
+    rows += [(keys[0], "planificada")] * 10  # planned visits are not complaints
+    records = pd.DataFrame(rows, columns=[C.UBIGEO, C.ORIGEN]).assign(**{C.HALLAZGO: 0})
+    pop = np.full(40, 1000.0)
+    with_offices = complaint_counts(X, pop, records, offices)
+    assert with_offices["c"].tolist() == [2.0] * 20 + [4.0] * 20
+    assert np.allclose(np.exp(with_offices["log_mu"]), [2.0] * 20 + [4.0] * 20, rtol=0.02)
+    pooled = complaint_counts(X, pop, records)
+    assert np.allclose(np.exp(pooled["log_mu"]), 3.0, rtol=0.02)
+    assert complaint_counts(X, pop, records[records[C.ORIGEN] == "planificada"]) is None
+
+
+def test_the_settings_can_leave_complaints_out_of_the_evidence(tmp_path, demo_settings,
+                                                              districts_gpkg):
+    import dataclasses
+
+    from geo.config import ConfigError, load_settings
+    from geo.inspections import load_records
+    from models.score import complaints_for, read_district_table
+
+    head = 'config_version = 1\n[data]\nregion = ["08"]\n[model]\n'
+    (tmp_path / "a.toml").write_text(head + "complaint_evidence = false\n", encoding="utf-8")
+    assert load_settings(tmp_path / "a.toml", check_files=False).model.complaint_evidence \
+        is False
+    (tmp_path / "c.toml").write_text(head, encoding="utf-8")
+    assert load_settings(tmp_path / "c.toml", check_files=False).model.complaint_evidence \
+        is True
+    (tmp_path / "b.toml").write_text(head + 'complaint_evidence = "si"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="complaint_evidence"):
+        load_settings(tmp_path / "b.toml", check_files=False)
+    districts = read_district_table(demo_settings)
+    records = load_records(demo_settings)
+    on = complaints_for(demo_settings, districts, records)
+    assert on is not None and on["c"].sum() == (records[C.ORIGEN] == "denuncia").sum()
+    off = dataclasses.replace(demo_settings, model=dataclasses.replace(
+        demo_settings.model, complaint_evidence=False))
+    assert complaints_for(off, districts, records) is None
+
+
+def test_the_model_card_says_how_strongly_complaints_count(scores_gpkg, demo_settings):
+    """The demo's records say where inspections came from: the scores' metadata and the
+    card name the strength the data chose (0 allowed: then complaints changed nothing)."""
+    import pyogrio
+
+    from geo.inspections import load_records
+    from models.evaluation import _model_summary
+    from models.score import read_district_table
+
+    meta = pyogrio.read_dataframe(scores_gpkg, layer="metadatos", read_geometry=False)
+    text = " ".join(meta.astype(str).agg(" ".join, axis=1))
+    assert "denuncias_como_evidencia" in text
+    summary = _model_summary(demo_settings, read_district_table(demo_settings),
+                             load_records(demo_settings))
+    g = summary["seleccion"]["denuncias_como_evidencia"]
+    assert 0.0 <= g <= 3.0
