@@ -245,6 +245,11 @@ def test_modelo_page(app_env):
     text = _text(at)
     assert "Tasa de acierto" in text and "Coeficientes" in text
     assert len(at.dataframe) >= 1
+    # the selection correction and the complaints' strength, as the card says them
+    card = json.loads((app_env.workdir / "evaluacion.json").read_text(encoding="utf-8"))
+    g = card["modelo"]["seleccion"]["denuncias_como_evidencia"]
+    assert "Cuando el riesgo se mueve" in text
+    assert f"Fuerza estimada g = {g:.2f}".replace(".", ",") in text
 
 
 def test_datos_page_bad_upload_leaves_store_unchanged(app_env, tmp_path):
