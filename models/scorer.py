@@ -271,7 +271,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         Z = (X - self.mean_) / self.scale_
         self.prior_coef_ = self._resolve_prior(X.shape[1])
         self.complaints_ = _check_complaints(complaints) if groups is not None else None
-        self.complaint_sd_ = 0.0
+        self.complaint_sd_, self.complaint_spread_ = 0.0, 0.0
         counts = (sample_weight, sample_weight * y01)
         args = (self.prior_coef_, _logit(self.base_rate), float(self.base_rate_strength))
         cap = float(self.prior_strength)
@@ -316,7 +316,8 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         self.classes_ = np.array([0, 1])
         self._set_reference(X, np.ones(X.shape[0]), None)
         self.prior_coef_ = self._resolve_prior(X.shape[1])
-        self.complaints_, self.complaint_sd_ = None, 0.0
+        self.complaints_ = None
+        self.complaint_sd_, self.complaint_spread_ = 0.0, 0.0
         self.intercept_ = np.array([_logit(self.base_rate)])
         self.coef_ = self.prior_coef_.reshape(1, -1).copy()
         self.prior_strength_ = float(self.prior_strength)
@@ -514,6 +515,13 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         n, k = agg["n"].to_numpy(float), agg["k"].to_numpy(float)
         before = float(self.intercept_[0])
         beta = np.concatenate([self.intercept_, self.coef_.ravel()])
+        if self.complaints_ is not None:
+            c, log_mu = self._complaint_columns(agg.index)
+            if not np.any(np.isfinite(log_mu)):
+                raise ValueError("complaints: no row for any district key of groups (keys "
+                                 f"like {agg.index[0]!r} expected).")
+            known = np.isfinite(log_mu)
+            self.complaint_spread_ = _complaint_spread(c[known], log_mu[known])
         for _ in range(rounds):
             extra = None
             if self.complaints_ is not None:
@@ -533,23 +541,33 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         """How strongly the number of complaints follows a district's own effect.
 
         The shared-parameter model: a district's complaint-driven inspections are
-        ``Poisson(mu_d exp(g s - g^2 / 2))``, with ``mu_d`` what its population and
-        characteristics predict (marginally) and ``s`` its standardised own effect, the same
-        ``s`` whose ``tau s`` moves its risk. ``g`` (0 to 3) maximises the marginal likelihood
-        of every district's findings *and* complaints at the current weights and ``tau``.
+        ``Poisson(mu_d exp(v_d - sigma^2 / 2))``, with ``mu_d`` what its population and
+        characteristics predict (marginally) and ``v_d ~ Normal(0, sigma^2)`` how far its
+        complaints stray from that. ``sigma`` is measured on the complaints alone
+        (``complaint_spread_``, :func:`_complaint_spread`). Complaint counts stray for
+        reasons that have nothing to do with risk (a union, a radio programme, a road), so
+        ``v_d = g s_d + e_d``: ``s_d`` is the district's standardised own effect, the same
+        ``s`` whose ``tau s`` moves its risk, and ``e_d ~ Normal(0, sigma^2 - g^2)`` is the
+        rest. Both parts have the same shape, so only the findings can say how much of the
+        spread goes with risk: ``g`` (0 to ``sigma``) maximises the marginal likelihood of
+        every district's findings *and* complaints at the current weights and ``tau``.
         ``g = 0`` is the model without it: where complaints do not follow risk beyond what
-        the characteristics say, the data choose it and nothing changes.
+        the characteristics say, nothing changes.
         """
         c, log_mu = self._complaint_columns(keys)
-        if not np.any(c > 0) or self.re_sd_ <= 0:
+        known = np.isfinite(log_mu)
+        spread = self.complaint_spread_
+        if not np.any(c[known] > 0) or self.re_sd_ <= 0 or spread <= 0:
             return 0.0
-        base = _effect_loglik(self.intercept_[0] + zg @ self.coef_.ravel(), n, k, self.re_sd_)
+        eta = self.intercept_[0] + zg @ self.coef_.ravel()
+        base = _effect_loglik(eta[known], n[known], k[known], self.re_sd_)
+        table = _ComplaintTable(c[known], log_mu[known], spread)
 
         def negative(g: float) -> float:
-            return -float(np.sum(_logsumexp_rows(base + _complaint_loglik(c, log_mu, g))))
+            return -float(np.sum(_logsumexp_rows(base + table.loglik(g))))
 
-        res = optimize.minimize_scalar(negative, bounds=(0.0, _MAX_COMPLAINT_SD),
-                                       method="bounded", options={"xatol": 1e-3})
+        res = optimize.minimize_scalar(negative, bounds=(0.0, spread), method="bounded",
+                                       options={"xatol": 2e-3 + 0.01 * spread})
         # the bounded search never evaluates the ends: "complaints say nothing" is one of them
         return 0.0 if negative(0.0) <= res.fun else float(res.x)
 
@@ -559,13 +577,17 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         return got["c"].fillna(0.0).to_numpy(float), got["log_mu"].to_numpy(float)
 
     def _complaint_terms(self, keys) -> np.ndarray | None:
-        """Each key's complaint log-likelihood at each effect node, or ``None`` (no term)."""
+        """Each key's complaint log-likelihood at each effect node, or ``None`` (no term).
+
+        A key without a row in the complaints (a district the fit did not see) gets none.
+        """
         if getattr(self, "complaints_", None) is None or getattr(self, "complaint_sd_", 0) <= 0:
             return None
         c, log_mu = self._complaint_columns(keys)
         known = np.isfinite(log_mu)
         out = np.zeros((c.shape[0], _S_NODES.shape[0]))
-        out[known] = _complaint_loglik(c[known], log_mu[known], self.complaint_sd_)
+        out[known] = _ComplaintTable(c[known], log_mu[known], self.complaint_spread_).loglik(
+            self.complaint_sd_)
         return out
 
     def _no_random_effect(self) -> None:
@@ -913,10 +935,66 @@ def _complaint_loglik(c, log_mu, g) -> np.ndarray:
     """Poisson log-likelihood of ``c`` complaints at each node, rate ``mu e^(g s - g^2/2)``.
 
     Shape (D, S), without ``log c!`` (constant in ``g`` and ``s``). The rate's mean over
-    ``s ~ Normal(0, 1)`` is ``mu``: ``g`` moves complaints between districts, not their total.
+    ``s ~ Normal(0, 1)`` is ``mu``.
     """
     lin = (np.asarray(log_mu, float) - 0.5 * g * g)[:, None] + g * _S_NODES[None, :]
     return np.asarray(c, float)[:, None] * lin - np.exp(lin)
+
+
+def _complaint_spread(c, log_mu) -> float:
+    """Spread of the complaints' log rate, by maximum likelihood on the complaints alone.
+
+    ``sigma`` of ``c ~ Poisson(mu e^(v - sigma^2/2))``, ``v ~ Normal(0, sigma^2)``, from 0 to
+    :data:`_MAX_COMPLAINT_SD` (0 without any complaint).
+    """
+    c, log_mu = np.asarray(c, float), np.asarray(log_mu, float)
+    if c.shape[0] == 0 or not np.any(c > 0):
+        return 0.0
+
+    def negative(sigma: float) -> float:
+        return -float(np.sum(_logsumexp_rows(_complaint_loglik(c, log_mu, sigma)
+                                             + _S_LOGW[None, :])))
+
+    res = optimize.minimize_scalar(negative, bounds=(0.0, _MAX_COMPLAINT_SD), method="bounded",
+                                   options={"xatol": 1e-2})
+    return 0.0 if negative(0.0) <= res.fun else float(res.x)
+
+
+#: Nodes of the complaint log-rate ``t`` (in units of its spread ``sigma``): coarser than
+#: :data:`_S_NODES`, the likelihood of a count is smooth in ``t``.
+_T_NODES = np.linspace(-4.5, 4.5, 61)
+
+
+class _ComplaintTable:
+    """Log-likelihood of each district's complaints given its own effect ``s``, for any ``g``.
+
+    ``log p(c_d | s) = log int Poisson(c_d | mu_d e^(t - sigma^2/2)) Normal(t | g s,
+    sigma^2 - g^2) dt``: the Poisson part is tabulated once on a grid of ``t``
+    (:data:`_T_NODES` times ``sigma``), the Normal kernel for each ``g``, and the integral
+    is one matrix product (D x T times T x S).
+    """
+
+    def __init__(self, c, log_mu, spread: float) -> None:
+        c, log_mu = np.asarray(c, float), np.asarray(log_mu, float)
+        self.spread = float(spread)
+        self.t = self.spread * _T_NODES
+        lin = (log_mu - 0.5 * self.spread**2)[:, None] + self.t[None, :]
+        logp = c[:, None] * lin - np.exp(lin)
+        self.top = logp.max(axis=1)
+        self.scaled = np.exp(logp - self.top[:, None])
+
+    def loglik(self, g: float) -> np.ndarray:
+        """Shape (D, S): each district's complaint log-likelihood at each node of ``s``."""
+        if self.spread <= 0:
+            return np.zeros((self.scaled.shape[0], _S_NODES.shape[0]))
+        g = min(max(float(g), 0.0), self.spread)
+        step = self.t[1] - self.t[0]
+        # the rest's spread, at least a grid step (a narrower kernel falls between nodes)
+        rest = max(np.sqrt(max(self.spread**2 - g * g, 0.0)), step)
+        kernel = np.exp(-0.5 * ((self.t[:, None] - g * _S_NODES[None, :]) / rest) ** 2)
+        kernel /= kernel.sum(axis=0, keepdims=True)
+        mixed = self.scaled @ kernel
+        return np.log(np.maximum(mixed, 1e-300)) + self.top[:, None]
 
 
 def _check_complaints(complaints) -> pd.DataFrame | None:
@@ -927,6 +1005,8 @@ def _check_complaints(complaints) -> pd.DataFrame | None:
     missing = {"c", "log_mu"} - set(frame.columns)
     if missing:
         raise ValueError(f"complaints needs columns c and log_mu; missing {sorted(missing)}.")
+    if not frame.index.is_unique:
+        raise ValueError("complaints: one row per district key (repeated keys found).")
     c = pd.to_numeric(frame["c"], errors="coerce")
     log_mu = pd.to_numeric(frame["log_mu"], errors="coerce")
     if c.isna().any() or (c < 0).any() or not np.all(np.isfinite(log_mu)):
