@@ -64,6 +64,7 @@ RANGO = "rango"  # 1 = highest risk
 CONTRIB_PREFIX = "contrib_"
 N_INSPECCIONES = "n_inspecciones"
 N_HALLAZGOS = "n_hallazgos"
+N_DENUNCIAS = "n_denuncias"  # inspections that answered a complaint (origen = denuncia)
 EVIDENCIA_INSUFICIENTE = "evidencia insuficiente"
 EVIDENCIA_NO_PUBLICADA = "no publicada"  # withheld for roles without record access
 

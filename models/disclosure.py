@@ -66,9 +66,12 @@ __all__ = [
 ]
 
 #: Count columns of a scores table whose small values are suppressed for non-planners.
-COUNT_COLUMNS = (C.N_INSPECCIONES, C.N_HALLAZGOS, C.VICTIMAS, C.TRABAJADORES, "n_victimas")
-#: Counts the model learns from: when one of them is suppressed, the record is withheld.
-MODEL_COUNTS = (C.N_INSPECCIONES, C.N_HALLAZGOS)
+COUNT_COLUMNS = (C.N_INSPECCIONES, C.N_HALLAZGOS, C.N_DENUNCIAS, C.VICTIMAS, C.TRABAJADORES,
+                 "n_victimas")
+#: Counts the model learns from: when one of them is suppressed, the record is withheld. The
+#: complaints count too: with complaints as evidence the history term moves with each one
+#: (a few complaints can point at who complained).
+MODEL_COUNTS = (C.N_INSPECCIONES, C.N_HALLAZGOS, C.N_DENUNCIAS)
 EVIDENCIA_NO_PUBLICADA = C.EVIDENCIA_NO_PUBLICADA
 PUBLICACION = "publicacion"
 PUBLICACION_COMPLETA = "completa"

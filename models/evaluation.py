@@ -221,12 +221,13 @@ def spatial_folds(
     for b in np.unique(block):
         held = block == b
         train = records[(rec_block != b).to_numpy()]
-        # complaints received are known for every district (their findings are what is held
-        # out), so the complaint feature counts them all
+        # a district held out has no record of its own, so no complaint count either
+        # (complaint-driven inspections are records): the complaint feature and the
+        # complaints as evidence count the other provinces' only
         part = _run_fold(b, table, features, train, train.iloc[:0], prior, prior_strength, 0, seed,
-                         truth, complaints=records if complaints else None,
+                         truth, complaints=train if complaints else None,
                          population=population,
-                         evidence=records if complaint_evidence else None,
+                         evidence=train if complaint_evidence else None,
                          offices=offices)
         for m in part.scores:
             scores.setdefault(m, np.zeros(len(keys)))
@@ -410,7 +411,9 @@ def evaluate(
 
     population = population_of(districts)
     use_complaints = bool(getattr(settings.model, "complaint_intensity", False))
-    evidence = bool(getattr(settings.model, "complaint_evidence", True))
+    # as models.score.complaints_for: the count is evidence once, and only for the joint fit
+    evidence = bool(getattr(settings.model, "complaint_evidence", True)) and not \
+        use_complaints and getattr(settings.model, "selection_correction", "joint") == "joint"
     offices = (districts[C.DEPARTAMENTO].astype(str).to_numpy()
                if C.DEPARTAMENTO in districts.columns else None)
     temporal = backtest_folds(table, features, records, prior,

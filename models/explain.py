@@ -87,8 +87,9 @@ def record_words(row: Mapping[str, Any], lang: str | None = None) -> str | None:
     ...                     "n_inspecciones": 0, "n_hallazgos": 0}, "en"))
     ... # doctest: +NORMALIZE_WHITESPACE
     From its characteristics, the model would expect a risk of 11.9 %. It was never
-    inspected nor the subject of a complaint, though its population and characteristics
-    would lead one to expect some: that lowers it by 1.9 points, to 10.0 %.
+    inspected, not even after a complaint, though its population and characteristics would
+    lead one to expect some complaint-driven inspection: that lowers it by 1.9 points, to
+    10.0 %.
 
     >>> row = {"riesgo": 0.74, "contrib_historial": -0.5, "n_inspecciones": 53,
     ...        "n_hallazgos": 39}
@@ -108,11 +109,16 @@ def record_words(row: Mapping[str, Any], lang: str | None = None) -> str | None:
         return number(100 * x, 1, lang)
 
     known = n is not None and k is not None and pd.notna(n) and pd.notna(k) and float(n) > 0
+    c = row.get(C.N_DENUNCIAS)
     if known:
+        # the inspections that answered a complaint are part of the record the model reads
+        asked = c is not None and pd.notna(c)
         own_es = (f"Su propio historial ({int(k)} hallazgos en {int(n)} inspecciones, "
-                  f"{pct(float(k) / float(n))} %)")
+                  f"{pct(float(k) / float(n))} %"
+                  + (f"; {int(c)} por denuncia" if asked else "") + ")")
         own_en = (f"Its own record ({int(k)} findings in {int(n)} inspections, "
-                  f"{pct(float(k) / float(n))} %)")
+                  f"{pct(float(k) / float(n))} %"
+                  + (f"; {int(c)} after a complaint" if asked else "") + ")")
     else:
         own_es, own_en = "Su propio historial", "Its own record"
     if abs(diff) < 0.05:
@@ -128,12 +134,12 @@ def record_words(row: Mapping[str, Any], lang: str | None = None) -> str | None:
         # would bring some, their absence is the record (complaints as evidence)
         return tr(
             f"Con sus características, el modelo esperaría un riesgo de {pct(features)} %. "
-            f"Nunca fue inspeccionado ni denunciado, aunque su población y sus "
-            f"características harían esperar alguna denuncia: eso lo "
+            f"Nunca fue inspeccionado, tampoco por denuncia, aunque por su población y sus "
+            f"características se esperaría alguna inspección por denuncia: eso lo "
             f"{'sube' if up else 'baja'} {amount} puntos, a {pct(risk)} %.",
             f"From its characteristics, the model would expect a risk of {pct(features)} %. "
-            f"It was never inspected nor the subject of a complaint, though its population "
-            f"and characteristics would lead one to expect some: that "
+            f"It was never inspected, not even after a complaint, though its population and "
+            f"characteristics would lead one to expect some complaint-driven inspection: that "
             f"{'raises' if up else 'lowers'} it by {amount} points, to {pct(risk)} %.", lang)
     # said from the term's sign alone: the raw rate of every year is context, not the
     # comparison the model makes (older records may weigh less, the effect is shrunk)

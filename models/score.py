@@ -77,6 +77,9 @@ COLUMN_DESCRIPTIONS = {
                      "evidencia",
     "p_deriva": "probabilidad de hallazgos tan extremos como los recientes según el "
                 "historial anterior",
+    C.N_DENUNCIAS: "inspecciones del distrito que respondieron a una denuncia (origen = "
+                   "denuncia); su número frente a lo esperado informa el efecto propio del "
+                   "distrito (denuncias como evidencia); vacía si se suprimió por ser de 1 a k-1",
     "n_efectivas": "inspecciones que el historial del distrito aún pesa: cada una cuenta "
                    "0,5^(edad/vida media) (vida media elegida por los registros, ver "
                    "vida_media_anios); la evidencia y el intervalo siguen este número",
@@ -141,8 +144,8 @@ def score_districts(
     X = with_complaints(X, population_of(districts), inspections, settings)
     keys = districts[C.UBIGEO].astype(str).to_numpy()
     counts = district_counts(inspections, keys)
-    scorer = fit_scorer(settings, X, counts, keys,
-                        complaints=complaints_for(settings, districts, inspections))
+    complaints = complaints_for(settings, districts, inspections)
+    scorer = fit_scorer(settings, X, counts, keys, complaints=complaints)
     from models.recency import drift_alerts, recency_fit
 
     alerts = drift_alerts(scorer, X, keys, inspections)  # on the undiscounted record
@@ -173,6 +176,8 @@ def score_districts(
     out[C.RANGO] = pd.Series(-risk).rank(method="first").astype(int).to_numpy()
     out[C.N_INSPECCIONES] = n.astype(int)
     out[C.N_HALLAZGOS] = counts["k"].to_numpy().astype(int)
+    if complaints is not None:  # the model read them: a protected count like the others
+        out[C.N_DENUNCIAS] = complaints["c"].reindex(keys).fillna(0.0).to_numpy().astype(int)
     out[N_EFECTIVAS] = np.round(effective, 2)
     out[ALERTA_DERIVA] = alerts["alerta_deriva"].reindex(keys).to_numpy()
     out[P_DERIVA] = alerts["p_deriva"].reindex(keys).to_numpy()
@@ -487,8 +492,10 @@ def selection_effect(settings: Any, X: pd.DataFrame, counts: pd.DataFrame, keys:
                desplazamiento_intercepto=round(float(getattr(scorer, "selection_shift_",
                                                              0.0)), 4))
     if getattr(scorer, "complaints_", None) is not None:
-        # how strongly the number of complaints moves a district's own effect (0: not at all)
+        # how strongly the number of complaints moves a district's own effect (0: not at all),
+        # out of how much complaints stray from what is expected of a district
         out["denuncias_como_evidencia"] = round(float(scorer.complaint_sd_), 3)
+        out["dispersion_denuncias"] = round(float(getattr(scorer, "complaint_spread_", 0.0)), 3)
     return out
 
 
@@ -561,8 +568,9 @@ def complaint_counts(X: pd.DataFrame, population: Any, records: pd.DataFrame | N
     design = ((X - X.mean()) / sd).to_numpy(float)
     if population is not None:
         pop = pd.to_numeric(pd.Series(np.asarray(population)), errors="coerce")
-        pop = np.log(np.maximum(pop.fillna(pop.median()).to_numpy(float), 1.0))
-        design = np.column_stack([pop, design])
+        if pop.notna().any():  # a population column with no value says nothing
+            pop = np.log(np.maximum(pop.fillna(pop.median()).to_numpy(float), 1.0))
+            design = np.column_stack([pop, design])
     if offices is not None:
         office = pd.Series(np.asarray(offices)).astype(str)
         dummies = pd.get_dummies(office, drop_first=True, dtype=float).to_numpy()
@@ -608,10 +616,17 @@ def complaints_for(settings: Any, districts: pd.DataFrame, records: pd.DataFrame
                    ) -> pd.DataFrame | None:
     """Return :func:`complaint_counts` of the deployment's districts, or ``None``.
 
-    ``None`` when ``[model] complaint_evidence`` is off or the records do not say where
-    complaints came from.
+    ``None`` when ``[model] complaint_evidence`` is off, when the count is already a factor
+    (``complaint_intensity``), when the selection correction is not ``"joint"`` (the only fit
+    that reads it), or when the records do not say where complaints came from.
     """
-    if not getattr(getattr(settings, "model", None), "complaint_evidence", True):
+    model = getattr(settings, "model", None)
+    if not getattr(model, "complaint_evidence", True):
+        return None
+    # the count is used once: as a factor (complaint_intensity) or as evidence, not both;
+    # and only the joint fit can read it as evidence
+    if getattr(model, "complaint_intensity", False) or \
+            getattr(model, "selection_correction", "joint") != "joint":
         return None
     X = feature_matrix(districts, settings)
     offices = (districts[C.DEPARTAMENTO].astype(str).to_numpy()

@@ -223,3 +223,89 @@ def test_the_model_card_says_how_strongly_complaints_count(scores_gpkg, demo_set
                              load_records(demo_settings))
     g = summary["seleccion"]["denuncias_como_evidencia"]
     assert 0.0 <= g <= 3.0
+
+
+def test_the_spatial_check_never_reads_a_held_out_districts_complaints(monkeypatch):
+    """Leave-one-province-out: a held-out district has no record, so no complaint count
+    (c <= n); the complaints given as evidence are the other provinces' only."""
+    import models.score as score
+    from models.evaluation import spatial_folds
+
+    keys = [f"0801{i:02d}" for i in range(1, 13)]
+    table = pd.DataFrame({"x": np.linspace(0.0, 1.0, 12)}, index=pd.Index(keys, name=C.UBIGEO))
+    blocks = pd.Series(["P1"] * 6 + ["P2"] * 6, index=keys)
+    rng = np.random.default_rng(0)
+    rows = [(k, "2020-03-01", int(rng.random() < 0.3), o) for k in keys
+            for o in ("denuncia", "planificada", "denuncia")]
+    records = pd.DataFrame(rows, columns=[C.UBIGEO, C.FECHA, C.HALLAZGO, C.ORIGEN])
+    seen = []
+    real = score.complaint_counts
+
+    def spy(X, population, recs, offices=None):
+        if recs is not None:
+            seen.append(set(recs[C.UBIGEO]))
+        return real(X, population, recs, offices)
+
+    monkeypatch.setattr(score, "complaint_counts", spy)
+    spatial_folds(table, ["x"], records, {"x": 0.0}, blocks, seed=0, complaints=False)
+    assert seen == [set(keys[6:]), set(keys[:6])]
+    # the complaint feature (complaint_intensity) counts the other provinces' too
+    seen.clear()
+    spatial_folds(table, ["x"], records, {"x": 0.0}, blocks, seed=0, complaint_evidence=False)
+    assert seen == [set(keys[6:]), set(keys[:6])]
+
+
+def test_complaints_are_read_once_and_only_by_the_joint_fit(demo_settings, districts_gpkg):
+    import dataclasses
+
+    from geo.inspections import load_records
+    from models.score import complaint_counts, complaints_for, read_district_table
+
+    districts, records = read_district_table(demo_settings), load_records(demo_settings)
+    assert complaints_for(demo_settings, districts, records) is not None
+
+    def with_model(**kw):
+        return dataclasses.replace(demo_settings, model=dataclasses.replace(
+            demo_settings.model, **kw))
+
+    assert complaints_for(with_model(complaint_intensity=True), districts, records) is None
+    assert complaints_for(with_model(selection_correction="design"), districts, records) is None
+    # a population column with no value: left out, not a crash
+    X = pd.DataFrame({"x": [0.0, 1.0, 2.0]}, index=["080101", "080102", "080103"])
+    recs = pd.DataFrame({C.UBIGEO: ["080101", "080102", "080102"], C.HALLAZGO: 0,
+                         C.ORIGEN: "denuncia"})
+    got = complaint_counts(X, [np.nan, np.nan, np.nan], recs)
+    assert np.isfinite(got["log_mu"]).all() and got["c"].tolist() == [1.0, 2.0, 0.0]
+
+
+def test_a_few_complaints_are_a_small_count_for_roles_without_record_access():
+    """With complaints as evidence, the history term moves with each complaint: a district
+    with 1 to k-1 complaint-driven inspections has its record withheld like small counts,
+    and what is published does not depend on that number."""
+    from models.disclosure import protect_scores
+
+    table = pd.DataFrame({
+        C.UBIGEO: ["1", "2", "3"], C.RIESGO: [0.30, 0.20, 0.10],
+        C.RIESGO_P05: [0.2, 0.1, 0.05], C.RIESGO_P95: [0.4, 0.3, 0.2],
+        C.PROB_TOP10: [0.9, 0.5, 0.1], C.EVIDENCIA: ["suficiente"] * 3, C.RANGO: [1, 2, 3],
+        C.N_INSPECCIONES: [20, 20, 20], C.N_HALLAZGOS: [6, 5, 0], C.N_DENUNCIAS: [2, 0, 9],
+        "contrib_historial": [0.4, 0.1, -0.2]})
+    out = protect_scores(table, 5)
+    assert out[C.N_DENUNCIAS].isna().tolist() == [True, False, False]
+    assert out["publicacion"].tolist() == ["sin historial", "completa", "completa"]
+    assert np.isnan(out.loc[0, "contrib_historial"])
+    moved = table.assign(**{C.N_DENUNCIAS: [4, 0, 9]})
+    again = protect_scores(moved, 5)
+    cols = [C.RIESGO, C.RIESGO_P05, C.PROB_TOP10, "contrib_historial", C.N_DENUNCIAS]
+    pd.testing.assert_frame_equal(out[cols], again[cols])
+
+
+def test_the_record_sentence_names_the_inspections_that_answered_complaints():
+    from models.explain import record_words
+
+    row = {C.RIESGO: 0.30, "contrib_historial": 0.4, C.N_INSPECCIONES: 20,
+           C.N_HALLAZGOS: 6, C.N_DENUNCIAS: 9}
+    assert "(6 hallazgos en 20 inspecciones, 30,0 %; 9 por denuncia)" in record_words(row, "es")
+    assert "9 after a complaint" in record_words(row, "en")
+    row[C.N_DENUNCIAS] = float("nan")  # withheld: not said
+    assert "denuncia" not in record_words(row, "es")

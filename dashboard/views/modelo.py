@@ -501,18 +501,23 @@ with ui.guard():
             f"({method[1]}) keeps a much-denounced district's excess in its own effect, "
             "without raising everyone else's risk; ρ says how much the ranking changes."))
         strength = selection.get("denuncias_como_evidencia")
+        spread = selection.get("dispersion_denuncias")
         if strength is not None:
+            of_es = f" de una dispersión total de {number(spread, 2, 'es')}" if spread else ""
+            of_en = f" of a total spread of {spread:.2f}" if spread else ""
             st.caption(tr(
                 "Denuncias como evidencia: un distrito con más inspecciones por denuncia de "
                 "las que esperan su población y sus características tiene probablemente un "
-                f"efecto propio más alto. Fuerza estimada g = {number(strength, 2, 'es')} "
-                "(desviación del logaritmo de la tasa de denuncias que explica el efecto "
-                "propio; 0 = el número de denuncias no informa y no cambia nada).",
+                f"efecto propio más alto. Fuerza estimada g = {number(strength, 2, 'es')}{of_es} "
+                "(desviación del logaritmo de la tasa de denuncias que va con el efecto "
+                "propio; el resto se aparta por otras razones; 0 = el número de denuncias no "
+                "informa y no cambia nada).",
                 "Complaints as evidence: a district with more complaint-driven inspections "
                 "than its population and characteristics predict probably has a higher own "
-                f"effect. Estimated strength g = {strength:.2f} (standard deviation of the "
-                "log complaint rate the own effect explains; 0 = the number of complaints "
-                "says nothing and changes nothing)."))
+                f"effect. Estimated strength g = {strength:.2f}{of_en} (standard deviation of "
+                "the log complaint rate that goes with the own effect; the rest strays for "
+                "other reasons; 0 = the number of complaints says nothing and changes "
+                "nothing)."))
         if alerts:
             table = pd.DataFrame(alerts)
             table["alerta"] = table["alerta"].map(
