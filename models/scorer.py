@@ -515,29 +515,35 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         n, k = agg["n"].to_numpy(float), agg["k"].to_numpy(float)
         before = float(self.intercept_[0])
         beta = np.concatenate([self.intercept_, self.coef_.ravel()])
+        table = known = None
         if self.complaints_ is not None:
             c, log_mu = self._complaint_columns(agg.index)
-            if not np.any(np.isfinite(log_mu)):
+            known = np.isfinite(log_mu)
+            if not np.any(known):
                 raise ValueError("complaints: no row for any district key of groups (keys "
                                  f"like {agg.index[0]!r} expected).")
-            known = np.isfinite(log_mu)
             self.complaint_spread_ = _complaint_spread(c[known], log_mu[known])
+            # the complaints' part of every district at every node, tabulated once per fit
+            table = _ComplaintTable(c[known], log_mu[known], self.complaint_spread_)
         for _ in range(rounds):
             extra = None
-            if self.complaints_ is not None:
-                self.complaint_sd_ = self._fit_complaint_sd(zg, n, k, agg.index)
-                extra = self._complaint_terms(agg.index)
+            if table is not None:
+                self.complaint_sd_ = self._fit_complaint_sd(zg, n, k, known, table)
+                if self.complaint_sd_ > 0:
+                    extra = np.zeros((n.shape[0], _S_NODES.shape[0]))
+                    extra[known] = table.loglik(self.complaint_sd_)
             beta = _fit_marginal(zg, n, k, self.prior_coef_, self.prior_strength_, args[1],
                                  args[2], self.re_sd_, start=beta, extra=extra)
             self.intercept_ = beta[:1].copy()
             self.coef_ = beta[1:].reshape(1, -1).copy()
             # tau again at these weights, where the previous round left it any mass
-            self._fit_groups(Z, y01, sample_weight, groups, near=self.re_sd_weights_, agg=agg)
+            self._fit_groups(Z, y01, sample_weight, groups, near=self.re_sd_weights_, agg=agg,
+                             extra=extra)
             if self.re_sd_ <= 0:
                 break
         self.selection_shift_ = float(self.intercept_[0]) - before
 
-    def _fit_complaint_sd(self, zg, n, k, keys) -> float:
+    def _fit_complaint_sd(self, zg, n, k, known, table) -> float:
         """How strongly the number of complaints follows a district's own effect.
 
         The shared-parameter model: a district's complaint-driven inspections are
@@ -554,14 +560,11 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         ``g = 0`` is the model without it: where complaints do not follow risk beyond what
         the characteristics say, nothing changes.
         """
-        c, log_mu = self._complaint_columns(keys)
-        known = np.isfinite(log_mu)
         spread = self.complaint_spread_
-        if not np.any(c[known] > 0) or self.re_sd_ <= 0 or spread <= 0:
+        if self.re_sd_ <= 0 or spread <= 0:
             return 0.0
         eta = self.intercept_[0] + zg @ self.coef_.ravel()
         base = _effect_loglik(eta[known], n[known], k[known], self.re_sd_)
-        table = _ComplaintTable(c[known], log_mu[known], spread)
 
         def negative(g: float) -> float:
             return -float(np.sum(_logsumexp_rows(base + table.loglik(g))))
@@ -596,7 +599,8 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         self.re_sd_weights_ = np.ones(1)
         self.group_counts_ = _empty_counts()
 
-    def _fit_groups(self, Z, y01, sample_weight, groups, near=None, agg=None) -> None:
+    def _fit_groups(self, Z, y01, sample_weight, groups, near=None, agg=None,
+                    extra=None) -> None:
         self._no_random_effect()
         if groups is None:
             return
@@ -610,7 +614,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
             grid, weights = _re_sd_posterior(
                 eta, agg["n"].to_numpy(float), agg["k"].to_numpy(float), float(self.re_sd_scale),
                 design=np.column_stack([np.ones(zg.shape[0]), zg]), precision=precision,
-                near=near, extra=self._complaint_terms(agg.index),
+                near=near, extra=extra,
             )
             self.re_sd_grid_, self.re_sd_weights_ = grid, weights
             self.re_sd_ = float(grid @ weights)

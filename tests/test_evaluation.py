@@ -205,15 +205,16 @@ SEEDS = [0, 1, 2, 3, 4, 5, 6, 7]
 #: Where a target is not met, the assertion is kept at what was measured (benchmarks/model.md),
 #: never silently loosened. Re-measured with issue 11's model (weights and district effects
 #: fitted jointly, complaints as evidence about each district's effect) on the corrected base
-#: of issue 9 (`python -m benchmarks.bench_seeds`): 5 of the 8 worlds meet every target (0,
-#: 3, 4, 6, 7) — the default world among them. The misses:
+#: of issue 9 (`python -m benchmarks.bench_seeds`): 4 of the 8 worlds meet every target (0,
+#: 3, 6, 7) — the default world among them. The misses:
 #: - seed 1: margin over the past finding rate +0.049, bootstrap lower bound -0.005;
-#: - seed 2: intervals cover 0.969 (target <= 0.95);
-#: - seed 5: margin over the expert index +0.044, interval -0.030 to +0.131.
-#: Issue 3's Done-when (the default world and 5 others) is still one world short.
-COVERAGE_ACHIEVED = {2: (TARGETS["cobertura_min"], 0.97)}
+#: - seed 2: intervals cover 0.970 (target <= 0.95);
+#: - seed 4: intervals cover 0.847 (target >= 0.85);
+#: - seed 5: margin over the expert index +0.048, interval -0.027 to +0.140.
+#: Issue 3's Done-when (the default world and 5 others) is still two worlds short.
+COVERAGE_ACHIEVED = {2: (TARGETS["cobertura_min"], 0.975), 4: (0.84, TARGETS["cobertura_max"])}
 #: (seed, baseline) -> (least margin, least bootstrap lower bound) measured
-MARGIN_ACHIEVED = {(1, "tasa_pasada"): (0.04, -0.006), (5, "indice_experto"): (0.04, -0.031)}
+MARGIN_ACHIEVED = {(1, "tasa_pasada"): (0.04, -0.006), (5, "indice_experto"): (0.04, -0.028)}
 BASELINES = ("aleatorio", "pobreza", "tasa_pasada", "indice_experto")
 
 
@@ -256,7 +257,7 @@ def _targets_met(card) -> dict[str, bool]:
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="with issue 11's model the default world meets every "
-                   "target and 4 other seeds of 7 do (3, 4, 6, 7; see COVERAGE_ACHIEVED, "
+                   "target and 3 other seeds of 7 do (3, 6, 7; see COVERAGE_ACHIEVED, "
                    "MARGIN_ACHIEVED): 5 are asked. Strict: a pass makes this test fail, to be "
                    "updated")
 def test_done_when_default_world_and_at_least_five_other_seeds(demo_cards):
