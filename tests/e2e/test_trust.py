@@ -244,7 +244,8 @@ def test_researcher_cannot_lower_the_small_count_threshold(tab: AppPage, trust: 
     with zipfile.ZipFile(target) as zf:
         name = next(n for n in zf.namelist() if n.endswith(".csv"))
         table = pd.read_csv(io.BytesIO(zf.read(name)), dtype={"ubigeo": str})
-    for col in ("n_inspecciones", "n_hallazgos"):
+    # complaint-driven inspections are a count the model reads: protected like the others
+    for col in ("n_inspecciones", "n_hallazgos", "n_denuncias"):
         counts = pd.to_numeric(table[col], errors="coerce")
         assert not ((counts >= 1) & (counts < 5)).any(), col
         assert counts.isna().any(), f"{col}: some small counts should be blanked"
