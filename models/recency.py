@@ -208,7 +208,8 @@ def drift_alerts(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.
     Xv = X.to_numpy(float)
     eta = scorer.intercept_[0] + ((Xv - scorer.mean_) / scorer.scale_) @ scorer.coef_.ravel()
     tau = float(scorer.re_sd_)
-    logw = _effect_loglik(eta, ec["n"].to_numpy(), ec["k"].to_numpy(), tau)
+    logw = _effect_loglik(eta, ec["n"].to_numpy(), ec["k"].to_numpy(), tau,
+                          _earlier_complaints(scorer, earlier, records, keys))
     w = np.exp(logw - logw.max(axis=1, keepdims=True))
     w /= w.sum(axis=1, keepdims=True)
     p = special.expit(eta[:, None] + tau * _S_NODES[None, :])  # (D, S)
@@ -221,4 +222,39 @@ def drift_alerts(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.
     out["p_deriva"] = np.where(seen, np.minimum(upper, lower), np.nan)
     out["alerta_deriva"] = np.where(seen & (upper < level), ALZA,
                                     np.where(seen & (lower < level), BAJA, ""))
+    return out
+
+
+def _earlier_complaints(scorer: Any, earlier: pd.DataFrame, records: pd.DataFrame,
+                        keys: Sequence[str]) -> np.ndarray | None:
+    """Return each district's complaints' term from the complaints *before* the recent years.
+
+    The score reads every complaint as evidence about a district's own effect
+    (:meth:`models.scorer.RiskScorer._fit_complaint_sd`); the alert's baseline reads the
+    earlier ones the same way (what is expected of each district scaled to the region's
+    earlier share of complaints), so a district raised by its complaints is not flagged for
+    findings its score already expected, and the recent complaints are not counted twice.
+    ``None`` when the scorer does not read complaints.
+    """
+    from models.scorer import _S_NODES, _ComplaintTable
+
+    if getattr(scorer, "complaints_", None) is None or getattr(scorer, "complaint_sd_", 0) <= 0 \
+            or C.ORIGEN not in records.columns:
+        return None
+
+    def complaints(frame: pd.DataFrame) -> pd.Series:
+        asked = frame[frame[C.ORIGEN].astype(str).str.strip().str.lower() == "denuncia"]
+        return asked[C.UBIGEO].astype(str).value_counts()
+
+    total, before = complaints(records).sum(), complaints(earlier)
+    if total <= 0 or before.sum() <= 0:
+        return None
+    index = pd.Index([str(k) for k in keys])
+    c = before.reindex(index).fillna(0.0).to_numpy(float)
+    log_mu = scorer.complaints_["log_mu"].reindex(index).to_numpy(float) + \
+        np.log(before.sum() / total)
+    out = np.zeros((len(index), _S_NODES.shape[0]))
+    known = np.isfinite(log_mu)
+    out[known] = _ComplaintTable(c[known], log_mu[known], scorer.complaint_spread_).loglik(
+        scorer.complaint_sd_)
     return out

@@ -560,12 +560,16 @@ def complaint_counts(X: pd.DataFrame, population: Any, records: pd.DataFrame | N
     """
     if records is None or len(records) == 0 or C.ORIGEN not in records.columns:
         return None
-    complaints = records[records[C.ORIGEN].astype(str).str.strip().str.lower() == "denuncia"]
-    if len(complaints) == 0:
+    origin = records[C.ORIGEN].astype(str).str.strip().str.lower().to_numpy()
+    asked = records.loc[origin == "denuncia", C.UBIGEO]
+    if len(asked) == 0:
         return None
-    count = district_counts(complaints, X.index)["n"].to_numpy(float)
-    sd = X.std(ddof=0).replace(0.0, 1.0)
-    design = ((X - X.mean()) / sd).to_numpy(float)
+    # counted with numpy and one value_counts: this runs inside every fit
+    keys = pd.Index([str(k) for k in X.index])
+    count = asked.astype(str).value_counts().reindex(keys, fill_value=0).to_numpy(float)
+    values = X.to_numpy(float)
+    sd = values.std(axis=0)
+    design = (values - values.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
     if population is not None:
         pop = pd.to_numeric(pd.Series(np.asarray(population)), errors="coerce")
         if pop.notna().any():  # a population column with no value says nothing
@@ -720,11 +724,18 @@ def district_counts(
         if since is not None:
             mask &= fecha >= pd.Timestamp(since)
         rec = rec[mask]
-    g = rec.assign(_k=pd.to_numeric(rec[C.HALLAZGO]).astype(float)).groupby(
-        rec[C.UBIGEO].astype(str)
-    )["_k"].agg(["size", "sum"])
-    g.columns = ["n", "k"]
-    return g.reindex(keys).fillna(0.0).astype(float)
+    found = pd.to_numeric(rec[C.HALLAZGO]).astype(float)
+    if not keys.is_unique:
+        g = rec.assign(_k=found).groupby(rec[C.UBIGEO].astype(str))["_k"].agg(["size", "sum"])
+        g.columns = ["n", "k"]
+        return g.reindex(keys).fillna(0.0).astype(float)
+    # numpy's bincount, not a groupby: this runs in every fit and every backtest fold
+    where = keys.get_indexer(rec[C.UBIGEO].astype(str))
+    inside = where >= 0
+    n = np.bincount(where[inside], minlength=len(keys)).astype(float)
+    k = np.bincount(where[inside], weights=np.nan_to_num(found.to_numpy()[inside]),
+                    minlength=len(keys))
+    return pd.DataFrame({"n": n, "k": k}, index=keys)
 
 
 def training_rows(X: pd.DataFrame, counts: pd.DataFrame):

@@ -309,3 +309,40 @@ def test_the_record_sentence_names_the_inspections_that_answered_complaints():
     assert "9 after a complaint" in record_words(row, "en")
     row[C.N_DENUNCIAS] = float("nan")  # withheld: not said
     assert "denuncia" not in record_words(row, "es")
+
+
+def test_the_drift_alerts_baseline_reads_the_earlier_complaints_only():
+    """The score reads complaints as evidence; the change alert's baseline reads the ones
+    before its recent window the same way, so a much-denounced district is not flagged for
+    findings its score expected, and its recent complaints are not counted twice."""
+    from models.recency import _earlier_complaints, drift_alerts
+    from models.scorer import _S_NODES
+
+    world = _world(0, power=1.0)
+    X, y, w, groups, complaints, u, keys = world
+    m = _fit(world, True)
+    assert m.complaint_sd_ > 0
+    # records: district 0 drew 8 complaint-driven visits before 2023, district 1 none;
+    # both 2 planned visits a year and the same recent findings
+    rows = [(keys[0], "2020-05-01", 0, "denuncia")] * 8
+    for d in keys[:2]:
+        rows += [(d, f"{y}-05-01", 0, "planificada") for y in range(2019, 2023)]
+        rows += [(d, "2024-05-01", 1, "planificada")] * 2
+    records = pd.DataFrame(rows, columns=[C.UBIGEO, C.FECHA, C.HALLAZGO, C.ORIGEN])
+    dates = pd.to_datetime(records[C.FECHA])
+    earlier = records[dates < "2023-01-01"]
+    term = _earlier_complaints(m, earlier, records, keys[:2])
+    assert term is not None and term.shape == (2, _S_NODES.shape[0])
+    # more complaints than expected: the earlier complaints favour a higher own effect
+    assert _S_NODES[np.argmax(term[0])] > _S_NODES[np.argmax(term[1])]
+    # recent complaints add nothing to the baseline
+    later = pd.concat([records, pd.DataFrame([(keys[1], "2024-06-01", 0, "denuncia")] * 5,
+                                             columns=records.columns)])
+    again = _earlier_complaints(m, earlier, later, keys[:2])
+    # district 1's five recent complaints are not read: no earlier complaint, no lift
+    assert _S_NODES[np.argmax(again[1])] <= 0.0 < _S_NODES[np.argmax(again[0])]
+    # without complaints read by the model, no term; the alerts run either way
+    assert _earlier_complaints(_fit(world, False), earlier, records, keys[:2]) is None
+    X1 = pd.DataFrame({"x": X["x"].to_numpy()[: len(keys)]}, index=keys)
+    alerts = drift_alerts(m, X1.iloc[:2], keys[:2], records)
+    assert alerts["p_deriva"].notna().all()
