@@ -164,7 +164,34 @@ def recency_fit(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.D
         return scorer, info
     info["vida_media_anios"] = h
     counts = weighted_counts(records, keys, today, h)
-    return scorer.refit_effects(X, counts), info
+    scorer = scorer.refit_effects(X, counts)
+    _discount_complaints(scorer, records, keys, today, h)
+    return scorer, info
+
+
+def _discount_complaints(scorer: Any, records: pd.DataFrame, keys: Sequence[str],
+                         today: pd.Timestamp, half_life: float) -> None:
+    """Age the complaints the scorer reads as evidence like its findings (in place).
+
+    Each complaint-driven inspection counts ``0.5 ** (age / h)``; what is expected of each
+    district shrinks by the region's same share, so a district whose complaints are old
+    says less about its effect today, while ``g`` and the complaints' spread stay those
+    every record measured (as ``tau`` does).
+    """
+    if getattr(scorer, "complaints_", None) is None or C.ORIGEN not in records.columns:
+        return
+    asked = records[records[C.ORIGEN].astype(str).str.strip().str.lower() == "denuncia"]
+    if len(asked) == 0:
+        return
+    frame = scorer.complaints_.copy()
+    aged = weighted_counts(asked.assign(**{C.HALLAZGO: 0}), list(frame.index), today,
+                           half_life)["n"].to_numpy(float)
+    raw = frame["c"].to_numpy(float)
+    if raw.sum() <= 0 or aged.sum() <= 0:
+        return
+    frame["c"] = aged
+    frame["log_mu"] = frame["log_mu"] + np.log(aged.sum() / raw.sum())
+    scorer.complaints_ = frame
 
 
 #: Years of recent records a drift alert looks at, and the tail probability that raises it.

@@ -346,3 +346,29 @@ def test_the_drift_alerts_baseline_reads_the_earlier_complaints_only():
     X1 = pd.DataFrame({"x": X["x"].to_numpy()[: len(keys)]}, index=keys)
     alerts = drift_alerts(m, X1.iloc[:2], keys[:2], records)
     assert alerts["p_deriva"].notna().all()
+
+
+def test_a_half_life_ages_the_complaints_as_it_ages_the_findings():
+    """With a half-life, an old complaint-driven inspection counts 0.5 ** (age / h), like an
+    old finding; what is expected of every district shrinks by the region's same share."""
+    from models.recency import recency_fit
+
+    world = _world(0, power=1.0)
+    X, y, w, groups, complaints, u, keys = world
+    m = _fit(world, True)
+    before = m.complaints_.copy()
+    # district 0: its complaint-driven visits all 8 years ago; district 1: all last year
+    rows = [(keys[0], "2017-01-01", 0, "denuncia")] * 4 + \
+        [(keys[1], "2024-01-01", 0, "denuncia")] * 4 + \
+        [(k, "2024-06-01", 0, "planificada") for k in keys]
+    records = pd.DataFrame(rows, columns=[C.UBIGEO, C.FECHA, C.HALLAZGO, C.ORIGEN])
+    X1 = pd.DataFrame({"x": X["x"].to_numpy()[: len(keys)]}, index=keys)
+    m, info = recency_fit(m, X1, keys, records, 2.0, today=pd.Timestamp("2025-01-01"))
+    assert info["vida_media_anios"] == 2.0
+    after = m.complaints_
+    assert after.loc[keys[0], "c"] == pytest.approx(4 * 0.5 ** (8.0 / 2.0), rel=0.01)
+    assert after.loc[keys[1], "c"] == pytest.approx(4 * 0.5 ** (1.0 / 2.0), rel=0.01)
+    share = after["c"].sum() / before.loc[after.index, "c"].sum()
+    assert np.allclose(after["log_mu"] - before["log_mu"], np.log(share))
+    # and the model still scores (fractional counts are fine for the complaint table)
+    assert np.isfinite(m.predict_risk(X1, groups=keys)).all()
