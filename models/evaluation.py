@@ -407,15 +407,12 @@ def evaluate(
               if C.PROVINCIA in districts.columns else None)
     records = inspections[inspections[C.UBIGEO].astype(str).isin(keys)] if len(inspections) else \
         inspections
-    from models.score import population_of
+    from models.score import offices_of, population_of, reads_complaints
 
     population = population_of(districts)
     use_complaints = bool(getattr(settings.model, "complaint_intensity", False))
-    # as models.score.complaints_for: the count is evidence once, and only for the joint fit
-    evidence = bool(getattr(settings.model, "complaint_evidence", True)) and not \
-        use_complaints and getattr(settings.model, "selection_correction", "joint") == "joint"
-    offices = (districts[C.DEPARTAMENTO].astype(str).to_numpy()
-               if C.DEPARTAMENTO in districts.columns else None)
+    evidence = reads_complaints(settings.model)
+    offices = offices_of(districts)
     temporal = backtest_folds(table, features, records, prior,
                               prior_strength=settings.model.prior_strength,
                               n_uncertainty=n_uncertainty, seed=seed, truth=truth,

@@ -178,10 +178,10 @@ def _discount_complaints(scorer: Any, records: pd.DataFrame, keys: Sequence[str]
     says less about its effect today, while ``g`` and the complaints' spread stay those
     every record measured (as ``tau`` does).
     """
-    if getattr(scorer, "complaints_", None) is None or C.ORIGEN not in records.columns:
-        return
-    asked = records[records[C.ORIGEN].astype(str).str.strip().str.lower() == "denuncia"]
-    if len(asked) == 0:
+    from models.score import complaint_records
+
+    asked = complaint_records(records)
+    if getattr(scorer, "complaints_", None) is None or asked is None or len(asked) == 0:
         return
     frame = scorer.complaints_.copy()
     aged = weighted_counts(asked.assign(**{C.HALLAZGO: 0}), list(frame.index), today,
@@ -263,19 +263,14 @@ def _earlier_complaints(scorer: Any, earlier: pd.DataFrame, records: pd.DataFram
     findings its score already expected, and the recent complaints are not counted twice.
     ``None`` when the scorer does not read complaints.
     """
+    from models.score import complaint_records
     from models.scorer import _S_NODES, _ComplaintTable
 
+    every, asked = complaint_records(records), complaint_records(earlier)
     if getattr(scorer, "complaints_", None) is None or getattr(scorer, "complaint_sd_", 0) <= 0 \
-            or C.ORIGEN not in records.columns:
+            or every is None or asked is None or len(every) == 0 or len(asked) == 0:
         return None
-
-    def complaints(frame: pd.DataFrame) -> pd.Series:
-        asked = frame[frame[C.ORIGEN].astype(str).str.strip().str.lower() == "denuncia"]
-        return asked[C.UBIGEO].astype(str).value_counts()
-
-    total, before = complaints(records).sum(), complaints(earlier)
-    if total <= 0 or before.sum() <= 0:
-        return None
+    total, before = len(every), asked[C.UBIGEO].astype(str).value_counts()
     index = pd.Index([str(k) for k in keys])
     c = before.reindex(index).fillna(0.0).to_numpy(float)
     log_mu = scorer.complaints_["log_mu"].reindex(index).to_numpy(float) + \

@@ -41,7 +41,10 @@ __all__ = [
     "feature_matrix",
     "fit_scorer",
     "complaint_counts",
+    "complaint_records",
     "complaints_for",
+    "offices_of",
+    "reads_complaints",
     "make_scorer",
     "portable_path",
     "read_district_table",
@@ -558,12 +561,10 @@ def complaint_counts(X: pd.DataFrame, population: Any, records: pd.DataFrame | N
     DataFrame or None
         Index = ``X.index``; ``None`` without complaint-driven records (or an ``origen``).
     """
-    if records is None or len(records) == 0 or C.ORIGEN not in records.columns:
+    asked = complaint_records(records)
+    if asked is None or len(asked) == 0:
         return None
-    origin = records[C.ORIGEN].astype(str).str.strip().str.lower().to_numpy()
-    asked = records.loc[origin == "denuncia", C.UBIGEO]
-    if len(asked) == 0:
-        return None
+    asked = asked[C.UBIGEO]
     # counted with numpy and one value_counts: this runs inside every fit
     keys = pd.Index([str(k) for k in X.index])
     count = asked.astype(str).value_counts().reindex(keys, fill_value=0).to_numpy(float)
@@ -624,18 +625,32 @@ def complaints_for(settings: Any, districts: pd.DataFrame, records: pd.DataFrame
     (``complaint_intensity``), when the selection correction is not ``"joint"`` (the only fit
     that reads it), or when the records do not say where complaints came from.
     """
-    model = getattr(settings, "model", None)
-    if not getattr(model, "complaint_evidence", True):
-        return None
-    # the count is used once: as a factor (complaint_intensity) or as evidence, not both;
-    # and only the joint fit can read it as evidence
-    if getattr(model, "complaint_intensity", False) or \
-            getattr(model, "selection_correction", "joint") != "joint":
+    if not reads_complaints(getattr(settings, "model", None)):
         return None
     X = feature_matrix(districts, settings)
-    offices = (districts[C.DEPARTAMENTO].astype(str).to_numpy()
-               if C.DEPARTAMENTO in districts.columns else None)
-    return complaint_counts(X, population_of(districts), records, offices)
+    return complaint_counts(X, population_of(districts), records, offices_of(districts))
+
+
+def reads_complaints(model: Any) -> bool:
+    """Whether ``[model]`` reads the complaints as evidence about each district's effect.
+
+    ``complaint_evidence`` on (the default), and the count used once: not as evidence when it
+    is already a factor (``complaint_intensity``); and only the joint fit reads it.
+    """
+    return bool(getattr(model, "complaint_evidence", True)) and \
+        not getattr(model, "complaint_intensity", False) and \
+        getattr(model, "selection_correction", "joint") == "joint"
+
+
+def complaint_records(records: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Return the records of inspections that answered a complaint (``origen = denuncia``).
+
+    ``None`` when there are no records or they do not say where inspections came from.
+    """
+    if records is None or len(records) == 0 or C.ORIGEN not in records.columns:
+        return None
+    origin = records[C.ORIGEN].astype(str).str.strip().str.lower().to_numpy()
+    return records[origin == "denuncia"]
 
 
 def with_complaints(X: pd.DataFrame, population: Any, records: pd.DataFrame | None,
@@ -651,6 +666,12 @@ def with_complaints(X: pd.DataFrame, population: Any, records: pd.DataFrame | No
 def population_of(districts: pd.DataFrame):
     """Return the districts' population column (aligned with their rows), or None."""
     return districts[C.POBLACION].to_numpy() if C.POBLACION in districts.columns else None
+
+
+def offices_of(districts: pd.DataFrame):
+    """Return each district's office (its department, as text, aligned with its rows), or None."""
+    return (districts[C.DEPARTAMENTO].astype(str).to_numpy()
+            if C.DEPARTAMENTO in districts.columns else None)
 
 
 def feature_matrix(districts: pd.DataFrame, settings: Any) -> pd.DataFrame:
