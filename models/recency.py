@@ -264,7 +264,7 @@ def _earlier_complaints(scorer: Any, earlier: pd.DataFrame, records: pd.DataFram
     ``None`` when the scorer does not read complaints.
     """
     from models.score import complaint_records
-    from models.scorer import _S_NODES, _ComplaintTable
+    from models.scorer import _ComplaintTable
 
     every, asked = complaint_records(records), complaint_records(earlier)
     if getattr(scorer, "complaints_", None) is None or getattr(scorer, "complaint_sd_", 0) <= 0 \
@@ -275,8 +275,4 @@ def _earlier_complaints(scorer: Any, earlier: pd.DataFrame, records: pd.DataFram
     c = before.reindex(index).fillna(0.0).to_numpy(float)
     log_mu = scorer.complaints_["log_mu"].reindex(index).to_numpy(float) + \
         np.log(before.sum() / total)
-    out = np.zeros((len(index), _S_NODES.shape[0]))
-    known = np.isfinite(log_mu)
-    out[known] = _ComplaintTable(c[known], log_mu[known], scorer.complaint_spread_).loglik(
-        scorer.complaint_sd_)
-    return out
+    return _ComplaintTable(c, log_mu, scorer.complaint_spread_).loglik(scorer.complaint_sd_)

@@ -515,23 +515,20 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         n, k = agg["n"].to_numpy(float), agg["k"].to_numpy(float)
         before = float(self.intercept_[0])
         beta = np.concatenate([self.intercept_, self.coef_.ravel()])
-        table = known = None
+        table = None
         if self.complaints_ is not None:
-            c, log_mu = self._complaint_columns(agg.index)
-            known = np.isfinite(log_mu)
-            if not np.any(known):
+            # the complaints' part of every district at every node, tabulated once per fit
+            table = _ComplaintTable(*self._complaint_columns(agg.index))
+            if not np.any(table.known):
                 raise ValueError("complaints: no row for any district key of groups (keys "
                                  f"like {agg.index[0]!r} expected).")
-            self.complaint_spread_ = _complaint_spread(c[known], log_mu[known])
-            # the complaints' part of every district at every node, tabulated once per fit
-            table = _ComplaintTable(c[known], log_mu[known], self.complaint_spread_)
+            self.complaint_spread_ = table.spread
         for _ in range(rounds):
             extra = None
             if table is not None:
-                self.complaint_sd_ = self._fit_complaint_sd(zg, n, k, known, table)
+                self.complaint_sd_ = self._fit_complaint_sd(zg, n, k, table)
                 if self.complaint_sd_ > 0:
-                    extra = np.zeros((n.shape[0], _S_NODES.shape[0]))
-                    extra[known] = table.loglik(self.complaint_sd_)
+                    extra = table.loglik(self.complaint_sd_)
             beta = _fit_marginal(zg, n, k, self.prior_coef_, self.prior_strength_, args[1],
                                  args[2], self.re_sd_, start=beta, extra=extra)
             self.intercept_ = beta[:1].copy()
@@ -543,7 +540,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
                 break
         self.selection_shift_ = float(self.intercept_[0]) - before
 
-    def _fit_complaint_sd(self, zg, n, k, known, table) -> float:
+    def _fit_complaint_sd(self, zg, n, k, table) -> float:
         """How strongly the number of complaints follows a district's own effect.
 
         The shared-parameter model: a district's complaint-driven inspections are
@@ -560,14 +557,14 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         ``g = 0`` is the model without it: where complaints do not follow risk beyond what
         the characteristics say, nothing changes.
         """
-        spread = self.complaint_spread_
+        spread, known = table.spread, table.known
         if self.re_sd_ <= 0 or spread <= 0:
             return 0.0
         eta = self.intercept_[0] + zg @ self.coef_.ravel()
         base = _effect_loglik(eta[known], n[known], k[known], self.re_sd_)
 
         def negative(g: float) -> float:
-            return -float(np.sum(_logsumexp_rows(base + table.loglik(g))))
+            return -float(np.sum(_logsumexp_rows(base + table.loglik(g)[known])))
 
         res = optimize.minimize_scalar(negative, bounds=(0.0, spread), method="bounded",
                                        options={"xatol": 2e-3 + 0.01 * spread})
@@ -586,12 +583,8 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         """
         if getattr(self, "complaints_", None) is None or getattr(self, "complaint_sd_", 0) <= 0:
             return None
-        c, log_mu = self._complaint_columns(keys)
-        known = np.isfinite(log_mu)
-        out = np.zeros((c.shape[0], _S_NODES.shape[0]))
-        out[known] = _ComplaintTable(c[known], log_mu[known], self.complaint_spread_).loglik(
+        return _ComplaintTable(*self._complaint_columns(keys), self.complaint_spread_).loglik(
             self.complaint_sd_)
-        return out
 
     def _no_random_effect(self) -> None:
         self.re_sd_ = 0.0
@@ -975,12 +968,16 @@ class _ComplaintTable:
     ``log p(c_d | s) = log int Poisson(c_d | mu_d e^(t - sigma^2/2)) Normal(t | g s,
     sigma^2 - g^2) dt``: the Poisson part is tabulated once on a grid of ``t``
     (:data:`_T_NODES` times ``sigma``), the Normal kernel for each ``g``, and the integral
-    is one matrix product (D x T times T x S).
+    is one matrix product (D x T times T x S). A district whose ``log_mu`` is missing (no
+    row in the complaints) gets no term (``known`` is False); ``spread`` not given: measured
+    on the known rows (:func:`_complaint_spread`).
     """
 
-    def __init__(self, c, log_mu, spread: float) -> None:
+    def __init__(self, c, log_mu, spread: float | None = None) -> None:
         c, log_mu = np.asarray(c, float), np.asarray(log_mu, float)
-        self.spread = float(spread)
+        self.known = np.isfinite(log_mu)
+        c, log_mu = c[self.known], log_mu[self.known]
+        self.spread = _complaint_spread(c, log_mu) if spread is None else float(spread)
         self.t = self.spread * _T_NODES
         lin = (log_mu - 0.5 * self.spread**2)[:, None] + self.t[None, :]
         logp = c[:, None] * lin - np.exp(lin)
@@ -989,8 +986,9 @@ class _ComplaintTable:
 
     def loglik(self, g: float) -> np.ndarray:
         """Shape (D, S): each district's complaint log-likelihood at each node of ``s``."""
+        out = np.zeros((self.known.shape[0], _S_NODES.shape[0]))
         if self.spread <= 0:
-            return np.zeros((self.scaled.shape[0], _S_NODES.shape[0]))
+            return out
         g = min(max(float(g), 0.0), self.spread)
         step = self.t[1] - self.t[0]
         # the rest's spread, at least a grid step (a narrower kernel falls between nodes)
@@ -998,7 +996,8 @@ class _ComplaintTable:
         kernel = np.exp(-0.5 * ((self.t[:, None] - g * _S_NODES[None, :]) / rest) ** 2)
         kernel /= kernel.sum(axis=0, keepdims=True)
         mixed = self.scaled @ kernel
-        return np.log(np.maximum(mixed, 1e-300)) + self.top[:, None]
+        out[self.known] = np.log(np.maximum(mixed, 1e-300)) + self.top[:, None]
+        return out
 
 
 def _check_complaints(complaints) -> pd.DataFrame | None:
