@@ -173,3 +173,26 @@ def synthetic_plan_world(shared_data: Path, tmp_path_factory: pytest.TempPathFac
     gdf[cols].to_file(root / "riesgo.gpkg", layer="riesgo")
     (root / "settings.toml").write_text(PLANNING_SETTINGS, encoding="utf-8")
     return root / "settings.toml"
+
+
+@pytest.fixture()
+def last_rescoring():
+    """Write the last rescoring's ``cambios.json`` where a role test wants it (it removes it).
+
+    One district of Cusco (080101, named ``distrito``) moved from class 2 to 3 on its own
+    new record; ``moved`` of Cusco's 116 districts changed class. Call it with the file path.
+    """
+    import json
+
+    def write(path: Path, distrito: str, moved: int) -> Path:
+        path.write_text(json.dumps({
+            "fecha": "2026-11-30T10:00:00",
+            "distritos": [{"ubigeo": "080101", "distrito": distrito, "departamento": "Cusco",
+                           "clase_antes": 2, "clase_despues": 3, "riesgo_antes": 0.05,
+                           "riesgo_despues": 0.07, "n_antes": 3, "n_despues": 4,
+                           "motivo": "nuevos registros del distrito"}],
+            "por_departamento": {"08": {"distritos": 116, "cambian_de_clase": moved}},
+            "nuevas_inspecciones": 1, "distritos_con_registros_nuevos": 1}), encoding="utf-8")
+        return path
+
+    return write

@@ -710,22 +710,12 @@ def test_the_servers_warm_up_draws_the_maps_first_visits_ask_for(app_env, monkey
 
 
 
-def test_what_changed_and_the_file_totals_reach_planners_only(oidc_env):
+def test_what_changed_and_the_file_totals_reach_planners_only(oidc_env, last_rescoring):
     """The class moves of the last rescoring (made on raw risks) and the whole file's totals
     are a planner's; a regional government sees that the model was refitted, and no count."""
-    import json as _json
-
     from models.explain import CHANGES_FILE
 
-    path = oidc_env.workdir / CHANGES_FILE
-    path.write_text(_json.dumps({
-        "fecha": "2026-11-30T10:00:00",
-        "distritos": [{"ubigeo": "080101", "distrito": "Cusco", "departamento": "Cusco",
-                       "clase_antes": 2, "clase_despues": 3, "riesgo_antes": 0.05,
-                       "riesgo_despues": 0.07, "n_antes": 3, "n_despues": 4,
-                       "motivo": "nuevos registros del distrito"}],
-        "por_departamento": {"08": {"distritos": 116, "cambian_de_clase": 1}},
-        "nuevas_inspecciones": 1, "distritos_con_registros_nuevos": 1}), encoding="utf-8")
+    path = last_rescoring(oidc_env.workdir / CHANGES_FILE, "Cusco", 1)
     try:
         gore = _app("modelo", who="gore_cusco")
         _no_exception(gore)

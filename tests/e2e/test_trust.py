@@ -312,24 +312,15 @@ def test_admin_sees_users_and_the_audit_trail_not_the_data(tab: AppPage,
 
 def test_what_a_rescoring_moved_reaches_only_the_planners_browser(tab: AppPage,
                                                                    trust: TrustWorld,
-                                                                   e2e_data: E2EData) -> None:
+                                                                   e2e_data: E2EData,
+                                                                   last_rescoring) -> None:
     """The last rescoring's class moves (made on raw risks) travel to a planner's browser and
     to no other: neither the district names nor the counts are in any frame a regional
     government receives (the frames are checked, not only the page)."""
-    import json
-
     from models.explain import CHANGES_FILE
 
-    path = e2e_data.load_settings().workdir / CHANGES_FILE
     marker = "DISTRITO-MOVIDO-E2E"
-    path.write_text(json.dumps({
-        "fecha": "2026-11-30T10:00:00",
-        "distritos": [{"ubigeo": "080101", "distrito": marker, "departamento": "Cusco",
-                       "clase_antes": 2, "clase_despues": 3, "riesgo_antes": 0.05,
-                       "riesgo_despues": 0.07, "n_antes": 3, "n_despues": 4,
-                       "motivo": "nuevos registros del distrito"}],
-        "por_departamento": {"08": {"distritos": 116, "cambian_de_clase": 37}},
-        "nuevas_inspecciones": 1, "distritos_con_registros_nuevos": 1}), encoding="utf-8")
+    path = last_rescoring(e2e_data.load_settings().workdir / CHANGES_FILE, marker, 37)
     try:
         sign_in(tab, "gore")
         tab.goto("modelo")
