@@ -7,6 +7,13 @@ steps of ``tests/test_evaluation.py``), and one row: top-10 capture (share of th
 bootstrap 95 % interval. Then per world and pooled: mean capture, mean and minimum coverage,
 and how many seeds' margins are supported.
 
+Beside the model's capture, the **Bayes ceiling** of each world
+(:func:`models.evaluation.bayes_ceiling`): the capture of a ranking that knows the true
+weights, any frontier and the spread of the effects, and learns each district's own effect
+from the same records — what no model that learns its weights from the records can expect to
+pass. Per test year as well, pooled over the seeds: where the early folds (one or two years
+of records) sit against it.
+
 Seeds: issue 11 asks for at least 20 per world. ``--seeds`` chooses them; the *tuning* seeds
 are 100-119 and the *held-out* seeds 900-919, looked at only once, at the end
 (``--held-out``). ``--workers 2`` runs two seeds at a time (each about 15 s alone).
@@ -55,10 +62,28 @@ def run_one(base: str, root: str, scenario: str, seed: int, half_life: str = "",
     temporal = evaluate(settings)["evaluacion"]["temporal"]
     met = temporal["metricas"][MODEL]
     margin = temporal["diferencias"][PAST_RATE]["acierto_10"]
+    per_year = {int(y): row["captura_top10"] for y, row in temporal["por_anio"][MODEL].items()}
+    ceiling = world_ceiling(settings, sorted(per_year))
     return {"escenario": scenario, "semilla": seed,
             "captura_top10": met["captura_top10"]["valor"],
+            "techo_bayes": statistics.fmean(ceiling.values()),
             "cobertura_90": met["cobertura_90"]["valor"],
-            "margen_tasa_pasada": margin["valor"], "ic95": margin["ic95"]}
+            "margen_tasa_pasada": margin["valor"], "ic95": margin["ic95"],
+            "por_anio": {y: {"captura_top10": per_year[y], "techo_bayes": ceiling[y]}
+                         for y in sorted(per_year)}}
+
+
+def world_ceiling(settings, years: list[int]) -> dict[int, float]:
+    """The world's Bayes ceiling per test year, from its ``verdad.csv`` and records."""
+    import pandas as pd
+
+    from geo import columns as C
+    from geo.inspections import load_records
+    from models.evaluation import _read_truth, bayes_ceiling
+
+    verdad = pd.read_csv(settings.truth, dtype={C.UBIGEO: str}).set_index(C.UBIGEO)
+    truth = _read_truth(settings, verdad.index)
+    return bayes_ceiling(truth, verdad["efecto_aleatorio"], load_records(settings), years)
 
 
 def summarise(rows: list[dict]) -> dict:
@@ -66,6 +91,7 @@ def summarise(rows: list[dict]) -> dict:
     capture = [r["captura_top10"] for r in rows]
     coverage = [r["cobertura_90"] for r in rows]
     return {"n": len(rows), "captura_media": statistics.fmean(capture),
+            "techo_bayes_medio": statistics.fmean(r["techo_bayes"] for r in rows),
             "cobertura_media": statistics.fmean(coverage), "cobertura_min": min(coverage),
             "margen_medio": statistics.fmean(r["margen_tasa_pasada"] for r in rows),
             "margenes_apoyados": sum(r["ic95"][0] > 0 for r in rows)}
@@ -94,20 +120,32 @@ def main(argv: list[str] | None = None) -> dict:
                 for sc in args.scenarios for seed in seeds]
         with ProcessPoolExecutor(max_workers=args.workers) as pool:
             rows = list(pool.map(run_one, *zip(*jobs, strict=True)))
-    print("| world | seed | capture | coverage | margin vs past rate [95 % CI] |\n"
-          "|---|---|---|---|---|")
+    print("| world | seed | capture | Bayes ceiling | coverage | margin vs past rate [95 % CI] |"
+          "\n|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['escenario']} | {r['semilla']} | {r['captura_top10']:.3f} | "
-              f"{r['cobertura_90']:.3f} | {r['margen_tasa_pasada']:+.3f} "
+              f"{r['techo_bayes']:.3f} | {r['cobertura_90']:.3f} | {r['margen_tasa_pasada']:+.3f} "
               f"[{r['ic95'][0]:+.3f}, {r['ic95'][1]:+.3f}] |")
     summary = {sc: summarise([r for r in rows if r["escenario"] == sc]) for sc in args.scenarios}
     summary["todos"] = summarise(rows)
-    print("\n| world | seeds | mean capture | mean coverage | min coverage | mean margin | "
-          "margins supported |\n|---|---|---|---|---|---|---|")
+    print("\n| world | seeds | mean capture | mean Bayes ceiling | mean coverage | min coverage | "
+          "mean margin | margins supported |\n|---|---|---|---|---|---|---|---|")
     for sc, s in summary.items():
-        print(f"| {sc} | {s['n']} | {s['captura_media']:.3f} | {s['cobertura_media']:.3f} | "
+        print(f"| {sc} | {s['n']} | {s['captura_media']:.3f} | {s['techo_bayes_medio']:.3f} | "
+              f"{s['cobertura_media']:.3f} | "
               f"{s['cobertura_min']:.3f} | {s['margen_medio']:+.3f} | "
               f"{s['margenes_apoyados']}/{s['n']} |")
+    years = sorted({y for r in rows for y in r["por_anio"]})
+    print("\nCapture per test year, mean over the seeds (model / Bayes ceiling):\n")
+    print("| world | " + " | ".join(str(y) for y in years) + " |\n|---|"
+          + "---|" * len(years))
+    for sc in args.scenarios:
+        cells = []
+        for y in years:
+            got = [r["por_anio"][y] for r in rows if r["escenario"] == sc and y in r["por_anio"]]
+            cells.append(f"{statistics.fmean(g['captura_top10'] for g in got):.2f} / "
+                         f"{statistics.fmean(g['techo_bayes'] for g in got):.2f}" if got else "")
+        print(f"| {sc} | " + " | ".join(cells) + " |")
     label = args.label or ("held_out" if args.held_out else "tuning")
     write_result(f"{NAME}_{label}", {"filas": rows, "resumen": summary})
     return {"filas": rows, "resumen": summary}

@@ -55,6 +55,7 @@ __all__ = [
     "TARGETS",
     "Fold",
     "backtest_folds",
+    "bayes_ceiling",
     "card_to_markdown",
     "evaluate",
     "evaluate_folds",
@@ -336,7 +337,8 @@ def per_fold_metrics(
     """
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for f in folds:
-        t = truth.reindex(f.keys).to_numpy(dtype=float) if truth is not None else None
+        t = None if truth is None else (  # the year's own truth where risk moved
+            f.truth if f.truth is not None else truth.reindex(f.keys).to_numpy(dtype=float))
         for m, scores in f.scores.items():
             row: dict[str, Any] = {
                 f"acierto_{k}": M.hit_rate_at_k(scores, f.k_test, k) for k in ks
@@ -610,6 +612,86 @@ def _run_fold(name, table, features, train, test, prior, prior_strength, n_uncer
         fold.risks[ORACLE] = t
         fold.truth = t
     return fold
+
+
+def bayes_ceiling(truth: pd.Series, effect: pd.Series, records: pd.DataFrame,
+                  years: Sequence[int], *, spread: float | None = None,
+                  k: int = 10) -> dict[int, float]:
+    """Top-``k`` capture of the best ranking the records allow, per test year (worlds only).
+
+    The ranking knows what no model is told: the true weights of the features and any
+    frontier that opened (``truth`` minus each district's own ``effect``, year by year,
+    :func:`truth_in`), and the spread of the effects. It learns each district's own effect
+    from the same records a model would train on (findings and inspections before the test
+    year) and ranks by the posterior mean risk. No model that learns its weights from the
+    records can expect more: it is the ceiling against which a capture target can be read.
+    (Complaints are not read; in a world where they follow risk a model reading them may
+    pass it by a little.)
+
+    Parameters
+    ----------
+    truth : Series
+        True risk per district key (with the ``antes``/``anio_deriva`` attributes of a world
+        where risk moved, as :func:`_read_truth` gives it).
+    effect : Series
+        Each district's own effect on the logit (``verdad.csv`` ``efecto_aleatorio``).
+    records : DataFrame
+        Inspection records (``ubigeo``, ``fecha``, ``hallazgo_tf``).
+    years : sequence of int
+        Test years; each is learnt from the records of the years before it.
+    spread : float, optional
+        Standard deviation of the effects (default: their own, as the world drew them).
+    k : int
+
+    Returns
+    -------
+    dict
+        Test year -> capture at ``k`` of the ceiling ranking, judged against that year's risk.
+
+    Examples
+    --------
+    With no spread the ranking is the true risk's own, whatever the records say:
+
+    >>> t = pd.Series([0.1, 0.3, 0.2], index=["a", "b", "c"])
+    >>> rec = pd.DataFrame({C.UBIGEO: ["a"], C.FECHA: ["2020-03-01"], C.HALLAZGO: [1]})
+    >>> bayes_ceiling(t, t * 0, rec, [2021], k=1)
+    {2021: 1.0}
+    """
+    from numpy.polynomial.hermite_e import hermegauss
+    from scipy import special
+
+    keys = truth.index
+    u = effect.reindex(keys).to_numpy(float)
+    tau = float(np.std(u)) if spread is None else float(spread)
+    nodes, wts = hermegauss(61)
+    log_prior = np.log(wts / wts.sum())
+    rec = records[records[C.UBIGEO].astype(str).isin(keys)]
+    rec_year = pd.to_datetime(rec[C.FECHA]).dt.year.to_numpy()
+    idx = keys.get_indexer(rec[C.UBIGEO].astype(str))
+    found = pd.to_numeric(rec[C.HALLAZGO]).to_numpy(float)
+
+    def feature_part(year: int) -> np.ndarray:
+        p = truth_in(truth, year).reindex(keys).to_numpy(float)
+        return special.logit(np.clip(p, 1e-9, 1 - 1e-9)) - u
+
+    out: dict[int, float] = {}
+    for year in years:
+        loglik = np.zeros((len(keys), nodes.size))
+        for y in np.unique(rec_year[rec_year < year]):
+            sel = rec_year == y
+            n = np.bincount(idx[sel], minlength=len(keys)).astype(float)
+            hits = np.bincount(idx[sel], weights=found[sel], minlength=len(keys))
+            lin = feature_part(int(y))[:, None] + tau * nodes[None, :]
+            loglik -= hits[:, None] * np.logaddexp(0, -lin) + (n - hits)[:, None] * np.logaddexp(
+                0, lin)
+        post = loglik + log_prior
+        post = np.exp(post - post.max(axis=1, keepdims=True))
+        post /= post.sum(axis=1, keepdims=True)
+        risk = np.sum(post * special.expit(feature_part(year)[:, None] + tau * nodes), axis=1)
+        # rounding noise of logit(truth) - effect must not break ties among equals
+        out[int(year)] = M.capture_at_k(np.round(risk, 10),
+                                        truth_in(truth, year).reindex(keys).to_numpy(), k)
+    return out
 
 
 def truth_in(truth: pd.Series | None, year: int) -> pd.Series | None:

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from dashboard.cli import main
+from geo import columns as C
 from models import metrics as M
 from models.evaluation import (
     EVALUATION_FILE,
@@ -17,6 +18,7 @@ from models.evaluation import (
     TARGETS,
     Fold,
     backtest_folds,
+    bayes_ceiling,
     card_to_markdown,
     evaluate,
     evaluate_folds,
@@ -313,3 +315,51 @@ def test_margin_over_every_baseline_pooled_over_the_demo_seeds(demo_worlds):
     assert result["hallazgos_prueba"] > 1000
     for baseline in BASELINES:
         assert result["diferencias"][baseline]["acierto_10"]["ic95"][0] > 0, baseline
+
+
+def _ceiling_world(seed=0, n_districts=40, per_year=0):
+    """Districts alike in their features (logit -2) and unlike in their own effect (sd 1)."""
+    rng = np.random.default_rng(seed)
+    keys = [f"d{i:02d}" for i in range(n_districts)]
+    u = pd.Series(rng.normal(0.0, 1.0, n_districts), index=keys)
+    truth = pd.Series(1 / (1 + np.exp(2.0 - u)), index=keys)
+    rows = []
+    for year in (2019, 2020):
+        for key in keys:
+            for _ in range(per_year):
+                rows.append({C.UBIGEO: key, C.FECHA: f"{year}-06-01",
+                             C.HALLAZGO: int(rng.random() < truth[key])})
+    records = pd.DataFrame(rows, columns=[C.UBIGEO, C.FECHA, C.HALLAZGO])
+    return truth, u, records
+
+
+def test_bayes_ceiling_learns_each_districts_effect_from_the_records():
+    # the ceiling knows the weights (all alike here) but not the effects: without records it
+    # can only guess among equals; with many it finds the riskiest districts
+    truth, u, none = _ceiling_world(per_year=0)
+    _, _, many = _ceiling_world(per_year=200)
+    blind = bayes_ceiling(truth, u, none, [2021], k=5)[2021]
+    informed = bayes_ceiling(truth, u, many, [2021], k=5)[2021]
+    assert blind == pytest.approx(M.capture_at_k(np.zeros(len(truth)), truth.to_numpy(), 5))
+    assert informed > 0.95
+    assert informed > blind + 0.3
+    # a spread of zero trusts the weights alone, records or not
+    assert bayes_ceiling(truth, u, many, [2021], k=5, spread=0.0)[2021] == pytest.approx(blind)
+
+
+def test_bayes_ceiling_and_per_year_capture_judge_each_year_against_its_own_risk():
+    truth, u, records = _ceiling_world(per_year=30)
+    before = truth.copy()
+    before.iloc[:5] = 0.9  # five districts were the riskiest before 2021, then fell
+    moved = truth.copy()
+    moved.attrs.update(antes=before, anio_deriva=2021)
+    early, late = bayes_ceiling(moved, u, records.iloc[:0], [2020, 2022], k=5).values()
+    # no records: the ranking is the feature part of that year, which knows the old frontier
+    assert early == pytest.approx(1.0)
+    assert late == pytest.approx(M.capture_at_k(np.zeros(len(truth)), truth.to_numpy(), 5))
+    # the model card's capture per year reads the fold's own truth, not today's
+    keys = truth.index.to_numpy()
+    fold = Fold("2020", keys, np.ones(len(keys)), np.zeros(len(keys)),
+                scores={MODEL: before.to_numpy()}, truth=before.to_numpy())
+    row = per_fold_metrics([fold], truth=moved, ks=(5,))[MODEL]["2020"]
+    assert row["captura_top10"] == pytest.approx(1.0)
