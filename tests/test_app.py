@@ -12,6 +12,7 @@ import os
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
@@ -370,6 +371,37 @@ def test_regional_government_sees_suppressed_aggregates_only(oidc_env):
     assert any("solo Planificador/a de inspecciones" in i.value for i in at.info)
     keys = {b.key for b in at.button}
     assert "datos_importar" not in keys and "datos_recalcular" not in keys
+
+
+def test_regional_government_never_gets_a_small_complaint_count(oidc_env):
+    # a district with enough inspections and findings but 1 to 4 complaint-driven ones: the
+    # complaints move its history term (models.disclosure), so its record is withheld too,
+    # and the card says why in words that hold for its visible counts
+    scores = _scores(os.environ["RISKMAP_CONFIG"])
+    few = scores[scores["n_denuncias"].between(1, 4) & (scores["n_inspecciones"] >= 5)
+                 & (scores["n_hallazgos"] >= 5)]
+    assert len(few), "the demo world should have such a district"
+    row = few.iloc[0]
+    ubigeo = str(row["ubigeo"])
+    at = _app(who="gore_cusco" if ubigeo.startswith("08") else "gore_loreto")
+    at.session_state["ubigeo"] = ubigeo
+    at.switch_page("views/distrito.py").run()
+    _no_exception(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Inspecciones"] == str(int(row["n_inspecciones"]))  # not itself small
+    assert metrics["Intervalo 90 %"] == "no publicado"
+    text = _text(at)
+    assert "Menos de 5 de ellas respondieron a denuncias" in text
+    assert "Con tan pocos registros" not in text
+    assert not re.search(r"\d+ por denuncia", text)
+    # nor in the export page's preview: its complaint column is blank where small
+    at.switch_page("views/exportar.py").run()
+    _no_exception(at)
+    preview = [d.value for d in at.dataframe if "Inspecciones por denuncia" in d.value.columns]
+    assert preview, "the preview shows the complaint-driven inspections"
+    counts = pd.to_numeric(preview[0]["Inspecciones por denuncia"], errors="coerce")
+    assert counts.isna().any() and counts.notna().any()
+    assert not counts.between(1, 4).any()
 
 
 def test_planner_sees_history_by_year_and_can_import(oidc_env):

@@ -277,12 +277,18 @@ with ui.guard():
     n_insp, n_hall = (count_text(row[c], bool(row.get(f"{c}_suprimido", False)), k)
                       for c in (C.N_INSPECCIONES, C.N_HALLAZGOS))
     if withheld:
+        # the record may be withheld for its few complaint-driven inspections alone
+        few_records = any(bool(row.get(f"{c}_suprimido", False))
+                          for c in (C.N_INSPECCIONES, C.N_HALLAZGOS))
+        few_es, few_en = ("Con tan pocos registros", "With so few records") if few_records \
+            else (f"Menos de {k} de ellas respondieron a denuncias; con tan pocas",
+                  f"Fewer than {k} of them answered complaints; with so few")
         st.caption(tr(
-            f"Basado en {n_insp} inspecciones con {n_hall} hallazgos. Con tan pocos registros, "
+            f"Basado en {n_insp} inspecciones con {n_hall} hallazgos. {few_es}, "
             "para su rol el riesgo mostrado es el que predicen las características del "
             "distrito, sin sus propias inspecciones (no se publican su intervalo ni el efecto "
             "de su historial): así nadie puede deducir los conteos ocultos.",
-            f"Based on {n_insp} inspections with {n_hall} findings. With so few records, the "
+            f"Based on {n_insp} inspections with {n_hall} findings. {few_en}, the "
             "risk shown to your role is what the district's characteristics predict, without "
             "its own inspections (its interval and the effect of its history are not "
             "published): so nobody can work out the hidden counts."))

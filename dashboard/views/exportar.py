@@ -32,6 +32,7 @@ PREVIEW_WORDS = {
                    "Prob. of being among the 10 highest-risk"),
     C.EVIDENCIA: ("Evidencia", "Evidence"), C.N_INSPECCIONES: ("Inspecciones", "Inspections"),
     C.N_HALLAZGOS: ("Hallazgos", "Findings"),
+    C.N_DENUNCIAS: ("Inspecciones por denuncia", "Inspections from complaints"),
 }
 
 
