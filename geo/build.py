@@ -8,7 +8,10 @@ GeoPackage (:func:`geo.base.read_districts`), aggregates every layer the setting
   ``departamento``, ``area_km2``, ``poblacion`` …, geometry) and one float column per layer,
   named as the layer;
 - table ``fuentes``: one row per layer with its file, sha256, feature count, build date,
-  measure and whether it is simulated.
+  measure and whether it is simulated;
+- table ``capas_por_anio`` (when a layer is dated: ``year_column``, or a raster of years):
+  ``ubigeo, capa, anio, valor``, each dated layer as it stood at the end of the years it
+  changed (:func:`geo.layers.layer_history`), read by :func:`read_layer_history`.
 
 The file is written to a temporary name next to ``out`` and renamed at the end, so an
 error never leaves a half-written table behind nor destroys the previous one.
@@ -32,21 +35,25 @@ from geo import columns as C
 from geo.config import LayerSpec, Settings, parse_region
 from geo.errors import ConfigError, DataError
 from geo.io import Notice
-from geo.layers import aggregate
+from geo.layers import aggregate, layer_history
 
 __all__ = [
     "DISTRICTS_LAYER",
     "FUENTES_COLUMNS",
     "FUENTES_TABLE",
+    "HISTORY_TABLE",
     "add_layers",
     "build_districts",
     "file_sha256",
     "read_fuentes",
+    "read_layer_history",
     "write_districts",
 ]
 
 DISTRICTS_LAYER = "distritos"
 FUENTES_TABLE = "fuentes"
+#: Dated layers in past years: ``ubigeo, capa, anio, valor`` (long).
+HISTORY_TABLE = "capas_por_anio"
 
 # columns of the ``fuentes`` table (one row per layer)
 CAPA = "capa"
@@ -154,7 +161,8 @@ def build_districts(
         services = read_services(settings.services, districts)
         fuentes = pd.concat([fuentes, _service_sources(settings, services)], ignore_index=True)
     say(tr(f"Escribiendo {out}…", f"Writing {out}…"))
-    write_districts(gdf, fuentes, out, services=services)
+    write_districts(gdf, fuentes, out, services=services,
+                    history=gdf.attrs.get(HISTORY_TABLE))
     gdf.attrs["notices"] = notices
     gdf.attrs["fuentes"] = fuentes.to_dict("records")
     gdf.attrs["simulated"] = bool(settings.simulated or fuentes[SIMULADO].any())
@@ -197,6 +205,7 @@ def add_layers(
     built = datetime.now(UTC).isoformat(timespec="seconds")
     rows: list[dict[str, object]] = []
     notices: list[Notice] = []
+    histories: list[pd.DataFrame] = []
     layers = tuple(layers)
     for i, spec in enumerate(layers, start=1):
         if spec.name in gdf.columns:
@@ -214,6 +223,14 @@ def add_layers(
             Notice(es=f"[{spec.name}] {n.es}", en=f"[{spec.name}] {n.en}")
             for n in values.attrs.get("notices", [])
         )
+        if spec.dated:
+            say(tr(f"Capa {spec.name}: su estado en años anteriores…",
+                   f"Layer {spec.name}: its state in earlier years…"))
+            past = layer_history(spec, districts, renamed=renamed, names=names, client=client)
+            notices.extend(Notice(es=f"[{spec.name}] {n.es}", en=f"[{spec.name}] {n.en}")
+                           for n in past.attrs.get("notices", []))
+            long = past.rename_axis(columns="anio").stack().rename("valor").reset_index()
+            histories.append(long.assign(capa=spec.name)[[C.UBIGEO, "capa", "anio", "valor"]])
         rows.append({
             CAPA: spec.name,
             C.SECTOR: spec.sector,
@@ -234,6 +251,9 @@ def add_layers(
     fuentes[SIMULADO] = fuentes[SIMULADO].astype(bool)
     fuentes[N_ELEMENTOS] = fuentes[N_ELEMENTOS].astype("int64")
     fuentes[SIN_DISTRITO] = fuentes[SIN_DISTRITO].astype("int64")
+    if histories:
+        gdf.attrs[HISTORY_TABLE] = pd.concat(histories, ignore_index=True).astype(
+            {"anio": "int64", "valor": float})
     return gdf, fuentes, notices
 
 
@@ -253,10 +273,12 @@ def _service_sources(settings: Settings, services: gpd.GeoDataFrame) -> pd.DataF
 
 
 def write_districts(gdf: gpd.GeoDataFrame, fuentes: pd.DataFrame, out: str | Path,
-                    services: gpd.GeoDataFrame | None = None) -> Path:
-    """Write layer ``distritos``, table ``fuentes`` (and layer ``servicios``), atomically.
+                    services: gpd.GeoDataFrame | None = None,
+                    history: pd.DataFrame | None = None) -> Path:
+    """Write layer ``distritos`` and table ``fuentes`` (and the optional ones), atomically.
 
-    The GeoPackage is written under a temporary name in the same folder and renamed over
+    Optional: layer ``servicios`` and table ``capas_por_anio``. The GeoPackage is written
+    under a temporary name in the same folder and renamed over
     ``out`` only when complete.
     """
     out = Path(out)
@@ -275,6 +297,8 @@ def write_districts(gdf: gpd.GeoDataFrame, fuentes: pd.DataFrame, out: str | Pat
             from geo.services import LAYER
 
             pyogrio.write_dataframe(services, tmp, layer=LAYER, driver="GPKG")
+        if history is not None and len(history):
+            pyogrio.write_dataframe(history, tmp, layer=HISTORY_TABLE, driver="GPKG")
         os.replace(tmp, out)
     except Exception:
         with contextlib.suppress(OSError):
@@ -287,6 +311,25 @@ def read_fuentes(path: str | Path) -> pd.DataFrame:
     """Read the ``fuentes`` table of a built district GeoPackage."""
     table = pyogrio.read_dataframe(path, layer=FUENTES_TABLE, read_geometry=False)
     return pd.DataFrame(table)
+
+
+def read_layer_history(path: str | Path) -> pd.DataFrame | None:
+    """Return the dated layers' past states of a built GeoPackage (or ``None``).
+
+    Wide: index ``(ubigeo, anio)``, one column per dated layer. ``None`` when no layer is
+    dated (or the file was built before layers had dates).
+    """
+    path = Path(path)
+    if not path.is_file() or HISTORY_TABLE not in {
+            name for name, _ in pyogrio.list_layers(path)}:
+        return None
+    long = pd.DataFrame(pyogrio.read_dataframe(path, layer=HISTORY_TABLE,
+                                               read_geometry=False))
+    if long.empty:
+        return None
+    long[C.UBIGEO] = long[C.UBIGEO].astype(str)
+    return long.pivot_table(index=[C.UBIGEO, "anio"], columns="capa", values="valor",
+                            aggfunc="first")
 
 
 def file_sha256(path: str | Path) -> str:

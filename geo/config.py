@@ -128,6 +128,14 @@ class LayerSpec:
     year_base: int = 0
     band: int = 1
     kind: str = "sector"  # "sector": a model feature; "servicios": help for victims (points)
+    # the column giving the year (or date) each feature or row began (a concession's claim
+    # date, INGEMMET FEC_DENU): the build also keeps the layer as it stood in past years
+    year_column: str | None = None
+
+    @property
+    def dated(self) -> bool:
+        """Whether the layer's past states can be rebuilt (a year column, or a year raster)."""
+        return bool(self.year_column) or self.years is not None
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -342,6 +350,7 @@ _LAYER_KEYS = {
     "year_base",
     "band",
     "kind",
+    "year_column",
 }
 KIND_SECTOR, KIND_SERVICES = "sector", "servicios"
 _SERVICE_KEYS = {"name", "kind", "path", "layer", "column", "description", "simulated", "where",
@@ -589,6 +598,22 @@ def _parse_layer(i: int, item: dict[str, Any], path: Path, check_files: bool) ->
             en=f"{path}: {where} ('{name}') classes, years, band and year_base belong to "
             "rasters (measure raster_share, raster_sum or raster_mean).",
         )
+    year_column = item.get("year_column")
+    if year_column is not None:
+        if not (isinstance(year_column, str) and year_column.strip()):
+            raise ConfigError(
+                es=f"{path}: {where} ('{name}') year_column debe nombrar la columna con el año "
+                "o la fecha de cada elemento (p. ej. \"FEC_DENU\" en el catastro de INGEMMET).",
+                en=f"{path}: {where} ('{name}') year_column must name the column holding each "
+                "feature's year or date (e.g. \"FEC_DENU\" in INGEMMET's cadastre).",
+            )
+        if measure in RASTER_MEASURES:
+            raise ConfigError(
+                es=f"{path}: {where} ('{name}') es un ráster: su año está en el valor de cada "
+                "píxel; use years = [desde, hasta] (y year_base), no year_column.",
+                en=f"{path}: {where} ('{name}') is a raster: its year is each pixel's value; "
+                "use years = [from, to] (and year_base), not year_column.",
+            )
     where_sql = item.get("where")
     if where_sql is not None and not (isinstance(where_sql, str) and where_sql.strip()):
         raise ConfigError(
@@ -616,6 +641,7 @@ def _parse_layer(i: int, item: dict[str, Any], path: Path, check_files: bool) ->
         years=(int(years[0]), int(years[1])) if years else None,
         year_base=int(year_base),
         band=int(band),
+        year_column=year_column.strip() if year_column else None,
     )
 
 

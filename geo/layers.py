@@ -63,6 +63,7 @@ from geo.rasters import raster_measure
 
 __all__ = [
     "EQUAL_AREA_CRS",
+    "HISTORY_YEARS",
     "aggregate",
     "area_share",
     "column_stat",
@@ -70,6 +71,7 @@ __all__ = [
     "count_points",
     "density",
     "district_area_km2",
+    "layer_history",
     "locate_points",
     "read_layer",
     "read_table",
@@ -173,13 +175,7 @@ def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame,
         if spec.match:
             table, unmatched = _match_names(table, spec,
                                             districts if names is None else names, renamed)
-        if spec.measure != "count":
-            _require_column(table, spec.column, spec.path)
-        if spec.measure == "value":
-            result = value_by_ubigeo(table, spec.column, districts, source=spec.path)
-        else:
-            result = table_stat(table, districts, spec.column, how=spec.measure,
-                                source=spec.path)
+        result = _measure_table(spec, table, districts)
         n_items = len(table) + len(unmatched)
         simulated = spec.simulated or _flag(table)
     else:
@@ -187,20 +183,7 @@ def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame,
         n_items = len(features)
         simulated = spec.simulated or _flag(features)
         read_notices = list(features.attrs.get("notices", []))
-        if spec.measure == "area_share":
-            result = area_share(features, districts, source=spec.path)
-        elif spec.measure == "count":
-            result = count_features(features, districts, source=spec.path)
-        elif spec.measure == "density":
-            result = density(
-                count_features(features, districts, source=spec.path), districts,
-                per=spec.per or "km2",
-            )
-        else:
-            _require_column(features, spec.column, spec.path)
-            result = column_stat(
-                features, districts, spec.column, how=spec.measure, source=spec.path
-            )
+        result = _measure_features(spec, features, districts)
     out = result.astype(float).rename(spec.name)
     out.attrs = {
         "notices": read_notices + list(result.attrs.get("notices", []))
@@ -211,6 +194,183 @@ def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame,
         "unmatched": len(unmatched),
     }
     return out
+
+
+def _measure_table(spec: LayerSpec, table: pd.DataFrame, districts: gpd.GeoDataFrame
+                   ) -> pd.Series:
+    """``spec``'s measure of a table keyed by ``ubigeo`` (rows already matched)."""
+    if spec.measure != "count":
+        _require_column(table, spec.column, spec.path)
+    if spec.measure == "value":
+        return value_by_ubigeo(table, spec.column, districts, source=spec.path)
+    return table_stat(table, districts, spec.column, how=spec.measure, source=spec.path)
+
+
+def _measure_features(spec: LayerSpec, features: gpd.GeoDataFrame,
+                      districts: gpd.GeoDataFrame) -> pd.Series:
+    """``spec``'s measure of vector features (areas, counts, densities, column stats)."""
+    if spec.measure == "area_share":
+        return area_share(features, districts, source=spec.path)
+    if spec.measure == "count":
+        return count_features(features, districts, source=spec.path)
+    if spec.measure == "density":
+        return density(count_features(features, districts, source=spec.path), districts,
+                       per=spec.per or "km2")
+    _require_column(features, spec.column, spec.path)
+    return column_stat(features, districts, spec.column, how=spec.measure, source=spec.path)
+
+
+#: How many years back :func:`layer_history` rebuilds a dated layer (a record older than
+#: that is paired with the oldest state kept).
+HISTORY_YEARS = 20
+
+
+def layer_history(spec: LayerSpec, districts: gpd.GeoDataFrame,
+                  renamed: pd.DataFrame | None = None, names: pd.DataFrame | None = None,
+                  until: int | None = None, client: Any = None) -> pd.DataFrame:
+    """Return a dated layer as it stood at the end of past years: a column per year it changed.
+
+    A concession claimed in 2021 was not there in 2019; forest lost in 2022 was standing in
+    2020. The model pairs each inspection with the layers *of its year* and scores today
+    with today's (:mod:`models.score`), so a district where a frontier opened is not judged
+    by records made before it, and a backtest year never sees a later layer.
+
+    * vector features and table rows with ``year_column`` (a year, or a date such as
+      INGEMMET's ``FEC_DENU``): the state at the end of year ``Y`` counts those that began
+      in ``Y`` or before; one without a year counts in every year (and is reported);
+    * a raster with ``years`` (values are years, e.g. Hansen's loss year): the state at
+      ``Y`` counts the pixels of ``years`` up to ``Y``.
+
+    Columns: the year before the kept span (``until - HISTORY_YEARS``, the state of every
+    earlier year too) and each year of the span in which something began. The state at a
+    year between two columns is the earlier column's.
+
+    Returns
+    -------
+    DataFrame
+        Index ``ubigeo``, integer year columns, float values; ``attrs["notices"]``.
+
+    Raises
+    ------
+    DataError
+        A year the column cannot be read as (naming file, row and value), or a layer whose
+        past cannot be rebuilt (a point file counted in chunks).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point, box
+    >>> from geo.config import LayerSpec
+    >>> d = gpd.GeoDataFrame({"ubigeo": ["080101"]}, geometry=[box(0, 0, 1, 1)], crs=4326)
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "dragas.geojson"
+    >>> gpd.GeoDataFrame({"anio": [2019, 2021, 2021]}, crs=4326,
+    ...     geometry=[Point(.5, .5)] * 3).to_file(f)
+    >>> spec = LayerSpec("dragas", "mineria", f, "count", year_column="anio")
+    >>> layer_history(spec, d, until=2025).loc["080101"].to_dict()
+    {2005: 0.0, 2019: 1.0, 2021: 3.0}
+    """
+    import datetime as dt
+
+    _check_districts(districts)
+    until = dt.date.today().year if until is None else int(until)
+    first = until - HISTORY_YEARS
+    notices: list[Notice] = []
+    if spec.measure in RASTER_MEASURES:
+        if spec.years is None:
+            raise DataError(
+                es=f"La capa '{spec.name}' no tiene años (years): su pasado no se puede "
+                "reconstruir.", en=f"Layer '{spec.name}' has no years: its past cannot be "
+                "rebuilt.")
+        start, stop = spec.years
+        cols = {first: pd.Series(0.0, index=_ubigeo_index(districts))} if first < start \
+            else {}
+        for year in range(max(start, first), min(stop, until) + 1):
+            cols[year] = raster_measure(spec.path, districts, spec.measure,
+                                        classes=spec.classes, years=(start, year),
+                                        year_base=spec.year_base, band=spec.band,
+                                        client=client)
+        out = pd.DataFrame(cols)
+    else:
+        if spec.measure in ("count", "density") and any(is_point_file(f) for f in spec.files):
+            raise DataError(
+                es=f"La capa '{spec.name}': year_column no se admite en archivos de puntos que "
+                "se cuentan por tramos (GeoParquet, CSV grande). Filtre los años con 'where'.",
+                en=f"Layer '{spec.name}': year_column is not supported for point files "
+                "counted in chunks (GeoParquet, large CSV). Filter the years with 'where'.")
+        tabular = spec.measure == "value" or bool(spec.match)
+        if tabular:
+            items = _read_tables(spec)
+            if spec.match:
+                items, _ = _match_names(items, spec, districts if names is None else names,
+                                        renamed)
+        else:
+            items = _read_layers(spec)
+        years = _item_years(items, spec)
+        undated = int(np.isnan(years).sum())
+        if undated:
+            notices.append(Notice(
+                es=f"{undated} elemento(s) sin año en '{spec.year_column}': se cuentan en "
+                "todos los años.",
+                en=f"{undated} feature(s) without a year in '{spec.year_column}': counted in "
+                "every year."))
+        began = np.where(np.isnan(years), -np.inf, years)
+        marks = [first] + sorted({int(y) for y in began[np.isfinite(began)]
+                                  if first < y <= until})
+        cols = {}
+        for year in marks:
+            subset = items[began <= year]
+            if len(subset) == 0:
+                cols[year] = pd.Series(0.0, index=_ubigeo_index(districts))
+            elif tabular:
+                cols[year] = _measure_table(spec, subset, districts)
+            else:
+                cols[year] = _measure_features(spec, subset, districts)
+        out = pd.DataFrame(cols)
+    out = out.astype(float).reindex(_ubigeo_index(districts)).fillna(0.0)
+    out.index.name = C.UBIGEO
+    out.attrs["notices"] = notices
+    return out
+
+
+def _item_years(items: pd.DataFrame, spec: LayerSpec) -> np.ndarray:
+    """Return the year each feature or row began (NaN without one), from ``year_column``."""
+    column = spec.year_column
+    if column not in items.columns:
+        raise DataError(
+            es=f"{_name(spec.path)}: la capa '{spec.name}' no tiene la columna '{column}' "
+            f"(year_column). Columnas: {', '.join(map(str, items.columns[:20]))}.",
+            en=f"{_name(spec.path)}: layer '{spec.name}' has no column '{column}' "
+            f"(year_column). Columns: {', '.join(map(str, items.columns[:20]))}.")
+    raw = items[column]
+    numeric = pd.to_numeric(raw, errors="coerce")
+    dates = pd.Series(pd.NaT, index=raw.index)
+    text = raw.notna() & numeric.isna()
+    if text.any():
+        values = raw[text].astype(str).str.strip()
+        iso = pd.to_datetime(values, errors="coerce", format="ISO8601")
+        # day first, as Peruvian sources write dates (12/05/1998)
+        other = pd.to_datetime(values[iso.isna()], errors="coerce", dayfirst=True,
+                               format="mixed")
+        dates[text] = iso.fillna(other)
+    year = numeric.where(numeric.notna(), pd.DatetimeIndex(dates).year.to_series(
+        index=raw.index).astype(float))
+    blank = raw.isna() | raw.astype(str).str.strip().isin(["", "nan", "NaT", "None"])
+    bad = ~blank & (year.isna() | (year < 1800) | (year > 2200))
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        row = items.iloc[i]
+        where = (f"{Path(str(row['_archivo'])).name}, línea {int(row['_linea'])}"
+                 if "_archivo" in items.columns else f"{_name(spec.path)}, objeto {i + 1}")
+        where_en = where.replace("línea", "line").replace("objeto", "feature")
+        raise DataError(
+            es=f"{where}: '{column}' = {raw.iloc[i]!r} no es un año ni una fecha "
+            f"({int(bad.sum())} valor(es) así). Use un año (2021) o una fecha (2021-03-15 o "
+            "15/03/2021), o deje la celda vacía.",
+            en=f"{where_en}: '{column}' = {raw.iloc[i]!r} is neither a year nor a date "
+            f"({int(bad.sum())} such value(s)). Use a year (2021) or a date (2021-03-15 or "
+            "15/03/2021), or leave the cell empty.")
+    return year.where(~blank).to_numpy(dtype=float)
 
 
 def _count_point_files(spec: LayerSpec, districts: gpd.GeoDataFrame, client: Any

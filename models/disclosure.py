@@ -145,8 +145,9 @@ def protect_scores(scores: pd.DataFrame, threshold: int,
             out[col] = out[col].round(RISK_DECIMALS)
     # the change alert comes from the recent counts: only where the record is published, and
     # never its tail probability (with the counts shown it would pin the recent ones down)
-    if "alerta_deriva" in out.columns:
-        out["alerta_deriva"] = out["alerta_deriva"].astype(object).where(~hidden, "")
+    for col in ("alerta_deriva", "motivo_deriva"):
+        if col in out.columns:
+            out[col] = out[col].astype(object).where(~hidden, "")
     for col in ("p_deriva", "n_efectivas"):
         if col in out.columns:
             out[col] = np.nan if col == "p_deriva" else pd.to_numeric(

@@ -43,6 +43,7 @@ from models.score import (
     COLUMN_DESCRIPTIONS,
     MODEL_VERSION,
     district_counts,
+    features_in,
     portable_path,
     training_rows,
 )
@@ -120,6 +121,7 @@ def backtest_folds(
     complaints: bool = True,
     complaint_evidence: bool = True,
     offices: Any = None,
+    history: pd.DataFrame | None = None,
 ) -> list[Fold]:
     """Temporal backtest: train on years ``<= t``, test on ``t + 1``, for every ``t`` with data.
 
@@ -156,6 +158,10 @@ def backtest_folds(
     offices : array-like, optional
         Department of each district (rows of ``table``): each office its own volume of
         complaints.
+    history : DataFrame, optional
+        The dated layers' past states (:func:`geo.build.read_layer_history`): each fold
+        trains on the layers of its records' years and scores ``t + 1`` with the layers of
+        ``t + 1`` (no fold sees a layer from after its test year).
 
     Returns
     -------
@@ -171,13 +177,14 @@ def backtest_folds(
             continue
         train = records[year_of <= t]
         test = records[year_of == t + 1]
-        folds.append(_run_fold(str(t + 1), table, features, train, test, prior, prior_strength,
+        folds.append(_run_fold(str(t + 1), features_in(table, history, t + 1), features,
+                               train, test, prior, prior_strength,
                                n_uncertainty, seed, truth_in(truth, t + 1), half_life,
                                selection_correction,
                                complaints=train if complaints else None,
                                population=population,
                                evidence=train if complaint_evidence else None,
-                               offices=offices))
+                               offices=offices, history=history))
     return folds
 
 
@@ -195,6 +202,7 @@ def spatial_folds(
     complaints: bool = True,
     complaint_evidence: bool = True,
     offices: Any = None,
+    history: pd.DataFrame | None = None,
 ) -> list[Fold]:
     """Spatial block cross-validation: leave one province out, pooled into one fold.
 
@@ -229,7 +237,7 @@ def spatial_folds(
                          truth, complaints=train if complaints else None,
                          population=population,
                          evidence=train if complaint_evidence else None,
-                         offices=offices)
+                         offices=offices, history=history)
         for m in part.scores:
             scores.setdefault(m, np.zeros(len(keys)))
             risks.setdefault(m, np.zeros(len(keys)))
@@ -409,8 +417,9 @@ def evaluate(
               if C.PROVINCIA in districts.columns else None)
     records = inspections[inspections[C.UBIGEO].astype(str).isin(keys)] if len(inspections) else \
         inspections
-    from models.score import offices_of, population_of, reads_complaints
+    from models.score import layer_history_of, offices_of, population_of, reads_complaints
 
+    history = layer_history_of(districts)
     population = population_of(districts)
     use_complaints = bool(getattr(settings.model, "complaint_intensity", False))
     evidence = reads_complaints(settings.model)
@@ -422,11 +431,11 @@ def evaluate(
                               selection_correction=getattr(settings.model,
                                                            "selection_correction", "joint"),
                               population=population, complaints=use_complaints,
-                              complaint_evidence=evidence, offices=offices)
+                              complaint_evidence=evidence, offices=offices, history=history)
     spatial = (spatial_folds(table, features, records, prior, blocks,
                              prior_strength=settings.model.prior_strength, seed=seed,
                              truth=truth, population=population, complaints=use_complaints,
-                             complaint_evidence=evidence, offices=offices)
+                             complaint_evidence=evidence, offices=offices, history=history)
                if blocks is not None else [])
     card: dict[str, Any] = {
         "titulo": "Ficha del modelo de riesgo de trabajo forzoso por distrito",
@@ -569,11 +578,12 @@ def card_to_markdown(card: Mapping[str, Any]) -> str:
 def _run_fold(name, table, features, train, test, prior, prior_strength, n_uncertainty, seed,
               truth=None, half_life: float | str = "auto",
               selection_correction: str = "joint", complaints=None, population=None,
-              evidence=None, offices=None):
-    from models.score import complaint_counts, with_complaints
+              evidence=None, offices=None, history=None):
+    from models.score import complaint_counts, history_features, with_complaints
 
     keys = table.index.to_numpy()
     X = with_complaints(table[list(features)], population, complaints)
+    seen = history_features(X, history, train)  # the layers of the training records' years
     counted = (complaint_counts(table[list(features)], population, evidence, offices)
                if evidence is not None else None)
     tr = district_counts(train, keys)
@@ -583,7 +593,7 @@ def _run_fold(name, table, features, train, test, prior, prior_strength, n_uncer
                         prior_strength=prior_strength,
                         selection_correction=selection_correction)
     if tr["n"].sum() > 0:
-        Xr, yr, wr, gr = training_rows(X, tr)
+        Xr, yr, wr, gr = training_rows(seen, tr)
         scorer.fit(Xr, yr, sample_weight=wr, groups=gr, complaints=counted)
         scorer, _ = recency_fit(scorer, X, keys, train, half_life)
     else:
@@ -838,6 +848,8 @@ def _model_summary(settings, districts, records) -> dict[str, Any]:
         complaints_for,
         feature_matrix,
         fit_scorer,
+        history_features,
+        layer_history_of,
         population_of,
         selection_effect,
         with_complaints,
@@ -847,10 +859,12 @@ def _model_summary(settings, districts, records) -> dict[str, Any]:
                         settings)
     keys = X.index.to_numpy()
     counts = district_counts(records, keys)
+    history = layer_history_of(districts)
+    seen = history_features(X, history, records)
     scorer = fit_scorer(settings, X, counts, keys,
-                        complaints=complaints_for(settings, districts, records))
+                        complaints=complaints_for(settings, districts, records), seen=seen)
     alerts = drift_alerts(scorer, X, keys, records)
-    selection = selection_effect(settings, X, counts, keys, scorer)
+    selection = selection_effect(settings, X, counts, keys, scorer, seen=seen)
     _, recency = recency_fit(scorer, X, keys, records,
                              getattr(settings.model, "half_life", "auto"))
     flagged = alerts[alerts["alerta_deriva"] != ""]
@@ -885,9 +899,12 @@ def _model_summary(settings, districts, records) -> dict[str, Any]:
                            "anteriores) y queda sin descuento si ninguna mejora en 1,92 la "
                            "log-verosimilitud.",
             "alertas": [{"ubigeo": u, "distrito": str(names.get(u, "")),
-                         "alerta": row["alerta_deriva"],
-                         "p": round(float(row["p_deriva"]), 4)}
+                         "alerta": row["alerta_deriva"], "motivo": row["motivo_deriva"],
+                         "p": round(float(row["p_deriva"]), 4),
+                         "cambio_capas": round(float(row["cambio_capas"]), 3)}
                         for u, row in flagged.iterrows()],
+            # layers whose past is kept: each record paired with the layers of its year
+            "capas_con_fecha": sorted(history.columns) if history is not None else [],
         },
         "metodo": "Regresión logística penalizada hacia los pesos expertos (L2 centrada en el "
                   "prior, con la fuerza del prior elegida por Bayes empírico —evidencia de "

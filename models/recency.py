@@ -198,11 +198,17 @@ def _discount_complaints(scorer: Any, records: pd.DataFrame, keys: Sequence[str]
 ALERT_YEARS = 2
 ALERT_LEVEL = 0.05
 ALZA, BAJA = "al alza", "a la baja"
+#: A district whose dated layers moved its logit by this much since its records (the odds
+#: doubled or halved: a concession claimed, forest lost after its inspections) is flagged
+#: even without recent findings: its record says less about today than its evidence label.
+LAYER_ALERT = float(np.log(2.0))
+#: Why a district is flagged: its recent findings, or its layers' change since its records.
+MOTIVO_HALLAZGOS, MOTIVO_CAPAS = "hallazgos", "capas"
 
 
 def drift_alerts(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.DataFrame,
                  years: int = ALERT_YEARS, level: float = ALERT_LEVEL) -> pd.DataFrame:
-    """Districts whose recent findings disagree with what their longer record predicts.
+    """Districts whose recent findings or layer change disagree with their long-run estimate.
 
     For each district, the findings of the last ``years`` years are compared with the
     posterior predictive distribution given its features and its *earlier* records (the
@@ -210,11 +216,18 @@ def drift_alerts(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.
     probability below ``level``, ``a la baja`` when so few did. A district flagged rising
     deserves a visit even with thin evidence (the plan's exploration draw favours it).
 
+    Where the layers are dated (:func:`models.score.history_features`), a district whose
+    layers moved its logit by :data:`LAYER_ALERT` or more since the records it has (a
+    concession claimed, forest lost after them) is flagged too, in that direction: what
+    its inspections found was found under other layers.
+
     Returns
     -------
     DataFrame
         Index = keys: ``alerta_deriva`` (``""``, ``al alza``, ``a la baja``),
-        ``p_deriva`` (the smaller tail probability; NaN without recent records),
+        ``motivo_deriva`` (``hallazgos``, ``capas`` or ``""``), ``p_deriva`` (the smaller
+        tail probability; NaN without recent records), ``cambio_capas`` (today's logit
+        minus the one of the layers its records saw; 0 where nothing is dated),
         ``n_recientes``, ``k_recientes``.
     """
     from scipy import stats
@@ -222,9 +235,22 @@ def drift_alerts(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.
     from models.scorer import _S_NODES, _effect_loglik
 
     index = pd.Index([str(k) for k in keys], name=C.UBIGEO)
-    out = pd.DataFrame({"alerta_deriva": "", "p_deriva": np.nan, "n_recientes": 0.0,
-                        "k_recientes": 0.0}, index=index)
-    if records is None or len(records) == 0 or scorer.re_sd_ <= 0:
+    out = pd.DataFrame({"alerta_deriva": "", "motivo_deriva": "", "p_deriva": np.nan,
+                        "cambio_capas": 0.0, "n_recientes": 0.0, "k_recientes": 0.0},
+                       index=index)
+    if records is None or len(records) == 0:
+        return out
+    Xv = X.to_numpy(float)
+    beta = np.concatenate([scorer.intercept_, scorer.coef_.ravel()])
+    eta = beta[0] + ((Xv - scorer.mean_) / scorer.scale_) @ beta[1:]
+    seen_fn = getattr(scorer, "_seen_eta", None)
+    seen = seen_fn(np.asarray(keys), eta, beta) if seen_fn is not None else eta
+    change = eta - seen
+    out["cambio_capas"] = np.round(change, 4)
+    moved = np.abs(change) >= LAYER_ALERT
+    out.loc[moved, "alerta_deriva"] = np.where(change[moved] > 0, ALZA, BAJA)
+    out.loc[moved, "motivo_deriva"] = MOTIVO_CAPAS
+    if scorer.re_sd_ <= 0:
         return out
     dates = pd.to_datetime(records[C.FECHA])
     start = pd.Timestamp(f"{int(dates.dt.year.max()) - years + 1}-01-01")
@@ -232,10 +258,10 @@ def drift_alerts(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.
     from models.score import district_counts  # plain counts: no age discount here
 
     rc, ec = district_counts(recent, keys), district_counts(earlier, keys)
-    Xv = X.to_numpy(float)
-    eta = scorer.intercept_[0] + ((Xv - scorer.mean_) / scorer.scale_) @ scorer.coef_.ravel()
     tau = float(scorer.re_sd_)
-    logw = _effect_loglik(eta, ec["n"].to_numpy(), ec["k"].to_numpy(), tau,
+    # the earlier records read against the layers they were made under; the recent
+    # findings predicted with today's
+    logw = _effect_loglik(seen, ec["n"].to_numpy(), ec["k"].to_numpy(), tau,
                           _earlier_complaints(scorer, earlier, records, keys))
     w = np.exp(logw - logw.max(axis=1, keepdims=True))
     w /= w.sum(axis=1, keepdims=True)
@@ -244,11 +270,14 @@ def drift_alerts(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.
     k_r = rc["k"].to_numpy().round().astype(int)
     upper = np.sum(w * stats.binom.sf(k_r[:, None] - 1, n_r[:, None], p), axis=1)  # P(K >= k)
     lower = np.sum(w * stats.binom.cdf(k_r[:, None], n_r[:, None], p), axis=1)  # P(K <= k)
-    seen = n_r > 0
+    visited = n_r > 0
     out["n_recientes"], out["k_recientes"] = n_r, k_r
-    out["p_deriva"] = np.where(seen, np.minimum(upper, lower), np.nan)
-    out["alerta_deriva"] = np.where(seen & (upper < level), ALZA,
-                                    np.where(seen & (lower < level), BAJA, ""))
+    out["p_deriva"] = np.where(visited, np.minimum(upper, lower), np.nan)
+    found = np.where(visited & (upper < level), ALZA,
+                     np.where(visited & (lower < level), BAJA, ""))
+    # the findings speak first; the layers' change where they say nothing
+    out["alerta_deriva"] = np.where(found != "", found, out["alerta_deriva"])
+    out["motivo_deriva"] = np.where(found != "", MOTIVO_HALLAZGOS, out["motivo_deriva"])
     return out
 
 

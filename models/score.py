@@ -39,7 +39,9 @@ __all__ = [
     "evidence_labels",
     "export_frame",
     "feature_matrix",
+    "features_in",
     "fit_scorer",
+    "history_features",
     "complaint_counts",
     "complaint_records",
     "complaints_for",
@@ -76,8 +78,11 @@ COLUMN_DESCRIPTIONS = {
     C.RANGO: "puesto en el ranking de riesgo (1 = mayor riesgo)",
     "alerta_deriva": "'al alza' o 'a la baja' si los hallazgos de los 2 últimos años "
                      "difieren de lo que predice el historial anterior del distrito (cola < "
-                     "0,05 de su distribución predictiva); merece una visita aun con poca "
-                     "evidencia",
+                     "0,05 de su distribución predictiva), o si sus capas con fecha cambiaron "
+                     "desde sus inspecciones tanto que duplican o reducen a la mitad sus "
+                     "odds; merece una visita aun con poca evidencia",
+    "motivo_deriva": "por qué hay alerta: 'hallazgos' (los recientes) o 'capas' (cambiaron "
+                     "desde sus inspecciones)",
     "p_deriva": "probabilidad de hallazgos tan extremos como los recientes según el "
                 "historial anterior",
     C.N_DENUNCIAS: "inspecciones del distrito que respondieron a una denuncia (origen = "
@@ -102,7 +107,7 @@ COLUMN_DESCRIPTIONS = {
 #: Inspections a district's record still weighs after the age discount (models.recency).
 N_EFECTIVAS = "n_efectivas"
 #: Districts whose recent findings disagree with their longer record (models.recency).
-ALERTA_DERIVA, P_DERIVA = "alerta_deriva", "p_deriva"
+ALERTA_DERIVA, P_DERIVA, MOTIVO_DERIVA = "alerta_deriva", "p_deriva", "motivo_deriva"
 #: Metadata keys that hold a path: written relative to the settings file's folder.
 _PATH_KEYS = ("configuracion", "tabla_distritos", "base", "inspecciones_fuente")
 
@@ -148,11 +153,13 @@ def score_districts(
     keys = districts[C.UBIGEO].astype(str).to_numpy()
     counts = district_counts(inspections, keys)
     complaints = complaints_for(settings, districts, inspections)
-    scorer = fit_scorer(settings, X, counts, keys, complaints=complaints)
+    # each record paired with the dated layers of its year; today's score reads today's
+    seen = history_features(X, layer_history_of(districts), inspections)
+    scorer = fit_scorer(settings, X, counts, keys, complaints=complaints, seen=seen)
     from models.recency import drift_alerts, recency_fit
 
     alerts = drift_alerts(scorer, X, keys, inspections)  # on the undiscounted record
-    selection = selection_effect(settings, X, counts, keys, scorer)
+    selection = selection_effect(settings, X, counts, keys, scorer, seen=seen)
     scorer, recency = recency_fit(scorer, X, keys, inspections,
                                   getattr(settings.model, "half_life", "auto"))
     risk = scorer.predict_risk(X, groups=keys)
@@ -183,6 +190,7 @@ def score_districts(
         out[C.N_DENUNCIAS] = complaints["c"].reindex(keys).fillna(0.0).to_numpy().astype(int)
     out[N_EFECTIVAS] = np.round(effective, 2)
     out[ALERTA_DERIVA] = alerts["alerta_deriva"].reindex(keys).to_numpy()
+    out[MOTIVO_DERIVA] = alerts["motivo_deriva"].reindex(keys).to_numpy()
     out[P_DERIVA] = alerts["p_deriva"].reindex(keys).to_numpy()
     for name in expl.contributions.columns:
         out[C.CONTRIB_PREFIX + name] = expl.contributions[name].to_numpy()
@@ -444,7 +452,77 @@ def read_district_table(settings: Any) -> gpd.GeoDataFrame:
         )
     gdf = gpd.read_file(path, layer="distritos")
     gdf[C.UBIGEO] = gdf[C.UBIGEO].astype(str)
+    from geo.build import HISTORY_TABLE, read_layer_history
+
+    # the dated layers as they stood in past years (None when no layer is dated)
+    gdf.attrs[HISTORY_TABLE] = read_layer_history(path)
     return gdf
+
+
+def layer_history_of(districts: pd.DataFrame) -> pd.DataFrame | None:
+    """Return the dated layers' past states that came with a district table (or ``None``)."""
+    from geo.build import HISTORY_TABLE
+
+    return districts.attrs.get(HISTORY_TABLE)
+
+
+def features_in(X: pd.DataFrame, history: pd.DataFrame | None, year: int) -> pd.DataFrame:
+    """``X`` with each dated layer as it stood at the end of ``year``.
+
+    ``history``: :func:`geo.build.read_layer_history` (index ``(ubigeo, anio)``, a column
+    per dated layer). A year between two kept states takes the earlier; a year before the
+    first kept state takes the first. Columns that are not dated, and every column without
+    a history, stay as they are.
+
+    >>> X = pd.DataFrame({"dragas": [3.0, 0.0], "pobreza": [0.5, 0.2]}, index=["a", "b"])
+    >>> h = pd.DataFrame({"dragas": [0.0, 3.0, 0.0, 0.0]}, index=pd.MultiIndex.from_tuples(
+    ...     [("a", 2005), ("a", 2021), ("b", 2005), ("b", 2021)], names=["ubigeo", "anio"]))
+    >>> features_in(X, h, 2019)["dragas"].tolist(), features_in(X, h, 2022)["dragas"].tolist()
+    ([0.0, 0.0], [3.0, 0.0])
+    """
+    if history is None or history.empty:
+        return X
+    dated = [c for c in X.columns if c in history.columns]
+    if not dated:
+        return X
+    out = X.copy()
+    for col in dated:
+        wide = history[col].unstack("anio").sort_index(axis=1).ffill(axis=1).bfill(axis=1)
+        years = wide.columns.to_numpy(int)
+        at = years[years <= int(year)]
+        chosen = at.max() if at.size else years.min()
+        state = wide[chosen].reindex(out.index.astype(str))
+        out[col] = state.where(state.notna(), out[col]).to_numpy(float)
+    return out
+
+
+def history_features(X: pd.DataFrame, history: pd.DataFrame | None,
+                     records: pd.DataFrame | None) -> pd.DataFrame:
+    """Each district's features as its inspections saw them.
+
+    The dated layers in the year of each inspection (:func:`features_in`), averaged over the
+    district's inspections; ``X`` itself for a district without records and for every
+    column that is not dated. Fitted on these, a district whose layers changed since its
+    inspections (a concession claimed after them) is not judged by old findings as if they
+    had been made under today's layers; its score then adds its effect to today's layers.
+    """
+    if history is None or history.empty or records is None or len(records) == 0 or \
+            not any(c in history.columns for c in X.columns):
+        return X
+    keys = X.index.astype(str)
+    year = pd.to_datetime(records[C.FECHA]).dt.year.to_numpy()
+    idx = keys.get_indexer(records[C.UBIGEO].astype(str))
+    ok = idx >= 0
+    total = np.zeros(X.shape)
+    n = np.zeros(len(keys))
+    for y in np.unique(year[ok]):
+        counts = np.bincount(idx[ok & (year == y)], minlength=len(keys)).astype(float)
+        total += counts[:, None] * features_in(X, history, int(y)).to_numpy(float)
+        n += counts
+    seen = X.copy()
+    has = n > 0
+    seen.loc[has, :] = total[has] / n[has, None]
+    return seen
 
 
 def make_scorer(settings: Any) -> RiskScorer:
@@ -471,7 +549,7 @@ def make_scorer(settings: Any) -> RiskScorer:
 
 
 def selection_effect(settings: Any, X: pd.DataFrame, counts: pd.DataFrame, keys: np.ndarray,
-                     scorer: RiskScorer) -> dict[str, Any]:
+                     scorer: RiskScorer, seen: pd.DataFrame | None = None) -> dict[str, Any]:
     """How much the selection correction changes the ranking (for the model card).
 
     The same model fitted with ``selection_correction = "none"`` (and no complaints as
@@ -484,7 +562,7 @@ def selection_effect(settings: Any, X: pd.DataFrame, counts: pd.DataFrame, keys:
     if method == "none" or counts["n"].sum() <= 0 or scorer.re_sd_ <= 0:
         return out
     plain = make_scorer(settings).set_params(selection_correction="none")
-    Xr, yr, wr, gr = training_rows(X, counts)
+    Xr, yr, wr, gr = training_rows(X if seen is None else seen, counts)
     plain.fit(Xr, yr, sample_weight=wr, groups=gr)
     a = scorer.predict_risk(X, groups=keys)
     b = plain.predict_risk(X, groups=keys)
@@ -503,16 +581,18 @@ def selection_effect(settings: Any, X: pd.DataFrame, counts: pd.DataFrame, keys:
 
 
 def fit_scorer(settings: Any, X: pd.DataFrame, counts: pd.DataFrame,
-               keys: np.ndarray, complaints: pd.DataFrame | None = None) -> RiskScorer:
+               keys: np.ndarray, complaints: pd.DataFrame | None = None,
+               seen: pd.DataFrame | None = None) -> RiskScorer:
     """Fit the settings' :class:`RiskScorer` on per-district counts.
 
     ``complaints``: :func:`complaint_counts` (see :func:`complaints_for`), evidence about
-    each district's own effect. With no inspection at all the expert index alone ranks
-    (``fit_prior``).
+    each district's own effect. ``seen``: the features the records were made under
+    (:func:`history_features`; default ``X``). With no inspection at all the expert index
+    alone ranks (``fit_prior``).
     """
     scorer = make_scorer(settings)
     if counts["n"].sum() > 0:
-        Xr, yr, wr, gr = training_rows(X, counts)
+        Xr, yr, wr, gr = training_rows(X if seen is None else seen, counts)
         return scorer.fit(Xr, yr, sample_weight=wr, groups=gr, complaints=complaints)
     return scorer.fit_prior(X, groups=keys)
 

@@ -192,6 +192,11 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         Grid of ``tau`` and its posterior weights: the intervals draw ``tau`` from them.
     group_counts_ : pandas.DataFrame
         Per district key: ``n`` inspections and ``k`` findings (empty without groups).
+    group_z_ : pandas.DataFrame or None
+        Per district key: the standardised features its records were fitted with. A score
+        reads the district's effect against these and adds it to the features it is given:
+        where a dated layer changed since the records (a concession claimed after them),
+        old findings are not read as if made under today's layers.
     classes_ : ndarray
         ``[0, 1]`` for 0/1 targets (both always present, even if a training year had no
         finding), otherwise the sorted labels.
@@ -591,6 +596,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         self.re_sd_grid_ = np.zeros(1)
         self.re_sd_weights_ = np.ones(1)
         self.group_counts_ = _empty_counts()
+        self.group_z_ = None
 
     def _fit_groups(self, Z, y01, sample_weight, groups, near=None, agg=None,
                     extra=None) -> None:
@@ -600,6 +606,10 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         agg = _district_rows(groups, sample_weight, y01) if agg is None else agg
         self.group_counts_ = agg[["n", "k"]]
         zg = Z[agg["row"].to_numpy()]
+        # the features each district's records were made under (the dated layers of their
+        # years, models.score.history_features): its effect is read against these, and a
+        # score of today adds it to today's features
+        self.group_z_ = pd.DataFrame(zg, index=agg.index)
         if self.shrinkage:
             eta = self.intercept_[0] + zg @ self.coef_.ravel()
             precision = np.concatenate([[float(self.base_rate_strength)],
@@ -644,10 +654,28 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
             return eta
         n, k = _lookup_counts(self.group_counts_, groups)
         # the posterior median of the district effect: 0 for a district never inspected
-        # (unless its number of complaints says otherwise)
-        u = _effect_quantile(eta, n, k, self.re_sd_, np.full(eta.shape[0], 0.5),
+        # (unless its number of complaints says otherwise); read against the features its
+        # records were made under, added to today's
+        seen = self._seen_eta(groups, eta, np.concatenate([self.intercept_,
+                                                           self.coef_.ravel()]))
+        u = _effect_quantile(seen, n, k, self.re_sd_, np.full(eta.shape[0], 0.5),
                              extra=self._complaint_terms(groups))
         return eta + u
+
+    def _seen_eta(self, groups, eta, beta) -> np.ndarray:
+        """Return the logit (weights ``beta``) of the features each key's records saw.
+
+        ``eta`` (today's) where they are the same, for a key the fit did not see, and for a
+        model fitted before this was kept.
+        """
+        table = getattr(self, "group_z_", None)
+        if table is None:
+            return eta
+        z = table.reindex(pd.Index(np.asarray(groups))).to_numpy(float)
+        known = ~np.isnan(z).any(axis=1)
+        out = np.array(eta, dtype=float, copy=True)
+        out[known] = beta[0] + z[known] @ beta[1:]
+        return out
 
 
 # ----------------------------------------------------------------------------- uncertainty
@@ -713,7 +741,8 @@ def simulate_uncertainty(
         eta = beta[0] + Z @ beta[1:]
         tau = float(grid[rng.choice(grid.shape[0], p=tau_p)]) if grid.shape[0] > 1 else 0.0
         if tau > 0:
-            eta = eta + _effect_quantile(eta, n, k, tau, rng.random(eta.shape[0]), extra=extra)
+            seen = scorer._seen_eta(keys, eta, beta)
+            eta = eta + _effect_quantile(seen, n, k, tau, rng.random(eta.shape[0]), extra=extra)
         draws[b] = special.expit(eta)
     lo, hi = np.quantile(draws, levels, axis=0)
     kk = min(top_k, Z.shape[0])
