@@ -289,7 +289,7 @@ def layer_history(spec: LayerSpec, districts: gpd.GeoDataFrame,
             cols[year] = raster_measure(spec.path, districts, spec.measure,
                                         classes=spec.classes, years=(start, year),
                                         year_base=spec.year_base, band=spec.band,
-                                        client=client)
+                                        client=client, none_ok=True)
         out = pd.DataFrame(cols)
     else:
         if spec.measure in ("count", "density") and any(is_point_file(f) for f in spec.files):

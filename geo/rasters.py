@@ -69,7 +69,8 @@ EARTH_RADIUS_M = 6_371_008.8
 
 def raster_measure(path: str | Path, districts: gpd.GeoDataFrame, measure: str, *,
                    classes: Sequence[int] = (), years: Sequence[int] | None = None,
-                   year_base: int = 0, band: int = 1, client: Any = None) -> pd.Series:
+                   year_base: int = 0, band: int = 1, client: Any = None,
+                   none_ok: bool = False) -> pd.Series:
     """Aggregate one band of a raster into the districts (see the module docstring).
 
     Parameters
@@ -91,6 +92,9 @@ def raster_measure(path: str | Path, districts: gpd.GeoDataFrame, measure: str, 
     client : dask.distributed.Client, optional
         Split the districts among this cluster's workers; each reads its districts'
         windows of the raster (which every worker must reach at ``path``).
+    none_ok : bool
+        No pixel with the values asked for gives zeros instead of an error (a past year in
+        which nothing had been lost yet, :func:`geo.layers.layer_history`).
 
     Returns
     -------
@@ -112,9 +116,13 @@ def raster_measure(path: str | Path, districts: gpd.GeoDataFrame, measure: str, 
         groups = np.array_split(np.arange(len(districts)), min(len(districts), n * 2))
         futures = [client.submit(raster_measure, path, districts.iloc[g], measure,
                                  classes=classes, years=years, year_base=year_base, band=band,
-                                 pure=False) for g in groups if len(g)]
+                                 none_ok=True, pure=False) for g in groups if len(g)]
         parts = client.gather(futures)
-        return pd.concat(parts).reindex(districts[C.UBIGEO]).fillna(0.0).astype(float)
+        out = pd.concat(parts).reindex(districts[C.UBIGEO]).fillna(0.0).astype(float)
+        wanted = _wanted_values(classes, years, year_base)
+        if wanted is not None and measure != "raster_mean" and not out.any() and not none_ok:
+            raise _no_values(Path(path), wanted)  # each part may lack them, not all
+        return out
     path = Path(path)
     if measure not in RASTER_MEASURES:
         raise DataError(es=f"Medida de ráster desconocida: {measure!r}.",
@@ -159,12 +167,8 @@ def raster_measure(path: str | Path, districts: gpd.GeoDataFrame, measure: str, 
         out = table[ops[0]].astype(float).fillna(0.0)
     else:
         cells = table[ops[0]].astype(float).fillna(0.0).to_numpy()
-        if not cells.any():
-            raise DataError(
-                es=f"{path.name}: ningún píxel de los distritos tiene los valores pedidos "
-                f"({_describe(wanted)}). Revise 'classes' o 'years' y la leyenda del ráster.",
-                en=f"{path.name}: no pixel of the districts has the values asked for "
-                f"({_describe(wanted)}). Check 'classes' or 'years' and the raster's legend.")
+        if not cells.any() and not none_ok:
+            raise _no_values(path, wanted)
         hectares = cells * pixel_m2.to_numpy() / 1e4
         if measure == "raster_sum":
             out = pd.Series(hectares, index=table.index)
@@ -216,6 +220,14 @@ def _hit_source(ds, band: int, wanted, year_base: int):
     source = HitSource(ds, band_idx=band)
     source.isfloat = False
     return source
+
+
+def _no_values(path: Path, wanted) -> DataError:
+    return DataError(
+        es=f"{path.name}: ningún píxel de los distritos tiene los valores pedidos "
+        f"({_describe(wanted)}). Revise 'classes' o 'years' y la leyenda del ráster.",
+        en=f"{path.name}: no pixel of the districts has the values asked for "
+        f"({_describe(wanted)}). Check 'classes' or 'years' and the raster's legend.")
 
 
 def _describe(wanted) -> str:

@@ -207,7 +207,8 @@ MOTIVO_HALLAZGOS, MOTIVO_CAPAS = "hallazgos", "capas"
 
 
 def drift_alerts(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.DataFrame,
-                 years: int = ALERT_YEARS, level: float = ALERT_LEVEL) -> pd.DataFrame:
+                 years: int = ALERT_YEARS, level: float = ALERT_LEVEL,
+                 history: pd.DataFrame | None = None) -> pd.DataFrame:
     """Districts whose recent findings or layer change disagree with their long-run estimate.
 
     For each district, the findings of the last ``years`` years are compared with the
@@ -219,7 +220,9 @@ def drift_alerts(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.
     Where the layers are dated (:func:`models.score.history_features`), a district whose
     layers moved its logit by :data:`LAYER_ALERT` or more since the records it has (a
     concession claimed, forest lost after them) is flagged too, in that direction: what
-    its inspections found was found under other layers.
+    its inspections found was found under other layers. With ``history`` (the dated
+    layers' past states) the earlier and the recent records are each read with the layers
+    of their own years.
 
     Returns
     -------
@@ -259,13 +262,21 @@ def drift_alerts(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.
 
     rc, ec = district_counts(recent, keys), district_counts(earlier, keys)
     tau = float(scorer.re_sd_)
-    # the earlier records read against the layers they were made under; the recent
-    # findings predicted with today's
-    logw = _effect_loglik(seen, ec["n"].to_numpy(), ec["k"].to_numpy(), tau,
+    # each part of the record read against the layers it was made under
+    from models.score import history_features
+
+    def logit_of(part: pd.DataFrame) -> np.ndarray:
+        if history is None:
+            return seen
+        Z = (history_features(X, history, part).to_numpy(float) - scorer.mean_) / scorer.scale_
+        return beta[0] + Z @ beta[1:]
+
+    eta_earlier, eta_recent = logit_of(earlier), logit_of(recent)
+    logw = _effect_loglik(eta_earlier, ec["n"].to_numpy(), ec["k"].to_numpy(), tau,
                           _earlier_complaints(scorer, earlier, records, keys))
     w = np.exp(logw - logw.max(axis=1, keepdims=True))
     w /= w.sum(axis=1, keepdims=True)
-    p = special.expit(eta[:, None] + tau * _S_NODES[None, :])  # (D, S)
+    p = special.expit(eta_recent[:, None] + tau * _S_NODES[None, :])  # (D, S)
     n_r = rc["n"].to_numpy().round().astype(int)
     k_r = rc["k"].to_numpy().round().astype(int)
     upper = np.sum(w * stats.binom.sf(k_r[:, None] - 1, n_r[:, None], p), axis=1)  # P(K >= k)

@@ -154,11 +154,13 @@ def score_districts(
     counts = district_counts(inspections, keys)
     complaints = complaints_for(settings, districts, inspections)
     # each record paired with the dated layers of its year; today's score reads today's
-    seen = history_features(X, layer_history_of(districts), inspections)
+    history = layer_history_of(districts)
+    seen = history_features(X, history, inspections)
     scorer = fit_scorer(settings, X, counts, keys, complaints=complaints, seen=seen)
     from models.recency import drift_alerts, recency_fit
 
-    alerts = drift_alerts(scorer, X, keys, inspections)  # on the undiscounted record
+    # on the undiscounted record
+    alerts = drift_alerts(scorer, X, keys, inspections, history=history)
     selection = selection_effect(settings, X, counts, keys, scorer, seen=seen)
     scorer, recency = recency_fit(scorer, X, keys, inspections,
                                   getattr(settings.model, "half_life", "auto"))
