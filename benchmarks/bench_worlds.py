@@ -39,8 +39,12 @@ PAST_RATE = "tasa_pasada"
 
 
 def run_one(base: str, root: str, scenario: str, seed: int, half_life: str = "",
-            selection: str = "") -> dict:
-    """Make, build and evaluate one world (model settings overridden if given)."""
+            selection: str = "", no_dates: bool = False) -> dict:
+    """Make, build and evaluate one world (model settings overridden if given).
+
+    ``no_dates``: the model ignores the dated layers' past (every record paired with today's
+    layers), to measure what the dates are worth.
+    """
     import dataclasses
 
     from geo.build import build_districts
@@ -59,7 +63,12 @@ def run_one(base: str, root: str, scenario: str, seed: int, half_life: str = "",
     if selection:
         model = dataclasses.replace(model, selection_correction=selection)
     settings = dataclasses.replace(settings, model=model)
-    temporal = evaluate(settings)["evaluacion"]["temporal"]
+    from models.score import read_district_table
+
+    districts = read_district_table(settings)
+    if no_dates:
+        districts.attrs.clear()
+    temporal = evaluate(settings, districts)["evaluacion"]["temporal"]
     met = temporal["metricas"][MODEL]
     margin = temporal["diferencias"][PAST_RATE]["acierto_10"]
     per_year = {int(y): row["captura_top10"] for y, row in temporal["por_anio"][MODEL].items()}
@@ -112,11 +121,13 @@ def main(argv: list[str] | None = None) -> dict:
                         help="override [model] half_life: auto, years, or 0 (none)")
     parser.add_argument("--selection", default="",
                         help="override [model] selection_correction: joint, design, cluster, none")
+    parser.add_argument("--no-dates", action="store_true",
+                        help="ignore the dated layers' past (today's layers for every record)")
     args = parser.parse_args(argv)
     seeds = args.seeds or list(HELD_OUT_SEEDS if args.held_out else TUNING_SEEDS)
     with tempfile.TemporaryDirectory(prefix="riskmap-bench-worlds-") as tmp:
         base, _ = real_base(Path(tmp))
-        jobs = [(str(base), tmp, sc, seed, args.half_life, args.selection)
+        jobs = [(str(base), tmp, sc, seed, args.half_life, args.selection, args.no_dates)
                 for sc in args.scenarios for seed in seeds]
         with ProcessPoolExecutor(max_workers=args.workers) as pool:
             rows = list(pool.map(run_one, *zip(*jobs, strict=True)))

@@ -74,7 +74,7 @@ __all__ = [
 EVALUATION_FILE = "evaluacion.json"
 MAP_COLUMNS = (
     C.UBIGEO, C.DISTRITO, C.PROVINCIA, C.DEPARTAMENTO, C.RIESGO, C.RIESGO_P05, C.RIESGO_P95,
-    C.EVIDENCIA, C.RANGO, "alerta_deriva",
+    C.EVIDENCIA, C.RANGO, "alerta_deriva", "motivo_deriva",
 )
 # coverage_simplify tolerance (degrees) of the sector layers and boundaries read from files;
 # the district map's own is chosen per region (map_layer).

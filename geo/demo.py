@@ -116,7 +116,10 @@ class Scenario:
     year on, unseen by the layers (like gold dredges on the Nanay after 2020). ``denuncias``:
     inspections follow complaints (share ``complaint_share``) and complaints follow risk
     more steeply (weight risk ** ``complaint_power``). ``bajo_volumen``: a third of the
-    inspections. Every number is a judgement (JUICIO), said in LEEME.md.
+    inspections. ``frente_visible``: the ``deriva`` world (the same truth and records) where
+    a dated layer sees the frontier: new dredges, dated ``drift_year`` (column ``anio``), in
+    the districts where it opened; the older dredges are dated before the records. Every
+    number is a judgement (JUICIO), said in LEEME.md.
     """
 
     name: str = "estatico"
@@ -126,6 +129,7 @@ class Scenario:
     complaint_share: float | None = None
     complaint_power: float = 1.0
     volume_factor: float = 1.0
+    visible: bool = False  # the frontier appears in the dredges layer, dated
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -133,7 +137,14 @@ SCENARIOS: dict[str, Scenario] = {
     "deriva": Scenario("deriva", drift_year=2021, drift_logit=1.8, drift_districts=5),
     "denuncias": Scenario("denuncias", complaint_share=0.65, complaint_power=1.5),
     "bajo_volumen": Scenario("bajo_volumen", volume_factor=0.3),
+    "frente_visible": Scenario("frente_visible", drift_year=2021, drift_logit=1.8,
+                               drift_districts=5, visible=True),
 }
+#: Dredges a visible frontier brings to each of its districts (JUICIO: a group working a
+#: stretch of river, like those counted on the Nanay), and the years the older ones are
+#: dated between (before the first simulated records).
+FRONTIER_DREDGES = 12
+OLD_DREDGE_YEARS = (2005, 2015)
 
 
 def _apply_scenario(cal: Mapping[str, Any], scenario: Scenario) -> dict[str, Any]:
@@ -267,6 +278,9 @@ def make_demo(
     records = _simulate_victims(world, records, extra, neighbours)
     records = _recording_slips(records, extra)
     services = _simulate_services(world)
+    if kind.visible:
+        layers["dragas"] = _visible_frontier(world, layers["dragas"], truth, kind,
+                                             np.random.default_rng([seed, DEMO_VERSION, 11]))
 
     say(tr(f"Escribiendo en {out}…", f"Writing to {out}…"))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -278,7 +292,8 @@ def make_demo(
         (tmp / VERSION_FILE).write_text(f"{DEMO_VERSION}\n", encoding="utf-8")
         _write_csv(truth.table, tmp / "verdad.csv")
         (tmp / "settings.toml").write_text(
-            _settings_text(base, out, region, cal, seed), encoding="utf-8")
+            _settings_text(base, out, region, cal, seed,
+                           dated=("dragas",) if kind.visible else ()), encoding="utf-8")
         (tmp / "LEEME.md").write_text(
             _readme_text(seed, region, cal, world, features, truth, records, layers)
             + _scenario_text(kind, truth), encoding="utf-8")
@@ -663,6 +678,25 @@ def _dredges(world: _World, cal: Mapping[str, Any],
             xy[~ok] = world.sample(rng, i, int((~ok).sum()))
         rows.append((i, xy, {"rio": entry["rio"]}))
     return _point_layer(rows, "draga (simulada)", "SIM-DR")
+
+
+def _visible_frontier(world: _World, dredges: gpd.GeoDataFrame, truth: _Truth,
+                      kind: Scenario, rng: np.random.Generator) -> gpd.GeoDataFrame:
+    """Date the dredges (column ``anio``) and add the frontier's own.
+
+    The older dredges are dated before the records; :data:`FRONTIER_DREDGES` new ones work
+    in each district where the frontier opened, dated its year. The truth and the records
+    stay the ``deriva`` world's (``rng`` is a stream of its own).
+    """
+    old = dredges.copy()
+    old["anio"] = rng.integers(OLD_DREDGE_YEARS[0], OLD_DREDGE_YEARS[1] + 1, len(old))
+    moved = np.flatnonzero(truth.table["deriva"].to_numpy() == 1)
+    rows = [(int(i), world.sample(rng, int(i), FRONTIER_DREDGES), {"rio": "frente nuevo"})
+            for i in moved]
+    new = _point_layer(rows, "draga (simulada)", "SIM-DRN")
+    new["anio"] = int(kind.drift_year or 0)
+    out = pd.concat([old, new], ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=dredges.crs)
 
 
 def _forest_loss(world: _World, cal: Mapping[str, Any]) -> np.ndarray:
@@ -1168,7 +1202,12 @@ def _scenario_text(kind: Scenario, truth: _Truth) -> str:
             f"Desde {kind.drift_year} se abre un frente (como las dragas del Nanay después de "
             f"2020) en los {kind.drift_districts} distritos más lejanos de cada departamento "
             f"que tenían un riesgo bajo la mediana: su logit verdadero sube {kind.drift_logit:g} "
-            f"y las capas no lo ven. Distritos: {names}. `verdad.csv` da el riesgo de hoy "
+            + ("y la capa de dragas lo ve: "
+               f"{FRONTIER_DREDGES} dragas nuevas en cada uno, con `anio` = {kind.drift_year} "
+               f"(las demás fechadas entre {OLD_DREDGE_YEARS[0]} y {OLD_DREDGE_YEARS[1]}, antes "
+               "de las inspecciones; `year_column = \"anio\"` en settings.toml)"
+               if kind.visible else "y las capas no lo ven")
+            + f". Distritos: {names}. `verdad.csv` da el riesgo de hoy "
             "(`riesgo_verdadero`), el de antes (`riesgo_anterior`) y el año (`anio_deriva`); "
             "las inspecciones de cada año siguen el riesgo de ese año.")
     if kind.complaint_share is not None:
@@ -1221,7 +1260,7 @@ def _toml_str(value: str) -> str:
 
 
 def _settings_text(base: Path, out: Path, region: tuple[str, ...], cal: Mapping[str, Any],
-                   seed: int) -> str:
+                   seed: int, dated: tuple[str, ...] = ()) -> str:
     try:
         base_ref = Path(os.path.relpath(base, out)).as_posix()
     except ValueError:  # another drive (Windows): keep it absolute
@@ -1260,6 +1299,8 @@ def _settings_text(base: Path, out: Path, region: tuple[str, ...], cal: Mapping[
             f"layer = {_toml_str(spec.name)}",
             f"measure = {_toml_str(spec.measure)}",
         ]
+        if spec.name in dated:
+            lines.append('year_column = "anio"  # el año de cada elemento: la capa de cada año')
         if spec.per:
             lines.append(f"per = {_toml_str(spec.per)}")
         lines += [f"description = {_toml_str(spec.description)}", "simulated = true", ""]

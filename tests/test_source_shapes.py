@@ -196,9 +196,12 @@ def test_ingemmet_recipe_three_utm_zones_and_a_where(tmp_path, small):
             else:
                 polygons.append(box(minx + w * (0.1 + 0.2 * k), miny + h * 0.2,
                                     minx + w * (0.35 + 0.2 * k), miny + h * 0.7))
+            # FEC_DENU: the claim's date (a shapefile Date field); the second title is recent
             rows.append({"CODIGOU": f"0{n}0{k}0001X01", "CONCESION": f"MINERA {ubigeo}-{k}",
                          "TIT_CONCES": "EMPRESA MINERA S.A.C.", "LEYENDA": leyenda,
-                         "HECTAREA": 100.0})
+                         "HECTAREA": 100.0,
+                         "FEC_DENU": pd.Timestamp("2021-03-15" if k == 1 else "1998-05-12"
+                                                  ).date()})
     catastro = gpd.GeoDataFrame(rows, geometry=polygons, crs=4326)
     # the same catastro, split by UTM zone as GEOCATMIN publishes it: each zone its own CRS
     lon = catastro.geometry.bounds["minx"].to_numpy()
@@ -219,6 +222,22 @@ def test_ingemmet_recipe_three_utm_zones_and_a_where(tmp_path, small):
     pending = catastro[catastro["LEYENDA"] == "TRAMITE"].geometry.representative_point()
     expected = [float(pending.within(geom).sum()) for geom in small.geometry]
     assert table.loc[small.index, "concesiones_en_tramite"].tolist() == expected == [1.0, 1.0]
+    # dated by FEC_DENU: before 2021 only the older title covered its share
+    from geo.build import read_layer_history
+    from models.score import features_in
+
+    past = read_layer_history(tmp_path / "distritos.gpkg")
+    assert set(past.columns) == {"concesiones_mineras", "concesiones_en_tramite"}
+    now = table.loc[small.index, ["concesiones_mineras"]]
+    before = features_in(now, past, 2019)["concesiones_mineras"]
+    year = pd.to_datetime(catastro["FEC_DENU"]).dt.year
+    older = catastro[(catastro["LEYENDA"] == "TITULADO") & (year < 2000)]
+    for ubigeo, geom in small.geometry.items():
+        district = gpd.GeoSeries([geom], crs=4326).to_crs(EQUAL_AREA).iloc[0]
+        share = district.intersection(older.to_crs(EQUAL_AREA).union_all()).area / district.area
+        assert before[ubigeo] == pytest.approx(share, rel=0.01)
+        assert before[ubigeo] < now.loc[ubigeo, "concesiones_mineras"]
+    assert features_in(now, past, 2024).equals(now)
 
 
 def test_reinfo_recipe_names_without_ubigeo(tmp_path, region):

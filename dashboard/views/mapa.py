@@ -51,11 +51,15 @@ with ui.guard():
     show_alerts = o1b.toggle(
         tr("Alertas de cambio", "Change alerts"), key="mapa_alertas",
         help=tr("Distritos cuyos hallazgos de los 2 últimos años superan lo que predice su "
-                "historial anterior (menos de 5 % de probabilidad): el riesgo pudo haber "
-                "cambiado; merecen una visita aunque la evidencia sea escasa.",
+                "historial anterior (menos de 5 % de probabilidad), o cuyas capas con fecha "
+                "cambiaron desde sus inspecciones (una concesión, dragas o pérdida de bosque "
+                "nuevas que duplican sus odds): el riesgo pudo haber cambiado; merecen una "
+                "visita aunque la evidencia sea escasa.",
                 "Districts whose findings of the last 2 years exceed what their earlier "
-                "record predicts (less than 5 % probability): risk may have moved; they "
-                "deserve a visit even with thin evidence."))
+                "record predicts (less than 5 % probability), or whose dated layers changed "
+                "since their inspections (a concession, dredges or forest loss that double "
+                "their odds): risk may have moved; they deserve a visit even with thin "
+                "evidence."))
     show_outlines = o2.toggle(tr("Límites de provincias", "Province boundaries"), value=True,
                               key="mapa_limites")
     basemap = o3.toggle(

@@ -518,21 +518,39 @@ with ui.guard():
                 "the log complaint rate that goes with the own effect; the rest strays for "
                 "other reasons; 0 = the number of complaints says nothing and changes "
                 "nothing)."))
+        dated = drift.get("capas_con_fecha") or []
+        if dated:
+            st.caption(tr(
+                f"Capas con fecha ({', '.join(dated)}): cada inspección se lee con la capa de "
+                "su año y el puntaje de hoy con la de hoy; cada año del backtest usa la capa "
+                "de ese año, nunca una posterior.",
+                f"Dated layers ({', '.join(dated)}): each inspection is read with the layer of "
+                "its year and today's score with today's; each backtest year uses that year's "
+                "layer, never a later one."))
         if alerts:
             table = pd.DataFrame(alerts)
             table["alerta"] = table["alerta"].map(
                 lambda v: tr("al alza", "rising") if v == "al alza" else tr("a la baja",
                                                                             "falling"))
+            if "motivo" in table:
+                table["motivo"] = table["motivo"].map(
+                    lambda v: tr("capas", "layers") if v == "capas" else
+                    tr("hallazgos", "findings"))
             st.dataframe(table.rename(columns={
                 "ubigeo": "UBIGEO", "distrito": tr("Distrito", "District"),
-                "alerta": tr("Alerta", "Alert"),
+                "alerta": tr("Alerta", "Alert"), "motivo": tr("Motivo", "Reason"),
                 "p": tr("Probabilidad de hallazgos así según su historial",
-                        "Probability of such findings given its record")}),
+                        "Probability of such findings given its record"),
+                "cambio_capas": tr("Cambio de las capas (logit)", "Layers' change (logit)")}),
                 hide_index=True, width="stretch", key="modelo_alertas")
-            st.caption(tr("Alerta: los hallazgos de los 2 últimos años caen en la cola de menos "
-                          "de 5 % de lo que predice el historial anterior del distrito.",
-                          "Alert: the findings of the last 2 years fall in the tail of less "
-                          "than 5 % of what the district's earlier record predicts."))
+            st.caption(tr("Alerta por hallazgos: los de los 2 últimos años caen en la cola de "
+                          "menos de 5 % de lo que predice el historial anterior del distrito. "
+                          "Por capas: sus capas con fecha cambiaron desde sus inspecciones "
+                          "tanto que duplican (o reducen a la mitad) sus odds.",
+                          "Alert by findings: those of the last 2 years fall in the tail of "
+                          "less than 5 % of what the district's earlier record predicts. By "
+                          "layers: its dated layers changed since its inspections enough to "
+                          "double (or halve) its odds."))
 
     caveats = card.get("advertencias") or []
     caveats_en = card.get("advertencias_en") or []
