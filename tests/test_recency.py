@@ -187,6 +187,38 @@ def test_the_evaluation_judges_each_year_by_the_risk_of_that_year(drift_world):
     assert np.allclose(truth_in(read, 2023).to_numpy(), truth[C.RIESGO_VERDADERO].to_numpy())
 
 
+def test_a_visible_frontier_is_the_drift_world_with_its_dredges_dated(base_gpkg, drift_world,
+                                                                      tmp_path):
+    import geopandas as gpd
+
+    from geo.build import build_districts, read_layer_history
+    from geo.config import load_settings
+    from geo.demo import FRONTIER_DREDGES, OLD_DREDGE_YEARS, make_demo
+
+    out = make_demo(base_gpkg, tmp_path / "frente", seed=3, scenario="frente_visible")
+    # the same truth and the same records as the drift world of the same seed
+    for name in ("verdad.csv", "inspecciones.csv"):
+        assert (out / name).read_bytes() == (drift_world / name).read_bytes(), name
+    settings = load_settings(out / "settings.toml")
+    dredges = next(spec for spec in settings.layers if spec.name == "dragas")
+    assert dredges.year_column == "anio"
+    assert all(spec.year_column is None for spec in settings.layers if spec.name != "dragas")
+    points = gpd.read_file(out / "capas" / "dragas.gpkg")
+    new = points[points["anio"] == 2021]
+    assert points.loc[points["anio"] != 2021, "anio"].between(*OLD_DREDGE_YEARS).all()
+    truth = pd.read_csv(out / "verdad.csv", dtype={C.UBIGEO: str})
+    assert len(new) == FRONTIER_DREDGES * int(truth["deriva"].sum())
+    gdf = build_districts(settings, out=settings.districts_gpkg)
+    past = read_layer_history(settings.districts_gpkg)["dragas"].unstack("anio")
+    before = max(year for year in past.columns if year < 2021)  # the state kept for 2020
+    assert before <= OLD_DREDGE_YEARS[1]
+    rose = (past[2021] - past[before]).reindex(truth[C.UBIGEO]).to_numpy()
+    # the layer rises in the frontier's districts in 2021, and nowhere else
+    assert np.array_equal(rose > 0, truth["deriva"].to_numpy() == 1)
+    assert past[2021].reindex(gdf[C.UBIGEO]).to_numpy().tolist() == gdf["dragas"].tolist()
+    assert "la capa de dragas lo ve" in (out / "LEEME.md").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize(("scenario", "check"), [
     ("denuncias", lambda r, s: (r["origen"] == "denuncia").mean() > 0.55),
     ("bajo_volumen", lambda r, s: len(r) < 0.45 * len(s)),
