@@ -253,6 +253,31 @@ def test_modelo_page(app_env):
     assert f"Fuerza estimada g = {g:.2f}".replace(".", ",") in text
 
 
+def test_modelo_page_says_which_layers_are_dated_and_why_a_district_is_flagged(app_env):
+    # a card as a deployment with dated layers writes it (the demo world has none)
+    path = app_env.workdir / "evaluacion.json"
+    original = path.read_text(encoding="utf-8")
+    card = json.loads(original)
+    card["modelo"]["deriva"]["capas_con_fecha"] = ["concesiones_mineras", "dragas"]
+    card["modelo"]["deriva"]["alertas"] = [
+        {"ubigeo": "160803", "distrito": "Teniente Manuel Clavero", "alerta": "al alza",
+         "motivo": "capas", "p": None, "cambio_capas": 0.91},
+        {"ubigeo": "080902", "distrito": "Echarate", "alerta": "al alza",
+         "motivo": "hallazgos", "p": 0.01, "cambio_capas": 0.0}]
+    try:
+        path.write_text(json.dumps(card, ensure_ascii=False), encoding="utf-8")
+        at = _app("modelo")
+        _no_exception(at)
+        text = _text(at)
+        assert "Capas con fecha (concesiones_mineras, dragas)" in text
+        table = next(d.value for d in at.dataframe if "Motivo" in d.value.columns)
+        assert table.set_index("UBIGEO")["Motivo"].to_dict() == {"160803": "capas",
+                                                                  "080902": "hallazgos"}
+        assert "Por capas" in text
+    finally:
+        path.write_text(original, encoding="utf-8")
+
+
 def test_datos_page_bad_upload_leaves_store_unchanged(app_env, tmp_path):
     from geo import paths
     from geo.store import InspectionStore
