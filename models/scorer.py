@@ -662,20 +662,26 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
                              extra=self._complaint_terms(groups))
         return eta + u
 
-    def _seen_eta(self, groups, eta, beta) -> np.ndarray:
+    def _seen_eta(self, groups, eta, beta, seen_z=None) -> np.ndarray:
         """Return the logit (weights ``beta``) of the features each key's records saw.
 
-        ``eta`` (today's) where they are the same, for a key the fit did not see, and for a
-        model fitted before this was kept.
+        ``eta`` (today's) for a key the fit did not see, and for a model fitted before this
+        was kept. ``seen_z``: :meth:`_seen_z` of ``groups``, computed once for many ``beta``.
         """
-        table = getattr(self, "group_z_", None)
-        if table is None:
+        z, known = self._seen_z(groups) if seen_z is None else seen_z
+        if z is None:
             return eta
-        z = table.reindex(pd.Index(np.asarray(groups))).to_numpy(float)
-        known = ~np.isnan(z).any(axis=1)
         out = np.array(eta, dtype=float, copy=True)
         out[known] = beta[0] + z[known] @ beta[1:]
         return out
+
+    def _seen_z(self, groups) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Return the standardised features each key's records saw, and which keys it saw."""
+        table = getattr(self, "group_z_", None)
+        if table is None:
+            return None, None
+        z = table.reindex(pd.Index(np.asarray(groups))).to_numpy(float)
+        return z, ~np.isnan(z).any(axis=1)
 
 
 # ----------------------------------------------------------------------------- uncertainty
@@ -733,6 +739,7 @@ def simulate_uncertainty(
     # Laplace posterior of the weights (prior + overdispersed likelihood): its draws
     chol = np.linalg.cholesky(scorer.coef_cov_ + 1e-12 * np.eye(beta_hat.shape[0]))
     betas = beta_hat[None, :] + rng.standard_normal((n_bootstrap, beta_hat.shape[0])) @ chol.T
+    seen_z = scorer._seen_z(keys)
     draws = np.empty((n_bootstrap, Z.shape[0]))
     grid = np.asarray(scorer.re_sd_grid_, dtype=float)
     tau_p = np.asarray(scorer.re_sd_weights_, dtype=float)
@@ -741,7 +748,7 @@ def simulate_uncertainty(
         eta = beta[0] + Z @ beta[1:]
         tau = float(grid[rng.choice(grid.shape[0], p=tau_p)]) if grid.shape[0] > 1 else 0.0
         if tau > 0:
-            seen = scorer._seen_eta(keys, eta, beta)
+            seen = scorer._seen_eta(keys, eta, beta, seen_z)
             eta = eta + _effect_quantile(seen, n, k, tau, rng.random(eta.shape[0]), extra=extra)
         draws[b] = special.expit(eta)
     lo, hi = np.quantile(draws, levels, axis=0)
