@@ -95,11 +95,31 @@ def world_ceiling(settings, years: list[int]) -> dict[int, float]:
     return bayes_ceiling(truth, verdad["efecto_aleatorio"], load_records(settings), years)
 
 
+def pooled_interval(values: list[float], reps: int = 10_000, seed: int = 0) -> list[float]:
+    """95 % interval of the mean of ``values`` by a bootstrap over the worlds (seeds).
+
+    >>> pooled_interval([0.1, 0.1, 0.1])
+    [0.1, 0.1]
+    """
+    import numpy as np
+
+    v = np.asarray(values, dtype=float)
+    means = v[np.random.default_rng(seed).integers(0, v.size, (reps, v.size))].mean(axis=1)
+    return [round(float(q), 4) for q in np.quantile(means, [0.025, 0.975])]
+
+
 def summarise(rows: list[dict]) -> dict:
-    """Mean capture, mean/min coverage and supported margins of a set of rows."""
+    """Mean capture, mean/min coverage and supported margins of a set of rows.
+
+    The margin over the past finding rate is given per world (supported when its own
+    bootstrap interval excludes 0) and pooled over the worlds of a kind (the mean, with a
+    bootstrap interval over the seeds).
+    """
     capture = [r["captura_top10"] for r in rows]
     coverage = [r["cobertura_90"] for r in rows]
+    margins = [r["margen_tasa_pasada"] for r in rows]
     return {"n": len(rows), "captura_media": statistics.fmean(capture),
+            "margen_medio_ic95": pooled_interval(margins),
             "techo_bayes_medio": statistics.fmean(r["techo_bayes"] for r in rows),
             "cobertura_media": statistics.fmean(coverage), "cobertura_min": min(coverage),
             "margen_medio": statistics.fmean(r["margen_tasa_pasada"] for r in rows),
@@ -140,11 +160,13 @@ def main(argv: list[str] | None = None) -> dict:
     summary = {sc: summarise([r for r in rows if r["escenario"] == sc]) for sc in args.scenarios}
     summary["todos"] = summarise(rows)
     print("\n| world | seeds | mean capture | mean Bayes ceiling | mean coverage | min coverage | "
-          "mean margin | margins supported |\n|---|---|---|---|---|---|---|---|")
+          "mean margin [95 % CI over seeds] | margins supported |\n"
+          "|---|---|---|---|---|---|---|---|")
     for sc, s in summary.items():
+        lo, hi = s["margen_medio_ic95"]
         print(f"| {sc} | {s['n']} | {s['captura_media']:.3f} | {s['techo_bayes_medio']:.3f} | "
               f"{s['cobertura_media']:.3f} | "
-              f"{s['cobertura_min']:.3f} | {s['margen_medio']:+.3f} | "
+              f"{s['cobertura_min']:.3f} | {s['margen_medio']:+.3f} [{lo:+.3f}, {hi:+.3f}] | "
               f"{s['margenes_apoyados']}/{s['n']} |")
     years = sorted({y for r in rows for y in r["por_anio"]})
     print("\nCapture per test year, mean over the seeds (model / Bayes ceiling):\n")
