@@ -117,25 +117,6 @@ def district_indicators(who, ubigeo: str, k: int, lang: str) -> None:
                    "There are no inspections recorded in this district."))
         return
     hidden = set(str(row["suprimido"] or "").split(";"))
-    scores = state.scores(state.view(who))
-    mine = scores[scores[C.UBIGEO].astype(str) == ubigeo]
-    if len(mine) and str(mine.iloc[0].get("alerta_deriva", "")) == "al alza":
-        if str(mine.iloc[0].get("motivo_deriva", "")) == "capas":
-            st.warning(tr("Alerta de cambio: sus capas con fecha cambiaron desde sus "
-                          "inspecciones (una concesión, dragas o pérdida de bosque nuevas) y "
-                          "duplican sus odds: lo que encontraron se encontró con otras capas. "
-                          "Merece una visita aunque la evidencia sea escasa.",
-                          "Change alert: its dated layers changed since its inspections (a "
-                          "new concession, dredges or forest loss) and double its odds: what "
-                          "they found was found under other layers. It deserves a visit even "
-                          "with thin evidence."), icon="📈")
-        else:
-            st.warning(tr("Alerta de cambio: los hallazgos de los 2 últimos años superan lo "
-                          "que predice su historial anterior. El riesgo pudo haber subido; "
-                          "merece una visita aunque la evidencia sea escasa.",
-                          "Change alert: the findings of the last 2 years exceed what its "
-                          "earlier record predicts. Risk may have risen; it deserves a visit "
-                          "even with thin evidence."), icon="📈")
     codes = load_table().codes
     st.dataframe(pd.DataFrame({
         tr("Indicador", "Indicator", lang=lang): [indicator_name(c, lang) for c in codes],
@@ -316,6 +297,24 @@ with ui.guard():
                    "There are few inspections in this district: the estimate rests mostly on "
                    "expert knowledge and on similar districts. An inspection here would teach "
                    "the model a lot."))
+
+    if str(row.get("alerta_deriva", "")) == "al alza":  # a change alert, said at the top
+        if str(row.get("motivo_deriva", "")) == "capas":
+            st.warning(tr("Alerta de cambio: sus capas con fecha cambiaron desde sus "
+                          "inspecciones (una concesión, dragas o pérdida de bosque nuevas) y "
+                          "duplican sus odds: lo que encontraron se encontró con otras capas. "
+                          "Merece una visita aunque la evidencia sea escasa.",
+                          "Change alert: its dated layers changed since its inspections (a "
+                          "new concession, dredges or forest loss) and double its odds: what "
+                          "they found was found under other layers. It deserves a visit even "
+                          "with thin evidence."), icon="📈")
+        else:
+            st.warning(tr("Alerta de cambio: los hallazgos de los 2 últimos años superan lo "
+                          "que predice su historial anterior. El riesgo pudo haber subido; "
+                          "merece una visita aunque la evidencia sea escasa.",
+                          "Change alert: the findings of the last 2 years exceed what its "
+                          "earlier record predicts. Risk may have risen; it deserves a visit "
+                          "even with thin evidence."), icon="📈")
 
     descriptions = {spec.name: spec.description for spec in settings.layers}
     lang = get_lang()

@@ -532,6 +532,9 @@ with ui.guard():
             table["alerta"] = table["alerta"].map(
                 lambda v: tr("al alza", "rising") if v == "al alza" else tr("a la baja",
                                                                             "falling"))
+            if "p" in table:  # a layer alert has no tail probability: blank, not "None"
+                table["p"] = [f"{v:.3f}" if isinstance(v, (int, float)) and v == v else "—"
+                              for v in table["p"]]
             if "motivo" in table:
                 table["motivo"] = table["motivo"].map(
                     lambda v: tr("capas", "layers") if v == "capas" else
