@@ -241,6 +241,19 @@ def test_an_unknown_scenario_is_refused(base_gpkg, tmp_path):
         make_demo(base_gpkg, tmp_path / "x", scenario="tormenta")
 
 
+def test_the_demo_command_offers_every_kind_of_world():
+    import argparse
+
+    from dashboard.commands import demo
+    from geo.demo import SCENARIOS
+
+    parser = argparse.ArgumentParser()
+    demo.register(parser.add_subparsers())
+    action = next(a for sub in parser._subparsers._group_actions
+                  for p in sub.choices.values() for a in p._actions if a.dest == "scenario")
+    assert tuple(action.choices) == tuple(SCENARIOS)
+
+
 # --- drift alerts, the plan's exploration, disclosure, settings ------------------------------
 def _scorer_on(recs: pd.DataFrame, keys: list[str]):
     from models.score import district_counts, training_rows

@@ -31,11 +31,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="departamentos: cusco, loreto o '08,16' (por defecto ambos)")
     p.add_argument("--base", type=Path, default=None,
                    help="base de distritos (por defecto <carpeta de datos>/peru_base.gpkg)")
+    # geo.demo.SCENARIOS (not imported here: the CLI starts without geopandas)
     p.add_argument("--scenario", default="estatico",
-                   choices=("estatico", "deriva", "denuncias", "bajo_volumen"),
+                   choices=("estatico", "deriva", "denuncias", "bajo_volumen", "frente_visible"),
                    help="tipo de mundo: estatico (el calibrado), deriva (un frente se abre en "
                    "2021 en distritos remotos), denuncias (las inspecciones siguen a las "
-                   "denuncias), bajo_volumen (un tercio de las inspecciones)")
+                   "denuncias), bajo_volumen (un tercio de las inspecciones), frente_visible "
+                   "(el de deriva con el frente en una capa de dragas con fecha)")
     p.set_defaults(func=_run)
 
 
