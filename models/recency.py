@@ -152,7 +152,11 @@ def recency_fit(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.D
     today = pd.Timestamp(today) if today is not None else pd.to_datetime(
         records[C.FECHA]).max() + pd.Timedelta(days=1)
     Xv = X.to_numpy(float)
-    eta = scorer.intercept_[0] + ((Xv - scorer.mean_) / scorer.scale_) @ scorer.coef_.ravel()
+    beta = np.concatenate([scorer.intercept_, scorer.coef_.ravel()])
+    eta = beta[0] + ((Xv - scorer.mean_) / scorer.scale_) @ beta[1:]
+    seen_fn = getattr(scorer, "_seen_eta", None)
+    if seen_fn is not None:  # the records read with the layers they were made under
+        eta = seen_fn(np.asarray(keys), eta, beta)
     if half_life == "auto":
         h, table = choose_half_life(eta, scorer.re_sd_, records, keys)
         info["verosimilitud_por_vida_media"] = table
