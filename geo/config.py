@@ -131,11 +131,14 @@ class LayerSpec:
     # the column giving the year (or date) each feature or row began (a concession's claim
     # date, INGEMMET FEC_DENU): the build also keeps the layer as it stood in past years
     year_column: str | None = None
+    # rasters with one band per year (MapBiomas): the year of band 1; ``band`` is today's
+    band_first_year: int | None = None
 
     @property
     def dated(self) -> bool:
         """Whether the layer's past states can be rebuilt (a year column, or a year raster)."""
-        return bool(self.year_column) or self.years is not None
+        return bool(self.year_column) or self.years is not None or \
+            self.band_first_year is not None
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -351,6 +354,7 @@ _LAYER_KEYS = {
     "band",
     "kind",
     "year_column",
+    "band_first_year",
 }
 KIND_SECTOR, KIND_SERVICES = "sector", "servicios"
 _SERVICE_KEYS = {"name", "kind", "path", "layer", "column", "description", "simulated", "where",
@@ -598,6 +602,16 @@ def _parse_layer(i: int, item: dict[str, Any], path: Path, check_files: bool) ->
             en=f"{path}: {where} ('{name}') classes, years, band and year_base belong to "
             "rasters (measure raster_share, raster_sum or raster_mean).",
         )
+    band_first_year = item.get("band_first_year")
+    if band_first_year is not None and (
+            measure not in RASTER_MEASURES or not isinstance(band_first_year, int)
+            or isinstance(band_first_year, bool) or not 1800 <= band_first_year <= 2200):
+        raise ConfigError(
+            es=f"{path}: {where} ('{name}') band_first_year es el año de la banda 1 de un ráster "
+            "con una banda por año (MapBiomas: 1985), un entero; 'band' es la de hoy.",
+            en=f"{path}: {where} ('{name}') band_first_year is the year of band 1 of a raster "
+            "with one band per year (MapBiomas: 1985), an integer; 'band' is today's.",
+        )
     year_column = item.get("year_column")
     if year_column is not None:
         if not (isinstance(year_column, str) and year_column.strip()):
@@ -642,6 +656,7 @@ def _parse_layer(i: int, item: dict[str, Any], path: Path, check_files: bool) ->
         year_base=int(year_base),
         band=int(band),
         year_column=year_column.strip() if year_column else None,
+        band_first_year=band_first_year,
     )
 
 

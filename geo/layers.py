@@ -239,7 +239,9 @@ def layer_history(spec: LayerSpec, districts: gpd.GeoDataFrame,
       INGEMMET's ``FEC_DENU``): the state at the end of year ``Y`` counts those that began
       in ``Y`` or before; one without a year counts in every year (and is reported);
     * a raster with ``years`` (values are years, e.g. Hansen's loss year): the state at
-      ``Y`` counts the pixels of ``years`` up to ``Y``.
+      ``Y`` counts the pixels of ``years`` up to ``Y``;
+    * a raster with one band per year and ``band_first_year`` (MapBiomas: band 1 is 1985):
+      the state at ``Y`` is the band of ``Y``, up to today's ``band``.
 
     Columns: the year before the kept span (``until - HISTORY_YEARS``, the state of every
     earlier year too) and each year of the span in which something began. The state at a
@@ -276,7 +278,17 @@ def layer_history(spec: LayerSpec, districts: gpd.GeoDataFrame,
     until = dt.date.today().year if until is None else int(until)
     first = until - HISTORY_YEARS
     notices: list[Notice] = []
-    if spec.measure in RASTER_MEASURES:
+    if spec.measure in RASTER_MEASURES and spec.band_first_year is not None:
+        start = int(spec.band_first_year)
+        last = min(until, start + spec.band - 1)  # today's band is the newest state
+        cols = {}
+        for year in range(max(start, first), last + 1):
+            cols[year] = raster_measure(spec.path, districts, spec.measure,
+                                        classes=spec.classes, years=spec.years,
+                                        year_base=spec.year_base, band=year - start + 1,
+                                        client=client, none_ok=True)
+        out = pd.DataFrame(cols)
+    elif spec.measure in RASTER_MEASURES:
         if spec.years is None:
             raise DataError(
                 es=f"La capa '{spec.name}' no tiene años (years): su pasado no se puede "

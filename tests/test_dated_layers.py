@@ -115,6 +115,27 @@ def test_a_loss_year_raster_by_year(tmp_path: Path):
     assert state[2023] == pytest.approx(0.5, abs=0.01)
 
 
+def test_a_raster_with_one_band_per_year(tmp_path: Path):
+    from geo.rasters import write_raster
+
+    # MapBiomas: one band per year, class 30 = mining; bands 2020, 2021, 2022, 2023
+    bands = np.zeros((4, 10, 10), dtype="uint8")
+    for b, cols in enumerate((1, 3, 5, 9)):
+        bands[b, :, :cols] = 30
+    tif = write_raster(tmp_path / "mapbiomas.tif", bands, crs="EPSG:32718",
+                       origin=(500000, 9000000), size=30)
+    district = gpd.GeoDataFrame({C.UBIGEO: ["080101"]},
+                                geometry=[box(500000, 8999700, 500300, 9000000)],
+                                crs=32718).to_crs(WGS84)
+    # today's band is 2022's (band 3): 2023's is not read
+    spec = LayerSpec("mineria_mapbiomas", "mineria", tif, "raster_share", classes=(30,),
+                     band=3, band_first_year=2020)
+    past = layer_history(spec, district, until=UNTIL)
+    assert list(past.columns) == [2020, 2021, 2022]
+    assert past.loc["080101"].round(2).tolist() == [0.1, 0.3, 0.5]
+    assert spec.dated
+
+
 def test_point_files_counted_in_chunks_cannot_be_dated(tmp_path: Path):
     path = tmp_path / "alertas.parquet"
     gpd.GeoDataFrame({"fecha": ["2024-01-02"]}, geometry=[Point(0.5, 0.5)],
@@ -154,6 +175,21 @@ def test_settings_accept_year_column_and_refuse_it_on_a_raster(tmp_path: Path):
         load_settings(bad)
     assert "years" in err.value.es and "bad.toml" in err.value.es
     assert "raster" in err.value.en
+    banded = tmp_path / "banded.toml"
+    banded.write_text(head + textwrap.dedent("""\
+        [[layers]]
+        name = "mineria"
+        sector = "mineria"
+        path = "r.tif"
+        measure = "raster_share"
+        classes = [30]
+        band = 38
+        band_first_year = 1985
+        """))
+    assert load_settings(banded).layers[0].band_first_year == 1985
+    banded.write_text(banded.read_text().replace("1985", '"1985"'))
+    with pytest.raises(ConfigError, match="band_first_year"):
+        load_settings(banded)
 
 
 def test_build_keeps_the_past_beside_the_present(tmp_path: Path):

@@ -116,6 +116,12 @@ def test_mapbiomas_recipe_share_of_classes(tmp_path, small, data_root):
     assert expected_mining > 0.05 and expected_farms > 0.05  # the check means something
     far = table.index.difference(small.index)
     assert table.loc[far, "mineria_mapbiomas"].max() < 0.5  # only the raster's reach counts
+    # band_first_year = 1985: the earlier bands are the earlier years (no mining before 2022)
+    from geo.build import read_layer_history
+
+    past = read_layer_history(tmp_path / "distritos.gpkg")["mineria_mapbiomas"].unstack("anio")
+    assert past.columns.max() == 2022 and past.loc[ubigeo, 2021] == 0.0
+    assert past.loc[ubigeo, 2022] == pytest.approx(table.loc[ubigeo, "mineria_mapbiomas"])
 
 
 def test_geobosques_recipe_hectares_by_year_and_the_xlsx_table(tmp_path, small, region):
