@@ -346,7 +346,12 @@ def layer_history(spec: LayerSpec, districts: gpd.GeoDataFrame,
 
 
 def _item_years(items: pd.DataFrame, spec: LayerSpec) -> np.ndarray:
-    """Return the year each feature or row began (NaN without one), from ``year_column``."""
+    """Return the year each feature or row began (NaN without one), from ``year_column``.
+
+    A Date or DateTime field (a shapefile's ``FEC_DENU``, a GeoPackage date), a year (2021,
+    "2021", 2021.0), or a date as text (ISO, or day first as Peruvian sources write it:
+    15/03/2021). A bad value is named by file and line (tables) or feature (vector files).
+    """
     column = spec.year_column
     if column not in items.columns:
         raise DataError(
@@ -355,28 +360,37 @@ def _item_years(items: pd.DataFrame, spec: LayerSpec) -> np.ndarray:
             en=f"{_name(spec.path)}: layer '{spec.name}' has no column '{column}' "
             f"(year_column). Columns: {', '.join(map(str, items.columns[:20]))}.")
     raw = items[column]
-    numeric = pd.to_numeric(raw, errors="coerce")
-    dates = pd.Series(pd.NaT, index=raw.index)
-    text = raw.notna() & numeric.isna()
-    if text.any():
-        values = raw[text].astype(str).str.strip()
-        iso = pd.to_datetime(values, errors="coerce", format="ISO8601")
-        # day first, as Peruvian sources write dates (12/05/1998)
-        other = pd.to_datetime(values[iso.isna()], errors="coerce", dayfirst=True,
-                               format="mixed")
-        dates[text] = iso.fillna(other)
-    year = numeric.where(numeric.notna(), pd.DatetimeIndex(dates).year.to_series(
-        index=raw.index).astype(float))
-    blank = raw.isna() | raw.astype(str).str.strip().isin(["", "nan", "NaT", "None"])
+    if pd.api.types.is_datetime64_any_dtype(raw):  # a real Date/DateTime field
+        year = raw.dt.year.astype(float)
+        blank = raw.isna()
+    else:
+        numeric = pd.to_numeric(raw, errors="coerce")
+        year = np.floor(numeric)  # a year as a number (2021.0 is 2021)
+        text = raw.notna() & numeric.isna()
+        if text.any():
+            values = raw[text].astype(str).str.strip()
+            iso = pd.to_datetime(values, errors="coerce", format="ISO8601", utc=True)
+            # day first, as Peruvian sources write dates (12/05/1998)
+            other = pd.to_datetime(values[iso.isna()], errors="coerce", dayfirst=True,
+                                   format="mixed", utc=True)
+            year[text] = iso.fillna(other).dt.year.astype(float)
+        blank = raw.isna() | raw.astype(str).str.strip().isin(["", "nan", "NaT", "None"])
     bad = ~blank & (year.isna() | (year < 1800) | (year > 2200))
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         row = items.iloc[i]
-        where = (f"{Path(str(row['_archivo'])).name}, línea {int(row['_linea'])}"
-                 if "_archivo" in items.columns else f"{_name(spec.path)}, objeto {i + 1}")
-        where_en = where.replace("línea", "line").replace("objeto", "feature")
+        if "_linea" in items.columns:  # a table: its file and line
+            where_es = f"{Path(str(row['_archivo'])).name}, línea {int(row['_linea'])}"
+            where_en = f"{Path(str(row['_archivo'])).name}, line {int(row['_linea'])}"
+        else:  # vector features: their file and position in it (after any 'where')
+            name = Path(str(row["_archivo"])).name if "_archivo" in items.columns \
+                else _name(spec.path)
+            n = int(row["_objeto"]) if "_objeto" in items.columns else i + 1
+            after = " (tras el filtro where)" if spec.where else ""
+            after_en = " (after the where filter)" if spec.where else ""
+            where_es, where_en = f"{name}, objeto {n}{after}", f"{name}, feature {n}{after_en}"
         raise DataError(
-            es=f"{where}: '{column}' = {raw.iloc[i]!r} no es un año ni una fecha "
+            es=f"{where_es}: '{column}' = {raw.iloc[i]!r} no es un año ni una fecha "
             f"({int(bad.sum())} valor(es) así). Use un año (2021) o una fecha (2021-03-15 o "
             "15/03/2021), o deje la celda vacía.",
             en=f"{where_en}: '{column}' = {raw.iloc[i]!r} is neither a year nor a date "
@@ -406,6 +420,9 @@ def _read_layers(spec: LayerSpec) -> gpd.GeoDataFrame:
     several = len(spec.files) > 1
     frames = [read_vector(Path(f), layer=spec.layer, where=spec.where,
                           none_matching_ok=several) for f in spec.files]
+    # each feature's file and position in it, to name it in an error
+    frames = [frame.assign(_archivo=str(f), _objeto=np.arange(len(frame)) + 1)
+              for f, frame in zip(spec.files, frames, strict=True)]
     if not several:
         return frames[0]
     if not any(len(frame) for frame in frames):

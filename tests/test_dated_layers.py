@@ -56,6 +56,40 @@ def test_concessions_by_claim_date_day_first_iso_and_blank(tmp_path: Path):
     assert any("sin año" in n.es and "without a year" in n.en for n in past.attrs["notices"])
 
 
+def test_real_date_fields_and_numeric_years(tmp_path: Path):
+    # a GeoPackage DateTime field and a shapefile Date field come back as datetime64
+    dated = gpd.GeoDataFrame({"FEC_DENU": pd.to_datetime(["2012-03-15", "2021-07-01"]),
+                              "anio": [2012.0, 2021.7]}, crs=WGS84,
+                             geometry=[box(0, 0, 0.5, 1), box(0.5, 0, 1, 1)])
+    dated.to_file(tmp_path / "catastro.gpkg", layer="catastro")
+    shp = tmp_path / "catastro.shp"
+    dated.assign(FEC_DENU=dated["FEC_DENU"].dt.date).to_file(shp)
+    import pyogrio
+
+    assert pyogrio.read_info(shp)["dtypes"][0] in ("datetime64[ms]", "datetime64[ns]",
+                                                   "object")
+    for path, column in ((tmp_path / "catastro.gpkg", "FEC_DENU"), (shp, "FEC_DENU"),
+                         (tmp_path / "catastro.gpkg", "anio")):
+        spec = LayerSpec("concesiones", "mineria", path, "area_share", year_column=column)
+        past = layer_history(spec, _districts(), until=UNTIL)
+        assert list(past.columns) == [UNTIL - HISTORY_YEARS, 2012, 2021], (path, column)
+        assert past.loc["080101"].round(3).tolist() == [0.0, 0.5, 1.0]
+
+
+def test_a_bad_year_in_the_second_file_of_a_layer_names_that_file(tmp_path: Path):
+    for zone, years in (("17S", [2019, 2020]), ("18S", [2019, "quizás"])):
+        gpd.GeoDataFrame({"anio": years}, crs=WGS84,
+                         geometry=[Point(0.5, 0.5), Point(0.6, 0.5)]
+                         ).to_file(tmp_path / f"dragas_{zone}.geojson")
+    spec = LayerSpec("dragas", "mineria", tmp_path / "dragas_17S.geojson", "count",
+                     paths=(tmp_path / "dragas_17S.geojson", tmp_path / "dragas_18S.geojson"),
+                     year_column="anio")
+    with pytest.raises(DataError) as err:
+        layer_history(spec, _districts(), until=UNTIL)
+    assert "dragas_18S.geojson, objeto 2" in err.value.es
+    assert "dragas_18S.geojson, feature 2" in err.value.en
+
+
 def test_a_value_that_is_no_year_names_the_file_the_feature_and_the_value(tmp_path: Path):
     path = tmp_path / "dragas.geojson"
     gpd.GeoDataFrame({"anio": ["2019", "pronto"]}, crs=WGS84,
