@@ -154,9 +154,9 @@ def recency_fit(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.D
     Xv = X.to_numpy(float)
     beta = np.concatenate([scorer.intercept_, scorer.coef_.ravel()])
     eta = beta[0] + ((Xv - scorer.mean_) / scorer.scale_) @ beta[1:]
-    seen_fn = getattr(scorer, "_seen_eta", None)
-    if seen_fn is not None:  # the records read with the layers they were made under
-        eta = seen_fn(np.asarray(keys), eta, beta)
+    if hasattr(scorer, "_seen_z"):  # the records read with the layers they were made under
+        eta = scorer._seen_eta(np.asarray(keys), eta, beta, scorer._seen_z(
+            np.asarray(keys), (Xv - scorer.mean_) / scorer.scale_))
     if half_life == "auto":
         h, table = choose_half_life(eta, scorer.re_sd_, records, keys)
         info["verosimilitud_por_vida_media"] = table
@@ -250,8 +250,9 @@ def drift_alerts(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.
     Xv = X.to_numpy(float)
     beta = np.concatenate([scorer.intercept_, scorer.coef_.ravel()])
     eta = beta[0] + ((Xv - scorer.mean_) / scorer.scale_) @ beta[1:]
-    seen_fn = getattr(scorer, "_seen_eta", None)
-    seen = seen_fn(np.asarray(keys), eta, beta) if seen_fn is not None else eta
+    seen = scorer._seen_eta(np.asarray(keys), eta, beta, scorer._seen_z(
+        np.asarray(keys), (Xv - scorer.mean_) / scorer.scale_)) if hasattr(
+        scorer, "_seen_z") else eta
     change = eta - seen
     out["cambio_capas"] = np.round(change, 4)
     moved = np.abs(change) >= LAYER_ALERT

@@ -523,7 +523,14 @@ def history_features(X: pd.DataFrame, history: pd.DataFrame | None,
         n += counts
     seen = X.copy()
     has = n > 0
-    seen.loc[has, :] = total[has] / n[has, None]
+    for j, col in enumerate(X.columns):  # only the dated columns move, bit for bit
+        if col in history.columns:
+            values = seen[col].to_numpy(float, copy=True)
+            mean = total[has, j] / n[has]
+            # a mean of equal states is that state (not its rounding)
+            same = np.abs(mean - values[has]) <= 1e-12 * np.maximum(1.0, np.abs(values[has]))
+            values[has] = np.where(same, values[has], mean)
+            seen[col] = values
     return seen
 
 

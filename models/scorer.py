@@ -657,7 +657,8 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         # (unless its number of complaints says otherwise); read against the features its
         # records were made under, added to today's
         seen = self._seen_eta(groups, eta, np.concatenate([self.intercept_,
-                                                           self.coef_.ravel()]))
+                                                           self.coef_.ravel()]),
+                              self._seen_z(groups, (X - self.mean_) / self.scale_))
         u = _effect_quantile(seen, n, k, self.re_sd_, np.full(eta.shape[0], 0.5),
                              extra=self._complaint_terms(groups))
         return eta + u
@@ -665,23 +666,30 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
     def _seen_eta(self, groups, eta, beta, seen_z=None) -> np.ndarray:
         """Return the logit (weights ``beta``) of the features each key's records saw.
 
-        ``eta`` (today's) for a key the fit did not see, and for a model fitted before this
-        was kept. ``seen_z``: :meth:`_seen_z` of ``groups``, computed once for many ``beta``.
+        ``eta`` itself, bit for bit, where those are the features ``eta`` was computed from
+        (nothing dated changed), for a key the fit did not see, and for a model fitted before
+        this was kept. ``seen_z``: :meth:`_seen_z` of ``groups`` and the standardised
+        features of ``eta``, computed once for many ``beta``.
         """
-        z, known = self._seen_z(groups) if seen_z is None else seen_z
+        z, moved = seen_z if seen_z is not None else (None, None)
         if z is None:
             return eta
         out = np.array(eta, dtype=float, copy=True)
-        out[known] = beta[0] + z[known] @ beta[1:]
+        out[moved] = beta[0] + z[moved] @ beta[1:]
         return out
 
-    def _seen_z(self, groups) -> tuple[np.ndarray | None, np.ndarray | None]:
-        """Return the standardised features each key's records saw, and which keys it saw."""
+    def _seen_z(self, groups, Z) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Return the standardised features each key's records saw, and where they moved.
+
+        ``Z``: the standardised features being scored; only keys whose records saw other
+        features are marked.
+        """
         table = getattr(self, "group_z_", None)
         if table is None:
             return None, None
         z = table.reindex(pd.Index(np.asarray(groups))).to_numpy(float)
-        return z, ~np.isnan(z).any(axis=1)
+        moved = ~np.isnan(z).any(axis=1) & np.any(z != Z, axis=1)
+        return (z, moved) if moved.any() else (None, None)
 
 
 # ----------------------------------------------------------------------------- uncertainty
@@ -739,7 +747,7 @@ def simulate_uncertainty(
     # Laplace posterior of the weights (prior + overdispersed likelihood): its draws
     chol = np.linalg.cholesky(scorer.coef_cov_ + 1e-12 * np.eye(beta_hat.shape[0]))
     betas = beta_hat[None, :] + rng.standard_normal((n_bootstrap, beta_hat.shape[0])) @ chol.T
-    seen_z = scorer._seen_z(keys)
+    seen_z = scorer._seen_z(keys, Z)
     draws = np.empty((n_bootstrap, Z.shape[0]))
     grid = np.asarray(scorer.re_sd_grid_, dtype=float)
     tau_p = np.asarray(scorer.re_sd_weights_, dtype=float)

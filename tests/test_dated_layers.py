@@ -304,7 +304,7 @@ def _fit(X, records, seen=None):
 
     counts = district_counts(records, X.index.to_numpy())
     Xr, y, w, g = training_rows(X if seen is None else seen, counts)
-    return RiskScorer(prior={"dragas": 0.0, "pobreza": 0.0}, prior_strength=1.0).fit(
+    return RiskScorer(prior={c: 0.0 for c in X.columns}, prior_strength=1.0).fit(
         Xr, y, sample_weight=w, groups=g)
 
 
@@ -326,10 +326,28 @@ def test_records_are_read_with_the_layers_of_their_year():
     err_plain = np.abs(plain.predict_risk(X, groups=X.index) - truth.to_numpy())[front].mean()
     err_dated = np.abs(dated.predict_risk(X, groups=X.index) - truth.to_numpy())[front].mean()
     assert err_dated < 0.8 * err_plain
-    # and where nothing is dated the fit is the plain one, exactly
-    same = _fit(X, records, history_features(X, None, records))
-    assert np.array_equal(same.predict_risk(X, groups=X.index),
-                          plain.predict_risk(X, groups=X.index))
+
+
+
+def test_where_no_layer_moved_the_model_is_the_undated_one_bit_for_bit():
+    from models.scorer import simulate_uncertainty
+
+    X, history, records, _ = _frontier_world(n=150, frontier=0)  # dated, nothing moved
+    rng = np.random.default_rng(5)  # nine features, as the real model has
+    X = X.assign(**{f"otra_{j}": rng.normal(size=len(X)) for j in range(7)})
+    seen = history_features(X, history, records)
+    assert seen.equals(X)
+    scorer = _fit(X, records, seen)
+    keys = X.index
+    risk = scorer.predict_risk(X, groups=keys)
+    unc = simulate_uncertainty(scorer, X, keys, n_bootstrap=50, random_state=1)
+    alerts = drift_alerts(scorer, X, keys, records, history=history)
+    assert (alerts["cambio_capas"] == 0).all()
+    # the same scorer as it was before dates were kept: every number the same, exactly
+    scorer.group_z_ = None
+    assert np.array_equal(scorer.predict_risk(X, groups=keys), risk)
+    assert simulate_uncertainty(scorer, X, keys, n_bootstrap=50, random_state=1).equals(unc)
+    assert drift_alerts(scorer, X, keys, records).equals(alerts)
 
 
 def test_a_backtest_year_never_sees_a_later_layer():
