@@ -160,8 +160,8 @@ def backtest_folds(
         complaints.
     history : DataFrame, optional
         The dated layers' past states (:func:`geo.build.read_layer_history`): each fold
-        trains on the layers of its records' years and scores ``t + 1`` with the layers of
-        ``t + 1`` (no fold sees a layer from after its test year).
+        trains on the layers of its records' years and scores ``t + 1`` with the layers as
+        they stood at the end of ``t`` (no fold sees a layer from after its test year began).
 
     Returns
     -------
@@ -177,7 +177,8 @@ def backtest_folds(
             continue
         train = records[year_of <= t]
         test = records[year_of == t + 1]
-        folds.append(_run_fold(str(t + 1), features_in(table, history, t + 1), features,
+        # the layers as they stood when the test year began: what a planner had then
+        folds.append(_run_fold(str(t + 1), features_in(table, history, t), features,
                                train, test, prior, prior_strength,
                                n_uncertainty, seed, truth_in(truth, t + 1), half_life,
                                selection_correction,

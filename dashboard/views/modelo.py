@@ -523,10 +523,10 @@ with ui.guard():
             st.caption(tr(
                 f"Capas con fecha ({', '.join(dated)}): cada inspección se lee con la capa de "
                 "su año y el puntaje de hoy con la de hoy; cada año del backtest usa la capa "
-                "de ese año, nunca una posterior.",
+                "como estaba al empezar ese año, nunca una posterior.",
                 f"Dated layers ({', '.join(dated)}): each inspection is read with the layer of "
-                "its year and today's score with today's; each backtest year uses that year's "
-                "layer, never a later one."))
+                "its year and today's score with today's; each backtest year uses the layer "
+                "as it stood when that year began, never a later one."))
         if alerts:
             table = pd.DataFrame(alerts)
             table["alerta"] = table["alerta"].map(
