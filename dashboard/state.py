@@ -817,8 +817,9 @@ def evaluation_for(who: Principal) -> dict[str, Any]:
         if who.may_read_records:
             from geo.access import in_regions
 
-            drift["alertas"] = in_regions(pd.DataFrame(alerts, columns=["ubigeo", "distrito",
-                                                                         "alerta", "p"]),
+            kept = ["ubigeo", "distrito", "alerta", "motivo", "p", "cambio_capas"]
+            frame = pd.DataFrame(alerts)
+            drift["alertas"] = in_regions(frame[[c for c in kept if c in frame]],
                                           who.regions).to_dict("records")
         else:
             drift["n_alertas"] = len(alerts)

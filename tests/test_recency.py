@@ -334,14 +334,17 @@ def test_the_model_card_lists_alert_districts_only_to_planners_of_their_regions(
     from geo.access import Principal
 
     card = {"modelo": {"deriva": {"alertas": [
-        {"ubigeo": "080108", "distrito": "Wanchaq", "alerta": "al alza", "p": 0.04},
-        {"ubigeo": "160107", "distrito": "Napo", "alerta": "al alza", "p": 0.03}]}}}
+        {"ubigeo": "080108", "distrito": "Wanchaq", "alerta": "al alza", "motivo": "capas",
+         "p": None, "cambio_capas": 0.8},
+        {"ubigeo": "160107", "distrito": "Napo", "alerta": "al alza", "motivo": "hallazgos",
+         "p": 0.03, "cambio_capas": 0.0}]}}}
     monkeypatch.setattr(state, "evaluation", lambda: card)
     rosa = state.evaluation_for(Principal("rosa", "investigador"))
     assert "alertas" not in rosa["modelo"]["deriva"] and rosa["modelo"]["deriva"]["n_alertas"] == 2
     assert "Wanchaq" not in str(rosa)
     ana = state.evaluation_for(Principal("ana", "planificador", regions=("08",)))
     assert [a["distrito"] for a in ana["modelo"]["deriva"]["alertas"]] == ["Wanchaq"]
+    assert ana["modelo"]["deriva"]["alertas"][0]["motivo"] == "capas"  # why, for its planner
 
 
 # --- complaints carry information in their number (issue 11) --------------------------------
