@@ -326,7 +326,9 @@ def layer_history(spec: LayerSpec, districts: gpd.GeoDataFrame,
                 "todos los años.",
                 en=f"{undated} feature(s) without a year in '{spec.year_column}': counted in "
                 "every year."))
-        began = np.where(np.isnan(years), -np.inf, years)
+        # undated: in every year; dated after ``until`` (a typo, a claim dated ahead): in
+        # today's state like in today's column, so the newest state is today's
+        began = np.minimum(np.where(np.isnan(years), -np.inf, years), until)
         marks = [first] + sorted({int(y) for y in began[np.isfinite(began)]
                                   if first < y <= until})
         cols = {}

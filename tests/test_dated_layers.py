@@ -90,6 +90,15 @@ def test_a_bad_year_in_the_second_file_of_a_layer_names_that_file(tmp_path: Path
     assert "dragas_18S.geojson, feature 2" in err.value.en
 
 
+def test_an_item_dated_ahead_is_in_todays_state(tmp_path: Path):
+    path = tmp_path / "dragas.geojson"
+    gpd.GeoDataFrame({"anio": [2019, 2031]}, crs=WGS84,
+                     geometry=[Point(0.5, 0.5), Point(0.6, 0.5)]).to_file(path)
+    spec = LayerSpec("dragas", "mineria", path, "count", year_column="anio")
+    past = layer_history(spec, _districts(), until=UNTIL)
+    assert past.loc["080101"].to_dict() == {UNTIL - HISTORY_YEARS: 0.0, 2019: 1.0, UNTIL: 2.0}
+
+
 def test_a_value_that_is_no_year_names_the_file_the_feature_and_the_value(tmp_path: Path):
     path = tmp_path / "dragas.geojson"
     gpd.GeoDataFrame({"anio": ["2019", "pronto"]}, crs=WGS84,
