@@ -596,7 +596,7 @@ def _run_fold(name, table, features, train, test, prior, prior_strength, n_uncer
     if tr["n"].sum() > 0:
         Xr, yr, wr, gr = training_rows(seen, tr)
         scorer.fit(Xr, yr, sample_weight=wr, groups=gr, complaints=counted)
-        scorer, _ = recency_fit(scorer, X, keys, train, half_life)
+        scorer, _ = recency_fit(scorer, X, keys, train, half_life, history=history)
     else:
         scorer.fit_prior(X, groups=keys)
     risk = scorer.predict_risk(X, groups=keys)
@@ -867,7 +867,7 @@ def _model_summary(settings, districts, records) -> dict[str, Any]:
     alerts = drift_alerts(scorer, X, keys, records, history=history)
     selection = selection_effect(settings, X, counts, keys, scorer, seen=seen)
     _, recency = recency_fit(scorer, X, keys, records,
-                             getattr(settings.model, "half_life", "auto"))
+                             getattr(settings.model, "half_life", "auto"), history=history)
     flagged = alerts[alerts["alerta_deriva"] != ""]
     names = districts.set_index(districts[C.UBIGEO].astype(str))[C.DISTRITO] \
         if C.DISTRITO in districts.columns else pd.Series(dtype=str)

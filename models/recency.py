@@ -132,12 +132,15 @@ def choose_half_life(eta: np.ndarray, tau: float, records: pd.DataFrame, keys: S
 
 
 def recency_fit(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.DataFrame,
-                half_life: float | str = "auto", today: pd.Timestamp | None = None
-                ) -> tuple[Any, dict[str, Any]]:
+                half_life: float | str = "auto", today: pd.Timestamp | None = None,
+                history: pd.DataFrame | None = None) -> tuple[Any, dict[str, Any]]:
     """Discount each district's record on a fitted scorer; return it and what was done.
 
     ``half_life``: ``"auto"`` (chosen by :func:`choose_half_life`), a number of years, or
     ``inf``/``0`` for none. ``today``: the date ages count from (default: the last record).
+    ``history``: the dated layers' past states; the features each district's records saw
+    are then averaged with the same age weights as its counts (recent findings were made
+    under recent layers).
 
     Returns
     -------
@@ -169,6 +172,15 @@ def recency_fit(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.D
     info["vida_media_anios"] = h
     counts = weighted_counts(records, keys, today, h)
     scorer = scorer.refit_effects(X, counts)
+    if history is not None and getattr(scorer, "group_z_", None) is not None:
+        from models.score import history_features
+
+        age = (today - pd.to_datetime(records[C.FECHA])).dt.days.to_numpy(float)
+        weights = 0.5 ** (np.maximum(age, 0.0) / DAYS_PER_YEAR / h)
+        seen = history_features(X, history, records, weights=weights)
+        z = (seen.to_numpy(float) - scorer.mean_) / scorer.scale_
+        frame = pd.DataFrame(z, index=pd.Index(np.asarray(keys)))
+        scorer.group_z_ = frame.reindex(scorer.group_z_.index).fillna(scorer.group_z_)
     _discount_complaints(scorer, records, keys, today, h)
     return scorer, info
 

@@ -163,7 +163,7 @@ def score_districts(
     alerts = drift_alerts(scorer, X, keys, inspections, history=history)
     selection = selection_effect(settings, X, counts, keys, scorer, seen=seen)
     scorer, recency = recency_fit(scorer, X, keys, inspections,
-                                  getattr(settings.model, "half_life", "auto"))
+                                  getattr(settings.model, "half_life", "auto"), history=history)
     risk = scorer.predict_risk(X, groups=keys)
     expl = scorer.explain(X, groups=keys)
     unc = simulate_uncertainty(
@@ -499,7 +499,7 @@ def features_in(X: pd.DataFrame, history: pd.DataFrame | None, year: int) -> pd.
 
 
 def history_features(X: pd.DataFrame, history: pd.DataFrame | None,
-                     records: pd.DataFrame | None) -> pd.DataFrame:
+                     records: pd.DataFrame | None, weights: Any = None) -> pd.DataFrame:
     """Each district's features as its inspections saw them.
 
     The dated layers in the year of each inspection (:func:`features_in`), averaged over the
@@ -507,6 +507,8 @@ def history_features(X: pd.DataFrame, history: pd.DataFrame | None,
     column that is not dated. Fitted on these, a district whose layers changed since its
     inspections (a concession claimed after them) is not judged by old findings as if they
     had been made under today's layers; its score then adds its effect to today's layers.
+    ``weights``: one per record (the age discount of :mod:`models.recency`), so that the
+    features average the records as the district's record weighs them.
     """
     if history is None or history.empty or records is None or len(records) == 0 or \
             not any(c in history.columns for c in X.columns):
@@ -515,10 +517,12 @@ def history_features(X: pd.DataFrame, history: pd.DataFrame | None,
     year = pd.to_datetime(records[C.FECHA]).dt.year.to_numpy()
     idx = keys.get_indexer(records[C.UBIGEO].astype(str))
     ok = idx >= 0
+    w = np.ones(len(idx)) if weights is None else np.asarray(weights, dtype=float)
     total = np.zeros(X.shape)
     n = np.zeros(len(keys))
     for y in np.unique(year[ok]):
-        counts = np.bincount(idx[ok & (year == y)], minlength=len(keys)).astype(float)
+        sel = ok & (year == y)
+        counts = np.bincount(idx[sel], weights=w[sel], minlength=len(keys))
         total += counts[:, None] * features_in(X, history, int(y)).to_numpy(float)
         n += counts
     seen = X.copy()

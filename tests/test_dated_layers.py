@@ -406,3 +406,24 @@ def test_the_layer_alert_is_withheld_with_a_hidden_record():
     out = protect_scores(scores, 5)
     assert out["motivo_deriva"].tolist() == ["", "hallazgos"]
     assert out["alerta_deriva"].tolist() == ["", ALZA]
+
+
+def test_an_age_discount_weighs_the_layers_a_record_saw_like_the_record():
+    from models.recency import recency_fit
+
+    X, history, records, truth = _frontier_world()
+    seen = history_features(X, history, records)
+    front = slice(0, 12)
+    errors = {}
+    for name, hist in (("counts only", None), ("layers too", history)):
+        scorer, _ = recency_fit(_fit(X, records, seen), X, X.index, records, half_life=1.0,
+                                history=hist)
+        risk = scorer.predict_risk(X, groups=X.index)
+        errors[name] = float(np.mean(risk[front] - truth.to_numpy()[front]))
+    # the recent findings, made under the dredges, read against the dredges: no double rise
+    assert abs(errors["layers too"]) < abs(errors["counts only"])
+    # a discounted mean leans to the recent years: nearer today's dredges than the plain one
+    weighted = recency_fit(_fit(X, records, seen), X, X.index, records, half_life=1.0,
+                           history=history)[0].group_z_.iloc[0, 0]
+    plain = _fit(X, records, seen).group_z_.iloc[0, 0]
+    assert plain < weighted
