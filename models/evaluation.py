@@ -585,7 +585,7 @@ def _run_fold(name, table, features, train, test, prior, prior_strength, n_uncer
     keys = table.index.to_numpy()
     X = with_complaints(table[list(features)], population, complaints)
     seen = history_features(X, history, train)  # the layers of the training records' years
-    counted = (complaint_counts(table[list(features)], population, evidence, offices)
+    counted = (complaint_counts(seen[list(features)], population, evidence, offices)
                if evidence is not None else None)
     tr = district_counts(train, keys)
     te = district_counts(test, keys)

@@ -720,7 +720,10 @@ def complaints_for(settings: Any, districts: pd.DataFrame, records: pd.DataFrame
     """
     if not reads_complaints(getattr(settings, "model", None)):
         return None
-    X = feature_matrix(districts, settings)
+    # what is expected of a district's complaints: from the layers its records saw, as the
+    # findings are read (history_features; today's where nothing is dated)
+    X = history_features(feature_matrix(districts, settings), layer_history_of(districts),
+                         records)
     return complaint_counts(X, population_of(districts), records, offices_of(districts))
 
 
