@@ -42,6 +42,7 @@ __all__ = [
     "FUENTES_COLUMNS",
     "FUENTES_TABLE",
     "HISTORY_TABLE",
+    "LayerHistory",
     "add_layers",
     "build_districts",
     "file_sha256",
@@ -54,6 +55,32 @@ DISTRICTS_LAYER = "distritos"
 FUENTES_TABLE = "fuentes"
 #: Dated layers in past years: ``ubigeo, capa, anio, valor`` (long).
 HISTORY_TABLE = "capas_por_anio"
+
+
+class LayerHistory:
+    """The dated layers' past, carried in a district table's ``attrs``.
+
+    pandas copies ``attrs`` deeply on every operation and compares them when concatenating;
+    a DataFrame there would be copied each time and make ``pd.concat`` fail ("truth value of
+    a DataFrame is ambiguous"). This holder is passed on by reference and equal only to
+    itself.
+
+    >>> import copy
+    >>> h = LayerHistory(pd.DataFrame({"a": [1]}))
+    >>> copy.deepcopy(h) is h, h == LayerHistory(h.frame)
+    (True, False)
+    """
+
+    __slots__ = ("frame",)
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+
+    def __deepcopy__(self, memo: dict) -> LayerHistory:
+        return self
+
+    def __copy__(self) -> LayerHistory:
+        return self
 
 # columns of the ``fuentes`` table (one row per layer)
 CAPA = "capa"
@@ -162,7 +189,7 @@ def build_districts(
         fuentes = pd.concat([fuentes, _service_sources(settings, services)], ignore_index=True)
     say(tr(f"Escribiendo {out}…", f"Writing {out}…"))
     write_districts(gdf, fuentes, out, services=services,
-                    history=gdf.attrs.get(HISTORY_TABLE))
+                    history=_unwrap(gdf.attrs.get(HISTORY_TABLE)))
     gdf.attrs["notices"] = notices
     gdf.attrs["fuentes"] = fuentes.to_dict("records")
     gdf.attrs["simulated"] = bool(settings.simulated or fuentes[SIMULADO].any())
@@ -252,8 +279,8 @@ def add_layers(
     fuentes[N_ELEMENTOS] = fuentes[N_ELEMENTOS].astype("int64")
     fuentes[SIN_DISTRITO] = fuentes[SIN_DISTRITO].astype("int64")
     if histories:
-        gdf.attrs[HISTORY_TABLE] = pd.concat(histories, ignore_index=True).astype(
-            {"anio": "int64", "valor": float})
+        gdf.attrs[HISTORY_TABLE] = LayerHistory(pd.concat(histories, ignore_index=True).astype(
+            {"anio": "int64", "valor": float}))
     return gdf, fuentes, notices
 
 
@@ -311,6 +338,10 @@ def read_fuentes(path: str | Path) -> pd.DataFrame:
     """Read the ``fuentes`` table of a built district GeoPackage."""
     table = pyogrio.read_dataframe(path, layer=FUENTES_TABLE, read_geometry=False)
     return pd.DataFrame(table)
+
+
+def _unwrap(held: Any) -> pd.DataFrame | None:
+    return held.frame if isinstance(held, LayerHistory) else held
 
 
 def read_layer_history(path: str | Path) -> pd.DataFrame | None:

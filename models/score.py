@@ -454,18 +454,21 @@ def read_district_table(settings: Any) -> gpd.GeoDataFrame:
         )
     gdf = gpd.read_file(path, layer="distritos")
     gdf[C.UBIGEO] = gdf[C.UBIGEO].astype(str)
-    from geo.build import HISTORY_TABLE, read_layer_history
+    from geo.build import HISTORY_TABLE, LayerHistory, read_layer_history
 
-    # the dated layers as they stood in past years (None when no layer is dated)
-    gdf.attrs[HISTORY_TABLE] = read_layer_history(path)
+    # the dated layers as they stood in past years (none when no layer is dated)
+    history = read_layer_history(path)
+    if history is not None:
+        gdf.attrs[HISTORY_TABLE] = LayerHistory(history)
     return gdf
 
 
 def layer_history_of(districts: pd.DataFrame) -> pd.DataFrame | None:
     """Return the dated layers' past states that came with a district table (or ``None``)."""
-    from geo.build import HISTORY_TABLE
+    from geo.build import HISTORY_TABLE, LayerHistory
 
-    return districts.attrs.get(HISTORY_TABLE)
+    held = districts.attrs.get(HISTORY_TABLE)
+    return held.frame if isinstance(held, LayerHistory) else held
 
 
 def features_in(X: pd.DataFrame, history: pd.DataFrame | None, year: int) -> pd.DataFrame:

@@ -427,3 +427,23 @@ def test_an_age_discount_weighs_the_layers_a_record_saw_like_the_record():
                            history=history)[0].group_z_.iloc[0, 0]
     plain = _fit(X, records, seen).group_z_.iloc[0, 0]
     assert plain < weighted
+
+
+def test_a_district_table_carrying_its_past_concatenates_and_copies_cheaply(tmp_path: Path):
+    import copy
+
+    from geo.build import LayerHistory
+    from models.score import layer_history_of
+
+    past = pd.DataFrame({"dragas": [0.0, 3.0]}, index=pd.MultiIndex.from_tuples(
+        [("080101", 2005), ("080101", 2021)], names=[C.UBIGEO, "anio"]))
+    a = _districts()
+    b = _districts()
+    a.attrs[HISTORY_TABLE] = LayerHistory(past)
+    b.attrs[HISTORY_TABLE] = LayerHistory(past.copy())
+    # pandas compares attrs when concatenating: a DataFrame there raised
+    both = pd.concat([a, b], ignore_index=True)
+    assert len(both) == 4
+    assert layer_history_of(copy.deepcopy(a)) is past  # passed on, not copied
+    assert layer_history_of(a.iloc[:1]) is past
+    assert layer_history_of(_districts()) is None
