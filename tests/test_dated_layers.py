@@ -188,51 +188,37 @@ def test_point_files_counted_in_chunks_cannot_be_dated(tmp_path: Path):
         layer_history(spec, _districts(), until=UNTIL)
 
 
+def _settings_with_layer(folder: Path, name: str, **keys) -> Path:
+    """A settings file beside the tiny base with one layer of these keys."""
+    import tomli_w
+
+    path = folder / f"{name}.toml"
+    path.write_text('config_version = 1\n[data]\nbase = "base.gpkg"\n' + tomli_w.dumps(
+        {"layers": [{"name": name, **keys}]}), encoding="utf-8")
+    return path
+
+
 def test_settings_accept_year_column_and_refuse_it_on_a_raster(tmp_path: Path):
     _write_base(tmp_path / "base.gpkg")
     (tmp_path / "c.geojson").write_text("{}")
     (tmp_path / "r.tif").write_bytes(b"")
-    head = 'config_version = 1\n[data]\nbase = "base.gpkg"\n'
-    ok = tmp_path / "ok.toml"
-    ok.write_text(head + textwrap.dedent("""\
-        [[layers]]
-        name = "concesiones"
-        sector = "mineria"
-        path = "c.geojson"
-        measure = "area_share"
-        year_column = "FEC_DENU"
-        """))
+    ok = _settings_with_layer(tmp_path, "concesiones", sector="mineria", path="c.geojson",
+                              measure="area_share", year_column="FEC_DENU")
     spec = load_settings(ok).layers[0]
     assert spec.year_column == "FEC_DENU" and spec.dated
-    bad = tmp_path / "bad.toml"
-    bad.write_text(head + textwrap.dedent("""\
-        [[layers]]
-        name = "perdida"
-        sector = "tala"
-        path = "r.tif"
-        measure = "raster_share"
-        years = [2020, 2023]
-        year_column = "anio"
-        """))
+    bad = _settings_with_layer(tmp_path, "perdida", sector="tala", path="r.tif",
+                               measure="raster_share", years=[2020, 2023], year_column="anio")
     with pytest.raises(ConfigError) as err:
         load_settings(bad)
-    assert "years" in err.value.es and "bad.toml" in err.value.es
+    assert "years" in err.value.es and "perdida.toml" in err.value.es
     assert "raster" in err.value.en
-    banded = tmp_path / "banded.toml"
-    banded.write_text(head + textwrap.dedent("""\
-        [[layers]]
-        name = "mineria"
-        sector = "mineria"
-        path = "r.tif"
-        measure = "raster_share"
-        classes = [30]
-        band = 38
-        band_first_year = 1985
-        """))
-    assert load_settings(banded).layers[0].band_first_year == 1985
-    banded.write_text(banded.read_text().replace("1985", '"1985"'))
+    banded = {"sector": "mineria", "path": "r.tif", "measure": "raster_share",
+              "classes": [30], "band": 38}
+    good = _settings_with_layer(tmp_path, "mineria", **banded, band_first_year=1985)
+    assert load_settings(good).layers[0].band_first_year == 1985
+    text = _settings_with_layer(tmp_path, "mineria", **banded, band_first_year="1985")
     with pytest.raises(ConfigError, match="band_first_year"):
-        load_settings(banded)
+        load_settings(text)
 
 
 def test_build_keeps_the_past_beside_the_present(tmp_path: Path):
