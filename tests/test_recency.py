@@ -217,6 +217,16 @@ def test_a_visible_frontier_is_the_drift_world_with_its_dredges_dated(base_gpkg,
     assert np.array_equal(rose > 0, truth["deriva"].to_numpy() == 1)
     assert past[2021].reindex(gdf[C.UBIGEO]).to_numpy().tolist() == gdf["dragas"].tolist()
     assert "la capa de dragas lo ve" in (out / "LEEME.md").read_text(encoding="utf-8")
+    # what is expected of the complaints comes from the layers the records saw too
+    from geo.inspections import load_records
+    from models.score import complaints_for, read_district_table
+
+    districts, records = read_district_table(settings), load_records(settings)
+    dated = complaints_for(settings, districts, records)
+    districts.attrs.clear()
+    undated = complaints_for(settings, districts, records)
+    assert dated["c"].equals(undated["c"])
+    assert not np.allclose(dated["log_mu"], undated["log_mu"])
 
 
 @pytest.mark.parametrize(("scenario", "check"), [
