@@ -898,7 +898,10 @@ def _model_summary(settings, districts, records) -> dict[str, Any]:
                            "inspección pesa 0,5^(edad/vida media)); la vida media la eligen los "
                            "registros (predicción de cada uno de los 3 últimos años con los "
                            "anteriores) y queda sin descuento si ninguna mejora en 1,92 la "
-                           "log-verosimilitud.",
+                           "log-verosimilitud. Con capas con fecha (capas_con_fecha), cada "
+                           "inspección se lee con las capas de su año; una alerta con motivo "
+                           "'capas' marca un distrito cuyas capas duplicaron (o redujeron a la "
+                           "mitad) sus odds desde sus inspecciones (cambio_capas, en logit).",
             "alertas": [{"ubigeo": u, "distrito": str(names.get(u, "")),
                          "alerta": row["alerta_deriva"], "motivo": row["motivo_deriva"],
                          "p": round(float(row["p_deriva"]), 4),
