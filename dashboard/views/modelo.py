@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import altair as alt
 import pandas as pd
@@ -535,6 +536,11 @@ with ui.guard():
             if "p" in table:  # a layer alert has no tail probability: blank, not "None"
                 table["p"] = [f"{v:.3f}" if isinstance(v, (int, float)) and v == v else "—"
                               for v in table["p"]]
+            if "cambio_capas" in table:  # a planner reads "odds x2", not a logit
+                table["cambio_capas"] = [
+                    f"×{math.exp(v):.1f}".replace(".", "," if get_lang() == "es" else ".")
+                    if isinstance(v, (int, float)) and v == v and v != 0 else "—"
+                    for v in table["cambio_capas"]]
             if "motivo" in table:
                 table["motivo"] = table["motivo"].map(
                     lambda v: tr("capas", "layers") if v == "capas" else
@@ -544,7 +550,8 @@ with ui.guard():
                 "alerta": tr("Alerta", "Alert"), "motivo": tr("Motivo", "Reason"),
                 "p": tr("Probabilidad de hallazgos así según su historial",
                         "Probability of such findings given its record"),
-                "cambio_capas": tr("Cambio de las capas (logit)", "Layers' change (logit)")}),
+                "cambio_capas": tr("Sus capas multiplican sus odds por",
+                                   "Its layers multiply its odds by")}),
                 hide_index=True, width="stretch", key="modelo_alertas")
             st.caption(tr("Alerta por hallazgos: los de los 2 últimos años caen en la cola de "
                           "menos de 5 % de lo que predice el historial anterior del distrito. "
