@@ -599,6 +599,9 @@ def _draw_exploration(problem: _Problem, scores: pd.DataFrame,
     # first: the model's estimate there may be out of date, thin evidence or not
     alert = (scores["alerta_deriva"].astype(str).eq("al alza").to_numpy()
              if "alerta_deriva" in scores else np.zeros(n, bool))
+    # flagged by its dated layers (a concession, dredges since its inspections), not findings
+    by_layers = (scores["motivo_deriva"].astype(str).eq("capas").to_numpy()
+                 if "motivo_deriva" in scores else np.zeros(n, bool))
     trips: list[_Trip] = []
     taken: set[int] = set()
     for o, office in enumerate(spec.offices):
@@ -624,7 +627,14 @@ def _draw_exploration(problem: _Problem, scores: pd.DataFrame,
 
         def explore(d: int, o: int = o, pool: np.ndarray = pool, why_es: str = why_es,
                     why_en: str = why_en) -> None:
-            if alert[d]:
+            if alert[d] and by_layers[d]:
+                es = ("Exploración: alerta de cambio (sus capas con fecha cambiaron desde sus "
+                      "inspecciones y suben su riesgo); merece una visita aunque la evidencia "
+                      "sea escasa.")
+                en = ("Exploration: change alert (its dated layers changed since its "
+                      "inspections and raise its risk); it deserves a visit even with thin "
+                      "evidence.")
+            elif alert[d]:
                 es = ("Exploración: alerta de cambio (sus hallazgos recientes superan lo "
                       "que predice su historial); merece una visita aunque la evidencia "
                       "sea escasa.")

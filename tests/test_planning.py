@@ -354,3 +354,10 @@ def test_a_change_alert_is_visited_first_in_the_exploration_draw(scores):
     ex = plan.visits[plan.visits[P.TIPO] == P.TIPO_EXPLORACION].set_index(C.UBIGEO)
     assert calm in ex.index
     assert "alerta de cambio" in ex.loc[calm, P.MOTIVO]
+    assert "hallazgos recientes" in ex.loc[calm, P.MOTIVO]
+    # flagged by its dated layers: the reason says so, not findings it does not have
+    by_layers = flagged.assign(motivo_deriva=np.where(scores[C.UBIGEO] == calm, "capas", ""))
+    plan = P.plan_inspections(by_layers, s)
+    ex = plan.visits[plan.visits[P.TIPO] == P.TIPO_EXPLORACION].set_index(C.UBIGEO)
+    assert "capas con fecha cambiaron" in ex.loc[calm, P.MOTIVO]
+    assert "hallazgos recientes" not in ex.loc[calm, P.MOTIVO]

@@ -145,10 +145,14 @@ with ui.guard():
             tr("Exploración (proporción de días)", "Exploration (share of days)"),
             min_value=0.0, max_value=0.5, value=float(spec.exploration_share), step=0.05,
             key="plan_exploracion",
-            help=tr("Días reservados para distritos sorteados con evidencia insuficiente: un "
-                    "control imparcial del modelo, como hace la inspección laboral neerlandesa.",
-                    "Days kept for randomly drawn districts with insufficient evidence: an "
-                    "unbiased check on the model, as the Dutch labour inspectorate keeps."))
+            help=tr("Días reservados a explorar: primero los distritos con alerta de cambio "
+                    "al alza (por sus hallazgos recientes o por sus capas con fecha); lo que "
+                    "queda, a distritos sorteados con evidencia insuficiente: un control "
+                    "imparcial del modelo, como hace la inspección laboral neerlandesa.",
+                    "Days kept for exploring: first the districts with a rising change alert "
+                    "(from their recent findings or their dated layers); what is left, for "
+                    "randomly drawn districts with insufficient evidence: an unbiased check on "
+                    "the model, as the Dutch labour inspectorate keeps."))
         seed = c2.number_input(tr("Semilla del sorteo", "Draw seed"), min_value=0,
                                max_value=2**31 - 1, value=int(spec.seed), step=1,
                                key="plan_semilla")
@@ -305,9 +309,11 @@ with ui.guard():
             "- **Elección**: programación entera mixta (HiGHS) que maximiza la suma del riesgo "
             "de los distritos inspeccionados con los días de cada oficina, cada distrito una "
             f"vez; demostrada a menos de {P.MIP_GAP:.1%} del óptimo.\n"
-            "- **Exploración**: una parte de los días va a distritos sorteados al azar, con "
-            "igual probabilidad, entre los de evidencia insuficiente. Sus resultados dicen "
-            "dónde se equivoca el modelo sin el sesgo de ir solo adonde apunta.",
+            "- **Exploración**: una parte de los días va primero a los distritos con alerta "
+            "de cambio al alza (el modelo puede estar desactualizado allí) y el resto a "
+            "distritos sorteados al azar, con igual probabilidad, entre los de evidencia "
+            "insuficiente. Sus resultados dicen dónde se equivoca el modelo sin el sesgo de ir "
+            "solo adonde apunta.",
             "- **Trip**: way out, hops between nearby districts and way back, plus "
             f"{run_spec.days_per_inspection:g} days per inspection, rounded up to half a day; "
             f"at most {run_spec.max_trip_days:g} days. Travel time is an estimate (straight "
@@ -316,6 +322,8 @@ with ui.guard():
             "- **Choice**: mixed-integer programming (HiGHS) maximising the summed risk of the "
             "inspected districts within each office's days, each district once; proven within "
             f"{P.MIP_GAP:.1%} of the optimum.\n"
-            "- **Exploration**: part of the days goes to districts drawn at random, with equal "
-            "chances, among those with insufficient evidence. Their results show where the "
-            "model is wrong without the bias of only going where it points."))
+            "- **Exploration**: part of the days goes first to the districts with a rising "
+            "change alert (the model may be out of date there) and the rest to districts drawn "
+            "at random, with equal chances, among those with insufficient evidence. Their "
+            "results show where the model is wrong without the bias of only going where it "
+            "points."))
