@@ -269,7 +269,7 @@ def test_modelo_page_says_which_layers_are_dated_and_why_a_district_is_flagged(a
         at = _app("modelo")
         _no_exception(at)
         text = _text(at)
-        assert "Capas con fecha (concesiones_mineras, dragas)" in text
+        assert "Capas con fecha (concesiones mineras, dragas de oro en ríos)" in text
         table = next(d.value for d in at.dataframe if "Motivo" in d.value.columns)
         assert table.set_index("UBIGEO")["Motivo"].to_dict() == {"160803": "capas",
                                                                   "080902": "hallazgos"}

@@ -300,14 +300,19 @@ with ui.guard():
 
     if str(row.get("alerta_deriva", "")) == "al alza":  # a change alert, said at the top
         if str(row.get("motivo_deriva", "")) == "capas":
-            st.warning(tr("Alerta de cambio: sus capas con fecha cambiaron desde sus "
-                          "inspecciones (una concesión, dragas o pérdida de bosque nuevas) y "
-                          "duplican sus odds: lo que encontraron se encontró con otras capas. "
-                          "Merece una visita aunque la evidencia sea escasa.",
-                          "Change alert: its dated layers changed since its inspections (a "
-                          "new concession, dredges or forest loss) and double its odds: what "
-                          "they found was found under other layers. It deserves a visit even "
-                          "with thin evidence."), icon="📈")
+            dated = ", ".join(feature_label(spec.name, {spec.name: spec.description},
+                                            get_lang()).lower()
+                              for spec in settings.layers if spec.dated) or tr("capas",
+                                                                              "layers")
+            st.warning(tr(f"Alerta de cambio: sus capas con fecha ({dated}) cambiaron desde "
+                          "sus inspecciones, y ese cambio por sí solo multiplica por dos o más "
+                          "la razón de probabilidades (odds) de encontrar indicios: sus "
+                          "inspecciones se hicieron con otras capas. Merece una visita aunque "
+                          "la evidencia sea escasa.",
+                          f"Change alert: its dated layers ({dated}) changed since its "
+                          "inspections, and that change alone multiplies the odds of finding "
+                          "indicators by two or more: its inspections were made under other "
+                          "layers. It deserves a visit even with thin evidence."), icon="📈")
         else:
             st.warning(tr("Alerta de cambio: los hallazgos de los 2 últimos años superan lo "
                           "que predice su historial anterior. El riesgo pudo haber subido; "

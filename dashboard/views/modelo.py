@@ -519,7 +519,9 @@ with ui.guard():
                 "the log complaint rate that goes with the own effect; the rest strays for "
                 "other reasons; 0 = the number of complaints says nothing and changes "
                 "nothing)."))
-        dated = drift.get("capas_con_fecha") or []
+        descriptions = {spec.name: spec.description for spec in state.settings().layers}
+        dated = [feature_label(n, descriptions, get_lang()).lower()
+                 for n in drift.get("capas_con_fecha") or []]
         if dated:
             st.caption(tr(
                 f"Capas con fecha ({', '.join(dated)}): cada inspección se lee con la capa de "
@@ -533,8 +535,9 @@ with ui.guard():
             table["alerta"] = table["alerta"].map(
                 lambda v: tr("al alza", "rising") if v == "al alza" else tr("a la baja",
                                                                             "falling"))
-            if "p" in table:  # a layer alert has no tail probability: blank, not "None"
-                table["p"] = [f"{v:.3f}" if isinstance(v, (int, float)) and v == v else "—"
+            if "p" in table:  # a layer alert has no tail probability: a dash, not "None"
+                table["p"] = [number(100 * v, 2, get_lang()) + " %"
+                              if isinstance(v, (int, float)) and v == v else "—"
                               for v in table["p"]]
             if "cambio_capas" in table:  # a planner reads "odds x2", not a logit
                 table["cambio_capas"] = [
