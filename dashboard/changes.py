@@ -80,7 +80,10 @@ def show_changes(workdir, who: Principal, lang: str) -> bool:
     weights = changes.get("pesos") or []
     if weights:
         moved_w = sorted(weights, key=lambda w: -abs(w["despues"] - w["antes"]))[:3]
+        # as many decimals as it takes for the move to show ("+0.37 → +0.37" said nothing)
+        digits = next((d for d in (2, 3, 4) if all(
+            round(w["antes"], d) != round(w["despues"], d) for w in moved_w)), 4)
         st.caption(tr("Los pesos que más se movieron: ", "The weights that moved most: ", lang)
-                   + "; ".join(f"{w.get('nombre', w['factor'])} {w['antes']:+.2f} → "
-                               f"{w['despues']:+.2f}" for w in moved_w) + ".")
+                   + "; ".join(f"{w.get('nombre', w['factor'])} {w['antes']:+.{digits}f} → "
+                               f"{w['despues']:+.{digits}f}" for w in moved_w) + ".")
     return True

@@ -775,6 +775,11 @@ def test_what_changed_and_the_file_totals_reach_planners_only(oidc_env, last_res
     from models.explain import CHANGES_FILE
 
     path = last_rescoring(oidc_env.workdir / CHANGES_FILE, "Cusco", 1)
+    # a weight that moved less than two decimals show
+    changes = json.loads(path.read_text(encoding="utf-8"))
+    changes["pesos"] = [{"factor": "dragas", "nombre": "Dragas de oro en ríos",
+                         "antes": 0.3712, "despues": 0.3741}]
+    path.write_text(json.dumps(changes), encoding="utf-8")
     try:
         gore = _app("modelo", who="gore_cusco")
         _no_exception(gore)
@@ -786,6 +791,7 @@ def test_what_changed_and_the_file_totals_reach_planners_only(oidc_env, last_res
         ana = _app("modelo", who="ana")
         _no_exception(ana)
         assert "1 de 116 distritos cambiaron de clase" in _text(ana)
+        assert "Dragas de oro en ríos +0.371 → +0.374" in _text(ana)
         assert any("Por qué" in d.value.columns for d in ana.dataframe)
     finally:
         path.unlink(missing_ok=True)
