@@ -431,6 +431,19 @@ def test_regional_government_never_gets_a_small_complaint_count(oidc_env):
     assert not counts.between(1, 4).any()
 
 
+def test_one_finding_is_said_in_the_singular(oidc_env):
+    scores = _scores(os.environ["RISKMAP_CONFIG"])
+    one = scores[(scores["n_hallazgos"] == 1) & (scores["n_inspecciones"] > 1)]
+    assert len(one), "the demo world should have a district with a single finding"
+    row = one.iloc[0]
+    at = _app(who="ana")
+    at.session_state["ubigeo"] = str(row["ubigeo"])
+    at.switch_page("views/distrito.py").run()
+    _no_exception(at)
+    text = _text(at)
+    assert f"Basado en {int(row['n_inspecciones'])} inspecciones con 1 hallazgo." in text
+
+
 def test_planner_sees_history_by_year_and_can_import(oidc_env):
     scores = _scores(os.environ["RISKMAP_CONFIG"])
     cusco = scores[scores["ubigeo"].astype(str).str.startswith("08")]

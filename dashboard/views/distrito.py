@@ -267,6 +267,10 @@ with ui.guard():
     # the scores carry the district's counts too: suppressed like the store's for non-planners
     n_insp, n_hall = (count_text(row[c], bool(row.get(f"{c}_suprimido", False)), k)
                       for c in (C.N_INSPECCIONES, C.N_HALLAZGOS))
+    # one inspection, one finding: the singular (a hidden count reads "menos de 5 …")
+    insp_es, insp_en = ("inspección", "inspection") if n_insp == "1" else (
+        "inspecciones", "inspections")
+    hall_es, hall_en = ("hallazgo", "finding") if n_hall == "1" else ("hallazgos", "findings")
     if withheld:
         # the record may be withheld for its few complaint-driven inspections alone
         few_records = any(bool(row.get(f"{c}_suprimido", False))
@@ -275,19 +279,19 @@ with ui.guard():
             else (f"Menos de {k} de ellas respondieron a denuncias; con tan pocas",
                   f"Fewer than {k} of them answered complaints; with so few")
         st.caption(tr(
-            f"Basado en {n_insp} inspecciones con {n_hall} hallazgos. {few_es}, "
+            f"Basado en {n_insp} {insp_es} con {n_hall} {hall_es}. {few_es}, "
             "para su rol el riesgo mostrado es el que predicen las características del "
             "distrito, sin sus propias inspecciones (no se publican su intervalo ni el efecto "
             "de su historial): así nadie puede deducir los conteos ocultos.",
-            f"Based on {n_insp} inspections with {n_hall} findings. {few_en}, the "
+            f"Based on {n_insp} {insp_en} with {n_hall} {hall_en}. {few_en}, the "
             "risk shown to your role is what the district's characteristics predict, without "
             "its own inspections (its interval and the effect of its history are not "
             "published): so nobody can work out the hidden counts."))
     else:
         st.caption(
-            tr(f"Basado en {n_insp} inspecciones con {n_hall} hallazgos. Probabilidad de estar "
+            tr(f"Basado en {n_insp} {insp_es} con {n_hall} {hall_es}. Probabilidad de estar "
                f"entre los 10 distritos de mayor riesgo: {100 * row[C.PROB_TOP10]:.0f} %.",
-               f"Based on {n_insp} inspections with {n_hall} findings. Probability of being "
+               f"Based on {n_insp} {insp_en} with {n_hall} {hall_en}. Probability of being "
                f"among the 10 highest-risk districts: {100 * row[C.PROB_TOP10]:.0f} %.")
         )
     if row[C.EVIDENCIA] == C.EVIDENCIA_INSUFICIENTE:
