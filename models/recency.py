@@ -154,12 +154,8 @@ def recency_fit(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.D
         return scorer, info
     today = pd.Timestamp(today) if today is not None else pd.to_datetime(
         records[C.FECHA]).max() + pd.Timedelta(days=1)
-    Xv = X.to_numpy(float)
-    beta = np.concatenate([scorer.intercept_, scorer.coef_.ravel()])
-    eta = beta[0] + ((Xv - scorer.mean_) / scorer.scale_) @ beta[1:]
-    if hasattr(scorer, "_seen_z"):  # the records read with the layers they were made under
-        eta = scorer._seen_eta(np.asarray(keys), eta, beta, scorer._seen_z(
-            np.asarray(keys), (Xv - scorer.mean_) / scorer.scale_))
+    # the records read with the layers they were made under
+    _, eta = scorer._logits(X.to_numpy(float), np.asarray(keys))
     if half_life == "auto":
         h, table = choose_half_life(eta, scorer.re_sd_, records, keys)
         info["verosimilitud_por_vida_media"] = table
@@ -259,12 +255,7 @@ def drift_alerts(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.
                        index=index)
     if records is None or len(records) == 0:
         return out
-    Xv = X.to_numpy(float)
-    beta = np.concatenate([scorer.intercept_, scorer.coef_.ravel()])
-    eta = beta[0] + ((Xv - scorer.mean_) / scorer.scale_) @ beta[1:]
-    seen = scorer._seen_eta(np.asarray(keys), eta, beta, scorer._seen_z(
-        np.asarray(keys), (Xv - scorer.mean_) / scorer.scale_)) if hasattr(
-        scorer, "_seen_z") else eta
+    eta, seen = scorer._logits(X.to_numpy(float), np.asarray(keys))
     change = eta - seen
     out["cambio_capas"] = np.round(change, 4)
     moved = np.abs(change) >= LAYER_ALERT
@@ -285,8 +276,8 @@ def drift_alerts(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.
     def logit_of(part: pd.DataFrame) -> np.ndarray:
         if history is None:
             return seen
-        Z = (history_features(X, history, part).to_numpy(float) - scorer.mean_) / scorer.scale_
-        return beta[0] + Z @ beta[1:]
+        return scorer._logits(history_features(X, history, part).to_numpy(float),
+                              np.asarray(keys))[0]
 
     eta_earlier, eta_recent = logit_of(earlier), logit_of(recent)
     logw = _effect_loglik(eta_earlier, ec["n"].to_numpy(), ec["k"].to_numpy(), tau,

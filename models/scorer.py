@@ -649,29 +649,34 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
 
     def _logit(self, X, groups):
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        eta = self.intercept_[0] + ((X - self.mean_) / self.scale_) @ self.coef_.ravel()
         if groups is None or self.re_sd_ <= 0 or self.group_counts_.empty:
-            return eta
+            return self.intercept_[0] + ((X - self.mean_) / self.scale_) @ self.coef_.ravel()
+        eta, seen = self._logits(X, groups)
         n, k = _lookup_counts(self.group_counts_, groups)
         # the posterior median of the district effect: 0 for a district never inspected
         # (unless its number of complaints says otherwise); read against the features its
         # records were made under, added to today's
-        seen = self._seen_eta(groups, eta, np.concatenate([self.intercept_,
-                                                           self.coef_.ravel()]),
-                              self._seen_z(groups, (X - self.mean_) / self.scale_))
         u = _effect_quantile(seen, n, k, self.re_sd_, np.full(eta.shape[0], 0.5),
                              extra=self._complaint_terms(groups))
         return eta + u
 
-    def _seen_eta(self, groups, eta, beta, seen_z=None) -> np.ndarray:
+    def _logits(self, X, groups) -> tuple[np.ndarray, np.ndarray]:
+        """Return today's logit of ``X`` (an array) and that of what each key's records saw."""
+        Z = (X - self.mean_) / self.scale_
+        beta = np.concatenate([self.intercept_, self.coef_.ravel()])
+        eta = beta[0] + Z @ beta[1:]
+        return eta, self._seen_eta(eta, beta, self._seen_z(groups, Z))
+
+    @staticmethod
+    def _seen_eta(eta, beta, seen_z) -> np.ndarray:
         """Return the logit (weights ``beta``) of the features each key's records saw.
 
         ``eta`` itself, bit for bit, where those are the features ``eta`` was computed from
         (nothing dated changed), for a key the fit did not see, and for a model fitted before
-        this was kept. ``seen_z``: :meth:`_seen_z` of ``groups`` and the standardised
-        features of ``eta``, computed once for many ``beta``.
+        this was kept. ``seen_z``: :meth:`_seen_z` of the keys and the standardised features
+        of ``eta``, computed once for many ``beta``.
         """
-        z, moved = seen_z if seen_z is not None else (None, None)
+        z, moved = seen_z
         if z is None:
             return eta
         out = np.array(eta, dtype=float, copy=True)
@@ -756,7 +761,7 @@ def simulate_uncertainty(
         eta = beta[0] + Z @ beta[1:]
         tau = float(grid[rng.choice(grid.shape[0], p=tau_p)]) if grid.shape[0] > 1 else 0.0
         if tau > 0:
-            seen = scorer._seen_eta(keys, eta, beta, seen_z)
+            seen = scorer._seen_eta(eta, beta, seen_z)
             eta = eta + _effect_quantile(seen, n, k, tau, rng.random(eta.shape[0]), extra=extra)
         draws[b] = special.expit(eta)
     lo, hi = np.quantile(draws, levels, axis=0)
