@@ -485,14 +485,22 @@ def features_in(X: pd.DataFrame, history: pd.DataFrame | None, year: int) -> pd.
     >>> features_in(X, h, 2019)["dragas"].tolist(), features_in(X, h, 2022)["dragas"].tolist()
     ([0.0, 0.0], [3.0, 0.0])
     """
+    states = _dated_states(X, history)
+    return _state_in(X, states, year) if states else X
+
+
+def _dated_states(X: pd.DataFrame, history: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    """Each dated column of ``X``: its states, district by kept year (gaps carried on)."""
     if history is None or history.empty:
-        return X
-    dated = [c for c in X.columns if c in history.columns]
-    if not dated:
-        return X
+        return {}
+    return {col: history[col].unstack("anio").sort_index(axis=1).ffill(axis=1).bfill(axis=1)
+            for col in X.columns if col in history.columns}
+
+
+def _state_in(X: pd.DataFrame, states: dict[str, pd.DataFrame], year: int) -> pd.DataFrame:
+    """``X`` with each column of ``states`` as it stood at the end of ``year``."""
     out = X.copy()
-    for col in dated:
-        wide = history[col].unstack("anio").sort_index(axis=1).ffill(axis=1).bfill(axis=1)
+    for col, wide in states.items():
         years = wide.columns.to_numpy(int)
         at = years[years <= int(year)]
         chosen = at.max() if at.size else years.min()
@@ -513,8 +521,8 @@ def history_features(X: pd.DataFrame, history: pd.DataFrame | None,
     ``weights``: one per record (the age discount of :mod:`models.recency`), so that the
     features average the records as the district's record weighs them.
     """
-    if history is None or history.empty or records is None or len(records) == 0 or \
-            not any(c in history.columns for c in X.columns):
+    states = _dated_states(X, history)
+    if not states or records is None or len(records) == 0:
         return X
     keys = X.index.astype(str)
     year = pd.to_datetime(records[C.FECHA]).dt.year.to_numpy()
@@ -526,12 +534,12 @@ def history_features(X: pd.DataFrame, history: pd.DataFrame | None,
     for y in np.unique(year[ok]):
         sel = ok & (year == y)
         counts = np.bincount(idx[sel], weights=w[sel], minlength=len(keys))
-        total += counts[:, None] * features_in(X, history, int(y)).to_numpy(float)
+        total += counts[:, None] * _state_in(X, states, int(y)).to_numpy(float)
         n += counts
     seen = X.copy()
     has = n > 0
     for j, col in enumerate(X.columns):  # only the dated columns move, bit for bit
-        if col in history.columns:
+        if col in states:
             values = seen[col].to_numpy(float, copy=True)
             mean = total[has, j] / n[has]
             # a mean of equal states is that state (not its rounding)
