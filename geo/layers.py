@@ -158,7 +158,7 @@ def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame,
                                 client=client)
         n_items = _raster_pixels(spec.path)
         simulated = spec.simulated
-    elif spec.measure in ("count", "density") and any(is_point_file(f) for f in spec.files):
+    elif _counted_in_chunks(spec):
         # millions of points (alerts): counted chunk by chunk, on a cluster if there is one
         counts, n_items, outside = _count_point_files(spec, districts, client)
         result = counts if spec.measure == "count" else density(counts, districts,
@@ -170,11 +170,8 @@ def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame,
                 en=f"{outside} point(s) of {_name(spec.path)} fall outside the districts: not "
                 "counted."))
         simulated = spec.simulated
-    elif spec.measure == "value" or spec.match:
-        table = _read_tables(spec)
-        if spec.match:
-            table, unmatched = _match_names(table, spec,
-                                            districts if names is None else names, renamed)
+    elif _is_table(spec):
+        table, unmatched = _read_matched(spec, districts, names, renamed)
         result = _measure_table(spec, table, districts)
         n_items = len(table) + len(unmatched)
         simulated = spec.simulated or _flag(table)
@@ -194,6 +191,26 @@ def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame,
         "unmatched": len(unmatched),
     }
     return out
+
+
+def _counted_in_chunks(spec: LayerSpec) -> bool:
+    """Whether the layer is points counted chunk by chunk (GeoParquet, large CSV)."""
+    return spec.measure in ("count", "density") and any(is_point_file(f) for f in spec.files)
+
+
+def _is_table(spec: LayerSpec) -> bool:
+    """Whether the layer is rows keyed by UBIGEO or by district names, not geometries."""
+    return spec.measure == "value" or bool(spec.match)
+
+
+def _read_matched(spec: LayerSpec, districts: gpd.GeoDataFrame, names: pd.DataFrame | None,
+                  renamed: pd.DataFrame | None) -> tuple[pd.DataFrame, list]:
+    """Read a table layer's rows with their ``ubigeo`` (by name with ``match``); the unmatched."""
+    table, unmatched = _read_tables(spec), []
+    if spec.match:
+        table, unmatched = _match_names(table, spec, districts if names is None else names,
+                                        renamed)
+    return table, unmatched
 
 
 def _measure_table(spec: LayerSpec, table: pd.DataFrame, districts: gpd.GeoDataFrame
@@ -304,20 +321,15 @@ def layer_history(spec: LayerSpec, districts: gpd.GeoDataFrame,
                                         client=client, none_ok=True)
         out = pd.DataFrame(cols)
     else:
-        if spec.measure in ("count", "density") and any(is_point_file(f) for f in spec.files):
+        if _counted_in_chunks(spec):
             raise DataError(
                 es=f"La capa '{spec.name}': year_column no se admite en archivos de puntos que "
                 "se cuentan por tramos (GeoParquet, CSV grande). Filtre los años con 'where'.",
                 en=f"Layer '{spec.name}': year_column is not supported for point files "
                 "counted in chunks (GeoParquet, large CSV). Filter the years with 'where'.")
-        tabular = spec.measure == "value" or bool(spec.match)
-        if tabular:
-            items = _read_tables(spec)
-            if spec.match:
-                items, _ = _match_names(items, spec, districts if names is None else names,
-                                        renamed)
-        else:
-            items = _read_layers(spec)
+        tabular = _is_table(spec)
+        items = _read_matched(spec, districts, names, renamed)[0] if tabular \
+            else _read_layers(spec)
         years = _item_years(items, spec)
         undated = int(np.isnan(years).sum())
         if undated:
@@ -384,10 +396,8 @@ def _item_years(items: pd.DataFrame, spec: LayerSpec) -> np.ndarray:
         if "_linea" in items.columns:  # a table: its file and line
             where_es = f"{Path(str(row['_archivo'])).name}, línea {int(row['_linea'])}"
             where_en = f"{Path(str(row['_archivo'])).name}, line {int(row['_linea'])}"
-        else:  # vector features: their file and position in it (after any 'where')
-            name = Path(str(row["_archivo"])).name if "_archivo" in items.columns \
-                else _name(spec.path)
-            n = int(row["_objeto"]) if "_objeto" in items.columns else i + 1
+        else:  # vector features (_read_layers): their file and position in it
+            name, n = Path(str(row["_archivo"])).name, int(row["_objeto"])
             after = " (tras el filtro where)" if spec.where else ""
             after_en = " (after the where filter)" if spec.where else ""
             where_es, where_en = f"{name}, objeto {n}{after}", f"{name}, feature {n}{after_en}"
