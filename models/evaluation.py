@@ -863,7 +863,8 @@ def _model_summary(settings, districts, records) -> dict[str, Any]:
     history = layer_history_of(districts)
     seen = history_features(X, history, records)
     scorer = fit_scorer(settings, X, counts, keys,
-                        complaints=complaints_for(settings, districts, records), seen=seen)
+                        complaints=complaints_for(settings, districts, records, seen=seen),
+                        seen=seen)
     alerts = drift_alerts(scorer, X, keys, records, history=history)
     selection = selection_effect(settings, X, counts, keys, scorer, seen=seen)
     _, recency = recency_fit(scorer, X, keys, records,

@@ -152,10 +152,10 @@ def score_districts(
     X = with_complaints(X, population_of(districts), inspections, settings)
     keys = districts[C.UBIGEO].astype(str).to_numpy()
     counts = district_counts(inspections, keys)
-    complaints = complaints_for(settings, districts, inspections)
     # each record paired with the dated layers of its year; today's score reads today's
     history = layer_history_of(districts)
     seen = history_features(X, history, inspections)
+    complaints = complaints_for(settings, districts, inspections, seen=seen)
     scorer = fit_scorer(settings, X, counts, keys, complaints=complaints, seen=seen)
     from models.recency import drift_alerts, recency_fit
 
@@ -721,21 +721,23 @@ def _poisson_fit(design: np.ndarray, count: np.ndarray, ridge: float = 1e-4) -> 
     return np.exp(np.clip(A @ beta, -30, 30))
 
 
-def complaints_for(settings: Any, districts: pd.DataFrame, records: pd.DataFrame | None
-                   ) -> pd.DataFrame | None:
+def complaints_for(settings: Any, districts: pd.DataFrame, records: pd.DataFrame | None,
+                   seen: pd.DataFrame | None = None) -> pd.DataFrame | None:
     """Return :func:`complaint_counts` of the deployment's districts, or ``None``.
 
     ``None`` when ``[model] complaint_evidence`` is off, when the count is already a factor
     (``complaint_intensity``), when the selection correction is not ``"joint"`` (the only fit
-    that reads it), or when the records do not say where complaints came from.
+    that reads it), or when the records do not say where complaints came from. ``seen``: the
+    features the records saw (:func:`history_features`), when the caller has them already.
     """
     if not reads_complaints(getattr(settings, "model", None)):
         return None
     # what is expected of a district's complaints: from the layers its records saw, as the
-    # findings are read (history_features; today's where nothing is dated)
-    X = history_features(feature_matrix(districts, settings), layer_history_of(districts),
-                         records)
-    return complaint_counts(X, population_of(districts), records, offices_of(districts))
+    # findings are read (today's where nothing is dated)
+    if seen is None:
+        seen = history_features(feature_matrix(districts, settings),
+                                layer_history_of(districts), records)
+    return complaint_counts(seen, population_of(districts), records, offices_of(districts))
 
 
 def reads_complaints(model: Any) -> bool:
