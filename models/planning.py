@@ -78,6 +78,7 @@ from geo import columns as C
 from geo.config import PlanningSpec
 from geo.errors import DataError, RiskmapError, number, tr
 from models import travel as T
+from models.recency import MOTIVO_CAPAS
 
 __all__ = [
     "DIAS",
@@ -600,7 +601,7 @@ def _draw_exploration(problem: _Problem, scores: pd.DataFrame,
     alert = (scores["alerta_deriva"].astype(str).eq("al alza").to_numpy()
              if "alerta_deriva" in scores else np.zeros(n, bool))
     # flagged by its dated layers (a concession, dredges since its inspections), not findings
-    by_layers = (scores["motivo_deriva"].astype(str).eq("capas").to_numpy()
+    by_layers = (scores["motivo_deriva"].astype(str).eq(MOTIVO_CAPAS).to_numpy()
                  if "motivo_deriva" in scores else np.zeros(n, bool))
     trips: list[_Trip] = []
     taken: set[int] = set()

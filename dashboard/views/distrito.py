@@ -13,6 +13,7 @@ from geo import columns as C
 from geo.access import floor, region_names
 from geo.errors import number
 from geo.store import N_VICTIMAS
+from models.recency import MOTIVO_CAPAS
 from models.scorer import HISTORIAL
 
 # Plain names of the scores' metadata and of the sources tables (unknown keys: made readable).
@@ -303,7 +304,7 @@ with ui.guard():
                    "the model a lot."))
 
     if str(row.get("alerta_deriva", "")) == "al alza":  # a change alert, said at the top
-        if str(row.get("motivo_deriva", "")) == "capas":
+        if str(row.get("motivo_deriva", "")) == MOTIVO_CAPAS:
             dated = ", ".join(feature_label(spec.name, {spec.name: spec.description},
                                             get_lang()).lower()
                               for spec in settings.layers if spec.dated) or tr("capas",

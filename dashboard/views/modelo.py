@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard import state, ui
 from dashboard.i18n import feature_label, get_lang, tr
 from geo.errors import number
+from models.recency import MOTIVO_CAPAS
 
 METHODS = {
     "modelo": ("Modelo de riesgo", "Risk model"),
@@ -546,7 +547,7 @@ with ui.guard():
                     for v in table["cambio_capas"]]
             if "motivo" in table:
                 table["motivo"] = table["motivo"].map(
-                    lambda v: tr("capas", "layers") if v == "capas" else
+                    lambda v: tr("capas", "layers") if v == MOTIVO_CAPAS else
                     tr("hallazgos", "findings"))
             st.dataframe(table.rename(columns={
                 "ubigeo": "UBIGEO", "distrito": tr("Distrito", "District"),
