@@ -1,6 +1,9 @@
 """Download the public sources listed in ``config/sources.toml`` and verify every byte.
 
-Each source is a file at a URL pinned to a git commit, with its sha256. A download goes
+Each source is a file at a URL pinned to a git commit, with its sha256: the boundaries and
+indicators that :func:`geo.base.build_base` converts (it picks them by key), and the real
+sector tables that settings read as they are through ``{fuentes}/…`` paths. Every one is
+fetched into the same folder (``geo.paths.sources_dir()``). A download goes
 to a temporary file in the destination folder, is hashed on the way, and is renamed into
 place only when the hash matches: a wrong hash or a broken connection leaves nothing
 behind (and never touches a file already there). A file already present with the right

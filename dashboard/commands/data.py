@@ -27,8 +27,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "fetch",
         help="descargar las fuentes de config/sources.toml y construir peru_base.gpkg",
         description="Descarga cada fuente pública (verificando su sha256; lo ya descargado y "
-        "verificado no se vuelve a descargar) y construye la base de 1,891 distritos. "
-        "Downloads each public source (checking its sha256) and builds the district base.",
+        "verificado no se vuelve a descargar) en la carpeta de fuentes, construye con los "
+        "límites e indicadores la base de 1,891 distritos y deja allí las tablas sectoriales "
+        "(GeoBosques, panel amazónico, DEVIDA) que las capas leen como '{fuentes}/…'. "
+        "Downloads each public source (checking its sha256) into the sources folder, builds "
+        "the district base and keeps the sector tables there for the layers.",
     )
     fetch.add_argument(
         "--mirror",
@@ -72,7 +75,7 @@ def _help(parser: argparse.ArgumentParser) -> int:
 def _fetch(args: argparse.Namespace) -> int:
     from geo import paths
     from geo.base import build_base
-    from geo.sources import MIRROR_ENV, fetch_sources
+    from geo.sources import MIRROR_ENV, fetch_sources, load_registry
 
     dest = args.dest or paths.sources_dir()
     out = args.out or paths.base_gpkg()
@@ -86,6 +89,10 @@ def _fetch(args: argparse.Namespace) -> int:
                  f"Fetching the sources from {where} into {dest}"), flush=True)
     printer = DownloadProgress()
     fetch_sources(dest, mirror=mirror, progress=printer)
+    n = len(load_registry())
+    print(tr(f"{n} fuentes verificadas en {dest} (las capas las leen como '{{fuentes}}/…').",
+             f"{n} sources verified in {dest} (layers read them as '{{fuentes}}/…')."),
+          flush=True)
     print(tr("Convirtiendo las fuentes en la base de distritos…",
              "Converting the sources into the district base…"), flush=True)
     start = time.perf_counter()
