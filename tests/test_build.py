@@ -147,6 +147,47 @@ def test_cli_build_prints_a_summary(tiny: Path, capsys):
     assert out.is_file()
 
 
+def _fuentes_row(capa: str, medida: str, n: int, **extra) -> dict:
+    return {"capa": capa, "sector": extra.pop("sector", capa), "medida": medida,
+            "n_elementos": n, "simulado": False, **extra}
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("es", ["mineria (mineria, value): 3 elementos, 1 distrito con valor > 0, máx. 4.5 ha, "
+            "2 distritos sin dato",
+            "coca (coca, value): 2 elementos, 0 distritos con valor > 0, ningún distrito con dato",
+            "servicios (servicios, servicios): 7 puntos de atención"]),
+    ("en", ["mineria (mineria, value): 3 features, 1 district with value > 0, max 4.5 ha, "
+            "2 districts without a value",
+            "coca (coca, value): 2 features, 0 districts with value > 0, no district has a value",
+            "servicios (servicios, servicios): 7 service points"]),
+])
+def test_summary_says_services_points_and_districts_without_a_value(lang, words):
+    """A services layer has no district column; a table layer may leave NaN: both are said."""
+    from dashboard.commands.build import _summary
+    from geo.errors import set_language
+
+    gdf = gpd.GeoDataFrame({
+        C.UBIGEO: ["080101", "080102", "160101"],
+        C.DEPARTAMENTO: ["CUSCO", "CUSCO", "LORETO"],
+        "mineria": [4.5, float("nan"), float("nan")],
+        "coca": [float("nan")] * 3,
+    }, geometry=[Point(0, 0)] * 3, crs=WGS84)
+    gdf.attrs["fuentes"] = [
+        _fuentes_row("mineria", "value", 3, unidad="ha"),
+        _fuentes_row("coca", "value", 2, unidad=float("nan")),  # NULL read back: no unit
+        _fuentes_row("servicios", "servicios", 7),
+    ]
+    set_language(lang)
+    try:
+        text = _summary(gdf, Path("d.gpkg"))
+    finally:
+        set_language("es")
+    for line in words:
+        assert f"  {line}\n" in text
+    assert "nan" not in text
+
+
 def _settings_with(tiny: Path, layer_toml: str) -> Path:
     path = tiny / "otra.toml"
     path.write_text('config_version = 1\n[data]\nbase = "base.gpkg"\nworkdir = "trabajo"\n'

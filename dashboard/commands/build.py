@@ -114,16 +114,9 @@ def _summary(gdf, out: Path) -> str:
     if fuentes:
         lines.append(tr("Capas:", "Layers:"))
         for row in fuentes:
-            col = gdf[row["capa"]]
             sim = tr(" [SIMULADA]", " [SIMULATED]") if row["simulado"] else ""
-            lines.append(
-                f"  {row['capa']} ({row['sector']}, {row['medida']}): "
-                + tr(f"{row['n_elementos']} elementos, {int((col > 0).sum())} distritos con "
-                     f"valor > 0, máx. {col.max():.4g}",
-                     f"{row['n_elementos']} features, {int((col > 0).sum())} districts with "
-                     f"value > 0, max {col.max():.4g}")
-                + sim
-            )
+            lines.append(f"  {row['capa']} ({row['sector']}, {row['medida']}): "
+                         + _layer_summary(gdf, row) + sim)
     else:
         lines.append(tr("Sin capas sectoriales en la configuración.",
                         "No sector layers in the settings."))
@@ -136,3 +129,44 @@ def _summary(gdf, out: Path) -> str:
                         "WARNING: the table includes SIMULATED DATA."))
     lines.append(tr(f"Escrito: {out}", f"Written: {out}"))
     return "\n".join(lines)
+
+
+def _layer_summary(gdf, row: dict) -> str:
+    """Say what one ``fuentes`` row gave: a services layer's points, else its column.
+
+    A services layer has no column in the district table (its points are a layer of their
+    own), and a table layer leaves NaN where a district has no value: both are said, not
+    guessed at.
+    """
+    import pandas as pd
+
+    from geo.config import KIND_SERVICES
+
+    n = int(row["n_elementos"])
+    if row["medida"] == KIND_SERVICES:
+        return _count(n, ("punto de atención", "puntos de atención"),
+                      ("service point", "service points"))
+    if row["capa"] not in gdf.columns:
+        return _count(n, ("elemento", "elementos"), ("feature", "features"))
+    col = pd.to_numeric(gdf[row["capa"]], errors="coerce")
+    observed = col.dropna()
+    positive = int((observed > 0).sum())
+    text = (_count(n, ("elemento", "elementos"), ("feature", "features")) + ", "
+            + _count(positive, ("distrito con valor > 0", "distritos con valor > 0"),
+                     ("district with value > 0", "districts with value > 0")))
+    if len(observed):
+        unit = row.get("unidad")
+        unit = f" {unit}" if isinstance(unit, str) and unit else ""
+        text += tr(f", máx. {observed.max():.4g}{unit}", f", max {observed.max():.4g}{unit}")
+    missing = len(col) - len(observed)
+    if missing and not len(observed):
+        text += tr(", ningún distrito con dato", ", no district has a value")
+    elif missing:
+        text += ", " + _count(missing, ("distrito sin dato", "distritos sin dato"),
+                              ("district without a value", "districts without a value"))
+    return text
+
+
+def _count(n: int, es: tuple[str, str], en: tuple[str, str]) -> str:
+    """``n`` and its noun in the singular or the plural, in the current language."""
+    return f"{n} " + tr(es[n != 1], en[n != 1])
