@@ -399,8 +399,9 @@ def evaluate(
         from geo.inspections import load_records
 
         inspections = load_records(settings)
-    features = list(settings.feature_names)
     X = feature_matrix(districts, settings)
+    # the layers and base indicators, and a falta_* column where a source is silent
+    features = list(X.columns)
     table = X.copy()
     if C.POBREZA in districts.columns and C.POBREZA not in table.columns:
         table[C.POBREZA] = pd.to_numeric(districts[C.POBREZA], errors="coerce").fillna(
@@ -418,9 +419,9 @@ def evaluate(
               if C.PROVINCIA in districts.columns else None)
     records = inspections[inspections[C.UBIGEO].astype(str).isin(keys)] if len(inspections) else \
         inspections
-    from models.score import layer_history_of, offices_of, population_of, reads_complaints
+    from models.score import model_history, offices_of, population_of, reads_complaints
 
-    history = layer_history_of(districts)
+    history = model_history(districts, settings)
     population = population_of(districts)
     use_complaints = bool(getattr(settings.model, "complaint_intensity", False))
     evidence = reads_complaints(settings.model)
@@ -580,7 +581,13 @@ def _run_fold(name, table, features, train, test, prior, prior_strength, n_uncer
               truth=None, half_life: float | str = "auto",
               selection_correction: str = "joint", complaints=None, population=None,
               evidence=None, offices=None, history=None):
-    from models.score import complaint_counts, history_features, with_complaints
+    from models.score import (
+        complaint_counts,
+        history_features,
+        hold_in_range,
+        learnt_range,
+        with_complaints,
+    )
 
     keys = table.index.to_numpy()
     X = with_complaints(table[list(features)], population, complaints)
@@ -599,11 +606,14 @@ def _run_fold(name, table, features, train, test, prior, prior_strength, n_uncer
         scorer, _ = recency_fit(scorer, X, keys, train, half_life, history=history)
     else:
         scorer.fit_prior(X, groups=keys)
-    risk = scorer.predict_risk(X, groups=keys)
+    # as the deployed score: no straight line beyond what the training records saw
+    held, _ = hold_in_range(X, learnt_range(X, seen, tr))
+    risk = scorer.predict_risk(held, groups=keys)
     fold.scores[MODEL] = risk
     fold.risks[MODEL] = risk
     if n_uncertainty:
-        unc = simulate_uncertainty(scorer, X, keys, n_bootstrap=n_uncertainty, random_state=seed)
+        unc = simulate_uncertainty(scorer, held, keys, n_bootstrap=n_uncertainty,
+                                   random_state=seed)
         fold.lower = np.minimum(unc[C.RIESGO_P05].to_numpy(), risk)
         fold.upper = np.maximum(unc[C.RIESGO_P95].to_numpy(), risk)
     for bname, base in default_baselines(prior, seed).items():
@@ -850,7 +860,7 @@ def _model_summary(settings, districts, records) -> dict[str, Any]:
         feature_matrix,
         fit_scorer,
         history_features,
-        layer_history_of,
+        model_history,
         population_of,
         selection_effect,
         with_complaints,
@@ -860,7 +870,7 @@ def _model_summary(settings, districts, records) -> dict[str, Any]:
                         settings)
     keys = X.index.to_numpy()
     counts = district_counts(records, keys)
-    history = layer_history_of(districts)
+    history = model_history(districts, settings)
     seen = history_features(X, history, records)
     scorer = fit_scorer(settings, X, counts, keys,
                         complaints=complaints_for(settings, districts, records, seen=seen),

@@ -23,7 +23,7 @@ import pandas as pd
 from geo import columns as C
 from geo.errors import ConfigError, DataError
 from geo.styles import CLASE, class_breaks, classify, qml, sld, write_gpkg_style
-from models.scorer import HISTORIAL, RiskScorer, feature_label, simulate_uncertainty
+from models.scorer import FALTA, HISTORIAL, RiskScorer, feature_label, simulate_uncertainty
 
 __all__ = [
     "COLUMN_DESCRIPTIONS",
@@ -40,6 +40,12 @@ __all__ = [
     "export_frame",
     "feature_matrix",
     "features_in",
+    "fill_missing",
+    "hold_in_range",
+    "learnt_range",
+    "log_features",
+    "missing_features",
+    "model_history",
     "fit_scorer",
     "history_features",
     "complaint_counts",
@@ -103,11 +109,26 @@ COLUMN_DESCRIPTIONS = {
     "n_victimas_menores": "víctimas menores de 18 años en las inspecciones del distrito",
     "indicadores_suprimidos": "columnas de indicadores suprimidas en esa fila (conteos "
                               "de 1 a k-1)",
+    "sin_dato": "capas sin dato público en ese distrito (la fuente no lo cubre), separadas "
+                "por ';': su término queda fuera del riesgo y un indicador de dato faltante "
+                "(falta_<capa>, cuyo peso aprenden los registros) ocupa su lugar",
+    "fuera_rango": "variables cuyo valor en el distrito está fuera del rango de los "
+                   "distritos inspeccionados de los que se aprendieron los pesos, separadas "
+                   "por ';': el riesgo y su intervalo se calculan con el valor llevado al "
+                   "borde de ese rango (no se extrapola una recta a lo desconocido)",
+    "falta_<capa>": "contribución del indicador de dato faltante (un distrito sin dato "
+                    "público de esa capa y de las que faltan con ella)",
 }
 #: Inspections a district's record still weighs after the age discount (models.recency).
 N_EFECTIVAS = "n_efectivas"
 #: Districts whose recent findings disagree with their longer record (models.recency).
 ALERTA_DERIVA, P_DERIVA, MOTIVO_DERIVA = "alerta_deriva", "p_deriva", "motivo_deriva"
+#: The features a district has no public value of (``;``-separated), and those outside the
+#: range the weights were learnt from (held at its edge).
+SIN_DATO, FUERA_RANGO = "sin_dato", "fuera_rango"
+#: Prefix of the 0/1 feature that marks a district without a public value (one per pattern
+#: of missingness: layers missing in the same districts share it).
+FALTA_PREFIX = FALTA
 #: Metadata keys that hold a path: written relative to the settings file's folder.
 _PATH_KEYS = ("configuracion", "tabla_distritos", "base", "inspecciones_fuente")
 
@@ -153,7 +174,7 @@ def score_districts(
     keys = districts[C.UBIGEO].astype(str).to_numpy()
     counts = district_counts(inspections, keys)
     # each record paired with the dated layers of its year; today's score reads today's
-    history = layer_history_of(districts)
+    history = model_history(districts, settings)
     seen = history_features(X, history, inspections)
     complaints = complaints_for(settings, districts, inspections, seen=seen)
     scorer = fit_scorer(settings, X, counts, keys, complaints=complaints, seen=seen)
@@ -164,10 +185,13 @@ def score_districts(
     selection = selection_effect(settings, X, counts, keys, scorer, seen=seen)
     scorer, recency = recency_fit(scorer, X, keys, inspections,
                                   getattr(settings.model, "half_life", "auto"), history=history)
-    risk = scorer.predict_risk(X, groups=keys)
-    expl = scorer.explain(X, groups=keys)
+    # never a straight line into the unknown: features beyond what the weights were learnt
+    # from are held at the edge of that range, and the district says so
+    held, outside = hold_in_range(X, learnt_range(X, seen, counts))
+    risk = scorer.predict_risk(held, groups=keys)
+    expl = scorer.explain(held, groups=keys, reference=X.mean(axis=0).to_numpy())
     unc = simulate_uncertainty(
-        scorer, X, keys,
+        scorer, held, keys,
         n_bootstrap=int(n_bootstrap if n_bootstrap is not None else settings.model.n_bootstrap),
         top_k=10, random_state=settings.model.seed,
     )
@@ -194,6 +218,8 @@ def score_districts(
     out[ALERTA_DERIVA] = alerts["alerta_deriva"].reindex(keys).to_numpy()
     out[MOTIVO_DERIVA] = alerts["motivo_deriva"].reindex(keys).to_numpy()
     out[P_DERIVA] = alerts["p_deriva"].reindex(keys).to_numpy()
+    out[SIN_DATO] = missing_features(districts, settings)
+    out[FUERA_RANGO] = outside.to_numpy()
     for name in expl.contributions.columns:
         out[C.CONTRIB_PREFIX + name] = expl.contributions[name].to_numpy()
     gdf = gpd.GeoDataFrame(out, geometry=districts.geometry.to_numpy(), crs=districts.crs)
@@ -736,7 +762,7 @@ def complaints_for(settings: Any, districts: pd.DataFrame, records: pd.DataFrame
     # findings are read (today's where nothing is dated)
     if seen is None:
         seen = history_features(feature_matrix(districts, settings),
-                                layer_history_of(districts), records)
+                                model_history(districts, settings), records)
     return complaint_counts(seen, population_of(districts), records, offices_of(districts))
 
 
@@ -784,7 +810,11 @@ def offices_of(districts: pd.DataFrame):
 
 
 def feature_matrix(districts: pd.DataFrame, settings: Any) -> pd.DataFrame:
-    """Return each district's model features as floats (missing: the regional median).
+    """Return each district's model features as floats, with no missing value.
+
+    ``[model] log_features`` are taken as ``log(1 + x)``; a district without a public value
+    of a feature has its term left out and a ``falta_*`` column saying so
+    (:func:`fill_missing`).
 
     Raises
     ------
@@ -816,9 +846,155 @@ def feature_matrix(districts: pd.DataFrame, settings: Any) -> pd.DataFrame:
             en=f"Columns {', '.join(empty)} of the district table have no numeric value. "
             "Check those layers in the settings.",
         )
-    X = X.fillna(X.median())
+    X = _logged(X, log_features(settings), settings)
     X.index = districts[C.UBIGEO].astype(str).to_numpy()
-    return X
+    return fill_missing(X)
+
+
+def log_features(settings: Any) -> tuple[str, ...]:
+    """Return the features the model enters as ``log(1 + x)`` (``[model] log_features``).
+
+    Raises
+    ------
+    ConfigError
+        A name that is not a feature of the model.
+    """
+    names = tuple(getattr(settings.model, "log_features", ()) or ())
+    unknown = sorted(set(names) - set(settings.feature_names))
+    if unknown:
+        raise ConfigError(
+            es=f"{settings.path}: [model] log_features nombra variables que el modelo no usa: "
+            f"{', '.join(unknown)}. Variables: {', '.join(settings.feature_names)}.",
+            en=f"{settings.path}: [model] log_features names features the model does not "
+            f"use: {', '.join(unknown)}. Features: {', '.join(settings.feature_names)}.",
+        )
+    return names
+
+
+def _logged(X: pd.DataFrame, names: Sequence[str], settings: Any) -> pd.DataFrame:
+    """``X`` with the columns ``names`` as ``log(1 + x)`` (a negative value is refused)."""
+    if not names:
+        return X
+    out = X.copy()
+    for name in names:
+        if name not in out.columns:
+            continue
+        values = out[name]
+        if (values < 0).any():
+            raise DataError(
+                es=f"La variable '{name}' tiene valores negativos ({values.min():g}) y "
+                f"[model] log_features de {settings.path} la toma como log(1 + x). Quítela de "
+                "log_features o revise la capa.",
+                en=f"Feature '{name}' has negative values ({values.min():g}) and "
+                f"[model] log_features of {settings.path} takes it as log(1 + x). Remove it "
+                "from log_features or check the layer.")
+        out[name] = np.log1p(values)
+    return out
+
+
+def fill_missing(X: pd.DataFrame) -> pd.DataFrame:
+    """Leave a missing value's term out, and say it is missing with a feature of its own.
+
+    A district without a public value of a feature gets that feature's mean over the
+    districts that have one, so its standardised value is 0 and the feature adds nothing to
+    its risk (the term is left out, never read as zero). One 0/1 column per pattern of
+    missingness (:data:`FALTA_PREFIX` + the first feature of the pattern) marks those
+    districts; its weight, learnt from the records like any other, is what being outside
+    the source's coverage says about risk. ``attrs["faltantes"]`` maps each such column to
+    the features it stands for.
+
+    >>> X = pd.DataFrame({"a": [1.0, None, 3.0], "b": [2.0, None, 4.0], "c": [1.0, 2, 3]})
+    >>> out = fill_missing(X)
+    >>> out["a"].tolist(), out["falta_a"].tolist(), out.attrs["faltantes"]
+    ([1.0, 2.0, 3.0], [0.0, 1.0, 0.0], {'falta_a': ('a', 'b')})
+    """
+    missing = X.isna()
+    patterns: dict[bytes, list[str]] = {}
+    for col in X.columns:
+        mask = missing[col].to_numpy()
+        if mask.any():
+            patterns.setdefault(mask.tobytes(), []).append(str(col))
+    out = X.fillna(X.mean()) if patterns else X.copy()
+    faltantes = {}
+    for cols in patterns.values():
+        name = FALTA_PREFIX + cols[0]
+        out[name] = missing[cols[0]].astype(float).to_numpy()
+        faltantes[name] = tuple(cols)
+    out.attrs["faltantes"] = faltantes
+    return out
+
+
+def missing_features(districts: pd.DataFrame, settings: Any) -> np.ndarray:
+    """Each district's features without a public value, ``;``-separated (``""``: none)."""
+    names = [n for n in settings.feature_names if n in districts.columns]
+    if not names:
+        return np.full(len(districts), "", dtype=object)
+    raw = districts[names].apply(pd.to_numeric, errors="coerce").isna().to_numpy()
+    return np.array([";".join(n for n, m in zip(names, row, strict=True) if m) for row in raw],
+                    dtype=object)
+
+
+def model_history(districts: pd.DataFrame, settings: Any) -> pd.DataFrame | None:
+    """Return the dated layers' past as the model reads it (logged, none where missing).
+
+    The columns of ``[model] log_features`` are taken as ``log(1 + x)`` in every year, as in
+    :func:`feature_matrix`; a district without a value today reads no past state either (its
+    term is left out in every year, as today).
+    """
+    history = layer_history_of(districts)
+    if history is None or history.empty:
+        return history
+    history = _logged(history, [n for n in log_features(settings) if n in history.columns],
+                      settings)
+    keys = history.index.get_level_values(C.UBIGEO).astype(str)
+    today = districts.set_index(districts[C.UBIGEO].astype(str))
+    for col in history.columns:
+        if col in today.columns:
+            gone = pd.to_numeric(today[col], errors="coerce").isna()
+            absent = keys.isin(gone[gone].index)
+            if absent.any():
+                history.loc[absent, col] = np.nan
+    return history
+
+
+def learnt_range(X: pd.DataFrame, seen: pd.DataFrame | None, counts: pd.DataFrame
+                 ) -> tuple[pd.Series, pd.Series] | None:
+    """Return the range of each feature over the inspected districts (what the weights saw).
+
+    Today's features and those the records were made under (``seen``); ``None`` when no
+    district has a record (the expert prior ranks alone, and nothing was learnt).
+    """
+    inspected = counts["n"].reindex(X.index.astype(str)).fillna(0.0).to_numpy() > 0
+    if not inspected.any():
+        return None
+    parts = [X[inspected]]
+    if seen is not None:
+        parts.append(seen.reindex(columns=X.columns)[inspected])
+    both = pd.concat(parts)
+    return both.min(), both.max()
+
+
+def hold_in_range(X: pd.DataFrame, bounds: tuple[pd.Series, pd.Series] | None
+                  ) -> tuple[pd.DataFrame, pd.Series]:
+    """Hold each feature within ``bounds``; name, per district, the features held.
+
+    >>> X = pd.DataFrame({"a": [0.0, 5.0, 9.0], "b": [1.0, 1.0, -2.0]}, index=list("xyz"))
+    >>> held, out = hold_in_range(X, (pd.Series({"a": 0.0, "b": -1.0}),
+    ...                               pd.Series({"a": 6.0, "b": 1.0})))
+    >>> held["a"].tolist(), out.tolist()
+    ([0.0, 5.0, 6.0], ['', '', 'a;b'])
+    """
+    if bounds is None:
+        return X, pd.Series("", index=X.index, dtype=object)
+    lo = bounds[0].reindex(X.columns)
+    hi = bounds[1].reindex(X.columns)
+    tol = 1e-9 * np.maximum(1.0, np.maximum(lo.abs(), hi.abs()))
+    outside = X.lt(lo - tol, axis=1) | X.gt(hi + tol, axis=1)
+    held = X.clip(lower=lo, upper=hi, axis=1)
+    held.attrs = dict(X.attrs)
+    names = np.array([str(c) for c in X.columns])
+    flags = [";".join(names[row]) for row in outside.to_numpy()]
+    return held, pd.Series(flags, index=X.index, dtype=object)
 
 
 def district_counts(

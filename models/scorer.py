@@ -72,6 +72,8 @@ __all__ = [
 
 #: Name of the contribution of a district's own inspection record (stage 2).
 HISTORIAL = "historial"
+#: Prefix of a missing-value indicator feature (``models.score.fill_missing``).
+FALTA = "falta_"
 
 _LABELS_ES = {
     C.POBLACION: "Población",
@@ -109,6 +111,9 @@ def feature_label(name: str, descriptions: Mapping[str, str] | None = None) -> s
         return str(descriptions[name])
     if name in _LABELS_ES:
         return _LABELS_ES[name]
+    if name.startswith(FALTA) and len(name) > len(FALTA):
+        # a missing-value indicator (models.score.fill_missing) names its first layer
+        return f"Sin dato público: {feature_label(name[len(FALTA):], descriptions)}"
     return name.replace("_", " ").strip().capitalize()
 
 
