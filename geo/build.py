@@ -6,9 +6,11 @@ GeoPackage (:func:`geo.base.read_districts`), aggregates every layer the setting
 
 - layer ``distritos``: the base columns (``ubigeo``, ``distrito``, ``provincia``,
   ``departamento``, ``area_km2``, ``poblacion`` …, geometry) and one float column per layer,
-  named as the layer;
+  named as the layer; NULL (NaN) where a table layer has no value for the district;
 - table ``fuentes``: one row per layer with its file, sha256, feature count, build date,
-  measure and whether it is simulated;
+  measure, whether it is simulated (``simulado``, ``origen``), its source, unit and years,
+  how many districts the source gives no value (``sin_dato``) and why those hold 0 when
+  they do (``motivo_cero``);
 - table ``capas_por_anio`` (when a layer is dated: ``year_column``, or a raster of years):
   ``ubigeo, capa, anio, valor``, each dated layer as it stood at the end of the years it
   changed (:func:`geo.layers.layer_history`), read by :func:`read_layer_history`.
@@ -32,7 +34,7 @@ import pandas as pd
 import pyogrio
 
 from geo import columns as C
-from geo.config import LayerSpec, Settings, parse_region
+from geo.config import MISSING_ZERO, LayerSpec, Settings, parse_region
 from geo.errors import ConfigError, DataError
 from geo.io import Notice
 from geo.layers import aggregate, layer_history
@@ -96,10 +98,20 @@ DESCRIPCION = "descripcion"
 SIN_DISTRITO = "filas_sin_distrito"  # rows of a name-keyed table matching no district
 LICENCIA = "licencia"
 CITA = "cita"
+ORIGEN = "origen"  # "real" or "simulado" (LayerSpec.origin)
+FUENTE = "fuente"  # short name of the source, for legends ([[layers]] source)
+UNIDAD = "unidad"  # of the district value ([[layers]] unit)
+ANIOS = "anios"  # the years the value describes: "2020–2024", "2020" or ""
+SIN_DATO = "sin_dato"  # districts of the built region the source gives no value
+MOTIVO_CERO = "motivo_cero"  # why those districts hold 0 ([[layers]] missing_reason) or ""
 FUENTES_COLUMNS = (
     CAPA, C.SECTOR, RUTA, SHA256, N_ELEMENTOS, FECHA_CONSTRUCCION, SIMULADO, MEDIDA, COLUMNA,
-    POR, DESCRIPCION, SIN_DISTRITO, LICENCIA, CITA,
+    POR, DESCRIPCION, SIN_DISTRITO, LICENCIA, CITA, ORIGEN, FUENTE, UNIDAD, ANIOS, SIN_DATO,
+    MOTIVO_CERO,
 )
+#: What a ``fuentes`` table written before a column existed reads as (:func:`read_fuentes`).
+_FUENTES_DEFAULTS = {FUENTE: "", UNIDAD: "", ANIOS: "", SIN_DATO: 0, MOTIVO_CERO: ""}
+_INT_COLUMNS = (N_ELEMENTOS, SIN_DISTRITO, SIN_DATO)
 #: Licence and citation of a simulated layer that names none.
 SIMULATED_LICENCE = "simulada por riskmap (GPL-3.0-or-later)"
 SIMULATED_CITATION = "riskmap, mundo simulado: ver LEEME.md de la carpeta de la demostración"
@@ -245,6 +257,7 @@ def add_layers(
         say(tr(f"Capa {i}/{len(layers)}: {spec.name} ({spec.measure})…",
                f"Layer {i}/{len(layers)}: {spec.name} ({spec.measure})…"))
         values = aggregate(spec, gdf, renamed=renamed, names=names, client=client)
+        # NaN stays NaN (NULL in the GeoPackage): a table's district without a value
         gdf[spec.name] = values.reindex(gdf[C.UBIGEO].astype(str)).to_numpy(dtype=float)
         notices.extend(
             Notice(es=f"[{spec.name}] {n.es}", en=f"[{spec.name}] {n.en}")
@@ -256,8 +269,11 @@ def add_layers(
             past = layer_history(spec, districts, renamed=renamed, names=names, client=client)
             notices.extend(Notice(es=f"[{spec.name}] {n.es}", en=f"[{spec.name}] {n.en}")
                            for n in past.attrs.get("notices", []))
-            long = past.rename_axis(columns="anio").stack().rename("valor").reset_index()
-            histories.append(long.assign(capa=spec.name)[[C.UBIGEO, "capa", "anio", "valor"]])
+            if past.shape[1]:  # a table whose file allows no past state keeps none
+                # NaN rows kept: a district the source does not cover, a year it lacks
+                long = past.rename_axis(columns="anio").stack().rename("valor").reset_index()
+                histories.append(long.assign(capa=spec.name)[[C.UBIGEO, "capa", "anio",
+                                                              "valor"]])
         rows.append({
             CAPA: spec.name,
             C.SECTOR: spec.sector,
@@ -267,21 +283,36 @@ def add_layers(
             FECHA_CONSTRUCCION: built,
             SIMULADO: bool(values.attrs.get("simulated", spec.simulated)),
             MEDIDA: spec.measure,
-            COLUMNA: spec.column or "",
+            COLUMNA: _column_text(spec.column),
             POR: spec.per or "",
             DESCRIPCION: spec.description,
             SIN_DISTRITO: int(values.attrs.get("unmatched", 0)),
             LICENCIA: licence_of(spec)[0],
             CITA: licence_of(spec)[1],
+            **_people_columns(spec, int(values.attrs.get("sin_dato", 0))),
         })
     fuentes = pd.DataFrame(rows, columns=list(FUENTES_COLUMNS))
     fuentes[SIMULADO] = fuentes[SIMULADO].astype(bool)
-    fuentes[N_ELEMENTOS] = fuentes[N_ELEMENTOS].astype("int64")
-    fuentes[SIN_DISTRITO] = fuentes[SIN_DISTRITO].astype("int64")
+    for col in _INT_COLUMNS:
+        fuentes[col] = fuentes[col].astype("int64")
     if histories:
         gdf.attrs[HISTORY_TABLE] = LayerHistory(pd.concat(histories, ignore_index=True).astype(
             {"anio": "int64", "valor": float}))
     return gdf, fuentes, notices
+
+
+def _column_text(column: str | tuple[str, ...] | None) -> str:
+    """``[[layers]] column`` as one text: a list joined by ``;``, a pattern as written."""
+    if isinstance(column, tuple):
+        return ";".join(column)
+    return column or ""
+
+
+def _people_columns(spec: LayerSpec, sin_dato: int) -> dict[str, object]:
+    """Return the ``fuentes`` columns that tell people what a layer's numbers are."""
+    return {ORIGEN: spec.origin, FUENTE: spec.source, UNIDAD: spec.unit,
+            ANIOS: spec.years_label, SIN_DATO: int(sin_dato),
+            MOTIVO_CERO: spec.missing_reason if spec.missing == MISSING_ZERO else ""}
 
 
 def _service_sources(settings: Settings, services: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -294,9 +325,10 @@ def _service_sources(settings: Settings, services: gpd.GeoDataFrame) -> pd.DataF
         SIMULADO: bool(spec.simulated), MEDIDA: spec.measure, COLUMNA: spec.column or "",
         POR: "", DESCRIPCION: spec.description, SIN_DISTRITO: 0,
         LICENCIA: licence_of(spec)[0], CITA: licence_of(spec)[1],
+        **_people_columns(spec, 0),
     } for spec in settings.services]
     frame = pd.DataFrame(rows, columns=list(FUENTES_COLUMNS))
-    return frame.astype({SIMULADO: bool, N_ELEMENTOS: "int64", SIN_DISTRITO: "int64"})
+    return frame.astype({SIMULADO: bool, **{c: "int64" for c in _INT_COLUMNS}})
 
 
 def write_districts(gdf: gpd.GeoDataFrame, fuentes: pd.DataFrame, out: str | Path,
@@ -335,9 +367,25 @@ def write_districts(gdf: gpd.GeoDataFrame, fuentes: pd.DataFrame, out: str | Pat
 
 
 def read_fuentes(path: str | Path) -> pd.DataFrame:
-    """Read the ``fuentes`` table of a built district GeoPackage."""
-    table = pyogrio.read_dataframe(path, layer=FUENTES_TABLE, read_geometry=False)
-    return pd.DataFrame(table)
+    """Read the ``fuentes`` table of a built district GeoPackage.
+
+    A table written before a column of :data:`FUENTES_COLUMNS` existed gets it: ``origen``
+    from ``simulado``, ``sin_dato`` 0 (such builds gave every district a value), the texts
+    empty.
+    """
+    table = pd.DataFrame(pyogrio.read_dataframe(path, layer=FUENTES_TABLE,
+                                                read_geometry=False))
+    if ORIGEN not in table.columns:
+        flags = table[SIMULADO] if SIMULADO in table.columns else \
+            pd.Series(False, index=table.index)
+        table[ORIGEN] = ["simulado" if bool(f) else "real" for f in flags]
+    for col, default in _FUENTES_DEFAULTS.items():
+        if col not in table.columns:
+            table[col] = default
+    if SIN_DATO in table.columns:
+        table[SIN_DATO] = pd.to_numeric(table[SIN_DATO], errors="coerce").fillna(0) \
+            .astype("int64")
+    return table
 
 
 def _unwrap(held: Any) -> pd.DataFrame | None:
@@ -389,6 +437,6 @@ def _for_gpkg(fuentes: pd.DataFrame) -> pd.DataFrame:
         return fuentes
     # GDAL cannot infer field types from an empty frame: give it typed empty columns
     return fuentes.astype({
-        c: ("int64" if c == N_ELEMENTOS else "bool" if c == SIMULADO else "object")
+        c: ("int64" if c in _INT_COLUMNS else "bool" if c == SIMULADO else "object")
         for c in fuentes.columns
     })

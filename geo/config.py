@@ -38,6 +38,8 @@ from geo.errors import ConfigError
 __all__ = [
     "AUTH_MODES",
     "AuthSpec",
+    "COMBINES",
+    "MISSINGS",
     "LimitsSpec",
     "MATCH_KEYS",
     "MEASURES",
@@ -57,6 +59,15 @@ CONFIG_VERSION = 1
 MEASURES = ("area_share", "count", "density", "sum", "mean", "value",
             "raster_share", "raster_sum", "raster_mean")
 RASTER_MEASURES = ("raster_share", "raster_sum", "raster_mean")
+#: How the years of a table layer (or its listed columns) become one value.
+COMBINES = ("sum", "mean", "last")
+#: What a district without a value gets: nothing (NaN) or 0.
+MISSING_NAN, MISSING_ZERO = "nan", "zero"
+MISSINGS = (MISSING_NAN, MISSING_ZERO)
+#: The placeholder of a year in a column name (``"{year}_ha"``).
+YEAR_FIELD = "{year}"
+#: The prefix of a path in the folder where ``riskmap data fetch`` puts the public files.
+SOURCES_PREFIX = "{fuentes}"
 #: The columns a name-keyed table may name (``match = { departamento = "DEPA", ... }``).
 MATCH_KEYS = ("departamento", "provincia", "distrito")
 REGION_ALIASES = {
@@ -107,14 +118,32 @@ def parse_region(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, 
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """One sector layer: how a file becomes one numeric column of the district table."""
+    """One sector layer: how a file becomes one numeric column of the district table.
+
+    A *table layer* (``measure = "value"``: one value per district, by UBIGEO or by name)
+    may name several columns (``column`` a tuple) or one column per year (a ``{year}``
+    pattern with ``years`` or ``year``), or read a long district × year panel
+    (``panel_year``); ``combine`` turns those into one value. Its districts without a value
+    stay empty (NaN) unless ``missing = "zero"``, which needs ``missing_reason``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> spec = LayerSpec("perdida_bosque", "tala", Path("g.csv"), "value", column="{year}_ha",
+    ...                  years=(2020, 2024))
+    >>> spec.missing, spec.dated, spec.years_label, spec.origin
+    ('nan', True, '2020–2024', 'real')
+    >>> LayerSpec("minas", "mineria", Path("m.gpkg"), "count").missing
+    'zero'
+    """
 
     name: str
     sector: str
     path: Path
     measure: str
     layer: str | None = None
-    column: str | None = None
+    # one column, several (a tuple, combined with ``combine``) or a pattern with ``{year}``
+    column: str | tuple[str, ...] | None = None
     per: str | None = None
     description: str = ""
     simulated: bool = False
@@ -124,7 +153,9 @@ class LayerSpec:
     where: str | None = None  # attribute filter, GDAL SQL WHERE syntax
     match: Mapping[str, str] | None = None  # name columns when the table has no UBIGEO
     classes: tuple[int, ...] = ()  # raster class codes
-    years: tuple[int, int] | None = None  # raster years (inclusive), after year_base
+    # raster years (inclusive), after year_base; for a table, the years of a ``{year}``
+    # pattern or of a panel
+    years: tuple[int, int] | None = None
     year_base: int = 0
     band: int = 1
     kind: str = "sector"  # "sector": a model feature; "servicios": help for victims (points)
@@ -133,12 +164,75 @@ class LayerSpec:
     year_column: str | None = None
     # rasters with one band per year (MapBiomas): the year of band 1; ``band`` is today's
     band_first_year: int | None = None
+    unit: str = ""  # of the district value, for people: "ha", "número", "por km²"
+    source: str = ""  # short name of the source, for legends: "GeoBosques (MINAM)"
+    year: int | None = None  # one year of a panel or of a ``{year}`` pattern
+    panel_year: str | None = None  # the column giving the year of each row of a panel
+    combine: str = "sum"  # how years or listed columns become one value: sum, mean, last
+    # what a district without a value gets: "nan" or "zero" ("" = the default of the
+    # layer's kind, resolved on creation: "nan" for table layers, "zero" for the others)
+    missing: str = ""
+    missing_reason: str = ""  # why zero is right (required with "zero" on a table layer)
+
+    def __post_init__(self) -> None:
+        if not self.missing:
+            object.__setattr__(self, "missing", MISSING_NAN if self.is_table_value
+                               else MISSING_ZERO)
+
+    @property
+    def is_table_value(self) -> bool:
+        """Whether the layer takes one value per district from a table (``measure = "value"``).
+
+        Such a layer has no value where the table is silent, unlike a count or a share of
+        area, where no feature means none there.
+        """
+        return self.measure == "value"
+
+    @property
+    def year_pattern(self) -> bool:
+        """Whether ``column`` names one column per year (``"{year}_ha"``)."""
+        return isinstance(self.column, str) and YEAR_FIELD in self.column
+
+    @property
+    def table_years(self) -> tuple[int, int] | None:
+        """The years a table layer reads (``years``, or ``year`` as ``(year, year)``)."""
+        if self.year is not None:
+            return (self.year, self.year)
+        return self.years if self.is_table_value else None
 
     @property
     def dated(self) -> bool:
-        """Whether the layer's past states can be rebuilt (a year column, or a year raster)."""
+        """Whether the layer's past states can be rebuilt.
+
+        A year column, a raster of years or with one band per year, or a table with years
+        (a ``{year}`` pattern or a panel).
+        """
+        if self.is_table_value and (self.year_pattern or self.panel_year):
+            return self.table_years is not None
         return bool(self.year_column) or self.years is not None or \
             self.band_first_year is not None
+
+    @property
+    def origin(self) -> str:
+        """``"simulado"`` for a simulated layer, else ``"real"``."""
+        return "simulado" if self.simulated else "real"
+
+    @property
+    def years_label(self) -> str:
+        """The years the value describes, for people: ``"2020–2024"``, ``"2020"`` or ``""``.
+
+        >>> from pathlib import Path
+        >>> LayerSpec("x", "otro", Path("p.csv"), "value", column="C", panel_year="YEAR",
+        ...           year=2020).years_label
+        '2020'
+        """
+        span = self.table_years if self.is_table_value else self.years
+        if span is None and self.band_first_year is not None:
+            today = self.band_first_year + self.band - 1
+            span = (today, today)
+        if span is None:
+            return ""
+        return str(span[0]) if span[0] == span[1] else f"{span[0]}–{span[1]}"
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -355,10 +449,17 @@ _LAYER_KEYS = {
     "kind",
     "year_column",
     "band_first_year",
+    "unit",
+    "source",
+    "year",
+    "panel_year",
+    "combine",
+    "missing",
+    "missing_reason",
 }
 KIND_SECTOR, KIND_SERVICES = "sector", "servicios"
 _SERVICE_KEYS = {"name", "kind", "path", "layer", "column", "description", "simulated", "where",
-                 "license", "citation"}
+                 "license", "citation", "source"}
 _MODEL_KEYS = {"features", "prior", "prior_strength", "min_inspections", "n_bootstrap", "seed",
                "half_life", "selection_correction", "complaint_intensity",
                "complaint_evidence"}
@@ -545,6 +646,17 @@ def _parse_layer(i: int, item: dict[str, Any], path: Path, check_files: bool) ->
     for file in files:
         assert file is not None
         if check_files and not file.exists():
+            if any(_in_sources(p) for p in raw_paths):
+                raise ConfigError(
+                    es=f"{path}: la capa '{name}' apunta a {file}, que no existe. "
+                    "{fuentes}/ es la carpeta donde 'riskmap data fetch' pone los archivos "
+                    "públicos ($RISKMAP_DATA_DIR/fuentes o data/fuentes): ejecútelo, o "
+                    "corrija 'path'.",
+                    en=f"{path}: layer '{name}' points to {file}, which does not exist. "
+                    "{fuentes}/ is the folder where 'riskmap data fetch' puts the public "
+                    "files ($RISKMAP_DATA_DIR/fuentes or data/fuentes): run it, or fix "
+                    "'path'.",
+                )
             raise ConfigError(
                 es=f"{path}: la capa '{name}' apunta a {file}, que no existe. Corrija 'path' "
                 "(relativo a la carpeta del archivo de configuración).",
@@ -595,12 +707,15 @@ def _parse_layer(i: int, item: dict[str, Any], path: Path, check_files: bool) ->
                 en=f"{path}: {where} ('{name}') uses measure = 'raster_share', which needs "
                 "'classes' (e.g. [30] mining in MapBiomas) or 'years'.",
             )
-    elif classes or years is not None or "band" in item or "year_base" in item:
+    elif classes or (years is not None and measure != "value") or "band" in item or \
+            "year_base" in item:
         raise ConfigError(
             es=f"{path}: {where} ('{name}') classes, years, band y year_base son de los "
-            "rásteres (measure raster_share, raster_sum o raster_mean).",
+            "rásteres (measure raster_share, raster_sum o raster_mean); years también de una "
+            "tabla con measure = 'value' (columna con {year} o panel_year).",
             en=f"{path}: {where} ('{name}') classes, years, band and year_base belong to "
-            "rasters (measure raster_share, raster_sum or raster_mean).",
+            "rasters (measure raster_share, raster_sum or raster_mean); years also to a table "
+            "with measure = 'value' (a column with {year}, or panel_year).",
         )
     band_first_year = item.get("band_first_year")
     if band_first_year is not None and (
@@ -636,13 +751,30 @@ def _parse_layer(i: int, item: dict[str, Any], path: Path, check_files: bool) ->
             en=f"{path}: {where} ('{name}') where must be a filter such as "
             "\"LEYENDA = 'TITULADO'\".",
         )
+    table = _parse_table_keys(item, path, where, name, measure)
+    if table.get("panel_year") and year_column:
+        raise ConfigError(
+            es=f"{path}: {where} ('{name}') tiene panel_year y year_column: un panel ya dice "
+            "el año de cada fila; quite year_column.",
+            en=f"{path}: {where} ('{name}') has panel_year and year_column: a panel already "
+            "gives each row's year; remove year_column.",
+        )
+    if isinstance(item.get("column"), str) and YEAR_FIELD in item["column"] and year_column:
+        raise ConfigError(
+            es=f"{path}: {where} ('{name}') column = {item['column']!r} ya tiene una columna "
+            "por año; quite year_column.",
+            en=f"{path}: {where} ('{name}') column = {item['column']!r} already has one "
+            "column per year; remove year_column.",
+        )
+    raster_years = (int(years[0]), int(years[1])) if years else None
+    table_years = table.pop("years", None)
     return LayerSpec(
+        **table,
         name=name,
         sector=sector,
         path=files[0],
         measure=measure,
         layer=item.get("layer"),
-        column=item.get("column"),
         per=per,
         description=str(item.get("description", "")),
         simulated=bool(item.get("simulated", False)),
@@ -652,12 +784,142 @@ def _parse_layer(i: int, item: dict[str, Any], path: Path, check_files: bool) ->
         where=where_sql,
         match=dict(match) if match else None,
         classes=tuple(int(c) for c in classes),
-        years=(int(years[0]), int(years[1])) if years else None,
+        years=table_years if measure == "value" else raster_years,
         year_base=int(year_base),
         band=int(band),
         year_column=year_column.strip() if year_column else None,
         band_first_year=band_first_year,
     )
+
+
+def _parse_table_keys(item: dict[str, Any], path: Path, where: str, name: str, measure: str
+                      ) -> dict[str, Any]:
+    """Check the keys of a table layer and of every layer's people-facing words.
+
+    ``column`` (one, a list, or a ``{year}`` pattern), ``years``/``year``/``panel_year``,
+    ``combine``, ``missing`` and ``missing_reason`` of a ``measure = "value"`` table, and
+    ``unit``/``source`` of any layer. Returns the :class:`LayerSpec` fields they fill.
+    """
+    def refuse(key: str, es: str, en: str) -> ConfigError:
+        return ConfigError(es=f"{path}: {where} ('{name}') {key}: {es}",
+                           en=f"{path}: {where} ('{name}') {key}: {en}")
+
+    out: dict[str, Any] = {}
+    for key in ("unit", "source", "missing_reason"):
+        value = item.get(key, "")
+        if not isinstance(value, str):
+            raise refuse(key, f"debe ser un texto entre comillas (se encontró {value!r}).",
+                         f"must be text in quotes (found {value!r}).")
+        out[key] = value.strip()
+    table = measure == "value"
+    column = item.get("column")
+    listed = isinstance(column, list)
+    if listed:
+        if not column or not all(isinstance(c, str) and c.strip() for c in column) or \
+                len(set(column)) < len(column):
+            raise refuse("column", f"= {column!r}: una lista nombra columnas distintas del "
+                         "archivo, p. ej. [\"2020_ha\", \"2021_ha\"].",
+                         f"= {column!r}: a list names distinct columns of the file, e.g. "
+                         "[\"2020_ha\", \"2021_ha\"].")
+        if any(YEAR_FIELD in c for c in column):
+            raise refuse("column", "use una lista de columnas o un patrón con {year} "
+                         "(\"{year}_ha\" con years), no ambos.",
+                         "use a list of columns or a pattern with {year} (\"{year}_ha\" "
+                         "with years), not both.")
+        column = tuple(c.strip() for c in column)
+    elif column is not None and not (isinstance(column, str) and column.strip()):
+        raise refuse("column", f"= {column!r}: debe nombrar una columna del archivo (un "
+                     "texto) o varias (una lista de textos).",
+                     f"= {column!r}: must name a column of the file (text) or several (a "
+                     "list of texts).")
+    pattern = isinstance(column, str) and YEAR_FIELD in column
+    panel_year = item.get("panel_year")
+    if panel_year is not None and not (isinstance(panel_year, str) and panel_year.strip()):
+        raise refuse("panel_year", f"= {panel_year!r}: debe nombrar la columna que da el año "
+                     "de cada fila del panel (p. ej. \"YEAR\").",
+                     f"= {panel_year!r}: must name the column giving each row's year in the "
+                     "panel (e.g. \"YEAR\").")
+    year, years = item.get("year"), item.get("years")
+    if year is not None and (not isinstance(year, int) or isinstance(year, bool)
+                             or not 1800 <= year <= 2200):
+        raise refuse("year", f"= {year!r}: debe ser un año, un entero (p. ej. 2020).",
+                     f"= {year!r}: must be a year, an integer (e.g. 2020).")
+    if table and years is not None and (
+            not isinstance(years, list) or len(years) != 2
+            or not all(isinstance(y, int) and not isinstance(y, bool) for y in years)
+            or years[0] > years[1]):
+        raise refuse("years", f"= {years!r}: debe ser [desde, hasta], dos años enteros en "
+                     "orden (p. ej. [2020, 2024]).",
+                     f"= {years!r}: must be [from, to], two integer years in order (e.g. "
+                     "[2020, 2024]).")
+    combine = item.get("combine", "sum")
+    if combine not in COMBINES:
+        raise refuse("combine", f"= {combine!r} no existe; use \"sum\" (suma de los años; "
+                     "necesita todos), \"mean\" (promedio de los años con dato) o \"last\" "
+                     "(el último año con dato).",
+                     f"= {combine!r} does not exist; use \"sum\" (sum of the years; needs "
+                     "them all), \"mean\" (mean of the years with a value) or \"last\" (the "
+                     "latest year with a value).")
+    missing = item.get("missing", MISSING_NAN if table else MISSING_ZERO)
+    if missing not in MISSINGS:
+        raise refuse("missing", f"= {missing!r} no existe; use \"nan\" (sin dato) o "
+                     "\"zero\" (cero, con missing_reason).",
+                     f"= {missing!r} does not exist; use \"nan\" (no value) or \"zero\" "
+                     "(zero, with missing_reason).")
+    if not table:
+        used = [k for k in ("year", "panel_year", "combine") if k in item]
+        if listed or pattern or used:
+            keys = ", ".join(used + (["column (lista / list)"] if listed else [])
+                             + (["column ({year})"] if pattern else []))
+            raise refuse(keys, f"son de las tablas con un valor por distrito (measure = "
+                         f"'value'), no de measure = {measure!r}.",
+                         f"belong to tables with one value per district (measure = "
+                         f"'value'), not to measure = {measure!r}.")
+        if missing == MISSING_NAN:
+            raise refuse("missing", f"= \"nan\" es para tablas (measure = 'value'). Con "
+                         f"measure = {measure!r} la capa recorre toda la región: donde no hay "
+                         "nada, el valor es 0.",
+                         f"= \"nan\" is for tables (measure = 'value'). With measure = "
+                         f"{measure!r} the layer covers the whole region: where there is "
+                         "nothing, the value is 0.")
+        return {**out, "column": column, "missing": missing}
+    if missing == MISSING_ZERO and not out["missing_reason"]:
+        raise refuse("missing", "= \"zero\" en una tabla necesita missing_reason: por qué un "
+                     "distrito que la tabla no nombra tiene 0 (p. ej. \"GeoBosques vigila el "
+                     "bosque húmedo amazónico: un distrito que no figura no tiene ese bosque\").",
+                     "= \"zero\" on a table needs missing_reason: why a district the table "
+                     "does not name has 0 (e.g. \"GeoBosques monitors the Amazon humid "
+                     "forest: a district not listed has none of it\").")
+    if missing == MISSING_NAN and out["missing_reason"]:
+        raise refuse("missing_reason", "solo acompaña a missing = \"zero\" (dice por qué el "
+                     "cero es correcto); sin él, un distrito sin dato queda vacío.",
+                     "only goes with missing = \"zero\" (it says why zero is right); "
+                     "without it, a district without a value stays empty.")
+    if year is not None and years is not None:
+        raise refuse("year", "use year (un año) o years (un rango), no ambos.",
+                     "use year (one year) or years (a range), not both.")
+    dated = year is not None or years is not None
+    if (pattern or panel_year) and not dated:
+        key = "column" if pattern else "panel_year"
+        raise refuse(key, "necesita year = 2020 (un año) o years = [2020, 2024] (un rango) "
+                     "para saber qué años leer.",
+                     "needs year = 2020 (one year) or years = [2020, 2024] (a range) to know "
+                     "which years to read.")
+    if dated and not (pattern or panel_year):
+        raise refuse("year" if year is not None else "years",
+                     "en una tabla dice qué años leer: use column = \"{year}_ha\" (una "
+                     "columna por año) o panel_year = \"YEAR\" (una fila por distrito y año).",
+                     "on a table says which years to read: use column = \"{year}_ha\" (one "
+                     "column per year) or panel_year = \"YEAR\" (one row per district and "
+                     "year).")
+    if panel_year and (listed or pattern):
+        raise refuse("column", "un panel (panel_year) toma una sola columna, sin {year}: el "
+                     "año está en las filas.",
+                     "a panel (panel_year) takes a single column, without {year}: the year "
+                     "is in the rows.")
+    return {**out, "column": column, "missing": missing, "combine": combine,
+            "year": year, "panel_year": panel_year.strip() if panel_year else None,
+            "years": (int(years[0]), int(years[1])) if years is not None else None}
 
 
 def _parse_services(i: int, item: dict[str, Any], path: Path, check_files: bool
@@ -962,7 +1224,23 @@ def active_store(config: str | Path | None = None) -> Path:
 
 
 def _resolve(folder: Path, value: Any) -> Path | None:
+    """Resolve a settings path: relative to their folder, or in the sources folder.
+
+    ``{fuentes}/x.csv`` is ``x.csv`` in :func:`geo.paths.sources_dir` (where ``riskmap data
+    fetch`` puts the public files), so a recipe works from any checkout and data folder.
+    """
     if value in (None, ""):
         return None
-    p = Path(str(value)).expanduser()
+    text = str(value)
+    if _in_sources(text):
+        from geo import paths
+
+        return (paths.sources_dir() / text[len(SOURCES_PREFIX):].lstrip("/\\")).resolve()
+    p = Path(text).expanduser()
     return (p if p.is_absolute() else folder / p).resolve()
+
+
+def _in_sources(text: str) -> bool:
+    """Whether a settings path starts with ``{fuentes}/``."""
+    return text == SOURCES_PREFIX or text.startswith((SOURCES_PREFIX + "/",
+                                                      SOURCES_PREFIX + "\\"))

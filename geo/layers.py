@@ -16,11 +16,17 @@ float per district, indexed by ``ubigeo``, with the measure the spec names:
 ``sum``, ``mean``
     of ``spec.column`` over the features in the district (placed as for ``count``).
 ``value``
-    ``spec.column`` of a table keyed by ubigeo (CSV or any file GDAL reads).
+    ``spec.column`` of a table keyed by ubigeo (CSV or any file GDAL reads), as downloaded;
+    several columns (a list) or one per year (``"{year}_ha"`` with ``years``), or the rows
+    of some years of a long district × year panel (``panel_year``), combined by
+    ``spec.combine`` (``sum``, ``mean``, ``last``).
 
-Districts where there is nothing to aggregate get 0. What a user should know but is not an
-error (features outside every district, codes of a table that name no district) is returned
-as :class:`geo.io.Notice` objects in ``series.attrs["notices"]``.
+Districts where there is nothing to aggregate get 0 — a layer of features, a count, a
+raster covers the whole region. A table is different: a district it does not list (or
+leaves empty) has **no value**, NaN, unless the layer says ``missing = "zero"`` and why.
+What a user should know but is not an error (features outside every district, codes of a
+table that name no district, districts without a value) is returned as
+:class:`geo.io.Notice` objects in ``series.attrs["notices"]``.
 
 Point-in-polygon rule (:func:`locate_points`, :func:`count_points`): a point belongs to a
 district when it lies in its interior *or on its boundary*; a point on a boundary shared by
@@ -56,7 +62,7 @@ import shapely
 
 from geo import columns as C
 from geo.chunks import is_point_file
-from geo.config import MEASURES, RASTER_MEASURES, LayerSpec
+from geo.config import MEASURES, MISSING_NAN, MISSING_ZERO, RASTER_MEASURES, YEAR_FIELD, LayerSpec
 from geo.errors import DataError
 from geo.io import Notice, read_vector
 from geo.rasters import raster_measure
@@ -121,7 +127,10 @@ def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame,
     -------
     pandas.Series
         Float, one value per district, indexed by ``ubigeo`` and named ``spec.name``; 0
-        where the layer has nothing. ``attrs["unmatched"]`` counts the rows of a
+        where a layer of features, a count or a raster has nothing; NaN where a table
+        (``measure = "value"``) has no value, unless its ``missing`` is ``"zero"``.
+        ``attrs["sin_dato"]`` counts the districts the source gives no value (before
+        ``missing`` fills them). ``attrs["unmatched"]`` counts the rows of a
         name-keyed table that matched no district (each also a notice naming file, line,
         names and the closest district names). ``attrs["notices"]`` holds a list of
         :class:`geo.io.Notice` (what the reader changed, features outside every district,
@@ -189,6 +198,9 @@ def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame,
         "n_features": int(n_items),
         "simulated": bool(simulated),
         "unmatched": len(unmatched),
+        # districts the source gives no value: a table's (even where missing = "zero" then
+        # gives them 0), or an empty density (a district without population)
+        "sin_dato": int(result.attrs.get("sin_dato", int(out.isna().sum()))),
     }
     return out
 
@@ -216,10 +228,10 @@ def _read_matched(spec: LayerSpec, districts: gpd.GeoDataFrame, names: pd.DataFr
 def _measure_table(spec: LayerSpec, table: pd.DataFrame, districts: gpd.GeoDataFrame
                    ) -> pd.Series:
     """``spec``'s measure of a table keyed by ``ubigeo`` (rows already matched)."""
+    if spec.measure == "value":
+        return _table_value(spec, table, districts, spec.path)
     if spec.measure != "count":
         _require_column(table, spec.column, spec.path)
-    if spec.measure == "value":
-        return value_by_ubigeo(table, spec.column, districts, source=spec.path)
     return table_stat(table, districts, spec.column, how=spec.measure, source=spec.path)
 
 
@@ -258,11 +270,17 @@ def layer_history(spec: LayerSpec, districts: gpd.GeoDataFrame,
     * a raster with ``years`` (values are years, e.g. Hansen's loss year): the state at
       ``Y`` counts the pixels of ``years`` up to ``Y``;
     * a raster with one band per year and ``band_first_year`` (MapBiomas: band 1 is 1985):
-      the state at ``Y`` is the band of ``Y``, up to today's ``band``.
+      the state at ``Y`` is the band of ``Y``, up to today's ``band``;
+    * a table with years (a ``{year}`` pattern, or a panel with ``panel_year``): the state
+      at ``Y`` is the same ``combine`` over a window as long as the layer's years, ending at
+      ``Y`` (a 2020–2024 sum is, in 2018, the 2014–2018 sum; a single ``year``, the value of
+      ``Y``), for each ``Y`` whose window the file holds, up to the layer's end year. A
+      district without a value stays NaN (unless ``missing = "zero"``).
 
     Columns: the year before the kept span (``until - HISTORY_YEARS``, the state of every
-    earlier year too) and each year of the span in which something began. The state at a
-    year between two columns is the earlier column's.
+    earlier year too) and each year of the span in which something began (a table: each
+    year of the span the data allows). The state at a year between two columns is the
+    earlier column's.
 
     Returns
     -------
@@ -320,6 +338,9 @@ def layer_history(spec: LayerSpec, districts: gpd.GeoDataFrame,
                                         year_base=spec.year_base, band=spec.band,
                                         client=client, none_ok=True)
         out = pd.DataFrame(cols)
+    elif spec.is_table_value and (spec.year_pattern or spec.panel_year):
+        table = _read_matched(spec, districts, names, renamed)[0]
+        out = _table_history(spec, table, districts, until, first)
     else:
         if _counted_in_chunks(spec):
             raise DataError(
@@ -346,14 +367,17 @@ def layer_history(spec: LayerSpec, districts: gpd.GeoDataFrame,
         cols = {}
         for year in marks:
             subset = items[began <= year]
-            if len(subset) == 0:
-                cols[year] = pd.Series(0.0, index=_ubigeo_index(districts))
+            if len(subset) == 0:  # nothing yet: none there, or no value for a table
+                cols[year] = pd.Series(np.nan if spec.missing == MISSING_NAN else 0.0,
+                                       index=_ubigeo_index(districts))
             elif tabular:
                 cols[year] = _measure_table(spec, subset, districts)
             else:
                 cols[year] = _measure_features(spec, subset, districts)
         out = pd.DataFrame(cols)
-    out = out.astype(float).reindex(_ubigeo_index(districts)).fillna(0.0)
+    out = out.astype(float).reindex(_ubigeo_index(districts))
+    if spec.missing == MISSING_ZERO:  # a table's district without a value stays empty
+        out = out.fillna(0.0)
     out.index.name = C.UBIGEO
     out.attrs["notices"] = notices
     return out
@@ -521,7 +545,8 @@ def table_stat(table: pd.DataFrame, districts: gpd.GeoDataFrame, column: str | N
     if how == "count":
         out = codes.value_counts().reindex(index, fill_value=0).astype(float)
     else:
-        values = pd.Series(_numeric(table[column], column, source), index=table.index)
+        values = pd.Series(_numeric(table[column], column, source, rows=table),
+                           index=table.index)
         grouped = values.groupby(codes.to_numpy())
         out = (grouped.sum() if how == "sum" else grouped.mean()).reindex(index)
         out = out.fillna(0.0).astype(float)
@@ -772,13 +797,17 @@ def value_by_ubigeo(
     column: str,
     districts: gpd.GeoDataFrame,
     source: str | Path | None = None,
+    *,
+    missing: str = MISSING_NAN,
+    missing_reason: str = "",
 ) -> pd.Series:
     """Take ``column`` of a table keyed by ubigeo, one value per district.
 
     The key column is found and normalised with :mod:`geo.ubigeo` (a code that lost its
     leading zero is padded). Codes of the table that name no district of the same
     departments are reported (another UBIGEO vintage?), never silently dropped; districts
-    without a row (or with an empty cell) get 0 and are reported too.
+    without a row (or with an empty cell) have no value: NaN, or 0 with ``missing =
+    "zero"`` (and its reason), and a notice says how many.
 
     Parameters
     ----------
@@ -790,54 +819,322 @@ def value_by_ubigeo(
         With ``ubigeo``.
     source : str or Path, optional
         The table's file, named in errors and notices.
+    missing : {"nan", "zero"}
+        What a district without a value gets.
+    missing_reason : str
+        Why 0 is right there (said in the notice).
 
     Returns
     -------
     pandas.Series
-        Indexed by ``ubigeo``; ``attrs["notices"]`` lists the notices.
+        Indexed by ``ubigeo``; ``attrs["notices"]`` lists the notices, ``attrs["sin_dato"]``
+        counts the districts without a value (before ``missing`` fills them).
 
     Raises
     ------
     DataError
         No key column, a malformed or repeated code, or a non-numeric value.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> d = gpd.GeoDataFrame({"ubigeo": ["080101", "080102"]},
+    ...                      geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=4326)
+    >>> t = pd.DataFrame({"UBIGEO": [80101], "ha": ["2.5"]})
+    >>> value_by_ubigeo(t, "ha", d).tolist()
+    [2.5, nan]
+    >>> value_by_ubigeo(t, "ha", d, missing="zero", missing_reason="sin bosque").tolist()
+    [2.5, 0.0]
     """
+    spec = LayerSpec(str(column), "otro", Path(_name(source)), "value", column=column,
+                     missing=missing, missing_reason=missing_reason)
+    return _table_value(spec, table, districts, source)
+
+
+def _table_value(spec: LayerSpec, table: pd.DataFrame, districts: gpd.GeoDataFrame,
+                 source: Any) -> pd.Series:
+    """Compute a table layer's value per district: columns or years combined, ``missing``."""
+    matrix = _value_matrix(spec, table, _span(spec), source)
+    return _by_district(_combine(matrix, spec.combine), districts, spec, source)
+
+
+def _span(spec: LayerSpec) -> list[int] | None:
+    """Return the years a table layer reads today (``None``: it has no years)."""
+    span = spec.table_years
+    return None if span is None else list(range(span[0], span[1] + 1))
+
+
+def _value_matrix(spec: LayerSpec, table: pd.DataFrame, years: Sequence[int] | None,
+                  source: Any) -> pd.DataFrame:
+    """One row per district of the table, one column per year (or listed column).
+
+    ``years``: those of a ``{year}`` pattern or a panel to read (``None``: every year the
+    file has). Repeated districts (district and year in a panel) are refused.
+    """
+    codes = _table_codes(table, source)
+    if spec.panel_year:
+        return _panel_matrix(spec, table, codes, years, source)
+    if spec.year_pattern:
+        names = _pattern_columns(spec, table, years, source)
+    else:
+        listed = spec.column if isinstance(spec.column, tuple) else (spec.column,)
+        names = {c: c for c in listed}
+    for col in names.values():
+        _require_column(table, col, source)
+    _refuse_repeated(codes, table, source)
+    data = {label: _numeric(table[col], col, source, rows=table)
+            for label, col in names.items()}
+    return pd.DataFrame(data, index=pd.Index(codes.to_numpy(dtype=str), name=C.UBIGEO))
+
+
+def _table_codes(table: pd.DataFrame, source: Any) -> pd.Series:
+    """Return the district codes as 6-digit text; refuse a bad one naming file and line."""
     from geo import ubigeo as U
 
-    src = str(source) if source is not None else "tabla"
-    _require_column(table, column, source)
-    key = U.find_ubigeo_column(table, src)
-    first_line = 2 if _is_csv(source) else None
-    codes = U.normalize_ubigeo(table[key], src, first_line=first_line)
-    values = _numeric(table[column], column, source)
-    repeated = np.flatnonzero(codes.duplicated(keep=False).to_numpy())
-    if len(repeated):
-        first = int(repeated[0])
-        code = codes.iloc[first]
+    key = U.find_ubigeo_column(table, _name(source))
+    if "_linea" not in table.columns:
+        return U.normalize_ubigeo(table[key], _name(source),
+                                  first_line=2 if _is_csv(source) else None)
+    files = table["_archivo"] if "_archivo" in table.columns else \
+        pd.Series(_name(source), index=table.index)
+    parts = [U.normalize_ubigeo(part[key], name, lines=part["_linea"].to_numpy())
+             for name, part in table.groupby(files, sort=False)]
+    return pd.concat(parts).reindex(table.index) if parts else table[key].astype(object)
+
+
+def _pattern_columns(spec: LayerSpec, table: pd.DataFrame, years: Sequence[int] | None,
+                     source: Any) -> dict[int, str]:
+    """Return the column of each year of a ``{year}`` pattern (``years=None``: all found)."""
+    pattern = str(spec.column)
+    regex = re.compile(re.escape(pattern).replace(re.escape(YEAR_FIELD), r"(\d{4})"))
+    found = {int(m.group(1)): str(c) for c in table.columns
+             if (m := regex.fullmatch(str(c)))}
+    if years is None:
+        return dict(sorted(found.items()))
+    absent = [y for y in years if y not in found]
+    if absent:
+        names = ", ".join(f"'{pattern.replace(YEAR_FIELD, str(y))}'" for y in absent[:5])
+        if found:
+            have_es = f"tiene las de {_year_ranges(found)}"
+            have_en = f"has those of {_year_ranges(found)}"
+        else:
+            listed = ", ".join(str(c) for c in table.columns[:30] if not str(c).startswith("_"))
+            have_es = f"no tiene ninguna columna así (columnas: {listed})"
+            have_en = f"has no such column (columns: {listed})"
         raise DataError(
-            es=f"{_name(source)}: el código UBIGEO {code} se repite ({_row(first, source)} y "
-            "otras). Cada distrito debe tener una sola fila en una tabla con measure = 'value'.",
-            en=f"{_name(source)}: UBIGEO code {code} is repeated ({_row(first, source, 'en')} "
-            "and others). Each district must have a single row in a table used with "
-            "measure = 'value'.",
+            es=f"{_name(source)}: la capa '{spec.name}' lee column = '{pattern}' de "
+            f"{_year_ranges(years)}, pero faltan {names}: la tabla {have_es}. Corrija years "
+            "(o year) en la configuración, o descargue la versión de la tabla con esos años.",
+            en=f"{_name(source)}: layer '{spec.name}' reads column = '{pattern}' for "
+            f"{_year_ranges(years)}, but {names} are missing: the table {have_en}. Fix "
+            "years (or year) in the settings, or download the version of the table with "
+            "those years.",
         )
+    return {y: found[y] for y in years}
+
+
+def _panel_matrix(spec: LayerSpec, table: pd.DataFrame, codes: pd.Series,
+                  years: Sequence[int] | None, source: Any) -> pd.DataFrame:
+    """Reshape a long district × year panel: one row per district, one column per year."""
+    column, year_col = str(spec.column), str(spec.panel_year)
+    _require_column(table, year_col, source)
+    _require_column(table, column, source)
+    row_years = _panel_years(table, year_col, source)
+    found = sorted({int(y) for y in row_years})
+    if years is None:
+        years = found
+    absent = [y for y in years if y not in set(found)]
+    if absent:
+        have_es = f"tiene {_year_ranges(found)}" if found else "no tiene filas"
+        have_en = f"has {_year_ranges(found)}" if found else "has no rows"
+        raise DataError(
+            es=f"{_name(source)}: la capa '{spec.name}' lee el panel en {_year_ranges(years)}, "
+            f"pero la columna '{year_col}' no tiene filas de {_year_ranges(absent)}: "
+            f"{have_es}. Corrija year (o years) en la configuración.",
+            en=f"{_name(source)}: layer '{spec.name}' reads the panel in "
+            f"{_year_ranges(years)}, but column '{year_col}' has no rows for "
+            f"{_year_ranges(absent)}: it {have_en}. Fix year (or years) in the settings.",
+        )
+    _refuse_repeated(codes, table, source, row_years, year_col)
+    keep = np.isin(row_years, list(years))
+    rows = table[keep]
+    values = _numeric(rows[column], column, source, rows=rows)
+    long = pd.DataFrame({C.UBIGEO: codes[keep].to_numpy(dtype=str), "anio": row_years[keep],
+                         "valor": values})
+    wide = long.pivot(index=C.UBIGEO, columns="anio", values="valor")
+    return wide.reindex(columns=list(years)).rename_axis(columns=None)
+
+
+def _panel_years(table: pd.DataFrame, column: str, source: Any) -> np.ndarray:
+    """Return the year of each row of a panel (integers); refuse others naming the line."""
+    raw = table[column]
+    if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+        num = pd.Series(raw.to_numpy(dtype=float, na_value=np.nan), index=raw.index)
+    else:
+        num = pd.to_numeric(raw.astype("string").str.strip(), errors="coerce").astype(float)
+    bad = num.isna() | (num % 1 != 0) | (num < 1800) | (num > 2200)
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        value = raw.iloc[pos]
+        shown = "vacía" if pd.isna(value) else repr(value)
+        shown_en = "empty" if pd.isna(value) else repr(value)
+        raise DataError(
+            es=f"{_name(source)}, {_place(table, pos, source)}, columna '{column}': {shown} "
+            f"no es un año ({int(bad.sum())} valor(es) así). Cada fila del panel dice su año "
+            "con un entero (2020): corrija la celda o quite la fila.",
+            en=f"{_name(source)}, {_place(table, pos, source, 'en')}, column '{column}': "
+            f"{shown_en} is not a year ({int(bad.sum())} such value(s)). Each row of the "
+            "panel gives its year as an integer (2020): fix the cell or remove the row.",
+        )
+    return num.to_numpy(dtype=int)
+
+
+def _refuse_repeated(codes: pd.Series, table: pd.DataFrame, source: Any,
+                     row_years: np.ndarray | None = None, year_col: str = "") -> None:
+    """Refuse a district with two rows (two rows of one year, in a panel), naming the lines."""
+    key = codes.astype(str) if row_years is None else \
+        codes.astype(str) + "/" + pd.Series(row_years, index=codes.index).astype(str)
+    repeated = key.duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return
+    first = key.iloc[int(np.flatnonzero(repeated)[0])]
+    same = np.flatnonzero((key == first).to_numpy())
+    code = str(codes.iloc[same[0]])
+    lines_es = " y ".join(_place(table, int(i), source) for i in same[:5])
+    lines_en = " and ".join(_place(table, int(i), source, "en") for i in same[:5])
+    others = int(key[repeated].nunique()) - 1
+    more_es = f" (y {others} caso(s) más)" if others else ""
+    more_en = f" (and {others} more case(s))" if others else ""
+    if row_years is None:
+        raise DataError(
+            es=f"{_name(source)}: el código UBIGEO {code} se repite ({lines_es}){more_es}. "
+            "Cada distrito debe tener una sola fila en una tabla con measure = 'value': "
+            "quite las repetidas (o use panel_year si cada fila es un año).",
+            en=f"{_name(source)}: UBIGEO code {code} is repeated ({lines_en}){more_en}. "
+            "Each district must have a single row in a table used with measure = 'value': "
+            "remove the repeated ones (or use panel_year if each row is a year).",
+        )
+    year = first.split("/")[1]
+    raise DataError(
+        es=f"{_name(source)}: el distrito {code} tiene más de una fila de {year} en "
+        f"'{year_col}' ({lines_es}){more_es}. Un panel tiene una sola fila por distrito y "
+        "año: quite las repetidas.",
+        en=f"{_name(source)}: district {code} has more than one row for {year} in "
+        f"'{year_col}' ({lines_en}){more_en}. A panel has a single row per district and "
+        "year: remove the repeated ones.",
+    )
+
+
+def _combine(matrix: pd.DataFrame, how: str) -> pd.Series:
+    """Years (or listed columns) into one value per district.
+
+    ``sum`` needs every one (else no value); ``mean`` and ``last`` use those present.
+
+    >>> m = pd.DataFrame({2020: [1.0, 1.0, np.nan], 2021: [2.0, np.nan, np.nan]})
+    >>> [_combine(m, how).tolist() for how in ("sum", "mean", "last")]
+    [[3.0, nan, nan], [1.5, 1.0, nan], [2.0, 1.0, nan]]
+    """
+    if matrix.shape[1] == 1:
+        return matrix.iloc[:, 0].astype(float)
+    if how == "sum":
+        return matrix.sum(axis=1, skipna=False).astype(float)
+    if how == "mean":
+        return matrix.mean(axis=1).astype(float)
+    return matrix.ffill(axis=1).iloc[:, -1].astype(float)
+
+
+def _by_district(values: pd.Series, districts: gpd.GeoDataFrame, spec: LayerSpec,
+                 source: Any) -> pd.Series:
+    """Values by code -> one per district; say how many have none, apply ``missing``."""
     index = _ubigeo_index(districts)
-    by_code = pd.Series(values, index=pd.Index(codes.to_numpy(dtype=str), name=C.UBIGEO))
-    notices: list[Notice] = []
-    notices.extend(_unknown_code_notices(by_code.index, index, source))
-    out = by_code.reindex(index)
-    missing = out.isna()
-    if missing.any():
-        sample = ", ".join(index[missing.to_numpy()][:10])
-        more = "…" if missing.sum() > 10 else ""
-        notices.append(Notice(
-            es=f"{_name(source)}: {int(missing.sum())} de {len(index)} distritos no tienen valor "
-            f"en '{column}' ({sample}{more}); se les asigna 0.",
-            en=f"{_name(source)}: {int(missing.sum())} of {len(index)} districts have no value in "
-            f"'{column}' ({sample}{more}); they get 0.",
-        ))
-    out = out.fillna(0.0).astype(float)
-    out.attrs["notices"] = notices
+    notices = _unknown_code_notices(pd.Index(values.index.astype(str)), index, source)
+    out = values.reindex(index).astype(float)
+    none = out.isna().to_numpy()
+    n = int(none.sum())
+    if n:
+        absent = int((~index.isin(values.index)).sum())
+        blank = n - absent
+        sample = ", ".join(index[none][:10]) + ("…" if n > 10 else "")
+        span = spec.table_years
+        several = (isinstance(spec.column, tuple) and len(spec.column) > 1) or \
+            (span is not None and span[0] != span[1])
+        summed = several and spec.combine == "sum"
+        why_es = f"{absent} no figuran en la tabla"
+        why_en = f"{absent} are not in the table"
+        if blank:
+            why_es += f", {blank} tienen celdas vacías" + (
+                " (la suma necesita todos los años)" if summed else "")
+            why_en += f", {blank} have empty cells" + (
+                " (the sum needs every year)" if summed else "")
+        head_es = (f"{_name(source)}: {n} de {len(index)} distritos no tienen valor en "
+                   f"{_label(spec)} ({sample}; {why_es})")
+        head_en = (f"{_name(source)}: {n} of {len(index)} districts have no value in "
+                   f"{_label(spec)} ({sample}; {why_en})")
+        if spec.missing == MISSING_ZERO:
+            notices.append(Notice(
+                es=f"{head_es}; se les asigna 0: {spec.missing_reason}",
+                en=f"{head_en}; they get 0 (missing = \"zero\"): {spec.missing_reason}"))
+            out = out.fillna(0.0)
+        else:
+            notices.append(Notice(
+                es=f"{head_es}; quedan sin dato (vacíos, no 0).",
+                en=f"{head_en}; they are left without a value (empty, not 0)."))
+    out.index.name = C.UBIGEO
+    out.attrs = {"notices": notices, "sin_dato": n}
     return out
+
+
+def _label(spec: LayerSpec) -> str:
+    """Name the columns (and years) a table layer reads, for a notice."""
+    if isinstance(spec.column, tuple):
+        return ", ".join(f"'{c}'" for c in spec.column)
+    if spec.panel_year:
+        return f"'{spec.column}' ({spec.panel_year} {spec.years_label})"
+    if spec.year_pattern:
+        return f"'{spec.column}' ({spec.years_label})"
+    return f"'{spec.column}'"
+
+
+def _year_ranges(years: Any) -> str:
+    """Years as runs: ``2001–2020, 2022``.
+
+    >>> _year_ranges([2001, 2002, 2003, 2005])
+    '2001–2003, 2005'
+    """
+    ordered = sorted({int(y) for y in years})
+    runs: list[list[int]] = []
+    for y in ordered:
+        if runs and y == runs[-1][1] + 1:
+            runs[-1][1] = y
+        else:
+            runs.append([y, y])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in runs)
+
+
+def _table_history(spec: LayerSpec, table: pd.DataFrame, districts: gpd.GeoDataFrame,
+                   until: int, first: int) -> pd.DataFrame:
+    """Rebuild a table layer with years as it stood at the end of each year the data allows.
+
+    The state at ``Y`` is the same ``combine`` over a window as long as the layer's years,
+    ending at ``Y`` (a 2020–2024 sum is, in 2018, the 2014–2018 sum); only windows whose
+    years are all in the file, ``Y`` from ``first`` up to the layer's end year (or
+    ``until``, if earlier). The end year's state is today's column.
+    """
+    start, end = spec.table_years or (until, until)
+    length = end - start + 1
+    matrix = _value_matrix(spec, table, None, spec.path)
+    have = {int(y) for y in matrix.columns}
+    index = _ubigeo_index(districts)
+    last = min(end, until)
+    cols = {}
+    for year in range(min(first, last), last + 1):  # the end state even before ``first``
+        window = list(range(year - length + 1, year + 1))
+        if not set(window) <= have:
+            continue
+        cols[year] = _combine(matrix[window], spec.combine).reindex(index)
+    out = pd.DataFrame(cols, index=index, dtype=float)
+    return out.fillna(0.0) if spec.missing == MISSING_ZERO else out
 
 
 # ---------------------------------------------------------------------------------------
@@ -1010,15 +1307,50 @@ def _read_csv(path: Path) -> pd.DataFrame:
     office = sep == ";" and _decimal_comma(text)
     try:
         # default type inference on purpose: an all-digit key column becomes an integer,
-        # which geo.ubigeo pads when it lost its leading zero (a 5-digit *text* is refused)
+        # which geo.ubigeo pads when it lost its leading zero (a 5-digit *text* is refused);
+        # low_memory=False: one type per column, not one per chunk of rows
         if office:  # "1.234,5": thousands dots, a decimal comma, as Excel saves it in Peru
-            return pd.read_csv(io.StringIO(text), sep=sep, decimal=",", thousands=".")
-        return pd.read_csv(io.StringIO(text), sep=sep)
+            return pd.read_csv(io.StringIO(text), sep=sep, decimal=",", thousands=".",
+                               low_memory=False)
+        return _thousands_commas(pd.read_csv(io.StringIO(text), sep=sep, low_memory=False))
     except (pd.errors.ParserError, ValueError) as err:
         raise DataError(
             es=f"{path} no es un CSV legible ({err}). Revise el separador y las comillas.",
             en=f"{path} is not a readable CSV ({err}). Check the separator and quotes.",
         ) from err
+
+
+#: A number whose thousands are grouped with commas: ``2,403.72``, ``-1,000``.
+_GROUPED = r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+
+
+def _thousands_commas(table: pd.DataFrame) -> pd.DataFrame:
+    r"""Read ``"2,403.72"`` as 2403.72 in a CSV whose decimal mark is a point.
+
+    There a comma in a number can only group thousands (GeoBosques quotes its large
+    hectares so). Only cells grouped exactly so (1 to 3 digits, then groups of 3) change; a
+    column whose cells are then all numbers becomes numeric, else the other cells stay as
+    they are, for :func:`_numeric` to name.
+
+    >>> t = pd.read_csv(io.StringIO('u,ha\n1,"2,403.72"\n2,5.5\n'))
+    >>> _thousands_commas(t)["ha"].tolist()
+    [2403.72, 5.5]
+    """
+    for col in table.columns:
+        values = table[col]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        text = values.astype("string").str.strip()
+        grouped = text.str.fullmatch(_GROUPED).fillna(False).astype(bool)
+        if not grouped.any():
+            continue
+        text = text.where(~grouped, text.str.replace(",", "", regex=False))
+        num = pd.to_numeric(text, errors="coerce")
+        if (num.notna() | text.isna() | (text == "")).all():
+            table[col] = num.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            table[col] = text
+    return table
 
 
 _COMMA_NUMBER = re.compile(r"^-?\d{1,3}(\.\d{3})*,\d+$|^-?\d+,\d+$")
@@ -1224,7 +1556,13 @@ def _require_column(table: pd.DataFrame, column: str | None, source: Any) -> Non
     )
 
 
-def _numeric(values: pd.Series, column: str, source: Any) -> np.ndarray:
+def _numeric(values: pd.Series, column: str, source: Any,
+             rows: pd.DataFrame | None = None) -> np.ndarray:
+    """Return ``values`` as floats (empty cells NaN); refuse text naming file, line, column.
+
+    ``rows``: the table the values come from, whose ``_archivo`` and ``_linea`` name the
+    file and line of a bad value (else its position in ``values``).
+    """
     if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return values.to_numpy(dtype=float, na_value=np.nan)
     text = values.astype("string").str.strip()
@@ -1232,16 +1570,33 @@ def _numeric(values: pd.Series, column: str, source: Any) -> np.ndarray:
     bad = num.isna() & text.notna() & (text != "")
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
+        n = int(bad.sum())
         raise DataError(
-            es=f"{_name(source)}, {_row(pos, source)}, columna '{column}': {text.iloc[pos]!r} "
-            "no es un número. Use punto decimal y sin separador de miles (p. ej. 1234.5); un "
-            "CSV con ';' y coma decimal (1.234,5) se lee como número solo si ninguna otra "
-            "celda usa punto decimal. O deje la celda vacía si no hay dato.",
-            en=f"{_name(source)}, {_row(pos, source, 'en')}, column '{column}': "
-            f"{text.iloc[pos]!r} is not a number. Use a decimal point and no thousands "
-            "separator (e.g. 1234.5), or leave the cell empty when there is no value.",
+            es=f"{_name(source)}, {_place(rows, pos, source)}, columna '{column}': "
+            f"{text.iloc[pos]!r} no es un número ({n} valor(es) así). Se esperaba un número "
+            "con punto decimal (1234.5); en un CSV separado por comas se aceptan comas de "
+            "miles entre comillas (\"2,403.72\"), y un CSV con ';' y coma decimal (1.234,5) "
+            "se lee como número solo si ninguna celda usa punto decimal. Corrija la celda, o "
+            "déjela vacía si no hay dato.",
+            en=f"{_name(source)}, {_place(rows, pos, source, 'en')}, column '{column}': "
+            f"{text.iloc[pos]!r} is not a number ({n} such value(s)). Expected a number with "
+            "a decimal point (1234.5); a comma-separated CSV may group thousands with commas "
+            "inside quotes (\"2,403.72\"), and a ';' CSV with a decimal comma (1.234,5) is "
+            "read as numbers only if no cell uses a decimal point. Fix the cell, or leave it "
+            "empty when there is no value.",
         )
     return num.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _place(rows: pd.DataFrame | None, pos: int, source: Any, lang: str = "es") -> str:
+    """Name row ``pos`` of ``rows`` by its file line (and file, if not ``source``)."""
+    if rows is None or "_linea" not in rows.columns:
+        return _row(pos, source, lang)
+    line = int(rows["_linea"].iloc[pos])
+    text = f"línea {line}" if lang == "es" else f"line {line}"
+    if "_archivo" in rows.columns and str(rows["_archivo"].iloc[pos]) != _name(source):
+        text = f"{Path(str(rows['_archivo'].iloc[pos])).name}, {text}"
+    return text
 
 
 def _row(pos: Any, source: Any, lang: str = "es") -> str:

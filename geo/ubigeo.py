@@ -22,7 +22,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,7 +106,8 @@ def find_ubigeo_column(df: pd.DataFrame, source: object) -> str:
 
 
 def normalize_ubigeo(
-    series: pd.Series, source: object, *, first_line: int | None = None
+    series: pd.Series, source: object, *, first_line: int | None = None,
+    lines: Sequence[int] | None = None,
 ) -> pd.Series:
     """Return the district codes as 6-digit strings, or raise naming every bad row.
 
@@ -124,6 +125,9 @@ def normalize_ubigeo(
     first_line : int, optional
         Line number of the first row in the file (2 for a CSV with a header). When
         given, bad rows are named by line; otherwise by their 1-based row number.
+    lines : sequence of int, optional
+        The file line of each row (rows left out by a filter leave gaps); overrides
+        ``first_line``.
 
     Returns
     -------
@@ -133,7 +137,8 @@ def normalize_ubigeo(
     Raises
     ------
     DataError
-        Naming the file, up to ten bad rows with their values, and how to fix them.
+        Naming the file, up to ten bad rows with their values, and how to fix them. A
+        number of 4 or 7 digits is refused too: it is no code that lost its zero.
 
     Examples
     --------
@@ -155,7 +160,8 @@ def normalize_ubigeo(
             bad.append((i, value, why_es, why_en))
         out[i] = code
     if bad:
-        raise _bad_codes_error(bad, source, first_line)
+        raise _bad_codes_error(bad, source, first_line,
+                               None if lines is None else [int(n) for n in lines])
     return pd.Series(out, index=series.index, name=series.name, dtype=object)
 
 
@@ -337,7 +343,11 @@ def _normalize_one(value: object) -> tuple[str | None, str, str]:
         # a number cannot keep a leading zero: departments 01-09 lose it
         if text.isdigit() and len(text) in (5, 6):
             return text.zfill(6), "", ""
-        return None, f"{len(text)} dígitos", f"{len(text)} digits"
+        # 4 or 7 digits: no code that merely lost its zero; guessing would pick a district
+        return (None, f"número de {len(text)} dígitos: ni un código de 6 ni uno de 5 que "
+                "perdió el cero inicial",
+                f"a {len(text)}-digit number: neither a 6-digit code nor a 5-digit one that "
+                "lost its leading zero")
     if isinstance(value, float | np.floating):
         if float(value).is_integer():
             return _normalize_one(int(value))
@@ -357,9 +367,12 @@ def _normalize_one(value: object) -> tuple[str | None, str, str]:
 
 
 def _bad_codes_error(
-    bad: list[tuple[int, object, str, str]], source: object, first_line: int | None
+    bad: list[tuple[int, object, str, str]], source: object, first_line: int | None,
+    lines: list[int] | None = None,
 ) -> DataError:
     def where(i: int, lang: str) -> str:
+        if lines is not None:
+            return tr(f"línea {lines[i]}", f"line {lines[i]}", lang)
         if first_line is not None:
             return tr(f"línea {i + first_line}", f"line {i + first_line}", lang)
         return tr(f"fila {i + 1}", f"row {i + 1}", lang)

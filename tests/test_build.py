@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
@@ -109,7 +110,8 @@ def test_build_districts_on_tiny_settings(tiny: Path):
     assert got["concesiones"].tolist() == pytest.approx([0.5, 0.0, 0.0], abs=1e-9)
     assert got["campamentos"].tolist() == pytest.approx([1 / 10, 1 / 2, 1 / 50])
     assert got["trabajadores"].tolist() == [3.0, 4.0, 10.0]
-    assert got["coca"].tolist() == [1.5, 0.0, 20.0]
+    # a table's district without a row has no value (NaN), not 0 (docs/CAPAS_REALES.md)
+    assert got["coca"].tolist()[::2] == [1.5, 20.0] and np.isnan(got["coca"].iloc[1])
 
     written = gpd.read_file(out, layer="distritos")
     for col in (C.UBIGEO, C.DISTRITO, C.PROVINCIA, C.DEPARTAMENTO, C.AREA_KM2, C.POBLACION,
@@ -117,6 +119,7 @@ def test_build_districts_on_tiny_settings(tiny: Path):
         assert col in written.columns
     assert written.crs.to_epsg() == 4326
     pd.testing.assert_series_equal(written["coca"], gdf["coca"].reset_index(drop=True))
+    assert written["coca"].isna().tolist() == [False, True, False]  # NULL, read back as NaN
 
     fuentes = read_fuentes(out)
     assert fuentes["capa"].tolist() == ["concesiones", "campamentos", "trabajadores", "coca"]
@@ -143,7 +146,7 @@ def test_cli_build_prints_a_summary(tiny: Path, capsys):
     text = capsys.readouterr().out
     assert "3 distritos: Cusco 2, Loreto 1" in text
     assert "coca (coca, value)" in text and "SIMULAD" in text
-    assert "080102" in text  # no row in coca.csv: said, set to 0
+    assert "080102" in text  # no row in coca.csv: said, left without a value
     assert out.is_file()
 
 

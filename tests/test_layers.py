@@ -230,12 +230,14 @@ def test_value_from_csv_with_lost_leading_zero_and_unknown_codes(tmp_path):
     districts = _districts([box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)])
     out = L.aggregate(_spec(csv, "value", column="def_ha", name="deforestacion"), districts)
     assert out.name == "deforestacion"
-    assert out.to_dict() == {"080101": 12.5, "080102": 3.0, "080103": 0.0}
+    assert out[["080101", "080102"]].to_dict() == {"080101": 12.5, "080102": 3.0}
+    assert np.isnan(out["080103"])  # missing is not zero: no row, no value
     notes = " | ".join(n.message("en") for n in out.attrs["notices"])
     assert "089999" in notes  # unknown code reported
     assert "1 row(s) from other departments" in notes
-    assert "080103" in notes and "they get 0" in notes  # missing district reported
+    assert "080103" in notes and "without a value" in notes  # missing district reported
     assert out.attrs["n_features"] == 4 and out.attrs["simulated"] is False
+    assert out.attrs["sin_dato"] == 1
 
 
 def test_value_semicolon_latin1_csv_with_text_codes(tmp_path):
@@ -251,8 +253,8 @@ def test_value_semicolon_latin1_csv_with_text_codes(tmp_path):
         L.aggregate(_spec(csv, "value", column="población_índice"), districts)
     assert "línea 2" in err.value.message("es") and "'0,5'" in err.value.message("es")
     csv.write_bytes("ubigeo;población_índice\n080101;0.5\n".encode("latin-1"))
-    assert L.aggregate(_spec(csv, "value", column="población_índice"),
-                       districts).tolist() == [0.5, 0.0]
+    out = L.aggregate(_spec(csv, "value", column="población_índice"), districts)
+    assert out.iloc[0] == 0.5 and np.isnan(out.iloc[1])
 
 
 def test_value_duplicate_codes_are_an_error():
