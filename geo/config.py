@@ -267,6 +267,9 @@ class ModelSpec:
     # effect, with a strength the data choose (models.scorer, a shared-parameter model of
     # selection; needs selection_correction = "joint")
     complaint_evidence: bool = True
+    # features entered as log(1 + x) (models.score.feature_matrix): hectares and counts whose
+    # few large values would otherwise decide the standardisation
+    log_features: tuple[str, ...] = ()
 
 
 #: How the model's weights are protected from risk-driven selection (models.scorer
@@ -462,7 +465,7 @@ _SERVICE_KEYS = {"name", "kind", "path", "layer", "column", "description", "simu
                  "license", "citation", "source"}
 _MODEL_KEYS = {"features", "prior", "prior_strength", "min_inspections", "n_bootstrap", "seed",
                "half_life", "selection_correction", "complaint_intensity",
-               "complaint_evidence"}
+               "complaint_evidence", "log_features"}
 _PLANNING_KEYS = {
     "offices",
     "exploration_share",
@@ -983,7 +986,16 @@ def _parse_model(raw: dict[str, Any], path: Path) -> ModelSpec:
             es=f"{path}: [model] complaint_evidence = {evidence!r}: use true o false.",
             en=f"{path}: [model] complaint_evidence = {evidence!r}: use true or false.",
         )
+    logs = raw.get("log_features", [])
+    if not isinstance(logs, list) or not all(isinstance(n, str) and n for n in logs):
+        raise ConfigError(
+            es=f"{path}: [model] log_features debe ser una lista de nombres de variables, "
+            "p. ej. [\"perdida_bosque\", \"mineria\"].",
+            en=f"{path}: [model] log_features must be a list of feature names, e.g. "
+            "[\"perdida_bosque\", \"mineria\"].",
+        )
     return ModelSpec(
+        log_features=tuple(logs),
         complaint_intensity=intensity,
         complaint_evidence=evidence,
         selection_correction=selection,
