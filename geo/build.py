@@ -395,8 +395,9 @@ def _unwrap(held: Any) -> pd.DataFrame | None:
 def read_layer_history(path: str | Path) -> pd.DataFrame | None:
     """Return the dated layers' past states of a built GeoPackage (or ``None``).
 
-    Wide: index ``(ubigeo, anio)``, one column per dated layer. ``None`` when no layer is
-    dated (or the file was built before layers had dates).
+    Wide: index ``(ubigeo, anio)``, one column per dated layer; NaN where a layer has no
+    value for the district that year (or keeps no state that year). ``None`` when no layer
+    is dated (or the file was built before layers had dates).
     """
     path = Path(path)
     if not path.is_file() or HISTORY_TABLE not in {
@@ -407,8 +408,8 @@ def read_layer_history(path: str | Path) -> pd.DataFrame | None:
     if long.empty:
         return None
     long[C.UBIGEO] = long[C.UBIGEO].astype(str)
-    return long.pivot_table(index=[C.UBIGEO, "anio"], columns="capa", values="valor",
-                            aggfunc="first")
+    # a state without a value (a district the source does not cover) stays, as NaN
+    return long.groupby([C.UBIGEO, "anio", "capa"])["valor"].first().unstack("capa")
 
 
 def file_sha256(path: str | Path) -> str:

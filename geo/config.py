@@ -624,7 +624,7 @@ def _parse_layer(i: int, item: dict[str, Any], path: Path, check_files: bool) ->
             en=f"{path}: {where} ('{name}') has sector = {sector!r}. Use one of: "
             f"{', '.join(C.SECTORES_CAPA)}.",
         )
-    if measure in ("sum", "mean", "value") and not item.get("column"):
+    if measure in ("sum", "mean", "value") and item.get("column") in (None, ""):
         raise ConfigError(
             es=f"{path}: {where} ('{name}') usa measure = '{measure}', que necesita 'column' "
             "(la columna a agregar).",

@@ -98,3 +98,104 @@ def test_parse_region():
     assert parse_region(["all"]) == ()
     with pytest.raises(ConfigError, match="Lima"):
         parse_region("Lima")
+
+
+# --- table layers (docs/CAPAS_REALES.md §1) ----------------------------------------------
+TABLE = """
+[[layers]]
+name = "perdida"
+sector = "tala"
+path = "minas.csv"
+measure = "{measure}"
+{keys}
+"""
+
+
+def _table(tmp_path: Path, keys: str, measure: str = "value") -> Path:
+    return _write(tmp_path, TABLE.format(measure=measure, keys=keys))
+
+
+def test_table_keys_are_read_into_the_layer(tmp_path, monkeypatch):
+    spec = load_settings(_table(tmp_path, 'column = "{year}_ha"\nyears = [2020, 2024]\n'
+                                'combine = "mean"\nunit = "ha"\nsource = "GeoBosques (MINAM)"\n'
+                                'missing = "zero"\nmissing_reason = "sin bosque"\n')).layers[0]
+    assert (spec.column, spec.years, spec.combine, spec.unit, spec.source) == (
+        "{year}_ha", (2020, 2024), "mean", "ha", "GeoBosques (MINAM)")
+    assert (spec.missing, spec.missing_reason, spec.origin) == ("zero", "sin bosque", "real")
+    assert spec.dated and spec.years_label == "2020–2024"
+    listed = load_settings(_table(tmp_path, 'column = ["2020_ha", "2021_ha"]\n')).layers[0]
+    assert listed.column == ("2020_ha", "2021_ha") and not listed.dated
+    assert listed.missing == "nan" and listed.years_label == ""
+    panel = load_settings(_table(tmp_path, 'column = "x"\npanel_year = "YEAR"\nyear = 2020\n'
+                                 )).layers[0]
+    assert (panel.panel_year, panel.year, panel.years, panel.years_label) == (
+        "YEAR", 2020, None, "2020")
+    assert panel.dated and panel.table_years == (2020, 2020)
+    plain = load_settings(_table(tmp_path, 'column = "x"\n')).layers[0]
+    assert plain.missing == "nan" and not plain.dated
+    counted = load_settings(_table(tmp_path, "", measure="count")).layers[0]
+    assert counted.missing == "zero" and counted.unit == ""
+    # {fuentes}/: the folder where `riskmap data fetch` puts the public files
+    data = tmp_path / "datos"
+    (data / "fuentes").mkdir(parents=True)
+    (data / "fuentes" / "t.csv").write_text("ubigeo,x\n080101,1\n", encoding="utf-8")
+    monkeypatch.setenv("RISKMAP_DATA_DIR", str(data))
+    path = _write(tmp_path, TABLE.format(measure="value", keys='column = "x"').replace(
+        'path = "minas.csv"', 'path = "{fuentes}/t.csv"'))
+    assert load_settings(path).layers[0].path == (data / "fuentes" / "t.csv").resolve()
+    (data / "fuentes" / "t.csv").unlink()
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert "riskmap data fetch" in err.value.es and "riskmap data fetch" in err.value.en
+
+
+@pytest.mark.parametrize(
+    ("keys", "measure", "key", "es", "en"),
+    [
+        ('column = "x"\nunit = 5\n', "value", "unit", "texto", "text"),
+        ('column = "x"\nsource = ["a"]\n', "value", "source", "texto", "text"),
+        ('column = []\n', "value", "column", "lista", "list"),
+        ('column = ["a", "a"]\n', "value", "column", "distintas", "distinct"),
+        ('column = ["{year}_ha"]\nyears = [2020, 2021]\n', "value", "column", "no ambos",
+         "not both"),
+        ('column = 3\n', "value", "column", "columna", "column"),
+        ('column = "{year}_ha"\n', "value", "column", "years", "years"),
+        ('column = "x"\npanel_year = "YEAR"\n', "value", "panel_year", "year = 2020",
+         "year = 2020"),
+        ('column = "x"\npanel_year = 2020\nyear = 2020\n', "value", "panel_year", "YEAR",
+         "YEAR"),
+        ('column = "{year}_ha"\nyear = "2020"\n', "value", "year", "entero", "integer"),
+        ('column = "{year}_ha"\nyear = true\n', "value", "year", "entero", "integer"),
+        ('column = "{year}_ha"\nyears = [2024, 2020]\n', "value", "years", "en orden",
+         "in order"),
+        ('column = "{year}_ha"\nyears = [2020]\n', "value", "years", "[desde, hasta]",
+         "[from, to]"),
+        ('column = "{year}_ha"\nyear = 2020\nyears = [2020, 2021]\n', "value", "year",
+         "no ambos", "not both"),
+        ('column = "x"\nyears = [2020, 2021]\n', "value", "years", "panel_year",
+         "panel_year"),
+        ('column = "x"\nyear = 2020\n', "value", "year", "{year}", "{year}"),
+        ('column = ["a", "b"]\npanel_year = "YEAR"\nyear = 2020\n', "value", "column",
+         "una sola columna", "single column"),
+        ('column = "x"\ncombine = "max"\n', "value", "combine", "no existe",
+         "does not exist"),
+        ('column = "x"\nmissing = "cero"\n', "value", "missing", "no existe",
+         "does not exist"),
+        ('column = "x"\nmissing = "zero"\n', "value", "missing", "missing_reason",
+         "missing_reason"),
+        ('column = "x"\nmissing_reason = "porque sí"\n', "value", "missing_reason",
+         "missing = \"zero\"", "missing = \"zero\""),
+        ('missing = "nan"\n', "count", "missing", "toda la región", "whole region"),
+        ('combine = "sum"\n', "count", "combine", "measure = 'value'", "measure = 'value'"),
+        ('column = ["a", "b"]\n', "sum", "column", "measure = 'value'", "measure = 'value'"),
+        ('column = "x"\npanel_year = "YEAR"\nyear = 2020\nyear_column = "A"\n', "value",
+         "panel_year", "year_column", "year_column"),
+    ],
+)
+def test_bad_table_keys_name_the_file_the_layer_and_the_key(tmp_path, keys, measure, key, es,
+                                                           en):
+    with pytest.raises(ConfigError) as err:
+        load_settings(_table(tmp_path, keys, measure=measure))
+    for text, word in ((err.value.es, es), (err.value.en, en)):
+        assert "settings.toml" in text and "layers[1] ('perdida')" in text, text
+        assert key in text and word in text, text
