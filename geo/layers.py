@@ -94,6 +94,8 @@ SIMULADO = "simulado"
 _POLYGON_TYPES = (3, 6)  # shapely type ids of Polygon, MultiPolygon
 _POINT_TYPES = (0,)  # Point
 _CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+#: Columns the readers add to name a row in errors: its file, its line (tables) or position.
+_OWN_COLUMNS = ("_archivo", "_linea", "_objeto")
 
 
 # ---------------------------------------------------------------------------------------
@@ -892,7 +894,9 @@ def _table_codes(table: pd.DataFrame, source: Any) -> pd.Series:
     """Return the district codes as 6-digit text; refuse a bad one naming file and line."""
     from geo import ubigeo as U
 
-    key = U.find_ubigeo_column(table, _name(source))
+    # the reader's own columns (file, line) are no candidates, nor named to the user
+    key = U.find_ubigeo_column(pd.DataFrame(columns=[
+        c for c in table.columns if c not in _OWN_COLUMNS]), _name(source))
     if "_linea" not in table.columns:
         return U.normalize_ubigeo(table[key], _name(source),
                                   first_line=2 if _is_csv(source) else None)
@@ -938,7 +942,7 @@ def _panel_matrix(spec: LayerSpec, table: pd.DataFrame, codes: pd.Series,
                   years: Sequence[int] | None, source: Any) -> pd.DataFrame:
     """Reshape a long district × year panel: one row per district, one column per year."""
     column, year_col = str(spec.column), str(spec.panel_year)
-    _require_column(table, year_col, source)
+    _require_column(table, year_col, source, key="panel_year")
     _require_column(table, column, source)
     row_years = _panel_years(table, year_col, source)
     found = sorted({int(y) for y in row_years})
@@ -977,8 +981,8 @@ def _panel_years(table: pd.DataFrame, column: str, source: Any) -> np.ndarray:
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         value = raw.iloc[pos]
-        shown = "vacía" if pd.isna(value) else repr(value)
-        shown_en = "empty" if pd.isna(value) else repr(value)
+        text = repr(value) if isinstance(value, str) else str(value)
+        shown, shown_en = ("vacía", "empty") if pd.isna(value) else (text, text)
         raise DataError(
             es=f"{_name(source)}, {_place(table, pos, source)}, columna '{column}': {shown} "
             f"no es un año ({int(bad.sum())} valor(es) así). Cada fila del panel dice su año "
@@ -1530,29 +1534,31 @@ def _unknown_code_notices(codes: pd.Index, index: pd.Index, source: Any) -> list
     if unknown:
         report = U.compare_vintages(in_region, index, _name(source), "base de distritos")
         notices.append(Notice(
-            es=f"{report.es} Las {len(unknown)} fila(s) con códigos desconocidos no se usan.",
-            en=f"{report.en} The {len(unknown)} row(s) with unknown codes are not used.",
+            es=f"{report.es} Los {len(unknown)} código(s) desconocido(s) no se usan.",
+            en=f"{report.en} The {len(unknown)} unknown code(s) are not used.",
         ))
     outside = len(codes) - len(in_region)
-    if outside:
+    if outside:  # codes, not rows: a panel has a row per district and year
         notices.append(Notice(
-            es=f"{_name(source)}: {outside} fila(s) de otros departamentos quedan fuera de la "
-            "región seleccionada.",
-            en=f"{_name(source)}: {outside} row(s) from other departments are outside the "
+            es=f"{_name(source)}: {outside} distrito(s) de otros departamentos quedan fuera "
+            "de la región seleccionada.",
+            en=f"{_name(source)}: {outside} district(s) from other departments are outside the "
             "selected region.",
         ))
     return notices
 
 
-def _require_column(table: pd.DataFrame, column: str | None, source: Any) -> None:
+def _require_column(table: pd.DataFrame, column: str | None, source: Any,
+                    key: str = "column") -> None:
     if column is None or column in table.columns:
         return
-    found = ", ".join(str(c) for c in table.columns if c != "geometry")
+    found = ", ".join(str(c) for c in table.columns
+                      if c != "geometry" and c not in _OWN_COLUMNS)
     raise DataError(
         es=f"{_name(source)}: no existe la columna '{column}'. Columnas encontradas: {found}. "
-        "Corrija 'column' en la configuración.",
+        f"Corrija '{key}' en la configuración.",
         en=f"{_name(source)}: column '{column}' does not exist. Columns found: {found}. "
-        "Fix 'column' in the settings.",
+        f"Fix '{key}' in the settings.",
     )
 
 

@@ -234,7 +234,7 @@ def test_value_from_csv_with_lost_leading_zero_and_unknown_codes(tmp_path):
     assert np.isnan(out["080103"])  # missing is not zero: no row, no value
     notes = " | ".join(n.message("en") for n in out.attrs["notices"])
     assert "089999" in notes  # unknown code reported
-    assert "1 row(s) from other departments" in notes
+    assert "1 district(s) from other departments" in notes
     assert "080103" in notes and "without a value" in notes  # missing district reported
     assert out.attrs["n_features"] == 4 and out.attrs["simulated"] is False
     assert out.attrs["sin_dato"] == 1
