@@ -207,8 +207,9 @@ class LayerSpec:
         A year column, a raster of years or with one band per year, or a table with years
         (a ``{year}`` pattern or a panel).
         """
-        if self.is_table_value and (self.year_pattern or self.panel_year):
-            return self.table_years is not None
+        if self.is_table_value:
+            yearly = bool(self.year_pattern or self.panel_year)
+            return bool(self.year_column) or (yearly and self.table_years is not None)
         return bool(self.year_column) or self.years is not None or \
             self.band_first_year is not None
 
