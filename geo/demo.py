@@ -31,7 +31,7 @@ import shutil
 import tempfile
 import tomllib
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,7 +101,24 @@ DEMO_LAYERS: tuple[DemoLayer, ...] = (
               "proporción del área"),
 )
 BASE_FEATURES = (C.POBREZA, C.LEJANIA)
-FEATURES = tuple(layer.name for layer in DEMO_LAYERS) + BASE_FEATURES
+#: The model features of the world with simulated layers (``layers="simuladas"``).
+SIMULATED_FEATURES = tuple(layer.name for layer in DEMO_LAYERS) + BASE_FEATURES
+#: Recipes (``config/recetas``) whose ``[[layers]]`` are the default world's real layers,
+#: read from the public files as ``riskmap data fetch`` downloads them.
+REAL_RECIPES = ("geobosques_distrital.toml", "panel_amazonia.toml")
+#: The real layers of the default world (hectares; docs/CAPAS_REALES.md §4).
+REAL_FEATURES = ("perdida_bosque", "mineria", "agricultura", "coca")
+#: What the true risk holds that no public layer here shows (SIMULATED, never a model
+#: feature unless a scenario makes it visible): informal-mining fronts (calibrated on REINFO)
+#: and river dredges (calibrated on the Nanay overflight).
+HIDDEN = ("mineria_informal", "dragas")
+#: The model features of the default world: the real layers and the base indicators.
+FEATURES = REAL_FEATURES + BASE_FEATURES
+#: Where a world's sector layers come from: the real public files, or simulated ones.
+LAYER_KINDS = ("reales", "simuladas")
+#: Truth z-scores are held within +-this many standard deviations: one layer's outlier (the
+#: only mining district of a department) must not decide a district's risk alone.
+Z_CAP = 3.0
 INSPECTION_COLUMNS = (
     C.ID, C.FECHA, C.UBIGEO, C.LAT, C.LON, C.SECTOR, C.HALLAZGO, C.ORIGEN, C.INDICADORES,
     C.TRABAJADORES, C.VICTIMAS, C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES, C.UBIGEO_ORIGEN,
@@ -176,8 +193,8 @@ def _drift(world: _World, feats: pd.DataFrame, truth: _Truth, scenario: Scenario
         idx = np.flatnonzero(world.dep == dep)
         quiet = idx[truth.p[idx] < np.median(truth.p[idx])]
         chosen[quiet[np.argsort(-lej[quiet], kind="stable")[:scenario.drift_districts]]] = True
-    logit = truth.table["logit_verdadero"].to_numpy(float) + np.where(chosen,
-                                                                       scenario.drift_logit, 0.0)
+    shift = np.where(chosen, scenario.drift_logit, 0.0)
+    logit = truth.table["logit_verdadero"].to_numpy(float) + shift
     p_now = expit(logit)
     table = truth.table.copy()
     table["riesgo_anterior"] = truth.p
@@ -185,13 +202,22 @@ def _drift(world: _World, feats: pd.DataFrame, truth: _Truth, scenario: Scenario
     table["logit_verdadero"] = logit
     table["deriva"] = chosen.astype(int)
     table["anio_deriva"] = int(scenario.drift_year)
-    return _Truth(table=table, p=p_now, intercept=truth.intercept, coefs=truth.coefs,
-                  p_before=truth.p, drift_year=scenario.drift_year)
+    out = _Truth(table=table, p=p_now, intercept=truth.intercept, coefs=truth.coefs,
+                 p_before=truth.p, drift_year=scenario.drift_year,
+                 logit_years=truth.logit_years, shift=shift)
+    if truth.logit_years:
+        for y in truth.logit_years:
+            table[f"{C.RIESGO}_{y}"] = out.at(y)
+    return out
 
 
 #: Version of what ``make_demo`` writes; ``riskmap prepare`` rewrites an older demo folder.
-#: 2: victims by sex and age, their district of origin, a services layer.
-DEMO_VERSION = 2
+#: 2: victims by sex and age, their district of origin, a services layer. 3: the real public
+#: layers (issue 20).
+DEMO_VERSION = 3
+#: The key of the random stream of what version 2 added (victims, slips, the frontier's
+#: dredges): kept, so those draws do not change with the version.
+_LATER_STREAM = 2
 VERSION_FILE = ".version"
 SERVICES_LAYER = "servicios"
 
@@ -205,8 +231,18 @@ def make_demo(
     calibration: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
     scenario: str = "estatico",
+    layers: str = "reales",
+    sources: str | Path | None = None,
 ) -> Path:
-    """Write the simulated demo world for Cusco and/or Loreto into ``out``.
+    """Write the demo world for Cusco and/or Loreto into ``out``.
+
+    The sector layers are the real public ones (``layers="reales"``, the default: forest
+    loss from GeoBosques, mining, farmland and coca from the Amazon district panel, read
+    from ``sources`` exactly as downloaded); what has no public source here is simulated and
+    says so: the inspection records, the true risk behind them (built on the real layers,
+    with a hidden value where a source is silent and hidden informal-mining fronts and river
+    dredges) and the services for victims. ``layers="simuladas"`` simulates the sector
+    layers too (the world before issue 20).
 
     Parameters
     ----------
@@ -225,21 +261,28 @@ def make_demo(
         Calibration TOML (default ``config/calibration.toml``).
     progress : callable, optional
         Called with a short message at each step.
-    scenario : {"estatico", "deriva", "denuncias", "bajo_volumen"}
+    scenario : {"estatico", "deriva", "denuncias", "bajo_volumen", "frente_visible"}
         The kind of world (:data:`SCENARIOS`): drift, complaint-driven selection, low
-        volume. The static world is the calibrated one, byte for byte.
+        volume, a frontier a dated layer sees.
+    layers : {"reales", "simuladas"}
+        Where the sector layers come from (:data:`LAYER_KINDS`).
+    sources : str or Path, optional
+        Folder of the downloaded public files (default: ``fuentes`` beside ``base``, where
+        ``riskmap data fetch`` puts them).
 
     Returns
     -------
     Path
-        ``out``, holding ``capas/*.gpkg``, ``inspecciones.csv``, ``verdad.csv``,
-        ``settings.toml`` and ``LEEME.md``.
+        ``out``, holding ``inspecciones.csv``, ``verdad.csv``, ``settings.toml``,
+        ``LEEME.md`` and ``capas/*.gpkg`` (the simulated services, and the simulated layers
+        a world has).
 
     Raises
     ------
     ConfigError
-        Unsupported region, or a calibration district whose name does not match the
-        boundaries.
+        Unsupported region, scenario or kind of layers, a calibration district whose name
+        does not match the boundaries, or a public file ``riskmap data fetch`` has not
+        downloaded yet.
     DataError
         The base lacks a required column.
 
@@ -256,7 +299,15 @@ def make_demo(
             es=f"Escenario desconocido '{scenario}'. Use uno de: {', '.join(SCENARIOS)}.",
             en=f"Unknown scenario '{scenario}'. Use one of: {', '.join(SCENARIOS)}.",
         )
+    if layers not in LAYER_KINDS:
+        raise ConfigError(
+            es=f"Capas desconocidas '{layers}'. Use 'reales' (las fuentes públicas) o "
+            "'simuladas'.",
+            en=f"Unknown layers '{layers}'. Use 'reales' (the public sources) or 'simuladas'.",
+        )
     kind = SCENARIOS[scenario]
+    real = layers == "reales"
+    sources = Path(sources).resolve() if sources else base.parent / paths.sources_dir().name
     cal = _apply_scenario(load_calibration(calibration), kind)
     say(tr("Leyendo distritos…", "Reading districts…"))
     districts = _read_districts(base, region)
@@ -264,43 +315,243 @@ def make_demo(
     rng = np.random.default_rng(seed)
     world = _World(districts)
 
-    say(tr("Simulando capas sectoriales…", "Simulating sector layers…"))
-    layers = _simulate_layers(world, cal, rng)
-    features = _measure(world, layers)
+    if real:
+        say(tr("Leyendo las capas públicas reales…", "Reading the real public layers…"))
+        entries = _real_layer_entries(sources, out)
+        public = _measure_real(world, entries, sources)
+        say(tr("Simulando lo que ninguna capa pública muestra…",
+               "Simulating what no public layer shows…"))
+        sim_layers = {"mineria_informal": _informal_mining(world, cal, rng),
+                      "dragas": _dredges(world, cal, rng)}
+        features, hidden, states = _truth_features(world, public, sim_layers, rng)
+        intensity = _real_intensity(world, features)
+        names: tuple[str, ...] = FEATURES + HIDDEN
+        written: dict[str, gpd.GeoDataFrame] = {}
+    else:
+        entries = ()
+        say(tr("Simulando capas sectoriales…", "Simulating sector layers…"))
+        sim_layers = _simulate_layers(world, cal, rng)
+        features = _measure(world, sim_layers)
+        hidden, states, names = None, None, SIMULATED_FEATURES
+        intensity = _simulated_intensity(world, features)
+        written = dict(sim_layers)
     say(tr("Simulando riesgo verdadero e inspecciones…",
            "Simulating true risk and inspections…"))
-    truth = _drift(world, features, _simulate_truth(world, features, cal, rng), kind)
-    records = _simulate_inspections(world, features, truth, cal, rng)
+    truth = _drift(world, features,
+                   _simulate_truth(world, features, cal, rng, names, states=states,
+                                   hidden=hidden, cap=Z_CAP if real else None), kind)
+    records = _simulate_inspections(world, features, truth, cal, rng, intensity)
     # What came later draws from its own stream, so the layers, the truth and the findings
     # of a seed stay those of earlier versions.
-    extra = np.random.default_rng([seed, DEMO_VERSION])
+    extra = np.random.default_rng([seed, _LATER_STREAM])
     neighbours = _read_neighbour_origins(base, region)
     records = _simulate_victims(world, records, extra, neighbours)
     records = _recording_slips(records, extra)
     services = _simulate_services(world)
     if kind.visible:
-        layers["dragas"] = _visible_frontier(world, layers["dragas"], truth, kind,
-                                             np.random.default_rng([seed, DEMO_VERSION, 11]))
+        written["dragas"] = _visible_frontier(world, sim_layers["dragas"], truth, kind,
+                                              np.random.default_rng([seed, _LATER_STREAM, 11]))
 
     say(tr(f"Escribiendo en {out}…", f"Writing to {out}…"))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
-        _write_layers(tmp, layers, seed)
+        _write_layers(tmp, written, seed)
         _write_services(tmp, services, seed)
         _write_csv(records, tmp / "inspecciones.csv")
         (tmp / VERSION_FILE).write_text(f"{DEMO_VERSION}\n", encoding="utf-8")
         _write_csv(truth.table, tmp / "verdad.csv")
         (tmp / "settings.toml").write_text(
-            _settings_text(base, out, region, cal, seed,
+            _settings_text(base, out, region, cal, seed, real=entries,
+                           simulated=tuple(written),
                            dated=("dragas",) if kind.visible else ()), encoding="utf-8")
         (tmp / "LEEME.md").write_text(
-            _readme_text(seed, region, cal, world, features, truth, records, layers)
+            _readme_text(seed, region, cal, world, features, truth, records, written,
+                         public if real else None)
             + _scenario_text(kind, truth), encoding="utf-8")
         _publish(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+# ---------------------------------------------------------------------------------------
+# the real public layers of the default world
+
+
+#: Prefix of a path in a recipe that names the sources folder (``riskmap data fetch``).
+_FUENTES = "{fuentes}/"
+
+
+def _real_layer_entries(sources: Path, out: Path) -> list[dict[str, Any]]:
+    """Return the ``[[layers]]`` of :data:`REAL_RECIPES`, their paths relative to ``out``.
+
+    Raises
+    ------
+    ConfigError
+        A recipe is missing, or a public file has not been downloaded yet.
+    """
+    entries = []
+    for recipe in REAL_RECIPES:
+        path = paths.CONFIG_DIR / "recetas" / recipe
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as err:
+            raise ConfigError(
+                es=f"No se pudo leer la receta {path} ({err}); el mundo de demostración toma de "
+                "ella sus capas reales. Restáurela desde el repositorio.",
+                en=f"Could not read recipe {path} ({err}); the demo world takes its real "
+                "layers from it. Restore it from the repository.") from err
+        for layer in raw.get("layers", []):
+            entry = dict(layer)
+            name = str(entry["path"])
+            file = sources / (name[len(_FUENTES):] if name.startswith(_FUENTES) else name)
+            if not file.is_file():
+                raise ConfigError(
+                    es=f"Falta {file}: el mundo de demostración usa las capas públicas reales "
+                    "que descarga 'riskmap data fetch' (o 'riskmap prepare'). Ejecútelo y "
+                    "vuelva a intentar.",
+                    en=f"{file} is missing: the demo world uses the real public layers that "
+                    "'riskmap data fetch' (or 'riskmap prepare') downloads. Run it and try "
+                    "again.")
+            entry["path"] = _relative(file, out)
+            entry["_archivo"] = str(file)
+            entries.append(entry)
+    return entries
+
+
+def _relative(path: Path, out: Path) -> str:
+    """``path`` relative to ``out`` (as settings.toml names files), absolute across drives."""
+    try:
+        return Path(os.path.relpath(path, out)).as_posix()
+    except ValueError:  # another drive (Windows)
+        return path.as_posix()
+
+
+@dataclass
+class _Public:
+    """The real layers as ``riskmap build`` measures them, in world order."""
+
+    values: pd.DataFrame  # index ubigeo, one column per layer, in its unit (NaN: no value)
+    history: dict[str, pd.DataFrame]  # per dated layer: ubigeo x year (its state then)
+    fuentes: pd.DataFrame  # the build's sources table (source, unit, years, no-value count)
+
+
+def _measure_real(world: _World, entries: list[dict[str, Any]], sources: Path) -> _Public:
+    """Measure the real layers exactly as ``riskmap build`` will (the same settings)."""
+    import tomli_w
+
+    from geo.build import HISTORY_TABLE, add_layers
+    from geo.config import load_settings
+
+    layers = [{**{k: v for k, v in e.items() if not k.startswith("_")},
+               "path": e["_archivo"]} for e in entries]
+    folder = Path(tempfile.mkdtemp(prefix=".capas-reales-"))
+    try:
+        spec_file = folder / "capas.toml"
+        spec_file.write_text(tomli_w.dumps({"config_version": 1, "layers": layers}),
+                             encoding="utf-8")
+        specs = load_settings(spec_file).layers
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    gdf, fuentes, _ = add_layers(world.districts, specs)
+    names = [spec.name for spec in specs]
+    values = pd.DataFrame(gdf[names].to_numpy(float), columns=names,
+                          index=pd.Index(world.ubigeo, name=C.UBIGEO))
+    held = gdf.attrs.get(HISTORY_TABLE)
+    long = getattr(held, "frame", held)
+    history: dict[str, pd.DataFrame] = {}
+    if long is not None and len(long):
+        for name, part in long.groupby("capa"):
+            wide = part.pivot(index=C.UBIGEO, columns="anio", values="valor")
+            history[str(name)] = wide.reindex(world.ubigeo)
+    return _Public(values=values, history=history, fuentes=fuentes)
+
+
+def _truth_features(world: _World, public: _Public, hidden_layers: Mapping[str, Any],
+                    rng: np.random.Generator
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, pd.DataFrame]]:
+    """Return the features the true risk is made of, today and in each year.
+
+    The real layers as ``log(1 + ha)`` (as the model reads them), a hidden value where the
+    source is silent (JUICIO: drawn from the values the source gives in districts of the
+    same natural region, or of the whole region when it gives fewer than five there), the
+    base indicators, and the hidden informal-mining fronts and dredges (counts).
+
+    Returns
+    -------
+    (features, hidden, states)
+        Today's features (world order); which real values are hidden (bool, same shape as
+        the real columns); the features at the end of each year a dated layer changed.
+    """
+    logged = np.log1p(public.values[list(REAL_FEATURES)])
+    hidden = logged.isna()
+    natural = world.districts[C.REGION_NATURAL].astype(str).to_numpy()
+    filled = logged.copy()
+    for name in REAL_FEATURES:
+        gone = hidden[name].to_numpy()
+        if not gone.any():
+            continue
+        have = ~gone
+        draws = np.empty(int(gone.sum()))
+        for k, i in enumerate(np.flatnonzero(gone)):
+            pool = have & (natural == natural[i])
+            if pool.sum() < 5:
+                pool = have
+            draws[k] = logged[name].to_numpy()[rng.choice(np.flatnonzero(pool))]
+        filled.loc[gone, name] = draws
+    feats = filled.copy()
+    for col in BASE_FEATURES:
+        feats[col] = world.districts[col].to_numpy(float)
+    for name in HIDDEN:
+        gdf = hidden_layers[name]
+        feats[name] = np.bincount(gdf["_i"].to_numpy(int), minlength=len(world)).astype(
+            float) if len(gdf) else 0.0
+    states: dict[int, pd.DataFrame] = {}
+    years = sorted({int(y) for wide in public.history.values() for y in wide.columns})
+    for year in years:
+        at = feats.copy()
+        for name, wide in public.history.items():
+            if name not in at.columns:
+                continue
+            cols = wide.columns.to_numpy(int)
+            kept = cols[cols <= year]
+            chosen = kept.max() if kept.size else cols.min()
+            state = np.log1p(wide[chosen].to_numpy(float))
+            # a district the source is silent about keeps its hidden value in every year
+            usable = ~np.isnan(state) & ~hidden[name].to_numpy()
+            at[name] = np.where(usable, state, at[name].to_numpy(float))
+        states[year] = at
+    return feats, hidden, states
+
+
+def _real_intensity(world: _World, feats: pd.DataFrame) -> pd.DataFrame:
+    """How much of each risky sector a district has (for the sector of each inspection).
+
+    From the truth's features (real hectares, hidden values where a source is silent, and
+    the hidden informal-mining fronts and dredges): shares of the district's area, capped.
+    """
+    area_ha = np.maximum(world.area_km2 * 100.0, 1.0)
+    ha = {name: np.expm1(feats[name].to_numpy(float)) for name in REAL_FEATURES}
+    points = (feats["mineria_informal"] + feats["dragas"]).to_numpy(float)
+    return pd.DataFrame({
+        "mineria": 0.6 * np.minimum(1, points / 8) + np.minimum(0.6, 50 * ha["mineria"] / area_ha),
+        "tala": np.minimum(0.6, 60 * ha["perdida_bosque"] / area_ha),
+        "coca": np.minimum(0.6, 30 * ha["coca"] / area_ha),
+        "agricultura": np.minimum(1.0, ha["agricultura"] / area_ha),
+    }, index=feats.index)
+
+
+def _simulated_intensity(world: _World, feats: pd.DataFrame) -> pd.DataFrame:
+    """Return the same, from the simulated layers (the world before issue 20, unchanged)."""
+    return pd.DataFrame({
+        "mineria": 0.6 * np.minimum(1, (feats["mineria_informal"] + feats["dragas"]) / 8)
+        + 2 * feats["concesiones_mineras"],
+        "tala": 0.6 * np.minimum(1, feats["campamentos_tala"] * world.area_km2 / 4)
+        + 2 * feats["concesiones_forestales"],
+        "coca": np.minimum(0.6, 30 * feats["coca"]),
+        "agricultura": feats["agricultura"],
+    }, index=feats.index)
 
 
 def load_calibration(path: str | Path | None = None) -> dict[str, Any]:
@@ -795,9 +1046,19 @@ class _Truth:
     coefs: dict[str, float]
     p_before: np.ndarray | None = None  # before the drift year (scenario "deriva")
     drift_year: int | None = None
+    # the logit of each year a dated layer changed (no drift): risk moves with the layers
+    logit_years: dict[int, np.ndarray] | None = None
+    shift: np.ndarray | None = None  # the frontier's logit, from the drift year on
 
     def at(self, year: int) -> np.ndarray:
         """Return the true probability per district in ``year``."""
+        if self.logit_years:
+            kept = [y for y in self.logit_years if y <= year]
+            logit = self.logit_years[max(kept) if kept else min(self.logit_years)]
+            if self.shift is not None and self.drift_year is not None \
+                    and year >= self.drift_year:
+                logit = logit + self.shift
+            return expit(logit)
         if self.p_before is not None and self.drift_year is not None and year < self.drift_year:
             return self.p_before
         return self.p
@@ -809,10 +1070,28 @@ def _standardise(x: pd.DataFrame) -> pd.DataFrame:
 
 
 def _simulate_truth(world: _World, feats: pd.DataFrame, cal: Mapping[str, Any],
-                    rng: np.random.Generator) -> _Truth:
-    coefs = {f: float(cal["verdad"]["coeficientes"][f]) for f in FEATURES}
-    z = _standardise(feats[list(FEATURES)])
-    contrib = z * pd.Series(coefs) + 0.0  # + 0.0 turns -0.0 into 0.0 in verdad.csv
+                    rng: np.random.Generator, names: Sequence[str] = SIMULATED_FEATURES, *,
+                    states: Mapping[int, pd.DataFrame] | None = None,
+                    hidden: pd.DataFrame | None = None, cap: float | None = None) -> _Truth:
+    """Draw the hidden true risk: ``logit p = b0 + sum(coef * z) + u``.
+
+    ``states``: the features at the end of each year a dated layer changed; the truth of
+    each year then follows them (standardised like today's). ``hidden``: which real values
+    the truth knows but no public source gives (``oculto_<feature>`` in verdad.csv).
+    ``cap``: z-scores held within +-cap.
+    """
+    names = list(names)
+    coefs = {f: float(cal["verdad"]["coeficientes"][f]) for f in names}
+    mean = feats[names].mean()
+    sd = feats[names].std(ddof=0).replace(0.0, 1.0)
+
+    def contributions(x: pd.DataFrame) -> pd.DataFrame:
+        z = (x[names] - mean) / sd
+        if cap is not None:
+            z = z.clip(-cap, cap)
+        return z * pd.Series(coefs) + 0.0  # + 0.0 turns -0.0 into 0.0 in verdad.csv
+
+    contrib = contributions(feats)
     u = rng.normal(0.0, cal["verdad"]["sd_efecto_aleatorio"], len(world))
     eta = contrib.sum(axis=1).to_numpy() + u
     target = cal["inspecciones"]["tasa_hallazgo_objetivo"]
@@ -822,6 +1101,11 @@ def _simulate_truth(world: _World, feats: pd.DataFrame, cal: Mapping[str, Any],
 
     b0 = float(brentq(excess, -15.0, 10.0, xtol=1e-10))
     p = expit(b0 + eta)
+    years = None
+    if states:
+        first, last = cal["inspecciones"]["anios"]
+        years = {int(y): b0 + contributions(states_at(states, y, feats)).sum(axis=1).to_numpy()
+                 + u for y in range(int(first), int(last) + 1)}
     d = world.districts
     hotspots = cal["hotspots"]
     table = pd.DataFrame({
@@ -834,14 +1118,34 @@ def _simulate_truth(world: _World, feats: pd.DataFrame, cal: Mapping[str, Any],
         "intercepto": b0,
         "efecto_aleatorio": u,
     })
-    for f in FEATURES:
+    for f in names:
         table[f"contrib_{f}"] = contrib[f].to_numpy()
-    for f in FEATURES:
+    for f in names:
         table[f"valor_{f}"] = feats[f].to_numpy()
+    if hidden is not None:
+        for f in hidden.columns:
+            table[f"oculto_{f}"] = hidden[f].to_numpy().astype(int)
+    if years:
+        for y, logit in sorted(years.items()):
+            table[f"{C.RIESGO}_{y}"] = expit(logit)
     table["hotspot"] = [int(u_ in hotspots) for u_ in world.ubigeo]
     table["perfil"] = [";".join(hotspots[u_]["perfil"]) if u_ in hotspots else ""
                        for u_ in world.ubigeo]
-    return _Truth(table=table, p=p, intercept=b0, coefs=coefs)
+    return _Truth(table=table, p=p, intercept=b0, coefs=coefs, logit_years=years)
+
+
+def states_at(states: Mapping[int, pd.DataFrame], year: int, today: pd.DataFrame
+              ) -> pd.DataFrame:
+    """Return the features at the end of ``year``: the latest state up to it, else the first.
+
+    >>> s = {2015: pd.DataFrame({"a": [1.0]}), 2020: pd.DataFrame({"a": [2.0]})}
+    >>> [float(states_at(s, y, None)["a"].iloc[0]) for y in (2010, 2017, 2024)]
+    [1.0, 1.0, 2.0]
+    """
+    if not states:
+        return today
+    kept = [y for y in states if y <= year]
+    return states[max(kept) if kept else min(states)]
 
 
 def _allocation(world: _World, feats: pd.DataFrame, p: np.ndarray,
@@ -890,21 +1194,21 @@ _MEAN_WORKERS = {"mineria": 18, "tala": 12, "coca": 8, "agricultura": 15, "domes
                  "construccion": 20, "otro": 10}
 
 
-def _sector_weights(world: _World, feats: pd.DataFrame) -> np.ndarray:
-    """Columns in the order of ``C.SECTORES_INSPECCION``; rows = districts."""
+def _sector_weights(world: _World, intensity: pd.DataFrame) -> np.ndarray:
+    """Columns in the order of ``C.SECTORES_INSPECCION``; rows = districts.
+
+    ``intensity``: how much mining, logging, coca and farming each district has
+    (:func:`_real_intensity` or :func:`_simulated_intensity`).
+    """
     # towns: domestic work, construction and "otro" (hotels, restaurants, commerce, the
     # sectors SUNAFIL inspects most nationally); countryside: what the layers put there
     urban = np.minimum(1.0, world.districts[C.DENSIDAD].to_numpy(float) / 300.0)
     rural = 1.0 - 0.8 * urban
     w = {
-        "mineria": rural * (0.03 + 0.6 * np.minimum(
-            1, (feats["mineria_informal"] + feats["dragas"]) / 8)
-            + 2 * feats["concesiones_mineras"]),
-        "tala": rural * (0.03 + 0.6 * np.minimum(
-            1, feats["campamentos_tala"] * world.area_km2 / 4)
-            + 2 * feats["concesiones_forestales"]),
-        "coca": rural * (0.01 + np.minimum(0.6, 30 * feats["coca"])),
-        "agricultura": rural * (0.15 + feats["agricultura"]),
+        "mineria": rural * (0.03 + intensity["mineria"]),
+        "tala": rural * (0.03 + intensity["tala"]),
+        "coca": rural * (0.01 + intensity["coca"]),
+        "agricultura": rural * (0.15 + intensity["agricultura"]),
         "domestico": 0.05 + 0.6 * urban,
         "construccion": 0.05 + 0.6 * urban,
         "otro": 0.10 + 0.5 * urban,
@@ -913,7 +1217,8 @@ def _sector_weights(world: _World, feats: pd.DataFrame) -> np.ndarray:
 
 
 def _simulate_inspections(world: _World, feats: pd.DataFrame, truth: _Truth,
-                          cal: Mapping[str, Any], rng: np.random.Generator) -> pd.DataFrame:
+                          cal: Mapping[str, Any], rng: np.random.Generator,
+                          intensity: pd.DataFrame) -> pd.DataFrame:
     conf = cal["inspecciones"]
     first, last = conf["anios"]
     years = np.arange(first, last + 1)
@@ -921,11 +1226,11 @@ def _simulate_inspections(world: _World, feats: pd.DataFrame, truth: _Truth,
     volume = np.linspace(lo, hi, len(years))
     origins = list(C.ORIGENES)
     shares = np.array([conf["origen"][o] for o in origins])
-    allocs = {id(p): _allocation(world, feats, p, cal) for p in
-              ([truth.p] if truth.p_before is None else [truth.p, truth.p_before])}
+    p_year = {int(y): truth.at(int(y)) for y in years}
+    allocs = {y: _allocation(world, feats, p, cal) for y, p in p_year.items()}
     parts = []
     for year, mu in zip(years, volume, strict=True):
-        alloc = allocs[id(truth.at(int(year)))]  # complaints follow the risk of that year
+        alloc = allocs[int(year)]  # complaints follow the risk of that year
         for dep in np.unique(world.dep):
             idx = np.flatnonzero(world.dep == dep)
             n = int(rng.poisson(mu))
@@ -942,14 +1247,15 @@ def _simulate_inspections(world: _World, feats: pd.DataFrame, truth: _Truth,
     rec = pd.concat(parts, ignore_index=True)
     n = len(rec)
     i = rec["_i"].to_numpy()
-    if truth.p_before is None:
-        p_rec = truth.p[i]
-    else:  # each record's finding follows the risk of its own year
-        year_rec = pd.to_datetime(rec[C.FECHA]).dt.year.to_numpy()
-        p_rec = np.where(year_rec < truth.drift_year, truth.p_before[i], truth.p[i])
+    # each record's finding follows the risk of its own year
+    year_rec = pd.to_datetime(rec[C.FECHA]).dt.year.to_numpy()
+    p_rec = np.empty(n)
+    for y, p in p_year.items():
+        sel = year_rec == y
+        p_rec[sel] = p[i[sel]]
     found = rng.random(n) < p_rec
     # sector: what the district has; findings lean to the risky sectors
-    w = _sector_weights(world, feats)[i]
+    w = _sector_weights(world, intensity)[i]
     sectors = list(C.SECTORES_INSPECCION)
     boost = np.array([3.0 if s in ("mineria", "tala", "coca") else
                       1.5 if s in ("agricultura", "domestico") else 1.0 for s in sectors])
@@ -1012,9 +1318,12 @@ def _pinned_gpkg_date() -> Iterator[None]:
 
 
 def _write_layers(folder: Path, layers: Mapping[str, gpd.GeoDataFrame], seed: int) -> None:
+    """Write the world's simulated layers (all seven, only the dredges, or none)."""
     (folder / "capas").mkdir()
     with _pinned_gpkg_date():
         for spec in DEMO_LAYERS:
+            if spec.name not in layers:
+                continue
             gdf = layers[spec.name].drop(columns="_i")
             gdf["simulado"] = True
             metadata = {
@@ -1260,17 +1569,31 @@ def _toml_str(value: str) -> str:
 
 
 def _settings_text(base: Path, out: Path, region: tuple[str, ...], cal: Mapping[str, Any],
-                   seed: int, dated: tuple[str, ...] = ()) -> str:
-    try:
-        base_ref = Path(os.path.relpath(base, out)).as_posix()
-    except ValueError:  # another drive (Windows): keep it absolute
-        base_ref = base.as_posix()
+                   seed: int, *, real: Sequence[Mapping[str, Any]] = (),
+                   simulated: Sequence[str] = (), dated: tuple[str, ...] = ()) -> str:
+    """Write the demo's settings.toml: its real layers (``real``), simulated ones, model, plan."""
+    import tomli_w
+
+    base_ref = _relative(base, out)
     prior = cal["prior_experto"]
+    if real:
+        header = [
+            "# Mundo de demostración escrito por `riskmap demo --seed " + str(seed) + "`.",
+            "# Las capas sectoriales son REALES (fuentes públicas descargadas por 'riskmap data",
+            "# fetch', ver LEEME.md); las inspecciones, el riesgo verdadero y los servicios son",
+            "# SIMULADOS — NO SON REGISTROS REALES. Las claves se documentan en",
+            "# config/settings.toml del repositorio.",
+        ]
+    else:
+        header = [
+            "# DATOS SIMULADOS — NO SON REGISTROS REALES.",
+            f"# Configuración del mundo simulado escrita por `riskmap demo --seed {seed} "
+            "--capas simuladas`.",
+            "# Cada capa y cada inspección de esta carpeta es simulada (ver LEEME.md). Las claves",
+            "# se documentan en config/settings.toml del repositorio.",
+        ]
     lines = [
-        "# DATOS SIMULADOS — NO SON REGISTROS REALES.",
-        f"# Configuración del mundo simulado escrita por `riskmap demo --seed {seed}`.",
-        "# Cada capa y cada inspección de esta carpeta es simulada (ver LEEME.md). Las claves",
-        "# se documentan en config/settings.toml del repositorio.",
+        *header,
         "",
         "config_version = 1",
         "",
@@ -1281,7 +1604,7 @@ def _settings_text(base: Path, out: Path, region: tuple[str, ...], cal: Mapping[
         f"region = [{', '.join(_toml_str(r) for r in region)}]",
         'inspections = "inspecciones.csv"  # inspecciones SIMULADAS 2016-2025',
         'truth = "verdad.csv"              # riesgo verdadero simulado, para evaluar modelos',
-        "simulated = true",
+        "simulated = true                  # los registros son simulados",
         "",
         "[auth]",
         '# Sin inicio de sesión: solo se permite porque los datos son simulados. Con registros',
@@ -1290,7 +1613,14 @@ def _settings_text(base: Path, out: Path, region: tuple[str, ...], cal: Mapping[
         'demo_role = "planificador"  # qué ve el visitante de la demostración',
         "",
     ]
+    if real:
+        lines += ["# Capas REALES, tal como las leen config/recetas/"
+                  + " y ".join(REAL_RECIPES) + " (rutas relativas a esta carpeta).", ""]
+        lines += [tomli_w.dumps({"layers": [{k: v for k, v in e.items() if not k.startswith("_")}
+                                            for e in real]}).rstrip("\n"), ""]
     for spec in DEMO_LAYERS:
+        if spec.name not in simulated:
+            continue
         lines += [
             "[[layers]]",
             f"name = {_toml_str(spec.name)}",
@@ -1317,13 +1647,20 @@ def _settings_text(base: Path, out: Path, region: tuple[str, ...], cal: Mapping[
         "",
     ]
     features = ", ".join(_toml_str(f) for f in BASE_FEATURES)
-    prior_items = ", ".join(f"{k} = {float(prior[k])!r}" for k in FEATURES if k in prior)
+    names = [e["name"] for e in real] + [n for n in simulated] + list(BASE_FEATURES)
+    prior_items = ", ".join(f"{k} = {float(prior[k])!r}" for k in names if k in prior)
+    lines += ["[model]", f"features = [{features}]"]
+    if real:
+        lines += [
+            "# Hectáreas: pocas muy grandes decidirían la estandarización; el modelo las lee",
+            "# como log(1 + ha). Un distrito sin dato público deja fuera ese término (falta_*).",
+            f"log_features = [{', '.join(_toml_str(e['name']) for e in real)}]",
+        ]
     lines += [
-        "[model]",
-        f"features = [{features}]",
-        "# Prior experto (juicio tipo MIRTI, hecho con las capas oficiales: sobrepondera",
-        "# concesiones formales, agricultura y pobreza; no ve dragas ni lejanía). NO son los",
-        "# coeficientes ocultos del mundo simulado; ver LEEME.md y config/calibration.toml.",
+        "# Prior experto (juicio tipo MIRTI, hecho con las capas oficiales: sobrepondera la",
+        "# minería formal cartografiada, la agricultura y la pobreza; no ve dragas ni lejanía).",
+        "# NO son los coeficientes ocultos del mundo simulado; ver LEEME.md y",
+        "# config/calibration.toml.",
         f"prior = {{ {prior_items} }}",
         "prior_strength = 10.0  # precisión MÁXIMA del prior (sd 0.3); la eligen los datos",
         "min_inspections = 3",
@@ -1370,18 +1707,17 @@ def _fmt(x: float, digits: int = 2) -> str:
 
 def _readme_text(seed: int, region: tuple[str, ...], cal: Mapping[str, Any], world: _World,
                  feats: pd.DataFrame, truth: _Truth, records: pd.DataFrame,
-                 layers: Mapping[str, gpd.GeoDataFrame]) -> str:
+                 layers: Mapping[str, gpd.GeoDataFrame], public: _Public | None = None) -> str:
     conf = cal["inspecciones"]
     t = truth.table
     rate = records[C.HALLAZGO].mean() if len(records) else float("nan")
     top = t.sort_values(C.RIESGO_VERDADERO, ascending=False).head(10)
     per_dep = records.groupby(records[C.UBIGEO].str[:2]).size()
-    layer_rows = "\n".join(
-        f"| `{s.name}` | {s.sector} | {s.measure}{' por ' + s.per if s.per else ''} | "
-        f"{len(layers[s.name]):,} | {s.description} |" for s in DEMO_LAYERS)
     coef_rows = "\n".join(
-        f"| `{f}` | {truth.coefs[f]:+.2f} | {float(cal['prior_experto'].get(f, 0.0)):+.2f} |"
-        for f in FEATURES)
+        f"| `{f}` | {truth.coefs[f]:+.2f} | "
+        + (f"{float(cal['prior_experto'][f]):+.2f}" if f in cal["prior_experto"]
+           and (public is None or f not in HIDDEN or f in layers) else "(no la ve)")
+        + " |" for f in truth.coefs)
     top_rows = "\n".join(
         f"| {r.ubigeo} | {r.distrito} | {r.provincia} | {r.riesgo_verdadero:.3f} |"
         for r in top.itertuples())
@@ -1389,16 +1725,16 @@ def _readme_text(seed: int, region: tuple[str, ...], cal: Mapping[str, Any], wor
         f"| {o} | {conf['origen'][o]:.0%} | {(records[C.ORIGEN] == o).sum():,} | "
         f"{records.loc[records[C.ORIGEN] == o, C.HALLAZGO].mean():.1%} |" for o in C.ORIGENES)
     deps = ", ".join({"08": "Cusco (08)", "16": "Loreto (16)"}[r] for r in region)
-    return f"""# DATOS SIMULADOS — NO SON REGISTROS REALES
+    files_row = ("| `capas/*.gpkg` | capas simuladas (`simulado = True` en cada elemento y en los "
+                 "metadatos) y los servicios simulados |" if public is None else
+                 "| `capas/servicios.gpkg` | servicios de atención a víctimas SIMULADOS"
+                 + (" y la capa simulada de dragas con fecha |" if layers else " |"))
+    title = ("# DATOS SIMULADOS — NO SON REGISTROS REALES" if public is None else
+             "# Mundo de demostración: capas REALES, inspecciones SIMULADAS — LOS REGISTROS "
+             "NO SON REALES")
+    return f"""{title}
 
-Este mundo fue generado por `riskmap demo --seed {seed}` sobre los límites distritales reales
-(INEI, división actual) de {deps}: {len(world)} distritos. **Ninguna concesión, campamento,
-draga, inspección ni hallazgo de esta carpeta es real.** Sirve para probar el tablero y medir
-si un modelo recupera un riesgo conocido. Los números que lo calibran son cifras publicadas
-(DEVIDA, GeoBosques, MapBiomas, REINFO, prensa) guardadas con su fuente en
-`config/calibration.toml` del repositorio; donde la simulación usa su propio juicio, ese
-archivo lo marca como JUICIO.
-
+{_intro_text(seed, deps, len(world), public is not None)}
 *English: SIMULATED DATA — NOT REAL RECORDS. A synthetic world on the real district
 boundaries, calibrated with published figures, for demonstrating and evaluating riskmap.*
 
@@ -1406,51 +1742,15 @@ boundaries, calibrated with published figures, for demonstrating and evaluating 
 
 | archivo | contenido |
 |---|---|
-| `capas/*.gpkg` | capas simuladas (`simulado = True` en cada elemento y en los metadatos) |
+{files_row}
 | `inspecciones.csv` | {len(records):,} inspecciones simuladas 2016-2025 (formato de inspecciones) |
 | `verdad.csv` | el riesgo verdadero por distrito (`riesgo_verdadero`) y sus componentes |
 | `settings.toml` | la configuración que usa el tablero por defecto (`simulated = true`) |
 
-## 1. Capas sectoriales
-
-| capa | sector | medida | elementos | descripción |
-|---|---|---|---|---|
-{layer_rows}
-
-- **Concesiones mineras**: rectángulos norte-sur de 100-1,000 ha (como las cuadrículas de
-  INGEMMET), recortados al distrito, hasta cubrir una proporción por provincia o distrito
-  (JUICIO: alta en Chumbivilcas y Espinar, Camanti, Marcapata, Ccarhuayo; casi nula en Loreto).
-- **Minería informal**: puntos agrupados en quebradas, con el número esperado por distrito de
-  la calibración (Camanti, Marcapata, Chumbivilcas, Ccarhuayo, Kosñipata…; ~la mitad de los
-  697 REINFO vigentes de Cusco).
-- **Dragas**: puntos a lo largo de un cauce aproximado (una línea sinuosa simulada que cruza el
-  distrito, no el trazo real del río) en Alto Nanay, San Juan Bautista (Nanay), Napo, Torres
-  Causana, Mazán, Indiana, Las Amazonas, Tigre, Trompeteros, Urarinas y Putumayo: más de 45 en
-  el Nanay, como el sobrevuelo de 2025.
-- **Concesiones forestales y campamentos de tala**: en proporción a la pérdida de bosque
-  2020-2024 de GeoBosques (un campamento por cada 150 ha perdidas atribuibles a la tala); la
-  mitad de los campamentos dentro de las concesiones simuladas.
-- **Agricultura**: bloques irregulares que suman el área agropecuaria de MapBiomas 2020 en los
-  distritos amazónicos; en los andinos, una proporción Beta(media 12 %).
-- **Coca**: zonas de 15-120 ha agrupadas, que suman las hectáreas DEVIDA 2020 de cada
-  distrito, escaladas al total departamental de 2024 (Cusco 14,493 ha; Loreto 12,409 ha).
-
-Todos los polígonos están recortados a su distrito y son válidos.
-
+{_layers_section(world, layers, public)}
 ## 2. Riesgo verdadero (`verdad.csv`)
 
-`riesgo_verdadero` es la probabilidad de que una inspección en el distrito encuentre
-indicadores de trabajo forzoso. Es constante en 2016-2025:
-
-    logit(p) = intercepto + Σ coef_f · z_f + u
-
-- `z_f`: cada variable tal como la mide la tabla distrital (`riskmap build`), estandarizada
-  sobre los {len(world)} distritos (media 0, desviación típica poblacional 1);
-- `u ~ Normal(0, {cal['verdad']['sd_efecto_aleatorio']})`: efecto propio del distrito que
-  ninguna variable explica;
-- `intercepto = {truth.intercept:.4f}`, resuelto para que la tasa de hallazgo esperada sobre
-  las inspecciones simuladas sea {conf['tasa_hallazgo_objetivo']:.0%}.
-
+{_truth_formula(truth, cal, len(world), public)}
 Coeficientes ocultos y, al lado, el prior experto que se escribe en `settings.toml` (un
 juicio tipo MIRTI, distinto a propósito de la verdad):
 
@@ -1563,4 +1863,145 @@ Yurimaguas y Nauta. Puntos en el interior de cada distrito, no en la dirección 
 
 La misma semilla produce archivos idénticos byte a byte (`riskmap demo --seed {seed}`); otra
 semilla, otro mundo.
+"""
+
+
+def _intro_text(seed: int, deps: str, n: int, real: bool) -> str:
+    """LEEME.md's opening paragraph: what is real and what is simulated."""
+    if not real:
+        return (
+            f"Este mundo fue generado por `riskmap demo --seed {seed} --capas simuladas` sobre "
+            "los límites distritales reales\n(INEI, división actual) de "
+            f"{deps}: {n} distritos. **Ninguna concesión, campamento,\ndraga, inspección ni "
+            "hallazgo de esta carpeta es real.** Sirve para probar el tablero y medir\nsi un "
+            "modelo recupera un riesgo conocido. Los números que lo calibran son cifras "
+            "publicadas\n(DEVIDA, GeoBosques, MapBiomas, REINFO, prensa) guardadas con su "
+            "fuente en\n`config/calibration.toml` del repositorio; donde la simulación usa su "
+            "propio juicio, ese\narchivo lo marca como JUICIO.\n")
+    return (
+        f"Este mundo fue generado por `riskmap demo --seed {seed}` sobre los límites "
+        f"distritales reales\n(INEI, división actual) de {deps}: {n} distritos.\n\n"
+        "**Lo real.** Las capas sectoriales son datos públicos tal como se descargan (sección "
+        "1): la pérdida de\nbosque de GeoBosques (MINAM) y las áreas de minería, agropecuaria "
+        "y de coca del panel amazónico\n(MapBiomas Perú y DEVIDA vía Quispe et al. 2022), más "
+        "la pobreza y la población del INEI y la\nlejanía calculada. Donde una fuente no "
+        "cubre un distrito, el distrito queda **sin dato**, no en 0.\n\n"
+        "**Lo simulado (NO SON REGISTROS REALES).** Las inspecciones y sus hallazgos, el "
+        "riesgo verdadero\ndetrás de ellos y los servicios de atención a víctimas: los "
+        "registros de inspección son\nconfidenciales y no hay una fuente pública de ellos. El "
+        "riesgo verdadero se construye sobre las\ncapas reales (sección 2), así que el modelo "
+        "se sigue juzgando contra una verdad conocida.\nLos números que calibran la "
+        "simulación son cifras publicadas guardadas con su fuente en\n"
+        "`config/calibration.toml`; donde la simulación usa su propio juicio, ese archivo lo "
+        "marca\ncomo JUICIO.\n")
+
+
+def _layers_section(world: _World, layers: Mapping[str, gpd.GeoDataFrame],
+                    public: _Public | None) -> str:
+    """LEEME.md's section 1: the sector layers, real or simulated."""
+    if public is None:
+        rows = "\n".join(
+            f"| `{s.name}` | {s.sector} | {s.measure}{' por ' + s.per if s.per else ''} | "
+            f"{len(layers[s.name]):,} | {s.description} |" for s in DEMO_LAYERS)
+        return f"""## 1. Capas sectoriales (SIMULADAS)
+
+| capa | sector | medida | elementos | descripción |
+|---|---|---|---|---|
+{rows}
+
+- **Concesiones mineras**: rectángulos norte-sur de 100-1,000 ha (como las cuadrículas de
+  INGEMMET), recortados al distrito, hasta cubrir una proporción por provincia o distrito
+  (JUICIO: alta en Chumbivilcas y Espinar, Camanti, Marcapata, Ccarhuayo; casi nula en Loreto).
+{_HIDDEN_TEXT}- **Concesiones forestales y campamentos de tala**: en proporción a la pérdida de
+  bosque 2020-2024 de GeoBosques (un campamento por cada 150 ha perdidas atribuibles a la tala); la
+  mitad de los campamentos dentro de las concesiones simuladas.
+- **Agricultura**: bloques irregulares que suman el área agropecuaria de MapBiomas 2020 en los
+  distritos amazónicos; en los andinos, una proporción Beta(media 12 %).
+- **Coca**: zonas de 15-120 ha agrupadas, que suman las hectáreas DEVIDA 2020 de cada
+  distrito, escaladas al total departamental de 2024 (Cusco 14,493 ha; Loreto 12,409 ha).
+
+Todos los polígonos están recortados a su distrito y son válidos.
+
+"""
+    f = public.fuentes.set_index("capa")
+    lines = []
+    for name in public.values.columns:
+        row = f.loc[name]
+        have = public.values[name].notna().to_numpy()
+        per_dep = ", ".join(
+            f"{dep}: {int(have[world.dep == dep].sum())} de {int((world.dep == dep).sum())}"
+            for dep in sorted(set(world.dep)))
+        reason = str(row.get("motivo_cero", "") or "")
+        lines.append(f"| `{name}` | {row.get('fuente', '')} | {row.get('anios', '')} | "
+                     f"{row.get('unidad', '')} | {per_dep} | "
+                     + (f"0 — {reason}" if reason else "**sin dato** (vacío)") + " |")
+    rows = "\n".join(lines)
+    dated = ""
+    if layers:
+        dated = ("\nEste escenario agrega una capa **simulada** con fecha, `dragas` "
+                 "(`capas/dragas.gpkg`, ver el final).\n")
+    return f"""## 1. Capas sectoriales (REALES)
+
+| capa | fuente | años | unidad | distritos con dato | donde la fuente no dice nada |
+|---|---|---|---|---|---|
+{rows}
+
+Las capas se leen de los archivos públicos tal como `riskmap data fetch` los descarga, con las
+recetas `config/recetas/geobosques_distrital.toml` y `config/recetas/panel_amazonia.toml` del
+repositorio (licencia y cita en la tabla `fuentes` de `distritos.gpkg` y en cada exportación).
+Cada capa guarda además su estado año por año (`capas_por_anio`): cada inspección se lee con
+las capas de su año. El repositorio que las publica no tiene licencia: riskmap las descarga en
+la máquina de quien lo usa y nunca las redistribuye.
+{dated}
+## 1b. Lo que ninguna capa pública muestra (SIMULADO, oculto)
+
+El riesgo verdadero incluye dos componentes simulados que el modelo no ve (ninguna capa pública
+de aquí los registra; solo los registros de inspección los delatan):
+
+{_HIDDEN_TEXT}
+Y donde una fuente no cubre un distrito, la verdad usa un valor **oculto** (columna
+`oculto_<capa>` = 1 en `verdad.csv`), sorteado entre los valores que la fuente da en distritos
+de la misma región natural (JUICIO): el modelo no lo ve y deja ese término fuera.
+
+"""
+
+
+#: The informal-mining fronts and dredges, as LEEME.md describes them.
+_HIDDEN_TEXT = """\
+- **Minería informal**: puntos agrupados en quebradas, con el número esperado por distrito de
+  la calibración (Camanti, Marcapata, Chumbivilcas, Ccarhuayo, Kosñipata…; ~la mitad de los
+  697 REINFO vigentes de Cusco).
+- **Dragas**: puntos a lo largo de un cauce aproximado (una línea sinuosa simulada que cruza el
+  distrito, no el trazo real del río) en Alto Nanay, San Juan Bautista (Nanay), Napo, Torres
+  Causana, Mazán, Indiana, Las Amazonas, Tigre, Trompeteros, Urarinas y Putumayo: más de 45 en
+  el Nanay, como el sobrevuelo de 2025.
+"""
+
+
+def _truth_formula(truth: _Truth, cal: Mapping[str, Any], n: int,
+                   public: _Public | None) -> str:
+    """LEEME.md's account of how the true risk is made."""
+    conf = cal["inspecciones"]
+    if public is None:
+        moves = "Es constante en 2016-2025:"
+        z = ("- `z_f`: cada variable tal como la mide la tabla distrital (`riskmap build`), "
+             f"estandarizada\n  sobre los {n} distritos (media 0, desviación típica "
+             "poblacional 1);")
+    else:
+        moves = ("Se mueve con las capas: el riesgo de cada año usa las capas de ese año "
+                 "(columnas\n`riesgo_<año>` de `verdad.csv`; `riesgo_verdadero` es el de hoy):")
+        z = ("- `z_f`: cada capa real como `log(1 + ha)` (como la lee el modelo), las pobreza "
+             "y lejanía\n  tal cual, y los frentes de minería informal y las dragas "
+             f"(ocultos), estandarizados sobre los {n}\n  distritos con su valor de hoy "
+             f"(media 0, desviación típica 1) y limitados a ±{Z_CAP:g};")
+    return f"""`riesgo_verdadero` es la probabilidad de que una inspección en el distrito encuentre
+indicadores de trabajo forzoso. {moves}
+
+    logit(p) = intercepto + Σ coef_f · z_f + u
+
+{z}
+- `u ~ Normal(0, {cal['verdad']['sd_efecto_aleatorio']})`: efecto propio del distrito que
+  ninguna variable explica;
+- `intercepto = {truth.intercept:.4f}`, resuelto para que la tasa de hallazgo esperada sobre
+  las inspecciones simuladas sea {conf['tasa_hallazgo_objetivo']:.0%}.
 """

@@ -716,19 +716,29 @@ def bayes_ceiling(truth: pd.Series, effect: pd.Series, records: pd.DataFrame,
 
 
 def truth_in(truth: pd.Series | None, year: int) -> pd.Series | None:
-    """Return the true risk during ``year``: the earlier risk before a drift year.
+    """Return the true risk during ``year``: that year's, or the earlier risk before a drift.
 
-    A world where risk moved (``geo.demo`` scenario ``deriva``) carries the earlier risk in
-    ``truth.attrs["antes"]`` and the year it changed in ``truth.attrs["anio_deriva"]``; a
-    model tested on 2019 is judged against 2019's risk, not against today's.
+    A world whose risk moves with its dated layers (``geo.demo``, columns ``riesgo_<year>``
+    of ``verdad.csv``) carries each year's risk in ``truth.attrs["por_anio"]`` (a year
+    outside them takes the nearest earlier one, else the first); a world where a frontier
+    opened (scenario ``deriva``) carries the earlier risk in ``truth.attrs["antes"]`` and the
+    year it changed in ``truth.attrs["anio_deriva"]``. A model tested on 2019 is judged
+    against 2019's risk, not against today's.
 
     >>> t = pd.Series([0.3], index=["a"])
     >>> t.attrs.update(antes=pd.Series([0.1], index=["a"]), anio_deriva=2021)
     >>> float(truth_in(t, 2020).iloc[0]), float(truth_in(t, 2021).iloc[0])
     (0.1, 0.3)
+    >>> t.attrs["por_anio"] = {2016: pd.Series([0.2], index=["a"])}
+    >>> float(truth_in(t, 2019).iloc[0])
+    0.2
     """
     if truth is None:
         return None
+    by_year = truth.attrs.get("por_anio")
+    if by_year:
+        kept = [y for y in by_year if y <= year]
+        return by_year[max(kept) if kept else min(by_year)]
     before, year0 = truth.attrs.get("antes"), truth.attrs.get("anio_deriva")
     if before is not None and year0 is not None and year < int(year0):
         return before
@@ -836,6 +846,14 @@ def _read_truth(settings, keys) -> pd.Series | None:
         out.attrs["antes"] = df.set_index(C.UBIGEO)["riesgo_anterior"].astype(float).reindex(
             keys)
         out.attrs["anio_deriva"] = int(pd.to_numeric(df["anio_deriva"]).max())
+    # risk that moves with the dated layers: one column per year
+    prefix = C.RIESGO + "_"
+    years = {int(c[len(prefix):]): c for c in df.columns
+             if c.startswith(prefix) and c[len(prefix):].isdigit()}
+    if years:
+        indexed = df.set_index(C.UBIGEO)
+        out.attrs["por_anio"] = {y: indexed[c].astype(float).reindex(keys)
+                                 for y, c in sorted(years.items())}
     return out
 
 

@@ -70,7 +70,12 @@ def prepare(
     base = root / paths.base_gpkg().name
     demo = root / paths.demo_dir().name
 
-    if force or not base.exists():
+    from geo.sources import load_registry
+
+    folder = root / paths.sources_dir().name
+    # a data folder from before the sector tables joined the registry gets them too
+    missing = [s.file for s in load_registry() if not (folder / s.file).is_file()]
+    if force or not base.exists() or missing:
         source = mirror or os.environ.get(MIRROR_ENV)
         if source and Path(str(source)).is_dir():
             say(tr(f"[1/6] Copiando las fuentes públicas desde la carpeta espejo {source}…",
@@ -78,16 +83,15 @@ def prepare(
         else:
             say(tr("[1/6] Descargando las fuentes públicas…",
                    "[1/6] Downloading the public sources…"))
-        sources = fetch_sources(
-            root / paths.sources_dir().name, mirror=mirror, progress=fetch_progress
-        )
-        say(
-            tr(
-                "[2/6] Convirtiendo límites e indicadores…",
-                "[2/6] Converting boundaries and indicators…",
+        sources = fetch_sources(folder, mirror=mirror, progress=fetch_progress)
+        if force or not base.exists():
+            say(
+                tr(
+                    "[2/6] Convirtiendo límites e indicadores…",
+                    "[2/6] Converting boundaries and indicators…",
+                )
             )
-        )
-        build_base(sources, base)
+            build_base(sources, base)
     else:
         say(tr("[1-2/6] Datos base ya presentes.", "[1-2/6] Base data already present."))
 

@@ -273,7 +273,10 @@ def test_demo_world_gives_169_districts(districts_gpkg: Path, demo_settings):
     services = [spec.name for spec in demo_settings.services]
     assert fuentes["capa"].tolist() == names + services
     assert fuentes.set_index("capa").loc[services, "medida"].eq("servicios").all()
-    assert fuentes["simulado"].all()  # the demo layers are simulated and say so
+    # the sector layers are real and say so; the services layer is simulated and says so
+    by = fuentes.set_index("capa")
+    assert (by.loc[names, "origen"] == "real").all() and not by.loc[names, "simulado"].any()
+    assert by.loc[services, "simulado"].all()
 
 
 @pytest.mark.slow

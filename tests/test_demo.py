@@ -1,7 +1,8 @@
-"""The simulated demo world (``geo.demo``, ``riskmap demo``).
+"""The demo world (``geo.demo``, ``riskmap demo``): real public layers, simulated records.
 
 Unit tests on tiny inline geometries first; then integration tests on the real Cusco and
-Loreto boundaries through the conftest fixtures (``base_gpkg``, ``demo_dir`` = seed 0).
+Loreto boundaries through the conftest fixtures (``base_gpkg``, ``demo_dir`` = seed 0, real
+layers), and on a world whose layers are simulated too (``riskmap demo --capas simuladas``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ from geo.config import load_settings
 from geo.demo import (
     DEMO_LAYERS,
     FEATURES,
+    HIDDEN,
     INSPECTION_COLUMNS,
+    REAL_FEATURES,
+    SIMULATED_FEATURES,
     _check_names,
     _check_region,
     _clip,
@@ -124,7 +128,8 @@ def test_calibration_names_every_published_hotspot():
                  "Yurimaguas", "Balsapuerto"]:
         assert _fold(name) in named, name
     assert set(cal["origen_reclutamiento"]) == {f"1607{i:02d}" for i in range(1, 7)}  # Datem
-    assert set(cal["verdad"]["coeficientes"]) == set(FEATURES)
+    assert set(cal["verdad"]["coeficientes"]) == set(FEATURES) | set(HIDDEN) | set(
+        SIMULATED_FEATURES)
 
 
 def test_calibration_offices_match_the_deployment_template():
@@ -171,13 +176,36 @@ def districts(base_gpkg: Path) -> gpd.GeoDataFrame:
     return read_districts(base_gpkg, C.DEFAULT_DEPARTMENTS)
 
 
+@pytest.fixture(scope="module")
+def simulated_world(base_gpkg: Path, demo_dir: Path) -> Path:
+    """The world before issue 20: every sector layer simulated (``--capas simuladas``)."""
+    out = demo_dir.parent / "demo_capas_simuladas"
+    make_demo(base_gpkg, out, seed=0, layers="simuladas")
+    yield out
+    shutil.rmtree(out, ignore_errors=True)
+
+
 def test_demo_writes_exactly_the_contract_files(demo_dir: Path):
     files = set(_hashes(demo_dir))
-    expected = {"inspecciones.csv", "verdad.csv", "settings.toml", "LEEME.md"} | {
-        f"capas/{name}.gpkg" for name in LAYER_NAMES}
+    expected = {"inspecciones.csv", "verdad.csv", "settings.toml", "LEEME.md",
+                "capas/servicios.gpkg"}
     assert expected <= files
-    assert (demo_dir / "LEEME.md").read_text(encoding="utf-8").startswith(
+    # the real layers are read from the sources folder: never copied into the world
+    assert not {f"capas/{name}.gpkg" for name in REAL_FEATURES} & files
+    readme = (demo_dir / "LEEME.md").read_text(encoding="utf-8")
+    assert readme.startswith("# Mundo de demostración: capas REALES, inspecciones SIMULADAS")
+    assert "NO SON REGISTROS REALES" in readme and "GeoBosques" in readme
+    assert "sin dato" in readme
+
+
+def test_the_world_with_simulated_layers_still_writes_them(simulated_world: Path):
+    files = set(_hashes(simulated_world))
+    assert {f"capas/{name}.gpkg" for name in LAYER_NAMES} <= files
+    assert (simulated_world / "LEEME.md").read_text(encoding="utf-8").startswith(
         "# DATOS SIMULADOS — NO SON REGISTROS REALES")
+    s = load_settings(simulated_world / "settings.toml")
+    assert [layer.name for layer in s.layers] == LAYER_NAMES
+    assert all(layer.simulated for layer in s.layers)
 
 
 def test_same_seed_gives_identical_files(base_gpkg: Path, demo_dir: Path):
@@ -205,7 +233,6 @@ def test_other_seed_gives_another_world(base_gpkg: Path, demo_dir: Path, truth):
         assert set(h0) == set(h1)
         differ = {name for name in h0 if h0[name] != h1[name]}
         assert {"inspecciones.csv", "verdad.csv", "LEEME.md"} <= differ
-        assert {f"capas/{name}.gpkg" for name in LAYER_NAMES} <= differ
         t1 = pd.read_csv(other / "verdad.csv", dtype={C.UBIGEO: str})
         assert (t1[C.UBIGEO] == truth[C.UBIGEO]).all()
         assert not np.allclose(t1[C.RIESGO_VERDADERO], truth[C.RIESGO_VERDADERO])
@@ -220,7 +247,7 @@ def test_truth_covers_the_169_districts_and_adds_up(truth: pd.DataFrame, distric
     p = truth[C.RIESGO_VERDADERO]
     assert ((p > 0) & (p < 1)).all()
     # the components are the truth: logit = intercept + sum of contributions + random effect
-    contrib = truth[[f"contrib_{f}" for f in FEATURES]].sum(axis=1)
+    contrib = truth[[f"contrib_{f}" for f in FEATURES + HIDDEN]].sum(axis=1)
     logit = truth["intercepto"] + contrib + truth["efecto_aleatorio"]
     np.testing.assert_allclose(logit, truth["logit_verdadero"], atol=1e-4)
     np.testing.assert_allclose(expit(truth["logit_verdadero"]), p, rtol=1e-4)
@@ -242,9 +269,21 @@ def test_hotspots_have_high_true_risk(truth: pd.DataFrame):
     assert top10["hotspot"].sum() >= 5
 
 
+def test_true_risk_moves_with_the_dated_real_layers(truth: pd.DataFrame):
+    years = [c for c in truth.columns if c.startswith("riesgo_") and c[7:].isdigit()]
+    assert [int(c[7:]) for c in years] == list(range(2016, 2026))
+    # today's risk is that of the last year (the layers' newest state)
+    np.testing.assert_allclose(truth["riesgo_2025"], truth[C.RIESGO_VERDADERO], rtol=1e-9)
+    moved = (truth["riesgo_2016"] - truth["riesgo_2025"]).abs() > 1e-6
+    # forest loss, mining, farms and coca change in the Amazon districts, not in the Andes
+    assert moved.sum() >= 20
+    hidden = truth[[f"oculto_{f}" for f in ("mineria", "agricultura", "coca")]].all(axis=1)
+    assert not (moved & hidden & (truth["oculto_perdida_bosque"] == 1)).any()
+
+
 @pytest.mark.parametrize("name", LAYER_NAMES)
-def test_layers_are_valid_simulated_and_inside(name: str, demo_dir: Path, districts):
-    path = demo_dir / "capas" / f"{name}.gpkg"
+def test_layers_are_valid_simulated_and_inside(name: str, simulated_world: Path, districts):
+    path = simulated_world / "capas" / f"{name}.gpkg"
     info = pyogrio.read_info(path, layer=name)
     assert info["layer_metadata"]["simulado"] == "true"
     gdf = gpd.read_file(path, layer=name)
@@ -267,9 +306,15 @@ def test_layers_sit_where_the_facts_put_them(truth: pd.DataFrame):
     assert {"160102", "160107", "160303"} <= with_dredges  # Nanay, Napo, Tigre
     assert (t.loc[t.index.str.startswith("08"), "valor_dragas"] == 0).all()  # none in Cusco
     assert t["valor_mineria_informal"].idxmax() in {"081203", "081209", "080701", "080704"}
-    assert t.loc["080910", "valor_coca"] > 0.01  # Pichari: ~2,600 ha of coca
-    assert t.loc["160601", "valor_campamentos_tala"] > 0  # Contamana: largest forest loss
-    assert t.loc["080101", "valor_coca"] == 0  # no coca in Cusco city
+    # the real layers, as log(1 + ha): Pichari's ~2,600 ha of coca, Camanti's 919 ha of mining
+    assert t.loc["080910", "valor_coca"] == pytest.approx(np.log1p(2613.659), rel=1e-4)
+    assert t.loc["081203", "valor_mineria"] == pytest.approx(np.log1p(919.08), rel=1e-4)
+    assert t.loc["080910", "oculto_coca"] == 0 and t.loc["081203", "oculto_mineria"] == 0
+    # where the panel is silent (Cusco city, Andean Cusco), the truth's value is hidden
+    assert t.loc["080101", "oculto_coca"] == 1 and t.loc["080101", "oculto_mineria"] == 1
+    # forest loss: zero where GeoBosques lists no Amazon forest (declared), never hidden
+    assert (t["oculto_perdida_bosque"] == 0).all()
+    assert t.loc["080101", "valor_perdida_bosque"] == 0
 
 
 def test_finding_rate_is_in_the_calibrated_range(records: pd.DataFrame):
@@ -369,25 +414,42 @@ def test_services_layer_is_declared_simulated_and_in_the_region(demo_dir: Path, 
     assert {"080101", "080901", "160101", "160701"} <= capitals
 
 
-def test_settings_load_and_say_simulated(demo_dir: Path, demo_settings):
+def test_settings_load_and_say_what_is_real(demo_dir: Path, demo_settings):
     s = demo_settings
     assert s.simulated and s.workdir == demo_dir.resolve()
     assert s.inspections == (demo_dir / "inspecciones.csv").resolve()
     assert s.truth == (demo_dir / "verdad.csv").resolve()
     assert s.base.is_file() and s.region == ("08", "16")
-    assert [layer.name for layer in s.layers] == LAYER_NAMES
-    assert all(layer.simulated and layer.description for layer in s.layers)
+    assert [layer.name for layer in s.layers] == list(REAL_FEATURES)
+    for layer in s.layers:  # real, from the public files, each saying what it is
+        assert not layer.simulated and layer.origin == "real"
+        assert layer.unit == "ha" and layer.source and layer.license and layer.citation
+        assert layer.path.parent == (demo_dir.parent / "fuentes").resolve()
+        assert layer.dated
     assert s.model.features == ("pobreza_monetaria", "lejania_km")
-    for name in ["concesiones_mineras", "mineria_informal", "campamentos_tala", "coca",
-                 "pobreza_monetaria", "agricultura"]:
+    assert s.model.log_features == tuple(REAL_FEATURES)
+    for name in ["perdida_bosque", "mineria", "coca", "pobreza_monetaria", "agricultura"]:
         assert s.model.prior[name] > 0, name
-    # the documented blind spots of a MIRTI-like index built from official layers
-    assert s.model.prior["dragas"] == 0 and s.model.prior["lejania_km"] == 0
+    # the documented blind spot of a MIRTI-like index built from official layers
+    assert s.model.prior["lejania_km"] == 0
     hidden = load_calibration()["verdad"]["coeficientes"]
-    assert any(s.model.prior[f] != hidden[f] for f in hidden)  # the prior is not the truth
+    assert any(s.model.prior[f] != hidden[f] for f in s.model.prior)  # the prior is not the truth
     assert {o.department for o in s.planning.offices} == {"08", "16"}
     raw = tomllib.loads((demo_dir / "settings.toml").read_text(encoding="utf-8"))
     assert raw["config_version"] == 1 and raw["data"]["simulated"] is True
+
+
+def test_the_simulated_world_keeps_its_blind_prior(simulated_world: Path):
+    s = load_settings(simulated_world / "settings.toml")
+    assert s.model.prior["dragas"] == 0 and s.model.log_features == ()
+    for name in ["concesiones_mineras", "mineria_informal", "campamentos_tala", "coca"]:
+        assert s.model.prior[name] > 0, name
+
+
+def test_demo_without_the_public_layers_says_to_fetch(base_gpkg: Path, tmp_path: Path):
+    with pytest.raises(ConfigError, match="riskmap data fetch"):
+        make_demo(base_gpkg, tmp_path / "w", seed=0, sources=tmp_path / "vacia")
+    assert not (tmp_path / "w").exists()
 
 
 @pytest.mark.slow
@@ -395,9 +457,16 @@ def test_truth_features_match_the_built_district_table(districts_gpkg: Path, tru
     # the truth is a function of what `riskmap build` measures: the model can recover it
     table = gpd.read_file(districts_gpkg, layer="distritos").set_index(C.UBIGEO)
     t = truth.set_index(C.UBIGEO)
-    for name in FEATURES:
-        np.testing.assert_allclose(table.loc[t.index, name], t[f"valor_{name}"],
-                                   rtol=1e-4, atol=1e-6, err_msg=name)
+    for name in REAL_FEATURES:
+        seen = t[f"oculto_{name}"] == 0
+        np.testing.assert_allclose(np.log1p(table.loc[t.index[seen], name]),
+                                   t.loc[seen, f"valor_{name}"], rtol=1e-4, atol=1e-6,
+                                   err_msg=name)
+        # what the truth hides, the table does not have: no value, never 0
+        assert table.loc[t.index[~seen], name].isna().all(), name
+    for name in ("pobreza_monetaria", "lejania_km"):
+        np.testing.assert_allclose(table.loc[t.index, name], t[f"valor_{name}"], rtol=1e-4,
+                                   atol=1e-6, err_msg=name)
 
 
 @pytest.mark.slow
