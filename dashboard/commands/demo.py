@@ -14,13 +14,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``riskmap demo``."""
     p = subparsers.add_parser(
         "demo",
-        help="generar el mundo SIMULADO de demostración / write the SIMULATED demo world",
+        help="generar el mundo de demostración (capas reales, inspecciones SIMULADAS) / "
+        "write the demo world (real layers, SIMULATED inspections)",
         description=(
-            "Escribe sobre los límites reales de Cusco y Loreto un mundo SIMULADO: capas "
-            "sectoriales, diez años de inspecciones (2016-2025), el riesgo verdadero por "
-            "distrito (verdad.csv), settings.toml y LEEME.md. Necesita la base de distritos "
-            "('riskmap data fetch'). Writes a SIMULATED world on the real boundaries of Cusco "
-            "and Loreto; needs the district base."
+            "Escribe sobre los límites reales de Cusco y Loreto el mundo de demostración: las "
+            "capas sectoriales REALES (pérdida de bosque de GeoBosques, minería, área "
+            "agropecuaria y coca del panel amazónico, tal como las descarga 'riskmap data "
+            "fetch') y lo SIMULADO: diez años de inspecciones (2016-2025), el riesgo verdadero "
+            "por distrito (verdad.csv) y los servicios; settings.toml y LEEME.md. Necesita "
+            "'riskmap data fetch'. Writes the demo world on the real boundaries of Cusco and "
+            "Loreto: real public sector layers, SIMULATED inspections, truth and services."
         ),
     )
     p.add_argument("--seed", type=int, default=0,
@@ -38,6 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "2021 en distritos remotos), denuncias (las inspecciones siguen a las "
                    "denuncias), bajo_volumen (un tercio de las inspecciones), frente_visible "
                    "(el de deriva con el frente en una capa de dragas con fecha)")
+    p.add_argument("--capas", default="reales", choices=("reales", "simuladas"),
+                   help="capas sectoriales: reales (las fuentes públicas, por defecto) o "
+                   "simuladas (todas simuladas, el mundo anterior)")
     p.set_defaults(func=_run)
 
 
@@ -58,14 +64,17 @@ def _run(args: argparse.Namespace) -> int:
             "and converts the public boundaries and indicators), then 'riskmap demo' again.",
         )
     make_demo(base, out, seed=args.seed, region=region, scenario=args.scenario,
-              progress=lambda msg: print(msg, flush=True))
+              layers=args.capas, progress=lambda msg: print(msg, flush=True))
     records = sum(1 for _ in (out / "inspecciones.csv").open(encoding="utf-8")) - 1
+    layers = tr("capas sectoriales reales (fuentes públicas)", "real public sector layers") \
+        if args.capas == "reales" else tr("capas SIMULADAS", "SIMULATED layers")
     print(tr(
-        f"Mundo SIMULADO (semilla {args.seed}) escrito en {out}: {records} inspecciones "
-        "simuladas, verdad.csv, settings.toml, LEEME.md. DATOS SIMULADOS — NO SON REGISTROS "
-        "REALES.",
-        f"SIMULATED world (seed {args.seed}) written to {out}: {records} simulated "
-        "inspections, verdad.csv, settings.toml, LEEME.md. SIMULATED DATA — NOT REAL RECORDS.",
+        f"Mundo de demostración (semilla {args.seed}) escrito en {out}: {layers}, {records} "
+        "inspecciones simuladas, verdad.csv, settings.toml, LEEME.md. LAS INSPECCIONES SON "
+        "SIMULADAS — NO SON REGISTROS REALES.",
+        f"Demo world (seed {args.seed}) written to {out}: {layers}, {records} simulated "
+        "inspections, verdad.csv, settings.toml, LEEME.md. THE INSPECTIONS ARE SIMULATED — "
+        "NOT REAL RECORDS.",
     ))
     print(tr(f"Siguiente paso: riskmap build --config {out / 'settings.toml'}",
              f"Next step: riskmap build --config {out / 'settings.toml'}"))
