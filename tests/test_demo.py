@@ -474,7 +474,8 @@ def test_single_department_world(base_gpkg: Path, tmp_path: Path, capsys):
     out = tmp_path / "cusco"
     assert main(["demo", "--base", str(base_gpkg), "--out", str(out), "--region", "cusco",
                  "--seed", "2"]) == 0
-    assert "SIMULADO" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "SIMULADAS" in said and "capas sectoriales reales" in said
     t = pd.read_csv(out / "verdad.csv", dtype={C.UBIGEO: str})
     assert len(t) == 116 and t[C.UBIGEO].str.startswith("08").all()
     s = load_settings(out / "settings.toml")
