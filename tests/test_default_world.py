@@ -96,3 +96,36 @@ def test_sources_table_says_what_each_layer_is(districts_gpkg: Path):
     assert fuentes.loc["perdida_bosque", "motivo_cero"]  # why zero is right there
     assert fuentes.loc["mineria", "sin_dato"] == 116 - 22  # Andean Cusco and the new four
     assert fuentes.loc["servicios", "origen"] == "simulado"
+
+
+@pytest.mark.slow
+def test_the_readme_recipe_commands_run_as_written(upstream_dir: Path, base_gpkg: Path,
+                                                   tmp_path: Path):
+    """`riskmap build --config config/recetas/<name>.toml --out FILE`, as the README says."""
+    import os
+    import subprocess
+    import sys
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    commands = [line.strip() for line in readme.splitlines()
+                if line.strip().startswith("riskmap build --config config/recetas/")]
+    assert len(commands) == 2
+    data = tmp_path / "datos"
+    (data / "fuentes").mkdir(parents=True)
+    for name in (GEOBOSQUES, PANEL):
+        (data / "fuentes" / name).symlink_to(upstream_dir / name)
+    (data / "peru_base.gpkg").symlink_to(base_gpkg)
+    work = tmp_path / "proyecto"  # the project root as the reader has it: config/ beside
+    work.mkdir()
+    (work / "config").symlink_to(Path(__file__).resolve().parent.parent / "config")
+    env = {**os.environ, "RISKMAP_DATA_DIR": str(data)}
+    riskmap = Path(sys.executable).parent / "riskmap"
+    for command in commands:
+        words = command.split()
+        done = subprocess.run([str(riskmap), *words[1:]], cwd=work, env=env,
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr and "inesperado" not in done.stderr
+        out = work / words[words.index("--out") + 1]
+        layer = pyogrio.read_dataframe(out, layer="distritos", read_geometry=False)
+        assert len(layer) == 169
