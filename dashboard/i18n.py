@@ -64,6 +64,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "SIMULATED DATA — this dashboard shows a computer-generated demonstration world. "
         "No figure describes real districts; do not use it to decide inspections.",
     ),
+    # the default world since issue 20: real public layers, simulated records and risk
+    "simulados_banner_capas_reales": (
+        "DATOS SIMULADOS — las inspecciones, sus hallazgos y el riesgo de este tablero son "
+        "simulados (mundo de demostración); solo las capas sectoriales marcadas «real» son "
+        "datos públicos de sus fuentes. No lo use para decidir inspecciones.",
+        "SIMULATED DATA — the inspections, their findings and the risk in this dashboard are "
+        "simulated (a demonstration world); only the sector layers marked \"real\" are "
+        "public data from their sources. Do not use it to decide inspections.",
+    ),
     "falta_preparar": (
         "Aún no existen los datos que este tablero necesita ({what}: {path}). Ejecute "
         "`riskmap prepare` en una terminal (descarga las fuentes, simula el mundo de "
@@ -139,7 +148,10 @@ FEATURE_WORDS: dict[str, tuple[str, str]] = {
     "concesiones_forestales": ("Concesiones forestales maderables", "Timber concessions"),
     "campamentos_tala": ("Campamentos de tala", "Logging camps"),
     "agricultura": ("Áreas agropecuarias", "Farming areas"),
-    "coca": ("Zonas de cultivo de coca", "Coca-growing areas"),
+    "coca": ("Cultivo de coca", "Coca crops"),
+    # the default world's real layers (docs/CAPAS_REALES.md §4)
+    "perdida_bosque": ("Pérdida de bosque", "Forest loss"),
+    "mineria": ("Minería", "Mining"),
 }
 
 

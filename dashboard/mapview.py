@@ -6,6 +6,11 @@
 - districts with ``evidencia insuficiente`` hatched over their colour (an SVG pattern,
   no plugin), province and department outlines, optional sector layers and Gi* hot
   spots, a legend and a tooltip with name, UBIGEO, risk, interval and evidence;
+- a table layer (one value per district, no geometry) drawn as a choropleth of its own
+  (ColorBrewer ``PuBu``) over the risk, districts without a public value hatched grey and
+  said so, with its source, years, unit and origin in its legend, tooltip and the layer
+  control (:class:`DistrictValues`); districts scored outside the range the weights were
+  learnt from outlined in dotted blue;
 - every script and style sheet from the app itself (:func:`localize_assets`): Leaflet is
   vendored in ``dashboard/static`` and served by Streamlit's static serving; folium's
   other CDN assets (jQuery, Bootstrap, Font Awesome) are not needed by these maps and
@@ -17,7 +22,8 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import folium
@@ -47,11 +53,16 @@ from geo.styles import (  # one classing for the map and every exported layer
 )
 
 __all__ = [
+    "DistrictValues",
     "FIELDS",
     "HATCH_ID",
     "LAYER_COLORS",
     "LOCAL_ASSETS",
     "MAP_HEIGHT",
+    "NO_VALUE_ID",
+    "OUT_OF_RANGE_COLOR",
+    "TABLE_FIELDS",
+    "TABLE_PALETTE",
     "NO_DATA_COLOR",
     "PALETTE",
     "SCHEMES",
@@ -70,12 +81,21 @@ __all__ = [
     "metric_scale",
     "risk_features",
     "risk_map",
+    "table_features",
     "round_coordinates",
     "simplify_coverage",
     "ubigeo_from_click",
 ]
 
 ALERT_COLOR = "#7b3294"  # change alerts: purple, apart from the YlOrRd classes
+# districts scored at the edge of the learnt range: blue, apart from YlOrRd and the alerts
+OUT_OF_RANGE_COLOR = "#2166ac"
+# ColorBrewer PuBu, 5 classes (colour-blind safe): a table layer's values, apart from the
+# risk's YlOrRd underneath
+TABLE_PALETTE = ("#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d")
+NO_VALUE_ID = "riskmap-sin-valor"  # the hatch of a district without a public value
+# Properties of a table layer's district, in tooltip order (see table_features).
+TABLE_FIELDS = ("n", "u", "v", "s")
 # Okabe-Ito qualitative colours for the sector layers (distinct for every CVD type).
 LAYER_COLORS = ("#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#000000", "#E69F00")
 HATCH_ID = "riskmap-hatch"
@@ -196,6 +216,8 @@ _LABELS = {
                  "suficiente": "suficiente",
                  "no publicada": "no publicada (pocos registros: solo sus características)"},
         "nopub": "no publicado",
+        "nota": "Aviso", "fuente": "Fuente",
+        "fuera": "Fuera del rango aprendido (puntuado en su borde)",
     },
     "en": {
         "distrito": "District", "ubigeo": "UBIGEO", "riesgo": "Risk",
@@ -208,8 +230,46 @@ _LABELS = {
                  "suficiente": "sufficient",
                  "no publicada": "not published (few records: its features only)"},
         "nopub": "not published",
+        "nota": "Note", "fuente": "Source",
+        "fuera": "Outside the learnt range (scored at its edge)",
     },
 }
+
+
+@dataclass(frozen=True)
+class DistrictValues:
+    """A table layer drawn on the map: one value per district, said in its unit.
+
+    Parameters
+    ----------
+    title : str
+        The layer's plain name (``"Minería"``).
+    byline : str
+        Its source, years, unit and origin (``"MapBiomas Perú · 2020 · ha · real"``).
+    values : Series
+        The district values (float, NaN where the source gives none), indexed by UBIGEO.
+    texts : Series
+        Each value as people read it (``"919 ha"``, ``"sin dato público"``), by UBIGEO.
+    breaks : list of float
+        Class upper bounds of the values shown (:func:`class_breaks`).
+    format_value : callable
+        Writes a class bound for the legend (``lambda v: "919 ha"``).
+    no_value : str
+        The words of a district without a value (``"sin dato público"``).
+    """
+
+    title: str
+    byline: str
+    values: pd.Series
+    texts: pd.Series
+    breaks: list[float] = field(default_factory=list)
+    format_value: Callable[[float], str] = str
+    no_value: str = "sin dato público"
+
+    @property
+    def name(self) -> str:
+        """What the layer control and the legend call it: name and byline."""
+        return f"{self.title} — {self.byline}" if self.byline else self.title
 
 
 def risk_map(
@@ -228,6 +288,8 @@ def risk_map(
     ndigits: int = 4,
     labels: Mapping[str, Any] | None = None,
     alerts: Sequence[str] = (),
+    tables: Sequence[DistrictValues] = (),
+    out_of_range: Sequence[str] = (),
 ) -> folium.Map:
     """Build the risk choropleth as a folium map whose assets are all local.
 
@@ -249,6 +311,12 @@ def risk_map(
     alerts : sequence of str
         UBIGEOs of districts with a change alert (recent findings above their record,
         :mod:`models.recency`), outlined in purple.
+    tables : sequence of DistrictValues
+        Table layers drawn as choropleths over the risk (each with its legend, bottom
+        left, and its place in the layer control); districts without a value hatched grey.
+    out_of_range : sequence of str
+        UBIGEOs of districts scored outside the range the weights were learnt from
+        (``fuera_rango``), outlined in dotted blue.
     basemap : bool
         Add OpenStreetMap tiles (needs internet; off by default).
     static_url : str
@@ -286,12 +354,16 @@ def risk_map(
                                                                labels)
     aliases = [labels["distrito"], labels["ubigeo"], labels["riesgo"], labels["intervalo"],
                labels["evidencia"]]
+    fields = list(FIELDS)
+    if data["features"] and "x" in data["features"][0]["properties"]:
+        fields.append("x")  # what the district's data lacks or exceeds (risk_features)
+        aliases.append(labels["nota"])
     folium.GeoJson(
         data,
         name=labels["titulo"],
         style_function=lambda f: _risk_style(f, colors),
         highlight_function=lambda _f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=list(FIELDS), aliases=aliases, sticky=True),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
         zoom_on_click=False,
     ).add_to(m)
     has_insufficient = any(f["properties"].get("h") for f in data["features"])
@@ -315,15 +387,28 @@ def risk_map(
         _outline(round_coordinates(flagged, ndigits), labels["alerta"], ALERT_COLOR, 4.0,
                  dash="6 3").add_to(m)
 
+    beyond = layer[layer[C.UBIGEO].isin(set(out_of_range))]
+    if len(beyond):
+        _outline(round_coordinates(beyond, ndigits), labels["fuera"], OUT_OF_RANGE_COLOR, 2.5,
+                 dash="2 5").add_to(m)
+
     for i, (name, gdf) in enumerate((sectors or {}).items()):
         _sector(round_coordinates(gdf, ndigits), name,
                 LAYER_COLORS[i % len(LAYER_COLORS)]).add_to(m)
+
+    for values in tables:
+        shown = table_features(layer, values, ndigits)
+        _table_layer(shown, values, labels).add_to(m)
+        _TableLegend(values, shown).add_to(m)
+    if sectors or tables:  # the layers by name, with their sources: each can be switched off
+        folium.LayerControl(position="topright", collapsed=False).add_to(m)
 
     no_data = any(f["properties"].get("k") == -1 and not f["properties"].get("h")
                   for f in data["features"])
     _Legend(breaks, colors, labels, has_insufficient=has_insufficient,
             has_hot=bool(len(hot)), sectors=list((sectors or {}).keys()),
-            has_alert=bool(len(flagged)), has_no_data=no_data).add_to(m)
+            has_alert=bool(len(flagged)), has_no_data=no_data,
+            has_range=bool(len(beyond))).add_to(m)
     return localize_assets(m, static_url)
 
 
@@ -368,14 +453,17 @@ def legend_html(title: str, rows: Sequence[str], max_width: int | None = None) -
 
 
 def risk_features(layer: gpd.GeoDataFrame, breaks: Sequence[float], lang: str = "es",
-                  ndigits: int = 4, labels: Mapping[str, Any] | None = None) -> dict:
+                  ndigits: int = 4, labels: Mapping[str, Any] | None = None,
+                  notes: Mapping[str, str] | None = None) -> dict:
     """Return the districts as the GeoJSON FeatureCollection the map sends to the browser.
 
     Only what the tooltip and the style need travels, under short names (:data:`FIELDS`):
     ``u`` UBIGEO, ``n`` "district (province)", ``r`` risk, ``i`` interval, ``e`` evidence,
     all as display text in ``lang``; ``k`` the class index (-1 = no data) and ``h`` = 1
     for districts with insufficient evidence (hatched). Coordinates are rounded to
-    ``ndigits`` decimals.
+    ``ndigits`` decimals. ``notes`` (UBIGEO -> text: the layers a district has no public
+    value of, the features it is scored outside the learnt range of) adds ``x`` to every
+    district when any has one (``"—"`` where none).
 
     Examples
     --------
@@ -409,12 +497,15 @@ def risk_features(layer: gpd.GeoDataFrame, breaks: Sequence[float], lang: str = 
         "", index=layer.index)
     geoms = shapely.to_geojson(
         shapely.transform(layer.geometry.to_numpy(), lambda xy: np.round(xy, ndigits)))
+    with_notes = bool(notes) and any(notes.values())
     features = []
     for u, n, r, i, e, k, g in zip(
         layer[C.UBIGEO].astype(str), name, risk.map(lambda v: _pct(v, labels["sin"])),
         interval, evid, classify(risk, breaks), geoms, strict=True,
     ):
         props = {"u": u, "n": n, "r": r, "i": i, "e": labels["evid"].get(e, e), "k": int(k)}
+        if with_notes:
+            props["x"] = notes.get(u) or "—"
         if e == C.EVIDENCIA_INSUFICIENTE:
             props["h"] = 1
         elif e == C.EVIDENCIA_NO_PUBLICADA:  # its features only: hatched the same way
@@ -468,6 +559,141 @@ def _sector(gdf: gpd.GeoDataFrame, name: str, color: str) -> folium.GeoJson:
     )
 
 
+def table_features(layer: gpd.GeoDataFrame, values: DistrictValues, ndigits: int = 4) -> dict:
+    """Return the districts of ``layer`` with a table layer's values, as the map sends them.
+
+    Short names as :func:`risk_features`: ``n`` "district (province)", ``u`` UBIGEO, ``v``
+    the value as people read it (``values.texts``; ``values.no_value`` where there is
+    none), ``s`` the layer's byline; ``k`` the class (-1: no value, hatched grey).
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> g = gpd.GeoDataFrame({"ubigeo": ["081203", "080101"], "distrito": ["Camanti", "Cusco"]},
+    ...                      geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=4326)
+    >>> dv = DistrictValues("Minería", "MapBiomas · 2020 · ha · real",
+    ...                     pd.Series({"081203": 919.08, "080101": float("nan")}),
+    ...                     pd.Series({"081203": "919 ha"}), breaks=[919.08])
+    >>> [sorted(f["properties"].items()) for f in table_features(g, dv)["features"]]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [[('k', 0), ('n', 'Camanti'), ('s', 'MapBiomas · 2020 · ha · real'), ('u', '081203'),
+      ('v', '919 ha')],
+     [('k', -1), ('n', 'Cusco'), ('s', 'MapBiomas · 2020 · ha · real'), ('u', '080101'),
+      ('v', 'sin dato público')]]
+    """
+    codes = layer[C.UBIGEO].astype(str)
+    name = layer[C.DISTRITO].astype(str) if C.DISTRITO in layer else codes
+    if C.PROVINCIA in layer:
+        name = name + " (" + layer[C.PROVINCIA].astype(str) + ")"
+    numbers = pd.to_numeric(values.values.reindex(codes.to_numpy()), errors="coerce")
+    texts = values.texts.reindex(codes.to_numpy())
+    geoms = shapely.to_geojson(
+        shapely.transform(layer.geometry.to_numpy(), lambda xy: np.round(xy, ndigits)))
+    features = []
+    for u, n, v, text, k, g in zip(codes, name, numbers, texts,
+                                   classify(numbers.to_numpy(float), values.breaks), geoms,
+                                   strict=True):
+        has = bool(np.isfinite(v))
+        shown = str(text) if has and isinstance(text, str) and text else (
+            values.no_value if not has else f"{v:g}")
+        props = {"u": u, "n": n, "v": shown, "s": values.byline, "k": int(k) if has else -1}
+        features.append({"type": "Feature", "properties": props, "geometry": json.loads(g)})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _table_layer(data: dict, values: DistrictValues, labels: Mapping[str, Any]
+                 ) -> folium.GeoJson:
+    colors = _table_colors(len(values.breaks))
+
+    def style(feature: dict) -> dict:
+        k = int(feature["properties"]["k"])
+        fill = colors[k] if 0 <= k < len(colors) else f"url(#{NO_VALUE_ID})"
+        return {"fillColor": fill, "fillOpacity": 0.9, "color": "#737373", "weight": 0.5}
+
+    return folium.GeoJson(
+        data,
+        name=values.name,
+        style_function=style,
+        highlight_function=lambda _f: {"weight": 3, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(
+            fields=list(TABLE_FIELDS),
+            aliases=[labels["distrito"], labels["ubigeo"], values.title, labels["fuente"]],
+            sticky=True),
+        zoom_on_click=False,
+    )
+
+
+def _table_colors(n: int) -> list[str]:
+    if n <= 0:
+        return []
+    pick = np.round(np.linspace(0, len(TABLE_PALETTE) - 1, n)).astype(int)
+    return [TABLE_PALETTE[i] for i in pick]
+
+
+def _class_texts(breaks: Sequence[float], lowest: float,
+                 fmt: Callable[[float], str]) -> list[str]:
+    """Legend text of each class: its range, or its one value when it holds one."""
+    texts, lower, single = [], lowest, True
+    for b in breaks:
+        if abs(b - lower) <= 1e-9 * max(1.0, abs(b)):
+            texts.append(fmt(b))
+            single = True
+        else:
+            texts.append(f"{'> ' if single and texts else ''}{fmt(lower)} – {fmt(b)}")
+            single = False
+        lower = b
+    return texts
+
+
+class _TableLegend(MacroElement):
+    """A table layer's legend (bottom left): name, source line, classes, no-value hatch."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+            if (!document.getElementById({{ this.hatch_id|tojson }})) {
+                document.body.insertAdjacentHTML("beforeend", {{ this.defs|tojson }});
+            }
+            var legend = L.control({position: "bottomleft"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "riskmap-legend-capa");
+                div.innerHTML = {{ this.html|tojson }};
+                return div;
+            };
+            legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, values: DistrictValues, data: dict) -> None:
+        super().__init__()
+        self._name = "TableLegend"
+        self.hatch_id = NO_VALUE_ID
+        self.defs = (
+            '<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
+            f'<pattern id="{NO_VALUE_ID}" width="6" height="6" patternUnits="userSpaceOnUse" '
+            f'patternTransform="rotate(45)"><rect width="6" height="6" fill="{NO_DATA_COLOR}"/>'
+            '<line x1="0" y1="0" x2="0" y2="6" stroke="#ffffff" stroke-width="2"/></pattern>'
+            '</defs></svg>')
+        shown = [f["properties"] for f in data["features"]]
+        numbers = pd.to_numeric(values.values.reindex([p["u"] for p in shown]),
+                                errors="coerce").dropna()
+        lowest = float(numbers.min()) if len(numbers) else 0.0
+        colors = _table_colors(len(values.breaks))
+        rows = [f'<div style="color:#444;margin-top:1px">{html.escape(values.byline)}</div>']
+        for color, text in zip(colors, _class_texts(values.breaks, lowest, values.format_value),
+                               strict=True):
+            rows.append(_legend_row(f"background:{color}", html.escape(text)))
+        missing = sum(1 for p in shown if p["k"] == -1)
+        if missing:
+            rows.append(_legend_row(
+                f"background:repeating-linear-gradient(45deg,{NO_DATA_COLOR} 0 3px,#fff 3px "
+                "5px)", html.escape(f"{values.no_value} ({missing})")))
+        self.html = legend_html(values.title, rows, max_width=320)
+
+
 class _Legend(MacroElement):
     """Legend as a Leaflet control, and the SVG hatch pattern the map refers to."""
 
@@ -491,7 +717,7 @@ class _Legend(MacroElement):
     )
 
     def __init__(self, breaks, colors, labels, has_insufficient, has_hot, sectors,
-                 has_alert=False, has_no_data=False):
+                 has_alert=False, has_no_data=False, has_range=False):
         super().__init__()
         self._name = "Legend"
         self.hatch_id = HATCH_ID
@@ -528,6 +754,9 @@ class _Legend(MacroElement):
         if has_alert:
             rows.append(_legend_row(f"border:3px dashed {ALERT_COLOR};background:none",
                                     labels["alerta"]))
+        if has_range:
+            rows.append(_legend_row(f"border:2.5px dotted {OUT_OF_RANGE_COLOR};background:none",
+                                    labels["fuera"]))
         for i, name in enumerate(sectors):
             color = LAYER_COLORS[i % len(LAYER_COLORS)]
             rows.append(_legend_row(f"background:{color};opacity:.7", html.escape(name)))

@@ -46,6 +46,7 @@ __all__ = [
     "hotspots",
     "inspection_records",
     "in_region",
+    "layer_facts",
     "map_digits",
     "map_features",
     "map_layer",
@@ -53,6 +54,7 @@ __all__ = [
     "map_payload",
     "metadata",
     "metadata_values",
+    "missing_patterns",
     "mtime",
     "provinces",
     "region_label",
@@ -60,6 +62,7 @@ __all__ = [
     "regions_in",
     "scores",
     "sector_layer",
+    "table_layer",
     "settings",
     "settings_path",
     "sources_table",
@@ -74,7 +77,7 @@ __all__ = [
 EVALUATION_FILE = "evaluacion.json"
 MAP_COLUMNS = (
     C.UBIGEO, C.DISTRITO, C.PROVINCIA, C.DEPARTAMENTO, C.RIESGO, C.RIESGO_P05, C.RIESGO_P95,
-    C.EVIDENCIA, C.RANGO, "alerta_deriva", "motivo_deriva",
+    C.EVIDENCIA, C.RANGO, "alerta_deriva", "motivo_deriva", "sin_dato", "fuera_rango",
 )
 # coverage_simplify tolerance (degrees) of the sector layers and boundaries read from files;
 # the district map's own is chosen per region (map_layer).
@@ -402,7 +405,8 @@ def map_features(region: tuple[str, ...], scheme: str, lang: str, k: int = 0
     See :func:`dashboard.mapview.risk_features`.
     """
     path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
-    return _map_features(str(path), mtime(path), tuple(region), scheme, lang, int(k))
+    return _map_features(str(path), mtime(path), tuple(region), scheme, lang, int(k),
+                         _layers_key())
 
 
 def map_outlines(region: tuple[str, ...]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -450,12 +454,20 @@ def _simple_shapes(path: str, stamp: float, region: tuple[str, ...]) -> gpd.GeoD
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _map_features(path: str, stamp: float, region: tuple[str, ...], scheme: str,
-                  lang: str, k: int = 0) -> tuple[list[float], dict]:
+                  lang: str, k: int = 0, layers_key: tuple = ()) -> tuple[list[float], dict]:
+    from dashboard.layer_words import district_note
     from dashboard.mapview import class_breaks, display_digits, risk_features
 
     layer = _map_layer(path, stamp, region, k)
     breaks = class_breaks(layer[C.RIESGO], scheme)
-    return breaks, risk_features(layer, breaks, lang, display_digits(layer.total_bounds))
+    notes = None
+    if "sin_dato" in layer or "fuera_rango" in layer:
+        facts, patterns = layer_facts(), missing_patterns()
+        notes = {u: district_note(a, b, facts, lang, patterns) for u, a, b in zip(
+            layer[C.UBIGEO].astype(str), layer.get("sin_dato", pd.Series("", index=layer.index)),
+            layer.get("fuera_rango", pd.Series("", index=layer.index)), strict=True)}
+    return breaks, risk_features(layer, breaks, lang, display_digits(layer.total_bounds),
+                                 notes=notes)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -482,25 +494,52 @@ def map_payload(region: tuple[str, ...], scheme: str, lang: str, layers: tuple[s
     path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
     return _map_payload(str(path), mtime(path), tuple(region), scheme, lang, tuple(layers),
                         bool(show_hot), bool(show_outlines), bool(basemap), static_url, int(k),
-                        bool(show_alerts))
+                        bool(show_alerts), _layers_key())
+
+
+def _layers_key() -> tuple:
+    """Return the cache key of the layers' words and values: the settings and district table."""
+    s = settings()
+    return (str(s.path), mtime(s.path), str(s.districts_gpkg), mtime(s.districts_gpkg))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _map_payload(path: str, stamp: float, region: tuple[str, ...], scheme: str, lang: str,
                  layers: tuple[str, ...], show_hot: bool, show_outlines: bool, basemap: bool,
-                 static_url: str, k: int, show_alerts: bool = False) -> dict:
-    from dashboard import mapview
-    from dashboard.i18n import feature_label
+                 static_url: str, k: int, show_alerts: bool = False, layers_key: tuple = ()
+                 ) -> dict:
+    """Render the map once per input; the payload also says what each chosen layer drew.
 
-    breaks, features = _map_features(path, stamp, region, scheme, lang, k)
-    layer_names = {spec.name: feature_label(spec.name, {spec.name: spec.description}, lang)
-                   for spec in settings().layers}
-    sectors = {}
+    ``capas_tabla``: per table layer drawn from the district table, ``(name, districts
+    shown, districts without a value)``; ``sin_dibujar``: the chosen layers with neither a
+    geometry nor a column in the district table.
+    """
+    from dashboard import mapview
+    from dashboard.layer_words import layer_choice
+
+    breaks, features = _map_features(path, stamp, region, scheme, lang, k, layers_key)
+    facts = layer_facts()
+    sectors, tables, drawn, undrawn = {}, [], [], []
     for name in layers:
+        if name not in facts:
+            undrawn.append(name)
+            continue
         gdf = sector_layer(name, region)
         if gdf is not None and len(gdf):
-            sectors[layer_names.get(name, name)] = gdf
+            sectors[layer_choice(facts[name], lang)] = gdf
+            continue
+        values = table_layer(name, region, scheme, lang)
+        if values is None:
+            undrawn.append(name)
+            continue
+        tables.append(values)
+        shown = _map_layer(path, stamp, region, k)[C.UBIGEO]
+        numbers = values.values.reindex(shown.astype(str).to_numpy())
+        drawn.append((name, int(len(shown)), int(numbers.isna().sum())))
     province_lines, department_lines = _map_outlines(path, stamp, region)
+    layer = _map_layer(path, stamp, region, k)
+    beyond = layer.loc[layer["fuera_rango"].fillna("").astype(str).ne(""), C.UBIGEO].tolist() \
+        if "fuera_rango" in layer else []
     fmap = mapview.risk_map(
         _map_layer(path, stamp, region, k),
         breaks,
@@ -514,8 +553,38 @@ def _map_payload(path: str, stamp: float, region: tuple[str, ...], scheme: str, 
         features=features,
         ndigits=mapview.display_digits(_map_layer(path, stamp, region).total_bounds),
         alerts=alert_districts(_map_layer(path, stamp, region, k)) if show_alerts else (),
+        tables=tables,
+        out_of_range=beyond,
     )
-    return mapview.folium_payload(fmap)
+    return {**mapview.folium_payload(fmap), "capas_tabla": drawn, "sin_dibujar": undrawn,
+            "fuera_rango": len(beyond)}
+
+
+def table_layer(name: str, region: tuple[str, ...], scheme: str = "quantiles",
+                lang: str = "es"):
+    """Return table layer ``name``'s district values in ``region`` for the map, or None.
+
+    The values are the district table's column (``distritos.gpkg``: NaN where the source
+    is silent), written in the layer's unit (:func:`dashboard.layer_words.value_text`),
+    classed by ``scheme`` over the districts that have one. None when the district table
+    has no such column. See :class:`dashboard.mapview.DistrictValues`.
+    """
+    from dashboard.layer_words import layer_byline, layer_name, value_text
+    from dashboard.mapview import DistrictValues, class_breaks
+    from geo.formatting import no_public_data
+
+    facts = layer_facts().get(name)
+    table = district_table()
+    if facts is None or name not in table.columns:
+        return None
+    rows = in_region(table, region)
+    values = pd.Series(pd.to_numeric(rows[name], errors="coerce").to_numpy(float),
+                       index=rows[C.UBIGEO].astype(str).to_numpy())
+    texts = pd.Series([value_text(facts, v, lang) for v in values], index=values.index)
+    return DistrictValues(
+        title=layer_name(facts, lang), byline=layer_byline(facts, lang), values=values,
+        texts=texts, breaks=class_breaks(values.dropna(), scheme),
+        format_value=lambda v: value_text(facts, v, lang), no_value=no_public_data(lang))
 
 
 def alert_districts(layer: pd.DataFrame) -> list[str]:
@@ -677,6 +746,58 @@ def _read_districts(path: str, stamp: float) -> gpd.GeoDataFrame:
     gdf = pyogrio.read_dataframe(path, layer="distritos")
     gdf[C.UBIGEO] = gdf[C.UBIGEO].astype(str).str.zfill(6)
     return gdf
+
+
+def layer_facts():
+    """Return what each sector layer is (origin, source, years, unit, licence), by name.
+
+    :func:`dashboard.layer_words.layer_facts` on the settings and the ``fuentes`` table of
+    the built district table (when it exists); cached on both files.
+    """
+    s = settings()
+    path = s.districts_gpkg
+    return _layer_facts(str(s.path), mtime(s.path), str(path), mtime(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _layer_facts(settings_file: str, settings_stamp: float, path: str, stamp: float):
+    from dashboard.layer_words import layer_facts as facts_of
+    from geo.build import read_fuentes
+
+    fuentes = None
+    if stamp:
+        try:
+            fuentes = read_fuentes(path)
+        except Exception:  # noqa: BLE001 - a table without 'fuentes': the settings say it all
+            fuentes = None
+    return facts_of(settings().layers, fuentes)
+
+
+def missing_patterns() -> dict[str, tuple[str, ...]]:
+    """Each missing-value indicator of the model and the features it stands for.
+
+    ``{"falta_mineria": ("mineria", "agricultura", "coca")}``: the model's own grouping
+    (:func:`models.score.fill_missing` on the district table's features), so a page names
+    every layer an indicator stands for. Empty when the table is not built yet.
+    """
+    s = settings()
+    path = s.districts_gpkg
+    if not path.is_file():
+        return {}
+    return _missing_patterns(str(s.path), mtime(s.path), str(path), mtime(path))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _missing_patterns(settings_file: str, settings_stamp: float, path: str, stamp: float
+                      ) -> dict[str, tuple[str, ...]]:
+    from models.score import fill_missing
+
+    table = _read_districts(path, stamp)
+    names = [n for n in settings().feature_names if n in table.columns]
+    if not names:
+        return {}
+    X = table[names].apply(pd.to_numeric, errors="coerce").astype(float)
+    return {k: tuple(v) for k, v in fill_missing(X).attrs.get("faltantes", {}).items()}
 
 
 def sources_tables() -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -188,7 +188,18 @@ def is_simulated() -> bool:
 def simulated_banner() -> None:
     """Show the DATOS SIMULADOS banner when the data is simulated (every page)."""
     if is_simulated():
-        st.warning(t("simulados_banner"), icon="⚠️")
+        st.warning(t("simulados_banner_capas_reales" if _real_layers() else
+                     "simulados_banner"), icon="⚠️")
+
+
+def _real_layers() -> bool:
+    """Whether the active settings draw on real public layers (the records may be simulated)."""
+    from dashboard import state
+
+    try:
+        return any(not f.simulated for f in state.layer_facts().values())
+    except RiskmapError:
+        return False
 
 
 def region_picker(container: Any, key: str):

@@ -9,9 +9,21 @@ import streamlit as st
 
 from dashboard import state, ui
 from dashboard.i18n import evidence_short, feature_label, get_lang, label, t, tr
+from dashboard.layer_words import (
+    feature_words,
+    layer_name,
+    listed,
+    missing_here,
+    origin_word,
+    range_words,
+    unit_label,
+    value_text,
+    zero_note,
+)
 from geo import columns as C
 from geo.access import floor, region_names
 from geo.errors import number
+from geo.formatting import format_quantity
 from geo.store import N_VICTIMAS
 from models.recency import MOTIVO_CAPAS
 from models.scorer import HISTORIAL
@@ -46,8 +58,13 @@ RECORD_WORDS = {
 META_HIDDEN = ("fuentes", "coeficientes", "fuentes_base", "descripcion_columnas")
 LAYER_SOURCE_COLUMNS = {
     "capa": ("Capa", "Layer"), "sector": ("Sector", "Sector"),
+    "origen": ("Origen", "Origin"), "fuente": ("Fuente", "Source"),
+    "anios": ("Años", "Years"), "unidad": ("Unidad", "Unit"),
+    "sin_dato": ("Distritos sin dato público", "Districts without public data"),
+    "motivo_cero": ("Por qué 0 donde no figura", "Why 0 where not listed"),
     "n_elementos": ("Elementos", "Features"), "fecha_construccion": ("Fecha", "Date"),
     "simulado": ("Simulada", "Simulated"), "descripcion": ("Descripción", "Description"),
+    "licencia": ("Licencia", "Licence"),
 }
 BASE_SOURCE_COLUMNS = {
     "archivo": ("Archivo", "File"), "cita": ("Cita", "Citation"),
@@ -71,38 +88,57 @@ def yes_no(value) -> str:
     return tr("Sí", "Yes") if flag else tr("No", "No")
 
 
-def _num(value: float, digits: int) -> str:
-    return number(value, digits, get_lang())
+# base indicators: (unit for geo.formatting, decimals; None = as many as a reader needs)
+INDICATOR_UNITS = {
+    C.POBREZA: ("%", 1), C.POBLACION: ("número", 0), C.IDH: ("", 3),
+    C.DENSIDAD: ("hab./km²", 1), C.ALTITUD: ("m", 0), C.LEJANIA: ("km", 0),
+    C.AREA_KM2: ("km²", 0),
+}
 
 
-def indicator_text(name: str, value: float, measures: dict) -> str:
-    """A district indicator with its unit: share -> %, counts -> integer, km, per km²."""
-    if value is None or pd.isna(value):
-        return ""
-    measure, per = measures.get(name, (None, None))
-    if name == C.POBREZA:
-        return _num(value, 1) + " %"
-    if name in (C.POBLACION,) or measure == "count":
-        return _num(round(value), 0)
-    if name == C.IDH:
-        return _num(value, 3)
-    if name == C.DENSIDAD:
-        return _num(value, 1) + tr(" hab./km²", " inhab./km²")
-    if name == C.ALTITUD:
-        return _num(round(value), 0) + " m"
-    if name == C.LEJANIA:
-        return _num(round(value), 0) + " km"
-    if name == C.AREA_KM2:
-        return _num(value, 0) + " km²"
-    if measure == "area_share":
-        return _num(100 * value, 1) + " %"
-    if measure == "density":
-        unit = tr(" por 1 000 hab.", " per 1,000 inhab.") if per == "poblacion" else " /km²"
-        if 0 < abs(value) < 1:  # small densities: significant digits, not "0,00"
-            text = f"{value:.2g}"
-            return (text if get_lang() == "en" else text.replace(".", ",")) + unit
-        return _num(value, 2) + unit
-    return f"{value:.3g}" if get_lang() == "en" else f"{value:.3g}".replace(".", ",")
+def indicator_text(name: str, value: float, facts: dict, lang: str | None = None) -> str:
+    """A district indicator or layer value with its unit, written by geo.formatting (CLDR).
+
+    A layer's value is in its own unit, "sin dato público" where its source is silent
+    (:func:`dashboard.layer_words.value_text`); a base indicator "—" when missing.
+
+    >>> indicator_text(C.POBREZA, 45.26, {}, "es"), indicator_text(C.ALTITUD, 3399.6, {}, "en")
+    ('45.3%', '3,400 m')
+    """
+    lang = lang or get_lang()
+    if name in facts:
+        return value_text(facts[name], value, lang)
+    unit, digits = INDICATOR_UNITS.get(name, ("", None))
+    return format_quantity(value, unit, lang, digits=digits)
+
+
+def layer_rows(facts: dict, mine: pd.Series, row: pd.Series, lang: str) -> pd.DataFrame:
+    """One row per sector layer: its value in the district, source, years, origin, note.
+
+    ``mine`` is the district's row of the district table, ``row`` its row of the scores
+    (``sin_dato`` lists the layers without a public value there).
+    """
+    values, notes = [], []
+    for name, f in facts.items():
+        value = mine.get(name) if mine is not None else None
+        silent = missing_here(row, name) or pd.isna(
+            pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0])
+        values.append(value_text(f, value, lang, missing=silent))
+        notes.append(tr("su fuente no cubre este distrito: no es cero, y este dato no entra "
+                        "en su riesgo", "its source does not cover this district: it is not "
+                        "zero, and this value does not enter its risk", lang) if silent
+                     else zero_note(f, value, lang))
+    return pd.DataFrame({
+        tr("Capa", "Layer", lang): [layer_name(f, lang) for f in facts.values()],
+        tr("En el distrito", "In the district", lang): values,
+        tr("Fuente", "Source", lang): [f.source or (tr("simulada", "simulated", lang)
+                                                    if f.simulated else "—")
+                                       for f in facts.values()],
+        tr("Años", "Years", lang): [f.years or "—" for f in facts.values()],
+        tr("Unidad", "Unit", lang): [unit_label(f, lang) or "—" for f in facts.values()],
+        tr("Origen", "Origin", lang): [origin_word(f, lang) for f in facts.values()],
+        tr("Nota", "Note", lang): [n or "" for n in notes],
+    })
 
 
 def district_indicators(who, ubigeo: str, k: int, lang: str) -> None:
@@ -326,8 +362,23 @@ with ui.guard():
                           "earlier record predicts. Risk may have risen; it deserves a visit "
                           "even with thin evidence."), icon="📈")
 
-    descriptions = {spec.name: spec.description for spec in settings.layers}
     lang = get_lang()
+    facts = state.layer_facts()
+    patterns = state.missing_patterns()
+    if listed(row.get("fuera_rango")):  # scored at the edge of what the weights saw
+        beyond = range_words(row["fuera_rango"], facts, lang, patterns)
+        st.warning(tr(
+            f"Fuera del rango aprendido: {beyond}. Los pesos del modelo se aprendieron de los "
+            "distritos inspeccionados, y ninguno tenía valores como los de este distrito; se "
+            "puntúa con esos valores llevados al borde de ese rango, sin extrapolar. Su riesgo "
+            "real podría ser otro: una inspección aquí enseñaría mucho al modelo.",
+            f"Outside the learnt range: {beyond}. The model's weights were learnt from the "
+            "inspected districts, and none had values like this district's; it is scored "
+            "with those values held at the edge of that range, without extrapolating. Its "
+            "real risk may differ: an inspection here would teach the model a lot."),
+            icon="📏")
+    descriptions = {spec.name: spec.description for spec in settings.layers}
+    silent_here = set(listed(row.get("sin_dato")))
     # one above the other: side by side, the indicator table cut its names and values off
     left, right = st.container(), st.container()
     with left:
@@ -342,10 +393,16 @@ with ui.guard():
             # what the term is, said in full in the caption under the chart
             history_name = tr("Su propio historial (vs. lo esperado)",
                               "Its own record (vs. what is expected)")
+            def factor(name: str) -> str:
+                # a missing-value indicator: "sin dato público" here, or what having them says
+                members = set(patterns.get(name) or (name[len("falta_"):],))
+                return feature_words(name, facts, lang, patterns,
+                                     has_data=not members & silent_here,
+                                     descriptions=descriptions)
+
             contrib = pd.DataFrame({
                 "factor": [history_name if c == C.CONTRIB_PREFIX + HISTORIAL else
-                           feature_label(c[len(C.CONTRIB_PREFIX):], descriptions)
-                           for c in contrib_cols],
+                           factor(c[len(C.CONTRIB_PREFIX):]) for c in contrib_cols],
                 "valor": [pts[c] for c in contrib_cols],
             })
             up, down = tr("sube el riesgo", "raises the risk"), tr("baja el riesgo",
@@ -375,8 +432,9 @@ with ui.guard():
             if words:
                 st.caption(words)
             top_up = contrib.sort_values("valor", ascending=False).iloc[0]
-            st.caption(tr(f"Lo que más sube el riesgo aquí: {top_up['factor'].lower()}.",
-                          f"What raises the risk most here: {top_up['factor'].lower()}."))
+            top = top_up["factor"][:1].lower() + top_up["factor"][1:]  # sources keep case
+            st.caption(tr(f"Lo que más sube el riesgo aquí: {top}.",
+                          f"What raises the risk most here: {top}."))
         else:
             st.info(tr("La capa de riesgo no trae contribuciones por factor.",
                        "The risk layer carries no per-factor contributions."))
@@ -394,17 +452,21 @@ with ui.guard():
             mine = table[table[C.UBIGEO] == ubigeo]
             region_rows = table[table[C.UBIGEO].str[:2] == ubigeo[:2]]
             if len(mine) and feats:
-                measures = {spec.name: (spec.measure, spec.per) for spec in settings.layers}
-                mine_v = [float(mine.iloc[0][f]) for f in feats]
-                avg_v = [float(region_rows[f].mean()) for f in feats]
+                numbers = mine.iloc[0][feats].apply(pd.to_numeric, errors="coerce")
+                mine_v = [np.nan if f in silent_here else float(numbers[f]) for f in feats]
+                # the average of the districts that have a value (a silent one is no zero)
+                avg_v = [float(pd.to_numeric(region_rows[f], errors="coerce").mean())
+                         for f in feats]
                 comp = pd.DataFrame({
-                    tr("Indicador", "Indicator"): [feature_label(f, descriptions) for f in feats],
-                    tr("Distrito", "District"): [indicator_text(f, v, measures)
+                    tr("Indicador", "Indicator"): [feature_words(f, facts, lang,
+                                                                 descriptions=descriptions)
+                                                   for f in feats],
+                    tr("Distrito", "District"): [indicator_text(f, v, facts, lang)
                                                  for f, v in zip(feats, mine_v, strict=True)],
                     tr(f"Prom. {row[C.DEPARTAMENTO]}", f"{row[C.DEPARTAMENTO]} avg."):
-                        [indicator_text(f, v, measures) for f, v in zip(feats, avg_v,
-                                                                        strict=True)],
-                    tr("Relación", "Ratio"): [m / a if a else np.nan
+                        [indicator_text(f, v, facts, lang) for f, v in zip(feats, avg_v,
+                                                                           strict=True)],
+                    tr("Relación", "Ratio"): [m / a if a and np.isfinite(m) else np.nan
                                               for m, a in zip(mine_v, avg_v, strict=True)],
                 })
                 st.dataframe(comp, hide_index=True, width="stretch", placeholder="—",
@@ -414,8 +476,28 @@ with ui.guard():
                                  comp.columns[2]: st.column_config.TextColumn(width="small"),
                                  comp.columns[3]: st.column_config.NumberColumn(
                                      format="%.2f", width="small")})
-                st.caption(tr("Relación > 1: por encima del promedio de su departamento.",
-                              "Ratio > 1: above its department's average."))
+                st.caption(tr("Relación > 1: por encima del promedio de su departamento (el "
+                              "de los distritos con dato).",
+                              "Ratio > 1: above its department's average (that of the "
+                              "districts with a value)."))
+            if facts:
+                st.markdown("#### " + tr("Capas sectoriales: qué dicen las fuentes",
+                                         "Sector layers: what the sources say"))
+                layers_here = layer_rows(facts, mine.iloc[0] if len(mine) else None, row, lang)
+                st.dataframe(layers_here, hide_index=True, width="stretch",
+                             key="distrito_capas")
+                silent = [layer_name(facts[n], lang) for n in facts if n in silent_here]
+                st.caption(tr(
+                    "Cada valor en su unidad, con su fuente y sus años; «sin dato público»: la "
+                    "fuente no cubre el distrito (no es cero). El modelo deja fuera ese "
+                    "término y lo dice con un indicador propio ("
+                    + ("aquí: " + ", ".join(silent) if silent else "aquí no falta ninguno")
+                    + ").",
+                    "Each value in its unit, with its source and years; \"no public data\": "
+                    "the source does not cover the district (it is not zero). The model "
+                    "leaves that term out and says so with an indicator of its own ("
+                    + ("here: " + ", ".join(silent) if silent else "none is missing here")
+                    + ")."))
 
     st.markdown("#### " + tr("Historial de inspecciones", "Inspection history"))
     if who.may_read_records:

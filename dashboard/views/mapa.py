@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import mapview, state, ui
-from dashboard.i18n import evidence_label, feature_label, get_lang, t, tr
+from dashboard.i18n import evidence_label, get_lang, t, tr
+from dashboard.layer_words import layer_choice, layer_name
 from geo import columns as C
 
 SCHEME_LABELS = {
@@ -39,12 +40,20 @@ with ui.guard():
                 "(Fisher-Jenks): groups similar values. Equal intervals: risk bands of the "
                 "same width."),
     )
-    layer_names = {spec.name: feature_label(spec.name, {spec.name: spec.description}, lang)
-                   for spec in settings.layers}
+    # each layer says what it is: name, source, years, unit, real or simulated
+    facts = state.layer_facts()
+    layer_names = {name: layer_choice(f, lang) for name, f in facts.items()}
     chosen = c3.multiselect(
         tr("Capas sectoriales", "Sector layers"), list(layer_names), key="mapa_capas",
         placeholder=tr("Elija capas para dibujarlas", "Choose layers to draw"),
-        format_func=lambda k: layer_names[k],
+        format_func=lambda k: layer_names.get(k, k),
+        help=tr("Cada capa dice su fuente, sus años, su unidad y si es real o simulada. Una "
+                "capa de tabla (un valor por distrito) se dibuja coloreando los distritos; "
+                "los que su fuente no cubre quedan en gris rayado: «sin dato público».",
+                "Each layer says its source, years, unit and whether it is real or "
+                "simulated. A table layer (one value per district) is drawn by colouring the "
+                "districts; those its source does not cover stay hatched grey: \"no public "
+                "data\"."),
     )
     o1, o1b, o2, o3 = st.columns(4)
     show_hot = o1.toggle(tr("Puntos calientes (Gi*)", "Hot spots (Gi*)"), key="mapa_hotspots")
@@ -80,6 +89,26 @@ with ui.guard():
     result = ui.folium_component(payload, key="mapa_folium", height=mapview.MAP_HEIGHT,
                                  returned_objects=["last_object_clicked",
                                                    "last_object_clicked_tooltip"])
+    for name in payload.get("sin_dibujar", []):
+        st.info(tr(f"La capa «{layer_names.get(name, name)}» no se puede dibujar: su archivo no "
+                   "tiene geometría y la tabla de distritos no tiene su columna. Vuelva a "
+                   "ejecutar `riskmap build` con esta configuración.",
+                   f"Layer '{layer_names.get(name, name)}' cannot be drawn: its file has no "
+                   "geometry and the district table has no column for it. Run `riskmap "
+                   "build` again with these settings."))
+    for name, n_shown, n_missing in payload.get("capas_tabla", []):
+        title = layer_name(facts[name], lang) if name in facts else name
+        st.caption(tr(
+            f"{title}: un valor por distrito, coloreado sobre el riesgo (apáguelo en el "
+            "control de capas, arriba a la derecha). "
+            + (f"{n_missing} de {n_shown} distritos sin dato público (gris rayado): su fuente "
+               "no los cubre; no es cero." if n_missing else
+               f"Los {n_shown} distritos tienen dato."),
+            f"{title}: one value per district, coloured over the risk (switch it off in the "
+            "layer control, top right). "
+            + (f"{n_missing} of {n_shown} districts without public data (hatched grey): its "
+               "source does not cover them; it is not zero." if n_missing else
+               f"All {n_shown} districts have a value.")))
     hot = state.hotspots(region, k)[C.UBIGEO].tolist() if show_hot else []
     n_alerts = len(state.alert_districts(layer))
     n_insuf = int((layer[C.EVIDENCIA] == C.EVIDENCIA_INSUFICIENTE).sum()) \
@@ -100,6 +129,13 @@ with ui.guard():
                       "can work out the hidden counts.") if n_nopub else "")
         + (" · " + tr(f"{len(hot)} puntos calientes", f"{len(hot)} hot spots") if show_hot
            else "")
+        + (" · " + tr(f"{payload['fuera_rango']} fuera del rango aprendido (contorno azul "
+                      "punteado): sus capas superan lo que tenían los distritos inspeccionados; "
+                      "se puntúan en el borde de ese rango.",
+                      f"{payload['fuera_rango']} outside the learnt range (dotted blue "
+                      "outline): their layers exceed what the inspected districts had; they "
+                      "are scored at the edge of that range.")
+           if payload.get("fuera_rango") else "")
         + (" · " + tr(f"{n_alerts} {'alerta' if n_alerts == 1 else 'alertas'} de cambio "
                       "(contorno morado)", f"{n_alerts} change "
                       f"{'alert' if n_alerts == 1 else 'alerts'} (purple outline)")
