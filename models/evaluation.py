@@ -439,6 +439,9 @@ def evaluate(
                              truth=truth, population=population, complaints=use_complaints,
                              complaint_evidence=evidence, offices=offices, history=history)
                if blocks is not None else [])
+    from models.score import feature_sources
+
+    described = feature_sources(settings, features)  # origin, source, years, unit
     card: dict[str, Any] = {
         "titulo": "Ficha del modelo de riesgo de trabajo forzoso por distrito",
         "version_modelo": MODEL_VERSION,
@@ -448,7 +451,7 @@ def evaluate(
         "datos": _data_summary(records, keys, settings),
         "variables": [
             {"factor": f, "nombre": feature_label(f, _descriptions(settings)),
-             "peso_experto": float(prior.get(f, 0.0))}
+             "peso_experto": float(prior.get(f, 0.0)), **described[f]}
             for f in features
         ],
         "modelo": _model_summary(settings, districts, records),
@@ -498,9 +501,13 @@ def card_to_markdown(card: Mapping[str, Any]) -> str:
     '# Ficha'
     """
     lines = [f"# {card.get('titulo', 'Ficha del modelo')}", ""]
+    variables = card.get("variables") or []
+    real = [v for v in variables if v.get("origen") == "real"]
     if card.get("simulado"):
         lines += ["> **DATOS SIMULADOS.** Estas cifras describen un mundo simulado, no la "
-                  "realidad de Cusco y Loreto.", ""]
+                  "realidad de Cusco y Loreto"
+                  + (": las inspecciones y el riesgo verdadero son simulados; las capas "
+                     "marcadas 'real' abajo son datos públicos." if real else "."), ""]
     lines += [f"- Versión del modelo: `{card.get('version_modelo', '')}`",
               f"- Generada: {card.get('generado', '')}",
               f"- Hash de la configuración: `{card.get('hash_configuracion', '')}`", ""]
@@ -508,6 +515,12 @@ def card_to_markdown(card: Mapping[str, Any]) -> str:
     if datos:
         lines += ["## Datos", ""]
         lines += [f"- {k.replace('_', ' ')}: {v}" for k, v in datos.items()]
+        lines.append("")
+    if any("origen" in v for v in variables):
+        lines += ["## Variables", "",
+                  "| Factor | Origen | Fuente | Años | Unidad |", "|---|---|---|---|---|"]
+        lines += [f"| {v['nombre']} | {v.get('origen', '')} | {v.get('fuente', '')} | "
+                  f"{v.get('anios', '')} | {v.get('unidad', '')} |" for v in variables]
         lines.append("")
     coefs = (card.get("modelo") or {}).get("coeficientes") or []
     if coefs:

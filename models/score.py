@@ -39,6 +39,7 @@ __all__ = [
     "evidence_labels",
     "export_frame",
     "feature_matrix",
+    "feature_sources",
     "features_in",
     "fill_missing",
     "hold_in_range",
@@ -934,6 +935,49 @@ def missing_features(districts: pd.DataFrame, settings: Any) -> np.ndarray:
                     dtype=object)
 
 
+#: What the base indicators are, for the model card and the exports (the layers say it in
+#: their settings: origin, source, years, unit).
+BASE_FEATURE_SOURCES = {
+    C.POBREZA: {"origen": "real", "fuente": "INEI, Mapa de pobreza monetaria 2018 (2020)",
+                "anios": "2018", "unidad": "%"},
+    C.POBLACION: {"origen": "real", "fuente": "INEI, población estimada 2020", "anios": "2020",
+                  "unidad": "habitantes"},
+    C.LEJANIA: {"origen": "real", "fuente": "calculada por riskmap: distancia a la capital "
+                "del departamento (límites INEI, mapsPERU)", "anios": "", "unidad": "km"},
+}
+
+
+def feature_sources(settings: Any, features: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Say what each model feature is: origin (real/simulado), source, years, unit.
+
+    The layers from their settings (``[[layers]]`` source, years, unit, simulated); the base
+    indicators from :data:`BASE_FEATURE_SOURCES`; a ``falta_*`` feature names the layers it
+    stands for.
+
+    >>> from types import SimpleNamespace
+    >>> feature_sources(SimpleNamespace(layers=()), ["lejania_km", "falta_x"])["falta_x"]
+    {'origen': 'modelo', 'fuente': 'sin dato público de: x', 'anios': '', 'unidad': '0/1'}
+    """
+    layers = {layer.name: layer for layer in getattr(settings, "layers", ())}
+    out: dict[str, dict[str, str]] = {}
+    for name in features:
+        if name in layers:
+            spec = layers[name]
+            out[name] = {"origen": "simulado" if spec.simulated else "real",
+                         "fuente": str(getattr(spec, "source", "") or spec.citation or ""),
+                         "anios": str(getattr(spec, "years_label", "") or ""),
+                         "unidad": str(getattr(spec, "unit", "") or "")}
+        elif name in BASE_FEATURE_SOURCES:
+            out[name] = dict(BASE_FEATURE_SOURCES[name])
+        elif name.startswith(FALTA_PREFIX):
+            rest = name[len(FALTA_PREFIX):]
+            out[name] = {"origen": "modelo", "fuente": f"sin dato público de: {rest}",
+                         "anios": "", "unidad": "0/1"}
+        else:
+            out[name] = {"origen": "modelo", "fuente": "", "anios": "", "unidad": ""}
+    return out
+
+
 def model_history(districts: pd.DataFrame, settings: Any) -> pd.DataFrame | None:
     """Return the dated layers' past as the model reads it (logged, none where missing).
 
@@ -1083,6 +1127,7 @@ def _metadata(settings, scorer, inspections, counts) -> dict[str, Any]:
         "configuracion": portable_path(settings.path, settings),
         "simulado": bool(settings.simulated),
         "variables": list(settings.feature_names),
+        "variables_fuentes": feature_sources(settings, settings.feature_names),
         "tabla_distritos": portable_path(settings.districts_gpkg, settings),
         "base": portable_path(settings.base, settings),
         "inspecciones_fuente": portable_path(settings.inspections, settings),

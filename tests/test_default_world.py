@@ -129,3 +129,25 @@ def test_the_readme_recipe_commands_run_as_written(upstream_dir: Path, base_gpkg
         out = work / words[words.index("--out") + 1]
         layer = pyogrio.read_dataframe(out, layer="distritos", read_geometry=False)
         assert len(layer) == 169
+
+
+def test_every_model_feature_says_what_it_is(demo_settings, scores_gpkg: Path):
+    import json
+
+    from models.evaluation import card_to_markdown
+    from models.score import feature_sources
+
+    said = feature_sources(demo_settings, [*demo_settings.feature_names, "falta_mineria"])
+    assert said["perdida_bosque"] == {"origen": "real", "fuente": "GeoBosques (MINAM)",
+                                      "anios": "2020–2024", "unidad": "ha"}
+    assert said["coca"]["origen"] == "real" and "DEVIDA" in said["coca"]["fuente"]
+    assert said["pobreza_monetaria"]["fuente"].startswith("INEI")
+    assert said["falta_mineria"]["origen"] == "modelo"
+    meta = pyogrio.read_dataframe(scores_gpkg, layer="metadatos")
+    values = dict(zip(meta["clave"], meta["valor"], strict=True))
+    assert json.loads(values["variables_fuentes"])["mineria"]["unidad"] == "ha"
+    card = {"titulo": "Ficha", "simulado": True, "variables": [
+        {"factor": k, "nombre": k, "peso_experto": 0.0, **v} for k, v in said.items()]}
+    md = card_to_markdown(card)
+    assert "| perdida_bosque | real | GeoBosques (MINAM) | 2020–2024 | ha |" in md
+    assert "las inspecciones y el riesgo verdadero son simulados" in md
