@@ -96,6 +96,8 @@ TABLE_PALETTE = ("#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d")
 NO_VALUE_ID = "riskmap-sin-valor"  # the hatch of a district without a public value
 # Properties of a table layer's district, in tooltip order (see table_features).
 TABLE_FIELDS = ("n", "u", "v", "s")
+# a long note or source wraps inside the map instead of running past its edge
+TOOLTIP_STYLE = "white-space: normal; max-width: 420px;"
 # Okabe-Ito qualitative colours for the sector layers (distinct for every CVD type).
 LAYER_COLORS = ("#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#000000", "#E69F00")
 HATCH_ID = "riskmap-hatch"
@@ -363,7 +365,8 @@ def risk_map(
         name=labels["titulo"],
         style_function=lambda f: _risk_style(f, colors),
         highlight_function=lambda _f: {"weight": 3, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
+        tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True,
+                                      style=TOOLTIP_STYLE),
         zoom_on_click=False,
     ).add_to(m)
     has_insufficient = any(f["properties"].get("h") for f in data["features"])
@@ -389,8 +392,8 @@ def risk_map(
 
     beyond = layer[layer[C.UBIGEO].isin(set(out_of_range))]
     if len(beyond):
-        _outline(round_coordinates(beyond, ndigits), labels["fuera"], OUT_OF_RANGE_COLOR, 2.5,
-                 dash="2 5").add_to(m)
+        _outline(round_coordinates(beyond, ndigits), labels["fuera"], OUT_OF_RANGE_COLOR, 3.5,
+                 dash="3 4").add_to(m)
 
     for i, (name, gdf) in enumerate((sectors or {}).items()):
         _sector(round_coordinates(gdf, ndigits), name,
@@ -400,8 +403,8 @@ def risk_map(
         shown = table_features(layer, values, ndigits)
         _table_layer(shown, values, labels).add_to(m)
         _TableLegend(values, shown).add_to(m)
-    if sectors or tables:  # the layers by name, with their sources: each can be switched off
-        folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    if sectors or tables:  # the layers by name and source (an icon; opens on hover)
+        folium.LayerControl(position="topright", collapsed=True).add_to(m)
 
     no_data = any(f["properties"].get("k") == -1 and not f["properties"].get("h")
                   for f in data["features"])
@@ -618,7 +621,7 @@ def _table_layer(data: dict, values: DistrictValues, labels: Mapping[str, Any]
         tooltip=folium.GeoJsonTooltip(
             fields=list(TABLE_FIELDS),
             aliases=[labels["distrito"], labels["ubigeo"], values.title, labels["fuente"]],
-            sticky=True),
+            sticky=True, style=TOOLTIP_STYLE),
         zoom_on_click=False,
     )
 

@@ -16,7 +16,6 @@ from dashboard.layer_words import (
     missing_here,
     origin_word,
     range_words,
-    unit_label,
     value_text,
     zero_note,
 )
@@ -113,7 +112,7 @@ def indicator_text(name: str, value: float, facts: dict, lang: str | None = None
 
 
 def layer_rows(facts: dict, mine: pd.Series, row: pd.Series, lang: str) -> pd.DataFrame:
-    """One row per sector layer: its value in the district, source, years, origin, note.
+    """One row per sector layer: its value in its unit, source, years, origin, note.
 
     ``mine`` is the district's row of the district table, ``row`` its row of the scores
     (``sin_dato`` lists the layers without a public value there).
@@ -124,10 +123,11 @@ def layer_rows(facts: dict, mine: pd.Series, row: pd.Series, lang: str) -> pd.Da
         silent = missing_here(row, name) or pd.isna(
             pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0])
         values.append(value_text(f, value, lang, missing=silent))
-        notes.append(tr("su fuente no cubre este distrito: no es cero, y este dato no entra "
-                        "en su riesgo", "its source does not cover this district: it is not "
-                        "zero, and this value does not enter its risk", lang) if silent
-                     else zero_note(f, value, lang))
+        notes.append(tr("la fuente no cubre el distrito (no es 0)",
+                        "not covered by its source (not 0)", lang) if silent
+                     else tr("0: la fuente no nombra el distrito (ver abajo)",
+                             "0: the source does not name the district (see below)", lang)
+                     if zero_note(f, value, lang) else "")
     return pd.DataFrame({
         tr("Capa", "Layer", lang): [layer_name(f, lang) for f in facts.values()],
         tr("En el distrito", "In the district", lang): values,
@@ -135,7 +135,6 @@ def layer_rows(facts: dict, mine: pd.Series, row: pd.Series, lang: str) -> pd.Da
                                                     if f.simulated else "—")
                                        for f in facts.values()],
         tr("Años", "Years", lang): [f.years or "—" for f in facts.values()],
-        tr("Unidad", "Unit", lang): [unit_label(f, lang) or "—" for f in facts.values()],
         tr("Origen", "Origin", lang): [origin_word(f, lang) for f in facts.values()],
         tr("Nota", "Note", lang): [n or "" for n in notes],
     })
@@ -484,8 +483,18 @@ with ui.guard():
                 st.markdown("#### " + tr("Capas sectoriales: qué dicen las fuentes",
                                          "Sector layers: what the sources say"))
                 layers_here = layer_rows(facts, mine.iloc[0] if len(mine) else None, row, lang)
-                st.dataframe(layers_here, hide_index=True, width="stretch",
-                             key="distrito_capas")
+                # px: the whole table fits the card's width on a laptop (the value carries
+                # its unit)
+                widths = (150, 125, 245, 75, 55, 220)
+                st.container(key="distrito_capas").dataframe(
+                    layers_here, hide_index=True, width="stretch", column_config={
+                        c: st.column_config.TextColumn(width=w)
+                        for c, w in zip(layers_here.columns, widths, strict=True)})
+                mine_row = mine.iloc[0] if len(mine) else {}
+                for name, f in facts.items():
+                    why = zero_note(f, mine_row.get(name) if len(mine) else None, lang)
+                    if why and name not in silent_here:
+                        st.caption(f"{layer_name(f, lang)}: {why}")
                 silent = [layer_name(facts[n], lang) for n in facts if n in silent_here]
                 st.caption(tr(
                     "Cada valor en su unidad, con su fuente y sus años; «sin dato público»: la "
@@ -529,7 +538,8 @@ with ui.guard():
             st.dataframe(by_year, hide_index=True)
             # a toggle, not an expander: an expander's body runs (and is sent) even closed
             if st.toggle(tr(f"Ver las {len(here)} inspecciones una por una",
-                            f"Show the {len(here)} inspections one by one"),
+                            f"Show the {len(here)} inspections one by one")
+                         if len(here) > 1 else tr("Ver la inspección", "Show the inspection"),
                          key=f"distrito_registros_{ubigeo}"):
                 cols = [c for c in (C.ID, C.FECHA, C.SECTOR, C.ORIGEN, C.HALLAZGO,
                                     C.INDICADORES, C.VICTIMAS) if c in here.columns]
