@@ -813,3 +813,182 @@ def test_what_changed_and_the_file_totals_reach_planners_only(oidc_env, last_res
     _no_exception(card)
     shown = [d.value for d in card.dataframe if "Dato" in d.value.columns]
     assert shown and not shown[0]["Dato"].isin(["Inspecciones", "Hallazgos"]).any()
+
+
+# --- real public layers, honest where a source is silent (issue 20) ------------------------
+@pytest.fixture(scope="module")
+def real_world(demo_settings, upstream_dir, data_root, tmp_path_factory) -> Path:
+    """A Cusco world with REAL table layers, built and scored by the command line.
+
+    See ``tests/e2e/real_world.py``: the Amazon panel's mining (22 of Cusco's 116 districts
+    have a value, the others none) and GeoBosques' forest loss (0 with a reason where it
+    lists no Amazon forest); Megantoni and Echarate uninspected, so beyond the learnt range.
+    """
+    from e2e.real_world import build_and_score, write_real_world
+
+    from models.evaluation import evaluate
+
+    out = tmp_path_factory.mktemp("real-layers-apptest")
+    path = write_real_world(demo_settings.path, upstream_dir, out)
+    build_and_score(path, {"RISKMAP_DATA_DIR": str(data_root)})
+    from geo.config import load_settings
+
+    card = evaluate(load_settings(path), n_bootstrap=10, n_uncertainty=5)
+    (out / "evaluacion.json").write_text(json.dumps(card, ensure_ascii=False, default=str),
+                                         encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def real_env(real_world, monkeypatch):
+    """The dashboard on the real-layer world."""
+    monkeypatch.setenv("RISKMAP_CONFIG", str(real_world))
+    return real_world
+
+
+def _frames(at) -> list[pd.DataFrame]:
+    return [d.value for d in at.dataframe]
+
+
+def _card_layers(at) -> pd.DataFrame:
+    return next(f for f in _frames(at)
+                if {"Capa", "Layer"} & set(f.columns) and len(f.columns) >= 6)
+
+
+def _open_card(ubigeo: str, lang: str | None = None):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if lang:
+        at.session_state["lang"] = lang
+    at.run()
+    at.session_state["ubigeo"] = ubigeo
+    at.switch_page("views/distrito.py").run()
+    _no_exception(at)
+    assert at.selectbox(key="distrito_sel").value == ubigeo
+    return at
+
+
+def test_card_says_sin_dato_publico_for_a_layer_its_source_does_not_cover(real_env):
+    from e2e.real_world import NOT_IN_PANEL
+
+    at = _open_card(NOT_IN_PANEL)  # Cusco, Cusco: outside the Amazon panel
+    layers = _card_layers(at).set_index("Capa")
+    assert layers.loc["Minería", "En el distrito"] == "sin dato público"
+    assert layers.loc["Minería", "Fuente"] == "MapBiomas Perú vía Quispe et al. (2022)"
+    assert layers.loc["Minería", "Años"] == "2020" and layers.loc["Minería", "Origen"] == "real"
+    assert layers.loc["Minería", "Nota"] == "la fuente no cubre el distrito (no es 0)"
+    # forest loss: 0 where GeoBosques lists no Amazon forest, and why
+    assert layers.loc["Pérdida de bosque", "En el distrito"] == "0 ha"
+    assert layers.loc["Pérdida de bosque", "Años"] == "2020–2024"
+    assert "ver abajo" in layers.loc["Pérdida de bosque", "Nota"]
+    text = _text(at)
+    assert ("Pérdida de bosque: 0 donde la fuente no nombra el distrito: GeoBosques vigila el "
+            "bosque húmedo amazónico") in text
+    said = re.search(r"indicador propio \(aquí: ([^)]*)\)", text)
+    assert said and "Minería" in said.group(1), text
+    # its contribution chart draws no bar for a layer without a value, and says so; a
+    # left-out term is never "what raises the risk most"
+    assert "Sin barra, porque su fuente no cubre el distrito" in text
+    assert "Lo que más sube el riesgo aquí: minería" not in text
+    # the indicators against the average: no value is no zero, and the average is of those
+    # that have one
+    comparison = next(f for f in _frames(at) if "Relación" in f.columns).set_index("Indicador")
+    assert comparison.loc["Minería", "Distrito"] == "sin dato público"
+    assert pd.isna(comparison.loc["Minería", "Relación"])
+    assert re.fullmatch(r"[\d,.]+ ha", comparison.loc["Minería", "Prom. Cusco"])
+    assert "nan" not in " ".join(comparison.astype(str).to_numpy().ravel()).lower()
+
+
+def test_card_writes_each_layer_in_its_unit_with_cldr(real_env):
+    from e2e.real_world import IN_PANEL
+
+    at = _open_card(IN_PANEL)  # Camanti: 919.08 ha of mining in 2020
+    layers = _card_layers(at).set_index("Capa")
+    assert layers.loc["Minería", "En el distrito"] == "919 ha"
+    assert re.fullmatch(r"\d{1,3}(,\d{3})* ha", layers.loc["Pérdida de bosque", "En el distrito"])
+    assert "e+" not in " ".join(layers.astype(str).to_numpy().ravel())
+
+
+def test_card_in_english_says_no_public_data(real_env):
+    from e2e.real_world import NOT_IN_PANEL
+
+    at = _open_card(NOT_IN_PANEL, lang="en")
+    layers = _card_layers(at).set_index("Layer")
+    assert layers.loc["Mining", "In the district"] == "no public data"
+    assert layers.loc["Mining", "Source"] == "MapBiomas Perú vía Quispe et al. (2022)"
+    assert layers.loc["Mining", "Note"] == "not covered by its source (not 0)"
+    assert layers.loc["Forest loss", "In the district"] == "0 ha"
+    assert "sin dato público" not in " ".join(layers.astype(str).to_numpy().ravel())
+
+
+def test_card_says_a_district_is_outside_the_learnt_range(real_env):
+    from e2e.real_world import UNINSPECTED
+
+    at = _open_card(UNINSPECTED[0])  # Megantoni: forest loss beyond any inspected district
+    warnings = [w.value for w in at.warning]
+    assert any(w.startswith("Fuera del rango aprendido: Pérdida de bosque (GeoBosques (MINAM))")
+               for w in warnings), warnings
+    layers = _card_layers(at).set_index("Capa")
+    assert layers.loc["Pérdida de bosque", "En el distrito"] == "5,540 ha"
+    # a district within the range says nothing of the kind
+    from e2e.real_world import IN_PANEL
+
+    inside = _open_card(IN_PANEL)
+    assert not any("rango aprendido" in w.value for w in inside.warning)
+
+
+def test_mapa_layer_choices_say_origin_source_years_and_unit(real_env):
+    at = _app()
+    _no_exception(at)
+    picker = at.multiselect(key="mapa_capas")
+    labels = [picker.format_func(o) for o in picker.options] \
+        if callable(getattr(picker, "format_func", None)) else list(picker.options)
+    assert "Minería — MapBiomas Perú vía Quispe et al. (2022) · 2020 · ha · real" in labels
+    assert "Pérdida de bosque — GeoBosques (MINAM) · 2020–2024 · ha · real" in labels
+    assert "DATOS SIMULADOS" in at.warning[0].value
+    assert "capas sectoriales marcadas «real» son datos públicos" in at.warning[0].value
+
+
+def test_mapa_draws_a_table_layer_and_says_how_many_districts_lack_it(real_env):
+    import streamlit as st
+
+    from dashboard import state
+
+    at = _app()
+    picker = at.multiselect(key="mapa_capas")
+    mining = next(o for o in picker.options if str(o).startswith("Minería"))
+    picker.set_value([mining]).run()
+    _no_exception(at)
+    assert not at.error
+    text = _text(at)
+    assert "Minería: un valor por distrito" in text
+    assert "94 de 116 distritos sin dato público (gris rayado)" in text
+    assert "2 fuera del rango aprendido (contorno azul punteado)" in text
+    # the map itself: the table layer drawn from the district table, with its legend
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    payload = state.map_payload(("08",), "quantiles", "es", ("mineria",))
+    assert payload["capas_tabla"] == [("mineria", 116, 94)] and payload["sin_dibujar"] == []
+    assert "riskmap-legend-capa" in payload["script"] and "L.control.layers" in payload["script"]
+    english = state.map_payload(("08",), "quantiles", "en", ("mineria",))
+    assert "no public data (94)" in english["script"]
+
+
+def test_modelo_lists_the_layers_and_names_the_missing_value_factors(real_env):
+    at = _app("modelo")
+    _no_exception(at)
+    layers = next(f for f in _frames(at) if "Origen" in f.columns).set_index("Capa")
+    assert layers.loc["Minería", "Fuente"] == "MapBiomas Perú vía Quispe et al. (2022)"
+    assert layers.loc["Minería", "Años"] == "2020" and layers.loc["Minería", "Unidad"] == "ha"
+    assert layers.loc["Minería", "Origen"] == "real"
+    assert layers.loc["Minería", "Distritos sin dato público"] == 94
+    assert layers.loc["Pérdida de bosque", "Años"] == "2020–2024"
+    coefs = next(f for f in _frames(at) if "Peso" in f.columns)
+    missing = [f for f in coefs["Factor"] if f.startswith("Sin dato público: ")]
+    assert missing, coefs["Factor"].tolist()
+    assert any("Minería (MapBiomas Perú vía Quispe et al. (2022))" in f for f in missing)
+    assert not any(f.startswith(("Falta", "falta_")) for f in coefs["Factor"])
+    english = _app("modelo", lang="en")
+    coefs_en = next(f for f in _frames(english) if "Weight" in f.columns)
+    assert any(f.startswith("No public data: ") and "Mining" in f for f in coefs_en["Factor"])

@@ -298,9 +298,9 @@ def test_dashboard_doctests_run():
     # the dashboard is not in pytest's testpaths: run its modules' examples from here
     import doctest
 
-    from dashboard import i18n, state
+    from dashboard import i18n, layer_words, state
 
-    for module in (mapview, state, i18n):
+    for module in (mapview, state, i18n, layer_words):
         result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
         assert result.attempted > 0 and result.failed == 0, module.__name__
 
@@ -353,3 +353,81 @@ def test_risk_map_scale_bar_is_metric_only():
                             static_url="/app/static").get_root().render()
     assert "imperial: false" in html
     assert html.count("L.control.scale(") == 1  # not Leaflet's default (miles) as well
+
+
+# --- table layers and the learnt range (issue 20) -------------------------------------------
+def _mining(grid: gpd.GeoDataFrame) -> mapview.DistrictValues:
+    """A table layer over ``grid``: a value for half the districts, none for the others."""
+    import pandas as pd
+
+    from dashboard.layer_words import LayerFacts, layer_byline, value_text
+
+    facts = LayerFacts("mineria", measure="value", source="MapBiomas Perú", years="2020",
+                       unit="ha")
+    codes = grid[C.UBIGEO].tolist()
+    values = pd.Series([5539.86 * i if i % 2 == 0 else np.nan for i in range(len(codes))],
+                       index=codes, dtype=float)
+    return mapview.DistrictValues(
+        title="Minería", byline=layer_byline(facts, "es"), values=values,
+        texts=values.map(lambda v: value_text(facts, v, "es")),
+        breaks=mapview.class_breaks(values.dropna(), "quantiles"),
+        format_value=lambda v: value_text(facts, v, "es"))
+
+
+def test_table_features_say_the_value_in_its_unit_or_no_public_data():
+    grid = _grid(2)
+    feats = mapview.table_features(grid, _mining(grid))["features"]
+    props = {f["properties"]["u"]: f["properties"] for f in feats}
+    assert [set(p) for p in props.values()] == [{"n", "u", "v", "s", "k"}] * 4
+    with_value = props[grid[C.UBIGEO].iloc[2]]
+    assert with_value["v"] == "11,080 ha" and with_value["k"] >= 0
+    silent = props[grid[C.UBIGEO].iloc[1]]
+    assert silent["v"] == "sin dato público" and silent["k"] == -1
+    assert silent["s"] == "MapBiomas Perú · 2020 · ha · real"
+
+
+def test_a_table_layer_is_drawn_with_its_legend_and_in_the_layer_control():
+    grid = _grid(2)
+    m = mapview.risk_map(grid, [0.5, 1.0], tables=[_mining(grid)])
+    html = m.get_root().render()
+    layers = _geojson_layers(m)
+    assert len(layers) == 2 and len(layers[1]["features"]) == 4  # the risk, then the layer
+    # its legend (bottom left) says name, source line, classes in hectares and the silent
+    legend = re.search(r'"riskmap-legend-capa"\);\s*div\.innerHTML = ("(?:[^"\\]|\\.)*")',
+                       html)
+    assert legend, "no table-layer legend"
+    text = json.loads(legend.group(1))
+    assert "<b>Minería</b>" in text and "MapBiomas Perú · 2020 · ha · real" in text
+    assert "0 ha" in text and "11,080 ha" in text and "sin dato público (2)" in text
+    # districts without a value are hatched grey, by a pattern the page defines
+    assert f"url(#{mapview.NO_VALUE_ID})" in html and f'id=\\"{mapview.NO_VALUE_ID}\\"' in html
+    # the layer control lists it by name and source; its tooltip names the source too
+    import folium
+
+    control = next(c for c in m._children.values() if isinstance(c, folium.LayerControl))
+    assert "Minería — MapBiomas Perú · 2020 · ha · real" in control.overlays
+    assert '"Fuente"' in html
+
+
+def test_a_map_without_table_layers_has_no_layer_control_nor_second_legend():
+    html = mapview.risk_map(_grid(2), [0.5, 1.0]).get_root().render()
+    assert "L.control.layers" not in html and "riskmap-legend-capa" not in html
+
+
+def test_out_of_range_districts_are_outlined_and_said_in_the_tooltip():
+    grid = _grid(2)
+    beyond = grid[C.UBIGEO].iloc[3]
+    notes = {beyond: "fuera del rango aprendido: Pérdida de bosque (GeoBosques)"}
+    features = mapview.risk_features(grid, [0.5, 1.0], notes=notes)
+    assert [f["properties"]["x"] for f in features["features"]] == ["—", "—", "—", notes[beyond]]
+    m = mapview.risk_map(grid, [0.5, 1.0], features=features, out_of_range=[beyond])
+    html = m.get_root().render()
+    assert "Fuera del rango aprendido" in html  # the legend row and the outline's name
+    outline = _geojson_layers(m)[1]
+    assert len(outline["features"]) == 1
+    assert re.search(r'"fields":\s*\["n", "u", "r", "i", "e", "x"\]', html) or \
+        '["n", "u", "r", "i", "e", "x"]' in html
+    assert mapview.OUT_OF_RANGE_COLOR in html
+    # a district with no note: no extra property, no extra tooltip row
+    plain = mapview.risk_features(grid, [0.5, 1.0], notes={c: "" for c in grid[C.UBIGEO]})
+    assert all("x" not in f["properties"] for f in plain["features"])

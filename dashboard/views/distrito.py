@@ -99,10 +99,8 @@ def indicator_text(name: str, value: float, facts: dict, lang: str | None = None
     """A district indicator or layer value with its unit, written by geo.formatting (CLDR).
 
     A layer's value is in its own unit, "sin dato público" where its source is silent
-    (:func:`dashboard.layer_words.value_text`); a base indicator "—" when missing.
-
-    >>> indicator_text(C.POBREZA, 45.26, {}, "es"), indicator_text(C.ALTITUD, 3399.6, {}, "en")
-    ('45.3%', '3,400 m')
+    (:func:`dashboard.layer_words.value_text`); a base indicator "—" when missing
+    (poverty 45.26 -> ``"45.3%"``, altitude 3399.6 -> ``"3,400 m"`` in both languages).
     """
     lang = lang or get_lang()
     if name in facts:
@@ -382,8 +380,10 @@ with ui.guard():
     left, right = st.container(), st.container()
     with left:
         st.markdown("#### " + tr("Qué sube o baja el riesgo", "What raises or lowers the risk"))
+        # a withheld history term is not drawn, nor a layer without a public value here
+        # (its term is left out: 0 by construction, not "no effect")
         contrib_cols = [c for c in scores.columns if c.startswith(C.CONTRIB_PREFIX)
-                        and pd.notna(row[c])]  # a withheld history term is not drawn
+                        and pd.notna(row[c]) and c[len(C.CONTRIB_PREFIX):] not in silent_here]
         if contrib_cols:
             from models.explain import points, record_words
 
@@ -392,6 +392,7 @@ with ui.guard():
             # what the term is, said in full in the caption under the chart
             history_name = tr("Su propio historial (vs. lo esperado)",
                               "Its own record (vs. what is expected)")
+
             def factor(name: str) -> str:
                 # a missing-value indicator: "sin dato público" here, or what having them says
                 members = set(patterns.get(name) or (name[len("falta_"):],))
@@ -430,10 +431,21 @@ with ui.guard():
             words = record_words(row, lang)
             if words:
                 st.caption(words)
+            left_out = [layer_name(facts[n], lang) for n in facts if n in silent_here]
+            if left_out:
+                st.caption(tr("Sin barra, porque su fuente no cubre el distrito (su término "
+                              "queda fuera): " + ", ".join(left_out) + ".",
+                              "No bar, because their source does not cover the district "
+                              "(their term is left out): " + ", ".join(left_out) + ".", lang))
             top_up = contrib.sort_values("valor", ascending=False).iloc[0]
             top = top_up["factor"][:1].lower() + top_up["factor"][1:]  # sources keep case
-            st.caption(tr(f"Lo que más sube el riesgo aquí: {top}.",
-                          f"What raises the risk most here: {top}."))
+            if top_up["valor"] > 0:
+                st.caption(tr(f"Lo que más sube el riesgo aquí: {top}.",
+                              f"What raises the risk most here: {top}."))
+            else:
+                st.caption(tr("Ningún factor sube aquí el riesgo sobre el de un distrito "
+                              "promedio de la región.", "No factor raises the risk here above "
+                              "that of an average district of the region."))
         else:
             st.info(tr("La capa de riesgo no trae contribuciones por factor.",
                        "The risk layer carries no per-factor contributions."))
