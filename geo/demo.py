@@ -323,7 +323,7 @@ def make_demo(
                "Simulating what no public layer shows…"))
         sim_layers = {"mineria_informal": _informal_mining(world, cal, rng),
                       "dragas": _dredges(world, cal, rng)}
-        features, hidden, states = _truth_features(world, public, sim_layers, rng)
+        features, hidden, states = _truth_features(world, public, sim_layers, cal, rng)
         intensity = _real_intensity(world, features)
         names: tuple[str, ...] = FEATURES + HIDDEN
         written: dict[str, gpd.GeoDataFrame] = {}
@@ -469,14 +469,15 @@ def _measure_real(world: _World, entries: list[dict[str, Any]], sources: Path) -
 
 
 def _truth_features(world: _World, public: _Public, hidden_layers: Mapping[str, Any],
-                    rng: np.random.Generator
+                    cal: Mapping[str, Any], rng: np.random.Generator
                     ) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, pd.DataFrame]]:
     """Return the features the true risk is made of, today and in each year.
 
     The real layers as ``log(1 + ha)`` (as the model reads them), a hidden value where the
-    source is silent (JUICIO: drawn from the values the source gives in districts of the
-    same natural region, or of the whole region when it gives fewer than five there), the
-    base indicators, and the hidden informal-mining fronts and dredges (counts).
+    source is silent (:func:`_hidden_rules`, JUICIO; a layer without a rule: a value the
+    source gives in a district of the same natural region, or of the whole region when it
+    gives fewer than five there), the base indicators, and the hidden informal-mining fronts
+    and dredges (counts).
 
     Returns
     -------
@@ -488,11 +489,15 @@ def _truth_features(world: _World, public: _Public, hidden_layers: Mapping[str, 
     hidden = logged.isna()
     natural = world.districts[C.REGION_NATURAL].astype(str).to_numpy()
     filled = logged.copy()
+    rules = _hidden_rules(world, cal)
     for name in REAL_FEATURES:
         gone = hidden[name].to_numpy()
         if not gone.any():
             continue
-        have = ~gone
+        if name in rules:  # what the calibration says of the districts the source skips
+            filled.loc[gone, name] = np.log1p(rules[name][gone])
+            continue
+        have = ~gone  # else a value the source gives in a district of the same region
         draws = np.empty(int(gone.sum()))
         for k, i in enumerate(np.flatnonzero(gone)):
             pool = have & (natural == natural[i])
@@ -523,6 +528,31 @@ def _truth_features(world: _World, public: _Public, hidden_layers: Mapping[str, 
             at[name] = np.where(usable, state, at[name].to_numpy(float))
         states[year] = at
     return feats, hidden, states
+
+
+def _hidden_rules(world: _World, cal: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Return what the truth holds, in hectares, where a public source is silent (JUICIO).
+
+    * ``coca``: 0. DEVIDA's coca zones in Cusco are La Convención, Lares and Kosñipata, all
+      inside the panel; a district the panel leaves empty or does not cover (the high Andes)
+      grows none to speak of.
+    * ``mineria``: the share of the district under mining concessions
+      (``[mineria.concesiones_share]``, by province or district; ``share_otros_*``
+      elsewhere) times its area times ``area_minada_por_concesion`` (the part of a concession
+      that is open pit, tailings or dredged ground, as MapBiomas sees it): Espinar's and
+      Chumbivilcas' large mines, a few hectares elsewhere.
+    """
+    conf = cal["mineria"]
+    shares = conf["concesiones_share"]
+    cod_prov = world.districts[C.COD_PROV].astype(str).to_numpy()
+    share = np.where(world.dep == C.DEP_CUSCO, conf["concesiones"]["share_otros_cusco"],
+                     conf["concesiones"]["share_otros_loreto"]).astype(float)
+    for i, (u, prov) in enumerate(zip(world.ubigeo, cod_prov, strict=True)):
+        entry = shares.get(u) or shares.get(prov)
+        if entry:
+            share[i] = float(entry["share"])
+    mined = share * world.area_km2 * 100.0 * float(conf["concesiones"]["area_minada_por_concesion"])
+    return {"coca": np.zeros(len(world)), "mineria": mined}
 
 
 def _real_intensity(world: _World, feats: pd.DataFrame) -> pd.DataFrame:
@@ -1960,8 +1990,11 @@ de aquí los registra; solo los registros de inspección los delatan):
 
 {_HIDDEN_TEXT}
 Y donde una fuente no cubre un distrito, la verdad usa un valor **oculto** (columna
-`oculto_<capa>` = 1 en `verdad.csv`), sorteado entre los valores que la fuente da en distritos
-de la misma región natural (JUICIO): el modelo no lo ve y deja ese término fuera.
+`oculto_<capa>` = 1 en `verdad.csv`; JUICIO, `config/calibration.toml`): sin coca en los Andes
+(las zonas de coca de DEVIDA en Cusco, La Convención, Lares y Kosñipata, están en el panel);
+minería según las concesiones de cada provincia (las grandes minas de Espinar y Chumbivilcas);
+el área agropecuaria, un valor que el panel da en un distrito de la misma región natural. El
+modelo no lo ve: deja ese término fuera y aprende de los registros qué dice no tener dato.
 
 """
 
