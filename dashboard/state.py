@@ -567,15 +567,17 @@ def table_layer(name: str, region: tuple[str, ...], scheme: str = "quantiles",
     The values are the district table's column (``distritos.gpkg``: NaN where the source
     is silent), written in the layer's unit (:func:`dashboard.layer_words.value_text`),
     classed by ``scheme`` over the districts that have one. None when the district table
-    has no such column. See :class:`dashboard.mapview.DistrictValues`.
+    is not built or has no such column. See :class:`dashboard.mapview.DistrictValues`.
     """
     from dashboard.layer_words import layer_byline, layer_name, value_text
     from dashboard.mapview import DistrictValues, class_breaks
     from geo.formatting import no_public_data
 
     facts = layer_facts().get(name)
+    if facts is None or not settings().districts_gpkg.is_file():
+        return None
     table = district_table()
-    if facts is None or name not in table.columns:
+    if name not in table.columns:
         return None
     rows = in_region(table, region)
     values = pd.Series(pd.to_numeric(rows[name], errors="coerce").to_numpy(float),
