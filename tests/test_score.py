@@ -62,11 +62,12 @@ def test_model_tracks_the_simulated_truth(scores, demo_settings):
 
 
 def test_no_inspections_ranks_by_the_expert_index(demo_settings, districts_gpkg):
+    from models.score import feature_matrix
+
     gdf = score_districts(demo_settings, inspections=empty_records(), n_bootstrap=20)
-    feats = gdf[[C.UBIGEO]].merge(
-        gpd.read_file(districts_gpkg, layer="distritos")[[C.UBIGEO, *demo_settings.feature_names]]
-    )
-    X = feats[list(demo_settings.feature_names)].astype(float)
+    # the features as the model reads them: hectares as log(1 + ha), a missing term left out
+    table = gpd.read_file(districts_gpkg, layer="distritos")
+    X = feature_matrix(table, demo_settings).loc[gdf[C.UBIGEO]]
     z = (X - X.mean()) / X.std(ddof=0).replace(0, 1)
     index = sum(w * z[f] for f, w in demo_settings.model.prior.items())
     assert stats.spearmanr(gdf[C.RIESGO], index)[0] == pytest.approx(1.0)
