@@ -150,9 +150,15 @@ def _check_metadata(meta: dict, columns: list[str]) -> None:
     assert {"mapsperu_distritos"} <= {s["clave"] for s in base}
     assert all(s["licencia"] and s["cita"] for s in base)
     layers = meta["fuentes"]
-    assert len(layers) >= 7 and all(s["licencia"] and s["cita"] for s in layers)
-    assert all("SIMULA" in s["descripcion"].upper() or "simulada" in s["licencia"]
-               for s in layers)  # the demo's layers say what they are
+    assert len(layers) >= 5 and all(s["licencia"] and s["cita"] for s in layers)
+    # every layer says what it is: real (with its source, years and unit) or simulated
+    for s in layers:
+        assert s["origen"] in ("real", "simulado"), s["capa"]
+        if s["origen"] == "real":
+            assert s["fuente"] and s["unidad"] and s["anios"] and not s["simulado"], s["capa"]
+        else:
+            assert "SIMULA" in s["descripcion"].upper() or "simulada" in s["licencia"]
+    assert {s["origen"] for s in layers} == {"real", "simulado"}  # the demo has both
     assert not any(p.startswith("/") for s in layers for p in s["ruta"].split(";"))
     assert meta["clases_cortes"] and len(meta["clases_cortes"]) == 5
     text = json.dumps(meta, ensure_ascii=False)
