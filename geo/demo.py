@@ -1699,7 +1699,7 @@ def _settings_text(base: Path, out: Path, region: tuple[str, ...], cal: Mapping[
         "",
         "[planning]",
         "exploration_share = 0.15",
-        "max_trip_days = 10",
+        "max_trip_days = 14  # los viajes por río de Loreto duran hasta dos semanas",
         "days_per_inspection = 2",
         "seed = 0",
         "",

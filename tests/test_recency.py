@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import special
 
 from geo import columns as C
 from models.recency import choose_half_life, recency_fit, weighted_counts
@@ -183,8 +184,14 @@ def test_the_evaluation_judges_each_year_by_the_risk_of_that_year(drift_world):
     truth = pd.read_csv(drift_world / "verdad.csv", dtype={C.UBIGEO: str})
     keys = pd.Index(truth[C.UBIGEO])
     read = _read_truth(settings, keys)
-    assert np.allclose(truth_in(read, 2019).to_numpy(), truth["riesgo_anterior"].to_numpy())
-    assert np.allclose(truth_in(read, 2023).to_numpy(), truth[C.RIESGO_VERDADERO].to_numpy())
+    # each year's risk: the real layers of that year, and the frontier from 2021 on
+    assert np.allclose(truth_in(read, 2019).to_numpy(), truth["riesgo_2019"].to_numpy())
+    assert np.allclose(truth_in(read, 2023).to_numpy(), truth["riesgo_2023"].to_numpy())
+    assert np.allclose(truth_in(read, 2025).to_numpy(), truth[C.RIESGO_VERDADERO].to_numpy())
+    jump = special.logit(truth["riesgo_2021"]) - special.logit(truth["riesgo_2020"])
+    moved = truth["deriva"] == 1
+    assert np.allclose(jump[moved], 1.8, atol=0.05)  # the frontier (the layers move a little)
+    assert jump[~moved].abs().max() < 0.5  # elsewhere only the layers move
 
 
 def test_a_visible_frontier_is_the_drift_world_with_its_dredges_dated(base_gpkg, drift_world,
@@ -209,7 +216,9 @@ def test_a_visible_frontier_is_the_drift_world_with_its_dredges_dated(base_gpkg,
     truth = pd.read_csv(out / "verdad.csv", dtype={C.UBIGEO: str})
     assert len(new) == FRONTIER_DREDGES * int(truth["deriva"].sum())
     gdf = build_districts(settings, out=settings.districts_gpkg)
-    past = read_layer_history(settings.districts_gpkg)["dragas"].unstack("anio")
+    # (years kept for other dated layers hold no state of the dredges)
+    past = read_layer_history(settings.districts_gpkg)["dragas"].unstack("anio").dropna(
+        axis=1, how="all")
     before = max(year for year in past.columns if year < 2021)  # the state kept for 2020
     assert before <= OLD_DREDGE_YEARS[1]
     rose = (past[2021] - past[before]).reindex(truth[C.UBIGEO]).to_numpy()
