@@ -222,7 +222,12 @@ BASELINES = ("aleatorio", "pobreza", "tasa_pasada", "indice_experto")
 
 @pytest.fixture(scope="module")
 def demo_worlds(base_gpkg, tmp_path_factory):
-    """Settings and model card of the demo world for every seed in SEEDS, built once."""
+    """Settings of the world with simulated layers for every seed in SEEDS, built once.
+
+    Issues 3 and 11 set and measured these targets on worlds whose sector layers were all
+    simulated (``riskmap demo --capas simuladas``, byte for byte the world they were measured
+    on). The default world's real layers are measured apart (REAL_SEEDS below).
+    """
     from geo.build import build_districts
     from geo.config import load_settings
     from geo.demo import make_demo
@@ -230,7 +235,7 @@ def demo_worlds(base_gpkg, tmp_path_factory):
     root = tmp_path_factory.mktemp("demo-seeds")
     worlds = {}
     for seed in SEEDS:
-        make_demo(base_gpkg, root / f"demo{seed}", seed=seed)
+        make_demo(base_gpkg, root / f"demo{seed}", seed=seed, layers="simuladas")
         settings = load_settings(root / f"demo{seed}" / "settings.toml")
         build_districts(settings, out=settings.districts_gpkg)
         worlds[seed] = settings
@@ -297,6 +302,56 @@ def test_targets_on_the_demo_seeds(seed, demo_cards):
     ceiling = temporal["techo_oraculo_acierto_10"]
     assert all(ceiling[b]["ic95"][0] > 0 for b in BASELINES)  # the evaluation has power
     assert set(temporal["por_anio"][ORACLE]) == set(temporal["pliegues"])
+
+
+#: Seeds of the default world (real public layers; hidden informal-mining fronts and dredges
+#: no public layer shows; a hidden value where a source is silent) checked here, and what was
+#: measured on them (`python -m benchmarks.bench_worlds --scenarios estatico --seeds 0 ... 7`,
+#: benchmarks/model.md): capture 0.77-0.88 of the oracle (mean 0.83; the Bayes ceiling, a
+#: ranking that knows the true weights, 0.86-0.95), coverage 0.80-0.95 (mean 0.89). The
+#: hidden risk is what costs the capture: the model learns it only from the records.
+REAL_SEEDS = [0, 1, 2, 3]
+REAL_MEASURED = {"captura_min": 0.80, "captura_media": 0.81, "cobertura": (0.79, 0.95)}
+
+
+@pytest.fixture(scope="module")
+def real_cards(base_gpkg, tmp_path_factory):
+    """The model card of the default world (real layers) for every seed in REAL_SEEDS."""
+    from geo.build import build_districts
+    from geo.config import load_settings
+    from geo.demo import make_demo
+
+    root = tmp_path_factory.mktemp("real-seeds")
+    cards = {}
+    for seed in REAL_SEEDS:
+        make_demo(base_gpkg, root / f"real{seed}", seed=seed)
+        settings = load_settings(root / f"real{seed}" / "settings.toml")
+        build_districts(settings, out=settings.districts_gpkg)
+        cards[seed] = evaluate(settings)
+    return cards
+
+
+@pytest.mark.slow
+def test_the_default_world_on_real_layers_as_measured(real_cards):
+    """The default world's capture and coverage at what benchmarks/model.md measured."""
+    capture, coverage = [], []
+    for seed, card in real_cards.items():
+        temporal = card["evaluacion"]["temporal"]
+        met = temporal["metricas"][MODEL]
+        capture.append(met["captura_top10"]["valor"])
+        coverage.append(met["cobertura_90"]["valor"])
+        lo, hi = REAL_MEASURED["cobertura"]
+        assert lo <= coverage[-1] <= hi, seed
+        assert capture[-1] >= REAL_MEASURED["captura_min"], seed
+        # the model beats a random ranking and the poverty ranking on every world
+        for baseline in ("aleatorio", "pobreza"):
+            assert temporal["diferencias"][baseline]["acierto_10"]["ic95"][0] > 0, (seed,
+                                                                                    baseline)
+        # the card describes each feature: the real layers say so
+        said = {v["factor"]: v for v in card["variables"]}
+        assert said["perdida_bosque"]["origen"] == "real"
+        assert said["mineria"]["unidad"] == "ha"
+    assert np.mean(capture) >= REAL_MEASURED["captura_media"]
 
 
 @pytest.mark.slow
