@@ -97,7 +97,7 @@ NO_VALUE_ID = "riskmap-sin-valor"  # the hatch of a district without a public va
 # Properties of a table layer's district, in tooltip order (see table_features).
 TABLE_FIELDS = ("n", "u", "v", "s")
 # a long note or source wraps inside the map instead of running past its edge
-TOOLTIP_STYLE = "white-space: normal; max-width: 420px;"
+TOOLTIP_STYLE = "white-space: normal; width: max-content; max-width: 420px;"
 # Okabe-Ito qualitative colours for the sector layers (distinct for every CVD type).
 LAYER_COLORS = ("#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#000000", "#E69F00")
 HATCH_ID = "riskmap-hatch"

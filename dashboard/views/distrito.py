@@ -373,7 +373,7 @@ with ui.guard():
             "inspected districts, and none had values like this district's; it is scored "
             "with those values held at the edge of that range, without extrapolating. Its "
             "real risk may differ: an inspection here would teach the model a lot."),
-            icon="📏")
+            icon=":material/straighten:")
     descriptions = {spec.name: spec.description for spec in settings.layers}
     silent_here = set(listed(row.get("sin_dato")))
     # one above the other: side by side, the indicator table cut its names and values off
