@@ -17,7 +17,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.i18n import tr
+from dashboard import state
+from dashboard.i18n import FEATURE_WORDS, tr
+from dashboard.layer_words import FALTA, feature_words
 from geo import columns as C
 from geo.access import ROL_PLANIFICADOR, Principal
 from models.explain import NUEVOS_REGISTROS, read_changes
@@ -84,6 +86,18 @@ def show_changes(workdir, who: Principal, lang: str) -> bool:
         digits = next((d for d in (2, 3, 4) if all(
             round(w["antes"], d) != round(w["despues"], d) for w in moved_w)), 4)
         st.caption(tr("Los pesos que más se movieron: ", "The weights that moved most: ", lang)
-                   + "; ".join(f"{w.get('nombre', w['factor'])} {w['antes']:+.{digits}f} → "
+                   + "; ".join(f"{_weight_name(w, lang)} {w['antes']:+.{digits}f} → "
                                f"{w['despues']:+.{digits}f}" for w in moved_w) + ".")
     return True
+
+
+def _weight_name(weight: dict, lang: str) -> str:
+    """Name a weight's factor in the page's language (a layer, a missing-value indicator)."""
+    name = str(weight["factor"])
+    try:
+        facts, patterns = state.layer_facts(), state.missing_patterns()
+    except Exception:  # noqa: BLE001 - the stored name is still a name
+        return str(weight.get("nombre", name))
+    if name.startswith(FALTA) or name in facts or name in FEATURE_WORDS:
+        return feature_words(name, facts, lang, patterns)
+    return str(weight.get("nombre", name))
