@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> dict:
                   f"{r['recta_riesgo']:.1%} [{r['recta_p05']:.1%}, {r['recta_p95']:.1%}] |")
     label = "held_out" if args.held_out else "tuning"
     result = {"filas": rows, "resumen": pooled, "peru": peru}
-    write_result(f"{NAME}_{label}", result)
+    write_result(f"{NAME}_{label}_{args.layer}", result)
     return result
 
 

@@ -5,7 +5,11 @@ defaults of ``riskmap evaluate`` â€” the steps of ``tests/test_evaluation.py`` â
 top-10 capture, 90 % coverage, and the hit@10 margin over each baseline with its paired
 bootstrap 95 % interval. About 2 minutes.
 
-Run: ``python -m benchmarks.bench_seeds [--seeds 0 1 ...]``.
+``--capas simuladas``: the worlds whose sector layers are simulated too (the world issue 3's
+targets were set and measured on, before issue 20); the default is the default world (real
+public layers, simulated records).
+
+Run: ``python -m benchmarks.bench_seeds [--seeds 0 1 ...] [--capas reales|simuladas]``.
 """
 
 from __future__ import annotations
@@ -29,13 +33,14 @@ def main(argv: list[str] | None = None) -> dict:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="*", default=list(range(8)))
+    parser.add_argument("--capas", default="reales", choices=("reales", "simuladas"))
     args = parser.parse_args(argv)
     rows, results = [], {}
     with tempfile.TemporaryDirectory(prefix="riskmap-bench-seeds-") as tmp:
         root = Path(tmp)
         base, _ = real_base(root)
         for seed in args.seeds:
-            make_demo(base, root / f"demo{seed}", seed=seed)
+            make_demo(base, root / f"demo{seed}", seed=seed, layers=args.capas)
             settings = load_settings(root / f"demo{seed}" / "settings.toml")
             build_districts(settings, out=settings.districts_gpkg)
             temporal = evaluate(settings)["evaluacion"]["temporal"]
@@ -54,7 +59,7 @@ def main(argv: list[str] | None = None) -> dict:
     print("| seed | capture | coverage | vs random | vs poverty | vs past rate | "
           "vs expert index | every target |\n|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
-    write_result(NAME, results)
+    write_result(f"{NAME}_{args.capas}", results)
     return results
 
 

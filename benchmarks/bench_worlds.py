@@ -14,12 +14,15 @@ from the same records — what no model that learns its weights from the records
 pass. Per test year as well, pooled over the seeds: where the early folds (one or two years
 of records) sit against it.
 
+``--capas simuladas`` runs the worlds whose sector layers are simulated too (those issue 11
+was measured on, before issue 20); the default is the default world's real layers.
+
 Seeds: issue 11 asks for at least 20 per world. ``--seeds`` chooses them; the *tuning* seeds
 are 100-119 and the *held-out* seeds 900-919, looked at only once, at the end
 (``--held-out``). ``--workers 2`` runs two seeds at a time (each about 15 s alone).
 
 Run: ``python -m benchmarks.bench_worlds [--scenarios deriva ...] [--seeds 100 101 ...]
-[--held-out] [--workers 2]``.
+[--held-out] [--workers 2] [--capas reales|simuladas]``.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ PAST_RATE = "tasa_pasada"
 
 
 def run_one(base: str, root: str, scenario: str, seed: int, half_life: str = "",
-            selection: str = "", no_dates: bool = False) -> dict:
+            selection: str = "", no_dates: bool = False, layers: str = "reales") -> dict:
     """Make, build and evaluate one world (model settings overridden if given).
 
     ``no_dates``: the model ignores the dated layers' past (every record paired with today's
@@ -52,8 +55,8 @@ def run_one(base: str, root: str, scenario: str, seed: int, half_life: str = "",
     from geo.demo import make_demo
     from models.evaluation import MODEL, evaluate
 
-    out = Path(root) / f"{scenario}-{seed}"
-    make_demo(base, out, seed=seed, scenario=scenario)
+    out = Path(root) / f"{scenario}-{seed}-{layers}"
+    make_demo(base, out, seed=seed, scenario=scenario, layers=layers)
     settings = load_settings(out / "settings.toml")
     build_districts(settings, out=settings.districts_gpkg)
     model = settings.model
@@ -143,12 +146,15 @@ def main(argv: list[str] | None = None) -> dict:
                         help="override [model] selection_correction: joint, design, cluster, none")
     parser.add_argument("--no-dates", action="store_true",
                         help="ignore the dated layers' past (today's layers for every record)")
+    parser.add_argument("--capas", default="reales", choices=("reales", "simuladas"),
+                        help="the default world's real layers, or simulated ones (the worlds "
+                        "issue 11 was measured on)")
     args = parser.parse_args(argv)
     seeds = args.seeds or list(HELD_OUT_SEEDS if args.held_out else TUNING_SEEDS)
     with tempfile.TemporaryDirectory(prefix="riskmap-bench-worlds-") as tmp:
         base, _ = real_base(Path(tmp))
-        jobs = [(str(base), tmp, sc, seed, args.half_life, args.selection, args.no_dates)
-                for sc in args.scenarios for seed in seeds]
+        jobs = [(str(base), tmp, sc, seed, args.half_life, args.selection, args.no_dates,
+                 args.capas) for sc in args.scenarios for seed in seeds]
         with ProcessPoolExecutor(max_workers=args.workers) as pool:
             rows = list(pool.map(run_one, *zip(*jobs, strict=True)))
     print("| world | seed | capture | Bayes ceiling | coverage | margin vs past rate [95 % CI] |"
