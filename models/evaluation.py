@@ -443,6 +443,8 @@ def evaluate(
 
     described = feature_sources(settings, features)  # origin, source, years, unit
     card: dict[str, Any] = {
+        # each falta_* factor and the layers it stands for (models.score.fill_missing)
+        "faltantes": {k: list(v) for k, v in X.attrs.get("faltantes", {}).items()},
         "titulo": "Ficha del modelo de riesgo de trabajo forzoso por distrito",
         "version_modelo": MODEL_VERSION,
         "generado": dt.datetime.now().isoformat(timespec="seconds"),
@@ -1017,10 +1019,34 @@ def _caveats(card, settings) -> list[tuple[str, str]]:
          "mean low risk."),
     ]
     if settings.simulated:
-        out.insert(0, ("DATOS SIMULADOS: las capas, las inspecciones y el riesgo verdadero son "
-                       "simulados; las cifras no describen la realidad.",
-                       "SIMULATED DATA: the layers, the inspections and the true risk are "
-                       "simulated; the figures do not describe reality."))
+        simulated = [layer.name for layer in settings.layers if layer.simulated]
+        real = [layer.name for layer in settings.layers if not layer.simulated]
+        if real:
+            extra_es = f" ({', '.join(simulated)})" if simulated else ""
+            extra_en = f" ({', '.join(simulated)})" if simulated else ""
+            out.insert(0, (
+                "DATOS SIMULADOS: las inspecciones y el riesgo verdadero son simulados"
+                + (f", y las capas{extra_es}" if simulated else "")
+                + f"; las capas {', '.join(real)} son datos públicos reales. Las cifras de "
+                "desempeño describen el mundo simulado, no la realidad.",
+                "SIMULATED DATA: the inspections and the true risk are simulated"
+                + (f", and the layers{extra_en}" if simulated else "")
+                + f"; the layers {', '.join(real)} are real public data. The performance "
+                "figures describe the simulated world, not reality."))
+        else:
+            out.insert(0, ("DATOS SIMULADOS: las capas, las inspecciones y el riesgo verdadero "
+                           "son simulados; las cifras no describen la realidad.",
+                           "SIMULATED DATA: the layers, the inspections and the true risk are "
+                           "simulated; the figures do not describe reality."))
+    faltan = sorted({n for n in card.get("faltantes", {}).values() for n in n})
+    if faltan:
+        out.append((
+            f"Sin dato público: las capas {', '.join(faltan)} no cubren todos los distritos; "
+            "en los que no cubren, su término queda fuera del riesgo y un factor 'falta_*' "
+            "aprende de los registros qué dice no tener dato (nunca se lee como 0).",
+            f"No public data: the layers {', '.join(faltan)} do not cover every district; "
+            "where they do not, their term is left out of the risk and a 'falta_*' factor "
+            "learns from the records what having no data says (never read as 0)."))
     temporal = card["evaluacion"]["temporal"]
     if not temporal.get("pliegues"):
         out.append(("No hay años suficientes con inspecciones para un backtest temporal.",

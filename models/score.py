@@ -227,6 +227,9 @@ def score_districts(
     gdf = gdf.sort_values(C.RANGO).reset_index(drop=True)
     gdf.attrs["logit_base"] = expl.base
     gdf.attrs["metadatos"] = _metadata(settings, scorer, inspections, counts)
+    # each falta_* factor and the layers it stands for (fill_missing)
+    gdf.attrs["metadatos"]["faltantes"] = {k: list(v) for k, v in
+                                           X.attrs.get("faltantes", {}).items()}
     gdf.attrs["metadatos"]["vida_media_anios"] = recency.get("vida_media_anios")
     gdf.attrs["metadatos"]["correccion_seleccion"] = selection
     gdf.attrs["metadatos"]["alertas_deriva"] = {

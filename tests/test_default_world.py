@@ -151,3 +151,21 @@ def test_every_model_feature_says_what_it_is(demo_settings, scores_gpkg: Path):
     md = card_to_markdown(card)
     assert "| perdida_bosque | real | GeoBosques (MINAM) | 2020–2024 | ha |" in md
     assert "las inspecciones y el riesgo verdadero son simulados" in md
+
+
+def test_the_model_card_says_what_is_simulated_and_what_has_no_public_data(demo_settings,
+                                                                          districts_gpkg):
+    from models.evaluation import evaluate
+    from models.score import score_districts
+
+    card = evaluate(demo_settings, n_bootstrap=20, n_uncertainty=10)
+    assert card["faltantes"] == {"falta_mineria": ["mineria", "agricultura"],
+                                 "falta_coca": ["coca"]}
+    first = card["advertencias"][0]
+    assert first.startswith("DATOS SIMULADOS: las inspecciones y el riesgo verdadero")
+    assert "perdida_bosque, mineria, agricultura, coca son datos públicos reales" in first
+    assert any(w.startswith("Sin dato público: las capas agricultura, coca, mineria")
+               for w in card["advertencias"])
+    assert len(card["advertencias"]) == len(card["advertencias_en"])
+    meta = score_districts(demo_settings, n_bootstrap=10).attrs["metadatos"]
+    assert meta["faltantes"] == card["faltantes"]
