@@ -1168,6 +1168,14 @@ def indicator_classes(who: Principal, region: tuple[str, ...]) -> pd.DataFrame:
     table = protected_matrix(records, k, crosstab, secondary=True)
     if not who.may_read_records:  # with it, the six cells would add up to the total
         table.loc[SIN_INDICIOS, 0] = pd.NA
+        if int(table.isna().to_numpy().sum()) == 1:
+            # a lone blank is the total minus the rest: blank the smallest published count
+            # too (a zero says nothing a reader could not tell, so not one of those)
+            values = table.apply(pd.to_numeric, errors="coerce")
+            shown = values.where(values > 0).stack()
+            if len(shown):
+                row, col = shown.idxmin()
+                table.loc[row, col] = pd.NA
     _audit_read(who, "clasificacion", region, k, len(records))
     return table
 
