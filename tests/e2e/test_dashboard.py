@@ -350,9 +350,18 @@ def test_planning_page_computes_a_plan(app: AppPage, tmp_path) -> None:
     assert len(plan) > 0 and C.UBIGEO in plan.columns, plan.columns.tolist()
     assert plan[C.UBIGEO].str.fullmatch(r"(08|16)\d{4}").all()
     assert (plan["simulado"] == "SIMULADO").all()
-    # each trip leg by leg: Loreto's by river or air, never a straight line across basins
+    # each trip leg by leg: Loreto's by river or air, never a straight line across basins;
+    # by road only where Loreto has one (the Iquitos-Nauta road: San Juan Bautista, Nauta…)
     loreto = plan[plan[C.UBIGEO].str.startswith("16")]
-    assert len(loreto) and loreto["tramos_del_viaje"].str.contains("río|avión").all()
+    road_towns = {"Iquitos", "Punchana", "Belén", "San Juan Bautista", "Nauta", "Yurimaguas"}
+    assert len(loreto)
+    for legs in loreto["tramos_del_viaje"]:
+        for leg in (part.strip() for part in legs.split(";")):
+            mode, rest = leg.split(" ", 1)
+            assert mode in ("río", "avión", "carretera", "trocha"), leg
+            if mode == "carretera":
+                ends = [p.strip() for p in rest.rsplit("(", 1)[0].split("→")]
+                assert all(e in road_towns or "SPST" in e or "SPQT" in e for e in ends), leg
     # fewer inspector-days in Cusco: the page recomputes, and the plan finds less
     days = main.get_by_label(re.compile(r"Días inspector.*Cusco"))
     days.fill("10")
