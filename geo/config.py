@@ -357,6 +357,9 @@ class AuthSpec:
     demo_role: str = "planificador"  # the visitor's role in mode "none" (simulated data only)
     secure_cookie: bool = True  # HTTPS only (the default with real data; false on the demo)
     oidc: OIDCSpec | None = None
+    # reverse proxies whose X-Forwarded-For / X-Real-IP name the client (networks, normalised
+    # by geo.accounts.parse_proxies); none: the TCP peer is the client, headers are ignored
+    trusted_proxies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -481,7 +484,7 @@ _PLANNING_KEYS = {
 _OFFICE_KEYS = {"name", "lat", "lon", "capacity_days", "department", "base"}
 _FLIGHT_KEYS = {"from", "to", "days", "per_week", "cost"}
 _AUTH_KEYS = {"mode", "users_file", "session_hours", "max_failures", "lockout_minutes",
-              "suppression", "demo_role", "secure_cookie", "oidc"}
+              "suppression", "demo_role", "secure_cookie", "oidc", "trusted_proxies"}
 _OIDC_KEYS = {"server_metadata_url", "client_id", "redirect_uri", "client_secret_env",
               "groups_claim", "require_verified_email", "rules"}
 _RULE_KEYS = {"email", "group", "roles", "regions"}
@@ -1179,7 +1182,29 @@ def _parse_auth(raw: dict[str, Any] | None, path: Path, folder: Path, simulated:
         suppression={str(k): int(v) for k, v in suppression.items()},
         demo_role=demo_role, oidc=oidc,
         # real records: the session cookie travels over HTTPS only, unless said otherwise
-        secure_cookie=bool(raw.get("secure_cookie", not simulated)))
+        secure_cookie=bool(raw.get("secure_cookie", not simulated)),
+        trusted_proxies=_parse_proxies(raw.get("trusted_proxies", []), path))
+
+
+def _parse_proxies(raw: Any, path: Path) -> tuple[str, ...]:
+    """``[auth] trusted_proxies``: a list of addresses or CIDR networks (none by default)."""
+    from geo.access import AccessError
+    from geo.accounts import parse_proxies
+
+    if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+        raise ConfigError(
+            es=f"{path}: auth.trusted_proxies = {raw!r}: debe ser una lista de direcciones o "
+            "redes entre comillas, p. ej. [\"127.0.0.1\", \"::1\"] (el proxy inverso que "
+            "está delante del tablero), o [] si no hay ninguno.",
+            en=f"{path}: auth.trusted_proxies = {raw!r}: must be a list of quoted addresses "
+            "or networks, e.g. [\"127.0.0.1\", \"::1\"] (the reverse proxy in front of the "
+            "dashboard), or [] when there is none.",
+        )
+    try:
+        return parse_proxies(raw)
+    except AccessError as err:
+        raise ConfigError(es=f"{path}: auth.trusted_proxies: {err.es}",
+                          en=f"{path}: auth.trusted_proxies: {err.en}") from err
 
 
 def _parse_limits(raw: dict[str, Any], path: Path) -> LimitsSpec:
