@@ -9,11 +9,22 @@ below (an ``st.App``) and serves ``dashboard/app.py`` through it, with:
   :func:`geo.accounts.sign_in`. A right password sets the session cookie: random,
   ``HttpOnly`` (no script can read it), ``SameSite=Strict``, ``Secure`` behind HTTPS
   (``[auth] secure_cookie``), lasting ``[auth] session_hours``.
+  A right password also sets a *device cookie* (``riskmap_dispositivo``, path ``/acceso``
+  only, 90 days): that browser is then exempt, for that account, from the wait its
+  address earns by others' failures and from a lock of the name (:func:`geo.accounts.sign_in`).
 * ``GET /salir`` — ends the session on the server and clears the cookie.
+* :class:`ClientAddress` — who the client is: the TCP peer, or, only when the peer is one
+  of ``[auth] trusted_proxies``, what its ``X-Forwarded-For`` / ``X-Real-IP`` /
+  ``X-Forwarded-Proto`` say (:func:`geo.accounts.client_address`). ``riskmap serve``
+  turns uvicorn's own reading of those headers off (``FORWARDED_ALLOW_IPS=""``): by
+  default it believes them from 127.0.0.1, so any client of a local proxy could name
+  its own address.
 * :class:`SignInGate` — in local mode, a page request without a live session goes to
   ``/acceso`` and downloads and uploads (``/media``, ``/_stcore/upload_file``) are
   refused; in OIDC mode, downloads and uploads need Streamlit's signed sign-in cookie.
-  The app script itself checks the identity again on every run (:func:`dashboard.auth.gate`).
+  ``/_stcore/metrics`` (sessions, memory, cache sizes) is for administrators only, and
+  off without sign-in. The app script itself checks the identity again on every run
+  (:func:`dashboard.auth.gate`).
 * for OIDC, Streamlit's ``st.login`` gets its provider from the settings' ``[auth.oidc]``
   (the client secret from the environment, the cookie secret from a private file).
 """
@@ -26,6 +37,7 @@ import json
 import os
 import secrets
 import sys
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -43,12 +55,15 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response  # noqa
 from starlette.routing import Route  # noqa: E402
 
 from geo import paths  # noqa: E402
+from geo.accounts import DEVICE_DAYS  # noqa: E402
 from geo.config import Settings, load_settings  # noqa: E402
 
 COOKIE = "riskmap_sesion"  # dashboard.auth.COOKIE (not imported: it imports streamlit pages)
 CSRF_COOKIE = "riskmap_csrf"
+DEVICE_COOKIE = "riskmap_dispositivo"
 SIGNIN = "/acceso"
 SIGNOUT = "/salir"
+METRICS = "/_stcore/metrics"  # Streamlit's counters: administrators only
 # Requests that need no session: the sign-in page itself, health checks, and the public
 # code the browser loads before it can show the sign-in prompt.
 OPEN_PATHS = (SIGNIN, SIGNOUT, "/_stcore/health", "/_stcore/host-config", "/favicon.ico",
@@ -126,10 +141,15 @@ class SignInGate:
             await self.app(scope, receive, send)
             return
         s = settings()
+        path = _path(scope.get("path", "/"))
+        if path.rstrip("/") == METRICS and scope["type"] == "http":
+            if s is None or not _is_admin(s, HTTPConnection(scope)):
+                await Response("Solo para administradores. / Administrators only.",
+                               status_code=403)(scope, receive, send)
+                return
         if s is None or s.auth.mode == "none":
             await self.app(scope, receive, send)
             return
-        path = _path(scope.get("path", "/"))
         if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
             await self.app(scope, receive, send)
             return
@@ -161,15 +181,35 @@ def _signed_in(s: Settings, request: HTTPConnection) -> bool:
     return _streamlit_user_cookie_valid(request)
 
 
+def _is_admin(s: Settings, request: HTTPConnection) -> bool:
+    """Whether the request comes from a live session of an administrator (never in "none")."""
+    if s.auth.mode == "local":
+        users, access = _stores(s)
+        principal = access.principal(request.cookies.get(COOKIE), users)
+        return principal is not None and principal.admin
+    if s.auth.mode == "oidc" and s.auth.oidc is not None:
+        from dashboard.auth import oidc_principal
+
+        claims = _streamlit_user(request)
+        principal = oidc_principal(claims, s.auth.oidc) if claims else None
+        return principal is not None and principal.admin
+    return False
+
+
 def _streamlit_user_cookie_valid(request: HTTPConnection) -> bool:
     """Whether Streamlit's own signed sign-in cookie (OIDC) is present and genuine."""
+    return _streamlit_user(request) is not None
+
+
+def _streamlit_user(request: HTTPConnection) -> dict[str, Any] | None:
+    """Return the claims in Streamlit's signed sign-in cookie (OIDC), or None."""
     try:
         from streamlit.auth_util import get_cookie_with_chunks
         from streamlit.web.server.server_util import get_cookie_secret
         from streamlit.web.server.starlette.starlette_app_utils import decode_signed_value
         from streamlit.web.server.starlette.starlette_server_config import USER_COOKIE_NAME
     except ImportError:  # Streamlit moved its helpers: fail closed
-        return False
+        return None
 
     def one(name: str) -> bytes | None:
         value = request.cookies.get(name)
@@ -179,9 +219,12 @@ def _streamlit_user_cookie_valid(request: HTTPConnection) -> bool:
 
     try:
         raw = get_cookie_with_chunks(one, USER_COOKIE_NAME)
-        return bool(raw) and json.loads(raw).get("is_logged_in") is True
+        claims = json.loads(raw) if raw else None
     except Exception:  # noqa: BLE001 - a damaged cookie is no sign-in
-        return False
+        return None
+    if not isinstance(claims, dict) or claims.get("is_logged_in") is not True:
+        return None
+    return claims
 
 
 # --------------------------------------------------------------------------------------
@@ -203,9 +246,12 @@ _TEXT = {
               "password again."),
     "missing": ("Escriba su usuario y su contraseña.", "Type your user name and password."),
     "insecure": ("Esta dirección no usa HTTPS y la sesión solo viaja cifrada: entre por la "
-                 "dirección https:// del tablero (la que da el administrador).",
+                 "dirección https:// del tablero (la que da el administrador). Administrador: "
+                 "si ya es https://, nombre el proxy inverso en [auth] trusted_proxies.",
                  "This address does not use HTTPS and the session only travels encrypted: use "
-                 "the dashboard's https:// address (the one the administrator gives)."),
+                 "the dashboard's https:// address (the one the administrator gives). "
+                 "Administrator: if it is https:// already, name the reverse proxy in [auth] "
+                 "trusted_proxies."),
 }
 
 
@@ -323,17 +369,19 @@ async def signin(request: Request) -> Response:
     users, access = _stores(s)
     from geo.accounts import sign_in
 
+    client, device = _client(request), request.cookies.get(DEVICE_COOKIE, "")
     async with _CHECKS:
         result = await anyio.to_thread.run_sync(
-            lambda: sign_in(users, access, name, password, client=_client(request)))
+            lambda: sign_in(users, access, name, password, client=client, device=device))
     if not result.ok:
-        action = "cuenta_bloqueada" if result.just_locked else (
-            "inicio_sesion_bloqueado" if result.locked_until and not result.remaining
-            else "inicio_sesion_fallido")
-        await anyio.to_thread.run_sync(_audit, action, result.name, "ninguno",
-                                       {"metodo": "local", "ip": _client(request)})
-        return _page(lang, message=result.message(lang, s.auth.lockout_minutes),
-                     user=name, next_=next_, csrf=csrf, status=401)
+        await anyio.to_thread.run_sync(_audit, _refusal(result), result.name, "ninguno",
+                                       {"metodo": "local", "ip": client} | _waiting(result))
+        response = _page(lang, message=result.message(lang, s.auth.lockout_minutes),
+                         user=name, next_=next_, csrf=csrf,
+                         status=429 if result.wait_until and not result.checked else 401)
+        if result.wait_until:
+            response.headers["Retry-After"] = str(max(1, int(result.wait_until - time.time())))
+        return response
     account = result.account
     assert account is not None
     await anyio.to_thread.run_sync(_audit, "inicio_sesion", account.name,
@@ -342,8 +390,30 @@ async def signin(request: Request) -> Response:
     response = RedirectResponse(f"{_base()}{next_}", status_code=303, headers=_NO_STORE)
     response.set_cookie(COOKIE, result.token, max_age=int(s.auth.session_hours * 3600),
                         httponly=True, samesite="strict", path="/", secure=s.auth.secure_cookie)
+    response.set_cookie(DEVICE_COOKIE, result.device, max_age=DEVICE_DAYS * 86400,
+                        httponly=True, samesite="strict", path=f"{_base()}{SIGNIN}",
+                        secure=s.auth.secure_cookie)
     response.delete_cookie(CSRF_COOKIE, path=f"{_base()}{SIGNIN}")
     return response
+
+
+def _refusal(result) -> str:
+    """Return the audit action of a refused sign-in."""
+    if result.just_locked:
+        return "cuenta_bloqueada"
+    if not result.checked:  # refused before the password was looked at
+        return "inicio_sesion_bloqueado" if result.locked_until else "inicio_sesion_en_espera"
+    return "inicio_sesion_fallido"
+
+
+def _waiting(result) -> dict[str, str]:
+    """Return the audit detail of an address made to wait (until when, UTC)."""
+    if not result.wait_until:
+        return {}
+    import datetime as dt
+
+    return {"espera_hasta": dt.datetime.fromtimestamp(result.wait_until, dt.UTC).isoformat(
+        timespec="seconds")}
 
 
 async def signout(request: Request) -> Response:
@@ -384,7 +454,87 @@ def _same_origin(request: Request) -> bool:
 
 
 def _client(request: Request) -> str:
+    """Return the client's address as :class:`ClientAddress` established it."""
     return request.client.host if request.client else ""
+
+
+# --------------------------------------------------------------------------------------
+# who the client is
+class ClientAddress:
+    """ASGI middleware: the client's address and scheme, believing only trusted proxies.
+
+    The TCP peer is the client, unless it is one of ``[auth] trusted_proxies``: then its
+    ``X-Forwarded-For`` (the right-most address that is not a trusted proxy) or
+    ``X-Real-IP``, and its ``X-Forwarded-Proto``, say who and how
+    (:func:`geo.accounts.client_address`). Everything downstream — the sign-in throttle,
+    the audit trail, Streamlit's ``st.context.ip_address`` — reads ``scope["client"]``.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        """Set ``client`` and ``scheme`` of an HTTP or websocket request, then pass it on."""
+        if scope["type"] in ("http", "websocket") and scope.get("client"):
+            scope = _resolve_client(scope, _trusted_proxies())
+        await self.app(scope, receive, send)
+
+
+def _trusted_proxies() -> tuple[str, ...]:
+    try:
+        s = settings()
+    except Exception:  # noqa: BLE001 - unreadable settings: believe no header (the gate says why)
+        return ()
+    return s.auth.trusted_proxies if s is not None else ()
+
+
+def _resolve_client(scope: dict, trusted: tuple[str, ...]) -> dict:
+    from geo.accounts import client_address, is_trusted_proxy
+
+    headers = [(k, v.decode("latin-1")) for k, v in scope.get("headers") or []]
+    forwarded = [v for k, v in headers if k == b"x-forwarded-for"]
+    real_ip = next((v for k, v in headers if k == b"x-real-ip"), "")
+    peer = str(scope["client"][0])
+    if forwarded and _UVICORN_PEER and any(
+            _hop_host(hop) == peer for value in forwarded for hop in value.split(",")):
+        # uvicorn put a forwarded address in place of the peer (it believes those headers
+        # from 127.0.0.1 unless FORWARDED_ALLOW_IPS="", as `riskmap serve` sets): the real
+        # peer was that local proxy, so that is who the client is, unless it is trusted
+        peer = _UVICORN_PEER
+    host = client_address(peer, trusted, forwarded, real_ip)
+    scope = dict(scope)
+    scope["client"] = (host, scope["client"][1] if host == scope["client"][0] else 0)
+    if is_trusted_proxy(peer, trusted):
+        proto = [v.strip().lower() for k, v in headers if k == b"x-forwarded-proto"]
+        if proto and proto[-1] in ("http", "https"):
+            secure = proto[-1] == "https"
+            scope["scheme"] = ("wss" if secure else "ws") if scope["type"] == "websocket" \
+                else proto[-1]
+    return scope
+
+
+def _hop_host(hop: str) -> str:
+    """Return the host of one ``X-Forwarded-For`` entry as uvicorn reads it (no port)."""
+    hop = hop.strip()
+    if hop.startswith("[") and "]" in hop:
+        return hop[1:hop.index("]")]
+    return hop.split(":", 1)[0] if hop.count(":") == 1 else hop
+
+
+def _uvicorn_peer() -> str:
+    """Return the peer uvicorn believes forwarded headers from ("" when it believes none).
+
+    uvicorn reads ``FORWARDED_ALLOW_IPS`` (default ``127.0.0.1,::1``) before it imports
+    this module; ``riskmap serve`` sets it to ``""``.
+    """
+    value = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1").strip()
+    if not value:
+        return ""
+    first = value.split(",")[0].strip()
+    return first if first and "*" not in first and "/" not in first else "127.0.0.1"
+
+
+_UVICORN_PEER = _uvicorn_peer()
 
 
 # --------------------------------------------------------------------------------------
@@ -469,5 +619,6 @@ clean_on_start()
 warm_up()
 routes = [Route(f"{_base()}{SIGNIN}", signin, methods=["GET", "POST"]),
           Route(f"{_base()}{SIGNOUT}", signout, methods=["GET"])]
-app = st.App("app.py", routes=routes, middleware=[Middleware(SignInGate)],
+app = st.App("app.py", routes=routes,
+             middleware=[Middleware(ClientAddress), Middleware(SignInGate)],
              secrets=oidc_secrets(settings()))

@@ -92,6 +92,7 @@ __all__ = [
     "SignIn",
     "Users",
     "client_address",
+    "is_trusted_proxy",
     "normalise_name",
     "parse_proxies",
     "sign_in",
@@ -957,6 +958,16 @@ def client_address(peer: str, trusted: Sequence[str] = (), forwarded_for: Sequen
         if not _within(ip, nets):
             break
     return str(here)
+
+
+def is_trusted_proxy(peer: str, trusted: Sequence[str]) -> bool:
+    """Whether ``peer`` (a TCP peer's address) lies in ``trusted`` (:func:`parse_proxies`).
+
+    >>> is_trusted_proxy("127.0.0.1", ("127.0.0.1/32",)), is_trusted_proxy("::1", ())
+    (True, False)
+    """
+    ip = _ip(peer)
+    return ip is not None and _within(ip, _networks(tuple(trusted)))
 
 
 _Address = ipaddress.IPv4Address | ipaddress.IPv6Address

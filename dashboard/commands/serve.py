@@ -3,6 +3,11 @@
 Before starting, the settings are checked: sign-in turned off (``[auth] mode = "none"``)
 with real data, or OIDC without its client secret, is refused with the reason — the
 server never starts in a state that would show confidential records to anyone.
+
+uvicorn's own reading of ``X-Forwarded-For`` is turned off (``FORWARDED_ALLOW_IPS=""``;
+by default it believes the header from 127.0.0.1, so anyone reaching a local proxy
+could name their own address): the dashboard reads it itself, only from the proxies
+named in ``[auth] trusted_proxies`` (:class:`dashboard.server.ClientAddress`).
 """
 
 from __future__ import annotations
@@ -12,11 +17,12 @@ import math
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from geo.errors import ConfigError, tr
 
-__all__ = ["register", "streamlit_command"]
+__all__ = ["register", "server_environment", "streamlit_command"]
 
 APP = Path(__file__).resolve().parent.parent / "server.py"  # st.App around app.py
 
@@ -63,8 +69,17 @@ def streamlit_command(port: int = 8501, address: str | None = None,
     return cmd
 
 
+def server_environment(base: Mapping[str, str]) -> dict[str, str]:
+    """Return the server's environment: ``base`` with uvicorn's proxy-header trust off.
+
+    >>> server_environment({"PATH": "/bin", "FORWARDED_ALLOW_IPS": "*"})["FORWARDED_ALLOW_IPS"]
+    ''
+    """
+    return {**base, "FORWARDED_ALLOW_IPS": ""}
+
+
 def _run(args: argparse.Namespace) -> int:
-    env = dict(os.environ)
+    env = server_environment(os.environ)
     if args.config:
         config = Path(args.config).expanduser().resolve()
         if not config.is_file():
