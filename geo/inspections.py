@@ -81,6 +81,7 @@ __all__ = [
     "ValidationReport",
     "empty_records",
     "check_limits",
+    "history_records",
     "validate_upload",
     "load_records",
     "merge_records",
@@ -535,25 +536,59 @@ def load_records(
             store = InspectionStore(store)
         if store.count() > 0:
             stored = store.records(role=ROL_SISTEMA, user=user or None)
-    history = empty_records()
-    if settings.inspections is not None:
-        from geo.audit import owner_only
-
-        owner_only(Path(settings.inspections))  # the history file is as sensitive as the store
-        if districts is None:
-            from geo.base import read_districts  # built by `riskmap data fetch`
-
-            districts = read_districts(settings.base, region=settings.region)
-        origins = None
-        if getattr(settings, "base", None) is not None and Path(settings.base).is_file():
-            from geo.base import national_ubigeos
-
-            origins = national_ubigeos(settings.base)
-        report = validate_inspections(settings.inspections, districts, origins=origins)
-        report.raise_if_invalid()
-        history = report.valid
+    history = history_records(settings, districts, strict=True)
     name = Path(settings.inspections).name if settings.inspections is not None else ""
     return merge_records(history, stored, name)
+
+
+def history_records(settings: Any, districts: gpd.GeoDataFrame | None = None, *,
+                    strict: bool = False) -> pd.DataFrame:
+    """Return the records of the settings' history file (``[data] inspections``), validated.
+
+    What :func:`load_records` joins with the store, and what an import must know to keep
+    writes in their region (:meth:`geo.store.InspectionStore.import_file`, ``history=``):
+    an id of the history file is a record as much as an id of the store.
+
+    Parameters
+    ----------
+    settings : geo.config.Settings
+        ``settings.inspections`` (a file in the contract, or None), validated against the
+        districts of ``settings.base`` for ``settings.region``.
+    districts : GeoDataFrame, optional
+        Those districts, when the caller has them already.
+    strict : bool
+        Raise on any invalid row (the model must not learn from half a file); otherwise the
+        valid rows only.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`RECORD_COLUMNS`; empty when the settings name no history file.
+
+    Examples
+    --------
+    >>> import types
+    >>> history_records(types.SimpleNamespace(inspections=None)).empty
+    True
+    """
+    if getattr(settings, "inspections", None) is None:
+        return empty_records()
+    from geo.audit import owner_only
+
+    owner_only(Path(settings.inspections))  # the history file is as sensitive as the store
+    if districts is None:
+        from geo.base import read_districts  # built by `riskmap data fetch`
+
+        districts = read_districts(settings.base, region=settings.region)
+    origins = None
+    if getattr(settings, "base", None) is not None and Path(settings.base).is_file():
+        from geo.base import national_ubigeos
+
+        origins = national_ubigeos(settings.base)
+    report = validate_inspections(settings.inspections, districts, origins=origins)
+    if strict:
+        report.raise_if_invalid()
+    return report.valid
 
 
 def merge_records(history: pd.DataFrame, stored: pd.DataFrame, history_name: str = ""
@@ -681,16 +716,20 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str]
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
+    start = 0
     # A spreadsheet shows one row per CSV record (blank lines included, a quoted cell with
     # line breaks is one row): that row number is what the user looks for.
-    for start, values in enumerate(reader, start=1):
-        if not any(v.strip() for v in values):
-            continue
-        if header is None:
-            header = values
-            continue
-        rows.append(values)
-        lines.append(start)
+    try:
+        for start, values in enumerate(reader, start=1):
+            if not any(v.strip() for v in values):
+                continue
+            if header is None:
+                header = _checked_header(values, path)
+                continue
+            rows.append(values)
+            lines.append(start)
+    except csv.Error as err:
+        raise _unreadable_csv(path, start + 1, err) from err
     assert header is not None
     width = len(header)
     fixed: list[list[str]] = []
@@ -709,6 +748,47 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str]
     )
     table.attrs["too_long"] = {"width": width, "lines": too_long, "delimiter": delimiter}
     return table, lines, notes
+
+
+#: Most characters in one CSV cell (Python's csv module refuses more): no inspection cell
+#: comes near it, so a file that has one is not a table of inspections.
+MAX_CELL_CHARS = csv.field_size_limit()
+#: Most columns in a header: the contract has 14, exports from other systems a few dozen.
+MAX_COLUMNS = 500
+
+
+def _checked_header(values: list[str], path: Path) -> list[str]:
+    if len(values) > MAX_COLUMNS:
+        raise DataError(
+            es=f"{path.name}: la fila de encabezados tiene {_es(len(values))} columnas y el "
+            f"límite es {_es(MAX_COLUMNS)}. No parece una tabla de inspecciones (una fila "
+            "por inspección, una columna por dato); revise el separador o exporte de nuevo.",
+            en=f"{path.name}: the header row has {len(values):,} columns and the limit is "
+            f"{MAX_COLUMNS:,}. It does not look like a table of inspections (one row per "
+            "inspection, one column per field); check the separator or export it again.",
+        )
+    return values
+
+
+def _unreadable_csv(path: Path, record: int, err: csv.Error) -> DataError:
+    """Say why the csv module stopped, in the user's words (a huge cell, most often)."""
+    if "field larger than field limit" in str(err):
+        return DataError(
+            es=f"{path.name}: una celda (registro {_es(record)} del archivo) pasa de "
+            f"{_es(MAX_CELL_CHARS)} caracteres, el límite de una celda. No se lee: no parece "
+            "una tabla de inspecciones (¿falta el salto de línea entre filas, o una comilla "
+            "sin cerrar?). Ábralo en una hoja de cálculo y expórtelo de nuevo como CSV.",
+            en=f"{path.name}: a cell (record {record:,} of the file) is longer than "
+            f"{MAX_CELL_CHARS:,} characters, the limit for one cell. It is not read: it does "
+            "not look like a table of inspections (is the line break between rows missing, "
+            "or a quote left open?). Open it in a spreadsheet and export it again as CSV.",
+        )
+    return DataError(
+        es=f"{path.name}: no se pudo leer como CSV (registro {_es(record)}: {err}). Ábralo en "
+        "una hoja de cálculo y expórtelo de nuevo como CSV.",
+        en=f"{path.name}: could not be read as CSV (record {record:,}: {err}). Open it in a "
+        "spreadsheet and export it again as CSV.",
+    )
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -1071,6 +1151,13 @@ def _parse_row(row: dict[str, Any], bad, known: set[str], today: dt.date,
     rid = get(C.ID)
     if not rid:
         bad(C.ID, "falta el id de la inspección.", "the inspection id is missing.")
+    hidden = _hidden_characters(rid)
+    if hidden:
+        bad(C.ID, f"el id tiene caracteres de control o invisibles ({hidden}). Un id se "
+            "escribe con letras, números y signos visibles; escríbalo de nuevo a mano.",
+            f"the id has control or invisible characters ({hidden}). An id is written with "
+            "letters, digits and visible signs; type it again by hand.")
+        rid = ""  # never carried further, not even into another row's message
     rec[C.ID] = rid
 
     rec[C.FECHA] = _parse_date(get(C.FECHA), today, bad)
@@ -1204,6 +1291,23 @@ def _plural(n: int, one: str, many: str) -> str:
 
 def _is_sheet(path: Path) -> bool:
     return Path(path).suffix.lower() in _XLSX_SUFFIXES
+
+
+#: Unicode categories an id may not contain: control characters (NUL, tab, line breaks,
+#: escape codes), format characters (zero-width spaces, right-to-left overrides that make one
+#: id look like another) and line or paragraph separators.
+_HIDDEN_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
+
+
+def _hidden_characters(text: str) -> str:
+    r"""Name the control or invisible characters in ``text`` (``""`` when there are none).
+
+    >>> _hidden_characters("A-1"), _hidden_characters("A\x00B"), _hidden_characters("A\u202eB")
+    ('', 'U+0000', 'U+202E')
+    """
+    found = sorted({f"U+{ord(ch):04X}" for ch in text
+                    if unicodedata.category(ch) in _HIDDEN_CATEGORIES})
+    return ", ".join(found[:5]) + (" …" if len(found) > 5 else "")
 
 
 def _place(n: int, sheet: bool) -> tuple[str, str]:

@@ -130,6 +130,15 @@ MIN_BACKUP_VERSION = 2  # older backups have no seal to check them by
 #: Columns an import may fill in on a record already stored when they are empty there (the
 #: columns of schema 3: records imported before them are completed, never overwritten).
 COMPLETABLE = (C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES, C.UBIGEO_ORIGEN)
+#: At most this many ids in one audit row's list, and changed records per audit row (more
+#: changes follow in further rows of the same transaction: every one is audited).
+AUDIT_IDS = 200
+AUDIT_CHANGES = 500
+#: Where a changed record was before the import: the store (empty cells completed) or the
+#: history file (replaced by the imported version, which wins in load_records).
+CAMBIO_EN = "en"
+EN_ALMACEN = "almacen"
+EN_HISTORICO = "archivo_historico"
 LOCK_WAIT_S = 30.0  # how long a writer waits for another one (an import) before it says so
 BACKUP_SEAL_TABLE = "respaldo_sello"  # in a backup file only: the seal that checks it
 
@@ -212,6 +221,9 @@ class ImportResult:
     completed : int
         Stored records (counted in ``already_present``) whose empty victim or origin cells
         the file filled in (:data:`COMPLETABLE`); audited with their ids.
+    corrected : int
+        Records of the history file (counted in ``added``) that the file replaced with
+        different content (the imported version wins); audited with their ids and columns.
     """
 
     import_id: int
@@ -221,6 +233,7 @@ class ImportResult:
     report: ValidationReport = field(repr=False)
     previous_imports: tuple[int, ...] = ()
     completed: int = 0
+    corrected: int = 0
 
 
 class InspectionStore:
@@ -270,8 +283,14 @@ class InspectionStore:
         today: dt.date | None = None,
         limits: tuple[float, int] | None = None,
         origins: Iterable[str] | None = None,
+        history: pd.DataFrame | None = None,
     ) -> ImportResult:
         """Validate a file and store all its records, or none.
+
+        An import creates or changes only records of the session's regions: a row outside
+        them, or an id that a record of another region already uses (in the store or in
+        the history file), is refused, and nothing is written. Every record it changes is
+        audited with its id and the columns that changed.
 
         Parameters
         ----------
@@ -287,6 +306,13 @@ class InspectionStore:
             Largest file in MB and most rows (see :func:`geo.inspections.check_limits`).
         origins : iterable of str, optional
             Every district of Peru, for ``ubigeo_origen`` (:func:`geo.base.national_ubigeos`).
+        history : DataFrame, optional
+            The records of the deployment's history file (``[data] inspections``,
+            :func:`geo.inspections.history_records`), which the model joins with the store
+            (an id in both takes the imported version, :func:`geo.inspections.load_records`).
+            Required when the session is limited to some regions (an empty frame when the
+            settings name no history file): without it an import could replace another
+            region's record.
 
         Returns
         -------
@@ -295,29 +321,69 @@ class InspectionStore:
         Raises
         ------
         ImportRejected
-            Any row is invalid, or an id already stored has different content: nothing
-            was written (the attempt is audited).
+            Any row is invalid or outside the session's regions, an id belongs to a record
+            of another region, or an id already stored has different content: nothing was
+            written (the attempt is audited).
         DataError
             The file is empty, unreadable or lacks required columns.
         PermissionDenied
             The role may not import.
+        ValueError
+            A session limited to some regions gave no ``history``.
         """
         path = Path(path)
         role, user = self._who(role, user)
         self._require(role, user, _CAN_IMPORT, "importar", "import",
                       "importar inspecciones", "import inspections")
+        if self.regions and history is None:
+            raise ValueError("a store limited to some regions imports only with history= "
+                             "(the history file's records; an empty frame when there is none)")
         digest = _sha256(path)
+        attempt = {"archivo": path.name, "sha256": digest}
+        report = self._validated(path, districts, today, limits, origins, user, role, attempt)
+        rows = _to_sql_rows(report.valid)
+        lines = report.valid_lines
+        known = _history_rows(history, [r[0] for r in rows])
+        with self._transaction() as conn:
+            # Read the stored versions inside the write transaction: no other import can
+            # slip in between the check and the insert.
+            stored = _stored_rows(conn, [r[0] for r in rows])
+            self._refuse_foreign_ids(conn, stored, known, rows, lines, path, report, user,
+                                     role, attempt)
+            new, completed, conflicts = _sort_rows(stored, rows, lines)
+            if conflicts:
+                conn.rollback()
+                self._audit(user, role, "importacion_rechazada",
+                            {**attempt, "conflictos": [c["id"] for c in conflicts]})
+                raise ImportRejected(
+                    *_conflict_message(path, conflicts), report=report, conflicts=conflicts
+                )
+            changes = _changes(completed, new, known)
+            previous = tuple(r[0] for r in conn.execute(
+                "SELECT id FROM importaciones WHERE sha256 = ? ORDER BY id", (digest,)))
+            import_id = self._write(conn, path, digest, user, new, completed, len(rows))
+            self._audit_import(conn, user, role, attempt, import_id, new, completed, changes,
+                               len(rows))
+        return ImportResult(import_id=import_id, added=len(new),
+                            already_present=len(rows) - len(new), sha256=digest,
+                            report=report, previous_imports=previous,
+                            completed=len(completed),
+                            corrected=sum(c[CAMBIO_EN] == EN_HISTORICO for c in changes))
+
+    def _validated(self, path: Path, districts: gpd.GeoDataFrame, today: dt.date | None,
+                   limits: tuple[float, int] | None, origins: Iterable[str] | None,
+                   user: str, role: str, attempt: dict[str, Any]) -> ValidationReport:
+        """Validate the file; refuse (audited) any bad row or any row outside the regions."""
         try:
             report = validate_inspections(path, districts, today=today, limits=limits,
                                           origins=origins)
         except DataError as err:
             self._audit(user, role, "importacion_rechazada",
-                        {"archivo": path.name, "sha256": digest, "motivo": err.message("es")})
+                        {**attempt, "motivo": err.message("es")})
             raise
         if not report.ok:
             self._audit(user, role, "importacion_rechazada",
-                        {"archivo": path.name, "sha256": digest,
-                         "filas_con_error": len(report.bad_lines)})
+                        {**attempt, "filas_con_error": len(report.bad_lines)})
             raise ImportRejected(
                 es=report.render("es", 20) + "\nNo se importó ninguna fila; el almacén no "
                 "cambió.",
@@ -327,83 +393,78 @@ class InspectionStore:
         outside = self._outside_regions(report)
         if outside:
             self._audit(user, role, "importacion_rechazada",
-                        {"archivo": path.name, "sha256": digest,
-                         "filas_fuera_de_region": len(outside)})
+                        {**attempt, "filas_fuera_de_region": len(outside)})
             raise ImportRejected(*_region_message(path, outside, self.regions),
                                  report=report, conflicts=[])
-        rows = _to_sql_rows(report.valid)
-        lines = report.valid_lines
-        with self._transaction() as conn:
-            # Read the stored versions inside the write transaction: no other import can
-            # slip in between the check and the insert.
-            stored = _stored_rows(conn, [r[0] for r in rows])
-            foreign = self._foreign_ids(stored, rows, lines)
-            if foreign:
-                # an id another region uses: refused without a word about that record (not
-                # even which columns differ: that would answer guesses about its content)
-                conn.rollback()
-                self._audit(user, role, "importacion_rechazada",
-                            {"archivo": path.name, "sha256": digest,
-                             "ids_de_otra_region": len(foreign)})
-                raise ImportRejected(*_foreign_message(path, foreign), report=report,
-                                     conflicts=[])
-            conflicts = []
-            new = []
-            completed: list[tuple[tuple[Any, ...], list[str]]] = []
-            for row, line in zip(rows, lines, strict=True):
-                old = stored.get(row[0])
-                if old is None:
-                    new.append(row)
-                elif not _same(old, row):
-                    # a file without a completable column says nothing about it
-                    differ = [c for c, a, b in zip(RECORD_COLUMNS, old, row, strict=True)
-                              if not _same((a,), (b,))
-                              and not (c in COMPLETABLE and b is None)]
-                    if not differ:
-                        continue
-                    if all(c in COMPLETABLE and old[RECORD_COLUMNS.index(c)] is None
-                           for c in differ):
-                        completed.append((row, differ))  # only empty cells filled in
-                    else:
-                        conflicts.append({"id": row[0], "line": line, "columns": differ})
-            if conflicts:
-                conn.rollback()
-                self._audit(user, role, "importacion_rechazada",
-                            {"archivo": path.name, "sha256": digest,
-                             "conflictos": [c["id"] for c in conflicts]})
-                raise ImportRejected(
-                    *_conflict_message(path, conflicts), report=report, conflicts=conflicts
-                )
-            previous = tuple(r[0] for r in conn.execute(
-                "SELECT id FROM importaciones WHERE sha256 = ? ORDER BY id", (digest,)))
-            cur = conn.execute(
-                "INSERT INTO importaciones (fecha_hora, archivo, sha256, filas_nuevas, "
-                "filas_existentes, usuario) VALUES (?, ?, ?, ?, ?, ?)",
-                (_now(), path.name, digest, len(new), len(rows) - len(new), user),
-            )
-            import_id = int(cur.lastrowid)
-            placeholders = ", ".join("?" * (len(RECORD_COLUMNS) + 1))
-            conn.executemany(
-                f"INSERT INTO inspecciones ({', '.join(RECORD_COLUMNS)}, {IMPORT_ID}) "
-                f"VALUES ({placeholders})",
-                (row + (import_id,) for row in new),
-            )
-            for row, differ in completed:
-                conn.execute(
-                    f"UPDATE inspecciones SET {', '.join(f'{c} = ?' for c in differ)} "
-                    f"WHERE {C.ID} = ?",
-                    (*(row[RECORD_COLUMNS.index(c)] for c in differ), row[0]))
-            self._audit(user, role, "importacion",
-                        {"archivo": path.name, "sha256": digest, "importacion": import_id,
-                         "filas_nuevas": len(new), "filas_existentes": len(rows) - len(new),
-                         **({"filas_completadas": len(completed),
-                             "ids_completados": [r[0] for r, _ in completed][:200]}
-                            if completed else {})},
-                        conn=conn)
-        return ImportResult(import_id=import_id, added=len(new),
-                            already_present=len(rows) - len(new), sha256=digest,
-                            report=report, previous_imports=previous,
-                            completed=len(completed))
+        return report
+
+    def _refuse_foreign_ids(self, conn: sqlite3.Connection, stored: dict[str, tuple[Any, ...]],
+                            known: dict[str, tuple[Any, ...]], rows: list[tuple[Any, ...]],
+                            lines: list[int], path: Path, report: ValidationReport, user: str,
+                            role: str, attempt: dict[str, Any]) -> None:
+        """Refuse (audited) ids that a record of another region uses, in the store or history.
+
+        The message names the file's rows and nothing about those records: not their region,
+        district or content (not even which columns differ: that would answer guesses).
+        """
+        foreign = self._foreign_ids(stored, known, rows, lines)
+        if not foreign:
+            return
+        conn.rollback()
+        self._audit(user, role, "importacion_rechazada",
+                    {**attempt, "ids_de_otra_region": len(foreign),
+                     "ids": [i for _, i in foreign][:AUDIT_IDS]})
+        raise ImportRejected(*_foreign_message(path, foreign), report=report, conflicts=[])
+
+    def _write(self, conn: sqlite3.Connection, path: Path, digest: str, user: str,
+               new: list[tuple[Any, ...]], completed: list[tuple[tuple[Any, ...], list[str]]],
+               n_rows: int) -> int:
+        """Insert the import, its new records and the completed cells; return its number."""
+        cur = conn.execute(
+            "INSERT INTO importaciones (fecha_hora, archivo, sha256, filas_nuevas, "
+            "filas_existentes, usuario) VALUES (?, ?, ?, ?, ?, ?)",
+            (_now(), path.name, digest, len(new), n_rows - len(new), user),
+        )
+        import_id = int(cur.lastrowid)
+        placeholders = ", ".join("?" * (len(RECORD_COLUMNS) + 1))
+        conn.executemany(
+            f"INSERT INTO inspecciones ({', '.join(RECORD_COLUMNS)}, {IMPORT_ID}) "
+            f"VALUES ({placeholders})",
+            (row + (import_id,) for row in new),
+        )
+        for row, differ in completed:
+            conn.execute(
+                f"UPDATE inspecciones SET {', '.join(f'{c} = ?' for c in differ)} "
+                f"WHERE {C.ID} = ?",
+                (*(row[RECORD_COLUMNS.index(c)] for c in differ), row[0]))
+        return import_id
+
+    def _audit_import(self, conn: sqlite3.Connection, user: str, role: str,
+                      attempt: dict[str, Any], import_id: int, new: list[tuple[Any, ...]],
+                      completed: list[tuple[tuple[Any, ...], list[str]]],
+                      changes: list[dict[str, Any]], n_rows: int) -> None:
+        """Audit an accepted import, and every record it changed (id and columns).
+
+        The changes go in the import's row, :data:`AUDIT_CHANGES` at a time; more of them
+        follow in rows ``importacion_cambios`` of the same transaction. Only the columns are
+        named, never the values: the audit trail is read by administrators, who do not see
+        inspection data.
+        """
+        parts = [changes[i:i + AUDIT_CHANGES] for i in range(0, len(changes), AUDIT_CHANGES)]
+        self._audit(user, role, "importacion",
+                    {**attempt, "importacion": import_id, "filas_nuevas": len(new),
+                     "filas_existentes": n_rows - len(new),
+                     **({"filas_completadas": len(completed),
+                         "ids_completados": [r[0] for r, _ in completed][:AUDIT_IDS]}
+                        if completed else {}),
+                     **({"registros_cambiados": len(changes), "cambios": parts[0],
+                         **({"partes": len(parts)} if len(parts) > 1 else {})}
+                        if changes else {})},
+                    conn=conn)
+        for number, part in enumerate(parts[1:], start=2):
+            self._audit(user, role, "importacion_cambios",
+                        {"importacion": import_id, "parte": number, "partes": len(parts),
+                         "cambios": part}, conn=conn)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -652,14 +713,25 @@ class InspectionStore:
         return [(line, code) for line, code in zip(report.valid_lines, codes, strict=True)
                 if code[:2] not in self.regions]
 
-    def _foreign_ids(self, stored: dict[str, tuple[Any, ...]], rows: list[tuple[Any, ...]],
+    def _foreign_ids(self, stored: dict[str, tuple[Any, ...]],
+                     known: dict[str, tuple[Any, ...]], rows: list[tuple[Any, ...]],
                      lines: list[int]) -> list[tuple[int, str]]:
-        """``(line, id)`` of rows whose id is stored for a district outside the regions."""
+        """``(line, id)`` of rows whose id is a record outside the regions, anywhere.
+
+        Anywhere: in the store, or in the history file (``known``) even when the store holds
+        the id too (an earlier import may have moved it; the other region's record is still
+        one the session may not write over).
+        """
         if not self.regions:
             return []
         at = RECORD_COLUMNS.index(C.UBIGEO)
+
+        def elsewhere(rid: str) -> bool:
+            return any(rid in where and str(where[rid][at]).zfill(6)[:2] not in self.regions
+                       for where in (stored, known))
+
         return [(line, row[0]) for row, line in zip(rows, lines, strict=True)
-                if row[0] in stored and str(stored[row[0]][at])[:2] not in self.regions]
+                if elsewhere(row[0])]
 
     def _audit(self, user: str, role: str, action: str, detail: dict[str, Any],
                conn: sqlite3.Connection | None = None) -> None:
@@ -922,6 +994,67 @@ def _stored_rows(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, tupl
                                 chunk):
             stored[row[0]] = tuple(row)
     return stored
+
+
+def _history_rows(history: pd.DataFrame | None, ids: Sequence[str]
+                  ) -> dict[str, tuple[Any, ...]]:
+    """Return the history file's records of ``ids`` as the store's rows (column order)."""
+    if history is None or history.empty:
+        return {}
+    wanted = history[history[C.ID].astype(str).isin(set(ids))]
+    return {row[0]: row for row in _to_sql_rows(wanted)}
+
+
+def _sort_rows(stored: dict[str, tuple[Any, ...]], rows: list[tuple[Any, ...]],
+               lines: list[int]) -> tuple[list[tuple[Any, ...]],
+                                          list[tuple[tuple[Any, ...], list[str]]],
+                                          list[dict[str, Any]]]:
+    """Split the file's rows: new to the store, completing stored ones, conflicting.
+
+    Identical stored rows are none of them (skipped). A stored record whose only
+    differences are empty :data:`COMPLETABLE` cells the file fills is completed; any other
+    difference is a conflict (a stored record is never overwritten).
+    """
+    new: list[tuple[Any, ...]] = []
+    completed: list[tuple[tuple[Any, ...], list[str]]] = []
+    conflicts: list[dict[str, Any]] = []
+    for row, line in zip(rows, lines, strict=True):
+        old = stored.get(row[0])
+        if old is None:
+            new.append(row)
+            continue
+        # a file without a completable column says nothing about it
+        differ = [c for c, a, b in zip(RECORD_COLUMNS, old, row, strict=True)
+                  if not _same((a,), (b,)) and not (c in COMPLETABLE and b is None)]
+        if not differ:
+            continue
+        if all(c in COMPLETABLE and old[RECORD_COLUMNS.index(c)] is None for c in differ):
+            completed.append((row, differ))  # only empty cells filled in
+        else:
+            conflicts.append({"id": row[0], "line": line, "columns": differ})
+    return new, completed, conflicts
+
+
+def _changes(completed: list[tuple[tuple[Any, ...], list[str]]], new: list[tuple[Any, ...]],
+             known: dict[str, tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Every record an import changes: ``{"id", "columnas", "en"}``, for the audit.
+
+    Stored records it completes, and history records it replaces with different content
+    (the imported version wins in :func:`geo.inspections.load_records`: a cell the file
+    leaves empty empties it, so that is a change too). A history record imported as it was
+    changes nothing.
+    """
+    out = [{"id": row[0], "columnas": differ, CAMBIO_EN: EN_ALMACEN}
+           for row, differ in completed]
+    for row in new:
+        old = known.get(row[0])
+        if old is None:
+            continue
+        differ = [c for c, a, b in zip(RECORD_COLUMNS, old, row, strict=True)
+                  if not _same((a,), (b,))]
+        if differ:
+            out.append({"id": row[0], "columnas": differ, CAMBIO_EN: EN_HISTORICO})
+    return out
 
 
 def _same(a: Sequence[Any], b: Sequence[Any]) -> bool:

@@ -17,7 +17,7 @@ from shapely.geometry import box
 
 from geo import columns as C
 from geo.errors import DataError
-from geo.inspections import load_records, validate_inspections
+from geo.inspections import empty_records, load_records, validate_inspections
 from geo.store import (
     N_VICTIMAS,
     SUPRIMIDO,
@@ -426,7 +426,7 @@ def test_regions_scope_reads_and_imports(tmp_path, store, districts):
     mixed = _file(tmp_path, HEADER + "\nB1,2021-01-05,080101,tala,0,\n"
                   "B2,2021-01-06,160101,tala,1,3\n", "mixto.csv")
     with pytest.raises(ImportRejected) as info:
-        cusco.import_file(mixed, districts, today=TODAY)
+        cusco.import_file(mixed, districts, today=TODAY, history=empty_records())
     assert "línea 3: ubigeo 160101 (Loreto)" in info.value.es
     assert "fuera de sus regiones (Cusco)" in info.value.es
     assert "line 3: ubigeo 160101 (Loreto)" in info.value.en
@@ -436,7 +436,7 @@ def test_regions_scope_reads_and_imports(tmp_path, store, districts):
     # an id used in Loreto: refused, and nothing about that record is said (no columns)
     guess = _file(tmp_path, HEADER + "\nA3,2022-03-05,080101,tala,1,4\n", "adivina.csv")
     with pytest.raises(ImportRejected) as info:
-        cusco.import_file(guess, districts, today=TODAY)
+        cusco.import_file(guess, districts, today=TODAY, history=empty_records())
     assert "fuera de sus regiones" in info.value.es and "línea 2 ('A3')" in info.value.es
     assert not any(w in info.value.es for w in ("difiere", "fecha", "sector", "victimas"))
     assert not info.value.conflicts
