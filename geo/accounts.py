@@ -253,7 +253,9 @@ _ESTIMATE_LOCK = threading.Lock()  # zxcvbn keeps the user inputs in a module-le
 
 def _estimate(password: str, context: Iterable[str]) -> tuple[int, str]:
     """Return zxcvbn's score (0-4) and main warning, the service's words counted as easy."""
-    words = [w for w in (*(c.strip().lower() for c in context), *_blocklist_words()) if w]
+    given = [c.strip().lower() for c in context]
+    # with and without accents: "Huamán" makes "huaman" easy too
+    words = [w for w in dict.fromkeys((*given, *map(_plain, given), *_blocklist_words())) if w]
     with _ESTIMATE_LOCK:
         result = zxcvbn(password[:_ESTIMATE_LENGTH], user_inputs=words)
     return int(result["score"]), str(result["feedback"].get("warning") or "")
@@ -261,8 +263,14 @@ def _estimate(password: str, context: Iterable[str]) -> tuple[int, str]:
 
 def _fold(text: str) -> str:
     """Compare passwords as people think of them: no case, spaces or accents."""
-    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    return "".join(ch for ch in text if not unicodedata.combining(ch) and not ch.isspace())
+    text = _plain(unicodedata.normalize("NFKC", text).casefold())
+    return "".join(ch for ch in text if not ch.isspace())
+
+
+def _plain(text: str) -> str:
+    """Return ``text`` without accents (``"huamán"`` -> ``"huaman"``)."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(ch))
 
 
 def _is_common(password: str) -> bool:

@@ -120,3 +120,93 @@ def test_many_names_from_one_address_lock_the_address(accounts):
                        client="10.0.0.9").ok
     assert sign_in(users, access, "ana", "una clave bien larga", now=t0 + 20,
                    client="10.0.0.10").ok
+
+
+@pytest.fixture
+def office(tmp_path):
+    """Default limits (5 failures a name, 20 an address a day); the attacker has an account."""
+    users = Users(tmp_path / "usuarios.toml", fast_hash=True)
+    users.add("ana", "planificador", regions=("08",), password="una clave bien larga")
+    users.add("mallory", "investigador", password="mi propia cuenta valida")
+    return users, AccessStore(tmp_path / "acceso.sqlite")
+
+
+def test_spraying_from_one_address_is_throttled_whatever_succeeds_between(office):
+    users, access = office
+    here, t, device = "203.0.113.9", 5_000_000.0, ""
+    for i in range(20):  # one guess per name: no name is ever near its own lock
+        assert not sign_in(users, access, f"victima{i}", "Password1234", now=t, client=here).ok
+        own = sign_in(users, access, "mallory", "mi propia cuenta valida", now=t + 1,
+                      client=here, device=device)
+        assert own.ok  # a success on another account clears nothing
+        device, t = own.device, t + 2
+    throttled = sign_in(users, access, "victima20", "Password1234", now=t, client=here)
+    assert not throttled.ok and not throttled.checked and throttled.wait_until is not None
+    assert throttled.locked_until is None  # a wait, not a lock: it ends by itself
+    assert "desde su red" in throttled.message("es") and "your network" in throttled.message("en")
+    # the right password of an account never used from here waits too (no password oracle)
+    assert not sign_in(users, access, "ana", "una clave bien larga", now=t, client=here).ok
+    # the attacker's own device cookie is for its own account, not for the names it sprays
+    assert not sign_in(users, access, "victima21", "x", now=t, client=here,
+                       device=own.device).ok
+    # another address is untouched
+    assert sign_in(users, access, "ana", "una clave bien larga", now=t, client="198.51.100.7").ok
+    # the waits grow: 30 s after the 20th failure, then 60 s, 120 s ... at most 15 minutes
+    first = throttled.wait_until - (t - 2)
+    assert first == pytest.approx(30)
+    after = sign_in(users, access, "victima22", "x", now=throttled.wait_until + 1, client=here)
+    assert after.checked and not after.ok
+    assert after.wait_until - (throttled.wait_until + 1) == pytest.approx(60)
+    assert access.address_wait(here, now=after.wait_until + 1) is None  # then it ends
+
+
+def test_the_old_spraying_pattern_is_now_slowed(office):
+    """57 failures from one address with the attacker's own sign-ins between: never locked."""
+    users, access = office
+    here, t, checked = "203.0.113.9", 6_000_000.0, 0
+    for i in range(57):
+        result = sign_in(users, access, f"nombre{i}", "x", now=t, client=here)
+        checked += result.checked
+        sign_in(users, access, "mallory", "mi propia cuenta valida", now=t, client=here)
+        t += 5  # one guess every 5 seconds
+    assert checked < 26  # 20 free, then waits of 30 s, 60 s, 120 s, ... (was: all 57)
+
+
+def test_a_known_browser_gets_in_behind_a_throttled_address_and_a_locked_name(office):
+    users, access = office
+    proxy, t = "127.0.0.1", 7_000_000.0  # everyone behind one proxy
+    mine = sign_in(users, access, "ana", "una clave bien larga", now=t, client=proxy)
+    assert mine.ok and mine.device
+    for i in range(25):  # an attacker behind the same proxy: spraying, then ana's name
+        sign_in(users, access, f"otro{i}", "x", now=t + 1 + i, client=proxy)
+    for i in range(5):
+        sign_in(users, access, "ana", "adivinanza", now=t + 30 + i, client="198.51.100.66")
+    assert access.locked_until("ana", now=t + 40) is not None  # the name lock stays ...
+    assert access.address_wait(proxy, now=t + 40) is not None  # ... and the address waits
+    stranger = sign_in(users, access, "ana", "una clave bien larga", now=t + 40, client=proxy)
+    assert not stranger.ok  # without the device cookie: refused unchecked
+    again = sign_in(users, access, "ana", "una clave bien larga", now=t + 40, client=proxy,
+                    device=mine.device)
+    assert again.ok and again.device and again.device != mine.device  # ... with it: in
+    # a device cookie serves once (a new one each sign-in), and only its own account
+    assert access.known_device(mine.device, "ana", users, now=t + 41) is None
+    assert access.known_device(again.device, "mallory", users, now=t + 41) is None
+
+
+def test_a_known_browser_has_its_own_failures_then_is_forgotten(office):
+    users, access = office
+    t = 8_000_000.0
+    device = sign_in(users, access, "ana", "una clave bien larga", now=t, client="10.0.0.5").device
+    results = [sign_in(users, access, "ana", "mal", now=t + 1 + i, client="10.0.0.5",
+                       device=device) for i in range(5)]
+    assert [r.remaining for r in results[:4]] == [4, 3, 2, 1]
+    assert access.known_device(device, "ana", users, now=t + 10) is None  # forgotten
+    assert access.failures_left("ana", now=t + 10) == 5  # and they never locked the name
+
+
+def test_a_new_password_forgets_the_devices(office):
+    users, access = office
+    device = sign_in(users, access, "ana", "una clave bien larga").device
+    assert access.known_device(device, "ana", users) is not None
+    users.passwd("ana", "otra clave bien larga")
+    assert access.known_device(device, "ana", users) is None
