@@ -550,16 +550,27 @@ class InspectionStore:
         return self._aggregate([ANIO, C.COD_DEP], role, min_count, user)
 
     def imports(self, role: str | None = None, user: str | None = None) -> pd.DataFrame:
-        """Return table ``importaciones`` (planificador only; imports into its regions)."""
+        """Return table ``importaciones`` (planificador only; imports into its regions).
+
+        A session limited to some regions sees the imports that brought records of its
+        regions, and of each only what concerns them: ``filas_nuevas`` counts the records
+        of its regions, and neither the import's number (a sequence shared by every
+        region, which would count the others' imports) nor ``filas_existentes`` (not kept
+        by region) is given.
+        """
         role, user = self._who(role, user)
         self._require(role, user, _CAN_IMPORT, "leer_importaciones", "read imports",
                       "ver el registro de importaciones", "see the import log")
         where, params = self._region_clause()
-        mine = (f"WHERE id IN (SELECT DISTINCT {IMPORT_ID} FROM inspecciones {where})"
-                if where else "")
+        if not where:
+            with closing(self._connect()) as conn:
+                return pd.read_sql_query("SELECT * FROM importaciones ORDER BY id", conn)
         with closing(self._connect()) as conn:
-            return pd.read_sql_query(f"SELECT * FROM importaciones {mine} ORDER BY id", conn,
-                                     params=params)
+            return pd.read_sql_query(
+                "SELECT i.fecha_hora, i.archivo, i.sha256, count(*) AS filas_nuevas, "
+                f"i.usuario FROM importaciones AS i JOIN (SELECT {IMPORT_ID} FROM "
+                f"inspecciones {where}) AS r ON r.{IMPORT_ID} = i.id GROUP BY i.id "
+                "ORDER BY i.id", conn, params=params)
 
     def audit(self, role: str | None = None, user: str | None = None) -> pd.DataFrame:
         """Return table ``auditoria`` (administrators only; the read itself is audited)."""

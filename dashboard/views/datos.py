@@ -15,6 +15,7 @@ import streamlit as st
 from dashboard import state, ui
 from dashboard.i18n import get_lang, label, tr
 from geo import columns as C
+from geo.errors import RiskmapError
 
 CONTRACT = (C.ID, C.FECHA, C.UBIGEO, C.LAT, C.LON, C.SECTOR, C.HALLAZGO, C.ORIGEN,
             C.INDICADORES, C.TRABAJADORES, C.VICTIMAS, C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES,
@@ -165,8 +166,7 @@ def rescore() -> None:
     records = load_records(settings, store=InspectionStore(settings.store_path,
                                                            role=ROL_SISTEMA, user=who.user),
                            user=who.user)
-    bar.progress(0.25, text=tr(f"Ajustando el modelo con {len(records)} inspecciones…",
-                               f"Fitting the model on {len(records)} inspections…"))
+    bar.progress(0.25, text=fitting_text(records, who.regions))
     districts = read_district_table(settings)  # once, for the scores and the evaluation
     scores = score_districts(settings, districts, records)
     bar.progress(0.8, text=tr("Guardando la nueva capa de riesgo…", "Saving the new risk layer…"))
@@ -190,6 +190,42 @@ def rescore() -> None:
     show_changes(settings.workdir, who, get_lang())
 
 
+def fitting_text(records: pd.DataFrame, regions: tuple[str, ...]) -> str:
+    """The rescore's progress text: the records of ``regions`` only (``()``: every one).
+
+    The model learns from every region's records, but how many another region has is not
+    a planner's to know (nor, by its change after an import, whether an id exists there).
+    """
+    from geo.access import in_regions
+
+    n = len(in_regions(records, regions))
+    if regions:
+        return tr(f"Ajustando el modelo con {n} inspecciones de sus regiones (y las de las "
+                  "demás, que no se muestran)…",
+                  f"Fitting the model on {n} inspections of your regions (and the other "
+                  "regions', not shown)…")
+    return tr(f"Ajustando el modelo con {n} inspecciones…",
+              f"Fitting the model on {n} inspections…")
+
+
+def history_records(settings) -> pd.DataFrame:
+    """Valid records of the settings' history file, every region (validated once, cached).
+
+    For the import's region check (an id of the history file is a record too) and, cut to
+    the principal's regions, for the counts the page shows.
+    """
+    from geo.inspections import empty_records
+
+    path = settings.inspections
+    if path is None or not Path(path).is_file():
+        return empty_records()
+    dist_path = settings.districts_gpkg
+    valid, _, _ = validate(str(path), (str(dist_path), state.mtime(dist_path),
+                                       state.mtime(path)), _limits(settings, history=True),
+                           str(settings.base))
+    return valid
+
+
 def history_count(settings, regions: tuple[str, ...] = ()) -> tuple[int, str]:
     """Valid records of ``regions`` in the settings' history file, and its name (0, '')."""
     from geo.access import in_regions
@@ -197,11 +233,7 @@ def history_count(settings, regions: tuple[str, ...] = ()) -> tuple[int, str]:
     path = settings.inspections
     if path is None or not Path(path).is_file():
         return 0, ""
-    dist_path = settings.districts_gpkg
-    valid, _, _ = validate(str(path), (str(dist_path), state.mtime(dist_path),
-                                       state.mtime(path)), _limits(settings, history=True),
-                           str(settings.base))
-    return len(in_regions(valid, regions)), Path(path).name
+    return len(in_regions(history_records(settings), regions)), Path(path).name
 
 
 def _limits(settings, history: bool = False) -> tuple[float, int, float, float]:
@@ -235,6 +267,198 @@ def sources_text(n_history: int, history_name: str, n_store: int, k: int = 1) ->
         f"**Where the model's records come from:** {en_file} **plus** the inspection store "
         f"({n} imported records). When an imported record has the same `id` as one "
         "in the file, the imported one is used (it is the correction).")
+
+
+# -- the upload's life: on disk while it waits, never in the session's memory -------------
+PENDING = "_datos_pendiente"  # {"file_id", "folder", "path", "status", "error"}
+WAITING, CHECKED, IMPORTED, REFUSED = "pendiente", "revisado", "importado", "rechazado"
+
+
+def current_upload(upload, max_mb: float) -> tuple[Path, str] | None:
+    """The uploaded file as a private copy on disk, and where it stands; None without one.
+
+    Streamlit keeps an upload's bytes in memory for as long as its session lives, and a
+    session whose browser closed is never ended: the bytes would stay for good. So the
+    first run that sees a file writes it to the private folder (:func:`save_upload`) and
+    drops it from memory; the runs after it (the import button's, a language switch) find
+    the copy through ``st.session_state``. A file removed from the uploader, or replaced,
+    takes its copy with it. A file refused before it was checked raises its error again.
+    """
+    from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+    pending = st.session_state.get(PENDING)
+    file_id = str(getattr(upload, "file_id", "")) or None
+    if pending and pending["file_id"] != file_id:
+        discard(pending["folder"])  # removed from the uploader, or replaced
+        del st.session_state[PENDING]
+        pending = None
+    if upload is None:
+        return None
+    if pending:
+        if pending["status"] == REFUSED:
+            raise pending["error"]
+        return Path(pending["path"]), pending["status"]
+    if not isinstance(upload, UploadedFile):
+        return None  # its bytes are gone and this session kept no copy: nothing to show
+    try:
+        path = save_upload(upload, max_mb)
+    except Exception as err:
+        st.session_state[PENDING] = {"file_id": file_id, "folder": None, "path": None,
+                                     "status": REFUSED, "error": err}
+        raise
+    finally:
+        free_upload(upload)
+    st.session_state[PENDING] = {"file_id": file_id, "folder": str(path.parent),
+                                 "path": str(path), "status": WAITING, "error": None}
+    return path, WAITING
+
+
+def free_upload(upload) -> None:
+    """Drop an upload's bytes from the server's memory (they are on disk, or refused)."""
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is not None and isinstance(ctx.uploaded_file_mgr, MemoryUploadedFileManager):
+        ctx.uploaded_file_mgr.remove_file(session_id=ctx.session_id,
+                                          file_id=str(upload.file_id))
+
+
+def set_status(status: str) -> None:
+    """Record where the pending upload stands; a checked or imported one leaves the disk."""
+    pending = st.session_state.get(PENDING)
+    if not pending:
+        return
+    pending["status"] = status
+    if status in (CHECKED, IMPORTED):
+        discard(pending["folder"])
+
+
+def refuse_upload(err: Exception) -> None:
+    """The upload could not be checked: delete its copy, and say why on every rerun."""
+    pending = st.session_state.get(PENDING)
+    if pending:
+        discard(pending["folder"])
+        pending.update(status=REFUSED, error=err)
+
+
+def discard(folder: str | None) -> None:
+    """Delete an upload's folder (only ever a folder of the upload area)."""
+    if not folder:
+        return
+    target = Path(folder).resolve()
+    if target.parent == upload_dir().resolve():
+        shutil.rmtree(target, ignore_errors=True)
+
+
+def read_check(check: tuple, path: Path, status: str):
+    """The file's check ``(valid, errors, warnings)``, or None when it cannot be had.
+
+    A waiting copy is checked (once: :func:`validate` is cached); a checked file's copy is
+    gone, so only its cached check can be shown (never read again); a waiting copy that
+    disappeared (the daily sweep) is None too.
+    """
+    if path.exists():
+        try:
+            with st.spinner(tr("Revisando el archivo…", "Checking the file…")):
+                return validate(*check)
+        except Exception as err:
+            refuse_upload(err)  # nothing of a refused file is kept
+            raise
+    if status != CHECKED:
+        return None
+    from geo.errors import DataError
+
+    try:
+        return validate(*check)
+    except DataError:  # not cached any more, and the file is deleted
+        return None
+
+
+def import_upload(store, path: Path, who, settings, check: tuple):
+    """Import the waiting copy into the store; the result, or None when it was refused."""
+    try:
+        result = store.import_file(path, state.district_table(), user=who.user,
+                                   origins=state.national_ubigeos(),
+                                   history=history_records(settings))
+    except RiskmapError as err:  # refused: nothing written, and said in full
+        ui.show_error(err)
+        return None
+    validate.clear(*check)  # its rows are in the store now, not in this server's memory
+    set_status(IMPORTED)
+    st.success(imported_text(result))
+    st.info(tr("Pulse «Recalcular el riesgo» para que el mapa use estas inspecciones.",
+               "Press 'Recompute the risk' for the map to use these inspections."))
+    return result
+
+
+def imported_text(result) -> str:
+    """What an import did, in words (no import number: that sequence counts every region's)."""
+    fixed_es = (f"; {result.corrected} corrigen registros del archivo histórico"
+                if result.corrected else "")
+    fixed_en = (f"; {result.corrected} correct records of the history file"
+                if result.corrected else "")
+    return tr(
+        f"Importado: {result.added} registros nuevos{fixed_es}, {result.already_present} ya "
+        f"estaban en el almacén (no se duplican; {result.completed} completados con víctimas "
+        f"por sexo, edad u origen que les faltaban). Huella del archivo: "
+        f"{result.sha256[:12]}…",
+        f"Imported: {result.added} new records{fixed_en}, {result.already_present} were "
+        f"already in the store (not duplicated; {result.completed} completed with the "
+        f"victims' sex, age or origin they lacked). File fingerprint: {result.sha256[:12]}…")
+
+
+def show_check(valid: pd.DataFrame, errors: pd.DataFrame, warnings: pd.DataFrame) -> None:
+    """Show a file's check: counts, each row's problems, warnings and a preview."""
+    lang = get_lang()
+    c1, c2 = st.columns(2)
+    c1.metric(tr("Filas válidas", "Valid rows"), len(valid))
+    c2.metric(tr("Filas con errores", "Rows with errors"),
+              int(errors["line"].nunique()) if len(errors) else 0)
+    if len(errors):
+        st.error(tr(
+            f"El archivo tiene {len(errors)} errores en {errors['line'].nunique()} filas. "
+            "No se importará nada hasta corregirlos: corrija las filas indicadas y vuelva a "
+            "subir el archivo.",
+            f"The file has {len(errors)} errors in {errors['line'].nunique()} rows. Nothing "
+            "will be imported until they are fixed: correct the rows listed and upload the "
+            "file again."))
+        shown = errors.rename(columns={"line": tr("Fila", "Row"),
+                                       "column": tr("Columna", "Column")})
+        shown[tr("Problema", "Problem")] = errors[lang]
+        # the problem is a sentence: a wide column, and the full text on hover and below
+        st.dataframe(shown.drop(columns=["es", "en"]), hide_index=True,
+                     width="stretch", key="datos_errores",
+                     column_config={
+                         tr("Fila", "Row"): st.column_config.NumberColumn(width="small"),
+                         tr("Columna", "Column"): st.column_config.TextColumn(
+                             width="small"),
+                         tr("Problema", "Problem"): st.column_config.TextColumn(
+                             width="large")})
+        with st.expander(tr("Leer cada problema completo", "Read each problem in full")):
+            # the messages quote the file's cells: shown as text, never as markdown
+            st.text("\n".join(
+                f"- {tr('Fila', 'Row')} {row.line} ({row.column}): {getattr(row, lang)}"
+                for row in errors.head(200).itertuples()))
+    if len(warnings):
+        st.warning(tr(
+            f"{len(warnings)} registros contradicen sus indicadores según la regla de la "
+            "OIT (CIET 2018): hallazgo_tf = 1 sin indicadores anotados, o 0 con "
+            "indicadores. Se importan tal como están (el criterio del inspector manda); "
+            "revise si el hallazgo o los indicadores están bien anotados.",
+            f"{len(warnings)} records contradict their indicators under the ILO rule "
+            "(ICLS 2018): hallazgo_tf = 1 with no indicator recorded, or 0 with "
+            "indicators. They are imported as they are (the inspector's judgement "
+            "stands); check whether the finding or the indicators are recorded right."),
+            icon="⚠️")
+        with st.expander(tr("Ver los registros contradictorios",
+                            "See the contradicting records")):
+            st.text("\n".join(
+                f"- {tr('Fila', 'Row')} {row.line}: {getattr(row, lang)}"
+                for row in warnings.head(200).itertuples()))
+    st.markdown("#### " + tr("Vista previa de su archivo (filas válidas)",
+                             "Preview of your file (valid rows)"))
+    records_table(valid.head(200))
 
 
 ui.page_header(
@@ -291,98 +515,34 @@ with ui.guard():
                 f"Up to {settings.limits.upload_mb:g} MB and "
                 f"{settings.limits.upload_rows:,} rows."),
     )
-    pending = st.session_state.get("_datos_pendiente")
-    if pending and (upload is None or pending[0] != str(upload.file_id)):
-        # the file was removed from the uploader (or replaced): its copy goes too (and only
-        # ever a folder of the upload area)
-        folder = Path(pending[1]).resolve()
-        if folder.parent == upload_dir().resolve():
-            shutil.rmtree(folder, ignore_errors=True)
-        del st.session_state["_datos_pendiente"]
-    if upload is not None:
-        path = save_upload(upload, settings.limits.upload_mb)
-        dist_path = settings.districts_gpkg
-        try:
-            with st.spinner(tr("Revisando el archivo…", "Checking the file…")):
-                valid, errors, warnings = validate(
-                    str(path), (str(dist_path), state.mtime(dist_path)), _limits(settings),
-                    str(settings.base))
-        except Exception:
-            shutil.rmtree(path.parent, ignore_errors=True)  # refused: nothing of it is kept
-            raise
-        lang = get_lang()
-        c1, c2 = st.columns(2)
-        c1.metric(tr("Filas válidas", "Valid rows"), len(valid))
-        c2.metric(tr("Filas con errores", "Rows with errors"),
-                  int(errors["line"].nunique()) if len(errors) else 0)
-        if len(errors):
-            st.error(tr(
-                f"El archivo tiene {len(errors)} errores en {errors['line'].nunique()} filas. "
-                "No se importará nada hasta corregirlos: corrija las filas indicadas y vuelva a "
-                "subir el archivo.",
-                f"The file has {len(errors)} errors in {errors['line'].nunique()} rows. Nothing "
-                "will be imported until they are fixed: correct the rows listed and upload the "
-                "file again."))
-            shown = errors.rename(columns={"line": tr("Fila", "Row"),
-                                           "column": tr("Columna", "Column")})
-            shown[tr("Problema", "Problem")] = errors[lang]
-            # the problem is a sentence: a wide column, and the full text on hover and below
-            st.dataframe(shown.drop(columns=["es", "en"]), hide_index=True,
-                         width="stretch", key="datos_errores",
-                         column_config={
-                             tr("Fila", "Row"): st.column_config.NumberColumn(width="small"),
-                             tr("Columna", "Column"): st.column_config.TextColumn(
-                                 width="small"),
-                             tr("Problema", "Problem"): st.column_config.TextColumn(
-                                 width="large")})
-            with st.expander(tr("Leer cada problema completo", "Read each problem in full")):
-                # the messages quote the file's cells: shown as text, never as markdown
-                st.text("\n".join(
-                    f"- {tr('Fila', 'Row')} {row.line} ({row.column}): {getattr(row, lang)}"
-                    for row in errors.head(200).itertuples()))
-        if len(warnings):
-            st.warning(tr(
-                f"{len(warnings)} registros contradicen sus indicadores según la regla de la "
-                "OIT (CIET 2018): hallazgo_tf = 1 sin indicadores anotados, o 0 con "
-                "indicadores. Se importan tal como están (el criterio del inspector manda); "
-                "revise si el hallazgo o los indicadores están bien anotados.",
-                f"{len(warnings)} records contradict their indicators under the ILO rule "
-                "(ICLS 2018): hallazgo_tf = 1 with no indicator recorded, or 0 with "
-                "indicators. They are imported as they are (the inspector's judgement "
-                "stands); check whether the finding or the indicators are recorded right."),
-                icon="⚠️")
-            with st.expander(tr("Ver los registros contradictorios",
-                                "See the contradicting records")):
-                st.text("\n".join(
-                    f"- {tr('Fila', 'Row')} {row.line}: {getattr(row, lang)}"
-                    for row in warnings.head(200).itertuples()))
-        st.markdown("#### " + tr("Vista previa de su archivo (filas válidas)",
-                                 "Preview of your file (valid rows)"))
-        records_table(valid.head(200))
-        if not planner or len(errors) or valid.empty:
-            shutil.rmtree(path.parent, ignore_errors=True)  # checked, nothing to import
-        else:  # kept for the import button, until imported or removed from the uploader
-            st.session_state["_datos_pendiente"] = (str(upload.file_id), str(path.parent))
-
-        if planner:
-            if st.button(tr("Importar al almacén", "Import into the store"), type="primary",
-                         disabled=bool(len(errors)) or valid.empty, key="datos_importar"):
-                result = store.import_file(path, state.district_table(), user=who.user,
-                                           origins=state.national_ubigeos())
-                shutil.rmtree(path.parent, ignore_errors=True)  # imported: the upload goes
-                st.success(tr(
-                    f"Importado: {result.added} registros nuevos, {result.already_present} ya "
-                    f"estaban en el almacén (no se duplican; {result.completed} completados "
-                    "con víctimas por sexo, edad u origen que les faltaban). Importación n.º "
-                    f"{result.import_id}.",
-                    f"Imported: {result.added} new records, {result.already_present} were "
-                    f"already in the store (not duplicated; {result.completed} completed with "
-                    "the victims' sex, age or origin they lacked). Import no. "
-                    f"{result.import_id}."))
-                st.info(tr("Pulse «Recalcular el riesgo» para que el mapa use estas "
-                           "inspecciones.",
-                           "Press 'Recompute the risk' for the map to use these inspections."))
-                before = store.count()
+    checked = current_upload(upload, settings.limits.upload_mb)
+    if checked is not None:
+        path, status = checked
+        check = (str(path), (str(settings.districts_gpkg),
+                             state.mtime(settings.districts_gpkg)), _limits(settings),
+                 str(settings.base))
+        found = read_check(check, path, status) if status != IMPORTED else None
+        if status == IMPORTED:
+            st.info(tr("Este archivo ya se importó. Para importar otro, quítelo de arriba y "
+                       "suba el nuevo.",
+                       "This file has been imported. To import another, remove it above and "
+                       "upload the new one."))
+        elif found is None:
+            st.info(tr("Este archivo ya se revisó y no se guardó. Para revisarlo otra vez, "
+                       "quítelo de arriba y súbalo de nuevo.",
+                       "This file was checked and not kept. To check it again, remove it "
+                       "above and upload it again."))
+        else:
+            valid, errors, warnings = found
+            show_check(valid, errors, warnings)
+            importable = planner and status == WAITING and not len(errors) and not valid.empty
+            if not importable:
+                set_status(CHECKED)  # checked, nothing to import: the copy goes
+            if planner and st.button(tr("Importar al almacén", "Import into the store"),
+                                     type="primary", disabled=not importable,
+                                     key="datos_importar"):
+                if import_upload(store, path, who, settings, check) is not None:
+                    before = store.count()
 
     from geo.access import floor
 
