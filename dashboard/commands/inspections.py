@@ -134,7 +134,8 @@ def _import(args: argparse.Namespace) -> int:
                             user=operator())
     try:
         result = store.import_file(args.file, districts, limits=_limits(args),
-                                   origins=districts.attrs.get("origins"))
+                                   origins=districts.attrs.get("origins"),
+                                   history=_history(args, districts))
     except ImportRejected as err:
         if err.conflicts:
             print(err.message())
@@ -151,6 +152,15 @@ def _import(args: argparse.Namespace) -> int:
         f"stored (import no. {result.import_id}, sha256 {result.sha256[:12]}…). Store: "
         f"{store.db_path}",
     ))
+    if result.corrected:
+        print(tr(
+            f"{result.corrected} de las nuevas reemplazan registros del archivo histórico con "
+            "otro contenido (vale la versión importada; cada uno queda en la auditoría con "
+            "sus columnas cambiadas).",
+            f"{result.corrected} of the new ones replace records of the history file with "
+            "different content (the imported version is used; each is kept in the audit "
+            "trail with the columns that changed).",
+        ))
     if result.completed:
         print(tr(
             f"{result.completed} de las ya guardadas se completaron con víctimas por sexo, "
@@ -166,6 +176,20 @@ def _import(args: argparse.Namespace) -> int:
             f"{', '.join(map(str, result.previous_imports))}); nothing was duplicated.",
         ))
     return 0
+
+
+def _history(args: argparse.Namespace, districts):
+    """Return the active settings' history records: what an import may replace."""
+    from geo.config import load_settings
+    from geo.inspections import empty_records, history_records
+
+    config = getattr(args, "config", None) or paths.default_settings()
+    if not Path(config).is_file():
+        return empty_records()
+    settings = load_settings(config, check_files=False)
+    if settings.inspections is None or not Path(settings.inspections).is_file():
+        return empty_records()
+    return history_records(settings, districts)
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ from geo import columns as C
 from geo.access import floor, region_names
 from geo.errors import number
 from geo.formatting import format_quantity
+from geo.sheets import neutralise_frame
 from geo.store import N_VICTIMAS
 from models.recency import MOTIVO_CAPAS
 from models.scorer import HISTORIAL
@@ -555,7 +556,9 @@ with ui.guard():
                          key=f"distrito_registros_{ubigeo}"):
                 cols = [c for c in (C.ID, C.FECHA, C.SECTOR, C.ORIGEN, C.HALLAZGO,
                                     C.INDICADORES, C.VICTIMAS) if c in here.columns]
-                one_by_one = here[cols].sort_values(C.FECHA, ascending=False)
+                # ids are typed by people: one that starts like a formula stays text in the
+                # table's CSV download, by the rule of every CSV riskmap writes (geo.sheets)
+                one_by_one = neutralise_frame(here[cols].sort_values(C.FECHA, ascending=False))
                 st.dataframe(one_by_one.rename(columns={c: label(RECORD_WORDS, c, lang)
                                                         for c in cols}),
                              hide_index=True, width="stretch")
