@@ -504,13 +504,18 @@ def _resolve_client(scope: dict, trusted: tuple[str, ...]) -> dict:
     host = client_address(peer, trusted, forwarded, real_ip)
     scope = dict(scope)
     scope["client"] = (host, scope["client"][1] if host == scope["client"][0] else 0)
-    if is_trusted_proxy(peer, trusted):
-        proto = [v.strip().lower() for k, v in headers if k == b"x-forwarded-proto"]
-        if proto and proto[-1] in ("http", "https"):
-            secure = proto[-1] == "https"
-            scope["scheme"] = ("wss" if secure else "ws") if scope["type"] == "websocket" \
-                else proto[-1]
+    proto = [v.strip().lower() for k, v in headers if k == b"x-forwarded-proto"]
+    if proto and is_trusted_proxy(peer, trusted) and proto[-1] in ("http", "https"):
+        scope["scheme"] = _scheme(scope, proto[-1] == "https")
+    elif proto and _UVICORN_PEER:  # uvicorn may have believed it: the connection's own
+        scope["scheme"] = _scheme(scope, bool(st.get_option("server.sslCertFile")))
     return scope
+
+
+def _scheme(scope: dict, secure: bool) -> str:
+    if scope["type"] == "websocket":
+        return "wss" if secure else "ws"
+    return "https" if secure else "http"
 
 
 def _hop_host(hop: str) -> str:

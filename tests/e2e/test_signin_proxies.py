@@ -48,9 +48,10 @@ class Served:
             return [r[0] for r in conn.execute(
                 "SELECT usuario FROM intentos WHERE usuario LIKE '@%' ORDER BY id")]
 
-    def trust(self, proxies: list[str]) -> None:
+    def trust(self, proxies: list[str], secure: bool = False) -> None:
         """Rewrite the settings with these trusted proxies (the server re-reads them)."""
-        text = _SETTINGS.format(proxies=", ".join(f'"{p}"' for p in proxies))
+        text = _SETTINGS.format(proxies=", ".join(f'"{p}"' for p in proxies),
+                                secure=str(secure).lower())
         self.settings.write_text(text, encoding="utf-8")
         stamp = self.settings.stat().st_mtime_ns
         os.utime(self.settings, ns=(stamp + 10**9, stamp + 10**9))  # a visible change
@@ -61,7 +62,7 @@ _SETTINGS = """config_version = 1
 simulated = false
 [auth]
 mode = "local"
-secure_cookie = false
+secure_cookie = {secure}
 max_failures = 3
 lockout_minutes = 10
 trusted_proxies = [{proxies}]
@@ -76,7 +77,7 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
     root = tmp_path_factory.mktemp("signin-proxies")
     settings = root / "settings.toml"
-    settings.write_text(_SETTINGS.format(proxies=""), encoding="utf-8")
+    settings.write_text(_SETTINGS.format(proxies="", secure="false"), encoding="utf-8")
     users = Users(root / "usuarios.toml", fast_hash=True)
     users.add("ana", "investigador", password=PASSWORDS["ana"])
     users.add("root", None, admin=True, password=PASSWORDS["root"])
@@ -169,3 +170,67 @@ def test_metrics_are_for_administrators_only(served: Served):
     assert _sign_in(served, "root", PASSWORDS["root"], opener=root) == 303
     with root.open(f"{served.url}/_stcore/metrics", timeout=30) as resp:
         assert resp.status == 200 and b"session" in resp.read()
+
+
+def test_https_is_believed_only_from_a_trusted_proxy(served: Served):
+    # nginx terminates TLS and says so; the dashboard sees plain http from 127.0.0.1
+    proxied = {"Host": "riskmap.ejemplo.gob.pe", "X-Forwarded-Proto": "https",
+               "X-Forwarded-For": "198.51.100.40"}
+    served.trust([], secure=True)
+    try:
+        status, page = _sign_in_as_browser_over_https(served, proxied)
+        assert status == 400 and "no usa HTTPS" in page and "trusted_proxies" in page
+        served.trust(["127.0.0.1"], secure=True)
+        assert _sign_in_as_browser_over_https(served, proxied)[0] == 303
+    finally:
+        served.trust([])
+
+
+def _sign_in_as_browser_over_https(served: Served, headers: dict[str, str]) -> tuple[int, str]:
+    """Sign in as ana the way a browser would behind TLS: it sends Secure cookies back."""
+    opener = urllib.request.build_opener(_NoRedirect())
+    get = urllib.request.Request(f"{served.url}/acceso", headers=headers)
+    with opener.open(get, timeout=30) as resp:
+        csrf = re.search(r'name="csrf" value="([^"]+)"', resp.read().decode()).group(1)
+        cookie = resp.headers["Set-Cookie"].split(";")[0]
+    body = urllib.parse.urlencode({"usuario": "ana", "contrasena": PASSWORDS["ana"],
+                                   "csrf": csrf, "next": "/", "lang": "es"}).encode()
+    post = urllib.request.Request(f"{served.url}/acceso", data=body, method="POST",
+                                  headers={**headers, "Cookie": cookie})
+    try:
+        with opener.open(post, timeout=60) as resp:
+            return resp.status, ""
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def test_a_spraying_address_waits_and_a_known_browser_does_not(served: Served):
+    """Last in the module: it leaves 198.51.100.99 waiting (and only that address)."""
+    served.trust(["127.0.0.1"])
+    try:
+        spray = {"X-Forwarded-For": "198.51.100.99"}
+        ana, jar = _opener()  # ana's browser, behind the same address, signed in before
+        assert _sign_in(served, "ana", PASSWORDS["ana"], spray, opener=ana) == 303
+        assert any(c.name == "riskmap_dispositivo" for c in jar)
+        for i in range(12):  # 4 x max_failures, one guess per name, ana's sign-in between
+            assert _sign_in(served, f"victima{i}", "Password1234", spray) == 401
+            if i % 4 == 0:
+                assert _sign_in(served, "ana", PASSWORDS["ana"], spray, opener=ana) == 303
+        # the address now waits: refused unchecked, 429 with Retry-After, the page says so
+        opener = _opener()[0]
+        with opener.open(f"{served.url}/acceso", timeout=30) as resp:
+            csrf = re.search(r'name="csrf" value="([^"]+)"', resp.read().decode()).group(1)
+        body = urllib.parse.urlencode({"usuario": "root", "contrasena": PASSWORDS["root"],
+                                       "csrf": csrf, "next": "/", "lang": "es"}).encode()
+        with pytest.raises(urllib.error.HTTPError) as info:
+            opener.open(urllib.request.Request(f"{served.url}/acceso", data=body,
+                                               headers=spray, method="POST"), timeout=60)
+        assert info.value.code == 429 and int(info.value.headers["Retry-After"]) >= 1
+        page = info.value.read().decode()
+        assert "desde su red" in page and "Usuario o contraseña incorrectos" not in page
+        # ana's browser still gets in from there; another address is not affected
+        assert _sign_in(served, "ana", PASSWORDS["ana"], spray, opener=ana) == 303
+        assert _sign_in(served, "root", PASSWORDS["root"],
+                        {"X-Forwarded-For": "198.51.100.100"}) == 303
+    finally:
+        served.trust([])
