@@ -463,3 +463,60 @@ def test_load_records_refuses_invalid_file(tmp_path, districts):
     settings = types.SimpleNamespace(inspections=path, base=None, region=("08", "16"))
     with pytest.raises(DataError, match="línea 2, columna 'ubigeo'"):
         load_records(settings, districts=districts)
+
+
+# --- ids a person cannot see, files that are not tables (issue 21) ---------------------
+def test_ids_with_control_or_invisible_characters_are_refused_naming_the_row(tmp_path,
+                                                                             districts):
+    text = (HEADER + "\n"
+            "OK-1,2021-03-15,080101,mineria,1\n"
+            "A\x00B,2021-03-15,080101,mineria,1\n"      # NUL
+            "C\x1b[31mD,2021-03-15,080101,tala,0\n"     # a terminal escape
+            "E\u202eF,2021-03-15,160101,tala,0\n"        # right-to-left override
+            "G\u200bH,2021-03-15,160101,tala,0\n"        # zero-width space
+            '"I\nJ",2021-03-15,160101,tala,0\n'         # a line break inside the cell
+            "K\tL,2021-03-15,160101,tala,0\n")          # a tab inside
+    report = _validate(tmp_path, districts, text)
+    assert report.valid[C.ID].tolist() == ["OK-1"]
+    assert [(e.line, e.column) for e in report.errors] == [
+        (3, C.ID), (4, C.ID), (5, C.ID), (6, C.ID), (7, C.ID), (8, C.ID)]
+    by_line = {e.line: e for e in report.errors}
+    assert "U+0000" in by_line[3].es and "caracteres de control" in by_line[3].es
+    assert "U+001B" in by_line[4].es and "U+202E" in by_line[5].en
+    assert "U+200B" in by_line[6].en and "U+000A" in by_line[7].es
+    assert "U+0009" in by_line[8].es  # a quoted cell with a line break is one row
+    rendered = report.render("es") + report.render("en")
+    assert "línea 3, columna 'id'" in rendered and "line 5, column 'id'" in rendered
+    # the refused characters never reach the message itself
+    assert not any(ch in rendered for ch in ("\x00", "\x1b", "\u202e", "\u200b", "\t"))
+    # letters of any language, spaces and signs are ids like any other
+    fine = _validate(tmp_path, districts, HEADER + "\nÑuñoa 7/2021-Ü,2021-03-15,080101,"
+                     "mineria,1\n", name="bien.csv")
+    assert fine.ok and fine.valid[C.ID].tolist() == ["Ñuñoa 7/2021-Ü"]
+
+
+def test_a_csv_with_a_huge_cell_is_a_clear_error_naming_the_file_and_the_limit(tmp_path,
+                                                                                districts):
+    from geo.inspections import MAX_CELL_CHARS
+
+    huge = tmp_path / "una_celda.csv"
+    huge.write_bytes(b"A" * (3 * MAX_CELL_CHARS))  # one field, no line break
+    with pytest.raises(DataError) as info:
+        validate_inspections(huge, districts, today=TODAY)
+    assert "una_celda.csv" in info.value.es and "131 072 caracteres" in info.value.es
+    assert "131,072 characters" in info.value.en and "una_celda.csv" in info.value.en
+    # an open quote swallowing the rest of the file is the same thing
+    quoted = _csv(tmp_path, HEADER + '\n"A1,2021-03-15,080101,mineria,1\n'
+                  + "x" * (MAX_CELL_CHARS + 10) + "\n", name="comilla.csv")
+    with pytest.raises(DataError, match="registro 2 del archivo"):
+        validate_inspections(quoted, districts, today=TODAY)
+
+
+def test_a_header_with_thousands_of_columns_is_refused(tmp_path, districts):
+    from geo.inspections import MAX_COLUMNS
+
+    wide = _csv(tmp_path, ",".join(f"c{i}" for i in range(MAX_COLUMNS + 1)) + "\n1\n",
+                name="ancho.csv")
+    with pytest.raises(DataError) as info:
+        validate_inspections(wide, districts, today=TODAY)
+    assert "ancho.csv" in info.value.es and f"{MAX_COLUMNS + 1} columnas" in info.value.es

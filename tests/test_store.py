@@ -736,3 +736,152 @@ def test_the_demo_keeps_its_store_in_the_data_folder_it_was_made_in(demo_setting
     monkeypatch.delenv("RISKMAP_DATA_DIR")
     assert demo_settings.store_path == base_gpkg.resolve().parent / "inspecciones.sqlite"
     assert paths.store_path() != demo_settings.store_path  # the checkout's data/ is not it
+
+
+# --- writes stay in their region (issue 21) ---------------------------------------------
+HISTORY = HEADER + """
+H-LOR,2016-05-10,160101,tala,1,4
+H-CUS,2017-06-11,080101,mineria,1,2
+H-SAME,2018-07-12,080101,agricultura,0,
+"""
+
+
+def _history(tmp_path, districts):
+    """The deployment's history file (``[data] inspections``) as the model reads it."""
+    import types
+
+    path = _file(tmp_path, HISTORY, "historia.csv")
+    settings = types.SimpleNamespace(inspections=path, base=None, region=("08", "16"))
+    return settings, validate_inspections(path, districts, today=TODAY).valid
+
+
+def _cusco(store) -> InspectionStore:
+    return InspectionStore(store.db_path, role="planificador", user="ana", regions=("08",))
+
+
+def test_an_id_of_another_region_in_the_history_file_is_refused_without_saying_where(
+        tmp_path, store, districts):
+    settings, history = _history(tmp_path, districts)
+    cusco = _cusco(store)
+    cusco.import_file(_file(tmp_path, HEADER + "\nC1,2021-01-05,080101,tala,0,\n", "c1.csv"),
+                      districts, today=TODAY, history=history)
+    before, trail_before = _tables(store), len(_audit(store))
+    # the attack of issue 21: Loreto's finding (4 victims) re-sent as a Cusco record
+    attack = _file(tmp_path, HEADER + "\nC2,2021-02-05,080101,tala,0,\n"
+                   "H-LOR,2016-05-10,080101,tala,0,0\n", "ataque.csv")
+    with pytest.raises(ImportRejected) as info:
+        cusco.import_file(attack, districts, today=TODAY, history=history)
+    err = info.value
+    assert "línea 3 ('H-LOR')" in err.es and "line 3 ('H-LOR')" in err.en
+    assert "No se importó ninguna fila" in err.es
+    for text in (err.es, err.en):  # nothing about where that record is, or what it holds
+        assert not any(w in text for w in ("Loreto", "160101", "Maynas", "Iquitos", "tala",
+                                           "2016", "victimas", "4 "))
+    assert not err.conflicts
+    # nothing written: no record, no import; the refusal is audited (and only that)
+    after = _tables(store)
+    assert after["inspecciones"] == before["inspecciones"]
+    assert after["importaciones"] == before["importaciones"]
+    trail = _audit(store)
+    assert len(trail) == trail_before + 2  # the refusal, then this read of the trail
+    refusal = json.loads(trail["detalle"].iloc[-2])
+    assert trail["accion"].iloc[-2] == "importacion_rechazada"
+    assert refusal["ids_de_otra_region"] == 1 and refusal["ids"] == ["H-LOR"]
+    # Loreto's record is the history file's, unchanged, for the model and for everyone
+    records = load_records(settings, store.db_path, districts=districts).set_index(C.ID)
+    assert (records.loc["H-LOR", C.UBIGEO], records.loc["H-LOR", C.HALLAZGO],
+            records.loc["H-LOR", C.VICTIMAS]) == ("160101", 1, 4)
+    assert "C2" not in records.index
+    # the same id in the store as a Cusco record (left by an import before this check)
+    # does not make it Cusco's: the Loreto record is still in the history file
+    InspectionStore(store.db_path, role="planificador", user="operador").import_file(
+        _file(tmp_path, HEADER + "\nH-LOR,2016-05-10,080101,tala,0,0\n", "viejo.csv"),
+        districts, today=TODAY)
+    with pytest.raises(ImportRejected, match="H-LOR"):
+        cusco.import_file(tmp_path / "viejo.csv", districts, today=TODAY, history=history)
+    # without the history file's records a limited session does not import at all
+    with pytest.raises(ValueError, match="history"):
+        cusco.import_file(attack, districts, today=TODAY)
+
+
+def test_a_region_may_correct_its_own_history_records_and_each_change_is_audited(
+        tmp_path, store, districts):
+    settings, history = _history(tmp_path, districts)
+    cusco = _cusco(store)
+    fix = _file(tmp_path, HEADER + """
+H-CUS,2017-06-11,080101,tala,1,3
+H-SAME,2018-07-12,080101,agricultura,0,
+N1,2022-01-05,080101,mineria,0,
+""", "correccion.csv")
+    result = cusco.import_file(fix, districts, today=TODAY, history=history)
+    assert (result.added, result.already_present, result.corrected) == (3, 0, 1)
+    trail = _audit(store)
+    row = trail[trail["accion"] == "importacion"].iloc[-1]
+    detail = json.loads(row["detalle"])
+    assert row["usuario"] == "ana"
+    assert detail["registros_cambiados"] == 1
+    assert detail["cambios"] == [{"id": "H-CUS", "columnas": [C.SECTOR, C.VICTIMAS],
+                                  "en": "archivo_historico"}]
+    assert '"tala"' not in row["detalle"] and "mineria" not in row["detalle"]  # no values
+    # the correction is what the model now reads
+    records = load_records(settings, store.db_path, districts=districts).set_index(C.ID)
+    assert (records.loc["H-CUS", C.SECTOR], records.loc["H-CUS", C.VICTIMAS]) == ("tala", 3)
+    # a stored record completed with its victims' sex is a change too, named the same way
+    richer = _file(tmp_path, "id,fecha,ubigeo,sector,hallazgo_tf,victimas,victimas_mujeres\n"
+                   "H-CUS,2017-06-11,080101,tala,1,3,2\n", "mujeres.csv")
+    assert cusco.import_file(richer, districts, today=TODAY, history=history).completed == 1
+    detail = json.loads(_audit(store).query("accion == 'importacion'")["detalle"].iloc[-1])
+    assert detail["cambios"] == [{"id": "H-CUS", "columnas": [C.VICTIMAS_MUJERES],
+                                  "en": "almacen"}]
+    assert store.verify_audit().ok
+
+
+def test_every_changed_record_is_audited_however_many(tmp_path, store, districts,
+                                                      monkeypatch):
+    import geo.store as S
+
+    monkeypatch.setattr(S, "AUDIT_CHANGES", 2)
+    rows = [f"V{i},2019-01-{i + 1:02d},080101,mineria,1,{i}" for i in range(5)]
+    history = validate_inspections(_file(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n",
+                                         "h.csv"), districts, today=TODAY).valid
+    changed = [r.replace("mineria", "tala") for r in rows]
+    _cusco(store).import_file(_file(tmp_path, HEADER + "\n" + "\n".join(changed) + "\n"),
+                              districts, today=TODAY, history=history)
+    trail = _audit(store)
+    parts = trail[trail["accion"].isin(["importacion", "importacion_cambios"])]
+    assert parts["accion"].tolist() == ["importacion", "importacion_cambios",
+                                        "importacion_cambios"]
+    ids = [c["id"] for d in parts["detalle"] for c in json.loads(d)["cambios"]]
+    assert ids == [f"V{i}" for i in range(5)]
+    assert json.loads(parts["detalle"].iloc[0])["partes"] == 3
+    assert store.verify_audit().ok
+
+
+def test_the_import_log_of_a_region_counts_only_its_own_records(tmp_path, store, districts):
+    store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)  # 2 Cusco, 1 Loreto
+    store.import_file(_file(tmp_path, HEADER + "\nL1,2021-01-05,160101,tala,0,\n", "l.csv"),
+                      districts, today=TODAY)
+    mine = _cusco(store).imports()
+    assert mine["archivo"].tolist() == ["insp.csv"]
+    assert mine["filas_nuevas"].tolist() == [2]  # its own records, not the file's 3
+    # the import number is a sequence every region shares: it would count the others'
+    assert "id" not in mine.columns and "filas_existentes" not in mine.columns
+    assert store.imports()["filas_nuevas"].tolist() == [3, 1]
+
+
+# --- files that are not tables of inspections through the command line (issue 21) -----
+def test_cli_refuses_a_huge_single_field_csv_clearly(tmp_path, cli, capsys):
+    from geo import paths
+
+    huge = tmp_path / "una_celda.csv"
+    with huge.open("wb") as fh:  # 45 MB, one field, no line break: under the size limit
+        for _ in range(45):
+            fh.write(b"A" * 1_000_000)
+    for command in ("validate", "import"):
+        assert cli(["inspections", command, str(huge)]) == 2, command
+        err = capsys.readouterr().err
+        assert "una_celda.csv" in err and "131 072 caracteres" in err, err
+        assert "inesperado" not in err and "Traceback" not in err
+    assert cli(["--lang", "en", "inspections", "validate", str(huge)]) == 2
+    assert "131,072 characters" in capsys.readouterr().err
+    assert InspectionStore(paths.store_path(), role="planificador").count() == 0
