@@ -495,8 +495,7 @@ def _resolve_client(scope: dict, trusted: tuple[str, ...]) -> dict:
     forwarded = [v for k, v in headers if k == b"x-forwarded-for"]
     real_ip = next((v for k, v in headers if k == b"x-real-ip"), "")
     peer = str(scope["client"][0])
-    if forwarded and _UVICORN_PEER and any(
-            _hop_host(hop) == peer for value in forwarded for hop in value.split(",")):
+    if forwarded and _uvicorn_rewrote(peer, forwarded):
         # uvicorn put a forwarded address in place of the peer (it believes those headers
         # from 127.0.0.1 unless FORWARDED_ALLOW_IPS="", as `riskmap serve` sets): the real
         # peer was that local proxy, so that is who the client is, unless it is trusted
@@ -518,6 +517,23 @@ def _scheme(scope: dict, secure: bool) -> str:
     return "https" if secure else "http"
 
 
+def _uvicorn_rewrote(client: str, forwarded: list[str]) -> bool:
+    """Whether ``client`` is the address uvicorn would have taken from ``forwarded``.
+
+    uvicorn takes the right-most entry that is not one of its trusted hosts (the left-most
+    when it trusts everyone); a directly connected client that merely lists its own address
+    further left is not mistaken for a rewrite.
+    """
+    if not _UVICORN_PEER:
+        return False
+    if _UVICORN_TRUSTED is None:  # FORWARDED_ALLOW_IPS="*"
+        hops = [h.strip() for value in forwarded for h in value.split(",") if h.strip()]
+        return bool(hops) and _hop_host(hops[0]) == client
+    from geo.accounts import client_address
+
+    return client_address(_UVICORN_PEER, _UVICORN_TRUSTED, forwarded) == client
+
+
 def _hop_host(hop: str) -> str:
     """Return the host of one ``X-Forwarded-For`` entry as uvicorn reads it (no port)."""
     hop = hop.strip()
@@ -526,20 +542,31 @@ def _hop_host(hop: str) -> str:
     return hop.split(":", 1)[0] if hop.count(":") == 1 else hop
 
 
-def _uvicorn_peer() -> str:
-    """Return the peer uvicorn believes forwarded headers from ("" when it believes none).
+def _uvicorn_trust() -> tuple[str, tuple[str, ...] | None]:
+    """Return whom uvicorn believes forwarded headers from: one such peer, and all of them.
 
-    uvicorn reads ``FORWARDED_ALLOW_IPS`` (default ``127.0.0.1,::1``) before it imports
-    this module; ``riskmap serve`` sets it to ``""``.
+    ``("", ())`` when it believes none (``riskmap serve`` sets ``FORWARDED_ALLOW_IPS=""``);
+    ``None`` for all of them when it believes everyone (``"*"``). uvicorn read the variable
+    (default ``127.0.0.1,::1``) before it imported this module.
     """
     value = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1").strip()
     if not value:
-        return ""
-    first = value.split(",")[0].strip()
-    return first if first and "*" not in first and "/" not in first else "127.0.0.1"
+        return "", ()
+    if value == "*":
+        return "127.0.0.1", None
+    import ipaddress
+
+    nets = []
+    for item in value.split(","):
+        try:
+            nets.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+        except ValueError:  # a host name: uvicorn compares it literally, never an address
+            continue
+    first = nets[0].split("/")[0] if nets else "127.0.0.1"
+    return first, tuple(nets)
 
 
-_UVICORN_PEER = _uvicorn_peer()
+_UVICORN_PEER, _UVICORN_TRUSTED = _uvicorn_trust()
 
 
 # --------------------------------------------------------------------------------------
