@@ -25,7 +25,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ import pandas as pd
 
 from geo import columns as C
 from geo.errors import DataError
+from geo.private import write_private
 from models import metrics as M
 from models.baselines import default_baselines
 from models.recency import recency_fit
@@ -476,7 +476,11 @@ def evaluate(
 
 
 def write_card(card: Mapping[str, Any], out: str | Path) -> Path:
-    """Write the model card as ``.json`` or ``.md`` (atomically: temp file, then rename)."""
+    """Write the model card as ``.json`` or ``.md`` (atomically: temp file, then rename).
+
+    The card holds exact counts of the records: the file is owner-only (0600), a folder
+    made for it 0700 (:mod:`geo.private`).
+    """
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix == ".json":
@@ -488,11 +492,7 @@ def write_card(card: Mapping[str, Any], out: str | Path) -> Path:
             es=f"Formato no soportado para la ficha del modelo: '{out.name}'. Use .json o .md.",
             en=f"Unsupported model card format: '{out.name}'. Use .json or .md.",
         )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return write_private(out, text)  # the card has exact counts: 0600 (geo.private)
 
 
 def card_to_markdown(card: Mapping[str, Any]) -> str:

@@ -24,6 +24,7 @@ from scipy import special
 
 from geo import columns as C
 from geo.errors import number, tr
+from geo.private import write_private
 from geo.styles import class_breaks, classify
 from models.scorer import HISTORIAL
 
@@ -225,14 +226,13 @@ def what_changed(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, Any]:
 
 
 def write_changes(workdir: str | Path, changes: Mapping[str, Any]) -> Path:
-    """Keep the last rescoring's comparison in ``<workdir>/cambios.json`` (atomically)."""
-    path = Path(workdir) / CHANGES_FILE
-    tmp = path.with_name(path.name + ".tmp")
+    """Keep the last rescoring's comparison in ``<workdir>/cambios.json`` (atomically).
+
+    It holds exact counts before and after: owner-only (0600, :mod:`geo.private`).
+    """
     payload = {"fecha": dt.datetime.now().isoformat(timespec="seconds"), **changes}
-    tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2, default=float),
-                   encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return write_private(Path(workdir) / CHANGES_FILE,
+                         json.dumps(payload, ensure_ascii=False, indent=2, default=float))
 
 
 def read_changes(workdir: str | Path) -> dict[str, Any] | None:

@@ -8,7 +8,6 @@ costs nothing and the dashboard never recomputes per visit.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 from geo import paths
 from geo.errors import tr
+from geo.private import make_private, private_dir
 from geo.sources import MIRROR_ENV
 
 __all__ = ["prepare", "EVALUATION_FILE"]
@@ -35,6 +35,10 @@ def prepare(
     fetch_progress: Callable[[Any], None] | None = None,
 ) -> Path:
     """Build every artefact the dashboard reads, on the built-in default (demo) data.
+
+    The data folder and the world's working folder are made 0700, and the files with counts
+    (scores, model card, changes) 0600 (:mod:`geo.private`); public files (the base, the
+    downloaded sources, the district table) keep their modes.
 
     Parameters
     ----------
@@ -62,11 +66,12 @@ def prepare(
     from geo.config import load_settings
     from geo.demo import make_demo
     from geo.sources import fetch_sources
-    from models.evaluation import evaluate
+    from models.evaluation import evaluate, write_card
     from models.score import score_districts, write_scores
 
     say = progress or (lambda _msg: None)
     root = Path(data_dir).resolve() if data_dir else paths.data_dir()
+    private_dir(root, tighten=True)  # it holds the store, the accounts and the demo world
     base = root / paths.base_gpkg().name
     demo = root / paths.demo_dir().name
 
@@ -109,6 +114,7 @@ def prepare(
     else:
         say(tr("[3/6] Mundo de demostración ya presente.", "[3/6] Demo world already present."))
     settings = load_settings(settings_path)
+    _keep_private(settings)
 
     if force or not settings.districts_gpkg.exists():
         say(tr("[4/6] Construyendo la tabla de distritos…", "[4/6] Building the district table…"))
@@ -124,11 +130,20 @@ def prepare(
     evaluation = settings.workdir / EVALUATION_FILE
     if force or not evaluation.exists():
         say(tr("[6/6] Evaluando el modelo (backtest)…", "[6/6] Evaluating the model (backtest)…"))
-        card = evaluate(settings)
-        tmp = evaluation.with_suffix(".tmp")
-        tmp.write_text(
-            json.dumps(card, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-        )
-        tmp.replace(evaluation)
+        write_card(evaluate(settings), evaluation)
     say(tr(f"Listo: {settings_path}", f"Done: {settings_path}"))
     return settings_path
+
+
+def _keep_private(settings: Any) -> None:
+    """Make the world's working folder 0700 and what it holds with counts 0600.
+
+    New files are written owner-only (:mod:`geo.private`); this also closes a folder
+    prepared by an older riskmap, whose scores and card were readable by everyone.
+    """
+    from models.explain import CHANGES_FILE
+
+    private_dir(settings.workdir, tighten=True)
+    for path in (settings.scores_gpkg, settings.workdir / EVALUATION_FILE,
+                 settings.workdir / CHANGES_FILE):
+        make_private(path)

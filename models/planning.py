@@ -61,8 +61,6 @@ import dataclasses
 import html
 import itertools
 import math
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +75,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from geo import columns as C
 from geo.config import PlanningSpec
 from geo.errors import DataError, RiskmapError, number, tr
+from geo.private import write_private
 from models import travel as T
 from models.recency import MOTIVO_CAPAS
 
@@ -226,8 +225,12 @@ class Plan:
         return "\ufeff" + neutralise_frame(table).to_csv(index=False, lineterminator="\n")
 
     def to_csv(self, path: str | Path, simulated: bool = False) -> Path:
-        """Write :meth:`table` as UTF-8 CSV (atomically: a temp file, then renamed)."""
-        return _write_atomic(Path(path), self.csv_text(simulated))
+        """Write :meth:`table` as UTF-8 CSV (atomically: a temp file, then renamed).
+
+        Owner-only (0600, a folder made for it 0700: :mod:`geo.private`): a plan names the
+        districts where findings are expected.
+        """
+        return write_private(path, self.csv_text(simulated))
 
     def to_html(self, lang: str | None = None, title: str | None = None,
                 simulated: bool = False, month: str | None = None) -> str:
@@ -242,8 +245,8 @@ class Plan:
 
     def write_html(self, path: str | Path, lang: str | None = None,
                    simulated: bool = False, month: str | None = None) -> Path:
-        """Write :meth:`to_html` to ``path`` (atomically)."""
-        return _write_atomic(Path(path), self.to_html(lang, simulated=simulated, month=month))
+        """Write :meth:`to_html` to ``path`` (atomically, owner-only like :meth:`to_csv`)."""
+        return write_private(path, self.to_html(lang, simulated=simulated, month=month))
 
 
 def load_scores(path: str | Path) -> gpd.GeoDataFrame:
@@ -952,19 +955,6 @@ def _summary_row(name: str, capacity: float, share: float, trips: pd.DataFrame,
         "ganancia": found - nfound,
         "ganancia_pct": 100.0 * (found - nfound) / nfound if nfound else 0.0,
     }
-
-
-def _write_atomic(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 # --- the printable page ----------------------------------------------------------------

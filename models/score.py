@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ import pandas as pd
 
 from geo import columns as C
 from geo.errors import ConfigError, DataError
+from geo.private import private_dir, private_path, write_private
 from geo.styles import CLASE, class_breaks, classify, qml, sld, write_gpkg_style
 from models.scorer import FALTA, HISTORIAL, RiskScorer, feature_label, simulate_uncertainty
 
@@ -245,8 +244,9 @@ def write_scores(gdf: gpd.GeoDataFrame, out: str | Path, settings: Any) -> Path:
     """Write scores to ``.gpkg`` (layer ``riesgo`` + table ``metadatos``), ``.geojson`` or ``.csv``.
 
     The file is written to a temporary name beside ``out`` and renamed, so an existing file
-    is never left half-written. CSV and GeoJSON carry the metadata in a sidecar
-    ``<out>.metadatos.json``.
+    is never left half-written; it and its sidecars are owner-only (0600, folders created
+    0700: :mod:`geo.private`), as they hold exact counts. CSV and GeoJSON carry the metadata
+    in a sidecar ``<out>.metadatos.json``.
 
     Parameters
     ----------
@@ -287,20 +287,17 @@ def write_scores(gdf: gpd.GeoDataFrame, out: str | Path, settings: Any) -> Path:
     meta["licencia_riskmap"] = "GPL-3.0-or-later"
     style_qml = qml(breaks, _low(frame))
     style_sld = sld(breaks, _low(frame), _LAYER)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=suffix, dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    target = getattr(settings, "scores_gpkg", None)
+    own = target is not None and Path(target).resolve() == out.resolve()
+    if own:  # the deployment's working folder holds the scores, the card and the changes
+        private_dir(out.parent, tighten=True)
+    with private_path(out) as tmp:  # 0600 from the first byte, in a 0700 folder if new
         if suffix == ".csv":
-            tmp.unlink()
             _write_csv(pd.DataFrame(frame.drop(columns=frame.geometry.name)), tmp)
         elif suffix == ".geojson":
-            tmp.unlink()
             # the layer is "riesgo" whatever the file is called (GeoJSON's "name" member)
             frame.to_crs(4326).to_file(tmp, driver="GeoJSON", layer=_LAYER)
         else:
-            tmp.unlink()
             frame.to_file(tmp, layer=_LAYER, driver="GPKG")
             write_gpkg_style(tmp, _LAYER, style_qml, style_sld,
                              description="Clases de riesgo del tablero riskmap y rayado de "
@@ -311,17 +308,12 @@ def write_scores(gdf: gpd.GeoDataFrame, out: str | Path, settings: Any) -> Path:
             import pyogrio
 
             pyogrio.write_dataframe(table, tmp, layer=_META_TABLE, driver="GPKG", append=True)
-            target = getattr(settings, "scores_gpkg", None)
-            if target is not None and Path(target).resolve() == out.resolve():
+            if own:
                 # the deployment's own scores: the map's display geometry goes with them, so
                 # the first map after a server start does not make it
                 from geo.display import write_display_layers
 
                 write_display_layers(tmp, frame)
-        tmp.replace(out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     sidecars = {}
     if suffix != ".gpkg":
         sidecars[out.with_name(out.name + ".metadatos.json")] = json.dumps(
@@ -333,10 +325,8 @@ def write_scores(gdf: gpd.GeoDataFrame, out: str | Path, settings: Any) -> Path:
         from geo.sheets import csvt
 
         sidecars[out.with_suffix(".csvt")] = csvt(frame.drop(columns=frame.geometry.name))
-    for side, text in sidecars.items():
-        side_tmp = side.with_name(side.name + ".tmp")
-        side_tmp.write_text(text, encoding="utf-8")
-        side_tmp.replace(side)
+    for side, text in sidecars.items():  # the metadata holds the totals: private as well
+        write_private(side, text)
     return out
 
 

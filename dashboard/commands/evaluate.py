@@ -32,13 +32,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from geo import paths
     from geo.config import load_settings
+    from geo.private import private_dir
     from models.evaluation import EVALUATION_FILE, evaluate, write_card
 
     settings = load_settings(args.config or paths.default_settings())
     card = evaluate(settings, n_bootstrap=args.bootstrap)
+    default = settings.workdir / EVALUATION_FILE
+    if not args.no_workdir or Path(args.out).resolve() == default.resolve():
+        private_dir(settings.workdir, tighten=True)  # the deployment's scores and card
     out = write_card(card, Path(args.out))
     written = [str(out)]
-    default = settings.workdir / EVALUATION_FILE
     if not args.no_workdir and out.resolve() != default.resolve():
         write_card(card, default)
         written.append(str(default))

@@ -54,6 +54,7 @@ def _run(args: argparse.Namespace) -> int:
     from geo.config import load_settings, parse_region
     from geo.indicators import protected_profile
     from geo.inspections import load_records
+    from geo.private import private_path, write_private
     from geo.sheets import csvt, neutralise_frame
     from geo.store import ROL_INVESTIGADOR, ROL_PLANIFICADOR, InspectionStore, operator
 
@@ -70,12 +71,11 @@ def _run(args: argparse.Namespace) -> int:
     if args.by == C.UBIGEO:
         names = districts[[C.UBIGEO, C.DISTRITO, C.PROVINCIA]].astype(str)
         out = names.merge(out, on=C.UBIGEO, how="right")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(f".{args.out.name}.tmp")
-    neutralise_frame(out).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
-    tmp.replace(args.out)
+    with private_path(args.out) as tmp:  # counts (exact for a planner): owner-only, 0600
+        neutralise_frame(out).to_csv(tmp, index=False, encoding="utf-8-sig",
+                                     lineterminator="\n")
     # GDAL reads each column's type from a .csvt beside the CSV: codes stay text ("0801")
-    args.out.with_suffix(".csvt").write_text(csvt(out), encoding="utf-8")
+    write_private(args.out.with_suffix(".csvt"), csvt(out))
     InspectionStore(store, role=role, user=operator()).record_event(
         "exportacion_indicadores", {"archivo": args.out.name, "por": args.by, "umbral": k,
                                     "filas": len(out)})
