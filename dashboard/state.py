@@ -69,6 +69,8 @@ __all__ = [
     "sources_tables",
     "store",
     "portable",
+    "protected_counts",
+    "shown_total",
     "suppress_small_counts",
     "typed_metadata",
     "view",
@@ -145,16 +147,47 @@ def scores(k: int = 0) -> gpd.GeoDataFrame:
     All districts, full geometry; ``k = 0`` is the planner's (and the system's) full table.
     """
     path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
-    return _view_scores(str(path), mtime(path), int(k))
+    return _view_scores(str(path), _stamp(path, k), int(k))
+
+
+def _stamp(path: Path, k: int) -> float | tuple:
+    """Return the cache key of view ``k`` of the scores.
+
+    The file's mtime; for a protected view also the records' (its counts, and which risks
+    keep their record, follow the records' protected tables: :func:`protected_counts`).
+    """
+    return mtime(path) if not k else (mtime(path), *_indicator_source())
+
+
+def _scores_stamp(stamp: float | tuple) -> float:
+    return stamp[0] if isinstance(stamp, tuple) else stamp
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _view_scores(path: str, stamp: float, k: int) -> gpd.GeoDataFrame:
+def _view_scores(path: str, stamp: float | tuple, k: int) -> gpd.GeoDataFrame:
     if not k:
-        return _read_scores(path, stamp)
+        return _read_scores(path, _scores_stamp(stamp))
     from models.disclosure import protect_scores
 
-    return protect_scores(_read_scores(path, stamp), k)
+    return protect_scores(_read_scores(path, _scores_stamp(stamp)), k,
+                          published=protected_counts(k))
+
+
+def protected_counts(k: int, regions: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Inspections, findings, complaint-driven inspections and victims per district at ``k``.
+
+    The district rows of the one disclosure-control pass over every table a role without
+    record access gets (:func:`geo.indicators.protected_tables`, on the records the model
+    uses, every department of the district table): the same blanks in the scores, the
+    map, the district card, the exports and the Indicadores page. ``regions`` keeps some
+    departments (``()`` = all).
+    """
+    from geo.access import in_regions
+    from geo.indicators import protected_counts as counts
+
+    records = _classified_records(*_indicator_source())
+    districts = district_table().drop(columns="geometry")
+    return in_regions(counts(records, districts, max(int(k), 2)), regions)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -218,15 +251,19 @@ _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 
 
 def export_table(region: tuple[str, ...], k: int, protected: bool,
-                 counts: tuple[str, ...]) -> gpd.GeoDataFrame:
+                 counts: tuple[str, ...], floor_k: int | None = None) -> gpd.GeoDataFrame:
     """Return the scores an export of ``region`` carries, suppressed at ``k``.
 
     For a role without record access (``protected``) they go through
-    :func:`models.disclosure.protect_scores`.
+    :func:`models.disclosure.protect_scores` with the district counts of the role's one
+    publication at its floor ``floor_k`` (default ``k``; :func:`protected_counts`); a
+    higher ``k`` it asks for only blanks more of that publication
+    (:func:`geo.indicators.coarsen`), so two exports never show two patterns of blanks
+    to set side by side.
     """
     path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
     return _export_table(str(path), mtime(path), tuple(region), int(k), protected, counts,
-                         _indicator_source())
+                         _indicator_source(), int(floor_k or k))
 
 
 #: Prefix of the export's indicator columns (``oit_engano``: inspections where found).
@@ -235,40 +272,52 @@ OIT_PREFIX = "oit_"
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _export_table(path: str, stamp: float, region: tuple[str, ...], k: int, protected: bool,
-                  counts: tuple[str, ...], records_key: tuple[str, float, float] = ("", 0, 0)
-                  ) -> gpd.GeoDataFrame:
+                  counts: tuple[str, ...], records_key: tuple[str, float, float] = ("", 0, 0),
+                  floor_k: int = 0) -> gpd.GeoDataFrame:
+    from geo.indicators import coarsen
     from models.disclosure import protect_scores
 
     full = _read_scores(path, stamp)
+    floor_k = min(floor_k or k, k)
     # protected on the whole table, then cut: ranks stay those of the whole area
-    table = protect_scores(full, k) if protected else suppress_small_counts(full, k, counts)
-    return indicator_columns(in_region(table, region), k, records_key, protected)
+    if protected:
+        published = coarsen(protected_counts(floor_k), k) if records_key[0] else None
+        table = protect_scores(full, k, published=published)
+    else:
+        table = suppress_small_counts(full, k, counts)
+    return indicator_columns(in_region(table, region), k, records_key, protected, floor_k)
 
 
 def indicator_columns(table: gpd.GeoDataFrame, k: int,
-                      records_key: tuple[str, float, float], protected: bool = True
-                      ) -> gpd.GeoDataFrame:
+                      records_key: tuple[str, float, float], protected: bool = True,
+                      floor_k: int | None = None) -> gpd.GeoDataFrame:
     """Add each district's ILO indicator profile to an export, counts suppressed at ``k``.
 
     ``oit_<code>`` per indicator, ``n_trabajo_forzoso_oit``, ``n_indicios``,
     ``n_inconsistentes`` (not for a ``protected`` role), ``n_victimas_mujeres``,
-    ``n_victimas_menores`` (nullable integers; blank where 1 to k-1, suppressed per
-    department: :func:`geo.indicators.protected_profile`) and ``indicadores_suprimidos``.
+    ``n_victimas_menores`` (nullable integers; blank where 1 to k-1 or to protect such a
+    count: :func:`geo.indicators.protected_profile`, at the role's floor ``floor_k`` and
+    then :func:`geo.indicators.coarsen` to ``k``) and ``indicadores_suprimidos``.
     """
-    from geo.indicators import N_VICTIMAS, protected_profile
+    from geo.indicators import N_VICTIMAS, coarsen, protected_profile
     from geo.inspections import ILO_INDICATORS
 
     records = _classified_records(*records_key) if records_key[0] else None
     if records is None or records.empty:
         return table
-    profile = protected_profile(in_region(records, tuple(sorted(
-        set(table[C.UBIGEO].astype(str).str[:2])))), C.UBIGEO, table[[C.UBIGEO]], max(k, 1),
-        aggregate_role=protected)
+    deps = tuple(sorted(set(table[C.UBIGEO].astype(str).str[:2])))
+    districts = in_region(district_table().drop(columns="geometry"), deps)
+    floor_k = min(floor_k or k, k) if protected else k
+    profile = protected_profile(in_region(records, deps), C.UBIGEO, districts,
+                                max(floor_k, 1), aggregate_role=protected)
+    if protected and k > floor_k:
+        profile = coarsen(profile, k)
     profile = profile.drop(columns=[C.N_INSPECCIONES, N_VICTIMAS]).rename(
         columns={**{c: OIT_PREFIX + c for c in ILO_INDICATORS},
                  "suprimido": "indicadores_suprimidos"})
     profile["indicadores_suprimidos"] = profile["indicadores_suprimidos"].str.replace(
         r"(^|;)(?!n_)", r"\1" + OIT_PREFIX, regex=True)
+    profile = profile[profile[C.UBIGEO].isin(table[C.UBIGEO].astype(str))]
     out = table.merge(profile, on=C.UBIGEO, how="left")
     out.attrs = dict(table.attrs)
     return out
@@ -388,7 +437,7 @@ def map_layer(region: tuple[str, ...], k: int = 0) -> gpd.GeoDataFrame:
     from its extent on screen (:func:`dashboard.mapview.display_tolerance`), once.
     """
     path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
-    return _map_layer(str(path), mtime(path), tuple(region), int(k))
+    return _map_layer(str(path), _stamp(path, k), tuple(region), int(k))
 
 
 def map_digits(region: tuple[str, ...]) -> int:
@@ -405,7 +454,7 @@ def map_features(region: tuple[str, ...], scheme: str, lang: str, k: int = 0
     See :func:`dashboard.mapview.risk_features`.
     """
     path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
-    return _map_features(str(path), mtime(path), tuple(region), scheme, lang, int(k),
+    return _map_features(str(path), _stamp(path, k), tuple(region), scheme, lang, int(k),
                          _layers_key())
 
 
@@ -430,10 +479,10 @@ def _clean_scores(path: str, stamp: float) -> gpd.GeoDataFrame:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _map_layer(path: str, stamp: float, region: tuple[str, ...], k: int = 0
+def _map_layer(path: str, stamp: float | tuple, region: tuple[str, ...], k: int = 0
                ) -> gpd.GeoDataFrame:
     """Join the map's columns of view ``k`` to the districts' cleaned, simplified borders."""
-    shapes = _simple_shapes(path, stamp, region)
+    shapes = _simple_shapes(path, _scores_stamp(stamp), region)
     table = _view_scores(path, stamp, k)
     cols = [c for c in MAP_COLUMNS if c in table.columns]
     values = pd.DataFrame(table[cols]).set_index(C.UBIGEO)
@@ -453,7 +502,7 @@ def _simple_shapes(path: str, stamp: float, region: tuple[str, ...]) -> gpd.GeoD
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _map_features(path: str, stamp: float, region: tuple[str, ...], scheme: str,
+def _map_features(path: str, stamp: float | tuple, region: tuple[str, ...], scheme: str,
                   lang: str, k: int = 0, layers_key: tuple = ()) -> tuple[list[float], dict]:
     from dashboard.layer_words import district_note
     from dashboard.mapview import class_breaks, display_digits, risk_features
@@ -492,7 +541,7 @@ def map_payload(region: tuple[str, ...], scheme: str, lang: str, layers: tuple[s
     ``k`` is the viewer's disclosure view (:func:`view`); a rescored file is a new map.
     """
     path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
-    return _map_payload(str(path), mtime(path), tuple(region), scheme, lang, tuple(layers),
+    return _map_payload(str(path), _stamp(path, k), tuple(region), scheme, lang, tuple(layers),
                         bool(show_hot), bool(show_outlines), bool(basemap), static_url, int(k),
                         bool(show_alerts), _layers_key())
 
@@ -504,7 +553,7 @@ def _layers_key() -> tuple:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _map_payload(path: str, stamp: float, region: tuple[str, ...], scheme: str, lang: str,
+def _map_payload(path: str, stamp: float | tuple, region: tuple[str, ...], scheme: str, lang: str,
                  layers: tuple[str, ...], show_hot: bool, show_outlines: bool, basemap: bool,
                  static_url: str, k: int, show_alerts: bool = False, layers_key: tuple = ()
                  ) -> dict:
@@ -536,7 +585,7 @@ def _map_payload(path: str, stamp: float, region: tuple[str, ...], scheme: str, 
         shown = _map_layer(path, stamp, region, k)[C.UBIGEO]
         numbers = values.values.reindex(shown.astype(str).to_numpy())
         drawn.append((name, int(len(shown)), int(numbers.isna().sum())))
-    province_lines, department_lines = _map_outlines(path, stamp, region)
+    province_lines, department_lines = _map_outlines(path, _scores_stamp(stamp), region)
     layer = _map_layer(path, stamp, region, k)
     beyond = layer.loc[layer["fuera_rango"].fillna("").astype(str).ne(""), C.UBIGEO].tolist() \
         if "fuera_rango" in layer else []
@@ -551,7 +600,8 @@ def _map_payload(path: str, stamp: float, region: tuple[str, ...], scheme: str, 
         basemap=basemap,
         static_url=static_url,
         features=features,
-        ndigits=mapview.display_digits(_map_layer(path, stamp, region).total_bounds),
+        ndigits=mapview.display_digits(_map_layer(path, _scores_stamp(stamp),
+                                                  region).total_bounds),
         alerts=alert_districts(_map_layer(path, stamp, region, k)) if show_alerts else (),
         tables=tables,
         out_of_range=beyond,
@@ -710,11 +760,11 @@ def region_label(region: Region, lang: str | None = None) -> str:
 def hotspots(region: tuple[str, ...], k: int = 0) -> pd.DataFrame:
     """Getis-Ord Gi* hot spots of view ``k``'s risk within ``region`` (see :func:`_hotspots`)."""
     path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
-    return _hotspots(str(path), mtime(path), region, int(k))
+    return _hotspots(str(path), _stamp(path, k), region, int(k))
 
 
 @st.cache_data(show_spinner=False)
-def _hotspots(path: str, stamp: float, region: tuple[str, ...], k: int = 0) -> pd.DataFrame:
+def _hotspots(path: str, stamp: float | tuple, region: tuple[str, ...], k: int = 0) -> pd.DataFrame:
     """Districts whose neighbourhood risk is significantly high (Gi*, p < 0.05, 999 perms).
 
     Queen contiguity within the region; a fixed seed so the layer does not flicker
@@ -1020,26 +1070,35 @@ def district_aggregates(who: Principal, ubigeo: str | None = None) -> pd.DataFra
     """Inspections, findings and victims per district of ``who``'s regions, suppressed.
 
     Counted on the records the model uses (the history file plus the store, as
-    :func:`geo.inspections.load_records` joins them), with :func:`suppress_small_counts`
-    at the identity's floor (:func:`geo.access.floor`; a planner sees exact counts). The
-    read is audited. Columns ``ubigeo, n_inspecciones, n_hallazgos, n_victimas,
-    suprimido``.
+    :func:`geo.inspections.load_records` joins them). A planner sees exact counts; any
+    other role the district rows of its one protected publication
+    (:func:`protected_counts`: small counts blank, and the cells blanked to protect them,
+    the same as in every other table it gets). The read is audited. Columns ``ubigeo,
+    n_inspecciones, n_hallazgos, n_victimas, suprimido``.
     """
     from geo.access import floor, in_regions
     from geo.store import N_VICTIMAS, SUPRIMIDO
 
     s = settings()
     threshold = floor(who.role, s.auth.suppression)
-    counts = in_regions(_record_aggregates(*_indicator_source()), who.regions)
-    if ubigeo is not None:
-        counts = counts[counts[C.UBIGEO].astype(str) == ubigeo]
-    store(who).record_event("lectura_agregados", {
-        "umbral": threshold, "filas": len(counts), **({"distrito": ubigeo} if ubigeo else {})})
     cols = (C.N_INSPECCIONES, C.N_HALLAZGOS, N_VICTIMAS)
-    out = suppress_small_counts(counts, threshold, cols)
-    flags = out[[f"{c}_suprimido" for c in cols]].to_numpy()
-    out[SUPRIMIDO] = [";".join(c for c, f in zip(cols, row, strict=True) if f) for row in flags]
-    return out.drop(columns=[f"{c}_suprimido" for c in cols])
+    if who.may_read_records:
+        counts = in_regions(_record_aggregates(*_indicator_source()), who.regions)
+        out = suppress_small_counts(counts, threshold, cols)
+        flags = out[[f"{c}_suprimido" for c in cols]].to_numpy()
+        out[SUPRIMIDO] = [";".join(c for c, f in zip(cols, row, strict=True) if f)
+                          for row in flags]
+        out = out.drop(columns=[f"{c}_suprimido" for c in cols])
+    else:
+        out = protected_counts(threshold, who.regions)
+        out = out[[C.UBIGEO, *cols, "suprimido"]].rename(columns={"suprimido": SUPRIMIDO})
+        out[SUPRIMIDO] = out[SUPRIMIDO].map(
+            lambda v: ";".join(c for c in str(v).split(";") if c in cols))
+    if ubigeo is not None:
+        out = out[out[C.UBIGEO].astype(str) == ubigeo]
+    store(who).record_event("lectura_agregados", {
+        "umbral": threshold, "filas": len(out), **({"distrito": ubigeo} if ubigeo else {})})
+    return out.reset_index(drop=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -1057,6 +1116,20 @@ def _record_aggregates(settings_file: str, file_stamp: float, store_stamp: float
             .agg(**{C.N_INSPECCIONES: (C.HALLAZGO, "size"), C.N_HALLAZGOS: (C.HALLAZGO, "sum"),
                     N_VICTIMAS: ("_v", lambda v: v.sum(min_count=1))})
             .reset_index())
+
+
+def shown_total(who: Principal, n: int) -> int:
+    """Return a total of records as ``who`` may see it: exact for a planner, else to 5.
+
+    A total shown on its own (the Datos page, the command line's summary) would tell,
+    before and after one import, how many records it added exactly, and with the
+    tables where they went: roles without record access see it rounded to the nearest
+    multiple of 5 (:func:`geo.indicators.round_total`). Small totals (1 to k-1) are
+    words, not numbers, wherever they are shown.
+    """
+    from geo.indicators import round_total
+
+    return int(n) if who.may_read_records else round_total(n)
 
 
 # --- exports -------------------------------------------------------------------------------
@@ -1143,41 +1216,43 @@ def indicator_profiles(who: Principal, by: str, region: tuple[str, ...],
 def indicator_cooccurrence(who: Principal, region: tuple[str, ...]) -> pd.DataFrame:
     """Inspections where two indicators were found together, small counts blanked."""
     from geo.access import floor
-    from geo.indicators import cooccurrence, protected_matrix
+    from geo.indicators import cooccurrence, protected_cooccurrence, protected_matrix
 
     k = floor(who.role, settings().auth.suppression)
-    table = protected_matrix(_region_records(who, region), k, cooccurrence)
+    records = _region_records(who, region)
+    if who.may_read_records:
+        table = protected_matrix(records, k, cooccurrence)
+    else:  # the role's one publication (the diagonal is each indicator's total)
+        table = protected_cooccurrence(records, _region_districts(region), k)
     _audit_read(who, "coocurrencia", region, k, len(table))
     return table
 
 
 def indicator_classes(who: Principal, region: tuple[str, ...]) -> pd.DataFrame:
-    """Count records by ICLS class (rows) and ``hallazgo_tf`` (columns), small counts blanked."""
+    """Count records by ICLS class (rows) and ``hallazgo_tf`` (columns), small counts blanked.
+
+    For a role without record access the table of its one protected publication
+    (:func:`geo.indicators.protected_classes`): the records without indicators nor a
+    finding are always blank (with them the six cells would add up to the total), and
+    whatever else it takes so that no blank comes back from the other tables.
+    """
     from geo.access import floor
-    from geo.indicators import CLASE_OIT, CLASES
+    from geo.indicators import CLASE_OIT, CLASES, protected_classes
 
     k = floor(who.role, settings().auth.suppression)
     records = _region_records(who, region)
-    from geo.indicators import SIN_INDICIOS, protected_matrix
-
-    def crosstab(rec: pd.DataFrame) -> pd.DataFrame:
-        return pd.crosstab(rec[CLASE_OIT], rec[C.HALLAZGO]).reindex(
-            index=list(CLASES), columns=[1, 0], fill_value=0)
-
-    # the six cells partition the records: secondary suppression within each department
-    table = protected_matrix(records, k, crosstab, secondary=True)
-    if not who.may_read_records:  # with it, the six cells would add up to the total
-        table.loc[SIN_INDICIOS, 0] = pd.NA
-        if int(table.isna().to_numpy().sum()) == 1:
-            # a lone blank is the total minus the rest: blank the smallest published count
-            # too (a zero says nothing a reader could not tell, so not one of those)
-            values = table.apply(pd.to_numeric, errors="coerce")
-            shown = values.where(values > 0).stack()
-            if len(shown):
-                row, col = shown.idxmin()
-                table.loc[row, col] = pd.NA
+    if who.may_read_records:
+        table = pd.crosstab(records[CLASE_OIT], records[C.HALLAZGO]).reindex(
+            index=list(CLASES), columns=[1, 0], fill_value=0).astype("Float64")
+    else:
+        table = protected_classes(records, _region_districts(region), k)
     _audit_read(who, "clasificacion", region, k, len(records))
     return table
+
+
+def _region_districts(region: tuple[str, ...]) -> pd.DataFrame:
+    """Return the district table of ``region`` (codes, provinces), without geometry."""
+    return in_region(district_table().drop(columns="geometry"), region)
 
 
 def victim_routes(who: Principal, region: tuple[str, ...]) -> pd.DataFrame:
@@ -1189,10 +1264,14 @@ def victim_routes(who: Principal, region: tuple[str, ...]) -> pd.DataFrame:
     ``origen_nombre``, ``destino_nombre`` and the two points (``x0, y0, x1, y1``).
     """
     from geo.access import floor
-    from geo.indicators import routes, suppress_routes
+    from geo.indicators import protected_routes, routes, suppress_routes
 
     k = floor(who.role, settings().auth.suppression)
-    table = suppress_routes(routes(_region_records(who, region)), k)
+    records = _region_records(who, region)
+    if who.may_read_records:
+        table = suppress_routes(routes(records), k)
+    else:  # women and minors blanked with the districts' (one publication)
+        table = protected_routes(records, _region_districts(region), k)
     hidden = table.attrs["ocultas"]
     places = _places(tuple(sorted(set(table[C.UBIGEO_ORIGEN]) | set(table[C.UBIGEO]))))
     out = table.reset_index(drop=True)

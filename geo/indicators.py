@@ -42,6 +42,7 @@ from geo.errors import ConfigError
 __all__ = [
     "ANIO",
     "BY_OPTIONS",
+    "DepartmentTables",
     "CLASES",
     "CLASE_OIT",
     "DIMENSIONES",
@@ -50,10 +51,18 @@ __all__ = [
     "TABLE_FILE",
     "classify",
     "classify_records",
+    "coarsen",
     "cooccurrence",
     "inconsistent",
     "load_table",
     "profiles",
+    "protected_classes",
+    "protected_cooccurrence",
+    "protected_counts",
+    "protected_profile",
+    "protected_routes",
+    "protected_tables",
+    "round_total",
     "routes",
 ]
 
@@ -563,6 +572,9 @@ DISTRICT_EXTRA = (C.N_HALLAZGOS, C.N_DENUNCIAS)
 _SHARED = (N_TF_OIT, N_INDICIOS, N_VICTIMAS, N_VICTIMAS_MUJERES, N_VICTIMAS_MENORES)
 _CLASS_ROWS = {TRABAJO_FORZOSO: N_TF_OIT, INDICIOS: N_INDICIOS}
 _PUBLICATIONS: dict[tuple, DepartmentTables] = {}
+#: What a publication is made of (the memory of publications is keyed on these columns).
+_RECORD_KEY = (C.ID, C.FECHA, C.UBIGEO, C.SECTOR, C.HALLAZGO, C.ORIGEN, C.INDICADORES,
+               C.VICTIMAS, C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES, C.UBIGEO_ORIGEN)
 _PUBLICATIONS_KEPT = 16
 
 
@@ -638,7 +650,8 @@ def protected_tables(records: pd.DataFrame, districts: pd.DataFrame, threshold: 
     for dep in sorted(set(codes.str[:2])):
         rec = records[records[C.UBIGEO].astype(str).str[:2] == dep]
         dist = frame[codes.str[:2] == dep]
-        key = (_fingerprint(rec), _fingerprint(dist[[C.UBIGEO, C.COD_PROV, C.PROVINCIA]]),
+        key = (_fingerprint(rec[[c for c in _RECORD_KEY if c in rec]]),
+               _fingerprint(dist[[C.UBIGEO, C.COD_PROV, C.PROVINCIA]]),
                int(threshold), str(table.path))
         if key not in _PUBLICATIONS:
             if len(_PUBLICATIONS) >= _PUBLICATIONS_KEPT:
@@ -692,6 +705,43 @@ def protected_routes(records: pd.DataFrame, districts: pd.DataFrame, threshold: 
     out = out.sort_values([C.VICTIMAS, N_RUTA], ascending=False, kind="stable")
     out = out.reset_index(drop=True)
     out.attrs["ocultas"] = hidden
+    return out
+
+
+def coarsen(table: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Blank more of a protected table: every count from 1 to ``threshold - 1`` too.
+
+    A role asking for a threshold above its floor (the Exportar page) gets its one
+    publication (:func:`protected_tables` at the floor) with more blanks — never a second
+    pattern of blanks that, set beside the first, would give cells back. Women and minors
+    go when the rest of the victims is that small too; ``suprimido`` names every blank.
+
+    >>> t = pd.DataFrame({"engano": [6, 12], "n_victimas": [9, 20],
+    ...                   "n_victimas_mujeres": [8, 10], "suprimido": ["", ""]})
+    >>> out = coarsen(t, 8)
+    >>> out["engano"].tolist(), out["n_victimas_mujeres"].tolist(), out["suprimido"].tolist()
+    ([<NA>, 12], [<NA>, 10], ['engano;n_victimas_mujeres', ''])
+    """
+    out = table.copy()
+    marks = [[c for c in str(m).split(";") if c] for m in
+             out.get("suprimido", pd.Series("", index=out.index)).fillna("")]
+    cols = [c for c in out.columns if c in count_columns(out) or c in DISTRICT_EXTRA]
+    for col in cols:
+        values = pd.to_numeric(out[col], errors="coerce").astype("Float64")
+        small = ((values > 0) & (values < threshold)).fillna(False).to_numpy(bool)
+        out[col] = values.mask(small).round().astype("Int64")
+        for i in np.flatnonzero(small):
+            marks[i].append(col)
+    if N_VICTIMAS in out:
+        total = pd.to_numeric(out[N_VICTIMAS]).astype("Float64")
+        for col in (N_VICTIMAS_MUJERES, N_VICTIMAS_MENORES):
+            if col in out:
+                rest = total - pd.to_numeric(out[col]).astype("Float64")
+                bad = ((rest > 0) & (rest < threshold)).fillna(False).to_numpy(bool)
+                out[col] = out[col].mask(bad)
+                for i in np.flatnonzero(bad):
+                    marks[i].append(col)
+    out["suprimido"] = [";".join(dict.fromkeys(m)) for m in marks]
     return out
 
 

@@ -104,7 +104,8 @@ def suppress_small_counts(df: pd.DataFrame, threshold: int,
 
 
 def protect_scores(scores: pd.DataFrame, threshold: int,
-                   columns: Sequence[str] = COUNT_COLUMNS) -> pd.DataFrame:
+                   columns: Sequence[str] = COUNT_COLUMNS,
+                   published: pd.DataFrame | None = None) -> pd.DataFrame:
     """Return ``scores`` as a role without record access may receive them (module doc).
 
     Parameters
@@ -116,6 +117,14 @@ def protect_scores(scores: pd.DataFrame, threshold: int,
         The role's ``k``: counts from 1 to ``k - 1`` are suppressed.
     columns : sequence of str
         Count columns to suppress (those present).
+    published : DataFrame, optional
+        The role's district counts as every other table it gets publishes them
+        (:func:`geo.indicators.protected_counts`: ``ubigeo``, the counts, blank where
+        suppressed together with the other tables, and ``suprimido``). With it the
+        inspections, findings and complaint-driven inspections are those counts, and a
+        district any of whose counts is blank there — by a small count or to protect
+        another one — also gets its risk without its record: otherwise the model's code
+        would rebuild the blank from the published risk (``tests/test_disclosure.py``).
 
     Returns
     -------
@@ -130,6 +139,8 @@ def protect_scores(scores: pd.DataFrame, threshold: int,
             values = pd.to_numeric(scores[col], errors="coerce")
             hidden |= ((values > 0) & (values < threshold)).fillna(False).to_numpy()
     out = suppress_small_counts(scores, threshold, columns)
+    if published is not None:
+        hidden |= _take_published(out, published)
     risk = pd.to_numeric(out[C.RIESGO], errors="coerce").to_numpy(float)
     if HISTORY in out.columns and hidden.any():
         history = pd.to_numeric(out[HISTORY], errors="coerce").fillna(0.0).to_numpy(float)
@@ -161,3 +172,28 @@ def protect_scores(scores: pd.DataFrame, threshold: int,
     # a map class stored with the scores was made from the raw risks: it goes (an export
     # classes the published risks again, models.score.export_frame)
     return out.drop(columns=["clase"], errors="ignore")
+
+
+def _take_published(out: pd.DataFrame, published: pd.DataFrame) -> np.ndarray:
+    """Put the published model counts into ``out``; True where one of them is blank.
+
+    A district the publication does not list keeps its own (suppressed) counts.
+    """
+    table = pd.DataFrame(published).set_index(C.UBIGEO)
+    keys = out[C.UBIGEO].astype(str)
+    listed = keys.isin(table.index).to_numpy()
+    marks = table["suprimido"].reindex(keys).fillna("").astype(str)
+    hidden = np.zeros(len(out), dtype=bool)
+    for col in MODEL_COUNTS:
+        if col not in table.columns:
+            continue
+        blank = marks.map(lambda v, c=col: c in v.split(";")).to_numpy(bool) & listed
+        hidden |= blank
+        if col in out.columns:
+            values = pd.to_numeric(table[col], errors="coerce").reindex(keys).to_numpy(float)
+            current = pd.to_numeric(out[col], errors="coerce").to_numpy(float)
+            out[col] = np.where(listed, values, current)
+            flag = f"{col}_suprimido"
+            if flag in out.columns:
+                out[flag] = np.where(listed, blank, out[flag].to_numpy(bool))
+    return hidden

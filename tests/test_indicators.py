@@ -506,7 +506,7 @@ def test_victims_by_sex_hide_when_the_rest_is_small():
 
 
 def test_the_classification_table_does_not_publish_the_total_to_aggregate_roles(
-        demo_settings, monkeypatch, tmp_path):
+        demo_settings, districts_gpkg, monkeypatch, tmp_path):
     from dashboard import state
     from geo.access import Principal
 

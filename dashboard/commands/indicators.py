@@ -25,9 +25,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "n_inspecciones, un código por indicador, n_trabajo_forzoso_oit, n_indicios, "
             "n_inconsistentes (hallazgo_tf contradice los indicadores), n_victimas, "
             "n_victimas_mujeres, n_victimas_menores. Fuera del rol planificador los conteos "
-            "de 1 a k-1 se suprimen por departamento, con supresión secundaria (celda vacía; "
-            "la columna 'suprimido' dice cuáles), y no se dan n_inconsistentes ni, salvo por "
-            "distrito, n_inspecciones (darían conteos ocultos por diferencia)."
+            "de 1 a k-1 se suprimen (celda vacía; la columna 'suprimido' dice cuáles) con "
+            "supresión secundaria común a todas las tablas que ese rol puede obtener "
+            "(distritos, provincias, sectores, años, totales, páginas y exportaciones), "
+            "comprobada con el programa entero de un atacante; no se dan n_inconsistentes "
+            "ni, salvo por distrito, n_inspecciones, y el total de inspecciones del resumen "
+            "va redondeado a 5."
         ),
     )
     p.add_argument("--config", help="archivo de configuración (por defecto el de la demo)")
@@ -52,7 +55,7 @@ def _run(args: argparse.Namespace) -> int:
     from geo.access import floor, in_regions
     from geo.base import read_districts
     from geo.config import load_settings, parse_region
-    from geo.indicators import protected_profile
+    from geo.indicators import protected_profile, round_total
     from geo.inspections import load_records
     from geo.private import private_path, write_private
     from geo.sheets import csvt, neutralise_frame
@@ -80,13 +83,16 @@ def _run(args: argparse.Namespace) -> int:
         "exportacion_indicadores", {"archivo": args.out.name, "por": args.by, "umbral": k,
                                     "filas": len(out)})
     hidden = int(out["suprimido"].ne("").sum())
+    # the number of records, for a protected role, only to 5: said before and after one
+    # import it would tell how many records the import added (geo.indicators.round_total)
+    n_records = (f"{len(records)}" if k <= 1 else f"~{round_total(len(records))}")
     print(tr(
-        f"{len(out)} filas (por {args.by}) de {len(records)} inspecciones escritas en "
+        f"{len(out)} filas (por {args.by}) de {n_records} inspecciones escritas en "
         f"{args.out}. Rol {role}: "
         + ("conteos exactos." if k <= 1 else
            f"conteos de 1 a {k - 1} suprimidos en {hidden} filas.")
         + (" DATOS SIMULADOS." if settings.simulated else ""),
-        f"{len(out)} rows (by {args.by}) from {len(records)} inspections written to "
+        f"{len(out)} rows (by {args.by}) from {n_records} inspections written to "
         f"{args.out}. Role {role}: "
         + ("exact counts." if k <= 1 else f"counts from 1 to {k - 1} suppressed in {hidden} "
            "rows.")
