@@ -15,7 +15,7 @@ import streamlit as st
 from dashboard import state, ui
 from dashboard.i18n import get_lang, label, tr
 from geo import columns as C
-from geo.errors import RiskmapError
+from geo.errors import DataError, RiskmapError
 
 CONTRACT = (C.ID, C.FECHA, C.UBIGEO, C.LAT, C.LON, C.SECTOR, C.HALLAZGO, C.ORIGEN,
             C.INDICADORES, C.TRABAJADORES, C.VICTIMAS, C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES,
@@ -93,8 +93,6 @@ def save_upload(upload, max_mb: float) -> Path:
     The uploaded file's own name never becomes a path (only its suffix, from a fixed
     list), so no name can write outside the folder. Larger than ``max_mb``: refused.
     """
-    from geo.errors import DataError
-
     size_mb = upload.size / 1e6
     if size_mb > max_mb:
         raise DataError(
@@ -270,6 +268,7 @@ def sources_text(n_history: int, history_name: str, n_store: int, k: int = 1) ->
 
 
 # -- the upload's life: on disk while it waits, never in the session's memory -------------
+UPLOAD_KEY = "datos_archivo"  # the uploader's widget key
 PENDING = "_datos_pendiente"  # {"file_id", "folder", "path", "status", "error"}
 WAITING, CHECKED, IMPORTED, REFUSED = "pendiente", "revisado", "importado", "rechazado"
 
@@ -284,8 +283,11 @@ def current_upload(upload, max_mb: float) -> tuple[Path, str] | None:
     the copy through ``st.session_state``. A file removed from the uploader, or replaced,
     takes its copy with it. A file refused before it was checked raises its error again.
     """
-    from streamlit.runtime.uploaded_file_manager import UploadedFile
+    from streamlit.runtime.uploaded_file_manager import DeletedFile, UploadedFile
 
+    if upload is None:  # a file whose bytes were freed reads as None: the widget still has it
+        held = st.session_state.get(UPLOAD_KEY)
+        upload = held if isinstance(held, DeletedFile) else None
     pending = st.session_state.get(PENDING)
     file_id = str(getattr(upload, "file_id", "")) or None
     if pending and pending["file_id"] != file_id:
@@ -296,7 +298,7 @@ def current_upload(upload, max_mb: float) -> tuple[Path, str] | None:
         return None
     if pending:
         if pending["status"] == REFUSED:
-            raise pending["error"]
+            raise DataError(*pending["error"])
         return Path(pending["path"]), pending["status"]
     if not isinstance(upload, UploadedFile):
         return None  # its bytes are gone and this session kept no copy: nothing to show
@@ -304,7 +306,7 @@ def current_upload(upload, max_mb: float) -> tuple[Path, str] | None:
         path = save_upload(upload, max_mb)
     except Exception as err:
         st.session_state[PENDING] = {"file_id": file_id, "folder": None, "path": None,
-                                     "status": REFUSED, "error": err}
+                                     "status": REFUSED, "error": _words(err)}
         raise
     finally:
         free_upload(upload)
@@ -339,7 +341,16 @@ def refuse_upload(err: Exception) -> None:
     pending = st.session_state.get(PENDING)
     if pending:
         discard(pending["folder"])
-        pending.update(status=REFUSED, error=err)
+        pending.update(status=REFUSED, error=_words(err))
+
+
+def _words(err: Exception) -> tuple[str, str]:
+    """An error's message only: kept, the error would keep its frames (and the bytes)."""
+    if isinstance(err, RiskmapError):
+        return err.es, err.en
+    return (f"El archivo no se pudo revisar ({type(err).__name__}). Quítelo y súbalo de nuevo.",
+            f"The file could not be checked ({type(err).__name__}). Remove it and upload it "
+            "again.")
 
 
 def discard(folder: str | None) -> None:
@@ -367,8 +378,6 @@ def read_check(check: tuple, path: Path, status: str):
             raise
     if status != CHECKED:
         return None
-    from geo.errors import DataError
-
     try:
         return validate(*check)
     except DataError:  # not cached any more, and the file is deleted
@@ -509,7 +518,7 @@ with ui.guard():
 
     upload = st.file_uploader(
         tr("Archivo de inspecciones", "Inspection file"), type=["csv", "xlsx", "xls", "txt"],
-        key="datos_archivo",
+        key=UPLOAD_KEY,
         help=tr(f"Hasta {settings.limits.upload_mb:g} MB y "
                 f"{settings.limits.upload_rows:,} filas.".replace(",", " "),
                 f"Up to {settings.limits.upload_mb:g} MB and "

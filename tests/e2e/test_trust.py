@@ -330,3 +330,132 @@ def test_what_a_rescoring_moved_reaches_only_the_planners_browser(tab: AppPage,
         assert "cambiaron de clase" not in sent
     finally:
         path.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------------------
+# writes stay in their region (issue 21): a world of its own, since it imports and rescores
+@dataclass(frozen=True)
+class WritesWorld:
+    url: str
+    root: Path
+    settings: Path
+    loreto_id: str  # a Loreto record of the history file
+
+
+@pytest.fixture(scope="module")
+def writes(e2e_data: E2EData, tmp_path_factory: pytest.TempPathFactory
+           ) -> Iterator[WritesWorld]:
+    """The demo world copied beside it (its relative paths hold), behind local sign-in.
+
+    A rescore rewrites the copy's scores, never the world the other tests read. The store
+    holds a few records of each region, imported by the operator; ``ana`` plans Cusco.
+    """
+    import shutil
+    import tomllib
+
+    import tomli_w
+
+    from geo.accounts import Users
+    from geo.base import read_districts
+    from geo.store import InspectionStore
+
+    folder = e2e_data.settings.parent.with_name(f"{e2e_data.settings.parent.name}_escrituras")
+    shutil.copytree(e2e_data.settings.parent, folder, dirs_exist_ok=True)
+    raw = tomllib.loads(e2e_data.settings.read_text(encoding="utf-8"))
+    raw["auth"] = {"mode": "local"}
+    settings = folder / "settings_escrituras_e2e.toml"
+    settings.write_text(tomli_w.dumps(raw), encoding="utf-8")
+    root = tmp_path_factory.mktemp("writes-data")
+    Users(root / "usuarios.toml").add("ana", "planificador", regions=("08",),
+                                      password=PASSWORDS["ana"], display="Ana Quispe")
+    loaded = e2e_data.load_settings()
+    districts = read_districts(loaded.base, region=("08", "16"))
+    cusco = districts[districts["ubigeo"].str.startswith("08")]["ubigeo"].tolist()[:3]
+    loreto = districts[districts["ubigeo"].str.startswith("16")]["ubigeo"].tolist()[:3]
+    rows = [f"ESC-CUS-{i},2024-02-15,{u},mineria,1,2" for i, u in enumerate(cusco)]
+    rows += [f"ESC-LOR-{i},2024-02-15,{u},tala,1,3" for i, u in enumerate(loreto)]
+    csv = root / "registros.csv"
+    csv.write_text("id,fecha,ubigeo,sector,hallazgo_tf,victimas\n" + "\n".join(rows) + "\n",
+                   encoding="utf-8")
+    InspectionStore(root / "inspecciones.sqlite", role="planificador", user="e2e-setup"
+                    ).import_file(csv, districts)
+    history = pd.read_csv(loaded.inspections, dtype={"ubigeo": str, "id": str})
+    found = history[history["ubigeo"].str.startswith("16") & (history["hallazgo_tf"] == 1)]
+    env = {"RISKMAP_DATA_DIR": str(root), "RISKMAP_CONFIG": str(settings)}
+    log = tmp_path_factory.mktemp("streamlit-writes") / "streamlit.log"
+    with run_streamlit(APP, env, log) as url:
+        yield WritesWorld(url=url, root=root, settings=settings,
+                          loreto_id=str(found["id"].iloc[0]))
+
+
+@pytest.fixture
+def writer(browser, writes: WritesWorld, request: pytest.FixtureRequest) -> Iterator[AppPage]:
+    """A fresh browser context on the writes server, not signed in; network guarded."""
+    with guarded_page(browser, writes.url, request, expected=(400, 401),
+                      open_app=False) as page:
+        yield page
+
+
+def _model_records(writes: WritesWorld) -> pd.DataFrame:
+    """The records the model learns from (history file + store), read as the system."""
+    from geo.config import load_settings
+    from geo.inspections import load_records
+    from geo.store import InspectionStore
+
+    store = InspectionStore(writes.root / "inspecciones.sqlite", role="sistema", user="e2e")
+    return load_records(load_settings(writes.settings), store=store, user="e2e")
+
+
+def test_a_cusco_planner_cannot_overwrite_a_loreto_record_nor_count_loreto(
+        writer: AppPage, writes: WritesWorld, tmp_path) -> None:
+    """Issue 21: a Loreto id of the history file, uploaded with a Cusco ubigeo, is refused
+    naming the row and not where the record is; Loreto's record is unchanged; the rescore
+    and the page's totals count Cusco's records only (the model still learns from all)."""
+    from geo.access import in_regions
+    from geo.store import InspectionStore
+
+    store = InspectionStore(writes.root / "inspecciones.sqlite", role="sistema", user="e2e")
+    before = _model_records(writes)
+    loreto_before = before.set_index("id").loc[writes.loreto_id]
+    n_cusco, n_all = len(in_regions(before, ("08",))), len(before)
+    assert n_cusco != n_all
+    stored_before = store.count()
+
+    sign_in(writer, "ana")
+    writer.goto("datos")
+    main = writer.main()
+    expect(main.get_by_text(f"El modelo usará {n_cusco} registros como máximo")).to_be_visible()
+    upload = tmp_path / "correccion.csv"
+    upload.write_text("id,fecha,ubigeo,sector,hallazgo_tf,victimas\n"
+                      "ESC-NUEVO-1,2024-03-15,080101,mineria,0,0\n"
+                      f"{writes.loreto_id},2024-03-15,080101,mineria,0,0\n", encoding="utf-8")
+    writer.page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(
+        str(upload))
+    writer.wait()
+    writer.assert_no_exception()
+    main.get_by_role("button", name="Importar al almacén").click()
+    writer.wait()
+    refusal = main.get_by_test_id("stAlertContentError").filter(has_text="fuera de sus regiones")
+    expect(refusal).to_be_visible()
+    said = refusal.inner_text()
+    assert f"línea 3 ('{writes.loreto_id}')" in said.replace("\\", ""), said
+    assert "No se importó ninguna fila" in said
+    assert not any(w in said for w in ("Loreto", str(loreto_before["ubigeo"]), "Maynas"))
+    # nothing written: the store as it was, Loreto's record as the history file has it
+    assert store.count() == stored_before
+    assert writes.loreto_id not in set(store.records()["id"])
+    after = _model_records(writes).set_index("id").loc[writes.loreto_id]
+    for column in ("ubigeo", "fecha", "sector", "hallazgo_tf", "victimas"):
+        assert after[column] == loreto_before[column], column
+
+    # the rescore: fitted on every record, but the text counts Cusco's only
+    main.get_by_role("button", name="Recalcular el riesgo con las inspecciones del almacén"
+                     ).click()
+    writer.wait(timeout=300_000)
+    writer.assert_no_exception()
+    expect(main.get_by_text(re.compile("Riesgo recalculado"))).to_be_visible()
+    sent = received_text(writer)
+    fitted = re.findall(r"Ajustando el modelo con (\d+) inspecciones", sent)
+    assert fitted and set(fitted) == {str(n_cusco)}, fitted
+    assert "de sus regiones" in sent
+    assert not re.search(rf"\b{n_all} (inspecciones|registros)", sent)
