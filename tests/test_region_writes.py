@@ -82,3 +82,37 @@ def test_the_datos_pages_latest_records_neutralise_formula_ids(formula_ids):
     _no_exception(at)
     shown = _cells(at, "Código")
     assert sorted(shown) == sorted("'" + rid for rid in FORMULA_IDS)
+
+
+# --- an upload's bytes do not stay in the session's memory (issue 21) --------------------
+def test_an_uploads_bytes_leave_memory_once_its_private_copy_is_written(
+        demo_settings, scores_gpkg, tmp_path, monkeypatch):
+    """Streamlit keeps an upload in memory until its session ends, and a session whose
+    browser closed never ends: the page writes the file to the private folder and frees
+    the bytes in the same run; the copy serves the import."""
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from streamlit.testing.v1 import AppTest
+
+    from geo import paths
+
+    monkeypatch.setenv("RISKMAP_CONFIG", str(demo_settings.path))
+    monkeypatch.setenv("RISKMAP_DATA_DIR", str(tmp_path))
+    freed: list[tuple[str, int]] = []
+    original = MemoryUploadedFileManager.remove_file
+
+    def remove_file(self, session_id: str, file_id: str) -> None:
+        original(self, session_id, file_id)
+        freed.append((file_id, len(self.file_storage.get(session_id, {}))))
+
+    monkeypatch.setattr(MemoryUploadedFileManager, "remove_file", remove_file)
+    good = (b"id,fecha,ubigeo,sector,hallazgo_tf\n"
+            b"MEM-1,2024-05-02,080101,construccion,0\n")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("views/datos.py").run()
+    at.file_uploader(key="datos_archivo").set_value(("memoria.csv", good, "text/csv")).run()
+    _no_exception(at)
+    assert len(freed) == 1 and freed[0][1] == 0, freed  # nothing of it left in memory
+    kept = [p for p in paths.uploads_dir().rglob("*.csv")]
+    assert [p.read_bytes() for p in kept] == [good]  # on disk, private, for the import
+    assert not at.button(key="datos_importar").disabled
