@@ -16,7 +16,11 @@ Inspection records name victims and places; they are protected by design:
   small counts suppressed (1 to ``min_count - 1`` shown as missing and flagged);
   ``admin`` reads the audit trail and nothing else; ``sistema`` is the model-fitting
   pipeline and the server's operator, which reads records but cannot import. A store
-  opened with ``regions`` reads, counts and imports only records of those departments.
+  opened with ``regions`` reads, counts and imports only records of those departments,
+  and refuses an id that a record of another department holds, in the store or in the
+  deployment's history file (``history=``), without saying where that record is.
+* **Every change named.** An import that completes stored records or replaces records of
+  the history file audits each one with its id and the columns that changed.
 * **Audit that proves itself** (:mod:`geo.audit`). Every import (accepted or rejected),
   every read of record-level data or of aggregates, every refused request and every event
   the dashboard reports (sign-in, page, district, export) is a row of table ``auditoria``:
