@@ -116,3 +116,37 @@ def test_an_uploads_bytes_leave_memory_once_its_private_copy_is_written(
     kept = [p for p in paths.uploads_dir().rglob("*.csv")]
     assert [p.read_bytes() for p in kept] == [good]  # on disk, private, for the import
     assert not at.button(key="datos_importar").disabled
+
+
+# --- the Datos page's totals for roles without record access -----------------------------
+@pytest.fixture()
+def signed_in(demo_settings, scores_gpkg, monkeypatch):
+    """The demo world behind OIDC sign-in with tests/test_app.py's accounts and rules."""
+    import test_app
+
+    path = test_app._variant(demo_settings, "settings_oidc_region_writes.toml", auth={
+        "mode": "oidc", "oidc": {
+            "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+            "client_id": "riskmap", "redirect_uri": "http://localhost:8501/oauth2callback",
+            "rules": test_app.RULES}})
+    monkeypatch.setenv("RISKMAP_CONFIG", str(path))
+    monkeypatch.setenv("RISKMAP_OIDC_CLIENT_SECRET", "secreto-de-prueba")
+    return demo_settings
+
+
+def test_the_datos_totals_of_a_role_without_record_access_are_rounded(signed_in):
+    """One import must not show itself exactly in the totals of a protected role
+    (dashboard.state.shown_total): "unos N", N a multiple of 5; a planner sees them exact."""
+    import re
+
+    import pandas as pd
+    from test_app import _app, _text
+
+    history = pd.read_csv(signed_in.inspections, dtype={"ubigeo": str})
+    n_cusco = int(history["ubigeo"].str.startswith("08").sum())
+    gore = _text(_app("datos", who="gore_cusco"))
+    shown = re.search(r"`inspecciones\.csv`, unos (\d+) registros de sus regiones", gore)
+    assert shown, gore
+    assert int(shown.group(1)) % 5 == 0 and abs(int(shown.group(1)) - n_cusco) <= 2
+    planner = _text(_app("datos", who="ana"))
+    assert f"`inspecciones.csv`, {n_cusco} registros de sus regiones" in planner

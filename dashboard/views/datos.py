@@ -242,14 +242,25 @@ def _limits(settings, history: bool = False) -> tuple[float, int, float, float]:
     return (spec.upload_mb, spec.upload_rows, spec.memory_mb, spec.seconds)
 
 
-def shown_count(n: int, k: int) -> str:
-    """A count as the role may see it: "menos de k" from 1 to k-1 (k = 1: exact)."""
-    return tr(f"menos de {k}", f"fewer than {k}") if 0 < n < k else f"{n}"
+def shown_count(n: int, k: int, who=None) -> str:
+    """A count as the role may see it: "menos de k" from 1 to k-1 (k = 1: exact).
+
+    With ``who``, any other count is :func:`dashboard.state.shown_total`'s (to the nearest
+    5 for roles without record access), so that the page before and after one import does
+    not say exactly what it added.
+    """
+    if 0 < n < k:
+        return tr(f"menos de {k}", f"fewer than {k}")
+    if n and who is not None and not who.may_read_records:
+        total = state.shown_total(who, n)
+        return tr(f"unos {total}", f"about {total}")
+    return f"{n}"
 
 
-def sources_text(n_history: int, history_name: str, n_store: int, k: int = 1) -> str:
+def sources_text(n_history: int, history_name: str, n_store: int, k: int = 1,
+                 who=None) -> str:
     """Plain words: where the model's inspection records come from (counts shown at ``k``)."""
-    h, n = shown_count(n_history, k), shown_count(n_store, k)
+    h, n = shown_count(n_history, k, who), shown_count(n_store, k, who)
     if history_name:
         es_file = (f"el archivo histórico de la configuración (`{history_name}`, "
                    f"{h} registros de sus regiones)")
@@ -558,7 +569,7 @@ with ui.guard():
     n_history, history_name = history_count(settings, who.regions)
     with sources_slot.container():
         st.markdown(sources_text(n_history, history_name, before,
-                                 floor(who.role, settings.auth.suppression)))
+                                 floor(who.role, settings.auth.suppression), who))
     if planner:
         st.markdown("#### " + tr("Recalcular el riesgo", "Recompute the risk"))
         st.caption(tr(
