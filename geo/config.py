@@ -37,6 +37,7 @@ from geo.errors import ConfigError
 
 __all__ = [
     "AUTH_MODES",
+    "AuditSpec",
     "AuthSpec",
     "COMBINES",
     "MISSINGS",
@@ -373,6 +374,21 @@ class LimitsSpec:
 
 
 @dataclass(frozen=True)
+class AuditSpec:
+    """Where the audit key lives and where the trail is anchored (``[audit]``; :mod:`geo.audit`).
+
+    ``key_file`` and ``key_env`` are exclusive; with neither, a store keeps its key in its
+    seal beside it (stores made before ``[audit]``; ``riskmap audit move-key`` moves it out).
+    ``witness`` is a file (an absolute path) or an ``http(s)://`` or ``syslog://`` URL.
+    """
+
+    key_file: Path | None = None  # a key file outside the store's folder (0600)
+    key_env: str | None = None  # or the environment variable that holds the key (hex)
+    witness: str | None = None  # where the chain's head is anchored; none: no anchoring
+    anchor_every_minutes: float = 60.0  # the dashboard anchors when the last one is older
+
+
+@dataclass(frozen=True)
 class Settings:
     """A whole deployment: where the data is, which layers, model and planning inputs."""
 
@@ -390,6 +406,7 @@ class Settings:
     auth: AuthSpec = field(default_factory=AuthSpec)
     limits: LimitsSpec = field(default_factory=LimitsSpec)
     store: Path | None = None  # [data] store: the inspection store of this deployment
+    audit: AuditSpec = field(default_factory=AuditSpec)
 
     @property
     def store_path(self) -> Path:
@@ -433,7 +450,8 @@ class Settings:
 
 
 # ---------------------------------------------------------------------------------------
-_TOP_KEYS = {"config_version", "data", "layers", "model", "planning", "auth", "limits"}
+_TOP_KEYS = {"config_version", "data", "layers", "model", "planning", "auth", "limits",
+             "audit"}
 _DATA_KEYS = {"base", "workdir", "region", "inspections", "truth", "simulated", "store"}
 _LAYER_KEYS = {
     "name",
@@ -489,6 +507,7 @@ _OIDC_KEYS = {"server_metadata_url", "client_id", "redirect_uri", "client_secret
               "groups_claim", "require_verified_email", "rules"}
 _RULE_KEYS = {"email", "group", "roles", "regions"}
 _LIMITS_KEYS = {"upload_mb", "upload_rows", "memory_mb", "seconds"}
+_AUDIT_KEYS = {"key_file", "key_env", "witness", "anchor_every_minutes"}
 
 
 def load_settings(path: str | Path, *, check_files: bool = True) -> Settings:
@@ -567,7 +586,8 @@ def _parse(raw: dict[str, Any], path: Path, check_files: bool) -> Settings:
     simulated = bool(data.get("simulated", False))
     auth = _parse_auth(raw.get("auth"), path, folder, simulated)
     limits = _parse_limits(raw.get("limits", {}), path)
-    return Settings(
+    audit = _parse_audit(raw.get("audit", {}), path, folder)
+    settings = Settings(
         path=path,
         base=base,
         workdir=workdir,
@@ -582,7 +602,10 @@ def _parse(raw: dict[str, Any], path: Path, check_files: bool) -> Settings:
         planning=planning,
         auth=auth,
         limits=limits,
+        audit=audit,
     )
+    _check_audit_places(settings)
+    return settings
 
 
 def _parse_layer(i: int, item: dict[str, Any], path: Path, check_files: bool) -> LayerSpec:
@@ -1223,6 +1246,68 @@ def _parse_limits(raw: dict[str, Any], path: Path) -> LimitsSpec:
     return LimitsSpec(upload_mb=float(values["upload_mb"]),
                       upload_rows=int(values["upload_rows"]),
                       memory_mb=float(values["memory_mb"]), seconds=float(values["seconds"]))
+
+
+WITNESS_SCHEMES = ("http", "https", "syslog")
+
+
+def _parse_audit(raw: dict[str, Any], path: Path, folder: Path) -> AuditSpec:
+    """``[audit]``: the key outside the store's folder, the witness and how often to anchor."""
+    _reject_unknown(raw, _AUDIT_KEYS, path, "audit")
+    if "key_file" in raw and "key_env" in raw:
+        raise ConfigError(
+            es=f"{path}: [audit] key_file y key_env no van juntas: la clave de la auditoría "
+            "está en un archivo o en una variable de entorno, no en los dos.",
+            en=f"{path}: [audit] key_file and key_env exclude each other: the audit key is "
+            "in a file or in an environment variable, not both.")
+    for key in ("key_file", "key_env", "witness"):
+        if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
+            raise ConfigError(
+                es=f"{path}: [audit] {key} = {raw[key]!r}: debe ser un texto no vacío.",
+                en=f"{path}: [audit] {key} = {raw[key]!r}: must be a non-empty string.")
+    env = raw.get("key_env")
+    if env is not None and not (env.isascii() and env.isidentifier()):
+        raise ConfigError(
+            es=f"{path}: [audit] key_env = {env!r}: debe ser el nombre de una variable de "
+            "entorno (letras, cifras y '_'), p. ej. \"RISKMAP_AUDIT_KEY\"; nunca la clave "
+            "misma.",
+            en=f"{path}: [audit] key_env = {env!r}: must be the name of an environment "
+            "variable (letters, digits and '_'), e.g. \"RISKMAP_AUDIT_KEY\"; never the key "
+            "itself.")
+    witness = raw.get("witness")
+    if witness is not None and "://" in witness:
+        scheme = witness.split("://", 1)[0].lower()
+        if scheme not in WITNESS_SCHEMES:
+            raise ConfigError(
+                es=f"{path}: [audit] witness = {witness!r}: use un archivo o una URL "
+                "http://, https:// o syslog://.",
+                en=f"{path}: [audit] witness = {witness!r}: use a file or an http://, "
+                "https:// or syslog:// URL.")
+    elif witness is not None:
+        witness = str(_resolve(folder, witness))
+    every = raw.get("anchor_every_minutes", AuditSpec.anchor_every_minutes)
+    if not isinstance(every, int | float) or isinstance(every, bool) or every < 0:
+        raise ConfigError(
+            es=f"{path}: [audit] anchor_every_minutes = {every!r}: debe ser un número de "
+            "minutos, 0 o más (0: solo se ancla con 'riskmap audit anchor').",
+            en=f"{path}: [audit] anchor_every_minutes = {every!r}: must be a number of "
+            "minutes, 0 or more (0: anchored only by 'riskmap audit anchor').")
+    return AuditSpec(key_file=_resolve(folder, raw.get("key_file")), key_env=env,
+                     witness=witness, anchor_every_minutes=float(every))
+
+
+def _check_audit_places(settings: Settings) -> None:
+    """Refuse a key file or witness file inside the store's folder (it would not be outside)."""
+    from geo.audit import place_refusal  # geo.audit reads these settings: imported late
+
+    for key, place in (("key_file", settings.audit.key_file),
+                       ("witness", settings.audit.witness)):
+        if place is None or "://" in str(place):
+            continue
+        refusal = place_refusal(settings.store_path, Path(place), key)
+        if refusal is not None:
+            raise ConfigError(es=f"{settings.path}: [audit] {key}: {refusal[0]}",
+                              en=f"{settings.path}: [audit] {key}: {refusal[1]}")
 
 
 def _reject_unknown(raw: Any, allowed: set[str], path: Path, where: str) -> None:
