@@ -871,7 +871,10 @@ def _table_cells(cells: _Cells, exact: dict, codes: list[str], k: int) -> dict:
     dep = {}
     for col in _published_columns(C.UBIGEO, codes):
         total = pd.to_numeric(base[col], errors="coerce").fillna(0).sum()
-        dep[col] = cells.add(("total", col), total, public=total >= k)
+        # the inspections' total is on the Datos page (to 5): taken as known; every other
+        # total is a cell like the others (the co-occurrence diagonal, the ICLS table)
+        dep[col] = cells.add(("total", col), total,
+                             public=col == C.N_INSPECCIONES and total >= k)
     ids["dep"] = dep
     for by, frame in exact.items():
         cols = _published_columns(by, codes)

@@ -16,16 +16,20 @@ zero unless its whole table is blank). :func:`suppress_linked` then
 
 1. blanks every count from 1 to ``k - 1`` (primary suppression), and a cell that makes a
    sensitive difference exact (the men among victims when the women are shown);
-2. adds secondary suppressions table by table, bottom-up (districts within a province, the
-   provinces, the sectors, the years), until every sum that holds blank cells holds at
-   least two whose values can move by ``k - 2`` together; where no cell is left to add it
-   blanks the sum too, and as a last resort the whole column of that table, zeros included
-   (then nobody can tell which blank is a zero);
+2. adds secondary suppressions sum by sum, bottom-up (districts within a province, the
+   provinces, the sectors, the years within the department), until every sum that holds
+   blank cells holds at least two whose values can move by ``k - 2`` together — a shown
+   part of a blank sum opens it too; where nothing is left to add it blanks the sum
+   itself (a province, a department's total), and as a last resort every count of that
+   column of the table;
 3. **audits** the result with the attacker's integer program over all relations at once
    (:class:`Audit`, ``scipy.optimize.milp``): for each blank it looks for values of all
    blanks, consistent with everything published, that move that blank by at least
    ``k - 2`` — the width of the interval 1..k-1 a blank already admits. A blank that
    cannot move that far gets another suppression next to it, and the audit runs again.
+
+Zeros are always shown (they reveal nobody), so an attacker knows that every blank is at
+least 1; the audit knows it too.
 
 The audit is the proof: a cell it passes has two integer solutions of every published
 relation whose values differ by at least ``k - 2``, so no attacker using those relations
@@ -185,19 +189,18 @@ def suppress_linked(cells: LinkedCells, threshold: int, *, forced: Iterable[int]
     Returns
     -------
     ndarray of bool
-        ``cells.lower`` holds the lower bound an attacker knows for each blank (1, or 0
-        in a column blanked whole) and ``cells.report`` what was done.
+        ``cells.report`` says what was done.
     """
     start = time.perf_counter()
     v = np.asarray(cells.values, dtype=np.int64)
     public = np.asarray(cells.public, dtype=bool)
     hidden = (v > 0) & (v < threshold) & ~public
     for i in forced:
-        hidden[int(i)] = True
+        hidden[int(i)] |= v[int(i)] > 0  # a zero reveals nobody: shown
     for idx, _coef, value, hide in cells.sensitive_terms:
         if 0 < value < threshold and not hidden[idx].any():
             hidden[hide] = True
-    lower = np.where(v > 0, 1, 0).astype(np.int64)
+    lower = np.ones(len(v), dtype=np.int64)  # a blank is never a zero
     report = SuppressionReport(primary=int(hidden.sum()))
     width = protection_width(threshold)
     state = _State(cells, v, public, hidden, lower, width, report)
@@ -215,7 +218,6 @@ def suppress_linked(cells: LinkedCells, threshold: int, *, forced: Iterable[int]
         raise RuntimeError("secondary suppression did not converge")
     report.hidden = int(state.hidden.sum())
     report.seconds = time.perf_counter() - start
-    cells.lower = state.lower
     cells.report = report
     return state.hidden
 
@@ -330,48 +332,24 @@ class _State:
         return self.blank_group(group)
 
     def blank_group(self, group) -> bool:
+        """Blank every count of ``group`` (and of the groups below it); zeros stay shown."""
         if group is None:
             return False
         changed = False
         for g in (group, *self.cells.below.get(group, [])):
             m = self.members.get(g, np.array([], dtype=int))
-            if len(m) and (not self.hidden[m].all() or self.lower[m].any()):
+            m = m[(self.v[m] > 0) & ~self.public[m] & ~self.hidden[m]]
+            if len(m):
                 self.hidden[m] = True
-                self.lower[m] = 0
                 changed = True
                 self.report.blank_groups.append(g)
-        if changed:
-            self.publish_known_zeros()
         return changed
-
-    def publish_known_zeros(self) -> None:
-        """Show each blank zero that shown cells force to 0 (blanking it hides nothing)."""
-        v = self.v.astype(float)
-        for _ in range(4):
-            upper = np.where(self.hidden, np.inf, v)
-            low = np.where(self.hidden, self.lower, v).astype(float)
-            for idx, coef0, equal in self.cells.relations:
-                for coef in ((coef0, -coef0) if equal else (coef0,)):
-                    least = np.where(coef > 0, coef * low[idx], coef * upper[idx])
-                    total = least.sum()
-                    for a in np.flatnonzero((coef > 0) & self.hidden[idx]):
-                        i = idx[a]
-                        upper[i] = min(upper[i], -(total - least[a]) / coef[a])
-            known = self.hidden & (self.v == 0) & (upper <= 0)
-            if not known.any():
-                return
-            self.hidden[known] = False
 
     # -- repairs after the audit --------------------------------------------------------
     def repair(self, audit: Audit, fails: list[int]) -> bool:
         changed = False
         touched: set[int] = set()
         for t in fails:
-            cell = audit.target_cell(t)
-            if cell is not None and self.v[cell] == 0 and audit.width(t) <= 0:
-                self.hidden[cell] = False  # known anyway: showing it changes nothing
-                changed = True
-                continue
             near = audit.target_cells(t)
             sums = sorted({s for c in near for s in self.sums_of.get(int(c), [])})
             if any(s in touched for s in sums):
@@ -477,11 +455,6 @@ class Audit:
     def width(self, t: int) -> float:
         """Return the widest range of target ``t`` seen so far (exact for a failure)."""
         return float(self.high[t] - self.low[t])
-
-    def target_cell(self, t: int) -> int | None:
-        """Return the cell target ``t`` is, or None for a sensitive difference."""
-        h = self.hides[t]
-        return h if h >= 0 else None
 
     def target_cells(self, t: int) -> np.ndarray:
         """Return the cells target ``t`` is made of (a blank, or a difference's cells)."""
