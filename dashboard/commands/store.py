@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from dashboard.commands.audit import audit_settings
 from geo.config import STORE_CONFIG_HELP as CONFIG_HELP
 from geo.config import active_store
 from geo.errors import DataError, tr
@@ -24,11 +25,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = parser.add_subparsers(dest="store_command", metavar="ACCION")
     backup = sub.add_parser("backup", help="copiar el almacén a un archivo nuevo",
                             description="Copia el almacén (registros, importaciones y "
-                            "auditoría con su sello) a FILE, solo legible por su dueño.")
+                            "auditoría con su sello) a FILE, solo legible por su dueño. Si la "
+                            "clave de la auditoría se guarda fuera ([audit] key_file o "
+                            "key_env), el respaldo dice dónde, no la lleva.")
     backup.add_argument("file", type=Path, help="archivo de respaldo a crear (no debe existir)")
     restore = sub.add_parser("restore", help="volver a poner un respaldo como almacén",
                              description="Comprueba el respaldo (integridad y auditoría) y lo "
-                             "pone como almacén; la auditoría que reemplaza se guarda aparte.")
+                             "pone como almacén; la auditoría que reemplaza se guarda aparte, "
+                             "junto al almacén (riskmap audit verify --witness la usa para "
+                             "comprobar los anclajes anteriores), y con [audit] witness se "
+                             "ancla la auditoría restaurada.")
     restore.add_argument("file", type=Path, help="respaldo hecho con 'riskmap store backup'")
     restore.add_argument("--otro-almacen", action="store_true", dest="other_store",
                          help="aceptar el respaldo de OTRO almacén (otra clave de auditoría); "
@@ -46,13 +52,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _backup(args: argparse.Namespace) -> int:
+    from geo import audit as A
     from geo.store import backup_store, operator
 
-    dest = backup_store(_store(args), args.file, user=operator())
+    store = _store(args)
+    dest = backup_store(store, args.file, user=operator())
     print(tr(f"Respaldo escrito en {dest} (solo legible por su dueño; guárdelo como el "
              "almacén mismo: contiene los registros).",
              f"Backup written to {dest} (readable by its owner only; keep it like the store "
              "itself: it holds the records)."))
+    if A.backup_carries_key(dest):
+        print(tr("ATENCIÓN: este respaldo lleva la clave de la auditoría: quien lo tenga puede "
+                 "volver a firmar la auditoría. Guárdelo como la clave misma (y saque la clave "
+                 "del sello: [audit] key_file o key_env y 'riskmap audit move-key').",
+                 "WARNING: this backup carries the audit key: whoever holds it can re-sign the "
+                 "audit trail. Keep it like the key itself (and take the key out of the seal: "
+                 "[audit] key_file or key_env and 'riskmap audit move-key')."))
     return 0
 
 
@@ -73,18 +88,48 @@ def _restore(args: argparse.Namespace) -> int:
             return 1
     result = restore_store(target, args.file, user=operator(),
                            accept_other_store=args.other_store)
+    spec = audit_settings(args, Path(target))
     print(tr(f"Almacén restaurado: {result.records} registros, {result.audit_rows} filas de "
              "auditoría del respaldo.",
              f"Store restored: {result.records} records, {result.audit_rows} audit rows from "
              "the backup."))
     if result.previous_audit:
         print(tr(f"La auditoría reemplazada ({result.previous_rows} filas) quedó en "
-                 f"{result.previous_audit}.",
+                 f"{result.previous_audit}: déjela allí, 'riskmap audit verify --witness' "
+                 "comprueba con ella los anclajes hechos antes de restaurar.",
                  f"The replaced audit trail ({result.previous_rows} rows) is kept in "
-                 f"{result.previous_audit}."))
+                 f"{result.previous_audit}: leave it there, 'riskmap audit verify --witness' "
+                 "checks the anchors made before the restore against it."))
+    if spec.witness:
+        _anchor_restored(Path(target), spec.witness)
     return 0
 
 
+def _anchor_restored(store: Path, witness: str) -> None:
+    """Anchor the restored trail's head now, unless the seal already did after the restore."""
+    from geo import audit as A
+
+    seal = A.Seal.load(A.seal_path(store))
+    if seal.anchoring.anchored and seal.anchoring.row == seal.last_id:
+        entry = {"fila": seal.last_id}
+    else:
+        try:
+            entry = A.anchor(store, witness)
+        except DataError as err:
+            print(tr(f"Aviso: la auditoría restaurada no se ancló en {witness} "
+                     f"({err.es}). Hágalo con 'riskmap audit anchor'.",
+                     f"Warning: the restored audit trail was not anchored in {witness} "
+                     f"({err.en}). Do it with 'riskmap audit anchor'."))
+            return
+    print(tr(f"Auditoría restaurada anclada en {witness} (fila {entry['fila']}).",
+             f"Restored audit trail anchored in {witness} (row {entry['fila']})."))
+
+
 def _store(args):
-    """``--store``, else the store of the active settings (:func:`geo.config.active_store`)."""
-    return args.store or active_store(getattr(args, "config", None))
+    """``--store``, else the store of the active settings (:func:`geo.config.active_store`).
+
+    Its ``[audit]`` is chosen before it opens (its seal finds its key by it).
+    """
+    path = args.store or active_store(getattr(args, "config", None))
+    audit_settings(args, Path(path))
+    return path
