@@ -359,11 +359,16 @@ def export_metadata(stored: dict[str, Any], region: tuple[str, ...],
         meta["columnas_con_conteos_suprimidos"] = list(columns)
     if protected:
         meta["proteccion"] = (
-            "Distritos con algún conteo suprimido (publicacion = 'sin historial'): riesgo "
-            "predicho solo por sus características, sin intervalo, sin prob_top10 ni "
-            "contrib_historial, evidencia 'no publicada'; riesgos redondeados a 0,1 puntos; "
-            "rango recalculado sobre los riesgos publicados. Control de divulgación "
-            "secundaria (Hundepool et al., Statistical Disclosure Control, 2012).")
+            "Conteos de 1 a k-1 suprimidos, y con ellos los que permitirían deducirlos de "
+            "cualquier tabla que este rol obtiene (distritos, provincias, sectores, años, "
+            "totales, páginas y exportaciones): supresión secundaria de tablas enlazadas, "
+            "comprobada con el programa entero de un atacante (ninguna celda vacía se "
+            "acota a menos de k-1 valores; una celda vacía nunca es cero). Distritos con "
+            "algún conteo suprimido (publicacion = 'sin historial'): riesgo predicho solo "
+            "por sus características, sin intervalo, sin prob_top10 ni contrib_historial, "
+            "evidencia 'no publicada'; riesgos redondeados a 0,1 puntos; rango recalculado "
+            "sobre los riesgos publicados. Hundepool et al., Statistical Disclosure "
+            "Control, 2012, cap. 4-5; de Wolf y Giessing, linked tables, 2009.")
     return meta
 
 

@@ -37,17 +37,20 @@ PREVIEW_WORDS = {
 
 
 @st.cache_data(show_spinner=False, max_entries=12)
-def export_bytes(fmt: str, region: tuple[str, ...], k: int, key: tuple[str, float],
-                 counts: tuple[str, ...], protected: bool, scoped: bool) -> bytes:
+def export_bytes(fmt: str, region: tuple[str, ...], k: int, key: tuple,
+                 counts: tuple[str, ...], protected: bool, scoped: bool,
+                 floor_k: int | None = None) -> bytes:
     """Return the file for ``fmt`` (zip with its metadata for GeoJSON and CSV).
 
     ``key`` (the scores file's path and modification time) makes a rescored file a new
     export. The metadata is the scores file's own (:func:`dashboard.state.export_metadata`).
     ``counts`` are the count columns blanked below ``k`` (by role); ``protected``: the role
-    has no record access (:mod:`models.disclosure`); ``scoped``: it sees some regions only.
+    has no record access (:mod:`models.disclosure`); ``scoped``: it sees some regions only;
+    ``floor_k``: the role's own floor (its one protected publication, blanked more up to
+    ``k``: :func:`dashboard.state.export_table`).
     """
     settings = state.settings()
-    gdf = state.export_table(region, k, protected, counts).copy()
+    gdf = state.export_table(region, k, protected, counts, floor_k).copy()
     gdf.attrs["metadatos"] = state.export_metadata(state.metadata_values(), region, k,
                                                    counts, protected, scoped)
     with tempfile.TemporaryDirectory() as tmp:
@@ -103,9 +106,13 @@ with ui.guard():
     path = settings.scores_gpkg
     counts = state.export_counts(who.may_read_records)
     protected, scoped = not who.may_read_records, bool(who.regions)
-    data = export_bytes(fmt, region, k, (str(path), state.mtime(path)), counts, protected,
-                        scoped)
-    preview = state.export_table(region, k, protected, counts)
+    # a protected export follows the records too (its counts are the role's publication)
+    key: tuple = (str(path), state.mtime(path))
+    if protected:
+        history = settings.inspections
+        key += (state.mtime(settings.store_path), state.mtime(history) if history else 0.0)
+    data = export_bytes(fmt, region, k, key, counts, protected, scoped, lowest)
+    preview = state.export_table(region, k, protected, counts, lowest)
     n_supp = int(preview.get(f"{C.N_HALLAZGOS}_suprimido", pd.Series(dtype=bool)).sum())
     n_supp_insp = int(preview.get(f"{C.N_INSPECCIONES}_suprimido", pd.Series(dtype=bool)).sum())
     stem = f"riesgo_{chosen_region.key}{'_SIMULADO' if ui.is_simulated() else ''}"
@@ -126,15 +133,19 @@ with ui.guard():
         key="exportar_descargar", on_click="ignore",
     )
     st.caption(t("n_distritos", n=len(preview)) + " · " + tr(
-        f"{n_supp} conteos de hallazgos suprimidos (menores que {k}).",
-        f"{n_supp} finding counts suppressed (below {k}).")
+        f"{n_supp} conteos de hallazgos suprimidos (menores que {k})"
+        + ("." if who.may_read_records else ", o que permitirían deducir uno."),
+        f"{n_supp} finding counts suppressed (below {k})"
+        + ("." if who.may_read_records else ", or from which one could be worked out."))
         + ("" if who.may_read_records else " · " + tr(
             f"{n_supp_insp} conteos de inspecciones suprimidos: con su rol se ocultan todos "
             "los conteos entre 1 y el umbral (inspecciones, hallazgos, víctimas, "
-            "trabajadores), y los metadatos lo dicen.",
+            "trabajadores) y los que, con esta u otra tabla que usted pueda obtener, "
+            "permitirían deducirlos; los metadatos lo dicen.",
             f"{n_supp_insp} inspection counts suppressed: with your role every count "
             "between 1 and the threshold is hidden (inspections, findings, victims, "
-            "workers), and the metadata says so.")))
+            "workers), and so is any from which, with this or another table you can get, "
+            "one could be worked out; the metadata says so.")))
     if ui.is_simulated():
         st.warning(tr("El archivo exportado contiene DATOS SIMULADOS y lo dice en sus metadatos.",
                       "The exported file contains SIMULATED DATA and says so in its metadata."))

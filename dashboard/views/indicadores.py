@@ -40,10 +40,14 @@ from geo.indicators import (
 
 def _suppressed_note(n: int, k: int) -> None:
     if n:
-        st.caption(tr(f"{n} conteos entre 1 y {k - 1} no se muestran (celdas vacías): con su "
-                      "rol, un conteo tan pequeño podría identificar a personas.",
-                      f"{n} counts between 1 and {k - 1} are not shown (empty cells): for "
-                      "your role, so small a count could identify people."))
+        st.caption(tr(f"{n} conteos no se muestran (celdas vacías): con su rol se ocultan los "
+                      f"conteos de 1 a {k - 1}, que podrían identificar a personas, y los que "
+                      "permitirían deducirlos de esta tabla o de otra (un total menos lo "
+                      "que se ve). Una celda vacía no es siempre un conteo pequeño.",
+                      f"{n} counts are not shown (empty cells): for your role, counts from 1 "
+                      f"to {k - 1}, which could identify people, are hidden, and so are those "
+                      "from which they could be worked out in this table or another (a total "
+                      "minus what is shown). An empty cell is not always a small count."))
 
 
 ui.page_header(
@@ -189,9 +193,11 @@ with ui.guard():
         ).properties(height=480)
         st.altair_chart(heat, width="stretch")
         st.caption(tr("Cada celda: inspecciones en que se hallaron ambos indicadores; la "
-                      "diagonal, cuántas veces se halló cada uno; en blanco, nunca juntos.",
+                      "diagonal, cuántas veces se halló cada uno; en blanco, nunca juntos "
+                      "(u oculto, abajo).",
                       "Each cell: inspections where both indicators were found; the "
-                      "diagonal, how often each one was found; blank, never together."))
+                      "diagonal, how often each one was found; blank, never together (or "
+                      "hidden, below)."))
         _suppressed_note(n_hidden, floor_k)
 
     elif choice == "clasificacion":
@@ -278,7 +284,8 @@ with ui.guard():
             "Brazil's SmartLab observatory sets birthplace against place of rescue, here the "
             "place of recruitment against the place of exploitation."))
         if routes.attrs.get("ocultas"):
-            n_hidden = int(routes.attrs["ocultas"])
+            # a count of routes changes with each import: to 5 for a protected role
+            n_hidden = state.shown_total(who, int(routes.attrs["ocultas"]))
             shown_n = str(n_hidden) if n_hidden >= floor_k else tr("Algunas", "Some")
             st.caption(tr(f"{shown_n} rutas con menos de {floor_k} "
                           "inspecciones o víctimas no se muestran con su rol.",
