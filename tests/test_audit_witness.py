@@ -525,6 +525,8 @@ def test_a_restore_is_recognised_by_the_trail_it_kept(deployment, cli, capsys):
     assert cli(["store", "restore", str(backup), "--yes"]) == 0
     out = capsys.readouterr().out
     assert "Auditoría restaurada anclada en" in out
+    seal = json.loads(A.seal_path(_db(deployment)).read_text())
+    assert "clave" not in seal and "clave_en" in seal  # the restore left the key outside
     assert cli(["audit", "verify", "--witness"]) == 0
     out = capsys.readouterr().out
     assert "son de la auditoría que reemplazó la restauración" in out, out

@@ -107,7 +107,10 @@ def test_audit_verify_and_export(cli, tmp_path, capsys):
                "otra frase bastante larga\n") == 0
     capsys.readouterr()
     assert cli(["audit", "verify"]) == 0
-    assert "Auditoría íntegra" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Auditoría íntegra" in out
+    # a store without [audit] keeps its key in its seal: the command says so, and what to do
+    assert "la clave de la auditoría está en el sello" in out and "move-key" in out
     out = tmp_path / "auditoria.csv"
     assert cli(["audit", "export", "--out", str(out)]) == 0
     assert out.stat().st_mode & 0o777 == 0o600
@@ -133,8 +136,10 @@ def test_store_backup_and_restore(cli, tmp_path, capsys):
     assert cli(["users", "add", "root", "--role", "admin", "--password-stdin"],
                "otra frase bastante larga\n") == 0
     backup = tmp_path / "copia.sqlite"
+    capsys.readouterr()
     assert cli(["store", "backup", str(backup)]) == 0
     assert backup.stat().st_mode & 0o777 == 0o600
+    assert "este respaldo lleva la clave de la auditoría" in capsys.readouterr().out
     assert cli(["store", "backup", str(backup)]) == 2  # never overwrites
     assert "ya existe" in capsys.readouterr().err
     assert cli(["store", "restore", str(backup)], "") == 2  # no terminal, no --yes
