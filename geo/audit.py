@@ -605,9 +605,9 @@ class Seal:
             line = _line(anchor_entry(self, _store_of(self.path), stamp))
             _with_timeout(lambda: witness.send(line), ANCHOR_TIMEOUT_S, witness)
             self.anchoring = Anchoring(attempted=stamp, anchored=stamp, row=self.last_id)
-        except (RiskmapError, OSError) as err:
-            es = err.es if isinstance(err, RiskmapError) else str(err)
-            en = err.en if isinstance(err, RiskmapError) else str(err)
+        except Exception as err:  # noqa: BLE001 - an anchor must never fail the write itself
+            es = err.es if isinstance(err, RiskmapError) else f"{type(err).__name__}: {err}"
+            en = err.en if isinstance(err, RiskmapError) else f"{type(err).__name__}: {err}"
             self.anchoring = replace(self.anchoring, attempted=stamp, error_es=f"{stamp}: {es}",
                                      error_en=f"{stamp}: {en}")
             _log.warning("riskmap: audit anchor not written: %s", en)
@@ -1154,14 +1154,23 @@ class _Kept:
 
 def _kept_trails(conn: sqlite3.Connection, folder: Path, key: bytes,
                  report: AuditReport) -> list[_Kept]:
-    """Return the replaced trails the ``restauracion`` rows name, chained with ``key``."""
-    pending = [(str(d), str(t)) for d, t in conn.execute(
-        "SELECT detalle, fecha_hora FROM auditoria WHERE accion = ? ORDER BY id",
+    """Return the replaced trails the ``restauracion`` rows name, chained with ``key``.
+
+    A restored trail must continue the one it replaced: its row before the restoration is
+    that trail's row of the same id (a backup is a copy of the trail as it then was), so a
+    restoration cannot swap rows the witness saw for others without being named.
+    """
+    def before(row_id: int) -> str:
+        found = conn.execute("SELECT hash FROM auditoria WHERE id = ?", (row_id - 1,)).fetchone()
+        return GENESIS if found is None else str(found[0])
+
+    pending = [(int(i), str(d), str(t), before(int(i))) for i, d, t in conn.execute(
+        "SELECT id, detalle, fecha_hora FROM auditoria WHERE accion = ? ORDER BY id",
         (RESTORATION,))]
     kept: list[_Kept] = []
     seen: set[str] = set()
     while pending:
-        detail, when = pending.pop(0)
+        row_id, detail, when, previous = pending.pop(0)
         with contextlib.suppress(ValueError, TypeError, AttributeError):
             info = json.loads(detail)
             name, sha = str(info.get("auditoria_anterior") or ""), \
@@ -1172,8 +1181,20 @@ def _kept_trails(conn: sqlite3.Connection, folder: Path, key: bytes,
             rows = _read_kept(folder / name, sha, key, report)
             if rows is None:
                 continue
-            kept.append(_Kept(name, when, {int(r["id"]): str(r["hash"]) for r in rows}))
-            pending += [(str(r["detalle"]), str(r["fecha_hora"])) for r in rows
+            hashes = {int(r["id"]): str(r["hash"]) for r in rows}
+            if row_id > 1 and hashes.get(row_id - 1) != previous:
+                report.problems.append(AuditProblem(
+                    row_id, f"fila {row_id}: la restauración del {when} no continúa la "
+                    f"auditoría que reemplazó ({name}): su fila {row_id - 1} es otra. El "
+                    "respaldo no era una copia de esa auditoría; sus anclajes no se dan por "
+                    "buenos.",
+                    f"row {row_id}: the restoration of {when} does not continue the trail it "
+                    f"replaced ({name}): its row {row_id - 1} is another. The backup was not a "
+                    "copy of that trail; its anchors are not accepted."))
+                continue
+            kept.append(_Kept(name, when, hashes))
+            pending += [(int(r["id"]), str(r["detalle"]), str(r["fecha_hora"]),
+                         hashes.get(int(r["id"]) - 1, GENESIS)) for r in rows
                         if r.get("accion") == RESTORATION]
     return kept
 

@@ -535,3 +535,30 @@ def test_a_restore_is_recognised_by_the_trail_it_kept(deployment, cli, capsys):
     kept.rename(deployment / "otro-sitio.jsonl")
     out = _verify_with_witness(cli, capsys)
     assert "Falta" in out and kept.name in out
+
+
+def test_a_fabricated_restore_cannot_swap_anchored_rows(deployment, cli, capsys):
+    """Root with the key keeps the real trail as the 'replaced' one, then rewrites row 3."""
+    import hashlib
+
+    _events(deployment, 3)
+    assert cli(["audit", "anchor"]) == 0  # row 5
+    rows = _rows(deployment)
+    kept = deployment / "datos" / "inspecciones.sqlite.auditoria-20260101T000000Z.jsonl"
+    kept.write_text("".join(json.dumps(dict(zip(A.COLUMNS, r, strict=True))) + "\n"
+                            for r in rows))
+    edited = list(rows[2])
+    edited[5] = json.dumps({"ubigeo": "160101"})
+    restoration = (0, rows[-1][1], "root@servidor", "sistema", "restauracion",
+                   json.dumps({"auditoria_anterior": kept.name,
+                               "sha256_auditoria_anterior":
+                                   hashlib.sha256(kept.read_bytes()).hexdigest()}), "", "")
+    _rewrite(deployment, [*rows[:2], tuple(edited), rows[3], restoration], _key(deployment))
+    _plain_verify_passes(deployment)
+    out = _verify_with_witness(cli, capsys)
+    assert "fila 5: la restauración del" in out and "no continúa la auditoría" in out
+    # the same file and row on an untouched prefix is what a real restore looks like
+    _rewrite(deployment, [*rows[:4], restoration], _key(deployment))
+    capsys.readouterr()
+    assert cli(["audit", "verify", "--witness"]) == 0
+    assert "son de la auditoría que reemplazó la restauración" in capsys.readouterr().out
