@@ -526,11 +526,17 @@ class Seal:
         before ``[audit]``) the key itself.
         """
         text = str(key_field).strip()
-        if not text.startswith("{"):
-            return cls(Path(path), bytes.fromhex(text), last_id, last_hash)
-        raw = json.loads(text)
-        wanted = str(raw["huella_clave"])
-        named = KeySource.from_dict(raw["clave_en"])
+        try:
+            if not text.startswith("{"):
+                return cls(Path(path), bytes.fromhex(text), last_id, last_hash)
+            raw = json.loads(text)
+            wanted = str(raw["huella_clave"])
+            named = KeySource.from_dict(raw["clave_en"])
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            raise DataError(
+                es=f"{Path(path).name}: el sello que lleva el respaldo está dañado ({err}).",
+                en=f"{Path(path).name}: the seal the backup carries is damaged ({err}).",
+            ) from err
         settings = _active_settings()
         active = KeySource.from_spec(settings.audit if settings is not None else None)
         for source in dict.fromkeys(s for s in (named, active) if s is not None):
@@ -1026,8 +1032,8 @@ def key_advice(db_path: str | Path, spec: AuditSpec | None) -> list[tuple[str, s
             "reads that folder, or a backup, can re-sign the whole audit trail. Keep it "
             "outside: [audit] key_file or key_env in the settings, then 'riskmap audit "
             "move-key' (README, \"An audit trail anchored outside the server\")."))
-    elif seal.source is None or (wanted is not None and wanted != seal.source):
-        es, en = (wanted or seal.source).label()  # type: ignore[union-attr]
+    elif wanted is not None and wanted != seal.source:
+        es, en = wanted.label()
         advice.append((
             f"Aviso: la configuración guarda la clave de la auditoría en {es}, pero este "
             f"almacén la toma de {seal.source.label()[0] if seal.source else 'su sello'}: "

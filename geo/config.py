@@ -1298,6 +1298,8 @@ def _parse_audit(raw: dict[str, Any], path: Path, folder: Path) -> AuditSpec:
 
 def _check_audit_places(settings: Settings) -> None:
     """Refuse a key file or witness file inside the store's folder (it would not be outside)."""
+    if settings.audit.key_file is None and settings.audit.witness is None:
+        return
     from geo.audit import place_refusal  # geo.audit reads these settings: imported late
 
     for key, place in (("key_file", settings.audit.key_file),

@@ -251,6 +251,8 @@ def test_backup_fields_name_the_key_and_restore_finds_it(deployment):
     assert again.key == seal.key and again.source == seal.source
     legacy = A.Seal.from_backup(deployment / "r.sqlite", seal.key.hex(), 1, A.GENESIS)
     assert legacy.key == seal.key  # backups made before [audit] still restore
+    with pytest.raises(DataError, match="el sello que lleva el respaldo está dañado"):
+        A.Seal.from_backup(deployment / "r.sqlite", '{"clave_en": 1}', 1, A.GENESIS)
     (deployment / "claves" / "auditoria.clave").unlink()
     with pytest.raises(DataError, match="no está disponible aquí"):
         A.Seal.from_backup(deployment / "r.sqlite", field, seal.last_id, seal.last_hash)
