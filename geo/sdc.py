@@ -236,6 +236,10 @@ class _State:
         groups = np.array([str(g) if g is not None else "" for g in cells.groups])
         self.members = {g: np.flatnonzero(groups == str(g))
                         for g in set(cells.groups) if g is not None}
+        self.rels_of: dict[int, list[int]] = {}
+        for r, (idx, _coef, _equal) in enumerate(cells.relations):
+            for i in idx:
+                self.rels_of.setdefault(int(i), []).append(r)
         self.sums_of: dict[int, list[int]] = {}
         for s, (parent, kids) in enumerate(cells.sums):
             for i in (*kids.tolist(), *([parent] if parent >= 0 else [])):
@@ -347,6 +351,13 @@ class _State:
 
     # -- repairs after the audit --------------------------------------------------------
     def repair(self, audit: Audit, fails: list[int]) -> bool:
+        """Add suppression around each failing blank; False when nothing could be added.
+
+        In order: more room in a sum the blank belongs to (a sibling, or a part of a
+        blank sibling); else blank a shown cell that bounds it or a blank it moves with
+        (a row's inspections, a route's victims); else its sum's parent or its column;
+        else, as a last resort, every count of the department.
+        """
         changed = False
         touched: set[int] = set()
         for t in fails:
@@ -354,31 +365,61 @@ class _State:
             sums = sorted({s for c in near for s in self.sums_of.get(int(c), [])})
             if any(s in touched for s in sums):
                 continue  # one addition per sum and round: the audit decides again
-            for s in sums:
-                parent, kids = self.cells.sums[s]
-                if parent >= 0 and self.hidden[parent]:
-                    continue
-                done = self.protect_sum(s, self.slack(s) + 1)
-                if done:
-                    touched.add(s)
-                    changed = True
-                    break
-            else:
-                for s in sums:
-                    if self.give_up(s):
-                        touched.add(s)
-                        changed = True
-                        break
-                else:
-                    changed |= self.blank_rows(near)
+            if self.repair_one(near, sums):
+                touched.update(sums)
+                changed = True
         return changed
 
+    def repair_one(self, near: np.ndarray, sums: list[int]) -> bool:
+        """Add one suppression for a failing blank made of cells ``near`` (in ``sums``)."""
+        free = [s for s in sums if not (self.cells.sums[s][0] >= 0
+                                        and self.hidden[self.cells.sums[s][0]])]
+        # its sums have room enough already: what holds the blank is a bound (a row's
+        # inspections, a route's victims), so that is what to open first
+        bound_first = all(self.slack(s) >= self.width for s in free)
+        if bound_first and self.open_bound(near, sums):
+            return True
+        for s in free:
+            if self.protect_sum(s, self.slack(s) + 1):
+                return True
+        if not bound_first and self.open_bound(near, sums):
+            return True
+        for s in sums:
+            if self.give_up(s):
+                return True
+        return self.blank_rows(near) or self.blank_everything()
+
+    def open_bound(self, near: np.ndarray, sums: list[int]) -> bool:
+        """Blank the smallest shown cell in a relation with the blank or its blank siblings."""
+        around = set(int(c) for c in near)
+        for s in sums:
+            parent, kids = self.cells.sums[s]
+            around.update(int(k) for k in kids[self.hidden[kids]])
+        shown: set[int] = set()
+        for c in around:
+            for r in self.rels_of.get(c, []):
+                idx = self.cells.relations[r][0]
+                shown.update(int(i) for i in idx[~self.hidden[idx] & (self.v[idx] > 0)
+                                                  & ~self.public[idx]])
+        if not shown:
+            return False
+        pick = min(shown, key=lambda i: (self.v[i], i))
+        self.hidden[pick] = True
+        return True
+
     def blank_rows(self, near: np.ndarray) -> bool:
-        """Last resort: blank the columns of the cells bounding a failing blank."""
+        """Blank the columns of the cells of a failing blank."""
         for c in near:
             if self.blank_group(self.cells.groups[int(c)]):
                 return True
         return False
+
+    def blank_everything(self) -> bool:
+        """Last resort: blank every count but the zeros and the cells taken as known."""
+        rest = ~self.hidden & (self.v > 0) & ~self.public
+        self.hidden |= rest
+        self.report.blank_groups.append("todo")
+        return bool(rest.any())
 
 
 class Audit:

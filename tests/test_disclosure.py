@@ -178,3 +178,58 @@ def test_with_complaints_as_evidence_the_protected_export_still_gives_nothing(sc
     protected = protect_scores(scores, K)
     _no_better_than_the_features(protected, scores, float(meta["intercepto"]),
                                  float(meta["sd_efecto_distrital"]))
+
+
+def test_a_count_blanked_to_protect_another_takes_the_record_off_the_risk():
+    """Issue 21: a count blanked by the linked tables (not small itself) is a blank too.
+
+    Its risk must not carry the district's record, or the model's code would rebuild the
+    count from it, and the small count it protects from the count.
+    """
+    from scipy import special as sp
+
+    table = pd.DataFrame({
+        "ubigeo": ["1", "2", "3"], "riesgo": [0.5, 0.2, 0.3], "n_inspecciones": [7, 9, 3],
+        "n_hallazgos": [2, 0, 1], "n_efectivas": [7.0, 9.0, 3.0],
+        "evidencia": ["suficiente"] * 3, "rango": [1, 3, 2],
+        "contrib_historial": [0.4, 0.1, 0.2]})
+    published = pd.DataFrame({
+        "ubigeo": ["1", "2", "3"], "n_inspecciones": pd.array([pd.NA, 9, pd.NA], "Int64"),
+        "n_hallazgos": pd.array([pd.NA, 0, pd.NA], "Int64"),
+        "suprimido": ["n_inspecciones;n_hallazgos", "", "n_inspecciones;n_hallazgos"]})
+    out = protect_scores(table, K, published=published)
+    assert out["publicacion"].tolist() == ["sin historial", "completa", "sin historial"]
+    assert out["n_inspecciones"].isna().tolist() == [True, False, True]
+    assert out["n_inspecciones_suprimido"].tolist() == [True, False, True]
+    assert out["n_efectivas"].isna().tolist() == [True, False, True]
+    assert out["contrib_historial"].isna().tolist() == [True, False, True]
+    # another record for district 1 (another history term, the same features): same row
+    moved = table.copy()
+    eta = float(sp.logit(0.5) - 0.4)
+    moved.loc[0, ["riesgo", "contrib_historial"]] = [float(sp.expit(eta + 1.1)), 1.1]
+    moved.loc[0, "n_inspecciones"] = 12
+    again = protect_scores(moved, K, published=published)
+    cols = ["riesgo", "n_inspecciones", "contrib_historial", "evidencia", "rango"]
+    pd.testing.assert_frame_equal(out[cols], again[cols])
+
+
+def test_the_exported_scores_follow_the_linked_blanks(demo_settings, districts_gpkg,
+                                                      scores_gpkg, monkeypatch, tmp_path):
+    """Every district with a blank model count in a protected export is 'sin historial'."""
+    from dashboard import state
+
+    monkeypatch.setenv("RISKMAP_CONFIG", str(demo_settings.path))
+    monkeypatch.setenv("RISKMAP_DATA_DIR", str(tmp_path / "datos"))
+    table = pd.DataFrame(state.export_table(("08", "16"), K, True,
+                                            state.export_counts(False)))
+    counts = [C.N_INSPECCIONES, C.N_HALLAZGOS, C.N_DENUNCIAS]
+    blank = table[counts].isna().any(axis=1)
+    assert (table.loc[blank, "publicacion"] == "sin historial").all()
+    assert table.loc[blank, "contrib_historial"].isna().all()
+    assert (table.loc[~blank, "publicacion"] == "completa").all()
+    # the counts are the publication's, district by district (the card's and the map's)
+    shown = state.protected_counts(K).set_index(C.UBIGEO).loc[table[C.UBIGEO], counts]
+    pd.testing.assert_frame_equal(
+        table.set_index(C.UBIGEO)[counts].astype("Float64"), shown.astype("Float64"),
+        check_names=False)
+
