@@ -324,6 +324,34 @@ def test_riskmap_indicators_suppresses_for_an_investigator(demo_dir, demo_settin
     assert shown > 0  # some counts of 5 or more do show
 
 
+def test_a_shown_province_never_gives_a_blank_district_back(demo_settings, tmp_path,
+                                                           monkeypatch):
+    """Issue 21: province Cusco showed 12 victims, its districts shown 11 (the 12th blank)."""
+    from dashboard.cli import main
+
+    monkeypatch.setenv("RISKMAP_DATA_DIR", str(tmp_path / "datos"))
+    tables = {}
+    for by in ("ubigeo", "provincia"):
+        out = tmp_path / f"{by}.csv"
+        assert main(["indicators", "--config", str(demo_settings.path), "--by", by,
+                     "--rol", "investigador", "--out", str(out)]) == 0
+        tables[by] = pd.read_csv(out, encoding="utf-8-sig",
+                                 dtype={C.UBIGEO: str, C.COD_PROV: str}).fillna(
+            {"suprimido": ""})
+    districts = tables["ubigeo"].assign(cod_prov=lambda d: d[C.UBIGEO].str[:4])
+    checked = 0
+    for prov in tables["provincia"].to_dict("records"):
+        mine = districts[districts[C.COD_PROV] == prov[C.COD_PROV]]
+        for col in (*ILO_INDICATORS, "n_trabajo_forzoso_oit", "n_indicios", "n_victimas",
+                    "n_victimas_mujeres", "n_victimas_menores"):
+            if col in str(prov["suprimido"]).split(";"):
+                continue
+            blank = mine["suprimido"].map(lambda v, c=col: c in v.split(";"))
+            assert blank.sum() != 1, (prov[C.PROVINCIA], col)
+            checked += int(blank.sum() > 1)
+    assert checked >= 10  # shown provinces with blank districts: protected in pairs or more
+
+
 # --- services --------------------------------------------------------------------------------
 def _services_spec(path, column="TIPO"):
     from geo.config import LayerSpec
