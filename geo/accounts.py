@@ -82,6 +82,7 @@ from geo.access import (
 )
 from geo.audit import owner_only
 from geo.errors import DataError, RiskmapError
+from geo.private import private_dir
 
 __all__ = [
     "Account",
@@ -486,7 +487,7 @@ class Users:
         """Yield the accounts under an exclusive lock; write them back atomically."""
         import tomli_w
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         lock = self.path.with_name(self.path.name + ".lock")
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -625,7 +626,7 @@ class AccessStore:
         self.max_failures = max(1, int(max_failures))
         self.lockout_s = float(lockout_minutes) * 60
         self.session_s = float(session_hours) * 3600
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         if not self.path.exists():
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         owner_only(self.path)

@@ -95,6 +95,7 @@ from geo.inspections import (
     records_frame,
     validate_inspections,
 )
+from geo.private import private_dir
 
 __all__ = [
     "ROL_ADMIN",
@@ -808,7 +809,7 @@ class InspectionStore:
                 self._pending = None
 
     def _ensure_schema(self) -> None:
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.db_path.parent)
         if not self.db_path.exists():  # owner-only from the first byte, not chmod-ed later
             with contextlib.suppress(FileExistsError):
                 os.close(os.open(self.db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -898,7 +899,7 @@ def _seal_held(path: Path) -> Iterator[bool]:
     if key in held:
         yield False
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     with A.Seal.lock(path):
         held.add(key)
         try:
@@ -1149,13 +1150,10 @@ def _audit_text(frame: pd.DataFrame, suffix: str) -> str:
 
 
 def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` created owner-only (0600), atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    """Write ``text`` to ``path`` created owner-only (0600), atomically (geo.private)."""
+    from geo.private import write_private
+
+    write_private(path, text)
 
 
 # -- backup and restore -------------------------------------------------------------------
@@ -1202,7 +1200,7 @@ def backup_store(db_path: str | Path, dest: str | Path, *, user: str = "") -> Pa
             "name (e.g. with the date).",
         )
     store = InspectionStore(db_path, role=ROL_SISTEMA, user=user or operator())
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(dest.parent)
     os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     try:
         with _seal_held(A.seal_path(db_path)):  # no audit row lands between copy and seal
@@ -1213,7 +1211,7 @@ def backup_store(db_path: str | Path, dest: str | Path, *, user: str = "") -> Pa
                             "ultima_fila INTEGER NOT NULL, ultimo_hash TEXT NOT NULL, "
                             "creado TEXT NOT NULL)")
                 dst.execute(f"INSERT INTO {BACKUP_SEAL_TABLE} VALUES (?, ?, ?, ?)",
-                            (seal.key.hex(), seal.last_id, seal.last_hash, _now()))
+                            (A.backup_key_field(seal), seal.last_id, seal.last_hash, _now()))
                 dst.commit()
                 records = int(dst.execute("SELECT count(*) FROM inspecciones").fetchone()[0])
     except BaseException:
@@ -1278,7 +1276,7 @@ def restore_store(db_path: str | Path, src: str | Path, *, user: str = "",
                 records = int(copy.execute("SELECT count(*) FROM inspecciones").fetchone()[0])
                 audit_rows = int(copy.execute("SELECT count(*) FROM auditoria").fetchone()[0])
             if not db_path.exists():
-                db_path.parent.mkdir(parents=True, exist_ok=True)
+                private_dir(db_path.parent)
                 os.close(os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             with closing(sqlite3.connect(tmp)) as copy, \
                     closing(sqlite3.connect(db_path, timeout=30.0)) as live:
@@ -1317,7 +1315,7 @@ def _check_backup(src: Path) -> tuple[bytes, tuple[int, str]]:
                 raise DataError(
                     es=f"{bad_es}: le falta su sello o es de otra versión del esquema.",
                     en=f"{bad_en}: it lacks its seal or has another schema version.")
-            seal = A.Seal(src, bytes.fromhex(row[0]), int(row[1]), str(row[2]))
+            seal = A.Seal.from_backup(src, row[0], int(row[1]), str(row[2]))
             report = A.verify(conn, seal)
     except sqlite3.DatabaseError as err:
         raise DataError(es=f"{bad_es} ({err}).", en=f"{bad_en} ({err}).") from err

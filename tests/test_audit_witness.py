@@ -233,8 +233,6 @@ def test_move_key_never_overwrites_another_key(place, monkeypatch, cli, capsys):
     assert "clave" in json.loads(A.seal_path(_db(place)).read_text())  # nothing changed
 
 
-@pytest.mark.xfail(reason="until geo/store.py backup_store writes A.backup_key_field(seal) "
-                   "and _check_backup reads A.Seal.from_backup (see the report)", strict=True)
 def test_a_backup_does_not_carry_the_key(deployment, cli, capsys):
     backup = deployment / "respaldo.sqlite"
     assert cli(["store", "backup", str(backup)]) == 0

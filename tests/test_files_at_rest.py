@@ -215,9 +215,6 @@ def test_nothing_half_written_is_left_in_the_data_folder(world):
     assert not leftovers
 
 
-@pytest.mark.xfail(strict=True, reason="geo/store.py (not this change): backup_store and "
-                   "export_audit create a missing folder with the umask (0755); they should "
-                   "call geo.private.private_dir / write_private. Remove this mark then.")
 def test_backups_and_audit_exports_create_their_folders_owner_only(world):
     env = {**os.environ, "RISKMAP_DATA_DIR": str(world.root),
            "RISKMAP_CONFIG": str(world.root / "demo" / "settings.toml")}
