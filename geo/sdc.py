@@ -103,7 +103,6 @@ class LinkedCells:
         self.values: list[int] = []
         self.public: list[bool] = []
         self.groups: list[Hashable | None] = []
-        self.blocks: list[Hashable | None] = []
         self.relations: list[tuple[np.ndarray, np.ndarray, bool]] = []  # (idx, coef, equal)
         self.sums: list[tuple[int, np.ndarray]] = []  # (parent or -1, kids)
         self.sensitive_terms: list[tuple[np.ndarray, np.ndarray, int, int]] = []
@@ -114,12 +113,8 @@ class LinkedCells:
         return len(self.keys)
 
     def add(self, key: Hashable, value: float, *, group: Hashable | None = None,
-            public: bool = False, block: Hashable | None = None) -> int:
-        """Add a cell (once per key) and return its index.
-
-        ``block`` (default ``group``) names the cells the audit tries to move together
-        first, the others held at their true values (a column across tables).
-        """
+            public: bool = False) -> int:
+        """Add a cell (once per key) and return its index."""
         if key in self.index:
             return self.index[key]
         i = len(self.keys)
@@ -128,7 +123,6 @@ class LinkedCells:
         self.values.append(int(round(float(value))) if np.isfinite(float(value)) else 0)
         self.public.append(bool(public))
         self.groups.append(group)
-        self.blocks.append(group if block is None else block)
         return i
 
     def add_sum(self, kids: Sequence[int], parent: int | None = None,
@@ -425,13 +419,14 @@ class _State:
 class Audit:
     """The attacker's integer program over every blank, given everything shown.
 
-    Variables: the blank cells (integers, at least their known lower bound); constraints:
+    Variables: the blank cells (integers, at least 1: a blank is never a zero); constraints:
     every relation of :class:`LinkedCells` with the shown cells as constants. Targets:
     each blank and each sensitive difference. :meth:`failures` certifies targets with
-    integer solutions (random directions first, then a small neighbourhood of the target
-    with the other blanks held at their true values — still a solution of the whole
-    program — then the whole program) and returns those whose range is narrower than
-    :func:`protection_width`.
+    integer solutions — a few random directions first, each moving many blanks at once,
+    then the minimum and the maximum of each target still narrow — and returns those whose
+    exact range is narrower than :func:`protection_width`. Each program is solved as a
+    linear one first (scipy's HiGHS): sums and bounds give whole-number vertices, and a
+    whole-number vertex is an integer solution; otherwise ``scipy.optimize.milp``.
     """
 
     def __init__(self, cells: LinkedCells, hidden: np.ndarray, lower: np.ndarray,
@@ -458,9 +453,6 @@ class Audit:
         self.A = sparse.csr_array((data, (ri, ci)), shape=(len(lo), n))
         self.lo, self.hi = np.asarray(lo, float), np.asarray(hi, float)
         self.lb = np.asarray(lower, float)[self.cells_idx]
-        blocks = [str(cells.blocks[i]) for i in self.cells_idx]
-        names = {b: j for j, b in enumerate(dict.fromkeys(blocks))}
-        self.block = np.array([names[b] for b in blocks], dtype=int)
         self.x0 = v[self.cells_idx]
         rows, cols, vals, truth, self.hides = [], [], [], [], []
         for t, i in enumerate(self.cells_idx):
@@ -483,10 +475,7 @@ class Audit:
         self.truth = np.asarray(truth, float)
         self.offset = self.truth - self.E @ self.x0
         self.low, self.high = self.truth.copy(), self.truth.copy()
-        self.exact_low = np.full(len(truth), -np.inf)
-        self.exact_high = np.full(len(truth), np.inf)
         self.solves = 0
-        self._A_csc = self.A.tocsc()
 
     # -- answers ---------------------------------------------------------------------------
     def open(self) -> np.ndarray:
@@ -507,7 +496,7 @@ class Audit:
 
     # -- the search ------------------------------------------------------------------------
     def failures(self) -> list[int]:
-        """Targets whose feasible interval is narrower than the protection width."""
+        """Return the targets whose feasible interval is narrower than the protection width."""
         if not len(self.truth):
             return []
         for _ in range(30):
@@ -532,53 +521,35 @@ class Audit:
                 fails.append(int(t))
         return fails
 
-    def _batch(self, op: np.ndarray | None = None, cols: np.ndarray | None = None) -> None:
-        op = self.open() if op is None else op
+    def _batch(self) -> None:
+        """Push every open target one random way at once (blanks at 1 only up, or free)."""
+        op = self.open()
         sign = self.rng.choice([-1.0, 1.0], len(op))
         at_low = np.zeros(len(op), dtype=bool)
         cell_targets = op < len(self.cells_idx)
         at_low[cell_targets] = self.x0[op[cell_targets]] <= self.lb[op[cell_targets]]
         sign[at_low] = self.rng.choice([-1.0, 0.0], int(at_low.sum()))
-        c = sign @ self.E[op].toarray()
-        self._solve(c if cols is None else c[cols], cols)
+        self._solve(sign @ self.E[op].toarray())
 
-    def _solve(self, c: np.ndarray, cols: np.ndarray | None = None) -> float | None:
-        """Minimise ``c @ x`` over the whole program, or over ``cols`` (others at truth)."""
+    def _solve(self, c: np.ndarray) -> None:
+        """Minimise ``c @ x`` over the integer points; widen every target's seen range."""
         self.solves += 1
-        if cols is None:
-            A, lo, hi, lb, cc = self.A, self.lo, self.hi, self.lb, c
-        else:
-            sub = self._A_csc[:, cols]
-            rows = np.unique(sub.tocoo().row)
-            rest = np.ones(self.A.shape[1], dtype=bool)
-            rest[cols] = False
-            fixed = self._A_csc[:, rest] @ self.x0[rest]
-            A = sub.tocsr()[rows]
-            lo, hi = self.lo[rows] - fixed[rows], self.hi[rows] - fixed[rows]
-            lb, cc = self.lb[cols], c
+        A, lo, hi, lb = self.A, self.lo, self.hi, self.lb
         n = A.shape[1]
         # the linear relaxation first: its vertices are mostly whole numbers here (sums and
         # bounds), and a whole-number vertex is a solution of the integer program too
         eq = lo == hi
-        res = linprog(cc, A_ub=sparse.vstack([A[~eq], -A[~eq & np.isfinite(lo)]]) if (~eq).any()
+        res = linprog(c, A_ub=sparse.vstack([A[~eq], -A[~eq & np.isfinite(lo)]]) if (~eq).any()
                       else None,
                       b_ub=np.concatenate([hi[~eq], -lo[~eq & np.isfinite(lo)]]) if (~eq).any()
                       else None,
                       A_eq=A[eq] if eq.any() else None, b_eq=hi[eq] if eq.any() else None,
                       bounds=np.column_stack([lb, np.full(n, _BIG)]), method="highs")
-        if res.status != 0 or res.x is None:
-            return None
-        if np.abs(res.x - np.round(res.x)).max() > 1e-7:
-            res = milp(cc, constraints=[LinearConstraint(A, lo, hi)] if A.shape[0] else None,
+        if res.status != 0 or np.abs(res.x - np.round(res.x)).max() > 1e-7:
+            res = milp(c, constraints=[LinearConstraint(A, lo, hi)] if A.shape[0] else None,
                        integrality=np.ones(n), bounds=Bounds(lb, np.full(n, _BIG)))
-            if res.status != 0 or res.x is None:
-                return None
-        x = np.round(res.x)
-        if cols is not None:
-            full = self.x0.copy()
-            full[cols] = x
-            x = full
-        values = self.E @ x + self.offset
+            if res.status != 0 or res.x is None:  # pragma: no cover - the truth is a solution
+                raise RuntimeError(f"the audit's program has no solution: {res.message}")
+        values = self.E @ np.round(res.x) + self.offset
         np.minimum(self.low, values, out=self.low)
         np.maximum(self.high, values, out=self.high)
-        return float(res.fun)
