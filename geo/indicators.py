@@ -26,6 +26,7 @@ Examples
 
 from __future__ import annotations
 
+import threading
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -576,6 +577,7 @@ _PUBLICATIONS: dict[tuple, DepartmentTables] = {}
 _RECORD_KEY = (C.ID, C.FECHA, C.UBIGEO, C.SECTOR, C.HALLAZGO, C.ORIGEN, C.INDICADORES,
                C.VICTIMAS, C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES, C.UBIGEO_ORIGEN)
 _PUBLICATIONS_KEPT = 16
+_PUBLICATIONS_LOCK = threading.Lock()  # pages run in threads
 
 
 @dataclass(frozen=True)
@@ -653,11 +655,14 @@ def protected_tables(records: pd.DataFrame, districts: pd.DataFrame, threshold: 
         key = (_fingerprint(rec[[c for c in _RECORD_KEY if c in rec]]),
                _fingerprint(dist[[C.UBIGEO, C.COD_PROV, C.PROVINCIA]]),
                int(threshold), str(table.path))
-        if key not in _PUBLICATIONS:
-            if len(_PUBLICATIONS) >= _PUBLICATIONS_KEPT:
-                _PUBLICATIONS.pop(next(iter(_PUBLICATIONS)))
-            _PUBLICATIONS[key] = _protect_department(rec, dist, int(threshold), table)
-        out[dep] = _PUBLICATIONS[key]
+        found = _PUBLICATIONS.get(key)
+        if found is None:  # the same records give the same tables: computed twice at worst
+            found = _protect_department(rec, dist, int(threshold), table)
+            with _PUBLICATIONS_LOCK:
+                while len(_PUBLICATIONS) >= _PUBLICATIONS_KEPT:
+                    _PUBLICATIONS.pop(next(iter(_PUBLICATIONS)))
+                _PUBLICATIONS[key] = found
+        out[dep] = found
     return out
 
 
