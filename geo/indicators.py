@@ -622,8 +622,8 @@ def protected_tables(records: pd.DataFrame, districts: pd.DataFrame, threshold: 
     districts, each grouping adds up to the total, an indicator count is at most the
     inspections and the records with indicators, women and minors at most the victims, a
     route's victims at most its district's. Secondary suppression holds across all of
-    them (linked tables: Hundepool et al., *Statistical Disclosure Control*, 2012, §4.4 and
-    §5.5; de Wolf & Giessing 2009) and is checked by the attacker's own integer program:
+    them (linked tables: Hundepool et al., *Statistical Disclosure Control*, 2012, ch. 4-5;
+    de Wolf & Giessing 2009) and is checked by the attacker's own integer program:
     no blank can be narrowed to fewer than ``k - 1`` values.
 
     Departments never share a cell: a table of several departments is built from these
@@ -755,7 +755,7 @@ def round_total(n: float, base: int = 5) -> int:
 
     Totals shown on their own (the Datos page, the command line's summary) would tell,
     before and after one import, exactly how many records it added — and with the tables,
-    where they went (Hundepool et al. 2012, §5.4, rounding).
+    where they went (rounding: Hundepool et al. 2012, ch. 5).
 
     >>> [round_total(n) for n in (0, 2, 3, 1212, 1215, 1218)]
     [0, 0, 5, 1210, 1215, 1220]

@@ -6,13 +6,14 @@ total, a district's indicator counts are at most its inspections. Blanking the s
 cells of each table on its own is not enough: a province with one blanked district gives
 it back by difference, and so does a total that is published elsewhere. The tables are
 *linked* and must be protected together (Hundepool et al., *Statistical Disclosure
-Control*, Wiley 2012, §4.2-4.4 and §5.5, "linked tables"; de Wolf & Giessing, "Adjusting
-the τ-ARGUS modular approach to deal with linked tables", *Data & Knowledge Engineering*
-68, 2009; the approach of R's ``sdcTable::protectLinkedTables``).
+Control*, Wiley 2012, ch. 4, secondary cell suppression, linked tables and the audit of
+a pattern, and ch. 5, frequency tables; de Wolf & Giessing, "Adjusting the τ-ARGUS
+modular approach to deal with linked tables", *Data & Knowledge Engineering* 68, 2009;
+R's ``sdcTable::protectLinkedTables`` and its ``attack``).
 
 :class:`LinkedCells` collects every cell a role receives, its true value, and every linear
 relation an attacker knows between cells (sums, "at most", and that a blank cell is not
-zero unless its whole table is blank). :func:`suppress_linked` then
+zero: zeros are always shown). :func:`suppress_linked` then
 
 1. blanks every count from 1 to ``k - 1`` (primary suppression), and a cell that makes a
    sensitive difference exact (the men among victims when the women are shown);
@@ -33,8 +34,8 @@ least 1; the audit knows it too.
 
 The audit is the proof: a cell it passes has two integer solutions of every published
 relation whose values differ by at least ``k - 2``, so no attacker using those relations
-narrows it to fewer than ``k - 1`` values (Hundepool et al. §4.2.2, the protection
-interval). Adding suppression only widens every feasible set, so a cell once certified
+narrows it to fewer than ``k - 1`` values (the protection interval of Hundepool et al.,
+ch. 4). Adding suppression only widens every feasible set, so a cell once certified
 stays certified while the loop goes on.
 
 Examples
