@@ -126,6 +126,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "usuario": ("Su nombre (queda en el registro de auditoría)",
                 "Your name (kept in the audit log)"),
     "menos_de": ("menos de {n}", "fewer than {n}"),
+    "oculto_conteo": ("oculto", "hidden"),
 }
 
 # Short plain names of the model's factors and the district indicators. A layer the

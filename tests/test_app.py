@@ -386,10 +386,10 @@ def test_regional_government_sees_suppressed_aggregates_only(oidc_env):
     _no_exception(at)
     assert not at.error
     text = _text(at)
-    assert "menos de 5 inspecciones" in text  # the card's caption, suppressed
+    assert "un número oculto de inspecciones" in text  # the card's caption, suppressed
     assert "no se muestran inspecciones una por una" in text
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Inspecciones"] == "menos de 5"
+    assert metrics["Inspecciones"] == "oculto"
     # no table by year: record-level history is for planners only
     assert not [d for d in at.dataframe if "Año" in d.value.columns]
     # Datos: a file can be checked, but there is no import or recompute button
@@ -538,7 +538,7 @@ def test_store_audit_records_role_and_user(oidc_env, tmp_path, monkeypatch):
     at.switch_page("views/distrito.py").run()
     _no_exception(at)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Inspecciones"] == "menos de 5"  # < 5 records: suppressed for researchers
+    assert metrics["Inspecciones"] == "oculto"  # < 5 records: suppressed for researchers
 
     audit = InspectionStore(store.db_path, role="admin", user="auditor").audit()
     reads = audit[audit["accion"] == "lectura_registros"]

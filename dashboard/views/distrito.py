@@ -74,12 +74,25 @@ BASE_SOURCE_COLUMNS = {
 
 
 def count_text(value, suppressed: bool, k: int = 5) -> str:
-    """Format a count: "fewer than k" when suppressed, "—" when missing."""
+    """Format a count: "hidden" when suppressed, "—" when missing.
+
+    A blank is not always a count below k: the linked-table suppression (geo.sdc) also hides
+    larger counts that would give a small one back, so the card never says "fewer than k".
+    """
     if suppressed:
-        return t("menos_de", n=k)
+        return t("oculto_conteo")
     if value is None or pd.isna(value):
         return "—"
     return f"{int(value):,}".replace(",", " ")
+
+
+def count_phrase(value, suppressed: bool, k: int, nouns: tuple[str, str]) -> str:
+    """``"12 inspecciones"``, ``"1 inspección"`` or ``"un número oculto de inspecciones"``."""
+    singular, plural = nouns
+    if suppressed:
+        return tr(f"un número oculto de {plural}", f"a hidden number of {plural}")
+    text = count_text(value, False, k)
+    return f"{text} {singular if text == '1' else plural}"
 
 
 def yes_no(value) -> str:
@@ -169,10 +182,12 @@ def district_indicators(who, ubigeo: str, k: int, lang: str) -> None:
                      lang=lang), count_text(row[N_INCONSISTENTES], N_INCONSISTENTES in hidden,
                                             k))
     st.caption(tr(
-        f"De {count_text(n, C.N_INSPECCIONES in hidden, k)} inspecciones. Trabajo forzoso "
+        f"De {count_phrase(n, C.N_INSPECCIONES in hidden, k, ('inspección', 'inspecciones'))}."
+        " Trabajo forzoso "
         "según la OIT (CIET 2018): involuntariedad y amenaza a la vez; indicios: indicadores "
         "de una sola dimensión.",
-        f"Of {count_text(n, C.N_INSPECCIONES in hidden, k)} inspections. Forced labour under "
+        f"Of {count_phrase(n, C.N_INSPECCIONES in hidden, k, ('inspection', 'inspections'))}."
+        " Forced labour under "
         "the ILO rule (ICLS 2018): involuntariness and threat together; some indicators: of "
         "one dimension only."))
 
@@ -300,12 +315,13 @@ with ui.guard():
                       "How much the estimate rests on the district's own inspections: with "
                       "insufficient evidence, mostly on expert judgement."))
     # the scores carry the district's counts too: suppressed like the store's for non-planners
-    n_insp, n_hall = (count_text(row[c], bool(row.get(f"{c}_suprimido", False)), k)
-                      for c in (C.N_INSPECCIONES, C.N_HALLAZGOS))
-    # one inspection, one finding: the singular (a hidden count reads "menos de 5 …")
-    insp_es, insp_en = ("inspección", "inspection") if n_insp == "1" else (
-        "inspecciones", "inspections")
-    hall_es, hall_en = ("hallazgo", "finding") if n_hall == "1" else ("hallazgos", "findings")
+    hid_insp, hid_hall = (bool(row.get(f"{c}_suprimido", False))
+                          for c in (C.N_INSPECCIONES, C.N_HALLAZGOS))
+    # one inspection, one finding: the singular; a hidden count is said to be hidden
+    insp_es = count_phrase(row[C.N_INSPECCIONES], hid_insp, k, ("inspección", "inspecciones"))
+    hall_es = count_phrase(row[C.N_HALLAZGOS], hid_hall, k, ("hallazgo", "hallazgos"))
+    insp_en = count_phrase(row[C.N_INSPECCIONES], hid_insp, k, ("inspection", "inspections"))
+    hall_en = count_phrase(row[C.N_HALLAZGOS], hid_hall, k, ("finding", "findings"))
     if withheld:
         # the record may be withheld for its few complaint-driven inspections alone
         few_records = any(bool(row.get(f"{c}_suprimido", False))
@@ -314,19 +330,19 @@ with ui.guard():
             else (f"Menos de {k} de ellas respondieron a denuncias; con tan pocas",
                   f"Fewer than {k} of them answered complaints; with so few")
         st.caption(tr(
-            f"Basado en {n_insp} {insp_es} con {n_hall} {hall_es}. {few_es}, "
+            f"Basado en {insp_es} con {hall_es}. {few_es}, "
             "para su rol el riesgo mostrado es el que predicen las características del "
             "distrito, sin sus propias inspecciones (no se publican su intervalo ni el efecto "
             "de su historial): así nadie puede deducir los conteos ocultos.",
-            f"Based on {n_insp} {insp_en} with {n_hall} {hall_en}. {few_en}, the "
+            f"Based on {insp_en} with {hall_en}. {few_en}, the "
             "risk shown to your role is what the district's characteristics predict, without "
             "its own inspections (its interval and the effect of its history are not "
             "published): so nobody can work out the hidden counts."))
     else:
         st.caption(
-            tr(f"Basado en {n_insp} {insp_es} con {n_hall} {hall_es}. Probabilidad de estar "
+            tr(f"Basado en {insp_es} con {hall_es}. Probabilidad de estar "
                f"entre los 10 distritos de mayor riesgo: {100 * row[C.PROB_TOP10]:.0f} %.",
-               f"Based on {n_insp} {insp_en} with {n_hall} {hall_en}. Probability of being "
+               f"Based on {insp_en} with {hall_en}. Probability of being "
                f"among the 10 highest-risk districts: {100 * row[C.PROB_TOP10]:.0f} %.")
         )
     if row[C.EVIDENCIA] == C.EVIDENCIA_INSUFICIENTE:
