@@ -1345,7 +1345,12 @@ def active_store(config: str | Path | None = None) -> Path:
     path = Path(config) if config else paths.default_settings()
     if not path.is_file():
         return paths.store_path()
-    return load_settings(path, check_files=False).store_path
+    settings = load_settings(path, check_files=False)
+    if getattr(settings, "audit", None) is not None:
+        from geo import audit  # the store opened through these settings keeps their [audit]
+
+        audit.use_settings(settings.store_path, settings.audit)
+    return settings.store_path
 
 
 def _resolve(folder: Path, value: Any) -> Path | None:
