@@ -196,3 +196,18 @@ def last_rescoring():
         return path
 
     return write
+
+
+@pytest.fixture(autouse=True)
+def _spanish_unless_a_test_says_otherwise():
+    """Each test starts in Spanish, whatever the one before it switched to.
+
+    The language of messages is still one value per process (``geo.errors``; issue 22 moves
+    it to a context variable): a test that runs ``riskmap --lang en …`` in this process must
+    not make the next test's messages English.
+    """
+    from geo.errors import set_language
+
+    set_language("es")
+    yield
+    set_language("es")
