@@ -62,8 +62,8 @@ def real_base(workdir: Path, mirror: str | Path | None = None) -> tuple[Path, di
     verbatim copies of the pinned public files). Returns the base's path and the seconds
     spent fetching and building.
     """
-    from geo.base import build_base
-    from geo.sources import fetch_sources
+    from geo.geography.base import build_base
+    from geo.geography.sources import fetch_sources
 
     upstream = REPO.parent / "shared" / "data" / "upstream"
     mirror = mirror or os.environ.get("RISKMAP_MIRROR") or upstream

@@ -6,7 +6,7 @@ Cusco + Loreto (seed 0), so about a third fall inside a district. Both methods g
 same ``GeoSeries`` of points (built outside the timing) and must return the points per
 district. Measured in the same run, on the same machine:
 
-* ``geo.layers.count_points`` (prepared districts, points sorted by x, ``intersects_xy``
+* ``geo.geography.layers.count_points`` (prepared districts, points sorted by x, ``intersects_xy``
   on the candidates in each district's bounding box, ``numpy.bincount``);
 * plain ``geopandas.sjoin(points, districts, predicate="intersects")`` followed by
   ``groupby("index_right").size()``;
@@ -67,8 +67,8 @@ def _sjoin_once(points: gpd.GeoSeries, districts: gpd.GeoDataFrame) -> np.ndarra
 
 def run(base: Path | None, n_points: int, repeat: int) -> dict[str, Any]:
     """Time both methods and check their counts; return the numbers."""
-    from geo.base import read_districts
-    from geo.layers import count_points
+    from geo.geography.base import read_districts
+    from geo.geography.layers import count_points
 
     with tempfile.TemporaryDirectory() as tmp:
         if base is None:
@@ -118,8 +118,8 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         "| method | seconds | ratio count_points / method |",
         "|---|---:|---:|",
-        f"| `geo.layers.count_points` (GeoSeries) | {r['count_points_s']:.2f} | 1.00 |",
-        f"| `geo.layers.count_points` ((x, y) arrays) | {r['count_points_xy_s']:.2f} | "
+        f"| `geo.geography.layers.count_points` (GeoSeries) | {r['count_points_s']:.2f} | 1.00 |",
+        f"| `geo.geography.layers.count_points` ((x, y) arrays) | {r['count_points_xy_s']:.2f} | "
         f"{r['count_points_s'] / r['count_points_xy_s']:.2f} |",
         f"| `sjoin(intersects)` + `groupby().size()` | {r['sjoin_groupby_s']:.2f} | "
         f"{r['ratio_vs_sjoin_groupby']:.2f} |",

@@ -1,9 +1,9 @@
-"""Time `riskmap build` (geo.build.build_districts) for 169 and 1,891 districts.
+"""Time `riskmap build` (geo.geography.build.build_districts) for 169 and 1,891 districts.
 
 On the real base data: the public sources are fetched from ``$RISKMAP_MIRROR`` (or
 ``../shared/data/upstream``) and converted into ``peru_base.gpkg`` in a temporary folder
 (or ``--base FILE`` is reused), then the simulated demo world is written on it
-(``geo.demo.make_demo``, seed 0: seven sector layers, thousands of polygons and points).
+(``geo.world.demo.make_demo``, seed 0: seven sector layers, thousands of polygons and points).
 Timed, best and median of ``--repeat`` interleaved runs:
 
 * Cusco + Loreto (169 districts) and all of Peru (``region = "all"``, 1,891 districts),
@@ -35,9 +35,9 @@ NAME = "bench_build"
 
 def run(base: Path | None, repeat: int) -> dict[str, Any]:
     """Prepare the data, time the four builds and return the numbers."""
-    from geo.build import build_districts
     from geo.config import load_settings
-    from geo.demo import make_demo
+    from geo.geography.build import build_districts
+    from geo.world.demo import make_demo
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)

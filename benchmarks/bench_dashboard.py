@@ -96,7 +96,7 @@ def prepare_worlds(data_dir: Path | None) -> dict[str, Path]:
     """Settings files of the two worlds: ``"169"`` (demo) and ``"1891"`` (all of Peru)."""
     from geo.config import load_settings
     from models.pipeline import prepare
-    from models.score import score_districts, write_scores
+    from models.risk.score import score_districts, write_scores
 
     if data_dir is None:
         data_dir = Path(tempfile.mkdtemp(prefix="riskmap-bench-"))
@@ -110,7 +110,7 @@ def prepare_worlds(data_dir: Path | None) -> dict[str, Path]:
         peru.write_text(text, encoding="utf-8")
     settings = load_settings(peru)
     if not settings.scores_gpkg.exists():
-        from geo.build import build_districts
+        from geo.geography.build import build_districts
 
         settings.workdir.mkdir(parents=True, exist_ok=True)
         build_districts(settings, out=settings.districts_gpkg)

@@ -5,7 +5,7 @@
 weights refitted on the marginal likelihood with the district effects, ``"joint"``, with a
 third of the visits answering complaints and their number as evidence), the
 half-life chosen from the records
-(:func:`models.recency.recency_fit`) and the change alerts (:func:`models.recency.
+(:func:`models.risk.recency.recency_fit`) and the change alerts (:func:`models.risk.recency.
 drift_alerts`). Same synthetic worlds as ``bench_model`` (10 years), best of ``--repeat``.
 Target (issue 11): within 2x of *today's* for 169 and 1,891 districts. "Today's" is the
 code as it stood when the issue was filed (commit :data:`REFERENCE`): it is checked out in a
@@ -29,9 +29,9 @@ REFERENCE = "5f5f1bf"
 _REFERENCE_SCRIPT = """
 import json, sys, time
 import pandas as pd
-from models.score import district_counts, training_rows
-from models.scorer import RiskScorer
-from models.synthetic import make_world
+from models.risk.score import district_counts, training_rows
+from models.risk.scorer import RiskScorer
+from models.evaluation.synthetic import make_world
 out = {}
 for n, per_year in ((169, 120.0), (1891, 1300.0)):
     world = make_world(n_districts=n, n_years=10, seed=0, inspections_per_year=per_year)
@@ -77,10 +77,10 @@ def fit_seconds(n_districts: int, per_year: float, full: bool, repeat: int) -> f
     """Best wall time of one fit (with or without issue 11's steps)."""
     import pandas as pd
 
-    from models.recency import drift_alerts, recency_fit
-    from models.score import complaint_counts, district_counts, training_rows
-    from models.scorer import RiskScorer
-    from models.synthetic import make_world
+    from models.evaluation.synthetic import make_world
+    from models.risk.recency import drift_alerts, recency_fit
+    from models.risk.score import complaint_counts, district_counts, training_rows
+    from models.risk.scorer import RiskScorer
 
     world = make_world(n_districts=n_districts, n_years=10, seed=0,
                        inspections_per_year=per_year)

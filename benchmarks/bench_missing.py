@@ -9,7 +9,7 @@ each through ``evaluate`` (the temporal backtest of ``riskmap evaluate``):
 
 * ``completo``: every value known (what the missing third costs is measured against it);
 * ``faltante``: the third without a value, as riskmap reads it now (the term left out, a
-  ``falta_*`` feature learnt from the records; ``models.score.fill_missing``);
+  ``falta_*`` feature learnt from the records; ``models.risk.score.fill_missing``);
 * ``como_cero``: the same third read as 0, as riskmap read it before issue 20.
 
 Reported per world and pooled: top-10 capture (share of the oracle's) and 90 % coverage.
@@ -46,11 +46,11 @@ def run_one(base: str, root: str, seed: int, layer: str) -> dict:
     """One world: complete, a third missing, the same third read as zero."""
     import numpy as np
 
-    from geo.build import build_districts
     from geo.config import load_settings
-    from geo.demo import make_demo
-    from models.evaluation import MODEL, evaluate
-    from models.score import read_district_table
+    from geo.geography.build import build_districts
+    from geo.world.demo import make_demo
+    from models.evaluation.backtest import MODEL, evaluate
+    from models.risk.score import read_district_table
 
     out = Path(root) / f"missing-{seed}"
     make_demo(base, out, seed=seed, layers="simuladas")
@@ -79,11 +79,11 @@ def beyond_the_range(base: Path, root: Path) -> dict:
 
     import pandas as pd
 
-    import models.score as score
+    import models.risk.score as score
     from geo import columns as C
-    from geo.build import build_districts
     from geo.config import load_settings
-    from geo.demo import make_demo
+    from geo.geography.build import build_districts
+    from geo.world.demo import make_demo
 
     out = root / "peru"
     make_demo(base, out, seed=0)

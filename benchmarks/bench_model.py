@@ -1,7 +1,8 @@
 """Benchmark: fit + uncertainty of the risk model (169 districts x 10 years; 1,891 districts).
 
 Run: ``.venv/bin/python -m benchmarks.bench_model`` (or through ``python -m benchmarks``).
-Synthetic features and records (models.synthetic) sized like the demo world (~60 inspections
+Synthetic features and records (models.evaluation.synthetic) sized like the demo world
+(~60 inspections
 a year per 169 districts) and like all of Peru (1,891 districts, the same inspections per
 district). Prints one line per case; writes nothing.
 
@@ -18,9 +19,9 @@ import time
 
 import numpy as np
 
-from models.score import district_counts, training_rows
-from models.scorer import RiskScorer, simulate_uncertainty
-from models.synthetic import make_world
+from models.evaluation.synthetic import make_world
+from models.risk.score import district_counts, training_rows
+from models.risk.scorer import RiskScorer, simulate_uncertainty
 
 CASES = (
     ("169 distritos x 10 anios", 169, 120.0),
@@ -51,8 +52,8 @@ def run_case(n_districts: int, per_year: float, n_bootstrap: int = 200, repeat: 
 def prior_cap_study(volume: float, error: float, n_worlds: int,
                     caps=(1.0, 3.0, 10.0, 100.0)) -> None:
     """Print capture and coverage of the temporal backtest for each cap of the prior strength."""
-    from models.evaluation import MODEL, backtest_folds, evaluate_folds, per_fold_metrics
-    from models.synthetic import TRUE_WEIGHTS
+    from models.evaluation.backtest import MODEL, backtest_folds, evaluate_folds, per_fold_metrics
+    from models.evaluation.synthetic import TRUE_WEIGHTS
 
     res: dict[float, list] = {c: [] for c in caps}
     for w in range(n_worlds):

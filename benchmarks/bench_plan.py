@@ -5,7 +5,7 @@ Scores are synthetic (a skewed Beta(1, 8) risk, a third of districts with thin e
 the real 169 district boundaries of ``../shared/data`` (or ``$RISKMAP_SHARED_DATA``); the
 offices and defaults are those of ``config/settings.toml`` (Cusco city and Iquitos, 15 %
 exploration, 10-day trips, 2 days per inspection). For each budget (inspector-days per
-office) it prints the best of three wall times of :func:`models.planning.plan_inspections`
+office) it prints the best of three wall times of :func:`models.planning.plan.plan_inspections`
 (travel estimate, exploration draw, candidate trips, MILP, naive plan, tables), the number
 of candidate trips, the proven optimality gap, and the plan's expected findings against the
 naive plan's.
@@ -44,7 +44,7 @@ def synthetic_scores() -> gpd.GeoDataFrame:
 
 
 def main() -> dict:
-    from models import planning as P
+    from models.planning import plan as P
 
     spec = load_settings(REPO / "config" / "settings.toml", check_files=False).planning
     scores = synthetic_scores()

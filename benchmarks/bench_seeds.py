@@ -26,10 +26,10 @@ BASELINES = ("aleatorio", "pobreza", "tasa_pasada", "indice_experto")
 
 def main(argv: list[str] | None = None) -> dict:
     """Evaluate every seed's world; print the markdown table and return the numbers."""
-    from geo.build import build_districts
     from geo.config import load_settings
-    from geo.demo import make_demo
-    from models.evaluation import MODEL, TARGETS, evaluate
+    from geo.geography.build import build_districts
+    from geo.world.demo import make_demo
+    from models.evaluation.backtest import MODEL, TARGETS, evaluate
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="*", default=list(range(8)))

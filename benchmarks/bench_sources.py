@@ -5,11 +5,12 @@ memory** (its ``VmHWM``; on a cluster also each worker's) and wall time are reco
 
 * **points**: 20 million points in a GeoParquet file (1 M-row groups, WKB, EPSG:4326;
   uniform in the bounding box of Cusco + Loreto, or of Peru) counted into the 169 districts
-  of Cusco and Loreto and into all 1,891 with :func:`geo.chunks.count_point_file` — alone,
+  of Cusco and Loreto and into all 1,891 with :func:`geo.geography.chunks.count_point_file` — alone,
   and on a 2-worker ``LocalCluster``. Target: peak RSS ≤ 1.5 GB. Counts are checked equal.
 * **raster**: a 30 m (0.00026949°) class raster covering Cusco and Loreto (~1.7 G pixels,
   uint8, tiled and deflate-compressed, written block by block), ``raster_share`` of class
-  30 into the 169 districts with :func:`geo.rasters.raster_measure` (exactextract, windows)
+  30 into the 169 districts with
+  :func:`geo.geography.rasters.raster_measure` (exactextract, windows)
   against the naive loop a first attempt would write — ``rasterio.mask`` of each district,
   then the share of class-30 pixels — and the same measure on a 2-worker ``LocalCluster``.
   Shares are checked to agree within 0.01.
@@ -86,7 +87,7 @@ def make_raster(path: Path, bounds: tuple[float, float, float, float]) -> tuple[
 CHILD = """\
 import json, sys, time
 sys.path.insert(0, {repo!r})
-from geo.base import read_districts
+from geo.geography.base import read_districts
 districts = read_districts({base!r}, {region!r})
 client = cluster = None
 if {workers}:
@@ -113,9 +114,9 @@ print(json.dumps({{"seconds": seconds, "values": values, "peak_rss_mb": peak_mb(
                   "worker_peak_rss_mb": workers_mb}}))
 """
 
-POINTS_BODY = """from geo.chunks import count_point_file
+POINTS_BODY = """from geo.geography.chunks import count_point_file
 values = count_point_file({data!r}, districts, client=client).counts.tolist()"""
-RASTER_BODY = """from geo.rasters import raster_measure
+RASTER_BODY = """from geo.geography.rasters import raster_measure
 values = raster_measure({data!r}, districts, "raster_share", classes=(30,),
                         client=client).tolist()"""
 NAIVE_BODY = """import numpy as np, rasterio, rasterio.mask
@@ -152,7 +153,7 @@ def main(argv: list[str] | None = None) -> dict:
     work = args.workdir or Path(tmp.name)
     work.mkdir(parents=True, exist_ok=True)
     base, _ = real_base(work)
-    from geo.base import read_districts
+    from geo.geography.base import read_districts
 
     cl = read_districts(base, ("08", "16"))
     peru = read_districts(base, ())

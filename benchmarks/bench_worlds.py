@@ -1,6 +1,6 @@
 """Issue 11's targets on many seeds of each kind of world: static, drift, complaints, low volume.
 
-For each scenario of :data:`geo.demo.SCENARIOS` and each seed: ``make_demo(scenario=...)`` on
+For each scenario of :data:`geo.world.demo.SCENARIOS` and each seed: ``make_demo(scenario=...)`` on
 the real base, ``build_districts``, ``evaluate`` (the defaults of ``riskmap evaluate``, the
 steps of ``tests/test_evaluation.py``), and one row: top-10 capture (share of the oracle),
 90 % coverage, and the hit@10 margin over the past-finding-rate baseline with its paired
@@ -8,7 +8,7 @@ bootstrap 95 % interval. Then per world and pooled: mean capture, mean and minim
 and how many seeds' margins are supported.
 
 Beside the model's capture, the **Bayes ceiling** of each world
-(:func:`models.evaluation.bayes_ceiling`): the capture of a ranking that knows the true
+(:func:`models.evaluation.backtest.bayes_ceiling`): the capture of a ranking that knows the true
 weights, any frontier and the spread of the effects, and learns each district's own effect
 from the same records — what no model that learns its weights from the records can expect to
 pass. Per test year as well, pooled over the seeds: where the early folds (one or two years
@@ -50,10 +50,10 @@ def run_one(base: str, root: str, scenario: str, seed: int, half_life: str = "",
     """
     import dataclasses
 
-    from geo.build import build_districts
     from geo.config import load_settings
-    from geo.demo import make_demo
-    from models.evaluation import MODEL, evaluate
+    from geo.geography.build import build_districts
+    from geo.world.demo import make_demo
+    from models.evaluation.backtest import MODEL, evaluate
 
     out = Path(root) / f"{scenario}-{seed}-{layers}"
     make_demo(base, out, seed=seed, scenario=scenario, layers=layers)
@@ -66,7 +66,7 @@ def run_one(base: str, root: str, scenario: str, seed: int, half_life: str = "",
     if selection:
         model = dataclasses.replace(model, selection_correction=selection)
     settings = dataclasses.replace(settings, model=model)
-    from models.score import read_district_table
+    from models.risk.score import read_district_table
 
     districts = read_district_table(settings)
     if no_dates:
@@ -90,8 +90,8 @@ def world_ceiling(settings, years: list[int]) -> dict[int, float]:
     import pandas as pd
 
     from geo import columns as C
-    from geo.inspections import load_records
-    from models.evaluation import _read_truth, bayes_ceiling
+    from geo.records.inspections import load_records
+    from models.evaluation.backtest import _read_truth, bayes_ceiling
 
     verdad = pd.read_csv(settings.truth, dtype={C.UBIGEO: str}).set_index(C.UBIGEO)
     truth = _read_truth(settings, verdad.index)
@@ -131,7 +131,7 @@ def summarise(rows: list[dict]) -> dict:
 
 def main(argv: list[str] | None = None) -> dict:
     """Evaluate every (scenario, seed); print per-world and pooled tables; return them."""
-    from geo.demo import SCENARIOS
+    from geo.world.demo import SCENARIOS
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenarios", nargs="*", default=list(SCENARIOS))

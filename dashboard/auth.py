@@ -1,12 +1,12 @@
 """Who is using the dashboard: the identity the server established, per script run.
 
 ``dashboard/app.py`` calls :func:`gate` first thing on every run. It resolves the
-:class:`geo.access.Principal` from what only the server can vouch for, by the settings'
+:class:`geo.trust.access.Principal` from what only the server can vouch for, by the settings'
 ``[auth] mode``:
 
 * ``local`` — the HttpOnly session cookie set by the sign-in page (``/acceso``, served by
   :mod:`dashboard.server`), looked up in the server's session table
-  (:class:`geo.accounts.AccessStore`) against the users file;
+  (:class:`geo.trust.accounts.AccessStore`) against the users file;
 * ``oidc`` — Streamlit's own ``st.login`` / ``st.user`` (the identity provider's signed
   ID token, kept in Streamlit's signed cookie), mapped to a role and regions by the
   settings' rules — never by the provider's claims alone;
@@ -32,10 +32,10 @@ import streamlit as st
 
 from dashboard.i18n import get_lang, tr
 from geo import paths
-from geo.access import Principal
-from geo.accounts import AccessStore, Users
 from geo.config import AuthSpec, OIDCSpec, Settings
 from geo.errors import ConfigError, RiskmapError
+from geo.trust.access import Principal
+from geo.trust.accounts import AccessStore, Users
 
 __all__ = [
     "COOKIE",
@@ -118,7 +118,7 @@ def access_store(spec: AuthSpec) -> AccessStore:
 def store_for(principal: Principal):
     """Open the inspection store as ``principal`` (its role, regions, identity)."""
     from dashboard import state
-    from geo.store import InspectionStore
+    from geo.records.store import InspectionStore
 
     return InspectionStore.for_principal(state.settings().store_path, principal)
 
@@ -324,7 +324,7 @@ def _oidc_prompt() -> None:
 
 def _system_store():
     from dashboard import state
-    from geo.store import ROL_SISTEMA, InspectionStore
+    from geo.records.store import ROL_SISTEMA, InspectionStore
 
     return InspectionStore(state.settings().store_path, role=ROL_SISTEMA, user="tablero")
 

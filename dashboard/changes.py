@@ -1,6 +1,7 @@
 """The "what changed" panel after a rescoring (Datos after the button, Modelo always).
 
-Reads the comparison :func:`models.explain.record_rescoring` kept in ``<workdir>/cambios.json``.
+Reads the comparison :func:`models.risk.explain.record_rescoring` kept
+in ``<workdir>/cambios.json``.
 What each role sees, decided here on the server:
 
 - every role: when the model was refitted and how its weights moved (the model card
@@ -21,8 +22,8 @@ from dashboard import state
 from dashboard.i18n import FEATURE_WORDS, tr
 from dashboard.layer_words import FALTA, feature_words
 from geo import columns as C
-from geo.access import ROL_PLANIFICADOR, Principal
-from models.explain import NUEVOS_REGISTROS, read_changes
+from geo.trust.access import ROL_PLANIFICADOR, Principal
+from models.risk.explain import NUEVOS_REGISTROS, read_changes
 
 
 def show_changes(workdir, who: Principal, lang: str) -> bool:

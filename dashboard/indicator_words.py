@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dashboard.i18n import tr
-from geo.indicators import INDICIOS, N_INDICIOS, N_TF_OIT, SIN_INDICIOS, TRABAJO_FORZOSO
-from geo.inspections import ILO_INDICATORS
+from geo.records.indicators import INDICIOS, N_INDICIOS, N_TF_OIT, SIN_INDICIOS, TRABAJO_FORZOSO
+from geo.records.inspections import ILO_INDICATORS
 
 __all__ = ["CLASS_WORDS", "SECTOR_WORDS", "SERVICE_WORDS", "VIEWS", "indicator_name"]
 

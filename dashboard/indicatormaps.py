@@ -123,8 +123,8 @@ def services_map(districts: gpd.GeoDataFrame, access: pd.DataFrame, services: gp
                  height: int = mapview.MAP_HEIGHT, ndigits: int = 4) -> folium.Map:
     """Districts coloured by days to the nearest service, the gap outlined, services as dots.
 
-    ``access`` as :func:`models.services.service_access` (indexed by UBIGEO); ``gap`` the
-    UBIGEOs of the districts of high risk and far help (:func:`models.services.gap`).
+    ``access`` as :func:`models.planning.services.service_access` (indexed by UBIGEO); ``gap`` the
+    UBIGEOs of the districts of high risk and far help (:func:`models.planning.services.gap`).
     """
     words = _WORDS.get(lang, _WORDS["es"])
     names = type_names or {}

@@ -3,7 +3,7 @@
 A layer says what it is wherever it is shown — the Mapa page's choices, the map's legend and
 layer control, the district card, the Modelo page — from one place: :func:`layer_facts`
 reads the settings (:class:`geo.config.LayerSpec`) and the ``fuentes`` table of the built
-district table (:func:`geo.build.read_fuentes`); what was built wins, the settings fill in
+district table (:func:`geo.geography.build.read_fuentes`); what was built wins, the settings fill in
 what an older table lacks. Values are written by :mod:`geo.formatting` (CLDR), and a
 district a source is silent about reads "sin dato público" (never 0, never blank).
 
@@ -48,7 +48,7 @@ __all__ = [
     "zero_note",
 ]
 
-#: Prefix of a missing-value indicator feature (models.score.fill_missing).
+#: Prefix of a missing-value indicator feature (models.risk.score.fill_missing).
 FALTA = "falta_"
 REAL, SIMULADO = "real", "simulado"
 

@@ -35,7 +35,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from geo import columns as C
-from geo.display import (  # the display geometry is made in geo, stored at prepare time
+from geo.geography.display import (  # the display geometry is made in geo, stored at prepare time
     boundary_lines,
     clean_coverage,
     display_digits,
@@ -43,7 +43,7 @@ from geo.display import (  # the display geometry is made in geo, stored at prep
     round_coordinates,
     simplify_coverage,
 )
-from geo.styles import (  # one classing for the map and every exported layer
+from geo.geography.styles import (  # one classing for the map and every exported layer
     NO_DATA_COLOR,
     PALETTE,
     SCHEMES,
@@ -312,7 +312,7 @@ def risk_map(
         UBIGEOs of hot-spot districts, outlined in black.
     alerts : sequence of str
         UBIGEOs of districts with a change alert (recent findings above their record,
-        :mod:`models.recency`), outlined in purple.
+        :mod:`models.risk.recency`), outlined in purple.
     tables : sequence of DistrictValues
         Table layers drawn as choropleths over the risk (each with its legend, bottom
         left, and its place in the layer control); districts without a value hatched grey.
@@ -491,7 +491,7 @@ def risk_features(layer: gpd.GeoDataFrame, breaks: Sequence[float], lang: str = 
     if C.RIESGO_P05 in layer and C.RIESGO_P95 in layer:
         lo = layer[C.RIESGO_P05].astype(float)
         hi = layer[C.RIESGO_P95].astype(float)
-        # a withheld interval (models.disclosure) says so, not "? – ?"
+        # a withheld interval (models.risk.disclosure) says so, not "? – ?"
         interval = [f"{_pct(a, '?')} – {_pct(b, '?')}" if np.isfinite(a) or np.isfinite(b)
                     else labels["nopub"] for a, b in zip(lo, hi, strict=True)]
     else:

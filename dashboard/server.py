@@ -6,16 +6,17 @@ below (an ``st.App``) and serves ``dashboard/app.py`` through it, with:
 * ``GET/POST /acceso`` — the sign-in page of ``[auth] mode = "local"``: a plain HTML form
   (no script, works on any browser and a slow link), protected against cross-site
   requests by a double-submit token, rate-limited by the lockout rule of
-  :func:`geo.accounts.sign_in`. A right password sets the session cookie: random,
+  :func:`geo.trust.accounts.sign_in`. A right password sets the session cookie: random,
   ``HttpOnly`` (no script can read it), ``SameSite=Strict``, ``Secure`` behind HTTPS
   (``[auth] secure_cookie``), lasting ``[auth] session_hours``.
   A right password also sets a *device cookie* (``riskmap_dispositivo``, path ``/acceso``
   only, 90 days): that browser is then exempt, for that account, from the wait its
-  address earns by others' failures and from a lock of the name (:func:`geo.accounts.sign_in`).
+  address earns by others' failures and from a lock of the name
+  (:func:`geo.trust.accounts.sign_in`).
 * ``GET /salir`` — ends the session on the server and clears the cookie.
 * :class:`ClientAddress` — who the client is: the TCP peer, or, only when the peer is one
   of ``[auth] trusted_proxies``, what its ``X-Forwarded-For`` / ``X-Real-IP`` /
-  ``X-Forwarded-Proto`` say (:func:`geo.accounts.client_address`). ``riskmap serve``
+  ``X-Forwarded-Proto`` say (:func:`geo.trust.accounts.client_address`). ``riskmap serve``
   turns uvicorn's own reading of those headers off (``FORWARDED_ALLOW_IPS=""``): by
   default it believes them from 127.0.0.1, so any client of a local proxy could name
   its own address.
@@ -55,8 +56,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response  # noqa
 from starlette.routing import Route  # noqa: E402
 
 from geo import paths  # noqa: E402
-from geo.accounts import DEVICE_DAYS  # noqa: E402
 from geo.config import Settings, load_settings  # noqa: E402
+from geo.trust.accounts import DEVICE_DAYS  # noqa: E402
 
 COOKIE = "riskmap_sesion"  # dashboard.auth.COOKIE (not imported: it imports streamlit pages)
 CSRF_COOKIE = "riskmap_csrf"
@@ -93,7 +94,7 @@ def settings() -> Settings | None:
 
 
 def _stores(s: Settings):
-    from geo.accounts import AccessStore, Users
+    from geo.trust.accounts import AccessStore, Users
 
     key = ("stores", str(s.auth.users_file or paths.users_file()), str(paths.access_db()),
            s.auth.max_failures, s.auth.lockout_minutes, s.auth.session_hours)
@@ -107,7 +108,7 @@ def _stores(s: Settings):
 
 
 def _audit(action: str, user: str, role: str, detail: dict[str, Any]) -> None:
-    from geo.store import InspectionStore
+    from geo.records.store import InspectionStore
 
     s = settings()
     InspectionStore(s.store_path if s is not None else paths.store_path(),
@@ -367,7 +368,7 @@ async def signin(request: Request) -> Response:
         return _page(lang, message=_t("insecure", lang), user=name, next_=next_, csrf=csrf,
                      status=400)
     users, access = _stores(s)
-    from geo.accounts import sign_in
+    from geo.trust.accounts import sign_in
 
     client, device = _client(request), request.cookies.get(DEVICE_COOKIE, "")
     async with _CHECKS:
@@ -466,7 +467,7 @@ class ClientAddress:
     The TCP peer is the client, unless it is one of ``[auth] trusted_proxies``: then its
     ``X-Forwarded-For`` (the right-most address that is not a trusted proxy) or
     ``X-Real-IP``, and its ``X-Forwarded-Proto``, say who and how
-    (:func:`geo.accounts.client_address`). Everything downstream — the sign-in throttle,
+    (:func:`geo.trust.accounts.client_address`). Everything downstream — the sign-in throttle,
     the audit trail, Streamlit's ``st.context.ip_address`` — reads ``scope["client"]``.
     """
 
@@ -489,7 +490,7 @@ def _trusted_proxies() -> tuple[str, ...]:
 
 
 def _resolve_client(scope: dict, trusted: tuple[str, ...]) -> dict:
-    from geo.accounts import client_address, is_trusted_proxy
+    from geo.trust.accounts import client_address, is_trusted_proxy
 
     headers = [(k, v.decode("latin-1")) for k, v in scope.get("headers") or []]
     forwarded = [v for k, v in headers if k == b"x-forwarded-for"]
@@ -529,7 +530,7 @@ def _uvicorn_rewrote(client: str, forwarded: list[str]) -> bool:
     if _UVICORN_TRUSTED is None:  # FORWARDED_ALLOW_IPS="*"
         hops = [h.strip() for value in forwarded for h in value.split(",") if h.strip()]
         return bool(hops) and _hop_host(hops[0]) == client
-    from geo.accounts import client_address
+    from geo.trust.accounts import client_address
 
     return client_address(_UVICORN_PEER, _UVICORN_TRUSTED, forwarded) == client
 

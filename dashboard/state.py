@@ -26,9 +26,9 @@ import streamlit as st
 from dashboard.i18n import STRINGS
 from geo import columns as C
 from geo import paths
-from geo.access import Principal
 from geo.config import Settings, load_settings
 from geo.errors import RiskmapError
+from geo.trust.access import Principal
 
 __all__ = [
     "ALL_REGIONS",
@@ -133,10 +133,10 @@ def view(who: Principal) -> int:
     """Return the disclosure view of ``who``: 0 (everything) for a planner, else its floor k.
 
     Every reader of the scores takes it: a role without record access gets the scores
-    through :func:`models.disclosure.protect_scores` (its small counts blanked, and no
+    through :func:`models.risk.disclosure.protect_scores` (its small counts blanked, and no
     value from which a blanked count could be rebuilt), in pages, map and exports alike.
     """
-    from geo.access import floor
+    from geo.trust.access import floor
 
     return 0 if who.may_read_records else floor(who.role, settings().auth.suppression)
 
@@ -167,7 +167,7 @@ def _scores_stamp(stamp: float | tuple) -> float:
 def _view_scores(path: str, stamp: float | tuple, k: int) -> gpd.GeoDataFrame:
     if not k:
         return _read_scores(path, _scores_stamp(stamp))
-    from models.disclosure import protect_scores
+    from models.risk.disclosure import protect_scores
 
     return protect_scores(_read_scores(path, _scores_stamp(stamp)), k,
                           published=protected_counts(k))
@@ -177,13 +177,13 @@ def protected_counts(k: int, regions: tuple[str, ...] = ()) -> pd.DataFrame:
     """Inspections, findings, complaint-driven inspections and victims per district at ``k``.
 
     The district rows of the one disclosure-control pass over every table a role without
-    record access gets (:func:`geo.indicators.protected_tables`, on the records the model
+    record access gets (:func:`geo.records.indicators.protected_tables`, on the records the model
     uses, every department of the district table): the same blanks in the scores, the
     map, the district card, the exports and the Indicadores page. ``regions`` keeps some
     departments (``()`` = all).
     """
-    from geo.access import in_regions
-    from geo.indicators import protected_counts as counts
+    from geo.records.indicators import protected_counts as counts
+    from geo.trust.access import in_regions
 
     records = _classified_records(*_indicator_source())
     districts = district_table().drop(columns="geometry")
@@ -255,10 +255,10 @@ def export_table(region: tuple[str, ...], k: int, protected: bool,
     """Return the scores an export of ``region`` carries, suppressed at ``k``.
 
     For a role without record access (``protected``) they go through
-    :func:`models.disclosure.protect_scores` with the district counts of the role's one
+    :func:`models.risk.disclosure.protect_scores` with the district counts of the role's one
     publication at its floor ``floor_k`` (default ``k``; :func:`protected_counts`); a
     higher ``k`` it asks for only blanks more of that publication
-    (:func:`geo.indicators.coarsen`), so two exports never show two patterns of blanks
+    (:func:`geo.records.indicators.coarsen`), so two exports never show two patterns of blanks
     to set side by side.
     """
     path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
@@ -274,8 +274,8 @@ OIT_PREFIX = "oit_"
 def _export_table(path: str, stamp: float, region: tuple[str, ...], k: int, protected: bool,
                   counts: tuple[str, ...], records_key: tuple[str, float, float] = ("", 0, 0),
                   floor_k: int = 0) -> gpd.GeoDataFrame:
-    from geo.indicators import coarsen
-    from models.disclosure import protect_scores
+    from geo.records.indicators import coarsen
+    from models.risk.disclosure import protect_scores
 
     full = _read_scores(path, stamp)
     floor_k = min(floor_k or k, k)
@@ -296,11 +296,11 @@ def indicator_columns(table: gpd.GeoDataFrame, k: int,
     ``oit_<code>`` per indicator, ``n_trabajo_forzoso_oit``, ``n_indicios``,
     ``n_inconsistentes`` (not for a ``protected`` role), ``n_victimas_mujeres``,
     ``n_victimas_menores`` (nullable integers; blank where 1 to k-1 or to protect such a
-    count: :func:`geo.indicators.protected_profile`, at the role's floor ``floor_k`` and
-    then :func:`geo.indicators.coarsen` to ``k``) and ``indicadores_suprimidos``.
+    count: :func:`geo.records.indicators.protected_profile`, at the role's floor ``floor_k`` and
+    then :func:`geo.records.indicators.coarsen` to ``k``) and ``indicadores_suprimidos``.
     """
-    from geo.indicators import N_VICTIMAS, coarsen, protected_profile
-    from geo.inspections import ILO_INDICATORS
+    from geo.records.indicators import N_VICTIMAS, coarsen, protected_profile
+    from geo.records.inspections import ILO_INDICATORS
 
     records = _classified_records(*records_key) if records_key[0] else None
     if records is None or records.empty:
@@ -336,11 +336,11 @@ def export_metadata(stored: dict[str, Any], region: tuple[str, ...],
                     protected: bool = False, scoped: bool = False) -> dict[str, Any]:
     """Return the scores file's metadata plus what an export chose (region, suppression).
 
-    ``models.score.write_scores`` stamps its own write time in ``escrito``; the time the
+    ``models.risk.score.write_scores`` stamps its own write time in ``escrito``; the time the
     risk was computed travels on as ``riesgo_calculado``. For a role without record access
     (``protected``) or one limited to some regions (``scoped``) the dates of the first and
     last records and the whole area's totals are left out, and ``proteccion`` says how the
-    scores were protected (:mod:`models.disclosure`).
+    scores were protected (:mod:`models.risk.disclosure`).
 
     >>> meta = export_metadata({"n_inspecciones": 1193, "escrito": "2026-11-28T04:15"},
     ...                        ("08",), 5)
@@ -474,9 +474,9 @@ def map_outlines(region: tuple[str, ...]) -> tuple[gpd.GeoDataFrame, gpd.GeoData
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _clean_scores(path: str, stamp: float) -> gpd.GeoDataFrame:
-    from geo.display import clean_coverage, read_display_layer
+    from geo.geography.display import clean_coverage, read_display_layer
 
-    stored = read_display_layer(path)  # made with the scores (geo.display), else here
+    stored = read_display_layer(path)  # made with the scores (geo.geography.display), else here
     if stored is not None:
         return stored
     gdf = _read_scores(path, stamp)
@@ -496,7 +496,7 @@ def _map_layer(path: str, stamp: float | tuple, region: tuple[str, ...], k: int 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _simple_shapes(path: str, stamp: float, region: tuple[str, ...]) -> gpd.GeoDataFrame:
-    from geo.display import display_tolerance, read_display_layer, simplify_coverage
+    from geo.geography.display import display_tolerance, read_display_layer, simplify_coverage
 
     codes = region or tuple(sorted(_read_scores(path, stamp)[C.UBIGEO].str[:2].unique()))
     stored = read_display_layer(path, codes)
@@ -660,7 +660,7 @@ def warm_map(static_url: str) -> None:
     server start reads them from the cache like every later one. With a few departments
     (Cusco and Loreto) each one's map too; with all of Peru only the whole.
     """
-    from geo.access import DATA_ROLES, floor
+    from geo.trust.access import DATA_ROLES, floor
 
     if not settings().scores_gpkg.exists():
         return
@@ -819,7 +819,7 @@ def layer_facts():
 @st.cache_data(show_spinner=False, max_entries=4)
 def _layer_facts(settings_file: str, settings_stamp: float, path: str, stamp: float):
     from dashboard.layer_words import layer_facts as facts_of
-    from geo.build import read_fuentes
+    from geo.geography.build import read_fuentes
 
     fuentes = None
     if stamp:
@@ -834,7 +834,7 @@ def missing_patterns() -> dict[str, tuple[str, ...]]:
     """Each missing-value indicator of the model and the features it stands for.
 
     ``{"falta_mineria": ("mineria", "agricultura", "coca")}``: the model's own grouping
-    (:func:`models.score.fill_missing` on the district table's features), so a page names
+    (:func:`models.risk.score.fill_missing` on the district table's features), so a page names
     every layer an indicator stands for. Empty when the table is not built yet.
     """
     s = settings()
@@ -847,7 +847,7 @@ def missing_patterns() -> dict[str, tuple[str, ...]]:
 @st.cache_data(show_spinner=False, max_entries=4)
 def _missing_patterns(settings_file: str, settings_stamp: float, path: str, stamp: float
                       ) -> dict[str, tuple[str, ...]]:
-    from models.score import fill_missing
+    from models.risk.score import fill_missing
 
     table = _read_districts(path, stamp)
     names = [n for n in settings().feature_names if n in table.columns]
@@ -993,7 +993,7 @@ def evaluation_for(who: Principal) -> dict[str, Any]:
         # district by district they come from recent counts: a planner's, in its regions
         alerts = drift.pop("alertas")
         if who.may_read_records:
-            from geo.access import in_regions
+            from geo.trust.access import in_regions
 
             kept = ["ubigeo", "distrito", "alerta", "motivo", "p", "cambio_capas"]
             frame = pd.DataFrame(alerts)
@@ -1022,7 +1022,7 @@ def store(who: Principal):
     ``planificador``, only in its regions) and writes every read, import and refusal to
     its audit trail under the authenticated identity.
     """
-    from geo.store import InspectionStore
+    from geo.records.store import InspectionStore
 
     return InspectionStore.for_principal(settings().store_path, who)
 
@@ -1031,18 +1031,18 @@ def inspection_records(who: Principal, ubigeo: str | None = None) -> pd.DataFram
     """Record-level inspections the model uses, of ``who``'s regions (and one district).
 
     The settings' history file plus the store (an id in both takes the store's version,
-    :func:`geo.inspections.merge_records`). Only a planner may have them: any other
-    identity raises :class:`geo.store.PermissionDenied` (and the refusal is audited). The
-    store's records are read through :meth:`~geo.store.InspectionStore.records`, which
+    :func:`geo.records.inspections.merge_records`). Only a planner may have them: any other
+    identity raises :class:`geo.records.store.PermissionDenied` (and the refusal is audited). The
+    store's records are read through :meth:`~geo.records.store.InspectionStore.records`, which
     audits the read; the history file's part is audited here, with the district asked for.
     """
-    from geo.access import in_regions
-    from geo.inspections import empty_records, merge_records
+    from geo.records.inspections import empty_records, merge_records
+    from geo.trust.access import in_regions
 
     st_ = store(who)
     stored = st_.records() if st_.count() > 0 else empty_records()  # audited, or refused
     if not who.may_read_records:  # an empty store refuses nothing: refuse here
-        from geo.store import PermissionDenied
+        from geo.records.store import PermissionDenied
 
         st_.record_event("denegado", {"accion": "leer_registros"})
         raise PermissionDenied(
@@ -1066,7 +1066,7 @@ def inspection_records(who: Principal, ubigeo: str | None = None) -> pd.DataFram
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _file_records(settings_file: str, stamp: float) -> pd.DataFrame:
-    from geo.inspections import load_records
+    from geo.records.inspections import load_records
 
     return load_records(settings(), store=False, user="tablero")
 
@@ -1075,14 +1075,14 @@ def district_aggregates(who: Principal, ubigeo: str | None = None) -> pd.DataFra
     """Inspections, findings and victims per district of ``who``'s regions, suppressed.
 
     Counted on the records the model uses (the history file plus the store, as
-    :func:`geo.inspections.load_records` joins them). A planner sees exact counts; any
+    :func:`geo.records.inspections.load_records` joins them). A planner sees exact counts; any
     other role the district rows of its one protected publication
     (:func:`protected_counts`: small counts blank, and the cells blanked to protect them,
     the same as in every other table it gets). The read is audited. Columns ``ubigeo,
     n_inspecciones, n_hallazgos, n_victimas, suprimido``.
     """
-    from geo.access import floor, in_regions
-    from geo.store import N_VICTIMAS, SUPRIMIDO
+    from geo.records.store import N_VICTIMAS, SUPRIMIDO
+    from geo.trust.access import floor, in_regions
 
     s = settings()
     threshold = floor(who.role, s.auth.suppression)
@@ -1109,7 +1109,7 @@ def district_aggregates(who: Principal, ubigeo: str | None = None) -> pd.DataFra
 @st.cache_data(show_spinner=False, max_entries=4)
 def _record_aggregates(settings_file: str, file_stamp: float, store_stamp: float
                        ) -> pd.DataFrame:
-    from geo.store import N_VICTIMAS
+    from geo.records.store import N_VICTIMAS
 
     # the records the indicator views read too (file + store, as 'sistema'): read once
     records = _classified_records(settings_file, file_stamp, store_stamp)
@@ -1129,10 +1129,10 @@ def shown_total(who: Principal, n: int) -> int:
     A total shown on its own (the Datos page, the command line's summary) would tell,
     before and after one import, how many records it added exactly, and with the
     tables where they went: roles without record access see it rounded to the nearest
-    multiple of 5 (:func:`geo.indicators.round_total`). Small totals (1 to k-1) are
+    multiple of 5 (:func:`geo.records.indicators.round_total`). Small totals (1 to k-1) are
     words, not numbers, wherever they are shown.
     """
-    from geo.indicators import round_total
+    from geo.records.indicators import round_total
 
     return int(n) if who.may_read_records else round_total(n)
 
@@ -1146,14 +1146,14 @@ def suppress_small_counts(df: pd.DataFrame, threshold: int,
                           columns: tuple[str, ...] = SENSITIVE_COUNTS) -> pd.DataFrame:
     """Blank sensitive counts between 1 and ``threshold - 1``.
 
-    See :func:`models.disclosure.suppress_small_counts`; the default columns here are the
+    See :func:`models.risk.disclosure.suppress_small_counts`; the default columns here are the
     sensitive ones.
 
     >>> out = suppress_small_counts(pd.DataFrame({"n_hallazgos": [0, 2, 7]}), 5)
     >>> out["n_hallazgos"].tolist()
     [0.0, nan, 7.0]
     """
-    from models.disclosure import suppress_small_counts as suppress
+    from models.risk.disclosure import suppress_small_counts as suppress
 
     return suppress(df, threshold, columns)
 
@@ -1161,7 +1161,7 @@ def suppress_small_counts(df: pd.DataFrame, threshold: int,
 # --- indicators, victims' routes, services (the Indicadores page, the card, exports) -------
 def national_ubigeos() -> frozenset[str]:
     """Every district code of Peru in the base (what ``ubigeo_origen`` may name)."""
-    from geo.base import national_ubigeos as read
+    from geo.geography.base import national_ubigeos as read
 
     base = settings().base
     return read(base) if Path(base).is_file() else frozenset()
@@ -1177,15 +1177,15 @@ def _indicator_source() -> tuple[str, float, float]:
 def _classified_records(settings_file: str, file_stamp: float, store_stamp: float
                         ) -> pd.DataFrame:
     """Every record the model uses (file + store, read as 'sistema'), classified (ICLS)."""
-    from geo.indicators import classify_records
-    from geo.inspections import load_records
+    from geo.records.indicators import classify_records
+    from geo.records.inspections import load_records
 
     return classify_records(load_records(settings(), user="tablero"))
 
 
 def _region_records(who: Principal, region: tuple[str, ...]) -> pd.DataFrame:
     """Return the classified records of ``region`` within ``who``'s regions: server side only."""
-    from geo.access import in_regions
+    from geo.trust.access import in_regions
 
     records = in_regions(_classified_records(*_indicator_source()), who.regions)
     return in_regions(records, region)
@@ -1200,11 +1200,11 @@ def indicator_profiles(who: Principal, by: str, region: tuple[str, ...],
                        ubigeo: str | None = None) -> pd.DataFrame:
     """Return the ILO indicator profile by ``by`` in ``region``, suppressed at ``who``'s floor.
 
-    :func:`geo.indicators.profiles` on the records the model uses; counts from 1 to k-1
+    :func:`geo.records.indicators.profiles` on the records the model uses; counts from 1 to k-1
     are blanked for roles without record access (``suprimido`` names them). Audited.
     """
-    from geo.access import floor
-    from geo.indicators import protected_profile
+    from geo.records.indicators import protected_profile
+    from geo.trust.access import floor
 
     k = floor(who.role, settings().auth.suppression)
     districts = in_region(district_table().drop(columns="geometry"), region)
@@ -1220,8 +1220,8 @@ def indicator_profiles(who: Principal, by: str, region: tuple[str, ...],
 
 def indicator_cooccurrence(who: Principal, region: tuple[str, ...]) -> pd.DataFrame:
     """Inspections where two indicators were found together, small counts blanked."""
-    from geo.access import floor
-    from geo.indicators import cooccurrence, protected_cooccurrence, protected_matrix
+    from geo.records.indicators import cooccurrence, protected_cooccurrence, protected_matrix
+    from geo.trust.access import floor
 
     k = floor(who.role, settings().auth.suppression)
     records = _region_records(who, region)
@@ -1237,12 +1237,12 @@ def indicator_classes(who: Principal, region: tuple[str, ...]) -> pd.DataFrame:
     """Count records by ICLS class (rows) and ``hallazgo_tf`` (columns), small counts blanked.
 
     For a role without record access the table of its one protected publication
-    (:func:`geo.indicators.protected_classes`): the records without indicators nor a
+    (:func:`geo.records.indicators.protected_classes`): the records without indicators nor a
     finding are always blank (with them the six cells would add up to the total), and
     whatever else it takes so that no blank comes back from the other tables.
     """
-    from geo.access import floor
-    from geo.indicators import CLASE_OIT, CLASES, protected_classes
+    from geo.records.indicators import CLASE_OIT, CLASES, protected_classes
+    from geo.trust.access import floor
 
     k = floor(who.role, settings().auth.suppression)
     records = _region_records(who, region)
@@ -1263,13 +1263,13 @@ def _region_districts(region: tuple[str, ...]) -> pd.DataFrame:
 def victim_routes(who: Principal, region: tuple[str, ...]) -> pd.DataFrame:
     """Routes from the district of recruitment to the place of work, with coordinates.
 
-    :func:`geo.indicators.routes` on the records of ``region``; for roles without record
+    :func:`geo.records.indicators.routes` on the records of ``region``; for roles without record
     access a route with fewer than k inspections or victims is left out entirely (its
     line would reveal a small count) and ``attrs["ocultas"]`` counts them. Columns add
     ``origen_nombre``, ``destino_nombre`` and the two points (``x0, y0, x1, y1``).
     """
-    from geo.access import floor
-    from geo.indicators import protected_routes, routes, suppress_routes
+    from geo.records.indicators import protected_routes, routes, suppress_routes
+    from geo.trust.access import floor
 
     k = floor(who.role, settings().auth.suppression)
     records = _region_records(who, region)
@@ -1296,7 +1296,7 @@ def _places(codes: tuple[str, ...]) -> pd.DataFrame:
     frame = pd.DataFrame(columns=["x", "y", "nombre"])
     if not codes or not Path(settings().base).is_file():
         return frame
-    from geo.base import read_districts
+    from geo.geography.base import read_districts
 
     gdf = read_districts(settings().base, tuple(sorted({c[:2] for c in codes})))
     gdf = gdf[gdf[C.UBIGEO].isin(codes)]
@@ -1318,7 +1318,7 @@ def service_points(region: tuple[str, ...] = ()) -> gpd.GeoDataFrame | None:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _service_points(path: str, stamp: float, region: tuple[str, ...]):
-    from geo.services import read_stored
+    from geo.geography.services import read_stored
 
     gdf = read_stored(path)
     if gdf is None or not region:
@@ -1328,7 +1328,10 @@ def _service_points(path: str, stamp: float, region: tuple[str, ...]):
 
 
 def service_access(region: tuple[str, ...] = ()) -> pd.DataFrame | None:
-    """Days from each district of ``region`` to its nearest service (``models.services``)."""
+    """Days from each district of ``region`` to its nearest service.
+
+    One row per district (:mod:`models.planning.services`).
+    """
     path = settings().districts_gpkg
     if not path.is_file():
         return None
@@ -1340,7 +1343,7 @@ def service_access(region: tuple[str, ...] = ()) -> pd.DataFrame | None:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _service_access(path: str, stamp: float, table: str, table_stamp: float,
                     region: tuple[str, ...]) -> pd.DataFrame | None:
-    from models.services import service_access as access
+    from models.planning.services import service_access as access
 
     points = _service_points(path, stamp, ())  # help across a department line counts
     if points is None:
@@ -1348,7 +1351,7 @@ def _service_access(path: str, stamp: float, table: str, table_stamp: float,
     districts = in_region(district_table(), region)
     travel = None
     if table:
-        from models.travel import read_travel_table
+        from models.planning.travel import read_travel_table
 
         names = points["nombre"].astype(str).tolist() + [o.name for o in
                                                           settings().planning.offices]
@@ -1360,8 +1363,8 @@ def _service_access(path: str, stamp: float, table: str, table_stamp: float,
 
 
 def service_gap(who: Principal, region: tuple[str, ...]) -> pd.DataFrame | None:
-    """High-risk districts far from help (``models.services.gap``) on ``who``'s view."""
-    from models.services import gap
+    """High-risk districts far from help (``models.planning.services.gap``) on ``who``'s view."""
+    from models.planning.services import gap
 
     access = service_access(region)
     if access is None:

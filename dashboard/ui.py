@@ -3,7 +3,7 @@
 ``dashboard/app.py`` calls :func:`dashboard.auth.gate`, then :func:`sidebar` and
 :func:`simulated_banner` once per run, before the page, so every page gets them. The
 identity (:func:`principal`) comes from the server — the sign-in, never a widget — and
-decides what inspection data a page may show, as :class:`geo.store.InspectionStore`
+decides what inspection data a page may show, as :class:`geo.records.store.InspectionStore`
 enforces it: record-level data of its regions only for ``planificador``; aggregates with
 small counts suppressed for ``gobierno_regional`` and ``investigador``; region choices
 limited to the identity's regions. A page calls :func:`page_header` and wraps
@@ -34,8 +34,8 @@ from typing import Any
 import streamlit as st
 
 from dashboard.i18n import LANG_KEY, get_lang, set_lang, t, tr
-from geo.access import Principal, region_names
 from geo.errors import RiskmapError
+from geo.trust.access import Principal, region_names
 
 __all__ = [
     "folium_component",

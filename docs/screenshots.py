@@ -104,7 +104,7 @@ def main() -> int:
 
         import tomli_w
 
-        from geo.accounts import Users
+        from geo.trust.accounts import Users
 
         with tempfile.TemporaryDirectory() as tmp:
             raw = tomllib.loads(demo.read_text(encoding="utf-8"))
@@ -141,7 +141,7 @@ def main() -> int:
 def printed_plan(browser, settings_path: Path, out: Path) -> None:
     """The demo's plan as `riskmap plan --html` prints it: the first office page (A4, print)."""
     from geo.config import load_settings
-    from models.planning import load_scores, plan_inspections
+    from models.planning.plan import load_scores, plan_inspections
 
     settings = load_settings(settings_path)
     import pyogrio

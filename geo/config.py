@@ -248,33 +248,33 @@ class ModelSpec:
 
     features: tuple[str, ...] = ()  # base indicators used as features besides the layers
     prior: Mapping[str, float] = field(default_factory=dict)  # expert weight per feature
-    prior_strength: float = 10.0  # cap of the empirical-Bayes prior strength (models.scorer)
+    prior_strength: float = 10.0  # cap of the empirical-Bayes prior strength (models.risk.scorer)
     min_inspections: int = 3  # fewer inspections than this -> "evidencia insuficiente"
     n_bootstrap: int = 200
     seed: int = 0
-    # how a district's own records age (models.recency): "auto" (chosen from the records),
+    # how a district's own records age (models.risk.recency): "auto" (chosen from the records),
     # a half-life in years, or 0 (never discounted)
     half_life: float | str = "auto"
-    # how the weights are protected from risk-driven selection (models.scorer): "joint"
+    # how the weights are protected from risk-driven selection (models.risk.scorer): "joint"
     # (weights and district effects fitted together, a random-intercept GLMM), "design" (a
     # district informs the weights as much as its record can), "cluster" (every district
     # counted once), "none"
     selection_correction: str = "joint"
     # complaint-driven inspections a district drew against what is expected of it, as a
-    # feature (models.score.complaint_intensity): their number carries information on risk.
+    # feature (models.risk.score.complaint_intensity): their number carries information on risk.
     # Off by default: measured on 80 worlds it lifts the complaint worlds' worst coverage
     # (0.761 -> 0.862) but costs the default demo world its coverage (0.947 -> 0.782)
     complaint_intensity: bool = False
     # the number of complaint-driven inspections as evidence about each district's own
-    # effect, with a strength the data choose (models.scorer, a shared-parameter model of
+    # effect, with a strength the data choose (models.risk.scorer, a shared-parameter model of
     # selection; needs selection_correction = "joint")
     complaint_evidence: bool = True
-    # features entered as log(1 + x) (models.score.feature_matrix): hectares and counts whose
+    # features entered as log(1 + x) (models.risk.score.feature_matrix): hectares and counts whose
     # few large values would otherwise decide the standardisation
     log_features: tuple[str, ...] = ()
 
 
-#: How the model's weights are protected from risk-driven selection (models.scorer
+#: How the model's weights are protected from risk-driven selection (models.risk.scorer
 #: RiskScorer): weights and district effects fitted together, each district's rows weighted
 #: by its design effect, every district counted once, or every inspection one row.
 SELECTION_CORRECTIONS = ("joint", "design", "cluster", "none")
@@ -313,7 +313,7 @@ class PlanningSpec:
     days_per_inspection: float = 2.0
     travel_table: Path | None = None
     seed: int = 0
-    network: bool = True  # trips follow the road/river/air network (models.network)
+    network: bool = True  # trips follow the road/river/air network (models.planning.network)
     rivers: Path | None = None  # default: config/redes/rios.toml
     flights: tuple[Flight, ...] = ()
 
@@ -347,7 +347,7 @@ class OIDCSpec:
 
 @dataclass(frozen=True)
 class AuthSpec:
-    """Who signs in and how (``[auth]``); see :mod:`geo.access` and :mod:`geo.accounts`."""
+    """Who signs in and how (``[auth]``): :mod:`geo.trust.access`, :mod:`geo.trust.accounts`."""
 
     mode: str = "local"
     users_file: Path | None = None  # default: <data folder>/usuarios.toml
@@ -359,7 +359,7 @@ class AuthSpec:
     secure_cookie: bool = True  # HTTPS only (the default with real data; false on the demo)
     oidc: OIDCSpec | None = None
     # reverse proxies whose X-Forwarded-For / X-Real-IP name the client (networks, normalised
-    # by geo.accounts.parse_proxies); none: the TCP peer is the client, headers are ignored
+    # by geo.trust.accounts.parse_proxies); none: the TCP peer is the client, headers are ignored
     trusted_proxies: tuple[str, ...] = ()
 
 
@@ -375,7 +375,9 @@ class LimitsSpec:
 
 @dataclass(frozen=True)
 class AuditSpec:
-    """Where the audit key lives and where the trail is anchored (``[audit]``; :mod:`geo.audit`).
+    """Where the audit key lives and where the trail is anchored (``[audit]``).
+
+    See :mod:`geo.trust.audit`.
 
     ``key_file`` and ``key_env`` are exclusive; with neither, a store keeps its key in its
     seal beside it (stores made before ``[audit]``; ``riskmap audit move-key`` moves it out).
@@ -1112,7 +1114,7 @@ def _parse_planning(raw: dict[str, Any], path: Path, folder: Path) -> PlanningSp
 def _parse_auth(raw: dict[str, Any] | None, path: Path, folder: Path, simulated: bool
                 ) -> AuthSpec:
     """``[auth]``; without it, sign-in is local (real data) or none (a simulated world)."""
-    from geo.access import DATA_ROLES, AccessError, parse_regions, parse_roles
+    from geo.trust.access import DATA_ROLES, AccessError, parse_regions, parse_roles
 
     if raw is None:
         return AuthSpec(mode="none" if simulated else "local")
@@ -1211,8 +1213,8 @@ def _parse_auth(raw: dict[str, Any] | None, path: Path, folder: Path, simulated:
 
 def _parse_proxies(raw: Any, path: Path) -> tuple[str, ...]:
     """``[auth] trusted_proxies``: a list of addresses or CIDR networks (none by default)."""
-    from geo.access import AccessError
-    from geo.accounts import parse_proxies
+    from geo.trust.access import AccessError
+    from geo.trust.accounts import parse_proxies
 
     if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
         raise ConfigError(
@@ -1300,7 +1302,7 @@ def _check_audit_places(settings: Settings) -> None:
     """Refuse a key file or witness file inside the store's folder (it would not be outside)."""
     if settings.audit.key_file is None and settings.audit.witness is None:
         return
-    from geo.audit import place_refusal  # geo.audit reads these settings: imported late
+    from geo.trust.audit import place_refusal  # geo.trust.audit reads these settings: imported late
 
     for key, place in (("key_file", settings.audit.key_file),
                        ("witness", settings.audit.witness)):
@@ -1347,7 +1349,7 @@ def active_store(config: str | Path | None = None) -> Path:
         return paths.store_path()
     settings = load_settings(path, check_files=False)
     if getattr(settings, "audit", None) is not None:
-        from geo import audit  # the store opened through these settings keeps their [audit]
+        from geo.trust import audit  # the store opened through these settings keeps their [audit]
 
         audit.use_settings(settings.store_path, settings.audit)
     return settings.store_path

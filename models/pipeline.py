@@ -15,8 +15,8 @@ from typing import Any
 
 from geo import paths
 from geo.errors import tr
+from geo.geography.sources import MIRROR_ENV
 from geo.private import make_private, private_dir
-from geo.sources import MIRROR_ENV
 
 __all__ = ["prepare", "EVALUATION_FILE"]
 
@@ -54,20 +54,20 @@ def prepare(
     force : bool
         Redo every step even when its output exists.
     fetch_progress : callable, optional
-        Receives the per-file download events of :func:`geo.sources.fetch_sources`.
+        Receives the per-file download events of :func:`geo.geography.sources.fetch_sources`.
 
     Returns
     -------
     Path
         The settings file of the demo world, which the dashboard uses by default.
     """
-    from geo.base import build_base
-    from geo.build import build_districts
     from geo.config import load_settings
-    from geo.demo import make_demo
-    from geo.sources import fetch_sources
-    from models.evaluation import evaluate, write_card
-    from models.score import score_districts, write_scores
+    from geo.geography.base import build_base
+    from geo.geography.build import build_districts
+    from geo.geography.sources import fetch_sources
+    from geo.world.demo import make_demo
+    from models.evaluation.backtest import evaluate, write_card
+    from models.risk.score import score_districts, write_scores
 
     say = progress or (lambda _msg: None)
     root = Path(data_dir).resolve() if data_dir else paths.data_dir()
@@ -75,7 +75,7 @@ def prepare(
     base = root / paths.base_gpkg().name
     demo = root / paths.demo_dir().name
 
-    from geo.sources import load_registry
+    from geo.geography.sources import load_registry
 
     folder = root / paths.sources_dir().name
     # a data folder from before the sector tables joined the registry gets them too
@@ -101,7 +101,7 @@ def prepare(
         say(tr("[1-2/6] Datos base ya presentes.", "[1-2/6] Base data already present."))
 
     settings_path = demo / "settings.toml"
-    from geo.demo import demo_outdated
+    from geo.world.demo import demo_outdated
 
     if force or not settings_path.exists() or demo_outdated(demo):
         say(
@@ -141,7 +141,7 @@ def _keep_private(settings: Any) -> None:
     New files are written owner-only (:mod:`geo.private`); this also closes a folder
     prepared by an older riskmap, whose scores and card were readable by everyone.
     """
-    from models.explain import CHANGES_FILE
+    from models.risk.explain import CHANGES_FILE
 
     private_dir(settings.workdir, tighten=True)
     for path in (settings.scores_gpkg, settings.workdir / EVALUATION_FILE,

@@ -80,8 +80,8 @@ def data_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def base_gpkg(data_root: Path, mirror_url: str) -> Path:
     """peru_base.gpkg, fetched over loopback and converted, exactly as `riskmap data fetch`."""
-    from geo.base import build_base
-    from geo.sources import fetch_sources
+    from geo.geography.base import build_base
+    from geo.geography.sources import fetch_sources
 
     sources = fetch_sources(data_root / "fuentes", mirror=mirror_url)
     return build_base(sources, data_root / "peru_base.gpkg")
@@ -90,7 +90,7 @@ def base_gpkg(data_root: Path, mirror_url: str) -> Path:
 @pytest.fixture(scope="session")
 def demo_dir(base_gpkg: Path, data_root: Path) -> Path:
     """The simulated demo world (seed 0) on the real Cusco and Loreto boundaries."""
-    from geo.demo import make_demo
+    from geo.world.demo import make_demo
 
     return make_demo(base_gpkg, data_root / "demo", seed=0)
 
@@ -106,7 +106,7 @@ def demo_settings(demo_dir: Path):
 @pytest.fixture(scope="session")
 def districts_gpkg(demo_settings) -> Path:
     """The built district GeoPackage for the demo world (169 districts)."""
-    from geo.build import build_districts
+    from geo.geography.build import build_districts
 
     build_districts(demo_settings, out=demo_settings.districts_gpkg)
     return demo_settings.districts_gpkg
@@ -115,7 +115,7 @@ def districts_gpkg(demo_settings) -> Path:
 @pytest.fixture(scope="session")
 def scores_gpkg(demo_settings, districts_gpkg: Path) -> Path:
     """The demo world's scores (``riesgo.gpkg``), as `riskmap score` writes them."""
-    from models.score import score_districts, write_scores
+    from models.risk.score import score_districts, write_scores
 
     scores = score_districts(demo_settings)
     write_scores(scores, demo_settings.scores_gpkg, demo_settings)

@@ -1,11 +1,12 @@
-"""geo.access and geo.accounts: roles, regions, the k floor, sign-in, lockout, sessions."""
+"""geo.trust.access and geo.trust.accounts: roles, regions, the k floor, sign-in,
+lockout, sessions."""
 
 from __future__ import annotations
 
 import pytest
 
-from geo.access import AccessError, Principal, floor, parse_regions, parse_roles, threshold
-from geo.accounts import AccessStore, Users, sign_in
+from geo.trust.access import AccessError, Principal, floor, parse_regions, parse_roles, threshold
+from geo.trust.accounts import AccessStore, Users, sign_in
 
 
 @pytest.mark.parametrize(("asked", "expected"), [

@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from geo.access import AccessError
-from geo.accounts import Users, validate_password
+from geo.trust.access import AccessError
+from geo.trust.accounts import Users, validate_password
 
 # the four a security review got accepted before (issue 21)
 WEAK = ["aaaaaaaaaaaa", "123456789012", "passwordpassword", "Password1234"]
@@ -94,7 +94,7 @@ def test_users_add_checks_in_the_library_too(tmp_path):
 
 
 def test_the_blocklist_file_says_its_source_and_loads():
-    from geo.accounts import BLOCKLIST_FILE, _blocklist_words
+    from geo.trust.accounts import BLOCKLIST_FILE, _blocklist_words
 
     head = BLOCKLIST_FILE.read_text(encoding="utf-8")[:3000]
     assert "NIST SP 800-63B" in head and "zxcvbn" in head and "Fuente / source" in head
@@ -109,7 +109,7 @@ def _usuarios_page() -> None:
     from pathlib import Path
 
     from dashboard import auth
-    from geo.access import Principal
+    from geo.trust.access import Principal
 
     auth._local.principal = Principal("root", admin=True, method="local")
     runpy.run_path(str(Path(auth.__file__).parent / "views" / "usuarios.py"))

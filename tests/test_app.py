@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def evaluation_json(demo_settings, scores_gpkg) -> Path:
     """The model card where the dashboard reads it (small replicate counts: a smoke test)."""
-    from models.evaluation import evaluate
+    from models.evaluation.backtest import evaluate
 
     path = demo_settings.workdir / "evaluacion.json"
     if not path.exists():
@@ -282,7 +282,7 @@ def test_modelo_page_says_which_layers_are_dated_and_why_a_district_is_flagged(a
 
 def test_datos_page_bad_upload_leaves_store_unchanged(app_env, tmp_path):
     from geo import paths
-    from geo.store import InspectionStore
+    from geo.records.store import InspectionStore
 
     before = InspectionStore(paths.store_path()).count()
     at = _app("datos")
@@ -402,7 +402,7 @@ def test_regional_government_sees_suppressed_aggregates_only(oidc_env):
 
 def test_regional_government_never_gets_a_small_complaint_count(oidc_env):
     # a district with enough inspections and findings but 1 to 4 complaint-driven ones: the
-    # complaints move its history term (models.disclosure), so its record is withheld too,
+    # complaints move its history term (models.risk.disclosure), so its record is withheld too,
     # and the card says why in words that hold for its visible counts
     scores = _scores(os.environ["RISKMAP_CONFIG"])
     # (no finding, or five or more: neither visible count is itself small)
@@ -508,7 +508,7 @@ def test_store_audit_records_role_and_user(oidc_env, tmp_path, monkeypatch):
     import geopandas as gpd
     import pandas as pd
 
-    from geo.store import InspectionStore
+    from geo.records.store import InspectionStore
 
     monkeypatch.setenv("RISKMAP_DATA_DIR", str(tmp_path))  # a store of its own
     districts = gpd.read_file(oidc_env.districts_gpkg, layer="distritos")
@@ -579,9 +579,9 @@ def peru_env(demo_settings, scores_gpkg, evaluation_json):
     """The demo settings with ``region = ["all"]`` (1,891 districts), built and scored."""
     import re as _re
 
-    from geo.build import build_districts
     from geo.config import load_settings
-    from models.score import score_districts, write_scores
+    from geo.geography.build import build_districts
+    from models.risk.score import score_districts, write_scores
 
     path = demo_settings.path.with_name("settings_peru_apptest.toml")
     text = demo_settings.path.read_text(encoding="utf-8")
@@ -762,7 +762,7 @@ def test_the_servers_warm_up_draws_the_maps_first_visits_ask_for(app_env, monkey
     import streamlit as st
 
     from dashboard import mapview, state
-    from geo.access import DATA_ROLES, floor
+    from geo.trust.access import DATA_ROLES, floor
 
     st.cache_data.clear()
     st.cache_resource.clear()
@@ -787,7 +787,7 @@ def test_the_servers_warm_up_draws_the_maps_first_visits_ask_for(app_env, monkey
 def test_what_changed_and_the_file_totals_reach_planners_only(oidc_env, last_rescoring):
     """The class moves of the last rescoring (made on raw risks) and the whole file's totals
     are a planner's; a regional government sees that the model was refitted, and no count."""
-    from models.explain import CHANGES_FILE
+    from models.risk.explain import CHANGES_FILE
 
     path = last_rescoring(oidc_env.workdir / CHANGES_FILE, "Cusco", 1)
     # a weight that moved less than two decimals show
@@ -828,7 +828,7 @@ def real_world(demo_settings, upstream_dir, data_root, tmp_path_factory) -> Path
     """
     from e2e.real_world import build_and_score, write_real_world
 
-    from models.evaluation import evaluate
+    from models.evaluation.backtest import evaluate
 
     out = tmp_path_factory.mktemp("real-layers-apptest")
     path = write_real_world(demo_settings.path, upstream_dir, out)

@@ -22,15 +22,15 @@ from pathlib import Path
 
 import pytest
 
-from geo import audit as A
 from geo.errors import ConfigError, DataError
-from geo.store import InspectionStore
+from geo.records.store import InspectionStore
+from geo.trust import audit as A
 
 
 # -- a deployment: the store in datos/, its key in claves/, its witness in testigo/ ----------
 @pytest.fixture
 def place(tmp_path, monkeypatch):
-    """Folders of a deployment and settings that name them; fresh registries of geo.audit."""
+    """Folders of a deployment and settings that name them; fresh registries of geo.trust.audit."""
     monkeypatch.setattr(A, "_CHOSEN", {})
     monkeypatch.setattr(A, "_ACTIVE", {})
     monkeypatch.setenv("RISKMAP_DATA_DIR", str(tmp_path / "datos"))

@@ -13,7 +13,8 @@ import shapely
 from pyproj import Geod
 
 from geo import columns as C
-from geo.base import (
+from geo.errors import DataError
+from geo.geography.base import (
     DISTRICT_COLUMNS,
     IMPUTADO,
     build_base,
@@ -21,8 +22,7 @@ from geo.base import (
     read_districts,
     read_provinces,
 )
-from geo.errors import DataError
-from geo.sources import load_registry
+from geo.geography.sources import load_registry
 
 PERU_AREA_KM2 = 1_285_215.6  # INEI's official surface of Peru
 CUSCO_NEW = {"080915", "080916", "080917", "080918"}

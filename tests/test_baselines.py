@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models import metrics as M
-from models.baselines import (
+from models.evaluation import metrics as M
+from models.evaluation.baselines import (
     ExpertIndexBaseline,
     OneFeatureBaseline,
     PastRateBaseline,

@@ -15,9 +15,9 @@ from shapely.geometry import Point, box
 
 from dashboard.cli import main
 from geo import columns as C
-from geo.build import build_districts, read_fuentes
 from geo.config import load_settings
 from geo.errors import ConfigError, DataError
+from geo.geography.build import build_districts, read_fuentes
 
 WGS84 = "EPSG:4326"
 
@@ -255,7 +255,7 @@ def test_non_numeric_value_in_a_layer_fails_the_build(tiny: Path):
     assert not settings.districts_gpkg.exists()
 
 
-# --- on the real data (need geo.base and geo.demo) -------------------------------------
+# --- on the real data (need geo.geography.base and geo.world.demo) ------------------------------
 
 
 @pytest.mark.slow

@@ -18,9 +18,9 @@ import pyogrio
 import pytest
 
 from geo import columns as C
-from geo.build import read_fuentes
-from geo.services import CAPA
-from geo.services import LAYER as SERVICES_LAYER
+from geo.geography.build import read_fuentes
+from geo.geography.services import CAPA
+from geo.geography.services import LAYER as SERVICES_LAYER
 
 REPO = Path(__file__).resolve().parent.parent
 

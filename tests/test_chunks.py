@@ -12,7 +12,7 @@ import pytest
 from shapely.geometry import box
 
 from geo import columns as C
-from geo.chunks import count_point_file
+from geo.geography.chunks import count_point_file
 
 RECIPES = Path(__file__).resolve().parent.parent / "config" / "recetas"
 
@@ -76,7 +76,7 @@ def test_on_a_dask_cluster_the_counts_and_rasters_are_the_same(tmp_path, grid, a
     pytest.importorskip("dask.distributed")
     from dask.distributed import Client, LocalCluster
 
-    from geo.rasters import raster_measure, write_raster
+    from geo.geography.rasters import raster_measure, write_raster
 
     path = tmp_path / "alertas.parquet"
     alerts.to_parquet(path, row_group_size=10_000)
@@ -96,8 +96,8 @@ def test_on_a_dask_cluster_the_counts_and_rasters_are_the_same(tmp_path, grid, a
 
 @pytest.mark.slow
 def test_alerts_recipe_and_build_on_local_workers(tmp_path, base_gpkg, data_root):
-    from geo.base import read_districts
     from geo.config import load_settings
+    from geo.geography.base import read_districts
 
     (tmp_path / "fuentes").mkdir()
     shutil.copy(RECIPES / "alertas_deforestacion.toml", tmp_path / "receta.toml")

@@ -3,7 +3,7 @@
 A district's complaint-driven inspections ``c ~ Poisson(mu e^(g s - g^2/2))`` share the
 standardised effect ``s`` with its findings ``k ~ Binomial(n, expit(eta + tau s))``; ``mu`` is
 what its population and characteristics predict, ``g`` is estimated from the data
-(``models.scorer.RiskScorer._fit_complaint_sd``). Hand-made worlds: 400 districts, spread 0.8,
+(``models.risk.scorer.RiskScorer._fit_complaint_sd``). Hand-made worlds: 400 districts, spread 0.8,
 complaints following the effect (``power``) or not at all.
 """
 
@@ -42,7 +42,7 @@ def _world(seed: int, power: float, tau: float = 0.8, districts: int = 400, nois
 
 
 def _fit(world, with_complaints: bool):
-    from models.scorer import RiskScorer
+    from models.risk.scorer import RiskScorer
 
     X, y, w, groups, complaints, _, _ = world
     return RiskScorer(prior=[0.0], prior_strength=0.01).fit(
@@ -104,7 +104,7 @@ def test_complaints_noisy_for_other_reasons_are_not_credited_to_risk(seed):
 def test_a_district_never_inspected_reads_its_lack_of_complaints():
     """No inspection at all: its findings say nothing, but no complaint where many were
     expected lowers its risk below what its features give, and many complaints raise it."""
-    from models.scorer import simulate_uncertainty
+    from models.risk.scorer import simulate_uncertainty
 
     world = _world(0, power=1.0)
     X, y, w, groups, complaints, _, keys = world
@@ -115,7 +115,7 @@ def test_a_district_never_inspected_reads_its_lack_of_complaints():
     complaints = complaints.copy()
     complaints.loc[keys[0], ["c", "log_mu"]] = [0.0, np.log(6.0)]
     complaints.loc[keys[1], ["c", "log_mu"]] = [0.0, np.log(1.5)]
-    from models.scorer import RiskScorer
+    from models.risk.scorer import RiskScorer
 
     m = RiskScorer(prior=[0.0], prior_strength=0.01).fit(
         X, y, sample_weight=w, groups=groups, complaints=complaints)
@@ -134,7 +134,7 @@ def test_a_district_never_inspected_reads_its_lack_of_complaints():
 
 
 def test_the_complaints_frame_is_checked():
-    from models.scorer import RiskScorer
+    from models.risk.scorer import RiskScorer
 
     X, y, w, groups, complaints, _, _ = _world(0, power=1.0)
     m = RiskScorer(prior=[0.0])
@@ -163,7 +163,7 @@ def test_the_complaints_frame_is_checked():
 def test_complaint_counts_expect_each_office_its_own_volume():
     """Two departments, the second receiving twice the complaints: with the offices given,
     what is expected of a district follows its own office's volume."""
-    from models.score import complaint_counts
+    from models.risk.score import complaint_counts
 
     keys = [f"{i:06d}" for i in range(40)]
     X = pd.DataFrame({"x": np.tile([0.0, 1.0], 20)}, index=keys)
@@ -185,8 +185,8 @@ def test_the_settings_can_leave_complaints_out_of_the_evidence(tmp_path, demo_se
     import dataclasses
 
     from geo.config import ConfigError, load_settings
-    from geo.inspections import load_records
-    from models.score import complaints_for, read_district_table
+    from geo.records.inspections import load_records
+    from models.risk.score import complaints_for, read_district_table
 
     head = 'config_version = 1\n[data]\nregion = ["08"]\n[model]\n'
     (tmp_path / "a.toml").write_text(head + "complaint_evidence = false\n", encoding="utf-8")
@@ -212,9 +212,9 @@ def test_the_model_card_says_how_strongly_complaints_count(scores_gpkg, demo_set
     card name the strength the data chose (0 allowed: then complaints changed nothing)."""
     import pyogrio
 
-    from geo.inspections import load_records
-    from models.evaluation import _model_summary
-    from models.score import read_district_table
+    from geo.records.inspections import load_records
+    from models.evaluation.backtest import _model_summary
+    from models.risk.score import read_district_table
 
     meta = pyogrio.read_dataframe(scores_gpkg, layer="metadatos", read_geometry=False)
     text = " ".join(meta.astype(str).agg(" ".join, axis=1))
@@ -228,8 +228,8 @@ def test_the_model_card_says_how_strongly_complaints_count(scores_gpkg, demo_set
 def test_the_spatial_check_never_reads_a_held_out_districts_complaints(monkeypatch):
     """Leave-one-province-out: a held-out district has no record, so no complaint count
     (c <= n); the complaints given as evidence are the other provinces' only."""
-    import models.score as score
-    from models.evaluation import spatial_folds
+    import models.risk.score as score
+    from models.evaluation.backtest import spatial_folds
 
     keys = [f"0801{i:02d}" for i in range(1, 13)]
     table = pd.DataFrame({"x": np.linspace(0.0, 1.0, 12)}, index=pd.Index(keys, name=C.UBIGEO))
@@ -258,8 +258,8 @@ def test_the_spatial_check_never_reads_a_held_out_districts_complaints(monkeypat
 def test_complaints_are_read_once_and_only_by_the_joint_fit(demo_settings, districts_gpkg):
     import dataclasses
 
-    from geo.inspections import load_records
-    from models.score import complaint_counts, complaints_for, read_district_table
+    from geo.records.inspections import load_records
+    from models.risk.score import complaint_counts, complaints_for, read_district_table
 
     districts, records = read_district_table(demo_settings), load_records(demo_settings)
     assert complaints_for(demo_settings, districts, records) is not None
@@ -282,7 +282,7 @@ def test_a_few_complaints_are_a_small_count_for_roles_without_record_access():
     """With complaints as evidence, the history term moves with each complaint: a district
     with 1 to k-1 complaint-driven inspections has its record withheld like small counts,
     and what is published does not depend on that number."""
-    from models.disclosure import protect_scores
+    from models.risk.disclosure import protect_scores
 
     table = pd.DataFrame({
         C.UBIGEO: ["1", "2", "3"], C.RIESGO: [0.30, 0.20, 0.10],
@@ -301,7 +301,7 @@ def test_a_few_complaints_are_a_small_count_for_roles_without_record_access():
 
 
 def test_the_record_sentence_names_the_inspections_that_answered_complaints():
-    from models.explain import record_words
+    from models.risk.explain import record_words
 
     row = {C.RIESGO: 0.30, "contrib_historial": 0.4, C.N_INSPECCIONES: 20,
            C.N_HALLAZGOS: 6, C.N_DENUNCIAS: 9}
@@ -315,8 +315,8 @@ def test_the_drift_alerts_baseline_reads_the_earlier_complaints_only():
     """The score reads complaints as evidence; the change alert's baseline reads the ones
     before its recent window the same way, so a much-denounced district is not flagged for
     findings its score expected, and its recent complaints are not counted twice."""
-    from models.recency import _earlier_complaints, drift_alerts
-    from models.scorer import _S_NODES
+    from models.risk.recency import _earlier_complaints, drift_alerts
+    from models.risk.scorer import _S_NODES
 
     world = _world(0, power=1.0)
     X, y, w, groups, complaints, u, keys = world
@@ -351,7 +351,7 @@ def test_the_drift_alerts_baseline_reads_the_earlier_complaints_only():
 def test_a_half_life_ages_the_complaints_as_it_ages_the_findings():
     """With a half-life, an old complaint-driven inspection counts 0.5 ** (age / h), like an
     old finding; what is expected of every district shrinks by the region's same share."""
-    from models.recency import recency_fit
+    from models.risk.recency import recency_fit
 
     world = _world(0, power=1.0)
     X, y, w, groups, complaints, u, keys = world

@@ -21,14 +21,14 @@ from shapely.geometry import Point, box
 from test_build import _write_base
 
 from geo import columns as C
-from geo.build import HISTORY_TABLE, build_districts, read_layer_history
 from geo.config import LayerSpec, load_settings
 from geo.errors import ConfigError, DataError
-from geo.layers import HISTORY_YEARS, layer_history
-from models.evaluation import backtest_folds
-from models.recency import ALZA, LAYER_ALERT, drift_alerts
-from models.score import features_in, history_features, training_rows
-from models.scorer import RiskScorer
+from geo.geography.build import HISTORY_TABLE, build_districts, read_layer_history
+from geo.geography.layers import HISTORY_YEARS, layer_history
+from models.evaluation.backtest import backtest_folds
+from models.risk.recency import ALZA, LAYER_ALERT, drift_alerts
+from models.risk.score import features_in, history_features, training_rows
+from models.risk.scorer import RiskScorer
 
 WGS84 = "EPSG:4326"
 UNTIL = 2025
@@ -136,7 +136,7 @@ def test_a_name_keyed_registry_by_year_names_the_line(tmp_path: Path):
 
 
 def test_a_loss_year_raster_by_year(tmp_path: Path):
-    from geo.rasters import write_raster
+    from geo.geography.rasters import write_raster
 
     # Hansen's lossyear: 0 no loss, 18 = 2018, 22 = 2022 (year_base 2000)
     grid = np.zeros((10, 10), dtype="uint8")
@@ -159,7 +159,7 @@ def test_a_loss_year_raster_by_year(tmp_path: Path):
 
 
 def test_a_raster_with_one_band_per_year(tmp_path: Path):
-    from geo.rasters import write_raster
+    from geo.geography.rasters import write_raster
 
     # MapBiomas: one band per year, class 30 = mining; bands 2020, 2021, 2022, 2023
     bands = np.zeros((4, 10, 10), dtype="uint8")
@@ -295,7 +295,7 @@ def _frontier_world(seed: int = 0, n: int = 80, frontier: int = 12):
 
 
 def _fit(X, records, seen=None):
-    from models.score import district_counts
+    from models.risk.score import district_counts
 
     counts = district_counts(records, X.index.to_numpy())
     Xr, y, w, g = training_rows(X if seen is None else seen, counts)
@@ -325,7 +325,7 @@ def test_records_are_read_with_the_layers_of_their_year():
 
 
 def test_where_no_layer_moved_the_model_is_the_undated_one_bit_for_bit():
-    from models.scorer import simulate_uncertainty
+    from models.risk.scorer import simulate_uncertainty
 
     X, history, records, _ = _frontier_world(n=150, frontier=0)  # dated, nothing moved
     rng = np.random.default_rng(5)  # nine features, as the real model has
@@ -381,7 +381,7 @@ def test_a_district_whose_layers_changed_since_its_records_is_flagged():
 
 
 def test_the_layer_alert_is_withheld_with_a_hidden_record():
-    from models.disclosure import protect_scores
+    from models.risk.disclosure import protect_scores
 
     scores = pd.DataFrame({
         C.UBIGEO: ["1", "2"], C.RIESGO: [0.5, 0.2], C.RIESGO_P05: [0.3, 0.1],
@@ -395,7 +395,7 @@ def test_the_layer_alert_is_withheld_with_a_hidden_record():
 
 
 def test_an_age_discount_weighs_the_layers_a_record_saw_like_the_record():
-    from models.recency import recency_fit
+    from models.risk.recency import recency_fit
 
     X, history, records, truth = _frontier_world()
     seen = history_features(X, history, records)
@@ -418,8 +418,8 @@ def test_an_age_discount_weighs_the_layers_a_record_saw_like_the_record():
 def test_a_district_table_carrying_its_past_concatenates_and_copies_cheaply(tmp_path: Path):
     import copy
 
-    from geo.build import LayerHistory
-    from models.score import layer_history_of
+    from geo.geography.build import LayerHistory
+    from models.risk.score import layer_history_of
 
     past = pd.DataFrame({"dragas": [0.0, 3.0]}, index=pd.MultiIndex.from_tuples(
         [("080101", 2005), ("080101", 2021)], names=[C.UBIGEO, "anio"]))

@@ -1,6 +1,6 @@
 """The default world is made of the real public layers (issue 20's "Done when").
 
-`make serve` builds the default world (``riskmap prepare``: ``geo.demo.make_demo`` then
+`make serve` builds the default world (``riskmap prepare``: ``geo.world.demo.make_demo`` then
 ``riskmap build``) from the verbatim public files that ``riskmap data fetch`` downloads. Here
 its ``distritos.gpkg`` is checked against an independent reading of those files (plain csv
 and arithmetic, not riskmap's readers), in their real shape:
@@ -134,8 +134,8 @@ def test_the_readme_recipe_commands_run_as_written(upstream_dir: Path, base_gpkg
 def test_every_model_feature_says_what_it_is(demo_settings, scores_gpkg: Path):
     import json
 
-    from models.evaluation import card_to_markdown
-    from models.score import feature_sources
+    from models.evaluation.backtest import card_to_markdown
+    from models.risk.score import feature_sources
 
     said = feature_sources(demo_settings, [*demo_settings.feature_names, "falta_mineria"])
     assert said["perdida_bosque"] == {"origen": "real", "fuente": "GeoBosques (MINAM)",
@@ -155,8 +155,8 @@ def test_every_model_feature_says_what_it_is(demo_settings, scores_gpkg: Path):
 
 def test_the_model_card_says_what_is_simulated_and_what_has_no_public_data(demo_settings,
                                                                           districts_gpkg):
-    from models.evaluation import evaluate
-    from models.score import score_districts
+    from models.evaluation.backtest import evaluate
+    from models.risk.score import score_districts
 
     card = evaluate(demo_settings, n_bootstrap=20, n_uncertainty=10)
     assert card["faltantes"] == {"falta_mineria": ["mineria", "agricultura"],

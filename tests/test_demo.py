@@ -1,4 +1,4 @@
-"""The demo world (``geo.demo``, ``riskmap demo``): real public layers, simulated records.
+"""The demo world (``geo.world.demo``, ``riskmap demo``): real public layers, simulated records.
 
 Unit tests on tiny inline geometries first; then integration tests on the real Cusco and
 Loreto boundaries through the conftest fixtures (``base_gpkg``, ``demo_dir`` = seed 0, real
@@ -26,7 +26,8 @@ from dashboard.cli import main
 from geo import columns as C
 from geo import paths
 from geo.config import load_settings
-from geo.demo import (
+from geo.errors import ConfigError
+from geo.world.demo import (
     DEMO_LAYERS,
     FEATURES,
     HIDDEN,
@@ -42,7 +43,6 @@ from geo.demo import (
     load_calibration,
     make_demo,
 )
-from geo.errors import ConfigError
 
 LAYER_NAMES = [layer.name for layer in DEMO_LAYERS]
 
@@ -171,7 +171,7 @@ def records(demo_dir: Path) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def districts(base_gpkg: Path) -> gpd.GeoDataFrame:
-    from geo.base import read_districts
+    from geo.geography.base import read_districts
 
     return read_districts(base_gpkg, C.DEFAULT_DEPARTMENTS)
 
@@ -350,7 +350,7 @@ def test_inspections_show_selection_bias(records: pd.DataFrame, truth: pd.DataFr
 
 def test_records_pass_the_inspection_contract(demo_dir: Path, records: pd.DataFrame,
                                               districts):
-    from geo.inspections import validate_inspections
+    from geo.records.inspections import validate_inspections
 
     assert list(records.columns) == list(INSPECTION_COLUMNS)
     report = validate_inspections(demo_dir / "inspecciones.csv", districts)
@@ -376,7 +376,7 @@ def test_records_pass_the_inspection_contract(demo_dir: Path, records: pd.DataFr
 
 def test_victims_by_sex_age_and_origin_are_plausible(demo_dir: Path, base_gpkg):
     """Victims' columns of demo version 2: within the totals, mostly recorded, documented."""
-    from geo.base import national_ubigeos
+    from geo.geography.base import national_ubigeos
 
     rec = pd.read_csv(demo_dir / "inspecciones.csv", dtype={C.UBIGEO: str,
                                                              C.UBIGEO_ORIGEN: str})

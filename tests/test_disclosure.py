@@ -4,10 +4,10 @@ The attacker has what a researcher gets — an export of the demo world's scores
 counts blanked — and what anyone has: riskmap's published code. For every blanked cell it
 tries each value the suppression rule allows (1 to k-1 inspections; findings from 1 to
 k-1 and at most the inspections), recomputes with the model's own code
-(``models.scorer._effect_quantile``) the history term and the risk that value would give,
+(``models.risk.scorer._effect_quantile``) the history term and the risk that value would give,
 and keeps the value closest to what was published. Against the old export (counts blanked,
 everything else as the planner sees it) it recovers every cell. Against
-:func:`models.disclosure.protect_scores` it must recover no more cells than the best
+:func:`models.risk.disclosure.protect_scores` it must recover no more cells than the best
 constant guess would, nor than it can from the public features alone (in a world whose
 features predict risk well, a riskier district's blanked count is more likely 2 than 1:
 that is what the features say, not what the records are).
@@ -23,8 +23,8 @@ import pytest
 from scipy import special
 
 from geo import columns as C
-from models.disclosure import protect_scores, suppress_small_counts
-from models.scorer import _effect_quantile
+from models.risk.disclosure import protect_scores, suppress_small_counts
+from models.risk.scorer import _effect_quantile
 
 K = 5
 
@@ -40,7 +40,7 @@ def published(demo_settings, districts_gpkg):
     """
     import dataclasses
 
-    from models.score import score_districts
+    from models.risk.score import score_districts
 
     settings = dataclasses.replace(demo_settings, model=dataclasses.replace(
         demo_settings.model, complaint_evidence=False))
@@ -160,7 +160,7 @@ def test_protected_values_do_not_depend_on_the_hidden_counts(published):
 
 def test_a_stored_map_class_does_not_reach_a_protected_role():
     """`clase` of the stored scores comes from the raw risks: a protected table drops it."""
-    from models.disclosure import protect_scores
+    from models.risk.disclosure import protect_scores
 
     table = pd.DataFrame({"ubigeo": ["1", "2"], "riesgo": [0.5, 0.2], "n_inspecciones": [2, 9],
                           "n_hallazgos": [1, 3], "evidencia": ["limitada", "suficiente"],

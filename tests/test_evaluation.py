@@ -10,8 +10,8 @@ import pytest
 
 from dashboard.cli import main
 from geo import columns as C
-from models import metrics as M
-from models.evaluation import (
+from models.evaluation import metrics as M
+from models.evaluation.backtest import (
     EVALUATION_FILE,
     MODEL,
     ORACLE,
@@ -25,7 +25,7 @@ from models.evaluation import (
     per_fold_metrics,
     spatial_folds,
 )
-from models.synthetic import make_world
+from models.evaluation.synthetic import make_world
 
 PRIOR = {"mineria": 0.5, "pobreza": 0.5, "lejania": 0.3}
 
@@ -228,9 +228,9 @@ def demo_worlds(base_gpkg, tmp_path_factory):
     simulated (``riskmap demo --capas simuladas``, byte for byte the world they were measured
     on). The default world's real layers are measured apart (REAL_SEEDS below).
     """
-    from geo.build import build_districts
     from geo.config import load_settings
-    from geo.demo import make_demo
+    from geo.geography.build import build_districts
+    from geo.world.demo import make_demo
 
     root = tmp_path_factory.mktemp("demo-seeds")
     worlds = {}
@@ -317,9 +317,9 @@ REAL_MEASURED = {"captura_min": 0.80, "captura_media": 0.81, "cobertura": (0.79,
 @pytest.fixture(scope="module")
 def real_cards(base_gpkg, tmp_path_factory):
     """The model card of the default world (real layers) for every seed in REAL_SEEDS."""
-    from geo.build import build_districts
     from geo.config import load_settings
-    from geo.demo import make_demo
+    from geo.geography.build import build_districts
+    from geo.world.demo import make_demo
 
     root = tmp_path_factory.mktemp("real-seeds")
     cards = {}
@@ -357,8 +357,8 @@ def test_the_default_world_on_real_layers_as_measured(real_cards):
 @pytest.mark.slow
 def test_margin_over_every_baseline_pooled_over_the_demo_seeds(demo_worlds):
     """All six worlds' backtest years in one paired bootstrap: ~1,400 test findings."""
-    from geo.inspections import load_records
-    from models.score import feature_matrix, read_district_table
+    from geo.records.inspections import load_records
+    from models.risk.score import feature_matrix, read_district_table
 
     folds = []
     for settings in demo_worlds.values():

@@ -11,7 +11,7 @@ import pytest
 from scipy import special
 
 from geo import columns as C
-from models.explain import (
+from models.risk.explain import (
     NUEVOS_REGISTROS,
     REAJUSTE,
     points,

@@ -40,7 +40,7 @@ def ogrinfo() -> str:
 
 @pytest.fixture(scope="module")
 def exports(scores_gpkg, demo_settings, tmp_path_factory) -> dict[str, Path]:
-    from models.score import score_districts, write_scores
+    from models.risk.score import score_districts, write_scores
 
     scores = score_districts(demo_settings, n_bootstrap=50)
     out = tmp_path_factory.mktemp("exportes")

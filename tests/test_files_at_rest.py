@@ -176,7 +176,7 @@ def world(tmp_path_factory, upstream_dir) -> World:
         _riskmap(env, "indicators", "--rol", "planificador", "--out", str(exports[7]))
         _riskmap(env, "plan", "--out", str(exports[9]), "--html", str(exports[10]))
         _riskmap(env, "evaluate", "--out", str(exports[11]), "--bootstrap", "5")
-        # into a folder that exists: that geo.store creates its own folder 0700 is below
+        # into a folder that exists: that geo.records.store creates its own folder 0700 is below
         _riskmap(env, "store", "backup", str(exports[12]))
         _riskmap(env, "audit", "export", "--out", str(exports[13]))
     return World(root, before, after, exports)

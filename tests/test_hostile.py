@@ -103,7 +103,7 @@ def test_a_300_mb_csv_is_refused_in_seconds_and_bounded_memory(tmp_path, base):
 
 
 def test_the_worker_is_stopped_at_its_memory_ceiling(tmp_path):
-    from geo.isolation import run_limited
+    from geo.trust.isolation import run_limited
 
     start = time.monotonic()
     with pytest.raises(DataError) as info:
@@ -114,7 +114,7 @@ def test_the_worker_is_stopped_at_its_memory_ceiling(tmp_path):
     with pytest.raises(DataError, match="tarda más de 1 s"):
         run_limited(time.sleep, 10, memory_mb=300, timeout_s=1)
     # the error of the work itself comes back in both languages
-    from geo.inspections import check_limits
+    from geo.records.inspections import check_limits
 
     empty = tmp_path / "vacio.csv"
     empty.write_text(HEADER * 5, encoding="utf-8")
@@ -125,7 +125,7 @@ def test_the_worker_is_stopped_at_its_memory_ceiling(tmp_path):
 
 @pytest.mark.parametrize("ending", [b"\n", b"\r\n", b"\r"])
 def test_rows_are_counted_whatever_the_line_ending(tmp_path, ending):
-    from geo.inspections import check_limits
+    from geo.records.inspections import check_limits
 
     path = tmp_path / "f.csv"
     path.write_bytes(ending.join([b"id,fecha"] + [b"a,b"] * 30) + ending)
@@ -134,8 +134,8 @@ def test_rows_are_counted_whatever_the_line_ending(tmp_path, ending):
 
 
 def test_a_held_write_lock_says_another_import_is_running(tmp_path, monkeypatch):
-    import geo.store as store_module
-    from geo.store import InspectionStore
+    import geo.records.store as store_module
+    from geo.records.store import InspectionStore
 
     store = InspectionStore(tmp_path / "s.sqlite", role="planificador", user="ana")
     monkeypatch.setattr(store_module, "LOCK_WAIT_S", 0.5)
@@ -157,7 +157,7 @@ def test_a_held_write_lock_says_another_import_is_running(tmp_path, monkeypatch)
 def test_every_csv_riskmap_writes_neutralises_formulas(tmp_path, monkeypatch, capsys):
     """The audit export: a sign-in name or a file name is user text too."""
     from dashboard.cli import main
-    from geo.store import InspectionStore
+    from geo.records.store import InspectionStore
 
     monkeypatch.setenv("RISKMAP_DATA_DIR", str(tmp_path / "datos"))
     store = InspectionStore(tmp_path / "datos" / "inspecciones.sqlite", role="sistema")
@@ -176,7 +176,7 @@ def test_the_demo_history_file_is_owner_only(demo_dir):
 
 
 def test_sign_in_attempts_with_any_name_leave_a_bounded_trail(tmp_path):
-    from geo.accounts import INVALID_NAME, AccessStore, Users, sign_in
+    from geo.trust.accounts import INVALID_NAME, AccessStore, Users, sign_in
 
     users = Users(tmp_path / "u.toml", fast_hash=True)
     access = AccessStore(tmp_path / "a.sqlite")

@@ -8,7 +8,7 @@ import pytest
 from shapely.geometry import box
 
 from geo.errors import DataError
-from models.hotspots import GI_Q, HOTSPOT, benjamini_hochberg, hotspot_layer
+from models.risk.hotspots import GI_Q, HOTSPOT, benjamini_hochberg, hotspot_layer
 
 
 def _grid(hot):

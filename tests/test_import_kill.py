@@ -33,9 +33,9 @@ from pathlib import Path
 import pytest
 
 from geo import columns as C
-from geo.audit import seal_path
-from geo.base import read_districts
-from geo.store import ROL_SISTEMA, InspectionStore
+from geo.geography.base import read_districts
+from geo.records.store import ROL_SISTEMA, InspectionStore
+from geo.trust.audit import seal_path
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -3,7 +3,7 @@
 The classification tests use hand-written records, one per case of the rule (each dimension
 alone, both, none, an indicator of both dimensions). ``riskmap indicators`` is checked
 against an independent count of the demo's records made here from the CSV and the TOML
-table read with ``tomllib``, not with :mod:`geo.indicators`.
+table read with ``tomllib``, not with :mod:`geo.records.indicators`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from shapely.geometry import Point, box
 
 from geo import columns as C
 from geo.errors import ConfigError, DataError
-from geo.indicators import (
+from geo.records.indicators import (
     INDICIOS,
     SIN_INDICIOS,
     TABLE_FILE,
@@ -33,7 +33,7 @@ from geo.indicators import (
     suppress,
     suppress_routes,
 )
-from geo.inspections import ILO_INDICATORS, records_frame, validate_inspections
+from geo.records.inspections import ILO_INDICATORS, records_frame, validate_inspections
 
 TODAY = dt.date(2025, 6, 30)
 
@@ -151,7 +151,7 @@ def test_with_the_national_list_an_origin_must_be_a_real_district(tmp_path, dist
 
 
 def test_an_import_with_bad_victim_rows_writes_nothing(tmp_path, districts):
-    from geo.store import ImportRejected, InspectionStore
+    from geo.records.store import ImportRejected, InspectionStore
 
     store = InspectionStore(tmp_path / "s.sqlite", role="planificador", user="ana")
     path = tmp_path / "malo.csv"
@@ -216,7 +216,7 @@ def test_cooccurrence_and_routes_on_hand_written_records():
 
 
 def test_a_lone_small_cell_takes_a_second_one_with_it():
-    from geo.indicators import small_cells
+    from geo.records.indicators import small_cells
 
     assert small_cells([12, 3, 7, 0], 5).tolist() == [False, True, True, False]
     assert small_cells([12, 3, 7, 0], 5, secondary=False).tolist() == [False, True, False,
@@ -241,7 +241,7 @@ def test_small_counts_are_blanked_for_roles_that_may_not_see_them():
 
 # --- riskmap indicators against an independent count of the demo's records ------------------
 def _independent_count(demo_dir, by):
-    """Count the demo CSV's indicators per sector without geo.indicators."""
+    """Count the demo CSV's indicators per sector without geo.records.indicators."""
     raw = pd.read_csv(demo_dir / "inspecciones.csv", dtype=str, keep_default_na=False)
     order = list(tomllib.loads(TABLE_FILE.read_text(encoding="utf-8"))["indicadores"])
     numbered = {f"OIT{n:02d}": name for n, name in enumerate(order, start=1)}
@@ -361,7 +361,7 @@ def _services_spec(path, column="TIPO"):
 
 
 def test_services_are_read_with_type_name_and_district(tmp_path, districts):
-    from geo.services import read_services
+    from geo.geography.services import read_services
 
     pts = gpd.GeoDataFrame({"NOMBRE": ["CEM Cusco", "", "Lejos"],
                             "TIPO": ["CEM", "Policia", "cem"]},
@@ -375,7 +375,7 @@ def test_services_are_read_with_type_name_and_district(tmp_path, districts):
 
 
 def test_services_bad_input_names_the_file_and_the_key(tmp_path, districts):
-    from geo.services import read_services
+    from geo.geography.services import read_services
 
     polys = gpd.GeoDataFrame({"TIPO": ["cem"]}, geometry=[box(-72, -13.6, -71.9, -13.5)],
                              crs=4326)
@@ -389,7 +389,7 @@ def test_services_bad_input_names_the_file_and_the_key(tmp_path, districts):
 
 
 def test_travel_days_to_the_nearest_service_follow_the_planning_model():
-    from models.services import service_access
+    from models.planning.services import service_access
 
     d = pd.DataFrame({C.UBIGEO: ["080101", "080901"], "lon": [-71.98, -72.70],
                       "lat": [-13.52, -12.86], C.REGION_NATURAL: ["Sierra", "Selva"]})
@@ -397,7 +397,7 @@ def test_travel_days_to_the_nearest_service_follow_the_planning_model():
                           "tipo": ["cem", "fiscalia_trata"]},
                          geometry=[Point(-71.97, -13.52), Point(-71.90, -13.50)], crs=4326)
     a = service_access(d, s)
-    # by hand: haversine km x detour / km per day of the district's mode (models.travel)
+    # by hand: haversine km x detour / km per day of the district's mode (models.planning.travel)
     r = 6371.0088
     lat1, lat2 = math.radians(-13.52), math.radians(-12.86)
     dlon = math.radians(-72.70 - (-71.97))
@@ -412,7 +412,7 @@ def test_travel_days_to_the_nearest_service_follow_the_planning_model():
 
 
 def test_the_gap_is_high_risk_far_from_help():
-    from models.services import gap
+    from models.planning.services import gap
 
     codes = ["080101", "080102", "080103", "080104", "160101", "160102"]
     scores = pd.DataFrame({C.UBIGEO: codes, C.RIESGO: [0.40, 0.30, 0.10, 0.05, 0.2, 0.1]})
@@ -452,7 +452,7 @@ def test_exports_carry_the_indicator_profile_suppressed_by_role(demo_dir, demo_s
     import pyogrio
 
     from dashboard import state
-    from models.score import write_scores
+    from models.risk.score import write_scores
 
     monkeypatch.setenv("RISKMAP_CONFIG", str(demo_settings.path))
     monkeypatch.setenv("RISKMAP_DATA_DIR", str(tmp_path / "datos"))  # no store: the file only
@@ -482,13 +482,13 @@ def test_exports_carry_the_indicator_profile_suppressed_by_role(demo_dir, demo_s
 
 # --- disclosure across views (review of issue 10) ---------------------------------------------
 def _demo_records(demo_settings):
-    from geo.inspections import load_records
+    from geo.records.inspections import load_records
 
     return load_records(demo_settings, store=False)
 
 
 def _demo_districts(demo_settings):
-    from geo.base import read_districts
+    from geo.geography.base import read_districts
 
     return pd.DataFrame(read_districts(demo_settings.base, demo_settings.region)).drop(
         columns="geometry")
@@ -496,7 +496,7 @@ def _demo_districts(demo_settings):
 
 @pytest.mark.parametrize("by", [C.SECTOR, "anio"])
 def test_a_union_of_departments_never_gives_back_a_departments_blank(demo_settings, by):
-    from geo.indicators import protected_profile
+    from geo.records.indicators import protected_profile
 
     rec, dist = _demo_records(demo_settings), _demo_districts(demo_settings)
     both = protected_profile(rec, by, dist, 5).set_index(by)
@@ -523,7 +523,7 @@ def test_a_union_of_departments_never_gives_back_a_departments_blank(demo_settin
 
 
 def test_victims_by_sex_hide_when_the_rest_is_small():
-    from geo.indicators import suppress
+    from geo.records.indicators import suppress
 
     t = pd.DataFrame({C.SECTOR: ["tala", "coca"], "n_victimas": [10, 20],
                       "n_victimas_mujeres": [6, 8], "n_victimas_menores": [10, 9]})
@@ -536,7 +536,7 @@ def test_victims_by_sex_hide_when_the_rest_is_small():
 def test_the_classification_table_does_not_publish_the_total_to_aggregate_roles(
         demo_settings, districts_gpkg, monkeypatch, tmp_path):
     from dashboard import state
-    from geo.access import Principal
+    from geo.trust.access import Principal
 
     monkeypatch.setenv("RISKMAP_CONFIG", str(demo_settings.path))
     monkeypatch.setenv("RISKMAP_DATA_DIR", str(tmp_path / "datos"))

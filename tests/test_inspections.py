@@ -1,4 +1,5 @@
-"""geo.inspections: every bad input a planner may bring gives a clear row- or file-level error."""
+"""geo.records.inspections: every bad input a planner may bring gives a clear row- or
+file-level error."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from shapely.geometry import Point, box
 
 from geo import columns as C
 from geo.errors import DataError
-from geo.inspections import (
+from geo.records.inspections import (
     ILO_INDICATORS,
     RECORD_COLUMNS,
     load_records,
@@ -497,7 +498,7 @@ def test_ids_with_control_or_invisible_characters_are_refused_naming_the_row(tmp
 
 def test_a_csv_with_a_huge_cell_is_a_clear_error_naming_the_file_and_the_limit(tmp_path,
                                                                                 districts):
-    from geo.inspections import MAX_CELL_CHARS
+    from geo.records.inspections import MAX_CELL_CHARS
 
     huge = tmp_path / "una_celda.csv"
     huge.write_bytes(b"A" * (3 * MAX_CELL_CHARS))  # one field, no line break
@@ -513,7 +514,7 @@ def test_a_csv_with_a_huge_cell_is_a_clear_error_naming_the_file_and_the_limit(t
 
 
 def test_a_header_with_thousands_of_columns_is_refused(tmp_path, districts):
-    from geo.inspections import MAX_COLUMNS
+    from geo.records.inspections import MAX_COLUMNS
 
     wide = _csv(tmp_path, ",".join(f"c{i}" for i in range(MAX_COLUMNS + 1)) + "\n1\n",
                 name="ancho.csv")

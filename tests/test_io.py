@@ -11,7 +11,7 @@ import shapely.affinity
 from shapely.geometry import Point, Polygon, box
 
 from geo.errors import DataError, set_language
-from geo.io import notices, read_boundaries, read_vector
+from geo.geography.io import notices, read_boundaries, read_vector
 
 
 @pytest.fixture(autouse=True)

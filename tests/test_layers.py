@@ -1,4 +1,4 @@
-"""Each measure of geo.layers on tiny inline geometries with hand-computed answers."""
+"""Each measure of geo.geography.layers on tiny inline geometries with hand-computed answers."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import shapely
 from shapely.geometry import MultiPoint, Point, Polygon, box
 
 from geo import columns as C
-from geo import layers as L
 from geo.config import LayerSpec
 from geo.errors import DataError
+from geo.geography import layers as L
 
 UTM18S = "EPSG:32718"
 WGS84 = "EPSG:4326"

@@ -23,7 +23,7 @@ what the two force, a route at most its district. An integer program
 (``scipy.optimize.milp``) then finds each blank's feasible range.
 
 On the suppression before issue 21 (rebuilt here from the functions it was made of:
-``geo.indicators.suppress``, ``protected_matrix``, ``suppress_routes``, the scores'
+``geo.records.indicators.suppress``, ``protected_matrix``, ``suppress_routes``, the scores'
 primary-only blanks) the attack recovers many blanks exactly. On the protected
 publication it must recover none exactly, and pin no more blanks within ±1 than a
 constant guess would get right.
@@ -42,7 +42,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse.csgraph import connected_components
 
 from geo import columns as C
-from geo.inspections import ILO_INDICATORS
+from geo.records.inspections import ILO_INDICATORS
 
 K = 5
 N, TF, IND, V, W, M, H, DEN = ("n_inspecciones", "n_trabajo_forzoso_oit", "n_indicios",
@@ -75,7 +75,7 @@ def _enumerate(cells, hidden, top: int = 15) -> dict[int, tuple[int, int]]:
 
 def test_a_lone_blank_district_under_a_shown_province_takes_a_partner():
     """Province Cusco showed 12 victims and its districts shown 11: San Jerónimo had 1."""
-    from geo.sdc import LinkedCells, suppress_linked
+    from geo.records.sdc import LinkedCells, suppress_linked
 
     cells = LinkedCells()
     kids = [cells.add(("d", name), v, group="d") for name, v in
@@ -89,7 +89,7 @@ def test_a_lone_blank_district_under_a_shown_province_takes_a_partner():
 
 def test_the_audit_opens_the_bounds_the_sums_do_not_see():
     """A partner with room in the sum, held by what is shown around it, is no partner."""
-    from geo.sdc import LinkedCells, suppress_linked
+    from geo.records.sdc import LinkedCells, suppress_linked
 
     cells = LinkedCells()
     a, b = (cells.add(("d", i), v, group="d") for i, v in ((0, 1), (1, 5)))
@@ -106,7 +106,7 @@ def test_the_audit_opens_the_bounds_the_sums_do_not_see():
 
 
 def test_zeros_are_always_shown_and_a_blank_is_never_zero():
-    from geo.sdc import LinkedCells, suppress_linked
+    from geo.records.sdc import LinkedCells, suppress_linked
 
     cells = LinkedCells()
     kids = [cells.add(("d", i), v, group="d") for i, v in enumerate([0, 2, 0, 9, 0])]
@@ -120,8 +120,8 @@ def test_zeros_are_always_shown_and_a_blank_is_never_zero():
 
 def test_totals_a_protected_role_sees_move_by_five_or_not_at_all():
     """One import of one record never shows as a change of one in a total (issue 21)."""
-    from geo.access import Principal
-    from geo.indicators import round_total
+    from geo.records.indicators import round_total
+    from geo.trust.access import Principal
 
     for n in range(1200, 1230):
         assert round_total(n + 1) - round_total(n) in (0, 5)
@@ -137,9 +137,9 @@ def world(demo_settings, districts_gpkg, scores_gpkg, tmp_path_factory):
     """The demo world's settings, records (classified) and districts."""
     import os
 
-    from geo.base import read_districts
-    from geo.indicators import classify_records, load_table
-    from geo.inspections import load_records
+    from geo.geography.base import read_districts
+    from geo.records.indicators import classify_records, load_table
+    from geo.records.inspections import load_records
 
     old = {k: os.environ.get(k) for k in ("RISKMAP_CONFIG", "RISKMAP_DATA_DIR")}
     os.environ["RISKMAP_CONFIG"] = str(demo_settings.path)
@@ -247,7 +247,7 @@ def _read_profile(seen: Seen, frame: pd.DataFrame, by: str, world, deps) -> None
 
 def collect(world, who, new: bool, tmp_path) -> Seen:
     """Everything ``who`` can get of the demo world (new publication, or the old one)."""
-    from geo.access import in_regions
+    from geo.trust.access import in_regions
 
     seen = Seen()
     regions = who.regions or DEPS
@@ -343,13 +343,13 @@ def _outputs_old(world, region) -> dict:
     """The same outputs as the suppression before issue 21 made them (per department).
 
     Profiles: each department's table suppressed on its own (primary + one secondary per
-    column, ``geo.indicators.suppress``), summed over departments, without the
+    column, ``geo.records.indicators.suppress``), summed over departments, without the
     inconsistencies and, save by district, the inspections. Co-occurrence and the ICLS
     table: ``protected_matrix`` per department (the latter with its secondary, the big
     cell blank and the smallest next to a lone blank). Routes: ``suppress_routes``. The
     district card and the scores: each count blanked from 1 to k-1 on its own.
     """
-    from geo.indicators import (
+    from geo.records.indicators import (
         CLASE_OIT,
         CLASES,
         cooccurrence,
@@ -668,7 +668,7 @@ def score(ranges: pd.DataFrame) -> dict:
 
 # --- the tests ----------------------------------------------------------------------------------
 def _roles():
-    from geo.access import Principal
+    from geo.trust.access import Principal
 
     return [Principal("rosa", "investigador"),
             Principal("gore.cusco", "gobierno_regional", regions=("08",)),
@@ -682,7 +682,7 @@ def test_the_old_suppression_gives_cells_back(world, tmp_path):
     Cusco's regional government is enough to show it (the investigador, with Loreto and
     both departments together too, loses 189 of 1,561 blanks the same way).
     """
-    from geo.access import Principal
+    from geo.trust.access import Principal
 
     who = Principal("gore.cusco", "gobierno_regional", regions=("08",))
     ranges = attack(collect(world, who, False, tmp_path), world)

@@ -17,8 +17,8 @@ from scipy import special
 
 from geo import columns as C
 from geo.errors import DataError
-from geo.inspections import load_records
-from models.score import (
+from geo.records.inspections import load_records
+from models.risk.score import (
     FALTA_PREFIX,
     FUERA_RANGO,
     SIN_DATO,
@@ -29,7 +29,7 @@ from models.score import (
     model_history,
     score_districts,
 )
-from models.scorer import feature_label
+from models.risk.scorer import feature_label
 
 
 @pytest.fixture(scope="module")
@@ -134,7 +134,7 @@ def test_a_district_far_beyond_the_learnt_range_is_flagged_and_not_extrapolated(
     # (the standardisation still counts the far value, so the two fits differ a little)
     assert far.loc[code, C.RIESGO] == pytest.approx(at_edge.loc[code, C.RIESGO], rel=0.5)
     # a straight line would have gone far away: the fix can fail
-    import models.score as score_module
+    import models.risk.score as score_module
 
     monkeypatch.setattr(score_module, "hold_in_range",
                         lambda X, bounds: (X, pd.Series("", index=X.index, dtype=object)))
@@ -176,7 +176,7 @@ def test_log_features_are_logged_today_and_in_the_past(demo_settings, districts)
 
 def test_model_history_logs_and_forgets_the_past_of_a_district_missing_today(demo_settings,
                                                                              districts):
-    from geo.build import HISTORY_TABLE, LayerHistory
+    from geo.geography.build import HISTORY_TABLE, LayerHistory
 
     name = _layer(demo_settings)
     keys = districts[C.UBIGEO].astype(str)

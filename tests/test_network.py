@@ -16,9 +16,9 @@ from shapely.geometry import box
 from geo import columns as C
 from geo.config import Flight, Office
 from geo.errors import ConfigError
-from models import network as N
-from models import planning as P
-from models import travel as T
+from models.planning import network as N
+from models.planning import plan as P
+from models.planning import travel as T
 
 
 def _row(codes, region="Selva", y0=-5.0):

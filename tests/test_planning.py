@@ -14,8 +14,8 @@ from shapely.geometry import box
 from geo import columns as C
 from geo.config import Office, PlanningSpec
 from geo.errors import DataError, RiskmapError
-from models import planning as P
-from models import travel as T
+from models.planning import plan as P
+from models.planning import travel as T
 
 CUSCO = Office("Intendencia Regional Cusco", -13.5226, -71.9673, 40.0, "08")
 IQUITOS = Office("Intendencia Regional Loreto (Iquitos)", -3.7491, -73.2538, 40.0, "16")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo.accounts import AccessStore, Users, client_address, parse_proxies, sign_in
+from geo.trust.accounts import AccessStore, Users, client_address, parse_proxies, sign_in
 
 LOCAL = parse_proxies(["127.0.0.1", "::1"])
 

@@ -1,4 +1,5 @@
-"""geo.rasters on rasters whose answer is worked out by hand, with fractional pixel coverage.
+"""geo.geography.rasters on rasters whose answer is worked out by hand, with fractional
+pixel coverage.
 
 A 10 x 10 raster of 100 m pixels in UTM 18S (EPSG:32718), and one district: the rectangle
 from x = 2.3 to 7.3 pixels and rows 2 to 4, given in EPSG:4326 (so it is reprojected to the
@@ -15,9 +16,9 @@ import pytest
 from shapely.geometry import box
 
 from geo import columns as C
-from geo import rasters
 from geo.errors import DataError
-from geo.rasters import raster_measure, write_raster
+from geo.geography import rasters
+from geo.geography.rasters import raster_measure, write_raster
 
 X0, Y0, SIZE = 500_000.0, 8_500_000.0, 100.0
 

@@ -23,7 +23,9 @@ from test_build import _write_base
 
 from dashboard.cli import main
 from geo import columns as C
-from geo.build import (
+from geo.config import LayerSpec, load_settings
+from geo.errors import DataError
+from geo.geography.build import (
     ANIOS,
     FUENTES_COLUMNS,
     MOTIVO_CERO,
@@ -34,9 +36,7 @@ from geo.build import (
     read_fuentes,
     read_layer_history,
 )
-from geo.config import LayerSpec, load_settings
-from geo.errors import DataError
-from geo.layers import aggregate, layer_history, read_table
+from geo.geography.layers import aggregate, layer_history, read_table
 
 WGS84 = "EPSG:4326"
 RECIPES = Path(__file__).resolve().parent.parent / "config" / "recetas"

@@ -15,7 +15,7 @@ import pytest
 from scipy import special
 
 from geo import columns as C
-from models.recency import choose_half_life, recency_fit, weighted_counts
+from models.risk.recency import choose_half_life, recency_fit, weighted_counts
 
 
 def _records(rates: dict[str, dict[int, tuple[int, int]]]) -> pd.DataFrame:
@@ -71,13 +71,13 @@ def test_the_records_choose_a_short_half_life_when_risk_jumps():
 
 
 def test_a_discounted_record_widens_the_interval_of_a_district_seen_long_ago():
-    from models.scorer import RiskScorer, simulate_uncertainty
+    from models.risk.scorer import RiskScorer, simulate_uncertainty
 
     recs = _records({"000001": {2016: (30, 3)}, "000002": {2025: (30, 3)},
                      "000003": {2020: (10, 1)}, "000004": {2024: (10, 2)}})
     keys = ["000001", "000002", "000003", "000004"]
     X = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0]}, index=pd.Index(keys, name=C.UBIGEO))
-    from models.score import district_counts, training_rows
+    from models.risk.score import district_counts, training_rows
 
     Xr, yr, wr, gr = training_rows(X, district_counts(recs, keys))
     scorer = RiskScorer(prior=[0.0], selection_correction="none").fit(
@@ -114,7 +114,7 @@ def test_the_joint_fit_keeps_complained_about_districts_from_raising_everyone(se
     """True intercept -2.5 and spread 0.8; the most inspected districts have the highest
     effect. Counted row by row they pull the intercept up (to about -1.5); reweighted by
     the design effect a little less; fitted jointly with the effects, least."""
-    from models.scorer import RiskScorer
+    from models.risk.scorer import RiskScorer
 
     X, y, w, g = _complaint_world(seed)
     fits = {m: RiskScorer(prior=[0.0], prior_strength=0.01, selection_correction=m).fit(
@@ -133,7 +133,7 @@ def test_the_joint_fit_predicts_as_many_findings_as_were_found():
     its effect add up to the findings recorded (the intercept's score equation)."""
     from scipy import special
 
-    from models.scorer import _S_NODES, RiskScorer, _effect_loglik
+    from models.risk.scorer import _S_NODES, RiskScorer, _effect_loglik
 
     X, y, w, g = _complaint_world(1)
     m = RiskScorer(prior=[0.0], prior_strength=0.01, selection_correction="joint").fit(
@@ -151,7 +151,7 @@ def test_the_joint_fit_predicts_as_many_findings_as_were_found():
 # --- the worlds of issue 11 ------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def drift_world(base_gpkg, tmp_path_factory):
-    from geo.demo import make_demo
+    from geo.world.demo import make_demo
 
     return make_demo(base_gpkg, tmp_path_factory.mktemp("deriva") / "w", seed=3,
                      scenario="deriva")
@@ -178,7 +178,7 @@ def test_a_drift_world_opens_a_frontier_in_remote_quiet_districts(drift_world):
 
 def test_the_evaluation_judges_each_year_by_the_risk_of_that_year(drift_world):
     from geo.config import load_settings
-    from models.evaluation import _read_truth, truth_in
+    from models.evaluation.backtest import _read_truth, truth_in
 
     settings = load_settings(drift_world / "settings.toml")
     truth = pd.read_csv(drift_world / "verdad.csv", dtype={C.UBIGEO: str})
@@ -198,9 +198,9 @@ def test_a_visible_frontier_is_the_drift_world_with_its_dredges_dated(base_gpkg,
                                                                       tmp_path):
     import geopandas as gpd
 
-    from geo.build import build_districts, read_layer_history
     from geo.config import load_settings
-    from geo.demo import FRONTIER_DREDGES, OLD_DREDGE_YEARS, make_demo
+    from geo.geography.build import build_districts, read_layer_history
+    from geo.world.demo import FRONTIER_DREDGES, OLD_DREDGE_YEARS, make_demo
 
     out = make_demo(base_gpkg, tmp_path / "frente", seed=3, scenario="frente_visible")
     # the same truth and the same records as the drift world of the same seed
@@ -227,8 +227,8 @@ def test_a_visible_frontier_is_the_drift_world_with_its_dredges_dated(base_gpkg,
     assert past[2021].reindex(gdf[C.UBIGEO]).to_numpy().tolist() == gdf["dragas"].tolist()
     assert "la capa de dragas lo ve" in (out / "LEEME.md").read_text(encoding="utf-8")
     # what is expected of the complaints comes from the layers the records saw too
-    from geo.inspections import load_records
-    from models.score import complaints_for, read_district_table
+    from geo.records.inspections import load_records
+    from models.risk.score import complaints_for, read_district_table
 
     districts, records = read_district_table(settings), load_records(settings)
     dated = complaints_for(settings, districts, records)
@@ -244,7 +244,7 @@ def test_a_visible_frontier_is_the_drift_world_with_its_dredges_dated(base_gpkg,
 ])
 def test_complaint_driven_and_low_volume_worlds(base_gpkg, demo_dir, tmp_path, scenario,
                                                 check):
-    from geo.demo import make_demo
+    from geo.world.demo import make_demo
 
     out = make_demo(base_gpkg, tmp_path / scenario, seed=0, scenario=scenario)
     recs = pd.read_csv(out / "inspecciones.csv")
@@ -253,8 +253,8 @@ def test_complaint_driven_and_low_volume_worlds(base_gpkg, demo_dir, tmp_path, s
 
 
 def test_an_unknown_scenario_is_refused(base_gpkg, tmp_path):
-    from geo.demo import make_demo
     from geo.errors import ConfigError
+    from geo.world.demo import make_demo
 
     with pytest.raises(ConfigError, match="deriva"):
         make_demo(base_gpkg, tmp_path / "x", scenario="tormenta")
@@ -264,7 +264,7 @@ def test_the_demo_command_offers_every_kind_of_world():
     import argparse
 
     from dashboard.commands import demo
-    from geo.demo import SCENARIOS
+    from geo.world.demo import SCENARIOS
 
     parser = argparse.ArgumentParser()
     demo.register(parser.add_subparsers())
@@ -275,8 +275,8 @@ def test_the_demo_command_offers_every_kind_of_world():
 
 # --- drift alerts, the plan's exploration, disclosure, settings ------------------------------
 def _scorer_on(recs: pd.DataFrame, keys: list[str]):
-    from models.score import district_counts, training_rows
-    from models.scorer import RiskScorer
+    from models.risk.score import district_counts, training_rows
+    from models.risk.scorer import RiskScorer
 
     X = pd.DataFrame({"x": np.linspace(0, 1, len(keys))}, index=pd.Index(keys, name=C.UBIGEO))
     Xr, yr, wr, gr = training_rows(X, district_counts(recs, keys))
@@ -284,7 +284,7 @@ def _scorer_on(recs: pd.DataFrame, keys: list[str]):
 
 
 def test_a_district_whose_recent_findings_jump_is_flagged_and_a_steady_one_is_not():
-    from models.recency import ALZA, drift_alerts
+    from models.risk.recency import ALZA, drift_alerts
 
     story = {f"{d:06d}": {y: (6, 1 if (y + d) % 6 == 0 else 0) for y in range(2016, 2026)}
              for d in range(30)}
@@ -300,7 +300,7 @@ def test_a_district_whose_recent_findings_jump_is_flagged_and_a_steady_one_is_no
 
 
 def test_protected_roles_get_no_alert_where_the_record_is_hidden():
-    from models.disclosure import protect_scores
+    from models.risk.disclosure import protect_scores
 
     scores = pd.DataFrame({C.UBIGEO: ["a", "b"], C.RIESGO: [0.3, 0.2],
                            C.N_INSPECCIONES: [3, 20], C.N_HALLAZGOS: [2, 8],
@@ -334,7 +334,7 @@ def test_the_scores_and_the_card_say_what_the_records_chose(scores_gpkg, demo_se
 
     import pyogrio
 
-    from models.evaluation import EVALUATION_FILE
+    from models.evaluation.backtest import EVALUATION_FILE
 
     table = pyogrio.read_dataframe(scores_gpkg, layer="riesgo", read_geometry=False)
     assert {"alerta_deriva", "p_deriva", "n_efectivas"} <= set(table.columns)
@@ -350,7 +350,7 @@ def test_the_scores_and_the_card_say_what_the_records_chose(scores_gpkg, demo_se
 
 def test_the_model_card_lists_alert_districts_only_to_planners_of_their_regions(monkeypatch):
     from dashboard import state
-    from geo.access import Principal
+    from geo.trust.access import Principal
 
     card = {"modelo": {"deriva": {"alertas": [
         {"ubigeo": "080108", "distrito": "Wanchaq", "alerta": "al alza", "motivo": "capas",
@@ -370,7 +370,7 @@ def test_the_model_card_lists_alert_districts_only_to_planners_of_their_regions(
 def test_complaint_intensity_counts_complaints_against_what_population_predicts():
     """Two districts alike in population and features, one drew 12 complaints and the other
     2: the first is above expectation, the second below; planned visits do not count."""
-    from models.score import DENUNCIAS, complaint_intensity
+    from models.risk.score import DENUNCIAS, complaint_intensity
 
     keys = [f"0801{i:02d}" for i in range(1, 9)]
     X = pd.DataFrame({"x": [0.0, 0.0, 1.0, 1.0, 2.0, 2.0, 3.0, 3.0]},
@@ -396,7 +396,7 @@ def test_the_settings_can_leave_the_complaint_feature_out(tmp_path):
     import types
 
     from geo.config import ConfigError, load_settings
-    from models.score import DENUNCIAS, with_complaints
+    from models.risk.score import DENUNCIAS, with_complaints
 
     head = 'config_version = 1\n[data]\nregion = ["08"]\n[model]\n'
     (tmp_path / "a.toml").write_text(head + "complaint_intensity = true\n", encoding="utf-8")

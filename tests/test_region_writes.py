@@ -2,7 +2,7 @@
 
 An inspection id is free text from a planner's file. A page's table has a "Download as
 CSV" button, and that file opens in a spreadsheet: an id such as ``=HYPERLINK(…)`` must
-reach it as text, by the same rule as every CSV riskmap writes (:mod:`geo.sheets`).
+reach it as text, by the same rule as every CSV riskmap writes (:mod:`geo.records.sheets`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 
-from geo.sheets import FORMULA_PREFIXES
+from geo.records.sheets import FORMULA_PREFIXES
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 TIMEOUT = 120
@@ -29,7 +29,7 @@ def formula_ids(demo_settings, scores_gpkg, tmp_path, monkeypatch) -> str:
 
     Returns the district they were recorded in.
     """
-    from geo.store import InspectionStore
+    from geo.records.store import InspectionStore
 
     monkeypatch.setenv("RISKMAP_CONFIG", str(demo_settings.path))
     monkeypatch.setenv("RISKMAP_DATA_DIR", str(tmp_path))  # a store of its own

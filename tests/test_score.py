@@ -11,8 +11,8 @@ from scipy import special, stats
 
 from dashboard.cli import main
 from geo import columns as C
-from geo.inspections import empty_records
-from models.score import CONTRIB_HISTORIAL, SCORE_COLUMNS, score_districts, write_scores
+from geo.records.inspections import empty_records
+from models.risk.score import CONTRIB_HISTORIAL, SCORE_COLUMNS, score_districts, write_scores
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_model_tracks_the_simulated_truth(scores, demo_settings):
 
 
 def test_no_inspections_ranks_by_the_expert_index(demo_settings, districts_gpkg):
-    from models.score import feature_matrix
+    from models.risk.score import feature_matrix
 
     gdf = score_districts(demo_settings, inspections=empty_records(), n_bootstrap=20)
     # the features as the model reads them: hectares as log(1 + ha), a missing term left out
@@ -129,7 +129,7 @@ def test_metadata_has_no_absolute_paths_and_keeps_the_hash(scores_gpkg, demo_set
 def test_portable_path_outside_the_settings_folder_is_the_file_name(tmp_path):
     from types import SimpleNamespace
 
-    from models.score import portable_path
+    from models.risk.score import portable_path
 
     s = SimpleNamespace(path=tmp_path / "cfg" / "settings.toml")
     assert portable_path(tmp_path / "cfg" / "datos" / "a.csv", s) == "datos/a.csv"
@@ -188,7 +188,7 @@ def test_the_deployments_scores_carry_the_map_geometry(tmp_path, demo_settings, 
 
     import pyogrio
 
-    from geo.display import (
+    from geo.geography.display import (
         clean_coverage,
         display_tolerance,
         read_display_layer,
@@ -218,7 +218,7 @@ def test_the_demo_model_can_read_its_complaints(scores, demo_settings):
     by default it is not (benchmarks/model.md says why)."""
     import dataclasses
 
-    from models.score import DENUNCIAS, describe_columns
+    from models.risk.score import DENUNCIAS, describe_columns
 
     col = C.CONTRIB_PREFIX + DENUNCIAS
     assert col not in scores.columns

@@ -8,9 +8,9 @@ import pytest
 from scipy import stats
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from models.score import district_counts, training_rows
-from models.scorer import HISTORIAL, RiskScorer, feature_label, simulate_uncertainty
-from models.synthetic import TRUE_WEIGHTS, make_world
+from models.evaluation.synthetic import TRUE_WEIGHTS, make_world
+from models.risk.score import district_counts, training_rows
+from models.risk.scorer import HISTORIAL, RiskScorer, feature_label, simulate_uncertainty
 
 PRIOR = {"mineria": 0.5, "pobreza": 0.5, "lejania": 0.3}
 

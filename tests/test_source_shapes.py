@@ -24,7 +24,7 @@ from shapely.geometry import box
 
 from geo import columns as C
 from geo.errors import ConfigError, DataError
-from geo.rasters import write_raster
+from geo.geography.rasters import write_raster
 
 RECIPES = Path(__file__).resolve().parent.parent / "config" / "recetas"
 PIXEL = 0.00026949458523585647  # 30 m in degrees, as MapBiomas and Hansen publish it
@@ -36,7 +36,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def region(base_gpkg):
     """Cusco and Loreto districts from the real base (what a recipe's build reads)."""
-    from geo.base import read_districts
+    from geo.geography.base import read_districts
 
     return read_districts(base_gpkg, ("08", "16"))
 
@@ -60,8 +60,8 @@ def recipe(name: str, folder: Path):
 
 
 def build(settings_path: Path, tmp_path: Path) -> gpd.GeoDataFrame:
-    from geo.build import build_districts
     from geo.config import load_settings
+    from geo.geography.build import build_districts
 
     return build_districts(load_settings(settings_path), out=tmp_path / "distritos.gpkg")
 
@@ -117,7 +117,7 @@ def test_mapbiomas_recipe_share_of_classes(tmp_path, small, data_root):
     far = table.index.difference(small.index)
     assert table.loc[far, "mineria_mapbiomas"].max() < 0.5  # only the raster's reach counts
     # band_first_year = 1985: the earlier bands are the earlier years (no mining before 2022)
-    from geo.build import read_layer_history
+    from geo.geography.build import read_layer_history
 
     past = read_layer_history(tmp_path / "distritos.gpkg")["mineria_mapbiomas"].unstack("anio")
     assert past.columns.max() == 2022 and past.loc[ubigeo, 2021] == 0.0
@@ -224,13 +224,13 @@ def test_ingemmet_recipe_three_utm_zones_and_a_where(tmp_path, small):
         expected = district.intersection(titled).area / district.area
         assert table.loc[ubigeo, "concesiones_mineras"] == pytest.approx(expected, rel=0.01)
         assert expected > 0.05
-    # counted where each petition's representative point falls (as geo.layers counts)
+    # counted where each petition's representative point falls (as geo.geography.layers counts)
     pending = catastro[catastro["LEYENDA"] == "TRAMITE"].geometry.representative_point()
     expected = [float(pending.within(geom).sum()) for geom in small.geometry]
     assert table.loc[small.index, "concesiones_en_tramite"].tolist() == expected == [1.0, 1.0]
     # dated by FEC_DENU: before 2021 only the older title covered its share
-    from geo.build import read_layer_history
-    from models.score import features_in
+    from geo.geography.build import read_layer_history
+    from models.risk.score import features_in
 
     past = read_layer_history(tmp_path / "distritos.gpkg")
     assert set(past.columns) == {"concesiones_mineras", "concesiones_en_tramite"}
@@ -392,7 +392,7 @@ def test_settings_errors_name_the_layer_and_key(tmp_path, layer, needle):
 
     path = _settings(tmp_path, 'name = "x"\nsector = "mineria"\npath = "f.tif"\n' + layer)
     if needle is None:  # a reversed range reaches the raster reader, which says so
-        from geo.rasters import _wanted_values
+        from geo.geography.rasters import _wanted_values
 
         with pytest.raises(DataError, match=r"'years' debe ser \[desde, hasta\]"):
             _wanted_values((), (2024, 2020), 0)

@@ -16,7 +16,7 @@ import pytest
 
 from dashboard.cli import main
 from geo.errors import ConfigError, FetchError, set_language
-from geo.sources import REGISTRY, fetch_sources, load_registry, sha256_file
+from geo.geography.sources import REGISTRY, fetch_sources, load_registry, sha256_file
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,5 @@
-"""geo.store: all-or-nothing imports, idempotence, roles, suppression and the audit trail."""
+"""geo.records.store: all-or-nothing imports, idempotence, roles, suppression and the
+audit trail."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from shapely.geometry import box
 
 from geo import columns as C
 from geo.errors import DataError
-from geo.inspections import empty_records, load_records, validate_inspections
-from geo.store import (
+from geo.records.inspections import empty_records, load_records, validate_inspections
+from geo.records.store import (
     N_VICTIMAS,
     SUPRIMIDO,
     ImportRejected,
@@ -147,7 +148,7 @@ def test_conflicting_reimport_reported_not_overwritten(tmp_path, store, district
 def test_failure_mid_transaction_rolls_back(tmp_path, store, districts, monkeypatch):
     store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
     before = _tables(store)
-    import geo.store as store_module
+    import geo.records.store as store_module
 
     real = store_module._to_sql_rows
 
@@ -174,7 +175,7 @@ def test_crash_mid_import_leaves_store_unchanged(tmp_path, store, districts):
         import os, datetime as dt
         import geopandas as gpd
         from shapely.geometry import box
-        import geo.store as s
+        import geo.records.store as s
         real = s.InspectionStore._audit
         def dying(self, user, role, action, detail, conn=None):
             if action == "importacion" and conn is not None:
@@ -448,7 +449,7 @@ def test_regions_scope_reads_and_imports(tmp_path, store, districts):
 
 
 def test_store_files_are_owner_only(store):
-    from geo.audit import seal_path
+    from geo.trust.audit import seal_path
 
     for path in (store.db_path, seal_path(store.db_path)):
         assert path.stat().st_mode & 0o777 == 0o600, path
@@ -511,7 +512,7 @@ def test_audit_forged_hash_is_caught_without_the_key(tmp_path, store, districts)
 
 
 def test_missing_seal_stops_writing(tmp_path, store):
-    from geo.audit import seal_path
+    from geo.trust.audit import seal_path
 
     seal_path(store.db_path).unlink()
     with pytest.raises(DataError, match="Falta el sello"):
@@ -519,7 +520,7 @@ def test_missing_seal_stops_writing(tmp_path, store):
 
 
 def test_backup_and_restore_round_trip(tmp_path, store, districts):
-    from geo.store import backup_store, restore_store
+    from geo.records.store import backup_store, restore_store
 
     store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
     backup = backup_store(store.db_path, tmp_path / "respaldo.sqlite")
@@ -544,7 +545,7 @@ def test_backup_and_restore_round_trip(tmp_path, store, districts):
 
 
 def test_restore_refuses_an_altered_backup(tmp_path, store, districts):
-    from geo.store import backup_store, restore_store
+    from geo.records.store import backup_store, restore_store
 
     store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
     backup = backup_store(store.db_path, tmp_path / "respaldo.sqlite")
@@ -633,7 +634,7 @@ def test_a_later_file_completes_old_records_without_overwriting(tmp_path, store,
 
 
 def test_a_schema_2_backup_restores_and_is_migrated(tmp_path, store, districts):
-    from geo.store import backup_store, restore_store
+    from geo.records.store import backup_store, restore_store
 
     store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
     backup = backup_store(store.db_path, tmp_path / "respaldo.sqlite")
@@ -645,7 +646,7 @@ def test_a_schema_2_backup_restores_and_is_migrated(tmp_path, store, districts):
 
 
 def test_restore_refuses_another_stores_backup_unless_told(tmp_path, store, districts):
-    from geo.store import backup_store, restore_store
+    from geo.records.store import backup_store, restore_store
 
     store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
     other = InspectionStore(tmp_path / "otro" / "s.sqlite", role="planificador", user="x")
@@ -679,7 +680,7 @@ def test_the_store_follows_the_settings_not_the_working_folder(tmp_path, cli, mo
     """`[data] store` in the active settings decides where imports go and what is read;
     the working data folder's store is neither created nor read."""
     from geo.config import active_store, load_settings
-    from geo.inspections import load_records
+    from geo.records.inspections import load_records
 
     office = tmp_path / "oficina"
     office.mkdir()
@@ -838,7 +839,7 @@ N1,2022-01-05,080101,mineria,0,
 
 def test_every_changed_record_is_audited_however_many(tmp_path, store, districts,
                                                       monkeypatch):
-    import geo.store as S
+    import geo.records.store as S
 
     monkeypatch.setattr(S, "AUDIT_CHANGES", 2)
     rows = [f"V{i},2019-01-{i + 1:02d},080101,mineria,1,{i}" for i in range(5)]

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from geo.accounts import AccessStore, Users, sign_in
+from geo.trust.accounts import AccessStore, Users, sign_in
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def test_users_add_list_passwd_disable_remove(cli, tmp_path, capsys):
     assert _users(tmp_path).get("ana") is None
 
     # every change is in the audit trail, under the operator's login, never typed text
-    from geo.store import InspectionStore
+    from geo.records.store import InspectionStore
 
     store = InspectionStore(tmp_path / "datos" / "inspecciones.sqlite", role="admin",
                             user="auditor")

@@ -7,7 +7,7 @@ import pyogrio
 import pytest
 
 from geo.errors import DataError
-from geo.ubigeo import compare_vintages, find_ubigeo_column, normalize_ubigeo
+from geo.geography.ubigeo import compare_vintages, find_ubigeo_column, normalize_ubigeo
 
 
 @pytest.mark.parametrize(

@@ -71,7 +71,7 @@ def audit_settings(args: argparse.Namespace, store: Path) -> AuditSpec:
 
     Shared with ``riskmap store`` (backup and restore anchor and warn with the same settings).
     """
-    from geo import audit as A
+    from geo.trust import audit as A
 
     config = getattr(args, "config", None)
     if config is not None:
@@ -83,7 +83,7 @@ def audit_settings(args: argparse.Namespace, store: Path) -> AuditSpec:
 
 def _open(args: argparse.Namespace):
     """Return the store and its ``[audit]`` (chosen first: its seal finds its key by it)."""
-    from geo.store import ROL_SISTEMA, InspectionStore, operator
+    from geo.records.store import ROL_SISTEMA, InspectionStore, operator
 
     path = args.store or active_store(getattr(args, "config", None))
     if not Path(path).is_file():
@@ -93,7 +93,7 @@ def _open(args: argparse.Namespace):
 
 
 def _advise(store, spec: AuditSpec) -> None:
-    from geo import audit as A
+    from geo.trust import audit as A
 
     lang = get_language()
     for es, en in A.key_advice(store.db_path, spec):
@@ -101,7 +101,7 @@ def _advise(store, spec: AuditSpec) -> None:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from geo import audit as A
+    from geo.trust import audit as A
 
     store, spec = _open(args)
     report = store.verify_audit()
@@ -144,7 +144,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _anchor(args: argparse.Namespace) -> int:
-    from geo import audit as A
+    from geo.trust import audit as A
 
     store, spec = _open(args)
     target = args.to or spec.witness
@@ -180,7 +180,7 @@ def _anchor(args: argparse.Namespace) -> int:
 
 
 def _move_key(args: argparse.Namespace) -> int:
-    from geo import audit as A
+    from geo.trust import audit as A
 
     store, spec = _open(args)
     source, moved = A.move_key(store.db_path, spec)

@@ -45,8 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from geo import paths
-    from geo.build import build_districts
     from geo.config import load_settings
+    from geo.geography.build import build_districts
 
     settings = load_settings(args.config or paths.default_settings())
     out = args.out or settings.districts_gpkg

@@ -74,8 +74,8 @@ def _help(parser: argparse.ArgumentParser) -> int:
 
 def _fetch(args: argparse.Namespace) -> int:
     from geo import paths
-    from geo.base import build_base
-    from geo.sources import MIRROR_ENV, fetch_sources, load_registry
+    from geo.geography.base import build_base
+    from geo.geography.sources import MIRROR_ENV, fetch_sources, load_registry
 
     dest = args.dest or paths.sources_dir()
     out = args.out or paths.base_gpkg()
@@ -146,8 +146,8 @@ def _mb(n: int | None) -> str:
 def _check(args: argparse.Namespace) -> int:
     from geo import columns as C
     from geo import paths
-    from geo.io import notices, read_boundaries
-    from geo.ubigeo import compare_vintages
+    from geo.geography.io import notices, read_boundaries
+    from geo.geography.ubigeo import compare_vintages
 
     gdf = read_boundaries(args.file, layer=args.layer, crs=args.crs, drop_empty=args.drop_empty)
     found = notices(gdf)
@@ -174,7 +174,7 @@ def _check(args: argparse.Namespace) -> int:
         )
     base = args.base or paths.base_gpkg()
     if base.is_file():
-        from geo.base import read_districts
+        from geo.geography.base import read_districts
 
         reference = read_districts(base, region=())
         reference = reference[reference[C.COD_DEP].isin(deps)]

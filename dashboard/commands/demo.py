@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="departamentos: cusco, loreto o '08,16' (por defecto ambos)")
     p.add_argument("--base", type=Path, default=None,
                    help="base de distritos (por defecto <carpeta de datos>/peru_base.gpkg)")
-    # geo.demo.SCENARIOS (not imported here: the CLI starts without geopandas)
+    # geo.world.demo.SCENARIOS (not imported here: the CLI starts without geopandas)
     p.add_argument("--scenario", default="estatico",
                    choices=("estatico", "deriva", "denuncias", "bajo_volumen", "frente_visible"),
                    help="tipo de mundo: estatico (el calibrado), deriva (un frente se abre en "
@@ -50,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from geo import paths
     from geo.config import parse_region
-    from geo.demo import make_demo
+    from geo.world.demo import make_demo
 
     base = (args.base or paths.base_gpkg()).resolve()
     out = (args.out or paths.demo_dir()).resolve()

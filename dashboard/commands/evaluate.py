@@ -33,7 +33,7 @@ def _run(args: argparse.Namespace) -> int:
     from geo import paths
     from geo.config import load_settings
     from geo.private import private_dir
-    from models.evaluation import EVALUATION_FILE, evaluate, write_card
+    from models.evaluation.backtest import EVALUATION_FILE, evaluate, write_card
 
     settings = load_settings(args.config or paths.default_settings())
     card = evaluate(settings, n_bootstrap=args.bootstrap)

@@ -12,7 +12,7 @@ __all__ = ["register"]
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``riskmap indicators``."""
-    from geo.indicators import BY_OPTIONS
+    from geo.records.indicators import BY_OPTIONS
 
     p = subparsers.add_parser(
         "indicators",
@@ -52,14 +52,14 @@ def _run(args: argparse.Namespace) -> int:
 
     from geo import columns as C
     from geo import paths
-    from geo.access import floor, in_regions
-    from geo.base import read_districts
     from geo.config import load_settings, parse_region
-    from geo.indicators import protected_profile, round_total
-    from geo.inspections import load_records
+    from geo.geography.base import read_districts
     from geo.private import private_path, write_private
-    from geo.sheets import csvt, neutralise_frame
-    from geo.store import ROL_INVESTIGADOR, ROL_PLANIFICADOR, InspectionStore, operator
+    from geo.records.indicators import protected_profile, round_total
+    from geo.records.inspections import load_records
+    from geo.records.sheets import csvt, neutralise_frame
+    from geo.records.store import ROL_INVESTIGADOR, ROL_PLANIFICADOR, InspectionStore, operator
+    from geo.trust.access import floor, in_regions
 
     settings = load_settings(args.config or paths.default_settings())
     role = args.rol or ROL_INVESTIGADOR
@@ -84,7 +84,7 @@ def _run(args: argparse.Namespace) -> int:
                                     "filas": len(out)})
     hidden = int(out["suprimido"].ne("").sum())
     # the number of records, for a protected role, only to 5: said before and after one
-    # import it would tell how many records the import added (geo.indicators.round_total)
+    # import it would tell how many records the import added (geo.records.indicators.round_total)
     n_records = (f"{len(records)}" if k <= 1 else f"~{round_total(len(records))}")
     print(tr(
         f"{len(out)} filas (por {args.by}) de {n_records} inspecciones escritas en "

@@ -92,7 +92,7 @@ def _districts(args: argparse.Namespace):
             en=f"District table {base} does not exist. Run 'riskmap data fetch' first (or give "
             "another with --base).",
         )
-    from geo.base import national_ubigeos, read_districts
+    from geo.geography.base import national_ubigeos, read_districts
 
     districts = read_districts(Path(base), region=parse_region(args.region))
     districts.attrs["origins"] = national_ubigeos(base)  # for ubigeo_origen
@@ -116,7 +116,7 @@ def _max(args: argparse.Namespace) -> int | None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from geo.inspections import validate_inspections
+    from geo.records.inspections import validate_inspections
 
     districts = _districts(args)
     report = validate_inspections(args.file, districts, limits=_limits(args),
@@ -126,7 +126,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from geo.store import ROL_PLANIFICADOR, ImportRejected, InspectionStore, operator
+    from geo.records.store import ROL_PLANIFICADOR, ImportRejected, InspectionStore, operator
 
     districts = _districts(args)
     # the command line runs on the server: its audit rows name the operator's own login
@@ -181,7 +181,7 @@ def _import(args: argparse.Namespace) -> int:
 def _history(args: argparse.Namespace, districts):
     """Return the active settings' history records: what an import may replace."""
     from geo.config import load_settings
-    from geo.inspections import empty_records, history_records
+    from geo.records.inspections import empty_records, history_records
 
     config = getattr(args, "config", None) or paths.default_settings()
     if not Path(config).is_file():
@@ -194,7 +194,7 @@ def _history(args: argparse.Namespace, districts):
 
 def _list(args: argparse.Namespace) -> int:
     from geo import columns as C
-    from geo.store import N_VICTIMAS, SUPRIMIDO, InspectionStore
+    from geo.records.store import N_VICTIMAS, SUPRIMIDO, InspectionStore
 
     path = _store(args)
     if not Path(path).is_file():
@@ -203,7 +203,7 @@ def _list(args: argparse.Namespace) -> int:
                  f"Store {path} does not exist yet: import with 'riskmap inspections import "
                  "FILE'."))
         return 0
-    from geo.store import ROL_INVESTIGADOR, ROL_PLANIFICADOR, SUPPRESSION_MIN
+    from geo.records.store import ROL_INVESTIGADOR, ROL_PLANIFICADOR, SUPPRESSION_MIN
 
     role = args.rol or ROL_INVESTIGADOR  # least privileged unless a role is given
     if role == ROL_PLANIFICADOR:
@@ -215,7 +215,7 @@ def _list(args: argparse.Namespace) -> int:
                  "suprimen. Use --rol planificador para ver los exactos.",
                  f"Role: {role}{default}; counts from 1 to {SUPPRESSION_MIN - 1} are "
                  "suppressed. Use --rol planificador for exact counts."))
-    from geo.store import operator
+    from geo.records.store import operator
 
     store = InspectionStore(path, role=role, user=operator())
     table = store.aggregate_by_year_department(
@@ -244,7 +244,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def _cell(value, suppressed: bool) -> str:
     if suppressed:
-        from geo.store import SUPPRESSION_MIN
+        from geo.records.store import SUPPRESSION_MIN
 
         return f"<{SUPPRESSION_MIN}"
     import pandas as pd

@@ -82,7 +82,7 @@ def parse_budget(value: str | None, names: list[str]) -> dict[str, float] | None
 def _run(args: argparse.Namespace) -> int:
     from geo import paths
     from geo.config import load_settings
-    from models.planning import load_scores, plan_inspections
+    from models.planning.plan import load_scores, plan_inspections
 
     settings = load_settings(args.config or paths.default_settings(), check_files=False)
     spec = settings.planning
@@ -122,7 +122,7 @@ def _regions(path: Path):
 
 
 def _print(plan, simulated: bool) -> None:
-    from models.planning import HALLAZGOS, HALLAZGOS_P05, HALLAZGOS_P95
+    from models.planning.plan import HALLAZGOS, HALLAZGOS_P05, HALLAZGOS_P95
 
     total = plan.summary.iloc[-1]
     if simulated:

@@ -34,13 +34,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from geo import paths
     from geo.config import load_settings
-    from models.score import read_district_table, score_districts, write_scores
+    from models.risk.score import read_district_table, score_districts, write_scores
 
     settings = load_settings(args.config or paths.default_settings())
     districts = read_district_table(settings)
     records = None
     if args.inspections:
-        from geo.inspections import validate_inspections
+        from geo.records.inspections import validate_inspections
 
         report = validate_inspections(Path(args.inspections), districts)
         report.raise_if_invalid()
@@ -48,7 +48,7 @@ def _run(args: argparse.Namespace) -> int:
     scores = score_districts(settings, districts, records, n_bootstrap=args.bootstrap)
     changes = None
     if Path(args.out).resolve() == Path(settings.scores_gpkg).resolve():
-        from models.explain import record_rescoring  # the deployment's own scores move
+        from models.risk.explain import record_rescoring  # the deployment's own scores move
 
         changes = record_rescoring(settings, scores)
     out = write_scores(scores, Path(args.out), settings)

@@ -119,7 +119,7 @@ def _check_auth(config: Path | None):
     if refusal is not None:
         raise refusal
     if settings.auth.mode == "local":
-        from geo.accounts import Users
+        from geo.trust.accounts import Users
 
         users = Users(settings.auth.users_file or paths.users_file())
         if not users.accounts():

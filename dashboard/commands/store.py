@@ -52,8 +52,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from geo import audit as A
-    from geo.store import backup_store, operator
+    from geo.records.store import backup_store, operator
+    from geo.trust import audit as A
 
     store = _store(args)
     dest = backup_store(store, args.file, user=operator())
@@ -72,7 +72,7 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from geo.store import operator, restore_store
+    from geo.records.store import operator, restore_store
 
     target = _store(args)
     if not args.yes:
@@ -107,7 +107,7 @@ def _restore(args: argparse.Namespace) -> int:
 
 def _anchor_restored(store: Path, witness: str) -> None:
     """Anchor the restored trail's head now, unless the seal already did after the restore."""
-    from geo import audit as A
+    from geo.trust import audit as A
 
     seal = A.Seal.load(A.seal_path(store))
     if seal.anchoring.anchored and seal.anchoring.row == seal.last_id:

@@ -1,7 +1,7 @@
 """``riskmap users add|list|passwd|disable|enable|remove``: the local accounts.
 
 Accounts live in the users file (``[auth] users_file``, default ``<data>/usuarios.toml``)
-as argon2id hashes (:mod:`geo.accounts`). Passwords are read from standard input
+as argon2id hashes (:mod:`geo.trust.accounts`). Passwords are read from standard input
 (``--password-stdin``) or asked for without echo — never taken as an argument, which
 would leave them in the shell history and the process list. Every change is written to
 the audit trail under the operator's login on this machine, and a changed password or a
@@ -98,13 +98,13 @@ def users_file(config: Path | None = None, override: Path | None = None) -> Path
 
 
 def _users(args: argparse.Namespace):
-    from geo.accounts import Users
+    from geo.trust.accounts import Users
 
     return Users(users_file(args.config, args.file))
 
 
 def _audit(args: argparse.Namespace, action: str, detail: dict) -> None:
-    from geo.store import ROL_SISTEMA, InspectionStore, operator
+    from geo.records.store import ROL_SISTEMA, InspectionStore, operator
 
     store = InspectionStore(_store(args), role=ROL_SISTEMA,
                             user=operator())
@@ -113,7 +113,7 @@ def _audit(args: argparse.Namespace, action: str, detail: dict) -> None:
 
 def _close_sessions(name: str) -> int:
     from geo import paths
-    from geo.accounts import AccessStore
+    from geo.trust.accounts import AccessStore
 
     path = paths.access_db()
     return AccessStore(path).close_user(name) if path.exists() else 0
@@ -140,7 +140,7 @@ def _password(args: argparse.Namespace, name: str) -> str:
 
 
 def _add(args: argparse.Namespace) -> int:
-    from geo.access import parse_regions, parse_roles, region_names
+    from geo.trust.access import parse_regions, parse_roles, region_names
 
     role, admin = parse_roles(args.role)
     regions = parse_regions(args.region, role)

@@ -59,7 +59,7 @@ def records_table(records: pd.DataFrame) -> None:
 
 
 def _cell(value, column: str) -> str:
-    from geo.sheets import neutralise  # the table's own CSV download opens in a spreadsheet
+    from geo.records.sheets import neutralise  # the table's own CSV download opens in a spreadsheet
 
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
@@ -130,10 +130,10 @@ def validate(path: str, districts_key: tuple, limits: tuple[float, int, float, f
     ``hallazgo_tf`` contradicts their indicators under the ICLS rule (imported anyway).
 
     The file is read in a worker process with a memory ceiling and a time limit
-    (:func:`geo.isolation.run_limited`): no upload can grow or stall this server.
+    (:func:`geo.trust.isolation.run_limited`): no upload can grow or stall this server.
     """
-    from geo.inspections import validate_upload
-    from geo.isolation import run_limited
+    from geo.records.inspections import validate_upload
+    from geo.trust.isolation import run_limited
 
     upload_mb, upload_rows, memory_mb, seconds = limits
     report = run_limited(validate_upload, path, districts_key[0], (upload_mb, upload_rows),
@@ -153,9 +153,9 @@ def rescore() -> None:
     The model learns from every region's records (it is fitted by the system, as
     ``riskmap score`` would); the planner sees only the scores, never the other records.
     """
-    from geo.inspections import load_records
-    from geo.store import ROL_SISTEMA, InspectionStore
-    from models.score import read_district_table, score_districts, write_scores
+    from geo.records.inspections import load_records
+    from geo.records.store import ROL_SISTEMA, InspectionStore
+    from models.risk.score import read_district_table, score_districts, write_scores
 
     settings = state.settings()
     bar = st.progress(0.0, text=tr("Leyendo las inspecciones…", "Reading the inspections…"))
@@ -168,13 +168,13 @@ def rescore() -> None:
     districts = read_district_table(settings)  # once, for the scores and the evaluation
     scores = score_districts(settings, districts, records)
     bar.progress(0.8, text=tr("Guardando la nueva capa de riesgo…", "Saving the new risk layer…"))
-    from models.explain import record_rescoring
+    from models.risk.explain import record_rescoring
 
     record_rescoring(settings, scores)  # what moved and why, for the Modelo page
     write_scores(scores, settings.scores_gpkg, settings)
     bar.progress(0.85, text=tr("Evaluando el modelo de nuevo (página Modelo)…",
                                "Evaluating the model again (Modelo page)…"))
-    from models.evaluation import EVALUATION_FILE, evaluate, write_card
+    from models.evaluation.backtest import EVALUATION_FILE, evaluate, write_card
 
     # the Modelo page shows the model that now scores the map, not the one before
     write_card(evaluate(settings, districts, records), settings.workdir / EVALUATION_FILE)
@@ -194,7 +194,7 @@ def fitting_text(records: pd.DataFrame, regions: tuple[str, ...]) -> str:
     The model learns from every region's records, but how many another region has is not
     a planner's to know (nor, by its change after an import, whether an id exists there).
     """
-    from geo.access import in_regions
+    from geo.trust.access import in_regions
 
     n = len(in_regions(records, regions))
     if regions:
@@ -212,7 +212,7 @@ def history_records(settings) -> pd.DataFrame:
     For the import's region check (an id of the history file is a record too) and, cut to
     the principal's regions, for the counts the page shows.
     """
-    from geo.inspections import empty_records
+    from geo.records.inspections import empty_records
 
     path = settings.inspections
     if path is None or not Path(path).is_file():
@@ -226,7 +226,7 @@ def history_records(settings) -> pd.DataFrame:
 
 def history_count(settings, regions: tuple[str, ...] = ()) -> tuple[int, str]:
     """Valid records of ``regions`` in the settings' history file, and its name (0, '')."""
-    from geo.access import in_regions
+    from geo.trust.access import in_regions
 
     path = settings.inspections
     if path is None or not Path(path).is_file():
@@ -564,7 +564,7 @@ with ui.guard():
                 if import_upload(store, path, who, settings, check) is not None:
                     before = store.count()
 
-    from geo.access import floor
+    from geo.trust.access import floor
 
     n_history, history_name = history_count(settings, who.regions)
     with sources_slot.container():

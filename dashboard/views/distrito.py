@@ -20,13 +20,13 @@ from dashboard.layer_words import (
     zero_note,
 )
 from geo import columns as C
-from geo.access import floor, region_names
 from geo.errors import number
 from geo.formatting import format_quantity
-from geo.sheets import neutralise_frame
-from geo.store import N_VICTIMAS
-from models.recency import MOTIVO_CAPAS
-from models.scorer import HISTORIAL
+from geo.records.sheets import neutralise_frame
+from geo.records.store import N_VICTIMAS
+from geo.trust.access import floor, region_names
+from models.risk.recency import MOTIVO_CAPAS
+from models.risk.scorer import HISTORIAL
 
 # Plain names of the scores' metadata and of the sources tables (unknown keys: made readable).
 META_WORDS = {
@@ -76,7 +76,7 @@ BASE_SOURCE_COLUMNS = {
 def count_text(value, suppressed: bool, k: int = 5) -> str:
     """Format a count: "hidden" when suppressed, "—" when missing.
 
-    A blank is not always a count below k: the linked-table suppression (geo.sdc) also hides
+    A blank is not always a count below k: the linked-table suppression (geo.records.sdc) also hides
     larger counts that would give a small one back, so the card never says "fewer than k".
     """
     if suppressed:
@@ -155,7 +155,7 @@ def layer_rows(facts: dict, mine: pd.Series, row: pd.Series, lang: str) -> pd.Da
 def district_indicators(who, ubigeo: str, k: int, lang: str) -> None:
     """The district's ILO indicator profile: how often each indicator was found (suppressed)."""
     from dashboard.indicator_words import CLASS_WORDS, indicator_name
-    from geo.indicators import N_INCONSISTENTES, N_INDICIOS, N_TF_OIT, load_table
+    from geo.records.indicators import N_INCONSISTENTES, N_INDICIOS, N_TF_OIT, load_table
 
     profile = state.indicator_profiles(who, C.UBIGEO, (ubigeo[:2],), ubigeo=ubigeo)
     row = profile.iloc[0] if len(profile) else None
@@ -195,7 +195,7 @@ def district_indicators(who, ubigeo: str, k: int, lang: str) -> None:
 def district_services(ubigeo: str, lang: str) -> None:
     """Days to the nearest service of each type, from the services layer."""
     from dashboard.indicator_words import SERVICE_WORDS
-    from models.services import DIAS_SERVICIO, type_column
+    from models.planning.services import DIAS_SERVICIO, type_column
 
     access = state.service_access((ubigeo[:2],))
     services = state.service_points(())
@@ -240,7 +240,7 @@ with ui.guard():
     settings = state.settings()
     who = ui.principal()
     k = floor(who.role, settings.auth.suppression)
-    view = state.view(who)  # 0: everything; else k, through models.disclosure
+    view = state.view(who)  # 0: everything; else k, through models.risk.disclosure
     all_scores = state.scores(view)
     scores = state.in_region(all_scores, who.regions)  # the districts of its regions only
     options = scores.sort_values([C.DEPARTAMENTO, C.DISTRITO])
@@ -291,7 +291,7 @@ with ui.guard():
               help=tr("Probabilidad estimada de que una inspección encuentre indicios de "
                       "trabajo forzoso.", "Estimated probability that an inspection finds "
                       "forced-labour indicators."))
-    withheld = bool(pd.isna(row[C.RIESGO_P05]))  # models.disclosure: not for this role
+    withheld = bool(pd.isna(row[C.RIESGO_P05]))  # models.risk.disclosure: not for this role
     m2.metric(t("intervalo"), tr("no publicado", "not published") if withheld else
               f"{100 * row[C.RIESGO_P05]:.1f} – {100 * row[C.RIESGO_P95]:.1f} %")
     # the rank a regional office reads is within its department; among every district this
@@ -402,7 +402,7 @@ with ui.guard():
         contrib_cols = [c for c in scores.columns if c.startswith(C.CONTRIB_PREFIX)
                         and pd.notna(row[c]) and c[len(C.CONTRIB_PREFIX):] not in silent_here]
         if contrib_cols:
-            from models.explain import points, record_words
+            from models.risk.explain import points, record_words
 
             base, pts = points(float(row[C.RIESGO]),
                                {c: float(row[c]) for c in contrib_cols})
@@ -573,7 +573,7 @@ with ui.guard():
                 cols = [c for c in (C.ID, C.FECHA, C.SECTOR, C.ORIGEN, C.HALLAZGO,
                                     C.INDICADORES, C.VICTIMAS) if c in here.columns]
                 # ids are typed by people: one that starts like a formula stays text in the
-                # table's CSV download, by the rule of every CSV riskmap writes (geo.sheets)
+                # table's CSV download, by the rule of every CSV riskmap writes (geo.records.sheets)
                 one_by_one = neutralise_frame(here[cols].sort_values(C.FECHA, ascending=False))
                 st.dataframe(one_by_one.rename(columns={c: label(RECORD_WORDS, c, lang)
                                                         for c in cols}),

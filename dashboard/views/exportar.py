@@ -13,10 +13,10 @@ import streamlit as st
 from dashboard import state, ui
 from dashboard.i18n import evidence_label, get_lang, label, t, tr
 from geo import columns as C
-from geo.access import floor, threshold
+from geo.trust.access import floor, threshold
 
 # GeoPackage keeps its metadata in table `metadatos`; GeoJSON and CSV get a sidecar
-# `<file>.metadatos.json` (models.score.write_scores), so they are shipped together in a zip.
+# `<file>.metadatos.json` (models.risk.score.write_scores), so they are shipped together in a zip.
 FORMATS = {
     "geojson": ("GeoJSON", ".geojson", "application/zip"),
     "gpkg": ("GeoPackage", ".gpkg", "application/geopackage+sqlite3"),
@@ -45,7 +45,7 @@ def export_bytes(fmt: str, region: tuple[str, ...], k: int, key: tuple,
     ``key`` (the scores file's path and modification time) makes a rescored file a new
     export. The metadata is the scores file's own (:func:`dashboard.state.export_metadata`).
     ``counts`` are the count columns blanked below ``k`` (by role); ``protected``: the role
-    has no record access (:mod:`models.disclosure`); ``scoped``: it sees some regions only;
+    has no record access (:mod:`models.risk.disclosure`); ``scoped``: it sees some regions only;
     ``floor_k``: the role's own floor (its one protected publication, blanked more up to
     ``k``: :func:`dashboard.state.export_table`).
     """
@@ -55,7 +55,7 @@ def export_bytes(fmt: str, region: tuple[str, ...], k: int, key: tuple,
                                                    counts, protected, scoped)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"riesgo{FORMATS[fmt][1]}"
-        from models.score import write_scores
+        from models.risk.score import write_scores
 
         write_scores(gdf, out, settings)
         if fmt == "gpkg":

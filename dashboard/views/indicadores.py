@@ -26,7 +26,7 @@ from dashboard.indicator_words import CLASS_WORDS as CLASS_NAMES
 from dashboard.indicator_words import SECTOR_WORDS, VIEWS, indicator_name
 from dashboard.indicator_words import SERVICE_WORDS as SERVICE_NAMES
 from geo import columns as C
-from geo.indicators import (
+from geo.records.indicators import (
     CLASES,
     INDICIOS,
     N_INDICIOS,
@@ -316,7 +316,7 @@ with ui.guard():
                 "layer, with kind = \"servicios\" (see config/settings.toml), and run "
                 "'riskmap build'."))
             st.stop()
-        from models.services import FAR_DAYS, RISK_QUANTILE
+        from models.planning.services import FAR_DAYS, RISK_QUANTILE
 
         gap = state.service_gap(who, region)
         flagged = gap[gap["brecha"]].sort_values(C.RIESGO, ascending=False)

@@ -13,7 +13,7 @@ from dashboard import state, ui
 from dashboard.i18n import feature_label, get_lang, tr
 from dashboard.layer_words import feature_words, layer_name, origin_word, unit_label
 from geo.errors import number
-from models.recency import MOTIVO_CAPAS
+from models.risk.recency import MOTIVO_CAPAS
 
 METHODS = {
     "modelo": ("Modelo de riesgo", "Risk model"),
@@ -92,7 +92,7 @@ COEF_WORDS = {
                             "One standard deviation of the factor, in its own units."),
 }
 MISSING = "—"
-# English for the caveats models.evaluation writes (in Spanish) into the model card, by
+# English for the caveats models.evaluation.backtest writes (in Spanish) into the model card, by
 # their opening words; a caveat not listed here is shown as written, and said so.
 CAVEATS_EN = {
     "DATOS SIMULADOS": "SIMULATED DATA: the layers, the inspections and the true risk are "
@@ -642,7 +642,7 @@ with ui.guard():
         on_click="ignore",
     )
     try:
-        from models.evaluation import card_to_markdown
+        from models.evaluation.backtest import card_to_markdown
 
         markdown = card_to_markdown(card)
     except Exception:  # noqa: BLE001 - the JSON download is enough if this fails

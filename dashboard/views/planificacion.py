@@ -17,7 +17,7 @@ from dashboard.i18n import get_lang, tr
 from geo import columns as C
 from geo.config import PlanningSpec
 from geo.errors import RiskmapError
-from models import planning as P
+from models.planning import plan as P
 
 _PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
             "#000000")  # Okabe-Ito (colour-blind safe), as the printable page
@@ -43,7 +43,7 @@ def read_uploaded_table(upload, ubigeos, offices) -> tuple[pd.DataFrame | None, 
     """Validate an uploaded travel table; return it and a hash of its bytes."""
     if upload is None:
         return None, ""
-    from models.travel import read_travel_table
+    from models.planning.travel import read_travel_table
 
     data = upload.getvalue()
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,9 +9,9 @@ import streamlit as st
 
 from dashboard import auth, state, ui
 from dashboard.i18n import get_lang, tr
-from geo.access import DATA_ROLES, REGION_NAMES, region_names
-from geo.accounts import MIN_PASSWORD, validate_password
 from geo.errors import RiskmapError
+from geo.trust.access import DATA_ROLES, REGION_NAMES, region_names
+from geo.trust.accounts import MIN_PASSWORD, validate_password
 
 ui.page_header(
     tr("Usuarios", "Users"),

@@ -213,7 +213,7 @@ def switch_language(app: AppPage, lang: str) -> None:
 def test_upload_with_a_bad_row_shows_the_row_and_leaves_the_store_unchanged(
     app: AppPage, e2e_data: E2EData, tmp_path
 ) -> None:
-    from geo.store import InspectionStore
+    from geo.records.store import InspectionStore
 
     store = InspectionStore(e2e_data.store_path())
     before = store.count()
@@ -248,7 +248,7 @@ def test_upload_with_a_bad_row_shows_the_row_and_leaves_the_store_unchanged(
 
 
 def _stored_ids(e2e_data: E2EData) -> list[str]:
-    from geo.store import InspectionStore
+    from geo.records.store import InspectionStore
 
     store = InspectionStore(e2e_data.store_path(), role="planificador", user="e2e")
     return store.records()[C.ID].astype(str).tolist()
@@ -390,7 +390,7 @@ def test_the_demo_visitor_is_shown_not_chosen(app: AppPage) -> None:
 
 # --------------------------------------------------------------------------------------
 def _rss_mb(pid: int) -> float:
-    from geo.isolation import rss_mb
+    from geo.trust.isolation import rss_mb
 
     return rss_mb(pid)
 

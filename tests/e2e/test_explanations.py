@@ -65,7 +65,7 @@ def test_the_modelo_page_says_what_the_last_rescoring_moved(app: AppPage,
                                                             e2e_data: E2EData) -> None:
     """A rescoring after new records in one Cusco district (kept as the comparison the Datos
     button keeps): the Modelo page names the districts that moved, and why."""
-    from models.explain import CHANGES_FILE, what_changed, write_changes
+    from models.risk.explain import CHANGES_FILE, what_changed, write_changes
 
     settings = e2e_data.load_settings()
     after = _scores(e2e_data)

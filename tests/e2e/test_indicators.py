@@ -29,7 +29,7 @@ trust = trust_world.trust
 tab = trust_world.tab
 
 N_DISTRICTS = 169  # Cusco 116 + Loreto 53
-K_AGGREGATE = 5  # default floor of the roles without record access (geo.access.floor)
+K_AGGREGATE = 5  # default floor of the roles without record access (geo.trust.access.floor)
 ROUTE_COLOR = "#b2182b"  # dashboard.indicatormaps.ROUTE_COLOR
 LOCAL_COLOR = "#e69f00"  # recruitment in the same district: a circle, not a line
 DAY_COLORS = {"#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d"}

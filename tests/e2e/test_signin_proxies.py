@@ -41,7 +41,7 @@ class Served:
 
     def attempts(self) -> list[str]:
         """The client addresses failures were counted against ('@...' keys), in order."""
-        from geo.accounts import AccessStore
+        from geo.trust.accounts import AccessStore
 
         AccessStore(self.root / "acceso.sqlite")  # the same file and tables as the server's
         with sqlite3.connect(self.root / "acceso.sqlite") as conn:
@@ -73,7 +73,7 @@ trusted_proxies = [{proxies}]
 def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
            ) -> Iterator[Served]:
     from dashboard.commands.serve import server_environment
-    from geo.accounts import Users
+    from geo.trust.accounts import Users
 
     root = tmp_path_factory.mktemp("signin-proxies")
     settings = root / "settings.toml"

@@ -55,9 +55,9 @@ def trust(e2e_data: E2EData, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
     import tomli_w
 
-    from geo.accounts import Users
-    from geo.base import read_districts
-    from geo.store import InspectionStore
+    from geo.geography.base import read_districts
+    from geo.records.store import InspectionStore
+    from geo.trust.accounts import Users
 
     root = tmp_path_factory.mktemp("trust-data")
     raw = tomllib.loads(e2e_data.settings.read_text(encoding="utf-8"))
@@ -249,13 +249,13 @@ def test_researcher_cannot_lower_the_small_count_threshold(tab: AppPage, trust: 
         counts = pd.to_numeric(table[col], errors="coerce")
         assert not ((counts >= 1) & (counts < 5)).any(), col
         assert counts.isna().any(), f"{col}: some small counts should be blanked"
-    # and nothing in the file rebuilds a blanked count (models.disclosure)
+    # and nothing in the file rebuilds a blanked count (models.risk.disclosure)
     hidden = table["publicacion"] == "sin historial"
     assert hidden.any()
     assert table.loc[hidden, ["contrib_historial", "riesgo_p05", "prob_top10"]].isna().all().all()
     assert set(table.loc[hidden, "evidencia"]) == {"no publicada"}
     # the download itself is in the audit trail, under the signed-in identity
-    from geo.store import InspectionStore
+    from geo.records.store import InspectionStore
 
     trail = InspectionStore(trust.root / "inspecciones.sqlite", role="admin",
                             user="e2e").audit()
@@ -273,7 +273,7 @@ def test_sign_out_ends_the_session(tab: AppPage, trust: TrustWorld, browser) -> 
     expect(tab.page.get_by_test_id("stSidebarNav")).to_have_count(0)
     tab.page.reload(wait_until="domcontentloaded")
     assert "/acceso" in tab.page.url
-    from geo.store import InspectionStore
+    from geo.records.store import InspectionStore
 
     trail = InspectionStore(trust.root / "inspecciones.sqlite", role="admin",
                             user="e2e").audit()
@@ -302,7 +302,7 @@ def test_admin_sees_users_and_the_audit_trail_not_the_data(tab: AppPage,
     tab.assert_no_exception()
     expect(tab.main().get_by_text(re.compile("Auditoría íntegra"))).to_be_visible()
     assert leaked(tab, trust.all_ids) == []
-    from geo.store import InspectionStore
+    from geo.records.store import InspectionStore
 
     store = InspectionStore(trust.root / "inspecciones.sqlite", role="admin", user="e2e")
     trail = store.audit()
@@ -317,7 +317,7 @@ def test_what_a_rescoring_moved_reaches_only_the_planners_browser(tab: AppPage,
     """The last rescoring's class moves (made on raw risks) travel to a planner's browser and
     to no other: neither the district names nor the counts are in any frame a regional
     government receives (the frames are checked, not only the page)."""
-    from models.explain import CHANGES_FILE
+    from models.risk.explain import CHANGES_FILE
 
     marker = "DISTRITO-MOVIDO-E2E"
     path = last_rescoring(e2e_data.load_settings().workdir / CHANGES_FILE, marker, 37)
@@ -355,9 +355,9 @@ def writes(e2e_data: E2EData, tmp_path_factory: pytest.TempPathFactory
 
     import tomli_w
 
-    from geo.accounts import Users
-    from geo.base import read_districts
-    from geo.store import InspectionStore
+    from geo.geography.base import read_districts
+    from geo.records.store import InspectionStore
+    from geo.trust.accounts import Users
 
     folder = e2e_data.settings.parent.with_name(f"{e2e_data.settings.parent.name}_escrituras")
     shutil.copytree(e2e_data.settings.parent, folder, dirs_exist_ok=True)
@@ -399,8 +399,8 @@ def writer(browser, writes: WritesWorld, request: pytest.FixtureRequest) -> Iter
 def _model_records(writes: WritesWorld) -> pd.DataFrame:
     """The records the model learns from (history file + store), read as the system."""
     from geo.config import load_settings
-    from geo.inspections import load_records
-    from geo.store import InspectionStore
+    from geo.records.inspections import load_records
+    from geo.records.store import InspectionStore
 
     store = InspectionStore(writes.root / "inspecciones.sqlite", role="sistema", user="e2e")
     return load_records(load_settings(writes.settings), store=store, user="e2e")
@@ -411,8 +411,8 @@ def test_a_cusco_planner_cannot_overwrite_a_loreto_record_nor_count_loreto(
     """Issue 21: a Loreto id of the history file, uploaded with a Cusco ubigeo, is refused
     naming the row and not where the record is; Loreto's record is unchanged; the rescore
     and the page's totals count Cusco's records only (the model still learns from all)."""
-    from geo.access import in_regions
-    from geo.store import InspectionStore
+    from geo.records.store import InspectionStore
+    from geo.trust.access import in_regions
 
     store = InspectionStore(writes.root / "inspecciones.sqlite", role="sistema", user="e2e")
     before = _model_records(writes)

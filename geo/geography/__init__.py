@@ -1,0 +1,8 @@
+"""Geography: district boundaries, UBIGEO keys, the sector layers and the district table.
+
+Everything that turns public files (INEI boundaries, GeoBosques, MapBiomas, DEVIDA, ...) into one
+row per district: reading (:mod:`.io`, :mod:`.rasters`, :mod:`.chunks`), matching names and codes
+(:mod:`.ubigeo`, :mod:`.names`), the layers (:mod:`.layers`, :mod:`.services`), the base and the
+build (:mod:`.base`, :mod:`.build`, :mod:`.sources`), and how they are drawn (:mod:`.display`,
+:mod:`.styles`).
+"""

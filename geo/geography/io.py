@@ -1,0 +1,631 @@
+r"""Read any vector source a user brings, and check it before anything is built on it.
+
+:func:`read_vector` reads whatever GDAL reads (GeoPackage, GeoJSON, Shapefile, a zipped
+Shapefile, …) through pyogrio, and CSV tables with a WKT column or lon/lat columns. It
+returns a GeoDataFrame in EPSG:4326 and never changes data silently: a projected CRS
+(UTM 18S/19S, Peru96 …) is reprojected and an invalid polygon is repaired with
+``make_valid``, and both are reported as :class:`Notice` objects in
+``gdf.attrs["notices"]`` for the caller to print. What cannot be fixed safely — an empty
+file, no CRS, empty geometries — is a :class:`~geo.errors.DataError` naming the file and
+the rows.
+
+:func:`read_boundaries` adds the district key: it finds the UBIGEO column, normalises it
+to 6-digit strings in column ``ubigeo`` and rejects duplicate keys.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "d.csv").write_text(
+...     'UBIGEO,wkt\n80101,"POLYGON ((0 0, 1 0, 1 1, 0 1, 0 0))"\n')
+>>> gdf = read_boundaries(d / "d.csv")
+>>> gdf["ubigeo"].tolist(), gdf.crs.to_epsg()
+(['080101'], 4326)
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _stdio
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from geo import columns as C
+from geo.errors import DataError, tr
+from geo.geography.ubigeo import find_ubigeo_column, normalize_ubigeo
+
+__all__ = ["Notice", "notices", "read_boundaries", "read_vector"]
+
+WGS84 = "EPSG:4326"
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+WKT_COLUMNS = ("geometry", "wkt", "geom", "the_geom", "geometria", "wkt_geom")
+LONLAT_COLUMNS = (
+    ("lon", "lat"),
+    ("longitude", "latitude"),
+    ("longitud", "latitud"),
+    ("lng", "lat"),
+    ("x", "y"),
+)
+_MAX_LISTED = 10
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something riskmap changed in the data, said in Spanish and English.
+
+    Examples
+    --------
+    >>> Notice(es="Se reproyectó.", en="Reprojected.").message("en")
+    'Reprojected.'
+    """
+
+    es: str
+    en: str
+
+    def message(self, lang: str | None = None) -> str:
+        """Return the notice in ``lang`` (default: the current language)."""
+        return tr(self.es, self.en, lang)
+
+    def __str__(self) -> str:
+        return self.message()
+
+
+def notices(gdf: pd.DataFrame) -> list[Notice]:
+    """Return the notices :func:`read_vector` attached to a frame (``[]`` if none)."""
+    return list(gdf.attrs.get("notices", []))
+
+
+def read_vector(
+    path: str | Path,
+    layer: str | int | None = None,
+    *,
+    crs: str | int | None = None,
+    drop_empty: bool = False,
+    where: str | None = None,
+    none_matching_ok: bool = False,
+) -> gpd.GeoDataFrame:
+    """Read a vector file into a validated GeoDataFrame in EPSG:4326.
+
+    Parameters
+    ----------
+    path : str or Path
+        Any file GDAL reads (``.gpkg``, ``.geojson``, ``.shp``, a ``.zip`` holding a
+        Shapefile, …) or a CSV with a WKT column (``geometry``, ``wkt``) or lon/lat
+        columns (``lon``/``lat``, ``longitud``/``latitud``, ``x``/``y``).
+    layer : str or int, optional
+        A layer inside a multi-layer file (default: the first layer with geometry).
+    crs : str or int, optional
+        The CRS to assume when the file declares none (for example ``"EPSG:4326"``).
+        A declared CRS is never overridden, except a geographic one whose coordinates
+        cannot be degrees (a GeoJSON in UTM metres without a ``crs`` member, which GDAL
+        reads as EPSG:4326): then a projected ``crs`` is used, and without one it is an
+        error.
+    drop_empty : bool
+        Drop features without geometry (reported) instead of raising.
+    where : str, optional
+        An attribute filter in GDAL's SQL WHERE syntax (``"LEYENDA = 'TITULADO'"``), applied
+        while reading (a CSV is filtered with SQLite, whose syntax is the same for this).
+    none_matching_ok : bool
+        With ``where``: return an empty frame when no feature matches (one file of several,
+        such as an INGEMMET zone without titled concessions) instead of raising.
+
+    Returns
+    -------
+    GeoDataFrame
+        In EPSG:4326, with ``attrs["notices"]``: the list of :class:`Notice` saying what
+        was changed (reprojection, repaired polygons, dropped rows).
+
+    Raises
+    ------
+    DataError
+        The file does not exist, cannot be read, has no features, has no CRS, has
+        coordinates in metres under a geographic CRS, or has empty geometries (naming the
+        rows).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(
+            es=f"No existe el archivo {path}. Revise la ruta.",
+            en=f"File {path} does not exist. Check the path.",
+        )
+    if path.is_file() and path.stat().st_size == 0:
+        raise _empty_error(path)
+    found: list[Notice] = []
+    if path.suffix.lower() in CSV_SUFFIXES:
+        gdf, rows = _read_csv(path, crs, found)
+        if where:
+            gdf = filter_where(gdf, where, path)
+    else:
+        gdf, rows = _read_gdal(path, layer, found, where), _row_namer(None)
+    if len(gdf) == 0:
+        if where and none_matching_ok:
+            return gdf.set_crs(WGS84 if gdf.crs is None else gdf.crs).to_crs(WGS84) \
+                if isinstance(gdf, gpd.GeoDataFrame) else gdf
+        if where:
+            raise DataError(
+                es=f"{path}: ningún objeto cumple where = \"{where}\". Revise el filtro y los "
+                "valores de la columna.",
+                en=f"{path}: no feature matches where = \"{where}\". Check the filter and the "
+                "column's values.")
+        raise _empty_error(path)
+    gdf = _check_crs(gdf, path, crs, found)
+    gdf = _check_empty(gdf, path, rows, drop_empty, found)
+    gdf = _repair(gdf, path, rows, found)
+    gdf.attrs["notices"] = found
+    return gdf
+
+
+def read_boundaries(
+    path: str | Path,
+    layer: str | int | None = None,
+    *,
+    crs: str | int | None = None,
+    drop_empty: bool = False,
+) -> gpd.GeoDataFrame:
+    """Read district boundaries: :func:`read_vector` plus a clean, unique ``ubigeo`` key.
+
+    Parameters
+    ----------
+    path, layer, crs, drop_empty
+        As in :func:`read_vector`.
+
+    Returns
+    -------
+    GeoDataFrame
+        EPSG:4326, with column ``ubigeo`` (6-digit strings, unique) first; the source's
+        key column (``UBIGEO``, ``IDDIST`` …) is renamed to it. ``attrs["notices"]``
+        also says when lost leading zeros were restored.
+
+    Raises
+    ------
+    DataError
+        Everything :func:`read_vector` raises; no key column; a code that is not
+        6 digits (naming the row); duplicate codes (listing them); non-polygon features.
+    """
+    path = Path(path)
+    gdf = read_vector(path, layer, crs=crs, drop_empty=drop_empty)
+    found = notices(gdf)
+    first_line = 2 if path.suffix.lower() in CSV_SUFFIXES else None
+    col = find_ubigeo_column(gdf, path)
+    raw = gdf[col]
+    codes = normalize_ubigeo(raw, path, first_line=first_line)
+    was_padded = codes.str.startswith("0") & ~raw.astype(str).str.strip().str.startswith("0")
+    if was_padded.any():
+        example = codes[was_padded].iloc[0]
+        found.append(
+            Notice(
+                es=f"{path}: se restauró el cero inicial de {int(was_padded.sum())} código(s) "
+                f"UBIGEO guardados como número (p. ej. {example}).",
+                en=f"{path}: restored the leading zero of {int(was_padded.sum())} UBIGEO "
+                f"code(s) stored as numbers (e.g. {example}).",
+            )
+        )
+    dupes = codes[codes.duplicated(keep=False)]
+    if len(dupes):
+        where = _row_namer(first_line)
+        pos = np.flatnonzero(codes.duplicated(keep=False).to_numpy())
+        groups: dict[str, list[int]] = {}
+        for p in pos:
+            groups.setdefault(codes.iloc[p], []).append(int(p))
+        items = sorted(groups.items())[:_MAX_LISTED]
+        es = "; ".join(f"{c} ({', '.join(where(p, 'es') for p in ps)})" for c, ps in items)
+        en = "; ".join(f"{c} ({', '.join(where(p, 'en') for p in ps)})" for c, ps in items)
+        more = len(groups) - len(items)
+        raise DataError(
+            es=f"{path}: hay {len(groups)} código(s) UBIGEO repetido(s) en '{col}': {es}"
+            + (f"; y {more} más" if more else "")
+            + ". Cada distrito debe aparecer una sola vez: una las partes (dissolve) o "
+            "elimine los duplicados.",
+            en=f"{path}: {len(groups)} duplicate UBIGEO code(s) in '{col}': {en}"
+            + (f"; and {more} more" if more else "")
+            + ". Each district must appear once: dissolve its parts or remove the duplicates.",
+        )
+    polygonal = gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    if not polygonal.all():
+        where = _row_namer(first_line)
+        bad = np.flatnonzero(~polygonal)
+        kinds = sorted(set(gdf.geometry.geom_type.iloc[bad]))
+        raise DataError(
+            es=f"{path}: los límites de distrito deben ser polígonos, pero hay "
+            f"{len(bad)} geometría(s) de tipo {', '.join(kinds)} ({_list_rows(bad, where, 'es')}).",
+            en=f"{path}: district boundaries must be polygons, but {len(bad)} geometr(y/ies) "
+            f"are {', '.join(kinds)} ({_list_rows(bad, where, 'en')}).",
+        )
+    out = gdf.drop(columns=[col])
+    if C.UBIGEO in out.columns:  # e.g. both 'UBIGEO' and 'ubigeo': keep the other one aside
+        out = out.rename(columns={C.UBIGEO: f"{C.UBIGEO}_original"})
+    out.insert(0, C.UBIGEO, codes.to_numpy())
+    out = gpd.GeoDataFrame(out, geometry=gdf.geometry.name, crs=gdf.crs)
+    out.attrs["notices"] = found
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+def _row_namer(first_line: int | None) -> Callable[[int, str], str]:
+    """How to name row ``i`` (0-based position): a CSV line, or a feature number."""
+
+    def where(i: int, lang: str) -> str:
+        if first_line is not None:
+            return tr(f"línea {i + first_line}", f"line {i + first_line}", lang)
+        return tr(f"objeto {i + 1}", f"feature {i + 1}", lang)
+
+    return where
+
+
+def _list_rows(positions: np.ndarray, where: Callable[[int, str], str], lang: str) -> str:
+    shown = ", ".join(where(int(p), lang) for p in positions[:_MAX_LISTED])
+    rest = len(positions) - _MAX_LISTED
+    if rest > 0:
+        shown += tr(f" y {rest} más", f" and {rest} more", lang)
+    return shown
+
+
+def _empty_error(path: Path) -> DataError:
+    return DataError(
+        es=f"{path}: el archivo está vacío o no tiene ningún objeto geográfico. Exporte de "
+        "nuevo la capa con sus datos.",
+        en=f"{path}: the file is empty or has no features. Export the layer again with its "
+        "data.",
+    )
+
+
+def filter_where(table: pd.DataFrame, where: str, path: Path) -> pd.DataFrame:
+    """Keep the rows of ``table`` that match a SQL WHERE clause (evaluated by SQLite).
+
+    >>> t = pd.DataFrame({"LEYENDA": ["TITULADO", "EXTINGUIDO"], "HAS": [100, 50]})
+    >>> filter_where(t, "LEYENDA = 'TITULADO' AND HAS > 10", Path("c.csv"))["HAS"].tolist()
+    [100]
+    """
+    import sqlite3
+
+    plain = pd.DataFrame({c: table[c] for c in table.columns
+                          if c != getattr(table, "_geometry_column_name", None)})
+    plain.columns = [str(c) for c in plain.columns]
+    with sqlite3.connect(":memory:") as conn:
+        plain.assign(_fila=np.arange(len(plain))).to_sql("t", conn, index=False)
+        try:
+            keep = [r[0] for r in conn.execute(f"SELECT _fila FROM t WHERE {where}")]
+        except sqlite3.Error as err:
+            raise _bad_where(path, where, err) from err
+    return table.iloc[keep]
+
+
+def _bad_where(path: Path, where: str, err: Exception) -> DataError:
+    return DataError(
+        es=f"{path.name}: el filtro where = \"{where}\" no es válido ({err}). Use la sintaxis "
+        "WHERE de SQL con los nombres de columna del archivo, p. ej. \"LEYENDA = 'TITULADO'\".",
+        en=f"{path.name}: the filter where = \"{where}\" is not valid ({err}). Use SQL WHERE "
+        "syntax with the file's column names, e.g. \"LEYENDA = 'TITULADO'\".")
+
+
+def _read_gdal(path: Path, layer: str | int | None, found: list[Notice],
+               where: str | None = None) -> gpd.GeoDataFrame:
+    try:
+        listed = pyogrio.list_layers(path)
+    except Exception as err:  # noqa: BLE001 - pyogrio raises several GDAL error types
+        raise DataError(
+            es=f"{path}: GDAL no puede leer este archivo ({err}). Use un formato vectorial "
+            "(GeoPackage, GeoJSON, Shapefile o .zip con un Shapefile) o un CSV con WKT o "
+            "lon/lat.",
+            en=f"{path}: GDAL cannot read this file ({err}). Use a vector format "
+            "(GeoPackage, GeoJSON, Shapefile or a .zip holding a Shapefile) or a CSV with "
+            "WKT or lon/lat.",
+        ) from err
+    names = [str(n) for n, _ in listed]
+    spatial = [str(n) for n, g in listed if g is not None]
+    if layer is None:
+        if not spatial:
+            raise DataError(
+                es=f"{path}: no tiene ninguna capa con geometría (capas: {', '.join(names)}).",
+                en=f"{path}: has no layer with geometry (layers: {', '.join(names)}).",
+            )
+        layer = spatial[0]
+        if len(names) > 1:
+            others = ", ".join(n for n in names if n != layer)
+            found.append(
+                Notice(
+                    es=f"{path}: se leyó la capa '{layer}'; el archivo tiene también: {others}. "
+                    "Indique otra con 'layer'.",
+                    en=f"{path}: read layer '{layer}'; the file also has: {others}. Choose "
+                    "another with 'layer'.",
+                )
+            )
+    elif isinstance(layer, str) and layer not in names:
+        raise DataError(
+            es=f"{path}: no existe la capa '{layer}'. Capas disponibles: {', '.join(names)}.",
+            en=f"{path}: there is no layer '{layer}'. Available layers: {', '.join(names)}.",
+        )
+    try:
+        with warnings.catch_warnings():
+            # GDAL warns about odd but readable files (e.g. a .prj it cannot fully parse);
+            # what matters is checked below
+            warnings.simplefilter("ignore", RuntimeWarning)
+            gdf = pyogrio.read_dataframe(path, layer=layer, where=where)
+    except Exception as err:  # noqa: BLE001
+        if where:
+            raise _bad_where(path, where, err) from err
+        raise DataError(
+            es=f"{path}: no se pudo leer la capa '{layer}' ({err}).",
+            en=f"{path}: could not read layer '{layer}' ({err}).",
+        ) from err
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise DataError(
+            es=f"{path}: la capa '{layer}' no tiene geometría.",
+            en=f"{path}: layer '{layer}' has no geometry.",
+        )
+    return gdf
+
+
+def _read_csv(
+    path: Path, crs: str | int | None, found: list[Notice]
+) -> tuple[gpd.GeoDataFrame, Callable[[int, str], str]]:
+    text = _decode(path)
+    try:
+        sep = csv.Sniffer().sniff(text[:20000], delimiters=",;\t|").delimiter
+    except csv.Error:
+        sep = ","
+    try:
+        df = pd.read_csv(_stdio.StringIO(text), sep=sep)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise DataError(
+            es=f"{path}: no es un CSV legible ({err}).",
+            en=f"{path}: not a readable CSV ({err}).",
+        ) from err
+    where = _row_namer(2)
+    if len(df) == 0:
+        raise _empty_error(path)
+    lower = {str(c).strip().lower(): c for c in df.columns}
+    wkt_col = next((lower[n] for n in WKT_COLUMNS if n in lower), None)
+    if wkt_col is not None:
+        texts = df[wkt_col]
+        missing = texts.isna().to_numpy()
+        geoms = np.empty(len(df), dtype=object)
+        bad = []
+        for i, t in enumerate(texts):
+            if missing[i] or not str(t).strip():
+                geoms[i] = None
+                continue
+            try:
+                geoms[i] = shapely.from_wkt(str(t))
+            except shapely.errors.GEOSException:
+                bad.append(i)
+        if bad:
+            raise DataError(
+                es=f"{path}: la columna '{wkt_col}' tiene texto WKT ilegible en "
+                f"{_list_rows(np.array(bad), where, 'es')}. Debe ser como "
+                "'POLYGON ((lon lat, ...))'.",
+                en=f"{path}: column '{wkt_col}' has unreadable WKT in "
+                f"{_list_rows(np.array(bad), where, 'en')}. It must look like "
+                "'POLYGON ((lon lat, ...))'.",
+            )
+        gdf = gpd.GeoDataFrame(df.drop(columns=[wkt_col]), geometry=list(geoms), crs=crs)
+        if crs is None and _looks_lonlat(gdf):
+            # a CSV cannot declare a CRS; degrees within lon/lat range can only be WGS84-like
+            gdf = gdf.set_crs(WGS84)
+            found.append(
+                Notice(
+                    es=f"{path}: un CSV no declara su sistema de coordenadas; las coordenadas "
+                    "WKT están en grados y se asumió EPSG:4326 (WGS84 lon/lat).",
+                    en=f"{path}: a CSV declares no coordinate system; the WKT coordinates are "
+                    "degrees and EPSG:4326 (WGS84 lon/lat) was assumed.",
+                )
+            )
+        return gdf, where
+    for xname, yname in LONLAT_COLUMNS:
+        if xname in lower and yname in lower:
+            xcol, ycol = lower[xname], lower[yname]
+            x = pd.to_numeric(df[xcol], errors="coerce")
+            y = pd.to_numeric(df[ycol], errors="coerce")
+            bad = np.flatnonzero((x.isna() & df[xcol].notna()) | (y.isna() & df[ycol].notna()))
+            if len(bad):
+                raise DataError(
+                    es=f"{path}: '{xcol}'/'{ycol}' no son números en "
+                    f"{_list_rows(bad, where, 'es')}. Use punto decimal (-71.97).",
+                    en=f"{path}: '{xcol}'/'{ycol}' are not numbers in "
+                    f"{_list_rows(bad, where, 'en')}. Use a decimal point (-71.97).",
+                )
+            points = gpd.points_from_xy(x, y)
+            points[(x.isna() | y.isna()).to_numpy()] = None
+            # lon/lat columns are WGS84 by convention unless the caller says otherwise
+            return gpd.GeoDataFrame(df, geometry=points, crs=crs or WGS84), where
+    raise DataError(
+        es=f"{path}: el CSV no tiene geometría. Añada una columna 'geometry' (o 'wkt') con "
+        "texto WKT, o columnas 'lon' y 'lat' en grados WGS84. Columnas presentes: "
+        f"{', '.join(map(str, df.columns))}.",
+        en=f"{path}: the CSV has no geometry. Add a 'geometry' (or 'wkt') column with WKT "
+        "text, or 'lon' and 'lat' columns in WGS84 degrees. Columns present: "
+        f"{', '.join(map(str, df.columns))}.",
+    )
+
+
+def _looks_lonlat(gdf: gpd.GeoDataFrame) -> bool:
+    geoms = gdf.geometry.to_numpy()
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if not present.any():
+        return False
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms[present])
+    return -180 <= xmin <= xmax <= 180 and -90 <= ymin <= ymax <= 90
+
+
+def _decode(path: Path) -> str:
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # spreadsheets in Peru often save Latin-1 (Windows-1252) CSV
+        return raw.decode("cp1252", errors="replace")
+
+
+def _check_crs(
+    gdf: gpd.GeoDataFrame, path: Path, crs: str | int | None, found: list[Notice]
+) -> gpd.GeoDataFrame:
+    if gdf.crs is None:
+        if crs is not None:
+            gdf = gdf.set_crs(crs)
+            found.append(
+                Notice(
+                    es=f"{path}: no declara sistema de coordenadas; se asumió {crs}.",
+                    en=f"{path}: declares no coordinate system; assumed {crs}.",
+                )
+            )
+        else:
+            raise DataError(
+                es=f"{path}: el archivo no declara su sistema de coordenadas (CRS). Añada el "
+                "archivo .prj del Shapefile, o guárdelo de nuevo indicando su CRS; si las "
+                "coordenadas son grados lon/lat, use EPSG:4326.",
+                en=f"{path}: the file declares no coordinate reference system (CRS). Add the "
+                "Shapefile's .prj, or save it again with its CRS; if the coordinates are "
+                "lon/lat degrees, use EPSG:4326.",
+            )
+    source_crs = CRS.from_user_input(gdf.crs)
+    if source_crs.is_geographic and _outside_degrees(gdf):
+        gdf, source_crs = _projected_in_degrees(gdf, path, source_crs, crs, found)
+    if source_crs.equals(CRS.from_epsg(4326), ignore_axis_order=True):
+        # OGC:CRS84 (GeoJSON) is EPSG:4326 with lon/lat order, which is what we store
+        return gdf.set_crs(WGS84, allow_override=True)
+    name = source_crs.name
+    code = source_crs.to_epsg()
+    label = f"{name} (EPSG:{code})" if code else name
+    gdf = gdf.to_crs(WGS84)
+    found.append(
+        Notice(
+            es=f"{path}: estaba en {label}; se reproyectó a EPSG:4326 (WGS84 lon/lat).",
+            en=f"{path}: was in {label}; reprojected to EPSG:4326 (WGS84 lon/lat).",
+        )
+    )
+    return gdf
+
+
+def _outside_degrees(gdf: gpd.GeoDataFrame) -> bool:
+    """Return True when the coordinates cannot be degrees (|lon| > 180 or |lat| > 90)."""
+    xmin, ymin, xmax, ymax = gdf.total_bounds
+    if not np.all(np.isfinite([xmin, ymin, xmax, ymax])):  # no geometry at all
+        return False
+    return bool(xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90)
+
+
+def _projected_in_degrees(
+    gdf: gpd.GeoDataFrame,
+    path: Path,
+    source_crs: CRS,
+    crs: str | int | None,
+    found: list[Notice],
+) -> tuple[gpd.GeoDataFrame, CRS]:
+    """Use a projected ``crs`` for metres under a geographic CRS, else refuse.
+
+    GDAL assumes EPSG:4326 for any GeoJSON without a ``crs`` member, so UTM metres
+    (865209, 8494143) would otherwise pass as degrees.
+    """
+    xmin, ymin, xmax, ymax = gdf.total_bounds
+    extent = f"x {xmin:,.0f} … {xmax:,.0f}, y {ymin:,.0f} … {ymax:,.0f}"
+    if crs is not None and not CRS.from_user_input(crs).is_geographic:
+        gdf = gdf.set_crs(crs, allow_override=True)
+        found.append(
+            Notice(
+                es=f"{path}: declara grados ({source_crs.name}) pero sus coordenadas "
+                f"({extent}) son metros; se usó {crs}, como se indicó.",
+                en=f"{path}: declares degrees ({source_crs.name}) but its coordinates "
+                f"({extent}) are metres; used {crs}, as given.",
+            )
+        )
+        return gdf, CRS.from_user_input(gdf.crs)
+    raise DataError(
+        es=f"{path}: las coordenadas ({extent}) no pueden ser grados (longitud entre -180 y "
+        f"180, latitud entre -90 y 90) aunque el archivo indica {source_crs.name}: parecen "
+        "proyectadas (metros). Declare su sistema de coordenadas: en riskmap con --crs "
+        "(p. ej. --crs EPSG:32718 para UTM zona 18 Sur, EPSG:32719 para 19 Sur), o con el "
+        "archivo .prj / guardándolo de nuevo con su CRS en QGIS.",
+        en=f"{path}: the coordinates ({extent}) cannot be degrees (longitude between -180 "
+        f"and 180, latitude between -90 and 90) although the file says {source_crs.name}: "
+        "they look projected (metres). Declare the coordinate system: in riskmap with --crs "
+        "(e.g. --crs EPSG:32718 for UTM zone 18 South, EPSG:32719 for 19 South), or with the "
+        ".prj file / by saving it again with its CRS in QGIS.",
+    )
+
+
+def _check_empty(
+    gdf: gpd.GeoDataFrame,
+    path: Path,
+    where: Callable[[int, str], str],
+    drop_empty: bool,
+    found: list[Notice],
+) -> gpd.GeoDataFrame:
+    geoms = gdf.geometry.to_numpy()
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if not empty.any():
+        return gdf
+    bad = np.flatnonzero(empty)
+    if not drop_empty:
+        raise DataError(
+            es=f"{path}: {len(bad)} objeto(s) sin geometría: {_list_rows(bad, where, 'es')}. "
+            "Dibuje o elimine esas filas.",
+            en=f"{path}: {len(bad)} feature(s) without geometry: "
+            f"{_list_rows(bad, where, 'en')}. Draw or remove those rows.",
+        )
+    if empty.all():
+        raise _empty_error(path)
+    found.append(
+        Notice(
+            es=f"{path}: se descartaron {len(bad)} objeto(s) sin geometría: "
+            f"{_list_rows(bad, where, 'es')}.",
+            en=f"{path}: dropped {len(bad)} feature(s) without geometry: "
+            f"{_list_rows(bad, where, 'en')}.",
+        )
+    )
+    out = gdf.loc[~empty].reset_index(drop=True)
+    return out
+
+
+def _repair(
+    gdf: gpd.GeoDataFrame, path: Path, where: Callable[[int, str], str], found: list[Notice]
+) -> gpd.GeoDataFrame:
+    geoms = gdf.geometry.to_numpy()
+    invalid = ~shapely.is_valid(geoms)
+    if not invalid.any():
+        return gdf
+    bad = np.flatnonzero(invalid)
+    reasons = shapely.is_valid_reason(geoms[bad])
+    fixed = shapely.make_valid(geoms[bad])
+    # make_valid may add lines or points where a polygon touched itself: keep the area
+    for k, (old, new) in enumerate(zip(geoms[bad], fixed, strict=True)):
+        if old.geom_type in ("Polygon", "MultiPolygon"):
+            fixed[k] = _polygonal_part(new)
+    geoms = geoms.copy()
+    geoms[bad] = fixed
+    gdf = gdf.copy()
+    gdf[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs)
+    detail_es = "; ".join(
+        f"{where(int(p), 'es')}: {r}" for p, r in zip(bad[:_MAX_LISTED], reasons, strict=False)
+    )
+    detail_en = "; ".join(
+        f"{where(int(p), 'en')}: {r}" for p, r in zip(bad[:_MAX_LISTED], reasons, strict=False)
+    )
+    rest = len(bad) - _MAX_LISTED
+    found.append(
+        Notice(
+            es=f"{path}: se repararon {len(bad)} geometría(s) inválida(s) con make_valid "
+            f"({detail_es}{f'; y {rest} más' if rest > 0 else ''}). Revise que el resultado "
+            "sea el esperado.",
+            en=f"{path}: repaired {len(bad)} invalid geometr(y/ies) with make_valid "
+            f"({detail_en}{f'; and {rest} more' if rest > 0 else ''}). Check the result is "
+            "what you expect.",
+        )
+    )
+    return gdf
+
+
+def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry:
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+    polys = [p for part in parts for p in shapely.get_parts(part)]
+    return shapely.MultiPolygon(polys) if len(polys) > 1 else (polys[0] if polys else geom)

@@ -1,0 +1,130 @@
+"""Run untrusted work (reading an uploaded file) in a worker process with a memory ceiling.
+
+The dashboard serves every visitor from one process. Reading an upload there would let one
+file slow or sink everyone: a CSV parser holds the interpreter lock, a decompression bomb
+grows the process until the machine swaps. So :func:`run_limited` runs the reading in a
+child process (``python -m geo.trust.isolation``) and watches it from outside: the moment its
+resident memory passes the ceiling, or it runs past the time limit, it is killed and the
+caller gets a :class:`geo.errors.DataError` that says so. The server's own memory never
+grows and its interpreter lock is never held by the reading.
+
+The request and the answer travel through owner-only files in a private folder (the answer
+holds the file's records), deleted as soon as they are read.
+
+Examples
+--------
+>>> run_limited(sum, [1, 2, 3], memory_mb=512, timeout_s=60)
+6
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from geo.errors import DataError, RiskmapError
+from geo.paths import REPO_ROOT
+
+__all__ = ["run_limited", "rss_mb"]
+
+T = TypeVar("T")
+_ROOT = REPO_ROOT  # the worker imports riskmap from the project root
+
+
+def rss_mb(pid: int | None = None) -> float:
+    """Return a process's resident memory in MB (Linux ``/proc``; 0 where unavailable)."""
+    try:
+        with open(f"/proc/{pid or 'self'}/statm") as fh:
+            pages = int(fh.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def run_limited(func: Callable[..., T], *args: Any, memory_mb: float = 1024,
+                timeout_s: float = 120, what: str = "", folder: Path | None = None) -> T:
+    """Run ``func(*args)`` in a child process; its result, or a :class:`DataError` why not.
+
+    ``func`` and its arguments must be picklable (a module-level function). ``what`` names
+    the file for the messages; ``folder`` is where the request and answer files go
+    (default: a private temporary folder).
+
+    Returns
+    -------
+    The function's result. A :class:`geo.errors.RiskmapError` it raises is raised here with
+    its message; anything else unexpected becomes a :class:`DataError`.
+    """
+    name = f"{what}: " if what else ""
+    with tempfile.TemporaryDirectory(dir=folder, prefix="trabajo-") as tmp:
+        request, answer = Path(tmp) / "pedido.pkl", Path(tmp) / "respuesta.pkl"
+        request.write_bytes(pickle.dumps((func, args)))
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            [str(_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+        proc = subprocess.Popen([sys.executable, "-m", "geo.trust.isolation", str(request),
+                                 str(answer)], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        start, peak = time.monotonic(), 0.0
+        while proc.poll() is None:
+            peak = max(peak, rss_mb(proc.pid))
+            if peak > memory_mb:
+                proc.kill()
+                proc.wait()
+                raise DataError(
+                    es=f"{name}leerlo necesita más de {memory_mb:g} MB de memoria, el límite de "
+                    "este servidor. No se leyó: divídalo en archivos más pequeños o expórtelo "
+                    "a CSV.",
+                    en=f"{name}reading it needs more than {memory_mb:g} MB of memory, this "
+                    "server's limit. It was not read: split it into smaller files or export "
+                    "it to CSV.")
+            if time.monotonic() - start > timeout_s:
+                proc.kill()
+                proc.wait()
+                raise DataError(
+                    es=f"{name}leerlo tarda más de {timeout_s:g} s, el límite de este servidor. "
+                    "No se leyó: divídalo en archivos más pequeños.",
+                    en=f"{name}reading it takes more than {timeout_s:g} s, this server's "
+                    "limit. It was not read: split it into smaller files.")
+            time.sleep(0.02)
+        stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
+        if proc.returncode != 0 or not answer.is_file():
+            raise DataError(
+                es=f"{name}el proceso que lo leía terminó sin respuesta (estado "
+                f"{proc.returncode}). {stderr.strip().splitlines()[-1:] or ''}",
+                en=f"{name}the process reading it ended without an answer (status "
+                f"{proc.returncode}). {stderr.strip().splitlines()[-1:] or ''}")
+        kind, *payload = pickle.loads(answer.read_bytes())
+    if kind == "ok":
+        return payload[0]
+    if kind == "riskmap":
+        cls, es, en = payload
+        error_class = cls if isinstance(cls, type) and issubclass(cls, RiskmapError) \
+            else DataError
+        raise error_class(es=es, en=en)
+    raise DataError(es=f"{name}no se pudo leer ({payload[0]}: {payload[1]}).",
+                    en=f"{name}could not be read ({payload[0]}: {payload[1]}).")
+
+
+def _serve(request: Path, answer: Path) -> int:
+    """In the child: run the pickled call, write ``("ok", result)`` or what went wrong."""
+    func, args = pickle.loads(request.read_bytes())
+    try:
+        result: tuple = ("ok", func(*args))
+    except RiskmapError as err:  # rebuilt with both languages (its pickle would lose one)
+        result = ("riskmap", type(err), err.es, err.en)
+    except Exception as err:  # noqa: BLE001 - reported to the caller as a message
+        result = ("error", type(err).__name__, str(err)[:300])
+    fd = os.open(answer, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pickle.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_serve(Path(sys.argv[1]), Path(sys.argv[2])))

@@ -1,0 +1,1 @@
+"""Honest evaluation: backtests and model card, metrics, baselines and synthetic worlds."""
