@@ -198,6 +198,17 @@ def last_rescoring():
     return write
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that reads ``../shared/data`` (through any fixture) ``shared_data``.
+
+    ``make test-fast`` leaves them out (``-m "not shared_data"``): it runs on a machine that has
+    only the repository.
+    """
+    for item in items:
+        if "shared_data" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.shared_data)
+
+
 @pytest.fixture(autouse=True)
 def _spanish_unless_a_test_says_otherwise():
     """Each test starts in Spanish, whatever the one before it switched to.
