@@ -24,7 +24,7 @@ if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
 from dashboard import auth, ui  # noqa: E402 - needs the path fix above
-from dashboard.i18n import t  # noqa: E402
+from dashboard.i18n import t, use_session_language  # noqa: E402
 
 _HERE = Path(__file__).resolve().parent
 
@@ -93,6 +93,7 @@ def _to_default() -> None:
     st.switch_page(ui.pages()[DEFAULT])
 
 
+use_session_language()  # this run (its own thread) speaks the session's language
 who = auth.gate()  # no identity: only the sign-in prompt, and the run stops here
 ui.sidebar(who)
 ui.set_pages(_pages(who))

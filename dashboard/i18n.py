@@ -1,27 +1,34 @@
 """The dashboard's words, Spanish first, English by a switch the session remembers.
 
-Two ways to get a string in the session's language:
-
-- :func:`tr` takes both texts inline (``tr("Distrito", "District")``) — for one-off text;
-- :func:`t` looks a key up in :data:`STRINGS` — for words used on several pages.
+Every text is a key of the message catalogue (:mod:`geo.messages`, the TOML files of
+``geo/messages/``): :func:`t` writes it in the session's language. :func:`tr` (both texts
+inline) is the way before the catalogue, kept until every page names keys.
 
 The language lives in ``st.session_state["lang"]`` and is mirrored in the URL
-(``?lang=en``) so that a reload or a shared link keeps it. Outside a running
-Streamlit script (tests, notebooks) the language falls back to ``"es"``.
+(``?lang=en``) so that a reload or a shared link keeps it. At the start of each script run
+:func:`use_session_language` makes it the run's language (:mod:`geo.messages.language`, a
+context variable: each run is its own thread, so sessions never share one), which the
+library functions a page calls speak too. Outside a running Streamlit script (tests,
+notebooks, the command line) the language is the context's (``"es"`` unless set).
 
 Examples
 --------
 >>> tr("hola", "hello", lang="en")
 'hello'
->>> t("evidencia_insuficiente", lang="es")
+>>> t("comun.evidencia_insuficiente", lang="es")
 'evidencia insuficiente'
->>> t("n_distritos", lang="en", n=169)
+>>> t("comun.n_distritos", lang="en", n=169)
 '169 districts'
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+import streamlit as st
+
+from geo.messages import LANGUAGES, catalogue, get_language, set_language
+from geo.messages import t as _t
 
 __all__ = [
     "FEATURE_WORDS",
@@ -35,154 +42,62 @@ __all__ = [
     "set_lang",
     "t",
     "tr",
+    "use_session_language",
 ]
 
 LANG_KEY = "lang"
-LANGUAGES = ("es", "en")
+#: The room of the words every page shares; a key without a room is one of them.
+SHARED = "comun"
+#: The room of the short plain names of the model's factors and district indicators.
+FACTORS = "factor"
 
-# key -> (es, en). Keep keys stable: pages and browser tests rely on them.
-STRINGS: dict[str, tuple[str, str]] = {
-    "app_titulo": ("Mapa de riesgo de trabajo forzoso", "Forced-labour risk map"),
-    "app_subtitulo": (
-        "Distritos de Cusco y Loreto — apoyo a la planificación de la inspección laboral",
-        "Districts of Cusco and Loreto — support for labour-inspection planning",
-    ),
-    "idioma": ("Idioma / Language", "Idioma / Language"),
-    "pag_mapa": ("Mapa", "Map"),
-    "pag_distrito": ("Distrito", "District"),
-    "pag_modelo": ("Modelo", "Model"),
-    "pag_indicadores": ("Indicadores", "Indicators"),
-    "pag_datos": ("Datos", "Data"),
-    "pag_exportar": ("Exportar", "Export"),
-    "pag_planificacion": ("Planificación", "Planning"),
-    "pag_usuarios": ("Usuarios", "Users"),
-    "pag_auditoria": ("Auditoría", "Audit trail"),
-    "simulados_banner": (
-        "DATOS SIMULADOS — este tablero muestra un mundo de demostración generado por "
-        "computadora. Ninguna cifra describe distritos reales; no la use para decidir "
-        "inspecciones.",
-        "SIMULATED DATA — this dashboard shows a computer-generated demonstration world. "
-        "No figure describes real districts; do not use it to decide inspections.",
-    ),
-    # the default world since issue 20: real public layers, simulated records and risk
-    "simulados_banner_capas_reales": (
-        "DATOS SIMULADOS — las inspecciones, sus hallazgos y el riesgo de este tablero son "
-        "simulados (mundo de demostración); solo las capas sectoriales marcadas «real» son "
-        "datos públicos de sus fuentes. No lo use para decidir inspecciones.",
-        "SIMULATED DATA — the inspections, their findings and the risk in this dashboard are "
-        "simulated (a demonstration world); only the sector layers marked \"real\" are "
-        "public data from their sources. Do not use it to decide inspections.",
-    ),
-    "falta_preparar": (
-        "Aún no existen los datos que este tablero necesita ({what}: {path}). Ejecute "
-        "`riskmap prepare` en una terminal (descarga las fuentes, simula el mundo de "
-        "demostración y calcula el riesgo) y vuelva a cargar esta página.",
-        "The data this dashboard needs does not exist yet ({what}: {path}). Run "
-        "`riskmap prepare` in a terminal (it downloads the sources, simulates the demo world "
-        "and scores the districts) and reload this page.",
-    ),
-    "error_inesperado": (
-        "Ocurrió un error inesperado ({kind}: {msg}). Vuelva a cargar la página; si se "
-        "repite, ejecute `riskmap --debug` en una terminal y reporte el problema.",
-        "An unexpected error happened ({kind}: {msg}). Reload the page; if it happens "
-        "again, run `riskmap --debug` in a terminal and report the problem.",
-    ),
-    "region": ("Región", "Region"),
-    "region_ambos": ("Cusco y Loreto", "Cusco and Loreto"),
-    "region_cusco": ("Cusco", "Cusco"),
-    "region_loreto": ("Loreto", "Loreto"),
-    "riesgo": ("Riesgo", "Risk"),
-    "intervalo": ("Intervalo 90 %", "90 % interval"),
-    "evidencia": ("Evidencia", "Evidence"),
-    "rango": ("Puesto", "Rank"),
-    "distrito": ("Distrito", "District"),
-    "provincia": ("Provincia", "Province"),
-    "departamento": ("Departamento", "Department"),
-    "ubigeo": ("UBIGEO", "UBIGEO"),
-    "evidencia_insuficiente": ("evidencia insuficiente", "insufficient evidence"),
-    "evidencia_limitada": ("limitada", "limited"),
-    "evidencia_suficiente": ("suficiente", "sufficient"),
-    "evidencia_no_publicada": ("no publicada", "not published"),
-    "n_distritos": ("{n} distritos", "{n} districts"),
-    "inspecciones": ("Inspecciones", "Inspections"),
-    "hallazgos": ("Hallazgos de trabajo forzoso", "Forced-labour findings"),
-    "anio": ("Año", "Year"),
-    "descargar": ("Descargar", "Download"),
-    "fuentes": ("Fuentes y fechas", "Sources and dates"),
-    "sin_datos": ("Sin datos", "No data"),
-    "rol": ("Rol", "Role"),
-    "rol_planificador": ("Planificador/a de inspecciones", "Inspection planner"),
-    "rol_gobierno_regional": ("Gobierno regional", "Regional government"),
-    "rol_investigador": ("Investigador/a", "Researcher"),
-    "rol_ayuda": (
-        "Qué puede ver cada rol: solo Planificador/a de inspecciones (SUNAFIL) importa "
-        "registros y ve inspecciones una por una; Gobierno regional e Investigador/a ven "
-        "totales por distrito, con los conteos pequeños (de 1 a 4) ocultos porque podrían "
-        "identificar a personas.",
-        "What each role can see: only the Inspection planner (SUNAFIL) imports records and "
-        "sees inspections one by one; Regional government and Researcher see totals by "
-        "district, with small counts (1 to 4) hidden because they could identify people.",
-    ),
-    "usuario": ("Su nombre (queda en el registro de auditoría)",
-                "Your name (kept in the audit log)"),
-    "menos_de": ("menos de {n}", "fewer than {n}"),
-    "oculto_conteo": ("oculto", "hidden"),
-}
 
-# Short plain names of the model's factors and the district indicators. A layer the
-# settings add beyond these is named by its own `description` (text of the settings file).
-FEATURE_WORDS: dict[str, tuple[str, str]] = {
-    "pobreza_monetaria": ("Pobreza monetaria (%)", "Monetary poverty (%)"),
-    "poblacion": ("Población", "Population"),
-    "idh": ("Índice de desarrollo humano", "Human development index"),
-    "densidad": ("Densidad (hab./km²)", "Density (inhab./km²)"),
-    "altitud": ("Altitud (m)", "Altitude (m)"),
-    "lejania_km": ("Lejanía de la capital departamental (km)",
-                   "Distance to the department capital (km)"),
-    "area_km2": ("Superficie (km²)", "Area (km²)"),
-    "historial": ("Historial de hallazgos del distrito", "The district's record of findings"),
-    "denuncias_relativas": ("Denuncias frente a lo esperado", "Complaints against expected"),
-    # the demo world's sector layers (data/demo/settings.toml)
-    "concesiones_mineras": ("Concesiones mineras", "Mining concessions"),
-    "mineria_informal": ("Frentes de minería informal", "Informal mining sites"),
-    "dragas": ("Dragas de oro en ríos", "Gold dredges on rivers"),
-    "concesiones_forestales": ("Concesiones forestales maderables", "Timber concessions"),
-    "campamentos_tala": ("Campamentos de tala", "Logging camps"),
-    "agricultura": ("Áreas agropecuarias", "Farming areas"),
-    "coca": ("Cultivo de coca", "Coca crops"),
-    # the default world's real layers (docs/CAPAS_REALES.md §4)
-    "perdida_bosque": ("Pérdida de bosque", "Forest loss"),
-    "mineria": ("Minería", "Mining"),
-}
+def _room(room: str) -> dict[str, tuple[str, str]]:
+    prefix = room + "."
+    return {k[len(prefix):]: pair for k, pair in catalogue().items() if k.startswith(prefix)}
+
+
+# key -> (es, en) of the shared words (catalogue room ``comun``), for code that reads the
+# pair itself; a page writes them with t("comun.<key>").
+STRINGS: dict[str, tuple[str, str]] = _room(SHARED)
+
+# Short plain names of the model's factors and the district indicators (room ``factor``).
+# A layer the settings add beyond these is named by its own `description` (settings text).
+FEATURE_WORDS: dict[str, tuple[str, str]] = _room(FACTORS)
 
 
 def get_lang() -> str:
     """Return the session's language: ``"es"`` (default) or ``"en"``.
 
     Reads ``st.session_state``, then the ``?lang=`` query parameter; outside a running
-    Streamlit script it returns ``"es"``.
+    Streamlit script it returns the context's language (:func:`geo.messages.get_language`).
     """
     try:
-        import streamlit as st
-
         lang = st.session_state.get(LANG_KEY)
         if lang not in LANGUAGES:
             lang = st.query_params.get(LANG_KEY)
     except Exception:  # noqa: BLE001 - no script run context (tests, notebooks)
-        return "es"
-    return lang if lang in LANGUAGES else "es"
+        return get_language()
+    return lang if lang in LANGUAGES else get_language()
+
+
+def use_session_language() -> str:
+    """Make the session's language this script run's language; return it.
+
+    Called at the start of every run (``dashboard/app.py``): what the run shows, the
+    library's messages included, then speaks the session's language.
+    """
+    lang = get_lang()
+    set_language(lang)
+    return lang
 
 
 def set_lang(lang: str) -> None:
     """Set the session's language and remember it in the URL (``?lang=``).
 
-    Also sets :func:`geo.errors.set_language`, so progress messages of the library
-    functions a page calls speak the same language.
+    Also makes it this run's language (:func:`geo.messages.set_language`), so messages of
+    the library functions a page calls speak the same language.
     """
-    import streamlit as st
-
-    from geo.errors import set_language
-
     if lang not in LANGUAGES:
         raise ValueError(f"lang must be one of {LANGUAGES}, got {lang!r}")
     st.session_state[LANG_KEY] = lang
@@ -201,34 +116,40 @@ def tr(es: str, en: str, lang: str | None = None) -> str:
 
 
 def t(key: str, lang: str | None = None, **fmt: Any) -> str:
-    """Look up the string ``key`` of :data:`STRINGS` and format it with ``fmt``.
+    """Write the catalogue's ``key`` in the session's (or the given) language, filled in.
 
+    A key without a room (``"riesgo"``) is one of the shared words (``"comun.riesgo"``).
     An unknown key returns the key itself, so a missing translation shows up in the
     page instead of breaking it.
 
-    >>> t("riesgo", lang="en")
-    'Risk'
+    >>> t("comun.riesgo", lang="en"), t("riesgo", lang="en")
+    ('Risk', 'Risk')
     >>> t("no_such_key")
     'no_such_key'
     """
-    pair = STRINGS.get(key)
-    if pair is None:
+    full = key if "." in key else f"{SHARED}.{key}"
+    if full not in catalogue():
         return key
-    text = pair[1] if (lang or get_lang()) == "en" else pair[0]
-    return text.format(**fmt) if fmt else text
+    return _t(full, lang or get_lang(), **fmt)
 
 
 def label(pairs: dict[str, tuple[str, str]], key: str, lang: str | None = None) -> str:
-    """Plain label of ``key`` from a ``{key: (es, en)}`` table; unknown keys made readable.
+    """Plain label of ``key`` from a ``{key: (es, en)}`` or ``{key: catalogue key}`` table.
+
+    Unknown keys are made readable.
 
     >>> label({"n": ("Número", "Number")}, "n", lang="en")
     'Number'
+    >>> label({"r": "comun.riesgo"}, "r", lang="en")
+    'Risk'
     >>> label({}, "filas_nuevas")
     'Filas nuevas'
     """
     pair = pairs.get(key)
     if pair is None:
         return str(key).replace("_", " ").capitalize()
+    if isinstance(pair, str):  # a catalogue key
+        return t(pair, lang)
     return pair[1] if (lang or get_lang()) == "en" else pair[0]
 
 
@@ -242,7 +163,7 @@ def feature_label(name: str, descriptions: dict[str, str] | None = None,
     'Hornos de ladrillo'
     """
     if name in FEATURE_WORDS:
-        return label(FEATURE_WORDS, name, lang)
+        return t(f"{FACTORS}.{name}", lang)
     text = (descriptions or {}).get(name) or ""
     if text:
         return text.split(" (")[0].split(":")[0]  # the short name only
@@ -263,7 +184,7 @@ def evidence_label(value: str, lang: str | None = None) -> str:
         "suficiente": "evidencia_suficiente",
         "no publicada": "evidencia_no_publicada",
     }.get(str(value))
-    return t(key, lang=lang) if key else str(value)
+    return t(f"{SHARED}.{key}", lang=lang) if key else str(value)
 
 
 def evidence_short(value: str, lang: str | None = None) -> str:

@@ -1,40 +1,34 @@
-"""Words of the indicator views, shared by the Indicadores page, the card and exports."""
+"""Words of the indicator views, shared by the Indicadores page, the card and exports.
+
+The words themselves are the catalogue's room ``indicadores`` (``geo/messages/indicadores.toml``);
+these tables give them by code, as ``(es, en)``.
+"""
 
 from __future__ import annotations
 
 from dashboard.i18n import tr
+from geo.messages import texts
 from geo.records.indicators import INDICIOS, N_INDICIOS, N_TF_OIT, SIN_INDICIOS, TRABAJO_FORZOSO
 from geo.records.inspections import ILO_INDICATORS
 
 __all__ = ["CLASS_WORDS", "SECTOR_WORDS", "SERVICE_WORDS", "VIEWS", "indicator_name"]
 
+#: The catalogue's room of these words (geo/messages/indicadores.toml).
+ROOM = "indicadores"
+
+
+def _words(kind: str, codes: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    """``code -> (es, en)`` of the catalogue keys ``indicadores.<kind>.<code>``, in order."""
+    return {code: texts(f"{ROOM}.{kind}.{code}") for code in codes}
+
+
 #: The views of the Indicadores page (its radio), Spanish then English.
-VIEWS = {
-    "mapa": ("Mapa", "Map"),
-    "mezcla": ("Sector y año", "Sector and year"),
-    "coocurrencia": ("Coocurrencia", "Co-occurrence"),
-    "clasificacion": ("Clasificación OIT", "ILO classification"),
-    "rutas": ("Rutas de las víctimas", "Victims' routes"),
-    "servicios": ("Servicios y brecha", "Services and gap"),
-}
-CLASS_WORDS = {
-    TRABAJO_FORZOSO: ("Trabajo forzoso (OIT: ambas dimensiones)",
-                      "Forced labour (ILO: both dimensions)"),
-    INDICIOS: ("Indicios (una sola dimensión)", "Some indicators (one dimension only)"),
-    SIN_INDICIOS: ("Sin indicios", "No indicators"),
-}
-SECTOR_WORDS = {
-    "mineria": ("Minería", "Mining"), "tala": ("Tala", "Logging"),
-    "agricultura": ("Agricultura", "Agriculture"), "coca": ("Coca", "Coca"),
-    "domestico": ("Trabajo doméstico", "Domestic work"),
-    "construccion": ("Construcción", "Construction"), "otro": ("Otro", "Other"),
-}
-SERVICE_WORDS = {
-    "cem": ("Centro Emergencia Mujer", "Women's Emergency Centre"),
-    "fiscalia_trata": ("Fiscalía especializada en trata", "Trafficking prosecutor"),
-    "policia": ("Policía contra la trata", "Anti-trafficking police"),
-    "albergue": ("Albergue (CAR)", "Shelter (CAR)"),
-}
+VIEWS = _words("vista", ("mapa", "mezcla", "coocurrencia", "clasificacion", "rutas",
+                         "servicios"))
+CLASS_WORDS = _words("clase", (TRABAJO_FORZOSO, INDICIOS, SIN_INDICIOS))
+SECTOR_WORDS = _words("sector", ("mineria", "tala", "agricultura", "coca", "domestico",
+                                 "construccion", "otro"))
+SERVICE_WORDS = _words("servicio", ("cem", "fiscalia_trata", "policia", "albergue"))
 
 
 def indicator_name(code: str, lang: str | None = None) -> str:

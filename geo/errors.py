@@ -1,51 +1,51 @@
 """Errors that speak the user's language.
 
 Every error a user can cause (a bad file, a wrong key, a missing column) is a
-:class:`RiskmapError` that carries its message in Spanish and English, and names the
-file, row or column, what was expected and what to do. The command line prints
-``err.message()`` in the language chosen with ``--lang``; the dashboard shows it in the
-language of the session. Neither ever shows a traceback for a RiskmapError.
+:class:`RiskmapError` whose message is a key of the catalogue (:mod:`geo.messages`) with
+its parameters, and names the file, row or column, what was expected and what to do. The
+message is written when it is shown, in the language of that moment: the command line
+prints ``err.message()`` in the language chosen with ``--lang``; the dashboard shows it
+in the language of the session. Neither ever shows a traceback for a RiskmapError.
+
+The language is a context variable (:mod:`geo.messages.language`), one per request:
+:func:`set_language`, :func:`get_language` and :func:`language` are its names here too.
 
 Examples
 --------
+>>> err = DataError("comun.falta_preparar", what="puntajes", path="scores.parquet")
+>>> err.message("en")[:40]
+'The data this dashboard needs does not e'
+>>> with language("es"):
+...     str(err)[:31]
+'Aún no existen los datos que es'
+
+A message written inline in both languages (the way before the catalogue; kept until every
+call site names a key):
+
 >>> err = RiskmapError(es="Falta la columna 'fecha'.", en="Column 'fecha' is missing.")
 >>> err.message("en")
 "Column 'fecha' is missing."
->>> with language("es"):
-...     str(err)
-"Falta la columna 'fecha'."
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
+from typing import Any
 
-LANGUAGES = ("es", "en")
-_current = {"lang": "es"}
+from geo.messages.language import LANGUAGES, get_language, language, set_language
+from geo.messages.lookup import Message
 
-
-def set_language(lang: str) -> None:
-    """Set the language used by ``str(error)`` and :func:`tr` (``"es"`` or ``"en"``)."""
-    if lang not in LANGUAGES:
-        raise ValueError(f"lang must be one of {LANGUAGES}, got {lang!r}")
-    _current["lang"] = lang
-
-
-def get_language() -> str:
-    """Return the current language (``"es"`` unless changed)."""
-    return _current["lang"]
-
-
-@contextlib.contextmanager
-def language(lang: str) -> Iterator[None]:
-    """Temporarily switch the language."""
-    old = get_language()
-    set_language(lang)
-    try:
-        yield
-    finally:
-        set_language(old)
+__all__ = [
+    "LANGUAGES",
+    "ConfigError",
+    "DataError",
+    "FetchError",
+    "RiskmapError",
+    "get_language",
+    "language",
+    "number",
+    "set_language",
+    "tr",
+]
 
 
 def tr(es: str, en: str, lang: str | None = None) -> str:
@@ -68,26 +68,85 @@ def number(value: float, decimals: int = 0, lang: str | None = None) -> str:
 
 
 class RiskmapError(Exception):
-    """An error the user can fix, with its message in Spanish and English.
+    """An error the user can fix, its message a key of the catalogue and its parameters.
 
     Parameters
     ----------
-    es, en : str
-        The message in each language: what is wrong (file, row, column), what was
-        expected, and what to do.
+    key : str, optional
+        The message's key in the catalogue (:mod:`geo.messages`): what is wrong (file,
+        row, column), what was expected, and what to do.
+    es, en : str, optional
+        The message written out in each language, instead of a key.
+    **params
+        The key's placeholders (a parameter that is itself an error or a message is
+        written in the same language).
+
+    Examples
+    --------
+    >>> RiskmapError("comun.n_distritos", n=4).message("en")
+    '4 districts'
+    >>> RiskmapError("comun.n_distritos", n=4).es
+    '4 distritos'
     """
 
-    def __init__(self, es: str, en: str) -> None:
-        super().__init__(es)
-        self.es = es
-        self.en = en
+    def __init__(self, *args: str, es: str | None = None, en: str | None = None,
+                 **params: Any) -> None:
+        if len(args) == 2 and es is None and en is None:  # (es, en) given in order
+            es, en = args
+            args = ()
+        if len(args) > 1:
+            raise TypeError("RiskmapError takes one catalogue key (or es and en)")
+        key = args[0] if args else None
+        if key is None:
+            if es is None or en is None:
+                raise TypeError("RiskmapError needs a catalogue key, or both es= and en=")
+            if params:
+                raise TypeError("parameters go with a catalogue key, not with es=/en=")
+        elif es is not None or en is not None:
+            raise TypeError("give a catalogue key or es=/en=, not both")
+        self._message = Message(key, params) if key is not None else None
+        self._texts = (es, en)
+        super().__init__(key if key is not None else es)
+
+    @property
+    def key(self) -> str | None:
+        """The message's key in the catalogue (None for a message written out inline)."""
+        return self._message.key if self._message is not None else None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The parameters of the message's key (empty for a message written out inline)."""
+        return self._message.params if self._message is not None else {}
+
+    @property
+    def es(self) -> str:
+        """The message in Spanish."""
+        return self.message("es")
+
+    @property
+    def en(self) -> str:
+        """The message in English."""
+        return self.message("en")
 
     def message(self, lang: str | None = None) -> str:
         """Return the message in ``lang`` (default: the current language)."""
-        return tr(self.es, self.en, lang)
+        if self._message is not None:
+            return self._message.message(lang)
+        return tr(*self._texts, lang)
 
     def __str__(self) -> str:
         return self.message()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt without calling __init__ (subclasses take other arguments), so that an
+        # error crosses a process boundary with its key, parameters and attributes
+        return (_rebuilt, (type(self), self.args), self.__dict__)
+
+
+def _rebuilt(cls: type[RiskmapError], args: tuple[Any, ...]) -> RiskmapError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, *args)
+    return err
 
 
 class DataError(RiskmapError):
