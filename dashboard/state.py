@@ -29,6 +29,7 @@ from geo import paths
 from geo.config import Settings, load_settings
 from geo.errors import RiskmapError
 from geo.trust.access import Principal
+from models.risk.hotspots import GI_P, GI_Q, GI_Z, HOTSPOT, hotspot_layer
 
 __all__ = [
     "ALL_REGIONS",
@@ -763,32 +764,26 @@ def region_label(region: Region, lang: str | None = None) -> str:
 
 
 def hotspots(region: tuple[str, ...], k: int = 0) -> pd.DataFrame:
-    """Getis-Ord Gi* hot spots of view ``k``'s risk within ``region`` (see :func:`_hotspots`)."""
+    """Hot spots of view ``k``'s risk in ``region``: Gi* with its FDR cut (:func:`_hotspots`)."""
     path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
     return _hotspots(str(path), _stamp(path, k), region, int(k))
 
 
 @st.cache_data(show_spinner=False)
 def _hotspots(path: str, stamp: float | tuple, region: tuple[str, ...], k: int = 0) -> pd.DataFrame:
-    """Districts whose neighbourhood risk is significantly high (Gi*, p < 0.05, 999 perms).
+    """Districts of ``region`` whose neighbourhood risk is significantly high.
 
-    Queen contiguity within the region; a fixed seed so the layer does not flicker
-    between visits. Returns ``ubigeo, z, p`` of the hot spots only.
+    :func:`models.risk.hotspots.hotspot_layer` on view ``k``'s risk within the region
+    (Getis-Ord Gi*, Queen contiguity, Benjamini–Hochberg false-discovery rate 5 %): the
+    rows it calls ``caliente``, with ``ubigeo, gi_z, gi_p, gi_q``. Fewer than three
+    districts have no hot spot.
     """
-    import warnings
-
-    from esda.getisord import G_Local
-    from libpysal.weights import Queen
-
     gdf = in_region(_view_scores(path, stamp, k), region).reset_index(drop=True)
-    if len(gdf) < 5:
-        return pd.DataFrame(columns=[C.UBIGEO, "z", "p"])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # islands (no neighbours) are expected in Loreto
-        w = Queen.from_dataframe(gdf, use_index=False)
-        g = G_Local(gdf[C.RIESGO].to_numpy(float), w, star=True, permutations=999, seed=0)
-    out = pd.DataFrame({C.UBIGEO: gdf[C.UBIGEO], "z": g.Zs, "p": g.p_sim})
-    return out[(out["z"] > 0) & (out["p"] < 0.05)].reset_index(drop=True)
+    if len(gdf) < 3:
+        return pd.DataFrame(columns=[C.UBIGEO, GI_Z, GI_P, GI_Q])
+    layer = hotspot_layer(gdf)
+    hot = layer[layer[HOTSPOT] == "caliente"]
+    return pd.DataFrame(hot[[C.UBIGEO, GI_Z, GI_P, GI_Q]]).reset_index(drop=True)
 
 
 # --- district table, boundaries, layers ----------------------------------------------------

@@ -53,3 +53,45 @@ def test_benjamini_hochberg_by_hand():
 def test_missing_column_is_a_clear_error():
     with pytest.raises(DataError, match="riesgo"):
         hotspot_layer(_grid(set()).drop(columns="riesgo"))
+
+
+# --- the Mapa page draws these hot spots, not a second computation --------------------------
+def _raw_p_hot(gdf):
+    """The page's former rule (Gi*, 999 permutations, raw p < 0.05): only to show it differs."""
+    from esda.getisord import G_Local
+    from libpysal.weights import Queen
+
+    gdf = gdf.reset_index(drop=True)
+    w = Queen.from_dataframe(gdf, use_index=False)
+    g = G_Local(gdf["riesgo"].to_numpy(float), w, star=True, permutations=999, seed=0)
+    return set(gdf.loc[(g.Zs > 0) & (g.p_sim < 0.05), "ubigeo"])
+
+
+@pytest.mark.parametrize("codes", [("08",), ("16",)])
+def test_mapa_hot_spots_are_the_models(codes, demo_settings, scores_gpkg, monkeypatch):
+    import streamlit as st
+
+    from dashboard import mapview, state
+
+    monkeypatch.setenv("RISKMAP_CONFIG", str(demo_settings.path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    region = state.in_region(state.scores(0), codes)
+    model = hotspot_layer(region)
+    expected = set(model.loc[model[HOTSPOT] == "caliente", "ubigeo"])
+    assert expected, "the demo has hot spots in each pilot region"
+    assert expected != _raw_p_hot(region), "a raw p < 0.05 would draw other districts"
+
+    drawn = {}
+    real = mapview.risk_map
+
+    def spy(*args, **kwargs):
+        drawn["hot"] = set(kwargs["hotspots"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(mapview, "risk_map", spy)
+    state.map_payload(codes, "quantiles", "es", show_hot=True)
+    assert drawn["hot"] == expected  # what the map outlines
+    assert set(state.hotspots(codes)["ubigeo"]) == expected  # what the page counts
+    st.cache_data.clear()
+    st.cache_resource.clear()

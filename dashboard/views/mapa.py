@@ -56,7 +56,15 @@ with ui.guard():
                 "data\"."),
     )
     o1, o1b, o2, o3 = st.columns(4)
-    show_hot = o1.toggle(tr("Puntos calientes (Gi*)", "Hot spots (Gi*)"), key="mapa_hotspots")
+    show_hot = o1.toggle(
+        tr("Puntos calientes (Gi*)", "Hot spots (Gi*)"), key="mapa_hotspots",
+        help=tr("Distritos que, con sus vecinos, tienen un riesgo más alto de lo que daría el "
+                "azar (Getis-Ord Gi*), con una tasa de falsos descubrimientos del 5 % "
+                "(Benjamini-Hochberg): de los distritos marcados, se espera que a lo sumo "
+                "1 de cada 20 lo sea por azar.",
+                "Districts that, with their neighbours, have a higher risk than chance would "
+                "give (Getis-Ord Gi*), at a 5 % false discovery rate (Benjamini-Hochberg): "
+                "of the districts marked, at most 1 in 20 is expected to be there by chance."))
     show_alerts = o1b.toggle(
         tr("Alertas de cambio", "Change alerts"), key="mapa_alertas",
         help=tr("Distritos cuyos hallazgos de los 2 últimos años superan lo que predice su "

@@ -24,6 +24,8 @@ import warnings
 
 import geopandas as gpd
 import numpy as np
+from esda.getisord import G_Local
+from libpysal.weights import Queen
 from scipy import stats
 
 from geo import columns as C
@@ -71,9 +73,6 @@ def hotspot_layer(
     DataError
         The column is missing or there are fewer than three districts.
     """
-    from esda.getisord import G_Local
-    from libpysal.weights import Queen
-
     if column not in scores.columns or C.UBIGEO not in scores.columns:
         raise DataError(
             es=f"La capa de riesgo no tiene las columnas '{C.UBIGEO}' y '{column}'.",
