@@ -39,11 +39,12 @@ import pandas as pd
 import pyogrio
 import rdata
 import shapely
-from pyproj import Geod
+from pyproj import CRS, Geod
 
 from geo import columns as C
 from geo.config import parse_region
 from geo.errors import DataError
+from geo.geography.names import normalise
 from geo.geography.sources import Source, load_registry, sha256_file
 
 __all__ = [
@@ -320,8 +321,6 @@ def _read_sf(path: Path, name: str, crs_seen: list[str]) -> gpd.GeoDataFrame:
 
 
 def _is_wgs84(wkt: str) -> bool:
-    from pyproj import CRS
-
     try:
         return CRS.from_wkt(wkt).equals(CRS.from_epsg(4326), ignore_axis_order=True)
     except Exception:  # noqa: BLE001 - an unparseable CRS is not WGS 84
@@ -373,8 +372,6 @@ def _read_2007(path: Path | None) -> gpd.GeoDataFrame | None:
 
 def _renamed(districts: gpd.GeoDataFrame, old: gpd.GeoDataFrame | None) -> pd.DataFrame:
     """2007 names of districts whose name changed since (same UBIGEO, another name)."""
-    from geo.geography.names import normalise
-
     columns = [C.DEPARTAMENTO, C.PROVINCIA, "distrito_anterior", C.UBIGEO]
     if old is None:
         return pd.DataFrame(columns=columns)

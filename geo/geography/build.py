@@ -35,9 +35,12 @@ import pyogrio
 
 from geo import columns as C
 from geo.config import MISSING_ZERO, LayerSpec, Settings, parse_region
-from geo.errors import ConfigError, DataError
+from geo.errors import ConfigError, DataError, tr
+from geo.geography.base import read_districts, read_renamed
 from geo.geography.io import Notice
 from geo.geography.layers import aggregate, layer_history
+from geo.geography.services import LAYER as SERVICES_LAYER
+from geo.geography.services import read_services
 
 __all__ = [
     "DISTRICTS_LAYER",
@@ -162,8 +165,6 @@ def build_districts(
         A layer cannot be read or aggregated (missing CRS, a ``column`` it lacks, a
         non-numeric value…); nothing is written then.
     """
-    from geo.errors import tr
-
     say = progress or (lambda _msg: None)
     codes = settings.region if region is None else (
         parse_region(region) if isinstance(region, str) else parse_region(list(region)))
@@ -177,15 +178,9 @@ def build_districts(
             "(or fix 'data.base' in the settings).",
         )
     say(tr(f"Leyendo distritos de {base.name}…", f"Reading districts from {base.name}…"))
-    from geo.geography.base import read_districts
-
     districts = read_districts(base, codes)
     names = renamed = None
     if any(spec.match for spec in settings.layers):
-        import pyogrio
-
-        from geo.geography.base import read_renamed
-
         names = pd.DataFrame(pyogrio.read_dataframe(
             base, layer="distritos", read_geometry=False,
             columns=[C.UBIGEO, C.DISTRITO, C.PROVINCIA, C.DEPARTAMENTO]))
@@ -194,8 +189,6 @@ def build_districts(
                                        names=names, renamed=renamed, client=client)
     services = None
     if settings.services:
-        from geo.geography.services import read_services
-
         say(tr("Leyendo servicios de atención…", "Reading services for victims…"))
         services = read_services(settings.services, districts)
         fuentes = pd.concat([fuentes, _service_sources(settings, services)], ignore_index=True)
@@ -237,8 +230,6 @@ def add_layers(
     ConfigError
         A layer's name is already a column of the districts.
     """
-    from geo.errors import tr
-
     say = progress or (lambda _msg: None)
     gdf = districts.copy()
     built = datetime.now(UTC).isoformat(timespec="seconds")
@@ -353,9 +344,7 @@ def write_districts(gdf: gpd.GeoDataFrame, fuentes: pd.DataFrame, out: str | Pat
         pyogrio.write_dataframe(gdf, tmp, layer=DISTRICTS_LAYER, driver="GPKG")
         pyogrio.write_dataframe(_for_gpkg(fuentes), tmp, layer=FUENTES_TABLE, driver="GPKG")
         if services is not None:
-            from geo.geography.services import LAYER
-
-            pyogrio.write_dataframe(services, tmp, layer=LAYER, driver="GPKG")
+            pyogrio.write_dataframe(services, tmp, layer=SERVICES_LAYER, driver="GPKG")
         if history is not None and len(history):
             pyogrio.write_dataframe(history, tmp, layer=HISTORY_TABLE, driver="GPKG")
         os.replace(tmp, out)

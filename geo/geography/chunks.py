@@ -3,7 +3,7 @@ r"""Millions of points counted in chunks: constant memory, and optionally on a D
 Deforestation alerts (GLAD, RADD and the like) come as millions of points, in GeoParquet or
 CSV. :func:`count_point_file` never holds the file: it reads one chunk at a time (a
 GeoParquet row group batch, or ``CHUNK_ROWS`` CSV lines), locates its points in the
-districts (:func:`geo.geography.layers.count_points`) and
+districts (:func:`geo.geography.points.count_points`) and
 adds the counts, so memory stays that of one
 chunk whatever the file's size. With a ``dask.distributed`` client (an existing cluster,
 ``riskmap build --dask tcp://HOST:8786``, or a local one, ``--workers N``) the chunks are
@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -37,9 +38,13 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
 
 from geo import columns as C
 from geo.errors import DataError
+from geo.geography.io import filter_where
+from geo.geography.points import count_points
 
 __all__ = ["CHUNK_ROWS", "LARGE_CSV_BYTES", "POINT_FILE_SUFFIXES", "PointCount",
            "count_point_file", "is_point_file"]
@@ -124,7 +129,7 @@ def count_point_file(path: str | Path, districts: gpd.GeoDataFrame, *, where: st
 def _chunk_tasks(path: Path, chunk_rows: int) -> Iterator[tuple]:
     """Independent pieces of the file: row-group ranges of a GeoParquet, line ranges of a CSV."""
     if path.suffix.lower() in POINT_FILE_SUFFIXES:
-        import pyarrow.parquet as pq
+        import pyarrow.parquet as pq  # optional: GeoParquet files only (pyarrow is no dependency)
 
         meta = pq.ParquetFile(path).metadata
         group, rows = [], 0
@@ -158,8 +163,6 @@ def _chunk_tasks(path: Path, chunk_rows: int) -> Iterator[tuple]:
 def _count_chunk(path: Path, task: tuple, polys: np.ndarray, where: str | None,
                  crs: str | None) -> tuple[np.ndarray, int, int]:
     """Count one piece: ``(counts per district, points, points outside every district)``."""
-    from geo.geography.layers import count_points
-
     x, y = _read_chunk(path, task, where, crs)
     counts = count_points((x, y), polys) if len(x) else np.zeros(len(polys), dtype=np.int64)
     return counts, len(x), int(len(x) - counts.sum())
@@ -168,9 +171,7 @@ def _count_chunk(path: Path, task: tuple, polys: np.ndarray, where: str | None,
 def _read_chunk(path: Path, task: tuple, where: str | None, crs: str | None
                 ) -> tuple[np.ndarray, np.ndarray]:
     if task[0] == "parquet":
-        import pyarrow.parquet as pq
-        import shapely
-
+        import pyarrow.parquet as pq  # optional: GeoParquet files only (pyarrow is no dependency)
         pf = pq.ParquetFile(path)
         geo = json.loads((pf.schema_arrow.metadata or {}).get(b"geo", b"{}"))
         column = geo.get("primary_column", "geometry")
@@ -184,8 +185,6 @@ def _read_chunk(path: Path, task: tuple, where: str | None, crs: str | None
         wanted = [column, *_where_columns(where, names)]
         table = pf.read_row_groups(list(task[1]), columns=wanted).to_pandas()
         if where:
-            from geo.geography.io import filter_where
-
             table = filter_where(table, where, path)
         geoms = shapely.from_wkb(table[column].to_numpy())
         x, y = shapely.get_x(geoms), shapely.get_y(geoms)
@@ -207,8 +206,6 @@ def _read_chunk(path: Path, task: tuple, where: str | None, crs: str | None
             en=f"{path.name}: expected longitude and latitude columns (lon/lat, "
             f"longitud/latitud or x/y). Columns: {', '.join(map(str, table.columns))}.")
     if where:
-        from geo.geography.io import filter_where
-
         table = filter_where(table, where, path)
     x = pd.to_numeric(table[lon], errors="coerce").to_numpy(float)
     y = pd.to_numeric(table[lat], errors="coerce").to_numpy(float)
@@ -216,8 +213,6 @@ def _read_chunk(path: Path, task: tuple, where: str | None, crs: str | None
 
 
 def _stdio(text: str):
-    import io
-
     return io.StringIO(text)
 
 
@@ -232,8 +227,6 @@ def _to_lonlat(x: np.ndarray, y: np.ndarray, crs: Any) -> tuple[np.ndarray, np.n
     """Points in EPSG:4326 (lon, lat); ``crs`` None or a geographic WGS 84 keeps them."""
     if crs is None:
         return x, y
-    from pyproj import CRS, Transformer
-
     source = CRS.from_user_input(crs if not isinstance(crs, dict) else json.dumps(crs))
     if source.is_geographic and source.equals(CRS.from_epsg(4326), ignore_axis_order=True):
         return x, y

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pyogrio
 import shapely
 
 from geo import columns as C
@@ -48,8 +49,6 @@ def write_display_layers(gpkg: str | Path, scores: gpd.GeoDataFrame | None = Non
     The region choices are the whole area and each department of ``scores`` (what the map's
     region switch offers). Returns the layers written.
     """
-    import pyogrio
-
     gpkg = Path(gpkg)
     if scores is None:
         scores = pyogrio.read_dataframe(gpkg, layer="riesgo", columns=[C.UBIGEO])
@@ -73,8 +72,6 @@ def read_display_layer(gpkg: str | Path, region: Sequence[str] | None = None
 
     None when the file has no such layer (made before, or another region).
     """
-    import pyogrio
-
     name = CLEAN_LAYER if region is None else display_layer_name(region)
     try:
         if name not in {n for n, _ in pyogrio.list_layers(gpkg)}:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import io as _stdio
+import sqlite3
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -285,8 +286,6 @@ def filter_where(table: pd.DataFrame, where: str, path: Path) -> pd.DataFrame:
     >>> filter_where(t, "LEYENDA = 'TITULADO' AND HAS > 10", Path("c.csv"))["HAS"].tolist()
     [100]
     """
-    import sqlite3
-
     plain = pd.DataFrame({c: table[c] for c in table.columns
                           if c != getattr(table, "_geometry_column_name", None)})
     plain.columns = [str(c) for c in plain.columns]

@@ -51,7 +51,12 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import rasterio
 import shapely
+from exactextract import exact_extract
+from exactextract.raster import RasterioRasterSource
+from rasterio.transform import from_origin
+from rasterio.windows import Window
 
 from geo import columns as C
 from geo.errors import DataError
@@ -107,10 +112,6 @@ def raster_measure(path: str | Path, districts: gpd.GeoDataFrame, measure: str, 
         For a raster that cannot be opened, has no CRS, lacks the band, or holds none of
         the classes asked for; naming the file and what to do.
     """
-    import rasterio
-    from exactextract import exact_extract
-    from exactextract.raster import RasterioRasterSource
-
     if client is not None and len(districts) > 1:
         n = max(1, len(client.scheduler_info().get("workers", {})))
         groups = np.array_split(np.arange(len(districts)), min(len(districts), n * 2))
@@ -204,9 +205,6 @@ def _hit_source(ds, band: int, wanted, year_base: int):
     exactextract's ``sum`` of it is the number of wanted cells weighted by how much of each
     the district covers: one pass, no per-district histogram of every value.
     """
-    from exactextract.raster import RasterioRasterSource
-    from rasterio.windows import Window
-
     class HitSource(RasterioRasterSource):
         def read_window(self, x0, y0, nx, ny):
             arr = self.ds.read(self.band_idx, window=Window(x0, y0, nx, ny), masked=True)
@@ -256,9 +254,6 @@ def write_raster(path: str | Path, data: np.ndarray, *, crs: str, origin: tuple[
     ``origin`` is the upper-left corner; ``size`` the pixel size in the CRS's units. Used by
     the simulated world and the tests to make rasters in the real sources' shape.
     """
-    import rasterio
-    from rasterio.transform import from_origin
-
     array = np.asarray(data)
     if array.ndim == 2:
         array = array[None, ...]

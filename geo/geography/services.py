@@ -30,15 +30,18 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 
 from geo import columns as C
 from geo.config import LayerSpec
 from geo.errors import DataError
+from geo.geography.layers.reading import _read_layers
 
 __all__ = ["LAYER", "NAME_COLUMNS", "SERVICE_COLUMNS", "read_services", "read_stored"]
 
@@ -61,8 +64,6 @@ def read_services(specs: Iterable[LayerSpec], districts: gpd.GeoDataFrame) -> gp
         A file holds something other than points, or lacks the ``column`` named as the
         type (the message names the file, the key and the columns present).
     """
-    from geo.geography.layers import _read_layers
-
     frames = []
     for spec in specs:
         gdf = _read_layers(spec)
@@ -109,16 +110,12 @@ def _near_region(points: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> pd.Se
         return pd.Series(True, index=points.index)
     region = districts.to_crs(4326).geometry.union_all().envelope
     lat = abs(float(region.centroid.y))
-    import math
-
     deg = MAX_KM_OUTSIDE / (111.32 * max(math.cos(math.radians(lat)), 0.2))
     return points.geometry.within(region.buffer(deg))
 
 
 def read_stored(districts_gpkg: str | Path) -> gpd.GeoDataFrame | None:
     """Read the ``servicios`` layer of a built ``distritos.gpkg`` (None when absent)."""
-    import pyogrio
-
     path = Path(districts_gpkg)
     if not path.is_file():
         return None

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+import mapclassify
 import numpy as np
 
 from geo import columns as C
@@ -74,8 +75,6 @@ def class_breaks(values: Sequence[float], scheme: str = "quantiles", k: int = 5)
     >>> class_breaks([0.2, 0.2, 0.2])
     [0.2]
     """
-    import mapclassify
-
     y = np.asarray(values, dtype=float)
     y = y[np.isfinite(y)]
     if y.size == 0:

@@ -1,0 +1,153 @@
+"""Checks the layer readers and point counters share, and how their messages name a place.
+
+The districts (a GeoDataFrame with ``ubigeo``), a layer's CRS against theirs (never reprojected
+silently), a column the settings name, numbers in a column; a file is named by its path, a row
+by its CSV line (header = line 1) or its feature number. Private to :mod:`geo.geography`: the
+underscore names are shared by :mod:`.points` and the modules of :mod:`.layers`, not offered
+to other packages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo import columns as C
+from geo.errors import DataError
+
+_CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+
+
+#: Columns the readers add to name a row in errors: its file, its line (tables) or position.
+_OWN_COLUMNS = ("_archivo", "_linea", "_objeto")
+
+
+def _check_districts(districts: gpd.GeoDataFrame) -> None:
+    if not isinstance(districts, gpd.GeoDataFrame):
+        raise TypeError(f"'districts' should be a GeoDataFrame, got {type(districts)}")
+    if C.UBIGEO not in districts.columns:
+        raise DataError(
+            es=f"La tabla de distritos no tiene la columna '{C.UBIGEO}'.",
+            en=f"The district table has no '{C.UBIGEO}' column.",
+        )
+
+
+def _ubigeo_index(districts: gpd.GeoDataFrame) -> pd.Index:
+    if C.UBIGEO in getattr(districts, "columns", ()):
+        return pd.Index(districts[C.UBIGEO].astype(str).to_numpy(), name=C.UBIGEO)
+    return pd.Index(districts.index, name=C.UBIGEO)
+
+
+def _geometry(features: gpd.GeoDataFrame | gpd.GeoSeries) -> gpd.GeoSeries:
+    if isinstance(features, gpd.GeoDataFrame):
+        return features.geometry
+    if isinstance(features, gpd.GeoSeries):
+        return features
+    raise TypeError(f"'features' should be a GeoDataFrame or GeoSeries, got {type(features)}")
+
+
+def _check_same_crs(
+    geoms: gpd.GeoSeries, districts: gpd.GeoDataFrame | gpd.GeoSeries, source: Any
+) -> None:
+    # Never reproject silently: a layer in another CRS would be placed in the wrong districts.
+    if geoms.crs is None:
+        raise DataError(
+            es=f"{_name(source)}: la capa no tiene sistema de coordenadas (CRS). Asigne uno "
+            "(p. ej. EPSG:4326 o EPSG:32718) y vuelva a intentar.",
+            en=f"{_name(source)}: the layer has no coordinate reference system (CRS). Assign "
+            "one (e.g. EPSG:4326 or EPSG:32718) and try again.",
+        )
+    if districts.crs is None:
+        raise DataError(
+            es="Los distritos no tienen sistema de coordenadas (CRS); léalos con "
+            "geo.geography.base.read_districts (EPSG:4326).",
+            en="The districts have no coordinate reference system (CRS); read them with "
+            "geo.geography.base.read_districts (EPSG:4326).",
+        )
+    if geoms.crs != districts.crs:
+        raise DataError(
+            es=f"{_name(source)}: la capa está en {geoms.crs.to_string()} y los distritos en "
+            f"{districts.crs.to_string()}. riskmap no reproyecta en silencio: lea la capa con "
+            "geo.geography.io.read_vector (que la lleva a EPSG:4326).",
+            en=f"{_name(source)}: the layer is in {geoms.crs.to_string()} and the districts in "
+            f"{districts.crs.to_string()}. riskmap does not reproject silently: read the layer "
+            "with geo.geography.io.read_vector (which brings it to EPSG:4326).",
+        )
+
+
+def _require_column(table: pd.DataFrame, column: str | None, source: Any,
+                    key: str = "column") -> None:
+    if column is None or column in table.columns:
+        return
+    found = ", ".join(str(c) for c in table.columns
+                      if c != "geometry" and c not in _OWN_COLUMNS)
+    raise DataError(
+        es=f"{_name(source)}: no existe la columna '{column}'. Columnas encontradas: {found}. "
+        f"Corrija '{key}' en la configuración.",
+        en=f"{_name(source)}: column '{column}' does not exist. Columns found: {found}. "
+        f"Fix '{key}' in the settings.",
+    )
+
+
+def _numeric(values: pd.Series, column: str, source: Any,
+             rows: pd.DataFrame | None = None) -> np.ndarray:
+    """Return ``values`` as floats (empty cells NaN); refuse text naming file, line, column.
+
+    ``rows``: the table the values come from, whose ``_archivo`` and ``_linea`` name the
+    file and line of a bad value (else its position in ``values``).
+    """
+    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    text = values.astype("string").str.strip()
+    num = pd.to_numeric(text, errors="coerce")
+    bad = num.isna() & text.notna() & (text != "")
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        n = int(bad.sum())
+        raise DataError(
+            es=f"{_name(source)}, {_place(rows, pos, source)}, columna '{column}': "
+            f"{text.iloc[pos]!r} no es un número ({n} valor(es) así). Se esperaba un número "
+            "con punto decimal (1234.5); en un CSV separado por comas se aceptan comas de "
+            "miles entre comillas (\"2,403.72\"), y un CSV con ';' y coma decimal (1.234,5) "
+            "se lee como número solo si ninguna celda usa punto decimal. Corrija la celda, o "
+            "déjela vacía si no hay dato.",
+            en=f"{_name(source)}, {_place(rows, pos, source, 'en')}, column '{column}': "
+            f"{text.iloc[pos]!r} is not a number ({n} such value(s)). Expected a number with "
+            "a decimal point (1234.5); a comma-separated CSV may group thousands with commas "
+            "inside quotes (\"2,403.72\"), and a ';' CSV with a decimal comma (1.234,5) is "
+            "read as numbers only if no cell uses a decimal point. Fix the cell, or leave it "
+            "empty when there is no value.",
+        )
+    return num.to_numpy(dtype=float, na_value=np.nan)
+
+
+def _place(rows: pd.DataFrame | None, pos: int, source: Any, lang: str = "es") -> str:
+    """Name row ``pos`` of ``rows`` by its file line (and file, if not ``source``)."""
+    if rows is None or "_linea" not in rows.columns:
+        return _row(pos, source, lang)
+    line = int(rows["_linea"].iloc[pos])
+    text = f"línea {line}" if lang == "es" else f"line {line}"
+    if "_archivo" in rows.columns and str(rows["_archivo"].iloc[pos]) != _name(source):
+        text = f"{Path(str(rows['_archivo'].iloc[pos])).name}, {text}"
+    return text
+
+
+def _row(pos: Any, source: Any, lang: str = "es") -> str:
+    """Name a row as the user sees it: the line of a CSV (header = line 1), else the feature."""
+    if not isinstance(pos, int | np.integer):
+        return f"fila {pos}" if lang == "es" else f"row {pos}"
+    if _is_csv(source):
+        return f"línea {pos + 2}" if lang == "es" else f"line {pos + 2}"
+    return f"elemento {pos + 1}" if lang == "es" else f"feature {pos + 1}"
+
+
+def _is_csv(source: Any) -> bool:
+    return source is not None and Path(str(source)).suffix.lower() in _CSV_SUFFIXES
+
+
+def _name(source: Any) -> str:
+    return str(source) if source is not None else "capa"
