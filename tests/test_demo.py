@@ -34,15 +34,11 @@ from geo.world.demo import (
     INSPECTION_COLUMNS,
     REAL_FEATURES,
     SIMULATED_FEATURES,
-    _check_names,
-    _check_region,
-    _clip,
-    _fold,
-    _rectangles,
-    _World,
     load_calibration,
     make_demo,
 )
+from geo.world.districts import _check_names, _check_region, _fold, _World
+from geo.world.sector_layers import _clip, _rectangles
 
 LAYER_NAMES = [layer.name for layer in DEMO_LAYERS]
 
