@@ -349,7 +349,7 @@ def test_the_scores_and_the_card_say_what_the_records_chose(scores_gpkg, demo_se
 
 
 def test_the_model_card_lists_alert_districts_only_to_planners_of_their_regions(monkeypatch):
-    from dashboard import state
+    from dashboard.state import card as state
     from geo.trust.access import Principal
 
     card = {"modelo": {"deriva": {"alertas": [
