@@ -431,3 +431,19 @@ def test_out_of_range_districts_are_outlined_and_said_in_the_tooltip():
     # a district with no note: no extra property, no extra tooltip row
     plain = mapview.risk_features(grid, [0.5, 1.0], notes={c: "" for c in grid[C.UBIGEO]})
     assert all("x" not in f["properties"] for f in plain["features"])
+
+
+def test_dashboard_state_and_model_view_doctests_run():
+    # the package's rooms and the Modelo page's builders: their examples run here too
+    import doctest
+    import importlib
+
+    for name in ("files", "loaders", "disclosure", "card", "regions", "maps", "exports",
+                 "services"):
+        module = importlib.import_module(f"dashboard.state.{name}")
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0, module.__name__
+    from dashboard import model_view
+
+    result = doctest.testmod(model_view, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0

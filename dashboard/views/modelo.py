@@ -1,269 +1,41 @@
-"""Modelo: the honest backtest against the baselines, calibration, coefficients, model card."""
+"""Modelo: the honest backtest against the baselines, calibration, coefficients, model card.
+
+The page lays out; what it shows of the card is computed in :mod:`dashboard.model_view`.
+"""
 
 from __future__ import annotations
-
-import json
-import math
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from dashboard import state, ui
-from dashboard.i18n import feature_label, get_lang, tr
-from dashboard.layer_words import feature_words, layer_name, origin_word, unit_label
+from dashboard.changes import show_changes
+from dashboard.i18n import get_lang, tr
+from dashboard.layer_words import feature_words
+from dashboard.model_view import (
+    MISSING,
+    alert_count,
+    alerts_table,
+    calibration_frame,
+    card_byline,
+    card_json,
+    card_markdown,
+    caveats_for,
+    coefficient_table,
+    dated_layer_names,
+    differences_table,
+    evaluated_on_other_records,
+    half_life_text,
+    layers_frame,
+    metric_frame,
+    metrics_table,
+    per_year_frame,
+    period_text,
+    selection_words,
+    top_ks,
+)
 from geo.errors import number
-from models.risk.recency import MOTIVO_CAPAS
-
-METHODS = {
-    "modelo": ("Modelo de riesgo", "Risk model"),
-    "aleatorio": ("Al azar", "Random"),
-    "tasa_pasada": ("Hallazgos pasados", "Past findings"),
-    "pobreza": ("Pobreza", "Poverty"),
-    "indice_experto": ("Índice experto", "Expert index"),
-    "oraculo": ("Oráculo (riesgo verdadero)", "Oracle (true risk)"),
-}
-# metric (k replaced) -> (es, en, help es, help en, format: pct | times | num2 | num4)
-METRICS = {
-    "acierto_{k}": (
-        "Acierto, {k} primeros", "Hit rate, top {k}",
-        "Parte de los hallazgos del periodo de prueba que ocurrieron en los {k} distritos que "
-        "el método pone primero. Más es mejor.",
-        "Share of the test period's findings that happened in the {k} districts the method "
-        "ranks first. Higher is better.", "pct"),
-    "lift_{k}": (
-        "Veces sobre el azar, {k} primeros", "Lift over random, top {k}",
-        "El acierto dividido por lo que daría elegir {k} distritos al azar: 1 = igual que el "
-        "azar.", "The hit rate divided by what picking {k} districts at random gives: 1 = no "
-        "better than chance.", "times"),
-    "pai_{k}": (
-        "Índice de precisión predictiva (PAI), {k} primeros",
-        "Predictive accuracy index (PAI), top {k}",
-        "Índice de precisión predictiva: parte de los hallazgos dividida por la parte del "
-        "territorio que ocupan esos {k} distritos. Más alto = más hallazgos en menos área.",
-        "Predictive accuracy index: share of the findings divided by the share of the land "
-        "those {k} districts cover. Higher = more findings in less area.", "num2"),
-    "brier": (
-        "Error de Brier", "Brier score",
-        "Error cuadrático medio del riesgo predicho para cada inspección. Menor es mejor.",
-        "Mean squared error of the risk predicted for each inspection. Lower is better.", "num4"),
-    "observado_sobre_esperado": (
-        "Observados / esperados", "Observed / expected",
-        "Hallazgos observados divididos por los que el método predijo: 1 = bien calibrado; "
-        "más de 1 = subestima el riesgo.",
-        "Findings observed divided by those the method predicted: 1 = well calibrated; above "
-        "1 = it underestimates the risk.", "num2"),
-    "captura_top10": (
-        "Captura del 10 % de mayor riesgo verdadero", "Capture of the true top 10 %",
-        "Solo con datos simulados (se conoce el riesgo verdadero): riesgo verdadero de los 10 "
-        "distritos que el método pone primero, como parte del de los 10 de mayor riesgo "
-        "verdadero.", "Simulated data only (the true risk is known): true risk of the 10 "
-        "districts the method ranks first, as a share of that of the 10 truly riskiest.", "pct"),
-    "spearman": (
-        "Orden frente al riesgo verdadero (Spearman)", "Order against the true risk (Spearman)",
-        "Solo con datos simulados: correlación de rangos entre el orden del método y el del "
-        "riesgo verdadero; 1 = mismo orden, 0 = sin relación.",
-        "Simulated data only: rank correlation between the method's order and the true risk's; "
-        "1 = same order, 0 = unrelated.", "num2"),
-    "cobertura_90": (
-        "Cobertura del intervalo 90 %", "90 % interval coverage",
-        "Solo con datos simulados: parte de los distritos cuyo riesgo verdadero cae dentro del "
-        "intervalo 90 % del modelo; lo ideal es cerca de 90 %.",
-        "Simulated data only: share of districts whose true risk falls inside the model's "
-        "90 % interval; ideally close to 90 %.", "pct"),
-}
-COEF_WORDS = {
-    "factor": ("Factor", "Factor", "Lo que el modelo mira en cada distrito.",
-               "What the model looks at in each district."),
-    "peso": ("Peso", "Weight", "Cuánto sube (positivo) o baja (negativo) el riesgo, en escala "
-             "logit, una desviación estándar más del factor.",
-             "How much one standard deviation more of the factor raises (positive) or lowers "
-             "(negative) the risk, on the logit scale."),
-    "peso_experto": ("Peso experto", "Expert weight",
-                     "El peso del que parte el modelo (criterio experto).",
-                     "The weight the model starts from (expert judgement)."),
-    "razon_de_odds": ("Razón de odds", "Odds ratio",
-                      "Cuántas veces cambian las odds de hallazgo con una desviación estándar "
-                      "más del factor (1 = sin efecto).",
-                      "How many times the odds of a finding change with one standard deviation "
-                      "more of the factor (1 = no effect)."),
-    "desviacion_estandar": ("Desviación estándar", "Standard deviation",
-                            "Una desviación estándar del factor, en sus propias unidades.",
-                            "One standard deviation of the factor, in its own units."),
-}
-MISSING = "—"
-# English for the caveats models.evaluation.backtest writes (in Spanish) into the model card, by
-# their opening words; a caveat not listed here is shown as written, and said so.
-CAVEATS_EN = {
-    "DATOS SIMULADOS": "SIMULATED DATA: the layers, the inspections and the true risk are "
-                       "simulated; the figures do not describe reality.",
-    "Sesgo de selección": "Selection bias: inspections are not random (they cluster near the "
-                          "offices and follow complaints); the hit rate measures where findings "
-                          "were made, not where forced labour exists.",
-    "Etiquetas escasas": "Scarce labels: forced-labour findings are few per year; the metrics' "
-                         "intervals are wide and small differences are not conclusive.",
-    "Los distritos con pocas inspecciones": "Districts with few inspections are marked "
-                         "'insufficient evidence': their risk comes from their characteristics "
-                         "and expert judgement, not from their record; it does not mean low "
-                         "risk.",
-    "No hay años suficientes": "There are not enough years with inspections for a temporal "
-                               "backtest.",
-    "Potencia limitada": "Limited power: with {n} test findings, not even the true risk beats "
-                         "{who} on hit rate in the top 10 by a margin the bootstrap supports; "
-                         "against those baselines a non-significant difference of the model is "
-                         "not conclusive.",
-}
-
-
-def caveat_en(text: str) -> str | None:
-    """English for a caveat of the model card, or None when it is not a known one.
-
-    >>> caveat_en("Etiquetas escasas: lo que sea")[:14]
-    'Scarce labels:'
-    >>> caveat_en("Algo nuevo") is None
-    True
-    """
-    import re
-
-    for opening, english in CAVEATS_EN.items():
-        if text.startswith(opening):
-            if "{n}" not in english:
-                return english
-            found = re.search(r"con (\d+) hallazgos de prueba, ni el riesgo verdadero supera a "
-                              r"(.+?) en acierto", text)
-            if not found:
-                return None
-            who = ", ".join(method_label(w.strip()) for w in found.group(2).split(","))
-            return english.format(n=found.group(1), who=who)
-    return None
-
-
-def method_label(name: str) -> str:
-    """Plain name of a method of the model card (the name itself if unknown)."""
-    return tr(*METHODS[name]) if name in METHODS else name
-
-
-def metric_spec(name: str) -> tuple[str, str, str] | None:
-    """Return (label, help, format) of a metric key such as ``acierto_10``; None if unknown.
-
-    >>> metric_spec("lift_20")[2]
-    'times'
-    >>> metric_spec("nueva_metrica") is None
-    True
-    """
-    key, k = name, ""
-    head, _, tail = name.rpartition("_")
-    if tail.isdigit() and f"{head}_{{k}}" in METRICS:
-        key, k = f"{head}_{{k}}", tail
-    if key not in METRICS:
-        return None
-    es, en, help_es, help_en, fmt = METRICS[key]
-    return tr(es, en).format(k=k), tr(help_es, help_en).format(k=k), fmt
-
-
-def format_value(value, fmt: str, signed: bool = False) -> str:
-    """Format a metric value for a table; ``—`` for a missing one.
-
-    >>> format_value(0.357, "pct"), format_value(None, "pct"), format_value(6.03, "times")
-    ('35.7 %', '—', '6.0×')
-    >>> format_value(0.05, "pct", signed=True)
-    '+5.0 pp'
-    """
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return MISSING
-    if v != v:  # NaN
-        return MISSING
-    sign = "+" if signed else ""
-    if fmt == "pct":
-        return f"{100 * v:{sign}.1f} pp" if signed else f"{100 * v:.1f} %"
-    if fmt == "times":
-        return f"{v:{sign}.1f}×"
-    return f"{v:{sign}.{4 if fmt == 'num4' else 2}f}"
-
-
-def metric_frame(metricas: dict) -> pd.DataFrame:
-    """Long table ``metodo, metrica, valor, p025, p975`` of a card's metrics block."""
-    rows = []
-    for method, values in metricas.items():
-        for metric, summary in values.items():
-            ci = summary.get("ic95") or [None, None]
-            rows.append({"metodo": method_label(method), "metrica": metric,
-                         "valor": summary.get("valor"), "p025": ci[0], "p975": ci[1]})
-    return pd.DataFrame(rows)
-
-
-def metrics_table(metricas: dict) -> tuple[pd.DataFrame, dict]:
-    """Wide table for display: one row per method, plain column names, formatted values."""
-    methods = [m for m in METHODS if m in metricas] + [m for m in metricas if m not in METHODS]
-    names = list(dict.fromkeys(n for m in methods for n in metricas[m]))
-    known = [n for n in names if metric_spec(n)]
-    order = sorted(known, key=lambda n: (list(METRICS).index(
-        n if n in METRICS else n.rpartition("_")[0] + "_{k}"), n))
-    method_col = tr("Método", "Method")
-    rows, config = [], {method_col: st.column_config.TextColumn(method_col, pinned=True)}
-    for m in methods:
-        row = {method_col: method_label(m)}
-        for n in order:
-            label, _, fmt = metric_spec(n)
-            row[label] = format_value((metricas[m].get(n) or {}).get("valor"), fmt)
-        rows.append(row)
-    for n in order:
-        label, help_, _ = metric_spec(n)
-        config[label] = st.column_config.TextColumn(label, help=help_)
-    return pd.DataFrame(rows), config
-
-
-def per_year_frame(block: dict) -> pd.DataFrame | None:
-    """Hit rate by test year and method, if the card has a per-fold table; else None.
-
-    Accepts ``{"por_pliegue"|"por_anio": {method: {year: {metric: value|{"valor"}}}}}`` or
-    a list of records with a year (``pliegue``/``anio``), ``metodo`` and ``acierto_10``.
-    """
-    raw = next((block.get(k) for k in ("por_anio", "por_pliegue", "pliegues_metricas")
-                if block.get(k)), None)
-    rows = []
-    if isinstance(raw, dict):
-        for method, years in raw.items():
-            if not isinstance(years, dict):
-                continue
-            for year, metrics in years.items():
-                value = metrics.get("acierto_10") if isinstance(metrics, dict) else None
-                if isinstance(value, dict):
-                    value = value.get("valor")
-                rows.append({"metodo": method, "anio": year, "valor": value})
-    elif isinstance(raw, list):
-        for rec in raw:
-            if isinstance(rec, dict) and "metodo" in rec:
-                value = rec.get("acierto_10")
-                if isinstance(value, dict):
-                    value = value.get("valor")
-                rows.append({"metodo": rec["metodo"],
-                             "anio": rec.get("anio", rec.get("pliegue")), "valor": value})
-    frame = pd.DataFrame(rows, columns=["metodo", "anio", "valor"])
-    frame["valor"] = pd.to_numeric(frame["valor"], errors="coerce")
-    frame = frame.dropna()
-    if frame.empty or frame["anio"].nunique() < 2:
-        return None
-    frame["metodo"] = frame["metodo"].map(method_label)
-    frame["anio"] = frame["anio"].astype(str)
-    return frame
-
-
-def layers_frame(facts: dict, lang: str) -> pd.DataFrame:
-    """One row per sector layer of the model: origin, source, years, unit, licence, gaps."""
-    rows = list(facts.values())
-    return pd.DataFrame({
-        tr("Capa", "Layer", lang): [layer_name(f, lang) for f in rows],
-        tr("Origen", "Origin", lang): [origin_word(f, lang) for f in rows],
-        tr("Fuente", "Source", lang): [f.source or "—" for f in rows],
-        tr("Años", "Years", lang): [f.years or "—" for f in rows],
-        tr("Unidad", "Unit", lang): [unit_label(f, lang) or "—" for f in rows],
-        tr("Distritos sin dato público", "Districts without public data", lang):
-            [f.no_data for f in rows],
-        tr("Licencia", "Licence", lang): [f.licence or "—" for f in rows],
-    })
 
 
 def model_layers() -> None:
@@ -299,21 +71,16 @@ ui.page_header(
 with ui.guard():
     who = ui.principal()
     card = state.evaluation_for(who)
-    st.caption(" · ".join(str(x) for x in (
-        card.get("version_modelo"), card.get("generado"),
-        tr("configuración ", "config ") + str(card.get("hash_configuracion", ""))[:12],
-    ) if x))
+    st.caption(card_byline(card))
     datos = card.get("datos") or {}
     if datos:
         c1, c2, c3, c4 = st.columns(4)
         c1.metric(tr("Distritos", "Districts"), datos.get("distritos", "—"))
         c2.metric(tr("Inspecciones", "Inspections"), datos.get("inspecciones", "—"))
         c3.metric(tr("Hallazgos", "Findings"), datos.get("hallazgos", "—"))
-        years = datos.get("anios") or []
-        c4.metric(tr("Periodo", "Period"), f"{min(years)}–{max(years)}" if years else
-                  f"{str(datos.get('desde', ''))[:4]}–{str(datos.get('hasta', ''))[:4]}")
+        c4.metric(tr("Periodo", "Period"), period_text(datos))
         scored = state.metadata_values().get("n_inspecciones")
-        if "inspecciones" in datos and scored is not None and scored != datos["inspecciones"]:
+        if evaluated_on_other_records(datos, scored):
             st.warning(tr(
                 f"La capa de riesgo se calculó con {scored} inspecciones y esta evaluación con "
                 f"{datos['inspecciones']}: vuelva a evaluar (`riskmap evaluate`, o recalcule en "
@@ -321,8 +88,6 @@ with ui.guard():
                 f"The risk layer was computed on {scored} inspections and this evaluation on "
                 f"{datos['inspecciones']}: evaluate again (`riskmap evaluate`, or rescore on "
                 "the Datos page)."))
-    from dashboard.changes import show_changes
-
     show_changes(state.settings().workdir, who, get_lang())
 
     evaluations = card.get("evaluacion") or {}
@@ -350,8 +115,7 @@ with ui.guard():
                           f"{ev.get('inspecciones_prueba', '?')} test inspections, "
                           f"{ev.get('hallazgos_prueba', '?')} findings."))
         frame = metric_frame(ev["metricas"])
-        ks = sorted({int(m.split("_")[1]) for m in frame["metrica"]
-                     if m.startswith("acierto_") and m.split("_")[1].isdigit()})
+        ks = top_ks(frame)
         st.markdown("### " + tr("Tasa de acierto en los k distritos de mayor riesgo",
                                 "Hit rate in the top-k districts"))
         if ks:
@@ -407,23 +171,7 @@ with ui.guard():
         diffs = ev.get("diferencias") or {}
         if diffs:
             st.markdown("#### " + tr("Modelo menos cada referencia", "Model minus each baseline"))
-            against = tr("Frente a", "Against")
-            rows = []
-            for method, values in diffs.items():
-                row = {against: method_label(method)}
-                for name, summary in values.items():
-                    spec = metric_spec(name)
-                    if spec is None or not name.startswith(("acierto", "brier")):
-                        continue
-                    label, _, fmt = spec
-                    ci = summary.get("ic95") or [None, None]
-                    value = format_value(summary.get("valor"), fmt, signed=True)
-                    if ci[0] is not None and value != MISSING:
-                        value += (f" ({format_value(ci[0], fmt, True)} "
-                                  f"{tr('a', 'to')} {format_value(ci[1], fmt, True)})")
-                    row[label] = value
-                rows.append(row)
-            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+            st.dataframe(differences_table(diffs), hide_index=True, width="stretch",
                          placeholder=MISSING)
             st.caption(tr("Diferencia (intervalo del 95 %). Positivo: el modelo acierta más "
                           "(en Brier, negativo es mejor); pp = puntos porcentuales. Un "
@@ -436,8 +184,8 @@ with ui.guard():
         c1, c2 = st.columns([2, 3])
         with c1:
             st.markdown("### " + tr("Calibración", "Calibration"))
-            cal = pd.DataFrame(ev.get("calibracion") or [])
-            if {"riesgo_medio", "tasa_observada"} <= set(cal.columns):
+            cal = calibration_frame(ev)
+            if cal is not None:
                 top = float(max(cal["riesgo_medio"].max(), cal["tasa_observada"].max()))
                 diag = pd.DataFrame({"x": [0, top], "y": [0, top]})
                 predicted, observed = tr("Riesgo predicho", "Predicted risk"), tr(
@@ -469,27 +217,9 @@ with ui.guard():
         st.markdown("### " + tr("Coeficientes", "Coefficients"))
         coefs = pd.DataFrame((card.get("modelo") or {}).get("coeficientes") or [])
         if len(coefs) and "factor" in coefs:
-            descriptions = dict(zip(coefs["factor"], coefs.get("nombre", coefs["factor"]),
-                                    strict=True))
-            facts, patterns = state.layer_facts(), state.missing_patterns()
-            # a missing-value indicator in words: "Sin dato público: Minería (MapBiomas…)"
-            shown = pd.DataFrame({"factor": [
-                feature_words(f, facts, get_lang(), patterns, descriptions=descriptions)
-                if f.startswith("falta_") or f in facts else feature_label(f, descriptions)
-                for f in coefs["factor"]]})
-            for col in ("peso", "peso_experto", "razon_de_odds", "desviacion_estandar"):
-                if col in coefs:
-                    shown[col] = pd.to_numeric(coefs[col], errors="coerce")
-            names = {c: tr(*COEF_WORDS[c][:2]) for c in shown.columns}
-            fmt = {"peso": "%+.2f", "peso_experto": "%+.2f", "razon_de_odds": "%.2f",
-                   "desviacion_estandar": "%.3g"}
-            # narrow number columns: in half the page the last one was cut off
-            config = {names[c]: (st.column_config.NumberColumn(
-                names[c], help=tr(*COEF_WORDS[c][2:]), format=fmt[c], width="small")
-                if c in fmt else st.column_config.TextColumn(
-                    names[c], help=tr(*COEF_WORDS[c][2:]), width="medium"))
-                for c in shown.columns}
-            st.dataframe(shown.rename(columns=names), hide_index=True, width="stretch",
+            shown, config = coefficient_table(coefs, state.layer_facts(),
+                                              state.missing_patterns(), get_lang())
+            st.dataframe(shown, hide_index=True, width="stretch",
                          column_config=config, key="modelo_coeficientes")
             st.caption(tr("Peso en la escala estandarizada (positivo sube el riesgo) frente al "
                           "peso experto del que parte.",
@@ -507,8 +237,7 @@ with ui.guard():
         d1, d2, d3 = st.columns(3)
         half = drift.get("vida_media_anios")
         d1.metric(tr("Vida media del historial", "Half-life of the record"),
-                  tr("sin descuento", "no discount") if half is None else
-                  tr(f"{half:g} años", f"{half:g} years"),
+                  half_life_text(half),
                   help=tr("Cada inspección pesa 0,5^(edad/vida media); la eligen los "
                           "registros: si sus 3 últimos años se predicen mejor descontando lo "
                           "antiguo, el riesgo se está moviendo.",
@@ -516,7 +245,7 @@ with ui.guard():
                           "if their last 3 years are better predicted discounting the old, "
                           "risk is moving."))
         alerts = drift.get("alertas")
-        n_alerts = len(alerts) if alerts is not None else drift.get("n_alertas", 0)
+        n_alerts = alert_count(drift)
         d2.metric(tr("Alertas de cambio", "Change alerts"), n_alerts)
         if selection.get("spearman_con_sin") is not None:
             shared = selection.get("top10_compartidos", 0)
@@ -527,12 +256,7 @@ with ui.guard():
                               "los 10 primeros distritos son los mismos con y sin corrección.",
                               f"Spearman correlation of the two rankings; {shared} of the top "
                               "10 districts are the same with and without the correction."))
-        method = {"joint": ("pesos y efecto propio ajustados juntos",
-                            "weights and district effects fitted together"),
-                  "design": ("efecto de diseño", "design effect"),
-                  "cluster": ("cada distrito una vez", "each district once"),
-                  "none": ("ninguna", "none")}.get(selection.get("metodo", "joint"),
-                                                   ("efecto de diseño", "design effect"))
+        method = selection_words(selection)
         st.caption(tr(
             "La vida media dice cuánto pesan las inspecciones antiguas en toda la región; las "
             "alertas miran distrito por distrito: puede no haber descuento y aun así alertas. "
@@ -565,8 +289,7 @@ with ui.guard():
                 "other reasons; 0 = the number of complaints says nothing and changes "
                 "nothing)."))
         descriptions = {spec.name: spec.description for spec in state.settings().layers}
-        dated = [feature_label(n, descriptions, get_lang()).lower()
-                 for n in drift.get("capas_con_fecha") or []]
+        dated = dated_layer_names(drift, descriptions, get_lang())
         if dated:
             st.caption(tr(
                 f"Capas con fecha ({', '.join(dated)}): cada inspección se lee con la capa de "
@@ -576,30 +299,7 @@ with ui.guard():
                 "its year and today's score with today's; each backtest year uses the layer "
                 "as it stood when that year began, never a later one."))
         if alerts:
-            table = pd.DataFrame(alerts)
-            table["alerta"] = table["alerta"].map(
-                lambda v: tr("al alza", "rising") if v == "al alza" else tr("a la baja",
-                                                                            "falling"))
-            if "p" in table:  # a layer alert has no tail probability: a dash, not "None"
-                table["p"] = [number(100 * v, 2, get_lang()) + " %"
-                              if isinstance(v, (int, float)) and v == v else "—"
-                              for v in table["p"]]
-            if "cambio_capas" in table:  # a planner reads "odds x2", not a logit
-                table["cambio_capas"] = [
-                    f"×{math.exp(v):.1f}".replace(".", "," if get_lang() == "es" else ".")
-                    if isinstance(v, (int, float)) and v == v and v != 0 else "—"
-                    for v in table["cambio_capas"]]
-            if "motivo" in table:
-                table["motivo"] = table["motivo"].map(
-                    lambda v: tr("capas", "layers") if v == MOTIVO_CAPAS else
-                    tr("hallazgos", "findings"))
-            st.dataframe(table.rename(columns={
-                "ubigeo": "UBIGEO", "distrito": tr("Distrito", "District"),
-                "alerta": tr("Alerta", "Alert"), "motivo": tr("Motivo", "Reason"),
-                "p": tr("Probabilidad de hallazgos así según su historial",
-                        "Probability of such findings given its record"),
-                "cambio_capas": tr("Sus capas multiplican sus odds por",
-                                   "Its layers multiply its odds by")}),
+            st.dataframe(alerts_table(alerts, get_lang()),
                 hide_index=True, width="stretch", key="modelo_alertas")
             st.caption(tr("Alerta por hallazgos: los de los 2 últimos años caen en la cola de "
                           "menos de 5 % de lo que predice el historial anterior del distrito. "
@@ -610,18 +310,12 @@ with ui.guard():
                           "layers: its dated layers changed since its inspections enough to "
                           "double (or halve) its odds."))
 
-    caveats = card.get("advertencias") or []
-    caveats_en = card.get("advertencias_en") or []
+    caveats, untranslated = caveats_for(card, get_lang())
     if caveats:
         st.markdown("### " + tr("Advertencias", "Caveats"))
-        if get_lang() == "en" and caveats_en:
-            caveats = caveats_en
-        elif get_lang() == "en":
-            english = [caveat_en(c) for c in caveats]
-            if any(e is None for e in english):
-                st.caption("Caveats not translated yet are shown as written in the model "
-                           "card (in Spanish).")
-            caveats = [e or c for e, c in zip(english, caveats, strict=True)]
+        if untranslated:
+            st.caption("Caveats not translated yet are shown as written in the model "
+                       "card (in Spanish).")
         st.markdown("\n".join(f"- {c}" for c in caveats))
     with st.expander(tr("Ficha del modelo completa (JSON, con sus nombres internos)",
                         "Full model card (JSON, with its internal names)")):
@@ -636,17 +330,11 @@ with ui.guard():
 
     st.download_button(
         tr("Descargar la ficha del modelo (JSON)", "Download the model card (JSON)"),
-        data=_audited(json.dumps(card, ensure_ascii=False, indent=2, default=str)
-                      .encode("utf-8"), "ficha_json"),
+        data=_audited(card_json(card), "ficha_json"),
         file_name="ficha_modelo.json", mime="application/json", key="modelo_descargar",
         on_click="ignore",
     )
-    try:
-        from models.evaluation.backtest import card_to_markdown
-
-        markdown = card_to_markdown(card)
-    except Exception:  # noqa: BLE001 - the JSON download is enough if this fails
-        markdown = None
+    markdown = card_markdown(card)
     if markdown:
         st.download_button(
             tr("Descargar la ficha del modelo (Markdown)", "Download the model card (Markdown)"),
