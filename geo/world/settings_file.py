@@ -12,6 +12,7 @@ import tomli_w
 from geo.world.features import BASE_FEATURES, DEMO_LAYERS, REAL_RECIPES
 from geo.world.folder import _relative
 from geo.world.services import SERVICES_LAYER
+from geo.world.templates import fill
 
 
 def _toml_str(value: str) -> str:
@@ -27,50 +28,46 @@ def _settings_text(base: Path, out: Path, region: tuple[str, ...], cal: Mapping[
                    seed: int, *, real: Sequence[Mapping[str, Any]] = (),
                    simulated: Sequence[str] = (), dated: tuple[str, ...] = ()) -> str:
     """Write the demo's settings.toml: its real layers (``real``), simulated ones, model, plan."""
-    base_ref = _relative(base, out)
     prior = cal["prior_experto"]
-    if real:
-        header = [
-            "# Mundo de demostración escrito por `riskmap demo --seed " + str(seed) + "`.",
-            "# Las capas sectoriales son REALES (fuentes públicas descargadas por 'riskmap data",
-            "# fetch', ver LEEME.md); las inspecciones, el riesgo verdadero y los servicios son",
-            "# SIMULADOS — NO SON REGISTROS REALES. Las claves se documentan en",
-            "# config/settings.toml del repositorio.",
-        ]
-    else:
-        header = [
-            "# DATOS SIMULADOS — NO SON REGISTROS REALES.",
-            f"# Configuración del mundo simulado escrita por `riskmap demo --seed {seed} "
-            "--capas simuladas`.",
-            "# Cada capa y cada inspección de esta carpeta es simulada (ver LEEME.md). Las claves",
-            "# se documentan en config/settings.toml del repositorio.",
-        ]
-    lines = [
-        *header,
-        "",
-        "config_version = 1",
-        "",
-        "[data]",
-        f"base = {_toml_str(base_ref)}  # peru_base.gpkg (riskmap data fetch), relativo a esta "
-        "carpeta",
-        'workdir = "."                   # distritos.gpkg y riesgo.gpkg se escriben aquí',
-        f"region = [{', '.join(_toml_str(r) for r in region)}]",
-        'inspections = "inspecciones.csv"  # inspecciones SIMULADAS 2016-2025',
-        'truth = "verdad.csv"              # riesgo verdadero simulado, para evaluar modelos',
-        "simulated = true                  # los registros son simulados",
-        "",
-        "[auth]",
-        '# Sin inicio de sesión: solo se permite porque los datos son simulados. Con registros',
-        '# reales use mode = "local" (cuentas con `riskmap users add`) u "oidc".',
-        'mode = "none"',
-        'demo_role = "planificador"  # qué ve el visitante de la demostración',
-        "",
-    ]
-    if real:
-        lines += ["# Capas REALES, tal como las leen config/recetas/"
-                  + " y ".join(REAL_RECIPES) + " (rutas relativas a esta carpeta).", ""]
-        lines += [tomli_w.dumps({"layers": [{k: v for k, v in e.items() if not k.startswith("_")}
-                                            for e in real]}).rstrip("\n"), ""]
+    names = [e["name"] for e in real] + [n for n in simulated] + list(BASE_FEATURES)
+    return fill(
+        "settings.toml",
+        header=fill("cabecera_reales.toml" if real else "cabecera_simuladas.toml", seed=seed),
+        base=_toml_str(_relative(base, out)),
+        region=", ".join(_toml_str(r) for r in region),
+        layers=_real_layers(real) + _simulated_layers(simulated, dated),
+        services=_toml_str(SERVICES_LAYER),
+        services_path=_toml_str(f"capas/{SERVICES_LAYER}.gpkg"),
+        features=", ".join(_toml_str(f) for f in BASE_FEATURES),
+        log_features=_lines([
+            "# Hectáreas: pocas muy grandes decidirían la estandarización; el modelo las lee",
+            "# como log(1 + ha). Un distrito sin dato público deja fuera ese término (falta_*).",
+            f"log_features = [{', '.join(_toml_str(e['name']) for e in real)}]",
+        ]) if real else "",
+        prior_items=", ".join(f"{k} = {float(prior[k])!r}" for k in names if k in prior),
+        places="".join("\n\n" + "\n".join(block) for block in _places(cal, region)),
+    )
+
+
+def _lines(lines: Sequence[str]) -> str:
+    """Join lines of the file, each ended by a line break."""
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _real_layers(real: Sequence[Mapping[str, Any]]) -> str:
+    """Write the ``[[layers]]`` of the real recipes, as the recipes give them."""
+    if not real:
+        return ""
+    return _lines([
+        "# Capas REALES, tal como las leen config/recetas/" + " y ".join(REAL_RECIPES)
+        + " (rutas relativas a esta carpeta).", "",
+        tomli_w.dumps({"layers": [{k: v for k, v in e.items() if not k.startswith("_")}
+                                  for e in real]}).rstrip("\n"), ""])
+
+
+def _simulated_layers(simulated: Sequence[str], dated: tuple[str, ...]) -> str:
+    """Write the ``[[layers]]`` of the simulated layers written to ``capas/``."""
+    lines: list[str] = []
     for spec in DEMO_LAYERS:
         if spec.name not in simulated:
             continue
@@ -87,68 +84,32 @@ def _settings_text(base: Path, out: Path, region: tuple[str, ...], cal: Mapping[
         if spec.per:
             lines.append(f"per = {_toml_str(spec.per)}")
         lines += [f"description = {_toml_str(spec.description)}", "simulated = true", ""]
-    lines += [
-        "[[layers]]  # servicios de atención a víctimas: no es una variable del modelo",
-        f"name = {_toml_str(SERVICES_LAYER)}",
-        'kind = "servicios"',
-        f"path = {_toml_str(f'capas/{SERVICES_LAYER}.gpkg')}",
-        f"layer = {_toml_str(SERVICES_LAYER)}",
-        'column = "tipo"  # cem, fiscalia_trata, policia, albergue',
-        'description = "Servicios de atención a víctimas (SIMULADOS: CEM en cada capital de '
-        'provincia, fiscalías de trata, policía y albergues en algunas ciudades)"',
-        "simulated = true",
-        "",
-    ]
-    features = ", ".join(_toml_str(f) for f in BASE_FEATURES)
-    names = [e["name"] for e in real] + [n for n in simulated] + list(BASE_FEATURES)
-    prior_items = ", ".join(f"{k} = {float(prior[k])!r}" for k in names if k in prior)
-    lines += ["[model]", f"features = [{features}]"]
-    if real:
-        lines += [
-            "# Hectáreas: pocas muy grandes decidirían la estandarización; el modelo las lee",
-            "# como log(1 + ha). Un distrito sin dato público deja fuera ese término (falta_*).",
-            f"log_features = [{', '.join(_toml_str(e['name']) for e in real)}]",
-        ]
-    lines += [
-        "# Prior experto (juicio tipo MIRTI, hecho con las capas oficiales: sobrepondera la",
-        "# minería formal cartografiada, la agricultura y la pobreza; no ve dragas ni lejanía).",
-        "# NO son los coeficientes ocultos del mundo simulado; ver LEEME.md y",
-        "# config/calibration.toml.",
-        f"prior = {{ {prior_items} }}",
-        "prior_strength = 10.0  # precisión MÁXIMA del prior (sd 0.3); la eligen los datos",
-        "min_inspections = 3",
-        "n_bootstrap = 200",
-        "seed = 0",
-        "",
-        "[planning]",
-        "exploration_share = 0.15",
-        "max_trip_days = 14  # los viajes por río de Loreto duran hasta dos semanas",
-        "days_per_inspection = 2",
-        "seed = 0",
-        "",
-    ]
+    return _lines(lines)
+
+
+def _places(cal: Mapping[str, Any], region: tuple[str, ...]) -> list[list[str]]:
+    """List the ``[[planning.offices]]`` and ``[[planning.flights]]`` of the region."""
+    blocks = []
     for office in cal["oficinas"]:
         if office["department"] not in region:
             continue
-        lines += [
+        blocks.append([
             "[[planning.offices]]",
             f"name = {_toml_str(office['name'])}",
             f"lat = {float(office['lat'])!r}",
             f"lon = {float(office['lon'])!r}",
             f"capacity_days = {float(office['capacity_days'])!r}",
             f"department = {_toml_str(office['department'])}",
-            "",
-        ]
+        ])
     for flight in cal.get("vuelos", []):
         if flight.get("department") and flight["department"] not in region:
             continue
-        lines += [
+        blocks.append([
             "[[planning.flights]]",
             f"from = {_toml_str(flight['from'])}",
             f"to = {_toml_str(flight['to'])}",
             f"days = {float(flight['days'])!r}",
             f"per_week = {float(flight['per_week'])!r}",
             f"cost = {float(flight['cost'])!r}",
-            "",
-        ]
-    return "\n".join(lines)
+        ])
+    return blocks
