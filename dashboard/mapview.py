@@ -26,11 +26,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import branca
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import streamlit_folium as sf
 from branca.element import MacroElement
 from jinja2 import Template
 
@@ -121,8 +123,6 @@ def asset_urls(fig: folium.Element) -> tuple[list[str], list[str]]:
     Walks the element tree like ``streamlit_folium.st_folium`` does, including the d3
     scripts it adds for a branca colour map (which :func:`risk_map` never uses).
     """
-    import branca
-
     js: list[str] = []
     css: list[str] = []
     for elem in _walk(fig):
@@ -184,8 +184,6 @@ def folium_payload(fig: folium.Map) -> dict[str, Any]:
     >>> p["id"], p["js_links"], "L.geoJson" in p["script"]
     ('map_div', ['/app/static/leaflet-1.9.3/leaflet.js'], True)
     """
-    import streamlit_folium as sf
-
     fig.get_root().render()
     fig.render()
     html = sf._get_html(fig)

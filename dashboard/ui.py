@@ -27,12 +27,16 @@ A page (``dashboard/views/ejemplo.py``)::
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import streamlit as st
+import streamlit_folium as sf
+from streamlit import runtime
 
+from dashboard import auth, state
 from dashboard.i18n import LANG_KEY, get_lang, set_lang, t, tr
 from geo.errors import RiskmapError
 from geo.trust.access import Principal, region_names
@@ -104,8 +108,6 @@ def sidebar(who: Principal) -> None:
         box.caption(tr("Sin inicio de sesión: demostración con datos simulados.",
                        "No sign-in: a demonstration on simulated data.", lang))
     else:
-        from dashboard import auth
-
         box.button(tr("Cerrar sesión", "Sign out", lang), key="ui_salir",
                    on_click=auth.sign_out, width="stretch")
 
@@ -122,8 +124,6 @@ def escape_markdown(text: str, keep_code: bool = False) -> str:
     >>> escape_markdown("use `riskmap --debug` [x]", keep_code=True)
     'use `riskmap --debug` \\[x\\]'
     """
-    import re
-
     def plain(part: str) -> str:
         return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", part)
 
@@ -139,8 +139,6 @@ def _language_changed() -> None:
 
 def principal() -> Principal:
     """Return the identity of this run (:func:`dashboard.auth.gate` resolved it)."""
-    from dashboard import auth
-
     who = auth.current()
     if who is None:
         raise RiskmapError(es="Inicie sesión para ver esta página.",
@@ -173,8 +171,6 @@ def is_simulated() -> bool:
 
     Unknown (no settings yet) counts as simulated: the default data is the demo world.
     """
-    from dashboard import state
-
     try:
         if state.settings().simulated:
             return True
@@ -194,8 +190,6 @@ def simulated_banner() -> None:
 
 def _real_layers() -> bool:
     """Whether the active settings draw on real public layers (the records may be simulated)."""
-    from dashboard import state
-
     try:
         return any(not f.simulated for f in state.layer_facts().values())
     except RiskmapError:
@@ -210,8 +204,6 @@ def region_picker(container: Any, key: str):
     distritos)"), then each department. A few choices are a horizontal radio; the 26 of
     all Peru a select box.
     """
-    from dashboard import state
-
     options = state.region_options(principal().regions)
     lang = get_lang()  # bound now: format functions may be called outside the run
     keys = list(options)
@@ -285,9 +277,6 @@ def folium_component(payload: dict[str, Any], key: str, height: int,
     the rendering: a page caches the payload (``st.cache_data``) and a rerun costs only
     the message. Returns what ``st_folium`` returns (the clicked object etc.).
     """
-    import streamlit_folium as sf
-    from streamlit import runtime
-
     # streamlit_folium declares its component when first imported, registered only if that
     # happens in a page's run; the server's warm-up imports it before any: register it here
     if runtime.exists():

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import state, ui
 from dashboard.i18n import get_lang, tr
+from geo.records.sheets import neutralise_frame
 
 ui.page_header(
     tr("Auditoría", "Audit trail"),
@@ -45,7 +46,6 @@ with ui.guard():
         shown = shown[shown["accion"].isin(chosen)]
     if person.strip():
         shown = shown[shown["usuario"].str.contains(person.strip(), case=False, regex=False)]
-    from geo.records.sheets import neutralise_frame
 
     shown = neutralise_frame(shown.tail(int(last)).iloc[::-1])  # its CSV opens in Excel
     st.dataframe(pd.DataFrame({
@@ -57,8 +57,6 @@ with ui.guard():
         tr("Huella", "Hash"): shown["hash"].str[:16]}), hide_index=True, width="stretch")
 
     def _export() -> bytes:
-        from geo.records.sheets import neutralise_frame
-
         store.record_event("exportacion_auditoria", {"formato": "csv", "filas": len(trail)})
         return neutralise_frame(trail).to_csv(index=False).encode("utf-8-sig")
 

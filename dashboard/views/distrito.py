@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import state, ui
 from dashboard.i18n import evidence_short, feature_label, get_lang, label, t, tr
+from dashboard.indicator_words import CLASS_WORDS, SERVICE_WORDS, indicator_name
 from dashboard.layer_words import (
     feature_words,
     layer_name,
@@ -22,9 +23,12 @@ from dashboard.layer_words import (
 from geo import columns as C
 from geo.errors import number
 from geo.formatting import format_quantity
+from geo.records.indicators import N_INCONSISTENTES, N_INDICIOS, N_TF_OIT, load_table
 from geo.records.sheets import neutralise_frame
 from geo.records.store import N_VICTIMAS
 from geo.trust.access import floor, region_names
+from models.planning.services import DIAS_SERVICIO, type_column
+from models.risk.explain import points, record_words
 from models.risk.recency import MOTIVO_CAPAS
 from models.risk.scorer import HISTORIAL
 
@@ -154,9 +158,6 @@ def layer_rows(facts: dict, mine: pd.Series, row: pd.Series, lang: str) -> pd.Da
 
 def district_indicators(who, ubigeo: str, k: int, lang: str) -> None:
     """The district's ILO indicator profile: how often each indicator was found (suppressed)."""
-    from dashboard.indicator_words import CLASS_WORDS, indicator_name
-    from geo.records.indicators import N_INCONSISTENTES, N_INDICIOS, N_TF_OIT, load_table
-
     profile = state.indicator_profiles(who, C.UBIGEO, (ubigeo[:2],), ubigeo=ubigeo)
     row = profile.iloc[0] if len(profile) else None
     n = None if row is None else row[C.N_INSPECCIONES]
@@ -194,9 +195,6 @@ def district_indicators(who, ubigeo: str, k: int, lang: str) -> None:
 
 def district_services(ubigeo: str, lang: str) -> None:
     """Days to the nearest service of each type, from the services layer."""
-    from dashboard.indicator_words import SERVICE_WORDS
-    from models.planning.services import DIAS_SERVICIO, type_column
-
     access = state.service_access((ubigeo[:2],))
     services = state.service_points(())
     if access is None or services is None or services.empty or ubigeo not in access.index:
@@ -402,8 +400,6 @@ with ui.guard():
         contrib_cols = [c for c in scores.columns if c.startswith(C.CONTRIB_PREFIX)
                         and pd.notna(row[c]) and c[len(C.CONTRIB_PREFIX):] not in silent_here]
         if contrib_cols:
-            from models.risk.explain import points, record_words
-
             base, pts = points(float(row[C.RIESGO]),
                                {c: float(row[c]) for c in contrib_cols})
             # what the term is, said in full in the caption under the chart

@@ -14,6 +14,7 @@ from dashboard import state, ui
 from dashboard.i18n import evidence_label, get_lang, label, t, tr
 from geo import columns as C
 from geo.trust.access import floor, threshold
+from models.risk.score import write_scores
 
 # GeoPackage keeps its metadata in table `metadatos`; GeoJSON and CSV get a sidecar
 # `<file>.metadatos.json` (models.risk.score.write_scores), so they are shipped together in a zip.
@@ -55,7 +56,6 @@ def export_bytes(fmt: str, region: tuple[str, ...], k: int, key: tuple,
                                                    counts, protected, scoped)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"riesgo{FORMATS[fmt][1]}"
-        from models.risk.score import write_scores
 
         write_scores(gdf, out, settings)
         if fmt == "gpkg":

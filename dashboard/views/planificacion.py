@@ -18,6 +18,7 @@ from geo import columns as C
 from geo.config import PlanningSpec
 from geo.errors import RiskmapError
 from models.planning import plan as P
+from models.planning.travel import read_travel_table
 
 _PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
             "#000000")  # Okabe-Ito (colour-blind safe), as the printable page
@@ -43,7 +44,6 @@ def read_uploaded_table(upload, ubigeos, offices) -> tuple[pd.DataFrame | None, 
     """Validate an uploaded travel table; return it and a hash of its bytes."""
     if upload is None:
         return None, ""
-    from models.planning.travel import read_travel_table
 
     data = upload.getvalue()
     with tempfile.TemporaryDirectory() as tmp:
