@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import pickle
+import re
 import threading
 from pathlib import Path
 
@@ -173,8 +174,8 @@ def _literal_keys() -> list[tuple[str, int, str]]:
                 if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
                     continue
                 error = name.endswith(("Error", "Denied")) and len(node.args) == 1
-                if (name == "t" and speaks) or (error and "." in first.value
-                                                and " " not in first.value):
+                keyish = re.fullmatch(r"[a-z0-9_]+(\.[a-z0-9_]+)*", first.value)
+                if keyish and ((name == "t" and speaks) or (error and "." in first.value)):
                     found.append((str(path.relative_to(ROOT)), node.lineno, first.value))
     return found
 
