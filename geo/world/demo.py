@@ -26,7 +26,7 @@ This module holds the recipe, :func:`make_demo`; each step lives in a module of
 :mod:`geo.world` with one job: :mod:`.districts` (the ground and the calibration),
 :mod:`.features` (the layers and the model's features), :mod:`.sector_layers` (simulated
 layers), :mod:`.public_layers` (the real ones), :mod:`.truth`, :mod:`.scenarios`,
-:mod:`.records` (inspections and victims), :mod:`.services`, and the files: :mod:`.folder`,
+:mod:`.inspections` (with their victims), :mod:`.services`, and the files: :mod:`.folder`,
 :mod:`.settings_file` and :mod:`.readme` (whose texts are templates in ``templates/``).
 """
 
@@ -72,6 +72,12 @@ from geo.world.folder import (
     _write_services,
     demo_outdated,
 )
+from geo.world.inspections import (
+    INSPECTION_COLUMNS,
+    _recording_slips,
+    _simulate_inspections,
+    _simulate_victims,
+)
 from geo.world.public_layers import (
     _measure_real,
     _real_intensity,
@@ -79,12 +85,6 @@ from geo.world.public_layers import (
     _truth_features,
 )
 from geo.world.readme import _readme_text, _scenario_text
-from geo.world.records import (
-    INSPECTION_COLUMNS,
-    _recording_slips,
-    _simulate_inspections,
-    _simulate_victims,
-)
 from geo.world.scenarios import (
     FRONTIER_DREDGES,
     OLD_DREDGE_YEARS,
