@@ -94,7 +94,7 @@ def test_users_add_checks_in_the_library_too(tmp_path):
 
 
 def test_the_blocklist_file_says_its_source_and_loads():
-    from geo.trust.accounts import BLOCKLIST_FILE, _blocklist_words
+    from geo.trust.accounts.passwords import BLOCKLIST_FILE, _blocklist_words
 
     head = BLOCKLIST_FILE.read_text(encoding="utf-8")[:3000]
     assert "NIST SP 800-63B" in head and "zxcvbn" in head and "Fuente / source" in head

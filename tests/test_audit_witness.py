@@ -25,14 +25,15 @@ import pytest
 from geo.errors import ConfigError, DataError
 from geo.records.store import InspectionStore
 from geo.trust import audit as A
+from geo.trust.audit import store_settings
 
 
 # -- a deployment: the store in datos/, its key in claves/, its witness in testigo/ ----------
 @pytest.fixture
 def place(tmp_path, monkeypatch):
     """Folders of a deployment and settings that name them; fresh registries of geo.trust.audit."""
-    monkeypatch.setattr(A, "_CHOSEN", {})
-    monkeypatch.setattr(A, "_ACTIVE", {})
+    monkeypatch.setattr(store_settings, "_CHOSEN", {})
+    monkeypatch.setattr(store_settings, "_ACTIVE", {})
     monkeypatch.setenv("RISKMAP_DATA_DIR", str(tmp_path / "datos"))
     for folder in ("datos", "testigo"):
         (tmp_path / folder).mkdir()

@@ -24,6 +24,10 @@ department. The small-count floor (``k``) of each non-planner role comes from th
 (``[auth.suppression]``, default 5): counts from 1 to ``k - 1`` are never shown to that
 role, whatever it asks for.
 
+The roles and their parsers (:func:`parse_roles`, :func:`parse_regions`) live in
+:mod:`geo.config.roles`, below trust, because the settings name them too; they are
+re-exported here.
+
 Examples
 --------
 >>> p = Principal("ana", role=ROL_PLANIFICADOR, regions=("08",))
@@ -38,13 +42,24 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from geo import columns as C
-from geo.errors import RiskmapError
+from geo.config.roles import (
+    DATA_ROLES,
+    PERSON_ROLES,
+    ROL_ADMIN,
+    ROL_GOBIERNO_REGIONAL,
+    ROL_INVESTIGADOR,
+    ROL_PLANIFICADOR,
+    ROL_SISTEMA,
+    AccessError,
+    parse_regions,
+    parse_roles,
+)
 
 __all__ = [
     "DATA_ROLES",
@@ -65,27 +80,10 @@ __all__ = [
     "threshold",
 ]
 
-ROL_PLANIFICADOR = "planificador"
-ROL_GOBIERNO_REGIONAL = "gobierno_regional"
-ROL_INVESTIGADOR = "investigador"
-ROL_ADMIN = "admin"
-ROL_SISTEMA = "sistema"  # the model-fitting pipeline and the server's own operator
-#: Roles that see inspection data, from most to least access.
-DATA_ROLES = (ROL_PLANIFICADOR, ROL_GOBIERNO_REGIONAL, ROL_INVESTIGADOR)
-#: Roles a person can hold.
-PERSON_ROLES = (*DATA_ROLES, ROL_ADMIN)
-#: Roles whose account must name its regions (they act for a regional office).
-REGION_REQUIRED = (ROL_PLANIFICADOR, ROL_GOBIERNO_REGIONAL)
 #: The small-count floor of every role without record access, unless the settings say more.
 DEFAULT_FLOOR = 5
 #: Department names of the codes riskmap is usually deployed for (others print as codes).
 REGION_NAMES = {"08": "Cusco", "16": "Loreto"}
-_REGION_ALIASES = {"cusco": "08", "loreto": "16"}
-_ALL = ("all", "todas", "todo", "*")
-
-
-class AccessError(RiskmapError):
-    """A role or region given to an account or a rule is not valid."""
 
 
 @dataclass(frozen=True)
@@ -188,75 +186,6 @@ def in_regions(frame: pd.DataFrame, regions: Sequence[str], column: str = C.UBIG
     codes = frame[column].astype(str).str.zfill(6).str[:2]
     return frame[codes.isin(list(regions))]
 
-
-def parse_roles(value: str | Iterable[str]) -> tuple[str | None, bool]:
-    """Turn ``"planificador,admin"`` (or a list) into ``(data role, admin)``.
-
-    At most one data role: an account acts for one office in one capacity.
-
-    >>> parse_roles(["admin"])
-    (None, True)
-    >>> parse_roles("investigador")
-    ('investigador', False)
-    """
-    items = value.split(",") if isinstance(value, str) else list(value)
-    names = [str(v).strip().lower() for v in items if str(v).strip()]
-    unknown = [n for n in names if n not in PERSON_ROLES]
-    if unknown or not names:
-        raise AccessError(
-            es=f"Rol no válido: {', '.join(unknown) or '(vacío)'}. Use uno de: "
-            f"{', '.join(PERSON_ROLES)} (admin puede ir junto a otro: 'planificador,admin').",
-            en=f"Invalid role: {', '.join(unknown) or '(empty)'}. Use one of: "
-            f"{', '.join(PERSON_ROLES)} (admin may go with another: 'planificador,admin').",
-        )
-    data = [n for n in dict.fromkeys(names) if n in DATA_ROLES]
-    if len(data) > 1:
-        raise AccessError(
-            es=f"Una cuenta tiene un solo rol de datos, no {', '.join(data)}: cree una cuenta "
-            "por función.",
-            en=f"An account holds one data role, not {', '.join(data)}: create one account "
-            "per function.",
-        )
-    return (data[0] if data else None), ROL_ADMIN in names
-
-
-def parse_regions(value: str | Iterable[str] | None, role: str | None = None
-                  ) -> tuple[str, ...]:
-    """Turn ``"cusco,loreto"``, ``"08"`` or ``"all"`` into department codes (``()`` = all).
-
-    A planner or a regional government acts for named regions: for them an empty value
-    is an error rather than "everything".
-
-    >>> parse_regions("cusco,16"), parse_regions("all"), parse_regions(None, "investigador")
-    (('08', '16'), (), ())
-    """
-    if value is None or value == "" or value == []:
-        if role in REGION_REQUIRED:
-            raise AccessError(
-                es=f"El rol {role} necesita sus regiones (--region cusco, loreto, o códigos "
-                "de departamento como 08): solo verá los datos de ellas.",
-                en=f"Role {role} needs its regions (--region cusco, loreto, or department "
-                "codes such as 08): it will see only their data.",
-            )
-        return ()
-    items = value.split(",") if isinstance(value, str) else list(value)
-    codes: list[str] = []
-    for raw in items:
-        token = str(raw).strip().lower()
-        if not token:
-            continue
-        if token in _ALL:
-            return ()
-        code = _REGION_ALIASES.get(token, token)
-        if not (code.isdigit() and 1 <= int(code) <= 25):
-            raise AccessError(
-                es=f"Región no válida: {raw!r}. Use cusco, loreto, all o un código de "
-                "departamento de 01 a 25.",
-                en=f"Invalid region: {raw!r}. Use cusco, loreto, all or a department code "
-                "from 01 to 25.",
-            )
-        codes.append(code.zfill(2))
-    return tuple(sorted(dict.fromkeys(codes)))
 
 
 def region_names(regions: Sequence[str], lang: str = "es") -> str:

@@ -1,0 +1,114 @@
+"""``[audit]``: where the audit key lives and where the trail is anchored, outside the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from geo.config.reading import _reject_unknown, _resolve
+from geo.errors import ConfigError
+
+__all__ = ["AuditSpec", "WITNESS_SCHEMES", "place_refusal"]
+
+
+@dataclass(frozen=True)
+class AuditSpec:
+    """Where the audit key lives and where the trail is anchored (``[audit]``).
+
+    See :mod:`geo.trust.audit`.
+
+    ``key_file`` and ``key_env`` are exclusive; with neither, a store keeps its key in its
+    seal beside it (stores made before ``[audit]``; ``riskmap audit move-key`` moves it out).
+    ``witness`` is a file (an absolute path) or an ``http(s)://`` or ``syslog://`` URL.
+    """
+
+    key_file: Path | None = None  # a key file outside the store's folder (0600)
+    key_env: str | None = None  # or the environment variable that holds the key (hex)
+    witness: str | None = None  # where the chain's head is anchored; none: no anchoring
+    anchor_every_minutes: float = 60.0  # the dashboard anchors when the last one is older
+
+
+_AUDIT_KEYS = {"key_file", "key_env", "witness", "anchor_every_minutes"}
+
+
+WITNESS_SCHEMES = ("http", "https", "syslog")
+
+
+def _parse_audit(raw: dict[str, Any], path: Path, folder: Path) -> AuditSpec:
+    """``[audit]``: the key outside the store's folder, the witness and how often to anchor."""
+    _reject_unknown(raw, _AUDIT_KEYS, path, "audit")
+    if "key_file" in raw and "key_env" in raw:
+        raise ConfigError(
+            es=f"{path}: [audit] key_file y key_env no van juntas: la clave de la auditoría "
+            "está en un archivo o en una variable de entorno, no en los dos.",
+            en=f"{path}: [audit] key_file and key_env exclude each other: the audit key is "
+            "in a file or in an environment variable, not both.")
+    for key in ("key_file", "key_env", "witness"):
+        if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
+            raise ConfigError(
+                es=f"{path}: [audit] {key} = {raw[key]!r}: debe ser un texto no vacío.",
+                en=f"{path}: [audit] {key} = {raw[key]!r}: must be a non-empty string.")
+    env = raw.get("key_env")
+    if env is not None and not (env.isascii() and env.isidentifier()):
+        raise ConfigError(
+            es=f"{path}: [audit] key_env = {env!r}: debe ser el nombre de una variable de "
+            "entorno (letras, cifras y '_'), p. ej. \"RISKMAP_AUDIT_KEY\"; nunca la clave "
+            "misma.",
+            en=f"{path}: [audit] key_env = {env!r}: must be the name of an environment "
+            "variable (letters, digits and '_'), e.g. \"RISKMAP_AUDIT_KEY\"; never the key "
+            "itself.")
+    witness = raw.get("witness")
+    if witness is not None and "://" in witness:
+        scheme = witness.split("://", 1)[0].lower()
+        if scheme not in WITNESS_SCHEMES:
+            raise ConfigError(
+                es=f"{path}: [audit] witness = {witness!r}: use un archivo o una URL "
+                "http://, https:// o syslog://.",
+                en=f"{path}: [audit] witness = {witness!r}: use a file or an http://, "
+                "https:// or syslog:// URL.")
+    elif witness is not None:
+        witness = str(_resolve(folder, witness))
+    every = raw.get("anchor_every_minutes", AuditSpec.anchor_every_minutes)
+    if not isinstance(every, int | float) or isinstance(every, bool) or every < 0:
+        raise ConfigError(
+            es=f"{path}: [audit] anchor_every_minutes = {every!r}: debe ser un número de "
+            "minutos, 0 o más (0: solo se ancla con 'riskmap audit anchor').",
+            en=f"{path}: [audit] anchor_every_minutes = {every!r}: must be a number of "
+            "minutes, 0 or more (0: anchored only by 'riskmap audit anchor').")
+    return AuditSpec(key_file=_resolve(folder, raw.get("key_file")), key_env=env,
+                     witness=witness, anchor_every_minutes=float(every))
+
+
+def place_refusal(store: str | Path, place: str | Path, what: str) -> tuple[str, str] | None:
+    """Why ``place`` (``"key_file"`` or ``"witness"``) may not be where it is, or None.
+
+    Both must be outside the store's folder: whoever can read that folder (or a copy of it)
+    would hold the key, and whoever can rewrite the store could rewrite a witness beside it.
+
+    >>> place_refusal("/srv/datos/s.sqlite", "/mnt/testigo/riskmap.log", "witness") is None
+    True
+    >>> place_refusal("/srv/datos/s.sqlite", "/srv/datos/testigo.log", "witness")[1][:38]
+    '/srv/datos/testigo.log is in the store'
+    """
+    folder = Path(store).expanduser().resolve().parent
+    where = Path(place).expanduser().resolve()
+    if where != folder and folder not in where.parents:
+        return None
+    if what == "key_file":
+        return (f"{where} está en la carpeta del almacén ({folder}): quien pueda leer esa "
+                "carpeta, o una copia de ella, tendría la clave y podría volver a firmar la "
+                "auditoría entera. Guárdela en otra carpeta del usuario del servicio, p. ej. "
+                "/etc/riskmap/clave_auditoria (0600).",
+                f"{where} is in the store's folder ({folder}): whoever can read that folder, "
+                "or a copy of it, would hold the key and could re-sign the whole audit trail. "
+                "Keep it in another folder of the service user, e.g. "
+                "/etc/riskmap/clave_auditoria (0600).")
+    return (f"{where} está en la carpeta del almacén ({folder}): quien pueda reescribir el "
+            "almacén podría reescribir también el testigo, y el testigo ya no probaría nada. "
+            "Use un archivo de solo añadir en otro montaje (de otra máquina o de otro "
+            "usuario), un servidor syslog (syslog://) o una URL http(s)://.",
+            f"{where} is in the store's folder ({folder}): whoever can rewrite the store "
+            "could rewrite the witness too, and it would prove nothing. Use an append-only "
+            "file on another mount (another machine's or another user's), a syslog server "
+            "(syslog://) or an http(s):// URL.")

@@ -1,0 +1,570 @@
+"""``[[layers]]``: how each file becomes a column of the district table (:class:`LayerSpec`).
+
+Sector layers (vector, raster or table) and the service layers (``kind = "servicios"``)
+are read and checked here; every error names the file, the layer and the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from geo import columns as C
+from geo.config.reading import _in_sources, _reject_unknown, _resolve
+from geo.errors import ConfigError
+
+__all__ = [
+    "COMBINES",
+    "KIND_SECTOR",
+    "KIND_SERVICES",
+    "LayerSpec",
+    "MATCH_KEYS",
+    "MEASURES",
+    "MISSINGS",
+    "MISSING_NAN",
+    "MISSING_ZERO",
+    "RASTER_MEASURES",
+    "YEAR_FIELD",
+]
+
+MEASURES = ("area_share", "count", "density", "sum", "mean", "value",
+            "raster_share", "raster_sum", "raster_mean")
+RASTER_MEASURES = ("raster_share", "raster_sum", "raster_mean")
+#: How the years of a table layer (or its listed columns) become one value.
+COMBINES = ("sum", "mean", "last")
+#: What a district without a value gets: nothing (NaN) or 0.
+MISSING_NAN, MISSING_ZERO = "nan", "zero"
+MISSINGS = (MISSING_NAN, MISSING_ZERO)
+#: The placeholder of a year in a column name (``"{year}_ha"``).
+YEAR_FIELD = "{year}"
+#: The columns a name-keyed table may name (``match = { departamento = "DEPA", ... }``).
+MATCH_KEYS = ("departamento", "provincia", "distrito")
+KIND_SECTOR, KIND_SERVICES = "sector", "servicios"
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One sector layer: how a file becomes one numeric column of the district table.
+
+    A *table layer* (``measure = "value"``: one value per district, by UBIGEO or by name)
+    may name several columns (``column`` a tuple) or one column per year (a ``{year}``
+    pattern with ``years`` or ``year``), or read a long district × year panel
+    (``panel_year``); ``combine`` turns those into one value. Its districts without a value
+    stay empty (NaN) unless ``missing = "zero"``, which needs ``missing_reason``.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> spec = LayerSpec("perdida_bosque", "tala", Path("g.csv"), "value", column="{year}_ha",
+    ...                  years=(2020, 2024))
+    >>> spec.missing, spec.dated, spec.years_label, spec.origin
+    ('nan', True, '2020–2024', 'real')
+    >>> LayerSpec("minas", "mineria", Path("m.gpkg"), "count").missing
+    'zero'
+    """
+
+    name: str
+    sector: str
+    path: Path
+    measure: str
+    layer: str | None = None
+    # one column, several (a tuple, combined with ``combine``) or a pattern with ``{year}``
+    column: str | tuple[str, ...] | None = None
+    per: str | None = None
+    description: str = ""
+    simulated: bool = False
+    license: str = ""  # the source's licence (exports list it with the citation)
+    citation: str = ""
+    paths: tuple[Path, ...] = ()  # every file of the layer (``path`` is the first)
+    where: str | None = None  # attribute filter, GDAL SQL WHERE syntax
+    match: Mapping[str, str] | None = None  # name columns when the table has no UBIGEO
+    classes: tuple[int, ...] = ()  # raster class codes
+    # raster years (inclusive), after year_base; for a table, the years of a ``{year}``
+    # pattern or of a panel
+    years: tuple[int, int] | None = None
+    year_base: int = 0
+    band: int = 1
+    kind: str = "sector"  # "sector": a model feature; "servicios": help for victims (points)
+    # the column giving the year (or date) each feature or row began (a concession's claim
+    # date, INGEMMET FEC_DENU): the build also keeps the layer as it stood in past years
+    year_column: str | None = None
+    # rasters with one band per year (MapBiomas): the year of band 1; ``band`` is today's
+    band_first_year: int | None = None
+    unit: str = ""  # of the district value, for people: "ha", "número", "por km²"
+    source: str = ""  # short name of the source, for legends: "GeoBosques (MINAM)"
+    year: int | None = None  # one year of a panel or of a ``{year}`` pattern
+    panel_year: str | None = None  # the column giving the year of each row of a panel
+    combine: str = "sum"  # how years or listed columns become one value: sum, mean, last
+    # what a district without a value gets: "nan" or "zero" ("" = the default of the
+    # layer's kind, resolved on creation: "nan" for table layers, "zero" for the others)
+    missing: str = ""
+    missing_reason: str = ""  # why zero is right (required with "zero" on a table layer)
+
+    def __post_init__(self) -> None:
+        if not self.missing:
+            object.__setattr__(self, "missing", MISSING_NAN if self.is_table_value
+                               else MISSING_ZERO)
+
+    @property
+    def is_table_value(self) -> bool:
+        """Whether the layer takes one value per district from a table (``measure = "value"``).
+
+        Such a layer has no value where the table is silent, unlike a count or a share of
+        area, where no feature means none there.
+        """
+        return self.measure == "value"
+
+    @property
+    def year_pattern(self) -> bool:
+        """Whether ``column`` names one column per year (``"{year}_ha"``)."""
+        return isinstance(self.column, str) and YEAR_FIELD in self.column
+
+    @property
+    def table_years(self) -> tuple[int, int] | None:
+        """The years a table layer reads (``years``, or ``year`` as ``(year, year)``)."""
+        if self.year is not None:
+            return (self.year, self.year)
+        return self.years if self.is_table_value else None
+
+    @property
+    def dated(self) -> bool:
+        """Whether the layer's past states can be rebuilt.
+
+        A year column, a raster of years or with one band per year, or a table with years
+        (a ``{year}`` pattern or a panel).
+        """
+        if self.is_table_value:
+            yearly = bool(self.year_pattern or self.panel_year)
+            return bool(self.year_column) or (yearly and self.table_years is not None)
+        return bool(self.year_column) or self.years is not None or \
+            self.band_first_year is not None
+
+    @property
+    def origin(self) -> str:
+        """``"simulado"`` for a simulated layer, else ``"real"``."""
+        return "simulado" if self.simulated else "real"
+
+    @property
+    def years_label(self) -> str:
+        """The years the value describes, for people: ``"2020–2024"``, ``"2020"`` or ``""``.
+
+        >>> from pathlib import Path
+        >>> LayerSpec("x", "otro", Path("p.csv"), "value", column="C", panel_year="YEAR",
+        ...           year=2020).years_label
+        '2020'
+        """
+        span = self.table_years if self.is_table_value else self.years
+        if span is None and self.band_first_year is not None:
+            today = self.band_first_year + self.band - 1
+            span = (today, today)
+        if span is None:
+            return ""
+        return str(span[0]) if span[0] == span[1] else f"{span[0]}–{span[1]}"
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """Every file of the layer (one or more)."""
+        return self.paths or (self.path,)
+
+
+_LAYER_KEYS = {
+    "name",
+    "sector",
+    "path",
+    "layer",
+    "measure",
+    "column",
+    "per",
+    "description",
+    "license",
+    "citation",
+    "simulated",
+    "where",
+    "match",
+    "classes",
+    "years",
+    "year_base",
+    "band",
+    "kind",
+    "year_column",
+    "band_first_year",
+    "unit",
+    "source",
+    "year",
+    "panel_year",
+    "combine",
+    "missing",
+    "missing_reason",
+}
+_SERVICE_KEYS = {"name", "kind", "path", "layer", "column", "description", "simulated", "where",
+                 "license", "citation", "source"}
+
+
+def _parse_layer(i: int, item: dict[str, Any], path: Path, check_files: bool) -> LayerSpec:
+    where = f"layers[{i}]"
+    kind = item.get("kind", KIND_SECTOR)
+    if kind not in (KIND_SECTOR, KIND_SERVICES):
+        raise ConfigError(
+            es=f"{path}: {where} kind = {kind!r}: use 'sector' (una capa que el modelo usa) o "
+            "'servicios' (puntos de atención a víctimas).",
+            en=f"{path}: {where} kind = {kind!r}: use 'sector' (a layer the model uses) or "
+            "'servicios' (points of help for victims).",
+        )
+    if kind == KIND_SERVICES:
+        return _parse_services(i, item, path, check_files)
+    _reject_unknown(item, _LAYER_KEYS, path, where)
+    for key in ("name", "sector", "path", "measure"):
+        if key not in item:
+            raise ConfigError(
+                es=f"{path}: a la capa {where} le falta la clave obligatoria '{key}'.",
+                en=f"{path}: layer {where} lacks the required key '{key}'.",
+            )
+    name = str(item["name"])
+    if not name.isidentifier() or name != name.lower():
+        raise ConfigError(
+            es=f"{path}: {where}.name = {name!r} debe ser un nombre de columna en minúsculas "
+            "sin espacios (p. ej. 'concesiones_mineras').",
+            en=f"{path}: {where}.name = {name!r} must be a lower-case column name without "
+            "spaces (e.g. 'concesiones_mineras').",
+        )
+    measure = item["measure"]
+    if measure not in MEASURES:
+        raise ConfigError(
+            es=f"{path}: {where} ('{name}') tiene measure = {measure!r}, que no existe. "
+            f"Use una de: {', '.join(MEASURES)}.",
+            en=f"{path}: {where} ('{name}') has measure = {measure!r}, which does not exist. "
+            f"Use one of: {', '.join(MEASURES)}.",
+        )
+    sector = item["sector"]
+    if sector not in C.SECTORES_CAPA:
+        raise ConfigError(
+            es=f"{path}: {where} ('{name}') tiene sector = {sector!r}. Use uno de: "
+            f"{', '.join(C.SECTORES_CAPA)}.",
+            en=f"{path}: {where} ('{name}') has sector = {sector!r}. Use one of: "
+            f"{', '.join(C.SECTORES_CAPA)}.",
+        )
+    if measure in ("sum", "mean", "value") and item.get("column") in (None, ""):
+        raise ConfigError(
+            es=f"{path}: {where} ('{name}') usa measure = '{measure}', que necesita 'column' "
+            "(la columna a agregar).",
+            en=f"{path}: {where} ('{name}') uses measure = '{measure}', which needs 'column' "
+            "(the column to aggregate).",
+        )
+    per = item.get("per")
+    if measure == "density" and per not in ("km2", "poblacion"):
+        raise ConfigError(
+            es=f"{path}: {where} ('{name}') usa measure = 'density'; 'per' debe ser 'km2' o "
+            f"'poblacion' (se encontró {per!r}).",
+            en=f"{path}: {where} ('{name}') uses measure = 'density'; 'per' must be 'km2' or "
+            f"'poblacion' (found {per!r}).",
+        )
+    raw_paths = item["path"] if isinstance(item["path"], list) else [item["path"]]
+    if not raw_paths or not all(isinstance(p, str) and p for p in raw_paths):
+        raise ConfigError(
+            es=f"{path}: {where} ('{name}') path debe ser un archivo o una lista de archivos.",
+            en=f"{path}: {where} ('{name}') path must be a file or a list of files.",
+        )
+    files = tuple(_resolve(path.parent, p) for p in raw_paths)
+    for file in files:
+        assert file is not None
+        if check_files and not file.exists():
+            if any(_in_sources(p) for p in raw_paths):
+                raise ConfigError(
+                    es=f"{path}: la capa '{name}' apunta a {file}, que no existe. "
+                    "{fuentes}/ es la carpeta donde 'riskmap data fetch' pone los archivos "
+                    "públicos ($RISKMAP_DATA_DIR/fuentes o data/fuentes): ejecútelo, o "
+                    "corrija 'path'.",
+                    en=f"{path}: layer '{name}' points to {file}, which does not exist. "
+                    "{fuentes}/ is the folder where 'riskmap data fetch' puts the public "
+                    "files ($RISKMAP_DATA_DIR/fuentes or data/fuentes): run it, or fix "
+                    "'path'.",
+                )
+            raise ConfigError(
+                es=f"{path}: la capa '{name}' apunta a {file}, que no existe. Corrija 'path' "
+                "(relativo a la carpeta del archivo de configuración).",
+                en=f"{path}: layer '{name}' points to {file}, which does not exist. Fix 'path' "
+                "(relative to the settings file's folder).",
+            )
+    match = item.get("match")
+    if match is not None:
+        if not isinstance(match, dict) or "distrito" not in match or \
+                not set(match) <= set(MATCH_KEYS) or \
+                not all(isinstance(v, str) and v for v in match.values()):
+            raise ConfigError(
+                es=f"{path}: {where} ('{name}') match debe nombrar columnas del archivo, al "
+                "menos 'distrito', p. ej. match = { departamento = \"DEPARTAMENTO\", "
+                "provincia = \"PROVINCIA\", distrito = \"DISTRITO\" }.",
+                en=f"{path}: {where} ('{name}') match must name columns of the file, at least "
+                "'distrito', e.g. match = { departamento = \"DEPARTAMENTO\", provincia = "
+                "\"PROVINCIA\", distrito = \"DISTRITO\" }.",
+            )
+        if measure not in ("count", "sum", "mean", "value"):
+            raise ConfigError(
+                es=f"{path}: {where} ('{name}') match sirve para tablas y puntos sin geometría "
+                f"(measure count, sum, mean o value), no para {measure!r}.",
+                en=f"{path}: {where} ('{name}') match is for tables and points without "
+                f"geometry (measure count, sum, mean or value), not for {measure!r}.",
+            )
+    classes = item.get("classes", [])
+    years = item.get("years")
+    band = item.get("band", 1)
+    year_base = item.get("year_base", 0)
+    if measure in RASTER_MEASURES:
+        if not isinstance(classes, list) or not all(isinstance(c, int) for c in classes) or \
+                (years is not None and (not isinstance(years, list) or len(years) != 2 or
+                                        not all(isinstance(y, int) for y in years))) or \
+                not isinstance(band, int) or band < 1 or not isinstance(year_base, int):
+            raise ConfigError(
+                es=f"{path}: {where} ('{name}') usa un ráster: classes es una lista de enteros "
+                "(p. ej. [30]), years [desde, hasta] (p. ej. [2020, 2024]), band un entero "
+                "desde 1 y year_base un entero.",
+                en=f"{path}: {where} ('{name}') uses a raster: classes is a list of integers "
+                "(e.g. [30]), years [from, to] (e.g. [2020, 2024]), band an integer from 1 "
+                "and year_base an integer.",
+            )
+        if measure == "raster_share" and not classes and not years:
+            raise ConfigError(
+                es=f"{path}: {where} ('{name}') usa measure = 'raster_share', que necesita "
+                "'classes' (p. ej. [30] minería en MapBiomas) o 'years'.",
+                en=f"{path}: {where} ('{name}') uses measure = 'raster_share', which needs "
+                "'classes' (e.g. [30] mining in MapBiomas) or 'years'.",
+            )
+    elif classes or (years is not None and measure != "value") or "band" in item or \
+            "year_base" in item:
+        raise ConfigError(
+            es=f"{path}: {where} ('{name}') classes, years, band y year_base son de los "
+            "rásteres (measure raster_share, raster_sum o raster_mean); years también de una "
+            "tabla con measure = 'value' (columna con {year} o panel_year).",
+            en=f"{path}: {where} ('{name}') classes, years, band and year_base belong to "
+            "rasters (measure raster_share, raster_sum or raster_mean); years also to a table "
+            "with measure = 'value' (a column with {year}, or panel_year).",
+        )
+    band_first_year = item.get("band_first_year")
+    if band_first_year is not None and (
+            measure not in RASTER_MEASURES or not isinstance(band_first_year, int)
+            or isinstance(band_first_year, bool) or not 1800 <= band_first_year <= 2200):
+        raise ConfigError(
+            es=f"{path}: {where} ('{name}') band_first_year es el año de la banda 1 de un ráster "
+            "con una banda por año (MapBiomas: 1985), un entero; 'band' es la de hoy.",
+            en=f"{path}: {where} ('{name}') band_first_year is the year of band 1 of a raster "
+            "with one band per year (MapBiomas: 1985), an integer; 'band' is today's.",
+        )
+    year_column = item.get("year_column")
+    if year_column is not None:
+        if not (isinstance(year_column, str) and year_column.strip()):
+            raise ConfigError(
+                es=f"{path}: {where} ('{name}') year_column debe nombrar la columna con el año "
+                "o la fecha de cada elemento (p. ej. \"FEC_DENU\" en el catastro de INGEMMET).",
+                en=f"{path}: {where} ('{name}') year_column must name the column holding each "
+                "feature's year or date (e.g. \"FEC_DENU\" in INGEMMET's cadastre).",
+            )
+        if measure in RASTER_MEASURES:
+            raise ConfigError(
+                es=f"{path}: {where} ('{name}') es un ráster: su año está en el valor de cada "
+                "píxel; use years = [desde, hasta] (y year_base), no year_column.",
+                en=f"{path}: {where} ('{name}') is a raster: its year is each pixel's value; "
+                "use years = [from, to] (and year_base), not year_column.",
+            )
+    where_sql = item.get("where")
+    if where_sql is not None and not (isinstance(where_sql, str) and where_sql.strip()):
+        raise ConfigError(
+            es=f"{path}: {where} ('{name}') where debe ser un filtro como "
+            "\"LEYENDA = 'TITULADO'\".",
+            en=f"{path}: {where} ('{name}') where must be a filter such as "
+            "\"LEYENDA = 'TITULADO'\".",
+        )
+    table = _parse_table_keys(item, path, where, name, measure)
+    if table.get("panel_year") and year_column:
+        raise ConfigError(
+            es=f"{path}: {where} ('{name}') tiene panel_year y year_column: un panel ya dice "
+            "el año de cada fila; quite year_column.",
+            en=f"{path}: {where} ('{name}') has panel_year and year_column: a panel already "
+            "gives each row's year; remove year_column.",
+        )
+    if isinstance(item.get("column"), str) and YEAR_FIELD in item["column"] and year_column:
+        raise ConfigError(
+            es=f"{path}: {where} ('{name}') column = {item['column']!r} ya tiene una columna "
+            "por año; quite year_column.",
+            en=f"{path}: {where} ('{name}') column = {item['column']!r} already has one "
+            "column per year; remove year_column.",
+        )
+    raster_years = (int(years[0]), int(years[1])) if years else None
+    table_years = table.pop("years", None)
+    return LayerSpec(
+        **table,
+        name=name,
+        sector=sector,
+        path=files[0],
+        measure=measure,
+        layer=item.get("layer"),
+        per=per,
+        description=str(item.get("description", "")),
+        simulated=bool(item.get("simulated", False)),
+        license=str(item.get("license", "")),
+        citation=str(item.get("citation", "")),
+        paths=files if len(files) > 1 else (),
+        where=where_sql,
+        match=dict(match) if match else None,
+        classes=tuple(int(c) for c in classes),
+        years=table_years if measure == "value" else raster_years,
+        year_base=int(year_base),
+        band=int(band),
+        year_column=year_column.strip() if year_column else None,
+        band_first_year=band_first_year,
+    )
+
+
+def _parse_table_keys(item: dict[str, Any], path: Path, where: str, name: str, measure: str
+                      ) -> dict[str, Any]:
+    """Check the keys of a table layer and of every layer's people-facing words.
+
+    ``column`` (one, a list, or a ``{year}`` pattern), ``years``/``year``/``panel_year``,
+    ``combine``, ``missing`` and ``missing_reason`` of a ``measure = "value"`` table, and
+    ``unit``/``source`` of any layer. Returns the :class:`LayerSpec` fields they fill.
+    """
+    def refuse(key: str, es: str, en: str) -> ConfigError:
+        return ConfigError(es=f"{path}: {where} ('{name}') {key}: {es}",
+                           en=f"{path}: {where} ('{name}') {key}: {en}")
+
+    out: dict[str, Any] = {}
+    for key in ("unit", "source", "missing_reason"):
+        value = item.get(key, "")
+        if not isinstance(value, str):
+            raise refuse(key, f"debe ser un texto entre comillas (se encontró {value!r}).",
+                         f"must be text in quotes (found {value!r}).")
+        out[key] = value.strip()
+    table = measure == "value"
+    column = item.get("column")
+    listed = isinstance(column, list)
+    if listed:
+        if not column or not all(isinstance(c, str) and c.strip() for c in column) or \
+                len(set(column)) < len(column):
+            raise refuse("column", f"= {column!r}: una lista nombra columnas distintas del "
+                         "archivo, p. ej. [\"2020_ha\", \"2021_ha\"].",
+                         f"= {column!r}: a list names distinct columns of the file, e.g. "
+                         "[\"2020_ha\", \"2021_ha\"].")
+        if any(YEAR_FIELD in c for c in column):
+            raise refuse("column", "use una lista de columnas o un patrón con {year} "
+                         "(\"{year}_ha\" con years), no ambos.",
+                         "use a list of columns or a pattern with {year} (\"{year}_ha\" "
+                         "with years), not both.")
+        column = tuple(c.strip() for c in column)
+    elif column is not None and not (isinstance(column, str) and column.strip()):
+        raise refuse("column", f"= {column!r}: debe nombrar una columna del archivo (un "
+                     "texto) o varias (una lista de textos).",
+                     f"= {column!r}: must name a column of the file (text) or several (a "
+                     "list of texts).")
+    pattern = isinstance(column, str) and YEAR_FIELD in column
+    panel_year = item.get("panel_year")
+    if panel_year is not None and not (isinstance(panel_year, str) and panel_year.strip()):
+        raise refuse("panel_year", f"= {panel_year!r}: debe nombrar la columna que da el año "
+                     "de cada fila del panel (p. ej. \"YEAR\").",
+                     f"= {panel_year!r}: must name the column giving each row's year in the "
+                     "panel (e.g. \"YEAR\").")
+    year, years = item.get("year"), item.get("years")
+    if year is not None and (not isinstance(year, int) or isinstance(year, bool)
+                             or not 1800 <= year <= 2200):
+        raise refuse("year", f"= {year!r}: debe ser un año, un entero (p. ej. 2020).",
+                     f"= {year!r}: must be a year, an integer (e.g. 2020).")
+    if table and years is not None and (
+            not isinstance(years, list) or len(years) != 2
+            or not all(isinstance(y, int) and not isinstance(y, bool) for y in years)
+            or years[0] > years[1]):
+        raise refuse("years", f"= {years!r}: debe ser [desde, hasta], dos años enteros en "
+                     "orden (p. ej. [2020, 2024]).",
+                     f"= {years!r}: must be [from, to], two integer years in order (e.g. "
+                     "[2020, 2024]).")
+    combine = item.get("combine", "sum")
+    if combine not in COMBINES:
+        raise refuse("combine", f"= {combine!r} no existe; use \"sum\" (suma de los años; "
+                     "necesita todos), \"mean\" (promedio de los años con dato) o \"last\" "
+                     "(el último año con dato).",
+                     f"= {combine!r} does not exist; use \"sum\" (sum of the years; needs "
+                     "them all), \"mean\" (mean of the years with a value) or \"last\" (the "
+                     "latest year with a value).")
+    missing = item.get("missing", MISSING_NAN if table else MISSING_ZERO)
+    if missing not in MISSINGS:
+        raise refuse("missing", f"= {missing!r} no existe; use \"nan\" (sin dato) o "
+                     "\"zero\" (cero, con missing_reason).",
+                     f"= {missing!r} does not exist; use \"nan\" (no value) or \"zero\" "
+                     "(zero, with missing_reason).")
+    if not table:
+        used = [k for k in ("year", "panel_year", "combine") if k in item]
+        if listed or pattern or used:
+            keys = ", ".join(used + (["column (lista / list)"] if listed else [])
+                             + (["column ({year})"] if pattern else []))
+            raise refuse(keys, f"son de las tablas con un valor por distrito (measure = "
+                         f"'value'), no de measure = {measure!r}.",
+                         f"belong to tables with one value per district (measure = "
+                         f"'value'), not to measure = {measure!r}.")
+        if missing == MISSING_NAN:
+            raise refuse("missing", f"= \"nan\" es para tablas (measure = 'value'). Con "
+                         f"measure = {measure!r} la capa recorre toda la región: donde no hay "
+                         "nada, el valor es 0.",
+                         f"= \"nan\" is for tables (measure = 'value'). With measure = "
+                         f"{measure!r} the layer covers the whole region: where there is "
+                         "nothing, the value is 0.")
+        return {**out, "column": column, "missing": missing}
+    if missing == MISSING_ZERO and not out["missing_reason"]:
+        raise refuse("missing", "= \"zero\" en una tabla necesita missing_reason: por qué un "
+                     "distrito que la tabla no nombra tiene 0 (p. ej. \"GeoBosques vigila el "
+                     "bosque húmedo amazónico: un distrito que no figura no tiene ese bosque\").",
+                     "= \"zero\" on a table needs missing_reason: why a district the table "
+                     "does not name has 0 (e.g. \"GeoBosques monitors the Amazon humid "
+                     "forest: a district not listed has none of it\").")
+    if missing == MISSING_NAN and out["missing_reason"]:
+        raise refuse("missing_reason", "solo acompaña a missing = \"zero\" (dice por qué el "
+                     "cero es correcto); sin él, un distrito sin dato queda vacío.",
+                     "only goes with missing = \"zero\" (it says why zero is right); "
+                     "without it, a district without a value stays empty.")
+    if year is not None and years is not None:
+        raise refuse("year", "use year (un año) o years (un rango), no ambos.",
+                     "use year (one year) or years (a range), not both.")
+    dated = year is not None or years is not None
+    if (pattern or panel_year) and not dated:
+        key = "column" if pattern else "panel_year"
+        raise refuse(key, "necesita year = 2020 (un año) o years = [2020, 2024] (un rango) "
+                     "para saber qué años leer.",
+                     "needs year = 2020 (one year) or years = [2020, 2024] (a range) to know "
+                     "which years to read.")
+    if dated and not (pattern or panel_year):
+        raise refuse("year" if year is not None else "years",
+                     "en una tabla dice qué años leer: use column = \"{year}_ha\" (una "
+                     "columna por año) o panel_year = \"YEAR\" (una fila por distrito y año).",
+                     "on a table says which years to read: use column = \"{year}_ha\" (one "
+                     "column per year) or panel_year = \"YEAR\" (one row per district and "
+                     "year).")
+    if panel_year and (listed or pattern):
+        raise refuse("column", "un panel (panel_year) toma una sola columna, sin {year}: el "
+                     "año está en las filas.",
+                     "a panel (panel_year) takes a single column, without {year}: the year "
+                     "is in the rows.")
+    return {**out, "column": column, "missing": missing, "combine": combine,
+            "year": year, "panel_year": panel_year.strip() if panel_year else None,
+            "years": (int(years[0]), int(years[1])) if years is not None else None}
+
+
+def _parse_services(i: int, item: dict[str, Any], path: Path, check_files: bool
+                    ) -> LayerSpec:
+    """Parse a ``kind = "servicios"`` layer: points of services (CEM, prosecutors, police…).
+
+    Keys: ``name``, ``path`` (one file or a list), optionally ``layer``, ``column`` (the
+    column giving each point's type of service), ``where``, ``description``, ``simulated``.
+    """
+    where = f"layers[{i}]"
+    allowed = _SERVICE_KEYS
+    unknown = sorted(set(item) - allowed)
+    if unknown:
+        raise ConfigError(
+            es=f"{path}: {where} es una capa de servicios (kind = 'servicios'); no admite "
+            f"{', '.join(unknown)}. Claves posibles: {', '.join(sorted(allowed))}.",
+            en=f"{path}: {where} is a services layer (kind = 'servicios'); it does not take "
+            f"{', '.join(unknown)}. Possible keys: {', '.join(sorted(allowed))}.",
+        )
+    spec = _parse_layer(i, {**{k: v for k, v in item.items() if k != "kind"},
+                            "sector": "otro", "measure": "count"}, path, check_files)
+    return dataclasses.replace(spec, kind=KIND_SERVICES, sector=KIND_SERVICES,
+                               measure=KIND_SERVICES)
