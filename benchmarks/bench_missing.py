@@ -79,6 +79,7 @@ def beyond_the_range(base: Path, root: Path) -> dict:
 
     import pandas as pd
 
+    import models.risk.model as model
     import models.risk.score as score
     from geo import columns as C
     from geo.config import load_settings
@@ -91,12 +92,12 @@ def beyond_the_range(base: Path, root: Path) -> dict:
     build_districts(settings, out=settings.districts_gpkg)
     table = score.read_district_table(settings)
     held = score.score_districts(settings, table, n_bootstrap=100).set_index(C.UBIGEO)
-    keep = score.hold_in_range
+    keep = model.hold_in_range
     try:  # the same fit, with a straight line into the unknown
-        score.hold_in_range = lambda X, bounds: (X, pd.Series("", index=X.index, dtype=object))
+        model.hold_in_range = lambda X, bounds: (X, pd.Series("", index=X.index, dtype=object))
         line = score.score_districts(settings, table, n_bootstrap=100).set_index(C.UBIGEO)
     finally:
-        score.hold_in_range = keep
+        model.hold_in_range = keep
     flagged = held[held[score.FUERA_RANGO] != ""]
     mining = pd.to_numeric(table.set_index(C.UBIGEO)["mineria"], errors="coerce")
     rows = []

@@ -91,7 +91,8 @@ def world_ceiling(settings, years: list[int]) -> dict[int, float]:
 
     from geo import columns as C
     from geo.records.inspections import load_records
-    from models.evaluation.backtest import _read_truth, bayes_ceiling
+    from models.evaluation.backtest import bayes_ceiling
+    from models.evaluation.card import _read_truth
 
     verdad = pd.read_csv(settings.truth, dtype={C.UBIGEO: str}).set_index(C.UBIGEO)
     truth = _read_truth(settings, verdad.index)

@@ -213,7 +213,7 @@ def test_the_model_card_says_how_strongly_complaints_count(scores_gpkg, demo_set
     import pyogrio
 
     from geo.records.inspections import load_records
-    from models.evaluation.backtest import _model_summary
+    from models.evaluation.card import _model_summary
     from models.risk.score import read_district_table
 
     meta = pyogrio.read_dataframe(scores_gpkg, layer="metadatos", read_geometry=False)
@@ -228,7 +228,7 @@ def test_the_model_card_says_how_strongly_complaints_count(scores_gpkg, demo_set
 def test_the_spatial_check_never_reads_a_held_out_districts_complaints(monkeypatch):
     """Leave-one-province-out: a held-out district has no record, so no complaint count
     (c <= n); the complaints given as evidence are the other provinces' only."""
-    import models.risk.score as score
+    import models.risk.complaints as score
     from models.evaluation.backtest import spatial_folds
 
     keys = [f"0801{i:02d}" for i in range(1, 13)]
@@ -315,8 +315,8 @@ def test_the_drift_alerts_baseline_reads_the_earlier_complaints_only():
     """The score reads complaints as evidence; the change alert's baseline reads the ones
     before its recent window the same way, so a much-denounced district is not flagged for
     findings its score expected, and its recent complaints are not counted twice."""
+    from models.risk.likelihood import S_NODES as _S_NODES
     from models.risk.recency import _earlier_complaints, drift_alerts
-    from models.risk.scorer import _S_NODES
 
     world = _world(0, power=1.0)
     X, y, w, groups, complaints, u, keys = world

@@ -24,7 +24,7 @@ from scipy import special
 
 from geo import columns as C
 from models.risk.disclosure import protect_scores, suppress_small_counts
-from models.risk.scorer import _effect_quantile
+from models.risk.likelihood import effect_quantile as _effect_quantile
 
 K = 5
 

@@ -134,7 +134,7 @@ def test_a_district_far_beyond_the_learnt_range_is_flagged_and_not_extrapolated(
     # (the standardisation still counts the far value, so the two fits differ a little)
     assert far.loc[code, C.RIESGO] == pytest.approx(at_edge.loc[code, C.RIESGO], rel=0.5)
     # a straight line would have gone far away: the fix can fail
-    import models.risk.score as score_module
+    import models.risk.model as score_module
 
     monkeypatch.setattr(score_module, "hold_in_range",
                         lambda X, bounds: (X, pd.Series("", index=X.index, dtype=object)))

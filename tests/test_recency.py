@@ -133,7 +133,9 @@ def test_the_joint_fit_predicts_as_many_findings_as_were_found():
     its effect add up to the findings recorded (the intercept's score equation)."""
     from scipy import special
 
-    from models.risk.scorer import _S_NODES, RiskScorer, _effect_loglik
+    from models.risk.likelihood import S_NODES as _S_NODES
+    from models.risk.likelihood import effect_loglik as _effect_loglik
+    from models.risk.scorer import RiskScorer
 
     X, y, w, g = _complaint_world(1)
     m = RiskScorer(prior=[0.0], prior_strength=0.01, selection_correction="joint").fit(
@@ -178,7 +180,8 @@ def test_a_drift_world_opens_a_frontier_in_remote_quiet_districts(drift_world):
 
 def test_the_evaluation_judges_each_year_by_the_risk_of_that_year(drift_world):
     from geo.config import load_settings
-    from models.evaluation.backtest import _read_truth, truth_in
+    from models.evaluation.card import _read_truth
+    from models.evaluation.folds import truth_in
 
     settings = load_settings(drift_world / "settings.toml")
     truth = pd.read_csv(drift_world / "verdad.csv", dtype={C.UBIGEO: str})

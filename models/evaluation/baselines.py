@@ -34,7 +34,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from geo import columns as C
-from models.risk.scorer import _fit_logistic, _logit
+from models.risk.likelihood import fit_logistic, logit
 
 __all__ = [
     "ExpertIndexBaseline",
@@ -63,7 +63,7 @@ class _Baseline(ClassifierMixin, BaseEstimator):
         """Intercept and slope of a logistic fit of y on the standardised ranking score."""
         mu, sd = float(np.mean(score)), float(np.std(score)) or 1.0
         z = ((score - mu) / sd).reshape(-1, 1)
-        beta = _fit_logistic(z, y, w, np.zeros(1), 1.0, _logit(self.rate_), 0.1)
+        beta = fit_logistic(z, y, w, np.zeros(1), 1.0, logit(self.rate_), 0.1)
         self.calibration_ = (mu, sd, float(beta[0]), float(max(beta[1], 0.0)))
 
     def _prob_from_score(self, score):

@@ -20,9 +20,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyogrio
 from scipy import special
 
 from geo import columns as C
+from geo.config import Settings
 from geo.errors import number, tr
 from geo.geography.styles import class_breaks, classify
 from geo.private import write_private
@@ -246,7 +248,7 @@ def read_changes(workdir: str | Path) -> dict[str, Any] | None:
         return None
 
 
-def record_rescoring(settings: Any, new: pd.DataFrame) -> dict[str, Any] | None:
+def record_rescoring(settings: Settings, new: pd.DataFrame) -> dict[str, Any] | None:
     """Compare ``new`` scores with the deployment's stored ones and keep the comparison.
 
     Call it before ``write_scores(new, settings.scores_gpkg, ...)`` replaces them. Returns
@@ -255,8 +257,6 @@ def record_rescoring(settings: Any, new: pd.DataFrame) -> dict[str, Any] | None:
     path = Path(settings.scores_gpkg)
     if not path.is_file():
         return None
-    import pyogrio
-
     try:
         old = pd.DataFrame(pyogrio.read_dataframe(path, layer="riesgo", read_geometry=False))
         meta = dict(pyogrio.read_dataframe(path, layer="metadatos").to_numpy())

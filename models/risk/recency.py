@@ -31,9 +31,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
+from scipy import special, stats
 
 from geo import columns as C
+from models.risk.complaints import complaint_records
+from models.risk.features import district_counts, history_features
+from models.risk.likelihood import S_NODES, ComplaintTable, effect_loglik, logsumexp_rows
+from models.risk.scorer import RiskScorer
 
 __all__ = ["ALZA", "BAJA", "HALF_LIVES", "choose_half_life", "drift_alerts", "recency_fit",
            "weighted_counts"]
@@ -71,9 +75,7 @@ def weighted_counts(records: pd.DataFrame, keys: Sequence[str], today: pd.Timest
 
 def _log_marginal(eta, n, k, tau) -> np.ndarray:
     """Log ∫ Binomial(k | n, expit(eta + u)) Normal(u | 0, tau²) du per district (no constant)."""
-    from models.risk.scorer import _effect_loglik, _logsumexp_rows
-
-    return _logsumexp_rows(_effect_loglik(eta, n, k, tau))
+    return logsumexp_rows(effect_loglik(eta, n, k, tau))
 
 
 def choose_half_life(eta: np.ndarray, tau: float, records: pd.DataFrame, keys: Sequence[str],
@@ -131,9 +133,9 @@ def choose_half_life(eta: np.ndarray, tau: float, records: pd.DataFrame, keys: S
     return best, {("inf" if not math.isfinite(h) else f"{h:g}"): v for h, v in scores.items()}
 
 
-def recency_fit(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.DataFrame,
+def recency_fit(scorer: RiskScorer, X: pd.DataFrame, keys: Sequence[str], records: pd.DataFrame,
                 half_life: float | str = "auto", today: pd.Timestamp | None = None,
-                history: pd.DataFrame | None = None) -> tuple[Any, dict[str, Any]]:
+                history: pd.DataFrame | None = None) -> tuple[RiskScorer, dict[str, Any]]:
     """Discount each district's record on a fitted scorer; return it and what was done.
 
     ``half_life``: ``"auto"`` (chosen by :func:`choose_half_life`), a number of years, or
@@ -155,7 +157,7 @@ def recency_fit(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.D
     today = pd.Timestamp(today) if today is not None else pd.to_datetime(
         records[C.FECHA]).max() + pd.Timedelta(days=1)
     # the records read with the layers they were made under
-    _, eta = scorer._logits(X.to_numpy(float), np.asarray(keys))
+    _, eta = scorer.logits(X.to_numpy(float), np.asarray(keys))
     if half_life == "auto":
         h, table = choose_half_life(eta, scorer.re_sd_, records, keys)
         info["verosimilitud_por_vida_media"] = table
@@ -169,8 +171,6 @@ def recency_fit(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.D
     counts = weighted_counts(records, keys, today, h)
     scorer = scorer.refit_effects(X, counts)
     if history is not None and getattr(scorer, "group_z_", None) is not None:
-        from models.risk.score import history_features
-
         age = (today - pd.to_datetime(records[C.FECHA])).dt.days.to_numpy(float)
         weights = 0.5 ** (np.maximum(age, 0.0) / DAYS_PER_YEAR / h)
         seen = history_features(X, history, records, weights=weights)
@@ -181,7 +181,7 @@ def recency_fit(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.D
     return scorer, info
 
 
-def _discount_complaints(scorer: Any, records: pd.DataFrame, keys: Sequence[str],
+def _discount_complaints(scorer: RiskScorer, records: pd.DataFrame, keys: Sequence[str],
                          today: pd.Timestamp, half_life: float) -> None:
     """Age the complaints the scorer reads as evidence like its findings (in place).
 
@@ -190,8 +190,6 @@ def _discount_complaints(scorer: Any, records: pd.DataFrame, keys: Sequence[str]
     says less about its effect today, while ``g`` and the complaints' spread stay those
     every record measured (as ``tau`` does).
     """
-    from models.risk.score import complaint_records
-
     asked = complaint_records(records)
     if getattr(scorer, "complaints_", None) is None or asked is None or len(asked) == 0:
         return
@@ -218,7 +216,7 @@ LAYER_ALERT = float(np.log(2.0))
 MOTIVO_HALLAZGOS, MOTIVO_CAPAS = "hallazgos", "capas"
 
 
-def drift_alerts(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.DataFrame,
+def drift_alerts(scorer: RiskScorer, X: pd.DataFrame, keys: Sequence[str], records: pd.DataFrame,
                  years: int = ALERT_YEARS, level: float = ALERT_LEVEL,
                  history: pd.DataFrame | None = None) -> pd.DataFrame:
     """Districts whose recent findings or layer change disagree with their long-run estimate.
@@ -229,7 +227,7 @@ def drift_alerts(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.
     probability below ``level``, ``a la baja`` when so few did. A district flagged rising
     deserves a visit even with thin evidence (the plan's exploration draw favours it).
 
-    Where the layers are dated (:func:`models.risk.score.history_features`), a district whose
+    Where the layers are dated (:func:`models.risk.features.history_features`), a district whose
     layers moved its logit by :data:`LAYER_ALERT` or more since the records it has (a
     concession claimed, forest lost after them) is flagged too, in that direction: what
     its inspections found was found under other layers. With ``history`` (the dated
@@ -245,17 +243,13 @@ def drift_alerts(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.
         minus the one of the layers its records saw; 0 where nothing is dated),
         ``n_recientes``, ``k_recientes``.
     """
-    from scipy import stats
-
-    from models.risk.scorer import _S_NODES, _effect_loglik
-
     index = pd.Index([str(k) for k in keys], name=C.UBIGEO)
     out = pd.DataFrame({"alerta_deriva": "", "motivo_deriva": "", "p_deriva": np.nan,
                         "cambio_capas": 0.0, "n_recientes": 0.0, "k_recientes": 0.0},
                        index=index)
     if records is None or len(records) == 0:
         return out
-    eta, seen = scorer._logits(X.to_numpy(float), np.asarray(keys))
+    eta, seen = scorer.logits(X.to_numpy(float), np.asarray(keys))
     change = eta - seen
     out["cambio_capas"] = np.round(change, 4)
     moved = np.abs(change) >= LAYER_ALERT
@@ -266,25 +260,22 @@ def drift_alerts(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.
     dates = pd.to_datetime(records[C.FECHA])
     start = pd.Timestamp(f"{int(dates.dt.year.max()) - years + 1}-01-01")
     recent, earlier = records[dates >= start], records[dates < start]
-    from models.risk.score import district_counts  # plain counts: no age discount here
-
+    # plain counts: no age discount here
     rc, ec = district_counts(recent, keys), district_counts(earlier, keys)
     tau = float(scorer.re_sd_)
     # each part of the record read against the layers it was made under
-    from models.risk.score import history_features
-
     def logit_of(part: pd.DataFrame) -> np.ndarray:
         if history is None:
             return seen
-        return scorer._logits(history_features(X, history, part).to_numpy(float),
+        return scorer.logits(history_features(X, history, part).to_numpy(float),
                               np.asarray(keys))[0]
 
     eta_earlier, eta_recent = logit_of(earlier), logit_of(recent)
-    logw = _effect_loglik(eta_earlier, ec["n"].to_numpy(), ec["k"].to_numpy(), tau,
+    logw = effect_loglik(eta_earlier, ec["n"].to_numpy(), ec["k"].to_numpy(), tau,
                           _earlier_complaints(scorer, earlier, records, keys))
     w = np.exp(logw - logw.max(axis=1, keepdims=True))
     w /= w.sum(axis=1, keepdims=True)
-    p = special.expit(eta_recent[:, None] + tau * _S_NODES[None, :])  # (D, S)
+    p = special.expit(eta_recent[:, None] + tau * S_NODES[None, :])  # (D, S)
     n_r = rc["n"].to_numpy().round().astype(int)
     k_r = rc["k"].to_numpy().round().astype(int)
     upper = np.sum(w * stats.binom.sf(k_r[:, None] - 1, n_r[:, None], p), axis=1)  # P(K >= k)
@@ -300,7 +291,7 @@ def drift_alerts(scorer: Any, X: pd.DataFrame, keys: Sequence[str], records: pd.
     return out
 
 
-def _earlier_complaints(scorer: Any, earlier: pd.DataFrame, records: pd.DataFrame,
+def _earlier_complaints(scorer: RiskScorer, earlier: pd.DataFrame, records: pd.DataFrame,
                         keys: Sequence[str]) -> np.ndarray | None:
     """Return each district's complaints' term from the complaints *before* the recent years.
 
@@ -311,9 +302,6 @@ def _earlier_complaints(scorer: Any, earlier: pd.DataFrame, records: pd.DataFram
     findings its score already expected, and the recent complaints are not counted twice.
     ``None`` when the scorer does not read complaints.
     """
-    from models.risk.score import complaint_records
-    from models.risk.scorer import _ComplaintTable
-
     every, asked = complaint_records(records), complaint_records(earlier)
     if getattr(scorer, "complaints_", None) is None or getattr(scorer, "complaint_sd_", 0) <= 0 \
             or every is None or asked is None or len(every) == 0 or len(asked) == 0:
@@ -323,4 +311,4 @@ def _earlier_complaints(scorer: Any, earlier: pd.DataFrame, records: pd.DataFram
     c = before.reindex(index).fillna(0.0).to_numpy(float)
     log_mu = scorer.complaints_["log_mu"].reindex(index).to_numpy(float) + \
         np.log(before.sum() / total)
-    return _ComplaintTable(c, log_mu, scorer.complaint_spread_).loglik(scorer.complaint_sd_)
+    return ComplaintTable(c, log_mu, scorer.complaint_spread_).loglik(scorer.complaint_sd_)

@@ -61,6 +61,23 @@ from sklearn.utils.validation import (
 )
 
 from geo import columns as C
+from models.risk.likelihood import (
+    ComplaintTable,
+    check_complaints,
+    district_rows,
+    effect_loglik,
+    effect_quantile,
+    empty_counts,
+    fit_logistic,
+    fit_marginal,
+    index_of,
+    logit,
+    logsumexp_rows,
+    lookup_counts,
+    posterior_cov,
+    re_sd_posterior,
+    select_strength,
+)
 
 __all__ = [
     "HISTORIAL",
@@ -280,18 +297,18 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         self._set_reference(X, sample_weight, groups)
         Z = (X - self.mean_) / self.scale_
         self.prior_coef_ = self._resolve_prior(X.shape[1])
-        self.complaints_ = _check_complaints(complaints) if groups is not None else None
+        self.complaints_ = check_complaints(complaints) if groups is not None else None
         self.complaint_sd_, self.complaint_spread_ = 0.0, 0.0
         counts = (sample_weight, sample_weight * y01)
-        args = (self.prior_coef_, _logit(self.base_rate), float(self.base_rate_strength))
+        args = (self.prior_coef_, logit(self.base_rate), float(self.base_rate_strength))
         cap = float(self.prior_strength)
         self.prior_strength_ = (
-            _select_strength(Z, counts, *args, lo=float(self.min_prior_strength), hi=cap)
+            select_strength(Z, counts, *args, lo=float(self.min_prior_strength), hi=cap)
             if self.empirical_bayes else cap
         )
-        beta = _fit_logistic(
+        beta = fit_logistic(
             Z, None, None, self.prior_coef_, self.prior_strength_,
-            _logit(self.base_rate), float(self.base_rate_strength), counts=counts,
+            logit(self.base_rate), float(self.base_rate_strength), counts=counts,
         )
         self.intercept_ = beta[:1].copy()
         self.coef_ = beta[1:].reshape(1, -1).copy()
@@ -301,7 +318,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         elif self.selection_correction in ("design", "cluster") and groups is not None \
                 and self.re_sd_ > 0:
             self._correct_selection(Z, y01, sample_weight, groups, args)
-        self.coef_cov_ = _posterior_cov(Z, counts[0], beta, self.prior_strength_,
+        self.coef_cov_ = posterior_cov(Z, counts[0], beta, self.prior_strength_,
                                         float(self.base_rate_strength), self.re_sd_)
         return self
 
@@ -328,7 +345,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         self.prior_coef_ = self._resolve_prior(X.shape[1])
         self.complaints_ = None
         self.complaint_sd_, self.complaint_spread_ = 0.0, 0.0
-        self.intercept_ = np.array([_logit(self.base_rate)])
+        self.intercept_ = np.array([logit(self.base_rate)])
         self.coef_ = self.prior_coef_.reshape(1, -1).copy()
         self.prior_strength_ = float(self.prior_strength)
         self._no_random_effect()
@@ -409,7 +426,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         feature_logit = self.intercept_[0] + ((Xv - self.mean_) / self.scale_) @ coef
         history = self._logit(X, groups) - feature_logit
         names = list(self._feature_names())
-        df = pd.DataFrame(contrib, columns=names, index=_index_of(X))
+        df = pd.DataFrame(contrib, columns=names, index=index_of(X))
         df[HISTORIAL] = history
         return Explanation(base=base, contributions=df)
 
@@ -501,7 +518,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         before = float(self.intercept_[0])
         # the prior's strength stays the one the evidence chose: refitting only the weights
         # keeps the fit time within a second logistic fit
-        beta = _fit_logistic(Z, None, None, self.prior_coef_, self.prior_strength_,
+        beta = fit_logistic(Z, None, None, self.prior_coef_, self.prior_strength_,
                              args[1], args[2], counts=counts,
                              start=np.concatenate([self.intercept_, self.coef_.ravel()]))
         self.intercept_ = beta[:1].copy()
@@ -514,13 +531,13 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         """Fit the weights and the districts' effects together (a random-intercept GLMM).
 
         The weights maximise the *marginal* likelihood, each district's effect integrated out
-        (the quadrature of :func:`_effect_loglik`), plus the prior's penalty; then ``tau`` is
+        (the quadrature of :func:`effect_loglik`), plus the prior's penalty; then ``tau`` is
         estimated again at those weights. Where inspections follow complaints and complaints
         follow a district's own effect, the most inspected districts are those with a high
         effect: a pooled fit lets their rows pull the intercept and the weights up for every
         district, the joint fit lets each district's effect absorb its own excess.
         """
-        agg = _district_rows(groups, sample_weight, y01)
+        agg = district_rows(groups, sample_weight, y01)
         zg = Z[agg["row"].to_numpy()]
         n, k = agg["n"].to_numpy(float), agg["k"].to_numpy(float)
         before = float(self.intercept_[0])
@@ -528,7 +545,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         table = None
         if self.complaints_ is not None:
             # the complaints' part of every district at every node, tabulated once per fit
-            table = _ComplaintTable(*self._complaint_columns(agg.index))
+            table = ComplaintTable(*self._complaint_columns(agg.index))
             if not np.any(table.known):
                 raise ValueError("complaints: no row for any district key of groups (keys "
                                  f"like {agg.index[0]!r} expected).")
@@ -539,7 +556,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
                 self.complaint_sd_ = self._fit_complaint_sd(zg, n, k, table)
                 if self.complaint_sd_ > 0:
                     extra = table.loglik(self.complaint_sd_)
-            beta = _fit_marginal(zg, n, k, self.prior_coef_, self.prior_strength_, args[1],
+            beta = fit_marginal(zg, n, k, self.prior_coef_, self.prior_strength_, args[1],
                                  args[2], self.re_sd_, start=beta, extra=extra)
             self.intercept_ = beta[:1].copy()
             self.coef_ = beta[1:].reshape(1, -1).copy()
@@ -557,8 +574,9 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         ``Poisson(mu_d exp(v_d - sigma^2 / 2))``, with ``mu_d`` what its population and
         characteristics predict (marginally) and ``v_d ~ Normal(0, sigma^2)`` how far its
         complaints stray from that. ``sigma`` is measured on the complaints alone
-        (``complaint_spread_``, :func:`_complaint_spread`). Complaint counts stray for
-        reasons that have nothing to do with risk (a union, a radio programme, a road), so
+        (``complaint_spread_``, measured in :class:`models.risk.likelihood.ComplaintTable`).
+        Complaint counts stray for reasons that have nothing to do with risk (a union, a
+        radio programme, a road), so
         ``v_d = g s_d + e_d``: ``s_d`` is the district's standardised own effect, the same
         ``s`` whose ``tau s`` moves its risk, and ``e_d ~ Normal(0, sigma^2 - g^2)`` is the
         rest. Both parts have the same shape, so only the findings can say how much of the
@@ -571,10 +589,10 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         if self.re_sd_ <= 0 or spread <= 0:
             return 0.0
         eta = self.intercept_[0] + zg @ self.coef_.ravel()
-        base = _effect_loglik(eta[known], n[known], k[known], self.re_sd_)
+        base = effect_loglik(eta[known], n[known], k[known], self.re_sd_)
 
         def negative(g: float) -> float:
-            return -float(np.sum(_logsumexp_rows(base + table.loglik(g)[known])))
+            return -float(np.sum(logsumexp_rows(base + table.loglik(g)[known])))
 
         res = optimize.minimize_scalar(negative, bounds=(0.0, spread), method="bounded",
                                        options={"xatol": 2e-3 + 0.01 * spread})
@@ -593,14 +611,14 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         """
         if getattr(self, "complaints_", None) is None or getattr(self, "complaint_sd_", 0) <= 0:
             return None
-        return _ComplaintTable(*self._complaint_columns(keys), self.complaint_spread_).loglik(
+        return ComplaintTable(*self._complaint_columns(keys), self.complaint_spread_).loglik(
             self.complaint_sd_)
 
     def _no_random_effect(self) -> None:
         self.re_sd_ = 0.0
         self.re_sd_grid_ = np.zeros(1)
         self.re_sd_weights_ = np.ones(1)
-        self.group_counts_ = _empty_counts()
+        self.group_counts_ = empty_counts()
         self.group_z_ = None
 
     def _fit_groups(self, Z, y01, sample_weight, groups, near=None, agg=None,
@@ -608,7 +626,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         self._no_random_effect()
         if groups is None:
             return
-        agg = _district_rows(groups, sample_weight, y01) if agg is None else agg
+        agg = district_rows(groups, sample_weight, y01) if agg is None else agg
         self.group_counts_ = agg[["n", "k"]]
         zg = Z[agg["row"].to_numpy()]
         # the features each district's records were made under (the dated layers of their
@@ -619,7 +637,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
             eta = self.intercept_[0] + zg @ self.coef_.ravel()
             precision = np.concatenate([[float(self.base_rate_strength)],
                                         np.full(zg.shape[1], self.prior_strength_)])
-            grid, weights = _re_sd_posterior(
+            grid, weights = re_sd_posterior(
                 eta, agg["n"].to_numpy(float), agg["k"].to_numpy(float), float(self.re_sd_scale),
                 design=np.column_stack([np.ones(zg.shape[0]), zg]), precision=precision,
                 near=near, extra=extra,
@@ -656,17 +674,18 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         X = validate_data(self, X, dtype=np.float64, reset=False)
         if groups is None or self.re_sd_ <= 0 or self.group_counts_.empty:
             return self.intercept_[0] + ((X - self.mean_) / self.scale_) @ self.coef_.ravel()
-        eta, seen = self._logits(X, groups)
-        n, k = _lookup_counts(self.group_counts_, groups)
+        eta, seen = self.logits(X, groups)
+        n, k = lookup_counts(self.group_counts_, groups)
         # the posterior median of the district effect: 0 for a district never inspected
         # (unless its number of complaints says otherwise); read against the features its
         # records were made under, added to today's
-        u = _effect_quantile(seen, n, k, self.re_sd_, np.full(eta.shape[0], 0.5),
+        u = effect_quantile(seen, n, k, self.re_sd_, np.full(eta.shape[0], 0.5),
                              extra=self._complaint_terms(groups))
         return eta + u
 
-    def _logits(self, X, groups) -> tuple[np.ndarray, np.ndarray]:
+    def logits(self, X, groups) -> tuple[np.ndarray, np.ndarray]:
         """Return today's logit of ``X`` (an array) and that of what each key's records saw."""
+        check_is_fitted(self)
         Z = (X - self.mean_) / self.scale_
         beta = np.concatenate([self.intercept_, self.coef_.ravel()])
         eta = beta[0] + Z @ beta[1:]
@@ -717,7 +736,7 @@ def simulate_uncertainty(
 
     Each draw (1) takes the weights from their Laplace posterior ``Normal(b_hat, coef_cov_)``
     — the expert prior's uncertainty where data are thin, the data's where they are not, with
-    the district effects widening it (:func:`_posterior_cov`); (2) takes the spread ``tau`` of
+    the district effects widening it (:func:`posterior_cov`); (2) takes the spread ``tau`` of
     the district effects from its posterior; (3) takes each district's effect from its
     posterior given its own record ``(n, k)`` — for a never-inspected district that is the
     whole ``Normal(0, tau^2)``, the variation its features do not explain. The interval is the
@@ -751,7 +770,7 @@ def simulate_uncertainty(
     Xv = validate_data(scorer, X, dtype=np.float64, reset=False)
     keys = np.asarray(groups)
     Z = (Xv - scorer.mean_) / scorer.scale_
-    n, k = _lookup_counts(scorer.group_counts_, keys)
+    n, k = lookup_counts(scorer.group_counts_, keys)
     extra = scorer._complaint_terms(keys)
     beta_hat = np.concatenate([scorer.intercept_, scorer.coef_.ravel()])
     # Laplace posterior of the weights (prior + overdispersed likelihood): its draws
@@ -767,7 +786,7 @@ def simulate_uncertainty(
         tau = float(grid[rng.choice(grid.shape[0], p=tau_p)]) if grid.shape[0] > 1 else 0.0
         if tau > 0:
             seen = scorer._seen_eta(eta, beta, seen_z)
-            eta = eta + _effect_quantile(seen, n, k, tau, rng.random(eta.shape[0]), extra=extra)
+            eta = eta + effect_quantile(seen, n, k, tau, rng.random(eta.shape[0]), extra=extra)
         draws[b] = special.expit(eta)
     lo, hi = np.quantile(draws, levels, axis=0)
     kk = min(top_k, Z.shape[0])
@@ -779,380 +798,3 @@ def simulate_uncertainty(
         {C.RIESGO_P05: lo, C.RIESGO_P95: hi, C.PROB_TOP10: top.mean(axis=0)},
         index=pd.Index(keys, name=C.UBIGEO),
     )
-
-
-# ----------------------------------------------------------------------------- numerics
-def _logit(p):
-    p = np.clip(p, 1e-12, 1 - 1e-12)
-    return np.log(p) - np.log1p(-p)
-
-
-def _empty_counts() -> pd.DataFrame:
-    return pd.DataFrame({"n": pd.Series(dtype=float), "k": pd.Series(dtype=float)})
-
-
-def _index_of(X):
-    return X.index if isinstance(X, pd.DataFrame) else None
-
-
-def _district_rows(groups, sample_weight, y01) -> pd.DataFrame:
-    """Per district key (sorted): inspections ``n``, findings ``k`` and its first ``row``."""
-    frame = pd.DataFrame({"g": groups, "n": sample_weight, "k": sample_weight * y01,
-                          "row": np.arange(len(y01))})
-    return frame.groupby("g", sort=True).agg(n=("n", "sum"), k=("k", "sum"),
-                                             row=("row", "first"))
-
-
-def _lookup_counts(counts: pd.DataFrame, groups) -> tuple[np.ndarray, np.ndarray]:
-    keys = pd.Index(np.asarray(groups))
-    got = counts.reindex(keys)
-    return got["n"].fillna(0.0).to_numpy(float), got["k"].fillna(0.0).to_numpy(float)
-
-
-def _fit_logistic(
-    Z, y, w, prior, alpha, intercept_prior, alpha0, *, counts=None, start=None
-) -> np.ndarray:
-    """Minimise binomial deviance + alpha/2 |b - prior|^2 + alpha0/2 (b0 - intercept_prior)^2.
-
-    Rows are either (y, w) pairs or aggregated (n, k) counts; both are binomial likelihoods.
-    """
-    if counts is not None:
-        n, k = counts
-    else:
-        n, k = w, w * y
-    design = np.column_stack([np.ones(Z.shape[0]), Z])
-    centre = np.concatenate([[intercept_prior], prior])
-    precision = np.concatenate([[alpha0], np.full(prior.shape[0], alpha)])
-    precision = np.maximum(precision, 1e-8)
-
-    def penalised(beta):
-        eta = design @ beta
-        d = beta - centre
-        # n * log(1 + e^eta) - k * eta is the binomial negative log-likelihood
-        return np.sum(n * np.logaddexp(0.0, eta) - k * eta) + 0.5 * np.sum(precision * d * d)
-
-    # Newton-Raphson with step halving: the problem is small (a few weights) and strictly
-    # convex (the penalty makes the Hessian positive definite), so it converges in a handful
-    # of steps, much faster than a general-purpose optimiser.
-    beta = centre.copy() if start is None else np.asarray(start, dtype=float).copy()
-    value = penalised(beta)
-    for _ in range(100):
-        p = special.expit(design @ beta)
-        grad = design.T @ (n * p - k) + precision * (beta - centre)
-        hess = (design * (n * p * (1.0 - p))[:, None]).T @ design + np.diag(precision)
-        step = np.linalg.solve(hess, grad)
-        t = 1.0
-        while True:
-            cand = beta - t * step
-            cand_value = penalised(cand)
-            if cand_value <= value + 1e-12 or t < 1e-6:
-                break
-            t *= 0.5
-        beta, done = cand, abs(value - cand_value) < 1e-10 * (1.0 + abs(value))
-        value = cand_value
-        if done and np.max(np.abs(t * step)) < 1e-8:
-            break
-    return beta
-
-
-def _fit_marginal(Z, n, k, prior, alpha, intercept_prior, alpha0, tau, *, start=None,
-                  extra=None) -> np.ndarray:
-    """Maximise the marginal likelihood of district counts over the weights, penalised.
-
-    ``-sum_d log int Binomial(k_d | n_d, expit(x_d b + tau s)) phi(s) ds + penalty``, the
-    integral by the quadrature of :func:`_effect_loglik`. Newton steps with the observed
-    information ``sum_d x_d x_d' (E[n p (1 - p)] - Var[n p])`` (kept positive), halved until
-    the objective falls. ``extra``: more evidence about each district's effect at each node
-    (the complaints' term), added to the log-weights.
-    """
-    design = np.column_stack([np.ones(Z.shape[0]), Z])
-    centre = np.concatenate([[intercept_prior], prior])
-    precision = np.maximum(np.concatenate([[alpha0], np.full(prior.shape[0], alpha)]), 1e-8)
-
-    def parts(beta):
-        eta = design @ beta
-        logw = _effect_loglik(eta, n, k, tau, extra)
-        top = logw.max(axis=1, keepdims=True)
-        w = np.exp(logw - top)
-        total = w.sum(axis=1, keepdims=True)
-        d = beta - centre
-        value = -float(np.sum(np.log(total[:, 0]) + top[:, 0])) + 0.5 * np.sum(precision * d * d)
-        return value, w / total, eta
-
-    beta = centre.copy() if start is None else np.asarray(start, float).copy()
-    value, w, eta = parts(beta)
-    for _ in range(50):
-        p = special.expit(eta[:, None] + tau * _S_NODES[None, :])
-        mean_p = np.sum(w * p, axis=1)
-        grad = design.T @ (n * mean_p - k) + precision * (beta - centre)
-        info = n * np.sum(w * p * (1.0 - p), axis=1) - n**2 * (np.sum(w * p * p, axis=1)
-                                                                - mean_p**2)
-        hess = (design * np.maximum(info, 1e-9)[:, None]).T @ design + np.diag(precision)
-        step = np.linalg.solve(hess, grad)
-        t = 1.0
-        while True:
-            cand = beta - t * step
-            cand_value, cand_w, cand_eta = parts(cand)
-            if cand_value <= value + 1e-12 or t < 1e-6:
-                break
-            t *= 0.5
-        done = abs(value - cand_value) < 1e-10 * (1.0 + abs(value))
-        beta, value, w, eta = cand, cand_value, cand_w, cand_eta
-        if done and np.max(np.abs(t * step)) < 1e-7:
-            break
-    return beta
-
-
-def _select_strength(Z, counts, prior, intercept_prior, alpha0, *, lo, hi) -> float:
-    """Prior precision in [lo, hi] that maximises the Laplace approximation of the evidence.
-
-    For weights ``b ~ Normal(prior, I / alpha)`` and a binomial likelihood,
-    ``log p(y | alpha) ~ -f(b_hat) + (d / 2) log alpha - (1 / 2) log det H(b_hat)``, where
-    ``f`` is the penalised negative log-likelihood and ``H`` its Hessian (MacKay's evidence
-    framework). Returns ``hi`` when there is nothing to choose from.
-    """
-    n, k = counts
-    if hi <= lo or prior.shape[0] == 0 or not np.any(n > 0):
-        return float(hi)
-    design = np.column_stack([np.ones(Z.shape[0]), Z])
-    d = prior.shape[0]
-    start = [None]
-
-    def neg_evidence(log_alpha):
-        alpha = float(np.exp(log_alpha))
-        beta = _fit_logistic(Z, None, None, prior, alpha, intercept_prior, alpha0,
-                             counts=(n, k), start=start[0])
-        start[0] = beta
-        eta = design @ beta
-        centre = np.concatenate([[intercept_prior], prior])
-        precision = np.concatenate([[alpha0], np.full(d, alpha)])
-        f = np.sum(n * np.logaddexp(0.0, eta) - k * eta) + 0.5 * np.sum(
-            precision * (beta - centre) ** 2)
-        p = special.expit(eta)
-        hess = (design * (n * p * (1.0 - p))[:, None]).T @ design + np.diag(precision)
-        _, logdet = np.linalg.slogdet(hess)
-        return f - 0.5 * d * np.log(alpha) + 0.5 * logdet
-
-    res = optimize.minimize_scalar(neg_evidence, bounds=(np.log(lo), np.log(hi)),
-                                   method="bounded", options={"xatol": 1e-2})
-    best = float(np.exp(res.x))
-    # the bounded search never evaluates the ends themselves: the cap may be the best
-    return float(hi) if neg_evidence(np.log(hi)) <= res.fun else best
-
-
-def _posterior_cov(Z, n, beta, alpha, alpha0, tau) -> np.ndarray:
-    """Covariance of [intercept, weights] under the Laplace approximation of the posterior.
-
-    The binomial information of a district, ``n p (1 - p)``, is divided by the design effect
-    of its own random effect, ``1 + (n - 1) tau^2 p (1 - p)`` (inspections in one district are
-    not independent), so the weights are not more certain than the districts allow; the prior
-    adds its precision. With little data the covariance is the prior's.
-    """
-    design = np.column_stack([np.ones(Z.shape[0]), Z])
-    p = special.expit(design @ beta)
-    v = p * (1.0 - p)
-    info = n * v / (1.0 + np.maximum(n - 1.0, 0.0) * tau**2 * v)
-    precision = np.concatenate([[alpha0], np.full(Z.shape[1], alpha)])
-    hess = (design * info[:, None]).T @ design + np.diag(np.maximum(precision, 1e-8))
-    return np.linalg.inv(hess)
-
-
-#: Standardised nodes of the district effect (u = tau * s) and their Normal(0, 1) weights.
-_S_NODES = np.linspace(-4.5, 4.5, 121)
-_S_LOGW = -0.5 * _S_NODES**2 - np.log(np.sum(np.exp(-0.5 * _S_NODES**2)))
-#: Grid of tau, the standard deviation of the district effect on the logit scale.
-_TAU_GRID = np.linspace(0.0, 2.5, 51)
-
-
-def _effect_loglik(eta, n, k, tau, extra=None) -> np.ndarray:
-    """Log prior weight + binomial log-likelihood of each (district, node): shape (D, S).
-
-    ``extra`` (D, S), optional: further log-likelihood of each district at each node (its
-    complaints, :func:`_complaint_loglik`).
-    """
-    lin = eta[:, None] + tau * _S_NODES[None, :]
-    # k log p + (n - k) log (1 - p) = k lin - n log(1 + e^lin): one softplus, not two
-    ll = k[:, None] * lin - n[:, None] * np.logaddexp(0.0, lin)
-    ll += _S_LOGW[None, :]
-    return ll if extra is None else ll + extra
-
-
-#: Upper bound of ``g``, the standard deviation of a district's log complaint rate that its
-#: own effect explains (e^3: twenty times more complaints one sd up is beyond any record).
-_MAX_COMPLAINT_SD = 3.0
-
-
-def _complaint_loglik(c, log_mu, g) -> np.ndarray:
-    """Poisson log-likelihood of ``c`` complaints at each node, rate ``mu e^(g s - g^2/2)``.
-
-    Shape (D, S), without ``log c!`` (constant in ``g`` and ``s``). The rate's mean over
-    ``s ~ Normal(0, 1)`` is ``mu``.
-    """
-    lin = (np.asarray(log_mu, float) - 0.5 * g * g)[:, None] + g * _S_NODES[None, :]
-    return np.asarray(c, float)[:, None] * lin - np.exp(lin)
-
-
-def _complaint_spread(c, log_mu) -> float:
-    """Spread of the complaints' log rate, by maximum likelihood on the complaints alone.
-
-    ``sigma`` of ``c ~ Poisson(mu e^(v - sigma^2/2))``, ``v ~ Normal(0, sigma^2)``, from 0 to
-    :data:`_MAX_COMPLAINT_SD` (0 without any complaint).
-    """
-    c, log_mu = np.asarray(c, float), np.asarray(log_mu, float)
-    if c.shape[0] == 0 or not np.any(c > 0):
-        return 0.0
-
-    def negative(sigma: float) -> float:
-        return -float(np.sum(_logsumexp_rows(_complaint_loglik(c, log_mu, sigma)
-                                             + _S_LOGW[None, :])))
-
-    res = optimize.minimize_scalar(negative, bounds=(0.0, _MAX_COMPLAINT_SD), method="bounded",
-                                   options={"xatol": 1e-2})
-    return 0.0 if negative(0.0) <= res.fun else float(res.x)
-
-
-#: Nodes of the complaint log-rate ``t`` (in units of its spread ``sigma``): coarser than
-#: :data:`_S_NODES`, the likelihood of a count is smooth in ``t``.
-_T_NODES = np.linspace(-4.5, 4.5, 61)
-
-
-class _ComplaintTable:
-    """Log-likelihood of each district's complaints given its own effect ``s``, for any ``g``.
-
-    ``log p(c_d | s) = log int Poisson(c_d | mu_d e^(t - sigma^2/2)) Normal(t | g s,
-    sigma^2 - g^2) dt``: the Poisson part is tabulated once on a grid of ``t``
-    (:data:`_T_NODES` times ``sigma``), the Normal kernel for each ``g``, and the integral
-    is one matrix product (D x T times T x S). A district whose ``log_mu`` is missing (no
-    row in the complaints) gets no term (``known`` is False); ``spread`` not given: measured
-    on the known rows (:func:`_complaint_spread`).
-    """
-
-    def __init__(self, c, log_mu, spread: float | None = None) -> None:
-        c, log_mu = np.asarray(c, float), np.asarray(log_mu, float)
-        self.known = np.isfinite(log_mu)
-        c, log_mu = c[self.known], log_mu[self.known]
-        self.spread = _complaint_spread(c, log_mu) if spread is None else float(spread)
-        self.t = self.spread * _T_NODES
-        lin = (log_mu - 0.5 * self.spread**2)[:, None] + self.t[None, :]
-        logp = c[:, None] * lin - np.exp(lin)
-        self.top = logp.max(axis=1)
-        self.scaled = np.exp(logp - self.top[:, None])
-
-    def loglik(self, g: float) -> np.ndarray:
-        """Shape (D, S): each district's complaint log-likelihood at each node of ``s``."""
-        out = np.zeros((self.known.shape[0], _S_NODES.shape[0]))
-        if self.spread <= 0:
-            return out
-        g = min(max(float(g), 0.0), self.spread)
-        step = self.t[1] - self.t[0]
-        # the rest's spread, at least a grid step (a narrower kernel falls between nodes)
-        rest = max(np.sqrt(max(self.spread**2 - g * g, 0.0)), step)
-        kernel = np.exp(-0.5 * ((self.t[:, None] - g * _S_NODES[None, :]) / rest) ** 2)
-        kernel /= kernel.sum(axis=0, keepdims=True)
-        mixed = self.scaled @ kernel
-        out[self.known] = np.log(np.maximum(mixed, 1e-300)) + self.top[:, None]
-        return out
-
-
-def _check_complaints(complaints) -> pd.DataFrame | None:
-    """Check the ``complaints`` of :meth:`RiskScorer.fit`; return it as ``c``, ``log_mu``."""
-    if complaints is None:
-        return None
-    frame = pd.DataFrame(complaints)
-    missing = {"c", "log_mu"} - set(frame.columns)
-    if missing:
-        raise ValueError(f"complaints needs columns c and log_mu; missing {sorted(missing)}.")
-    if not frame.index.is_unique:
-        raise ValueError("complaints: one row per district key (repeated keys found).")
-    c = pd.to_numeric(frame["c"], errors="coerce")
-    log_mu = pd.to_numeric(frame["log_mu"], errors="coerce")
-    if c.isna().any() or (c < 0).any() or not np.all(np.isfinite(log_mu)):
-        raise ValueError("complaints: c must be counts >= 0 and log_mu finite.")
-    return pd.DataFrame({"c": c.to_numpy(float), "log_mu": log_mu.to_numpy(float)},
-                        index=pd.Index(frame.index, name="g"))
-
-
-def _logsumexp_rows(a: np.ndarray) -> np.ndarray:
-    """``log(sum(exp(a), axis=1))`` without scipy's array-API overhead (a hot loop)."""
-    top = a.max(axis=1)
-    return np.log(np.exp(a - top[:, None]).sum(axis=1)) + top
-
-
-def _re_sd_posterior(eta, n, k, scale, design=None, precision=None, near=None, extra=None
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Posterior of tau on :data:`_TAU_GRID`: integrated likelihood times a Gamma(2) prior.
-
-    The likelihood of tau integrates out each district's effect (quadrature) and, when
-    ``design`` and ``precision`` are given, the weights too (Laplace: ``-1/2 log det H(tau)``,
-    with the information of each district reduced by its design effect as in
-    :func:`_posterior_cov`). Plugging the fitted weights in instead would let them absorb part
-    of the district variation — above all for rare, skewed layers fitted on a few districts —
-    and underestimate tau, the same bias that REML corrects in linear mixed models.
-
-    ``near``: an earlier posterior on the same grid (the joint fit's previous round): only
-    the grid points it did not rule out (weight above 1e-9 of its mode) are computed again.
-    """
-    mask = n > 0
-    if not np.any(mask):
-        return np.zeros(1), np.ones(1)
-    # a district never inspected adds the same to every tau (its complaints' term, ``extra``,
-    # is on the standardised effect): leaving it out changes nothing
-    eta, n, k = eta[mask], n[mask], k[mask]
-    extra = None if extra is None else extra[mask]
-    size = _TAU_GRID.shape[0]
-    logml = np.full(size, -np.inf)
-
-    def integrated(i: int) -> float:
-        return float(np.sum(_logsumexp_rows(_effect_loglik(eta, n, k, _TAU_GRID[i], extra))))
-
-    if near is not None and np.shape(near) == _TAU_GRID.shape:
-        keep = np.asarray(near) > 1e-9 * np.max(near)
-    else:
-        # every fourth point first: the integrated likelihood is smooth in tau, so the points
-        # far (e^-25) below the best of their coarse neighbours are not computed at all
-        coarse = np.unique(np.r_[np.arange(0, size, 4), size - 1])
-        values = np.array([integrated(i) for i in coarse])
-        logml[coarse] = values
-        bound = np.interp(np.arange(size), coarse, values)
-        keep = bound > values.max() - 25.0
-    keep = np.convolve(keep, np.ones(3), mode="same") > 0  # and one grid step around
-    for i in np.flatnonzero(keep & ~np.isfinite(logml)):
-        logml[i] = integrated(i)
-    keep = np.isfinite(logml)
-    if design is not None and precision is not None:
-        design = design[mask]
-        v = special.expit(eta) * (1.0 - special.expit(eta))
-        prec = np.diag(np.maximum(precision, 1e-8))
-        for i in np.flatnonzero(keep):
-            t = _TAU_GRID[i]
-            info = n * v / (1.0 + np.maximum(n - 1.0, 0.0) * t**2 * v)
-            logml[i] -= 0.5 * np.linalg.slogdet((design * info[:, None]).T @ design + prec)[1]
-    # Gamma(2, scale) prior: zero density at tau = 0 (Chung et al. 2013, "A nondegenerate
-    # penalized likelihood estimator for variance parameters in multilevel models"). With a
-    # few inspections per district the likelihood is nearly flat near 0 and a prior with its
-    # mode there (half-normal, half-Cauchy) collapses tau toward 0, which makes the intervals
-    # of rarely inspected districts too narrow; the likelihood itself rules out large values.
-    with np.errstate(divide="ignore"):
-        logpost = logml + np.log(_TAU_GRID) - _TAU_GRID / max(scale, 1e-6)
-    w = np.exp(logpost - logpost.max())
-    return _TAU_GRID.copy(), w / w.sum()
-
-
-def _effect_quantile(eta, n, k, tau, q, extra=None) -> np.ndarray:
-    """Quantile ``q`` (one per district) of the posterior of each district's effect u.
-
-    The posterior is discretised on ``tau * s`` nodes; the quantile is interpolated linearly
-    within the node's cell, so draws (``q`` uniform) are continuous.
-    """
-    logw = _effect_loglik(eta, n, k, tau, extra)
-    w = np.exp(logw - logw.max(axis=1, keepdims=True))
-    w /= w.sum(axis=1, keepdims=True)
-    cdf = np.cumsum(w, axis=1)
-    q = np.clip(np.asarray(q, dtype=float), 1e-9, 1 - 1e-9)
-    idx = np.minimum((cdf < q[:, None]).sum(axis=1), _S_NODES.shape[0] - 1)
-    rows = np.arange(eta.shape[0])
-    before = np.where(idx > 0, cdf[rows, np.maximum(idx - 1, 0)], 0.0)
-    frac = np.clip((q - before) / np.maximum(w[rows, idx], 1e-300), 0.0, 1.0)
-    step = _S_NODES[1] - _S_NODES[0]
-    s = _S_NODES[idx] - 0.5 * step + frac * step
-    return tau * s
