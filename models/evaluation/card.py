@@ -111,7 +111,7 @@ def evaluate(
                if blocks is not None else [])
     described = feature_sources(settings, features)  # origin, source, years, unit
     card: dict[str, Any] = {
-        # each falta_* factor and the layers it stands for (models.risk.score.fill_missing)
+        # each falta_* factor and the layers it stands for (models.risk.features.fill_missing)
         "faltantes": {k: list(v) for k, v in X.attrs.get("faltantes", {}).items()},
         "titulo": "Ficha del modelo de riesgo de trabajo forzoso por distrito",
         "version_modelo": MODEL_VERSION,

@@ -121,10 +121,10 @@ def backtest_folds(
     population : array-like, optional
         Population of each district (rows of ``table``), for the complaint feature.
     complaints : bool
-        Add :data:`models.risk.score.DENUNCIAS` from each fold's training records.
+        Add :data:`models.risk.complaints.DENUNCIAS` from each fold's training records.
     complaint_evidence : bool
         Let each fold's training complaints inform the district effects
-        (:func:`models.risk.score.complaint_counts`, the shared-parameter model of the scorer).
+        (:func:`models.risk.complaints.complaint_counts`, the shared-parameter model of the scorer).
     offices : array-like, optional
         Department of each district (rows of ``table``): each office its own volume of
         complaints.

@@ -170,7 +170,7 @@ def protect_scores(scores: pd.DataFrame, threshold: int,
         out[C.RANGO] = out[C.RIESGO].rank(ascending=False, method="min").astype(int)
     out[PUBLICACION] = np.where(hidden, PUBLICACION_SIN_HISTORIAL, PUBLICACION_COMPLETA)
     # a map class stored with the scores was made from the raw risks: it goes (an export
-    # classes the published risks again, models.risk.score.export_frame)
+    # classes the published risks again, models.risk.writing.export_frame)
     return out.drop(columns=["clase"], errors="ignore")
 
 

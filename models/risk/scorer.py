@@ -24,7 +24,7 @@ Why one row per inspection (``y`` = 0/1 finding, ``X`` = the features of the dis
 happened, ``groups`` = the district key): that is a plain binary classification problem, so the
 estimator passes scikit-learn's ``parametrize_with_checks``, and integer ``sample_weight`` is the
 same as repeating rows — a district's ``n`` inspections and ``k`` findings can be passed as two
-weighted rows (``y=1`` weight ``k``, ``y=0`` weight ``n-k``), which is how :mod:`models.risk.score`
+weighted rows (``y=1`` weight ``k``, ``y=0`` weight ``n-k``), which is how :mod:`models.risk.model`
 does it. ``groups`` only switches on stage 2 and defines the reference for standardisation (each
 district counted once, including districts with zero weight, i.e. never inspected).
 
@@ -89,7 +89,7 @@ __all__ = [
 
 #: Name of the contribution of a district's own inspection record (stage 2).
 HISTORIAL = "historial"
-#: Prefix of a missing-value indicator feature (``models.risk.score.fill_missing``).
+#: Prefix of a missing-value indicator feature (``models.risk.features.fill_missing``).
 FALTA = "falta_"
 
 _LABELS_ES = {
@@ -129,7 +129,7 @@ def feature_label(name: str, descriptions: Mapping[str, str] | None = None) -> s
     if name in _LABELS_ES:
         return _LABELS_ES[name]
     if name.startswith(FALTA) and len(name) > len(FALTA):
-        # a missing-value indicator (models.risk.score.fill_missing) names its first layer
+        # a missing-value indicator (models.risk.features.fill_missing) names its first layer
         return f"Sin dato público: {feature_label(name[len(FALTA):], descriptions)}"
     return name.replace("_", " ").strip().capitalize()
 
@@ -265,7 +265,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         complaints : DataFrame, optional
             Per district key: ``c``, its complaint-driven inspections, and ``log_mu``, the log
             of the number its population and characteristics predict
-            (:func:`models.risk.score.complaint_counts`). With ``groups``, the number of
+            (:func:`models.risk.complaints.complaint_counts`). With ``groups``, the number of
             complaints becomes evidence about each district's own effect, with a strength
             estimated from the data (:meth:`_fit_complaint_sd`): a shared-parameter model of
             selection. Every district the region has should have a row (0 complaints too).
@@ -630,7 +630,7 @@ class RiskScorer(ClassifierMixin, BaseEstimator):
         self.group_counts_ = agg[["n", "k"]]
         zg = Z[agg["row"].to_numpy()]
         # the features each district's records were made under (the dated layers of their
-        # years, models.risk.score.history_features): its effect is read against these, and a
+        # years, models.risk.features.history_features): its effect is read against these, and a
         # score of today adds it to today's features
         self.group_z_ = pd.DataFrame(zg, index=agg.index)
         if self.shrinkage:
