@@ -6,7 +6,7 @@ these tables give them by code, as ``(es, en)``.
 
 from __future__ import annotations
 
-from dashboard.i18n import tr
+from dashboard.i18n import t, tr
 from geo.messages import texts
 from geo.records.indicators import INDICIOS, N_INDICIOS, N_TF_OIT, SIN_INDICIOS, TRABAJO_FORZOSO
 from geo.records.inspections import ILO_INDICATORS
@@ -38,8 +38,8 @@ def indicator_name(code: str, lang: str | None = None) -> str:
     ('2. Deception', 'Trabajo forzoso (OIT: ambas dimensiones)')
     """
     if code == N_TF_OIT:
-        return tr(*CLASS_WORDS[TRABAJO_FORZOSO], lang=lang)
+        return t(f"{ROOM}.clase.{TRABAJO_FORZOSO}", lang)
     if code == N_INDICIOS:
-        return tr(*CLASS_WORDS[INDICIOS], lang=lang)
+        return t(f"{ROOM}.clase.{INDICIOS}", lang)
     number = list(ILO_INDICATORS).index(code) + 1
     return f"{number}. " + tr(*ILO_INDICATORS[code], lang=lang)

@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.i18n import feature_label, tr
+from dashboard.i18n import feature_label, t
 from geo.formatting import format_number, format_percent, format_quantity, no_public_data
 
 __all__ = [
@@ -156,8 +156,8 @@ def origin_word(facts: LayerFacts, lang: str | None = None) -> str:
     'simulated'
     """
     if facts.simulated:
-        return tr("simulada", "simulated", lang)
-    return tr("real", "real", lang)
+        return t("capas.simulada", lang=lang)
+    return t("capas.real", lang=lang)
 
 
 def unit_label(facts: LayerFacts, lang: str | None = None) -> str:
@@ -169,14 +169,14 @@ def unit_label(facts: LayerFacts, lang: str | None = None) -> str:
     'count'
     """
     if facts.unit:
-        return facts.unit if facts.unit != "número" else tr("número", "count", lang)
+        return facts.unit if facts.unit != "número" else t("capas.numero", lang=lang)
     if facts.measure in ("area_share", "raster_share"):
-        return tr("% del área", "% of the area", lang)
+        return t("capas.porcentaje_area", lang=lang)
     if facts.measure == "count":
-        return tr("número", "count", lang)
+        return t("capas.numero", lang=lang)
     if facts.measure == "density":
-        return tr("por 1 000 hab.", "per 1,000 inhab.", lang) if facts.per == "poblacion" \
-            else tr("por km²", "per km²", lang)
+        return t("capas.por_mil_habitantes", lang=lang) if facts.per == "poblacion" \
+            else t("capas.por_km2", lang=lang)
     return ""
 
 
@@ -236,8 +236,7 @@ def zero_note(facts: LayerFacts, value: Any, lang: str | None = None) -> str:
     number = pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0]
     if not facts.zero_reason or pd.isna(number) or number != 0:
         return ""
-    return tr("0 donde la fuente no nombra el distrito: ",
-              "0 where the source does not name the district: ", lang) + facts.zero_reason
+    return t("capas.cero_fuente_no_nombra_distrito", lang=lang) + facts.zero_reason
 
 
 def listed(text: Any) -> list[str]:
@@ -291,8 +290,8 @@ def feature_words(name: str, facts: Mapping[str, LayerFacts], lang: str | None =
     if name.startswith(FALTA) and len(name) > len(FALTA):
         members = list((patterns or {}).get(name) or (name[len(FALTA):],))
         said = ", ".join(_with_source(m, facts, lang, descriptions) for m in members)
-        head = tr("Con dato público: ", "Has public data: ", lang) if has_data else \
-            tr("Sin dato público: ", "No public data: ", lang)
+        head = t("capas.con_dato_publico", lang=lang) if has_data else \
+            t("capas.sin_dato_publico", lang=lang)
         return head + said
     if name in facts:
         return layer_name(facts[name], lang)
@@ -331,7 +330,7 @@ def district_note(sin_dato: Any, fuera_rango: Any, facts: Mapping[str, LayerFact
         parts.append(no_public_data(lang) + ": " + ", ".join(
             _with_source(n, facts, lang) for n in listed(sin_dato)))
     if listed(fuera_rango):
-        parts.append(tr("fuera del rango aprendido: ", "outside the learnt range: ", lang)
+        parts.append(t("capas.fuera_rango_aprendido", lang=lang)
                      + range_words(fuera_rango, facts, lang, patterns))
     return " · ".join(parts)
 
