@@ -14,6 +14,11 @@ file's path and modification time, and turns it into what a page shows for a rol
 - :mod:`~dashboard.state.maps` — the Mapa page's map, outlines and hot spots;
 - :mod:`~dashboard.state.exports` — an export's table and metadata;
 - :mod:`~dashboard.state.services` — services for victims and the districts far from them;
+- :mod:`~dashboard.state.planning` — the Planificación page's plan and travel table;
+- :mod:`~dashboard.state.rescoring` — refit, rescore and evaluate again after an import.
+
+The last two are imported from their modules by the one page that uses each (they bring
+the planner's network and the backtest, which the other pages do not need).
 
 This package re-exports their public names, so ``from dashboard import state`` then
 ``state.scores(k)`` keeps working; code inside the package imports from the submodule:
@@ -53,8 +58,10 @@ from dashboard.state.disclosure import (
     view,
 )
 from dashboard.state.exports import (
+    FORMATS,
     OIT_PREFIX,
     RECORD_METADATA,
+    export_bytes,
     export_counts,
     export_metadata,
     export_table,
@@ -114,6 +121,7 @@ __all__ = [
     "ALL_REGIONS",
     "CARD_RECORD_KEYS",
     "EVALUATION_FILE",
+    "FORMATS",
     "MAP_COLUMNS",
     "MissingArtefactError",
     "OIT_PREFIX",
@@ -127,6 +135,7 @@ __all__ = [
     "district_table",
     "evaluation",
     "evaluation_for",
+    "export_bytes",
     "export_counts",
     "export_metadata",
     "export_table",

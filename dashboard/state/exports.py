@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +23,14 @@ from dashboard.state.loaders import (
     _indicator_source,
     _read_scores,
     district_table,
+    metadata_values,
 )
 from geo import columns as C
 from geo import paths
 from geo.records.indicators import N_VICTIMAS, coarsen, protected_profile
 from geo.records.inspections import ILO_INDICATORS
 from models.risk.disclosure import protect_scores
+from models.risk.score import write_scores
 
 
 def export_table(region: tuple[str, ...], k: int, protected: bool,
@@ -181,3 +186,40 @@ def export_counts(planner: bool) -> tuple[str, ...]:
     (True, False)
     """
     return SENSITIVE_COUNTS if planner else ALL_COUNTS
+
+
+# GeoPackage keeps its metadata in table `metadatos`; GeoJSON and CSV get a sidecar
+# `<file>.metadatos.json` (models.risk.score.write_scores), so they are shipped together in a zip.
+FORMATS = {
+    "geojson": ("GeoJSON", ".geojson", "application/zip"),
+    "gpkg": ("GeoPackage", ".gpkg", "application/geopackage+sqlite3"),
+    "csv": ("CSV", ".csv", "application/zip"),
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=12)
+def export_bytes(fmt: str, region: tuple[str, ...], k: int, key: tuple,
+                 counts: tuple[str, ...], protected: bool, scoped: bool,
+                 floor_k: int | None = None) -> bytes:
+    """Return the file for ``fmt`` (zip with its metadata for GeoJSON and CSV).
+
+    ``key`` (the scores file's path and modification time) makes a rescored file a new
+    export. The metadata is the scores file's own (:func:`dashboard.state.export_metadata`).
+    ``counts`` are the count columns blanked below ``k`` (by role); ``protected``: the role
+    has no record access (:mod:`models.risk.disclosure`); ``scoped``: it sees some regions only;
+    ``floor_k``: the role's own floor (its one protected publication, blanked more up to
+    ``k``: :func:`dashboard.state.export_table`).
+    """
+    gdf = export_table(region, k, protected, counts, floor_k).copy()
+    gdf.attrs["metadatos"] = export_metadata(metadata_values(), region, k,
+                                             counts, protected, scoped)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"riesgo{FORMATS[fmt][1]}"
+        write_scores(gdf, out, settings())
+        if fmt == "gpkg":
+            return out.read_bytes()
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for file in sorted(Path(tmp).iterdir()):
+                zf.write(file, file.name)
+        return buf.getvalue()

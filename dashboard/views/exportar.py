@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import io
-import tempfile
-import zipfile
-from pathlib import Path
-
 import pandas as pd
 import streamlit as st
 
 from dashboard import state, ui
 from dashboard.i18n import evidence_label, get_lang, label, t, tr
+from dashboard.state.exports import FORMATS, export_bytes
 from geo import columns as C
 from geo.trust.access import floor, threshold
-from models.risk.score import write_scores
 
-# GeoPackage keeps its metadata in table `metadatos`; GeoJSON and CSV get a sidecar
-# `<file>.metadatos.json` (models.risk.score.write_scores), so they are shipped together in a zip.
-FORMATS = {
-    "geojson": ("GeoJSON", ".geojson", "application/zip"),
-    "gpkg": ("GeoPackage", ".gpkg", "application/geopackage+sqlite3"),
-    "csv": ("CSV", ".csv", "application/zip"),
-}
 PREVIEW_WORDS = {
     C.RANGO: ("Puesto", "Rank"), C.UBIGEO: ("UBIGEO", "UBIGEO"),
     C.DISTRITO: ("Distrito", "District"), C.PROVINCIA: ("Provincia", "Province"),
@@ -35,36 +23,6 @@ PREVIEW_WORDS = {
     C.N_HALLAZGOS: ("Hallazgos", "Findings"),
     C.N_DENUNCIAS: ("Inspecciones por denuncia", "Inspections from complaints"),
 }
-
-
-@st.cache_data(show_spinner=False, max_entries=12)
-def export_bytes(fmt: str, region: tuple[str, ...], k: int, key: tuple,
-                 counts: tuple[str, ...], protected: bool, scoped: bool,
-                 floor_k: int | None = None) -> bytes:
-    """Return the file for ``fmt`` (zip with its metadata for GeoJSON and CSV).
-
-    ``key`` (the scores file's path and modification time) makes a rescored file a new
-    export. The metadata is the scores file's own (:func:`dashboard.state.export_metadata`).
-    ``counts`` are the count columns blanked below ``k`` (by role); ``protected``: the role
-    has no record access (:mod:`models.risk.disclosure`); ``scoped``: it sees some regions only;
-    ``floor_k``: the role's own floor (its one protected publication, blanked more up to
-    ``k``: :func:`dashboard.state.export_table`).
-    """
-    settings = state.settings()
-    gdf = state.export_table(region, k, protected, counts, floor_k).copy()
-    gdf.attrs["metadatos"] = state.export_metadata(state.metadata_values(), region, k,
-                                                   counts, protected, scoped)
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / f"riesgo{FORMATS[fmt][1]}"
-
-        write_scores(gdf, out, settings)
-        if fmt == "gpkg":
-            return out.read_bytes()
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for file in sorted(Path(tmp).iterdir()):
-                zf.write(file, file.name)
-        return buf.getvalue()
 
 
 ui.page_header(

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import tempfile
-from pathlib import Path
 
 import folium
 import pandas as pd
@@ -14,47 +11,14 @@ from streamlit_folium import st_folium
 
 from dashboard import mapview, state, ui
 from dashboard.i18n import get_lang, tr
+from dashboard.state.planning import compute_plan, read_uploaded_table
 from geo import columns as C
-from geo.config import PlanningSpec
-from geo.errors import RiskmapError
 from models.planning import plan as P
-from models.planning.travel import read_travel_table
 
 _PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
             "#000000")  # Okabe-Ito (colour-blind safe), as the printable page
 _EXPLORE = "#7B3294"
 MAP_HEIGHT = mapview.MAP_HEIGHT
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def compute_plan(scores_path: str, stamp: float, spec_key: str, _spec: PlanningSpec,
-                 capacities: tuple[tuple[str, float], ...], table_hash: str,
-                 _table: pd.DataFrame | None) -> P.Plan:
-    """Compute the plan once per distinct input (scores file, inputs, travel table)."""
-    scores = state.scores()
-    try:
-        districts = state.district_table()[[C.UBIGEO, C.REGION_NATURAL]]
-    except Exception:  # noqa: BLE001 - optional: refines the travel estimate only
-        districts = None
-    return P.plan_inspections(scores, _spec, capacities=dict(capacities), travel_table=_table,
-                              districts=districts)
-
-
-def read_uploaded_table(upload, ubigeos, offices) -> tuple[pd.DataFrame | None, str]:
-    """Validate an uploaded travel table; return it and a hash of its bytes."""
-    if upload is None:
-        return None, ""
-
-    data = upload.getvalue()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / (Path(upload.name).name or "viajes.csv")
-        path.write_bytes(data)
-        try:
-            table = read_travel_table(path, ubigeos, offices)
-        except RiskmapError as err:  # name the uploaded file, not the temp copy
-            raise RiskmapError(es=err.es.replace(str(path), upload.name),
-                                 en=err.en.replace(str(path), upload.name)) from None
-    return table, hashlib.sha256(data).hexdigest()
 
 
 def plan_map(plan: P.Plan, layer, lang: str) -> folium.Map:

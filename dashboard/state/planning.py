@@ -1,0 +1,48 @@
+"""The Planificación page's plan: computed once per input, and an uploaded travel table checked."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.state.disclosure import scores as scores_of
+from dashboard.state.loaders import district_table
+from geo import columns as C
+from geo.config import PlanningSpec
+from geo.errors import RiskmapError
+from models.planning import plan as P
+from models.planning.travel import read_travel_table
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def compute_plan(scores_path: str, stamp: float, spec_key: str, _spec: PlanningSpec,
+                 capacities: tuple[tuple[str, float], ...], table_hash: str,
+                 _table: pd.DataFrame | None) -> P.Plan:
+    """Compute the plan once per distinct input (scores file, inputs, travel table)."""
+    scores = scores_of()
+    try:
+        districts = district_table()[[C.UBIGEO, C.REGION_NATURAL]]
+    except Exception:  # noqa: BLE001 - optional: refines the travel estimate only
+        districts = None
+    return P.plan_inspections(scores, _spec, capacities=dict(capacities), travel_table=_table,
+                              districts=districts)
+
+
+def read_uploaded_table(upload, ubigeos, offices) -> tuple[pd.DataFrame | None, str]:
+    """Validate an uploaded travel table; return it and a hash of its bytes."""
+    if upload is None:
+        return None, ""
+    data = upload.getvalue()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / (Path(upload.name).name or "viajes.csv")
+        path.write_bytes(data)
+        try:
+            table = read_travel_table(path, ubigeos, offices)
+        except RiskmapError as err:  # name the uploaded file, not the temp copy
+            raise RiskmapError(es=err.es.replace(str(path), upload.name),
+                                 en=err.en.replace(str(path), upload.name)) from None
+    return table, hashlib.sha256(data).hexdigest()
