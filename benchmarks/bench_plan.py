@@ -45,18 +45,19 @@ def synthetic_scores() -> gpd.GeoDataFrame:
 
 def main() -> dict:
     from models.planning import plan as P
+    from models.planning import trips as TR  # _candidates is looked up there
 
     spec = load_settings(REPO / "config" / "settings.toml", check_files=False).planning
     scores = synthetic_scores()
     n_cands: list[int] = []
-    original = P._candidates
+    original = TR._candidates
 
     def counting(*args):
         out = original(*args)
         n_cands.append(len(out))
         return out
 
-    P._candidates = counting
+    TR._candidates = counting
     results = []
     print(f"{len(scores)} distritos, {len(spec.offices)} oficinas, exploracion "
           f"{spec.exploration_share:.0%}, viaje max {spec.max_trip_days:g} d")
@@ -84,7 +85,7 @@ def main() -> dict:
                   f"{plan.gap:>8.2%} {plan.expected_findings:>7.2f} {plan.naive_findings:>7.2f} "
                   f"{row['gain_pct']:>8.1f}% {len(plan.trips):>6}")
     finally:
-        P._candidates = original
+        TR._candidates = original
     return {"cases": results}
 
 

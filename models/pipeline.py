@@ -14,9 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from geo import paths
+from geo.config import Settings, load_settings
 from geo.errors import tr
-from geo.geography.sources import MIRROR_ENV
+from geo.geography.base import build_base
+from geo.geography.build import build_districts
+from geo.geography.sources import MIRROR_ENV, fetch_sources, load_registry
 from geo.private import make_private, private_dir
+from geo.world.demo import demo_outdated, make_demo
+from models.evaluation.backtest import evaluate, write_card
+from models.risk.explain import CHANGES_FILE
+from models.risk.score import score_districts, write_scores
 
 __all__ = ["prepare", "EVALUATION_FILE"]
 
@@ -61,21 +68,11 @@ def prepare(
     Path
         The settings file of the demo world, which the dashboard uses by default.
     """
-    from geo.config import load_settings
-    from geo.geography.base import build_base
-    from geo.geography.build import build_districts
-    from geo.geography.sources import fetch_sources
-    from geo.world.demo import make_demo
-    from models.evaluation.backtest import evaluate, write_card
-    from models.risk.score import score_districts, write_scores
-
     say = progress or (lambda _msg: None)
     root = Path(data_dir).resolve() if data_dir else paths.data_dir()
     private_dir(root, tighten=True)  # it holds the store, the accounts and the demo world
     base = root / paths.base_gpkg().name
     demo = root / paths.demo_dir().name
-
-    from geo.geography.sources import load_registry
 
     folder = root / paths.sources_dir().name
     # a data folder from before the sector tables joined the registry gets them too
@@ -101,8 +98,6 @@ def prepare(
         say(tr("[1-2/6] Datos base ya presentes.", "[1-2/6] Base data already present."))
 
     settings_path = demo / "settings.toml"
-    from geo.world.demo import demo_outdated
-
     if force or not settings_path.exists() or demo_outdated(demo):
         say(
             tr(
@@ -135,14 +130,12 @@ def prepare(
     return settings_path
 
 
-def _keep_private(settings: Any) -> None:
+def _keep_private(settings: Settings) -> None:
     """Make the world's working folder 0700 and what it holds with counts 0600.
 
     New files are written owner-only (:mod:`geo.private`); this also closes a folder
     prepared by an older riskmap, whose scores and card were readable by everyone.
     """
-    from models.risk.explain import CHANGES_FILE
-
     private_dir(settings.workdir, tighten=True)
     for path in (settings.scores_gpkg, settings.workdir / EVALUATION_FILE,
                  settings.workdir / CHANGES_FILE):

@@ -33,9 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import airportsdata
 import networkx as nx
 import numpy as np
 import pandas as pd
+import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
@@ -237,8 +239,6 @@ def build_network(districts: pd.DataFrame, offices: Sequence[Any], *,
     geometry : GeoSeries, optional
         Polygons, when ``districts`` has none.
     """
-    import shapely
-
     pts = T.district_points(districts)
     ubigeo = pts[C.UBIGEO].to_numpy(str)
     lon, lat, modes = pts["lon"].to_numpy(), pts["lat"].to_numpy(), pts["modo"].to_numpy()
@@ -287,8 +287,6 @@ def build_network(districts: pd.DataFrame, offices: Sequence[Any], *,
             add(("d", a), ("d", b), RIVER, river_km / river.km_per_day, river_km)
     # aerodromes of the flights, each reached from its district (or the nearest by road)
     if flights:
-        import airportsdata
-
         airports = airportsdata.load("ICAO")
         for flight in flights:
             ends = []
@@ -336,8 +334,6 @@ def _attach(g, node, x, y, tree, ubigeo, lon, lat, add, days: float = ACCESS_DAY
 
     ``tree``: the districts' STRtree (None without polygons).
     """
-    import shapely
-
     inside = [] if tree is None else sorted(
         tree.query(shapely.Point(float(x), float(y)), predicate="covered_by").tolist())
     if inside:

@@ -25,12 +25,15 @@ Examples
 
 from __future__ import annotations
 
+import re
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from geo import columns as C
 from geo.config import Office
+from models.planning.travel import apply_travel_table, estimate_travel
 
 __all__ = ["BRECHA", "DIAS_SERVICIO", "FAR_DAYS", "RISK_QUANTILE", "SERVICIO_CERCANO",
            "TIPO_CERCANO", "gap", "service_access", "type_column"]
@@ -48,8 +51,6 @@ RISK_QUANTILE = 0.75
 
 def type_column(kind: str) -> str:
     """Return the column of days to the nearest service of type ``kind`` (``dias_cem``)."""
-    import re
-
     return "dias_" + re.sub(r"[^a-z0-9]+", "_", kind.lower()).strip("_")
 
 
@@ -73,8 +74,6 @@ def service_access(districts: pd.DataFrame, services: gpd.GeoDataFrame,
         Index ``ubigeo``: ``dias_servicio``, ``servicio_cercano``, ``tipo_servicio_cercano``
         and one ``dias_<tipo>`` column per type (NaN when there is no service at all).
     """
-    from models.planning.travel import apply_travel_table, estimate_travel
-
     index = pd.Index(pd.DataFrame(districts)[C.UBIGEO].astype(str), name=C.UBIGEO)
     if services is None or services.empty:
         return pd.DataFrame({DIAS_SERVICIO: np.nan, SERVICIO_CERCANO: "", TIPO_CERCANO: ""},

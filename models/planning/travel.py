@@ -72,6 +72,7 @@ import shapely
 from geo import columns as C
 from geo.config import Office
 from geo.errors import DataError, RiskmapError
+from geo.geography.ubigeo import normalize_ubigeo
 
 __all__ = [
     "DIAS_VIAJE",
@@ -323,8 +324,6 @@ def read_travel_table(
         Naming the file and the line for an unknown UBIGEO, an unknown office, a missing
         column, or a travel time that is not a non-negative number.
     """
-    from geo.geography.ubigeo import normalize_ubigeo
-
     path = Path(path)
     if not path.is_file():
         raise DataError(
