@@ -134,7 +134,7 @@ def test_rows_are_counted_whatever_the_line_ending(tmp_path, ending):
 
 
 def test_a_held_write_lock_says_another_import_is_running(tmp_path, monkeypatch):
-    import geo.records.store as store_module
+    import geo.records.store.database as store_module
     from geo.records.store import InspectionStore
 
     store = InspectionStore(tmp_path / "s.sqlite", role="planificador", user="ana")

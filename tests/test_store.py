@@ -148,7 +148,7 @@ def test_conflicting_reimport_reported_not_overwritten(tmp_path, store, district
 def test_failure_mid_transaction_rolls_back(tmp_path, store, districts, monkeypatch):
     store.import_file(_file(tmp_path, GOOD), districts, today=TODAY)
     before = _tables(store)
-    import geo.records.store as store_module
+    import geo.records.store.database as store_module
 
     real = store_module._to_sql_rows
 
@@ -839,7 +839,7 @@ N1,2022-01-05,080101,mineria,0,
 
 def test_every_changed_record_is_audited_however_many(tmp_path, store, districts,
                                                       monkeypatch):
-    import geo.records.store as S
+    import geo.records.store.database as S
 
     monkeypatch.setattr(S, "AUDIT_CHANGES", 2)
     rows = [f"V{i},2019-01-{i + 1:02d},080101,mineria,1,{i}" for i in range(5)]

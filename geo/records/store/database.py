@@ -1,75 +1,13 @@
-r"""The inspection store: a SQLite database of validated records, with roles and an audit trail.
-
-Inspection records name victims and places; they are protected by design:
-
-* **All or nothing.** :meth:`InspectionStore.import_file` validates the whole file first.
-  If any row is invalid, or an ``id`` already stored comes back with different content,
-  nothing is written and :class:`ImportRejected` (a :class:`~geo.errors.DataError`
-  carrying the :class:`~geo.records.inspections.ValidationReport` and the conflicts) is raised.
-  Otherwise every row goes in one SQLite transaction; a crash mid-import leaves the store
-  as it was (SQLite's journal rolls the transaction back).
-* **Idempotent.** An ``id`` already stored with identical content is skipped, never
-  duplicated; each import is recorded (when, file name, sha256, rows added, rows already
-  present, user).
-* **Roles and regions** (:mod:`geo.trust.access`). ``planificador`` imports and reads
-  record-level data; ``gobierno_regional`` and ``investigador`` read only aggregates with
-  small counts suppressed (1 to ``min_count - 1`` shown as missing and flagged);
-  ``admin`` reads the audit trail and nothing else; ``sistema`` is the model-fitting
-  pipeline and the server's operator, which reads records but cannot import. A store
-  opened with ``regions`` reads, counts and imports only records of those departments,
-  and refuses an id that a record of another department holds, in the store or in the
-  deployment's history file (``history=``), without saying where that record is.
-* **Every change named.** An import that completes stored records or replaces records of
-  the history file audits each one with its id and the columns that changed.
-* **Audit that proves itself** (:mod:`geo.trust.audit`). Every import (accepted or rejected),
-  every read of record-level data or of aggregates, every refused request and every event
-  the dashboard reports (sign-in, page, district, export) is a row of table ``auditoria``:
-  append-only, hash-chained and sealed, checked by :meth:`InspectionStore.verify_audit`.
-* **At rest.** The database and its seal are created owner-only (0600);
-  :func:`backup_store` copies it with SQLite's online backup API and
-  :func:`restore_store` puts a copy back, keeping the audit trail it replaces.
-
-Tables: ``inspecciones`` (the contract columns + ``import_id``), ``importaciones`` and
-``auditoria``.
-
-Examples
---------
->>> import tempfile, pathlib
->>> import geopandas as gpd
->>> from shapely.geometry import box
->>> d = pathlib.Path(tempfile.mkdtemp())
->>> districts = gpd.GeoDataFrame(
-...     {"ubigeo": ["080101"]}, geometry=[box(-72.0, -13.6, -71.9, -13.5)], crs=4326)
->>> _ = (d / "i.csv").write_text("id,fecha,ubigeo,sector,hallazgo_tf\n"
-...                              "A1,2021-03-15,080101,mineria,1\n")
->>> store = InspectionStore(d / "s.sqlite", role="planificador", user="ana")
->>> store.import_file(d / "i.csv", districts).added
-1
->>> store.import_file(d / "i.csv", districts).already_present
-1
->>> len(store.records())
-1
->>> InspectionStore(d / "s.sqlite", role="investigador").records()  # doctest: +ELLIPSIS
-Traceback (most recent call last):
-...
-geo.records.store.PermissionDenied: El rol 'investigador' no puede ver registros individuales ...
-"""
+"""The inspection store: :class:`InspectionStore`, its connection, imports, reads and roles."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import getpass
-import hashlib
-import json
-import math
 import os
-import socket
 import sqlite3
-import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -77,14 +15,32 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import columns as C
-from geo.errors import DataError, RiskmapError
+from geo.errors import DataError
 from geo.private import private_dir
-from geo.records.inspections import (
-    RECORD_COLUMNS,
-    ValidationReport,
-    records_frame,
-    validate_inspections,
+from geo.records.contract import ANIO, N_VICTIMAS, RECORD_COLUMNS, SUPRIMIDO
+from geo.records.store.changes import (
+    CAMBIO_EN,
+    EN_HISTORICO,
+    _changes,
+    _conflict_message,
+    _foreign_message,
+    _history_rows,
+    _region_message,
+    _sort_rows,
+    _stored_rows,
+    _to_sql_rows,
 )
+from geo.records.store.outcomes import ImportRejected, ImportResult, PermissionDenied
+from geo.records.store.schema import (
+    _SCHEMA,
+    IMPORT_ID,
+    SCHEMA_VERSION,
+    _add_columns,
+    _migrate_audit,
+    _typed,
+)
+from geo.records.store.trail import _audit_text, _now, _seal_held, _sha256, _write_private, operator
+from geo.records.validation import ValidationReport, validate_inspections
 from geo.trust import audit as A
 from geo.trust.access import (
     DATA_ROLES,
@@ -94,26 +50,9 @@ from geo.trust.access import (
     ROL_INVESTIGADOR,
     ROL_PLANIFICADOR,
     ROL_SISTEMA,
-    region_names,
 )
 
-__all__ = [
-    "ROL_ADMIN",
-    "RestoreResult",
-    "backup_store",
-    "operator",
-    "restore_store",
-    "ImportRejected",
-    "ImportResult",
-    "InspectionStore",
-    "PermissionDenied",
-    "ROLES",
-    "ROL_GOBIERNO_REGIONAL",
-    "ROL_INVESTIGADOR",
-    "ROL_PLANIFICADOR",
-    "ROL_SISTEMA",
-    "SUPPRESSION_MIN",
-]
+__all__ = ["LOCK_WAIT_S", "ROLES", "SUPPRESSION_MIN", "InspectionStore"]
 
 #: Roles that see inspection data (``admin`` and the internal ``sistema`` are not among them).
 ROLES = DATA_ROLES
@@ -124,121 +63,11 @@ _CAN_READ_AUDIT = {ROL_ADMIN, ROL_SISTEMA}
 #: Smallest suppression threshold roles without record access may ask for.
 SUPPRESSION_MIN = 5
 
-# Aggregate column names (candidates for geo.columns, which this module does not own).
-N_VICTIMAS = "n_victimas"
-SUPRIMIDO = "suprimido"  # ";"-separated names of the counts suppressed in that row
-ANIO = "anio"
-IMPORT_ID = "import_id"
-SCHEMA_VERSION = 3  # 2: the audit trail is hash-chained and sealed (geo.trust.audit); 3: victims
-# by sex and age and the district of recruitment (columns added in place, nothing rewritten)
-MIN_BACKUP_VERSION = 2  # older backups have no seal to check them by
-#: Columns an import may fill in on a record already stored when they are empty there (the
-#: columns of schema 3: records imported before them are completed, never overwritten).
-COMPLETABLE = (C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES, C.UBIGEO_ORIGEN)
 #: At most this many ids in one audit row's list, and changed records per audit row (more
 #: changes follow in further rows of the same transaction: every one is audited).
 AUDIT_IDS = 200
 AUDIT_CHANGES = 500
-#: Where a changed record was before the import: the store (empty cells completed) or the
-#: history file (replaced by the imported version, which wins in load_records).
-CAMBIO_EN = "en"
-EN_ALMACEN = "almacen"
-EN_HISTORICO = "archivo_historico"
 LOCK_WAIT_S = 30.0  # how long a writer waits for another one (an import) before it says so
-BACKUP_SEAL_TABLE = "respaldo_sello"  # in a backup file only: the seal that checks it
-
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS meta (
-    clave TEXT PRIMARY KEY,
-    valor TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS importaciones (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    fecha_hora TEXT NOT NULL,          -- UTC, ISO 8601
-    archivo TEXT NOT NULL,             -- file name (not the full path)
-    sha256 TEXT NOT NULL,
-    filas_nuevas INTEGER NOT NULL,
-    filas_existentes INTEGER NOT NULL, -- ids already stored with identical content
-    usuario TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS inspecciones (
-    {C.ID} TEXT PRIMARY KEY,
-    {C.FECHA} TEXT NOT NULL,           -- YYYY-MM-DD
-    {C.UBIGEO} TEXT NOT NULL CHECK (length({C.UBIGEO}) = 6),
-    {C.LAT} REAL,
-    {C.LON} REAL,
-    {C.SECTOR} TEXT NOT NULL
-        CHECK ({C.SECTOR} IN ({", ".join(repr(s) for s in C.SECTORES_INSPECCION)})),
-    {C.HALLAZGO} INTEGER NOT NULL CHECK ({C.HALLAZGO} IN (0, 1)),
-    {C.ORIGEN} TEXT CHECK ({C.ORIGEN} IS NULL
-        OR {C.ORIGEN} IN ({", ".join(repr(s) for s in C.ORIGENES)})),
-    {C.INDICADORES} TEXT NOT NULL DEFAULT '',
-    {C.TRABAJADORES} INTEGER CHECK ({C.TRABAJADORES} >= 0),
-    {C.VICTIMAS} INTEGER CHECK ({C.VICTIMAS} >= 0),
-    {IMPORT_ID} INTEGER NOT NULL REFERENCES importaciones(id),
-    {C.VICTIMAS_MUJERES} INTEGER CHECK ({C.VICTIMAS_MUJERES} >= 0),
-    {C.VICTIMAS_MENORES} INTEGER CHECK ({C.VICTIMAS_MENORES} >= 0),
-    {C.UBIGEO_ORIGEN} TEXT CHECK ({C.UBIGEO_ORIGEN} IS NULL OR length({C.UBIGEO_ORIGEN}) = 6)
-);
-CREATE INDEX IF NOT EXISTS inspecciones_ubigeo ON inspecciones({C.UBIGEO});
-"""
-
-
-class PermissionDenied(RiskmapError):
-    """The role in use may not do what was asked."""
-
-
-class ImportRejected(DataError):
-    """An import wrote nothing: some rows are invalid or conflict with stored records.
-
-    Attributes
-    ----------
-    report : ValidationReport
-        The validation of the file (row errors with line, column and reason).
-    conflicts : list of dict
-        ``{"id", "line", "columns"}`` for each id already stored with different content.
-    """
-
-    def __init__(self, es: str, en: str, report: ValidationReport,
-                 conflicts: list[dict[str, Any]]) -> None:
-        super().__init__(es=es, en=en)
-        self.report = report
-        self.conflicts = conflicts
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """What an accepted import did.
-
-    Attributes
-    ----------
-    import_id : int
-        Row of table ``importaciones``.
-    added : int
-        New records written.
-    already_present : int
-        Records whose id was already stored with identical content (skipped).
-    sha256 : str
-        Of the file imported.
-    report : ValidationReport
-    previous_imports : tuple of int
-        Earlier imports of a file with the same sha256.
-    completed : int
-        Stored records (counted in ``already_present``) whose empty victim or origin cells
-        the file filled in (:data:`COMPLETABLE`); audited with their ids.
-    corrected : int
-        Records of the history file (counted in ``added``) that the file replaced with
-        different content (the imported version wins); audited with their ids and columns.
-    """
-
-    import_id: int
-    added: int
-    already_present: int
-    sha256: str
-    report: ValidationReport = field(repr=False)
-    previous_imports: tuple[int, ...] = ()
-    completed: int = 0
-    corrected: int = 0
 
 
 class InspectionStore:
@@ -887,450 +716,3 @@ class InspectionStore:
                 raise
             key.advance(*last, locked=True)
 
-
-_HELD_LOCK = threading.local()  # the seal locks this thread holds (see _seal_held)
-
-
-@contextmanager
-def _seal_held(path: Path) -> Iterator[bool]:
-    """Hold the seal's lock (re-entrant within a thread); yield whether this call took it."""
-    held = getattr(_HELD_LOCK, "paths", None)
-    if held is None:
-        held = _HELD_LOCK.paths = set()
-    key = str(path)
-    if key in held:
-        yield False
-        return
-    private_dir(path.parent)
-    with A.Seal.lock(path):
-        held.add(key)
-        try:
-            yield True
-        finally:
-            held.discard(key)
-
-
-#: Columns added after schema 2, with their SQL type and check (ALTER TABLE ... ADD COLUMN).
-_ADDED_COLUMNS = (
-    (C.VICTIMAS_MUJERES, f"INTEGER CHECK ({C.VICTIMAS_MUJERES} >= 0)"),
-    (C.VICTIMAS_MENORES, f"INTEGER CHECK ({C.VICTIMAS_MENORES} >= 0)"),
-    (C.UBIGEO_ORIGEN, f"TEXT CHECK ({C.UBIGEO_ORIGEN} IS NULL OR length({C.UBIGEO_ORIGEN}) = 6)"),
-)
-
-
-def _add_columns(conn: sqlite3.Connection) -> list[str]:
-    """Migrate schema 2 -> 3: add the optional record columns an older table lacks."""
-    have = {r[1] for r in conn.execute("PRAGMA table_info(inspecciones)")}
-    added = []
-    for name, decl in _ADDED_COLUMNS:
-        if name not in have:
-            conn.execute(f"ALTER TABLE inspecciones ADD COLUMN {name} {decl}")
-            added.append(name)
-    return added
-
-
-def _migrate_audit(conn: sqlite3.Connection, seal: A.Seal) -> int:
-    """Migrate schema 1 -> 2: chain and seal the audit rows written before the chain."""
-    old = conn.execute("SELECT id, fecha_hora, usuario, rol, accion, detalle FROM auditoria "
-                       "ORDER BY id").fetchall()
-    conn.execute("ALTER TABLE auditoria RENAME TO auditoria_v1")
-    A.create_table(conn)
-    previous = A.GENESIS
-    for new_id, row in enumerate(old, start=1):
-        values = (new_id, row[1], row[2], row[3], row[4], row[5])
-        digest = A.row_hash(seal.key, values, previous)
-        conn.execute(f"INSERT INTO auditoria ({', '.join(A.COLUMNS)}) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*values, previous, digest))
-        previous = digest
-    conn.execute("DROP TABLE auditoria_v1")
-    return len(old)
-
-
-def operator() -> str:
-    """Return the identity of whoever runs riskmap on this machine: ``login@host``.
-
-    The command line is used by people signed in to the server itself, so its audit rows
-    name that login, never a name typed on the command line.
-    """
-    try:
-        login = getpass.getuser()
-    except Exception:  # noqa: BLE001 - no login name in some containers
-        login = f"uid{os.getuid()}"
-    return f"{login}@{socket.gethostname()}"
-
-
-# --------------------------------------------------------------------------------------
-
-
-def _sha256(path: Path) -> str:
-    if not path.is_file():
-        raise DataError(
-            es=f"No existe el archivo {path}. Revise la ruta.",
-            en=f"File {path} does not exist. Check the path.",
-        )
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _to_sql_rows(valid: pd.DataFrame) -> list[tuple[Any, ...]]:
-    """Turn the normalised frame into plain Python tuples in RECORD_COLUMNS order."""
-    rows = []
-    for rec in valid[list(RECORD_COLUMNS)].itertuples(index=False, name=None):
-        rows.append(tuple(_plain(col, v) for col, v in zip(RECORD_COLUMNS, rec, strict=True)))
-    return rows
-
-
-def _plain(column: str, value: Any) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if column == C.FECHA:
-        return pd.Timestamp(value).date().isoformat()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if column in (C.LAT, C.LON):
-        return float(value)
-    if column in (C.HALLAZGO, C.TRABAJADORES, C.VICTIMAS, C.VICTIMAS_MUJERES,
-                  C.VICTIMAS_MENORES):
-        return int(value)
-    return str(value)
-
-
-def _stored_rows(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
-    stored: dict[str, tuple[Any, ...]] = {}
-    cols = ", ".join(RECORD_COLUMNS)
-    for start in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
-        chunk = ids[start:start + 500]
-        marks = ", ".join("?" * len(chunk))
-        for row in conn.execute(f"SELECT {cols} FROM inspecciones WHERE {C.ID} IN ({marks})",
-                                chunk):
-            stored[row[0]] = tuple(row)
-    return stored
-
-
-def _history_rows(history: pd.DataFrame | None, ids: Sequence[str]
-                  ) -> dict[str, tuple[Any, ...]]:
-    """Return the history file's records of ``ids`` as the store's rows (column order)."""
-    if history is None or history.empty:
-        return {}
-    wanted = history[history[C.ID].astype(str).isin(set(ids))]
-    return {row[0]: row for row in _to_sql_rows(wanted)}
-
-
-def _sort_rows(stored: dict[str, tuple[Any, ...]], rows: list[tuple[Any, ...]],
-               lines: list[int]) -> tuple[list[tuple[Any, ...]],
-                                          list[tuple[tuple[Any, ...], list[str]]],
-                                          list[dict[str, Any]]]:
-    """Split the file's rows: new to the store, completing stored ones, conflicting.
-
-    Identical stored rows are none of them (skipped). A stored record whose only
-    differences are empty :data:`COMPLETABLE` cells the file fills is completed; any other
-    difference is a conflict (a stored record is never overwritten).
-    """
-    new: list[tuple[Any, ...]] = []
-    completed: list[tuple[tuple[Any, ...], list[str]]] = []
-    conflicts: list[dict[str, Any]] = []
-    for row, line in zip(rows, lines, strict=True):
-        old = stored.get(row[0])
-        if old is None:
-            new.append(row)
-            continue
-        # a file without a completable column says nothing about it
-        differ = [c for c, a, b in zip(RECORD_COLUMNS, old, row, strict=True)
-                  if not _same((a,), (b,)) and not (c in COMPLETABLE and b is None)]
-        if not differ:
-            continue
-        if all(c in COMPLETABLE and old[RECORD_COLUMNS.index(c)] is None for c in differ):
-            completed.append((row, differ))  # only empty cells filled in
-        else:
-            conflicts.append({"id": row[0], "line": line, "columns": differ})
-    return new, completed, conflicts
-
-
-def _changes(completed: list[tuple[tuple[Any, ...], list[str]]], new: list[tuple[Any, ...]],
-             known: dict[str, tuple[Any, ...]]) -> list[dict[str, Any]]:
-    """Every record an import changes: ``{"id", "columnas", "en"}``, for the audit.
-
-    Stored records it completes, and history records it replaces with different content
-    (the imported version wins in :func:`geo.records.inspections.load_records`: a cell the file
-    leaves empty empties it, so that is a change too). A history record imported as it was
-    changes nothing.
-    """
-    out = [{"id": row[0], "columnas": differ, CAMBIO_EN: EN_ALMACEN}
-           for row, differ in completed]
-    for row in new:
-        old = known.get(row[0])
-        if old is None:
-            continue
-        differ = [c for c, a, b in zip(RECORD_COLUMNS, old, row, strict=True)
-                  if not _same((a,), (b,))]
-        if differ:
-            out.append({"id": row[0], "columnas": differ, CAMBIO_EN: EN_HISTORICO})
-    return out
-
-
-def _same(a: Sequence[Any], b: Sequence[Any]) -> bool:
-    for x, y in zip(a, b, strict=True):
-        if isinstance(x, float) and isinstance(y, float):
-            if not math.isclose(x, y, rel_tol=0.0, abs_tol=1e-9):
-                return False
-        elif x != y:
-            return False
-    return True
-
-
-def _conflict_message(path: Path, conflicts: list[dict[str, Any]]) -> tuple[str, str]:
-    shown = conflicts[:20]
-    sheet = path.suffix.lower() in (".xlsx", ".xlsm")  # a spreadsheet has rows, not lines
-    es = [f"{path.name}: {len(conflicts)} inspecciones ya están en el almacén con otro "
-          "contenido. No se importó ninguna fila; el almacén no cambió. Un registro "
-          "guardado no se sobrescribe: use un id nuevo para una inspección distinta, o "
-          "corrija el archivo para que coincida con lo guardado."]
-    en = [f"{path.name}: {len(conflicts)} inspections are already in the store with "
-          "different content. No row was imported; the store is unchanged. A stored record "
-          "is never overwritten: use a new id for a different inspection, or fix the file so "
-          "it matches what is stored."]
-    for c in shown:
-        cols = ", ".join(c["columns"])
-        es_at, en_at = (f"fila {c['line']}", f"row {c['line']}") if sheet else (
-            f"línea {c['line']}", f"line {c['line']}")
-        es.append(f"  {es_at}: id '{c['id']}' difiere en {cols}.")
-        en.append(f"  {en_at}: id '{c['id']}' differs in {cols}.")
-    if len(conflicts) > len(shown):
-        es.append(f"  … y {len(conflicts) - len(shown)} más.")
-        en.append(f"  … and {len(conflicts) - len(shown)} more.")
-    return "\n".join(es), "\n".join(en)
-
-
-def _region_message(path: Path, outside: list[tuple[int, str]], regions: tuple[str, ...]
-                    ) -> tuple[str, str]:
-    sheet = path.suffix.lower() in (".xlsx", ".xlsm")
-    yours = region_names(regions)
-    es = [f"{path.name}: {len(outside)} fila(s) son de distritos fuera de sus regiones "
-          f"({yours}). No se importó ninguna fila; el almacén no cambió. Quite esas filas o "
-          "pida que las importe la oficina de su región."]
-    en = [f"{path.name}: {len(outside)} row(s) are districts outside your regions ({yours}). "
-          "No row was imported; the store is unchanged. Remove those rows or ask the office "
-          "of their region to import them."]
-    for line, code in outside[:20]:
-        where = region_names((code[:2],))
-        es.append(f"  {'fila' if sheet else 'línea'} {line}: ubigeo {code} ({where}).")
-        en.append(f"  {'row' if sheet else 'line'} {line}: ubigeo {code} ({where}).")
-    if len(outside) > 20:
-        es.append(f"  … y {len(outside) - 20} más.")
-        en.append(f"  … and {len(outside) - 20} more.")
-    return "\n".join(es), "\n".join(en)
-
-
-def _foreign_message(path: Path, foreign: list[tuple[int, str]]) -> tuple[str, str]:
-    sheet = path.suffix.lower() in (".xlsx", ".xlsm")
-    where = ", ".join(f"{'fila' if sheet else 'línea'} {line} ('{i}')" for line, i in
-                      foreign[:10]) + (" …" if len(foreign) > 10 else "")
-    where_en = ", ".join(f"{'row' if sheet else 'line'} {line} ('{i}')" for line, i in
-                         foreign[:10]) + (" …" if len(foreign) > 10 else "")
-    return (f"{path.name}: {len(foreign)} id ya los usa un registro fuera de sus regiones "
-            f"({where}). No se importó ninguna fila; el almacén no cambió. Use ids nuevos "
-            "(cada inspección tiene el suyo).",
-            f"{path.name}: {len(foreign)} id(s) are already used by a record outside your "
-            f"regions ({where_en}). No row was imported; the store is unchanged. Use new ids "
-            "(each inspection has its own).")
-
-
-def _audit_text(frame: pd.DataFrame, suffix: str) -> str:
-    if suffix == ".jsonl":
-        return "".join(json.dumps(rec, ensure_ascii=False) + "\n"
-                       for rec in frame.to_dict("records"))
-    from geo.records.sheets import neutralise_frame
-
-    return neutralise_frame(frame).to_csv(index=False, lineterminator="\n")
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` created owner-only (0600), atomically (geo.private)."""
-    from geo.private import write_private
-
-    write_private(path, text)
-
-
-# -- backup and restore -------------------------------------------------------------------
-@dataclass(frozen=True)
-class RestoreResult:
-    """What :func:`restore_store` did.
-
-    Attributes
-    ----------
-    records : int
-        Inspection records in the restored store.
-    audit_rows : int
-        Audit rows of the backup (the restored trail, before the restoration's own row).
-    previous_audit : Path or None
-        Where the replaced store's audit trail was kept (JSON lines, owner-only).
-    previous_rows : int
-        Rows of that trail.
-    """
-
-    records: int
-    audit_rows: int
-    previous_audit: Path | None
-    previous_rows: int
-
-
-def backup_store(db_path: str | Path, dest: str | Path, *, user: str = "") -> Path:
-    """Copy the store to ``dest`` with SQLite's online backup API (safe while in use).
-
-    The copy carries its own audit seal (table ``respaldo_sello``), so that
-    :func:`restore_store` can check it and put the seal back with it: a backup is as
-    sensitive as the store and is created owner-only (0600). ``dest`` must not exist.
-    """
-    db_path, dest = Path(db_path), Path(dest)
-    if not db_path.is_file():
-        raise DataError(
-            es=f"No existe el almacén {db_path}: no hay nada que respaldar.",
-            en=f"Store {db_path} does not exist: there is nothing to back up.",
-        )
-    if dest.exists():
-        raise DataError(
-            es=f"{dest} ya existe; un respaldo nunca sobrescribe otro. Elija otro nombre "
-            "(p. ej. con la fecha).",
-            en=f"{dest} already exists; a backup never overwrites another. Choose another "
-            "name (e.g. with the date).",
-        )
-    store = InspectionStore(db_path, role=ROL_SISTEMA, user=user or operator())
-    private_dir(dest.parent)
-    os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    try:
-        with _seal_held(A.seal_path(db_path)):  # no audit row lands between copy and seal
-            with closing(store._connect()) as src, closing(sqlite3.connect(dest)) as dst:
-                src.backup(dst)
-                seal = A.Seal.load(A.seal_path(db_path))
-                dst.execute(f"CREATE TABLE {BACKUP_SEAL_TABLE} (clave TEXT NOT NULL, "
-                            "ultima_fila INTEGER NOT NULL, ultimo_hash TEXT NOT NULL, "
-                            "creado TEXT NOT NULL)")
-                dst.execute(f"INSERT INTO {BACKUP_SEAL_TABLE} VALUES (?, ?, ?, ?)",
-                            (A.backup_key_field(seal), seal.last_id, seal.last_hash, _now()))
-                dst.commit()
-                records = int(dst.execute("SELECT count(*) FROM inspecciones").fetchone()[0])
-    except BaseException:
-        dest.unlink(missing_ok=True)
-        raise
-    store.record_event("respaldo", {"archivo": dest.name, "sha256": _sha256(dest),
-                                    "registros": records})
-    return dest
-
-
-def restore_store(db_path: str | Path, src: str | Path, *, user: str = "",
-                  accept_other_store: bool = False) -> RestoreResult:
-    """Put a backup made by :func:`backup_store` back as the store at ``db_path``.
-
-    The backup is checked first (SQLite integrity, schema, its audit chain against its
-    seal); a damaged or altered one is refused and nothing changes. The audit trail being
-    replaced is kept next to the store (``<store>.auditoria-<UTC>.jsonl``, its sha256 in the
-    restoration's audit row), the backup is copied in with the online backup API (other
-    connections see the old store or the new one, never a mix), its seal is put back, and
-    the restoration is audited in both trails: the one replaced and the one restored.
-
-    A backup of another store (sealed with another key) is refused unless
-    ``accept_other_store``: a restore must not swap the audit trail for an unrelated one.
-    """
-    db_path, src = Path(db_path), Path(src)
-    key, head = _check_backup(src)
-    seal_file = A.seal_path(db_path)
-    previous, previous_rows, previous_sha = None, 0, ""
-    tmp = db_path.with_name(db_path.name + ".restaurando")
-    if db_path.is_file() and seal_file.exists():
-        live = A.Seal.load(seal_file)
-        if live.key != key and not accept_other_store:
-            raise DataError(
-                es=f"{src.name} es el respaldo de otro almacén (su auditoría está sellada con "
-                "otra clave). No se restaura: reemplazaría la auditoría de este almacén por "
-                "una ajena. Si de verdad es lo que quiere, use --otro-almacen.",
-                en=f"{src.name} is a backup of another store (its audit trail is sealed with "
-                "another key). Not restored: it would replace this store's audit trail with "
-                "an unrelated one. If that is really what you want, use --otro-almacen.")
-        InspectionStore(db_path, role=ROL_SISTEMA, user=user or operator()).record_event(
-            "restauracion_iniciada", {"archivo": src.name, "sha256": _sha256(src),
-                                      "otro_almacen": live.key != key})
-    with _seal_held(seal_file):
-        if db_path.is_file():
-            with closing(sqlite3.connect(db_path)) as live:
-                has_audit = live.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
-                                         "AND name = 'auditoria'").fetchone()
-                if has_audit:
-                    frame = pd.read_sql_query("SELECT * FROM auditoria ORDER BY id", live)
-                    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-                    previous = db_path.with_name(f"{db_path.name}.auditoria-{stamp}.jsonl")
-                    _write_private(previous, _audit_text(frame, ".jsonl"))
-                    previous_rows, previous_sha = len(frame), _sha256(previous)
-        tmp.unlink(missing_ok=True)
-        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        try:
-            with closing(sqlite3.connect(f"file:{src}?mode=ro", uri=True)) as source, \
-                    closing(sqlite3.connect(tmp)) as copy:
-                source.backup(copy)
-                copy.execute(f"DROP TABLE {BACKUP_SEAL_TABLE}")
-                copy.commit()
-                records = int(copy.execute("SELECT count(*) FROM inspecciones").fetchone()[0])
-                audit_rows = int(copy.execute("SELECT count(*) FROM auditoria").fetchone()[0])
-            if not db_path.exists():
-                private_dir(db_path.parent)
-                os.close(os.open(db_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-            with closing(sqlite3.connect(tmp)) as copy, \
-                    closing(sqlite3.connect(db_path, timeout=30.0)) as live:
-                copy.backup(live)
-            A.owner_only(db_path)
-            A.Seal(seal_file, key, head[0], head[1])._write()
-        finally:
-            tmp.unlink(missing_ok=True)
-    store = InspectionStore(db_path, role=ROL_SISTEMA, user=user or operator())
-    store.record_event("restauracion", {
-        "archivo": src.name, "sha256": _sha256(src), "registros": records,
-        "auditoria_anterior": previous.name if previous else None,
-        "sha256_auditoria_anterior": previous_sha, "filas_auditoria_anterior": previous_rows})
-    return RestoreResult(records=records, audit_rows=audit_rows, previous_audit=previous,
-                         previous_rows=previous_rows)
-
-
-def _check_backup(src: Path) -> tuple[bytes, tuple[int, str]]:
-    """Return the backup's seal key and head, after checking it is an intact backup."""
-    if not src.is_file():
-        raise DataError(es=f"No existe el respaldo {src}.", en=f"Backup {src} does not exist.")
-    bad_es = f"{src.name} no es un respaldo de riskmap utilizable"
-    bad_en = f"{src.name} is not a usable riskmap backup"
-    try:
-        with closing(sqlite3.connect(f"file:{src}?mode=ro", uri=True)) as conn:
-            check = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            if check != "ok":
-                raise DataError(es=f"{bad_es}: SQLite lo encuentra dañado ({check}).",
-                                en=f"{bad_en}: SQLite finds it damaged ({check}).")
-            row = conn.execute(f"SELECT clave, ultima_fila, ultimo_hash FROM "
-                               f"{BACKUP_SEAL_TABLE}").fetchone()
-            version = conn.execute(
-                "SELECT valor FROM meta WHERE clave = 'schema_version'").fetchone()
-            if row is None or version is None or not \
-                    MIN_BACKUP_VERSION <= int(version[0]) <= SCHEMA_VERSION:
-                raise DataError(
-                    es=f"{bad_es}: le falta su sello o es de otra versión del esquema.",
-                    en=f"{bad_en}: it lacks its seal or has another schema version.")
-            seal = A.Seal.from_backup(src, row[0], int(row[1]), str(row[2]))
-            report = A.verify(conn, seal)
-    except sqlite3.DatabaseError as err:
-        raise DataError(es=f"{bad_es} ({err}).", en=f"{bad_en} ({err}).") from err
-    if not report.ok:
-        raise DataError(
-            es=f"{bad_es}: su auditoría fue alterada; no se restaura.\n{report.render('es')}",
-            en=f"{bad_en}: its audit trail was altered; not restored.\n{report.render('en')}")
-    head = (seal.last_id, seal.last_hash)
-    with closing(sqlite3.connect(f"file:{src}?mode=ro", uri=True)) as conn:
-        head = A.last_row(conn) if A.last_row(conn)[0] > seal.last_id else head
-    return seal.key, head
-
-
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Give stored records the dtypes of ``ValidationReport.valid``."""
-    return records_frame(frame.to_dict("records"))

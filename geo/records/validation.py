@@ -1,0 +1,771 @@
+"""Validating an inspection file: every row checked against the contract, one report.
+
+:func:`validate_inspections` reads a file (:mod:`geo.records.reading`), parses each cell of
+each row, places points in their districts, checks ids, dates, codes and counts, and returns a
+:class:`ValidationReport`: the valid rows, normalised, and one :class:`RowError` per problem,
+naming the line the user sees; records whose finding contradicts their ILO indicators under
+the ICLS rule (:mod:`geo.records.classification`) are warnings, never errors.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from geo import columns as C
+from geo.errors import DataError, tr
+from geo.geography.base import national_ubigeos
+from geo.records.classification import CLASE_OIT, INCONSISTENTE, SIN_INDICIOS, classify_records
+from geo.records.contract import ILO_INDICATORS, ILO_NUMBERED, records_frame
+from geo.records.reading import (
+    XLSX_SUFFIXES,
+    check_limits,
+    is_sheet,
+    norm,
+    place,
+    plural,
+    read_table,
+    rename_columns,
+)
+
+__all__ = [
+    "BOUNDARY_TOLERANCE_M",
+    "MIN_YEAR",
+    "RowError",
+    "ValidationReport",
+    "validate_inspections",
+    "validate_upload",
+]
+
+
+#: How far (metres) a point may lie outside the district its ``ubigeo`` names, or outside
+#: every district, before it is an error: the boundaries are simplified.
+BOUNDARY_TOLERANCE_M = 1000.0
+_MAX_RENDERED = 50
+_TRUE = {"1", "si", "s", "true", "t", "verdadero", "v", "yes", "y"}
+_FALSE = {"0", "no", "n", "false", "f", "falso"}
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+#: Dates before this year are typing errors (a 2-digit year "15/03/21" reads as year 21).
+MIN_YEAR = 1990
+
+
+class RowError(NamedTuple):
+    """One problem in one row of an inspection file.
+
+    Attributes
+    ----------
+    line : int
+        The line the user sees in a spreadsheet (header = line 1). For GIS files, the
+        feature's position + 1 (the header line of its attribute table counts as 1).
+    column : str
+        The contract column at fault (``""`` for the whole row).
+    es, en : str
+        What is wrong and what to do, in Spanish and English.
+    """
+
+    line: int
+    column: str
+    es: str
+    en: str
+
+    def message(self, lang: str | None = None, *, sheet: bool = False) -> str:
+        """Return ``"línea N, columna 'c': reason"`` in ``lang`` (default: current).
+
+        ``sheet=True`` (an XLSX file) says ``"fila N"`` / ``"row N"``: a spreadsheet has
+        numbered rows, not lines.
+        """
+        where = tr(*place(self.line, sheet), lang)
+        if self.column:
+            where += tr(f", columna '{self.column}'", f", column '{self.column}'", lang)
+        return f"{where}: {tr(self.es, self.en, lang)}"
+
+
+@dataclass
+class ValidationReport:
+    """What :func:`validate_inspections` found in a file.
+
+    Attributes
+    ----------
+    path : Path
+        The file validated.
+    valid : DataFrame
+        The valid rows, normalised, with columns :data:`RECORD_COLUMNS`: ``fecha``
+        datetime64, ``ubigeo`` 6-digit str, ``hallazgo_tf`` int 0/1, ``lat``/``lon``
+        float (NaN when not given), ``origen`` str or NA, ``indicadores`` ``;``-separated
+        codes (``""`` when none), ``trabajadores``/``victimas`` nullable Int64.
+    errors : list of RowError
+        One entry per problem, in file order.
+    n_rows : int
+        Data rows read (blank rows not counted).
+    notes : list of (es, en)
+        Things done to the file that the user should know (encoding, ignored columns).
+    valid_lines : list of int
+        The line of each row of ``valid`` in the file.
+    warnings : list of RowError
+        Rows imported as they are but worth a second look: ``hallazgo_tf`` contradicting
+        the indicators under the ICLS rule (:mod:`geo.records.indicators`).
+    """
+
+    path: Path
+    valid: pd.DataFrame
+    errors: list[RowError]
+    n_rows: int
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    valid_lines: list[int] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no row has an error."""
+        return not self.errors
+
+    @property
+    def bad_lines(self) -> list[int]:
+        """The lines with at least one error, sorted."""
+        return sorted({e.line for e in self.errors})
+
+    def render(self, lang: str | None = None, max_errors: int | None = _MAX_RENDERED) -> str:
+        """Render the report as text for a person, in ``lang`` (default: the current language).
+
+        Parameters
+        ----------
+        lang : {"es", "en"}, optional
+        max_errors : int or None
+            Show at most this many row errors (then a count of the rest); ``None`` = all.
+        """
+        n_bad = len(self.bad_lines)
+        n_ok = self.n_rows - n_bad
+        lines = [tr(
+            f"{self.path.name}: {self.n_rows} {plural(self.n_rows, 'fila leída', 'filas leídas')}"
+            f", {n_ok} {plural(n_ok, 'válida', 'válidas')}, {n_bad} con "
+            f"{plural(n_bad, 'error', 'errores')}.",
+            f"{self.path.name}: {self.n_rows} {plural(self.n_rows, 'row', 'rows')} read, "
+            f"{n_ok} valid, {n_bad} with {plural(n_bad, 'error', 'errors')}.",
+            lang,
+        )]
+        lines += [tr(es, en, lang) for es, en in self.notes]
+        shown = self.errors if max_errors is None else self.errors[:max_errors]
+        sheet = self.path.suffix.lower() in XLSX_SUFFIXES
+        if self.warnings:
+            n = len(self.warnings)
+            lines.append(tr(
+                f"Advertencia: {n} {plural(n, 'registro contradice', 'registros contradicen')}"
+                " sus indicadores según la regla de la OIT (CIET 2018); se importan tal como "
+                "están, revise si el hallazgo o los indicadores están bien anotados:",
+                f"Warning: {n} {plural(n, 'record contradicts', 'records contradict')} its "
+                "indicators under the ILO rule (ICLS 2018); they are imported as they are, "
+                "check whether the finding or the indicators are recorded right:", lang))
+            limit = len(self.warnings) if max_errors is None else max_errors
+            lines += ["  " + w.message(lang, sheet=sheet) for w in self.warnings[:limit]]
+            if n > limit:
+                lines.append(tr(f"  … y {n - limit} más.", f"  … and {n - limit} more.", lang))
+        lines += ["  " + e.message(lang, sheet=sheet) for e in shown]
+        if len(shown) < len(self.errors):
+            rest = len(self.errors) - len(shown)
+            lines.append(tr(f"  … y {rest} {plural(rest, 'error', 'errores')} más.",
+                            f"  … and {rest} more {plural(rest, 'error', 'errors')}.", lang))
+        if self.errors:
+            lines.append(tr(
+                "Corrija esas filas y vuelva a validar; no se importa nada mientras haya "
+                "errores.",
+                "Fix those rows and validate again; nothing is imported while there are "
+                "errors.",
+                lang,
+            ))
+        return "\n".join(lines)
+
+    def raise_if_invalid(self) -> None:
+        """Raise a :class:`~geo.errors.DataError` with the rendered report if any row is bad."""
+        if self.errors:
+            raise DataError(es=self.render("es", 20), en=self.render("en", 20))
+
+
+def validate_inspections(
+    path: str | Path,
+    districts: gpd.GeoDataFrame,
+    *,
+    today: dt.date | None = None,
+    limits: tuple[float, int] | None = None,
+    origins: Iterable[str] | None = None,
+) -> ValidationReport:
+    """Read an inspection file and check every row against the contract.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV (UTF-8, UTF-8 with BOM or Latin-1/Windows-1252; comma, semicolon or tab),
+        XLSX, or a GIS file of points (GeoPackage, GeoJSON, ...).
+    districts : GeoDataFrame
+        The districts records may belong to: column ``ubigeo`` and polygons in EPSG:4326
+        (another CRS is reprojected).
+    today : date, optional
+        Dates after this are errors (default: today).
+    limits : (float, int), optional
+        Largest file in MB and most rows (``[limits]``): a larger file is refused before it
+        is read (:func:`check_limits`), so no file can make the reader grow without bound.
+    origins : iterable of str, optional
+        Every district of Peru (:func:`geo.geography.base.national_ubigeos`), against which
+        ``ubigeo_origen`` is checked (victims are often recruited outside the region).
+        Without it, an origin in one of the region's departments must be one of
+        ``districts`` and any other must at least have a department code 01-25.
+
+    Returns
+    -------
+    ValidationReport
+
+    Raises
+    ------
+    DataError
+        The file does not exist, is empty, cannot be read, is over the limits, or lacks
+        required columns (one error naming all of them and listing the columns found).
+    """
+    path = Path(path)
+    today = today or dt.date.today()
+    if limits is not None and path.is_file():
+        check_limits(path, *limits)
+    table, lines, notes = read_table(path)
+    table = rename_columns(table, path, notes)
+    districts = _check_districts(districts)
+    origin_check = _OriginCheck(set(districts.index), set(origins) if origins else None)
+    return _validate(path, table, lines, districts, today, notes, origin_check)
+
+
+def validate_upload(path: str | Path, districts_gpkg: str | Path,
+                    limits: tuple[float, int] | None = None,
+                    base: str | Path | None = None) -> ValidationReport:
+    """Validate an uploaded file against the built district table (for a worker process).
+
+    What the dashboard runs in :func:`geo.trust.isolation.run_limited`: everything it needs is a
+    path, so the call pickles small and the reading happens in the worker. ``base`` (the
+    national base GeoPackage) gives the districts of Peru ``ubigeo_origen`` may name.
+    """
+    districts = pyogrio.read_dataframe(districts_gpkg, layer="distritos")
+    origins = None
+    if base is not None and Path(base).is_file():
+        origins = national_ubigeos(base)
+    return validate_inspections(path, districts, limits=limits, origins=origins)
+
+
+def _check_districts(districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if C.UBIGEO not in districts.columns:
+        raise DataError(
+            es="La tabla de distritos no tiene columna 'ubigeo'.",
+            en="The district table has no 'ubigeo' column.",
+        )
+    if districts.crs is None:
+        raise DataError(
+            es="La tabla de distritos no declara su CRS; se esperaba EPSG:4326.",
+            en="The district table declares no CRS; EPSG:4326 was expected.",
+        )
+    if not districts.crs.equals("EPSG:4326"):
+        districts = districts.to_crs(4326)
+    out = districts[[C.UBIGEO, districts.geometry.name]].copy()
+    out[C.UBIGEO] = out[C.UBIGEO].astype(str)
+    return out.set_index(C.UBIGEO, drop=False)
+
+
+# --------------------------------------------------------------------------------------
+# validating
+
+
+def _validate(
+    path: Path,
+    table: pd.DataFrame,
+    lines: list[int],
+    districts: gpd.GeoDataFrame,
+    today: dt.date,
+    notes: list[tuple[str, str]],
+    origins: _OriginCheck | None = None,
+) -> ValidationReport:
+    origins = origins or _OriginCheck(set(districts.index), None)
+    errors: list[RowError] = []
+    records: list[dict[str, Any]] = []
+    failed: list[bool] = []
+    known = set(districts.index)
+    first_line: dict[str, int] = {}
+    too_long = table.attrs.get("too_long", {})
+    geom_kind = table.attrs.get("geom_kind")
+    for i, (line, row) in enumerate(zip(lines, table.to_dict("records"), strict=True)):
+        row_errors: list[RowError] = []
+
+        def bad(column: str, es: str, en: str, _line: int = line, _errs=row_errors) -> None:
+            _errs.append(RowError(_line, column, es, en))
+
+        if line in too_long.get("lines", {}):
+            n, width = too_long["lines"][line], too_long["width"]
+            sep = too_long["delimiter"]
+            bad("", f"la fila tiene {n} campos y el encabezado {width}. ¿Hay un '{sep}' "
+                "dentro de un valor? Póngalo entre comillas.",
+                f"the row has {n} fields and the header {width}. Is there a '{sep}' inside "
+                "a value? Put it in quotes.")
+        rec = _parse_row(row, bad, known, today, origins)
+        if geom_kind is not None and geom_kind[i]:
+            bad("geometry", f"la geometría es {geom_kind[i]}; se esperaba un punto.",
+                f"the geometry is a {geom_kind[i]}; a point was expected.")
+        rid = rec.get(C.ID)
+        if rid:
+            if rid in first_line:
+                es_at, en_at = place(first_line[rid], is_sheet(path))
+                bad(C.ID, f"el id '{rid}' está repetido (ya aparece en la {es_at}). "
+                    "Cada inspección necesita un id único.",
+                    f"id '{rid}' is repeated (it already appears on {en_at}). "
+                    "Each inspection needs a unique id.")
+            else:
+                first_line[rid] = line
+        errors.extend(row_errors)
+        records.append(rec)
+        failed.append(bool(row_errors))
+
+    # Points are checked on every row that has them, so one pass reports all problems.
+    _check_points(records, failed, lines, errors, districts)
+    errors.sort(key=lambda e: e.line)  # stable: within a line, in column order
+    valid = records_frame([r for r, bad_row in zip(records, failed, strict=True)
+                           if not bad_row])
+    valid_lines = [line for line, bad_row in zip(lines, failed, strict=True) if not bad_row]
+    # a file without the column says nothing about indicators: nothing to contradict
+    warnings = _contradictions(valid, valid_lines) if C.INDICADORES in table.columns else []
+    found = int(valid[C.HALLAZGO].sum()) if len(valid) else 0
+    if C.INDICADORES not in table.columns and found:
+        whose = plural(found, "su hallazgo", f"sus {found} hallazgos")
+        notes.append((
+            f"El archivo no tiene columna 'indicadores': {whose} "
+            f"se {plural(found, 'contará', 'contarán')} como sin indicadores OIT anotados "
+            "(inconsistente con la regla de la OIT) en la página Indicadores. Añada la "
+            "columna si los inspectores los anotaron.",
+            f"The file has no 'indicadores' column: its {found} "
+            f"{plural(found, 'finding', 'findings')} will count as having no ILO indicator "
+            "recorded (inconsistent with the ILO rule) on the Indicators page. Add the column "
+            "if the inspectors recorded them.",
+        ))
+    return ValidationReport(path=path, valid=valid, errors=errors, n_rows=len(lines),
+                            notes=notes, valid_lines=valid_lines, warnings=warnings)
+
+
+class _OriginCheck:
+    """Which codes ``ubigeo_origen`` may take: Peru's districts, or a structural check."""
+
+    def __init__(self, region: set[str], national: set[str] | None) -> None:
+        self.region = region
+        self.national = national
+        self.departments = {c[:2] for c in region}
+
+    def problem(self, code: str) -> tuple[str, str] | None:
+        if self.national is not None:
+            ok = code in self.national
+        elif code[:2] in self.departments:
+            ok = code in self.region
+        else:
+            ok = 1 <= int(code[:2]) <= 25 and code[2:] != "0000"
+        if ok:
+            return None
+        return (f"'{code}' no es un distrito del Perú (INEI, división vigente). Revise el "
+                "código del distrito donde se captó a las víctimas, o deje la celda vacía.",
+                f"'{code}' is not a district of Peru (INEI, current division). Check the code "
+                "of the district where the victims were recruited, or leave the cell empty.")
+
+
+def _contradictions(valid: pd.DataFrame, lines: list[int]) -> list[RowError]:
+    """Warnings for records whose ``hallazgo_tf`` contradicts the ICLS class of indicators."""
+    if valid.empty:
+        return []
+    rec = classify_records(valid)
+    out = []
+    for line, flag, found, cls in zip(lines, rec[INCONSISTENTE], rec[C.HALLAZGO],
+                                      rec[CLASE_OIT], strict=True):
+        if not flag:
+            continue
+        if cls == SIN_INDICIOS:
+            out.append(RowError(line, C.HALLAZGO,
+                                "hallazgo_tf = 1 pero no se anotó ningún indicador OIT.",
+                                "hallazgo_tf = 1 but no ILO indicator was recorded."))
+        else:
+            what = ("trabajo forzoso según la OIT: ambas dimensiones" if cls == "trabajo_forzoso"
+                    else "indicios")
+            what_en = ("forced labour under the ILO rule: both dimensions"
+                       if cls == "trabajo_forzoso" else "some indicators")
+            out.append(RowError(line, C.HALLAZGO,
+                                f"hallazgo_tf = {int(found)} pero los indicadores anotados dan "
+                                f"{what}.",
+                                f"hallazgo_tf = {int(found)} but the indicators recorded give "
+                                f"{what_en}."))
+    return out
+
+
+def _parse_row(row: dict[str, Any], bad, known: set[str], today: dt.date,
+               origins: _OriginCheck) -> dict[str, Any]:
+    rec: dict[str, Any] = {}
+    get = lambda col: str(row.get(col, "") or "").strip()  # noqa: E731 - local shorthand
+
+    rid = get(C.ID)
+    if not rid:
+        bad(C.ID, "falta el id de la inspección.", "the inspection id is missing.")
+    hidden = _hidden_characters(rid)
+    if hidden:
+        bad(C.ID, f"el id tiene caracteres de control o invisibles ({hidden}). Un id se "
+            "escribe con letras, números y signos visibles; escríbalo de nuevo a mano.",
+            f"the id has control or invisible characters ({hidden}). An id is written with "
+            "letters, digits and visible signs; type it again by hand.")
+        rid = ""  # never carried further, not even into another row's message
+    rec[C.ID] = rid
+
+    rec[C.FECHA] = _parse_date(get(C.FECHA), today, bad)
+
+    raw_ubigeo = get(C.UBIGEO)
+    rec[C.UBIGEO] = _parse_ubigeo(raw_ubigeo, known, bad) if raw_ubigeo else None
+
+    rec[C.LAT], rec[C.LON] = _parse_point(get(C.LAT), get(C.LON), bad)
+    if not raw_ubigeo and not get(C.LAT) and not get(C.LON):
+        bad(C.UBIGEO, "no hay ubigeo ni coordenadas lat/lon: no se sabe en qué distrito "
+            "fue la inspección. Complete el ubigeo de 6 dígitos.",
+            "there is neither a ubigeo nor lat/lon coordinates: the inspection's district "
+            "is unknown. Fill in the 6-digit ubigeo.")
+
+    rec[C.SECTOR] = _parse_choice(get(C.SECTOR), C.SECTOR, C.SECTORES_INSPECCION, True, bad)
+    rec[C.HALLAZGO] = _parse_flag(get(C.HALLAZGO), bad)
+    rec[C.ORIGEN] = _parse_choice(get(C.ORIGEN), C.ORIGEN, C.ORIGENES, False, bad)
+    rec[C.INDICADORES] = _parse_indicators(get(C.INDICADORES), bad)
+    rec[C.TRABAJADORES] = _parse_count(get(C.TRABAJADORES), C.TRABAJADORES, bad)
+    rec[C.VICTIMAS] = _parse_count(get(C.VICTIMAS), C.VICTIMAS, bad)
+    n_w, n_v = rec[C.TRABAJADORES], rec[C.VICTIMAS]
+    if n_w is not None and n_v is not None and n_v > n_w:
+        bad(C.VICTIMAS, f"hay más víctimas ({n_v}) que trabajadores ({n_w}). Revise ambas "
+            "cifras.", f"there are more victims ({n_v}) than workers ({n_w}). Check both "
+            "figures.")
+    for col, who_es, who_en in ((C.VICTIMAS_MUJERES, "mujeres", "women"),
+                                (C.VICTIMAS_MENORES, "menores de edad", "minors")):
+        rec[col] = _parse_count(get(col), col, bad)
+        if rec[col] is None:
+            continue
+        if n_v is None:
+            bad(col, f"hay {rec[col]} víctimas {who_es} pero la columna victimas está vacía. "
+                "Complete el total de víctimas.",
+                f"there are {rec[col]} {who_en} victims but column victimas is empty. Fill in "
+                "the total number of victims.")
+        elif rec[col] > n_v:
+            bad(col, f"hay más víctimas {who_es} ({rec[col]}) que víctimas en total ({n_v}). "
+                "Revise ambas cifras.",
+                f"there are more {who_en} victims ({rec[col]}) than victims in total ({n_v}). "
+                "Check both figures.")
+    raw_origin = get(C.UBIGEO_ORIGEN)
+    rec[C.UBIGEO_ORIGEN] = None
+    if raw_origin:
+        code = _ubigeo_code(raw_origin)
+        if code is None:
+            bad(C.UBIGEO_ORIGEN, f"'{raw_origin}' no es un ubigeo: debe tener 6 dígitos (p. ej. "
+                "160101 para Iquitos).",
+                f"'{raw_origin}' is not a ubigeo: it must have 6 digits (e.g. 160101 for "
+                "Iquitos).")
+        else:
+            problem = origins.problem(code)
+            if problem:
+                bad(C.UBIGEO_ORIGEN, *problem)
+            else:
+                rec[C.UBIGEO_ORIGEN] = code
+    return rec
+
+
+def _parse_date(text: str, today: dt.date, bad) -> dt.date | None:
+    if not text:
+        bad(C.FECHA, "falta la fecha. Use AAAA-MM-DD (p. ej. 2023-05-17) o DD/MM/AAAA.",
+            "the date is missing. Use YYYY-MM-DD (e.g. 2023-05-17) or DD/MM/YYYY.")
+        return None
+    value = text.split(" ")[0].split("T")[0]  # a time of day, if any, is dropped
+    for fmt in _DATE_FORMATS:
+        try:
+            date = dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+        if date.year < MIN_YEAR:
+            bad(C.FECHA, f"la fecha {text} es anterior a {MIN_YEAR}: ¿el año tiene 4 dígitos? "
+                "Use AAAA-MM-DD o DD/MM/AAAA (p. ej. 17/05/2023).",
+                f"date {text} is before {MIN_YEAR}: does the year have 4 digits? Use "
+                "YYYY-MM-DD or DD/MM/YYYY (e.g. 17/05/2023).")
+            return None
+        if date > today:
+            bad(C.FECHA, f"la fecha {text} está en el futuro (hoy es {today.isoformat()}). "
+                "¿Se invirtieron día y mes, o el año está mal escrito?",
+                f"date {text} is in the future (today is {today.isoformat()}). Were day and "
+                "month swapped, or is the year mistyped?")
+            return None
+        return date
+    impossible = _impossible_date(value)
+    if impossible:
+        bad(C.FECHA, f"la fecha {text} no existe ({impossible[0]}). Revise el día y el mes; "
+            "use AAAA-MM-DD o DD/MM/AAAA.",
+            f"date {text} does not exist ({impossible[1]}). Check the day and month; use "
+            "YYYY-MM-DD or DD/MM/YYYY.")
+        return None
+    bad(C.FECHA, f"no se entiende la fecha '{text}'. Use AAAA-MM-DD (p. ej. 2023-05-17) o "
+        "DD/MM/AAAA (p. ej. 17/05/2023), con una fecha que exista.",
+        f"cannot read date '{text}'. Use YYYY-MM-DD (e.g. 2023-05-17) or DD/MM/YYYY "
+        "(e.g. 17/05/2023), with a date that exists.")
+    return None
+
+
+def _impossible_date(value: str) -> tuple[str, str] | None:
+    """Say why a well-formed date cannot exist (31/02/2024, 2023-13-01), else None.
+
+    >>> _impossible_date("31/02/2024")
+    ('febrero de 2024 tiene 29 días', 'February 2024 has 29 days')
+    >>> _impossible_date("hola") is None
+    True
+    """
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+    else:
+        match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", value)
+        if not match:
+            return None
+        day, month, year = (int(g) for g in match.groups())
+    if not 1 <= month <= 12:
+        return f"no hay mes {month}", f"there is no month {month}"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        return (f"{_MESES[month - 1]} de {year} tiene {days} días",
+                f"{calendar.month_name[month]} {year} has {days} days")
+    return None
+
+
+_MESES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+          "septiembre", "octubre", "noviembre", "diciembre")
+
+
+#: Unicode categories an id may not contain: control characters (NUL, tab, line breaks,
+#: escape codes), format characters (zero-width spaces, right-to-left overrides that make one
+#: id look like another) and line or paragraph separators.
+_HIDDEN_CATEGORIES = {"Cc", "Cf", "Zl", "Zp"}
+
+
+def _hidden_characters(text: str) -> str:
+    r"""Name the control or invisible characters in ``text`` (``""`` when there are none).
+
+    >>> _hidden_characters("A-1"), _hidden_characters("A\x00B"), _hidden_characters("A\u202eB")
+    ('', 'U+0000', 'U+202E')
+    """
+    found = sorted({f"U+{ord(ch):04X}" for ch in text
+                    if unicodedata.category(ch) in _HIDDEN_CATEGORIES})
+    return ", ".join(found[:5]) + (" …" if len(found) > 5 else "")
+
+
+def _ubigeo_code(text: str) -> str | None:
+    """Return a cell's 6-digit UBIGEO (a lost leading zero padded), or None if it is none.
+
+    >>> _ubigeo_code("80101.0"), _ubigeo_code("160101"), _ubigeo_code("Cusco")
+    ('080101', '160101', None)
+    """
+    code = text[:-2] if re.fullmatch(r"\d+\.0", text) else text  # 80101.0 from a float cell
+    if not code.isdigit() or len(code) not in (5, 6):
+        return None
+    return code.zfill(6)
+
+
+def _parse_ubigeo(text: str, known: set[str], bad) -> str | None:
+    padded = _ubigeo_code(text)
+    if padded is None:
+        bad(C.UBIGEO, f"'{text}' no es un ubigeo: debe tener 6 dígitos (p. ej. 080101 para "
+            "Cusco, 160101 para Iquitos).",
+            f"'{text}' is not a ubigeo: it must have 6 digits (e.g. 080101 for Cusco, 160101 "
+            "for Iquitos).")
+        return None
+    if padded not in known:
+        if not text.startswith(padded):  # a zero was added to 5 digits
+            bad(C.UBIGEO, f"'{text}' tiene 5 dígitos; completado con un cero queda "
+                f"'{padded}', que no es un distrito de la región. Revise el código.",
+                f"'{text}' has 5 digits; padded with a zero it is '{padded}', which is not a "
+                "district of the region. Check the code.")
+        else:
+            bad(C.UBIGEO, f"el ubigeo '{padded}' no es un distrito de la región analizada. "
+                "Revise el código (INEI, división vigente).",
+                f"ubigeo '{padded}' is not a district of the region analysed. Check the code "
+                "(INEI, current division).")
+        return None
+    return padded
+
+
+def _parse_point(lat_text: str, lon_text: str, bad) -> tuple[float | None, float | None]:
+    if not lat_text and not lon_text:
+        return None, None
+    if not lat_text or not lon_text:
+        missing = C.LAT if not lat_text else C.LON
+        bad(missing, f"hay una coordenada sin su pareja: falta '{missing}'. Complete ambas o "
+            "deje ambas vacías.", f"one coordinate lacks its pair: '{missing}' is missing. "
+            "Fill in both or leave both empty.")
+        return None, None
+    values = []
+    for col, text, limit in ((C.LAT, lat_text, 90.0), (C.LON, lon_text, 180.0)):
+        try:
+            number = float(text.replace(",", ".") if "." not in text else text)
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number) or abs(number) > limit:
+            bad(col, f"'{text}' no es una {'latitud' if col == C.LAT else 'longitud'} en "
+                "grados decimales WGS84 (p. ej. -13.52).",
+                f"'{text}' is not a {'latitude' if col == C.LAT else 'longitude'} in WGS84 "
+                "decimal degrees (e.g. -13.52).")
+            number = math.nan
+        values.append(number)
+    if any(math.isnan(v) for v in values):
+        return None, None
+    return values[0], values[1]
+
+
+def _parse_choice(
+    text: str, column: str, allowed: Sequence[str], required: bool, bad
+) -> str | None:
+    if not text:
+        if required:
+            bad(column, f"falta el valor. Use uno de: {', '.join(allowed)}.",
+                f"the value is missing. Use one of: {', '.join(allowed)}.")
+        return None
+    value = norm(text)
+    if value not in allowed:
+        bad(column, f"'{text}' no es un valor válido. Use uno de: {', '.join(allowed)}.",
+            f"'{text}' is not a valid value. Use one of: {', '.join(allowed)}.")
+        return None
+    return value
+
+
+def _parse_flag(text: str, bad) -> int | None:
+    value = norm(text)
+    value = value[:-2] if value.endswith("_0") else value  # "1.0" from a float cell
+    if value in _TRUE:
+        return 1
+    if value in _FALSE:
+        return 0
+    es, en = (f"'{text}'", f"'{text}'") if text else ("el valor vacío", "an empty value")
+    bad(C.HALLAZGO, f"{es} no indica si hubo hallazgo. Use 1 o 0, sí o no, verdadero o "
+        "falso.", f"{en} does not say whether there was a finding. Use 1 or 0, yes (si) "
+        "or no, true or false.")
+    return None
+
+
+def _parse_indicators(text: str, bad) -> str:
+    if not text:
+        return ""
+    codes: list[str] = []
+    unknown: list[str] = []
+    for part in text.split(";"):
+        if not part.strip():
+            continue
+        code = norm(part)
+        code = ILO_NUMBERED.get(code, code)
+        if code in ILO_INDICATORS:
+            if code not in codes:
+                codes.append(code)
+        else:
+            unknown.append(part.strip())
+    if unknown:
+        bad(C.INDICADORES, f"indicadores desconocidos: {', '.join(unknown)}. Separe con ';' "
+            f"los códigos OIT: {', '.join(ILO_INDICATORS)}.",
+            f"unknown indicators: {', '.join(unknown)}. Separate with ';' the ILO codes: "
+            f"{', '.join(ILO_INDICATORS)}.")
+    return ";".join(codes)
+
+
+def _parse_count(text: str, column: str, bad) -> int | None:
+    if not text:
+        return None
+    value = text[:-2] if re.fullmatch(r"\d+\.0", text) else text
+    if not value.isdigit():
+        bad(column, f"'{text}' no es un número entero mayor o igual a cero.",
+            f"'{text}' is not a whole number greater than or equal to zero.")
+        return None
+    return int(value)
+
+
+def _check_points(
+    records: list[dict[str, Any]],
+    failed: list[bool],
+    lines: list[int],
+    errors: list[RowError],
+    districts: gpd.GeoDataFrame,
+) -> None:
+    """Assign a district to rows with lat/lon and no ubigeo; check the others agree."""
+    idx = [i for i, r in enumerate(records) if r[C.LAT] is not None]
+    if not idx:
+        return
+    points = gpd.GeoDataFrame(
+        {"row": idx},
+        geometry=gpd.points_from_xy(
+            [records[i][C.LON] for i in idx], [records[i][C.LAT] for i in idx]
+        ),
+        crs=4326,
+    )
+    joined = gpd.sjoin(points, districts[[districts.geometry.name]].reset_index(),
+                       predicate="intersects", how="left")
+    inside: dict[int, list[str]] = {}
+    for row, code in zip(joined["row"], joined[C.UBIGEO], strict=True):
+        inside.setdefault(int(row), [])
+        if isinstance(code, str):
+            inside[int(row)].append(code)
+    # Tolerance for simplified boundaries, in metres, in the UTM zone of each point.
+    metric = _metric_crs(points)
+    pts_m = points.to_crs(metric).set_index("row").geometry
+    polys_m = districts.to_crs(metric).geometry
+    for i in idx:
+        rec = records[i]
+        found = inside.get(i, [])
+        lat, lon = rec[C.LAT], rec[C.LON]
+        given = rec[C.UBIGEO]
+        problem: tuple[str, str, str] | None = None
+        if given is None:
+            if found:
+                rec[C.UBIGEO] = found[0]
+                continue
+            dist = polys_m.distance(pts_m.loc[i])
+            nearest = dist.idxmin()
+            if dist.loc[nearest] <= BOUNDARY_TOLERANCE_M:
+                rec[C.UBIGEO] = nearest
+                continue
+            swap = _swapped_hint(lat, lon, districts)
+            problem = (C.LAT, f"el punto ({lat}, {lon}) está fuera de los distritos de la "
+                       f"región (a {dist.loc[nearest] / 1000:.1f} km del más cercano).{swap[0]}",
+                       f"point ({lat}, {lon}) lies outside the districts of the region "
+                       f"({dist.loc[nearest] / 1000:.1f} km from the nearest).{swap[1]}")
+        elif given not in found:
+            dist = polys_m.loc[given].distance(pts_m.loc[i])
+            if dist <= BOUNDARY_TOLERANCE_M:
+                continue
+            where = (f"cae en el distrito {found[0]}" if found
+                     else "cae fuera de los distritos de la región")
+            where_en = (f"falls in district {found[0]}" if found
+                        else "falls outside the districts of the region")
+            problem = (C.UBIGEO, f"el punto ({lat}, {lon}) está a {dist / 1000:.1f} km del "
+                       f"distrito {given} y {where}. Corrija el ubigeo o las coordenadas.",
+                       f"point ({lat}, {lon}) is {dist / 1000:.1f} km from district {given} "
+                       f"and {where_en}. Fix the ubigeo or the coordinates.")
+        if problem:
+            errors.append(RowError(lines[i], *problem))
+            failed[i] = True
+
+
+def _metric_crs(points: gpd.GeoDataFrame) -> str:
+    """Return the UTM zone (south) of the points' mean longitude: ~0.1 % error over Peru."""
+    lon = float(np.nanmean(points.geometry.x))
+    zone = int(min(max((lon + 180) // 6 + 1, 1), 60))
+    return f"EPSG:{32700 + zone}"
+
+
+def _swapped_hint(lat: float, lon: float, districts: gpd.GeoDataFrame) -> tuple[str, str]:
+    if abs(lon) > 90:
+        return "", ""
+    swapped = gpd.points_from_xy([lat], [lon], crs=4326)[0]
+    if districts.geometry.intersects(swapped).any():
+        return (" ¿Se intercambiaron lat y lon?", " Were lat and lon swapped?")
+    return (" Revise las coordenadas (WGS84, grados decimales).",
+            " Check the coordinates (WGS84, decimal degrees).")
+
+
