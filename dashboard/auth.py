@@ -16,7 +16,8 @@
 Without an identity, :func:`gate` shows the sign-in prompt (nothing else: no page, no
 navigation, no data) and stops the run. Pages read the identity with :func:`current`.
 It lives in a thread-local set by :func:`gate`, never in ``st.session_state``, which a
-browser can write to through widget values.
+browser can write to through widget values. The rules that need no Streamlit (may these
+settings be served, whom an OIDC sign-in maps to) are in :mod:`dashboard.signin_rules`.
 """
 
 from __future__ import annotations
@@ -24,16 +25,18 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import streamlit as st
 
+from dashboard import state
 from dashboard.i18n import get_lang, tr
+from dashboard.signin_rules import COOKIE, mode_refusal, oidc_identity, oidc_principal
 from geo import paths
-from geo.config import AuthSpec, OIDCSpec, Settings
-from geo.errors import ConfigError, RiskmapError
+from geo.config import AuthSpec, Settings
+from geo.errors import RiskmapError
+from geo.records.store import ROL_SISTEMA, InspectionStore
 from geo.trust.access import Principal
 from geo.trust.accounts import AccessStore, Users
 
@@ -53,39 +56,10 @@ __all__ = [
     "users",
 ]
 
-COOKIE = "riskmap_sesion"
 SIGNIN_PATH = "acceso"
 SIGNOUT_PATH = "salir"
 OIDC_PROVIDER = "riskmap"  # the provider's name in Streamlit's [auth] secrets
 _local = threading.local()
-
-
-def mode_refusal(settings: Settings) -> RiskmapError | None:
-    """Why the dashboard must not serve these settings as they are (None: it may)."""
-    if settings.auth.mode == "none" and not settings.simulated:
-        return ConfigError(
-            es=f"{settings.path}: [auth] mode = \"none\" (sin inicio de sesión) solo se "
-            "permite con datos simulados (data.simulated = true). Con registros reales, "
-            "cada persona debe iniciar sesión: use mode = \"local\" (cree la primera cuenta "
-            "con 'riskmap users add NOMBRE --role admin --password-stdin') o mode = \"oidc\".",
-            en=f"{settings.path}: [auth] mode = \"none\" (no sign-in) is allowed only with "
-            "simulated data (data.simulated = true). With real records everyone must sign "
-            "in: use mode = \"local\" (create the first account with 'riskmap users add NAME "
-            "--role admin --password-stdin') or mode = \"oidc\".",
-        )
-    if settings.auth.mode == "oidc" and settings.auth.oidc is not None:
-        import os
-
-        if not os.environ.get(settings.auth.oidc.client_secret_env):
-            return ConfigError(
-                es=f"Falta el secreto del cliente OIDC: defina la variable de entorno "
-                f"{settings.auth.oidc.client_secret_env} antes de iniciar el tablero (el "
-                "secreto nunca va en el archivo de configuración).",
-                en=f"The OIDC client secret is missing: set the environment variable "
-                f"{settings.auth.oidc.client_secret_env} before starting the dashboard (the "
-                "secret never goes in the settings file).",
-            )
-    return None
 
 
 def users_path(spec: AuthSpec) -> Path:
@@ -117,66 +91,7 @@ def access_store(spec: AuthSpec) -> AccessStore:
 
 def store_for(principal: Principal):
     """Open the inspection store as ``principal`` (its role, regions, identity)."""
-    from dashboard import state
-    from geo.records.store import InspectionStore
-
     return InspectionStore.for_principal(state.settings().store_path, principal)
-
-
-# --------------------------------------------------------------------------------------
-def oidc_identity(claims: Mapping[str, Any], spec: OIDCSpec) -> str:
-    """Return who an OIDC sign-in is, as the audit trail names it.
-
-    A trusted e-mail (verified, unless ``require_verified_email = false``), else the
-    provider's own subject id ``iss|sub``: a name the person chose never names anyone.
-
-    >>> from geo.config import OIDCSpec
-    >>> oidc_identity({"email": "A@x.pe", "email_verified": True}, OIDCSpec("u", "c", "r"))
-    'a@x.pe'
-    >>> oidc_identity({"email": "a@x.pe", "email_verified": "false", "iss": "https://sso",
-    ...                "sub": "42"}, OIDCSpec("u", "c", "r"))
-    'https://sso|42'
-    """
-    email = str(claims.get("email") or "").strip().lower()
-    flag = claims.get("email_verified")
-    verified = flag is True or str(flag).strip().lower() == "true"  # never "false" as truthy
-    if email and (verified or not spec.require_verified_email):
-        return email
-    return f"{claims.get('iss') or ''}|{claims.get('sub') or ''}"
-
-
-def oidc_principal(claims: Mapping[str, Any], spec: OIDCSpec) -> Principal | None:
-    """Return the identity an OIDC sign-in maps to by the settings' rules (or None).
-
-    A rule by e-mail needs a verified e-mail (unless ``require_verified_email = false``);
-    a rule by group needs the group in the ``groups_claim`` claim. The first rule that
-    matches, in file order, decides: role and regions come only from the settings.
-
-    >>> from geo.config import OIDCRule, OIDCSpec
-    >>> spec = OIDCSpec("u", "c", "r", rules=(
-    ...     OIDCRule("planificador", regions=("08",), email="ana@x.pe"),
-    ...     OIDCRule("investigador", group="investigacion")))
-    >>> oidc_principal({"email": "ANA@x.pe", "email_verified": True}, spec).regions
-    ('08',)
-    >>> oidc_principal({"email": "ana@x.pe", "email_verified": "false"}, spec) is None
-    True
-    >>> p = oidc_principal({"email": "b@y.pe", "groups": ["investigacion"], "iss": "https://sso",
-    ...                     "sub": "42"}, spec)
-    >>> p.role, p.user  # an unverified e-mail never names anyone in the audit trail
-    ('investigador', 'https://sso|42')
-    """
-    user = oidc_identity(claims, spec)
-    email_ok = bool(claims.get("email")) and user == str(claims["email"]).strip().lower()
-    groups = claims.get(spec.groups_claim) or []
-    if isinstance(groups, str):
-        groups = [groups]
-    groups = {str(g).strip().lstrip("/") for g in groups}  # Keycloak may write "/group"
-    for rule in spec.rules:
-        if (rule.email and email_ok and user == rule.email) or \
-                (rule.group and rule.group in groups):
-            return Principal(user, role=rule.role, admin=rule.admin, regions=rule.regions,
-                             method="oidc", name=str(claims.get("name") or user))
-    return None
 
 
 # --------------------------------------------------------------------------------------
@@ -187,8 +102,6 @@ def current() -> Principal | None:
 
 def gate() -> Principal:
     """Resolve this run's identity, or show only the sign-in prompt and stop the run."""
-    from dashboard import state
-
     _local.principal = None
     try:
         settings = state.settings()
@@ -323,9 +236,6 @@ def _oidc_prompt() -> None:
 
 
 def _system_store():
-    from dashboard import state
-    from geo.records.store import ROL_SISTEMA, InspectionStore
-
     return InspectionStore(state.settings().store_path, role=ROL_SISTEMA, user="tablero")
 
 
@@ -335,8 +245,6 @@ def sign_out() -> None:
     A button's callback runs before the next run's :func:`gate`, so the identity is
     resolved here again, from the session itself, for the audit trail.
     """
-    from dashboard import state
-
     spec = state.settings().auth
     principal = None
     if spec.mode == "local":

@@ -1,9 +1,11 @@
 """The ``riskmap`` command line: one entry point, one subcommand per task.
 
-Subcommands live in :mod:`dashboard.commands`, one module each, discovered here; every
-module defines ``register(subparsers)``. A :class:`geo.errors.RiskmapError` is printed
-as a plain message in the chosen language (``--lang es|en``) with exit status 2 — never
-a traceback. ``--debug`` shows the traceback of unexpected errors.
+Each subcommand's arguments live in :mod:`dashboard.arguments`, one module per command,
+discovered here; every module defines ``register(subparsers)``. What a command does is in
+the module of the same name in :mod:`dashboard.commands`, imported only when that command
+runs (so ``riskmap --help`` does not load geopandas). A :class:`geo.errors.RiskmapError`
+is printed as a plain message in the chosen language (``--lang es|en``) with exit status
+2 — never a traceback. ``--debug`` shows the traceback of unexpected errors.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ import pkgutil
 import sys
 import traceback
 
+from dashboard import arguments
 from geo.errors import RiskmapError, language, tr
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Return the parser with every subcommand of :mod:`dashboard.commands` registered."""
+    """Return the parser with every subcommand of :mod:`dashboard.arguments` registered."""
     parser = argparse.ArgumentParser(
         prog="riskmap",
         description=(
@@ -32,10 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="mostrar trazas completas de errores")
     subparsers = parser.add_subparsers(dest="command", metavar="COMANDO")
-    import dashboard.commands as commands
-
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"dashboard.commands.{info.name}")
+    for info in sorted(pkgutil.iter_modules(arguments.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"dashboard.arguments.{info.name}")
         module.register(subparsers)
     return parser
 

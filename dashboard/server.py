@@ -32,16 +32,21 @@ below (an ``st.App``) and serves ``dashboard/app.py`` through it, with:
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import hmac
 import html
+import ipaddress
 import json
+import logging
 import os
 import secrets
+import shutil
 import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 # `streamlit run dashboard/server.py` puts dashboard/ on sys.path, not the repository root.
 _ROOT = Path(__file__).resolve().parent.parent
@@ -49,17 +54,36 @@ if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
 import anyio  # noqa: E402 - after the path fix
+import esda.getisord  # noqa: E402, F401 - hot spots: loaded before the first visitor (warm_up)
+import sklearn.linear_model  # noqa: E402, F401 - the model, likewise
 import streamlit as st  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 from starlette.requests import HTTPConnection, Request  # noqa: E402
 from starlette.responses import HTMLResponse, RedirectResponse, Response  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 
+from dashboard import state, ui  # noqa: E402
+from dashboard.signin_rules import COOKIE, oidc_principal  # noqa: E402
 from geo import paths  # noqa: E402
 from geo.config import Settings, load_settings  # noqa: E402
-from geo.trust.accounts import DEVICE_DAYS  # noqa: E402
+from geo.records.store import InspectionStore  # noqa: E402
+from geo.trust.accounts import (  # noqa: E402
+    DEVICE_DAYS,
+    AccessStore,
+    Users,
+    client_address,
+    is_trusted_proxy,
+    sign_in,
+)
 
-COOKIE = "riskmap_sesion"  # dashboard.auth.COOKIE (not imported: it imports streamlit pages)
+try:  # Streamlit's own helpers for its signed sign-in cookie (OIDC); private, they may move
+    from streamlit.auth_util import get_cookie_with_chunks
+    from streamlit.web.server.server_util import get_cookie_secret
+    from streamlit.web.server.starlette.starlette_app_utils import decode_signed_value
+    from streamlit.web.server.starlette.starlette_server_config import USER_COOKIE_NAME
+except ImportError:  # then no OIDC cookie is ever believed: fail closed (_streamlit_user)
+    get_cookie_with_chunks = None
+
 CSRF_COOKIE = "riskmap_csrf"
 DEVICE_COOKIE = "riskmap_dispositivo"
 SIGNIN = "/acceso"
@@ -94,8 +118,6 @@ def settings() -> Settings | None:
 
 
 def _stores(s: Settings):
-    from geo.trust.accounts import AccessStore, Users
-
     key = ("stores", str(s.auth.users_file or paths.users_file()), str(paths.access_db()),
            s.auth.max_failures, s.auth.lockout_minutes, s.auth.session_hours)
     if key not in _cache:
@@ -108,8 +130,6 @@ def _stores(s: Settings):
 
 
 def _audit(action: str, user: str, role: str, detail: dict[str, Any]) -> None:
-    from geo.records.store import InspectionStore
-
     s = settings()
     InspectionStore(s.store_path if s is not None else paths.store_path(),
                     role="sistema").record_event(
@@ -189,8 +209,6 @@ def _is_admin(s: Settings, request: HTTPConnection) -> bool:
         principal = access.principal(request.cookies.get(COOKIE), users)
         return principal is not None and principal.admin
     if s.auth.mode == "oidc" and s.auth.oidc is not None:
-        from dashboard.auth import oidc_principal
-
         claims = _streamlit_user(request)
         principal = oidc_principal(claims, s.auth.oidc) if claims else None
         return principal is not None and principal.admin
@@ -204,12 +222,7 @@ def _streamlit_user_cookie_valid(request: HTTPConnection) -> bool:
 
 def _streamlit_user(request: HTTPConnection) -> dict[str, Any] | None:
     """Return the claims in Streamlit's signed sign-in cookie (OIDC), or None."""
-    try:
-        from streamlit.auth_util import get_cookie_with_chunks
-        from streamlit.web.server.server_util import get_cookie_secret
-        from streamlit.web.server.starlette.starlette_app_utils import decode_signed_value
-        from streamlit.web.server.starlette.starlette_server_config import USER_COOKIE_NAME
-    except ImportError:  # Streamlit moved its helpers: fail closed
+    if get_cookie_with_chunks is None:  # Streamlit moved its helpers: fail closed
         return None
 
     def one(name: str) -> bytes | None:
@@ -368,8 +381,6 @@ async def signin(request: Request) -> Response:
         return _page(lang, message=_t("insecure", lang), user=name, next_=next_, csrf=csrf,
                      status=400)
     users, access = _stores(s)
-    from geo.trust.accounts import sign_in
-
     client, device = _client(request), request.cookies.get(DEVICE_COOKIE, "")
     async with _CHECKS:
         result = await anyio.to_thread.run_sync(
@@ -411,8 +422,6 @@ def _waiting(result) -> dict[str, str]:
     """Return the audit detail of an address made to wait (until when, UTC)."""
     if not result.wait_until:
         return {}
-    import datetime as dt
-
     return {"espera_hasta": dt.datetime.fromtimestamp(result.wait_until, dt.UTC).isoformat(
         timespec="seconds")}
 
@@ -436,8 +445,6 @@ async def signout(request: Request) -> Response:
 
 async def _form(request: Request) -> dict[str, str]:
     """Read the urlencoded form body (at most 16 kB: a sign-in is a few hundred bytes)."""
-    from urllib.parse import parse_qsl
-
     body = b""
     async for chunk in request.stream():
         body += chunk
@@ -490,8 +497,6 @@ def _trusted_proxies() -> tuple[str, ...]:
 
 
 def _resolve_client(scope: dict, trusted: tuple[str, ...]) -> dict:
-    from geo.trust.accounts import client_address, is_trusted_proxy
-
     headers = [(k, v.decode("latin-1")) for k, v in scope.get("headers") or []]
     forwarded = [v for k, v in headers if k == b"x-forwarded-for"]
     real_ip = next((v for k, v in headers if k == b"x-real-ip"), "")
@@ -530,8 +535,6 @@ def _uvicorn_rewrote(client: str, forwarded: list[str]) -> bool:
     if _UVICORN_TRUSTED is None:  # FORWARDED_ALLOW_IPS="*"
         hops = [h.strip() for value in forwarded for h in value.split(",") if h.strip()]
         return bool(hops) and _hop_host(hops[0]) == client
-    from geo.trust.accounts import client_address
-
     return client_address(_UVICORN_PEER, _UVICORN_TRUSTED, forwarded) == client
 
 
@@ -555,8 +558,6 @@ def _uvicorn_trust() -> tuple[str, tuple[str, ...] | None]:
         return "", ()
     if value == "*":
         return "127.0.0.1", None
-    import ipaddress
-
     nets = []
     for item in value.split(","):
         try:
@@ -606,8 +607,6 @@ def clean_on_start() -> None:
     Uploads (no session survives a restart) and half-written temporary files beside the
     private files.
     """
-    import shutil
-
     shutil.rmtree(paths.uploads_dir(), ignore_errors=True)
     folder = paths.data_dir()
     if folder.is_dir():
@@ -625,9 +624,6 @@ def warm_up() -> None:
     like every later one. Nothing here may stop the server: a failure shows on the page
     that needs it.
     """
-    import contextlib
-    import logging
-
     # the caches are the process's, not a session's: no script run (nor, this early, a
     # runtime) is needed, and Streamlit's warnings that there is none are noise here
     quiet = [logging.getLogger(f"streamlit.runtime.{name}") for name in
@@ -637,11 +633,6 @@ def warm_up() -> None:
         logger.setLevel(logging.ERROR)
     try:
         with contextlib.suppress(Exception):
-            import esda.getisord  # noqa: F401 - hot spots
-            import sklearn.linear_model  # noqa: F401
-
-            from dashboard import state, ui
-
             state.warm_map(ui.static_url())
     finally:
         for logger, level in zip(quiet, levels, strict=True):

@@ -35,7 +35,7 @@ def test_user_error_is_a_message_not_a_traceback(monkeypatch, capsys, lang, need
 
         parse_region("Lima")
 
-    monkeypatch.setattr(prepare, "_run", boom)
+    monkeypatch.setattr(prepare, "run", boom)
     assert main(["--lang", lang, "prepare"]) == 2
     err = capsys.readouterr().err
     assert needle in err and "Traceback" not in err
@@ -45,6 +45,46 @@ def test_language_is_restored_after_a_command(monkeypatch):
     from dashboard.commands import prepare
     from geo.errors import get_language
 
-    monkeypatch.setattr(prepare, "_run", lambda args: 0)
+    monkeypatch.setattr(prepare, "run", lambda args: 0)
     assert main(["--lang", "en", "prepare"]) == 0
     assert get_language() == "es"
+
+
+def test_the_indicators_command_offers_every_grouping():
+    from dashboard.arguments.indicators import BY_OPTIONS
+    from geo.records.indicators import BY_OPTIONS as LIBRARY
+
+    assert BY_OPTIONS == LIBRARY
+
+
+def test_help_does_not_load_the_library():
+    """``riskmap --help`` answers at once: no command module, no pandas or geopandas."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from dashboard.cli import main; main(['--help']); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('pandas', 'geopandas', 'sklearn') or m.startswith('dashboard.commands')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_every_command_names_a_handler_that_exists():
+    import argparse
+    import importlib
+
+    def parsers(parser):
+        yield parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield from parsers(sub)
+
+    handlers = [run.__qualname__ for parser in parsers(build_parser())
+                if (run := parser._defaults.get("func")) is not None
+                and run.__qualname__.startswith("dashboard.commands.")]
+    assert len(handlers) == 25  # every command and action of every group
+    for qualname in handlers:
+        module, name = qualname.rsplit(".", 1)
+        assert callable(getattr(importlib.import_module(module), name))

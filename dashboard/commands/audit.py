@@ -5,65 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from geo.config import STORE_CONFIG_HELP as CONFIG_HELP
+from dashboard.arguments.audit import FROM_SETTINGS, register
 from geo.config import AuditSpec, active_store, load_settings
 from geo.errors import DataError, get_language, tr
+from geo.records.store import ROL_SISTEMA, InspectionStore, operator
+from geo.trust import audit as A
 
-__all__ = ["register"]
-
-_FROM_SETTINGS = "\0settings"  # --witness without a value: the settings' [audit] witness
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``riskmap audit verify``, ``export``, ``anchor`` and ``move-key``."""
-    parser = subparsers.add_parser(
-        "audit",
-        help="comprobar, exportar y anclar la auditoría / check, export and anchor the audit "
-        "trail",
-        description="La auditoría del almacén está encadenada y sellada: 'verify' la "
-        "recalcula y nombra cada fila editada o borrada (con --witness, también lo reescrito "
-        "con la clave o vuelto atrás desde el último anclaje); 'export' la copia a CSV o JSON "
-        "lines; 'anchor' deja su última fila en un testigo fuera del servidor; 'move-key' "
-        "saca la clave de la carpeta del almacén. The store's audit trail is hash-chained, "
-        "sealed and anchored outside the server.",
-    )
-    sub = parser.add_subparsers(dest="audit_command", metavar="ACCION")
-    verify = sub.add_parser(
-        "verify", help="comprobar que ninguna fila fue editada ni borrada",
-        description="Recalcula la cadena de la auditoría y la compara con su sello y, con "
-        "--witness (o [audit] witness en la configuración), con cada anclaje del testigo. "
-        "Estado de salida 0 si está íntegra, 2 si no.")
-    verify.add_argument("--witness", nargs="?", const=_FROM_SETTINGS, default=None,
-                        metavar="ARCHIVO|URL",
-                        help="testigo con los anclajes (por defecto [audit] witness)")
-    export = sub.add_parser("export", help="exportar la auditoría a .csv o .jsonl",
-                            description="Copia toda la auditoría (con sus huellas) a un "
-                            "archivo solo legible por su dueño.")
-    export.add_argument("--out", type=Path, required=True, help="archivo .csv o .jsonl")
-    anchor = sub.add_parser(
-        "anchor", help="anclar la última fila de la auditoría en un testigo externo",
-        description="Comprueba la auditoría y añade su última fila sellada (número, huella, "
-        "hora, firmados con la clave) al testigo: un archivo de solo añadir fuera de la "
-        "carpeta del almacén (mejor en otro montaje), una URL http(s):// (POST) o un "
-        "servidor syslog://host:puerto. El tablero ancla solo cada [audit] "
-        "anchor_every_minutes.")
-    anchor.add_argument("--to", default=None, metavar="ARCHIVO|URL",
-                        help="testigo (por defecto [audit] witness)")
-    move = sub.add_parser(
-        "move-key", help="sacar la clave de la auditoría de la carpeta del almacén",
-        description="Lleva la clave de la auditoría a donde dice [audit] (key_file: un "
-        "archivo nuevo 0600 fuera de la carpeta del almacén; key_env: comprueba que la "
-        "variable ya la tiene) y deja en el sello solo dónde está. No se vuelve a firmar "
-        "nada.")
-    for p in (verify, export, anchor, move):
-        p.add_argument("--store", type=Path, default=None,
-                       help="almacén (por defecto el de la configuración)")
-        p.add_argument("--config", type=Path, default=None, help=CONFIG_HELP)
-    verify.set_defaults(func=_verify)
-    export.set_defaults(func=_export)
-    anchor.set_defaults(func=_anchor)
-    move.set_defaults(func=_move_key)
-    parser.set_defaults(func=lambda args: (parser.print_help(), 1)[1])
+__all__ = ["anchor", "audit_settings", "export", "move_key", "register", "verify"]
 
 
 def audit_settings(args: argparse.Namespace, store: Path) -> AuditSpec:
@@ -71,8 +19,6 @@ def audit_settings(args: argparse.Namespace, store: Path) -> AuditSpec:
 
     Shared with ``riskmap store`` (backup and restore anchor and warn with the same settings).
     """
-    from geo.trust import audit as A
-
     config = getattr(args, "config", None)
     if config is not None:
         spec = load_settings(config, check_files=False).audit
@@ -83,8 +29,6 @@ def audit_settings(args: argparse.Namespace, store: Path) -> AuditSpec:
 
 def _open(args: argparse.Namespace):
     """Return the store and its ``[audit]`` (chosen first: its seal finds its key by it)."""
-    from geo.records.store import ROL_SISTEMA, InspectionStore, operator
-
     path = args.store or active_store(getattr(args, "config", None))
     if not Path(path).is_file():
         raise DataError(es=f"No existe el almacén {path}.", en=f"Store {path} does not exist.")
@@ -93,20 +37,17 @@ def _open(args: argparse.Namespace):
 
 
 def _advise(store, spec: AuditSpec) -> None:
-    from geo.trust import audit as A
-
     lang = get_language()
     for es, en in A.key_advice(store.db_path, spec):
         print(en if lang == "en" else es)
 
 
-def _verify(args: argparse.Namespace) -> int:
-    from geo.trust import audit as A
-
+def verify(args: argparse.Namespace) -> int:
+    """``riskmap audit verify``: recompute the chain, compare with the seal and witness."""
     store, spec = _open(args)
     report = store.verify_audit()
-    target = spec.witness if args.witness == _FROM_SETTINGS else args.witness
-    if args.witness == _FROM_SETTINGS and not target:
+    target = spec.witness if args.witness == FROM_SETTINGS else args.witness
+    if args.witness == FROM_SETTINGS and not target:
         raise DataError(
             es="--witness sin archivo: la configuración no tiene [audit] witness. Indique "
             "el testigo: --witness ARCHIVO|URL.",
@@ -127,7 +68,8 @@ def _verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 2
 
 
-def _export(args: argparse.Namespace) -> int:
+def export(args: argparse.Namespace) -> int:
+    """``riskmap audit export``: copy the audit trail to an owner-only file."""
     store, spec = _open(args)
     rows, report = store.export_audit(args.out)
     print(tr(f"{rows} filas de auditoría en {args.out} (solo legible por su dueño). "
@@ -143,9 +85,8 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _anchor(args: argparse.Namespace) -> int:
-    from geo.trust import audit as A
-
+def anchor(args: argparse.Namespace) -> int:
+    """``riskmap audit anchor``: write the trail's last sealed row to the witness."""
     store, spec = _open(args)
     target = args.to or spec.witness
     if not target:
@@ -179,9 +120,8 @@ def _anchor(args: argparse.Namespace) -> int:
     return 0
 
 
-def _move_key(args: argparse.Namespace) -> int:
-    from geo.trust import audit as A
-
+def move_key(args: argparse.Namespace) -> int:
+    """``riskmap audit move-key``: take the audit key out of the store's folder."""
     store, spec = _open(args)
     source, moved = A.move_key(store.db_path, spec)
     es, en = source.label()

@@ -3,51 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
+import pandas as pd
+
+from dashboard.arguments.build import register
 from geo import columns as C
-from geo.errors import tr
+from geo import paths
+from geo.config import KIND_SERVICES, load_settings
+from geo.errors import DataError, tr
+from geo.geography.build import build_districts
 
-__all__ = ["register"]
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``riskmap build``."""
-    p = subparsers.add_parser(
-        "build",
-        help="construir la tabla de distritos con las capas sectoriales / build the "
-        "district table",
-        description=(
-            "Lee los distritos de la base (riskmap data fetch), agrega cada capa declarada "
-            "en la configuración ([[layers]]) y escribe un GeoPackage con la capa "
-            "'distritos' y la tabla 'fuentes'. Reads the base districts, aggregates each "
-            "layer of the settings and writes a GeoPackage."
-        ),
-    )
-    p.add_argument("--config", type=Path, default=None,
-                   help="archivo de configuración (por defecto $RISKMAP_CONFIG o "
-                   "data/demo/settings.toml)")
-    p.add_argument("--region", default=None,
-                   help="departamentos: cusco, loreto, all o códigos '08,16' (por defecto "
-                   "los de la configuración)")
-    p.add_argument("--out", type=Path, default=None,
-                   help="GeoPackage a escribir (por defecto distritos.gpkg en el 'workdir' "
-                   "de la configuración)")
-    cluster = p.add_mutually_exclusive_group()
-    cluster.add_argument("--dask", default=None, metavar="DIRECCION",
-                         help="agregar puntos y rásteres en un clúster Dask existente "
-                         "(p. ej. tcp://10.0.0.5:8786); los trabajadores deben ver los "
-                         "mismos archivos")
-    cluster.add_argument("--workers", type=int, default=None, metavar="N",
-                         help="agregar en un clúster Dask local de N procesos")
-    p.set_defaults(func=_run)
+__all__ = ["register", "run"]
 
 
-def _run(args: argparse.Namespace) -> int:
-    from geo import paths
-    from geo.config import load_settings
-    from geo.geography.build import build_districts
-
+def run(args: argparse.Namespace) -> int:
+    """``riskmap build``: write the district table and say what each layer gave."""
     settings = load_settings(args.config or paths.default_settings())
     out = args.out or settings.districts_gpkg
     with _client(args) as client:
@@ -59,15 +31,11 @@ def _run(args: argparse.Namespace) -> int:
 
 def _client(args: argparse.Namespace):
     """Return a Dask client for --dask/--workers (a no-op context without them)."""
-    import contextlib
-
     if not args.dask and not args.workers:
         return contextlib.nullcontext(None)
     try:
-        from dask.distributed import Client, LocalCluster
+        from dask.distributed import Client, LocalCluster  # optional: riskmap[cluster] only
     except ImportError as err:
-        from geo.errors import DataError
-
         raise DataError(
             es="--dask y --workers necesitan Dask: pip install 'riskmap[cluster]' (o "
             "'dask[distributed]').",
@@ -77,8 +45,6 @@ def _client(args: argparse.Namespace):
         try:
             return Client(args.dask, timeout="10s")
         except OSError as err:
-            from geo.errors import DataError
-
             raise DataError(
                 es=f"No se pudo conectar al clúster Dask {args.dask} ({err}). Revise la "
                 "dirección y que el planificador esté en marcha.",
@@ -138,10 +104,6 @@ def _layer_summary(gdf, row: dict) -> str:
     own), and a table layer leaves NaN where a district has no value: both are said, not
     guessed at.
     """
-    import pandas as pd
-
-    from geo.config import KIND_SERVICES
-
     n = int(row["n_elementos"])
     if row["medida"] == KIND_SERVICES:
         return _count(n, ("punto de atención", "puntos de atención"),

@@ -6,77 +6,21 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
-from geo.errors import tr
+from dashboard.arguments.data import register
+from geo import columns as C
+from geo import paths
+from geo.errors import DataError, tr
+from geo.geography.base import build_base, read_districts
+from geo.geography.io import notices, read_boundaries
+from geo.geography.sources import MIRROR_ENV, fetch_sources, load_registry
+from geo.geography.ubigeo import compare_vintages
 
-__all__ = ["register"]
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``riskmap data fetch`` and ``riskmap data check``."""
-    parser = subparsers.add_parser(
-        "data",
-        help="descargar las fuentes públicas y revisar límites / public data and boundaries",
-        description="Fuentes públicas: descargarlas y convertirlas (fetch), revisar un archivo "
-        "de límites propio (check). Public sources: fetch them, check your own boundaries.",
-    )
-    sub = parser.add_subparsers(dest="data_command", metavar="ACCION")
-
-    fetch = sub.add_parser(
-        "fetch",
-        help="descargar las fuentes de config/sources.toml y construir peru_base.gpkg",
-        description="Descarga cada fuente pública (verificando su sha256; lo ya descargado y "
-        "verificado no se vuelve a descargar) en la carpeta de fuentes, construye con los "
-        "límites e indicadores la base de 1,891 distritos y deja allí las tablas sectoriales "
-        "(GeoBosques, panel amazónico, DEVIDA) que las capas leen como '{fuentes}/…'. "
-        "Downloads each public source (checking its sha256) into the sources folder, builds "
-        "the district base and keeps the sector tables there for the layers.",
-    )
-    fetch.add_argument(
-        "--mirror",
-        default=None,
-        help="URL http(s) o carpeta con los archivos bajo los nombres del registro (por "
-        "defecto $RISKMAP_MIRROR; sin él, las URL públicas) / mirror URL or folder",
-    )
-    fetch.add_argument("--dest", type=Path, default=None,
-                       help="carpeta de descarga (por defecto <datos>/fuentes)")
-    fetch.add_argument("--out", type=Path, default=None,
-                       help="GeoPackage a escribir (por defecto <datos>/peru_base.gpkg)")
-    fetch.set_defaults(func=_fetch)
-
-    check = sub.add_parser(
-        "check",
-        help="revisar un archivo de límites de distrito propio",
-        description="Lee un archivo de límites (GeoPackage, GeoJSON, Shapefile, .zip, CSV con "
-        "WKT) como lo haría riskmap: busca y normaliza el UBIGEO, revisa claves repetidas, "
-        "geometrías vacías o inválidas y el sistema de coordenadas, y dice qué se corrigió. "
-        "Reads a boundary file the way riskmap would and reports what it found.",
-    )
-    check.add_argument("file", type=Path, help="archivo de límites / boundary file")
-    check.add_argument("--layer", default=None, help="capa dentro del archivo / layer")
-    check.add_argument("--crs", default=None,
-                       help="CRS a suponer si el archivo no declara ninguno, o si dice grados "
-                       "pero sus coordenadas son metros (p. ej. EPSG:32718, UTM 18 Sur)")
-    check.add_argument("--drop-empty", action="store_true",
-                       help="descartar (y avisar) los objetos sin geometría en vez de fallar")
-    check.add_argument("--base", type=Path, default=None,
-                       help="base de distritos para comparar los códigos (por defecto "
-                       "<datos>/peru_base.gpkg, si existe)")
-    check.set_defaults(func=_check)
-    parser.set_defaults(func=lambda args: _help(parser))
+__all__ = ["DownloadProgress", "check", "fetch", "register"]
 
 
-def _help(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 1
-
-
-def _fetch(args: argparse.Namespace) -> int:
-    from geo import paths
-    from geo.geography.base import build_base
-    from geo.geography.sources import MIRROR_ENV, fetch_sources, load_registry
-
+def fetch(args: argparse.Namespace) -> int:
+    """``riskmap data fetch``: download and verify the sources, build the base."""
     dest = args.dest or paths.sources_dir()
     out = args.out or paths.base_gpkg()
     mirror = args.mirror or os.environ.get(MIRROR_ENV) or None
@@ -112,6 +56,7 @@ class DownloadProgress:
         self._last = 0.0
 
     def __call__(self, event) -> None:
+        """Show one download event (a file present, done or under way)."""
         name = event.source.file
         if event.status == "present":
             self._line(tr(f"  {name}: ya descargado y verificado ({_mb(event.done)})",
@@ -143,12 +88,8 @@ def _mb(n: int | None) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.0f} kB"
 
 
-def _check(args: argparse.Namespace) -> int:
-    from geo import columns as C
-    from geo import paths
-    from geo.geography.io import notices, read_boundaries
-    from geo.geography.ubigeo import compare_vintages
-
+def check(args: argparse.Namespace) -> int:
+    """``riskmap data check``: read a boundary file as riskmap would, say what it found."""
     gdf = read_boundaries(args.file, layer=args.layer, crs=args.crs, drop_empty=args.drop_empty)
     found = notices(gdf)
     deps = sorted(set(gdf[C.UBIGEO].str[:2]))
@@ -166,16 +107,12 @@ def _check(args: argparse.Namespace) -> int:
         print(tr("Sin correcciones: el archivo se usa tal cual.",
                  "No corrections: the file is used as it is."))
     if args.base is not None and not args.base.is_file():
-        from geo.errors import DataError
-
         raise DataError(
             es=f"No existe la base {args.base} indicada con --base.",
             en=f"The base {args.base} given with --base does not exist.",
         )
     base = args.base or paths.base_gpkg()
     if base.is_file():
-        from geo.geography.base import read_districts
-
         reference = read_districts(base, region=())
         reference = reference[reference[C.COD_DEP].isin(deps)]
         report = compare_vintages(

@@ -5,36 +5,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from dashboard.arguments.evaluate import register
+from geo import paths
+from geo.config import load_settings
 from geo.errors import tr
+from geo.private import private_dir
+from models.evaluation.backtest import EVALUATION_FILE, evaluate, write_card
+
+__all__ = ["register", "run"]
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``riskmap evaluate``."""
-    p = subparsers.add_parser(
-        "evaluate",
-        help="evalúa el modelo (backtest) y escribe su ficha / evaluate and write the model card",
-        description=(
-            "Backtest temporal (entrenar hasta el año t, probar en t+1) y validación espacial "
-            "por provincias, frente a las referencias (aleatorio, tasa pasada, pobreza, índice "
-            "experto). Escribe la ficha del modelo en JSON o Markdown, y además "
-            "<workdir>/evaluacion.json, que lee el tablero."
-        ),
-    )
-    p.add_argument("--config", help="archivo de configuración (por defecto el de la demo)")
-    p.add_argument("--out", required=True, help="ficha del modelo: .json o .md")
-    p.add_argument("--bootstrap", type=int, default=None,
-                   help="réplicas bootstrap de las métricas (por defecto [model].n_bootstrap)")
-    p.add_argument("--no-workdir", action="store_true",
-                   help="no escribir <workdir>/evaluacion.json")
-    p.set_defaults(func=_run)
-
-
-def _run(args: argparse.Namespace) -> int:
-    from geo import paths
-    from geo.config import load_settings
-    from geo.private import private_dir
-    from models.evaluation.backtest import EVALUATION_FILE, evaluate, write_card
-
+def run(args: argparse.Namespace) -> int:
+    """``riskmap evaluate``: backtest the model, write its card."""
     settings = load_settings(args.config or paths.default_settings())
     card = evaluate(settings, n_bootstrap=args.bootstrap)
     default = settings.workdir / EVALUATION_FILE

@@ -3,64 +3,27 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
+import pandas as pd
+
+from dashboard.arguments.indicators import register
+from geo import columns as C
+from geo import paths
+from geo.config import load_settings, parse_region
 from geo.errors import tr
+from geo.geography.base import read_districts
+from geo.private import private_path, write_private
+from geo.records.indicators import protected_profile, round_total
+from geo.records.inspections import load_records
+from geo.records.sheets import csvt, neutralise_frame
+from geo.records.store import ROL_INVESTIGADOR, ROL_PLANIFICADOR, InspectionStore, operator
+from geo.trust.access import floor, in_regions
 
-__all__ = ["register"]
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``riskmap indicators``."""
-    from geo.records.indicators import BY_OPTIONS
-
-    p = subparsers.add_parser(
-        "indicators",
-        help="perfil de indicadores OIT por grupo / ILO indicator profiles",
-        description=(
-            "Cuenta, por distrito, provincia, sector o año, las inspecciones en que se halló "
-            "cada uno de los 11 indicadores de trabajo forzoso de la OIT, y clasifica cada "
-            "registro con la regla de la CIET 2018 (trabajo forzoso = involuntariedad y "
-            "amenaza; indicios = algunos indicadores; config/indicadores_oit.toml). Columnas: "
-            "n_inspecciones, un código por indicador, n_trabajo_forzoso_oit, n_indicios, "
-            "n_inconsistentes (hallazgo_tf contradice los indicadores), n_victimas, "
-            "n_victimas_mujeres, n_victimas_menores. Fuera del rol planificador los conteos "
-            "de 1 a k-1 se suprimen (celda vacía; la columna 'suprimido' dice cuáles) con "
-            "supresión secundaria común a todas las tablas que ese rol puede obtener "
-            "(distritos, provincias, sectores, años, totales, páginas y exportaciones), "
-            "comprobada con el programa entero de un atacante; no se dan n_inconsistentes "
-            "ni, salvo por distrito, n_inspecciones, y el total de inspecciones del resumen "
-            "va redondeado a 5."
-        ),
-    )
-    p.add_argument("--config", help="archivo de configuración (por defecto el de la demo)")
-    p.add_argument("--by", default="ubigeo", choices=BY_OPTIONS,
-                   help="agrupar por distrito (ubigeo), provincia, sector o año (anio)")
-    p.add_argument("--out", required=True, type=Path, help="archivo CSV de salida")
-    p.add_argument("--rol", default=None,
-                   choices=("planificador", "gobierno_regional", "investigador"),
-                   help="rol para quien es el archivo (por defecto 'investigador', el de menos "
-                   "permisos): fuera de 'planificador' los conteos pequeños se suprimen")
-    p.add_argument("--region", default=None,
-                   help="departamentos (cusco, loreto o códigos '08,16'); por defecto los de "
-                   "la configuración")
-    p.set_defaults(func=_run)
+__all__ = ["register", "run"]
 
 
-def _run(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from geo import columns as C
-    from geo import paths
-    from geo.config import load_settings, parse_region
-    from geo.geography.base import read_districts
-    from geo.private import private_path, write_private
-    from geo.records.indicators import protected_profile, round_total
-    from geo.records.inspections import load_records
-    from geo.records.sheets import csvt, neutralise_frame
-    from geo.records.store import ROL_INVESTIGADOR, ROL_PLANIFICADOR, InspectionStore, operator
-    from geo.trust.access import floor, in_regions
-
+def run(args: argparse.Namespace) -> int:
+    """``riskmap indicators``: write the ILO indicator profile, protected for the role."""
     settings = load_settings(args.config or paths.default_settings())
     role = args.rol or ROL_INVESTIGADOR
     k = floor(role, settings.auth.suppression)

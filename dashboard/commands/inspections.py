@@ -5,82 +5,30 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from geo import paths
-from geo.config import STORE_CONFIG_HELP as CONFIG_HELP
-from geo.config import active_store, parse_region
-from geo.errors import DataError, tr
+import pandas as pd
 
-__all__ = ["register"]
+from dashboard.arguments.inspections import register
+from dashboard.commands.audit import audit_settings
+from geo import columns as C
+from geo import paths
+from geo.config import LimitsSpec, active_store, load_settings, parse_region
+from geo.errors import DataError, tr
+from geo.geography.base import national_ubigeos, read_districts
+from geo.records.inspections import empty_records, history_records, validate_inspections
+from geo.records.store import (
+    N_VICTIMAS,
+    ROL_INVESTIGADOR,
+    ROL_PLANIFICADOR,
+    SUPPRESSION_MIN,
+    SUPRIMIDO,
+    ImportRejected,
+    InspectionStore,
+    operator,
+)
+
+__all__ = ["import_records", "list_counts", "register", "validate"]
 
 _DEPARTMENTS = {"08": "Cusco", "16": "Loreto"}
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``riskmap inspections`` and its subcommands."""
-    parser = subparsers.add_parser(
-        "inspections",
-        help="validar, importar y listar registros de inspección / inspection records",
-        description="Registros de inspección: validar un archivo, importarlo al almacén "
-        "SQLite, contar lo guardado. Inspection records: validate, import, list.",
-    )
-    sub = parser.add_subparsers(dest="inspections_command", metavar="ACCION")
-
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--base", type=Path, default=None,
-                       help="GeoPackage de distritos (por defecto el de 'riskmap data fetch')")
-        p.add_argument("--region", default=None,
-                       help="departamentos: cusco, loreto, all o códigos '08,16' "
-                       "(por defecto Cusco y Loreto)")
-        p.add_argument("--max-errors", type=int, default=200,
-                       help="cuántos errores de fila mostrar como máximo (0 = todos)")
-        p.add_argument("--max-mb", type=float, default=None,
-                       help="archivo más grande aceptado, en MB (por defecto [limits] upload_mb "
-                       "de la configuración, o 50)")
-        p.add_argument("--max-rows", type=int, default=None,
-                       help="filas como máximo (por defecto [limits] upload_rows, o 200000)")
-
-    validate = sub.add_parser(
-        "validate",
-        help="revisar un archivo sin importarlo",
-        description="Revisa cada fila de un archivo de inspecciones (CSV, XLSX, GeoPackage o "
-        "GeoJSON) contra el contrato de columnas y dice qué corregir, fila por fila, sin "
-        "guardar nada. Checks every row of an inspection file and says what to fix; "
-        "stores nothing.",
-    )
-    validate.add_argument("file", type=Path, help="CSV, XLSX, GeoPackage o GeoJSON")
-    common(validate)
-    validate.set_defaults(func=_validate)
-
-    imp = sub.add_parser(
-        "import",
-        help="importar un archivo válido al almacén (todo o nada)",
-        description="Valida el archivo e importa sus filas al almacén SQLite de "
-        "inspecciones: todo o nada (con un error no se guarda ninguna fila), sin duplicar lo "
-        "ya guardado, y con registro de auditoría. Validates and imports the file into the "
-        "inspection store, all or nothing, audited.",
-    )
-    imp.add_argument("file", type=Path, help="CSV, XLSX, GeoPackage o GeoJSON")
-    imp.add_argument("--store", type=Path, default=None,
-                     help="base SQLite (por defecto el almacén de la configuración)")
-    imp.add_argument("--config", type=Path, default=None, help=CONFIG_HELP)
-    common(imp)
-    imp.set_defaults(func=_import)
-
-    lst = sub.add_parser("list", help="conteos por año y departamento")
-    lst.add_argument("--store", type=Path, default=None,
-                     help="base SQLite (por defecto el almacén de la configuración)")
-    lst.add_argument("--config", type=Path, default=None, help=CONFIG_HELP)
-    lst.add_argument("--rol", default=None,
-                     choices=("planificador", "gobierno_regional", "investigador"),
-                     help="rol de quien consulta (por defecto 'investigador', el de menos "
-                     "permisos); fuera de 'planificador' los conteos de 1 a 4 se suprimen")
-    lst.set_defaults(func=_list)
-    parser.set_defaults(func=lambda args: _help(parser))
-
-
-def _help(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 1
 
 
 def _districts(args: argparse.Namespace):
@@ -92,8 +40,6 @@ def _districts(args: argparse.Namespace):
             en=f"District table {base} does not exist. Run 'riskmap data fetch' first (or give "
             "another with --base).",
         )
-    from geo.geography.base import national_ubigeos, read_districts
-
     districts = read_districts(Path(base), region=parse_region(args.region))
     districts.attrs["origins"] = national_ubigeos(base)  # for ubigeo_origen
     return districts
@@ -101,8 +47,6 @@ def _districts(args: argparse.Namespace):
 
 def _limits(args: argparse.Namespace) -> tuple[float, int]:
     """Size and row limits: the flags, else the active settings' ``[limits]``, else defaults."""
-    from geo.config import LimitsSpec, load_settings
-
     spec = LimitsSpec()
     settings = paths.default_settings()
     if settings.is_file():
@@ -115,9 +59,8 @@ def _max(args: argparse.Namespace) -> int | None:
     return None if args.max_errors <= 0 else args.max_errors
 
 
-def _validate(args: argparse.Namespace) -> int:
-    from geo.records.inspections import validate_inspections
-
+def validate(args: argparse.Namespace) -> int:
+    """``riskmap inspections validate``: check a file row by row, store nothing."""
     districts = _districts(args)
     report = validate_inspections(args.file, districts, limits=_limits(args),
                                   origins=districts.attrs.get("origins"))
@@ -125,9 +68,8 @@ def _validate(args: argparse.Namespace) -> int:
     return 0 if report.ok else 2
 
 
-def _import(args: argparse.Namespace) -> int:
-    from geo.records.store import ROL_PLANIFICADOR, ImportRejected, InspectionStore, operator
-
+def import_records(args: argparse.Namespace) -> int:
+    """``riskmap inspections import``: import a valid file, all or nothing."""
     districts = _districts(args)
     # the command line runs on the server: its audit rows name the operator's own login
     store = InspectionStore(_store(args), role=ROL_PLANIFICADOR,
@@ -180,9 +122,6 @@ def _import(args: argparse.Namespace) -> int:
 
 def _history(args: argparse.Namespace, districts):
     """Return the active settings' history records: what an import may replace."""
-    from geo.config import load_settings
-    from geo.records.inspections import empty_records, history_records
-
     config = getattr(args, "config", None) or paths.default_settings()
     if not Path(config).is_file():
         return empty_records()
@@ -192,10 +131,8 @@ def _history(args: argparse.Namespace, districts):
     return history_records(settings, districts)
 
 
-def _list(args: argparse.Namespace) -> int:
-    from geo import columns as C
-    from geo.records.store import N_VICTIMAS, SUPRIMIDO, InspectionStore
-
+def list_counts(args: argparse.Namespace) -> int:
+    """``riskmap inspections list``: counts by year and department."""
     path = _store(args)
     if not Path(path).is_file():
         print(tr(f"El almacén {path} no existe todavía: importe con 'riskmap inspections "
@@ -203,8 +140,6 @@ def _list(args: argparse.Namespace) -> int:
                  f"Store {path} does not exist yet: import with 'riskmap inspections import "
                  "FILE'."))
         return 0
-    from geo.records.store import ROL_INVESTIGADOR, ROL_PLANIFICADOR, SUPPRESSION_MIN
-
     role = args.rol or ROL_INVESTIGADOR  # least privileged unless a role is given
     if role == ROL_PLANIFICADOR:
         print(tr("Rol: planificador (conteos exactos).",
@@ -215,8 +150,6 @@ def _list(args: argparse.Namespace) -> int:
                  "suprimen. Use --rol planificador para ver los exactos.",
                  f"Role: {role}{default}; counts from 1 to {SUPPRESSION_MIN - 1} are "
                  "suppressed. Use --rol planificador for exact counts."))
-    from geo.records.store import operator
-
     store = InspectionStore(path, role=role, user=operator())
     table = store.aggregate_by_year_department(
         min_count=1 if role == ROL_PLANIFICADOR else SUPPRESSION_MIN)
@@ -244,14 +177,17 @@ def _list(args: argparse.Namespace) -> int:
 
 def _cell(value, suppressed: bool) -> str:
     if suppressed:
-        from geo.records.store import SUPPRESSION_MIN
-
         return f"<{SUPPRESSION_MIN}"
-    import pandas as pd
-
     return "-" if pd.isna(value) else str(int(value))
 
 
 def _store(args):
-    """``--store``, else the store of the active settings (:func:`geo.config.active_store`)."""
-    return args.store or active_store(getattr(args, "config", None))
+    """``--store``, else the store of the active settings (:func:`geo.config.active_store`).
+
+    A store opened through ``--config`` keeps those settings' ``[audit]``.
+    """
+    if args.store:
+        return args.store
+    path = active_store(getattr(args, "config", None))
+    audit_settings(args, Path(path))
+    return path

@@ -6,45 +6,21 @@ import argparse
 import dataclasses
 from pathlib import Path
 
+import pyogrio
+
+from dashboard.arguments.plan import register
+from geo import paths
+from geo.config import load_settings
 from geo.errors import RiskmapError, tr
+from models.planning.plan import (
+    HALLAZGOS,
+    HALLAZGOS_P05,
+    HALLAZGOS_P95,
+    load_scores,
+    plan_inspections,
+)
 
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``riskmap plan``."""
-    p = subparsers.add_parser(
-        "plan",
-        help="plan mensual de inspecciones / monthly inspection plan",
-        description=(
-            "Elige los viajes de inspección del mes que maximizan los hallazgos esperados con "
-            "los días inspector de cada oficina, agrupa distritos cercanos en un viaje, reserva "
-            "una parte para distritos sorteados con evidencia insuficiente y compara con el plan "
-            "simple (los distritos de mayor riesgo hasta agotar los días)."
-        ),
-    )
-    p.add_argument("--config", help="archivo de configuración (por defecto el de la demo)")
-    p.add_argument("--scores", help="puntajes de 'riskmap score' (por defecto riesgo.gpkg "
-                   "del directorio de trabajo)")
-    p.add_argument("--budget", help="días inspector del mes POR OFICINA: un número (el mismo "
-                   "para cada oficina) o una lista separada por comas en el orden de "
-                   "[[planning.offices]] (por defecto capacity_days de cada oficina). Cada día "
-                   "de un viaje, de traslado o de inspección, gasta un día inspector: un viaje "
-                   "de 10 días gasta 10 (para equipos de dos, dé el doble de días) / "
-                   "inspector-days of the month PER OFFICE; every day of a trip, travelling "
-                   "or inspecting, uses one")
-    p.add_argument("--exploration", type=float, default=None,
-                   help="proporción de días para exploración aleatoria (por defecto 0.15)")
-    p.add_argument("--seed", type=int, default=None, help="semilla del sorteo de exploración")
-    p.add_argument("--max-trip-days", type=float, default=None,
-                   help="duración máxima de un viaje en días (por defecto 10)")
-    p.add_argument("--days-per-inspection", type=float, default=None,
-                   help="días por inspección en el distrito (por defecto 2)")
-    p.add_argument("--travel", help="tabla de viajes CSV: ubigeo, dias_viaje (ida) y "
-                   "opcionalmente oficina; reemplaza la estimación")
-    p.add_argument("--out", help="escribir el plan como CSV (una fila por distrito)")
-    p.add_argument("--html", help="escribir el plan como página HTML imprimible (una página "
-                   "por oficina, con mapa, leyenda y tramos)")
-    p.add_argument("--month", help="mes del plan, AAAA-MM (por defecto el mes siguiente)")
-    p.set_defaults(func=_run)
+__all__ = ["parse_budget", "register", "run"]
 
 
 def parse_budget(value: str | None, names: list[str]) -> dict[str, float] | None:
@@ -79,11 +55,8 @@ def parse_budget(value: str | None, names: list[str]) -> dict[str, float] | None
     return dict(zip(names, numbers, strict=True))
 
 
-def _run(args: argparse.Namespace) -> int:
-    from geo import paths
-    from geo.config import load_settings
-    from models.planning.plan import load_scores, plan_inspections
-
+def run(args: argparse.Namespace) -> int:
+    """``riskmap plan``: the month's trips, beside the simple plan."""
     settings = load_settings(args.config or paths.default_settings(), check_files=False)
     spec = settings.planning
     changes = {
@@ -111,8 +84,6 @@ def _regions(path: Path):
     """Read the district table's ``ubigeo, region_natural`` if it exists (refines travel)."""
     if not path.is_file():
         return None
-    import pyogrio
-
     try:
         return pyogrio.read_dataframe(path, layer="distritos", columns=["ubigeo",
                                                                         "region_natural"],
@@ -122,8 +93,6 @@ def _regions(path: Path):
 
 
 def _print(plan, simulated: bool) -> None:
-    from models.planning.plan import HALLAZGOS, HALLAZGOS_P05, HALLAZGOS_P95
-
     total = plan.summary.iloc[-1]
     if simulated:
         print(tr("DATOS SIMULADOS.", "SIMULATED DATA."))

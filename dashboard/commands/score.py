@@ -5,51 +5,30 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from dashboard.arguments.score import register
+from geo import paths
+from geo.config import load_settings
 from geo.errors import tr
+from geo.records.inspections import validate_inspections
+from models.risk.explain import record_rescoring
+from models.risk.score import read_district_table, score_districts, write_scores
+
+__all__ = ["register", "run"]
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``riskmap score``."""
-    p = subparsers.add_parser(
-        "score",
-        help="ajusta el modelo y escribe el riesgo por distrito / fit and score districts",
-        description=(
-            "Ajusta el modelo de riesgo con las inspecciones (del almacén, de --inspections o "
-            "de la configuración) y escribe una fila por distrito: riesgo, intervalo del 90 %, "
-            "probabilidad de estar entre los 10 distritos de mayor riesgo (prob_top10), "
-            "evidencia, rango y contribuciones."
-        ),
-    )
-    p.add_argument("--config", help="archivo de configuración (por defecto el de la demo)")
-    p.add_argument(
-        "--inspections",
-        help="archivo de inspecciones (CSV, XLSX, GeoPackage…); se valida antes de usarlo",
-    )
-    p.add_argument("--out", required=True, help="archivo de salida .gpkg, .geojson o .csv")
-    p.add_argument("--bootstrap", type=int, default=None,
-                   help="réplicas bootstrap (por defecto [model].n_bootstrap)")
-    p.set_defaults(func=_run)
-
-
-def _run(args: argparse.Namespace) -> int:
-    from geo import paths
-    from geo.config import load_settings
-    from models.risk.score import read_district_table, score_districts, write_scores
-
+def run(args: argparse.Namespace) -> int:
+    """``riskmap score``: fit the model, write one row per district."""
     settings = load_settings(args.config or paths.default_settings())
     districts = read_district_table(settings)
     records = None
     if args.inspections:
-        from geo.records.inspections import validate_inspections
-
         report = validate_inspections(Path(args.inspections), districts)
         report.raise_if_invalid()
         records = report.valid
     scores = score_districts(settings, districts, records, n_bootstrap=args.bootstrap)
     changes = None
     if Path(args.out).resolve() == Path(settings.scores_gpkg).resolve():
-        from models.risk.explain import record_rescoring  # the deployment's own scores move
-
+        # the deployment's own scores move
         changes = record_rescoring(settings, scores)
     out = write_scores(scores, Path(args.out), settings)
     meta = scores.attrs.get("metadatos", {})

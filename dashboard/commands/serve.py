@@ -20,29 +20,16 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from dashboard.arguments.serve import register
+from dashboard.signin_rules import mode_refusal
+from geo import paths
+from geo.config import load_settings
 from geo.errors import ConfigError, tr
+from geo.trust.accounts import Users
 
-__all__ = ["register", "server_environment", "streamlit_command"]
+__all__ = ["register", "run", "server_environment", "streamlit_command"]
 
 APP = Path(__file__).resolve().parent.parent / "server.py"  # st.App around app.py
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``riskmap serve``."""
-    p = subparsers.add_parser(
-        "serve",
-        help="abre el tablero en el navegador / start the dashboard",
-        description=(
-            "Inicia el tablero de Streamlit sobre los datos de la configuración activa "
-            "(por defecto el mundo de demostración). Funciona sin internet."
-        ),
-    )
-    p.add_argument("--config", help="archivo de configuración (por defecto $RISKMAP_CONFIG o "
-                   "data/demo/settings.toml)")
-    p.add_argument("--port", type=int, default=8501, help="puerto (por defecto 8501)")
-    p.add_argument("--address", default=None,
-                   help="dirección en la que escuchar (por defecto la de Streamlit)")
-    p.set_defaults(func=_run)
 
 
 def streamlit_command(port: int = 8501, address: str | None = None,
@@ -78,7 +65,8 @@ def server_environment(base: Mapping[str, str]) -> dict[str, str]:
     return {**base, "FORWARDED_ALLOW_IPS": ""}
 
 
-def _run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """``riskmap serve``: check the settings' sign-in, then become the server."""
     env = server_environment(os.environ)
     if args.config:
         config = Path(args.config).expanduser().resolve()
@@ -106,21 +94,14 @@ def _check_auth(config: Path | None):
 
     Returns the settings (None when there are none yet).
     """
-    from geo import paths
-    from geo.config import load_settings
-
     path = config or paths.default_settings()
     if not path.is_file():
         return None  # the dashboard itself says to run `riskmap prepare`
     settings = load_settings(path, check_files=False)
-    from dashboard.auth import mode_refusal
-
     refusal = mode_refusal(settings)
     if refusal is not None:
         raise refusal
     if settings.auth.mode == "local":
-        from geo.trust.accounts import Users
-
         users = Users(settings.auth.users_file or paths.users_file())
         if not users.accounts():
             print(tr(f"Aviso: no hay cuentas en {users.path}; nadie podrá entrar. Cree la "

@@ -6,55 +6,18 @@ import argparse
 import sys
 from pathlib import Path
 
+from dashboard.arguments.store import register
 from dashboard.commands.audit import audit_settings
-from geo.config import STORE_CONFIG_HELP as CONFIG_HELP
 from geo.config import active_store
 from geo.errors import DataError, tr
+from geo.records.store import backup_store, operator, restore_store
+from geo.trust import audit as A
 
-__all__ = ["register"]
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``riskmap store backup`` and ``riskmap store restore``."""
-    parser = subparsers.add_parser(
-        "store",
-        help="respaldar y restaurar el almacén de inspecciones / back up and restore the store",
-        description="Respaldos del almacén de inspecciones con la API de respaldo en línea de "
-        "SQLite (se puede hacer con el tablero funcionando). Backups of the inspection store.",
-    )
-    sub = parser.add_subparsers(dest="store_command", metavar="ACCION")
-    backup = sub.add_parser("backup", help="copiar el almacén a un archivo nuevo",
-                            description="Copia el almacén (registros, importaciones y "
-                            "auditoría con su sello) a FILE, solo legible por su dueño. Si la "
-                            "clave de la auditoría se guarda fuera ([audit] key_file o "
-                            "key_env), el respaldo dice dónde, no la lleva.")
-    backup.add_argument("file", type=Path, help="archivo de respaldo a crear (no debe existir)")
-    restore = sub.add_parser("restore", help="volver a poner un respaldo como almacén",
-                             description="Comprueba el respaldo (integridad y auditoría) y lo "
-                             "pone como almacén; la auditoría que reemplaza se guarda aparte, "
-                             "junto al almacén (riskmap audit verify --witness la usa para "
-                             "comprobar los anclajes anteriores), y con [audit] witness se "
-                             "ancla la auditoría restaurada.")
-    restore.add_argument("file", type=Path, help="respaldo hecho con 'riskmap store backup'")
-    restore.add_argument("--otro-almacen", action="store_true", dest="other_store",
-                         help="aceptar el respaldo de OTRO almacén (otra clave de auditoría); "
-                         "queda registrado")
-    restore.add_argument("--yes", action="store_true",
-                         help="no preguntar (los registros importados después del respaldo "
-                         "se pierden)")
-    for p in (backup, restore):
-        p.add_argument("--store", type=Path, default=None,
-                       help="almacén (por defecto el de la configuración)")
-        p.add_argument("--config", type=Path, default=None, help=CONFIG_HELP)
-    backup.set_defaults(func=_backup)
-    restore.set_defaults(func=_restore)
-    parser.set_defaults(func=lambda args: (parser.print_help(), 1)[1])
+__all__ = ["backup", "register", "restore"]
 
 
-def _backup(args: argparse.Namespace) -> int:
-    from geo.records.store import backup_store, operator
-    from geo.trust import audit as A
-
+def backup(args: argparse.Namespace) -> int:
+    """``riskmap store backup``: copy the store to a new owner-only file."""
     store = _store(args)
     dest = backup_store(store, args.file, user=operator())
     print(tr(f"Respaldo escrito en {dest} (solo legible por su dueño; guárdelo como el "
@@ -71,9 +34,8 @@ def _backup(args: argparse.Namespace) -> int:
     return 0
 
 
-def _restore(args: argparse.Namespace) -> int:
-    from geo.records.store import operator, restore_store
-
+def restore(args: argparse.Namespace) -> int:
+    """``riskmap store restore``: check a backup and put it back as the store."""
     target = _store(args)
     if not args.yes:
         if not sys.stdin.isatty():
@@ -107,8 +69,6 @@ def _restore(args: argparse.Namespace) -> int:
 
 def _anchor_restored(store: Path, witness: str) -> None:
     """Anchor the restored trail's head now, unless the seal already did after the restore."""
-    from geo.trust import audit as A
-
     seal = A.Seal.load(A.seal_path(store))
     if seal.anchoring.anchored and seal.anchoring.row == seal.last_id:
         entry = {"fila": seal.last_id}

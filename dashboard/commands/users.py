@@ -15,82 +15,25 @@ import getpass
 import sys
 from pathlib import Path
 
-from geo.config import active_store
-from geo.errors import DataError, tr
+from dashboard.arguments.users import register
+from dashboard.commands.audit import audit_settings
+from geo import paths
+from geo.config import active_store, load_settings
+from geo.errors import DataError, get_language, tr
+from geo.records.store import ROL_SISTEMA, InspectionStore, operator
+from geo.trust.access import parse_regions, parse_roles, region_names
+from geo.trust.accounts import AccessStore, Users
 
-__all__ = ["register", "users_file"]
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``riskmap users`` and its subcommands."""
-    parser = subparsers.add_parser(
-        "users",
-        help="cuentas de usuario del tablero / dashboard user accounts",
-        description="Cuentas locales del tablero ([auth] mode = \"local\"): crear, listar, "
-        "cambiar contraseña, desactivar, activar y borrar. Local dashboard accounts.",
-    )
-    sub = parser.add_subparsers(dest="users_command", metavar="ACCION")
-
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--config", type=Path, default=None,
-                       help="configuración cuyo [auth] users_file usar (por defecto la activa)")
-        p.add_argument("--file", type=Path, default=None,
-                       help="archivo de usuarios (por defecto <datos>/usuarios.toml)")
-        p.add_argument("--store", type=Path, default=None,
-                       help="almacén cuya auditoría registra el cambio (por defecto "
-                       "<datos>/inspecciones.sqlite)")
-
-    add = sub.add_parser("add", help="crear una cuenta",
-                         description="Crea una cuenta. La contraseña se lee de la entrada "
-                         "estándar (--password-stdin) o se pide sin mostrarla.")
-    add.add_argument("name", help="nombre de usuario (minúsculas, p. ej. ana.quispe)")
-    add.add_argument("--role", required=True,
-                     help="planificador, gobierno_regional, investigador o admin; admin puede "
-                     "ir con otro: planificador,admin")
-    add.add_argument("--region", default=None,
-                     help="regiones que verá: cusco, loreto, all o códigos '08,16' (obligatorio "
-                     "para planificador y gobierno_regional)")
-    add.add_argument("--display-name", default="", help="nombre para mostrar (opcional)")
-    add.add_argument("--password-stdin", action="store_true",
-                     help="leer la contraseña de la primera línea de la entrada estándar")
-    common(add)
-    add.set_defaults(func=_add)
-
-    lst = sub.add_parser("list", help="listar las cuentas")
-    common(lst)
-    lst.set_defaults(func=_list)
-
-    for name, help_, func in (
-        ("passwd", "cambiar la contraseña (cierra sus sesiones)", _passwd),
-        ("disable", "desactivar una cuenta (cierra sus sesiones)", _disable),
-        ("enable", "volver a activar una cuenta", _enable),
-        ("remove", "borrar una cuenta (cierra sus sesiones)", _remove),
-    ):
-        p = sub.add_parser(name, help=help_, description=help_.capitalize() + ".")
-        p.add_argument("name", help="nombre de usuario")
-        if name == "passwd":
-            p.add_argument("--password-stdin", action="store_true",
-                           help="leer la contraseña de la primera línea de la entrada estándar")
-        common(p)
-        p.set_defaults(func=func)
-    parser.set_defaults(func=lambda args: _help(parser))
-
-
-def _help(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
-    return 1
+__all__ = ["add", "disable", "enable", "list_accounts", "passwd", "register", "remove",
+           "users_file"]
 
 
 def users_file(config: Path | None = None, override: Path | None = None) -> Path:
     """Return the users file: ``override``, the settings' ``users_file`` or the default."""
-    from geo import paths
-
     if override is not None:
         return Path(override)
     settings_path = Path(config) if config else paths.default_settings()
     if settings_path.is_file():
-        from geo.config import load_settings
-
         configured = load_settings(settings_path, check_files=False).auth.users_file
         if configured is not None:
             return configured
@@ -98,23 +41,16 @@ def users_file(config: Path | None = None, override: Path | None = None) -> Path
 
 
 def _users(args: argparse.Namespace):
-    from geo.trust.accounts import Users
-
     return Users(users_file(args.config, args.file))
 
 
 def _audit(args: argparse.Namespace, action: str, detail: dict) -> None:
-    from geo.records.store import ROL_SISTEMA, InspectionStore, operator
-
     store = InspectionStore(_store(args), role=ROL_SISTEMA,
                             user=operator())
     store.record_event(action, detail)
 
 
 def _close_sessions(name: str) -> int:
-    from geo import paths
-    from geo.trust.accounts import AccessStore
-
     path = paths.access_db()
     return AccessStore(path).close_user(name) if path.exists() else 0
 
@@ -139,9 +75,8 @@ def _password(args: argparse.Namespace, name: str) -> str:
     return first
 
 
-def _add(args: argparse.Namespace) -> int:
-    from geo.trust.access import parse_regions, parse_roles, region_names
-
+def add(args: argparse.Namespace) -> int:
+    """``riskmap users add``: create an account."""
     role, admin = parse_roles(args.role)
     regions = parse_regions(args.region, role)
     users = _users(args)
@@ -156,9 +91,8 @@ def _add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _list(args: argparse.Namespace) -> int:
-    from geo.errors import get_language
-
+def list_accounts(args: argparse.Namespace) -> int:
+    """``riskmap users list``: one line per account."""
     users = _users(args)
     accounts = users.accounts()
     if not accounts:
@@ -174,7 +108,8 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _passwd(args: argparse.Namespace) -> int:
+def passwd(args: argparse.Namespace) -> int:
+    """``riskmap users passwd``: change a password, end its sessions."""
     users = _users(args)
     account = users.passwd(args.name, _password(args, args.name))
     closed = _close_sessions(account.name)
@@ -185,7 +120,8 @@ def _passwd(args: argparse.Namespace) -> int:
     return 0
 
 
-def _disable(args: argparse.Namespace) -> int:
+def disable(args: argparse.Namespace) -> int:
+    """``riskmap users disable``: disable an account, end its sessions."""
     account = _users(args).set_active(args.name, False)
     closed = _close_sessions(account.name)
     _audit(args, "usuario_desactivado", {"cuenta": account.name, "sesiones_cerradas": closed})
@@ -194,14 +130,16 @@ def _disable(args: argparse.Namespace) -> int:
     return 0
 
 
-def _enable(args: argparse.Namespace) -> int:
+def enable(args: argparse.Namespace) -> int:
+    """``riskmap users enable``: enable an account again."""
     account = _users(args).set_active(args.name, True)
     _audit(args, "usuario_activado", {"cuenta": account.name})
     print(tr(f"Cuenta '{account.name}' activada.", f"Account '{account.name}' enabled."))
     return 0
 
 
-def _remove(args: argparse.Namespace) -> int:
+def remove(args: argparse.Namespace) -> int:
+    """``riskmap users remove``: remove an account, end its sessions."""
     account = _users(args).remove(args.name)
     closed = _close_sessions(account.name)
     _audit(args, "usuario_borrado", {"cuenta": account.name, "sesiones_cerradas": closed})
@@ -211,5 +149,12 @@ def _remove(args: argparse.Namespace) -> int:
 
 
 def _store(args):
-    """``--store``, else the store of the active settings (:func:`geo.config.active_store`)."""
-    return args.store or active_store(getattr(args, "config", None))
+    """``--store``, else the store of the active settings (:func:`geo.config.active_store`).
+
+    A store opened through ``--config`` keeps those settings' ``[audit]``.
+    """
+    if args.store:
+        return args.store
+    path = active_store(getattr(args, "config", None))
+    audit_settings(args, Path(path))
+    return path
