@@ -72,3 +72,22 @@ def test_page_on_the_demo_world(demo_settings, scores_gpkg, monkeypatch):
     _no_exception(at)
     assert not at.error
     assert float(at.metric[0].value) >= float(at.metric[1].value)
+
+
+def test_an_uploaded_travel_table_is_read_and_its_errors_name_the_upload():
+    import hashlib
+    from types import SimpleNamespace
+
+    from dashboard.state.planning import read_uploaded_table
+    from geo.errors import RiskmapError
+
+    good = b"ubigeo,dias_viaje\n080101,1.5\n"
+    upload = SimpleNamespace(name="viajes_cusco.csv", getvalue=lambda: good)
+    table, digest = read_uploaded_table(upload, ["080101", "080102"], [])
+    assert table["dias_viaje"].tolist() == [1.5] and digest == hashlib.sha256(good).hexdigest()
+    assert read_uploaded_table(None, ["080101"], []) == (None, "")
+    bad = SimpleNamespace(name="viajes_cusco.csv",
+                          getvalue=lambda: b"ubigeo,dias_viaje\n999999,1\n")
+    with pytest.raises(RiskmapError) as err:
+        read_uploaded_table(bad, ["080101"], [])
+    assert "viajes_cusco.csv" in err.value.es and "/tmp" not in err.value.es
