@@ -1,0 +1,79 @@
+"""The house rules of issue 22, checked on the code itself (they fail on the first breach).
+
+- The import contract (``[tool.importlinter]`` in pyproject.toml): dashboard > models > geo, the
+  rooms inside geo, no cycle between siblings at any depth, the simulator never reaches trust
+  code, pages never import the store.
+- No import inside a function, except an optional heavy dependency whose line says
+  ``# optional: <why>``.
+- No module over 900 lines; at most 8 modules at the top of ``geo/``.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("geo", "models", "dashboard")
+MAX_LINES = 900
+
+
+def _modules() -> list[Path]:
+    return sorted(p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")
+                  if "static" not in p.parts)
+
+
+def test_import_contracts_are_kept():
+    lint = Path(sys.executable).parent / "lint-imports"
+    if not lint.is_file():
+        pytest.fail("lint-imports is missing: install the test extras (pip install -e '.[test]')")
+    run = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def _inner_imports(path: Path) -> list[str]:
+    source = path.read_text(encoding="utf-8")
+    lines = source.splitlines()
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for sub in ast.walk(node):
+                if (isinstance(sub, (ast.Import, ast.ImportFrom))
+                        and "# optional" not in lines[sub.lineno - 1]):
+                    found.append(f"{path.relative_to(ROOT)}:{sub.lineno}: "
+                                 f"{lines[sub.lineno - 1].strip()}")
+    return found
+
+
+def test_no_import_inside_a_function():
+    found = [line for path in _modules() for line in _inner_imports(path)]
+    assert not found, "imports inside functions (move them to the top, or comment an " \
+        "optional heavy dependency with '# optional: <why>'):\n" + "\n".join(found)
+
+
+def test_the_inner_import_check_can_fail(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text("import os\n\ndef f():\n    import json\n    import dask  # optional: "
+                      "clusters\n    return json\n", encoding="utf-8")
+    global ROOT
+    saved, ROOT = ROOT, tmp_path
+    try:
+        assert _inner_imports(module) == ["m.py:4: import json"]
+    finally:
+        ROOT = saved
+
+
+def test_no_module_over_900_lines():
+    long = {str(p.relative_to(ROOT)): n for p in _modules()
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not long, f"modules over {MAX_LINES} lines: {long}"
+
+
+def test_geo_has_at_most_eight_modules_at_its_top():
+    top = sorted(p.name for p in (ROOT / "geo").glob("*.py"))
+    assert len(top) <= 8, top
