@@ -1,7 +1,8 @@
 """Issue 3's targets on the demo worlds of seeds 0-7, as a table (benchmarks/model.md).
 
 For each seed: ``make_demo`` on the real base, ``build_districts``, ``evaluate`` with the
-defaults of ``riskmap evaluate`` — the steps of ``tests/test_evaluation.py`` — and one row:
+defaults of ``riskmap evaluate`` — the steps of
+``tests/models/evaluation/test_evaluation.py`` — and one row:
 top-10 capture, 90 % coverage, and the hit@10 margin over each baseline with its paired
 bootstrap 95 % interval. About 2 minutes.
 

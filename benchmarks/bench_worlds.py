@@ -2,7 +2,8 @@
 
 For each scenario of :data:`geo.world.demo.SCENARIOS` and each seed: ``make_demo(scenario=...)`` on
 the real base, ``build_districts``, ``evaluate`` (the defaults of ``riskmap evaluate``, the
-steps of ``tests/test_evaluation.py``), and one row: top-10 capture (share of the oracle),
+steps of ``tests/models/evaluation/test_evaluation.py``), and one row: top-10 capture (share of
+the oracle),
 90 % coverage, and the hit@10 margin over the past-finding-rate baseline with its paired
 bootstrap 95 % interval. Then per world and pooled: mean capture, mean and minimum coverage,
 and how many seeds' margins are supported.

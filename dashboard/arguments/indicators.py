@@ -10,7 +10,7 @@ from dashboard.arguments import handler
 __all__ = ["register"]
 
 # geo.records.indicators.BY_OPTIONS (not imported here: the CLI starts without pandas;
-# tests/test_cli.py checks that the two agree)
+# tests/dashboard/commands/test_cli.py checks that the two agree)
 BY_OPTIONS = ("ubigeo", "provincia", "sector", "anio")
 
 

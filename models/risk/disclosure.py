@@ -124,7 +124,7 @@ def protect_scores(scores: pd.DataFrame, threshold: int,
         inspections, findings and complaint-driven inspections are those counts, and a
         district any of whose counts is blank there — by a small count or to protect
         another one — also gets its risk without its record: otherwise the model's code
-        would rebuild the blank from the published risk (``tests/test_disclosure.py``).
+        would rebuild the blank from the published risk (``tests/models/risk/test_disclosure.py``).
 
     Returns
     -------

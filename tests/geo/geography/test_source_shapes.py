@@ -25,8 +25,9 @@ from shapely.geometry import box
 from geo import columns as C
 from geo.errors import ConfigError, DataError
 from geo.geography.rasters import write_raster
+from geo.paths import REPO_ROOT
 
-RECIPES = Path(__file__).resolve().parent.parent / "config" / "recetas"
+RECIPES = REPO_ROOT / "config" / "recetas"
 PIXEL = 0.00026949458523585647  # 30 m in degrees, as MapBiomas and Hansen publish it
 EQUAL_AREA = "EPSG:6933"
 

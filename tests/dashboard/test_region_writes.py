@@ -8,14 +8,14 @@ reach it as text, by the same rule as every CSV riskmap writes (:mod:`geo.record
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import geopandas as gpd
 import pytest
 
+from geo.paths import REPO_ROOT
 from geo.records.sheets import FORMULA_PREFIXES
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+APP = str(REPO_ROOT / "dashboard" / "app.py")
 TIMEOUT = 120
 FORMULA_IDS = ('=HYPERLINK("http://127.0.0.1:9/x?"&A1,"ver")', "@SUM(1+1)*cmd|' /C calc'!A0",
                "+51-984-000-000", "-2+3")
@@ -121,7 +121,7 @@ def test_an_uploads_bytes_leave_memory_once_its_private_copy_is_written(
 # --- the Datos page's totals for roles without record access -----------------------------
 @pytest.fixture()
 def signed_in(demo_settings, scores_gpkg, monkeypatch):
-    """The demo world behind OIDC sign-in with tests/test_app.py's accounts and rules."""
+    """The demo world behind OIDC sign-in with tests/dashboard/test_app.py's accounts and rules."""
     import test_app
 
     path = test_app._variant(demo_settings, "settings_oidc_region_writes.toml", auth={

@@ -22,9 +22,10 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
+from geo.paths import REPO_ROOT
 from geo.private import make_private, private_dir, private_path, write_private
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 APP = str(REPO / "dashboard" / "app.py")
 
 # Files of the data folder that hold no counts and no records, so they may stay readable

@@ -4,6 +4,7 @@ import pytest
 
 from geo.config import load_settings, parse_region
 from geo.errors import ConfigError, language
+from geo.paths import REPO_ROOT
 
 LAYER = """
 [[layers]]
@@ -24,7 +25,7 @@ def _write(tmp_path: Path, body: str, *, make_file: bool = True) -> Path:
 
 
 def test_repository_template_loads_and_documents_both_offices():
-    settings = load_settings(Path(__file__).parent.parent / "config" / "settings.toml")
+    settings = load_settings(REPO_ROOT / "config" / "settings.toml")
     assert settings.region == ("08", "16")
     assert [o.department for o in settings.planning.offices] == ["08", "16"]
     assert settings.model.prior["pobreza_monetaria"] > 0

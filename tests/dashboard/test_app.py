@@ -15,7 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+from geo.paths import REPO_ROOT
+
+APP = str(REPO_ROOT / "dashboard" / "app.py")
 TIMEOUT = 120
 
 pytestmark = pytest.mark.slow

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from geo.errors import DataError
+from geo.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 HEADER = "id,fecha,ubigeo,sector,hallazgo_tf\n"
 
 

@@ -21,8 +21,9 @@ from geo import columns as C
 from geo.geography.build import read_fuentes
 from geo.geography.services import CAPA
 from geo.geography.services import LAYER as SERVICES_LAYER
+from geo.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 
 
 def _riskmap(*args: str) -> subprocess.CompletedProcess:

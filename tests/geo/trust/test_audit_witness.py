@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from geo.errors import ConfigError, DataError
+from geo.paths import REPO_ROOT
 from geo.records.store import InspectionStore
 from geo.trust import audit as A
 from geo.trust.audit import store_settings
@@ -305,7 +306,7 @@ def test_audit_settings_errors_name_the_key(place, monkeypatch, audit, needle):
 def test_the_repository_template_documents_audit():
     from geo.config import AuditSpec, load_settings
 
-    template = Path(__file__).parent.parent / "config" / "settings.toml"
+    template = REPO_ROOT / "config" / "settings.toml"
     assert load_settings(template, check_files=False).audit == AuditSpec()
     text = template.read_text()
     for key in ("[audit]", "key_file", "key_env", "witness", "anchor_every_minutes"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -13,8 +12,9 @@ from shapely.geometry import box
 
 from geo import columns as C
 from geo.geography.chunks import count_point_file
+from geo.paths import REPO_ROOT
 
-RECIPES = Path(__file__).resolve().parent.parent / "config" / "recetas"
+RECIPES = REPO_ROOT / "config" / "recetas"
 
 
 @pytest.fixture(scope="module")

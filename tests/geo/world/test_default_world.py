@@ -24,6 +24,7 @@ import pyogrio
 import pytest
 
 from geo import columns as C
+from geo.paths import REPO_ROOT
 
 GEOBOSQUES = "xgboost_deforestation_Bosque_y_perdida_de_bosques_por_Distrito_al_2024_curated.csv"
 PANEL = "xgboost_deforestation_deforestation_dataset_PERU.csv"
@@ -106,7 +107,7 @@ def test_the_readme_recipe_commands_run_as_written(upstream_dir: Path, base_gpkg
     import subprocess
     import sys
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     commands = [line.strip() for line in readme.splitlines()
                 if line.strip().startswith("riskmap build --config config/recetas/")]
     assert len(commands) == 2
@@ -117,7 +118,7 @@ def test_the_readme_recipe_commands_run_as_written(upstream_dir: Path, base_gpkg
     (data / "peru_base.gpkg").symlink_to(base_gpkg)
     work = tmp_path / "proyecto"  # the project root as the reader has it: config/ beside
     work.mkdir()
-    (work / "config").symlink_to(Path(__file__).resolve().parent.parent / "config")
+    (work / "config").symlink_to(REPO_ROOT / "config")
     env = {**os.environ, "RISKMAP_DATA_DIR": str(data)}
     riskmap = Path(sys.executable).parent / "riskmap"
     for command in commands:

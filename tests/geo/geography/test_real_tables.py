@@ -37,9 +37,10 @@ from geo.geography.build import (
     read_layer_history,
 )
 from geo.geography.layers import aggregate, layer_history, read_table
+from geo.paths import REPO_ROOT
 
 WGS84 = "EPSG:4326"
-RECIPES = Path(__file__).resolve().parent.parent / "config" / "recetas"
+RECIPES = REPO_ROOT / "config" / "recetas"
 GEOBOSQUES = "xgboost_deforestation_Bosque_y_perdida_de_bosques_por_Distrito_al_2024_curated.csv"
 PANEL = "xgboost_deforestation_deforestation_dataset_PERU.csv"
 

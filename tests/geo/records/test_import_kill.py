@@ -34,10 +34,11 @@ import pytest
 
 from geo import columns as C
 from geo.geography.base import read_districts
+from geo.paths import REPO_ROOT
 from geo.records.store import ROL_SISTEMA, InspectionStore
 from geo.trust.audit import seal_path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 
 N_SMALL = 300  # records already in the store before the big import
 N_BIG = 30_000  # one uninterrupted import takes a few seconds

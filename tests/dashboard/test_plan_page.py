@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+from geo.paths import REPO_ROOT
+
+APP = str(REPO_ROOT / "dashboard" / "app.py")
 PAGE = "views/planificacion.py"
 TIMEOUT = 120
 
