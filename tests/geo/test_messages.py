@@ -14,8 +14,9 @@ from dashboard.i18n import STRINGS, get_lang
 from dashboard.i18n import t as page_t
 from geo.errors import DataError, RiskmapError, get_language, language, set_language
 from geo.messages import CATALOGUE_DIR, CatalogueError, Message, catalogue, read_catalogue, t
+from geo.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 
 
 def _write(folder: Path, name: str, text: str) -> Path:
