@@ -77,3 +77,15 @@ def test_no_module_over_900_lines():
 def test_geo_has_at_most_eight_modules_at_its_top():
     top = sorted(p.name for p in (ROOT / "geo").glob("*.py"))
     assert len(top) <= 8, top
+
+
+def _dotted(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_architecture_names_every_package_and_module():
+    doc = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    unnamed = sorted(name for p in _modules() if not p.name == "__main__.py"
+                     if f"`{(name := _dotted(p))}`" not in doc)
+    assert not unnamed, "docs/ARCHITECTURE.md does not name: " + ", ".join(unnamed)
