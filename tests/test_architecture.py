@@ -11,6 +11,9 @@
 from __future__ import annotations
 
 import ast
+import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +92,26 @@ def test_architecture_names_every_package_and_module():
     unnamed = sorted(name for p in _modules() if not p.name == "__main__.py"
                      if f"`{(name := _dotted(p))}`" not in doc)
     assert not unnamed, "docs/ARCHITECTURE.md does not name: " + ", ".join(unnamed)
+
+
+def test_make_test_fast_leaves_out_the_shared_data_and_the_browser():
+    """``make test-fast`` (README) selects tests that need neither ../shared/data nor chromium."""
+    if not shutil.which("make"):
+        pytest.skip("make is not installed")
+    dry = subprocess.run(["make", "-n", "test-fast"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    assert dry.returncode == 0, dry.stderr
+    command = dry.stdout.replace("\\\n", " ")
+    assert "RISKMAP_SHARED_DATA=/nonexistent" in command
+    marks = re.search(r'-m\s+"([^"]+)"', command).group(1)
+    for left_out in ("e2e", "slow", "shared_data"):
+        assert f"not {left_out}" in marks, command
+    collected = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+         "-m", marks, "tests/geo/geography/test_base.py",
+         "tests/geo/records/test_store.py", "tests/e2e/test_dashboard.py"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "RISKMAP_SHARED_DATA": "/nonexistent", "CI": ""})
+    lines = [ln for ln in collected.stdout.splitlines() if "::" in ln]
+    assert any("test_store.py" in ln for ln in lines), collected.stdout[-2000:]
+    assert not any("test_base.py" in ln or "e2e" in ln for ln in lines), lines
