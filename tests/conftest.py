@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import functools
 import http.server
+import io
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -222,3 +224,40 @@ def _spanish_unless_a_test_says_otherwise():
     set_language("es")
     yield
     set_language("es")
+
+
+# --- small synthetic fixtures shared by several test modules --------------------------------
+
+
+@pytest.fixture
+def districts():
+    """Two 0.1-degree boxes: Cusco city (080101) and Iquitos (160101).
+
+    A module that needs other districts defines its own ``districts``.
+    """
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from geo import columns as C
+
+    return gpd.GeoDataFrame(
+        {C.UBIGEO: ["080101", "160101"]},
+        geometry=[box(-72.0, -13.6, -71.9, -13.5), box(-73.3, -3.8, -73.2, -3.7)],
+        crs=4326,
+    )
+
+
+@pytest.fixture
+def cli(monkeypatch, tmp_path):
+    """Run `riskmap ...` with the data folder (and no settings) in tmp_path."""
+    from dashboard.cli import main
+
+    monkeypatch.setenv("RISKMAP_DATA_DIR", str(tmp_path / "datos"))
+    monkeypatch.setenv("RISKMAP_CONFIG", str(tmp_path / "no-existe.toml"))
+
+    def run(argv, stdin: str | None = None) -> int:
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        return main(argv)
+
+    return run

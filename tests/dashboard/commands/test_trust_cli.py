@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 import sqlite3
-import sys
 
 import pytest
 
 from geo.trust.accounts import AccessStore, Users, sign_in
-
-
-@pytest.fixture
-def cli(monkeypatch, tmp_path):
-    """Run `riskmap ...` with the data folder (and no settings) in tmp_path."""
-    from dashboard.cli import main
-
-    monkeypatch.setenv("RISKMAP_DATA_DIR", str(tmp_path / "datos"))
-    monkeypatch.setenv("RISKMAP_CONFIG", str(tmp_path / "no-existe.toml"))
-
-    def run(argv, stdin: str | None = None) -> int:
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        return main(argv)
-
-    return run
 
 
 def _users(tmp_path) -> Users:

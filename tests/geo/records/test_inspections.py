@@ -25,16 +25,6 @@ TODAY = dt.date(2025, 6, 30)
 HEADER = "id,fecha,ubigeo,sector,hallazgo_tf"
 
 
-@pytest.fixture
-def districts() -> gpd.GeoDataFrame:
-    """Two 0.1-degree boxes: Cusco city (080101) and Iquitos (160101)."""
-    return gpd.GeoDataFrame(
-        {C.UBIGEO: ["080101", "160101"]},
-        geometry=[box(-72.0, -13.6, -71.9, -13.5), box(-73.3, -3.8, -73.2, -3.7)],
-        crs=4326,
-    )
-
-
 def _csv(tmp_path, text: str, name: str = "insp.csv", encoding: str = "utf-8"):
     path = tmp_path / name
     path.write_bytes(text.encode(encoding))

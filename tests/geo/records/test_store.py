@@ -11,10 +11,8 @@ import subprocess
 import sys
 import textwrap
 
-import geopandas as gpd
 import pandas as pd
 import pytest
-from shapely.geometry import box
 
 from geo import columns as C
 from geo.errors import DataError
@@ -34,16 +32,6 @@ A1,2021-01-05,080101,mineria,1,2
 A2,2021-02-05,080101,tala,0,
 A3,2022-03-05,160101,tala,1,4
 """
-
-
-@pytest.fixture
-def districts() -> gpd.GeoDataFrame:
-    """Two 0.1-degree boxes: Cusco city (080101) and Iquitos (160101)."""
-    return gpd.GeoDataFrame(
-        {C.UBIGEO: ["080101", "160101"]},
-        geometry=[box(-72.0, -13.6, -71.9, -13.5), box(-73.3, -3.8, -73.2, -3.7)],
-        crs=4326,
-    )
 
 
 @pytest.fixture

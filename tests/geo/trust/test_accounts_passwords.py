@@ -6,9 +6,6 @@ Through the command line as an operator types them (``riskmap users add|passwd
 
 from __future__ import annotations
 
-import io
-import sys
-
 import pytest
 
 from geo.trust.access import AccessError
@@ -22,22 +19,6 @@ GOOD = ["montaña de cusco 2026", "gobierno regional cusco", "investigacion abie
         "otra clave bien larga", "una clave larga 123", "una frase larga de cusco",
         "otra frase bastante larga", "nueva frase muy larga", "capturas de pantalla",
         "mi propia cuenta valida", "tortuga lámpara río 2024"]
-
-
-@pytest.fixture
-def cli(monkeypatch, tmp_path):
-    """Run `riskmap ...` with the data folder (and no settings) in tmp_path."""
-    from dashboard.cli import main
-
-    monkeypatch.setenv("RISKMAP_DATA_DIR", str(tmp_path / "datos"))
-    monkeypatch.setenv("RISKMAP_CONFIG", str(tmp_path / "no-existe.toml"))
-
-    def run(argv, stdin: str | None = None) -> int:
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        return main(argv)
-
-    return run
 
 
 @pytest.mark.parametrize("password", WEAK)
