@@ -215,9 +215,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _spanish_unless_a_test_says_otherwise():
     """Each test starts in Spanish, whatever the one before it switched to.
 
-    The language of messages is still one value per process (``geo.errors``; issue 22 moves
-    it to a context variable): a test that runs ``riskmap --lang en …`` in this process must
-    not make the next test's messages English.
+    The language is a context variable (``geo.messages.language``); a test that runs
+    ``riskmap --lang en …`` in this process sets it in the test's own context, and this
+    fixture puts Spanish back so that the next test starts from the default.
     """
     from geo.errors import set_language
 
