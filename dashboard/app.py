@@ -29,7 +29,7 @@ from dashboard.i18n import t, use_session_language  # noqa: E402
 _HERE = Path(__file__).resolve().parent
 
 st.set_page_config(
-    page_title="riskmap — " + t("app_titulo"),
+    page_title="riskmap — " + t("comun.app_titulo"),
     page_icon="🗺️",
     layout="wide",
     initial_sidebar_state="expanded",
@@ -99,10 +99,10 @@ ui.sidebar(who)
 ui.set_pages(_pages(who))
 # /mapa is a hidden alias of the default page, so that an old or typed link to it opens
 # the map instead of Streamlit's "Page not found" dialog.
-extra = [st.Page(_to_default, title=t("pag_mapa"), url_path=DEFAULT, visibility="hidden")] \
+extra = [st.Page(_to_default, title=t("comun.pag_mapa"), url_path=DEFAULT, visibility="hidden")] \
     if DEFAULT in ui.pages() else []
 navigation = st.navigation([*ui.pages().values(), *extra])
-st.sidebar.caption(t("app_subtitulo"))
+st.sidebar.caption(t("comun.app_subtitulo"))
 with ui.guard():
     ui.simulated_banner()
     _audit_page(who, navigation)

@@ -31,7 +31,7 @@ from typing import NoReturn
 import streamlit as st
 
 from dashboard import state
-from dashboard.i18n import get_lang, tr
+from dashboard.i18n import get_lang, t
 from dashboard.signin_rules import COOKIE, mode_refusal, oidc_identity, oidc_principal
 from geo import paths
 from geo.config import AuthSpec, Settings
@@ -114,15 +114,13 @@ def gate() -> Principal:
     spec = settings.auth
     if spec.mode == "none":
         principal = Principal("visitante", role=spec.demo_role, method="none",
-                              name=tr("Visitante (demostración)", "Visitor (demonstration)"))
+                              name=t("acceso.visitante_demostracion"))
     elif spec.mode == "local":
         principal = _local_principal(spec)
     else:
         principal = _oidc_gate(settings)
     if not (principal.may_see_data or principal.admin):
-        _only(lambda: st.error(tr(
-            "Su cuenta no tiene ningún rol en riskmap. Pida al administrador que le asigne uno.",
-            "Your account has no role in riskmap. Ask the administrator to assign one."),
+        _only(lambda: st.error(t("acceso.cuenta_no_tiene_ningun"),
             icon=":material/lock:"))
     _local.principal = principal
     return principal
@@ -157,22 +155,18 @@ def _local_principal(spec: AuthSpec) -> Principal:
 
 def _signin_prompt(ended: bool) -> None:
     """Show the only thing a visitor without a session sees: a link to sign in."""
-    st.title(tr("riskmap — iniciar sesión", "riskmap — sign in"))
+    st.title(t("acceso.riskmap_iniciar_sesion"))
     if ended:
-        st.info(tr("Su sesión terminó (se cerró o expiró). Vuelva a iniciar sesión.",
-                   "Your session ended (signed out or expired). Please sign in again."),
+        st.info(t("acceso.sesion_termino_cerro_expiro"),
                 icon=":material/lock:")
     else:
-        st.info(tr("Este tablero guarda registros de inspección confidenciales: inicie "
-                   "sesión con su cuenta.",
-                   "This dashboard holds confidential inspection records: sign in with "
-                   "your account."), icon=":material/lock:")
+        st.info(t("acceso.tablero_guarda_registros_inspeccion"), icon=":material/lock:")
     # st.html keeps the link in this tab (st.link_button and markdown links open a new one)
     lang = "?lang=en" if get_lang() == "en" else ""
     st.html(f'<a href="{_base()}/{SIGNIN_PATH}{lang}" data-testid="riskmap-signin-link" '
             'style="display:inline-block;padding:0.5rem 1rem;border-radius:0.5rem;'
             'background:#b30000;color:white;text-decoration:none">'
-            + tr("Iniciar sesión", "Sign in") + "</a>")
+            + t("comun.iniciar_sesion") + "</a>")
 
 
 def _base() -> str:
@@ -190,11 +184,9 @@ def _oidc_gate(settings: Settings) -> Principal:
     issued = float(claims.get("iat") or 0)
     if issued and time.time() > issued + spec.session_hours * 3600:
         def expired() -> None:
-            st.info(tr(f"Su sesión pasó de {spec.session_hours:g} horas y terminó. Vuelva "
-                       "a iniciar sesión.",
-                       f"Your session passed {spec.session_hours:g} hours and ended. Please "
-                       "sign in again."), icon=":material/lock:")
-            if st.button(tr("Volver a iniciar sesión", "Sign in again"),
+            st.info(t("acceso.sesion_paso_horas_termino",
+                      session_hours=spec.session_hours), icon=":material/lock:")
+            if st.button(t("acceso.volver_iniciar_sesion"),
                          key="auth_oidc_again"):
                 st.logout()
 
@@ -212,13 +204,8 @@ def _oidc_gate(settings: Settings) -> Principal:
     if principal is None:
         def refused() -> None:
             st.title("riskmap")
-            st.error(tr(f"Su cuenta ({ident}) inició sesión, pero no tiene acceso a riskmap: "
-                        "ninguna regla de la configuración le da un rol. Pida al "
-                        "administrador que le asigne uno.",
-                        f"Your account ({ident}) signed in but has no access to riskmap: no "
-                        "rule of the settings gives it a role. Ask the administrator to "
-                        "assign one."), icon=":material/lock:")
-            if st.button(tr("Cerrar sesión", "Sign out"), key="auth_oidc_out"):
+            st.error(t("acceso.cuenta_inicio_sesion_no", ident=ident), icon=":material/lock:")
+            if st.button(t("comun.cerrar_sesion"), key="auth_oidc_out"):
                 st.logout()
 
         _only(refused)
@@ -226,11 +213,9 @@ def _oidc_gate(settings: Settings) -> Principal:
 
 
 def _oidc_prompt() -> None:
-    st.title(tr("riskmap — iniciar sesión", "riskmap — sign in"))
-    st.info(tr("Inicie sesión con su cuenta institucional.",
-               "Sign in with your institutional account."), icon=":material/lock:")
-    if st.button(tr("Iniciar sesión con la cuenta institucional",
-                    "Sign in with the institutional account"), type="primary",
+    st.title(t("acceso.riskmap_iniciar_sesion"))
+    st.info(t("acceso.inicie_sesion_con_cuenta"), icon=":material/lock:")
+    if st.button(t("acceso.iniciar_sesion_con_cuenta"), type="primary",
                  key="auth_oidc_login"):
         st.login(OIDC_PROVIDER)
 

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state
-from dashboard.i18n import FEATURE_WORDS, tr
+from dashboard.i18n import FEATURE_WORDS, t
 from dashboard.layer_words import FALTA, feature_words
 from geo import columns as C
 from geo.trust.access import ROL_PLANIFICADOR, Principal
@@ -37,46 +37,33 @@ def show_changes(workdir, who: Principal, lang: str) -> bool:
     moved = sum(v["cambian_de_clase"] for v in per_dep.values())
     total = sum(v["distritos"] for v in per_dep.values())
     when = str(changes.get("fecha", ""))[:16].replace("T", " ")
-    st.markdown("#### " + tr("Qué cambió en el último recálculo", "What changed in the last "
-                             "rescoring"))
+    st.markdown("#### " + t("cambios.cambio_ultimo_recalculo"))
     planner = who.role == ROL_PLANIFICADOR
     if not planner:
-        st.caption(tr(f"Recálculo del {when}: el modelo se ajustó de nuevo con las "
-                      "inspecciones registradas.",
-                      f"Rescoring of {when}: the model was fitted again on the recorded "
-                      "inspections.", lang))
+        st.caption(t("cambios.recalculo_modelo_ajusto_nuevo", lang=lang, when=when))
     else:
-        st.caption(tr(
-            f"Recálculo del {when}: {moved} de {total} distritos cambiaron de clase en el mapa. "
-            "Las clases son quintiles del riesgo de cada departamento: un distrito puede "
-            "cambiar de clase porque otros lo pasan, aunque su riesgo cambie poco.",
-            f"Rescoring of {when}: {moved} of {total} districts changed map class. Classes "
-            "are quintiles of each department's risk: a district can change class because "
-            "others pass it, even if its own risk barely moves.", lang))
+        st.caption(t("cambios.recalculo_distritos_cambiaron_clase", lang=lang, when=when,
+                     moved=moved, total=total))
     rows = [d for d in changes.get("distritos", [])
             if regions is None or str(d[C.UBIGEO])[:2] in regions]
     if planner and rows:
         table = pd.DataFrame(rows)
         own = table["motivo"] == NUEVOS_REGISTROS
-        st.caption(tr(
-            f"{int(own.sum())} por registros nuevos del propio distrito, {int((~own).sum())} por "
-            "el reajuste del modelo (los registros nuevos de otros distritos movieron los "
-            "pesos).",
-            f"{int(own.sum())} because of the district's own new records, {int((~own).sum())} "
-            "because the model was refitted (other districts' new records moved the weights)."))
+        st.caption(t("cambios.registros_nuevos_propio_distrito", own=int(own.sum()),
+                     own_2=int((~own).sum())))
         shown = pd.DataFrame({
-            tr("Distrito", "District"): table[C.DISTRITO],
-            tr("Departamento", "Department"): table[C.DEPARTAMENTO],
-            tr("Clase", "Class"): table["clase_antes"].astype(str) + " → "
+            t("comun.distrito"): table[C.DISTRITO],
+            t("comun.departamento"): table[C.DEPARTAMENTO],
+            t("cambios.clase"): table["clase_antes"].astype(str) + " → "
             + table["clase_despues"].astype(str),
-            tr("Riesgo", "Risk"): [f"{100 * a:.1f} → {100 * b:.1f} %" for a, b in
+            t("comun.riesgo"): [f"{100 * a:.1f} → {100 * b:.1f} %" for a, b in
                                    zip(table["riesgo_antes"], table["riesgo_despues"],
                                        strict=True)],
-            tr("Inspecciones", "Inspections"): table["n_antes"].astype(str) + " → "
+            t("comun.inspecciones"): table["n_antes"].astype(str) + " → "
             + table["n_despues"].astype(str),
-            tr("Por qué", "Why"): [tr("registros nuevos propios", "own new records", lang)
+            t("cambios.why"): [t("cambios.registros_nuevos_propios", lang=lang)
                                    if m == NUEVOS_REGISTROS else
-                                   tr("reajuste del modelo", "model refit", lang)
+                                   t("cambios.reajuste_modelo", lang=lang)
                                    for m in table["motivo"]],
         })
         st.dataframe(shown, hide_index=True, width="stretch")
@@ -86,7 +73,7 @@ def show_changes(workdir, who: Principal, lang: str) -> bool:
         # as many decimals as it takes for the move to show ("+0.37 → +0.37" said nothing)
         digits = next((d for d in (2, 3, 4) if all(
             round(w["antes"], d) != round(w["despues"], d) for w in moved_w)), 4)
-        st.caption(tr("Los pesos que más se movieron: ", "The weights that moved most: ", lang)
+        st.caption(t("cambios.pesos_movieron", lang=lang)
                    + "; ".join(f"{_weight_name(w, lang)} {w['antes']:+.{digits}f} → "
                                f"{w['despues']:+.{digits}f}" for w in moved_w) + ".")
     return True

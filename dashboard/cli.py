@@ -18,7 +18,8 @@ import sys
 import traceback
 
 from dashboard import arguments
-from geo.errors import RiskmapError, language, tr
+from geo.errors import RiskmapError, language
+from geo.messages import t
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,21 +110,16 @@ def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args) or 0)
     except RiskmapError as err:
-        print(tr("Error: ", "Error: ") + err.message(), file=sys.stderr)
+        print(t("cli.error") + err.message(), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(tr("Interrumpido.", "Interrupted."), file=sys.stderr)
+        print(t("cli.interrumpido"), file=sys.stderr)
         return 130
     except Exception as err:  # noqa: BLE001 - last line of defence: a message, not a traceback
         if args.debug:
             traceback.print_exc()
         print(
-            tr(
-                f"Error inesperado ({type(err).__name__}: {err}). "
-                "Vuelva a ejecutar con --debug y reporte el problema.",
-                f"Unexpected error ({type(err).__name__}: {err}). "
-                "Run again with --debug and report the problem.",
-            ),
+            t("cli.error_inesperado_vuelva_ejecutar", name=type(err).__name__, err=err),
             file=sys.stderr,
         )
         return 1

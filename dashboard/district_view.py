@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.i18n import get_lang, label, t, tr
+from dashboard.i18n import get_lang, label, t
 from dashboard.layer_words import (
     layer_name,
     missing_here,
@@ -19,34 +19,37 @@ from dashboard.layer_words import (
 )
 from geo import columns as C
 from geo.formatting import format_quantity
+from geo.messages import texts
 
 # Plain names of the scores' metadata and of the sources tables (unknown keys: made readable).
 META_WORDS = {
-    "version_modelo": ("Versión del modelo", "Model version"),
-    "hash_configuracion": ("Huella de la configuración", "Configuration hash"),
-    "configuracion": ("Archivo de configuración", "Settings file"),
-    "simulado": ("Datos simulados", "Simulated data"),
-    "variables": ("Factores del modelo", "Model factors"),
-    "tabla_distritos": ("Tabla de distritos", "District table"),
-    "base": ("Límites e indicadores", "Boundaries and indicators"),
-    "inspecciones_fuente": ("Inspecciones (archivo)", "Inspections (file)"),
-    "inspecciones_desde": ("Inspecciones desde", "Inspections from"),
-    "inspecciones_hasta": ("Inspecciones hasta", "Inspections to"),
-    "n_inspecciones": ("Inspecciones", "Inspections"),
-    "n_hallazgos": ("Hallazgos", "Findings"),
-    "intercepto": ("Intercepto (escala logit)", "Intercept (logit scale)"),
-    "fuerza_prior": ("Fuerza del criterio experto", "Strength of the expert prior"),
-    "sd_efecto_distrital": ("Desviación del efecto por distrito",
-                            "SD of the district effect"),
-    "escrito": ("Calculado el", "Computed on"),
+    "version_modelo": texts("distrito.meta.version_modelo"),
+    "hash_configuracion": texts("distrito.meta.hash_configuracion"),
+    "configuracion": texts("distrito.meta.configuracion"),
+    "simulado": texts("distrito.meta.simulado"),
+    "variables": texts("distrito.meta.variables"),
+    "tabla_distritos": texts("distrito.meta.tabla_distritos"),
+    "base": texts("distrito.meta.base"),
+    "inspecciones_fuente": texts("distrito.meta.inspecciones_fuente"),
+    "inspecciones_desde": texts("distrito.meta.inspecciones_desde"),
+    "inspecciones_hasta": texts("distrito.meta.inspecciones_hasta"),
+    "n_inspecciones": texts("comun.inspecciones"),
+    "n_hallazgos": texts("comun.meta.n_hallazgos"),
+    "intercepto": texts("distrito.meta.intercepto"),
+    "fuerza_prior": texts("distrito.meta.fuerza_prior"),
+    "sd_efecto_distrital": texts("distrito.meta.sd_efecto_distrital"),
+    "escrito": texts("distrito.meta.escrito"),
 }
 
 
 RECORD_WORDS = {
-    C.ID: ("Registro", "Record"), C.FECHA: ("Fecha", "Date"), C.SECTOR: ("Sector", "Sector"),
-    C.ORIGEN: ("Origen", "Origin"), C.HALLAZGO: ("Hallazgo de trabajo forzoso",
-                                                  "Forced-labour finding"),
-    C.INDICADORES: ("Indicadores OIT", "ILO indicators"), C.VICTIMAS: ("Víctimas", "Victims"),
+    C.ID: texts("distrito.record.registro"),
+    C.FECHA: texts("comun.record.fecha"),
+    C.SECTOR: texts("comun.record.sector"),
+    C.ORIGEN: texts("comun.record.origen"),
+    C.HALLAZGO: texts("distrito.record.hallazgo_trabajo_forzoso"),
+    C.INDICADORES: texts("distrito.record.indicadores_oit"),
+    C.VICTIMAS: texts("comun.record.victimas"),
 }
 
 
@@ -55,21 +58,27 @@ META_HIDDEN = ("fuentes", "coeficientes", "fuentes_base", "descripcion_columnas"
 
 
 LAYER_SOURCE_COLUMNS = {
-    "capa": ("Capa", "Layer"), "sector": ("Sector", "Sector"),
-    "origen": ("Origen", "Origin"), "fuente": ("Fuente", "Source"),
-    "anios": ("Años", "Years"), "unidad": ("Unidad", "Unit"),
-    "sin_dato": ("Distritos sin dato público", "Districts without public data"),
-    "motivo_cero": ("Por qué 0 donde no figura", "Why 0 where not listed"),
-    "n_elementos": ("Elementos", "Features"), "fecha_construccion": ("Fecha", "Date"),
-    "simulado": ("Simulada", "Simulated"), "descripcion": ("Descripción", "Description"),
-    "licencia": ("Licencia", "Licence"),
+    "capa": texts("comun.layer_source_columns.capa"), "sector": texts("comun.record.sector"),
+    "origen": texts("comun.record.origen"), "fuente": texts("comun.layer_source_columns.fuente"),
+    "anios": texts("comun.layer_source_columns.anios"),
+    "unidad": texts("comun.layer_source_columns.unidad"),
+    "sin_dato": texts("comun.layer_source_columns.sin_dato"),
+    "motivo_cero": texts("distrito.layer_source_columns.motivo_cero"),
+    "n_elementos": texts("distrito.layer_source_columns.n_elementos"),
+    "fecha_construccion": texts("comun.record.fecha"),
+    "simulado": texts("distrito.layer_source_columns.simulado"),
+    "descripcion": texts("distrito.layer_source_columns.descripcion"),
+    "licencia": texts("comun.layer_source_columns.licencia"),
 }
 
 
 BASE_SOURCE_COLUMNS = {
-    "archivo": ("Archivo", "File"), "cita": ("Cita", "Citation"),
-    "licencia": ("Licencia", "Licence"), "n_filas": ("Filas", "Rows"),
-    "fecha_construccion": ("Fecha", "Date"), "url": ("Dirección", "URL"),
+    "archivo": texts("comun.base_source_columns.archivo"),
+    "cita": texts("distrito.base_source_columns.cita"),
+    "licencia": texts("comun.layer_source_columns.licencia"),
+    "n_filas": texts("distrito.base_source_columns.n_filas"),
+    "fecha_construccion": texts("comun.record.fecha"),
+    "url": texts("distrito.base_source_columns.url"),
 }
 
 
@@ -80,7 +89,7 @@ def count_text(value, suppressed: bool, k: int = 5) -> str:
     larger counts that would give a small one back, so the card never says "fewer than k".
     """
     if suppressed:
-        return t("oculto_conteo")
+        return t("comun.oculto_conteo")
     if value is None or pd.isna(value):
         return "—"
     return f"{int(value):,}".replace(",", " ")
@@ -90,7 +99,7 @@ def count_phrase(value, suppressed: bool, k: int, nouns: tuple[str, str]) -> str
     """``"12 inspecciones"``, ``"1 inspección"`` or ``"un número oculto de inspecciones"``."""
     singular, plural = nouns
     if suppressed:
-        return tr(f"un número oculto de {plural}", f"a hidden number of {plural}")
+        return t("distrito.numero_oculto", plural=plural)
     text = count_text(value, False, k)
     return f"{text} {singular if text == '1' else plural}"
 
@@ -98,7 +107,7 @@ def count_phrase(value, suppressed: bool, k: int, nouns: tuple[str, str]) -> str
 def yes_no(value) -> str:
     """Say Sí/No (Yes/No) for a stored flag."""
     flag = str(value).strip().lower() in ("1", "true", "verdadero", "si", "sí", "yes")
-    return tr("Sí", "Yes") if flag else tr("No", "No")
+    return t("comun.yes") if flag else t("comun.no")
 
 
 # base indicators: (unit for geo.formatting, decimals; None = as many as a reader needs)
@@ -135,20 +144,20 @@ def layer_rows(facts: dict, mine: pd.Series, row: pd.Series, lang: str) -> pd.Da
         silent = missing_here(row, name) or pd.isna(
             pd.to_numeric(pd.Series([value]), errors="coerce").iloc[0])
         values.append(value_text(f, value, lang, missing=silent))
-        notes.append(tr("la fuente no cubre el distrito (no es 0)",
-                        "not covered by its source (not 0)", lang) if silent
-                     else tr("0: la fuente no nombra el distrito (ver abajo)",
-                             "0: the source does not name the district (see below)", lang)
+        notes.append(t("distrito.fuente_no_cubre_distrito", lang=lang) if silent
+                     else t("distrito.fuente_no_nombra_distrito", lang=lang)
                      if zero_note(f, value, lang) else "")
     return pd.DataFrame({
-        tr("Capa", "Layer", lang): [layer_name(f, lang) for f in facts.values()],
-        tr("En el distrito", "In the district", lang): values,
-        tr("Fuente", "Source", lang): [f.source or (tr("simulada", "simulated", lang)
+        t("comun.layer_source_columns.capa",
+          lang=lang): [layer_name(f, lang) for f in facts.values()],
+        t("distrito.distrito", lang=lang): values,
+        t("comun.layer_source_columns.fuente",
+          lang=lang): [f.source or (t("capas.simulada", lang=lang)
                                                     if f.simulated else "—")
                                        for f in facts.values()],
-        tr("Años", "Years", lang): [f.years or "—" for f in facts.values()],
-        tr("Origen", "Origin", lang): [origin_word(f, lang) for f in facts.values()],
-        tr("Nota", "Note", lang): [n or "" for n in notes],
+        t("comun.layer_source_columns.anios", lang=lang): [f.years or "—" for f in facts.values()],
+        t("comun.record.origen", lang=lang): [origin_word(f, lang) for f in facts.values()],
+        t("distrito.nota", lang=lang): [n or "" for n in notes],
     })
 
 

@@ -15,19 +15,20 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.i18n import feature_label, tr
+from dashboard.i18n import feature_label, t, tr
 from dashboard.layer_words import feature_words, layer_name, origin_word, unit_label
 from geo.errors import number
+from geo.messages import texts
 from models.evaluation.backtest import card_to_markdown
 from models.risk.recency import MOTIVO_CAPAS
 
 METHODS = {
-    "modelo": ("Modelo de riesgo", "Risk model"),
-    "aleatorio": ("Al azar", "Random"),
-    "tasa_pasada": ("Hallazgos pasados", "Past findings"),
-    "pobreza": ("Pobreza", "Poverty"),
-    "indice_experto": ("Índice experto", "Expert index"),
-    "oraculo": ("Oráculo (riesgo verdadero)", "Oracle (true risk)"),
+    "modelo": texts("modelo.methods.modelo"),
+    "aleatorio": texts("modelo.methods.aleatorio"),
+    "tasa_pasada": texts("modelo.methods.tasa_pasada"),
+    "pobreza": texts("modelo.methods.pobreza"),
+    "indice_experto": texts("modelo.methods.indice_experto"),
+    "oraculo": texts("modelo.methods.oraculo"),
 }
 # metric (k replaced) -> (es, en, help es, help en, format: pct | times | num2 | num4)
 METRICS = {
@@ -205,7 +206,7 @@ def metrics_table(metricas: dict) -> tuple[pd.DataFrame, dict]:
     known = [n for n in names if metric_spec(n)]
     order = sorted(known, key=lambda n: (list(METRICS).index(
         n if n in METRICS else n.rpartition("_")[0] + "_{k}"), n))
-    method_col = tr("Método", "Method")
+    method_col = t("modelo.metodo")
     rows, config = [], {method_col: st.column_config.TextColumn(method_col, pinned=True)}
     for m in methods:
         row = {method_col: method_label(m)}
@@ -259,14 +260,15 @@ def layers_frame(facts: dict, lang: str) -> pd.DataFrame:
     """One row per sector layer of the model: origin, source, years, unit, licence, gaps."""
     rows = list(facts.values())
     return pd.DataFrame({
-        tr("Capa", "Layer", lang): [layer_name(f, lang) for f in rows],
-        tr("Origen", "Origin", lang): [origin_word(f, lang) for f in rows],
-        tr("Fuente", "Source", lang): [f.source or "—" for f in rows],
-        tr("Años", "Years", lang): [f.years or "—" for f in rows],
-        tr("Unidad", "Unit", lang): [unit_label(f, lang) or "—" for f in rows],
-        tr("Distritos sin dato público", "Districts without public data", lang):
+        t("comun.layer_source_columns.capa", lang=lang): [layer_name(f, lang) for f in rows],
+        t("comun.record.origen", lang=lang): [origin_word(f, lang) for f in rows],
+        t("comun.layer_source_columns.fuente", lang=lang): [f.source or "—" for f in rows],
+        t("comun.layer_source_columns.anios", lang=lang): [f.years or "—" for f in rows],
+        t("comun.layer_source_columns.unidad",
+          lang=lang): [unit_label(f, lang) or "—" for f in rows],
+        t("comun.layer_source_columns.sin_dato", lang=lang):
             [f.no_data for f in rows],
-        tr("Licencia", "Licence", lang): [f.licence or "—" for f in rows],
+        t("comun.layer_source_columns.licencia", lang=lang): [f.licence or "—" for f in rows],
     })
 
 
@@ -279,7 +281,7 @@ def card_byline(card: dict) -> str:
     """
     return " · ".join(str(x) for x in (
         card.get("version_modelo"), card.get("generado"),
-        tr("configuración ", "config ") + str(card.get("hash_configuracion", ""))[:12],
+        t("modelo.configuracion") + str(card.get("hash_configuracion", ""))[:12],
     ) if x)
 
 
@@ -326,7 +328,7 @@ def differences_table(diffs: dict) -> pd.DataFrame:
     >>> differences_table(diffs).iloc[0].tolist()
     ['Al azar', '+20.0 pp (+10.0 pp a +30.0 pp)']
     """
-    against = tr("Frente a", "Against")
+    against = t("modelo.frente")
     rows = []
     for method, values in diffs.items():
         row = {against: method_label(method)}
@@ -339,7 +341,7 @@ def differences_table(diffs: dict) -> pd.DataFrame:
             value = format_value(summary.get("valor"), fmt, signed=True)
             if ci[0] is not None and value != MISSING:
                 value += (f" ({format_value(ci[0], fmt, True)} "
-                          f"{tr('a', 'to')} {format_value(ci[1], fmt, True)})")
+                          f"{t('modelo.texto')} {format_value(ci[1], fmt, True)})")
             row[label] = value
         rows.append(row)
     return pd.DataFrame(rows)
@@ -390,8 +392,8 @@ def half_life_text(half: float | None) -> str:
     >>> half_life_text(None), half_life_text(2.5)
     ('sin descuento', '2.5 años')
     """
-    return tr("sin descuento", "no discount") if half is None else \
-        tr(f"{half:g} años", f"{half:g} years")
+    return t("modelo.sin_descuento") if half is None else \
+        t("modelo.anos", half=half)
 
 
 def alert_count(drift: dict) -> int:
@@ -406,11 +408,10 @@ def alert_count(drift: dict) -> int:
 
 #: How the selection correction was made, in words (the card's ``seleccion.metodo``).
 SELECTION_METHODS = {
-    "joint": ("pesos y efecto propio ajustados juntos",
-              "weights and district effects fitted together"),
-    "design": ("efecto de diseño", "design effect"),
-    "cluster": ("cada distrito una vez", "each district once"),
-    "none": ("ninguna", "none"),
+    "joint": texts("modelo.selection_methods.joint"),
+    "design": texts("modelo.selection_methods.design"),
+    "cluster": texts("modelo.selection_methods.cluster"),
+    "none": texts("modelo.selection_methods.none"),
 }
 
 
@@ -440,8 +441,8 @@ def alerts_table(alerts: list[dict], lang: str) -> pd.DataFrame:
     """
     table = pd.DataFrame(alerts)
     table["alerta"] = table["alerta"].map(
-        lambda v: tr("al alza", "rising", lang) if v == "al alza"
-        else tr("a la baja", "falling", lang))
+        lambda v: t("modelo.alza", lang=lang) if v == "al alza"
+        else t("modelo.baja", lang=lang))
     if "p" in table:  # a layer alert has no tail probability: a dash, not "None"
         table["p"] = [number(100 * v, 2, lang) + " %"
                       if isinstance(v, (int, float)) and v == v else "—"
@@ -453,15 +454,13 @@ def alerts_table(alerts: list[dict], lang: str) -> pd.DataFrame:
             for v in table["cambio_capas"]]
     if "motivo" in table:
         table["motivo"] = table["motivo"].map(
-            lambda v: tr("capas", "layers", lang) if v == MOTIVO_CAPAS else
-            tr("hallazgos", "findings", lang))
+            lambda v: t("comun.capas", lang=lang) if v == MOTIVO_CAPAS else
+            t("modelo.hallazgos", lang=lang))
     return table.rename(columns={
-        "ubigeo": "UBIGEO", "distrito": tr("Distrito", "District", lang),
-        "alerta": tr("Alerta", "Alert", lang), "motivo": tr("Motivo", "Reason", lang),
-        "p": tr("Probabilidad de hallazgos así según su historial",
-                "Probability of such findings given its record", lang),
-        "cambio_capas": tr("Sus capas multiplican sus odds por",
-                           "Its layers multiply its odds by", lang)})
+        "ubigeo": "UBIGEO", "distrito": t("comun.distrito", lang=lang),
+        "alerta": t("modelo.alerta", lang=lang), "motivo": t("modelo.motivo", lang=lang),
+        "p": t("modelo.probabilidad_hallazgos_asi_segun", lang=lang),
+        "cambio_capas": t("modelo.capas_multiplican_odds", lang=lang)})
 
 
 def caveats_for(card: dict, lang: str) -> tuple[list[str], bool]:

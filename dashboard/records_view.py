@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard import state
-from dashboard.i18n import tr
+from dashboard.i18n import t, tr
 from geo.trust.access import in_regions
 
 
@@ -21,10 +21,10 @@ def shown_count(n: int, k: int, who=None) -> str:
     not say exactly what it added.
     """
     if 0 < n < k:
-        return tr(f"menos de {k}", f"fewer than {k}")
+        return t("datos.menos", k=k)
     if n and who is not None and not who.may_read_records:
         total = state.shown_total(who, n)
-        return tr(f"unos {total}", f"about {total}")
+        return t("datos.about", total=total)
     return f"{n}"
 
 
@@ -57,12 +57,8 @@ def fitting_text(records: pd.DataFrame, regions: tuple[str, ...]) -> str:
     """
     n = len(in_regions(records, regions))
     if regions:
-        return tr(f"Ajustando el modelo con {n} inspecciones de sus regiones (y las de las "
-                  "demás, que no se muestran)…",
-                  f"Fitting the model on {n} inspections of your regions (and the other "
-                  "regions', not shown)…")
-    return tr(f"Ajustando el modelo con {n} inspecciones…",
-              f"Fitting the model on {n} inspections…")
+        return t("datos.ajustando_modelo_con_inspecciones_regiones_demas", n=n)
+    return t("datos.ajustando_modelo_con_inspecciones", n=n)
 
 
 def imported_text(result) -> str:

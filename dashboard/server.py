@@ -66,6 +66,7 @@ from dashboard import state, ui  # noqa: E402
 from dashboard.signin_rules import COOKIE, oidc_principal  # noqa: E402
 from geo import paths  # noqa: E402
 from geo.config import Settings, load_settings  # noqa: E402
+from geo.messages import texts  # noqa: E402
 from geo.records.store import InspectionStore  # noqa: E402
 from geo.trust.accounts import (  # noqa: E402
     DEVICE_DAYS,
@@ -244,28 +245,16 @@ def _streamlit_user(request: HTTPConnection) -> dict[str, Any] | None:
 # --------------------------------------------------------------------------------------
 # sign-in and sign-out pages
 _TEXT = {
-    "title": ("Iniciar sesión", "Sign in"),
-    "lead": ("riskmap guarda registros de inspección confidenciales. Inicie sesión con la "
-             "cuenta que le dio el administrador.",
-             "riskmap holds confidential inspection records. Sign in with the account the "
-             "administrator gave you."),
-    "user": ("Usuario", "User name"),
-    "password": ("Contraseña", "Password"),
-    "submit": ("Entrar", "Sign in"),
-    "other": ("English", "Español"),
-    "signed_out": ("Sesión cerrada.", "Signed out."),
-    "stale": ("El formulario caducó (o llegó de otro sitio). Vuelva a escribir su usuario y "
-              "contraseña.",
-              "The form expired (or came from another site). Type your user name and "
-              "password again."),
-    "missing": ("Escriba su usuario y su contraseña.", "Type your user name and password."),
-    "insecure": ("Esta dirección no usa HTTPS y la sesión solo viaja cifrada: entre por la "
-                 "dirección https:// del tablero (la que da el administrador). Administrador: "
-                 "si ya es https://, nombre el proxy inverso en [auth] trusted_proxies.",
-                 "This address does not use HTTPS and the session only travels encrypted: use "
-                 "the dashboard's https:// address (the one the administrator gives). "
-                 "Administrator: if it is https:// already, name the reverse proxy in [auth] "
-                 "trusted_proxies."),
+    "title": texts("comun.iniciar_sesion"),
+    "lead": texts("servidor.text.lead"),
+    "user": texts("comun.text.user"),
+    "password": texts("servidor.text.password"),
+    "submit": texts("servidor.text.submit"),
+    "other": texts("servidor.text.other"),
+    "signed_out": texts("servidor.text.signed_out"),
+    "stale": texts("servidor.text.stale"),
+    "missing": texts("servidor.text.missing"),
+    "insecure": texts("servidor.text.insecure"),
 }
 
 

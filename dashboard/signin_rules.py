@@ -26,26 +26,11 @@ COOKIE = "riskmap_sesion"  # the session cookie of [auth] mode = "local"
 def mode_refusal(settings: Settings) -> RiskmapError | None:
     """Why the dashboard must not serve these settings as they are (None: it may)."""
     if settings.auth.mode == "none" and not settings.simulated:
-        return ConfigError(
-            es=f"{settings.path}: [auth] mode = \"none\" (sin inicio de sesión) solo se "
-            "permite con datos simulados (data.simulated = true). Con registros reales, "
-            "cada persona debe iniciar sesión: use mode = \"local\" (cree la primera cuenta "
-            "con 'riskmap users add NOMBRE --role admin --password-stdin') o mode = \"oidc\".",
-            en=f"{settings.path}: [auth] mode = \"none\" (no sign-in) is allowed only with "
-            "simulated data (data.simulated = true). With real records everyone must sign "
-            "in: use mode = \"local\" (create the first account with 'riskmap users add NAME "
-            "--role admin --password-stdin') or mode = \"oidc\".",
-        )
+        return ConfigError("acceso.auth_mode_none_sin", path=settings.path)
     if settings.auth.mode == "oidc" and settings.auth.oidc is not None:
         if not os.environ.get(settings.auth.oidc.client_secret_env):
-            return ConfigError(
-                es=f"Falta el secreto del cliente OIDC: defina la variable de entorno "
-                f"{settings.auth.oidc.client_secret_env} antes de iniciar el tablero (el "
-                "secreto nunca va en el archivo de configuración).",
-                en=f"The OIDC client secret is missing: set the environment variable "
-                f"{settings.auth.oidc.client_secret_env} before starting the dashboard (the "
-                "secret never goes in the settings file).",
-            )
+            return ConfigError("acceso.falta_secreto_cliente_oidc",
+                               client_secret_env=settings.auth.oidc.client_secret_env)
     return None
 
 

@@ -37,7 +37,7 @@ import streamlit_folium as sf
 from streamlit import runtime
 
 from dashboard import auth, state
-from dashboard.i18n import LANG_KEY, get_lang, set_lang, t, tr
+from dashboard.i18n import LANG_KEY, get_lang, set_lang, t
 from geo.errors import RiskmapError
 from geo.trust.access import Principal, region_names
 
@@ -88,7 +88,7 @@ def sidebar(who: Principal) -> None:
     set_lang(lang)  # mirror into the URL and geo.errors on every run
     options = {"es": "Español", "en": "English"}
     st.sidebar.radio(
-        t("idioma"),
+        t("comun.idioma"),
         options=list(options),
         format_func=options.get,
         index=list(options).index(lang),
@@ -99,16 +99,15 @@ def sidebar(who: Principal) -> None:
     box = st.sidebar.container(border=True, key="ui_sesion")
     roles = [role_label(who.role, lang)] if who.role else []
     if who.admin:
-        roles.append(tr("Administración", "Administration", lang))
-    regions = ("  \n" + tr("Regiones: ", "Regions: ", lang) + region_names(who.regions, lang)
+        roles.append(t("tablero.administracion", lang=lang))
+    regions = ("  \n" + t("tablero.regiones", lang=lang) + region_names(who.regions, lang)
                ) if who.role else ""  # an administrator alone sees no region's data
     box.markdown(f"**{escape_markdown(who.name or who.user)}**  \n" + " · ".join(roles)
                  + regions)
     if who.method == "none":
-        box.caption(tr("Sin inicio de sesión: demostración con datos simulados.",
-                       "No sign-in: a demonstration on simulated data.", lang))
+        box.caption(t("tablero.sin_inicio_sesion_demostracion", lang=lang))
     else:
-        box.button(tr("Cerrar sesión", "Sign out", lang), key="ui_salir",
+        box.button(t("comun.cerrar_sesion", lang=lang), key="ui_salir",
                    on_click=auth.sign_out, width="stretch")
 
 
@@ -141,8 +140,7 @@ def principal() -> Principal:
     """Return the identity of this run (:func:`dashboard.auth.gate` resolved it)."""
     who = auth.current()
     if who is None:
-        raise RiskmapError(es="Inicie sesión para ver esta página.",
-                           en="Sign in to see this page.")
+        raise RiskmapError("tablero.inicie_sesion_ver_pagina")
     return who
 
 
@@ -163,7 +161,7 @@ def is_planner() -> bool:
 
 def role_label(role: str | None, lang: str | None = None) -> str:
     """Plain name of a role, e.g. ``"Gobierno regional"``."""
-    return t(f"rol_{role}", lang=lang)
+    return t(f"comun.rol_{role}", lang=lang)
 
 
 def is_simulated() -> bool:
@@ -215,7 +213,7 @@ def region_picker(container: Any, key: str):
             f"({region_names(principal().regions, 'en')}).")
     widget = container.radio if len(keys) <= 4 else container.selectbox
     extra = {"horizontal": True} if len(keys) <= 4 else {}
-    choice = widget(t("region"), keys, key=key,
+    choice = widget(t("comun.region"), keys, key=key,
                     format_func=lambda k: state.region_label(options[k], lang), **extra)
     return options.get(choice, options[keys[0]])
 
@@ -234,7 +232,7 @@ def show_error(err: BaseException) -> None:
         st.error(escape_markdown(err.message(get_lang()), keep_code=True), icon="🚫")
     else:
         msg = str(err).splitlines()[0][:300] if str(err) else ""
-        st.error(t("error_inesperado", kind=type(err).__name__,
+        st.error(t("comun.error_inesperado", kind=type(err).__name__,
                    msg=escape_markdown(msg)), icon="🚫")
 
 
@@ -261,10 +259,7 @@ def go_to(page: str, **query: str) -> None:
         st.session_state[key] = value
     target = pages().get(page)
     if target is None:
-        raise RiskmapError(
-            es=f"La página '{page}' no existe en este tablero.",
-            en=f"Page '{page}' does not exist in this dashboard.",
-        )
+        raise RiskmapError("tablero.pagina_no_existe_tablero", page=page)
     st.session_state[LANG_KEY] = get_lang()
     st.switch_page(target)
 
@@ -316,10 +311,10 @@ def static_url() -> str:
 def caption_sources(meta: dict[str, Any]) -> None:
     """One caption line with model version, config hash and date from the scores' metadata."""
     parts = []
-    for key, label in (("version_modelo", tr("modelo", "model")),
-                       ("modelo_version", tr("modelo", "model")),
-                       ("config_hash", tr("configuración", "config")),
-                       ("fecha", tr("fecha", "date"))):
+    for key, label in (("version_modelo", t("tablero.modelo")),
+                       ("modelo_version", t("tablero.modelo")),
+                       ("config_hash", t("tablero.configuracion")),
+                       ("fecha", t("tablero.fecha"))):
         if key in meta and meta[key] not in (None, ""):
             value = str(meta[key])
             parts.append(f"{label} {value[:12] if key == 'config_hash' else value}")

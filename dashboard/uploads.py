@@ -23,7 +23,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.uploaded_file_manager import DeletedFile, UploadedFile
 
 from dashboard import state
-from dashboard.i18n import tr
+from dashboard.i18n import t
 from geo import paths
 from geo.errors import DataError, RiskmapError
 from geo.records.inspections import empty_records, validate_upload
@@ -68,11 +68,7 @@ def save_upload(upload, max_mb: float) -> Path:
     """
     size_mb = upload.size / 1e6
     if size_mb > max_mb:
-        raise DataError(
-            es=f"{upload.name}: pesa {size_mb:,.1f} MB y el límite es {max_mb:g} MB. Divídalo "
-            "en archivos más pequeños (por año, por ejemplo).",
-            en=f"{upload.name}: is {size_mb:,.1f} MB and the limit is {max_mb:g} MB. Split it "
-            "into smaller files (by year, for example).")
+        raise DataError("datos.pesa_mb_limite_mb", name=upload.name, size_mb=size_mb, max_mb=max_mb)
     data = upload.getvalue()
     suffix = Path(upload.name).suffix.lower()
     suffix = suffix if suffix in UPLOAD_SUFFIXES else ".csv"
@@ -242,7 +238,7 @@ def read_check(check: tuple, path: Path, status: str):
     """
     if path.exists():
         try:
-            with st.spinner(tr("Revisando el archivo…", "Checking the file…")):
+            with st.spinner(t("datos.revisando_archivo")):
                 return validate(*check)
         except Exception as err:
             refuse_upload(err)  # nothing of a refused file is kept

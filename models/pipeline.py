@@ -15,10 +15,10 @@ from typing import Any
 
 from geo import paths
 from geo.config import Settings, load_settings
-from geo.errors import tr
 from geo.geography.base import build_base
 from geo.geography.build import build_districts
 from geo.geography.sources import MIRROR_ENV, fetch_sources, load_registry
+from geo.messages import t
 from geo.private import make_private, private_dir
 from geo.world.demo import demo_outdated, make_demo
 from models.evaluation.backtest import evaluate, write_card
@@ -80,53 +80,42 @@ def prepare(
     if force or not base.exists() or missing:
         source = mirror or os.environ.get(MIRROR_ENV)
         if source and Path(str(source)).is_dir():
-            say(tr(f"[1/6] Copiando las fuentes públicas desde la carpeta espejo {source}…",
-                   f"[1/6] Copying the public sources from the mirror folder {source}…"))
+            say(t("flujo.copiando_fuentes_publicas_carpeta", source=source))
         else:
-            say(tr("[1/6] Descargando las fuentes públicas…",
-                   "[1/6] Downloading the public sources…"))
+            say(t("flujo.descargando_fuentes_publicas"))
         sources = fetch_sources(folder, mirror=mirror, progress=fetch_progress)
         if force or not base.exists():
             say(
-                tr(
-                    "[2/6] Convirtiendo límites e indicadores…",
-                    "[2/6] Converting boundaries and indicators…",
-                )
+                t("flujo.convirtiendo_limites_indicadores")
             )
             build_base(sources, base)
     else:
-        say(tr("[1-2/6] Datos base ya presentes.", "[1-2/6] Base data already present."))
+        say(t("flujo.datos_base_presentes"))
 
     settings_path = demo / "settings.toml"
     if force or not settings_path.exists() or demo_outdated(demo):
         say(
-            tr(
-                "[3/6] Simulando el mundo de demostración (DATOS SIMULADOS)…",
-                "[3/6] Simulating the demo world (SIMULATED DATA)…",
-            )
+            t("flujo.simulando_mundo_demostracion_datos")
         )
         make_demo(base, demo, seed=seed)
     else:
-        say(tr("[3/6] Mundo de demostración ya presente.", "[3/6] Demo world already present."))
+        say(t("flujo.mundo_demostracion_presente"))
     settings = load_settings(settings_path)
     _keep_private(settings)
 
     if force or not settings.districts_gpkg.exists():
-        say(tr("[4/6] Construyendo la tabla de distritos…", "[4/6] Building the district table…"))
+        say(t("flujo.construyendo_tabla_distritos"))
         build_districts(settings, out=settings.districts_gpkg)
     if force or not settings.scores_gpkg.exists():
         say(
-            tr(
-                "[5/6] Ajustando el modelo y calculando el riesgo…",
-                "[5/6] Fitting the model and scoring…",
-            )
+            t("flujo.ajustando_modelo_calculando_riesgo")
         )
         write_scores(score_districts(settings), settings.scores_gpkg, settings)
     evaluation = settings.workdir / EVALUATION_FILE
     if force or not evaluation.exists():
-        say(tr("[6/6] Evaluando el modelo (backtest)…", "[6/6] Evaluating the model (backtest)…"))
+        say(t("flujo.evaluando_modelo_backtest"))
         write_card(evaluate(settings), evaluation)
-    say(tr(f"Listo: {settings_path}", f"Done: {settings_path}"))
+    say(t("flujo.listo", settings_path=settings_path))
     return settings_path
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from dashboard.arguments.audit import FROM_SETTINGS, register
 from geo.config import AuditSpec, active_store, load_settings
 from geo.errors import DataError, get_language, tr
+from geo.messages import t
 from geo.records.store import ROL_SISTEMA, InspectionStore, operator
 from geo.trust import audit as A
 
@@ -31,7 +32,7 @@ def _open(args: argparse.Namespace):
     """Return the store and its ``[audit]`` (chosen first: its seal finds its key by it)."""
     path = args.store or active_store(getattr(args, "config", None))
     if not Path(path).is_file():
-        raise DataError(es=f"No existe el almacén {path}.", en=f"Store {path} does not exist.")
+        raise DataError("cli.audit.no_existe_almacen", path=path)
     spec = audit_settings(args, Path(path))
     return InspectionStore(path, role=ROL_SISTEMA, user=operator()), spec
 
@@ -48,11 +49,7 @@ def verify(args: argparse.Namespace) -> int:
     report = store.verify_audit()
     target = spec.witness if args.witness == FROM_SETTINGS else args.witness
     if args.witness == FROM_SETTINGS and not target:
-        raise DataError(
-            es="--witness sin archivo: la configuración no tiene [audit] witness. Indique "
-            "el testigo: --witness ARCHIVO|URL.",
-            en="--witness without a file: the settings have no [audit] witness. Name the "
-            "witness: --witness FILE|URL.")
+        raise DataError("cli.audit.witness_sin_archivo_configuracion")
     if target is None and spec.witness and not spec.witness.startswith("syslog:"):
         target = spec.witness  # the daily check compares with the witness it anchors in
     if target:
@@ -61,10 +58,7 @@ def verify(args: argparse.Namespace) -> int:
     print(report.render(get_language()))
     _advise(store, spec)
     if not target and spec.witness:
-        print(tr(f"Para comparar con el testigo {spec.witness}, pase el archivo que escribe "
-                 "el servidor syslog: --witness ARCHIVO.",
-                 f"To compare with the witness {spec.witness}, pass the file the syslog "
-                 "server writes: --witness FILE."))
+        print(t("cli.audit.comparar_con_testigo_pase", witness=spec.witness))
     return 0 if report.ok else 2
 
 
@@ -72,14 +66,10 @@ def export(args: argparse.Namespace) -> int:
     """``riskmap audit export``: copy the audit trail to an owner-only file."""
     store, spec = _open(args)
     rows, report = store.export_audit(args.out)
-    print(tr(f"{rows} filas de auditoría en {args.out} (solo legible por su dueño). "
-             f"Última huella: {report.head}.",
-             f"{rows} audit rows in {args.out} (readable by its owner only). "
-             f"Last hash: {report.head}."))
+    print(t("cli.audit.filas_auditoria_solo_legible", rows=rows, out=args.out, head=report.head))
     _advise(store, spec)
     if not report.ok:
-        print(tr("ATENCIÓN: la auditoría no está íntegra:", "WARNING: the audit trail is not "
-                 "intact:"))
+        print(t("cli.audit.atencion_auditoria_no_integra"))
         print(report.render(get_language()))
         return 2
     return 0
@@ -90,32 +80,17 @@ def anchor(args: argparse.Namespace) -> int:
     store, spec = _open(args)
     target = args.to or spec.witness
     if not target:
-        raise DataError(
-            es="¿Dónde anclar? Indique el testigo con --to ARCHIVO|URL o en la configuración "
-            "([audit] witness).",
-            en="Anchor where? Name the witness with --to FILE|URL or in the settings "
-            "([audit] witness).")
+        raise DataError("cli.audit.anclar_indique_testigo_con")
     witness = A.Witness.parse(target, store.db_path)  # refused before anything is read
     report = store.verify_audit()
     if not report.ok:
         print(report.render(get_language()))
-        raise DataError(
-            es="No se ancló nada: la auditoría no pasa su propia comprobación, y un testigo "
-            "no debe dar fe de ella. Averigüe qué pasó (arriba) antes de anclar.",
-            en="Nothing was anchored: the audit trail fails its own check, and a witness must "
-            "not vouch for it. Find out what happened (above) before anchoring.")
+        raise DataError("cli.audit.no_anclo_nada_auditoria")
     entry = A.anchor(store.db_path, witness.target)
-    print(tr(f"Anclada la fila {entry['fila']} (huella {entry['hash'][:16]}…, "
-             f"{entry['fecha_hora']}) en {witness.label()}.",
-             f"Anchored row {entry['fila']} (hash {entry['hash'][:16]}…, "
-             f"{entry['fecha_hora']}) in {witness.label()}."))
+    print(t("cli.audit.anclada_fila_huella", fila=entry['fila'], hash=entry['hash'][:16],
+            fecha_hora=entry['fecha_hora'], witness=witness.label()))
     if witness.shares_disk_with(store.db_path):
-        print(tr("Aviso: el testigo está en el mismo sistema de archivos que el almacén; quien "
-                 "sea root en este servidor puede reescribir los dos. Use otro montaje (de "
-                 "otra máquina), un servidor syslog o una URL.",
-                 "Warning: the witness is on the store's own filesystem; root on this server "
-                 "can rewrite both. Use another mount (another machine's), a syslog server or "
-                 "a URL."))
+        print(t("cli.audit.aviso_testigo_mismo_sistema"))
     _advise(store, spec)
     return 0
 

@@ -14,6 +14,7 @@ from geo import paths
 from geo.config import KIND_SERVICES, load_settings
 from geo.errors import DataError, tr
 from geo.geography.build import build_districts
+from geo.messages import t
 
 __all__ = ["register", "run"]
 
@@ -36,22 +37,13 @@ def _client(args: argparse.Namespace):
     try:
         from dask.distributed import Client, LocalCluster  # optional: riskmap[cluster] only
     except ImportError as err:
-        raise DataError(
-            es="--dask y --workers necesitan Dask: pip install 'riskmap[cluster]' (o "
-            "'dask[distributed]').",
-            en="--dask and --workers need Dask: pip install 'riskmap[cluster]' (or "
-            "'dask[distributed]').") from err
+        raise DataError("cli.build.dask_workers_necesitan_dask") from err
     if args.dask:
         try:
             return Client(args.dask, timeout="10s")
         except OSError as err:
-            raise DataError(
-                es=f"No se pudo conectar al clúster Dask {args.dask} ({err}). Revise la "
-                "dirección y que el planificador esté en marcha.",
-                en=f"Could not connect to the Dask cluster {args.dask} ({err}). Check the "
-                "address and that the scheduler is running.") from err
-    print(tr(f"Clúster Dask local con {args.workers} procesos…",
-             f"Local Dask cluster with {args.workers} processes…"), flush=True)
+            raise DataError("cli.build.no_pudo_conectar_cluster", dask=args.dask, err=err) from err
+    print(t("cli.build.cluster_dask_local_con", workers=args.workers), flush=True)
     cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1,
                            processes=True, dashboard_address=None)
     return _LocalClient(cluster, Client(cluster))
@@ -75,25 +67,23 @@ def _summary(gdf, out: Path) -> str:
     by_dep = gdf.groupby(C.DEPARTAMENTO, sort=False).size().sort_values(ascending=False)
     parts = ", ".join(f"{name.title() if name.isupper() else name} {n}"
                       for name, n in by_dep.items())
-    lines = [tr(f"{len(gdf)} distritos: {parts}", f"{len(gdf)} districts: {parts}")]
+    lines = [t("cli.build.distritos", n_gdf=len(gdf), parts=parts)]
     fuentes = gdf.attrs.get("fuentes", [])
     if fuentes:
-        lines.append(tr("Capas:", "Layers:"))
+        lines.append(t("cli.build.capas"))
         for row in fuentes:
-            sim = tr(" [SIMULADA]", " [SIMULATED]") if row["simulado"] else ""
+            sim = t("cli.build.simulada") if row["simulado"] else ""
             lines.append(f"  {row['capa']} ({row['sector']}, {row['medida']}): "
                          + _layer_summary(gdf, row) + sim)
     else:
-        lines.append(tr("Sin capas sectoriales en la configuración.",
-                        "No sector layers in the settings."))
+        lines.append(t("cli.build.sin_capas_sectoriales_configuracion"))
     notices = gdf.attrs.get("notices", [])
     if notices:
-        lines.append(tr("Avisos:", "Notices:"))
+        lines.append(t("cli.build.avisos"))
         lines.extend(f"  - {n.message()}" for n in notices)
     if gdf.attrs.get("simulated"):
-        lines.append(tr("ATENCIÓN: la tabla incluye DATOS SIMULADOS.",
-                        "WARNING: the table includes SIMULATED DATA."))
-    lines.append(tr(f"Escrito: {out}", f"Written: {out}"))
+        lines.append(t("cli.build.atencion_tabla_incluye_datos"))
+    lines.append(t("cli.build.escrito", out=out))
     return "\n".join(lines)
 
 
@@ -119,10 +109,10 @@ def _layer_summary(gdf, row: dict) -> str:
     if len(observed):
         unit = row.get("unidad")
         unit = f" {unit}" if isinstance(unit, str) and unit else ""
-        text += tr(f", máx. {observed.max():.4g}{unit}", f", max {observed.max():.4g}{unit}")
+        text += t("cli.build.max", observed=observed.max(), unit=unit)
     missing = len(col) - len(observed)
     if missing and not len(observed):
-        text += tr(", ningún distrito con dato", ", no district has a value")
+        text += t("cli.build.ningun_distrito_con_dato")
     elif missing:
         text += ", " + _count(missing, ("distrito sin dato", "distritos sin dato"),
                               ("district without a value", "districts without a value"))

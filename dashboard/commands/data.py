@@ -10,11 +10,12 @@ import time
 from dashboard.arguments.data import register
 from geo import columns as C
 from geo import paths
-from geo.errors import DataError, tr
+from geo.errors import DataError
 from geo.geography.base import build_base, read_districts
 from geo.geography.io import notices, read_boundaries
 from geo.geography.sources import MIRROR_ENV, fetch_sources, load_registry
 from geo.geography.ubigeo import compare_vintages
+from geo.messages import t
 
 __all__ = ["DownloadProgress", "check", "fetch", "register"]
 
@@ -24,26 +25,21 @@ def fetch(args: argparse.Namespace) -> int:
     dest = args.dest or paths.sources_dir()
     out = args.out or paths.base_gpkg()
     mirror = args.mirror or os.environ.get(MIRROR_ENV) or None
-    where = mirror or tr("las URL públicas fijadas", "the pinned public URLs")
+    where = mirror or t("cli.data.url_publicas_fijadas")
     if mirror and "://" not in str(mirror) or str(mirror or "").startswith("file:"):
-        print(tr(f"Copiando las fuentes desde la carpeta {where} en {dest}",
-                 f"Copying the sources from folder {where} into {dest}"), flush=True)
+        print(t("cli.data.copiando_fuentes_carpeta", where=where, dest=dest), flush=True)
     else:
-        print(tr(f"Descargando las fuentes desde {where} en {dest}",
-                 f"Fetching the sources from {where} into {dest}"), flush=True)
+        print(t("cli.data.descargando_fuentes", where=where, dest=dest), flush=True)
     printer = DownloadProgress()
     fetch_sources(dest, mirror=mirror, progress=printer)
     n = len(load_registry())
-    print(tr(f"{n} fuentes verificadas en {dest} (las capas las leen como '{{fuentes}}/…').",
-             f"{n} sources verified in {dest} (layers read them as '{{fuentes}}/…')."),
+    print(t("cli.data.fuentes_verificadas_capas_leen", n=n, dest=dest),
           flush=True)
-    print(tr("Convirtiendo las fuentes en la base de distritos…",
-             "Converting the sources into the district base…"), flush=True)
+    print(t("cli.data.convirtiendo_fuentes_base_distritos"), flush=True)
     start = time.perf_counter()
     build_base(dest, out)
     seconds = time.perf_counter() - start
-    print(tr(f"Base escrita: {out} ({seconds:.1f} s).",
-             f"Base written: {out} ({seconds:.1f} s)."))
+    print(t("cli.data.base_escrita", out=out, seconds=seconds))
     return 0
 
 
@@ -59,16 +55,13 @@ class DownloadProgress:
         """Show one download event (a file present, done or under way)."""
         name = event.source.file
         if event.status == "present":
-            self._line(tr(f"  {name}: ya descargado y verificado ({_mb(event.done)})",
-                          f"  {name}: already downloaded and verified ({_mb(event.done)})"), True)
+            self._line(t("cli.data.descargado_verificado", name=name, mb=_mb(event.done)), True)
         elif event.status == "done" and getattr(event, "copied", False):
-            self._line(tr(f"  {name}: {_mb(event.done)} copiados de la carpeta espejo, sha256 "
-                          "correcto",
-                          f"  {name}: {_mb(event.done)} copied from the mirror folder, sha256 "
-                          "verified"), True)
+            self._line(t("cli.data.copiados_carpeta_espejo_sha256", name=name,
+                         mb=_mb(event.done)), True)
         elif event.status == "done":
-            self._line(tr(f"  {name}: {_mb(event.done)} descargados, sha256 correcto",
-                          f"  {name}: {_mb(event.done)} downloaded, sha256 verified"), True)
+            self._line(t("cli.data.descargados_sha256_correcto", name=name,
+                         mb=_mb(event.done)), True)
         elif self.tty and time.monotonic() - self._last > 0.2:
             self._last = time.monotonic()
             total = f" / {_mb(event.total)}" if event.total else ""
@@ -93,31 +86,22 @@ def check(args: argparse.Namespace) -> int:
     gdf = read_boundaries(args.file, layer=args.layer, crs=args.crs, drop_empty=args.drop_empty)
     found = notices(gdf)
     deps = sorted(set(gdf[C.UBIGEO].str[:2]))
-    print(tr(
-        f"{args.file}: {len(gdf)} distritos válidos, UBIGEO únicos, EPSG:4326; "
-        f"departamentos {', '.join(deps)}.",
-        f"{args.file}: {len(gdf)} valid districts, unique UBIGEO, EPSG:4326; "
-        f"departments {', '.join(deps)}.",
-    ))
+    print(t("cli.data.distritos_validos_ubigeo_unicos", file=args.file, n_gdf=len(gdf),
+            deps=', '.join(deps)))
     if found:
-        print(tr("Avisos:", "Notices:"))
+        print(t("cli.build.avisos"))
         for notice in found:
             print(f"  - {notice.message()}")
     else:
-        print(tr("Sin correcciones: el archivo se usa tal cual.",
-                 "No corrections: the file is used as it is."))
+        print(t("cli.data.sin_correcciones_archivo_usa"))
     if args.base is not None and not args.base.is_file():
-        raise DataError(
-            es=f"No existe la base {args.base} indicada con --base.",
-            en=f"The base {args.base} given with --base does not exist.",
-        )
+        raise DataError("cli.data.no_existe_base_indicada", base=args.base)
     base = args.base or paths.base_gpkg()
     if base.is_file():
         reference = read_districts(base, region=())
         reference = reference[reference[C.COD_DEP].isin(deps)]
         report = compare_vintages(
             gdf[C.UBIGEO], reference[C.UBIGEO], str(args.file.name),
-            tr(f"la base INEI actual (departamentos {', '.join(deps)})",
-               f"the current INEI base (departments {', '.join(deps)})"))
+            t("cli.data.base_inei_actual_departamentos", deps=', '.join(deps)))
         print(report.message())
     return 0

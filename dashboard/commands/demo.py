@@ -7,7 +7,8 @@ import argparse
 from dashboard.arguments.demo import register
 from geo import paths
 from geo.config import parse_region
-from geo.errors import DataError, tr
+from geo.errors import DataError
+from geo.messages import t
 from geo.world.demo import make_demo
 
 __all__ = ["register", "run"]
@@ -19,26 +20,13 @@ def run(args: argparse.Namespace) -> int:
     out = (args.out or paths.demo_dir()).resolve()
     region = parse_region(args.region)
     if not base.is_file():
-        raise DataError(
-            es=f"No se encontró la base de distritos {base}. Ejecute primero "
-            "'riskmap data fetch' (descarga y convierte los límites e indicadores públicos) "
-            "y vuelva a intentar 'riskmap demo'.",
-            en=f"District base {base} not found. Run 'riskmap data fetch' first (it downloads "
-            "and converts the public boundaries and indicators), then 'riskmap demo' again.",
-        )
+        raise DataError("cli.demo.no_encontro_base_distritos", base=base)
     make_demo(base, out, seed=args.seed, region=region, scenario=args.scenario,
               layers=args.capas, progress=lambda msg: print(msg, flush=True))
     records = sum(1 for _ in (out / "inspecciones.csv").open(encoding="utf-8")) - 1
-    layers = tr("capas sectoriales reales (fuentes públicas)", "real public sector layers") \
-        if args.capas == "reales" else tr("capas SIMULADAS", "SIMULATED layers")
-    print(tr(
-        f"Mundo de demostración (semilla {args.seed}) escrito en {out}: {layers}, {records} "
-        "inspecciones simuladas, verdad.csv, settings.toml, LEEME.md. LAS INSPECCIONES SON "
-        "SIMULADAS — NO SON REGISTROS REALES.",
-        f"Demo world (seed {args.seed}) written to {out}: {layers}, {records} simulated "
-        "inspections, verdad.csv, settings.toml, LEEME.md. THE INSPECTIONS ARE SIMULATED — "
-        "NOT REAL RECORDS.",
-    ))
-    print(tr(f"Siguiente paso: riskmap build --config {out / 'settings.toml'}",
-             f"Next step: riskmap build --config {out / 'settings.toml'}"))
+    layers = t("cli.demo.capas_sectoriales_reales_fuentes") \
+        if args.capas == "reales" else t("cli.demo.capas_simuladas")
+    print(t("cli.demo.mundo_demostracion_semilla_escrito", seed=args.seed, out=out, layers=layers,
+            records=records))
+    print(t("cli.demo.siguiente_paso_riskmap_build", out=out / 'settings.toml'))
     return 0

@@ -8,7 +8,7 @@ from pathlib import Path
 from dashboard.arguments.evaluate import register
 from geo import paths
 from geo.config import load_settings
-from geo.errors import tr
+from geo.messages import t
 from geo.private import private_dir
 from models.evaluation.backtest import EVALUATION_FILE, evaluate, write_card
 
@@ -30,11 +30,7 @@ def run(args: argparse.Namespace) -> int:
     temporal = (card.get("evaluacion") or {}).get("temporal") or {}
     hit = ((temporal.get("metricas") or {}).get("modelo") or {}).get("acierto_10") or {}
     value = hit.get("valor")
-    summary = "" if value is None else tr(
-        f" Acierto en los 10 primeros (backtest): {value:.0%}.",
-        f" Hit rate in the top 10 (backtest): {value:.0%}.",
-    )
-    print(tr(f"Ficha del modelo escrita en {', '.join(written)}.",
-             f"Model card written to {', '.join(written)}.") + summary
-          + (tr(" DATOS SIMULADOS.", " SIMULATED DATA.") if settings.simulated else ""))
+    summary = "" if value is None else t("cli.evaluate.acierto_10_primeros_backtest", value=value)
+    print(t("cli.evaluate.ficha_modelo_escrita", written=', '.join(written)) + summary
+          + (t("cli.evaluate.datos_simulados") if settings.simulated else ""))
     return 0

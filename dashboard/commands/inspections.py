@@ -12,8 +12,9 @@ from dashboard.commands.audit import audit_settings
 from geo import columns as C
 from geo import paths
 from geo.config import LimitsSpec, active_store, load_settings, parse_region
-from geo.errors import DataError, tr
+from geo.errors import DataError
 from geo.geography.base import national_ubigeos, read_districts
+from geo.messages import t
 from geo.records.inspections import empty_records, history_records, validate_inspections
 from geo.records.store import (
     N_VICTIMAS,
@@ -34,12 +35,7 @@ _DEPARTMENTS = {"08": "Cusco", "16": "Loreto"}
 def _districts(args: argparse.Namespace):
     base = args.base or paths.base_gpkg()
     if not Path(base).is_file():
-        raise DataError(
-            es=f"No existe la tabla de distritos {base}. Ejecute primero 'riskmap data fetch' "
-            "(o indique otra con --base).",
-            en=f"District table {base} does not exist. Run 'riskmap data fetch' first (or give "
-            "another with --base).",
-        )
+        raise DataError("cli.inspections.no_existe_tabla_distritos", base=base)
     districts = read_districts(Path(base), region=parse_region(args.region))
     districts.attrs["origins"] = national_ubigeos(base)  # for ubigeo_origen
     return districts
@@ -83,40 +79,18 @@ def import_records(args: argparse.Namespace) -> int:
             print(err.message())
         else:
             print(err.report.render(max_errors=_max(args)))
-            print(tr("No se importó ninguna fila; el almacén no cambió.",
-                     "No row was imported; the store is unchanged."))
+            print(t("cli.inspections.no_importo_ninguna_fila"))
         return 2
-    print(tr(
-        f"{args.file.name}: {result.added} inspecciones nuevas, {result.already_present} ya "
-        f"estaban guardadas (importación n.º {result.import_id}, sha256 "
-        f"{result.sha256[:12]}…). Almacén: {store.db_path}",
-        f"{args.file.name}: {result.added} new inspections, {result.already_present} already "
-        f"stored (import no. {result.import_id}, sha256 {result.sha256[:12]}…). Store: "
-        f"{store.db_path}",
-    ))
+    print(t("cli.inspections.inspecciones_nuevas_estaban_guardadas", name=args.file.name,
+            added=result.added, already_present=result.already_present, import_id=result.import_id,
+            sha256=result.sha256[:12], db_path=store.db_path))
     if result.corrected:
-        print(tr(
-            f"{result.corrected} de las nuevas reemplazan registros del archivo histórico con "
-            "otro contenido (vale la versión importada; cada uno queda en la auditoría con "
-            "sus columnas cambiadas).",
-            f"{result.corrected} of the new ones replace records of the history file with "
-            "different content (the imported version is used; each is kept in the audit "
-            "trail with the columns that changed).",
-        ))
+        print(t("cli.inspections.nuevas_reemplazan_registros_archivo", corrected=result.corrected))
     if result.completed:
-        print(tr(
-            f"{result.completed} de las ya guardadas se completaron con víctimas por sexo, "
-            "edad u origen que faltaban (nada se sobrescribió; queda en la auditoría).",
-            f"{result.completed} of those already stored were completed with the victims' "
-            "sex, age or origin they lacked (nothing overwritten; kept in the audit trail).",
-        ))
+        print(t("cli.inspections.guardadas_completaron_con_victimas", completed=result.completed))
     if result.previous_imports:
-        print(tr(
-            "Este mismo archivo ya se había importado (importaciones "
-            f"{', '.join(map(str, result.previous_imports))}); no se duplicó nada.",
-            "This same file had been imported before (imports "
-            f"{', '.join(map(str, result.previous_imports))}); nothing was duplicated.",
-        ))
+        print(t("cli.inspections.mismo_archivo_habia_importado",
+                previous_imports=', '.join(map(str, result.previous_imports))))
     return 0
 
 
@@ -135,29 +109,22 @@ def list_counts(args: argparse.Namespace) -> int:
     """``riskmap inspections list``: counts by year and department."""
     path = _store(args)
     if not Path(path).is_file():
-        print(tr(f"El almacén {path} no existe todavía: importe con 'riskmap inspections "
-                 "import ARCHIVO'.",
-                 f"Store {path} does not exist yet: import with 'riskmap inspections import "
-                 "FILE'."))
+        print(t("cli.inspections.almacen_no_existe_todavia", path=path))
         return 0
     role = args.rol or ROL_INVESTIGADOR  # least privileged unless a role is given
     if role == ROL_PLANIFICADOR:
-        print(tr("Rol: planificador (conteos exactos).",
-                 "Role: planificador (exact counts)."))
+        print(t("cli.inspections.rol_planificador_conteos_exactos"))
     else:
-        default = "" if args.rol else tr(", por defecto", ", the default")
-        print(tr(f"Rol: {role}{default}; los conteos de 1 a {SUPPRESSION_MIN - 1} se "
-                 "suprimen. Use --rol planificador para ver los exactos.",
-                 f"Role: {role}{default}; counts from 1 to {SUPPRESSION_MIN - 1} are "
-                 "suppressed. Use --rol planificador for exact counts."))
+        default = "" if args.rol else t("cli.inspections.defecto")
+        print(t("cli.inspections.rol_conteos_suprimen_use", role=role, default=default,
+                suppression_min=SUPPRESSION_MIN - 1))
     store = InspectionStore(path, role=role, user=operator())
     table = store.aggregate_by_year_department(
         min_count=1 if role == ROL_PLANIFICADOR else SUPPRESSION_MIN)
     if table.empty:
-        print(tr("El almacén está vacío.", "The store is empty."))
+        print(t("cli.inspections.almacen_vacio"))
         return 0
-    head = tr("año  departamento  inspecciones  hallazgos  víctimas",
-              "year department   inspections  findings   victims")
+    head = t("cli.inspections.ano_departamento_inspecciones_hallazgos")
     print(head)
     # "-": no record of that year and department gives the figure.
     for row in table.itertuples(index=False):
@@ -168,10 +135,8 @@ def list_counts(args: argparse.Namespace) -> int:
                  for c in (C.N_INSPECCIONES, C.N_HALLAZGOS, N_VICTIMAS)]
         print(f"{rec['anio']:<4} {dep:<13} {cells[0]:>12} {cells[1]:>10} {cells[2]:>9}")
     if (table[SUPRIMIDO] != "").any():
-        print(tr(f"'<{SUPPRESSION_MIN}': conteo entre 1 y {SUPPRESSION_MIN - 1}, suprimido "
-                 "para proteger a las personas.",
-                 f"'<{SUPPRESSION_MIN}': count between 1 and {SUPPRESSION_MIN - 1}, "
-                 "suppressed to protect people."))
+        print(t("cli.inspections.conteo_suprimido_proteger_personas",
+                suppression_min=SUPPRESSION_MIN, suppression_min_2=SUPPRESSION_MIN - 1))
     return 0
 
 

@@ -11,7 +11,8 @@ import pyogrio
 from dashboard.arguments.plan import register
 from geo import paths
 from geo.config import load_settings
-from geo.errors import RiskmapError, tr
+from geo.errors import RiskmapError
+from geo.messages import t
 from models.planning.plan import (
     HALLAZGOS,
     HALLAZGOS_P05,
@@ -37,21 +38,13 @@ def parse_budget(value: str | None, names: list[str]) -> dict[str, float] | None
     try:
         numbers = [float(x) for x in parts]
     except ValueError as err:
-        raise RiskmapError(
-            es=f"--budget {value!r}: se espera un número de días inspector o una lista "
-            f"separada por comas, una por oficina ({', '.join(names)}).",
-            en=f"--budget {value!r}: expected a number of inspector-days or a comma-separated "
-            f"list, one per office ({', '.join(names)}).",
-        ) from err
+        raise RiskmapError("cli.plan.budget_espera_numero_dias", value=value,
+                           names=', '.join(names)) from err
     if len(numbers) == 1:
         numbers = numbers * len(names)
     if len(numbers) != len(names):
-        raise RiskmapError(
-            es=f"--budget tiene {len(numbers)} valores pero hay {len(names)} oficinas "
-            f"({', '.join(names)}). Dé un valor para todas o uno por oficina.",
-            en=f"--budget has {len(numbers)} values but there are {len(names)} offices "
-            f"({', '.join(names)}). Give one value for all or one per office.",
-        )
+        raise RiskmapError("cli.plan.budget_tiene_valores_oficinas", n_numbers=len(numbers),
+                           n_names=len(names), names=', '.join(names))
     return dict(zip(names, numbers, strict=True))
 
 
@@ -73,10 +66,10 @@ def run(args: argparse.Namespace) -> int:
     _print(plan, settings.simulated)
     if args.out:
         out = plan.to_csv(args.out, simulated=settings.simulated)
-        print(tr(f"Plan escrito en {out}", f"Plan written to {out}"))
+        print(t("cli.plan.plan_escrito", out=out))
     if args.html:
         out = plan.write_html(args.html, simulated=settings.simulated, month=args.month)
-        print(tr(f"Página imprimible escrita en {out}", f"Printable page written to {out}"))
+        print(t("cli.plan.pagina_imprimible_escrita", out=out))
     return 0
 
 
@@ -95,35 +88,23 @@ def _regions(path: Path):
 def _print(plan, simulated: bool) -> None:
     total = plan.summary.iloc[-1]
     if simulated:
-        print(tr("DATOS SIMULADOS.", "SIMULATED DATA."))
+        print(t("cli.plan.datos_simulados"))
     budgets = ", ".join(f"{row['oficina']} {row['capacidad_dias']:g}"
                         for _, row in plan.summary.iloc[:-1].iterrows())
-    print(tr(f"Presupuesto (días inspector por oficina; cada día de viaje, de traslado o de "
-             f"inspección gasta uno): {budgets}.",
-             f"Budget (inspector-days per office; every day of a trip, travelling or "
-             f"inspecting, uses one): {budgets}."))
-    print(tr(
-        f"Plan: {len(plan.trips)} viajes, {int(total['distritos_plan'])} distritos, "
-        f"{total['dias_plan']:g} de {total['capacidad_dias']:g} días inspector "
-        f"({total['dias_exploracion']:g} de exploración).",
-        f"Plan: {len(plan.trips)} trips, {int(total['distritos_plan'])} districts, "
-        f"{total['dias_plan']:g} of {total['capacidad_dias']:g} inspector-days "
-        f"({total['dias_exploracion']:g} exploration).",
-    ))
-    print(tr(
-        f"Hallazgos esperados: {total[HALLAZGOS]:.2f} (intervalo {total[HALLAZGOS_P05]:.2f}–"
-        f"{total[HALLAZGOS_P95]:.2f}); plan simple: {total['hallazgos_ingenuo']:.2f}; "
-        f"ganancia {total['ganancia']:+.2f} ({total['ganancia_pct']:+.1f} %).",
-        f"Expected findings: {total[HALLAZGOS]:.2f} (interval {total[HALLAZGOS_P05]:.2f}–"
-        f"{total[HALLAZGOS_P95]:.2f}); simple plan: {total['hallazgos_ingenuo']:.2f}; "
-        f"gain {total['ganancia']:+.2f} ({total['ganancia_pct']:+.1f} %).",
-    ))
+    print(t("cli.plan.presupuesto_dias_inspector_oficina", budgets=budgets))
+    print(t("cli.plan.plan_viajes_distritos_dias", n_trips=len(plan.trips),
+            distritos_plan=int(total['distritos_plan']), dias_plan=total['dias_plan'],
+            capacidad_dias=total['capacidad_dias'], dias_exploracion=total['dias_exploracion']))
+    print(t("cli.plan.hallazgos_esperados_intervalo_plan", hallazgos=total[HALLAZGOS],
+            hallazgos_p05=total[HALLAZGOS_P05], hallazgos_p95=total[HALLAZGOS_P95],
+            hallazgos_ingenuo=total['hallazgos_ingenuo'], ganancia=total['ganancia'],
+            ganancia_pct=total['ganancia_pct']))
     for row in plan.trips.itertuples(index=False):
-        kind = tr("exploración", "exploration") if row.tipo == "exploracion" else ""
+        kind = t("comun.exploracion") if row.tipo == "exploracion" else ""
         print(f"  {row.viaje:7s} {row.dias:5.1f} d  {row.hallazgos_esperados:5.2f}  "
               f"{row.distritos}" + (f"  [{kind}]" if kind else ""))
-        legs = getattr(row, "tramos" if tr("es", "en") == "es" else "tramos_en", "")
+        legs = getattr(row, "tramos" if t("cli.plan.texto") == "es" else "tramos_en", "")
         if legs:
             print(f"          {legs}")
     for msg in plan.messages():
-        print(tr("Aviso: ", "Note: ") + msg)
+        print(t("cli.plan.aviso") + msg)

@@ -6,7 +6,7 @@ import argparse
 
 from dashboard.arguments.prepare import register
 from dashboard.commands.data import DownloadProgress
-from geo.errors import tr
+from geo.messages import t
 from models.pipeline import prepare
 
 __all__ = ["register", "run"]
@@ -22,5 +22,5 @@ def run(args: argparse.Namespace) -> int:
         force=args.force,
         fetch_progress=DownloadProgress(),
     )
-    print(tr(f"Configuración activa: {settings}", f"Active settings: {settings}"))
+    print(t("cli.prepare.configuracion_activa", settings=settings))
     return 0

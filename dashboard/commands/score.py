@@ -9,6 +9,7 @@ from dashboard.arguments.score import register
 from geo import paths
 from geo.config import load_settings
 from geo.errors import tr
+from geo.messages import t
 from geo.records.inspections import validate_inspections
 from models.risk.explain import record_rescoring
 from models.risk.score import read_district_table, score_districts, write_scores
@@ -43,10 +44,6 @@ def run(args: argparse.Namespace) -> int:
     if changes is not None:
         moved = len(changes["distritos"])
         own = sum(d["motivo"].startswith("nuevos") for d in changes["distritos"])
-        print(tr(f"Cambian de clase en el mapa {moved} distritos: {own} por registros nuevos "
-                 f"propios, {moved - own} por el reajuste del modelo (detalle en "
-                 f"{Path(settings.workdir) / 'cambios.json'}).",
-                 f"{moved} districts change map class: {own} because of their own new "
-                 f"records, {moved - own} because the model was refitted (details in "
-                 f"{Path(settings.workdir) / 'cambios.json'})."))
+        print(t("cli.score.cambian_clase_mapa_distritos", moved=moved, own=own, moved_2=moved - own,
+                workdir=Path(settings.workdir) / 'cambios.json'))
     return 0

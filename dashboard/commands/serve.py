@@ -24,7 +24,8 @@ from dashboard.arguments.serve import register
 from dashboard.signin_rules import mode_refusal
 from geo import paths
 from geo.config import load_settings
-from geo.errors import ConfigError, tr
+from geo.errors import ConfigError
+from geo.messages import t
 from geo.trust.accounts import Users
 
 __all__ = ["register", "run", "server_environment", "streamlit_command"]
@@ -71,16 +72,10 @@ def run(args: argparse.Namespace) -> int:
     if args.config:
         config = Path(args.config).expanduser().resolve()
         if not config.is_file():
-            raise ConfigError(
-                es=f"No existe el archivo de configuración {config}. Indique uno que exista "
-                "con --config o ejecute 'riskmap prepare'.",
-                en=f"Settings file {config} does not exist. Pass an existing one with "
-                "--config or run 'riskmap prepare'.",
-            )
+            raise ConfigError("cli.serve.no_existe_archivo_configuracion", config=config)
         env["RISKMAP_CONFIG"] = str(config)
     settings = _check_auth(Path(env["RISKMAP_CONFIG"]) if env.get("RISKMAP_CONFIG") else None)
-    print(tr(f"Tablero en http://localhost:{args.port} (Ctrl+C para detener)",
-             f"Dashboard at http://localhost:{args.port} (Ctrl+C to stop)"), flush=True)
+    print(t("cli.serve.tablero_http_localhost_ctrl", port=args.port), flush=True)
     cmd = streamlit_command(args.port, args.address,
                             settings.limits.upload_mb if settings else None)
     os.chdir(APP.parent.parent)  # .streamlit/config.toml at the repository root applies
@@ -104,12 +99,7 @@ def _check_auth(config: Path | None):
     if settings.auth.mode == "local":
         users = Users(settings.auth.users_file or paths.users_file())
         if not users.accounts():
-            print(tr(f"Aviso: no hay cuentas en {users.path}; nadie podrá entrar. Cree la "
-                     "primera con 'riskmap users add NOMBRE --role admin --password-stdin'.",
-                     f"Warning: there are no accounts in {users.path}; nobody can sign in. "
-                     "Create the first with 'riskmap users add NAME --role admin "
-                     "--password-stdin'."), file=sys.stderr)
+            print(t("cli.serve.aviso_no_cuentas_nadie", path=users.path), file=sys.stderr)
     elif settings.auth.mode == "none":
-        print(tr("Sin inicio de sesión: demostración con DATOS SIMULADOS.",
-                 "No sign-in: a demonstration on SIMULATED DATA."), flush=True)
+        print(t("cli.serve.sin_inicio_sesion_demostracion"), flush=True)
     return settings

@@ -20,6 +20,7 @@ from dashboard.commands.audit import audit_settings
 from geo import paths
 from geo.config import active_store, load_settings
 from geo.errors import DataError, get_language, tr
+from geo.messages import t
 from geo.records.store import ROL_SISTEMA, InspectionStore, operator
 from geo.trust.access import parse_regions, parse_roles, region_names
 from geo.trust.accounts import AccessStore, Users
@@ -59,19 +60,14 @@ def _password(args: argparse.Namespace, name: str) -> str:
     if args.password_stdin:
         line = sys.stdin.readline()
         if not line:
-            raise DataError(es="No llegó ninguna contraseña por la entrada estándar.",
-                            en="No password arrived on standard input.")
+            raise DataError("cli.users.no_llego_ninguna_contrasena")
         return line.rstrip("\r\n")
     if not sys.stdin.isatty():
-        raise DataError(
-            es="Sin terminal: pase la contraseña por la entrada estándar con --password-stdin.",
-            en="No terminal: pass the password on standard input with --password-stdin.",
-        )
-    first = getpass.getpass(tr(f"Contraseña para {name}: ", f"Password for {name}: "))
-    second = getpass.getpass(tr("Repítala: ", "Repeat it: "))
+        raise DataError("cli.users.sin_terminal_pase_contrasena")
+    first = getpass.getpass(t("cli.users.contrasena", name=name))
+    second = getpass.getpass(t("cli.users.repitala"))
     if first != second:
-        raise DataError(es="Las dos contraseñas no coinciden; no se cambió nada.",
-                        en="The two passwords differ; nothing was changed.")
+        raise DataError("cli.users.dos_contrasenas_no_coinciden")
     return first
 
 
@@ -96,10 +92,7 @@ def list_accounts(args: argparse.Namespace) -> int:
     users = _users(args)
     accounts = users.accounts()
     if not accounts:
-        print(tr(f"No hay cuentas en {users.path}. Cree la primera con 'riskmap users add "
-                 "NOMBRE --role admin --password-stdin'.",
-                 f"There are no accounts in {users.path}. Create the first with 'riskmap "
-                 "users add NAME --role admin --password-stdin'."))
+        print(t("cli.users.no_cuentas_cree_primera", path=users.path))
         return 0
     print(tr(f"{'usuario':<24} {'rol':<24} {'regiones':<24} estado",
              f"{'user':<24} {'role':<24} {'regions':<24} state"))
@@ -114,9 +107,7 @@ def passwd(args: argparse.Namespace) -> int:
     account = users.passwd(args.name, _password(args, args.name))
     closed = _close_sessions(account.name)
     _audit(args, "contrasena_cambiada", {"cuenta": account.name, "sesiones_cerradas": closed})
-    print(tr(f"Contraseña de '{account.name}' cambiada; {closed} sesión(es) abierta(s) "
-             "cerrada(s).",
-             f"Password of '{account.name}' changed; {closed} open session(s) ended."))
+    print(t("cli.users.contrasena_cambiada_sesion_abierta", name=account.name, closed=closed))
     return 0
 
 
@@ -125,8 +116,7 @@ def disable(args: argparse.Namespace) -> int:
     account = _users(args).set_active(args.name, False)
     closed = _close_sessions(account.name)
     _audit(args, "usuario_desactivado", {"cuenta": account.name, "sesiones_cerradas": closed})
-    print(tr(f"Cuenta '{account.name}' desactivada; {closed} sesión(es) cerrada(s).",
-             f"Account '{account.name}' disabled; {closed} session(s) ended."))
+    print(t("cli.users.cuenta_desactivada_sesion_cerrada", name=account.name, closed=closed))
     return 0
 
 
@@ -134,7 +124,7 @@ def enable(args: argparse.Namespace) -> int:
     """``riskmap users enable``: enable an account again."""
     account = _users(args).set_active(args.name, True)
     _audit(args, "usuario_activado", {"cuenta": account.name})
-    print(tr(f"Cuenta '{account.name}' activada.", f"Account '{account.name}' enabled."))
+    print(t("cli.users.cuenta_activada", name=account.name))
     return 0
 
 
@@ -143,8 +133,7 @@ def remove(args: argparse.Namespace) -> int:
     account = _users(args).remove(args.name)
     closed = _close_sessions(account.name)
     _audit(args, "usuario_borrado", {"cuenta": account.name, "sesiones_cerradas": closed})
-    print(tr(f"Cuenta '{account.name}' borrada; {closed} sesión(es) cerrada(s).",
-             f"Account '{account.name}' removed; {closed} session(s) ended."))
+    print(t("cli.users.cuenta_borrada_sesion_cerrada", name=account.name, closed=closed))
     return 0
 
 

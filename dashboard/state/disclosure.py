@@ -148,12 +148,7 @@ def inspection_records(who: Principal, ubigeo: str | None = None) -> pd.DataFram
     stored = st_.records() if st_.count() > 0 else empty_records()  # audited, or refused
     if not who.may_read_records:  # an empty store refuses nothing: refuse here
         st_.record_event("denegado", {"accion": "leer_registros"})
-        raise PermissionDenied(
-            es=f"El rol '{who.label}' no puede ver registros individuales de inspección; "
-            "solo totales por distrito.",
-            en=f"Role '{who.label}' may not see individual inspection records; only totals "
-            "by district.",
-        )
+        raise PermissionDenied("tablero.rol_no_puede_ver", label=who.label)
     s = settings()
     history = in_regions(_file_records(str(s.path), mtime(s.inspections) if s.inspections
                                        else 0.0), who.regions)

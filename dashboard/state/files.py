@@ -80,10 +80,7 @@ def _read_json(path: str, stamp: float) -> dict[str, Any]:
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise RiskmapError(
-            es=f"{path} no es un JSON válido ({err}). Vuelva a ejecutar `riskmap evaluate`.",
-            en=f"{path} is not valid JSON ({err}). Run `riskmap evaluate` again.",
-        ) from err
+        raise RiskmapError("tablero.no_json_valido_vuelva", path=path, err=err) from err
 
 
 def in_region(gdf: pd.DataFrame, region: tuple[str, ...]) -> pd.DataFrame:

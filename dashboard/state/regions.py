@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from dashboard.i18n import get_lang, t, tr
+from dashboard.i18n import get_lang, t
 from dashboard.state.files import _require, mtime, settings
 from dashboard.state.loaders import _read_scores
 from geo import columns as C
@@ -94,7 +94,8 @@ def region_label(region: Region, lang: str | None = None) -> str:
     lang = lang or get_lang()
     if region.key != ALL_REGIONS:
         return region.name
-    n = t("n_distritos", lang=lang, n=f"{region.n:,}".replace(",", "," if lang == "en" else " "))
+    n = t("comun.n_distritos", lang=lang,
+          n=f"{region.n:,}".replace(",", "," if lang == "en" else " "))
     if region.codes == tuple(sorted(C.DEFAULT_DEPARTMENTS)):
-        return tr(f"Cusco y Loreto ({n})", f"Cusco and Loreto ({n})", lang)
-    return tr(f"Todo el ámbito ({n})", f"Whole area ({n})", lang)
+        return t("tablero.cusco_loreto", lang=lang, n=n)
+    return t("tablero.todo_ambito", lang=lang, n=n)

@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import state, ui
 from dashboard.changes import show_changes
-from dashboard.i18n import get_lang, label, tr
+from dashboard.i18n import get_lang, label, t, tr
 from dashboard.records_view import fitting_text, imported_text, sources_text
 from dashboard.state.rescoring import rescore as rescore_all
 from dashboard.uploads import (
@@ -27,6 +27,7 @@ from dashboard.uploads import (
 )
 from geo import columns as C
 from geo.errors import RiskmapError
+from geo.messages import texts
 from geo.records.sheets import neutralise  # the table's own CSV download opens in a spreadsheet
 from geo.trust.access import floor
 
@@ -34,22 +35,24 @@ CONTRACT = (C.ID, C.FECHA, C.UBIGEO, C.LAT, C.LON, C.SECTOR, C.HALLAZGO, C.ORIGE
             C.INDICADORES, C.TRABAJADORES, C.VICTIMAS, C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES,
             C.UBIGEO_ORIGEN)
 IMPORT_WORDS = {
-    "id": ("N.º", "No."), "fecha_hora": ("Fecha y hora (UTC)", "Date and time (UTC)"),
-    "archivo": ("Archivo", "File"), "sha256": ("Huella (sha256)", "Fingerprint (sha256)"),
-    "filas_nuevas": ("Registros nuevos", "New records"),
-    "filas_existentes": ("Ya estaban", "Already stored"), "usuario": ("Usuario", "User"),
+    "id": texts("datos.import.id"), "fecha_hora": texts("comun.fecha_hora_utc"),
+    "archivo": texts("comun.base_source_columns.archivo"), "sha256": texts("datos.import.sha256"),
+    "filas_nuevas": texts("datos.import.filas_nuevas"),
+    "filas_existentes": texts("datos.import.filas_existentes"), "usuario": texts("comun.usuario_2"),
 }
 
 RECORD_WORDS = {
-    C.ID: ("Código", "ID"), C.FECHA: ("Fecha", "Date"), C.UBIGEO: ("UBIGEO", "UBIGEO"),
-    C.LAT: ("Latitud", "Latitude"), C.LON: ("Longitud", "Longitude"),
-    C.SECTOR: ("Sector", "Sector"), C.HALLAZGO: ("Indicios de trabajo forzoso",
-                                                 "Forced-labour indicators found"),
-    C.ORIGEN: ("Origen", "Origin"), C.INDICADORES: ("Indicadores", "Indicators"),
-    C.TRABAJADORES: ("Trabajadores", "Workers"), C.VICTIMAS: ("Víctimas", "Victims"),
-    C.VICTIMAS_MUJERES: ("Víctimas mujeres", "Women victims"),
-    C.VICTIMAS_MENORES: ("Víctimas menores", "Child victims"),
-    C.UBIGEO_ORIGEN: ("Distrito de captación", "District of recruitment"),
+    C.ID: texts("datos.record.codigo"),
+    C.FECHA: texts("comun.record.fecha"),
+    C.UBIGEO: texts("comun.ubigeo"),
+    C.LAT: texts("datos.record.latitud"), C.LON: texts("datos.record.longitud"),
+    C.SECTOR: texts("comun.record.sector"),
+    C.HALLAZGO: texts("datos.record.indicios_trabajo_forzoso"),
+    C.ORIGEN: texts("comun.record.origen"), C.INDICADORES: texts("comun.pag_indicadores"),
+    C.TRABAJADORES: texts("datos.record.trabajadores"), C.VICTIMAS: texts("comun.record.victimas"),
+    C.VICTIMAS_MUJERES: texts("comun.record.victimas_mujeres"),
+    C.VICTIMAS_MENORES: texts("comun.record.victimas_menores"),
+    C.UBIGEO_ORIGEN: texts("datos.record.distrito_captacion"),
 }
 
 
@@ -57,7 +60,7 @@ def records_table(records: pd.DataFrame) -> None:
     """Show inspection records with plain column names and blank (not "None") empty cells."""
     shown = records.copy()
     if C.HALLAZGO in shown:
-        yes, no = tr("Sí", "Yes"), tr("No", "No")
+        yes, no = t("comun.yes"), t("comun.no")
         shown[C.HALLAZGO] = shown[C.HALLAZGO].map(
             lambda v: "" if pd.isna(v) else (yes if int(v) else no)).astype(object)
     for col in shown.columns:  # text for display: an empty cell is blank, not "None"
@@ -96,11 +99,10 @@ def rescore() -> None:
     """
     who = ui.principal()
     steps = {
-        "leer": tr("Leyendo las inspecciones…", "Reading the inspections…"),
-        "guardar": tr("Guardando la nueva capa de riesgo…", "Saving the new risk layer…"),
-        "evaluar": tr("Evaluando el modelo de nuevo (página Modelo)…",
-                      "Evaluating the model again (Modelo page)…"),
-        "listo": tr("Listo.", "Done."),
+        "leer": t("datos.leyendo_inspecciones"),
+        "guardar": t("datos.guardando_nueva_capa_riesgo"),
+        "evaluar": t("datos.evaluando_modelo_nuevo_pagina"),
+        "listo": t("datos.listo"),
     }
     bar = None
 
@@ -113,10 +115,7 @@ def rescore() -> None:
             bar.progress(share, text=text)
 
     rescore_all(who, show)
-    st.success(tr("Riesgo recalculado. El mapa, las fichas y la página Modelo ya usan las "
-                  "nuevas inspecciones.",
-                  "Risk recomputed. The map, the cards and the Modelo page now use the new "
-                  "inspections."))
+    st.success(t("datos.riesgo_recalculado_mapa_fichas"))
     show_changes(state.settings().workdir, who, get_lang())
 
 
@@ -160,8 +159,7 @@ def import_upload(store, path: Path, who, settings, check: tuple):
     validate.clear(*check)  # its rows are in the store now, not in this server's memory
     set_status(IMPORTED)
     st.success(imported_text(result))
-    st.info(tr("Pulse «Recalcular el riesgo» para que el mapa use estas inspecciones.",
-               "Press 'Recompute the risk' for the map to use these inspections."))
+    st.info(t("datos.pulse_recalcular_riesgo_mapa"))
     return result
 
 
@@ -171,64 +169,46 @@ def show_check(valid: pd.DataFrame, errors: pd.DataFrame, warnings: pd.DataFrame
     """Show a file's check: counts, each row's problems, warnings and a preview."""
     lang = get_lang()
     c1, c2 = st.columns(2)
-    c1.metric(tr("Filas válidas", "Valid rows"), len(valid))
-    c2.metric(tr("Filas con errores", "Rows with errors"),
+    c1.metric(t("datos.filas_validas"), len(valid))
+    c2.metric(t("datos.filas_con_errores"),
               int(errors["line"].nunique()) if len(errors) else 0)
     if len(errors):
-        st.error(tr(
-            f"El archivo tiene {len(errors)} errores en {errors['line'].nunique()} filas. "
-            "No se importará nada hasta corregirlos: corrija las filas indicadas y vuelva a "
-            "subir el archivo.",
-            f"The file has {len(errors)} errors in {errors['line'].nunique()} rows. Nothing "
-            "will be imported until they are fixed: correct the rows listed and upload the "
-            "file again."))
-        shown = errors.rename(columns={"line": tr("Fila", "Row"),
-                                       "column": tr("Columna", "Column")})
-        shown[tr("Problema", "Problem")] = errors[lang]
+        st.error(t("datos.archivo_tiene_errores_filas", n_errors=len(errors),
+                   line=errors['line'].nunique()))
+        shown = errors.rename(columns={"line": t("comun.fila"),
+                                       "column": t("datos.columna")})
+        shown[t("datos.problema")] = errors[lang]
         # the problem is a sentence: a wide column, and the full text on hover and below
         st.dataframe(shown.drop(columns=["es", "en"]), hide_index=True,
                      width="stretch", key="datos_errores",
                      column_config={
-                         tr("Fila", "Row"): st.column_config.NumberColumn(width="small"),
-                         tr("Columna", "Column"): st.column_config.TextColumn(
+                         t("comun.fila"): st.column_config.NumberColumn(width="small"),
+                         t("datos.columna"): st.column_config.TextColumn(
                              width="small"),
-                         tr("Problema", "Problem"): st.column_config.TextColumn(
+                         t("datos.problema"): st.column_config.TextColumn(
                              width="large")})
-        with st.expander(tr("Leer cada problema completo", "Read each problem in full")):
+        with st.expander(t("datos.leer_problema_completo")):
             # the messages quote the file's cells: shown as text, never as markdown
             st.text("\n".join(
-                f"- {tr('Fila', 'Row')} {row.line} ({row.column}): {getattr(row, lang)}"
+                f"- {t('comun.fila')} {row.line} ({row.column}): {getattr(row, lang)}"
                 for row in errors.head(200).itertuples()))
     if len(warnings):
-        st.warning(tr(
-            f"{len(warnings)} registros contradicen sus indicadores según la regla de la "
-            "OIT (CIET 2018): hallazgo_tf = 1 sin indicadores anotados, o 0 con "
-            "indicadores. Se importan tal como están (el criterio del inspector manda); "
-            "revise si el hallazgo o los indicadores están bien anotados.",
-            f"{len(warnings)} records contradict their indicators under the ILO rule "
-            "(ICLS 2018): hallazgo_tf = 1 with no indicator recorded, or 0 with "
-            "indicators. They are imported as they are (the inspector's judgement "
-            "stands); check whether the finding or the indicators are recorded right."),
+        st.warning(t("datos.registros_contradicen_indicadores_segun", n_warnings=len(warnings)),
             icon="⚠️")
-        with st.expander(tr("Ver los registros contradictorios",
-                            "See the contradicting records")):
+        with st.expander(t("datos.ver_registros_contradictorios")):
             st.text("\n".join(
-                f"- {tr('Fila', 'Row')} {row.line}: {getattr(row, lang)}"
+                f"- {t('comun.fila')} {row.line}: {getattr(row, lang)}"
                 for row in warnings.head(200).itertuples()))
-    st.markdown("#### " + tr("Vista previa de su archivo (filas válidas)",
-                             "Preview of your file (valid rows)"))
+    st.markdown("#### " + t("datos.vista_previa_archivo_filas"))
     records_table(valid.head(200))
 
 
 ui.page_header(
-    tr("Cargar registros de inspección", "Upload inspection records"),
-    tr("Pasos: suba un archivo → revise la validación fila por fila → importe → "
-       "recalcule el riesgo. Nada se guarda hasta que pulse «Importar al almacén».",
-       "Steps: upload a file → check the row-by-row validation → import → "
-       "recompute the risk. Nothing is saved until you press 'Import into the store'."),
+    t("datos.cargar_registros_inspeccion"),
+    t("datos.pasos_suba_archivo_revise"),
 )
 
-with st.expander(tr("Formato esperado", "Expected format")):
+with st.expander(t("datos.formato_esperado")):
     st.markdown(tr(
         "CSV o Excel, una fila por inspección, con las columnas: "
         + ", ".join(f"`{c}`" for c in CONTRACT)
@@ -254,20 +234,10 @@ with ui.guard():
     before = store.count()
     sources_slot = st.empty()  # filled at the end of the run: an import changes the count
     if not planner:
-        st.info(tr(
-            f"Con su rol ({ui.role_label(who.role)}) puede comprobar un archivo aquí, pero solo "
-            "Planificador/a de inspecciones (SUNAFIL) puede importarlo al almacén y recalcular "
-            "el riesgo: los registros nombran lugares y víctimas, y cada importación queda a "
-            "nombre de quien la hace. Si su archivo no tiene errores, envíelo a la oficina de "
-            "planificación de su región.",
-            f"With your role ({ui.role_label(who.role)}) you can check a file here, but only "
-            "the Inspection planner (SUNAFIL) can import it into the store and recompute the "
-            "risk: the records name places and victims, and each import is kept under the "
-            "name of whoever makes it. If your file has no errors, send it to your region's "
-            "planning office."), icon="🔒")
+        st.info(t("datos.con_rol_puede_comprobar", role_label=ui.role_label(who.role)), icon="🔒")
 
     upload = st.file_uploader(
-        tr("Archivo de inspecciones", "Inspection file"), type=["csv", "xlsx", "xls", "txt"],
+        t("datos.archivo_inspecciones"), type=["csv", "xlsx", "xls", "txt"],
         key=UPLOAD_KEY,
         help=tr(f"Hasta {settings.limits.upload_mb:g} MB y "
                 f"{settings.limits.upload_rows:,} filas.".replace(",", " "),
@@ -282,22 +252,16 @@ with ui.guard():
                  str(settings.base))
         found = read_check(check, path, status) if status != IMPORTED else None
         if status == IMPORTED:
-            st.info(tr("Este archivo ya se importó. Para importar otro, quítelo de arriba y "
-                       "suba el nuevo.",
-                       "This file has been imported. To import another, remove it above and "
-                       "upload the new one."))
+            st.info(t("datos.archivo_importo_importar_otro"))
         elif found is None:
-            st.info(tr("Este archivo ya se revisó y no se guardó. Para revisarlo otra vez, "
-                       "quítelo de arriba y súbalo de nuevo.",
-                       "This file was checked and not kept. To check it again, remove it "
-                       "above and upload it again."))
+            st.info(t("datos.archivo_reviso_no_guardo"))
         else:
             valid, errors, warnings = found
             show_check(valid, errors, warnings)
             importable = planner and status == WAITING and not len(errors) and not valid.empty
             if not importable:
                 set_status(CHECKED)  # checked, nothing to import: the copy goes
-            if planner and st.button(tr("Importar al almacén", "Import into the store"),
+            if planner and st.button(t("datos.importar_almacen"),
                                      type="primary", disabled=not importable,
                                      key="datos_importar"):
                 if import_upload(store, path, who, settings, check) is not None:
@@ -308,39 +272,24 @@ with ui.guard():
         st.markdown(sources_text(n_history, history_name, before,
                                  floor(who.role, settings.auth.suppression), who))
     if planner:
-        st.markdown("#### " + tr("Recalcular el riesgo", "Recompute the risk"))
-        st.caption(tr(
-            f"El modelo usará {n_history + before} registros como máximo: {n_history} del "
-            f"archivo histórico y {before} importados al almacén (un registro importado con "
-            "el mismo `id` que uno del archivo lo reemplaza, no se cuenta dos veces).",
-            f"The model will use at most {n_history + before} records: {n_history} from the "
-            f"history file and {before} imported into the store (an imported record with the "
-            "same `id` as one in the file replaces it; it is not counted twice).")
-            + ("" if not who.regions else " " + tr(
-                "Son los de sus regiones: el modelo aprende también de los registros de las "
-                "demás, que usted no ve.",
-                "Those are your regions': the model also learns from the other regions' "
-                "records, which you do not see.")))
-        if st.button(tr("Recalcular el riesgo con las inspecciones del almacén",
-                        "Recompute the risk with the store's inspections"),
+        st.markdown("#### " + t("datos.recalcular_riesgo"))
+        st.caption(t("datos.modelo_usara_registros_maximo", n_history=n_history + before,
+                     n_history_2=n_history, before=before)
+            + ("" if not who.regions else " " + t("datos.regiones_modelo_aprende_tambien")))
+        if st.button(t("datos.recalcular_riesgo_con_inspecciones"),
                      key="datos_recalcular"):
             rescore()
 
-        with st.expander(tr("Importaciones anteriores", "Previous imports")):
+        with st.expander(t("datos.importaciones_anteriores")):
             imports = pd.DataFrame(store.imports())
             st.dataframe(imports.rename(columns={c: label(IMPORT_WORDS, c)
                                                  for c in imports.columns}),
                          hide_index=True, width="stretch")
         # a toggle, not an expander: an expander's body runs (and would read) even when closed
-        if st.toggle(tr("Ver los últimos registros del almacén",
-                        "Show the latest records in the store"), key="datos_ver_registros"):
+        if st.toggle(t("datos.ver_ultimos_registros_almacen"), key="datos_ver_registros"):
             if before:
                 records = store.records()  # record-level, its regions: audited
                 records_table(records.tail(50).iloc[::-1])
-                st.caption(tr("Esta consulta queda en el registro de auditoría.",
-                              "This read is kept in the audit log."))
+                st.caption(t("datos.consulta_queda_registro_auditoria"))
             else:
-                st.info(tr("El almacén aún está vacío: el modelo usa el archivo de "
-                           "inspecciones de la configuración.",
-                           "The store is still empty: the model uses the settings' "
-                           "inspection file."))
+                st.info(t("datos.almacen_aun_vacio_modelo"))

@@ -56,14 +56,13 @@ def district_indicators(who, ubigeo: str, k: int, lang: str) -> None:
     row = profile.iloc[0] if len(profile) else None
     n = None if row is None else row[C.N_INSPECCIONES]
     if row is None or (not pd.isna(n) and int(n) == 0):
-        st.info(tr("No hay inspecciones registradas en este distrito.",
-                   "There are no inspections recorded in this district."))
+        st.info(t("distrito.no_inspecciones_registradas_distrito"))
         return
     hidden = set(str(row["suprimido"] or "").split(";"))
     codes = load_table().codes
     st.dataframe(pd.DataFrame({
-        tr("Indicador", "Indicator", lang=lang): [indicator_name(c, lang) for c in codes],
-        tr("Inspecciones en que se halló", "Inspections where found", lang=lang):
+        t("comun.indicador", lang=lang): [indicator_name(c, lang) for c in codes],
+        t("distrito.inspecciones_hallo", lang=lang):
             [count_text(row[c], c in hidden, k) for c in codes],
     }), hide_index=True, width="stretch", height=35 * (len(codes) + 1) + 3)
     c1, c2, c3 = st.columns(3)
@@ -72,9 +71,8 @@ def district_indicators(who, ubigeo: str, k: int, lang: str) -> None:
     c2.metric(tr(*CLASS_WORDS["indicios"], lang=lang),
               count_text(row[N_INDICIOS], N_INDICIOS in hidden, k))
     if N_INCONSISTENTES in row:  # a data-quality count for those who record (planners)
-        c3.metric(tr("Hallazgo sin indicadores, o indicadores sin hallazgo",
-                     "Finding without indicators, or indicators without finding",
-                     lang=lang), count_text(row[N_INCONSISTENTES], N_INCONSISTENTES in hidden,
+        c3.metric(t("distrito.hallazgo_sin_indicadores_indicadores",
+                    lang=lang), count_text(row[N_INCONSISTENTES], N_INCONSISTENTES in hidden,
                                             k))
     st.caption(tr(
         f"De {count_phrase(n, C.N_INSPECCIONES in hidden, k, ('inspección', 'inspecciones'))}."
@@ -92,16 +90,14 @@ def district_services(ubigeo: str, lang: str) -> None:
     access = state.service_access((ubigeo[:2],))
     services = state.service_points(())
     if access is None or services is None or services.empty or ubigeo not in access.index:
-        st.caption(tr("No hay una capa de servicios (kind = \"servicios\" en la "
-                      "configuración).", "There is no services layer (kind = \"servicios\" "
-                      "in the settings)."))
+        st.caption(t("distrito.no_capa_servicios_kind"))
         return
     row = access.loc[ubigeo]
     kinds = sorted(services["tipo"].astype(str).unique())
     st.dataframe(pd.DataFrame({
-        tr("Servicio", "Service", lang=lang): [tr(*SERVICE_WORDS.get(t_, (t_, t_)), lang=lang)
+        t("distrito.servicio", lang=lang): [tr(*SERVICE_WORDS.get(t_, (t_, t_)), lang=lang)
                                                for t_ in kinds],
-        tr("Días de viaje (ida)", "Travel days (one way)", lang=lang):
+        t("distrito.dias_viaje_ida", lang=lang):
             [round(float(row.get(type_column(t_), float("nan"))), 1) for t_ in kinds],
     }), hide_index=True, width="stretch")
     st.caption(tr(
@@ -117,7 +113,7 @@ def district_services(ubigeo: str, lang: str) -> None:
 
 
 
-ui.page_header(tr("Ficha del distrito", "District card"))
+ui.page_header(t("distrito.ficha_distrito"))
 
 with ui.guard():
     settings = state.settings()
@@ -141,8 +137,8 @@ with ui.guard():
                       "That district is outside your regions "
                       f"({region_names(who.regions, 'en')})."))
     query = st.text_input(
-        tr("Buscar por nombre o UBIGEO", "Search by name or UBIGEO"), key="distrito_buscar",
-        placeholder=tr("p. ej. Camanti o 081203", "e.g. Camanti or 081203"),
+        t("distrito.buscar_nombre_ubigeo"), key="distrito_buscar",
+        placeholder=t("distrito.ej_camanti_081203"),
     )
     keys = list(labels)
     if query.strip():
@@ -150,14 +146,13 @@ with ui.guard():
         keys = [k for k in keys if q in labels[k].lower()]
         if not keys:
             shown = ui.escape_markdown(query)
-            st.warning(tr(f"Ningún distrito coincide con «{shown}».",
-                          f"No district matches '{shown}'."))
+            st.warning(t("distrito.ningun_distrito_coincide_con", shown=shown))
             st.stop()
         if st.session_state.get("distrito_sel") not in keys:
             st.session_state["distrito_sel"] = keys[0]
     if st.session_state.get("distrito_sel") not in labels:
         st.session_state["distrito_sel"] = keys[0]
-    ubigeo = st.selectbox(t("distrito"), keys, format_func=labels.get, key="distrito_sel")
+    ubigeo = st.selectbox(t("comun.distrito"), keys, format_func=labels.get, key="distrito_sel")
     if st.query_params.get("ubigeo") != ubigeo:
         st.query_params["ubigeo"] = ubigeo
     if st.session_state.get("_auditoria_distrito") != ubigeo:  # each district opened, once
@@ -170,18 +165,16 @@ with ui.guard():
 
     # wider tiles for the interval and the evidence: their values are the longest
     m1, m2, m3, m4 = st.columns([1, 1.35, 1, 1.2])
-    m1.metric(t("riesgo"), f"{100 * row[C.RIESGO]:.1f} %",
-              help=tr("Probabilidad estimada de que una inspección encuentre indicios de "
-                      "trabajo forzoso.", "Estimated probability that an inspection finds "
-                      "forced-labour indicators."))
+    m1.metric(t("comun.riesgo"), f"{100 * row[C.RIESGO]:.1f} %",
+              help=t("distrito.probabilidad_estimada_inspeccion_encuentre"))
     withheld = bool(pd.isna(row[C.RIESGO_P05]))  # models.risk.disclosure: not for this role
-    m2.metric(t("intervalo"), tr("no publicado", "not published") if withheld else
+    m2.metric(t("comun.intervalo"), t("distrito.no_publicado") if withheld else
               f"{100 * row[C.RIESGO_P05]:.1f} – {100 * row[C.RIESGO_P95]:.1f} %")
     # the rank a regional office reads is within its department; among every district this
     # role sees only in the help (a Cusco planner never counts Loreto's districts)
     dep_rank = int((same_dep[C.RIESGO] > row[C.RIESGO]).sum()) + 1
     seen_rank = int((scores[C.RIESGO] > row[C.RIESGO]).sum()) + 1
-    m3.metric(tr(f"Puesto en {row[C.DEPARTAMENTO]}", f"Rank in {row[C.DEPARTAMENTO]}"),
+    m3.metric(t("distrito.puesto", departamento=row[C.DEPARTAMENTO]),
               f"{dep_rank} / {len(same_dep)}",
               help=tr(f"Puesto {dep_rank} de los {len(same_dep)} distritos de "
                       f"{row[C.DEPARTAMENTO]} por riesgo (1 = mayor)"
@@ -192,11 +185,8 @@ with ui.guard():
                       + (f"; {seen_rank} of {len(scores)} in your regions."
                          if len(scores) > len(same_dep) else ".")))
     # one word in the tile ("Insuficiente"): "evidencia insuficiente" did not fit and was cut
-    m4.metric(t("evidencia"), evidence_short(row[C.EVIDENCIA]),
-              help=tr("Cuánto se apoya la estimación en inspecciones del propio distrito: "
-                      "con evidencia insuficiente, sobre todo en el criterio experto.",
-                      "How much the estimate rests on the district's own inspections: with "
-                      "insufficient evidence, mostly on expert judgement."))
+    m4.metric(t("comun.evidencia"), evidence_short(row[C.EVIDENCIA]),
+              help=t("distrito.cuanto_apoya_estimacion_inspecciones"))
     # the scores carry the district's counts too: suppressed like the store's for non-planners
     hid_insp, hid_hall = (bool(row.get(f"{c}_suprimido", False))
                           for c in (C.N_INSPECCIONES, C.N_HALLAZGOS))
@@ -229,57 +219,30 @@ with ui.guard():
                f"among the 10 highest-risk districts: {100 * row[C.PROB_TOP10]:.0f} %.")
         )
     if row[C.EVIDENCIA] == C.EVIDENCIA_INSUFICIENTE:
-        st.info(tr("Hay pocas inspecciones en este distrito: la estimación se apoya sobre todo "
-                   "en el conocimiento experto y en distritos parecidos. Una inspección aquí "
-                   "enseñaría mucho al modelo.",
-                   "There are few inspections in this district: the estimate rests mostly on "
-                   "expert knowledge and on similar districts. An inspection here would teach "
-                   "the model a lot."))
+        st.info(t("distrito.pocas_inspecciones_distrito_estimacion"))
 
     if str(row.get("alerta_deriva", "")) == "al alza":  # a change alert, said at the top
         if str(row.get("motivo_deriva", "")) == MOTIVO_CAPAS:
             dated = ", ".join(feature_label(spec.name, {spec.name: spec.description},
                                             get_lang()).lower()
-                              for spec in settings.layers if spec.dated) or tr("capas",
-                                                                              "layers")
-            st.warning(tr(f"Alerta de cambio: sus capas con fecha ({dated}) cambiaron desde "
-                          "sus inspecciones, y ese cambio por sí solo multiplica por dos o más "
-                          "la razón de probabilidades (odds) de encontrar indicios: sus "
-                          "inspecciones se hicieron con otras capas. Merece una visita aunque "
-                          "la evidencia sea escasa.",
-                          f"Change alert: its dated layers ({dated}) changed since its "
-                          "inspections, and that change alone multiplies the odds of finding "
-                          "indicators by two or more: its inspections were made under other "
-                          "layers. It deserves a visit even with thin evidence."), icon="📈")
+                              for spec in settings.layers if spec.dated) or t("comun.capas")
+            st.warning(t("distrito.alerta_cambio_capas_con", dated=dated), icon="📈")
         else:
-            st.warning(tr("Alerta de cambio: los hallazgos de los 2 últimos años superan lo "
-                          "que predice su historial anterior. El riesgo pudo haber subido; "
-                          "merece una visita aunque la evidencia sea escasa.",
-                          "Change alert: the findings of the last 2 years exceed what its "
-                          "earlier record predicts. Risk may have risen; it deserves a visit "
-                          "even with thin evidence."), icon="📈")
+            st.warning(t("distrito.alerta_cambio_hallazgos_ultimos"), icon="📈")
 
     lang = get_lang()
     facts = state.layer_facts()
     patterns = state.missing_patterns()
     if listed(row.get("fuera_rango")):  # scored at the edge of what the weights saw
         beyond = range_words(row["fuera_rango"], facts, lang, patterns)
-        st.warning(tr(
-            f"Fuera del rango aprendido: {beyond}. Los pesos del modelo se aprendieron de los "
-            "distritos inspeccionados, y ninguno tenía valores como los de este distrito; se "
-            "puntúa con esos valores llevados al borde de ese rango, sin extrapolar. Su riesgo "
-            "real podría ser otro: una inspección aquí enseñaría mucho al modelo.",
-            f"Outside the learnt range: {beyond}. The model's weights were learnt from the "
-            "inspected districts, and none had values like this district's; it is scored "
-            "with those values held at the edge of that range, without extrapolating. Its "
-            "real risk may differ: an inspection here would teach the model a lot."),
+        st.warning(t("distrito.fuera_rango_aprendido_pesos", beyond=beyond),
             icon=":material/straighten:")
     descriptions = {spec.name: spec.description for spec in settings.layers}
     silent_here = set(listed(row.get("sin_dato")))
     # one above the other: side by side, the indicator table cut its names and values off
     left, right = st.container(), st.container()
     with left:
-        st.markdown("#### " + tr("Qué sube o baja el riesgo", "What raises or lowers the risk"))
+        st.markdown("#### " + t("distrito.sube_baja_riesgo"))
         # a withheld history term is not drawn, nor a layer without a public value here
         # (its term is left out: 0 by construction, not "no effect")
         contrib_cols = [c for c in scores.columns if c.startswith(C.CONTRIB_PREFIX)
@@ -288,8 +251,7 @@ with ui.guard():
             base, pts = points(float(row[C.RIESGO]),
                                {c: float(row[c]) for c in contrib_cols})
             # what the term is, said in full in the caption under the chart
-            history_name = tr("Su propio historial (vs. lo esperado)",
-                              "Its own record (vs. what is expected)")
+            history_name = t("distrito.propio_historial_vs_esperado")
 
             def factor(name: str) -> str:
                 # a missing-value indicator: "sin dato público" here, or what having them says
@@ -303,10 +265,9 @@ with ui.guard():
                            factor(c[len(C.CONTRIB_PREFIX):]) for c in contrib_cols],
                 "valor": [pts[c] for c in contrib_cols],
             })
-            up, down = tr("sube el riesgo", "raises the risk"), tr("baja el riesgo",
-                                                                     "lowers the risk")
+            up, down = t("distrito.sube_riesgo"), t("distrito.baja_riesgo")
             contrib["efecto"] = np.where(contrib["valor"] >= 0, up, down)
-            x_title = tr("Puntos de riesgo que suma o resta", "Risk points it adds or removes")
+            x_title = t("distrito.puntos_riesgo_suma_resta")
             chart = alt.Chart(contrib).mark_bar().encode(
                 x=alt.X("valor:Q", title=x_title),
                 y=alt.Y("factor:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
@@ -314,18 +275,13 @@ with ui.guard():
                                 scale=alt.Scale(domain=[up, down],
                                                 range=["#d95f02", "#1b9e77"]),
                                 legend=alt.Legend(orient="bottom")),
-                tooltip=[alt.Tooltip("factor:N", title=tr("Factor", "Factor")),
+                tooltip=[alt.Tooltip("factor:N", title=t("distrito.factor")),
                          alt.Tooltip("valor:Q", format="+.1f", title=x_title),
-                         alt.Tooltip("efecto:N", title=tr("Efecto", "Effect"))],
+                         alt.Tooltip("efecto:N", title=t("distrito.efecto"))],
             ).properties(height=110 + 26 * len(contrib))  # plot + axis + legend
             st.altair_chart(chart, width="stretch")
             pct = number(100 * base, 1, lang)
-            st.caption(tr(f"Cada barra es lo que ese factor suma (naranja) o resta (verde), en "
-                          f"puntos porcentuales, al riesgo de un distrito promedio de la región "
-                          f"({pct} %); juntas llevan al riesgo del distrito.",
-                          "Each bar is what that factor adds (orange) or takes away (green), "
-                          "in percentage points, from the risk of an average district of the "
-                          f"region ({pct} %); together they make the district's risk."))
+            st.caption(t("distrito.barra_ese_factor_suma", pct=pct))
             words = record_words(row, lang)
             if words:
                 st.caption(words)
@@ -338,19 +294,14 @@ with ui.guard():
             top_up = contrib.sort_values("valor", ascending=False).iloc[0]
             top = top_up["factor"][:1].lower() + top_up["factor"][1:]  # sources keep case
             if top_up["valor"] > 0:
-                st.caption(tr(f"Lo que más sube el riesgo aquí: {top}.",
-                              f"What raises the risk most here: {top}."))
+                st.caption(t("distrito.sube_riesgo_aqui", top=top))
             else:
-                st.caption(tr("Ningún factor sube aquí el riesgo sobre el de un distrito "
-                              "promedio de la región.", "No factor raises the risk here above "
-                              "that of an average district of the region."))
+                st.caption(t("distrito.ningun_factor_sube_aqui"))
         else:
-            st.info(tr("La capa de riesgo no trae contribuciones por factor.",
-                       "The risk layer carries no per-factor contributions."))
+            st.info(t("distrito.capa_riesgo_no_trae"))
 
     with right:
-        st.markdown("#### " + tr("Indicadores frente al promedio regional",
-                                 "Indicators against the regional average"))
+        st.markdown("#### " + t("distrito.indicadores_frente_promedio_regional"))
         try:
             table = state.district_table()
         except Exception as err:  # noqa: BLE001 - the card stays useful without this table
@@ -367,15 +318,15 @@ with ui.guard():
                 avg_v = [float(pd.to_numeric(region_rows[f], errors="coerce").mean())
                          for f in feats]
                 comp = pd.DataFrame({
-                    tr("Indicador", "Indicator"): [feature_words(f, facts, lang,
+                    t("comun.indicador"): [feature_words(f, facts, lang,
                                                                  descriptions=descriptions)
                                                    for f in feats],
-                    tr("Distrito", "District"): [indicator_text(f, v, facts, lang)
+                    t("comun.distrito"): [indicator_text(f, v, facts, lang)
                                                  for f, v in zip(feats, mine_v, strict=True)],
-                    tr(f"Prom. {row[C.DEPARTAMENTO]}", f"{row[C.DEPARTAMENTO]} avg."):
+                    t("distrito.prom", departamento=row[C.DEPARTAMENTO]):
                         [indicator_text(f, v, facts, lang) for f, v in zip(feats, avg_v,
                                                                            strict=True)],
-                    tr("Relación", "Ratio"): [m / a if a and np.isfinite(m) else np.nan
+                    t("distrito.relacion"): [m / a if a and np.isfinite(m) else np.nan
                                               for m, a in zip(mine_v, avg_v, strict=True)],
                 })
                 st.dataframe(comp, hide_index=True, width="stretch", placeholder="—",
@@ -385,13 +336,9 @@ with ui.guard():
                                  comp.columns[2]: st.column_config.TextColumn(width="small"),
                                  comp.columns[3]: st.column_config.NumberColumn(
                                      format="%.2f", width="small")})
-                st.caption(tr("Relación > 1: por encima del promedio de su departamento (el "
-                              "de los distritos con dato).",
-                              "Ratio > 1: above its department's average (that of the "
-                              "districts with a value)."))
+                st.caption(t("distrito.relacion_encima_promedio_departamento"))
             if facts:
-                st.markdown("#### " + tr("Capas sectoriales: qué dicen las fuentes",
-                                         "Sector layers: what the sources say"))
+                st.markdown("#### " + t("distrito.capas_sectoriales_dicen_fuentes"))
                 layers_here = layer_rows(facts, mine.iloc[0] if len(mine) else None, row, lang)
                 # px: the whole table fits the card's width on a laptop (the value carries
                 # its unit)
@@ -418,12 +365,12 @@ with ui.guard():
                     + ("here: " + ", ".join(silent) if silent else "none is missing here")
                     + ")."))
 
-    st.markdown("#### " + tr("Historial de inspecciones", "Inspection history"))
+    st.markdown("#### " + t("distrito.historial_inspecciones"))
     if who.may_read_records:
         records = state.inspection_records(who)
         here = records[records[C.UBIGEO].astype(str) == ubigeo] if len(records) else records
         if len(here):
-            year, n_insp, n_hall = t("anio"), t("inspecciones"), t("hallazgos")
+            year, n_insp, n_hall = t("comun.anio"), t("comun.inspecciones"), t("comun.hallazgos")
             by_year = here.assign(**{year: pd.to_datetime(here[C.FECHA]).dt.year}).groupby(
                 year).agg(**{n_insp: (C.ID, "count"), n_hall: (C.HALLAZGO, "sum")})
             # every year of the period, with 0 where there was no inspection
@@ -432,7 +379,7 @@ with ui.guard():
             by_year = by_year.reindex(period, fill_value=0).astype(int)
             by_year.index.name = year
             by_year = by_year.reset_index()
-            serie = tr("Serie", "Series")
+            serie = t("distrito.serie")
             long = by_year.melt(year, var_name=serie, value_name="n")
             st.altair_chart(
                 alt.Chart(long).mark_bar().encode(
@@ -441,15 +388,14 @@ with ui.guard():
                                     scale=alt.Scale(range=["#7570b3", "#d95f02"])),
                     xOffset=f"{serie}:N",
                     tooltip=[f"{year}:O", f"{serie}:N",
-                             alt.Tooltip("n:Q", title=tr("Número", "Number"))],
+                             alt.Tooltip("n:Q", title=t("distrito.numero"))],
                 ).properties(height=220),
                 width="stretch",
             )
             st.dataframe(by_year, hide_index=True)
             # a toggle, not an expander: an expander's body runs (and is sent) even closed
-            if st.toggle(tr(f"Ver las {len(here)} inspecciones una por una",
-                            f"Show the {len(here)} inspections one by one")
-                         if len(here) > 1 else tr("Ver la inspección", "Show the inspection"),
+            if st.toggle(t("distrito.ver_inspecciones", n_here=len(here))
+                         if len(here) > 1 else t("distrito.ver_inspeccion"),
                          key=f"distrito_registros_{ubigeo}"):
                 cols = [c for c in (C.ID, C.FECHA, C.SECTOR, C.ORIGEN, C.HALLAZGO,
                                     C.INDICADORES, C.VICTIMAS) if c in here.columns]
@@ -459,44 +405,32 @@ with ui.guard():
                 st.dataframe(one_by_one.rename(columns={c: label(RECORD_WORDS, c, lang)
                                                         for c in cols}),
                              hide_index=True, width="stretch")
-            st.caption(tr("Registros individuales: visibles para su rol (Planificador/a de "
-                          "inspecciones). Esta consulta queda en el registro de auditoría.",
-                          "Individual records: visible to your role (Inspection planner). "
-                          "This read is kept in the audit log."))
+            st.caption(t("distrito.registros_individuales_visibles_rol"))
         else:
-            st.info(tr("No hay inspecciones registradas en este distrito.",
-                       "There are no inspections recorded in this district."))
+            st.info(t("distrito.no_inspecciones_registradas_distrito"))
     else:
         mine = state.district_aggregates(who, ubigeo)
         if len(mine):
             rec = mine.iloc[0]
             flags = str(rec.get("suprimido") or "").split(";")
             h1, h2, h3 = st.columns(3)
-            h1.metric(t("inspecciones"), count_text(rec[C.N_INSPECCIONES],
+            h1.metric(t("comun.inspecciones"), count_text(rec[C.N_INSPECCIONES],
                                                     C.N_INSPECCIONES in flags, k))
-            h2.metric(t("hallazgos"), count_text(rec[C.N_HALLAZGOS], C.N_HALLAZGOS in flags, k))
-            h3.metric(tr("Víctimas", "Victims"), count_text(rec.get(N_VICTIMAS),
+            h2.metric(t("comun.hallazgos"), count_text(rec[C.N_HALLAZGOS],
+                                                      C.N_HALLAZGOS in flags, k))
+            h3.metric(t("comun.record.victimas"), count_text(rec.get(N_VICTIMAS),
                                                             N_VICTIMAS in flags, k))
         else:
-            st.info(tr("No hay inspecciones registradas en este distrito.",
-                       "There are no inspections recorded in this district."))
-        st.caption(tr(
-            f"Totales de todos los años. Con su rol ({ui.role_label(who.role)}) no se "
-            "muestran inspecciones una por una ni por año, y los conteos de 1 a "
-            f"{k - 1} se ocultan: con números tan pequeños se podría reconocer a "
-            "las personas. El historial por año es para Planificador/a de inspecciones.",
-            f"Totals over all years. With your role ({ui.role_label(who.role)}) "
-            "inspections are not shown one by one or by year, and counts from 1 to "
-            f"{k - 1} are hidden: numbers that small could identify people. "
-            "The history by year is for the Inspection planner."))
+            st.info(t("distrito.no_inspecciones_registradas_distrito"))
+        st.caption(t("distrito.totales_todos_anos_con", role_label=ui.role_label(who.role),
+                     k=k - 1))
 
-    st.markdown("#### " + tr("Indicadores de trabajo forzoso (OIT)",
-                             "Forced-labour indicators (ILO)"))
+    st.markdown("#### " + t("distrito.indicadores_trabajo_forzoso_oit"))
     district_indicators(who, ubigeo, k, lang)
-    st.markdown("#### " + tr("Servicios cercanos", "Services nearby"))
+    st.markdown("#### " + t("distrito.servicios_cercanos"))
     district_services(ubigeo, lang)
 
-    with st.expander(t("fuentes"), expanded=False):
+    with st.expander(t("comun.fuentes"), expanded=False):
         # what the role may see of the file's metadata: no whole-area totals or record dates
         # for a role without record access or limited to some regions (as an export)
         meta = state.export_metadata(state.metadata(), tuple(who.regions), k,
@@ -506,19 +440,18 @@ with ui.guard():
                  and k_ not in ("region_exportada", "conteos_suprimidos_menores_que")}
         if shown:
             st.dataframe(pd.DataFrame({
-                tr("Dato", "Item"): [label(META_WORDS, k, lang) for k in shown],
-                tr("Valor", "Value"): [yes_no(v) if k == "simulado" else str(state.portable(v))
+                t("distrito.dato"): [label(META_WORDS, k, lang) for k in shown],
+                t("distrito.valor"): [yes_no(v) if k == "simulado" else str(state.portable(v))
                                        for k, v in shown.items()]}),
                 hide_index=True, width="stretch")
         layer_sources, base_sources = state.sources_tables()
         if len(layer_sources):
-            st.markdown("**" + tr("Capas sectoriales", "Sector layers") + "**")
+            st.markdown("**" + t("comun.capas_sectoriales") + "**")
             st.dataframe(source_table(layer_sources, LAYER_SOURCE_COLUMNS), hide_index=True,
                          width="stretch")
         if len(base_sources):
-            st.markdown("**" + tr("Fuentes públicas (límites e indicadores)",
-                                  "Public sources (boundaries and indicators)") + "**")
+            st.markdown("**" + t("distrito.fuentes_publicas_limites_indicadores") + "**")
             st.dataframe(source_table(base_sources, BASE_SOURCE_COLUMNS), hide_index=True,
                          width="stretch")
         where = state.portable(settings.path)
-        st.caption(tr(f"Configuración: {where}", f"Settings: {where}"))
+        st.caption(t("distrito.configuracion", where=where))

@@ -21,7 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import indicatormaps, mapview, state, ui
-from dashboard.i18n import get_lang, tr
+from dashboard.i18n import get_lang, t, tr
 from dashboard.indicator_words import CLASS_WORDS as CLASS_NAMES
 from dashboard.indicator_words import SECTOR_WORDS, VIEWS, indicator_name
 from dashboard.indicator_words import SERVICE_WORDS as SERVICE_NAMES
@@ -40,22 +40,12 @@ from geo.records.indicators import (
 
 def _suppressed_note(n: int, k: int) -> None:
     if n:
-        st.caption(tr(f"{n} conteos no se muestran (celdas vacías): con su rol se ocultan los "
-                      f"conteos de 1 a {k - 1}, que podrían identificar a personas, y los que "
-                      "permitirían deducirlos de esta tabla o de otra (un total menos lo "
-                      "que se ve). Una celda vacía no es siempre un conteo pequeño.",
-                      f"{n} counts are not shown (empty cells): for your role, counts from 1 "
-                      f"to {k - 1}, which could identify people, are hidden, and so are those "
-                      "from which they could be worked out in this table or another (a total "
-                      "minus what is shown). An empty cell is not always a small count."))
+        st.caption(t("indicadores.conteos_no_muestran_celdas", n=n, k=k - 1))
 
 
 ui.page_header(
-    tr("Indicadores de trabajo forzoso", "Forced-labour indicators"),
-    tr("Qué encuentran las inspecciones (los 11 indicadores de la OIT), de dónde vienen las "
-       "víctimas y qué ayuda tienen cerca.",
-       "What inspections find (the 11 ILO indicators), where victims come from and what help "
-       "is near."),
+    t("indicadores.indicadores_trabajo_forzoso"),
+    t("indicadores.encuentran_inspecciones_11_indicadores"),
 )
 
 with ui.guard():
@@ -67,13 +57,13 @@ with ui.guard():
     c1, c2 = st.columns([3, 4])
     chosen_region = ui.region_picker(c1, "ind_region")
     region = chosen_region.codes
-    choice = c2.radio(tr("Vista", "View"), list(VIEWS), horizontal=True, key="ind_vista",
+    choice = c2.radio(t("indicadores.vista"), list(VIEWS), horizontal=True, key="ind_vista",
                       format_func=lambda v: tr(*VIEWS[v], lang=lang))
     table = load_table()
 
     if choice == "mapa":
         codes = [N_TF_OIT, N_INDICIOS, *table.codes]
-        code = st.selectbox(tr("Indicador", "Indicator"), codes, key="ind_indicador",
+        code = st.selectbox(t("comun.indicador"), codes, key="ind_indicador",
                             format_func=lambda c: indicator_name(c, lang))
         profile = state.indicator_profiles(who, C.UBIGEO, region)
         layer = state.map_layer(region, k)[[C.UBIGEO, C.DISTRITO, C.PROVINCIA, "geometry"]]
@@ -94,23 +84,17 @@ with ui.guard():
         breaks = mapview.class_breaks(layer[C.RIESGO], "quantiles")
         name = indicator_name(code, lang)
         words = {
-            "titulo": tr("Inspecciones con el indicador", "Inspections with the indicator",
-                         lang=lang),
-            "riesgo": tr("Proporción", "Share", lang=lang),
-            "intervalo": tr("Intervalo 90 % (Wilson)", "90 % interval (Wilson)", lang=lang),
-            "evidencia": tr("Evidencia", "Evidence", lang=lang),
-            "insuf": tr(f"Menos de {settings.model.min_inspections} inspecciones u oculto "
-                        "(rayado)", f"Fewer than {settings.model.min_inspections} "
-                        "inspections or hidden (hatched)", lang=lang),
-            "insuf_nopub": tr(f"Menos de {settings.model.min_inspections} inspecciones u "
-                              "oculto (rayado)", f"Fewer than "
-                              f"{settings.model.min_inspections} inspections or hidden "
-                              "(hatched)", lang=lang),
-            "evid": {C.EVIDENCIA_INSUFICIENTE: tr("pocas inspecciones", "few inspections",
-                                                  lang=lang),
-                     "suficiente": tr("suficiente", "sufficient", lang=lang),
-                     C.EVIDENCIA_NO_PUBLICADA: tr("oculto (conteo pequeño)",
-                                                  "hidden (small count)", lang=lang)},
+            "titulo": t("indicadores.inspecciones_con_indicador", lang=lang),
+            "riesgo": t("indicadores.proporcion", lang=lang),
+            "intervalo": t("indicadores.intervalo_90_wilson", lang=lang),
+            "evidencia": t("comun.evidencia", lang=lang),
+            "insuf": t("indicadores.menos_inspecciones_oculto_rayado", lang=lang,
+                       min_inspections=settings.model.min_inspections),
+            "insuf_nopub": t("indicadores.menos_inspecciones_oculto_rayado", lang=lang,
+                             min_inspections=settings.model.min_inspections),
+            "evid": {C.EVIDENCIA_INSUFICIENTE: t("indicadores.pocas_inspecciones", lang=lang),
+                     "suficiente": t("comun.evidencia_suficiente", lang=lang),
+                     C.EVIDENCIA_NO_PUBLICADA: t("indicadores.oculto_conteo_pequeno", lang=lang)},
         }
         _, deps = state.map_outlines(region)
         fmap = mapview.risk_map(layer, breaks, lang=lang, departments=deps,
@@ -120,20 +104,17 @@ with ui.guard():
                             height=mapview.MAP_HEIGHT, returned_objects=[])
         inspected = int((n > 0).sum())
         st.caption(
-            tr(f"{name}: proporción de las inspecciones de cada distrito en que se halló. "
-               f"{inspected} de {len(layer)} distritos tienen inspecciones; los grises no "
-               "tienen ninguna.",
-               f"{name}: share of each district's inspections where it was found. "
-               f"{inspected} of {len(layer)} districts have inspections; grey ones have none.")
+            t("indicadores.proporcion_inspecciones_distrito_hallo", name=name, inspected=inspected,
+              n_layer=len(layer))
         )
         _suppressed_note(int(hidden.sum()), floor_k)
 
     elif choice == "mezcla":
         import altair as alt
 
-        by = st.radio(tr("Por", "By"), [C.SECTOR, "anio"], horizontal=True, key="ind_por",
-                      format_func=lambda b: tr("sector", "sector", lang=lang) if b == C.SECTOR
-                      else tr("año", "year", lang=lang))
+        by = st.radio(t("indicadores.by"), [C.SECTOR, "anio"], horizontal=True, key="ind_por",
+                      format_func=lambda b: t("indicadores.sector", lang=lang) if b == C.SECTOR
+                      else t("indicadores.ano", lang=lang))
         profile = state.indicator_profiles(who, by, region)
         long = profile.melt(id_vars=[by], value_vars=list(table.codes), var_name="codigo",
                             value_name="n")
@@ -144,12 +125,10 @@ with ui.guard():
         if by == C.SECTOR:
             long[by] = long[by].map(lambda v: tr(*SECTOR_WORDS.get(v, (v, v)), lang=lang))
         chart = alt.Chart(long).mark_bar().encode(
-            x=alt.X(f"{by}:N", title=tr("Sector", "Sector", lang=lang) if by == C.SECTOR
-                    else tr("Año", "Year", lang=lang)),
-            y=alt.Y("n:Q", title=tr("Inspecciones con el indicador",
-                                    "Inspections with the indicator", lang=lang)),
-            color=alt.Color("indicador:N", title=tr("Indicador OIT", "ILO indicator",
-                                                    lang=lang),
+            x=alt.X(f"{by}:N", title=t("comun.record.sector", lang=lang) if by == C.SECTOR
+                    else t("comun.anio", lang=lang)),
+            y=alt.Y("n:Q", title=t("indicadores.inspecciones_con_indicador", lang=lang)),
+            color=alt.Color("indicador:N", title=t("indicadores.indicador_oit", lang=lang),
                             scale=alt.Scale(scheme="tableau20"),
                             legend=alt.Legend(labelLimit=320),
                             sort=[indicator_name(c, lang) for c in table.codes]),
@@ -162,13 +141,13 @@ with ui.guard():
         if by == C.SECTOR:
             shown[by] = shown[by].map(lambda v: tr(*SECTOR_WORDS.get(v, (v, v)), lang=lang))
         heads = {c: indicator_name(c, lang) for c in (*table.codes, N_TF_OIT, N_INDICIOS)}
-        heads.update({C.SECTOR: tr("Sector", "Sector", lang=lang),
-                      "anio": tr("Año", "Year", lang=lang),
-                      C.N_INSPECCIONES: tr("Inspecciones", "Inspections", lang=lang),
-                      "n_inconsistentes": tr("Inconsistentes", "Inconsistent", lang=lang),
-                      "n_victimas": tr("Víctimas", "Victims", lang=lang),
-                      "n_victimas_mujeres": tr("Víctimas mujeres", "Women victims", lang=lang),
-                      "n_victimas_menores": tr("Víctimas menores", "Child victims", lang=lang)})
+        heads.update({C.SECTOR: t("comun.record.sector", lang=lang),
+                      "anio": t("comun.anio", lang=lang),
+                      C.N_INSPECCIONES: t("comun.inspecciones", lang=lang),
+                      "n_inconsistentes": t("indicadores.inconsistentes", lang=lang),
+                      "n_victimas": t("comun.record.victimas", lang=lang),
+                      "n_victimas_mujeres": t("comun.record.victimas_mujeres", lang=lang),
+                      "n_victimas_menores": t("comun.record.victimas_menores", lang=lang)})
         st.dataframe(shown.drop(columns=["suprimido"]).rename(columns=heads), hide_index=True,
                      width="stretch")
         _suppressed_note(n_hidden, floor_k)
@@ -188,27 +167,20 @@ with ui.guard():
             y=alt.Y("b:N", sort=list(names.values()), title=None,
                     axis=alt.Axis(labelLimit=300, labelOverlap=False)),
             color=alt.Color("n:Q", scale=alt.Scale(scheme="orangered"),
-                            title=tr("Inspecciones", "Inspections", lang=lang)),
+                            title=t("comun.inspecciones", lang=lang)),
             tooltip=["a:N", "b:N", "n:Q"],
         ).properties(height=480)
         st.altair_chart(heat, width="stretch")
-        st.caption(tr("Cada celda: inspecciones en que se hallaron ambos indicadores; la "
-                      "diagonal, cuántas veces se halló cada uno; en blanco, nunca juntos "
-                      "(u oculto, abajo).",
-                      "Each cell: inspections where both indicators were found; the "
-                      "diagonal, how often each one was found; blank, never together (or "
-                      "hidden, below)."))
+        st.caption(t("indicadores.celda_inspecciones_hallaron_ambos"))
         _suppressed_note(n_hidden, floor_k)
 
     elif choice == "clasificacion":
         crosstab = state.indicator_classes(who, region)
         shown = pd.DataFrame({
-            tr("Clase según la OIT (CIET 2018)", "Class under the ILO rule (ICLS 2018)",
-               lang=lang): [tr(*CLASS_NAMES[c], lang=lang) for c in CLASES],
-            tr("Con hallazgo anotado (hallazgo_tf = 1)", "Finding recorded (hallazgo_tf = 1)",
-               lang=lang): crosstab[1].to_numpy(),
-            tr("Sin hallazgo anotado (hallazgo_tf = 0)", "No finding recorded (hallazgo_tf = 0)",
-               lang=lang): crosstab[0].to_numpy(),
+            t("indicadores.clase_segun_oit_ciet",
+              lang=lang): [tr(*CLASS_NAMES[c], lang=lang) for c in CLASES],
+            t("indicadores.con_hallazgo_anotado_hallazgo", lang=lang): crosstab[1].to_numpy(),
+            t("indicadores.sin_hallazgo_anotado_hallazgo", lang=lang): crosstab[0].to_numpy(),
         })
         st.dataframe(shown, hide_index=True, width="stretch")
         inconsistent = crosstab.loc[SIN_INDICIOS, 1], crosstab.loc[INDICIOS, 0], \
@@ -216,40 +188,23 @@ with ui.guard():
         total = sum(0 if pd.isna(v) else int(v) for v in inconsistent)
         partial = any(pd.isna(v) for v in inconsistent)
         if partial and total == 0:
-            st.markdown(tr(
-                "**Registros inconsistentes** (hallazgo sin indicadores, o indicadores sin "
-                "hallazgo): pocos, no se muestran con su rol.",
-                "**Inconsistent records** (a finding with no indicator, or indicators with no "
-                "finding): few, not shown for your role."))
+            st.markdown(t("indicadores.registros_inconsistentes_hallazgo_sin"))
         else:
-            at_least = tr("al menos ", "at least ") if partial else ""
-            st.markdown(tr(
-                f"**{at_least}{total} registros inconsistentes** (hallazgo sin indicadores, o "
-                "indicadores sin hallazgo): se importan y se cuentan, pero conviene revisarlos "
-                "con quien inspeccionó.",
-                f"**{at_least}{total} inconsistent records** (a finding with no indicator, or "
-                "indicators with no finding): they are imported and counted, but worth "
-                "checking with the inspector."))
-        with st.expander(tr("La regla y la tabla de indicadores", "The rule and the "
-                            "indicator table")):
-            st.markdown(tr(
-                "La OIT (20.ª CIET, 2018) cuenta un trabajo como **forzoso** cuando es a la "
-                "vez *involuntario* y bajo *amenaza de una pena*. Cada indicador pertenece a "
-                "una o ambas dimensiones:",
-                "The ILO (20th ICLS, 2018) counts work as **forced** when it is both "
-                "*involuntary* and under *threat of a penalty*. Each indicator belongs to one "
-                "or both dimensions:"))
+            at_least = t("indicadores.menos") if partial else ""
+            st.markdown(t("indicadores.registros_inconsistentes_hallazgo_sin_indicadore",
+                          at_least=at_least, total=total))
+        with st.expander(t("indicadores.regla_tabla_indicadores")):
+            st.markdown(t("indicadores.oit_20_ciet_2018"))
             frame = table.frame()
-            yes = tr("sí", "yes", lang=lang)
+            yes = t("indicadores.yes", lang=lang)
             frame = pd.DataFrame({
-                tr("Indicador OIT", "ILO indicator", lang=lang):
+                t("indicadores.indicador_oit", lang=lang):
                     frame["codigo"].map(lambda c: indicator_name(c, lang)),
-                tr("Involuntariedad", "Involuntary work", lang=lang):
+                t("indicadores.involuntariedad", lang=lang):
                     frame["involuntariedad"].map(lambda v: yes if v else ""),
-                tr("Amenaza o coacción", "Threat or menace", lang=lang):
+                t("indicadores.amenaza_coaccion", lang=lang):
                     frame["amenaza"].map(lambda v: yes if v else ""),
-                tr("Base (párrafos de la CIET 2018, en inglés)",
-                   "Basis (ICLS 2018 paragraphs)", lang=lang): frame["base"],
+                t("indicadores.base_parrafos_ciet_2018", lang=lang): frame["base"],
             })
             st.dataframe(frame, hide_index=True, width="stretch")
             st.caption(tr(table.source_es, table.source_en, lang=lang))
@@ -274,33 +229,24 @@ with ui.guard():
         ui.folium_component(mapview.folium_payload(fmap), key="ind_rutas",
                             height=mapview.MAP_HEIGHT, returned_objects=[])
         local = routes[routes[C.UBIGEO_ORIGEN] == routes[C.UBIGEO]]
-        st.caption(tr(
-            f"{len(routes)} rutas ({len(local)} de captación en el mismo distrito); el punto "
-            "blanco es el distrito de captación y el grosor de la línea crece con las víctimas. "
-            "Como el observatorio SmartLab del Brasil pone el lugar de nacimiento frente al de "
-            "rescate, aquí el lugar de captación frente al de explotación.",
-            f"{len(routes)} routes ({len(local)} recruited in the same district); the white "
-            "dot is the district of recruitment and line width grows with the victims. As "
-            "Brazil's SmartLab observatory sets birthplace against place of rescue, here the "
-            "place of recruitment against the place of exploitation."))
+        st.caption(t("indicadores.rutas_captacion_mismo_distrito", n_routes=len(routes),
+                     n_local=len(local)))
         if routes.attrs.get("ocultas"):
             # a count of routes changes with each import: to 5 for a protected role
             n_hidden = state.shown_total(who, int(routes.attrs["ocultas"]))
-            shown_n = str(n_hidden) if n_hidden >= floor_k else tr("Algunas", "Some")
-            st.caption(tr(f"{shown_n} rutas con menos de {floor_k} "
-                          "inspecciones o víctimas no se muestran con su rol.",
-                          f"{shown_n} routes with fewer than {floor_k} "
-                          "inspections or victims are not shown for your role."))
+            shown_n = str(n_hidden) if n_hidden >= floor_k else t("indicadores.algunas")
+            st.caption(t("indicadores.rutas_con_menos_inspecciones", shown_n=shown_n,
+                         floor_k=floor_k))
         if len(routes):
             st.dataframe(pd.DataFrame({
-                tr("Origen (captación)", "Origin (recruitment)", lang=lang):
+                t("indicadores.origen_captacion", lang=lang):
                     routes["origen_nombre"],
-                tr("Lugar de explotación", "Place of exploitation", lang=lang):
+                t("indicadores.lugar_explotacion", lang=lang):
                     routes["destino_nombre"],
-                tr("Inspecciones", "Inspections", lang=lang): routes["n_inspecciones"],
-                tr("Víctimas", "Victims", lang=lang): routes[C.VICTIMAS],
-                tr("Mujeres", "Women", lang=lang): routes[C.VICTIMAS_MUJERES],
-                tr("Menores", "Minors", lang=lang): routes[C.VICTIMAS_MENORES],
+                t("comun.inspecciones", lang=lang): routes["n_inspecciones"],
+                t("comun.record.victimas", lang=lang): routes[C.VICTIMAS],
+                t("indicadores.mujeres", lang=lang): routes[C.VICTIMAS_MUJERES],
+                t("indicadores.menores", lang=lang): routes[C.VICTIMAS_MENORES],
             }), hide_index=True, width="stretch")
 
     else:
@@ -308,13 +254,7 @@ with ui.guard():
         services = state.service_points(region)
         access = state.service_access(region)
         if every_service is None or access is None or every_service.empty:
-            st.info(tr(
-                "No hay una capa de servicios. Declárela en la configuración como cualquier "
-                "capa de puntos, con kind = \"servicios\" (ver config/settings.toml), y "
-                "ejecute 'riskmap build'.",
-                "There is no services layer. Declare it in the settings like any point "
-                "layer, with kind = \"servicios\" (see config/settings.toml), and run "
-                "'riskmap build'."))
+            st.info(t("indicadores.no_capa_servicios_declarela"))
             st.stop()
         from models.planning.services import FAR_DAYS, RISK_QUANTILE
 
@@ -340,17 +280,16 @@ with ui.guard():
             "planners' travel table). Gap: risk in the top quarter of its department "
             f"(quantile {RISK_QUANTILE:g}) and the nearest service {FAR_DAYS:g} day or more "
             "away."))
-        st.markdown("**" + tr(f"{len(flagged)} distritos en la brecha",
-                              f"{len(flagged)} districts in the gap") + "**")
+        st.markdown("**" + t("indicadores.distritos_brecha", n_flagged=len(flagged)) + "**")
         st.dataframe(pd.DataFrame({
-            tr("Distrito", "District", lang=lang): flagged[C.DISTRITO],
-            tr("Provincia", "Province", lang=lang): flagged[C.PROVINCIA],
-            tr("Riesgo", "Risk", lang=lang): 100 * flagged[C.RIESGO],
-            tr("Días al servicio más cercano", "Days to the nearest service", lang=lang):
+            t("comun.distrito", lang=lang): flagged[C.DISTRITO],
+            t("comun.provincia", lang=lang): flagged[C.PROVINCIA],
+            t("comun.riesgo", lang=lang): 100 * flagged[C.RIESGO],
+            t("indicadores.dias_servicio_cercano", lang=lang):
                 flagged["dias_servicio"].round(1),
-            tr("Servicio más cercano", "Nearest service", lang=lang):
+            t("indicadores.servicio_cercano", lang=lang):
                 flagged["servicio_cercano"],
             "UBIGEO": flagged[C.UBIGEO],
         }), hide_index=True, width="stretch",
-            column_config={tr("Riesgo", "Risk", lang=lang): st.column_config.NumberColumn(
+            column_config={t("comun.riesgo", lang=lang): st.column_config.NumberColumn(
                 format="%.1f %%")})

@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import state, ui
 from dashboard.changes import show_changes
-from dashboard.i18n import get_lang, tr
+from dashboard.i18n import get_lang, t, tr
 from dashboard.layer_words import feature_words
 from dashboard.model_view import (
     MISSING,
@@ -44,7 +44,7 @@ def model_layers() -> None:
     facts = state.layer_facts()
     if not facts:
         return
-    st.markdown("### " + tr("Capas del modelo", "The model's layers"))
+    st.markdown("### " + t("modelo.capas_modelo"))
     st.dataframe(layers_frame(facts, lang), hide_index=True, width="stretch",
                  key="modelo_capas")
     patterns = state.missing_patterns()
@@ -61,11 +61,8 @@ def model_layers() -> None:
 
 
 ui.page_header(
-    tr("Cómo se comporta el modelo", "How the model performs"),
-    tr("Evaluación honesta: se entrena con los años pasados y se puntúa el año siguiente (y, "
-       "aparte, se retienen provincias enteras), comparado con reglas simples.",
-       "Honest evaluation: trained on past years and scored on the next year (and, "
-       "separately, whole provinces held out), compared with simple rules."),
+    t("modelo.comporta_modelo"),
+    t("modelo.evaluacion_honesta_entrena_con"),
 )
 
 with ui.guard():
@@ -75,128 +72,97 @@ with ui.guard():
     datos = card.get("datos") or {}
     if datos:
         c1, c2, c3, c4 = st.columns(4)
-        c1.metric(tr("Distritos", "Districts"), datos.get("distritos", "—"))
-        c2.metric(tr("Inspecciones", "Inspections"), datos.get("inspecciones", "—"))
-        c3.metric(tr("Hallazgos", "Findings"), datos.get("hallazgos", "—"))
-        c4.metric(tr("Periodo", "Period"), period_text(datos))
+        c1.metric(t("comun.distritos"), datos.get("distritos", "—"))
+        c2.metric(t("comun.inspecciones"), datos.get("inspecciones", "—"))
+        c3.metric(t("comun.meta.n_hallazgos"), datos.get("hallazgos", "—"))
+        c4.metric(t("modelo.periodo"), period_text(datos))
         scored = state.metadata_values().get("n_inspecciones")
         if evaluated_on_other_records(datos, scored):
-            st.warning(tr(
-                f"La capa de riesgo se calculó con {scored} inspecciones y esta evaluación con "
-                f"{datos['inspecciones']}: vuelva a evaluar (`riskmap evaluate`, o recalcule en "
-                "la página Datos).",
-                f"The risk layer was computed on {scored} inspections and this evaluation on "
-                f"{datos['inspecciones']}: evaluate again (`riskmap evaluate`, or rescore on "
-                "the Datos page)."))
+            st.warning(t("modelo.capa_riesgo_calculo_con", scored=scored,
+                         inspecciones=datos['inspecciones']))
     show_changes(state.settings().workdir, who, get_lang())
 
     evaluations = card.get("evaluacion") or {}
     kinds = [k for k in ("temporal", "espacial") if evaluations.get(k, {}).get("metricas")]
     if not kinds:
-        st.info(tr("La ficha no trae métricas de evaluación.",
-                   "The model card carries no evaluation metrics."))
+        st.info(t("modelo.ficha_no_trae_metricas"))
     else:
         lang = get_lang()  # bound now: format functions may be called outside the run
         kind = st.radio(
-            tr("Evaluación", "Evaluation"), kinds, key="modelo_evaluacion", horizontal=True,
+            t("modelo.evaluacion"), kinds, key="modelo_evaluacion", horizontal=True,
             format_func=lambda k: {
-                "temporal": tr("En el tiempo (años siguientes)", "Over time (following years)",
-                               lang=lang),
-                "espacial": tr("En el espacio (provincias retenidas)",
-                               "Over space (held-out provinces)", lang=lang)}[k],
+                "temporal": t("modelo.tiempo_anos_siguientes", lang=lang),
+                "espacial": t("modelo.espacio_provincias_retenidas", lang=lang)}[k],
         )
         ev = evaluations[kind]
         folds = ev.get("pliegues") or []
         if folds:
-            st.caption(tr(f"Periodos evaluados: {', '.join(map(str, folds))} · "
-                          f"{ev.get('inspecciones_prueba', '?')} inspecciones de prueba, "
-                          f"{ev.get('hallazgos_prueba', '?')} hallazgos.",
-                          f"Periods scored: {', '.join(map(str, folds))} · "
-                          f"{ev.get('inspecciones_prueba', '?')} test inspections, "
-                          f"{ev.get('hallazgos_prueba', '?')} findings."))
+            st.caption(t("modelo.periodos_evaluados_inspecciones_prueba",
+                         folds=', '.join(map(str, folds)),
+                         inspecciones_prueba=ev.get('inspecciones_prueba', '?'),
+                         hallazgos_prueba=ev.get('hallazgos_prueba', '?')))
         frame = metric_frame(ev["metricas"])
         ks = top_ks(frame)
-        st.markdown("### " + tr("Tasa de acierto en los k distritos de mayor riesgo",
-                                "Hit rate in the top-k districts"))
+        st.markdown("### " + t("modelo.tasa_acierto_distritos_mayor"))
         if ks:
             k = st.radio("k", ks, key="modelo_k", horizontal=True) if len(ks) > 1 else ks[0]
             hit = frame[frame["metrica"] == f"acierto_{k}"]
-            hit_title = tr("Acierto", "Hit rate")
+            hit_title = t("modelo.acierto")
             base = alt.Chart(hit).encode(
                 y=alt.Y("metodo:N", sort="-x", title=None, axis=alt.Axis(labelLimit=220)),
             )
             chart = base.mark_bar(color="#7570b3").encode(
-                x=alt.X("valor:Q", title=tr("Parte de los hallazgos en los {k} distritos que el "
-                                            "método pone primero",
-                                            "Share of the findings in the {k} districts the "
-                                            "method ranks first").format(k=k),
+                x=alt.X("valor:Q", title=t("modelo.parte_hallazgos_distritos_metodo", k=k),
                         axis=alt.Axis(format="%", tickCount=8)),
-                tooltip=[alt.Tooltip("metodo:N", title=tr("Método", "Method")),
+                tooltip=[alt.Tooltip("metodo:N", title=t("modelo.metodo")),
                          alt.Tooltip("valor:Q", format=".1%", title=hit_title),
-                         alt.Tooltip("p025:Q", format=".1%", title=tr("IC 95 %, desde",
-                                                                      "95 % CI, from")),
-                         alt.Tooltip("p975:Q", format=".1%", title=tr("IC 95 %, hasta",
-                                                                      "95 % CI, to"))],
+                         alt.Tooltip("p025:Q", format=".1%", title=t("modelo.ic_95")),
+                         alt.Tooltip("p975:Q", format=".1%", title=t("modelo.ic_95_hasta"))],
             ) + base.mark_rule(color="#222").encode(x="p025:Q", x2="p975:Q")
             st.altair_chart(chart.properties(height=220), width="stretch")
-            st.caption(tr("Barras: parte de los hallazgos del periodo de prueba que ocurrieron "
-                          "en los k distritos que cada método pone primero; líneas: intervalo "
-                          "bootstrap del 95 %.",
-                          "Bars: share of the test period's findings that happened in the k "
-                          "districts each method ranks first; lines: 95 % bootstrap interval."))
+            st.caption(t("modelo.barras_parte_hallazgos_periodo"))
         yearly = per_year_frame(ev)
         if yearly is not None:
-            st.markdown("#### " + tr("Acierto (10 primeros) por año", "Hit rate (top 10) by year"))
+            st.markdown("#### " + t("modelo.acierto_10_primeros_ano"))
             st.altair_chart(
                 alt.Chart(yearly).mark_line(point=True).encode(
-                    x=alt.X("anio:O", title=tr("Año de prueba", "Test year")),
-                    y=alt.Y("valor:Q", title=tr("Acierto", "Hit rate"), axis=alt.Axis(format="%")),
-                    color=alt.Color("metodo:N", title=tr("Método", "Method"),
+                    x=alt.X("anio:O", title=t("modelo.ano_prueba")),
+                    y=alt.Y("valor:Q", title=t("modelo.acierto"), axis=alt.Axis(format="%")),
+                    color=alt.Color("metodo:N", title=t("modelo.metodo"),
                                     legend=alt.Legend(orient="bottom")),
-                    tooltip=[alt.Tooltip("anio:O", title=tr("Año", "Year")),
-                             alt.Tooltip("metodo:N", title=tr("Método", "Method")),
-                             alt.Tooltip("valor:Q", format=".1%", title=tr("Acierto",
-                                                                           "Hit rate"))],
+                    tooltip=[alt.Tooltip("anio:O", title=t("comun.anio")),
+                             alt.Tooltip("metodo:N", title=t("modelo.metodo")),
+                             alt.Tooltip("valor:Q", format=".1%", title=t("modelo.acierto"))],
                 ).properties(height=260),
                 width="stretch",
             )
-        st.markdown("#### " + tr("Todas las métricas", "All metrics"))
+        st.markdown("#### " + t("modelo.todas_metricas"))
         table, config = metrics_table(ev["metricas"])
         st.dataframe(table, hide_index=True, width="stretch", column_config=config,
                      key="modelo_metricas")
-        st.caption(tr("Pase el cursor sobre el nombre de una columna para ver qué mide. "
-                      "«—»: la métrica no se aplica a ese método.",
-                      "Hover over a column name to see what it measures. '—': the metric "
-                      "does not apply to that method."))
+        st.caption(t("modelo.pase_cursor_nombre_columna"))
         diffs = ev.get("diferencias") or {}
         if diffs:
-            st.markdown("#### " + tr("Modelo menos cada referencia", "Model minus each baseline"))
+            st.markdown("#### " + t("modelo.modelo_menos_referencia"))
             st.dataframe(differences_table(diffs), hide_index=True, width="stretch",
                          placeholder=MISSING)
-            st.caption(tr("Diferencia (intervalo del 95 %). Positivo: el modelo acierta más "
-                          "(en Brier, negativo es mejor); pp = puntos porcentuales. Un "
-                          "intervalo que cruza 0 no muestra diferencia clara.",
-                          "Difference (95 % interval). Positive: the model hits more (for "
-                          "Brier, negative is better); pp = percentage points. An interval "
-                          "crossing 0 shows no clear difference."))
+            st.caption(t("modelo.diferencia_intervalo_95_positivo"))
 
         # the chart and the coefficient table side by side cut the table's last columns off
         c1, c2 = st.columns([2, 3])
         with c1:
-            st.markdown("### " + tr("Calibración", "Calibration"))
+            st.markdown("### " + t("modelo.calibracion"))
             cal = calibration_frame(ev)
             if cal is not None:
                 top = float(max(cal["riesgo_medio"].max(), cal["tasa_observada"].max()))
                 diag = pd.DataFrame({"x": [0, top], "y": [0, top]})
-                predicted, observed = tr("Riesgo predicho", "Predicted risk"), tr(
-                    "Tasa observada", "Observed rate")
+                predicted, observed = t("modelo.riesgo_predicho"), t("modelo.tasa_observada")
                 tips = [alt.Tooltip("riesgo_medio:Q", format=".1%", title=predicted),
                         alt.Tooltip("tasa_observada:Q", format=".1%", title=observed)]
                 if "inspecciones" in cal:
-                    tips.append(alt.Tooltip("inspecciones:Q", title=tr("Inspecciones",
-                                                                       "Inspections")))
+                    tips.append(alt.Tooltip("inspecciones:Q", title=t("comun.inspecciones")))
                 if "hallazgos" in cal:
-                    tips.append(alt.Tooltip("hallazgos:Q", title=tr("Hallazgos", "Findings")))
+                    tips.append(alt.Tooltip("hallazgos:Q", title=t("comun.meta.n_hallazgos")))
                 st.altair_chart(
                     alt.Chart(diag).mark_line(strokeDash=[4, 4], color="#888").encode(
                         x="x:Q", y="y:Q")
@@ -206,56 +172,41 @@ with ui.guard():
                         tooltip=tips),
                     width="stretch",
                 )
-                st.caption(tr("Cada punto agrupa inspecciones con riesgo predicho parecido. "
-                              "Sobre la diagonal, lo predicho coincide con lo observado.",
-                              "Each point groups inspections with similar predicted risk. On "
-                              "the diagonal, predicted matches observed."))
+                st.caption(t("modelo.punto_agrupa_inspecciones_con"))
             else:
-                st.info(tr("Sin datos de calibración.", "No calibration data."))
+                st.info(t("modelo.sin_datos_calibracion"))
 
     with (c2 if kinds else st.container()):
-        st.markdown("### " + tr("Coeficientes", "Coefficients"))
+        st.markdown("### " + t("modelo.coeficientes"))
         coefs = pd.DataFrame((card.get("modelo") or {}).get("coeficientes") or [])
         if len(coefs) and "factor" in coefs:
             shown, config = coefficient_table(coefs, state.layer_facts(),
                                               state.missing_patterns(), get_lang())
             st.dataframe(shown, hide_index=True, width="stretch",
                          column_config=config, key="modelo_coeficientes")
-            st.caption(tr("Peso en la escala estandarizada (positivo sube el riesgo) frente al "
-                          "peso experto del que parte.",
-                          "Weight on the standardised scale (positive raises the risk) against "
-                          "the expert weight it starts from."))
+            st.caption(t("modelo.peso_escala_estandarizada_positivo"))
         else:
-            st.info(tr("Sin tabla de coeficientes.", "No coefficient table."))
+            st.info(t("modelo.sin_tabla_coeficientes"))
 
     model_layers()
 
     model = card.get("modelo") or {}
     drift, selection = model.get("deriva") or {}, model.get("seleccion") or {}
     if drift or selection:
-        st.markdown("### " + tr("Cuando el riesgo se mueve", "When risk moves"))
+        st.markdown("### " + t("modelo.riesgo_mueve"))
         d1, d2, d3 = st.columns(3)
         half = drift.get("vida_media_anios")
-        d1.metric(tr("Vida media del historial", "Half-life of the record"),
+        d1.metric(t("modelo.vida_media_historial"),
                   half_life_text(half),
-                  help=tr("Cada inspección pesa 0,5^(edad/vida media); la eligen los "
-                          "registros: si sus 3 últimos años se predicen mejor descontando lo "
-                          "antiguo, el riesgo se está moviendo.",
-                          "Each inspection weighs 0.5^(age/half-life); the records choose it: "
-                          "if their last 3 years are better predicted discounting the old, "
-                          "risk is moving."))
+                  help=t("modelo.inspeccion_pesa_edad_vida"))
         alerts = drift.get("alertas")
         n_alerts = alert_count(drift)
-        d2.metric(tr("Alertas de cambio", "Change alerts"), n_alerts)
+        d2.metric(t("comun.alertas_cambio"), n_alerts)
         if selection.get("spearman_con_sin") is not None:
             shared = selection.get("top10_compartidos", 0)
-            d3.metric(tr("Ranking con y sin corrección de selección",
-                         "Ranking with and without the selection correction"),
+            d3.metric(t("modelo.ranking_con_sin_correccion"),
                       f"ρ = {selection['spearman_con_sin']:.3f}",
-                      help=tr(f"Correlación de Spearman entre los dos rankings; {shared} de "
-                              "los 10 primeros distritos son los mismos con y sin corrección.",
-                              f"Spearman correlation of the two rankings; {shared} of the top "
-                              "10 districts are the same with and without the correction."))
+                      help=t("modelo.correlacion_spearman_dos_rankings", shared=shared))
         method = selection_words(selection)
         st.caption(tr(
             "La vida media dice cuánto pesan las inspecciones antiguas en toda la región; las "
@@ -291,34 +242,20 @@ with ui.guard():
         descriptions = {spec.name: spec.description for spec in state.settings().layers}
         dated = dated_layer_names(drift, descriptions, get_lang())
         if dated:
-            st.caption(tr(
-                f"Capas con fecha ({', '.join(dated)}): cada inspección se lee con la capa de "
-                "su año y el puntaje de hoy con la de hoy; cada año del backtest usa la capa "
-                "como estaba al empezar ese año, nunca una posterior.",
-                f"Dated layers ({', '.join(dated)}): each inspection is read with the layer of "
-                "its year and today's score with today's; each backtest year uses the layer "
-                "as it stood when that year began, never a later one."))
+            st.caption(t("modelo.capas_con_fecha_inspeccion", dated=', '.join(dated)))
         if alerts:
             st.dataframe(alerts_table(alerts, get_lang()),
                 hide_index=True, width="stretch", key="modelo_alertas")
-            st.caption(tr("Alerta por hallazgos: los de los 2 últimos años caen en la cola de "
-                          "menos de 5 % de lo que predice el historial anterior del distrito. "
-                          "Por capas: sus capas con fecha cambiaron desde sus inspecciones "
-                          "tanto que duplican (o reducen a la mitad) sus odds.",
-                          "Alert by findings: those of the last 2 years fall in the tail of "
-                          "less than 5 % of what the district's earlier record predicts. By "
-                          "layers: its dated layers changed since its inspections enough to "
-                          "double (or halve) its odds."))
+            st.caption(t("modelo.alerta_hallazgos_ultimos_anos"))
 
     caveats, untranslated = caveats_for(card, get_lang())
     if caveats:
-        st.markdown("### " + tr("Advertencias", "Caveats"))
+        st.markdown("### " + t("modelo.advertencias"))
         if untranslated:
             st.caption("Caveats not translated yet are shown as written in the model "
                        "card (in Spanish).")
         st.markdown("\n".join(f"- {c}" for c in caveats))
-    with st.expander(tr("Ficha del modelo completa (JSON, con sus nombres internos)",
-                        "Full model card (JSON, with its internal names)")):
+    with st.expander(t("modelo.ficha_modelo_completa_json")):
         st.json(card, expanded=False)
     audit = state.store(who)
 
@@ -329,7 +266,7 @@ with ui.guard():
         return download
 
     st.download_button(
-        tr("Descargar la ficha del modelo (JSON)", "Download the model card (JSON)"),
+        t("modelo.descargar_ficha_modelo_json"),
         data=_audited(card_json(card), "ficha_json"),
         file_name="ficha_modelo.json", mime="application/json", key="modelo_descargar",
         on_click="ignore",
@@ -337,7 +274,7 @@ with ui.guard():
     markdown = card_markdown(card)
     if markdown:
         st.download_button(
-            tr("Descargar la ficha del modelo (Markdown)", "Download the model card (Markdown)"),
+            t("modelo.descargar_ficha_modelo_markdown"),
             data=_audited(markdown.encode("utf-8"), "ficha_md"), file_name="ficha_modelo.md",
             mime="text/markdown", key="modelo_descargar_md", on_click="ignore",
         )

@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import mapview, state, ui
-from dashboard.i18n import get_lang, tr
+from dashboard.i18n import get_lang, t, tr
 from dashboard.state.planning import compute_plan, read_uploaded_table
 from geo import columns as C
 from models.planning import plan as P
@@ -32,7 +32,7 @@ def plan_map(plan: P.Plan, layer, lang: str) -> folium.Map:
     mapview.metric_scale(m)  # metres and kilometres only, no miles
     folium.GeoJson(
         layer[[C.UBIGEO, "geometry"]].to_json(),
-        name=tr("Distritos", "Districts", lang),
+        name=t("comun.distritos", lang=lang),
         style_function=lambda _f: {"fillColor": "#f0f0f0", "fillOpacity": 0.6,
                                    "color": "#999999", "weight": 0.5},
         interactive=False,
@@ -45,17 +45,17 @@ def plan_map(plan: P.Plan, layer, lang: str) -> folium.Map:
         visits["_color"] = [_EXPLORE if k == P.TIPO_EXPLORACION else colour[v]
                             for v, k in zip(visits[P.VIAJE], visits[P.TIPO], strict=True)]
         visits["_tipo"] = visits[P.TIPO].map({
-            P.TIPO_EXPLORACION: tr("exploración", "exploration", lang),
-            P.TIPO_PLAN: tr("optimizado", "optimised", lang)})
+            P.TIPO_EXPLORACION: t("comun.exploracion", lang=lang),
+            P.TIPO_PLAN: t("planificacion.optimizado", lang=lang)})
         visits["_riesgo"] = visits[C.RIESGO].map(lambda v: f"{v:.1%}")
         name = C.DISTRITO if C.DISTRITO in visits else C.UBIGEO
         fields = [P.VIAJE, name, C.UBIGEO, "_tipo", "_riesgo", P.DIAS_IDA]
-        aliases = [tr("Viaje", "Trip", lang), tr("Distrito", "District", lang), "UBIGEO",
-                   tr("Tipo", "Kind", lang), tr("Riesgo", "Risk", lang),
-                   tr("Días de ida", "Days out", lang)]
+        aliases = [t("planificacion.viaje", lang=lang), t("comun.distrito", lang=lang), "UBIGEO",
+                   t("planificacion.tipo", lang=lang), t("comun.riesgo", lang=lang),
+                   t("planificacion.dias_ida", lang=lang)]
         folium.GeoJson(
             visits[[*fields, "_color", "geometry"]].to_json(),
-            name=tr("Plan", "Plan", lang),
+            name=t("planificacion.plan", lang=lang),
             style_function=lambda f: {"fillColor": f["properties"]["_color"],
                                       "fillOpacity": 0.75, "color": "#222222", "weight": 1},
             tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
@@ -69,13 +69,8 @@ def plan_map(plan: P.Plan, layer, lang: str) -> folium.Map:
 
 
 ui.page_header(
-    tr("Planificación de inspecciones", "Inspection planning"),
-    tr("El plan del mes: qué distritos visitar, agrupados en viajes desde cada oficina, con los "
-       "días inspector disponibles; comparado con el plan simple «los de mayor riesgo hasta "
-       "agotar los días».",
-       "The month's plan: which districts to visit, grouped into trips from each office, within "
-       "the inspector-days available; compared with the simple plan \"highest risk until the "
-       "days run out\"."),
+    t("planificacion.planificacion_inspecciones"),
+    t("planificacion.plan_mes_distritos_visitar"),
 )
 
 with ui.guard():
@@ -83,56 +78,43 @@ with ui.guard():
     settings = state.settings()
     who = ui.principal()
     if not who.may_read_records:  # the page is not offered to other roles (app.py) either
-        st.error(tr("La planificación es de Planificador/a de inspecciones.",
-                    "Planning is for the Inspection planner."))
+        st.error(t("planificacion.planificacion_planificador_inspecciones"))
         st.stop()
     # the offices of the identity's regions only: a Cusco planner plans Cusco's month
     spec = dataclasses.replace(settings.planning, offices=tuple(
         o for o in settings.planning.offices if not o.department or who.sees(o.department)))
     if not spec.offices:
-        st.info(tr("La configuración no tiene oficinas ([[planning.offices]]). Agréguelas para "
-                   "planificar.",
-                   "The settings have no offices ([[planning.offices]]). Add them to plan."))
+        st.info(t("planificacion.configuracion_no_tiene_oficinas"))
         st.stop()
     scores = state.scores()
 
-    with st.expander(tr("Parámetros del plan", "Plan inputs"), expanded=True):
+    with st.expander(t("planificacion.parametros_plan"), expanded=True):
         cols = st.columns(len(spec.offices))
         capacities = []
         for i, (col, office) in enumerate(zip(cols, spec.offices, strict=True)):
             capacities.append((office.name, float(col.number_input(
-                tr(f"Días inspector — {office.name}", f"Inspector-days — {office.name}"),
+                t("planificacion.dias_inspector", name=office.name),
                 min_value=0.0, max_value=2000.0, value=float(office.capacity_days), step=1.0,
                 key=f"plan_cap_{i}"))))
         c1, c2, c3, c4 = st.columns(4)
         share = c1.slider(
-            tr("Exploración (proporción de días)", "Exploration (share of days)"),
+            t("planificacion.exploracion_proporcion_dias"),
             min_value=0.0, max_value=0.5, value=float(spec.exploration_share), step=0.05,
             key="plan_exploracion",
-            help=tr("Días reservados a explorar: primero los distritos con alerta de cambio "
-                    "al alza (por sus hallazgos recientes o por sus capas con fecha); lo que "
-                    "queda, a distritos sorteados con evidencia insuficiente: un control "
-                    "imparcial del modelo, como hace la inspección laboral neerlandesa.",
-                    "Days kept for exploring: first the districts with a rising change alert "
-                    "(from their recent findings or their dated layers); what is left, for "
-                    "randomly drawn districts with insufficient evidence: an unbiased check on "
-                    "the model, as the Dutch labour inspectorate keeps."))
-        seed = c2.number_input(tr("Semilla del sorteo", "Draw seed"), min_value=0,
+            help=t("planificacion.dias_reservados_explorar_primero"))
+        seed = c2.number_input(t("planificacion.semilla_sorteo"), min_value=0,
                                max_value=2**31 - 1, value=int(spec.seed), step=1,
                                key="plan_semilla")
-        max_trip = c3.number_input(tr("Viaje más largo (días)", "Longest trip (days)"),
+        max_trip = c3.number_input(t("planificacion.viaje_largo_dias"),
                                    min_value=1.0, max_value=60.0,
                                    value=float(spec.max_trip_days), step=0.5,
                                    key="plan_max_viaje")
-        per_insp = c4.number_input(tr("Días por inspección", "Days per inspection"),
+        per_insp = c4.number_input(t("planificacion.dias_inspeccion"),
                                    min_value=0.5, max_value=20.0,
                                    value=float(spec.days_per_inspection), step=0.5,
                                    key="plan_dias_insp")
         upload = st.file_uploader(
-            tr("Tabla de viajes propia (opcional): CSV con ubigeo, dias_viaje (ida) y "
-               "opcionalmente oficina",
-               "Your own travel table (optional): CSV with ubigeo, dias_viaje (one way) and "
-               "optionally oficina"),
+            t("planificacion.tabla_viajes_propia_opcional"),
             type=["csv", "txt"], key="plan_viajes")
 
     run_spec = dataclasses.replace(spec, exploration_share=float(share), seed=int(seed),
@@ -141,64 +123,49 @@ with ui.guard():
     table, table_hash = read_uploaded_table(upload, scores[C.UBIGEO].tolist(),
                                             [o.name for o in spec.offices])
     if table is not None:
-        st.caption(tr(f"Tabla de viajes: {len(table)} filas reemplazan la estimación.",
-                      f"Travel table: {len(table)} rows replace the estimate."))
-    with st.spinner(tr("Calculando el plan…", "Computing the plan…")):
+        st.caption(t("planificacion.tabla_viajes_filas_reemplazan", n_table=len(table)))
+    with st.spinner(t("planificacion.calculando_plan")):
         plan = compute_plan(str(settings.scores_gpkg), state.mtime(settings.scores_gpkg),
                             repr(run_spec), run_spec, tuple(capacities), table_hash, table)
 
     total = plan.summary.iloc[-1]
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric(tr("Hallazgos esperados (plan)", "Expected findings (plan)"),
+    m1.metric(t("planificacion.hallazgos_esperados_plan"),
               f"{total[P.HALLAZGOS]:.2f}",
-              help=tr(f"Intervalo {total[P.HALLAZGOS_P05]:.2f}–{total[P.HALLAZGOS_P95]:.2f} "
-                      "(suma de los límites p05 y p95 de cada distrito: conservador).",
-                      f"Interval {total[P.HALLAZGOS_P05]:.2f}–{total[P.HALLAZGOS_P95]:.2f} "
-                      "(sum of each district's p05 and p95 bounds: conservative)."))
-    m2.metric(tr("Plan simple", "Simple plan"), f"{total['hallazgos_ingenuo']:.2f}",
-              help=tr("Los distritos de mayor riesgo, uno por viaje, hasta agotar los días "
-                      "(mismos viajes de exploración y mismo modelo de viaje).",
-                      "Highest-risk districts, one per trip, until the days run out (same "
-                      "exploration trips and travel model)."))
-    m3.metric(tr("Ganancia", "Gain"), f"{total['ganancia']:+.2f}",
+              help=t("planificacion.intervalo_suma_limites_p05",
+                     hallazgos_p05=total[P.HALLAZGOS_P05], hallazgos_p95=total[P.HALLAZGOS_P95]))
+    m2.metric(t("planificacion.plan_simple"), f"{total['hallazgos_ingenuo']:.2f}",
+              help=t("planificacion.distritos_mayor_riesgo_viaje"))
+    m3.metric(t("planificacion.ganancia"), f"{total['ganancia']:+.2f}",
               f"{total['ganancia_pct']:+.1f} %")
-    m4.metric(tr("Hallazgos por día inspector", "Findings per inspector-day"),
+    m4.metric(t("planificacion.hallazgos_dia_inspector"),
               f"{total[P.HALLAZGOS_DIA]:.3f}",
               f"{total[P.HALLAZGOS_DIA] - total['hallazgos_por_dia_ingenuo']:+.3f}")
-    st.caption(tr("**Plan simple**: los de mayor riesgo hasta agotar los días (un distrito por "
-                  "viaje, con la misma exploración y el mismo modelo de viaje). La ganancia es "
-                  "lo que el plan optimizado encuentra de más con los mismos días.",
-                  "**Simple plan**: the highest-risk districts until the days run out (one "
-                  "district per trip, same exploration and travel model). The gain is what "
-                  "the optimised plan finds beyond it with the same days."))
-    st.markdown(tr(
-        f"**{len(plan.trips)} viajes**, {int(total['distritos_plan'])} distritos, "
-        f"{total['dias_plan']:g} de {total['capacidad_dias']:g} días inspector "
-        f"({total['dias_exploracion']:g} de exploración). Intervalo de hallazgos esperados: "
-        f"{total[P.HALLAZGOS_P05]:.2f}–{total[P.HALLAZGOS_P95]:.2f}.",
-        f"**{len(plan.trips)} trips**, {int(total['distritos_plan'])} districts, "
-        f"{total['dias_plan']:g} of {total['capacidad_dias']:g} inspector-days "
-        f"({total['dias_exploracion']:g} exploration). Expected findings interval: "
-        f"{total[P.HALLAZGOS_P05]:.2f}–{total[P.HALLAZGOS_P95]:.2f}."))
+    st.caption(t("planificacion.plan_simple_mayor_riesgo"))
+    st.markdown(t("planificacion.viajes_distritos_dias_inspector", n_trips=len(plan.trips),
+                  distritos_plan=int(total['distritos_plan']), dias_plan=total['dias_plan'],
+                  capacidad_dias=total['capacidad_dias'],
+                  dias_exploracion=total['dias_exploracion'], hallazgos_p05=total[P.HALLAZGOS_P05],
+                  hallazgos_p95=total[P.HALLAZGOS_P95]))
     for msg in plan.messages(lang):
         st.warning(msg)
 
-    st.subheader(tr("Plan frente al plan simple, por oficina", "Plan vs simple plan, by office"))
+    st.subheader(t("planificacion.plan_frente_plan_simple"))
     summary = plan.summary[[P.OFICINA, "capacidad_dias", "dias_exploracion", "dias_plan",
                             "distritos_plan", P.HALLAZGOS, P.HALLAZGOS_P05, P.HALLAZGOS_P95,
                             "dias_ingenuo", "distritos_ingenuo", "hallazgos_ingenuo",
                             "ganancia"]]
     st.dataframe(summary.rename(columns={
-        P.OFICINA: tr("Oficina", "Office"), "capacidad_dias": tr("Capacidad", "Capacity"),
-        "dias_exploracion": tr("Días exploración", "Exploration days"),
-        "dias_plan": tr("Días plan", "Plan days"), "distritos_plan": tr("Distritos", "Districts"),
-        P.HALLAZGOS: tr("Hallazgos plan", "Plan findings"),
-        P.HALLAZGOS_P05: tr("Mín. (p05)", "Low (p05)"),
-        P.HALLAZGOS_P95: tr("Máx. (p95)", "High (p95)"),
-        "dias_ingenuo": tr("Días simple", "Simple days"),
-        "distritos_ingenuo": tr("Distritos simple", "Simple districts"),
-        "hallazgos_ingenuo": tr("Hallazgos simple", "Simple findings"),
-        "ganancia": tr("Ganancia", "Gain")}), hide_index=True, width="stretch",
+        P.OFICINA: t("planificacion.oficina"), "capacidad_dias": t("planificacion.capacidad"),
+        "dias_exploracion": t("planificacion.dias_exploracion"),
+        "dias_plan": t("planificacion.dias_plan"), "distritos_plan": t("comun.distritos"),
+        P.HALLAZGOS: t("planificacion.hallazgos_plan"),
+        P.HALLAZGOS_P05: t("planificacion.min_p05"),
+        P.HALLAZGOS_P95: t("planificacion.max_p95"),
+        "dias_ingenuo": t("planificacion.dias_simple"),
+        "distritos_ingenuo": t("planificacion.distritos_simple"),
+        "hallazgos_ingenuo": t("planificacion.hallazgos_simple"),
+        "ganancia": t("planificacion.ganancia")}), hide_index=True, width="stretch",
         column_config={tr(*k): st.column_config.NumberColumn(format=f) for k, f in (
             (("Hallazgos plan", "Plan findings"), "%.2f"), (("Mín. (p05)", "Low (p05)"), "%.2f"),
             (("Máx. (p95)", "High (p95)"), "%.2f"),
@@ -209,24 +176,24 @@ with ui.guard():
             (("Distritos", "Districts"), "%d"),
             (("Distritos simple", "Simple districts"), "%d"))})
 
-    st.subheader(tr("Viajes", "Trips"))
+    st.subheader(t("planificacion.viajes"))
     trips = plan.trips.copy()
-    trips[P.TIPO] = trips[P.TIPO].map({P.TIPO_EXPLORACION: tr("exploración", "exploration"),
-                                       P.TIPO_PLAN: tr("optimizado", "optimised")})
+    trips[P.TIPO] = trips[P.TIPO].map({P.TIPO_EXPLORACION: t("comun.exploracion"),
+                                       P.TIPO_PLAN: t("planificacion.optimizado")})
     motive = P.MOTIVO if lang == "es" else P.MOTIVO + "_en"
     legs = P.TRAMOS if lang == "es" else P.TRAMOS + "_en"
     st.dataframe(trips[[P.VIAJE, P.OFICINA, P.TIPO, P.DISTRITOS, P.DIAS_VIAJE, P.DIAS,
                         P.HALLAZGOS, P.HALLAZGOS_P05, P.HALLAZGOS_P95, P.HALLAZGOS_DIA,
                         legs, P.COSTO, motive]].rename(columns={
-        legs: tr("Tramos (modo, desde → hasta, días)", "Legs (mode, from → to, days)"),
-        P.COSTO: tr("Costo estimado (S/)", "Estimated cost (S/)"),
-        P.VIAJE: tr("Viaje", "Trip"), P.OFICINA: tr("Oficina", "Office"),
-        P.TIPO: tr("Tipo", "Kind"), P.DISTRITOS: tr("Distritos (en orden)", "Districts (in order)"),
-        P.DIAS_VIAJE: tr("Días de viaje", "Travel days"), P.DIAS: tr("Días", "Days"),
-        P.HALLAZGOS: tr("Hallazgos esperados", "Expected findings"),
-        P.HALLAZGOS_P05: tr("Mín. (p05)", "Low (p05)"),
-        P.HALLAZGOS_P95: tr("Máx. (p95)", "High (p95)"),
-        P.HALLAZGOS_DIA: tr("Por día", "Per day"), motive: tr("Motivo", "Why")}),
+        legs: t("planificacion.tramos_modo_hasta_dias"),
+        P.COSTO: t("planificacion.costo_estimado"),
+        P.VIAJE: t("planificacion.viaje"), P.OFICINA: t("planificacion.oficina"),
+        P.TIPO: t("planificacion.tipo"), P.DISTRITOS: t("planificacion.distritos_orden"),
+        P.DIAS_VIAJE: t("planificacion.dias_viaje"), P.DIAS: t("planificacion.dias"),
+        P.HALLAZGOS: t("planificacion.hallazgos_esperados"),
+        P.HALLAZGOS_P05: t("planificacion.min_p05"),
+        P.HALLAZGOS_P95: t("planificacion.max_p95"),
+        P.HALLAZGOS_DIA: t("planificacion.dia"), motive: t("planificacion.motivo")}),
         hide_index=True, width="stretch",
         column_config={tr(*k): st.column_config.NumberColumn(format=f) for k, f in (
             (("Hallazgos esperados", "Expected findings"), "%.2f"),
@@ -234,14 +201,13 @@ with ui.guard():
             (("Por día", "Per day"), "%.3f"), (("Días de viaje", "Travel days"), "%.1f"),
             (("Días", "Days"), "%g"), (("Costo estimado (S/)", "Estimated cost (S/)"), "%.0f"))})
 
-    st.subheader(tr("Mapa del plan", "Plan map"))
+    st.subheader(t("planificacion.mapa_plan"))
     plan_region = tuple(who.regions or settings.region or ())
     plan_layer = mapview.round_coordinates(state.map_layer(plan_region),
                                            state.map_digits(plan_region))
     st_folium(plan_map(plan, plan_layer, lang),
               key="plan_mapa", height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
-    st.caption(tr("Colores por viaje; morado = exploración; círculos = oficinas.",
-                  "Colours by trip; purple = exploration; circles = offices."))
+    st.caption(t("planificacion.colores_viaje_morado_exploracion"))
 
     d1, d2 = st.columns(2)
     csv_bytes = plan.csv_text(simulated=ui.is_simulated()).encode("utf-8")
@@ -255,39 +221,15 @@ with ui.guard():
             return data
         return download
 
-    d1.download_button(tr("Descargar CSV", "Download CSV"), _audited(csv_bytes, "plan_csv"),
+    d1.download_button(t("planificacion.descargar_csv"), _audited(csv_bytes, "plan_csv"),
                        file_name="plan_inspecciones.csv", mime="text/csv", key="plan_csv",
                        on_click="ignore")
-    d2.download_button(tr("Descargar página imprimible (HTML)", "Download printable page (HTML)"),
+    d2.download_button(t("planificacion.descargar_pagina_imprimible_html"),
                        _audited(html_bytes, "plan_html"),
                        file_name="plan_inspecciones.html", mime="text/html", key="plan_html",
                        on_click="ignore")
 
-    with st.expander(tr("Cómo se calcula", "How it is computed")):
-        st.markdown(tr(
-            "- **Viaje**: ida, saltos entre distritos cercanos y vuelta, más "
-            f"{run_spec.days_per_inspection:g} días por inspección, redondeado a medio día; "
-            f"máximo {run_spec.max_trip_days:g} días. El tiempo de viaje es una estimación "
-            "(distancia en línea recta × factor de desvío, a la velocidad de carreteras andinas "
-            "o de ríos amazónicos), salvo donde su tabla de viajes lo reemplaza.\n"
-            "- **Elección**: programación entera mixta (HiGHS) que maximiza la suma del riesgo "
-            "de los distritos inspeccionados con los días de cada oficina, cada distrito una "
-            f"vez; demostrada a menos de {P.MIP_GAP:.1%} del óptimo.\n"
-            "- **Exploración**: una parte de los días va primero a los distritos con alerta "
-            "de cambio al alza (el modelo puede estar desactualizado allí) y el resto a "
-            "distritos sorteados al azar, con igual probabilidad, entre los de evidencia "
-            "insuficiente. Sus resultados dicen dónde se equivoca el modelo sin el sesgo de ir "
-            "solo adonde apunta.",
-            "- **Trip**: way out, hops between nearby districts and way back, plus "
-            f"{run_spec.days_per_inspection:g} days per inspection, rounded up to half a day; "
-            f"at most {run_spec.max_trip_days:g} days. Travel time is an estimate (straight "
-            "distance × detour factor, at the speed of Andean roads or Amazon rivers) except "
-            "where your travel table replaces it.\n"
-            "- **Choice**: mixed-integer programming (HiGHS) maximising the summed risk of the "
-            "inspected districts within each office's days, each district once; proven within "
-            f"{P.MIP_GAP:.1%} of the optimum.\n"
-            "- **Exploration**: part of the days goes first to the districts with a rising "
-            "change alert (the model may be out of date there) and the rest to districts drawn "
-            "at random, with equal chances, among those with insufficient evidence. Their "
-            "results show where the model is wrong without the bias of only going where it "
-            "points."))
+    with st.expander(t("planificacion.calcula")):
+        st.markdown(t("planificacion.viaje_ida_saltos_distritos",
+                      days_per_inspection=run_spec.days_per_inspection,
+                      max_trip_days=run_spec.max_trip_days, mip_gap=P.MIP_GAP))

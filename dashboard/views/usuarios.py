@@ -8,26 +8,16 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import auth, state, ui
-from dashboard.i18n import get_lang, tr
+from dashboard.i18n import get_lang, t
 from geo.errors import RiskmapError
 from geo.trust.access import DATA_ROLES, REGION_NAMES, region_names
 from geo.trust.accounts import MIN_PASSWORD, validate_password
 
 ui.page_header(
-    tr("Usuarios", "Users"),
-    tr("Cuentas locales del tablero: quién entra, con qué rol y a qué regiones. Las "
-       "contraseñas se guardan como hashes argon2id; una contraseña nueva al azar se muestra "
-       "una sola vez.",
-       "The dashboard's local accounts: who signs in, with which role and for which regions. "
-       "Passwords are kept as argon2id hashes; a new random password is shown only once."),
+    t("comun.pag_usuarios"),
+    t("usuarios.cuentas_locales_tablero_quien"),
 )
-_TYPED_HELP = tr(
-    f"Vacía: una al azar, que se muestra una vez. Si la escribe: al menos {MIN_PASSWORD} "
-    "caracteres, ni una de las contraseñas más usadas ni fácil de adivinar; mejor una frase "
-    "de tres o cuatro palabras que no suelan ir juntas.",
-    f"Empty: a random one, shown once. If you type one: at least {MIN_PASSWORD} characters, "
-    "not one of the most used passwords nor easy to guess; best a phrase of three or four "
-    "words that do not usually go together.")
+_TYPED_HELP = t("usuarios.vacia_azar_muestra_vez", min_password=MIN_PASSWORD)
 
 
 def _new_password(name: str) -> str:
@@ -45,15 +35,11 @@ def _new_password(name: str) -> str:
 with ui.guard():
     who = ui.principal()
     if not who.admin:
-        st.error(tr("Esta página es del administrador.", "This page is the administrator's."))
+        st.error(t("comun.pagina_administrador"))
         st.stop()
     settings = state.settings()
     if settings.auth.mode != "local":
-        st.info(tr(f"El inicio de sesión es «{settings.auth.mode}»: las cuentas las lleva el "
-                   "proveedor de identidad y los roles, las reglas de [auth.oidc] en la "
-                   "configuración.",
-                   f"Sign-in is '{settings.auth.mode}': accounts live at the identity provider "
-                   "and roles in the [auth.oidc] rules of the settings."))
+        st.info(t("usuarios.inicio_sesion_cuentas_lleva", mode=settings.auth.mode))
         st.stop()
     users = auth.users(settings.auth)
     audit = auth.store_for(who)
@@ -61,41 +47,39 @@ with ui.guard():
     shown = st.session_state.pop("_usuarios_clave_nueva", None)
     if shown:
         name = ui.escape_markdown(shown[0])
-        st.success(tr(f"Contraseña de «{name}»: `{shown[1]}` — entréguela en persona; no "
-                      "se vuelve a mostrar.",
-                      f"Password of '{name}': `{shown[1]}` — hand it over in person; it "
-                      "is not shown again."), icon=":material/key:")
+        st.success(t("usuarios.contrasena_entreguela_persona_no", name=name,
+                     shown=shown[1]), icon=":material/key:")
 
     accounts = sorted(users.accounts().values(), key=lambda a: a.name)
     table = pd.DataFrame([{
-        tr("Usuario", "User"): a.name,
-        tr("Nombre", "Name"): a.display,
-        tr("Rol", "Role"): "+".join([*([ui.role_label(a.role)] if a.role else []),
+        t("comun.usuario_2"): a.name,
+        t("usuarios.nombre"): a.display,
+        t("comun.rol"): "+".join([*([ui.role_label(a.role)] if a.role else []),
                                      *(["admin"] if a.admin else [])]),
-        tr("Regiones", "Regions"): region_names(a.regions, lang),
-        tr("Activa", "Active"): tr("Sí", "Yes") if a.active else tr("No", "No"),
-        tr("Cambiada", "Changed"): a.changed[:16].replace("T", " "),
+        t("usuarios.regiones"): region_names(a.regions, lang),
+        t("usuarios.activa"): t("comun.yes") if a.active else t("comun.no"),
+        t("usuarios.cambiada"): a.changed[:16].replace("T", " "),
     } for a in accounts])
     st.dataframe(table, hide_index=True, width="stretch")
 
-    st.markdown("#### " + tr("Crear una cuenta", "Create an account"))
+    st.markdown("#### " + t("usuarios.crear_cuenta"))
     with st.form("usuarios_nueva", clear_on_submit=True):
         c1, c2 = st.columns(2)
-        name = c1.text_input(tr("Usuario", "User name"), max_chars=64,
+        name = c1.text_input(t("comun.text.user"), max_chars=64,
                              placeholder="ana.quispe", key="usuarios_nuevo_nombre")
-        display = c2.text_input(tr("Nombre para mostrar", "Display name"), max_chars=80)
+        display = c2.text_input(t("usuarios.nombre_mostrar"), max_chars=80)
         c3, c4, c5 = st.columns(3)
-        role = c3.selectbox(tr("Rol", "Role"), [*DATA_ROLES, ""],
-                            format_func=lambda r: ui.role_label(r) if r else tr(
-                                "(ninguno: solo administración)", "(none: administration only)"))
-        admin = c4.checkbox(tr("También administra", "Also administers"))
-        regions = c5.multiselect(tr("Regiones", "Regions"), list(REGION_NAMES),
+        role = c3.selectbox(t("comun.rol"), [*DATA_ROLES, ""],
+                            format_func=lambda r: (ui.role_label(r) if r else
+                                                   t("usuarios.ninguno_solo_administracion")))
+        admin = c4.checkbox(t("usuarios.tambien_administra"))
+        regions = c5.multiselect(t("usuarios.regiones"), list(REGION_NAMES),
                                  format_func=REGION_NAMES.get,
-                                 placeholder=tr("todas", "all"))
-        typed = st.text_input(tr("Contraseña (opcional)", "Password (optional)"),
+                                 placeholder=t("comun.todas"))
+        typed = st.text_input(t("usuarios.contrasena_opcional"),
                               type="password", max_chars=256, help=_TYPED_HELP,
                               key="usuarios_nueva_clave")
-        if st.form_submit_button(tr("Crear la cuenta", "Create the account"), type="primary"):
+        if st.form_submit_button(t("usuarios.crear_cuenta_2"), type="primary"):
             with ui.guard():  # a refused name or password: said here, the page goes on
                 password = typed or _new_password(name)
                 account = users.add(name, role or None, admin=admin or not role,
@@ -109,16 +93,16 @@ with ui.guard():
                 st.rerun()
 
     if accounts:
-        st.markdown("#### " + tr("Cambiar una cuenta", "Change an account"))
+        st.markdown("#### " + t("usuarios.cambiar_cuenta"))
         c1, c2 = st.columns([2, 3])
-        target = c1.selectbox(tr("Cuenta", "Account"), [a.name for a in accounts],
+        target = c1.selectbox(t("usuarios.cuenta"), [a.name for a in accounts],
                               key="usuarios_cuenta")
         account = users.get(target)
-        typed = c1.text_input(tr("Nueva contraseña (opcional)", "New password (optional)"),
+        typed = c1.text_input(t("usuarios.nueva_contrasena_opcional"),
                               type="password", max_chars=256, help=_TYPED_HELP,
                               key="usuarios_clave_escrita")
         b1, b2, b3 = c2.columns(3)
-        if b1.button(tr("Nueva contraseña", "New password"), key="usuarios_clave"):
+        if b1.button(t("usuarios.nueva_contrasena"), key="usuarios_clave"):
             with ui.guard():  # a refused password: said here, the page goes on
                 password = typed or _new_password(target)
                 users.passwd(target, password)
@@ -129,22 +113,21 @@ with ui.guard():
                     st.session_state["_usuarios_clave_nueva"] = (target, password)
                 st.rerun()
         if account is not None and account.active and target != who.user and \
-                b2.button(tr("Desactivar", "Disable"), key="usuarios_desactivar"):
+                b2.button(t("usuarios.desactivar"), key="usuarios_desactivar"):
             users.set_active(target, False)
             closed = auth.access_store(settings.auth).close_user(target)
             audit.record_event("usuario_desactivado", {"cuenta": target,
                                                        "sesiones_cerradas": closed})
             st.rerun()
         if account is not None and not account.active and \
-                b2.button(tr("Activar", "Enable"), key="usuarios_activar"):
+                b2.button(t("usuarios.activar"), key="usuarios_activar"):
             users.set_active(target, True)
             audit.record_event("usuario_activado", {"cuenta": target})
             st.rerun()
-        if target != who.user and b3.button(tr("Borrar", "Remove"), key="usuarios_borrar"):
+        if target != who.user and b3.button(t("usuarios.borrar"), key="usuarios_borrar"):
             users.remove(target)
             closed = auth.access_store(settings.auth).close_user(target)
             audit.record_event("usuario_borrado", {"cuenta": target, "sesiones_cerradas": closed})
             st.rerun()
         if target == who.user:
-            st.caption(tr("Su propia cuenta no se desactiva ni se borra desde aquí.",
-                          "Your own account is not disabled or removed from here."))
+            st.caption(t("usuarios.propia_cuenta_no_desactiva"))

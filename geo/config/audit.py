@@ -39,43 +39,23 @@ def _parse_audit(raw: dict[str, Any], path: Path, folder: Path) -> AuditSpec:
     """``[audit]``: the key outside the store's folder, the witness and how often to anchor."""
     _reject_unknown(raw, _AUDIT_KEYS, path, "audit")
     if "key_file" in raw and "key_env" in raw:
-        raise ConfigError(
-            es=f"{path}: [audit] key_file y key_env no van juntas: la clave de la auditoría "
-            "está en un archivo o en una variable de entorno, no en los dos.",
-            en=f"{path}: [audit] key_file and key_env exclude each other: the audit key is "
-            "in a file or in an environment variable, not both.")
+        raise ConfigError("config.audit_key_file_key", path=path)
     for key in ("key_file", "key_env", "witness"):
         if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
-            raise ConfigError(
-                es=f"{path}: [audit] {key} = {raw[key]!r}: debe ser un texto no vacío.",
-                en=f"{path}: [audit] {key} = {raw[key]!r}: must be a non-empty string.")
+            raise ConfigError("config.audit_debe_texto_no", path=path, key_=key, raw=raw[key])
     env = raw.get("key_env")
     if env is not None and not (env.isascii() and env.isidentifier()):
-        raise ConfigError(
-            es=f"{path}: [audit] key_env = {env!r}: debe ser el nombre de una variable de "
-            "entorno (letras, cifras y '_'), p. ej. \"RISKMAP_AUDIT_KEY\"; nunca la clave "
-            "misma.",
-            en=f"{path}: [audit] key_env = {env!r}: must be the name of an environment "
-            "variable (letters, digits and '_'), e.g. \"RISKMAP_AUDIT_KEY\"; never the key "
-            "itself.")
+        raise ConfigError("config.audit_key_env_debe", path=path, env=env)
     witness = raw.get("witness")
     if witness is not None and "://" in witness:
         scheme = witness.split("://", 1)[0].lower()
         if scheme not in WITNESS_SCHEMES:
-            raise ConfigError(
-                es=f"{path}: [audit] witness = {witness!r}: use un archivo o una URL "
-                "http://, https:// o syslog://.",
-                en=f"{path}: [audit] witness = {witness!r}: use a file or an http://, "
-                "https:// or syslog:// URL.")
+            raise ConfigError("config.audit_witness_use_archivo", path=path, witness=witness)
     elif witness is not None:
         witness = str(_resolve(folder, witness))
     every = raw.get("anchor_every_minutes", AuditSpec.anchor_every_minutes)
     if not isinstance(every, int | float) or isinstance(every, bool) or every < 0:
-        raise ConfigError(
-            es=f"{path}: [audit] anchor_every_minutes = {every!r}: debe ser un número de "
-            "minutos, 0 o más (0: solo se ancla con 'riskmap audit anchor').",
-            en=f"{path}: [audit] anchor_every_minutes = {every!r}: must be a number of "
-            "minutes, 0 or more (0: anchored only by 'riskmap audit anchor').")
+        raise ConfigError("config.audit_anchor_every_minutes", path=path, every=every)
     return AuditSpec(key_file=_resolve(folder, raw.get("key_file")), key_env=env,
                      witness=witness, anchor_every_minutes=float(every))
 

@@ -75,36 +75,23 @@ def _parse_auth(raw: dict[str, Any] | None, path: Path, folder: Path, simulated:
     defaults = AuthSpec()
     mode = str(raw.get("mode", defaults.mode))
     if mode not in AUTH_MODES:
-        raise ConfigError(
-            es=f"{path}: auth.mode = {mode!r} no existe. Use uno de: {', '.join(AUTH_MODES)}.",
-            en=f"{path}: auth.mode = {mode!r} does not exist. Use one of: "
-            f"{', '.join(AUTH_MODES)}.",
-        )
+        raise ConfigError("config.auth_mode_no_existe", path=path, mode=mode,
+                          auth_modes=', '.join(AUTH_MODES))
     suppression = raw.get("suppression", {})
     _reject_unknown(suppression, {r for r in DATA_ROLES if r != "planificador"}, path,
                     "auth.suppression")
     for role, k in suppression.items():
         if not isinstance(k, int) or k < 5:
-            raise ConfigError(
-                es=f"{path}: auth.suppression.{role} = {k!r}: debe ser un entero de 5 o más "
-                "(los conteos de 1 a k-1 no se muestran a ese rol).",
-                en=f"{path}: auth.suppression.{role} = {k!r}: must be an integer of 5 or more "
-                "(counts from 1 to k-1 are not shown to that role).",
-            )
+            raise ConfigError("config.auth_suppression_debe_entero", path=path, role=role, k=k)
     demo_role = str(raw.get("demo_role", defaults.demo_role))
     if demo_role not in DATA_ROLES:
-        raise ConfigError(
-            es=f"{path}: auth.demo_role = {demo_role!r}; use uno de {', '.join(DATA_ROLES)}.",
-            en=f"{path}: auth.demo_role = {demo_role!r}; use one of {', '.join(DATA_ROLES)}.",
-        )
+        raise ConfigError("config.auth_demo_role_use", path=path, demo_role=demo_role,
+                          data_roles=', '.join(DATA_ROLES))
     numbers = {}
     for key in ("session_hours", "max_failures", "lockout_minutes"):
         value = raw.get(key, getattr(defaults, key))
         if not isinstance(value, int | float) or value <= 0:
-            raise ConfigError(
-                es=f"{path}: auth.{key} = {value!r}: debe ser un número positivo.",
-                en=f"{path}: auth.{key} = {value!r}: must be a positive number.",
-            )
+            raise ConfigError("config.auth_debe_numero_positivo", path=path, key_=key, value=value)
         numbers[key] = value
     oidc = None
     if "oidc" in raw:
@@ -113,27 +100,18 @@ def _parse_auth(raw: dict[str, Any] | None, path: Path, folder: Path, simulated:
         missing = [k for k in ("server_metadata_url", "client_id", "redirect_uri")
                    if not item.get(k)]
         if missing:
-            raise ConfigError(
-                es=f"{path}: a [auth.oidc] le faltan {', '.join(missing)} (los da el "
-                "administrador del proveedor de identidad).",
-                en=f"{path}: [auth.oidc] lacks {', '.join(missing)} (the identity provider's "
-                "administrator gives them).",
-            )
+            raise ConfigError("config.auth_oidc_faltan_da", path=path, missing=', '.join(missing))
         rules = []
         for i, rule in enumerate(item.get("rules", []), start=1):
             where = f"auth.oidc.rules[{i}]"
             _reject_unknown(rule, _RULE_KEYS, path, where)
             if bool(rule.get("email")) == bool(rule.get("group")):
-                raise ConfigError(
-                    es=f"{path}: {where} necesita 'email' o 'group' (uno de los dos).",
-                    en=f"{path}: {where} needs 'email' or 'group' (one of them).",
-                )
+                raise ConfigError("config.necesita_email_group_dos", path=path, where=where)
             try:
                 role, admin = parse_roles(rule.get("roles", []))
                 regions = parse_regions(rule.get("regions"), role)
             except AccessError as err:
-                raise ConfigError(es=f"{path}: {where}: {err.es}",
-                                  en=f"{path}: {where}: {err.en}") from err
+                raise ConfigError("config.texto", path=path, where=where, err=err) from err
             rules.append(OIDCRule(role=role, admin=admin, regions=regions,
                                   email=str(rule.get("email", "")).strip().lower(),
                                   group=str(rule.get("group", "")).strip()))
@@ -146,12 +124,7 @@ def _parse_auth(raw: dict[str, Any] | None, path: Path, folder: Path, simulated:
             require_verified_email=bool(item.get("require_verified_email", True)),
             rules=tuple(rules))
     if mode == "oidc" and oidc is None:
-        raise ConfigError(
-            es=f"{path}: auth.mode = 'oidc' necesita la tabla [auth.oidc] (proveedor, "
-            "client_id, redirect_uri y las reglas de roles).",
-            en=f"{path}: auth.mode = 'oidc' needs the [auth.oidc] table (provider, "
-            "client_id, redirect_uri and the role rules).",
-        )
+        raise ConfigError("config.auth_mode_oidc_necesita", path=path)
     return AuthSpec(
         mode=mode, users_file=_resolve(folder, raw.get("users_file")),
         session_hours=float(numbers["session_hours"]),
@@ -167,19 +140,11 @@ def _parse_auth(raw: dict[str, Any] | None, path: Path, folder: Path, simulated:
 def _parse_proxies(raw: Any, path: Path) -> tuple[str, ...]:
     """``[auth] trusted_proxies``: a list of addresses or CIDR networks (none by default)."""
     if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
-        raise ConfigError(
-            es=f"{path}: auth.trusted_proxies = {raw!r}: debe ser una lista de direcciones o "
-            "redes entre comillas, p. ej. [\"127.0.0.1\", \"::1\"] (el proxy inverso que "
-            "está delante del tablero), o [] si no hay ninguno.",
-            en=f"{path}: auth.trusted_proxies = {raw!r}: must be a list of quoted addresses "
-            "or networks, e.g. [\"127.0.0.1\", \"::1\"] (the reverse proxy in front of the "
-            "dashboard), or [] when there is none.",
-        )
+        raise ConfigError("config.auth_trusted_proxies_debe", path=path, raw=raw)
     try:
         return parse_proxies(raw)
     except AccessError as err:
-        raise ConfigError(es=f"{path}: auth.trusted_proxies: {err.es}",
-                          en=f"{path}: auth.trusted_proxies: {err.en}") from err
+        raise ConfigError("config.auth_trusted_proxies", path=path, err=err) from err
 
 
 def parse_proxies(values: Iterable[Any]) -> tuple[str, ...]:
@@ -196,21 +161,8 @@ def parse_proxies(values: Iterable[Any]) -> tuple[str, ...]:
         try:
             net = ipaddress.ip_network(str(raw).strip(), strict=False)
         except ValueError as err:
-            raise AccessError(
-                es=f"{raw!r} no es una dirección IP ni una red (CIDR) válida: use, p. ej., "
-                "\"127.0.0.1\" o \"10.0.0.0/8\" (la dirección desde la que el proxy se conecta "
-                "al tablero; nombres de máquina no).",
-                en=f"{raw!r} is not a valid IP address or (CIDR) network: use e.g. "
-                "\"127.0.0.1\" or \"10.0.0.0/8\" (the address the proxy connects to the "
-                "dashboard from; no host names).",
-            ) from err
+            raise AccessError("config.no_direccion_ip_ni", raw=raw) from err
         if net.prefixlen < (8 if net.version == 4 else 32):
-            raise AccessError(
-                es=f"{raw!r} abarca demasiadas direcciones: cualquier cliente dentro podría "
-                "decir su propia dirección y esquivar el límite de intentos. Nombre solo "
-                "el proxy.",
-                en=f"{raw!r} covers too many addresses: any client inside could state its own "
-                "address and dodge the attempt limit. Name only the proxy.",
-            )
+            raise AccessError("config.abarca_demasiadas_direcciones_cualquier", raw=raw)
         out.append(str(net))
     return tuple(dict.fromkeys(out))

@@ -207,107 +207,53 @@ def _parse_layer(i: int, item: dict[str, Any], path: Path, check_files: bool) ->
     where = f"layers[{i}]"
     kind = item.get("kind", KIND_SECTOR)
     if kind not in (KIND_SECTOR, KIND_SERVICES):
-        raise ConfigError(
-            es=f"{path}: {where} kind = {kind!r}: use 'sector' (una capa que el modelo usa) o "
-            "'servicios' (puntos de atención a víctimas).",
-            en=f"{path}: {where} kind = {kind!r}: use 'sector' (a layer the model uses) or "
-            "'servicios' (points of help for victims).",
-        )
+        raise ConfigError("config.kind_use_sector_capa", path=path, where=where, kind=kind)
     if kind == KIND_SERVICES:
         return _parse_services(i, item, path, check_files)
     _reject_unknown(item, _LAYER_KEYS, path, where)
     for key in ("name", "sector", "path", "measure"):
         if key not in item:
-            raise ConfigError(
-                es=f"{path}: a la capa {where} le falta la clave obligatoria '{key}'.",
-                en=f"{path}: layer {where} lacks the required key '{key}'.",
-            )
+            raise ConfigError("config.capa_falta_clave_obligatoria", path=path, where=where,
+                              key_=key)
     name = str(item["name"])
     if not name.isidentifier() or name != name.lower():
-        raise ConfigError(
-            es=f"{path}: {where}.name = {name!r} debe ser un nombre de columna en minúsculas "
-            "sin espacios (p. ej. 'concesiones_mineras').",
-            en=f"{path}: {where}.name = {name!r} must be a lower-case column name without "
-            "spaces (e.g. 'concesiones_mineras').",
-        )
+        raise ConfigError("config.name_debe_nombre_columna", path=path, where=where, name=name)
     measure = item["measure"]
     if measure not in MEASURES:
-        raise ConfigError(
-            es=f"{path}: {where} ('{name}') tiene measure = {measure!r}, que no existe. "
-            f"Use una de: {', '.join(MEASURES)}.",
-            en=f"{path}: {where} ('{name}') has measure = {measure!r}, which does not exist. "
-            f"Use one of: {', '.join(MEASURES)}.",
-        )
+        raise ConfigError("config.tiene_measure_no_existe", path=path, where=where, name=name,
+                          measure=measure, measures=', '.join(MEASURES))
     sector = item["sector"]
     if sector not in C.SECTORES_CAPA:
-        raise ConfigError(
-            es=f"{path}: {where} ('{name}') tiene sector = {sector!r}. Use uno de: "
-            f"{', '.join(C.SECTORES_CAPA)}.",
-            en=f"{path}: {where} ('{name}') has sector = {sector!r}. Use one of: "
-            f"{', '.join(C.SECTORES_CAPA)}.",
-        )
+        raise ConfigError("config.tiene_sector_use", path=path, where=where, name=name,
+                          sector=sector, sectores_capa=', '.join(C.SECTORES_CAPA))
     if measure in ("sum", "mean", "value") and item.get("column") in (None, ""):
-        raise ConfigError(
-            es=f"{path}: {where} ('{name}') usa measure = '{measure}', que necesita 'column' "
-            "(la columna a agregar).",
-            en=f"{path}: {where} ('{name}') uses measure = '{measure}', which needs 'column' "
-            "(the column to aggregate).",
-        )
+        raise ConfigError("config.usa_measure_necesita_column", path=path, where=where, name=name,
+                          measure=measure)
     per = item.get("per")
     if measure == "density" and per not in ("km2", "poblacion"):
-        raise ConfigError(
-            es=f"{path}: {where} ('{name}') usa measure = 'density'; 'per' debe ser 'km2' o "
-            f"'poblacion' (se encontró {per!r}).",
-            en=f"{path}: {where} ('{name}') uses measure = 'density'; 'per' must be 'km2' or "
-            f"'poblacion' (found {per!r}).",
-        )
+        raise ConfigError("config.usa_measure_density_per", path=path, where=where, name=name,
+                          per=per)
     raw_paths = item["path"] if isinstance(item["path"], list) else [item["path"]]
     if not raw_paths or not all(isinstance(p, str) and p for p in raw_paths):
-        raise ConfigError(
-            es=f"{path}: {where} ('{name}') path debe ser un archivo o una lista de archivos.",
-            en=f"{path}: {where} ('{name}') path must be a file or a list of files.",
-        )
+        raise ConfigError("config.path_debe_archivo_lista", path=path, where=where, name=name)
     files = tuple(_resolve(path.parent, p) for p in raw_paths)
     for file in files:
         assert file is not None
         if check_files and not file.exists():
             if any(_in_sources(p) for p in raw_paths):
-                raise ConfigError(
-                    es=f"{path}: la capa '{name}' apunta a {file}, que no existe. "
-                    "{fuentes}/ es la carpeta donde 'riskmap data fetch' pone los archivos "
-                    "públicos ($RISKMAP_DATA_DIR/fuentes o data/fuentes): ejecútelo, o "
-                    "corrija 'path'.",
-                    en=f"{path}: layer '{name}' points to {file}, which does not exist. "
-                    "{fuentes}/ is the folder where 'riskmap data fetch' puts the public "
-                    "files ($RISKMAP_DATA_DIR/fuentes or data/fuentes): run it, or fix "
-                    "'path'.",
-                )
-            raise ConfigError(
-                es=f"{path}: la capa '{name}' apunta a {file}, que no existe. Corrija 'path' "
-                "(relativo a la carpeta del archivo de configuración).",
-                en=f"{path}: layer '{name}' points to {file}, which does not exist. Fix 'path' "
-                "(relative to the settings file's folder).",
-            )
+                raise ConfigError("config.capa_apunta_no_existe_carpeta_riskmap_data", path=path,
+                                  name=name, file=file)
+            raise ConfigError("config.capa_apunta_no_existe", path=path, name=name, file=file)
     match = item.get("match")
     if match is not None:
         if not isinstance(match, dict) or "distrito" not in match or \
                 not set(match) <= set(MATCH_KEYS) or \
                 not all(isinstance(v, str) and v for v in match.values()):
-            raise ConfigError(
-                es=f"{path}: {where} ('{name}') match debe nombrar columnas del archivo, al "
-                "menos 'distrito', p. ej. match = { departamento = \"DEPARTAMENTO\", "
-                "provincia = \"PROVINCIA\", distrito = \"DISTRITO\" }.",
-                en=f"{path}: {where} ('{name}') match must name columns of the file, at least "
-                "'distrito', e.g. match = { departamento = \"DEPARTAMENTO\", provincia = "
-                "\"PROVINCIA\", distrito = \"DISTRITO\" }.",
-            )
+            raise ConfigError("config.match_debe_nombrar_columnas", path=path, where=where,
+                              name=name)
         if measure not in ("count", "sum", "mean", "value"):
-            raise ConfigError(
-                es=f"{path}: {where} ('{name}') match sirve para tablas y puntos sin geometría "
-                f"(measure count, sum, mean o value), no para {measure!r}.",
-                en=f"{path}: {where} ('{name}') match is for tables and points without "
-                f"geometry (measure count, sum, mean or value), not for {measure!r}.",
-            )
+            raise ConfigError("config.match_sirve_tablas_puntos", path=path, where=where, name=name,
+                              measure=measure)
     classes = item.get("classes", [])
     years = item.get("years")
     band = item.get("band", 1)
@@ -317,80 +263,32 @@ def _parse_layer(i: int, item: dict[str, Any], path: Path, check_files: bool) ->
                 (years is not None and (not isinstance(years, list) or len(years) != 2 or
                                         not all(isinstance(y, int) for y in years))) or \
                 not isinstance(band, int) or band < 1 or not isinstance(year_base, int):
-            raise ConfigError(
-                es=f"{path}: {where} ('{name}') usa un ráster: classes es una lista de enteros "
-                "(p. ej. [30]), years [desde, hasta] (p. ej. [2020, 2024]), band un entero "
-                "desde 1 y year_base un entero.",
-                en=f"{path}: {where} ('{name}') uses a raster: classes is a list of integers "
-                "(e.g. [30]), years [from, to] (e.g. [2020, 2024]), band an integer from 1 "
-                "and year_base an integer.",
-            )
+            raise ConfigError("config.usa_raster_classes_lista", path=path, where=where, name=name)
         if measure == "raster_share" and not classes and not years:
-            raise ConfigError(
-                es=f"{path}: {where} ('{name}') usa measure = 'raster_share', que necesita "
-                "'classes' (p. ej. [30] minería en MapBiomas) o 'years'.",
-                en=f"{path}: {where} ('{name}') uses measure = 'raster_share', which needs "
-                "'classes' (e.g. [30] mining in MapBiomas) or 'years'.",
-            )
+            raise ConfigError("config.usa_measure_raster_share", path=path, where=where, name=name)
     elif classes or (years is not None and measure != "value") or "band" in item or \
             "year_base" in item:
-        raise ConfigError(
-            es=f"{path}: {where} ('{name}') classes, years, band y year_base son de los "
-            "rásteres (measure raster_share, raster_sum o raster_mean); years también de una "
-            "tabla con measure = 'value' (columna con {year} o panel_year).",
-            en=f"{path}: {where} ('{name}') classes, years, band and year_base belong to "
-            "rasters (measure raster_share, raster_sum or raster_mean); years also to a table "
-            "with measure = 'value' (a column with {year}, or panel_year).",
-        )
+        raise ConfigError("config.classes_years_band_year", path=path, where=where, name=name)
     band_first_year = item.get("band_first_year")
     if band_first_year is not None and (
             measure not in RASTER_MEASURES or not isinstance(band_first_year, int)
             or isinstance(band_first_year, bool) or not 1800 <= band_first_year <= 2200):
-        raise ConfigError(
-            es=f"{path}: {where} ('{name}') band_first_year es el año de la banda 1 de un ráster "
-            "con una banda por año (MapBiomas: 1985), un entero; 'band' es la de hoy.",
-            en=f"{path}: {where} ('{name}') band_first_year is the year of band 1 of a raster "
-            "with one band per year (MapBiomas: 1985), an integer; 'band' is today's.",
-        )
+        raise ConfigError("config.band_first_year_ano", path=path, where=where, name=name)
     year_column = item.get("year_column")
     if year_column is not None:
         if not (isinstance(year_column, str) and year_column.strip()):
-            raise ConfigError(
-                es=f"{path}: {where} ('{name}') year_column debe nombrar la columna con el año "
-                "o la fecha de cada elemento (p. ej. \"FEC_DENU\" en el catastro de INGEMMET).",
-                en=f"{path}: {where} ('{name}') year_column must name the column holding each "
-                "feature's year or date (e.g. \"FEC_DENU\" in INGEMMET's cadastre).",
-            )
+            raise ConfigError("config.year_column_debe_nombrar", path=path, where=where, name=name)
         if measure in RASTER_MEASURES:
-            raise ConfigError(
-                es=f"{path}: {where} ('{name}') es un ráster: su año está en el valor de cada "
-                "píxel; use years = [desde, hasta] (y year_base), no year_column.",
-                en=f"{path}: {where} ('{name}') is a raster: its year is each pixel's value; "
-                "use years = [from, to] (and year_base), not year_column.",
-            )
+            raise ConfigError("config.raster_ano_valor_pixel", path=path, where=where, name=name)
     where_sql = item.get("where")
     if where_sql is not None and not (isinstance(where_sql, str) and where_sql.strip()):
-        raise ConfigError(
-            es=f"{path}: {where} ('{name}') where debe ser un filtro como "
-            "\"LEYENDA = 'TITULADO'\".",
-            en=f"{path}: {where} ('{name}') where must be a filter such as "
-            "\"LEYENDA = 'TITULADO'\".",
-        )
+        raise ConfigError("config.where_debe_filtro_leyenda", path=path, where=where, name=name)
     table = _parse_table_keys(item, path, where, name, measure)
     if table.get("panel_year") and year_column:
-        raise ConfigError(
-            es=f"{path}: {where} ('{name}') tiene panel_year y year_column: un panel ya dice "
-            "el año de cada fila; quite year_column.",
-            en=f"{path}: {where} ('{name}') has panel_year and year_column: a panel already "
-            "gives each row's year; remove year_column.",
-        )
+        raise ConfigError("config.tiene_panel_year_year", path=path, where=where, name=name)
     if isinstance(item.get("column"), str) and YEAR_FIELD in item["column"] and year_column:
-        raise ConfigError(
-            es=f"{path}: {where} ('{name}') column = {item['column']!r} ya tiene una columna "
-            "por año; quite year_column.",
-            en=f"{path}: {where} ('{name}') column = {item['column']!r} already has one "
-            "column per year; remove year_column.",
-        )
+        raise ConfigError("config.column_tiene_columna_ano", path=path, where=where, name=name,
+                          column=item['column'])
     raster_years = (int(years[0]), int(years[1])) if years else None
     table_years = table.pop("years", None)
     return LayerSpec(
@@ -558,12 +456,8 @@ def _parse_services(i: int, item: dict[str, Any], path: Path, check_files: bool
     allowed = _SERVICE_KEYS
     unknown = sorted(set(item) - allowed)
     if unknown:
-        raise ConfigError(
-            es=f"{path}: {where} es una capa de servicios (kind = 'servicios'); no admite "
-            f"{', '.join(unknown)}. Claves posibles: {', '.join(sorted(allowed))}.",
-            en=f"{path}: {where} is a services layer (kind = 'servicios'); it does not take "
-            f"{', '.join(unknown)}. Possible keys: {', '.join(sorted(allowed))}.",
-        )
+        raise ConfigError("config.capa_servicios_kind_servicios", path=path, where=where,
+                          unknown=', '.join(unknown), allowed=', '.join(sorted(allowed)))
     spec = _parse_layer(i, {**{k: v for k, v in item.items() if k != "kind"},
                             "sector": "otro", "measure": "count"}, path, check_files)
     return dataclasses.replace(spec, kind=KIND_SERVICES, sector=KIND_SERVICES,

@@ -32,12 +32,8 @@ def _parse_limits(raw: dict[str, Any], path: Path) -> LimitsSpec:
     bad = [key for key, value in values.items()
            if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0]
     if bad or not isinstance(values["upload_rows"], int):
-        raise ConfigError(
-            es=f"{path}: [limits] {', '.join(bad) or 'upload_rows'} debe ser un número "
-            "positivo (upload_rows, entero).",
-            en=f"{path}: [limits] {', '.join(bad) or 'upload_rows'} must be a positive number "
-            "(upload_rows, an integer).",
-        )
+        raise ConfigError("config.limits_debe_numero_positivo", path=path,
+                          bad=', '.join(bad) or 'upload_rows')
     return LimitsSpec(upload_mb=float(values["upload_mb"]),
                       upload_rows=int(values["upload_rows"]),
                       memory_mb=float(values["memory_mb"]), seconds=float(values["seconds"]))

@@ -59,48 +59,24 @@ def _parse_model(raw: dict[str, Any], path: Path) -> ModelSpec:
     _reject_unknown(raw, _MODEL_KEYS, path, "model")
     prior = raw.get("prior", {})
     if not isinstance(prior, dict) or not all(isinstance(v, int | float) for v in prior.values()):
-        raise ConfigError(
-            es=f"{path}: [model.prior] debe asignar un número (peso con signo) a cada capa.",
-            en=f"{path}: [model.prior] must map each layer to a number (a signed weight).",
-        )
+        raise ConfigError("config.model_prior_debe_asignar", path=path)
     defaults = ModelSpec()
     half_life = raw.get("half_life", defaults.half_life)
     if not (half_life == "auto" or (isinstance(half_life, int | float)
                                     and not isinstance(half_life, bool) and half_life >= 0)):
-        raise ConfigError(
-            es=f"{path}: [model] half_life = {half_life!r}: use \"auto\" (la eligen los "
-            "registros), un número de años (p. ej. 3) o 0 (sin descuento).",
-            en=f"{path}: [model] half_life = {half_life!r}: use \"auto\" (chosen from the "
-            "records), a number of years (e.g. 3) or 0 (no discount).",
-        )
+        raise ConfigError("config.model_half_life_use", path=path, half_life=half_life)
     selection = raw.get("selection_correction", defaults.selection_correction)
     if selection not in SELECTION_CORRECTIONS:
-        raise ConfigError(
-            es=f"{path}: [model] selection_correction = {selection!r}: use \"joint\", "
-            "\"design\", \"cluster\" o \"none\".",
-            en=f"{path}: [model] selection_correction = {selection!r}: use \"joint\", "
-            "\"design\", \"cluster\" or \"none\".",
-        )
+        raise ConfigError("config.model_selection_correction_use", path=path, selection=selection)
     intensity = raw.get("complaint_intensity", defaults.complaint_intensity)
     if not isinstance(intensity, bool):
-        raise ConfigError(
-            es=f"{path}: [model] complaint_intensity = {intensity!r}: use true o false.",
-            en=f"{path}: [model] complaint_intensity = {intensity!r}: use true or false.",
-        )
+        raise ConfigError("config.model_complaint_intensity_use", path=path, intensity=intensity)
     evidence = raw.get("complaint_evidence", defaults.complaint_evidence)
     if not isinstance(evidence, bool):
-        raise ConfigError(
-            es=f"{path}: [model] complaint_evidence = {evidence!r}: use true o false.",
-            en=f"{path}: [model] complaint_evidence = {evidence!r}: use true or false.",
-        )
+        raise ConfigError("config.model_complaint_evidence_use", path=path, evidence=evidence)
     logs = raw.get("log_features", [])
     if not isinstance(logs, list) or not all(isinstance(n, str) and n for n in logs):
-        raise ConfigError(
-            es=f"{path}: [model] log_features debe ser una lista de nombres de variables, "
-            "p. ej. [\"perdida_bosque\", \"mineria\"].",
-            en=f"{path}: [model] log_features must be a list of feature names, e.g. "
-            "[\"perdida_bosque\", \"mineria\"].",
-        )
+        raise ConfigError("config.model_log_features_debe", path=path)
     return ModelSpec(
         log_features=tuple(logs),
         complaint_intensity=intensity,

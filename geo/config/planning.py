@@ -84,19 +84,12 @@ def _parse_planning(raw: dict[str, Any], path: Path, folder: Path) -> PlanningSp
                 )
             )
         except (KeyError, TypeError, ValueError) as err:
-            raise ConfigError(
-                es=f"{path}: planning.offices[{i}] necesita 'name', 'lat' y 'lon' numéricos "
-                f"({err}).",
-                en=f"{path}: planning.offices[{i}] needs 'name' and numeric 'lat' and 'lon' "
-                f"({err}).",
-            ) from err
+            raise ConfigError("config.planning_offices_necesita_name", path=path, i=i,
+                              err=err) from err
     defaults = PlanningSpec()
     share = float(raw.get("exploration_share", defaults.exploration_share))
     if not 0.0 <= share < 1.0:
-        raise ConfigError(
-            es=f"{path}: planning.exploration_share debe estar entre 0 y 1 (se encontró {share}).",
-            en=f"{path}: planning.exploration_share must be between 0 and 1 (found {share}).",
-        )
+        raise ConfigError("config.planning_exploration_share_debe", path=path, share=share)
     flights = []
     for i, item in enumerate(raw.get("flights", []), start=1):
         _reject_unknown(item, _FLIGHT_KEYS, path, f"planning.flights[{i}]")
@@ -106,24 +99,14 @@ def _parse_planning(raw: dict[str, Any], path: Path, folder: Path) -> PlanningSp
                             per_week=float(item.get("per_week", 7.0)),
                             cost=float(item.get("cost", 300.0)))
         except (KeyError, TypeError, ValueError) as err:
-            raise ConfigError(
-                es=f"{path}: planning.flights[{i}] necesita 'from' y 'to' (códigos OACI, p. ej. "
-                f"\"SPQT\") y números en 'days', 'per_week', 'cost' ({err}).",
-                en=f"{path}: planning.flights[{i}] needs 'from' and 'to' (ICAO codes, e.g. "
-                f"\"SPQT\") and numbers in 'days', 'per_week', 'cost' ({err}).",
-            ) from err
+            raise ConfigError("config.planning_flights_necesita_from", path=path, i=i,
+                              err=err) from err
         if flight.days <= 0 or flight.per_week <= 0:
-            raise ConfigError(
-                es=f"{path}: planning.flights[{i}]: 'days' y 'per_week' deben ser positivos.",
-                en=f"{path}: planning.flights[{i}]: 'days' and 'per_week' must be positive.")
+            raise ConfigError("config.planning_flights_days_per", path=path, i=i)
         known = airportsdata.load("ICAO")
         for code in (flight.origin, flight.destination):
             if code not in known:
-                raise ConfigError(
-                    es=f"{path}: planning.flights[{i}]: el aeródromo '{code}' no existe en "
-                    "airportsdata (use el código OACI de 4 letras, p. ej. SPQT para Iquitos).",
-                    en=f"{path}: planning.flights[{i}]: aerodrome '{code}' is not in "
-                    "airportsdata (use the 4-letter ICAO code, e.g. SPQT for Iquitos).")
+                raise ConfigError("config.planning_flights_aerodromo_no", path=path, i=i, code=code)
         flights.append(flight)
     return PlanningSpec(
         offices=tuple(offices),

@@ -55,30 +55,19 @@ def parse_region(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, 
         elif token.isdigit() and len(token) <= 2:
             codes.append(token.zfill(2))
         else:
-            raise ConfigError(
-                es=f"Región desconocida: {raw!r}. Use 'cusco', 'loreto', 'all' o códigos de "
-                "departamento de 2 dígitos (p. ej. '08,16').",
-                en=f"Unknown region: {raw!r}. Use 'cusco', 'loreto', 'all' or 2-digit "
-                "department codes (e.g. '08,16').",
-            )
+            raise ConfigError("config.region_desconocida_use_cusco", raw=raw)
     return tuple(dict.fromkeys(codes))
 
 
 def _reject_unknown(raw: Any, allowed: set[str], path: Path, where: str) -> None:
     if not isinstance(raw, dict):
-        raise ConfigError(
-            es=f"{path}: '{where}' debe ser una tabla TOML.",
-            en=f"{path}: '{where}' must be a TOML table.",
-        )
+        raise ConfigError("config.debe_tabla_toml", path=path, where=where)
     unknown = sorted(set(raw) - allowed)
     if unknown:
         prefix = f"{where}." if where else ""
-        raise ConfigError(
-            es=f"{path}: clave desconocida {', '.join(prefix + k for k in unknown)}. Claves "
-            f"válidas aquí: {', '.join(sorted(allowed))}.",
-            en=f"{path}: unknown key {', '.join(prefix + k for k in unknown)}. Valid keys "
-            f"here: {', '.join(sorted(allowed))}.",
-        )
+        raise ConfigError("config.clave_desconocida_claves_validas", path=path,
+                          unknown=', '.join(prefix + k for k in unknown),
+                          allowed=', '.join(sorted(allowed)))
 
 
 

@@ -70,12 +70,7 @@ def parse_roles(value: str | Iterable[str]) -> tuple[str | None, bool]:
         )
     data = [n for n in dict.fromkeys(names) if n in DATA_ROLES]
     if len(data) > 1:
-        raise AccessError(
-            es=f"Una cuenta tiene un solo rol de datos, no {', '.join(data)}: cree una cuenta "
-            "por función.",
-            en=f"An account holds one data role, not {', '.join(data)}: create one account "
-            "per function.",
-        )
+        raise AccessError("config.cuenta_tiene_solo_rol", data=', '.join(data))
     return (data[0] if data else None), ROL_ADMIN in names
 
 
@@ -91,12 +86,7 @@ def parse_regions(value: str | Iterable[str] | None, role: str | None = None
     """
     if value is None or value == "" or value == []:
         if role in REGION_REQUIRED:
-            raise AccessError(
-                es=f"El rol {role} necesita sus regiones (--region cusco, loreto, o códigos "
-                "de departamento como 08): solo verá los datos de ellas.",
-                en=f"Role {role} needs its regions (--region cusco, loreto, or department "
-                "codes such as 08): it will see only their data.",
-            )
+            raise AccessError("config.rol_necesita_regiones_region", role=role)
         return ()
     items = value.split(",") if isinstance(value, str) else list(value)
     codes: list[str] = []
@@ -108,11 +98,6 @@ def parse_regions(value: str | Iterable[str] | None, role: str | None = None
             return ()
         code = _REGION_ALIASES.get(token, token)
         if not (code.isdigit() and 1 <= int(code) <= 25):
-            raise AccessError(
-                es=f"Región no válida: {raw!r}. Use cusco, loreto, all o un código de "
-                "departamento de 01 a 25.",
-                en=f"Invalid region: {raw!r}. Use cusco, loreto, all or a department code "
-                "from 01 to 25.",
-            )
+            raise AccessError("config.region_no_valida_use", raw=raw)
         codes.append(code.zfill(2))
     return tuple(sorted(dict.fromkeys(codes)))

@@ -113,19 +113,11 @@ def load_settings(path: str | Path, *, check_files: bool = True) -> Settings:
     """
     path = Path(path).resolve()
     if not path.is_file():
-        raise ConfigError(
-            es=f"No existe el archivo de configuración {path}. Cree uno a partir de "
-            "config/settings.toml o ejecute 'riskmap demo'.",
-            en=f"Settings file {path} does not exist. Copy config/settings.toml or run "
-            "'riskmap demo'.",
-        )
+        raise ConfigError("config.no_existe_archivo_configuracion", path=path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ConfigError(
-            es=f"{path}: no es un TOML válido ({err}). Revise la sintaxis de esa línea.",
-            en=f"{path}: not valid TOML ({err}). Check the syntax of that line.",
-        ) from err
+        raise ConfigError("config.no_toml_valido_revise", path=path, err=err) from err
     return _parse(raw, path, check_files)
 
 
@@ -133,10 +125,8 @@ def _parse(raw: dict[str, Any], path: Path, check_files: bool) -> Settings:
     _reject_unknown(raw, _TOP_KEYS, path, "")
     version = raw.get("config_version")
     if version != CONFIG_VERSION:
-        raise ConfigError(
-            es=f"{path}: 'config_version' debe ser {CONFIG_VERSION} (se encontró {version!r}).",
-            en=f"{path}: 'config_version' must be {CONFIG_VERSION} (found {version!r}).",
-        )
+        raise ConfigError("config.config_version_debe_encontro", path=path,
+                          config_version=CONFIG_VERSION, version=version)
     folder = path.parent
     data = raw.get("data", {})
     _reject_unknown(data, _DATA_KEYS, path, "data")
@@ -153,12 +143,7 @@ def _parse(raw: dict[str, Any], path: Path, check_files: bool) -> Settings:
     names = [layer.name for layer in every]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise ConfigError(
-            es=f"{path}: hay capas con el mismo nombre: {', '.join(dupes)}. Cada 'name' debe "
-            "ser único porque se convierte en el nombre de una columna.",
-            en=f"{path}: several layers share a name: {', '.join(dupes)}. Each 'name' must be "
-            "unique because it becomes a column name.",
-        )
+        raise ConfigError("config.capas_con_mismo_nombre", path=path, dupes=', '.join(dupes))
     model = _parse_model(raw.get("model", {}), path)
     planning = _parse_planning(raw.get("planning", {}), path, folder)
     simulated = bool(data.get("simulated", False))

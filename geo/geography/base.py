@@ -228,26 +228,14 @@ def _check_sources(sources_dir: Path, registry: dict[str, Source]) -> dict[str, 
     ):
         source = registry.get(key)
         if source is None:
-            raise DataError(
-                es=f"config/sources.toml no declara la fuente '{key}', que hace falta para "
-                "construir la base.",
-                en=f"config/sources.toml does not declare source '{key}', needed to build "
-                "the base.",
-            )
+            raise DataError("geografia.config_sources_toml_no", key_=key)
         path = sources_dir / source.file
         if not path.is_file():
-            raise DataError(
-                es=f"Falta {path}. Ejecute 'riskmap data fetch' para descargar las fuentes.",
-                en=f"{path} is missing. Run 'riskmap data fetch' to download the sources.",
-            )
+            raise DataError("geografia.falta_ejecute_riskmap_data", path=path)
         digest = sha256_file(path)
         if digest != source.sha256:
-            raise DataError(
-                es=f"{path}: su sha256 ({digest}) no es el del registro ({source.sha256}). "
-                "Bórrelo y ejecute 'riskmap data fetch' de nuevo.",
-                en=f"{path}: its sha256 ({digest}) is not the registry's ({source.sha256}). "
-                "Delete it and run 'riskmap data fetch' again.",
-            )
+            raise DataError("geografia.sha256_no_registro_borrelo", path=path, digest=digest,
+                            sha256=source.sha256)
         files[key] = path
     # the INEI-2007 division: optional (older names, parents of new districts), checked too
     old = registry.get("juaneladio_distritos_2007")
@@ -268,21 +256,14 @@ def _rda_objects(path: Path, constructors: dict | None = None) -> dict:
             return rdata.read_rda(path, constructor_dict=constructors or {}) if constructors \
                 else rdata.read_rda(path)
     except Exception as err:  # noqa: BLE001 - rdata raises many kinds on a damaged file
-        raise DataError(
-            es=f"{path}: no se pudo leer el archivo R (.rda): {err}. Vuelva a descargarlo con "
-            "'riskmap data fetch'.",
-            en=f"{path}: could not read the R file (.rda): {err}. Download it again with "
-            "'riskmap data fetch'.",
-        ) from err
+        raise DataError("geografia.no_pudo_leer_archivo", path=path, err=err) from err
 
 
 def _read_rda(path: Path, name: str) -> pd.DataFrame:
     objects = _rda_objects(path)
     if name not in objects or not isinstance(objects[name], pd.DataFrame):
-        raise DataError(
-            es=f"{path}: no contiene la tabla '{name}' (contiene: {', '.join(objects)}).",
-            en=f"{path}: does not hold table '{name}' (it holds: {', '.join(objects)}).",
-        )
+        raise DataError("geografia.no_contiene_tabla_contiene", path=path, name=name,
+                        objects=', '.join(objects))
     return objects[name].reset_index(drop=True)
 
 
@@ -301,15 +282,10 @@ def _read_sf(path: Path, name: str, crs_seen: list[str]) -> gpd.GeoDataFrame:
     objects = _rda_objects(path, {**rdata.conversion.DEFAULT_CLASS_MAP, "crs": _crs})
     df = objects.get(name)
     if not isinstance(df, pd.DataFrame) or "geometry" not in df.columns:
-        raise DataError(
-            es=f"{path}: no contiene el objeto sf '{name}' con columna 'geometry'.",
-            en=f"{path}: does not hold the sf object '{name}' with a 'geometry' column.",
-        )
+        raise DataError("geografia.no_contiene_objeto_sf", path=path, name=name)
     if found_crs and not _is_wgs84(found_crs[0]):
-        raise DataError(
-            es=f"{path}: el sistema de coordenadas no es WGS 84 ({found_crs[0][:60]}…).",
-            en=f"{path}: the coordinate system is not WGS 84 ({found_crs[0][:60]}…).",
-        )
+        raise DataError("geografia.sistema_coordenadas_no_wgs", path=path,
+                        found_crs=found_crs[0][:60])
     crs_seen.extend(found_crs)
     geoms = _multipolygons(df["geometry"].tolist(), path)
     bad = ~shapely.is_valid(geoms)
@@ -340,10 +316,7 @@ def _multipolygons(items: list, path: Path) -> np.ndarray:
                 rings.extend(np.asarray(r, dtype=float).reshape(-1, 2) for r in polygon)
         coords = np.concatenate(rings)
     except (TypeError, ValueError) as err:
-        raise DataError(
-            es=f"{path}: la geometría no tiene la forma de un MULTIPOLYGON de sf ({err}).",
-            en=f"{path}: the geometry is not shaped like an sf MULTIPOLYGON ({err}).",
-        ) from err
+        raise DataError("geografia.geometria_no_tiene_forma", path=path, err=err) from err
     def offsets(counts: list[int]) -> np.ndarray:
         return np.ascontiguousarray(np.concatenate([[0], np.cumsum(counts)]), dtype=np.int64)
 
@@ -421,10 +394,7 @@ def _districts(
 ) -> gpd.GeoDataFrame:
     ubigeo = dist["COD_DISTRITO"].astype(str).to_numpy()
     if len(set(ubigeo)) != len(ubigeo) or not all(len(u) == 6 and u.isdigit() for u in ubigeo):
-        raise DataError(
-            es=f"{path}: los códigos COD_DISTRITO no son UBIGEO únicos de 6 dígitos.",
-            en=f"{path}: COD_DISTRITO codes are not unique 6-digit UBIGEO codes.",
-        )
+        raise DataError("geografia.codigos_cod_distrito_no", path=path)
     geoms = dist.geometry.to_numpy()
     area = gpd.GeoSeries(geoms, crs=WGS84).to_crs(EQUAL_AREA_CRS).area.to_numpy() / 1e6
     points = shapely.point_on_surface(geoms)
@@ -498,10 +468,7 @@ def _distance_to_capital(
     capital = np.array([index.get(u[:2] + "0101", -1) for u in ubigeo])
     if (capital < 0).any():
         missing = sorted({u[:2] for u, c in zip(ubigeo, capital, strict=True) if c < 0})
-        raise DataError(
-            es=f"{path}: faltan los distritos capital (DD0101) de los departamentos {missing}.",
-            en=f"{path}: the capital districts (DD0101) of departments {missing} are missing.",
-        )
+        raise DataError("geografia.faltan_distritos_capital_dd0101", path=path, missing=missing)
     _, _, metres = _GEOD.inv(lon, lat, lon[capital], lat[capital])
     return np.asarray(metres) / 1000.0
 
@@ -539,49 +506,27 @@ def _read_layer(
     base = Path(base)
     codes = parse_region(region)  # accepts ("08", "16"), "cusco,loreto", "all", () …
     if not base.is_file():
-        raise DataError(
-            es=f"No existe la base de distritos {base}. Ejecute 'riskmap data fetch'.",
-            en=f"The district base {base} does not exist. Run 'riskmap data fetch'.",
-        )
+        raise DataError("geografia.no_existe_base_distritos", base=base)
     try:
         layers = {str(n) for n, _ in pyogrio.list_layers(base)}
     except Exception as err:  # noqa: BLE001
-        raise DataError(
-            es=f"{base}: no es un GeoPackage legible ({err}). Ejecute 'riskmap data fetch'.",
-            en=f"{base}: not a readable GeoPackage ({err}). Run 'riskmap data fetch'.",
-        ) from err
+        raise DataError("geografia.no_geopackage_legible_ejecute", base=base, err=err) from err
     if layer not in layers:
-        raise DataError(
-            es=f"{base}: no tiene la capa '{layer}'; no parece una base de riskmap. Ejecute "
-            "'riskmap data fetch'.",
-            en=f"{base}: has no layer '{layer}'; it does not look like a riskmap base. Run "
-            "'riskmap data fetch'.",
-        )
+        raise DataError("geografia.no_tiene_capa_no", base=base, layer=layer)
     where = None
     if codes:
         if not all(len(c) == 2 and c.isdigit() for c in codes):
-            raise DataError(
-                es=f"Códigos de departamento inválidos: {codes}. Use 2 dígitos, p. ej. '08'.",
-                en=f"Invalid department codes: {codes}. Use 2 digits, e.g. '08'.",
-            )
+            raise DataError("geografia.codigos_departamento_invalidos_use", codes=codes)
         where = f"{C.COD_DEP} IN ({', '.join(repr(c) for c in codes)})"
     gdf = pyogrio.read_dataframe(base, layer=layer, where=where)
     missing = [c for c in columns if c not in gdf.columns]
     if missing:
-        raise DataError(
-            es=f"{base}: a la capa '{layer}' le faltan columnas {missing}. Reconstrúyala con "
-            "'riskmap data fetch'.",
-            en=f"{base}: layer '{layer}' lacks columns {missing}. Rebuild it with "
-            "'riskmap data fetch'.",
-        )
+        raise DataError("geografia.capa_faltan_columnas_reconstruyala", base=base, layer=layer,
+                        missing=missing)
     absent = [c for c in codes if c not in set(gdf[C.COD_DEP])]
     if absent:
-        raise DataError(
-            es=f"No hay {layer} del departamento {', '.join(absent)} en {base}. Los códigos "
-            "van de '01' (Amazonas) a '25' (Ucayali); Cusco es '08' y Loreto '16'.",
-            en=f"There are no {layer} of department {', '.join(absent)} in {base}. Codes run "
-            "from '01' (Amazonas) to '25' (Ucayali); Cusco is '08' and Loreto '16'.",
-        )
+        raise DataError("geografia.no_departamento_codigos_van", layer=layer,
+                        absent=', '.join(absent), base=base)
     for col in (C.UBIGEO, C.COD_DEP, C.COD_PROV):
         if col in gdf.columns:
             gdf[col] = gdf[col].astype(str)

@@ -35,12 +35,13 @@ import pyogrio
 
 from geo import columns as C
 from geo.config import MISSING_ZERO, LayerSpec, Settings, parse_region
-from geo.errors import ConfigError, DataError, tr
+from geo.errors import ConfigError, DataError
 from geo.geography.base import read_districts, read_renamed
 from geo.geography.io import Notice
 from geo.geography.layers import aggregate, layer_history
 from geo.geography.services import LAYER as SERVICES_LAYER
 from geo.geography.services import read_services
+from geo.messages import t
 
 __all__ = [
     "DISTRICTS_LAYER",
@@ -171,13 +172,8 @@ def build_districts(
     out = Path(out) if out is not None else settings.districts_gpkg
     base = Path(settings.base)
     if not base.exists():
-        raise ConfigError(
-            es=f"No existe la base de distritos {base}. Ejecute 'riskmap data fetch' primero "
-            "(o corrija 'data.base' en la configuración).",
-            en=f"The district base {base} does not exist. Run 'riskmap data fetch' first "
-            "(or fix 'data.base' in the settings).",
-        )
-    say(tr(f"Leyendo distritos de {base.name}…", f"Reading districts from {base.name}…"))
+        raise ConfigError("geografia.no_existe_base_distritos_ejecute_riskmap_data", base=base)
+    say(t("geografia.leyendo_distritos", name=base.name))
     districts = read_districts(base, codes)
     names = renamed = None
     if any(spec.match for spec in settings.layers):
@@ -189,10 +185,10 @@ def build_districts(
                                        names=names, renamed=renamed, client=client)
     services = None
     if settings.services:
-        say(tr("Leyendo servicios de atención…", "Reading services for victims…"))
+        say(t("geografia.leyendo_servicios_atencion"))
         services = read_services(settings.services, districts)
         fuentes = pd.concat([fuentes, _service_sources(settings, services)], ignore_index=True)
-    say(tr(f"Escribiendo {out}…", f"Writing {out}…"))
+    say(t("geografia.escribiendo", out=out))
     write_districts(gdf, fuentes, out, services=services,
                     history=_unwrap(gdf.attrs.get(HISTORY_TABLE)))
     gdf.attrs["notices"] = notices
@@ -239,14 +235,8 @@ def add_layers(
     layers = tuple(layers)
     for i, spec in enumerate(layers, start=1):
         if spec.name in gdf.columns:
-            raise ConfigError(
-                es=f"La capa '{spec.name}' tiene el mismo nombre que una columna de la tabla de "
-                "distritos. Cambie su 'name' en la configuración.",
-                en=f"Layer '{spec.name}' has the same name as a column of the district table. "
-                "Change its 'name' in the settings.",
-            )
-        say(tr(f"Capa {i}/{len(layers)}: {spec.name} ({spec.measure})…",
-               f"Layer {i}/{len(layers)}: {spec.name} ({spec.measure})…"))
+            raise ConfigError("geografia.capa_tiene_mismo_nombre", name=spec.name)
+        say(t("geografia.capa", i=i, n_layers=len(layers), name=spec.name, measure=spec.measure))
         values = aggregate(spec, gdf, renamed=renamed, names=names, client=client)
         # NaN stays NaN (NULL in the GeoPackage): a table's district without a value
         gdf[spec.name] = values.reindex(gdf[C.UBIGEO].astype(str)).to_numpy(dtype=float)
@@ -255,8 +245,7 @@ def add_layers(
             for n in values.attrs.get("notices", [])
         )
         if spec.dated:
-            say(tr(f"Capa {spec.name}: su estado en años anteriores…",
-                   f"Layer {spec.name}: its state in earlier years…"))
+            say(t("geografia.capa_estado_anos_anteriores", name=spec.name))
             past = layer_history(spec, districts, renamed=renamed, names=names, client=client)
             notices.extend(Notice(es=f"[{spec.name}] {n.es}", en=f"[{spec.name}] {n.en}")
                            for n in past.attrs.get("notices", []))
@@ -335,10 +324,7 @@ def write_districts(gdf: gpd.GeoDataFrame, fuentes: pd.DataFrame, out: str | Pat
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise DataError(
-            es=f"No se pudo crear la carpeta {out.parent} ({err}). Elija otra ruta con --out.",
-            en=f"Could not create folder {out.parent} ({err}). Choose another path with --out.",
-        ) from err
+        raise DataError("geografia.no_pudo_crear_carpeta", parent=out.parent, err=err) from err
     tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp.gpkg")
     try:
         pyogrio.write_dataframe(gdf, tmp, layer=DISTRICTS_LAYER, driver="GPKG")

@@ -30,10 +30,7 @@ def _check_districts(districts: gpd.GeoDataFrame) -> None:
     if not isinstance(districts, gpd.GeoDataFrame):
         raise TypeError(f"'districts' should be a GeoDataFrame, got {type(districts)}")
     if C.UBIGEO not in districts.columns:
-        raise DataError(
-            es=f"La tabla de distritos no tiene la columna '{C.UBIGEO}'.",
-            en=f"The district table has no '{C.UBIGEO}' column.",
-        )
+        raise DataError("geografia.tabla_distritos_no_tiene", ubigeo=C.UBIGEO)
 
 
 def _ubigeo_index(districts: gpd.GeoDataFrame) -> pd.Index:
@@ -55,28 +52,12 @@ def _check_same_crs(
 ) -> None:
     # Never reproject silently: a layer in another CRS would be placed in the wrong districts.
     if geoms.crs is None:
-        raise DataError(
-            es=f"{_name(source)}: la capa no tiene sistema de coordenadas (CRS). Asigne uno "
-            "(p. ej. EPSG:4326 o EPSG:32718) y vuelva a intentar.",
-            en=f"{_name(source)}: the layer has no coordinate reference system (CRS). Assign "
-            "one (e.g. EPSG:4326 or EPSG:32718) and try again.",
-        )
+        raise DataError("geografia.capa_no_tiene_sistema", name=_name(source))
     if districts.crs is None:
-        raise DataError(
-            es="Los distritos no tienen sistema de coordenadas (CRS); léalos con "
-            "geo.geography.base.read_districts (EPSG:4326).",
-            en="The districts have no coordinate reference system (CRS); read them with "
-            "geo.geography.base.read_districts (EPSG:4326).",
-        )
+        raise DataError("geografia.distritos_no_tienen_sistema")
     if geoms.crs != districts.crs:
-        raise DataError(
-            es=f"{_name(source)}: la capa está en {geoms.crs.to_string()} y los distritos en "
-            f"{districts.crs.to_string()}. riskmap no reproyecta en silencio: lea la capa con "
-            "geo.geography.io.read_vector (que la lleva a EPSG:4326).",
-            en=f"{_name(source)}: the layer is in {geoms.crs.to_string()} and the districts in "
-            f"{districts.crs.to_string()}. riskmap does not reproject silently: read the layer "
-            "with geo.geography.io.read_vector (which brings it to EPSG:4326).",
-        )
+        raise DataError("geografia.capa_distritos_riskmap_no", name=_name(source),
+                        crs=geoms.crs.to_string(), districts_crs=districts.crs.to_string())
 
 
 def _require_column(table: pd.DataFrame, column: str | None, source: Any,
@@ -85,12 +66,8 @@ def _require_column(table: pd.DataFrame, column: str | None, source: Any,
         return
     found = ", ".join(str(c) for c in table.columns
                       if c != "geometry" and c not in _OWN_COLUMNS)
-    raise DataError(
-        es=f"{_name(source)}: no existe la columna '{column}'. Columnas encontradas: {found}. "
-        f"Corrija '{key}' en la configuración.",
-        en=f"{_name(source)}: column '{column}' does not exist. Columns found: {found}. "
-        f"Fix '{key}' in the settings.",
-    )
+    raise DataError("geografia.no_existe_columna_columnas", name=_name(source), column=column,
+                    found=found, key_=key)
 
 
 def _numeric(values: pd.Series, column: str, source: Any,

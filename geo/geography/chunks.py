@@ -104,8 +104,7 @@ def count_point_file(path: str | Path, districts: gpd.GeoDataFrame, *, where: st
     """
     path = Path(path)
     if not path.is_file():
-        raise DataError(es=f"No existe el archivo {path}. Revise la ruta.",
-                        en=f"File {path} does not exist. Check the path.")
+        raise DataError("comun.no_existe_archivo_revise", path=path)
     zones = districts[[C.UBIGEO, "geometry"]].to_crs(4326)
     polys = zones.geometry.to_numpy()
     tasks = list(_chunk_tasks(path, chunk_rows))
@@ -177,11 +176,8 @@ def _read_chunk(path: Path, task: tuple, where: str | None, crs: str | None
         column = geo.get("primary_column", "geometry")
         names = pf.schema_arrow.names
         if column not in names:
-            raise DataError(
-                es=f"{path.name}: no es GeoParquet (no tiene la columna de geometría "
-                f"'{column}'). Columnas: {', '.join(names)}.",
-                en=f"{path.name}: is not GeoParquet (no geometry column '{column}'). "
-                f"Columns: {', '.join(names)}.")
+            raise DataError("geografia.no_geoparquet_no_tiene", name=path.name, column=column,
+                            names=', '.join(names))
         wanted = [column, *_where_columns(where, names)]
         table = pf.read_row_groups(list(task[1]), columns=wanted).to_pandas()
         if where:
@@ -200,11 +196,8 @@ def _read_chunk(path: Path, task: tuple, where: str | None, crs: str | None
     lon = next((c for c in table.columns if str(c).lower() in LON_NAMES), None)
     lat = next((c for c in table.columns if str(c).lower() in LAT_NAMES), None)
     if lon is None or lat is None:
-        raise DataError(
-            es=f"{path.name}: se esperaban columnas de longitud y latitud (lon/lat, "
-            f"longitud/latitud o x/y). Columnas: {', '.join(map(str, table.columns))}.",
-            en=f"{path.name}: expected longitude and latitude columns (lon/lat, "
-            f"longitud/latitud or x/y). Columns: {', '.join(map(str, table.columns))}.")
+        raise DataError("geografia.esperaban_columnas_longitud_latitud", name=path.name,
+                        columns=', '.join(map(str, table.columns)))
     if where:
         table = filter_where(table, where, path)
     x = pd.to_numeric(table[lon], errors="coerce").to_numpy(float)

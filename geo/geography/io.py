@@ -43,6 +43,7 @@ from pyproj import CRS
 from geo import columns as C
 from geo.errors import DataError, tr
 from geo.geography.ubigeo import find_ubigeo_column, normalize_ubigeo
+from geo.messages import t
 
 __all__ = ["Notice", "notices", "read_boundaries", "read_vector"]
 
@@ -134,10 +135,7 @@ def read_vector(
     """
     path = Path(path)
     if not path.exists():
-        raise DataError(
-            es=f"No existe el archivo {path}. Revise la ruta.",
-            en=f"File {path} does not exist. Check the path.",
-        )
+        raise DataError("comun.no_existe_archivo_revise", path=path)
     if path.is_file() and path.stat().st_size == 0:
         raise _empty_error(path)
     found: list[Notice] = []
@@ -152,11 +150,7 @@ def read_vector(
             return gdf.set_crs(WGS84 if gdf.crs is None else gdf.crs).to_crs(WGS84) \
                 if isinstance(gdf, gpd.GeoDataFrame) else gdf
         if where:
-            raise DataError(
-                es=f"{path}: ningún objeto cumple where = \"{where}\". Revise el filtro y los "
-                "valores de la columna.",
-                en=f"{path}: no feature matches where = \"{where}\". Check the filter and the "
-                "column's values.")
+            raise DataError("geografia.ningun_objeto_cumple_where", path=path, where=where)
         raise _empty_error(path)
     gdf = _check_crs(gdf, path, crs, found)
     gdf = _check_empty(gdf, path, rows, drop_empty, found)
@@ -256,8 +250,8 @@ def _row_namer(first_line: int | None) -> Callable[[int, str], str]:
 
     def where(i: int, lang: str) -> str:
         if first_line is not None:
-            return tr(f"línea {i + first_line}", f"line {i + first_line}", lang)
-        return tr(f"objeto {i + 1}", f"feature {i + 1}", lang)
+            return t("geografia.linea", lang=lang, i=i + first_line)
+        return t("geografia.objeto", lang=lang, i=i + 1)
 
     return where
 
@@ -266,17 +260,12 @@ def _list_rows(positions: np.ndarray, where: Callable[[int, str], str], lang: st
     shown = ", ".join(where(int(p), lang) for p in positions[:_MAX_LISTED])
     rest = len(positions) - _MAX_LISTED
     if rest > 0:
-        shown += tr(f" y {rest} más", f" and {rest} more", lang)
+        shown += t("geografia.more", lang=lang, rest=rest)
     return shown
 
 
 def _empty_error(path: Path) -> DataError:
-    return DataError(
-        es=f"{path}: el archivo está vacío o no tiene ningún objeto geográfico. Exporte de "
-        "nuevo la capa con sus datos.",
-        en=f"{path}: the file is empty or has no features. Export the layer again with its "
-        "data.",
-    )
+    return DataError("geografia.archivo_vacio_no_tiene", path=path)
 
 
 def filter_where(table: pd.DataFrame, where: str, path: Path) -> pd.DataFrame:
@@ -299,11 +288,7 @@ def filter_where(table: pd.DataFrame, where: str, path: Path) -> pd.DataFrame:
 
 
 def _bad_where(path: Path, where: str, err: Exception) -> DataError:
-    return DataError(
-        es=f"{path.name}: el filtro where = \"{where}\" no es válido ({err}). Use la sintaxis "
-        "WHERE de SQL con los nombres de columna del archivo, p. ej. \"LEYENDA = 'TITULADO'\".",
-        en=f"{path.name}: the filter where = \"{where}\" is not valid ({err}). Use SQL WHERE "
-        "syntax with the file's column names, e.g. \"LEYENDA = 'TITULADO'\".")
+    return DataError("geografia.filtro_where_no_valido", name=path.name, where=where, err=err)
 
 
 def _read_gdal(path: Path, layer: str | int | None, found: list[Notice],
@@ -311,22 +296,12 @@ def _read_gdal(path: Path, layer: str | int | None, found: list[Notice],
     try:
         listed = pyogrio.list_layers(path)
     except Exception as err:  # noqa: BLE001 - pyogrio raises several GDAL error types
-        raise DataError(
-            es=f"{path}: GDAL no puede leer este archivo ({err}). Use un formato vectorial "
-            "(GeoPackage, GeoJSON, Shapefile o .zip con un Shapefile) o un CSV con WKT o "
-            "lon/lat.",
-            en=f"{path}: GDAL cannot read this file ({err}). Use a vector format "
-            "(GeoPackage, GeoJSON, Shapefile or a .zip holding a Shapefile) or a CSV with "
-            "WKT or lon/lat.",
-        ) from err
+        raise DataError("geografia.gdal_no_puede_leer", path=path, err=err) from err
     names = [str(n) for n, _ in listed]
     spatial = [str(n) for n, g in listed if g is not None]
     if layer is None:
         if not spatial:
-            raise DataError(
-                es=f"{path}: no tiene ninguna capa con geometría (capas: {', '.join(names)}).",
-                en=f"{path}: has no layer with geometry (layers: {', '.join(names)}).",
-            )
+            raise DataError("geografia.no_tiene_ninguna_capa", path=path, names=', '.join(names))
         layer = spatial[0]
         if len(names) > 1:
             others = ", ".join(n for n in names if n != layer)
@@ -339,10 +314,8 @@ def _read_gdal(path: Path, layer: str | int | None, found: list[Notice],
                 )
             )
     elif isinstance(layer, str) and layer not in names:
-        raise DataError(
-            es=f"{path}: no existe la capa '{layer}'. Capas disponibles: {', '.join(names)}.",
-            en=f"{path}: there is no layer '{layer}'. Available layers: {', '.join(names)}.",
-        )
+        raise DataError("geografia.no_existe_capa_capas", path=path, layer=layer,
+                        names=', '.join(names))
     try:
         with warnings.catch_warnings():
             # GDAL warns about odd but readable files (e.g. a .prj it cannot fully parse);
@@ -352,15 +325,9 @@ def _read_gdal(path: Path, layer: str | int | None, found: list[Notice],
     except Exception as err:  # noqa: BLE001
         if where:
             raise _bad_where(path, where, err) from err
-        raise DataError(
-            es=f"{path}: no se pudo leer la capa '{layer}' ({err}).",
-            en=f"{path}: could not read layer '{layer}' ({err}).",
-        ) from err
+        raise DataError("geografia.no_pudo_leer_capa", path=path, layer=layer, err=err) from err
     if not isinstance(gdf, gpd.GeoDataFrame):
-        raise DataError(
-            es=f"{path}: la capa '{layer}' no tiene geometría.",
-            en=f"{path}: layer '{layer}' has no geometry.",
-        )
+        raise DataError("geografia.capa_no_tiene_geometria", path=path, layer=layer)
     return gdf
 
 
@@ -375,10 +342,7 @@ def _read_csv(
     try:
         df = pd.read_csv(_stdio.StringIO(text), sep=sep)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise DataError(
-            es=f"{path}: no es un CSV legible ({err}).",
-            en=f"{path}: not a readable CSV ({err}).",
-        ) from err
+        raise DataError("geografia.no_csv_legible", path=path, err=err) from err
     where = _row_namer(2)
     if len(df) == 0:
         raise _empty_error(path)
@@ -436,14 +400,8 @@ def _read_csv(
             points[(x.isna() | y.isna()).to_numpy()] = None
             # lon/lat columns are WGS84 by convention unless the caller says otherwise
             return gpd.GeoDataFrame(df, geometry=points, crs=crs or WGS84), where
-    raise DataError(
-        es=f"{path}: el CSV no tiene geometría. Añada una columna 'geometry' (o 'wkt') con "
-        "texto WKT, o columnas 'lon' y 'lat' en grados WGS84. Columnas presentes: "
-        f"{', '.join(map(str, df.columns))}.",
-        en=f"{path}: the CSV has no geometry. Add a 'geometry' (or 'wkt') column with WKT "
-        "text, or 'lon' and 'lat' columns in WGS84 degrees. Columns present: "
-        f"{', '.join(map(str, df.columns))}.",
-    )
+    raise DataError("geografia.csv_no_tiene_geometria", path=path,
+                    columns=', '.join(map(str, df.columns)))
 
 
 def _looks_lonlat(gdf: gpd.GeoDataFrame) -> bool:
@@ -477,14 +435,7 @@ def _check_crs(
                 )
             )
         else:
-            raise DataError(
-                es=f"{path}: el archivo no declara su sistema de coordenadas (CRS). Añada el "
-                "archivo .prj del Shapefile, o guárdelo de nuevo indicando su CRS; si las "
-                "coordenadas son grados lon/lat, use EPSG:4326.",
-                en=f"{path}: the file declares no coordinate reference system (CRS). Add the "
-                "Shapefile's .prj, or save it again with its CRS; if the coordinates are "
-                "lon/lat degrees, use EPSG:4326.",
-            )
+            raise DataError("geografia.archivo_no_declara_sistema", path=path)
     source_crs = CRS.from_user_input(gdf.crs)
     if source_crs.is_geographic and _outside_degrees(gdf):
         gdf, source_crs = _projected_in_degrees(gdf, path, source_crs, crs, found)
@@ -537,18 +488,8 @@ def _projected_in_degrees(
             )
         )
         return gdf, CRS.from_user_input(gdf.crs)
-    raise DataError(
-        es=f"{path}: las coordenadas ({extent}) no pueden ser grados (longitud entre -180 y "
-        f"180, latitud entre -90 y 90) aunque el archivo indica {source_crs.name}: parecen "
-        "proyectadas (metros). Declare su sistema de coordenadas: en riskmap con --crs "
-        "(p. ej. --crs EPSG:32718 para UTM zona 18 Sur, EPSG:32719 para 19 Sur), o con el "
-        "archivo .prj / guardándolo de nuevo con su CRS en QGIS.",
-        en=f"{path}: the coordinates ({extent}) cannot be degrees (longitude between -180 "
-        f"and 180, latitude between -90 and 90) although the file says {source_crs.name}: "
-        "they look projected (metres). Declare the coordinate system: in riskmap with --crs "
-        "(e.g. --crs EPSG:32718 for UTM zone 18 South, EPSG:32719 for 19 South), or with the "
-        ".prj file / by saving it again with its CRS in QGIS.",
-    )
+    raise DataError("geografia.coordenadas_no_pueden_grados", path=path, extent=extent,
+                    name=source_crs.name)
 
 
 def _check_empty(

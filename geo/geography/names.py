@@ -129,12 +129,8 @@ def match_districts(table: pd.DataFrame, match: Mapping[str, str], districts: pd
     name = Path(source).name if source else "tabla"
     missing = [col for col in match.values() if col not in table.columns]
     if missing:
-        raise DataError(
-            es=f"{name}: no tiene la(s) columna(s) {', '.join(missing)} que nombra 'match'. "
-            f"Columnas del archivo: {', '.join(map(str, table.columns))}.",
-            en=f"{name}: lacks the column(s) {', '.join(missing)} named in 'match'. The "
-            f"file's columns: {', '.join(map(str, table.columns))}.",
-        )
+        raise DataError("geografia.no_tiene_columna_nombra", name=name, missing=', '.join(missing),
+                        columns=', '.join(map(str, table.columns)))
     index = _Index(districts, renamed)
     keys = ("departamento", "provincia", "distrito")
     columns = [table[match[k]].map(normalise) if k in match else pd.Series("", index=table.index)

@@ -126,34 +126,20 @@ def raster_measure(path: str | Path, districts: gpd.GeoDataFrame, measure: str, 
         return out
     path = Path(path)
     if measure not in RASTER_MEASURES:
-        raise DataError(es=f"Medida de ráster desconocida: {measure!r}.",
-                        en=f"Unknown raster measure: {measure!r}.")
+        raise DataError("geografia.medida_raster_desconocida", measure=measure)
     wanted = _wanted_values(classes, years, year_base)
     if measure == "raster_share" and wanted is None:
-        raise DataError(
-            es=f"{path.name}: measure = 'raster_share' necesita 'classes' (códigos de clase, "
-            "p. ej. [30] minería en MapBiomas) o 'years' (p. ej. [2020, 2024]).",
-            en=f"{path.name}: measure = 'raster_share' needs 'classes' (class codes, e.g. "
-            "[30] mining in MapBiomas) or 'years' (e.g. [2020, 2024]).")
+        raise DataError("geografia.measure_raster_share_necesita", name=path.name)
     try:
         ds = rasterio.open(path)
     except (rasterio.errors.RasterioIOError, OSError) as err:
-        raise DataError(
-            es=f"No se pudo abrir el ráster {path} ({err}). Revise la ruta y que sea un GeoTIFF "
-            "u otro formato que GDAL lea.",
-            en=f"Could not open the raster {path} ({err}). Check the path and that it is a "
-            "GeoTIFF or another format GDAL reads.") from err
+        raise DataError("geografia.no_pudo_abrir_raster", path=path, err=err) from err
     with ds:
         if ds.crs is None:
-            raise DataError(
-                es=f"{path.name}: el ráster no declara su sistema de coordenadas. Asígnelo con "
-                "'gdal_edit.py -a_srs EPSG:32718' (o el que corresponda) antes de usarlo.",
-                en=f"{path.name}: the raster declares no coordinate system. Assign it with "
-                "'gdal_edit.py -a_srs EPSG:32718' (or whichever applies) before using it.")
+            raise DataError("geografia.raster_no_declara_sistema", name=path.name)
         if not 1 <= band <= ds.count:
-            raise DataError(
-                es=f"{path.name}: tiene {ds.count} banda(s); band = {band} no existe.",
-                en=f"{path.name}: has {ds.count} band(s); band = {band} does not exist.")
+            raise DataError("geografia.tiene_banda_band_no", name=path.name, count=ds.count,
+                            band=band)
         zones = districts[[C.UBIGEO, "geometry"]].to_crs(ds.crs).reset_index(drop=True)
         if measure == "raster_mean" or wanted is None:
             source, ops = RasterioRasterSource(ds, band_idx=band), \
@@ -183,8 +169,7 @@ def raster_measure(path: str | Path, districts: gpd.GeoDataFrame, measure: str, 
 def _wanted_values(classes: Sequence[int], years: Sequence[int] | None, year_base: int):
     if years is not None and len(years):
         if len(years) != 2 or years[0] > years[1]:
-            raise DataError(es=f"'years' debe ser [desde, hasta] (se encontró {list(years)}).",
-                            en=f"'years' must be [from, to] (found {list(years)}).")
+            raise DataError("geografia.years_debe_hasta_encontro", years=list(years))
         return ("years", int(years[0]), int(years[1]))
     if classes:
         return ("classes", frozenset(int(c) for c in classes))
@@ -221,11 +206,8 @@ def _hit_source(ds, band: int, wanted, year_base: int):
 
 
 def _no_values(path: Path, wanted) -> DataError:
-    return DataError(
-        es=f"{path.name}: ningún píxel de los distritos tiene los valores pedidos "
-        f"({_describe(wanted)}). Revise 'classes' o 'years' y la leyenda del ráster.",
-        en=f"{path.name}: no pixel of the districts has the values asked for "
-        f"({_describe(wanted)}). Check 'classes' or 'years' and the raster's legend.")
+    return DataError("geografia.ningun_pixel_distritos_tiene", name=path.name,
+                     describe=_describe(wanted))
 
 
 def _describe(wanted) -> str:

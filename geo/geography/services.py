@@ -71,22 +71,14 @@ def read_services(specs: Iterable[LayerSpec], districts: gpd.GeoDataFrame) -> gp
         bad = geoms.notna() & ~geoms.is_empty & (geoms.geom_type != "Point")
         if bad.any():
             kinds = ", ".join(sorted(set(geoms[bad].geom_type)))
-            raise DataError(
-                es=f"La capa de servicios '{spec.name}' ({_files(spec)}) tiene {kinds}; se "
-                "esperaban puntos (la ubicación de cada servicio). Use los centroides o un "
-                "archivo de puntos.",
-                en=f"Services layer '{spec.name}' ({_files(spec)}) has {kinds}; points were "
-                "expected (where each service is). Use the centroids or a point file.",
-            )
+            raise DataError("geografia.capa_servicios_tiene_esperaban", name=spec.name,
+                            files=_files(spec), kinds=kinds)
         gdf = gdf[geoms.notna() & ~geoms.is_empty]
         lower = {str(c).lower(): c for c in gdf.columns}
         if spec.column and spec.column not in gdf.columns:
-            raise DataError(
-                es=f"La capa de servicios '{spec.name}' ({_files(spec)}): column = "
-                f"'{spec.column}' no existe. Columnas: {', '.join(map(str, gdf.columns))}.",
-                en=f"Services layer '{spec.name}' ({_files(spec)}): column = "
-                f"'{spec.column}' does not exist. Columns: {', '.join(map(str, gdf.columns))}.",
-            )
+            raise DataError("geografia.capa_servicios_column_no", name=spec.name,
+                            files=_files(spec), column=spec.column,
+                            columns=', '.join(map(str, gdf.columns)))
         name_col = next((lower[n] for n in NAME_COLUMNS if n in lower), None)
         kind = (gdf[spec.column].fillna("").astype(str).str.strip().str.lower()
                 if spec.column else pd.Series(spec.name, index=gdf.index))

@@ -117,43 +117,25 @@ def load_registry(path: str | Path | None = None) -> tuple[Source, ...]:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as err:
-        raise ConfigError(
-            es=f"No existe el registro de fuentes {path}.",
-            en=f"The source registry {path} does not exist.",
-        ) from err
+        raise ConfigError("geografia.no_existe_registro_fuentes", path=path) from err
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ConfigError(
-            es=f"{path}: no es un TOML válido ({err}).",
-            en=f"{path}: not valid TOML ({err}).",
-        ) from err
+        raise ConfigError("comun.no_toml_valido", path=path, err=err) from err
     if raw.get("registry_version") != REGISTRY_VERSION:
-        raise ConfigError(
-            es=f"{path}: 'registry_version' debe ser {REGISTRY_VERSION}.",
-            en=f"{path}: 'registry_version' must be {REGISTRY_VERSION}.",
-        )
+        raise ConfigError("geografia.registry_version_debe", path=path,
+                          registry_version=REGISTRY_VERSION)
     sources = []
     for key, item in raw.get("sources", {}).items():
         got = set(item)
         if got != _KEYS:
             missing, unknown = sorted(_KEYS - got), sorted(got - _KEYS)
-            raise ConfigError(
-                es=f"{path}: la fuente '{key}' tiene claves faltantes {missing} o "
-                f"desconocidas {unknown}. Claves válidas: {', '.join(sorted(_KEYS))}.",
-                en=f"{path}: source '{key}' has missing keys {missing} or unknown keys "
-                f"{unknown}. Valid keys: {', '.join(sorted(_KEYS))}.",
-            )
+            raise ConfigError("geografia.fuente_tiene_claves_faltantes", path=path, key_=key,
+                              missing=missing, unknown=unknown, keys=', '.join(sorted(_KEYS)))
         digest = str(item["sha256"]).lower()
         if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-            raise ConfigError(
-                es=f"{path}: 'sha256' de la fuente '{key}' no es un hash de 64 hexadecimales.",
-                en=f"{path}: 'sha256' of source '{key}' is not a 64-hex-digit hash.",
-            )
+            raise ConfigError("geografia.sha256_fuente_no_hash", path=path, key_=key)
         sources.append(Source(key=key, **{**{k: str(item[k]) for k in _KEYS}, "sha256": digest}))
     if not sources:
-        raise ConfigError(
-            es=f"{path}: no declara ninguna fuente ([sources.<clave>]).",
-            en=f"{path}: declares no source ([sources.<key>]).",
-        )
+        raise ConfigError("geografia.no_declara_ninguna_fuente", path=path)
     return tuple(sources)
 
 
@@ -247,16 +229,8 @@ def _fetch_one(
             else:
                 digest, size = _download(source, location, out, progress, timeout)
         if digest != source.sha256:
-            raise FetchError(
-                es=f"El archivo {source.file} obtenido de {location} no es el esperado: "
-                f"sha256 esperado {source.sha256}, obtenido {digest}. No se guardó nada. "
-                "Puede que el servidor o la copia local estén dañados o sean de otra versión; "
-                "use otra fuente con --mirror.",
-                en=f"File {source.file} fetched from {location} is not the expected one: "
-                f"expected sha256 {source.sha256}, got {digest}. Nothing was kept. The server "
-                "or local copy may be damaged or a different version; use another source "
-                "with --mirror.",
-            )
+            raise FetchError("geografia.archivo_obtenido_no_esperado", file=source.file,
+                             location=location, sha256=source.sha256, digest=digest)
         os.chmod(tmp, 0o644)  # mkstemp makes private files; sources are public data
         os.replace(tmp, target)
     finally:
@@ -273,12 +247,7 @@ def _location(source: Source, mirror: str | Path | None) -> str | Path:
         return text.rstrip("/") + "/" + urllib.parse.quote(source.file)
     folder = Path(urllib.parse.urlparse(text).path if scheme == "file" else text).expanduser()
     if not folder.is_dir():
-        raise FetchError(
-            es=f"El espejo {text} no es una URL http(s) ni una carpeta existente. Indique "
-            "--mirror http://servidor/ruta/ o una carpeta con los archivos de config/sources.toml.",
-            en=f"Mirror {text} is neither an http(s) URL nor an existing folder. Give "
-            "--mirror http://server/path/ or a folder with the files of config/sources.toml.",
-        )
+        raise FetchError("geografia.espejo_no_url_http", text=text)
     return folder / source.file
 
 
@@ -286,12 +255,8 @@ def _copy_local(
     source: Source, path: Path, out: BinaryIO, progress: Callable[[Progress], None] | None
 ) -> tuple[str, int]:
     if not path.is_file():
-        raise FetchError(
-            es=f"La carpeta espejo {path.parent} no tiene el archivo {source.file}. Copie allí "
-            f"el archivo (de {source.url}) o use otro --mirror.",
-            en=f"Mirror folder {path.parent} lacks file {source.file}. Copy it there "
-            f"(from {source.url}) or use another --mirror.",
-        )
+        raise FetchError("geografia.carpeta_espejo_no_tiene", parent=path.parent, file=source.file,
+                         url=source.url)
     with open(path, "rb") as f:
         return _stream(source, f, out, path.stat().st_size, progress)
 
@@ -310,22 +275,12 @@ def _download(
             total = int(length) if length and length.isdigit() else None
             return _stream(source, response, out, total, progress)
     except urllib.error.HTTPError as err:
-        raise FetchError(
-            es=f"No se pudo descargar {source.file}: el servidor {url} respondió {err.code} "
-            f"({err.reason}). Compruebe la URL o use --mirror con una copia de los archivos.",
-            en=f"Could not download {source.file}: server {url} answered {err.code} "
-            f"({err.reason}). Check the URL or use --mirror with a copy of the files.",
-        ) from err
+        raise FetchError("geografia.no_pudo_descargar_servidor", file=source.file, url=url,
+                         code=err.code, reason=err.reason) from err
     except (urllib.error.URLError, TimeoutError, ConnectionError) as err:
         reason = getattr(err, "reason", err)
-        raise FetchError(
-            es=f"No se pudo descargar {source.file} de {url} ({reason}). ¿Hay conexión a "
-            "internet? Sin conexión, use 'riskmap data fetch --mirror CARPETA|URL' (o la "
-            f"variable {MIRROR_ENV}) con una copia de los archivos.",
-            en=f"Could not download {source.file} from {url} ({reason}). Are you online? "
-            f"Offline, use 'riskmap data fetch --mirror FOLDER|URL' (or the {MIRROR_ENV} "
-            "variable) with a copy of the files.",
-        ) from err
+        raise FetchError("geografia.no_pudo_descargar_conexion", file=source.file, url=url,
+                         reason=reason, mirror_env=MIRROR_ENV) from err
 
 
 def _stream(

@@ -30,6 +30,7 @@ import pandas as pd
 
 from geo import columns as C
 from geo.errors import DataError, tr
+from geo.messages import t
 
 __all__ = [
     "UBIGEO_COLUMNS",
@@ -95,14 +96,8 @@ def find_ubigeo_column(df: pd.DataFrame, source: object) -> str:
         if _key(name) in by_key:
             return by_key[_key(name)]
     found = ", ".join(str(c) for c in df.columns if c != C.GEOMETRY) or "(ninguna / none)"
-    raise DataError(
-        es=f"{source}: no se encontró la columna del código de distrito (UBIGEO). Columnas "
-        f"presentes: {found}. Se esperaba una de: {', '.join(UBIGEO_COLUMNS[:9])}. Renombre la "
-        "columna que tiene el código INEI de 6 dígitos a 'ubigeo'.",
-        en=f"{source}: the district code (UBIGEO) column was not found. Columns present: "
-        f"{found}. Expected one of: {', '.join(UBIGEO_COLUMNS[:9])}. Rename the column holding "
-        "the 6-digit INEI code to 'ubigeo'.",
-    )
+    raise DataError("geografia.no_encontro_columna_codigo", source=source, found=found,
+                    ubigeo_columns=', '.join(UBIGEO_COLUMNS[:9]))
 
 
 def normalize_ubigeo(
@@ -227,51 +222,24 @@ class VintageReport:
     def _summary(self, lang: str) -> str:
         L, R = self.left_name, self.right_name
         if self.matches:
-            return tr(
-                f"Los {self.n_left} códigos UBIGEO de {L} y {R} coinciden.",
-                f"The {self.n_left} UBIGEO codes of {L} and {R} match.",
-                lang,
-            )
+            return t("geografia.codigos_ubigeo_coinciden", lang=lang, n_left=self.n_left, l=L, r=R)
         if self.is_subset:
             missing = len(self.only_right)
-            return tr(
-                f"{L} cubre {self.n_left} de los {self.n_right} distritos de {R} (un "
-                f"subconjunto) y todos sus códigos UBIGEO coinciden. Los {missing} distritos "
-                f"que no incluye quedarán sin dato al unir las tablas: "
-                f"{_listing(self.only_right, 10)}.",
-                f"{L} covers {self.n_left} of the {self.n_right} districts of {R} (a subset) "
-                f"and all its UBIGEO codes match. The {missing} districts it leaves out will "
-                f"have no value after the join: {_listing(self.only_right, 10)}.",
-                lang,
-            )
+            return t("geografia.cubre_distritos_subconjunto_todos", lang=lang, l=L,
+                     n_left=self.n_left, n_right=self.n_right, r=R, missing=missing,
+                     listing=_listing(self.only_right, 10))
         parts = [
-            tr(
-                f"{L} tiene {self.n_left} códigos UBIGEO y {R} tiene {self.n_right}; "
-                f"coinciden {self.n_common}.",
-                f"{L} has {self.n_left} UBIGEO codes and {R} has {self.n_right}; "
-                f"{self.n_common} match.",
-                lang,
-            )
+            t("geografia.tiene_codigos_ubigeo_tiene", lang=lang, l=L, n_left=self.n_left, r=R,
+              n_right=self.n_right, n_common=self.n_common)
         ]
         for side, codes in ((L, self.only_left), (R, self.only_right)):
             if codes:
                 parts.append(
-                    tr(
-                        f"{len(codes)} solo en {side}: {_listing(codes)}.",
-                        f"{len(codes)} only in {side}: {_listing(codes)}.",
-                        lang,
-                    )
+                    t("geografia.solo", lang=lang, n_codes=len(codes), side=side,
+                      listing=_listing(codes))
                 )
         parts.append(
-            tr(
-                "Probablemente usan versiones distintas de la división política (distritos "
-                "creados o recodificados entre ambas); esos distritos quedarán sin dato al "
-                "unir las tablas. Use una tabla con la misma versión o asigne los códigos a mano.",
-                "They probably use different vintages of the political division (districts "
-                "created or recoded in between); those districts will have no value after the "
-                "join. Use a table of the same vintage or map the codes by hand.",
-                lang,
-            )
+            t("geografia.probablemente_usan_versiones_distintas", lang=lang)
         )
         return " ".join(parts)
 
@@ -372,10 +340,10 @@ def _bad_codes_error(
 ) -> DataError:
     def where(i: int, lang: str) -> str:
         if lines is not None:
-            return tr(f"línea {lines[i]}", f"line {lines[i]}", lang)
+            return t("geografia.linea_2", lang=lang, lines=lines[i])
         if first_line is not None:
-            return tr(f"línea {i + first_line}", f"line {i + first_line}", lang)
-        return tr(f"fila {i + 1}", f"row {i + 1}", lang)
+            return t("geografia.linea", lang=lang, i=i + first_line)
+        return t("geografia.fila", lang=lang, i=i + 1)
 
     shown = bad[:_MAX_LISTED]
     rest = len(bad) - len(shown)

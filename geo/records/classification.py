@@ -124,32 +124,20 @@ def _load(path: str) -> IndicatorTable:
     try:
         raw = tomllib.loads(file.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as err:
-        raise ConfigError(
-            es=f"{file}: no se pudo leer la tabla de indicadores OIT ({err}). Restáurela desde "
-            "el repositorio (config/indicadores_oit.toml).",
-            en=f"{file}: the ILO indicator table could not be read ({err}). Restore it from "
-            "the repository (config/indicadores_oit.toml).",
-        ) from err
+        raise ConfigError("registros.no_pudo_leer_tabla", file=file, err=err) from err
     entries = raw.get("indicadores", {})
     unknown = sorted(set(entries) - set(ILO_INDICATORS))
     missing = sorted(set(ILO_INDICATORS) - set(entries))
     if unknown or missing:
-        raise ConfigError(
-            es=f"{file} [indicadores]: códigos desconocidos {unknown}, faltan {missing}. Use "
-            f"los 11 códigos de la OIT: {', '.join(ILO_INDICATORS)}.",
-            en=f"{file} [indicadores]: unknown codes {unknown}, missing {missing}. Use the 11 "
-            f"ILO codes: {', '.join(ILO_INDICATORS)}.",
-        )
+        raise ConfigError("registros.indicadores_codigos_desconocidos_faltan", file=file,
+                          unknown=unknown, missing=missing,
+                          ilo_indicators=', '.join(ILO_INDICATORS))
     dims: dict[str, tuple[str, ...]] = {}
     for code, entry in entries.items():
         given = tuple(entry.get("dimensiones", ()))
         if not given or any(d not in DIMENSIONES for d in given):
-            raise ConfigError(
-                es=f"{file} [indicadores.{code}] dimensiones = {list(given)}: use una o ambas "
-                f"de {list(DIMENSIONES)}.",
-                en=f"{file} [indicadores.{code}] dimensiones = {list(given)}: use one or both "
-                f"of {list(DIMENSIONES)}.",
-            )
+            raise ConfigError("registros.indicadores_dimensiones_use_ambas", file=file, code=code,
+                              given=list(given), dimensiones=list(DIMENSIONES))
         dims[code] = given
     names = {d: (str(raw.get("dimensiones", {}).get(d, {}).get("es", d)),
                  str(raw.get("dimensiones", {}).get(d, {}).get("en", d))) for d in DIMENSIONES}

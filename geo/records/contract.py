@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from geo import columns as C
+from geo.messages import texts
 
 __all__ = [
     "ILO_INDICATORS",
@@ -26,20 +27,17 @@ __all__ = [
 #: The 11 ILO indicators of forced labour (ILO, 2012), as codes accepted in ``indicadores``,
 #: with their Spanish and English names.
 ILO_INDICATORS: dict[str, tuple[str, str]] = {
-    "abuso_vulnerabilidad": ("Abuso de la vulnerabilidad", "Abuse of vulnerability"),
-    "engano": ("Engaño", "Deception"),
-    "restriccion_movimiento": ("Restricción de la libertad de movimiento",
-                               "Restriction of movement"),
-    "aislamiento": ("Aislamiento", "Isolation"),
-    "violencia_fisica_sexual": ("Violencia física y sexual", "Physical and sexual violence"),
-    "intimidacion_amenazas": ("Intimidación y amenazas", "Intimidation and threats"),
-    "retencion_documentos": ("Retención de documentos de identidad",
-                             "Retention of identity documents"),
-    "retencion_salarios": ("Retención de salarios", "Withholding of wages"),
-    "servidumbre_deudas": ("Servidumbre por deudas", "Debt bondage"),
-    "condiciones_abusivas": ("Condiciones de trabajo y de vida abusivas",
-                             "Abusive working and living conditions"),
-    "horas_extra_excesivas": ("Horas extraordinarias excesivas", "Excessive overtime"),
+    "abuso_vulnerabilidad": texts("registros.ilo_indicators.abuso_vulnerabilidad"),
+    "engano": texts("registros.ilo_indicators.engano"),
+    "restriccion_movimiento": texts("registros.ilo_indicators.restriccion_movimiento"),
+    "aislamiento": texts("registros.ilo_indicators.aislamiento"),
+    "violencia_fisica_sexual": texts("registros.ilo_indicators.violencia_fisica_sexual"),
+    "intimidacion_amenazas": texts("registros.ilo_indicators.intimidacion_amenazas"),
+    "retencion_documentos": texts("registros.ilo_indicators.retencion_documentos"),
+    "retencion_salarios": texts("registros.ilo_indicators.retencion_salarios"),
+    "servidumbre_deudas": texts("registros.ilo_indicators.servidumbre_deudas"),
+    "condiciones_abusivas": texts("registros.ilo_indicators.condiciones_abusivas"),
+    "horas_extra_excesivas": texts("registros.ilo_indicators.horas_extra_excesivas"),
 }
 
 #: Numbered aliases: ``OIT01``..``OIT11`` (or ``ILO01``..) in the order of the ILO list.

@@ -121,12 +121,7 @@ def _check_unpacked(path: Path, shown: str, max_mb: float) -> None:
         with zipfile.ZipFile(path) as zf:
             members = zf.infolist()
     except (zipfile.BadZipFile, OSError) as err:
-        raise DataError(
-            es=f"{shown}: no es un archivo Excel (.xlsx) válido ({err}). Guárdelo de nuevo como "
-            ".xlsx o expórtelo a CSV.",
-            en=f"{shown}: is not a valid Excel (.xlsx) file ({err}). Save it again as .xlsx "
-            "or export it to CSV.",
-        ) from err
+        raise DataError("registros.no_archivo_excel_xlsx", shown=shown, err=err) from err
     unpacked = sum(m.file_size for m in members) / 1e6
     ratio = max((m.file_size / max(m.compress_size, 1) for m in members), default=0.0)
     if unpacked > UNPACKED_FACTOR * max_mb or (ratio > MAX_RATIO and unpacked > 10):
@@ -148,8 +143,7 @@ def _count_rows(path: Path) -> int:
         try:
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
         except Exception as err:  # noqa: BLE001 - the validation says what is wrong
-            raise DataError(es=f"{path.name}: no se pudo abrir como Excel ({err}).",
-                            en=f"{path.name}: could not be opened as Excel ({err}).") from err
+            raise DataError("registros.no_pudo_abrir_excel", name=path.name, err=err) from err
         try:
             sheet = book.worksheets[0]
             return max(0, sum(1 for _ in sheet.iter_rows(values_only=True)) - 1)
@@ -171,10 +165,7 @@ def _count_rows(path: Path) -> int:
 def read_table(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str]]]:
     """Read any supported file into a frame of strings, with each row's line number."""
     if not path.exists():
-        raise DataError(
-            es=f"No existe el archivo {path}. Revise la ruta.",
-            en=f"File {path} does not exist. Check the path.",
-        )
+        raise DataError("comun.no_existe_archivo_revise", path=path)
     if path.is_file() and path.stat().st_size == 0:
         raise _empty_file(path)
     suffix = path.suffix.lower()
@@ -185,27 +176,12 @@ def read_table(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str
     if suffix in _CSV_SUFFIXES or suffix == "":
         return _read_csv(path)
     if suffix == ".xls":
-        raise DataError(
-            es=f"{path.name}: el formato .xls (Excel 97-2003) no se admite. Guárdelo como "
-            ".xlsx o CSV desde Excel y vuelva a intentarlo.",
-            en=f"{path.name}: the .xls format (Excel 97-2003) is not supported. Save it as "
-            ".xlsx or CSV from Excel and try again.",
-        )
-    raise DataError(
-        es=f"{path.name}: formato no reconocido ({suffix}). Use CSV, XLSX, GeoPackage o "
-        "GeoJSON.",
-        en=f"{path.name}: unrecognised format ({suffix}). Use CSV, XLSX, GeoPackage or "
-        "GeoJSON.",
-    )
+        raise DataError("registros.formato_xls_excel_97", name=path.name)
+    raise DataError("registros.formato_no_reconocido_use", name=path.name, suffix=suffix)
 
 
 def _empty_file(path: Path) -> DataError:
-    return DataError(
-        es=f"El archivo {path.name} está vacío (no tiene filas de inspecciones). Exporte de "
-        "nuevo los registros con una fila de encabezados y al menos una fila de datos.",
-        en=f"File {path.name} is empty (it has no inspection rows). Export the records "
-        "again with a header row and at least one data row.",
-    )
+    return DataError("registros.archivo_vacio_no_tiene", name=path.name)
 
 
 def _read_csv(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str]]]:
@@ -320,12 +296,7 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str
         # read-only: rows are streamed from the sheet's XML, never the whole book in memory
         book = openpyxl.load_workbook(path, data_only=True, read_only=True)
     except Exception as err:  # noqa: BLE001 - openpyxl raises many types for a bad file
-        raise DataError(
-            es=f"{path.name}: no se pudo abrir como libro de Excel ({err}). Guárdelo de nuevo "
-            "como .xlsx o expórtelo a CSV.",
-            en=f"{path.name}: could not be opened as an Excel workbook ({err}). Save it again "
-            "as .xlsx or export it to CSV.",
-        ) from err
+        raise DataError("registros.no_pudo_abrir_libro", name=path.name, err=err) from err
     notes: list[tuple[str, str]] = []
     names = {norm(n): n for n in book.sheetnames}
     sheet_name = names.get("inspecciones", book.sheetnames[0])
@@ -364,12 +335,7 @@ def _read_geo(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str]
         layer = next((n for n in layers if norm(n) == "inspecciones"), layers[0])
         gdf = gpd.read_file(path, layer=layer)
     except Exception as err:  # noqa: BLE001 - GDAL errors come in many types
-        raise DataError(
-            es=f"{path.name}: no se pudo leer como archivo geográfico ({err}). Use un "
-            "GeoPackage o GeoJSON de puntos, o un CSV con columnas lat y lon.",
-            en=f"{path.name}: could not be read as a GIS file ({err}). Use a GeoPackage or "
-            "GeoJSON of points, or a CSV with lat and lon columns.",
-        ) from err
+        raise DataError("registros.no_pudo_leer_archivo", name=path.name, err=err) from err
     if len(layers) > 1:
         notes.append((
             f"El archivo tiene varias capas; se leyó la capa '{layer}'.",
@@ -378,12 +344,7 @@ def _read_geo(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str]
     if gdf.empty:
         raise _empty_file(path)
     if gdf.crs is None:
-        raise DataError(
-            es=f"{path.name}: la capa no declara su sistema de coordenadas (CRS). Asígnele "
-            "EPSG:4326 (WGS84) en su SIG y vuelva a exportarla.",
-            en=f"{path.name}: the layer does not declare its coordinate reference system "
-            "(CRS). Assign EPSG:4326 (WGS84) in your GIS and export it again.",
-        )
+        raise DataError("registros.capa_no_declara_sistema", name=path.name)
     if not gdf.crs.equals("EPSG:4326"):
         notes.append((
             f"Las coordenadas estaban en {gdf.crs.to_string()}; se reproyectaron a WGS84.",
@@ -463,12 +424,8 @@ def rename_columns(
             continue
         if target in mapping.values():
             first = next(k for k, v in mapping.items() if v == target)
-            raise DataError(
-                es=f"{path.name}: las columnas '{first}' y '{col}' significan lo mismo "
-                f"('{target}'). Deje solo una.",
-                en=f"{path.name}: columns '{first}' and '{col}' mean the same thing "
-                f"('{target}'). Keep only one.",
-            )
+            raise DataError("registros.columnas_significan_mismo_deje", name=path.name, first=first,
+                            col=col, target=target)
         mapping[col] = target
     present = set(mapping.values())
     missing = [c for c in _REQUIRED if c not in present]

@@ -27,6 +27,7 @@ import pyogrio
 from geo import columns as C
 from geo.errors import DataError, tr
 from geo.geography.base import national_ubigeos
+from geo.messages import t
 from geo.records.classification import CLASE_OIT, INCONSISTENTE, SIN_INDICIOS, classify_records
 from geo.records.contract import ILO_INDICATORS, ILO_NUMBERED, records_frame
 from geo.records.reading import (
@@ -88,7 +89,7 @@ class RowError(NamedTuple):
         """
         where = tr(*place(self.line, sheet), lang)
         if self.column:
-            where += tr(f", columna '{self.column}'", f", column '{self.column}'", lang)
+            where += t("registros.columna", lang=lang, column=self.column)
         return f"{where}: {tr(self.es, self.en, lang)}"
 
 
@@ -170,20 +171,14 @@ class ValidationReport:
             limit = len(self.warnings) if max_errors is None else max_errors
             lines += ["  " + w.message(lang, sheet=sheet) for w in self.warnings[:limit]]
             if n > limit:
-                lines.append(tr(f"  … y {n - limit} más.", f"  … and {n - limit} more.", lang))
+                lines.append(t("registros.more", lang=lang, n=n - limit))
         lines += ["  " + e.message(lang, sheet=sheet) for e in shown]
         if len(shown) < len(self.errors):
             rest = len(self.errors) - len(shown)
             lines.append(tr(f"  … y {rest} {plural(rest, 'error', 'errores')} más.",
                             f"  … and {rest} more {plural(rest, 'error', 'errors')}.", lang))
         if self.errors:
-            lines.append(tr(
-                "Corrija esas filas y vuelva a validar; no se importa nada mientras haya "
-                "errores.",
-                "Fix those rows and validate again; nothing is imported while there are "
-                "errors.",
-                lang,
-            ))
+            lines.append(t("registros.corrija_esas_filas_vuelva", lang=lang))
         return "\n".join(lines)
 
     def raise_if_invalid(self) -> None:
@@ -260,15 +255,9 @@ def validate_upload(path: str | Path, districts_gpkg: str | Path,
 
 def _check_districts(districts: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if C.UBIGEO not in districts.columns:
-        raise DataError(
-            es="La tabla de distritos no tiene columna 'ubigeo'.",
-            en="The district table has no 'ubigeo' column.",
-        )
+        raise DataError("registros.tabla_distritos_no_tiene")
     if districts.crs is None:
-        raise DataError(
-            es="La tabla de distritos no declara su CRS; se esperaba EPSG:4326.",
-            en="The district table declares no CRS; EPSG:4326 was expected.",
-        )
+        raise DataError("registros.tabla_distritos_no_declara")
     if not districts.crs.equals("EPSG:4326"):
         districts = districts.to_crs(4326)
     out = districts[[C.UBIGEO, districts.geometry.name]].copy()

@@ -115,10 +115,8 @@ class Principal:
 
     def __post_init__(self) -> None:
         if self.role is not None and self.role not in DATA_ROLES:
-            raise AccessError(
-                es=f"Rol desconocido: {self.role!r}. Use uno de: {', '.join(PERSON_ROLES)}.",
-                en=f"Unknown role: {self.role!r}. Use one of: {', '.join(PERSON_ROLES)}.",
-            )
+            raise AccessError("confianza.rol_desconocido_use", role=self.role,
+                              person_roles=', '.join(PERSON_ROLES))
 
     @property
     def label(self) -> str:

@@ -76,29 +76,19 @@ def run_limited(func: Callable[..., T], *args: Any, memory_mb: float = 1024,
             if peak > memory_mb:
                 proc.kill()
                 proc.wait()
-                raise DataError(
-                    es=f"{name}leerlo necesita más de {memory_mb:g} MB de memoria, el límite de "
-                    "este servidor. No se leyó: divídalo en archivos más pequeños o expórtelo "
-                    "a CSV.",
-                    en=f"{name}reading it needs more than {memory_mb:g} MB of memory, this "
-                    "server's limit. It was not read: split it into smaller files or export "
-                    "it to CSV.")
+                raise DataError("confianza.leerlo_necesita_mb_memoria", name=name,
+                                memory_mb=memory_mb)
             if time.monotonic() - start > timeout_s:
                 proc.kill()
                 proc.wait()
-                raise DataError(
-                    es=f"{name}leerlo tarda más de {timeout_s:g} s, el límite de este servidor. "
-                    "No se leyó: divídalo en archivos más pequeños.",
-                    en=f"{name}reading it takes more than {timeout_s:g} s, this server's "
-                    "limit. It was not read: split it into smaller files.")
+                raise DataError("confianza.leerlo_tarda_limite_servidor", name=name,
+                                timeout_s=timeout_s)
             time.sleep(0.02)
         stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
         if proc.returncode != 0 or not answer.is_file():
-            raise DataError(
-                es=f"{name}el proceso que lo leía terminó sin respuesta (estado "
-                f"{proc.returncode}). {stderr.strip().splitlines()[-1:] or ''}",
-                en=f"{name}the process reading it ended without an answer (status "
-                f"{proc.returncode}). {stderr.strip().splitlines()[-1:] or ''}")
+            raise DataError("confianza.proceso_leia_termino_sin", name=name,
+                            returncode=proc.returncode,
+                            stderr=stderr.strip().splitlines()[-1:] or '')
         kind, *payload = pickle.loads(answer.read_bytes())
     if kind == "ok":
         return payload[0]
@@ -107,8 +97,8 @@ def run_limited(func: Callable[..., T], *args: Any, memory_mb: float = 1024,
         error_class = cls if isinstance(cls, type) and issubclass(cls, RiskmapError) \
             else DataError
         raise error_class(es=es, en=en)
-    raise DataError(es=f"{name}no se pudo leer ({payload[0]}: {payload[1]}).",
-                    en=f"{name}could not be read ({payload[0]}: {payload[1]}).")
+    raise DataError("confianza.no_pudo_leer", name=name, payload=payload[0],
+                    payload_payload=payload[1])
 
 
 def _serve(request: Path, answer: Path) -> int:

@@ -43,7 +43,8 @@ import numpy as np
 
 from geo import columns as C
 from geo import paths
-from geo.errors import ConfigError, tr
+from geo.errors import ConfigError
+from geo.messages import t
 from geo.world.districts import (
     CALIBRATION_FILE,
     _check_names,
@@ -205,32 +206,25 @@ def make_demo(
     base, out = Path(base).resolve(), Path(out).resolve()
     region = _check_region(tuple(region))
     if scenario not in SCENARIOS:
-        raise ConfigError(
-            es=f"Escenario desconocido '{scenario}'. Use uno de: {', '.join(SCENARIOS)}.",
-            en=f"Unknown scenario '{scenario}'. Use one of: {', '.join(SCENARIOS)}.",
-        )
+        raise ConfigError("mundo.escenario_desconocido_use", scenario=scenario,
+                          scenarios=', '.join(SCENARIOS))
     if layers not in LAYER_KINDS:
-        raise ConfigError(
-            es=f"Capas desconocidas '{layers}'. Use 'reales' (las fuentes públicas) o "
-            "'simuladas'.",
-            en=f"Unknown layers '{layers}'. Use 'reales' (the public sources) or 'simuladas'.",
-        )
+        raise ConfigError("mundo.capas_desconocidas_use_reales", layers=layers)
     kind = SCENARIOS[scenario]
     real = layers == "reales"
     sources = Path(sources).resolve() if sources else base.parent / paths.sources_dir().name
     cal = _apply_scenario(load_calibration(calibration), kind)
-    say(tr("Leyendo distritos…", "Reading districts…"))
+    say(t("mundo.leyendo_distritos"))
     districts = _read_districts(base, region)
     _check_names(cal, districts)
     rng = np.random.default_rng(seed)
     world = _World(districts)
 
     if real:
-        say(tr("Leyendo las capas públicas reales…", "Reading the real public layers…"))
+        say(t("mundo.leyendo_capas_publicas_reales"))
         entries = _real_layer_entries(sources, out)
         public = _measure_real(world, entries, sources)
-        say(tr("Simulando lo que ninguna capa pública muestra…",
-               "Simulating what no public layer shows…"))
+        say(t("mundo.simulando_ninguna_capa_publica"))
         sim_layers = {"mineria_informal": _informal_mining(world, cal, rng),
                       "dragas": _dredges(world, cal, rng)}
         features, hidden, states = _truth_features(world, public, sim_layers, cal, rng)
@@ -239,14 +233,13 @@ def make_demo(
         written: dict[str, gpd.GeoDataFrame] = {}
     else:
         entries = ()
-        say(tr("Simulando capas sectoriales…", "Simulating sector layers…"))
+        say(t("mundo.simulando_capas_sectoriales"))
         sim_layers = _simulate_layers(world, cal, rng)
         features = _measure(world, sim_layers)
         hidden, states, names = None, None, SIMULATED_FEATURES
         intensity = _simulated_intensity(world, features)
         written = dict(sim_layers)
-    say(tr("Simulando riesgo verdadero e inspecciones…",
-           "Simulating true risk and inspections…"))
+    say(t("mundo.simulando_riesgo_verdadero_inspecciones"))
     truth = _drift(world, features,
                    _simulate_truth(world, features, cal, rng, names, states=states,
                                    hidden=hidden, cap=Z_CAP if real else None), kind)
@@ -262,7 +255,7 @@ def make_demo(
         written["dragas"] = _visible_frontier(world, sim_layers["dragas"], truth, kind,
                                               np.random.default_rng([seed, _LATER_STREAM, 11]))
 
-    say(tr(f"Escribiendo en {out}…", f"Writing to {out}…"))
+    say(t("mundo.escribiendo", out=out))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:

@@ -53,47 +53,26 @@ def load_calibration(path: str | Path | None = None) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as err:
-        raise ConfigError(
-            es=f"No existe el archivo de calibración {path}; el mundo simulado lo necesita. "
-            "Restáurelo desde el repositorio (config/calibration.toml).",
-            en=f"Calibration file {path} does not exist; the simulated world needs it. "
-            "Restore it from the repository (config/calibration.toml).",
-        ) from err
+        raise ConfigError("mundo.no_existe_archivo_calibracion", path=path) from err
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(
-            es=f"{path}: no es un TOML válido ({err}).",
-            en=f"{path}: not valid TOML ({err}).",
-        ) from err
+        raise ConfigError("comun.no_toml_valido", path=path, err=err) from err
 
 
 def _check_region(region: tuple[str, ...]) -> tuple[str, ...]:
     if not region or any(code not in C.DEFAULT_DEPARTMENTS for code in region):
         shown = ",".join(region) or "all"
-        raise ConfigError(
-            es=f"El mundo simulado solo está calibrado para Cusco (08) y Loreto (16); "
-            f"se pidió la región {shown!r}. Use --region cusco, loreto o 08,16.",
-            en=f"The simulated world is calibrated for Cusco (08) and Loreto (16) only; "
-            f"region {shown!r} was requested. Use --region cusco, loreto or 08,16.",
-        )
+        raise ConfigError("mundo.mundo_simulado_solo_calibrado", shown=shown)
     return tuple(sorted(set(region)))
 
 
 def _read_districts(base: Path, region: tuple[str, ...]) -> gpd.GeoDataFrame:
     if not base.is_file():
-        raise DataError(
-            es=f"No se encontró la base de distritos {base}. Ejecute primero "
-            "'riskmap data fetch'.",
-            en=f"District base {base} not found. Run 'riskmap data fetch' first.",
-        )
+        raise DataError("mundo.no_encontro_base_distritos", base=base)
     gdf = read_districts(base, region)
     missing = [c for c in _BASE_COLUMNS if c not in gdf.columns]
     if missing:
-        raise DataError(
-            es=f"{base}: a la capa de distritos le faltan las columnas {', '.join(missing)}. "
-            "Vuelva a generarla con 'riskmap data fetch'.",
-            en=f"{base}: the district layer lacks columns {', '.join(missing)}. Rebuild it "
-            "with 'riskmap data fetch'.",
-        )
+        raise DataError("mundo.capa_distritos_faltan_columnas", base=base,
+                        missing=', '.join(missing))
     gdf = gdf.to_crs(4326) if gdf.crs and not gdf.crs.equals("EPSG:4326") else gdf
     return gdf.sort_values(C.UBIGEO).reset_index(drop=True)
 
@@ -131,13 +110,8 @@ def _check_names(cal: Mapping[str, Any], districts: gpd.GeoDataFrame) -> None:
                 continue  # the other department was not requested
             found = (names if len(code) == 6 else provinces).get(code)
             if found is None or _fold(found) != _fold(entry[key]):
-                raise ConfigError(
-                    es=f"config/calibration.toml [{table}]: el código {code} debería ser "
-                    f"{entry[key]!r} pero en los límites es {found!r}. Corrija el código o "
-                    "el nombre.",
-                    en=f"config/calibration.toml [{table}]: code {code} should be "
-                    f"{entry[key]!r} but the boundaries say {found!r}. Fix the code or name.",
-                )
+                raise ConfigError("mundo.config_calibration_toml_codigo", table=table, code=code,
+                                  entry=entry[key], found=found)
 
 
 class _World:

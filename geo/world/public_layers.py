@@ -47,23 +47,13 @@ def _real_layer_entries(sources: Path, out: Path) -> list[dict[str, Any]]:
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as err:
-            raise ConfigError(
-                es=f"No se pudo leer la receta {path} ({err}); el mundo de demostración toma de "
-                "ella sus capas reales. Restáurela desde el repositorio.",
-                en=f"Could not read recipe {path} ({err}); the demo world takes its real "
-                "layers from it. Restore it from the repository.") from err
+            raise ConfigError("mundo.no_pudo_leer_receta", path=path, err=err) from err
         for layer in raw.get("layers", []):
             entry = dict(layer)
             name = str(entry["path"])
             file = sources / (name[len(_FUENTES):] if name.startswith(_FUENTES) else name)
             if not file.is_file():
-                raise ConfigError(
-                    es=f"Falta {file}: el mundo de demostración usa las capas públicas reales "
-                    "que descarga 'riskmap data fetch' (o 'riskmap prepare'). Ejecútelo y "
-                    "vuelva a intentar.",
-                    en=f"{file} is missing: the demo world uses the real public layers that "
-                    "'riskmap data fetch' (or 'riskmap prepare') downloads. Run it and try "
-                    "again.")
+                raise ConfigError("mundo.falta_mundo_demostracion_usa", file=file)
             entry["path"] = _relative(file, out)
             entry["_archivo"] = str(file)
             entries.append(entry)

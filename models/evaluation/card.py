@@ -155,10 +155,7 @@ def write_card(card: Mapping[str, Any], out: str | Path) -> Path:
     elif suffix == ".md":
         text = card_to_markdown(card)
     else:
-        raise DataError(
-            es=f"Formato no soportado para la ficha del modelo: '{out.name}'. Use .json o .md.",
-            en=f"Unsupported model card format: '{out.name}'. Use .json or .md.",
-        )
+        raise DataError("evaluacion.formato_no_soportado_ficha", name=out.name)
     return write_private(out, text)  # the card has exact counts: 0600 (geo.private)
 
 
@@ -265,10 +262,8 @@ def _read_truth(settings: Settings, keys) -> pd.Series | None:
         return None
     df = pd.read_csv(path, dtype={C.UBIGEO: str})
     if C.RIESGO_VERDADERO not in df.columns or C.UBIGEO not in df.columns:
-        raise DataError(
-            es=f"{path}: faltan las columnas '{C.UBIGEO}' y '{C.RIESGO_VERDADERO}'.",
-            en=f"{path}: columns '{C.UBIGEO}' and '{C.RIESGO_VERDADERO}' are missing.",
-        )
+        raise DataError("evaluacion.faltan_columnas", path=path, ubigeo=C.UBIGEO,
+                        riesgo_verdadero=C.RIESGO_VERDADERO)
     out = df.set_index(C.UBIGEO)[C.RIESGO_VERDADERO].astype(float).reindex(keys)
     if "riesgo_anterior" in df.columns and "anio_deriva" in df.columns:  # risk that moved
         out.attrs["antes"] = df.set_index(C.UBIGEO)["riesgo_anterior"].astype(float).reindex(

@@ -43,6 +43,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from geo import columns as C
 from geo.errors import ConfigError
+from geo.messages import texts
 from geo.paths import REPO_ROOT
 from models.planning import travel as T
 
@@ -71,8 +72,10 @@ AIRPORT_ROAD_KM = 150.0
 DEFAULT_RIVERS = REPO_ROOT / "config" / "redes" / "rios.toml"
 _RIVER_SINUOSITY, _RIVER_KM_PER_DAY = T.MODES["rio"].detour, T.MODES["rio"].km_per_day
 _ROAD_MODES = ("sierra", "selva_alta", "carretera_loreto")
-MODE_WORDS = {ROAD: ("carretera", "road"), RIVER: ("río", "river"), TRAIL: ("trocha", "trail"),
-              AIR: ("avión", "air"), ACCESS: ("acceso", "access")}
+MODE_WORDS = {ROAD: texts("plan.mode.road"),
+              RIVER: texts("plan.mode.river"),
+              TRAIL: texts("plan.mode.trail"),
+              AIR: texts("plan.mode.air"), ACCESS: texts("plan.mode.access")}
 
 
 @dataclass(frozen=True)
@@ -103,17 +106,12 @@ def read_rivers(path: str | Path | None = None) -> tuple[River, ...]:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as err:
-        raise ConfigError(es=f"{path}: no se pudo leer el archivo de ríos ({err}).",
-                          en=f"{path}: the rivers file could not be read ({err}).") from err
+        raise ConfigError("plan.no_pudo_leer_archivo", path=path, err=err) from err
     out = []
     for i, item in enumerate(raw.get("rios", []), start=1):
         codes = [str(c) for c in item.get("distritos", [])]
         if len(codes) < 2 or not all(c.isdigit() and len(c) == 6 for c in codes):
-            raise ConfigError(
-                es=f"{path}: rios[{i}] necesita 'distritos' con al menos dos UBIGEO de 6 "
-                "dígitos, en orden aguas abajo.",
-                en=f"{path}: rios[{i}] needs 'distritos' with at least two 6-digit UBIGEO, in "
-                "order downstream.")
+            raise ConfigError("plan.rios_necesita_distritos_con", path=path, i=i)
         out.append(River(str(item.get("nombre", f"río {i}")), tuple(codes),
                          float(item.get("sinuosidad", _RIVER_SINUOSITY)),
                          float(item.get("km_por_dia", _RIVER_KM_PER_DAY))))
@@ -293,11 +291,7 @@ def build_network(districts: pd.DataFrame, offices: Sequence[Any], *,
             for code in (flight.origin, flight.destination):
                 info = airports.get(code)
                 if info is None:
-                    raise ConfigError(
-                        es=f"planning.flights: el aeródromo '{code}' no existe en airportsdata "
-                        "(use el código OACI de 4 letras, p. ej. SPQT para Iquitos).",
-                        en=f"planning.flights: aerodrome '{code}' is not in airportsdata (use "
-                        "the 4-letter ICAO code, e.g. SPQT for Iquitos).")
+                    raise ConfigError("plan.planning_flights_aerodromo_no", code=code)
                 node = ("a", code)
                 if node not in g:
                     town = info.get("city") or info.get("name")
@@ -316,11 +310,7 @@ def build_network(districts: pd.DataFrame, offices: Sequence[Any], *,
         g.add_node(node, nombre=office.name, lon=office.lon, lat=office.lat)
         base = getattr(office, "base", "")
         if base and base not in pos:
-            raise ConfigError(
-                es=f"planning.offices '{office.name}': base = '{base}' no es un distrito de la "
-                "región planificada; use el UBIGEO de 6 dígitos del distrito de la oficina.",
-                en=f"planning.offices '{office.name}': base = '{base}' is not a district of the "
-                "planned region; use the 6-digit UBIGEO of the office's district.")
+            raise ConfigError("plan.planning_offices_base_no", name=office.name, base=base)
         if base:
             add(node, ("d", base), ACCESS, 0.0, 0.0, 0.0)
         else:

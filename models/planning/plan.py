@@ -269,22 +269,14 @@ def load_scores(path: str | Path) -> gpd.GeoDataFrame:
     """
     path = Path(path)
     if not path.is_file():
-        raise DataError(
-            es=f"No existe el archivo de puntajes {path}. Ejecute primero 'riskmap score' "
-            "(o 'riskmap prepare').",
-            en=f"Scores file {path} does not exist. Run 'riskmap score' (or 'riskmap "
-            "prepare') first.",
-        )
+        raise DataError("plan.no_existe_archivo_puntajes", path=path)
     try:
         if path.suffix.lower() == ".gpkg":
             gdf = gpd.read_file(path, layer="riesgo")
         else:
             gdf = gpd.read_file(path)
     except Exception as err:  # noqa: BLE001 - GDAL raises many types; the user needs the file
-        raise DataError(
-            es=f"{path}: no se pudo leer la capa de puntajes ({err}).",
-            en=f"{path}: the scores layer could not be read ({err}).",
-        ) from err
+        raise DataError("plan.no_pudo_leer_capa", path=path, err=err) from err
     _check_scores(gdf, path)
     return gdf
 
@@ -425,68 +417,41 @@ def _resolve_spec(planning: PlanningSpec, capacities: Mapping[str, float] | None
         names = {o.name for o in offices}
         unknown = sorted(set(capacities) - names)
         if unknown:
-            raise RiskmapError(
-                es=f"Capacidad dada para oficinas que no existen: {', '.join(unknown)}. "
-                f"Oficinas configuradas: {', '.join(sorted(names))}.",
-                en=f"Capacity given for offices that do not exist: {', '.join(unknown)}. "
-                f"Configured offices: {', '.join(sorted(names))}.",
-            )
+            raise RiskmapError("plan.capacidad_dada_oficinas_no", unknown=', '.join(unknown),
+                               names=', '.join(sorted(names)))
         offices = [dataclasses.replace(o, capacity_days=float(capacities.get(o.name,
                                                                              o.capacity_days)))
                    for o in offices]
     for o in offices:
         if not (math.isfinite(o.capacity_days) and o.capacity_days >= 0):
-            raise RiskmapError(
-                es=f"La capacidad de la oficina '{o.name}' debe ser un número de días "
-                f"inspector >= 0 (se encontró {o.capacity_days}).",
-                en=f"The capacity of office '{o.name}' must be a number of inspector-days "
-                f">= 0 (found {o.capacity_days}).",
-            )
+            raise RiskmapError("plan.capacidad_oficina_debe_numero", name=o.name,
+                               capacity_days=o.capacity_days)
     if not 0.0 <= planning.exploration_share < 1.0:
-        raise RiskmapError(
-            es=f"La proporción de exploración debe estar entre 0 y 1 (se encontró "
-            f"{planning.exploration_share}).",
-            en=f"The exploration share must be between 0 and 1 (found "
-            f"{planning.exploration_share}).",
-        )
+        raise RiskmapError("plan.proporcion_exploracion_debe_estar",
+                           exploration_share=planning.exploration_share)
     if not planning.days_per_inspection > 0 or not planning.max_trip_days > 0:
-        raise RiskmapError(
-            es="Los días por inspección y la duración máxima del viaje deben ser positivos "
-            f"(se encontró {planning.days_per_inspection} y {planning.max_trip_days}).",
-            en="Days per inspection and the longest trip must be positive (found "
-            f"{planning.days_per_inspection} and {planning.max_trip_days}).",
-        )
+        raise RiskmapError("plan.dias_inspeccion_duracion_maxima",
+                           days_per_inspection=planning.days_per_inspection,
+                           max_trip_days=planning.max_trip_days)
     return dataclasses.replace(planning, offices=tuple(offices))
 
 
 def _check_scores(scores: pd.DataFrame, source: object) -> None:
     missing = [c for c in (C.UBIGEO, C.RIESGO) if c not in scores]
     if missing:
-        raise DataError(
-            es=f"{source}: faltan las columnas {', '.join(missing)}; se esperan los puntajes "
-            "de 'riskmap score' (ubigeo, riesgo, riesgo_p05, riesgo_p95, evidencia).",
-            en=f"{source}: missing columns {', '.join(missing)}; expected the scores of "
-            "'riskmap score' (ubigeo, riesgo, riesgo_p05, riesgo_p95, evidencia).",
-        )
+        raise DataError("plan.faltan_columnas_esperan_puntajes", source=source,
+                        missing=', '.join(missing))
     risk = pd.to_numeric(scores[C.RIESGO], errors="coerce")
     bad = np.flatnonzero(~risk.between(0.0, 1.0).to_numpy())
     if bad.size:
         code = scores[C.UBIGEO].iloc[bad[0]]
-        raise DataError(
-            es=f"{source}: el distrito {code} tiene riesgo = {scores[C.RIESGO].iloc[bad[0]]!r}; "
-            "se espera una probabilidad entre 0 y 1. Vuelva a ejecutar 'riskmap score'.",
-            en=f"{source}: district {code} has riesgo = {scores[C.RIESGO].iloc[bad[0]]!r}; a "
-            "probability between 0 and 1 was expected. Run 'riskmap score' again.",
-        )
+        raise DataError("plan.distrito_tiene_riesgo_espera", source=source, code=code,
+                        iloc=scores[C.RIESGO].iloc[bad[0]])
     dupes = scores[C.UBIGEO].astype(str)
     dupes = sorted(set(dupes[dupes.duplicated()]))
     if dupes:
-        raise DataError(
-            es=f"{source}: UBIGEO repetidos: {', '.join(dupes[:10])}. Cada distrito debe "
-            "aparecer una sola vez.",
-            en=f"{source}: repeated UBIGEO: {', '.join(dupes[:10])}. Each district must "
-            "appear once.",
-        )
+        raise DataError("plan.ubigeo_repetidos_distrito_debe", source=source,
+                        dupes=', '.join(dupes[:10]))
 
 
 def _risk_columns(scores: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

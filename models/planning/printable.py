@@ -21,6 +21,7 @@ import pandas as pd
 
 from geo import columns as C
 from geo.errors import DataError, tr
+from geo.messages import t
 from models.planning.columns import (
     COSTO,
     DIAS,
@@ -62,8 +63,7 @@ def plan_month(month: str | None = None, today: Any = None) -> tuple[int, int]:
             year, mon = (int(x) for x in str(month).split("-"))
             dt.date(year, mon, 1)
         except (TypeError, ValueError) as err:
-            raise DataError(es=f"Mes {month!r}: use el formato AAAA-MM (p. ej. 2026-12).",
-                            en=f"Month {month!r}: use the format YYYY-MM (e.g. 2026-12).") \
+            raise DataError("plan.mes_use_formato_aaaa", month=month) \
                 from err
         return year, mon
     today = today or dt.date.today()
@@ -204,11 +204,11 @@ def _legend(trips: pd.DataFrame, plan: Any, lang: str | None) -> str:
     items = []
     for row in trips.itertuples(index=False):
         fill = _EXPLORE_COLOUR if row.tipo == TIPO_EXPLORACION else colour[row.viaje]
-        kind = tr(" (exploración)", " (exploration)", lang) if row.tipo == TIPO_EXPLORACION \
+        kind = t("plan.exploracion", lang=lang) if row.tipo == TIPO_EXPLORACION \
             else ""
         items.append(_fill("legend_item.html", colour=fill,
                            text=f"{html.escape(row.viaje + kind)}: {html.escape(row.distritos)}"))
-    office = tr("oficina", "office", lang)
+    office = t("plan.oficina", lang=lang)
     items.append(_fill("legend_item.html", colour="#000", text=html.escape(office)))
     return _fill("legend.html", items="".join(items))
 
@@ -310,8 +310,7 @@ def _svg_map(plan: Any, width: int = 900, office: str | None = None,
         out.append(_fill("map/office.svg", rect_x=f"{x - 5:.1f}", rect_y=f"{y - 5:.1f}",
                          x=f"{x - 8 if right else x + 8:.1f}", y=f"{y - 8:.1f}",
                          anchor="end" if right else "start", name=html.escape(o.name)))
-    note = tr("Líneas: el orden de las paradas (los tramos reales, en la tabla).",
-              "Lines: the order of the stops (the actual legs are in the table).", lang)
+    note = t("plan.lineas_orden_paradas_tramos", lang=lang)
     return _fill("map/map.svg", width=width, height=height, shapes="".join(out),
                  note_y=height - 6, note=html.escape(note))
 

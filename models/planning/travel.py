@@ -163,12 +163,7 @@ def district_points(districts: pd.DataFrame) -> pd.DataFrame:
         cent = districts.geometry.to_crs(6933).centroid.to_crs(4326)
         lon, lat = cent.x.to_numpy(), cent.y.to_numpy()
     else:
-        raise DataError(
-            es="Los distritos no tienen geometría con CRS ni columnas 'lon'/'lat'; no se puede "
-            "estimar el tiempo de viaje. Use el archivo de puntajes de 'riskmap score'.",
-            en="The districts have neither a geometry with a CRS nor 'lon'/'lat' columns; travel "
-            "time cannot be estimated. Use the scores file written by 'riskmap score'.",
-        )
+        raise DataError("plan.distritos_no_tienen_geometria")
     return pd.DataFrame(
         {
             C.UBIGEO: districts[C.UBIGEO].astype(str).to_numpy(),
@@ -247,55 +242,27 @@ def check_offices(offices: Sequence[Office], districts: gpd.GeoDataFrame) -> Non
     """
     deps = sorted(set(districts[C.UBIGEO].astype(str).str[:2]))
     if not offices:
-        raise RiskmapError(
-            es="No hay oficinas de inspección en la configuración ([[planning.offices]]). "
-            "Agregue al menos una con 'name', 'lat', 'lon' y 'capacity_days'.",
-            en="No inspection offices in the settings ([[planning.offices]]). Add at least one "
-            "with 'name', 'lat', 'lon' and 'capacity_days'.",
-        )
+        raise RiskmapError("plan.no_oficinas_inspeccion_configuracion")
     names = [o.name for o in offices]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise RiskmapError(
-            es=f"Hay oficinas con el mismo nombre: {', '.join(dupes)}. Cada oficina necesita "
-            "un nombre único.",
-            en=f"Several offices share a name: {', '.join(dupes)}. Each office needs a unique "
-            "name.",
-        )
+        raise RiskmapError("plan.oficinas_con_mismo_nombre", dupes=', '.join(dupes))
     union = None
     if isinstance(districts, gpd.GeoDataFrame) and districts.crs is not None:
         union = shapely.union_all(districts.geometry.to_crs(6933).values)
     for office in offices:
         where = f"'{office.name}' (lat {office.lat}, lon {office.lon})"
         if not (-90 <= office.lat <= 90 and -180 <= office.lon <= 180):
-            raise RiskmapError(
-                es=f"La oficina {where} tiene coordenadas imposibles. Use grados decimales "
-                "(p. ej. lat -13.52, lon -71.97 para Cusco).",
-                en=f"Office {where} has impossible coordinates. Use decimal degrees "
-                "(e.g. lat -13.52, lon -71.97 for Cusco).",
-            )
+            raise RiskmapError("plan.oficina_tiene_coordenadas_imposibles", where=where)
         if office.department and office.department not in deps:
-            raise RiskmapError(
-                es=f"La oficina {where} pertenece al departamento {office.department!r}, que no "
-                f"está en la región planificada (departamentos {', '.join(deps)}). Corrija "
-                "'department' o la región.",
-                en=f"Office {where} belongs to department {office.department!r}, which is not "
-                f"in the planned region (departments {', '.join(deps)}). Fix 'department' or "
-                "the region.",
-            )
+            raise RiskmapError("plan.oficina_pertenece_departamento_no", where=where,
+                               department=office.department, deps=', '.join(deps))
         if union is not None:
             pt = gpd.GeoSeries(gpd.points_from_xy([office.lon], [office.lat]), crs=4326)
             dist_km = float(pt.to_crs(6933).distance(union).iloc[0]) / 1000.0
             if dist_km > OFFICE_TOLERANCE_KM:
-                raise RiskmapError(
-                    es=f"La oficina {where} está fuera de la región planificada (a "
-                    f"{dist_km:,.0f} km del distrito más cercano; departamentos "
-                    f"{', '.join(deps)}). Revise sus coordenadas (¿lat y lon invertidas? "
-                    "¿signo?) o la región.",
-                    en=f"Office {where} is outside the planned region ({dist_km:,.0f} km from "
-                    f"the nearest district; departments {', '.join(deps)}). Check its "
-                    "coordinates (lat and lon swapped? sign?) or the region.",
-                )
+                raise RiskmapError("plan.oficina_fuera_region_planificada", where=where,
+                                   dist_km=dist_km, deps=', '.join(deps))
 
 
 def read_travel_table(
@@ -326,62 +293,35 @@ def read_travel_table(
     """
     path = Path(path)
     if not path.is_file():
-        raise DataError(
-            es=f"No existe la tabla de viajes {path}.",
-            en=f"Travel table {path} does not exist.",
-        )
+        raise DataError("plan.no_existe_tabla_viajes", path=path)
     try:
         raw = pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise DataError(
-            es=f"{path}: no se pudo leer como CSV ({err}). Guárdelo como CSV UTF-8 con "
-            "columnas ubigeo, dias_viaje (y opcionalmente oficina).",
-            en=f"{path}: could not be read as CSV ({err}). Save it as UTF-8 CSV with columns "
-            "ubigeo, dias_viaje (and optionally oficina).",
-        ) from err
+        raise DataError("plan.no_pudo_leer_csv", path=path, err=err) from err
     raw.columns = [str(c).strip().lower() for c in raw.columns]
     missing = [c for c in (C.UBIGEO, DIAS_VIAJE) if c not in raw.columns]
     if missing:
-        raise DataError(
-            es=f"{path}: faltan las columnas {', '.join(missing)} (columnas presentes: "
-            f"{', '.join(raw.columns)}). Se espera ubigeo, dias_viaje y opcionalmente oficina.",
-            en=f"{path}: missing columns {', '.join(missing)} (columns present: "
-            f"{', '.join(raw.columns)}). Expected ubigeo, dias_viaje and optionally oficina.",
-        )
+        raise DataError("plan.faltan_columnas_columnas_presentes", path=path,
+                        missing=', '.join(missing), columns=', '.join(raw.columns))
     ubigeo = normalize_ubigeo(raw[C.UBIGEO], path, first_line=2)
     known = set(map(str, ubigeos))
     for pos, code in enumerate(ubigeo):
         if code not in known:
             line = pos + 2
-            raise DataError(
-                es=f"{path}, línea {line}: el UBIGEO {code} no es un distrito de la región "
-                "planificada. Corrija el código o quite la fila.",
-                en=f"{path}, line {line}: UBIGEO {code} is not a district of the planned "
-                "region. Fix the code or remove the row.",
-            )
+            raise DataError("plan.linea_ubigeo_no_distrito", path=path, line=line, code=code)
     days = pd.to_numeric(raw[DIAS_VIAJE], errors="coerce")
     bad = np.flatnonzero(~(days >= 0) | ~np.isfinite(days))
     if bad.size:
         line = int(bad[0]) + 2
-        raise DataError(
-            es=f"{path}, línea {line}: dias_viaje = {raw[DIAS_VIAJE].iloc[bad[0]]!r} no es un "
-            "número de días mayor o igual a cero (use punto decimal, p. ej. 1.5).",
-            en=f"{path}, line {line}: dias_viaje = {raw[DIAS_VIAJE].iloc[bad[0]]!r} is not a "
-            "number of days of zero or more (use a decimal point, e.g. 1.5).",
-        )
+        raise DataError("plan.linea_dias_viaje_no", path=path, line=line,
+                        iloc=raw[DIAS_VIAJE].iloc[bad[0]])
     if OFICINA in raw.columns:
         office = raw[OFICINA].fillna("").astype(str).str.strip()
         unknown = np.flatnonzero(office.ne("") & ~office.isin(list(offices)))
         if unknown.size:
             line = int(unknown[0]) + 2
-            raise DataError(
-                es=f"{path}, línea {line}: la oficina {office.iloc[unknown[0]]!r} no existe. "
-                f"Oficinas configuradas: {', '.join(offices)}. Deje 'oficina' vacía para "
-                "aplicar la fila a todas.",
-                en=f"{path}, line {line}: office {office.iloc[unknown[0]]!r} does not exist. "
-                f"Configured offices: {', '.join(offices)}. Leave 'oficina' empty to apply "
-                "the row to all of them.",
-            )
+            raise DataError("plan.linea_oficina_no_existe", path=path, line=line,
+                            iloc=office.iloc[unknown[0]], offices=', '.join(offices))
     else:
         office = pd.Series("", index=raw.index)
     return pd.DataFrame(

@@ -107,15 +107,8 @@ def check_budgets(problem: Problem, warnings: list[tuple[str, str]],
     spec = problem.spec
     cheapest = np.where(problem.allowed, problem.single, np.inf).min(axis=0)
     if not problem.allowed.any():
-        raise RiskmapError(
-            es=f"Ningún distrito se alcanza en un viaje de {spec.max_trip_days:g} días como "
-            "máximo (ida, inspección de "
-            f"{spec.days_per_inspection:g} días y vuelta). Aumente la duración máxima del "
-            "viaje o revise la tabla de viajes.",
-            en=f"No district can be reached in a trip of at most {spec.max_trip_days:g} days "
-            f"(out, a {spec.days_per_inspection:g}-day inspection and back). Raise the longest "
-            "trip or check the travel table.",
-        )
+        raise RiskmapError("plan.ningun_distrito_alcanza_viaje", max_trip_days=spec.max_trip_days,
+                           days_per_inspection=spec.days_per_inspection)
     fits = problem.capacity >= cheapest
     if not fits.any():
         per = "; ".join(

@@ -48,10 +48,7 @@ def read_district_table(settings: Settings) -> gpd.GeoDataFrame:
     """Read layer ``distritos`` of ``settings.districts_gpkg`` (built by ``riskmap build``)."""
     path = Path(settings.districts_gpkg)
     if not path.is_file():
-        raise DataError(
-            es=f"No existe la tabla de distritos {path}. Ejecute primero 'riskmap build'.",
-            en=f"District table {path} does not exist. Run 'riskmap build' first.",
-        )
+        raise DataError("riesgo.no_existe_tabla_distritos", path=path)
     gdf = gpd.read_file(path, layer="distritos")
     gdf[C.UBIGEO] = gdf[C.UBIGEO].astype(str)
     # the dated layers as they stood in past years (none when no layer is dated)
@@ -160,29 +157,14 @@ def feature_matrix(districts: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """
     names = list(settings.feature_names)
     if not names:
-        raise ConfigError(
-            es=f"{settings.path}: el modelo no tiene variables. Declare capas ([[layers]]) o "
-            "[model].features.",
-            en=f"{settings.path}: the model has no features. Declare [[layers]] or "
-            "[model].features.",
-        )
+        raise ConfigError("riesgo.modelo_no_tiene_variables", path=settings.path)
     missing = [n for n in names if n not in districts.columns]
     if missing:
-        raise DataError(
-            es=f"La tabla de distritos no tiene las columnas {', '.join(missing)}. Vuelva a "
-            "ejecutar 'riskmap build' con esta configuración.",
-            en=f"The district table lacks columns {', '.join(missing)}. Run 'riskmap build' "
-            "again with these settings.",
-        )
+        raise DataError("riesgo.tabla_distritos_no_tiene", missing=', '.join(missing))
     X = districts[names].apply(pd.to_numeric, errors="coerce").astype(float)
     empty = [n for n in names if X[n].isna().all()]
     if empty:
-        raise DataError(
-            es=f"Las columnas {', '.join(empty)} de la tabla de distritos no tienen ningún "
-            "valor numérico. Revise esas capas en la configuración.",
-            en=f"Columns {', '.join(empty)} of the district table have no numeric value. "
-            "Check those layers in the settings.",
-        )
+        raise DataError("riesgo.columnas_tabla_distritos_no", empty=', '.join(empty))
     X = _logged(X, log_features(settings), settings)
     X.index = districts[C.UBIGEO].astype(str).to_numpy()
     return fill_missing(X)
@@ -199,12 +181,9 @@ def log_features(settings: Settings) -> tuple[str, ...]:
     names = tuple(getattr(settings.model, "log_features", ()) or ())
     unknown = sorted(set(names) - set(settings.feature_names))
     if unknown:
-        raise ConfigError(
-            es=f"{settings.path}: [model] log_features nombra variables que el modelo no usa: "
-            f"{', '.join(unknown)}. Variables: {', '.join(settings.feature_names)}.",
-            en=f"{settings.path}: [model] log_features names features the model does not "
-            f"use: {', '.join(unknown)}. Features: {', '.join(settings.feature_names)}.",
-        )
+        raise ConfigError("riesgo.model_log_features_nombra", path=settings.path,
+                          unknown=', '.join(unknown),
+                          feature_names=', '.join(settings.feature_names))
     return names
 
 
@@ -218,13 +197,8 @@ def _logged(X: pd.DataFrame, names: Sequence[str], settings: Settings) -> pd.Dat
             continue
         values = out[name]
         if (values < 0).any():
-            raise DataError(
-                es=f"La variable '{name}' tiene valores negativos ({values.min():g}) y "
-                f"[model] log_features de {settings.path} la toma como log(1 + x). Quítela de "
-                "log_features o revise la capa.",
-                en=f"Feature '{name}' has negative values ({values.min():g}) and "
-                f"[model] log_features of {settings.path} takes it as log(1 + x). Remove it "
-                "from log_features or check the layer.")
+            raise DataError("riesgo.variable_tiene_valores_negativos", name=name,
+                            values=values.min(), path=settings.path)
         out[name] = np.log1p(values)
     return out
 

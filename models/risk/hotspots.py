@@ -74,15 +74,9 @@ def hotspot_layer(
         The column is missing or there are fewer than three districts.
     """
     if column not in scores.columns or C.UBIGEO not in scores.columns:
-        raise DataError(
-            es=f"La capa de riesgo no tiene las columnas '{C.UBIGEO}' y '{column}'.",
-            en=f"The risk layer lacks columns '{C.UBIGEO}' and '{column}'.",
-        )
+        raise DataError("riesgo.capa_riesgo_no_tiene", ubigeo=C.UBIGEO, column=column)
     if len(scores) < 3:
-        raise DataError(
-            es="Se necesitan al menos 3 distritos para buscar puntos calientes.",
-            en="At least 3 districts are needed to look for hot spots.",
-        )
+        raise DataError("riesgo.necesitan_menos_distritos_buscar")
     gdf = scores[[C.UBIGEO, column, scores.geometry.name]].reset_index(drop=True)
     with warnings.catch_warnings():
         # islands (no neighbour) are reported by libpysal; Gi* includes the district itself

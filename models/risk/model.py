@@ -147,12 +147,8 @@ class RiskModel(BaseEstimator):
         prior = {str(k): float(v) for k, v in dict(settings.model.prior).items()}
         unknown = sorted(set(prior) - set(names))
         if unknown:
-            raise ConfigError(
-                es=f"{settings.path}: [model].prior nombra variables que el modelo no usa: "
-                f"{', '.join(unknown)}. Variables disponibles: {', '.join(names)}.",
-                en=f"{settings.path}: [model].prior names features the model does not use: "
-                f"{', '.join(unknown)}. Available features: {', '.join(names)}.",
-            )
+            raise ConfigError("riesgo.model_prior_nombra_variables", path=settings.path,
+                              unknown=', '.join(unknown), names=', '.join(names))
         return cls(prior=prior, prior_strength=float(settings.model.prior_strength),
                    selection_correction=settings.model.selection_correction,
                    half_life=settings.model.half_life,

@@ -65,10 +65,7 @@ def write_scores(gdf: gpd.GeoDataFrame, out: str | Path, settings: Settings) -> 
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in (".gpkg", ".geojson", ".csv"):
-        raise DataError(
-            es=f"Formato de salida no soportado: '{out.name}'. Use .gpkg, .geojson o .csv.",
-            en=f"Unsupported output format: '{out.name}'. Use .gpkg, .geojson or .csv.",
-        )
+        raise DataError("riesgo.formato_salida_no_soportado", name=out.name)
     stored = getattr(gdf, "attrs", {}).get("metadatos")
     meta = dict(stored or model_metadata(settings, None, None, _frame_counts(gdf)))
     for key in PATH_KEYS:  # never a server path, whoever built the metadata

@@ -80,22 +80,13 @@ def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame,
     """
     _check_districts(districts)
     if spec.measure not in MEASURES:
-        raise DataError(
-            es=f"La capa '{spec.name}' tiene measure = {spec.measure!r}, que no existe. Use una "
-            f"de: {', '.join(MEASURES)}.",
-            en=f"Layer '{spec.name}' has measure = {spec.measure!r}, which does not exist. Use "
-            f"one of: {', '.join(MEASURES)}.",
-        )
+        raise DataError("geografia.capa_tiene_measure_no", name=spec.name, measure=spec.measure,
+                        measures=', '.join(MEASURES))
     read_notices: list[Notice] = []
     unmatched: list = []
     if spec.measure in RASTER_MEASURES:
         if len(spec.files) > 1:
-            raise DataError(
-                es=f"La capa '{spec.name}' es un ráster: indique un solo archivo. Para varios "
-                "mosaicos, únalos en un .vrt ('gdalbuildvrt capa.vrt *.tif') y use ese.",
-                en=f"Layer '{spec.name}' is a raster: give one file. For several tiles, join "
-                "them in a .vrt ('gdalbuildvrt layer.vrt *.tif') and use that.",
-            )
+            raise DataError("geografia.capa_raster_indique_solo", name=spec.name)
         result = raster_measure(spec.path, districts, spec.measure, classes=spec.classes,
                                 years=spec.years, year_base=spec.year_base, band=spec.band,
                                 client=client)

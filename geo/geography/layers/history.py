@@ -107,10 +107,7 @@ def layer_history(spec: LayerSpec, districts: gpd.GeoDataFrame,
         out = pd.DataFrame(cols)
     elif spec.measure in RASTER_MEASURES:
         if spec.years is None:
-            raise DataError(
-                es=f"La capa '{spec.name}' no tiene años (years): su pasado no se puede "
-                "reconstruir.", en=f"Layer '{spec.name}' has no years: its past cannot be "
-                "rebuilt.")
+            raise DataError("geografia.capa_no_tiene_anos", name=spec.name)
         start, stop = spec.years
         cols = {first: pd.Series(0.0, index=_ubigeo_index(districts))} if first < start \
             else {}
@@ -125,11 +122,7 @@ def layer_history(spec: LayerSpec, districts: gpd.GeoDataFrame,
         out = _table_history(spec, table, districts, until, first)
     else:
         if _counted_in_chunks(spec):
-            raise DataError(
-                es=f"La capa '{spec.name}': year_column no se admite en archivos de puntos que "
-                "se cuentan por tramos (GeoParquet, CSV grande). Filtre los años con 'where'.",
-                en=f"Layer '{spec.name}': year_column is not supported for point files "
-                "counted in chunks (GeoParquet, large CSV). Filter the years with 'where'.")
+            raise DataError("geografia.capa_year_column_no", name=spec.name)
         tabular = _is_table(spec)
         items = _read_matched(spec, districts, names, renamed)[0] if tabular \
             else _read_layers(spec)
@@ -174,11 +167,9 @@ def _item_years(items: pd.DataFrame, spec: LayerSpec) -> np.ndarray:
     """
     column = spec.year_column
     if column not in items.columns:
-        raise DataError(
-            es=f"{_name(spec.path)}: la capa '{spec.name}' no tiene la columna '{column}' "
-            f"(year_column). Columnas: {', '.join(map(str, items.columns[:20]))}.",
-            en=f"{_name(spec.path)}: layer '{spec.name}' has no column '{column}' "
-            f"(year_column). Columns: {', '.join(map(str, items.columns[:20]))}.")
+        raise DataError("geografia.capa_no_tiene_columna", name=_name(spec.path),
+                        spec_name=spec.name, column=column,
+                        columns=', '.join(map(str, items.columns[:20])))
     raw = items[column]
     if pd.api.types.is_datetime64_any_dtype(raw):  # a real Date/DateTime field
         year = raw.dt.year.astype(float)

@@ -87,12 +87,8 @@ def area_share(
     if len(parts) == 0:
         if len(geoms.dropna()) and not geoms.is_empty.all():
             kinds = ", ".join(sorted(set(geoms.dropna().geom_type)))
-            raise DataError(
-                es=f"{_name(source)}: measure = 'area_share' necesita polígonos, pero la capa "
-                f"solo tiene {kinds}. Use measure = 'count' o 'density' para puntos.",
-                en=f"{_name(source)}: measure = 'area_share' needs polygons, but the layer "
-                f"only has {kinds}. Use measure = 'count' or 'density' for points.",
-            )
+            raise DataError("geografia.measure_area_share_necesita", name=_name(source),
+                            kinds=kinds)
         return pd.Series(covered, index=index, dtype=float)
     parts_ea = gpd.GeoSeries(parts, crs=geoms.crs).to_crs(EQUAL_AREA_CRS).values
     dist_ea = np.asarray(districts.geometry.to_crs(EQUAL_AREA_CRS).values, dtype=object)
@@ -183,21 +179,11 @@ def density(counts: pd.Series, districts: gpd.GeoDataFrame, per: str = "km2") ->
         scale = 1.0
     elif per == "poblacion":
         if C.POBLACION not in districts.columns:
-            raise DataError(
-                es=f"La densidad por población necesita la columna '{C.POBLACION}' en los "
-                "distritos, y no está. Use per = 'km2' o reconstruya la base con "
-                "'riskmap data fetch'.",
-                en=f"Density per population needs the column '{C.POBLACION}' in the districts, "
-                "and it is missing. Use per = 'km2' or rebuild the base with "
-                "'riskmap data fetch'.",
-            )
+            raise DataError("geografia.densidad_poblacion_necesita_columna", poblacion=C.POBLACION)
         denom = pd.to_numeric(districts[C.POBLACION], errors="coerce").to_numpy(dtype=float)
         scale = 1000.0
     else:
-        raise DataError(
-            es=f"per = {per!r} no existe; use 'km2' o 'poblacion'.",
-            en=f"per = {per!r} does not exist; use 'km2' or 'poblacion'.",
-        )
+        raise DataError("geografia.per_no_existe_use", per=per)
     bad = ~(denom > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         values = np.where(bad, np.nan, counts.to_numpy() * scale / denom)
@@ -311,10 +297,7 @@ def district_area_km2(districts: gpd.GeoDataFrame) -> pd.Series:
         return pd.Series(pd.to_numeric(districts[C.AREA_KM2], errors="coerce").to_numpy(float),
                          index=index)
     if districts.crs is None:
-        raise DataError(
-            es="Los distritos no tienen CRS: no se puede calcular su área.",
-            en="The districts have no CRS: their area cannot be computed.",
-        )
+        raise DataError("geografia.distritos_no_tienen_crs")
     area = districts.geometry.to_crs(EQUAL_AREA_CRS).area.to_numpy() / 1e6
     return pd.Series(area, index=index)
 

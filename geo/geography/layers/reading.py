@@ -49,10 +49,7 @@ def read_table(path: str | Path, layer: str | None = None) -> pd.DataFrame:
     """
     path = Path(path)
     if not path.exists():
-        raise DataError(
-            es=f"No existe el archivo {path}. Corrija 'path' en la configuración.",
-            en=f"File {path} does not exist. Fix 'path' in the settings.",
-        )
+        raise DataError("geografia.no_existe_archivo_corrija", path=path)
     if path.suffix.lower() in _CSV_SUFFIXES:
         return _read_csv(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
@@ -88,10 +85,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
         except UnicodeDecodeError:
             continue
     if not text.strip():
-        raise DataError(
-            es=f"{path} está vacío: se esperaba una tabla con una columna ubigeo.",
-            en=f"{path} is empty: expected a table with a ubigeo column.",
-        )
+        raise DataError("geografia.vacio_esperaba_tabla_con", path=path)
     first = text.splitlines()[0]
     try:
         sep = csv.Sniffer().sniff(first, delimiters=",;\t").delimiter
@@ -108,10 +102,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
                                low_memory=False)
         return _thousands_commas(pd.read_csv(io.StringIO(text), sep=sep, low_memory=False))
     except (pd.errors.ParserError, ValueError) as err:
-        raise DataError(
-            es=f"{path} no es un CSV legible ({err}). Revise el separador y las comillas.",
-            en=f"{path} is not a readable CSV ({err}). Check the separator and quotes.",
-        ) from err
+        raise DataError("geografia.no_csv_legible_revise", path=path, err=err) from err
 
 
 #: A number whose thousands are grouped with commas: ``2,403.72``, ``-1,000``.
@@ -180,22 +171,13 @@ def _read_layers(spec: LayerSpec) -> gpd.GeoDataFrame:
     if not several:
         return frames[0]
     if not any(len(frame) for frame in frames):
-        raise DataError(
-            es=f"La capa '{spec.name}': ningún objeto de {', '.join(f.name for f in spec.files)}"
-            f" cumple where = \"{spec.where}\". Revise el filtro y los valores de la columna.",
-            en=f"Layer '{spec.name}': no feature of {', '.join(f.name for f in spec.files)} "
-            f"matches where = \"{spec.where}\". Check the filter and the column's values.",
-        )
+        raise DataError("geografia.capa_ningun_objeto_cumple", name=spec.name,
+                        files=', '.join(f.name for f in spec.files), where=spec.where)
     kinds = {f.name: _kind(frame) for f, frame in zip(spec.files, frames, strict=True)
              if len(frame)}
     if len(set(kinds.values())) > 1:
         listed = ", ".join(f"{name}: {kind}" for name, kind in kinds.items())
-        raise DataError(
-            es=f"La capa '{spec.name}' mezcla tipos de geometría entre archivos ({listed}). "
-            "Declare una capa por tipo.",
-            en=f"Layer '{spec.name}' mixes geometry types across files ({listed}). Declare "
-            "one layer per type.",
-        )
+        raise DataError("geografia.capa_mezcla_tipos_geometria", name=spec.name, listed=listed)
     frames = [frame for frame in frames if len(frame)]
     out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
     out.attrs["notices"] = [n for frame in frames for n in frame.attrs.get("notices", [])]
@@ -234,12 +216,8 @@ def _match_names(table: pd.DataFrame, spec: LayerSpec, districts: pd.DataFrame,
     """Add ``ubigeo`` from the name columns; return the matched rows and the unmatched."""
     missing = [c for c in (C.DISTRITO, C.PROVINCIA, C.DEPARTAMENTO) if c not in districts]
     if missing:
-        raise DataError(
-            es=f"La capa '{spec.name}' usa match, que necesita los nombres de los distritos "
-            f"(faltan {', '.join(missing)} en la tabla de distritos).",
-            en=f"Layer '{spec.name}' uses match, which needs the districts' names "
-            f"({', '.join(missing)} missing from the district table).",
-        )
+        raise DataError("geografia.capa_usa_match_necesita", name=spec.name,
+                        missing=', '.join(missing))
     codes: list = []
     unmatched: list = []
     for source, part in table.groupby("_archivo", sort=False):

@@ -76,10 +76,7 @@ def profiles(records: pd.DataFrame, by: str = C.UBIGEO, *,
         (nullable: no record of the group gives them).
     """
     if by not in BY_OPTIONS:
-        raise ConfigError(
-            es=f"--by {by}: use uno de {', '.join(BY_OPTIONS)}.",
-            en=f"--by {by}: use one of {', '.join(BY_OPTIONS)}.",
-        )
+        raise ConfigError("registros.by_use", by=by, by_options=', '.join(BY_OPTIONS))
     table = table or load_table()
     rec = classify_records(records, table)
     keys = [by]
@@ -87,8 +84,7 @@ def profiles(records: pd.DataFrame, by: str = C.UBIGEO, *,
         rec[ANIO] = pd.to_datetime(rec[C.FECHA]).dt.year.astype("int64")
     elif by == C.PROVINCIA:
         if districts is None:
-            raise ConfigError(es="Para agrupar por provincia se necesita la tabla de distritos.",
-                              en="Grouping by province needs the district table.")
+            raise ConfigError("registros.agrupar_provincia_necesita_tabla")
         lookup = pd.DataFrame(districts)[[C.UBIGEO, C.COD_PROV, C.PROVINCIA]].astype(str)
         rec = rec.merge(lookup, on=C.UBIGEO, how="left")
         keys = [C.COD_PROV, C.PROVINCIA]

@@ -55,17 +55,9 @@ def backup_store(db_path: str | Path, dest: str | Path, *, user: str = "") -> Pa
     """
     db_path, dest = Path(db_path), Path(dest)
     if not db_path.is_file():
-        raise DataError(
-            es=f"No existe el almacén {db_path}: no hay nada que respaldar.",
-            en=f"Store {db_path} does not exist: there is nothing to back up.",
-        )
+        raise DataError("registros.no_existe_almacen_no", db_path=db_path)
     if dest.exists():
-        raise DataError(
-            es=f"{dest} ya existe; un respaldo nunca sobrescribe otro. Elija otro nombre "
-            "(p. ej. con la fecha).",
-            en=f"{dest} already exists; a backup never overwrites another. Choose another "
-            "name (e.g. with the date).",
-        )
+        raise DataError("registros.existe_respaldo_nunca_sobrescribe", dest=dest)
     store = InspectionStore(db_path, role=ROL_SISTEMA, user=user or operator())
     private_dir(dest.parent)
     os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -111,13 +103,7 @@ def restore_store(db_path: str | Path, src: str | Path, *, user: str = "",
     if db_path.is_file() and seal_file.exists():
         live = A.Seal.load(seal_file)
         if live.key != key and not accept_other_store:
-            raise DataError(
-                es=f"{src.name} es el respaldo de otro almacén (su auditoría está sellada con "
-                "otra clave). No se restaura: reemplazaría la auditoría de este almacén por "
-                "una ajena. Si de verdad es lo que quiere, use --otro-almacen.",
-                en=f"{src.name} is a backup of another store (its audit trail is sealed with "
-                "another key). Not restored: it would replace this store's audit trail with "
-                "an unrelated one. If that is really what you want, use --otro-almacen.")
+            raise DataError("registros.respaldo_otro_almacen_auditoria", name=src.name)
         InspectionStore(db_path, role=ROL_SISTEMA, user=user or operator()).record_event(
             "restauracion_iniciada", {"archivo": src.name, "sha256": _sha256(src),
                                       "otro_almacen": live.key != key})
@@ -164,7 +150,7 @@ def restore_store(db_path: str | Path, src: str | Path, *, user: str = "",
 def _check_backup(src: Path) -> tuple[bytes, tuple[int, str]]:
     """Return the backup's seal key and head, after checking it is an intact backup."""
     if not src.is_file():
-        raise DataError(es=f"No existe el respaldo {src}.", en=f"Backup {src} does not exist.")
+        raise DataError("registros.no_existe_respaldo", src=src)
     bad_es = f"{src.name} no es un respaldo de riskmap utilizable"
     bad_en = f"{src.name} is not a usable riskmap backup"
     try:

@@ -436,10 +436,7 @@ class InspectionStore:
         self._require_audit(role, user)
         out = Path(out)
         if out.suffix.lower() not in (".csv", ".jsonl"):
-            raise DataError(
-                es=f"{out.name}: la auditoría se exporta como .csv o .jsonl.",
-                en=f"{out.name}: the audit trail is exported as .csv or .jsonl.",
-            )
+            raise DataError("registros.auditoria_exporta_csv_jsonl", name=out.name)
         self._audit(user, role, "exportacion_auditoria", {"archivo": out.name})
         report = self.verify_audit()
         with closing(self._connect()) as conn:
@@ -469,12 +466,8 @@ class InspectionStore:
         if min_count < SUPPRESSION_MIN and role not in _CAN_READ_RECORDS:
             self._audit(user, role, "denegado", {"accion": "umbral_supresion",
                                                  "min_count": min_count})
-            raise PermissionDenied(
-                es=f"El rol '{role}' no puede bajar el umbral de supresión de conteos "
-                f"pequeños por debajo de {SUPPRESSION_MIN} (se pidió {min_count}).",
-                en=f"Role '{role}' may not lower the small-count suppression threshold "
-                f"below {SUPPRESSION_MIN} ({min_count} was requested).",
-            )
+            raise PermissionDenied("registros.rol_no_puede_bajar", role=role,
+                                   suppression_min=SUPPRESSION_MIN, min_count=min_count)
         where, params = self._region_clause()
         with closing(self._connect()) as conn:
             raw = pd.read_sql_query(
@@ -510,16 +503,11 @@ class InspectionStore:
     def _who(self, role: str | None, user: str | None) -> tuple[str, str]:
         role = role or self.role
         if not role:
-            raise PermissionDenied(
-                es=f"Indique el rol con que usa el almacén de inspecciones: "
-                f"{', '.join(PERSON_ROLES)}.",
-                en=f"Say which role uses the inspection store: {', '.join(PERSON_ROLES)}.",
-            )
+            raise PermissionDenied("registros.indique_rol_con_usa",
+                                   person_roles=', '.join(PERSON_ROLES))
         if role not in PERSON_ROLES and role != ROL_SISTEMA:
-            raise PermissionDenied(
-                es=f"Rol desconocido: '{role}'. Use uno de: {', '.join(PERSON_ROLES)}.",
-                en=f"Unknown role: '{role}'. Use one of: {', '.join(PERSON_ROLES)}.",
-            )
+            raise PermissionDenied("registros.rol_desconocido_use", role=role,
+                                   person_roles=', '.join(PERSON_ROLES))
         return role, (user or self.user or operator())
 
     def _role_label(self, role: str) -> str:
@@ -595,12 +583,8 @@ class InspectionStore:
             conn = sqlite3.connect(self.db_path, timeout=LOCK_WAIT_S, isolation_level=None)
             conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.Error as err:
-            raise DataError(
-                es=f"No se pudo abrir el almacén de inspecciones {self.db_path} ({err}). "
-                "Revise que la carpeta exista y se pueda escribir.",
-                en=f"Could not open the inspection store {self.db_path} ({err}). Check that "
-                "the folder exists and is writable.",
-            ) from err
+            raise DataError("registros.no_pudo_abrir_almacen", db_path=self.db_path,
+                            err=err) from err
         return conn
 
     @contextmanager
@@ -620,13 +604,8 @@ class InspectionStore:
                 except sqlite3.OperationalError as err:
                     if "locked" not in str(err) and "busy" not in str(err):
                         raise
-                    raise DataError(
-                        es=f"El almacén de inspecciones está ocupado: otra importación está en "
-                        f"curso (se esperó {LOCK_WAIT_S:g} s). Vuelva a intentarlo en unos "
-                        "minutos; nada se guardó a medias.",
-                        en=f"The inspection store is busy: another import is running (waited "
-                        f"{LOCK_WAIT_S:g} s). Try again in a few minutes; nothing was half "
-                        "saved.") from err
+                    raise DataError("registros.almacen_inspecciones_ocupado_otra",
+                                    lock_wait_s=LOCK_WAIT_S) from err
                 try:
                     yield conn
                 except BaseException:
@@ -651,24 +630,16 @@ class InspectionStore:
                     "SELECT valor FROM meta WHERE clave = 'schema_version'").fetchone()
             except sqlite3.DatabaseError as err:
                 if "no such table" not in str(err):
-                    raise DataError(
-                        es=f"{self.db_path} no es un almacén de inspecciones válido ({err}). "
-                        "No lo modifique; indique otro archivo o restaure una copia.",
-                        en=f"{self.db_path} is not a valid inspection store ({err}). Leave "
-                        "it as is; use another file or restore a backup.",
-                    ) from err
+                    raise DataError("registros.no_almacen_inspecciones_valido",
+                                    db_path=self.db_path, err=err) from err
                 version = None
         seal = A.seal_path(self.db_path)
         if version is not None and int(version[0]) == SCHEMA_VERSION:
             A.owner_only(seal)
             return
         if version is not None and int(version[0]) > SCHEMA_VERSION:
-            raise DataError(
-                es=f"{self.db_path}: versión de esquema {version[0]}, se esperaba "
-                f"{SCHEMA_VERSION}. Actualice riskmap.",
-                en=f"{self.db_path}: schema version {version[0]}, expected "
-                f"{SCHEMA_VERSION}. Update riskmap.",
-            )
+            raise DataError("registros.version_esquema_esperaba_actualice", db_path=self.db_path,
+                            version=version[0], schema_version=SCHEMA_VERSION)
         with _seal_held(seal), closing(self._connect()) as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -683,14 +654,8 @@ class InspectionStore:
                 if current is not None and int(current[0]) < 2 and (chained or seal.exists()):
                     # a store of schema 1 never had a chain or a seal: this one says 1 but
                     # has them, so someone changed its version to have the trail re-signed
-                    raise DataError(
-                        es=f"{self.db_path}: dice ser de la versión {current[0]} del esquema "
-                        "pero su auditoría ya está encadenada y sellada: la versión fue "
-                        "cambiada a mano. No se migra ni se vuelve a firmar nada; restaure "
-                        "una copia de seguridad.",
-                        en=f"{self.db_path}: claims schema version {current[0]} but its audit "
-                        "trail is already chained and sealed: the version was changed by "
-                        "hand. Nothing is migrated or re-signed; restore a backup.")
+                    raise DataError("registros.dice_version_esquema_auditoria",
+                                    db_path=self.db_path, current=current[0])
                 if not seal.exists():
                     A.Seal.create(seal)
                 key = A.Seal.load(seal)

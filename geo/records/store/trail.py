@@ -65,10 +65,7 @@ def operator() -> str:
 
 def _sha256(path: Path) -> str:
     if not path.is_file():
-        raise DataError(
-            es=f"No existe el archivo {path}. Revise la ruta.",
-            en=f"File {path} does not exist. Check the path.",
-        )
+        raise DataError("comun.no_existe_archivo_revise", path=path)
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

@@ -12,6 +12,7 @@ from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from geo import paths
+from geo.messages import texts
 from geo.trust.access import (
     AccessError,
 )
@@ -61,20 +62,12 @@ def validate_password(password: str, name: str = "", context: Sequence[str] = ()
     geo.config.roles.AccessError: La contraseña elegida está entre las más usadas ...
     """
     if len(password) < MIN_PASSWORD:
-        raise AccessError(
-            es=f"La contraseña es demasiado corta ({len(password)} caracteres): use al menos "
-            f"{MIN_PASSWORD}. Una frase de varias palabras es fácil de recordar y difícil de "
-            "adivinar.",
-            en=f"The password is too short ({len(password)} characters): use at least "
-            f"{MIN_PASSWORD}. A phrase of several words is easy to remember and hard to "
-            "guess.",
-        )
+        raise AccessError("confianza.contrasena_demasiado_corta_caracteres",
+                          n_password=len(password), min_password=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
-        raise AccessError(es=f"La contraseña pasa de {MAX_PASSWORD} caracteres.",
-                          en=f"The password is longer than {MAX_PASSWORD} characters.")
+        raise AccessError("confianza.contrasena_pasa_caracteres", max_password=MAX_PASSWORD)
     if name and name.lower() in password.lower():
-        raise AccessError(es="La contraseña no puede contener el nombre de usuario.",
-                          en="The password may not contain the user name.")
+        raise AccessError("confianza.contrasena_no_puede_contener")
     if _is_common(password):
         raise AccessError(
             es="La contraseña elegida está entre las más usadas (o es una de ellas con "
@@ -105,40 +98,33 @@ _ADVICE_EN = ("Use a phrase of three or four words that do not usually go togeth
               "of the institution, the system or the person); no symbols or capitals needed.")
 _WARNINGS = {
     'Repeats like "aaa" are easy to guess.':
-        ("las repeticiones como «aaa» se adivinan enseguida.",
-         'repeats like "aaa" are easy to guess.'),
+        texts("confianza.warnings.repeats_like_aaa_are_easy_to_guess"),
     'Repeats like "abcabcabc" are only slightly harder to guess than "abc".':
-        ("repetir un trozo («abcabcabc») apenas la hace más difícil que el trozo solo.",
-         'repeats like "abcabcabc" are only slightly harder to guess than "abc".'),
+        texts("confianza.warnings.repeats_like_abcabcabc_are_only_slightly_harder_to_guess_than_abc"),
     'Sequences like "abc" or "6543" are easy to guess.':
-        ("las secuencias como «abc» o «6543» se adivinan enseguida.",
-         'sequences like "abc" or "6543" are easy to guess.'),
+        texts("confianza.warnings.sequences_like_abc_or_6543_are_easy_to_guess"),
     "Straight rows of keys are easy to guess.":
-        ("las filas seguidas del teclado («qwerty») se adivinan enseguida.",
-         "straight rows of keys are easy to guess."),
+        texts("confianza.warnings.straight_rows_of_keys_are_easy_to_guess"),
     "Short keyboard patterns are easy to guess.":
-        ("los dibujos cortos sobre el teclado se adivinan enseguida.",
-         "short keyboard patterns are easy to guess."),
+        texts("confianza.warnings.short_keyboard_patterns_are_easy_to_guess"),
     "Recent years are easy to guess.":
-        ("los años recientes se adivinan enseguida.", "recent years are easy to guess."),
+        texts("confianza.warnings.recent_years_are_easy_to_guess"),
     "Dates are often easy to guess.":
-        ("las fechas se adivinan con facilidad.", "dates are often easy to guess."),
+        texts("confianza.warnings.dates_are_often_easy_to_guess"),
     "This is a top-10 common password.":
-        ("es una de las 10 contraseñas más usadas.", "this is a top-10 common password."),
+        texts("confianza.warnings.this_is_a_top_10_common_password"),
     "This is a top-100 common password.":
-        ("es una de las 100 contraseñas más usadas.", "this is a top-100 common password."),
+        texts("confianza.warnings.this_is_a_top_100_common_password"),
     "This is a very common password.":
-        ("es una contraseña muy usada.", "this is a very common password."),
+        texts("confianza.warnings.this_is_a_very_common_password"),
     "This is similar to a commonly used password.":
-        ("se parece a una contraseña muy usada.", "this is similar to a commonly used password."),
+        texts("confianza.warnings.this_is_similar_to_a_commonly_used_password"),
     "A word by itself is easy to guess.":
-        ("una palabra sola se adivina enseguida.", "a word by itself is easy to guess."),
+        texts("confianza.warnings.a_word_by_itself_is_easy_to_guess"),
     "Names and surnames by themselves are easy to guess.":
-        ("los nombres y apellidos solos se adivinan enseguida.",
-         "names and surnames by themselves are easy to guess."),
+        texts("confianza.warnings.names_and_surnames_by_themselves_are_easy_to_guess"),
     "Common names and surnames are easy to guess.":
-        ("los nombres y apellidos comunes se adivinan enseguida.",
-         "common names and surnames are easy to guess."),
+        texts("confianza.warnings.common_names_and_surnames_are_easy_to_guess"),
 }
 _ESTIMATE_LOCK = threading.Lock()  # zxcvbn keeps the user inputs in a module-level dict
 

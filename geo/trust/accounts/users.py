@@ -63,14 +63,7 @@ def validate_name(name: str) -> str:
     """Return the account name normalised (:func:`normalise_name`), or raise a clear error."""
     norm = normalise_name(name)
     if not _NAME.fullmatch(norm):
-        raise AccessError(
-            es=f"Nombre de usuario no válido: {name!r}. Use de 2 a 64 letras minúsculas, "
-            "números, '.', '_', '-' o '@' (p. ej. 'ana.quispe' o un correo), empezando por "
-            "letra o número.",
-            en=f"Invalid user name: {name!r}. Use 2 to 64 lower-case letters, digits, '.', "
-            "'_', '-' or '@' (e.g. 'ana.quispe' or an e-mail), starting with a letter or "
-            "digit.",
-        )
+        raise AccessError("confianza.nombre_usuario_no_valido", name=name)
     return norm
 
 
@@ -147,12 +140,7 @@ class Users:
         try:
             raw = tomllib.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-            raise DataError(
-                es=f"No se pudo leer el archivo de usuarios {self.path} ({err}). No lo edite a "
-                "mano; restáurelo o vuelva a crearlo con 'riskmap users add'.",
-                en=f"Could not read the users file {self.path} ({err}). Do not edit it by "
-                "hand; restore it or create it again with 'riskmap users add'.",
-            ) from err
+            raise DataError("confianza.no_pudo_leer_archivo", path=self.path, err=err) from err
         out = {}
         for name, item in (raw.get("usuarios") or {}).items():
             try:
@@ -162,10 +150,8 @@ class Users:
                     active=bool(item.get("activo", True)), display=str(item.get("nombre", "")),
                     created=str(item.get("creado", "")), changed=str(item.get("cambiado", "")))
             except (KeyError, TypeError, AttributeError, RiskmapError) as err:
-                raise DataError(
-                    es=f"{self.path}: la cuenta '{name}' está incompleta ({err}).",
-                    en=f"{self.path}: account '{name}' is incomplete ({err}).",
-                ) from err
+                raise DataError("confianza.cuenta_incompleta", path=self.path, name=name,
+                                err=err) from err
         return out
 
     # -- passwords -----------------------------------------------------------------------
@@ -199,7 +185,7 @@ class Users:
         name = validate_name(name)
         validate_password(password, name, context=(display,))
         if role is None and not admin:
-            raise AccessError(es="La cuenta necesita un rol.", en="The account needs a role.")
+            raise AccessError("confianza.cuenta_necesita_rol")
         regions = parse_regions(list(regions), role) if regions else parse_regions(None, role)
         now = _now()
         account = Account(name=name, role=role, admin=admin, regions=regions,
@@ -207,12 +193,7 @@ class Users:
                           created=now, changed=now)
         with self._locked() as accounts:
             if name in accounts:
-                raise AccessError(
-                    es=f"Ya existe la cuenta '{name}'. Use 'riskmap users passwd {name}' para "
-                    "cambiar su contraseña o elija otro nombre.",
-                    en=f"Account '{name}' already exists. Use 'riskmap users passwd {name}' "
-                    "to change its password or choose another name.",
-                )
+                raise AccessError("confianza.existe_cuenta_use_riskmap", name=name)
             accounts[name] = account
         return account
 
@@ -236,19 +217,13 @@ class Users:
     def _require(self, name: str) -> Account:
         account = self.get(name)
         if account is None:
-            raise AccessError(
-                es=f"No existe la cuenta '{name}' en {self.path}. 'riskmap users list' "
-                "muestra las que hay.",
-                en=f"Account '{name}' does not exist in {self.path}. 'riskmap users list' "
-                "shows them.",
-            )
+            raise AccessError("confianza.no_existe_cuenta_riskmap", name=name, path=self.path)
         return account
 
     def _update(self, name: str, keep_stamp: bool = False, **changes: Any) -> Account:
         with self._locked() as accounts:
             if name not in accounts:
-                raise AccessError(es=f"No existe la cuenta '{name}'.",
-                                  en=f"Account '{name}' does not exist.")
+                raise AccessError("confianza.no_existe_cuenta", name=name)
             extra = {} if keep_stamp else {"changed": _now()}
             accounts[name] = replace(accounts[name], **changes, **extra)
             return accounts[name]

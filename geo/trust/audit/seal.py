@@ -104,10 +104,7 @@ class Seal:
         """
         path = Path(path)
         if path.exists():
-            raise DataError(
-                es=f"Ya existe el sello de auditoría {path}; no se reemplaza.",
-                en=f"The audit seal {path} already exists; it is not replaced.",
-            )
+            raise DataError("confianza.existe_sello_auditoria_no", path=path)
         source = KeySource.from_spec(settings_for(_store_of(path)))
         key = source.provide(_store_of(path)) if source else secrets.token_bytes(KEY_BYTES)
         seal = cls(path, key, source=source)
@@ -127,20 +124,10 @@ class Seal:
                            anchoring=anchoring)
             source, fingerprint = KeySource.from_dict(raw["clave_en"]), str(raw["huella_clave"])
         except FileNotFoundError as err:
-            raise DataError(
-                es=f"Falta el sello de la auditoría ({path}). Sin él no se puede comprobar la "
-                "auditoría, y riskmap no sigue escribiendo en una que no puede comprobar: "
-                "restáurelo desde la copia de seguridad (riskmap store restore).",
-                en=f"The audit seal ({path}) is missing. Without it the audit trail cannot "
-                "be checked, and riskmap does not keep writing to one it cannot check: "
-                "restore it from the backup (riskmap store restore).",
-            ) from err
+            raise DataError("confianza.falta_sello_auditoria_sin", path=path) from err
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-            raise DataError(
-                es=f"El sello de la auditoría {path} está dañado ({err}). Restáurelo desde la "
-                "copia de seguridad.",
-                en=f"The audit seal {path} is damaged ({err}). Restore it from the backup.",
-            ) from err
+            raise DataError("confianza.sello_auditoria_danado_restaurelo", path=path,
+                            err=err) from err
         key = source.read(_store_of(path))
         if key_fingerprint(key) != fingerprint:
             es, en = source.label()
@@ -172,10 +159,8 @@ class Seal:
             wanted = str(raw["huella_clave"])
             named = KeySource.from_dict(raw["clave_en"])
         except (ValueError, KeyError, TypeError, AttributeError) as err:
-            raise DataError(
-                es=f"{Path(path).name}: el sello que lleva el respaldo está dañado ({err}).",
-                en=f"{Path(path).name}: the seal the backup carries is damaged ({err}).",
-            ) from err
+            raise DataError("confianza.sello_lleva_respaldo_danado", name=Path(path).name,
+                            err=err) from err
         settings = _active_settings()
         active = KeySource.from_spec(settings.audit if settings is not None else None)
         for source in dict.fromkeys(s for s in (named, active) if s is not None):
@@ -376,13 +361,7 @@ def move_key(db_path: str | Path, spec: AuditSpec | None) -> tuple[KeySource, bo
     """
     target = KeySource.from_spec(spec)
     if target is None:
-        raise DataError(
-            es="La configuración no dice dónde guardar la clave de la auditoría: añada "
-            "[audit] key_file = \"/etc/riskmap/clave_auditoria\" (un archivo fuera de la "
-            "carpeta del almacén) o key_env = \"RISKMAP_AUDIT_KEY\".",
-            en="The settings do not say where to keep the audit key: add [audit] key_file = "
-            "\"/etc/riskmap/clave_auditoria\" (a file outside the store's folder) or "
-            "key_env = \"RISKMAP_AUDIT_KEY\".")
+        raise DataError("confianza.configuracion_no_dice_guardar")
     path = seal_path(db_path)
     with Seal.lock(path):
         seal = Seal.load(path)

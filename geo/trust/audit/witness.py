@@ -63,14 +63,10 @@ class Witness:
             return cls("http", text)
         if scheme == "syslog":
             if not urllib.parse.urlsplit(text).hostname:
-                raise DataError(es=f"Testigo {text}: falta el servidor (syslog://host:514).",
-                                en=f"Witness {text}: the server is missing "
-                                "(syslog://host:514).")
+                raise DataError("confianza.testigo_falta_servidor_syslog", text=text)
             return cls("syslog", text)
         if scheme:
-            raise DataError(
-                es=f"Testigo {text}: use un archivo o una URL http://, https:// o syslog://.",
-                en=f"Witness {text}: use a file or an http://, https:// or syslog:// URL.")
+            raise DataError("confianza.testigo_use_archivo_url", text=text)
         path = Path(text).expanduser().resolve()
         refusal = place_refusal(store, path, "witness")
         if refusal is not None:
@@ -102,27 +98,18 @@ class Witness:
     def read(self) -> list[str]:
         """Return the witness's lines (a file, or the endpoint's answer to a GET)."""
         if self.kind == "syslog":
-            raise DataError(
-                es=f"Un testigo syslog ({self.target}) se lee del archivo que escribe el "
-                "servidor syslog: páselo con --witness ARCHIVO.",
-                en=f"A syslog witness ({self.target}) is read from the file the syslog server "
-                "writes: pass it with --witness FILE.")
+            raise DataError("confianza.testigo_syslog_lee_archivo", target=self.target)
         if self.kind == "http":
             return self._http(None).splitlines()
         try:
             return Path(self.target).read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as err:
-            raise DataError(es=f"No se pudo leer el testigo {self.target} ({err}).",
-                            en=f"Could not read the witness {self.target} ({err}).") from err
+            raise DataError("confianza.no_pudo_leer_testigo", target=self.target, err=err) from err
 
     def _append(self, line: str) -> None:
         path = Path(self.target)
         if not path.parent.is_dir():  # an unmounted mount point must not get a local file
-            raise DataError(
-                es=f"No existe la carpeta del testigo {path.parent} (¿está montado el disco "
-                "del testigo?). No se creó nada.",
-                en=f"The witness folder {path.parent} does not exist (is the witness's mount "
-                "there?). Nothing was created.")
+            raise DataError("confianza.no_existe_carpeta_testigo", parent=path.parent)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
@@ -131,8 +118,7 @@ class Witness:
             finally:
                 os.close(fd)
         except OSError as err:
-            raise DataError(es=f"No se pudo añadir al testigo {path} ({err}).",
-                            en=f"Could not append to the witness {path} ({err}).") from err
+            raise DataError("confianza.no_pudo_anadir_testigo", path=path, err=err) from err
 
     def _http(self, body: bytes | None) -> str:
         request = urllib.request.Request(
@@ -142,13 +128,12 @@ class Witness:
             with urllib.request.urlopen(request, timeout=ANCHOR_TIMEOUT_S) as answer:
                 return answer.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as err:
-            raise DataError(es=f"El testigo {self.target} respondió {err.code} {err.reason}.",
-                            en=f"The witness {self.target} answered {err.code} "
-                            f"{err.reason}.") from err
+            raise DataError("confianza.testigo_respondio", target=self.target, code=err.code,
+                            reason=err.reason) from err
         except (urllib.error.URLError, OSError) as err:
             reason = getattr(err, "reason", err)
-            raise DataError(es=f"No se pudo llegar al testigo {self.target} ({reason}).",
-                            en=f"Could not reach the witness {self.target} ({reason}).") from err
+            raise DataError("confianza.no_pudo_llegar_testigo", target=self.target,
+                            reason=reason) from err
 
     def _syslog(self, line: str) -> None:
         url = urllib.parse.urlsplit(self.target)
@@ -159,8 +144,8 @@ class Witness:
                                socket.AF_INET, socket.SOCK_DGRAM) as sock:
                 sock.sendto(message, (url.hostname, url.port or SYSLOG_PORT))
         except OSError as err:
-            raise DataError(es=f"No se pudo enviar al testigo {self.target} ({err}).",
-                            en=f"Could not send to the witness {self.target} ({err}).") from err
+            raise DataError("confianza.no_pudo_enviar_testigo", target=self.target,
+                            err=err) from err
 
 
 def _line(entry: dict[str, Any]) -> str:
@@ -192,7 +177,6 @@ def _with_timeout(func: Callable[[], None], seconds: float, witness: Witness) ->
     thread.start()
     thread.join(seconds)
     if thread.is_alive():
-        raise DataError(es=f"El testigo {witness.label()} no respondió en {seconds:g} s.",
-                        en=f"The witness {witness.label()} did not answer in {seconds:g} s.")
+        raise DataError("confianza.testigo_no_respondio", witness=witness.label(), seconds=seconds)
     if "error" in outcome:
         raise outcome["error"]
