@@ -30,8 +30,8 @@ import io as _stdio
 import sqlite3
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -43,7 +43,7 @@ from pyproj import CRS
 from geo import columns as C
 from geo.errors import DataError, tr
 from geo.geography.ubigeo import find_ubigeo_column, normalize_ubigeo
-from geo.messages import t
+from geo.messages import Message, t
 
 __all__ = ["Notice", "notices", "read_boundaries", "read_vector"]
 
@@ -60,22 +60,55 @@ LONLAT_COLUMNS = (
 _MAX_LISTED = 10
 
 
-@dataclass(frozen=True)
 class Notice:
-    """Something riskmap changed in the data, said in Spanish and English.
+    """Something riskmap changed in the data: a catalogue key and its parameters.
+
+    Like :class:`geo.errors.RiskmapError`, it is written in the language current when it is
+    shown (``es=``/``en=`` still take a notice written out in each language).
 
     Examples
     --------
     >>> Notice(es="Se reproyectó.", en="Reprojected.").message("en")
     'Reprojected.'
+    >>> Notice("comun.n_distritos", n=4).es
+    '4 distritos'
     """
 
-    es: str
-    en: str
+    def __init__(self, key: str | None = None, *, es: str | None = None,
+                 en: str | None = None, **params: Any) -> None:
+        if key is None and (es is None or en is None):
+            raise TypeError("Notice needs a catalogue key, or both es= and en=")
+        if key is not None and (es is not None or en is not None):
+            raise TypeError("give a catalogue key or es=/en=, not both")
+        self._message = Message(key, params) if key is not None else None
+        self._texts = (es, en)
+
+    @property
+    def es(self) -> str:
+        """The notice in Spanish."""
+        return self.message("es")
+
+    @property
+    def en(self) -> str:
+        """The notice in English."""
+        return self.message("en")
 
     def message(self, lang: str | None = None) -> str:
         """Return the notice in ``lang`` (default: the current language)."""
-        return tr(self.es, self.en, lang)
+        if self._message is not None:
+            return self._message.message(lang)
+        return tr(*self._texts, lang)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Notice):
+            return NotImplemented
+        return (self.es, self.en) == (other.es, other.en)
+
+    def __hash__(self) -> int:
+        return hash((self.es, self.en))
+
+    def __repr__(self) -> str:
+        return f"Notice(es={self.es!r}, en={self.en!r})"
 
     def __str__(self) -> str:
         return self.message()
@@ -197,12 +230,8 @@ def read_boundaries(
     if was_padded.any():
         example = codes[was_padded].iloc[0]
         found.append(
-            Notice(
-                es=f"{path}: se restauró el cero inicial de {int(was_padded.sum())} código(s) "
-                f"UBIGEO guardados como número (p. ej. {example}).",
-                en=f"{path}: restored the leading zero of {int(was_padded.sum())} UBIGEO "
-                f"code(s) stored as numbers (e.g. {example}).",
-            )
+            Notice("geografia.restauro_cero_inicial_codigo", path=path,
+                   was_padded=int(was_padded.sum()), example=example)
         )
     dupes = codes[codes.duplicated(keep=False)]
     if len(dupes):
@@ -306,12 +335,7 @@ def _read_gdal(path: Path, layer: str | int | None, found: list[Notice],
         if len(names) > 1:
             others = ", ".join(n for n in names if n != layer)
             found.append(
-                Notice(
-                    es=f"{path}: se leyó la capa '{layer}'; el archivo tiene también: {others}. "
-                    "Indique otra con 'layer'.",
-                    en=f"{path}: read layer '{layer}'; the file also has: {others}. Choose "
-                    "another with 'layer'.",
-                )
+                Notice("geografia.leyo_capa_archivo_tiene", path=path, layer=layer, others=others)
             )
     elif isinstance(layer, str) and layer not in names:
         raise DataError("geografia.no_existe_capa_capas", path=path, layer=layer,
@@ -375,12 +399,7 @@ def _read_csv(
             # a CSV cannot declare a CRS; degrees within lon/lat range can only be WGS84-like
             gdf = gdf.set_crs(WGS84)
             found.append(
-                Notice(
-                    es=f"{path}: un CSV no declara su sistema de coordenadas; las coordenadas "
-                    "WKT están en grados y se asumió EPSG:4326 (WGS84 lon/lat).",
-                    en=f"{path}: a CSV declares no coordinate system; the WKT coordinates are "
-                    "degrees and EPSG:4326 (WGS84 lon/lat) was assumed.",
-                )
+                Notice("geografia.csv_no_declara_sistema", path=path)
             )
         return gdf, where
     for xname, yname in LONLAT_COLUMNS:
@@ -429,10 +448,7 @@ def _check_crs(
         if crs is not None:
             gdf = gdf.set_crs(crs)
             found.append(
-                Notice(
-                    es=f"{path}: no declara sistema de coordenadas; se asumió {crs}.",
-                    en=f"{path}: declares no coordinate system; assumed {crs}.",
-                )
+                Notice("geografia.no_declara_sistema_coordenadas", path=path, crs=crs)
             )
         else:
             raise DataError("geografia.archivo_no_declara_sistema", path=path)
@@ -447,10 +463,7 @@ def _check_crs(
     label = f"{name} (EPSG:{code})" if code else name
     gdf = gdf.to_crs(WGS84)
     found.append(
-        Notice(
-            es=f"{path}: estaba en {label}; se reproyectó a EPSG:4326 (WGS84 lon/lat).",
-            en=f"{path}: was in {label}; reprojected to EPSG:4326 (WGS84 lon/lat).",
-        )
+        Notice("geografia.estaba_reproyecto_epsg_4326", path=path, label=label)
     )
     return gdf
 
@@ -480,12 +493,8 @@ def _projected_in_degrees(
     if crs is not None and not CRS.from_user_input(crs).is_geographic:
         gdf = gdf.set_crs(crs, allow_override=True)
         found.append(
-            Notice(
-                es=f"{path}: declara grados ({source_crs.name}) pero sus coordenadas "
-                f"({extent}) son metros; se usó {crs}, como se indicó.",
-                en=f"{path}: declares degrees ({source_crs.name}) but its coordinates "
-                f"({extent}) are metres; used {crs}, as given.",
-            )
+            Notice("geografia.declara_grados_coordenadas_metros", path=path, name=source_crs.name,
+                   extent=extent, crs=crs)
         )
         return gdf, CRS.from_user_input(gdf.crs)
     raise DataError("geografia.coordenadas_no_pueden_grados", path=path, extent=extent,

@@ -98,11 +98,8 @@ def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame,
         result = counts if spec.measure == "count" else density(counts, districts,
                                                                  per=spec.per or "km2")
         if outside:
-            read_notices.append(Notice(
-                es=f"{outside} punto(s) de {_name(spec.path)} caen fuera de los distritos: no "
-                "se cuentan.",
-                en=f"{outside} point(s) of {_name(spec.path)} fall outside the districts: not "
-                "counted."))
+            read_notices.append(Notice("geografia.punto_caen_fuera_distritos", outside=outside,
+                                       name=_name(spec.path)))
         simulated = spec.simulated
     elif _is_table(spec):
         table, unmatched = _read_matched(spec, districts, names, renamed)

@@ -129,11 +129,8 @@ def layer_history(spec: LayerSpec, districts: gpd.GeoDataFrame,
         years = _item_years(items, spec)
         undated = int(np.isnan(years).sum())
         if undated:
-            notices.append(Notice(
-                es=f"{undated} elemento(s) sin año en '{spec.year_column}': se cuentan en "
-                "todos los años.",
-                en=f"{undated} feature(s) without a year in '{spec.year_column}': counted in "
-                "every year."))
+            notices.append(Notice("geografia.elemento_sin_ano_cuentan", undated=undated,
+                                  year_column=spec.year_column))
         # undated: in every year; dated after ``until`` (a typo, a claim dated ahead): in
         # today's state like in today's column, so the newest state is today's
         began = np.minimum(np.where(np.isnan(years), -np.inf, years), until)

@@ -189,11 +189,8 @@ def density(counts: pd.Series, districts: gpd.GeoDataFrame, per: str = "km2") ->
         values = np.where(bad, np.nan, counts.to_numpy() * scale / denom)
     if bad.any():
         codes = ", ".join(index[bad][:10])
-        notices.append(Notice(
-            es=f"{int(bad.sum())} distrito(s) sin {per} válido(s) ({codes}): densidad vacía.",
-            en=f"{int(bad.sum())} district(s) without a valid {per} ({codes}): density left "
-            "empty.",
-        ))
+        notices.append(Notice("geografia.distrito_sin_valido_densidad", bad=int(bad.sum()), per=per,
+                              codes=codes))
     out = pd.Series(values, index=index, dtype=float)
     out.attrs["notices"] = list(counts.attrs.get("notices", [])) + notices
     return out
@@ -321,9 +318,5 @@ def _outside_notice(where: np.ndarray, source: Any) -> list[Notice]:
     outside = int((where < 0).sum())
     if not outside:
         return []
-    return [Notice(
-        es=f"{_name(source)}: {outside} de {len(where)} elementos caen fuera de los distritos "
-        "seleccionados (o no tienen geometría) y no se cuentan.",
-        en=f"{_name(source)}: {outside} of {len(where)} features fall outside the selected "
-        "districts (or have no geometry) and are not counted.",
-    )]
+    return [Notice("geografia.elementos_caen_fuera_distritos", name=_name(source), outside=outside,
+                   n_where=len(where))]

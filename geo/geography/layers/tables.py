@@ -374,10 +374,6 @@ def _unknown_code_notices(codes: pd.Index, index: pd.Index, source: Any) -> list
         ))
     outside = len(codes) - len(in_region)
     if outside:  # codes, not rows: a panel has a row per district and year
-        notices.append(Notice(
-            es=f"{_name(source)}: {outside} distrito(s) de otros departamentos quedan fuera "
-            "de la región seleccionada.",
-            en=f"{_name(source)}: {outside} district(s) from other departments are outside the "
-            "selected region.",
-        ))
+        notices.append(Notice("geografia.distrito_otros_departamentos_quedan", name=_name(source),
+                              outside=outside))
     return notices
