@@ -20,8 +20,9 @@ from branca.element import MacroElement
 
 from dashboard import mapview
 from geo import columns as C
+from geo.records.indicators import wilson
 
-__all__ = ["DAY_BREAKS", "SERVICE_COLORS", "routes_map", "services_map"]
+__all__ = ["DAY_BREAKS", "SERVICE_COLORS", "indicator_rate_layer", "routes_map", "services_map"]
 
 #: Classes of one-way days to the nearest service (upper bounds; the last is open), classed
 #: as the risk map classes its values (:func:`dashboard.mapview.classify`).
@@ -51,6 +52,46 @@ _WORDS = {
            "Gap: high risk and help far away", "servicio": "Service", "sin": "no data",
            "dep": "Department boundary"},
 }
+
+
+def indicator_rate_layer(layer: gpd.GeoDataFrame, profile: pd.DataFrame, code: str,
+                         min_inspections: int) -> tuple[gpd.GeoDataFrame, pd.Series, pd.Series]:
+    """Draw the share of each district's inspections where ``code`` was found as a risk layer.
+
+    ``layer``: the region's districts (``ubigeo`` and geometry); ``profile``: the role's
+    indicator profile by district (:func:`dashboard.state.indicator_profiles`, blanks where
+    suppressed, the ``suprimido`` column naming them). Returns the layer with ``riesgo`` (the
+    share), its 90 % Wilson interval (``riesgo_p05``, ``riesgo_p95``) and ``evidencia``
+    (hidden where the count or the inspections are suppressed, insufficient under
+    ``min_inspections``), the districts' inspections ``n`` and which are ``hidden``.
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> base = gpd.GeoDataFrame({"ubigeo": ["080101", "080102", "080103"]},
+    ...                         geometry=[box(0, 0, 1, 1)] * 3, crs=4326)
+    >>> prof = pd.DataFrame({"ubigeo": ["080101", "080102"], "n_inspecciones": [10, None],
+    ...                      "amenazas": [4, None], "suprimido": ["", "n_inspecciones"]})
+    >>> out, n, hidden = indicator_rate_layer(base, prof, "amenazas", 5)
+    >>> out["riesgo"].round(2).tolist(), hidden.tolist()
+    ([0.4, nan, nan], [False, True, False])
+    >>> out["evidencia"].tolist()
+    ['suficiente', 'no publicada', 'evidencia insuficiente']
+    """
+    layer = layer.merge(profile[[C.UBIGEO, C.N_INSPECCIONES, code, "suprimido"]],
+                        on=C.UBIGEO, how="left")
+    n = pd.to_numeric(layer[C.N_INSPECCIONES], errors="coerce").astype(float)
+    x = pd.to_numeric(layer[code], errors="coerce").astype(float)
+    rate = np.where(n > 0, x / n.where(n > 0), np.nan)
+    lo, hi = wilson(np.nan_to_num(x), np.nan_to_num(n))
+    hidden = layer["suprimido"].fillna("").str.contains(code) | \
+        layer["suprimido"].fillna("").str.contains(C.N_INSPECCIONES)
+    few = n.fillna(0) < min_inspections
+    layer[C.RIESGO] = np.where(hidden, np.nan, rate)
+    layer[C.RIESGO_P05] = np.where(hidden | ~(n > 0), np.nan, lo)
+    layer[C.RIESGO_P95] = np.where(hidden | ~(n > 0), np.nan, hi)
+    layer[C.EVIDENCIA] = np.where(hidden, C.EVIDENCIA_NO_PUBLICADA, np.where(
+        few, C.EVIDENCIA_INSUFICIENTE, "suficiente"))
+    return layer, n, hidden
 
 
 def _n(value: Any) -> str:

@@ -16,7 +16,6 @@ Counts from 1 to k-1 are blanked for roles without record access; every read is 
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -34,7 +33,6 @@ from geo.records.indicators import (
     SIN_INDICIOS,
     TRABAJO_FORZOSO,
     load_table,
-    wilson,
 )
 
 
@@ -67,20 +65,8 @@ with ui.guard():
                             format_func=lambda c: indicator_name(c, lang))
         profile = state.indicator_profiles(who, C.UBIGEO, region)
         layer = state.map_layer(region, k)[[C.UBIGEO, C.DISTRITO, C.PROVINCIA, "geometry"]]
-        layer = layer.merge(profile[[C.UBIGEO, C.N_INSPECCIONES, code, "suprimido"]],
-                            on=C.UBIGEO, how="left")
-        n = pd.to_numeric(layer[C.N_INSPECCIONES], errors="coerce").astype(float)
-        x = pd.to_numeric(layer[code], errors="coerce").astype(float)
-        rate = np.where(n > 0, x / n.where(n > 0), np.nan)
-        lo, hi = wilson(np.nan_to_num(x), np.nan_to_num(n))
-        hidden = layer["suprimido"].fillna("").str.contains(code) | \
-            layer["suprimido"].fillna("").str.contains(C.N_INSPECCIONES)
-        few = n.fillna(0) < settings.model.min_inspections
-        layer[C.RIESGO] = np.where(hidden, np.nan, rate)
-        layer[C.RIESGO_P05] = np.where(hidden | ~(n > 0), np.nan, lo)
-        layer[C.RIESGO_P95] = np.where(hidden | ~(n > 0), np.nan, hi)
-        layer[C.EVIDENCIA] = np.where(hidden, C.EVIDENCIA_NO_PUBLICADA, np.where(
-            few, C.EVIDENCIA_INSUFICIENTE, "suficiente"))
+        layer, n, hidden = indicatormaps.indicator_rate_layer(
+            layer, profile, code, settings.model.min_inspections)
         breaks = mapview.class_breaks(layer[C.RIESGO], "quantiles")
         name = indicator_name(code, lang)
         words = {
