@@ -240,14 +240,12 @@ def add_layers(
         values = aggregate(spec, gdf, renamed=renamed, names=names, client=client)
         # NaN stays NaN (NULL in the GeoPackage): a table's district without a value
         gdf[spec.name] = values.reindex(gdf[C.UBIGEO].astype(str)).to_numpy(dtype=float)
-        notices.extend(
-            Notice(es=f"[{spec.name}] {n.es}", en=f"[{spec.name}] {n.en}")
-            for n in values.attrs.get("notices", [])
-        )
+        notices.extend(Notice("geografia.aviso_de_capa", name=spec.name, notice=n)
+                       for n in values.attrs.get("notices", []))
         if spec.dated:
             say(t("geografia.capa_estado_anos_anteriores", name=spec.name))
             past = layer_history(spec, districts, renamed=renamed, names=names, client=client)
-            notices.extend(Notice(es=f"[{spec.name}] {n.es}", en=f"[{spec.name}] {n.en}")
+            notices.extend(Notice("geografia.aviso_de_capa", name=spec.name, notice=n)
                            for n in past.attrs.get("notices", []))
             if past.shape[1]:  # a table whose file allows no past state keeps none
                 # NaN rows kept: a district the source does not cover, a year it lacks

@@ -368,10 +368,8 @@ def _unknown_code_notices(codes: pd.Index, index: pd.Index, source: Any) -> list
     unknown = sorted(set(in_region) - set(index))
     if unknown:
         report = U.compare_vintages(in_region, index, _name(source), "base de distritos")
-        notices.append(Notice(
-            es=f"{report.es} Los {len(unknown)} código(s) desconocido(s) no se usan.",
-            en=f"{report.en} The {len(unknown)} unknown code(s) are not used.",
-        ))
+        notices.append(Notice("geografia.codigos_desconocidos_no_se_usan", report=report,
+                              n_unknown=len(unknown)))
     outside = len(codes) - len(in_region)
     if outside:  # codes, not rows: a panel has a row per district and year
         notices.append(Notice("geografia.distrito_otros_departamentos_quedan", name=_name(source),
