@@ -6,6 +6,7 @@ What an anchor line holds and how it is signed, sent (within a time limit) and r
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import hmac
 import json
@@ -164,8 +165,13 @@ def _signature(key: bytes, entry: dict[str, Any]) -> str:
 
 
 def _with_timeout(func: Callable[[], None], seconds: float, witness: Witness) -> None:
-    """Run ``func`` in a thread; give up waiting after ``seconds`` (a hung mount or server)."""
+    """Run ``func`` in a thread; give up waiting after ``seconds`` (a hung mount or server).
+
+    The thread runs in a copy of the caller's context, so its messages speak the caller's
+    language (:mod:`geo.messages`: a new thread would start from the default).
+    """
     outcome: dict[str, BaseException] = {}
+    context = contextvars.copy_context()
 
     def run() -> None:
         try:
@@ -173,7 +179,8 @@ def _with_timeout(func: Callable[[], None], seconds: float, witness: Witness) ->
         except BaseException as err:  # noqa: BLE001 - handed back to the caller below
             outcome["error"] = err
 
-    thread = threading.Thread(target=run, name="riskmap-anclaje", daemon=True)
+    thread = threading.Thread(target=context.run, args=(run,), name="riskmap-anclaje",
+                              daemon=True)
     thread.start()
     thread.join(seconds)
     if thread.is_alive():
