@@ -20,7 +20,7 @@ from dashboard.commands.audit import audit_settings
 from geo import paths
 from geo.config import active_store, load_settings
 from geo.errors import DataError, get_language, tr
-from geo.messages import t
+from geo.messages import Message, t
 from geo.records.store import ROL_SISTEMA, InspectionStore, operator
 from geo.trust.access import parse_regions, parse_roles, region_names
 from geo.trust.accounts import AccessStore, Users
@@ -80,10 +80,9 @@ def add(args: argparse.Namespace) -> int:
                         password=_password(args, args.name), display=args.display_name)
     _audit(args, "usuario_creado", {"cuenta": account.name, "rol": role, "admin": admin,
                                     "regiones": list(regions)})
-    print(tr(f"Cuenta '{account.name}' creada ({args.role}; {region_names(regions)}) en "
-             f"{users.path}.",
-             f"Account '{account.name}' created ({args.role}; {region_names(regions, 'en')}) "
-             f"in {users.path}."))
+    said = region_names(regions) if len(regions) else Message("cli.todos_departamentos")
+    print(t("cli.cuenta_creada", name=account.name, role=args.role, regions=said,
+            path=users.path))
     return 0
 
 
