@@ -19,7 +19,7 @@ from dashboard.arguments.users import register
 from dashboard.commands.audit import audit_settings
 from geo import paths
 from geo.config import active_store, load_settings
-from geo.errors import DataError, get_language, tr
+from geo.errors import DataError, get_language
 from geo.messages import Message, t
 from geo.records.store import ROL_SISTEMA, InspectionStore, operator
 from geo.trust.access import parse_regions, parse_roles, region_names
@@ -93,8 +93,7 @@ def list_accounts(args: argparse.Namespace) -> int:
     if not accounts:
         print(t("cli.users.no_cuentas_cree_primera", path=users.path))
         return 0
-    print(tr(f"{'usuario':<24} {'rol':<24} {'regiones':<24} estado",
-             f"{'user':<24} {'role':<24} {'regions':<24} state"))
+    print(t("cli.users.cabecera_lista"))
     for account in sorted(accounts.values(), key=lambda a: a.name):
         print(account.describe(get_language()))
     return 0
