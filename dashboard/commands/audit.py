@@ -7,8 +7,8 @@ from pathlib import Path
 
 from dashboard.arguments.audit import FROM_SETTINGS, register
 from geo.config import AuditSpec, active_store, load_settings
-from geo.errors import DataError, get_language, tr
-from geo.messages import t
+from geo.errors import DataError, get_language
+from geo.messages import Message, t
 from geo.records.store import ROL_SISTEMA, InspectionStore, operator
 from geo.trust import audit as A
 
@@ -99,19 +99,19 @@ def move_key(args: argparse.Namespace) -> int:
     """``riskmap audit move-key``: take the audit key out of the store's folder."""
     store, spec = _open(args)
     source, moved = A.move_key(store.db_path, spec)
-    es, en = source.label()
+    where = _key_place(source)
     if not moved:
-        print(tr(f"La clave de la auditoría ya está en {es}; nada cambió.",
-                 f"The audit key is already in {en}; nothing changed."))
+        print(t("cli.audit.clave_ya_esta_en", where=where))
         return 0
     store.record_event("clave_auditoria_movida",
                        {"a": source.kind, "huella": A.key_fingerprint(A.Seal.load(
                            A.seal_path(store.db_path)).key)[:16]})
-    print(tr(f"La clave de la auditoría está ahora en {es}; el sello {A.seal_path(store.db_path)} "
-             "ya no la lleva (ninguna fila se volvió a firmar). Los respaldos y copias del "
-             "sello hechos antes sí la llevan: guárdelos como la clave misma, o destrúyalos "
-             "tras el próximo respaldo.",
-             f"The audit key is now in {en}; seal {A.seal_path(store.db_path)} no longer holds "
-             "it (no row was re-signed). Backups and copies of the seal made before do: keep "
-             "them like the key itself, or destroy them after the next backup."))
+    print(t("cli.audit.clave_ahora_en", where=where, seal=A.seal_path(store.db_path)))
     return 0
+
+
+def _key_place(source: A.KeySource) -> Message:
+    """Where the audit key is (a file or an environment variable), as a message."""
+    if source.kind == source.FILE:
+        return Message("cli.audit.en_archivo", {"where": source.where})
+    return Message("cli.audit.en_variable", {"where": source.where})

@@ -12,7 +12,7 @@ from dashboard.arguments.build import register
 from geo import columns as C
 from geo import paths
 from geo.config import KIND_SERVICES, load_settings
-from geo.errors import DataError, tr
+from geo.errors import DataError
 from geo.geography.build import build_districts
 from geo.messages import t
 
@@ -96,16 +96,15 @@ def _layer_summary(gdf, row: dict) -> str:
     """
     n = int(row["n_elementos"])
     if row["medida"] == KIND_SERVICES:
-        return _count(n, ("punto de atención", "puntos de atención"),
-                      ("service point", "service points"))
+        return _count(n, "cli.build.n_punto_atencion", "cli.build.n_puntos_atencion")
     if row["capa"] not in gdf.columns:
-        return _count(n, ("elemento", "elementos"), ("feature", "features"))
+        return _count(n, "cli.build.n_elemento", "cli.build.n_elementos")
     col = pd.to_numeric(gdf[row["capa"]], errors="coerce")
     observed = col.dropna()
     positive = int((observed > 0).sum())
-    text = (_count(n, ("elemento", "elementos"), ("feature", "features")) + ", "
-            + _count(positive, ("distrito con valor > 0", "distritos con valor > 0"),
-                     ("district with value > 0", "districts with value > 0")))
+    text = (_count(n, "cli.build.n_elemento", "cli.build.n_elementos") + ", "
+            + _count(positive, "cli.build.n_distrito_con_valor",
+                     "cli.build.n_distritos_con_valor"))
     if len(observed):
         unit = row.get("unidad")
         unit = f" {unit}" if isinstance(unit, str) and unit else ""
@@ -114,11 +113,11 @@ def _layer_summary(gdf, row: dict) -> str:
     if missing and not len(observed):
         text += t("cli.build.ningun_distrito_con_dato")
     elif missing:
-        text += ", " + _count(missing, ("distrito sin dato", "distritos sin dato"),
-                              ("district without a value", "districts without a value"))
+        text += ", " + _count(missing, "cli.build.n_distrito_sin_dato",
+                              "cli.build.n_distritos_sin_dato")
     return text
 
 
-def _count(n: int, es: tuple[str, str], en: tuple[str, str]) -> str:
-    """``n`` and its noun in the singular or the plural, in the current language."""
-    return f"{n} " + tr(es[n != 1], en[n != 1])
+def _count(n: int, one: str, many: str) -> str:
+    """``n`` and its noun: the catalogue key ``one`` for 1, ``many`` otherwise."""
+    return t(many if n != 1 else one, n=n)

@@ -10,8 +10,8 @@ from dashboard.arguments.indicators import register
 from geo import columns as C
 from geo import paths
 from geo.config import load_settings, parse_region
-from geo.errors import tr
 from geo.geography.base import read_districts
+from geo.messages import t
 from geo.private import private_path, write_private
 from geo.records.indicators import protected_profile, round_total
 from geo.records.inspections import load_records
@@ -49,16 +49,9 @@ def run(args: argparse.Namespace) -> int:
     # the number of records, for a protected role, only to 5: said before and after one
     # import it would tell how many records the import added (geo.records.indicators.round_total)
     n_records = (f"{len(records)}" if k <= 1 else f"~{round_total(len(records))}")
-    print(tr(
-        f"{len(out)} filas (por {args.by}) de {n_records} inspecciones escritas en "
-        f"{args.out}. Rol {role}: "
-        + ("conteos exactos." if k <= 1 else
-           f"conteos de 1 a {k - 1} suprimidos en {hidden} filas.")
-        + (" DATOS SIMULADOS." if settings.simulated else ""),
-        f"{len(out)} rows (by {args.by}) from {n_records} inspections written to "
-        f"{args.out}. Role {role}: "
-        + ("exact counts." if k <= 1 else f"counts from 1 to {k - 1} suppressed in {hidden} "
-           "rows.")
-        + (" SIMULATED DATA." if settings.simulated else ""),
-    ))
+    print(t("cli.indicators.filas_escritas", n=len(out), by=args.by, n_records=n_records,
+            out=args.out, role=role)
+          + (t("cli.indicators.conteos_exactos") if k <= 1 else
+             t("cli.indicators.conteos_suprimidos", k_1=k - 1, hidden=hidden))
+          + (t("cli.evaluate.datos_simulados") if settings.simulated else ""))
     return 0

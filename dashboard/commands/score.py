@@ -8,7 +8,6 @@ from pathlib import Path
 from dashboard.arguments.score import register
 from geo import paths
 from geo.config import load_settings
-from geo.errors import tr
 from geo.messages import t
 from geo.records.inspections import validate_inspections
 from models.risk.explain import record_rescoring
@@ -33,14 +32,9 @@ def run(args: argparse.Namespace) -> int:
         changes = record_rescoring(settings, scores)
     out = write_scores(scores, Path(args.out), settings)
     meta = scores.attrs.get("metadatos", {})
-    print(tr(
-        f"Riesgo de {len(scores)} distritos escrito en {out} "
-        f"({meta.get('n_inspecciones', 0)} inspecciones, {meta.get('n_hallazgos', 0)} hallazgos)."
-        + (" DATOS SIMULADOS." if settings.simulated else ""),
-        f"Risk of {len(scores)} districts written to {out} "
-        f"({meta.get('n_inspecciones', 0)} inspections, {meta.get('n_hallazgos', 0)} findings)."
-        + (" SIMULATED DATA." if settings.simulated else ""),
-    ))
+    print(t("cli.score.riesgo_escrito", n=len(scores), out=out,
+            n_insp=meta.get('n_inspecciones', 0), n_hall=meta.get('n_hallazgos', 0))
+          + (t("cli.evaluate.datos_simulados") if settings.simulated else ""))
     if changes is not None:
         moved = len(changes["distritos"])
         own = sum(d["motivo"].startswith("nuevos") for d in changes["distritos"])
