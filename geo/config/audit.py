@@ -8,6 +8,7 @@ from typing import Any
 
 from geo.config.reading import _reject_unknown, _resolve
 from geo.errors import ConfigError
+from geo.messages import Message
 
 __all__ = ["AuditSpec", "WITNESS_SCHEMES", "place_refusal"]
 
@@ -60,7 +61,7 @@ def _parse_audit(raw: dict[str, Any], path: Path, folder: Path) -> AuditSpec:
                      witness=witness, anchor_every_minutes=float(every))
 
 
-def place_refusal(store: str | Path, place: str | Path, what: str) -> tuple[str, str] | None:
+def place_refusal(store: str | Path, place: str | Path, what: str) -> Message | None:
     """Why ``place`` (``"key_file"`` or ``"witness"``) may not be where it is, or None.
 
     Both must be outside the store's folder: whoever can read that folder (or a copy of it)
@@ -68,7 +69,7 @@ def place_refusal(store: str | Path, place: str | Path, what: str) -> tuple[str,
 
     >>> place_refusal("/srv/datos/s.sqlite", "/mnt/testigo/riskmap.log", "witness") is None
     True
-    >>> place_refusal("/srv/datos/s.sqlite", "/srv/datos/testigo.log", "witness")[1][:38]
+    >>> place_refusal("/srv/datos/s.sqlite", "/srv/datos/testigo.log", "witness").message("en")[:38]
     '/srv/datos/testigo.log is in the store'
     """
     folder = Path(store).expanduser().resolve().parent
@@ -76,19 +77,5 @@ def place_refusal(store: str | Path, place: str | Path, what: str) -> tuple[str,
     if where != folder and folder not in where.parents:
         return None
     if what == "key_file":
-        return (f"{where} está en la carpeta del almacén ({folder}): quien pueda leer esa "
-                "carpeta, o una copia de ella, tendría la clave y podría volver a firmar la "
-                "auditoría entera. Guárdela en otra carpeta del usuario del servicio, p. ej. "
-                "/etc/riskmap/clave_auditoria (0600).",
-                f"{where} is in the store's folder ({folder}): whoever can read that folder, "
-                "or a copy of it, would hold the key and could re-sign the whole audit trail. "
-                "Keep it in another folder of the service user, e.g. "
-                "/etc/riskmap/clave_auditoria (0600).")
-    return (f"{where} está en la carpeta del almacén ({folder}): quien pueda reescribir el "
-            "almacén podría reescribir también el testigo, y el testigo ya no probaría nada. "
-            "Use un archivo de solo añadir en otro montaje (de otra máquina o de otro "
-            "usuario), un servidor syslog (syslog://) o una URL http(s)://.",
-            f"{where} is in the store's folder ({folder}): whoever can rewrite the store "
-            "could rewrite the witness too, and it would prove nothing. Use an append-only "
-            "file on another mount (another machine's or another user's), a syslog server "
-            "(syslog://) or an http(s):// URL.")
+        return Message("config.clave_en_carpeta_almacen", {"where": where, "folder": folder})
+    return Message("config.testigo_en_carpeta_almacen", {"where": where, "folder": folder})

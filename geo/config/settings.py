@@ -181,8 +181,8 @@ def _check_audit_places(settings: Settings) -> None:
             continue
         refusal = place_refusal(settings.store_path, Path(place), key)
         if refusal is not None:
-            raise ConfigError(es=f"{settings.path}: [audit] {key}: {refusal[0]}",
-                              en=f"{settings.path}: [audit] {key}: {refusal[1]}")
+            raise ConfigError("config.audit_lugar_rechazado", path=settings.path, field=key,
+                              refusal=refusal)
 
 
 #: ``--config`` of the commands that open the store (inspections, audit, store).

@@ -130,16 +130,9 @@ class Seal:
                             err=err) from err
         key = source.read(_store_of(path))
         if key_fingerprint(key) != fingerprint:
-            es, en = source.label()
-            raise DataError(
-                es=f"La clave de {es} no es la de este almacén (huella "
-                f"{key_fingerprint(key)[:16]}…; el sello {path.name} espera {fingerprint[:16]}…). "
-                "Ponga allí la clave de este almacén; con otra, la auditoría no se puede "
-                "comprobar y riskmap no escribe en ella.",
-                en=f"The key in {en} is not this store's (fingerprint "
-                f"{key_fingerprint(key)[:16]}…; seal {path.name} expects {fingerprint[:16]}…). "
-                "Put this store's key there; with another one the audit trail cannot be "
-                "checked and riskmap does not write to it.")
+            raise DataError("confianza.clave_no_es_de_almacen", source=source.label(),
+                            found=key_fingerprint(key)[:16], name=path.name,
+                            expected=fingerprint[:16])
         return cls(path, key, last_id, last_hash, source, anchoring)
 
     @classmethod
@@ -168,14 +161,8 @@ class Seal:
                 key = source.read()
                 if key_fingerprint(key) == wanted:
                     return cls(Path(path), key, last_id, last_hash, source)
-        es, en = named.label()
-        raise DataError(
-            es=f"{Path(path).name}: su auditoría se selló con una clave que se guarda fuera "
-            f"del respaldo ({es}, huella {wanted[:16]}…) y no está disponible aquí. Póngala "
-            "donde dice [audit] (key_file o key_env) y vuelva a intentarlo.",
-            en=f"{Path(path).name}: its audit trail was sealed with a key kept outside the "
-            f"backup ({en}, fingerprint {wanted[:16]}…) that is not available here. Put it "
-            "where [audit] says (key_file or key_env) and try again.")
+        raise DataError("confianza.sello_clave_fuera_no_disponible", name=Path(path).name,
+                        source=named.label(), wanted=wanted[:16])
 
     def advance(self, last_id: int, last_hash: str, *, locked: bool = False) -> None:
         """Record that rows up to ``last_id`` exist; never moves back (concurrent writers).
@@ -330,13 +317,15 @@ def key_advice(db_path: str | Path, spec: AuditSpec | None) -> list[tuple[str, s
             "outside: [audit] key_file or key_env in the settings, then 'riskmap audit "
             "move-key' (README, \"An audit trail anchored outside the server\")."))
     elif wanted is not None and wanted != seal.source:
-        es, en = wanted.label()
+        es, en = wanted.label().message("es"), wanted.label().message("en")
+        held_es, held_en = ((seal.source.label().message("es"), seal.source.label().message("en"))
+                            if seal.source else ("su sello", "its seal"))
         advice.append((
             f"Aviso: la configuración guarda la clave de la auditoría en {es}, pero este "
-            f"almacén la toma de {seal.source.label()[0] if seal.source else 'su sello'}: "
+            f"almacén la toma de {held_es}: "
             "ejecute 'riskmap audit move-key' para llevarla allí.",
             f"Warning: the settings keep the audit key in {en}, but this store takes it from "
-            f"{seal.source.label()[1] if seal.source else 'its seal'}: run 'riskmap audit "
+            f"{held_en}: run 'riskmap audit "
             "move-key' to move it there."))
     if spec is not None and spec.witness:
         if seal.anchoring.error_es:

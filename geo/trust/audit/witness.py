@@ -71,7 +71,7 @@ class Witness:
         path = Path(text).expanduser().resolve()
         refusal = place_refusal(store, path, "witness")
         if refusal is not None:
-            raise DataError(es=f"Testigo: {refusal[0]}", en=f"Witness: {refusal[1]}")
+            raise DataError("confianza.testigo_lugar_rechazado", refusal=refusal)
         return cls("archivo", str(path))
 
     def label(self) -> str:
