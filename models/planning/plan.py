@@ -69,7 +69,8 @@ import pandas as pd
 
 from geo import columns as C
 from geo.config import PlanningSpec
-from geo.errors import DataError, RiskmapError, tr
+from geo.errors import DataError, RiskmapError
+from geo.messages import Message
 from geo.private import write_private
 from geo.records.sheets import neutralise_frame
 from models.planning import travel as T
@@ -166,7 +167,7 @@ class Plan:
         of both plans with intervals, per inspector-day, and the gain.
     spec : PlanningSpec
         The inputs actually used (capacities included).
-    warnings : list of (es, en)
+    warnings : list of Message
         Things the planner must know (unreachable districts, budgets too small).
     unreachable : tuple of str
         UBIGEO of the districts no office reaches within ``max_trip_days``.
@@ -181,7 +182,7 @@ class Plan:
     naive_trips: pd.DataFrame
     summary: pd.DataFrame
     spec: PlanningSpec
-    warnings: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)
     unreachable: tuple[str, ...] = ()
     gap: float = 0.0
     outlines: dict = field(default_factory=dict)  # department code -> outline (printed map)
@@ -208,7 +209,7 @@ class Plan:
 
     def messages(self, lang: str | None = None) -> list[str]:
         """Return the warnings in ``lang`` (default: the current language)."""
-        return [tr(es, en, lang) for es, en in self.warnings]
+        return [warning.message(lang) for warning in self.warnings]
 
     def table(self) -> pd.DataFrame:
         """Return the plan as one flat table (one row per district, trip columns repeated)."""
@@ -348,7 +349,7 @@ def plan_inspections(
     hops = net.hop_days if net is not None else T.hop_days(scores)
 
     problem = Problem(spec, ubigeo, risk, out_days, hops)
-    warnings: list[tuple[str, str]] = []
+    warnings: list[Message] = []
     labels = (scores[C.DISTRITO].astype(str) + " (" + scores[C.UBIGEO].astype(str) + ")"
               if C.DISTRITO in scores else scores[C.UBIGEO].astype(str)).to_numpy()
     check_budgets(problem, warnings, labels)
@@ -364,17 +365,9 @@ def plan_inspections(
         # the naive plan is a feasible answer of the MILP, so the solver beats it unless a
         # time limit cut the search short: never hand the planner something worse
         chosen = naive
-        warnings.append((
-            "El optimizador no terminó a tiempo; se muestra el plan simple.",
-            "The optimiser did not finish in time; the simple plan is shown.",
-        ))
+        warnings.append(Message("plan.optimizador_sin_tiempo"))
     if gap > MIP_GAP + 1e-12:
-        warnings.append((
-            f"El optimizador se detuvo por tiempo: el plan está demostrado a menos de "
-            f"{gap:.1%} del mejor posible.",
-            f"The optimiser stopped on its time limit: the plan is proven within {gap:.1%} of "
-            "the best possible.",
-        ))
+        warnings.append(Message("plan.optimizador_se_detuvo", {"gap": gap}))
 
     plan_trips = explore + sorted(chosen, key=lambda t: (t.office, -t.value / t.days))
     naive_trips = explore + naive

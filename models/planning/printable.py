@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 from geo import columns as C
-from geo.errors import DataError, tr
-from geo.messages import t
+from geo.errors import DataError
+from geo.messages import get_language, t
 from models.planning.columns import (
     COSTO,
     DIAS,
@@ -77,58 +77,48 @@ def render_html(plan: Any, lang: str | None, title: str | None, simulated: bool,
     ``plan`` is a :class:`models.planning.plan.Plan` (not imported here: the plan imports
     this module to print itself).
     """
-    es = tr("es", "en", lang) == "es"
+    es = (lang or get_language()) != "en"
 
-    def t(text_es: str, text_en: str) -> str:
-        return html.escape(tr(text_es, text_en, lang))
+    def h(key: str, **params: Any) -> str:
+        return html.escape(t(key, lang=lang, **params))
 
     year, mon = plan_month(month)
     month_name = f"{_MONTHS_ES[mon - 1]} de {year}" if es else f"{_MONTHS_EN[mon - 1]} {year}"
     today = dt.date.today()
     made = today.strftime("%d/%m/%Y") if es else today.isoformat()
     s = plan.summary.iloc[-1]
-    title = title or tr(f"Plan de inspecciones de {month_name}",
-                        f"Inspection plan for {month_name}", lang)
-    sim = _fill("simulated.html", text=t(
-        "DATOS SIMULADOS: los puntajes provienen de un mundo de demostración, no de "
-        "inspecciones reales.",
-        "SIMULATED DATA: the scores come from a demonstration world, not from real "
-        "inspections.")) if simulated else ""
-    totals = t(
-        f"Hallazgos esperados del plan: {s[HALLAZGOS]:.1f} (intervalo "
-        f"{s[HALLAZGOS_P05]:.1f}–{s[HALLAZGOS_P95]:.1f}) en {s['dias_plan']:g} de "
-        f"{s['capacidad_dias']:g} días inspector; plan simple (los distritos de mayor "
-        f"riesgo hasta agotar los días): {s['hallazgos_ingenuo']:.1f}.",
-        f"Expected findings of the plan: {s[HALLAZGOS]:.1f} (interval "
-        f"{s[HALLAZGOS_P05]:.1f}–{s[HALLAZGOS_P95]:.1f}) in {s['dias_plan']:g} of "
-        f"{s['capacidad_dias']:g} inspector-days; simple plan (highest-risk districts "
-        f"until the days run out): {s['hallazgos_ingenuo']:.1f}.")
+    title = title or t("plan.impreso.titulo", lang=lang, month=month_name)
+    sim = _fill("simulated.html", text=h("plan.impreso.datos_simulados")) if simulated else ""
+    totals = h("plan.impreso.totales", findings=s[HALLAZGOS], p05=s[HALLAZGOS_P05],
+               p95=s[HALLAZGOS_P95], days=s["dias_plan"], capacity=s["capacidad_dias"],
+               simple=s["hallazgos_ingenuo"])
     summary = _html_table(plan.summary, {
-        OFICINA: t("Oficina", "Office"), "capacidad_dias": t("Días inspector", "Inspector-days"),
-        "dias_exploracion": t("Exploración", "Exploration"),
-        "dias_plan": t("Días usados", "Days used"),
-        "distritos_plan": t("Distritos", "Districts"),
-        HALLAZGOS: t("Hallazgos esperados", "Expected findings"),
+        OFICINA: h("plan.impreso.col_oficina"),
+        "capacidad_dias": h("plan.impreso.col_dias_inspector"),
+        "dias_exploracion": h("plan.impreso.col_exploracion"),
+        "dias_plan": h("plan.impreso.col_dias_usados"),
+        "distritos_plan": h("plan.impreso.col_distritos"),
+        HALLAZGOS: h("plan.impreso.col_hallazgos"),
         HALLAZGOS_P05: "p05", HALLAZGOS_P95: "p95",
-        "hallazgos_ingenuo": t("Plan simple", "Simple plan")})
+        "hallazgos_ingenuo": h("plan.impreso.col_plan_simple")})
     offices = [_office_page(plan, office.name, month_name, sim, lang)
                for office in plan.spec.offices]
     return _fill(
         "plan.html", lang="es" if es else "en", title=html.escape(title), style=_style(),
-        prepared=t(f"Preparado el {made} con riskmap.", f"Prepared on {made} with riskmap."),
+        prepared=h("plan.impreso.preparado", made=made),
         simulated=sim, totals=totals,
         warnings="\n".join(_fill("warning.html", text=html.escape(msg))
                            for msg in plan.messages(lang)),
-        summary=summary, offices="\n".join(offices), method_heading=t("Método", "Method"),
-        method=_method_text(plan, t))
+        summary=summary, offices="\n".join(offices), method_heading=h("plan.impreso.metodo_titulo"),
+        method=_method_text(plan, h))
 
 
 def _office_page(plan: Any, name: str, month_name: str, sim: str, lang: str | None) -> str:
     """One office's page: its totals, then its map, legend, trips and visits (or none)."""
-    es = tr("es", "en", lang) == "es"
+    es = (lang or get_language()) != "en"
 
-    def t(text_es: str, text_en: str) -> str:
-        return html.escape(tr(text_es, text_en, lang))
+    def h(key: str, **params: Any) -> str:
+        return html.escape(t(key, lang=lang, **params))
 
     trips = plan.trips[plan.trips[OFICINA] == name]
     visits = plan.visits[plan.visits[OFICINA] == name]
@@ -136,67 +126,44 @@ def _office_page(plan: Any, name: str, month_name: str, sim: str, lang: str | No
     totals = ""
     if len(row):
         r = row.iloc[0]
-        totals = _fill("paragraph.html", text=t(
-            f"{len(trips)} viajes, {int(r['distritos_plan'])} distritos, "
-            f"{r['dias_plan']:g} de {r['capacidad_dias']:g} días inspector "
-            f"({r['dias_exploracion']:g} de exploración). Hallazgos esperados: "
-            f"{r[HALLAZGOS]:.1f} (intervalo {r[HALLAZGOS_P05]:.1f}–{r[HALLAZGOS_P95]:.1f}).",
-            f"{len(trips)} trips, {int(r['distritos_plan'])} districts, "
-            f"{r['dias_plan']:g} of {r['capacidad_dias']:g} inspector-days "
-            f"({r['dias_exploracion']:g} exploration). Expected findings: "
-            f"{r[HALLAZGOS]:.1f} (interval {r[HALLAZGOS_P05]:.1f}–{r[HALLAZGOS_P95]:.1f})."))
+        totals = _fill("paragraph.html", text=h(
+            "plan.impreso.totales_oficina", trips=len(trips),
+            districts=int(r["distritos_plan"]), days=r["dias_plan"],
+            capacity=r["capacidad_dias"], exploration=r["dias_exploracion"],
+            findings=r[HALLAZGOS], p05=r[HALLAZGOS_P05], p95=r[HALLAZGOS_P95]))
     page = {"office": html.escape(name), "month": html.escape(month_name), "simulated": sim,
             "totals": totals, "no_trips": "", "map": "", "legend": "", "trips": "", "visits": ""}
     if trips.empty:
         page["no_trips"] = _fill("paragraph.html",
-                                 text=t("Sin viajes este mes.", "No trips this month."))
+                                 text=h("plan.impreso.sin_viajes"))
         return _fill("office.html", **page)
     motive = MOTIVO if es else MOTIVO + "_en"
     legs = TRAMOS if es else TRAMOS + "_en"
     page["map"] = _svg_map(plan, office=name, lang=lang)
     page["legend"] = _legend(trips, plan, lang)
     page["trips"] = _html_table(trips, {
-        VIAJE: t("Viaje", "Trip"), TIPO: t("Tipo", "Kind"),
-        DISTRITOS: t("Distritos (en orden)", "Districts (in order)"),
-        DIAS: t("Días", "Days"), legs: t("Tramos (modo, desde → hasta, días)",
-                                         "Legs (mode, from → to, days)"),
-        COSTO: t("Costo estimado (S/)", "Estimated cost (S/)"),
-        HALLAZGOS: t("Hallazgos esperados", "Expected findings"),
-        HALLAZGOS_P05: "p05", HALLAZGOS_P95: "p95", motive: t("Motivo", "Why")})
-    cols = {VIAJE: t("Viaje", "Trip"), ORDEN: t("Orden", "Order"),
-            C.DISTRITO: t("Distrito", "District"), C.PROVINCIA: t("Provincia", "Province"),
-            C.UBIGEO: "UBIGEO", C.RIESGO: t("Riesgo", "Risk"),
-            C.EVIDENCIA: t("Evidencia", "Evidence"), DIAS_IDA: t("Días de ida", "Days out")}
+        VIAJE: h("plan.impreso.col_viaje"), TIPO: h("plan.impreso.col_tipo"),
+        DISTRITOS: h("plan.impreso.col_distritos_orden"),
+        DIAS: h("plan.impreso.col_dias"), legs: h("plan.impreso.col_tramos"),
+        COSTO: h("plan.impreso.col_costo"),
+        HALLAZGOS: h("plan.impreso.col_hallazgos"),
+        HALLAZGOS_P05: "p05", HALLAZGOS_P95: "p95", motive: h("plan.impreso.col_motivo")})
+    cols = {VIAJE: h("plan.impreso.col_viaje"), ORDEN: h("plan.impreso.col_orden"),
+            C.DISTRITO: h("plan.impreso.col_distrito"),
+            C.PROVINCIA: h("plan.impreso.col_provincia"),
+            C.UBIGEO: "UBIGEO", C.RIESGO: h("plan.impreso.col_riesgo"),
+            C.EVIDENCIA: h("plan.impreso.col_evidencia"),
+            DIAS_IDA: h("plan.impreso.col_dias_ida")}
     page["visits"] = _html_table(pd.DataFrame(visits.drop(columns="geometry", errors="ignore")),
                                  cols)
     return _fill("office.html", **page)
 
 
-def _method_text(plan: Any, t: Callable[[str, str], str]) -> str:
+def _method_text(plan: Any, h: Callable[..., str]) -> str:
     """Return the method page's text: days, legs, costs, the choice and exploration."""
-    return t(
-        f"Cada inspección cuesta {plan.spec.days_per_inspection:g} días; un viaje suma ida, "
-        "saltos entre distritos, vuelta e inspecciones (redondeado a medio día; máximo "
-        f"{plan.spec.max_trip_days:g} días). Los tramos siguen la red de viaje: carreteras "
-        "entre distritos vecinos, los ríos navegables, trochas lentas donde no hay río ni "
-        "carretera y los vuelos que la oficina toma (espera media incluida); donde la tabla "
-        "de viajes de los planificadores da el tiempo, manda la tabla. Los costos son "
-        "estimaciones. La selección es óptima (programación entera mixta). El intervalo suma "
-        "los límites p05 y p95 de cada distrito: es conservador. "
-        f"{plan.spec.exploration_share:.0%} de los días se reservan para distritos sorteados "
-        f"con evidencia insuficiente (semilla {plan.spec.seed}), como control imparcial del "
-        "modelo; si ningún viaje cabe en esa parte, se reserva el más cercano.",
-        f"Each inspection costs {plan.spec.days_per_inspection:g} days; a trip adds the way "
-        "out, hops between districts, the way back and the inspections (rounded up to half a "
-        f"day; at most {plan.spec.max_trip_days:g} days). Legs follow the travel network: "
-        "roads between neighbouring districts, the navigable rivers, slow trails where there "
-        "is neither, and the flights the office takes (average wait included); where the "
-        "planners' travel table gives the time, the table rules. Costs are estimates. The "
-        "selection is optimal (mixed-integer programming). The interval sums each district's "
-        f"p05 and p95 bounds: conservative. {plan.spec.exploration_share:.0%} of the days are "
-        f"kept for randomly drawn districts with insufficient evidence (seed "
-        f"{plan.spec.seed}), as an unbiased check on the model; when no trip fits that share, "
-        "the nearest one is kept.")
+    return h("plan.impreso.metodo", inspection_days=plan.spec.days_per_inspection,
+             max_days=plan.spec.max_trip_days, share=plan.spec.exploration_share,
+             seed=plan.spec.seed)
 
 
 def _legend(trips: pd.DataFrame, plan: Any, lang: str | None) -> str:

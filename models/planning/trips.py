@@ -19,6 +19,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from geo import columns as C
 from geo.config import PlanningSpec
 from geo.errors import RiskmapError
+from geo.messages import Message
 from models.planning import travel as T
 from models.planning.columns import TIPO_EXPLORACION, TIPO_PLAN
 from models.risk.recency import MOTIVO_CAPAS
@@ -101,7 +102,7 @@ def round_days(days):
     return np.ceil(np.asarray(days) / DAY_STEP - 1e-9) * DAY_STEP
 
 
-def check_budgets(problem: Problem, warnings: list[tuple[str, str]],
+def check_budgets(problem: Problem, warnings: list[Message],
                   labels: np.ndarray) -> None:
     """Raise when no trip fits at all; add warnings for offices and districts left out."""
     spec = problem.spec
@@ -111,49 +112,27 @@ def check_budgets(problem: Problem, warnings: list[tuple[str, str]],
                            days_per_inspection=spec.days_per_inspection)
     fits = problem.capacity >= cheapest
     if not fits.any():
-        per = "; ".join(
-            f"{o.name}: {o.capacity_days:g} (mín. {c:g})" for o, c in zip(spec.offices, cheapest,
-                                                                           strict=True))
-        per_en = "; ".join(
-            f"{o.name}: {o.capacity_days:g} (min. {c:g})" for o, c in zip(spec.offices, cheapest,
-                                                                           strict=True))
-        raise RiskmapError(
-            es=f"El presupuesto de días no alcanza para ningún viaje ({per}). El viaje más corto "
-            "posible es ida y vuelta al distrito más cercano más los días de una inspección. "
-            "Aumente los días inspector.",
-            en=f"The day budget fits no trip at all ({per_en}). The shortest possible trip is "
-            "the round trip to the nearest district plus one inspection's days. Increase the "
-            "inspector-days.",
-        )
+        per = _Joined("; ", [Message("plan.presupuesto_de_oficina",
+                                     {"name": o.name, "days": o.capacity_days, "least": c})
+                             for o, c in zip(spec.offices, cheapest, strict=True)])
+        raise RiskmapError("plan.presupuesto_no_alcanza_ningun_viaje", per=per)
     for o, ok, c in zip(spec.offices, fits, cheapest, strict=True):
         if not ok:
-            warnings.append((
-                f"La oficina '{o.name}' tiene {o.capacity_days:g} días, menos que su viaje más "
-                f"corto ({c:g} días): no tiene viajes este mes.",
-                f"Office '{o.name}' has {o.capacity_days:g} days, less than its shortest trip "
-                f"({c:g} days): it has no trips this month.",
-            ))
+            warnings.append(Message("plan.oficina_sin_viajes",
+                                    {"name": o.name, "days": o.capacity_days, "least": c}))
     far = problem.served & ~problem.allowed.any(axis=1)
     if far.any():
         codes = ", ".join(labels[far][:12]) + (" …" if far.sum() > 12 else "")
-        warnings.append((
-            f"{int(far.sum())} distritos no caben en un viaje de {spec.max_trip_days:g} días y "
-            f"quedan fuera del plan: {codes}.",
-            f"{int(far.sum())} districts do not fit in a {spec.max_trip_days:g}-day trip and are "
-            f"left out of the plan: {codes}.",
-        ))
+        warnings.append(Message("plan.distritos_no_caben_en_viaje",
+                                {"n": int(far.sum()), "max_days": spec.max_trip_days,
+                                 "codes": codes}))
     orphan = ~problem.served
     if orphan.any():
-        warnings.append((
-            f"{int(orphan.sum())} distritos no pertenecen al departamento de ninguna oficina y "
-            "quedan fuera del plan.",
-            f"{int(orphan.sum())} districts belong to no office's department and are left out "
-            "of the plan.",
-        ))
+        warnings.append(Message("plan.distritos_sin_oficina", {"n": int(orphan.sum())}))
 
 
 def draw_exploration(problem: Problem, scores: pd.DataFrame,
-                     warnings: list[tuple[str, str]]) -> list[Trip]:
+                     warnings: list[Message]) -> list[Trip]:
     """Draw each office's exploration trips (seeded, change alerts first) within its share."""
     spec = problem.spec
     if spec.exploration_share <= 0:
@@ -179,14 +158,13 @@ def draw_exploration(problem: Problem, scores: pd.DataFrame,
         reach[list(taken)] = False
         # what this office explores: thin evidence it reaches; else its least inspected
         # quarter; else a random control sample of what it reaches
-        pool, why_es, why_en = np.flatnonzero(insufficient & reach), \
-            "evidencia insuficiente", "insufficient evidence"
+        pool, why = np.flatnonzero(insufficient & reach), Message("plan.por_evidencia_insuficiente")
         if pool.size == 0 and count is not None and reach.any():
             pool = np.flatnonzero(reach & (count <= np.quantile(count[reach], 0.25)))
-            why_es, why_en = "pocas inspecciones", "few inspections"
+            why = Message("plan.por_pocas_inspecciones")
         if pool.size == 0:
             pool = np.flatnonzero(reach)
-            why_es, why_en = "muestra aleatoria de control", "random control sample"
+            why = Message("plan.por_muestra_aleatoria")
         flagged = np.flatnonzero(alert & reach)
         left = budget
         first = set(flagged.tolist())
@@ -194,28 +172,15 @@ def draw_exploration(problem: Problem, scores: pd.DataFrame,
                                                if d not in first)] \
             if flagged.size else list(rng.permutation(pool))
 
-        def explore(d: int, o: int = o, pool: np.ndarray = pool, why_es: str = why_es,
-                    why_en: str = why_en) -> None:
+        def explore(d: int, o: int = o, pool: np.ndarray = pool, why: Message = why) -> None:
             if alert[d] and by_layers[d]:
-                es = ("Exploración: alerta de cambio (sus capas con fecha cambiaron desde sus "
-                      "inspecciones y suben su riesgo); merece una visita aunque la evidencia "
-                      "sea escasa.")
-                en = ("Exploration: change alert (its dated layers changed since its "
-                      "inspections and raise its risk); it deserves a visit even with thin "
-                      "evidence.")
+                reason = Message("plan.exploracion_alerta_capas")
             elif alert[d]:
-                es = ("Exploración: alerta de cambio (sus hallazgos recientes superan lo "
-                      "que predice su historial); merece una visita aunque la evidencia "
-                      "sea escasa.")
-                en = ("Exploration: change alert (its recent findings exceed what its "
-                      "record predicts); it deserves a visit even with thin evidence.")
+                reason = Message("plan.exploracion_alerta_hallazgos")
             else:
-                es = (f"Exploración: sorteo uniforme (semilla {spec.seed}) entre "
-                      f"{pool.size} distritos con {why_es} que alcanza esta oficina; "
-                      "control imparcial del modelo.")
-                en = (f"Exploration: uniform draw (seed {spec.seed}) among {pool.size} "
-                      f"districts with {why_en} this office reaches; an unbiased check on "
-                      "the model.")
+                reason = Message("plan.exploracion_sorteo",
+                                 {"seed": spec.seed, "n": pool.size, "why": why})
+            es, en = reason.message("es"), reason.message("en")
             trips.append(problem.single_trip(int(d), o, kind=TIPO_EXPLORACION,
                                              reason_es=es, reason_en=en))
             taken.add(int(d))
@@ -233,23 +198,13 @@ def draw_exploration(problem: Problem, scores: pd.DataFrame,
             # at most twice the share: exploration must not eat the optimised plan
             if cost <= min(office.capacity_days, 2 * budget) + 1e-9:
                 explore(int(cheapest))
-                warnings.append((
-                    f"Los {budget:g} días de exploración de '{office.name}' no alcanzan para "
-                    f"ningún distrito con {why_es}; se reservan {cost:g} días para el más "
-                    "cercano, para que la exploración no desaparezca.",
-                    f"The {budget:g} exploration days of '{office.name}' fit no district with "
-                    f"{why_en}; {cost:g} days go to the nearest one, so that exploration does "
-                    "not vanish.",
-                ))
+                warnings.append(Message("plan.exploracion_reserva_mas_cercano",
+                                        {"budget": budget, "name": office.name, "why": why,
+                                         "cost": cost}))
             else:
-                warnings.append((
-                    f"Los {budget:g} días de exploración de '{office.name}' no alcanzan para "
-                    f"ningún distrito con {why_es} (el más barato cuesta {cost:g} días); se "
-                    "usan en el plan optimizado.",
-                    f"The {budget:g} exploration days of '{office.name}' fit no district with "
-                    f"{why_en} (the cheapest costs {cost:g} days); they go to the optimised "
-                    "plan.",
-                ))
+                warnings.append(Message("plan.exploracion_va_al_plan",
+                                        {"budget": budget, "name": office.name, "why": why,
+                                         "cost": cost}))
     return trips
 
 
@@ -396,3 +351,13 @@ def _solve(cands: list[Trip], problem: Problem, budgets: np.ndarray) -> tuple[li
         return [], 1.0
     gap = float(getattr(best, "mip_gap", 0.0) or 0.0)
     return [cands[j] for j in np.flatnonzero(best.x > 0.5)], gap
+
+
+class _Joined:
+    """Messages joined by ``sep``, written in the language of the moment (a parameter)."""
+
+    def __init__(self, sep: str, parts: list[Message]) -> None:
+        self.sep, self.parts = sep, parts
+
+    def message(self, lang: str | None = None) -> str:
+        return self.sep.join(part.message(lang) for part in self.parts)
