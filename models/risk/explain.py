@@ -25,8 +25,9 @@ from scipy import special
 
 from geo import columns as C
 from geo.config import Settings
-from geo.errors import number, tr
+from geo.errors import number
 from geo.geography.styles import class_breaks, classify
+from geo.messages import Message, t
 from geo.private import write_private
 from models.risk.scorer import HISTORIAL
 
@@ -116,42 +117,27 @@ def record_words(row: Mapping[str, Any], lang: str | None = None) -> str | None:
     if known:
         # the inspections that answered a complaint are part of the record the model reads
         asked = c is not None and pd.notna(c)
-        own_es = (f"Su propio historial ({int(k)} hallazgos en {int(n)} inspecciones, "
-                  f"{pct(float(k) / float(n))} %"
-                  + (f"; {int(c)} por denuncia" if asked else "") + ")")
-        own_en = (f"Its own record ({int(k)} findings in {int(n)} inspections, "
-                  f"{pct(float(k) / float(n))} %"
-                  + (f"; {int(c)} after a complaint" if asked else "") + ")")
+        own = Message("modelo.explica.historial_denuncias" if asked
+                      else "modelo.explica.historial",
+                      {"k": int(k), "n": int(n), "rate": pct(float(k) / float(n)),
+                       **({"c": int(c)} if asked else {})})
     else:
-        own_es, own_en = "Su propio historial", "Its own record"
+        own = Message("modelo.explica.historial_propio")
     if abs(diff) < 0.05:
-        return tr(f"Con sus características, el modelo esperaría un riesgo de {pct(features)} "
-                  f"%. {own_es} no lo cambia.",
-                  f"From its characteristics, the model would expect a risk of "
-                  f"{pct(features)} %. {own_en} does not change it.", lang)
+        return t("modelo.explica.no_lo_cambia", lang=lang, features=pct(features), own=own)
     up = diff > 0
     amount = number(abs(diff), 1, lang)
+    verb = Message("modelo.explica.sube" if up else "modelo.explica.baja")
     never = n is not None and pd.notna(n) and float(n) == 0
     if never:
         # no inspection, so no complaint either: where population and characteristics
         # would bring some, their absence is the record (complaints as evidence)
-        return tr(
-            f"Con sus características, el modelo esperaría un riesgo de {pct(features)} %. "
-            f"Nunca fue inspeccionado, tampoco por denuncia, aunque por su población y sus "
-            f"características se esperaría alguna inspección por denuncia: eso lo "
-            f"{'sube' if up else 'baja'} {amount} puntos, a {pct(risk)} %.",
-            f"From its characteristics, the model would expect a risk of {pct(features)} %. "
-            f"It was never inspected, not even after a complaint, though its population and "
-            f"characteristics would lead one to expect some complaint-driven inspection: that "
-            f"{'raises' if up else 'lowers'} it by {amount} points, to {pct(risk)} %.", lang)
+        return t("modelo.explica.nunca_inspeccionado", lang=lang, features=pct(features),
+                 verb=verb, amount=amount, risk=pct(risk))
     # said from the term's sign alone: the raw rate of every year is context, not the
     # comparison the model makes (older records may weigh less, the effect is shrunk)
-    return tr(
-        f"Con sus características, el modelo esperaría un riesgo de {pct(features)} %. "
-        f"{own_es} lo {'sube' if up else 'baja'} {amount} puntos, a {pct(risk)} %.",
-        f"From its characteristics, the model would expect a risk of {pct(features)} %. "
-        f"{own_en} {'raises' if up else 'lowers'} it by {amount} points, to {pct(risk)} %.",
-        lang)
+    return t("modelo.explica.historial_lo_mueve", lang=lang, features=pct(features), own=own,
+             verb=verb, amount=amount, risk=pct(risk))
 
 
 # --- what changed after a rescoring --------------------------------------------------------
@@ -185,9 +171,9 @@ def what_changed(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, Any]:
     keep = [C.UBIGEO, C.DISTRITO, C.DEPARTAMENTO, C.RIESGO, C.N_INSPECCIONES]
     a = pd.DataFrame(before)[[c for c in keep if c in before.columns]].copy()
     b = pd.DataFrame(after)[[c for c in keep if c in after.columns]].copy()
-    for t in (a, b):
-        t[C.UBIGEO] = t[C.UBIGEO].astype(str)
-        t["clase"] = _classes(t.reset_index(drop=True)).to_numpy()
+    for frame in (a, b):
+        frame[C.UBIGEO] = frame[C.UBIGEO].astype(str)
+        frame["clase"] = _classes(frame.reset_index(drop=True)).to_numpy()
     m = a.merge(b, on=C.UBIGEO, suffixes=("_antes", "_despues"))
     n_a = pd.to_numeric(m.get(f"{C.N_INSPECCIONES}_antes"), errors="coerce").fillna(0)
     n_b = pd.to_numeric(m.get(f"{C.N_INSPECCIONES}_despues"), errors="coerce").fillna(0)
