@@ -22,15 +22,15 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from geo import columns as C
-from geo.errors import DataError, tr
-from geo.messages import t
+from geo.errors import DataError
+from geo.messages import Message, get_language, t
 
 __all__ = [
     "UBIGEO_COLUMNS",
@@ -148,11 +148,11 @@ def normalize_ubigeo(
     """
     values = series.to_numpy(dtype=object)
     out = np.empty(len(values), dtype=object)
-    bad: list[tuple[int, object, str, str]] = []
+    bad: list[tuple[int, object, Message]] = []
     for i, value in enumerate(values):
-        code, why_es, why_en = _normalize_one(value)
-        if code is None:
-            bad.append((i, value, why_es, why_en))
+        code, why = _normalize_one(value)
+        if why is not None:
+            bad.append((i, value, why))
         out[i] = code
     if bad:
         raise _bad_codes_error(bad, source, first_line,
@@ -208,7 +208,7 @@ class VintageReport:
 
     def message(self, lang: str | None = None) -> str:
         """Return the summary in ``lang`` (default: the current language)."""
-        return tr(self.es, self.en, lang)
+        return self._summary(lang or get_language())
 
     def __str__(self) -> str:
         return self.message()
@@ -300,42 +300,35 @@ def _is_missing(value: object) -> bool:
         return False
 
 
-def _normalize_one(value: object) -> tuple[str | None, str, str]:
-    """Return (code, "", "") or (None, reason_es, reason_en)."""
+def _normalize_one(value: object) -> tuple[str | None, Message | None]:
+    """Return (code, None) or (None, why the value is not a code)."""
     if _is_missing(value):
-        return None, "vacío", "empty"
+        return None, Message("geografia.ubigeo.vacio")
     if isinstance(value, bool | np.bool_):
-        return None, "no es un código", "not a code"
+        return None, Message("geografia.ubigeo.no_es_codigo")
     if isinstance(value, int | np.integer):
         text = str(int(value))
         # a number cannot keep a leading zero: departments 01-09 lose it
         if text.isdigit() and len(text) in (5, 6):
-            return text.zfill(6), "", ""
+            return text.zfill(6), None
         # 4 or 7 digits: no code that merely lost its zero; guessing would pick a district
-        return (None, f"número de {len(text)} dígitos: ni un código de 6 ni uno de 5 que "
-                "perdió el cero inicial",
-                f"a {len(text)}-digit number: neither a 6-digit code nor a 5-digit one that "
-                "lost its leading zero")
+        return None, Message("geografia.ubigeo.numero_de_n_digitos", {"n": len(text)})
     if isinstance(value, float | np.floating):
         if float(value).is_integer():
             return _normalize_one(int(value))
-        return None, "no es un entero", "not an integer"
+        return None, Message("geografia.ubigeo.no_es_entero")
     text = str(value).strip()
     if len(text) == 6 and text.isdigit() and text.isascii():
-        return text, "", ""
+        return text, None
     if text.isdigit() and len(text) == 5:
-        return (
-            None,
-            "5 dígitos (¿se perdió el cero inicial? escriba '0" + text + "')",
-            "5 digits (lost leading zero? write '0" + text + "')",
-        )
+        return None, Message("geografia.ubigeo.cinco_digitos", {"text": text})
     if text.isdigit():
-        return None, f"{len(text)} dígitos", f"{len(text)} digits"
-    return None, "no son 6 dígitos", "not 6 digits"
+        return None, Message("geografia.ubigeo.n_digitos", {"n": len(text)})
+    return None, Message("geografia.ubigeo.no_son_6_digitos")
 
 
 def _bad_codes_error(
-    bad: list[tuple[int, object, str, str]], source: object, first_line: int | None,
+    bad: list[tuple[int, object, Message]], source: object, first_line: int | None,
     lines: list[int] | None = None,
 ) -> DataError:
     def where(i: int, lang: str) -> str:
@@ -347,17 +340,36 @@ def _bad_codes_error(
 
     shown = bad[:_MAX_LISTED]
     rest = len(bad) - len(shown)
-    es_items = "; ".join(f"{where(i, 'es')}: {v!r} ({wes})" for i, v, wes, _ in shown)
-    en_items = "; ".join(f"{where(i, 'en')}: {v!r} ({wen})" for i, v, _, wen in shown)
-    more_es = f"; y {rest} más" if rest else ""
-    more_en = f"; and {rest} more" if rest else ""
-    return DataError(
-        es=f"{source}: códigos UBIGEO inválidos en {len(bad)} fila(s): {es_items}{more_es}. "
-        "Cada distrito debe tener el código INEI de 6 dígitos como texto (p. ej. '080101'); "
-        "corrija esas filas.",
-        en=f"{source}: invalid UBIGEO codes in {len(bad)} row(s): {en_items}{more_en}. "
-        "Each district needs its 6-digit INEI code as text (e.g. '080101'); fix those rows.",
-    )
+    items = InLanguage(lambda lang: "; ".join(
+        t("geografia.ubigeo.valor_invalido", lang=lang, where=where(i, lang), value=repr(v),
+          why=why) for i, v, why in shown))
+    more = Message("geografia.ubigeo.y_n_mas", {"rest": rest}) if rest else ""
+    return DataError("geografia.ubigeo.codigos_invalidos", source=source, n=len(bad),
+                     items=items, more=more)
+
+
+class InLanguage:
+    """A piece of a message written by ``write(lang)``, in the language of the moment.
+
+    Passed as a parameter of a catalogue key, it is written in the language current when
+    the message is shown (a list of rows, each named in that language).
+
+    >>> piece = InLanguage(lambda lang: "uno" if lang == "es" else "one")
+    >>> t("geografia.ubigeo.y_n_mas", lang="en", rest=piece)
+    '; and one more'
+    """
+
+    __slots__ = ("write",)
+
+    def __init__(self, write: Callable[[str], str]) -> None:
+        self.write = write
+
+    def message(self, lang: str | None = None) -> str:
+        """Return the piece in ``lang`` (default: the current language)."""
+        return self.write(lang or get_language())
+
+    def __str__(self) -> str:
+        return self.message()
 
 
 def _listing(codes: tuple[str, ...], limit: int = 30) -> str:
