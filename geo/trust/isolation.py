@@ -92,13 +92,32 @@ def run_limited(func: Callable[..., T], *args: Any, memory_mb: float = 1024,
         kind, *payload = pickle.loads(answer.read_bytes())
     if kind == "ok":
         return payload[0]
-    if kind == "riskmap":
-        cls, es, en = payload
-        error_class = cls if isinstance(cls, type) and issubclass(cls, RiskmapError) \
-            else DataError
-        raise error_class(es=es, en=en)
+    if kind == "riskmap":  # the error itself, its key and parameters written here
+        raise payload[0]
     raise DataError("confianza.no_pudo_leer", name=name, payload=payload[0],
                     payload_payload=payload[1])
+
+
+def _sendable(err: RiskmapError) -> RiskmapError:
+    """Return ``err``, or (a parameter that cannot be pickled) a DataError with its text."""
+    try:
+        pickle.dumps(err)
+        return err
+    except Exception:  # noqa: BLE001 - any failure to pickle
+        params = {name: value if _picklable(value) else str(value)
+                  for name, value in err.params.items()}
+        return DataError(err.key, **params) if err.key else DataError("confianza.no_pudo_leer",
+                                                                       name="",
+                                                                       payload=type(err).__name__,
+                                                                       payload_payload=str(err)[:300])
+
+
+def _picklable(value: Any) -> bool:
+    try:
+        pickle.dumps(value)
+    except Exception:  # noqa: BLE001 - any failure to pickle
+        return False
+    return True
 
 
 def _serve(request: Path, answer: Path) -> int:
@@ -106,8 +125,8 @@ def _serve(request: Path, answer: Path) -> int:
     func, args = pickle.loads(request.read_bytes())
     try:
         result: tuple = ("ok", func(*args))
-    except RiskmapError as err:  # rebuilt with both languages (its pickle would lose one)
-        result = ("riskmap", type(err), err.es, err.en)
+    except RiskmapError as err:  # sent whole (key and parameters): written in the caller's language
+        result = ("riskmap", _sendable(err))
     except Exception as err:  # noqa: BLE001 - reported to the caller as a message
         result = ("error", type(err).__name__, str(err)[:300])
     fd = os.open(answer, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -12,7 +12,7 @@ from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from geo import paths
-from geo.messages import texts
+from geo.messages import Message
 from geo.trust.access import (
     AccessError,
 )
@@ -69,62 +69,47 @@ def validate_password(password: str, name: str = "", context: Sequence[str] = ()
     if name and name.lower() in password.lower():
         raise AccessError("confianza.contrasena_no_puede_contener")
     if _is_common(password):
-        raise AccessError(
-            es="La contraseña elegida está entre las más usadas (o es una de ellas con "
-            "números o signos añadidos): es lo primero que prueba un atacante. "
-            + _ADVICE_ES,
-            en="The chosen password is one of the most used (or one of them with digits or "
-            "symbols added): it is what an attacker tries first. "
-            + _ADVICE_EN,
-        )
+        raise AccessError("confianza.contrasena_muy_usada", advice=_ADVICE)
     score, warning = _estimate(password, (name, *re.split(r"[._@-]", name),
                                           *(word for text in context for word in text.split())))
     if score < MIN_SCORE:
-        why_es, why_en = _WARNINGS.get(warning, ("", ""))
-        raise AccessError(
-            es="La contraseña es demasiado fácil de adivinar"
-            + (f": {why_es}" if why_es else " (la estimación de zxcvbn la pone entre las "
-               "que se adivinan en pocos intentos).") + " " + _ADVICE_ES,
-            en="The password is too easy to guess"
-            + (f": {why_en}" if why_en else " (zxcvbn's estimate puts it among those "
-               "guessed in a few attempts).") + " " + _ADVICE_EN,
-        )
+        if warning in _WARNINGS:
+            raise AccessError("confianza.contrasena_facil_porque",
+                              why=Message(_WARNINGS[warning]), advice=_ADVICE)
+        raise AccessError("confianza.contrasena_facil_estimacion", advice=_ADVICE)
 
 
-_ADVICE_ES = ("Use una frase de tres o cuatro palabras que no suelan ir juntas (sin nombres "
-              "de la institución, del sistema ni de la persona); no hacen falta símbolos ni "
-              "mayúsculas.")
-_ADVICE_EN = ("Use a phrase of three or four words that do not usually go together (no names "
-              "of the institution, the system or the person); no symbols or capitals needed.")
+_ADVICE = Message("confianza.contrasena_consejo")
+#: zxcvbn's warnings and their keys in the catalogue
 _WARNINGS = {
     'Repeats like "aaa" are easy to guess.':
-        texts("confianza.warnings.repeats_like_aaa_are_easy_to_guess"),
+        "confianza.warnings.repeats_like_aaa_are_easy_to_guess",
     'Repeats like "abcabcabc" are only slightly harder to guess than "abc".':
-        texts("confianza.warnings.repeats_like_abcabcabc_are_only_slightly_harder_to_guess_than_abc"),
+        "confianza.warnings.repeats_like_abcabcabc_barely_harder",
     'Sequences like "abc" or "6543" are easy to guess.':
-        texts("confianza.warnings.sequences_like_abc_or_6543_are_easy_to_guess"),
+        "confianza.warnings.sequences_like_abc_or_6543_are_easy_to_guess",
     "Straight rows of keys are easy to guess.":
-        texts("confianza.warnings.straight_rows_of_keys_are_easy_to_guess"),
+        "confianza.warnings.straight_rows_of_keys_are_easy_to_guess",
     "Short keyboard patterns are easy to guess.":
-        texts("confianza.warnings.short_keyboard_patterns_are_easy_to_guess"),
+        "confianza.warnings.short_keyboard_patterns_are_easy_to_guess",
     "Recent years are easy to guess.":
-        texts("confianza.warnings.recent_years_are_easy_to_guess"),
+        "confianza.warnings.recent_years_are_easy_to_guess",
     "Dates are often easy to guess.":
-        texts("confianza.warnings.dates_are_often_easy_to_guess"),
+        "confianza.warnings.dates_are_often_easy_to_guess",
     "This is a top-10 common password.":
-        texts("confianza.warnings.this_is_a_top_10_common_password"),
+        "confianza.warnings.this_is_a_top_10_common_password",
     "This is a top-100 common password.":
-        texts("confianza.warnings.this_is_a_top_100_common_password"),
+        "confianza.warnings.this_is_a_top_100_common_password",
     "This is a very common password.":
-        texts("confianza.warnings.this_is_a_very_common_password"),
+        "confianza.warnings.this_is_a_very_common_password",
     "This is similar to a commonly used password.":
-        texts("confianza.warnings.this_is_similar_to_a_commonly_used_password"),
+        "confianza.warnings.this_is_similar_to_a_commonly_used_password",
     "A word by itself is easy to guess.":
-        texts("confianza.warnings.a_word_by_itself_is_easy_to_guess"),
+        "confianza.warnings.a_word_by_itself_is_easy_to_guess",
     "Names and surnames by themselves are easy to guess.":
-        texts("confianza.warnings.names_and_surnames_by_themselves_are_easy_to_guess"),
+        "confianza.warnings.names_and_surnames_by_themselves_are_easy_to_guess",
     "Common names and surnames are easy to guess.":
-        texts("confianza.warnings.common_names_and_surnames_are_easy_to_guess"),
+        "confianza.warnings.common_names_and_surnames_are_easy_to_guess",
 }
 _ESTIMATE_LOCK = threading.Lock()  # zxcvbn keeps the user inputs in a module-level dict
 
