@@ -6,7 +6,7 @@ these tables give them by code, as ``(es, en)``.
 
 from __future__ import annotations
 
-from dashboard.i18n import t, tr
+from dashboard.i18n import t
 from geo.messages import texts
 from geo.records.indicators import INDICIOS, N_INDICIOS, N_TF_OIT, SIN_INDICIOS, TRABAJO_FORZOSO
 from geo.records.inspections import ILO_INDICATORS
@@ -42,4 +42,4 @@ def indicator_name(code: str, lang: str | None = None) -> str:
     if code == N_INDICIOS:
         return t(f"{ROOM}.clase.{INDICIOS}", lang)
     number = list(ILO_INDICATORS).index(code) + 1
-    return f"{number}. " + tr(*ILO_INDICATORS[code], lang=lang)
+    return f"{number}. " + t(f"registros.ilo_indicators.{code}", lang)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard import state
-from dashboard.i18n import t, tr
+from dashboard.i18n import t
+from geo.messages import Message
 from geo.trust.access import in_regions
 
 
@@ -33,20 +34,11 @@ def sources_text(n_history: int, history_name: str, n_store: int, k: int = 1,
     """Plain words: where the model's inspection records come from (counts shown at ``k``)."""
     h, n = shown_count(n_history, k, who), shown_count(n_store, k, who)
     if history_name:
-        es_file = (f"el archivo histórico de la configuración (`{history_name}`, "
-                   f"{h} registros de sus regiones)")
-        en_file = (f"the configured history file (`{history_name}`, {h} records of your "
-                   "regions)")
+        history = Message("datos.archivo_historico_configuracion",
+                          {"history_name": history_name, "h": h})
     else:
-        es_file = "ningún archivo histórico (la configuración no nombra ninguno)"
-        en_file = "no history file (the settings name none)"
-    return tr(
-        f"**De dónde salen los registros del modelo:** {es_file} **más** el almacén de "
-        f"inspecciones ({n} registros importados). Si un registro importado tiene el "
-        "mismo `id` que uno del archivo, vale el importado (es la corrección).",
-        f"**Where the model's records come from:** {en_file} **plus** the inspection store "
-        f"({n} imported records). When an imported record has the same `id` as one "
-        "in the file, the imported one is used (it is the correction).")
+        history = Message("datos.ningun_archivo_historico")
+    return t("datos.de_donde_salen_registros", history=history, n=n)
 
 
 def fitting_text(records: pd.DataFrame, regions: tuple[str, ...]) -> str:
@@ -63,15 +55,8 @@ def fitting_text(records: pd.DataFrame, regions: tuple[str, ...]) -> str:
 
 def imported_text(result) -> str:
     """Say what an import did (no import number: that sequence counts every region's)."""
-    fixed_es = (f"; {result.corrected} corrigen registros del archivo histórico"
-                if result.corrected else "")
-    fixed_en = (f"; {result.corrected} correct records of the history file"
-                if result.corrected else "")
-    return tr(
-        f"Importado: {result.added} registros nuevos{fixed_es}, {result.already_present} ya "
-        f"estaban en el almacén (no se duplican; {result.completed} completados con víctimas "
-        f"por sexo, edad u origen que les faltaban). Huella del archivo: "
-        f"{result.sha256[:12]}…",
-        f"Imported: {result.added} new records{fixed_en}, {result.already_present} were "
-        f"already in the store (not duplicated; {result.completed} completed with the "
-        f"victims' sex, age or origin they lacked). File fingerprint: {result.sha256[:12]}…")
+    fixed = (Message("datos.corrigen_registros_historico", {"n": result.corrected})
+             if result.corrected else "")
+    return t("datos.importado_registros_nuevos", added=result.added, fixed=fixed,
+             present=result.already_present, completed=result.completed,
+             sha=result.sha256[:12])

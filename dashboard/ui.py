@@ -17,11 +17,11 @@ A page (``dashboard/views/ejemplo.py``)::
 
     import streamlit as st
     from dashboard import ui
-    from dashboard.i18n import tr
+    from dashboard.i18n import t
 
-    ui.page_header(tr("Ejemplo", "Example"))
+    ui.page_header(t("ejemplo.titulo"))
     with ui.guard():
-        st.write(tr("Hola", "Hello"))
+        st.write(t("ejemplo.saludo"))
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from streamlit import runtime
 from dashboard import auth, state
 from dashboard.i18n import LANG_KEY, get_lang, set_lang, t
 from geo.errors import RiskmapError
+from geo.messages import Message
 from geo.trust.access import Principal, region_names
 
 __all__ = [
@@ -206,16 +207,22 @@ def region_picker(container: Any, key: str):
     lang = get_lang()  # bound now: format functions may be called outside the run
     keys = list(options)
     if not keys:
-        raise RiskmapError(
-            es="La capa de riesgo no tiene distritos de sus regiones "
-            f"({region_names(principal().regions)}).",
-            en="The risk layer has no districts of your regions "
-            f"({region_names(principal().regions, 'en')}).")
+        raise RiskmapError("tablero.capa_sin_distritos_regiones",
+                           regions=regions_said(principal().regions))
     widget = container.radio if len(keys) <= 4 else container.selectbox
     extra = {"horizontal": True} if len(keys) <= 4 else {}
     choice = widget(t("comun.region"), keys, key=key,
                     format_func=lambda k: state.region_label(options[k], lang), **extra)
     return options.get(choice, options[keys[0]])
+
+
+def regions_said(regions: tuple[str, ...]) -> str | Message:
+    """Return the plain names of ``regions``, or every department (a message) when empty.
+
+    >>> regions_said(("08",)), str(regions_said(()))
+    ('Cusco', 'todos los departamentos')
+    """
+    return region_names(regions) if len(regions) else Message("cli.todos_departamentos")
 
 
 def page_header(title: str, caption: str | None = None) -> None:

@@ -15,8 +15,7 @@ EVALUATION_FILE = "evaluacion.json"
 
 def evaluation() -> dict[str, Any]:
     """Read the model card ``workdir/evaluacion.json`` written by ``riskmap evaluate``."""
-    path = _require(settings().workdir / EVALUATION_FILE, "evaluación del modelo",
-                    "model evaluation")
+    path = _require(settings().workdir / EVALUATION_FILE, "tablero.evaluacion_modelo")
     return _read_json(str(path), mtime(path))
 
 

@@ -63,7 +63,7 @@ def scores(k: int = 0) -> gpd.GeoDataFrame:
 
     All districts, full geometry; ``k = 0`` is the planner's (and the system's) full table.
     """
-    path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
+    path = _require(settings().scores_gpkg, "tablero.capa_riesgo")
     return _view_scores(str(path), _stamp(path, k), int(k))
 
 

@@ -44,7 +44,7 @@ def export_table(region: tuple[str, ...], k: int, protected: bool,
     (:func:`geo.records.indicators.coarsen`), so two exports never show two patterns of blanks
     to set side by side.
     """
-    path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
+    path = _require(settings().scores_gpkg, "tablero.capa_riesgo")
     return _export_table(str(path), mtime(path), tuple(region), int(k), protected, counts,
                          _indicator_source(), int(floor_k or k))
 

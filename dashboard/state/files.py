@@ -16,21 +16,19 @@ import pandas as pd
 import pyogrio
 import streamlit as st
 
-from dashboard.i18n import STRINGS
 from geo import columns as C
 from geo import paths
 from geo.config import Settings, load_settings
 from geo.errors import RiskmapError
+from geo.messages import Message
 
 
 class MissingArtefactError(RiskmapError):
     """An artefact the dashboard reads has not been produced yet (run ``riskmap prepare``)."""
 
-    def __init__(self, what_es: str, what_en: str, path: Path) -> None:
-        es, en = STRINGS["falta_preparar"]
-        super().__init__(
-            es=es.format(what=what_es, path=path), en=en.format(what=what_en, path=path)
-        )
+    def __init__(self, what: str, path: Path) -> None:
+        # what: the catalogue key of the missing artefact's name
+        super().__init__("comun.falta_preparar", what=Message(what), path=path)
 
 
 def mtime(path: Path) -> float:
@@ -50,7 +48,7 @@ def settings() -> Settings:
     """Return the active :class:`geo.config.Settings` (cached on the file's mtime)."""
     path = settings_path()
     if not path.is_file():
-        raise MissingArtefactError("archivo de configuración", "settings file", path)
+        raise MissingArtefactError("tablero.archivo_configuracion", path)
     return _load_settings(str(path), mtime(path))
 
 
@@ -59,9 +57,9 @@ def _load_settings(path: str, stamp: float) -> Settings:
     return load_settings(path, check_files=False)
 
 
-def _require(path: Path, what_es: str, what_en: str) -> Path:
+def _require(path: Path, what: str) -> Path:
     if not path.exists():
-        raise MissingArtefactError(what_es, what_en, path)
+        raise MissingArtefactError(what, path)
     return path
 
 

@@ -45,7 +45,7 @@ def _read_scores(path: str, stamp: float) -> gpd.GeoDataFrame:
 
 def metadata() -> dict[str, Any]:
     """Read the ``metadatos`` table of the scores GeoPackage as a flat dict (``{}`` if absent)."""
-    path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
+    path = _require(settings().scores_gpkg, "tablero.capa_riesgo")
     return _read_metadata(str(path), mtime(path))
 
 
@@ -98,7 +98,7 @@ _NUMBER = re.compile(r"-?\d+(\.\d+)?([eE][-+]?\d+)?")
 
 def district_table() -> gpd.GeoDataFrame:
     """Read the built district table (``settings.districts_gpkg``, layer ``distritos``)."""
-    path = _require(settings().districts_gpkg, "tabla de distritos", "district table")
+    path = _require(settings().districts_gpkg, "tablero.tabla_distritos")
     return _read_districts(str(path), mtime(path))
 
 

@@ -55,7 +55,7 @@ def map_layer(region: tuple[str, ...], k: int = 0) -> gpd.GeoDataFrame:
     coverage (topology kept: neighbours still share their borders) with a tolerance chosen
     from its extent on screen (:func:`dashboard.mapview.display_tolerance`), once.
     """
-    path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
+    path = _require(settings().scores_gpkg, "tablero.capa_riesgo")
     return _map_layer(str(path), _stamp(path, k), tuple(region), int(k))
 
 
@@ -70,7 +70,7 @@ def map_features(region: tuple[str, ...], scheme: str, lang: str, k: int = 0
 
     See :func:`dashboard.mapview.risk_features`.
     """
-    path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
+    path = _require(settings().scores_gpkg, "tablero.capa_riesgo")
     return _map_features(str(path), _stamp(path, k), tuple(region), scheme, lang, int(k),
                          _layers_key())
 
@@ -80,7 +80,7 @@ def map_outlines(region: tuple[str, ...]) -> tuple[gpd.GeoDataFrame, gpd.GeoData
 
     Province lines leave out the department borders (drawn once, thicker, on their own).
     """
-    path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
+    path = _require(settings().scores_gpkg, "tablero.capa_riesgo")
     return _map_outlines(str(path), mtime(path), tuple(region))
 
 
@@ -148,7 +148,7 @@ def map_payload(region: tuple[str, ...], scheme: str, lang: str, layers: tuple[s
 
     ``k`` is the viewer's disclosure view (:func:`view`); a rescored file is a new map.
     """
-    path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
+    path = _require(settings().scores_gpkg, "tablero.capa_riesgo")
     return _map_payload(str(path), _stamp(path, k), tuple(region), scheme, lang, tuple(layers),
                         bool(show_hot), bool(show_outlines), bool(basemap), static_url, int(k),
                         bool(show_alerts), _layers_key())
@@ -267,7 +267,7 @@ def warm_map(static_url: str) -> None:
 
 def hotspots(region: tuple[str, ...], k: int = 0) -> pd.DataFrame:
     """Hot spots of view ``k``'s risk in ``region``: Gi* with its FDR cut (:func:`_hotspots`)."""
-    path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
+    path = _require(settings().scores_gpkg, "tablero.capa_riesgo")
     return _hotspots(str(path), _stamp(path, k), region, int(k))
 
 

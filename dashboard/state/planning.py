@@ -43,6 +43,20 @@ def read_uploaded_table(upload, ubigeos, offices) -> tuple[pd.DataFrame | None, 
         try:
             table = read_travel_table(path, ubigeos, offices)
         except RiskmapError as err:  # name the uploaded file, not the temp copy
-            raise RiskmapError(es=err.es.replace(str(path), upload.name),
-                                 en=err.en.replace(str(path), upload.name)) from None
+            raise _renamed(err, str(path), upload.name) from None
     return table, hashlib.sha256(data).hexdigest()
+
+
+class _Renamed:
+    """A message written with one text replaced (the temp copy's path by the upload's name)."""
+
+    def __init__(self, message: RiskmapError, old: str, new: str) -> None:
+        self._inner, self._old, self._new = message, old, new
+
+    def message(self, lang: str | None = None) -> str:
+        return self._inner.message(lang).replace(self._old, self._new)
+
+
+def _renamed(err: RiskmapError, old: str, new: str) -> RiskmapError:
+    """``err`` naming ``new`` where it named ``old``, in the language current when shown."""
+    return RiskmapError("planificacion.error_archivo_subido", error=_Renamed(err, old, new))

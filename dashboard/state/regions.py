@@ -63,7 +63,7 @@ def region_options(allowed: tuple[str, ...] = ()) -> dict[str, Region]:
     ``allowed`` (department codes; ``()`` = all) keeps the choices an identity may see:
     its departments, and all of them together when there are several.
     """
-    path = _require(settings().scores_gpkg, "capa de riesgo", "risk layer")
+    path = _require(settings().scores_gpkg, "tablero.capa_riesgo")
     options = _region_options(str(path), mtime(path))
     if not allowed:
         return options

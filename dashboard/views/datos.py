@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import state, ui
 from dashboard.changes import show_changes
-from dashboard.i18n import get_lang, label, t, tr
+from dashboard.i18n import get_lang, label, t
 from dashboard.records_view import fitting_text, imported_text, sources_text
 from dashboard.state.rescoring import rescore as rescore_all
 from dashboard.uploads import (
@@ -26,7 +26,7 @@ from dashboard.uploads import (
     validate,
 )
 from geo import columns as C
-from geo.errors import RiskmapError
+from geo.errors import RiskmapError, number
 from geo.messages import texts
 from geo.records.sheets import neutralise  # the table's own CSV download opens in a spreadsheet
 from geo.trust.access import floor
@@ -209,21 +209,9 @@ ui.page_header(
 )
 
 with st.expander(t("datos.formato_esperado")):
-    st.markdown(tr(
-        "CSV o Excel, una fila por inspección, con las columnas: "
-        + ", ".join(f"`{c}`" for c in CONTRACT)
-        + ". Cada fila necesita `ubigeo` (6 dígitos) **o** `lat` y `lon`. `fecha` en formato "
-        "AAAA-MM-DD; `hallazgo_tf` 1 si se hallaron indicios de trabajo forzoso, 0 si no; "
-        f"`sector` uno de {', '.join(C.SECTORES_INSPECCION)}; `origen` uno de "
-        f"{', '.join(C.ORIGENES)}.",
-        "CSV or Excel, one row per inspection, with the columns: "
-        + ", ".join(f"`{c}`" for c in CONTRACT)
-        + ". Each row needs `ubigeo` (6 digits) **or** `lat` and `lon`. `fecha` (date) as "
-        "YYYY-MM-DD; `hallazgo_tf` 1 if forced-labour indicators were found, 0 if not; "
-        f"`sector` one of {', '.join(C.SECTORES_INSPECCION)}; `origen` (origin) one of "
-        f"{', '.join(C.ORIGENES)}. Column names and values stay in Spanish, as in SUNAFIL's "
-        "files.",
-    ))
+    st.markdown(t("datos.formato_csv_columnas",
+                  columns=", ".join(f"`{c}`" for c in CONTRACT),
+                  sectors=", ".join(C.SECTORES_INSPECCION), origins=", ".join(C.ORIGENES)))
 
 with ui.guard():
     settings = state.settings()
@@ -239,10 +227,8 @@ with ui.guard():
     upload = st.file_uploader(
         t("datos.archivo_inspecciones"), type=["csv", "xlsx", "xls", "txt"],
         key=UPLOAD_KEY,
-        help=tr(f"Hasta {settings.limits.upload_mb:g} MB y "
-                f"{settings.limits.upload_rows:,} filas.".replace(",", " "),
-                f"Up to {settings.limits.upload_mb:g} MB and "
-                f"{settings.limits.upload_rows:,} rows."),
+        help=t("datos.hasta_mb_filas", mb=settings.limits.upload_mb,
+               rows=number(settings.limits.upload_rows)),
     )
     checked = current_upload(upload, settings.limits.upload_mb)
     if checked is not None:

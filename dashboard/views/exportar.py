@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import state, ui
-from dashboard.i18n import evidence_label, get_lang, label, t, tr
+from dashboard.i18n import evidence_label, get_lang, label, t
 from dashboard.state.exports import FORMATS, export_bytes
 from geo import columns as C
 from geo.messages import texts
@@ -81,13 +81,12 @@ with ui.guard():
         data=_download, file_name=name, mime=FORMATS[fmt][2], type="primary",
         key="exportar_descargar", on_click="ignore",
     )
-    st.caption(t("comun.n_distritos", n=len(preview)) + " · " + tr(
-        f"{n_supp} conteos de hallazgos suprimidos (menores que {k})"
-        + ("." if who.may_read_records else ", o que permitirían deducir uno."),
-        f"{n_supp} finding counts suppressed (below {k})"
-        + ("." if who.may_read_records else ", or from which one could be worked out."))
-        + ("" if who.may_read_records else " · " + t("exportar.conteos_inspecciones_suprimidos_con",
-                                                     n_supp_insp=n_supp_insp)))
+    st.caption(t("comun.n_distritos", n=len(preview)) + " · "
+               + t("exportar.n_conteos_hallazgos_suprimidos", n_supp=n_supp, k=k)
+               + ("." if who.may_read_records else t("exportar.o_permitirian_deducir_uno"))
+               + ("" if who.may_read_records else
+                  " · " + t("exportar.conteos_inspecciones_suprimidos_con",
+                            n_supp_insp=n_supp_insp)))
     if ui.is_simulated():
         st.warning(t("exportar.archivo_exportado_contiene_datos"))
     st.markdown("#### " + t("exportar.metadatos_tal_van_archivo"))
