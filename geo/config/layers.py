@@ -15,6 +15,7 @@ from typing import Any
 from geo import columns as C
 from geo.config.reading import _in_sources, _reject_unknown, _resolve
 from geo.errors import ConfigError
+from geo.messages import Message
 
 __all__ = [
     "COMBINES",
@@ -323,16 +324,15 @@ def _parse_table_keys(item: dict[str, Any], path: Path, where: str, name: str, m
     ``combine``, ``missing`` and ``missing_reason`` of a ``measure = "value"`` table, and
     ``unit``/``source`` of any layer. Returns the :class:`LayerSpec` fields they fill.
     """
-    def refuse(key: str, es: str, en: str) -> ConfigError:
-        return ConfigError(es=f"{path}: {where} ('{name}') {key}: {es}",
-                           en=f"{path}: {where} ('{name}') {key}: {en}")
+    def refuse(field: str, problem: str, **params: Any) -> ConfigError:
+        return ConfigError("config.capa.campo_rechazado", path=path, where=where, name=name,
+                           field=field, problem=Message(problem, params))
 
     out: dict[str, Any] = {}
     for key in ("unit", "source", "missing_reason"):
         value = item.get(key, "")
         if not isinstance(value, str):
-            raise refuse(key, f"debe ser un texto entre comillas (se encontró {value!r}).",
-                         f"must be text in quotes (found {value!r}).")
+            raise refuse(key, "config.capa.texto_entre_comillas", value=value)
         out[key] = value.strip()
     table = measure == "value"
     column = item.get("column")
@@ -340,106 +340,54 @@ def _parse_table_keys(item: dict[str, Any], path: Path, where: str, name: str, m
     if listed:
         if not column or not all(isinstance(c, str) and c.strip() for c in column) or \
                 len(set(column)) < len(column):
-            raise refuse("column", f"= {column!r}: una lista nombra columnas distintas del "
-                         "archivo, p. ej. [\"2020_ha\", \"2021_ha\"].",
-                         f"= {column!r}: a list names distinct columns of the file, e.g. "
-                         "[\"2020_ha\", \"2021_ha\"].")
+            raise refuse("column", "config.capa.lista_columnas_distintas", column=column)
         if any(YEAR_FIELD in c for c in column):
-            raise refuse("column", "use una lista de columnas o un patrón con {year} "
-                         "(\"{year}_ha\" con years), no ambos.",
-                         "use a list of columns or a pattern with {year} (\"{year}_ha\" "
-                         "with years), not both.")
+            raise refuse("column", "config.capa.lista_o_patron")
         column = tuple(c.strip() for c in column)
     elif column is not None and not (isinstance(column, str) and column.strip()):
-        raise refuse("column", f"= {column!r}: debe nombrar una columna del archivo (un "
-                     "texto) o varias (una lista de textos).",
-                     f"= {column!r}: must name a column of the file (text) or several (a "
-                     "list of texts).")
+        raise refuse("column", "config.capa.columna_un_texto", column=column)
     pattern = isinstance(column, str) and YEAR_FIELD in column
     panel_year = item.get("panel_year")
     if panel_year is not None and not (isinstance(panel_year, str) and panel_year.strip()):
-        raise refuse("panel_year", f"= {panel_year!r}: debe nombrar la columna que da el año "
-                     "de cada fila del panel (p. ej. \"YEAR\").",
-                     f"= {panel_year!r}: must name the column giving each row's year in the "
-                     "panel (e.g. \"YEAR\").")
+        raise refuse("panel_year", "config.capa.panel_year_columna", panel_year=panel_year)
     year, years = item.get("year"), item.get("years")
     if year is not None and (not isinstance(year, int) or isinstance(year, bool)
                              or not 1800 <= year <= 2200):
-        raise refuse("year", f"= {year!r}: debe ser un año, un entero (p. ej. 2020).",
-                     f"= {year!r}: must be a year, an integer (e.g. 2020).")
+        raise refuse("year", "config.capa.year_entero", year=year)
     if table and years is not None and (
             not isinstance(years, list) or len(years) != 2
             or not all(isinstance(y, int) and not isinstance(y, bool) for y in years)
             or years[0] > years[1]):
-        raise refuse("years", f"= {years!r}: debe ser [desde, hasta], dos años enteros en "
-                     "orden (p. ej. [2020, 2024]).",
-                     f"= {years!r}: must be [from, to], two integer years in order (e.g. "
-                     "[2020, 2024]).")
+        raise refuse("years", "config.capa.years_rango", years=years)
     combine = item.get("combine", "sum")
     if combine not in COMBINES:
-        raise refuse("combine", f"= {combine!r} no existe; use \"sum\" (suma de los años; "
-                     "necesita todos), \"mean\" (promedio de los años con dato) o \"last\" "
-                     "(el último año con dato).",
-                     f"= {combine!r} does not exist; use \"sum\" (sum of the years; needs "
-                     "them all), \"mean\" (mean of the years with a value) or \"last\" (the "
-                     "latest year with a value).")
+        raise refuse("combine", "config.capa.combine_no_existe", combine=combine)
     missing = item.get("missing", MISSING_NAN if table else MISSING_ZERO)
     if missing not in MISSINGS:
-        raise refuse("missing", f"= {missing!r} no existe; use \"nan\" (sin dato) o "
-                     "\"zero\" (cero, con missing_reason).",
-                     f"= {missing!r} does not exist; use \"nan\" (no value) or \"zero\" "
-                     "(zero, with missing_reason).")
+        raise refuse("missing", "config.capa.missing_no_existe", missing=missing)
     if not table:
         used = [k for k in ("year", "panel_year", "combine") if k in item]
         if listed or pattern or used:
             keys = ", ".join(used + (["column (lista / list)"] if listed else [])
                              + (["column ({year})"] if pattern else []))
-            raise refuse(keys, f"son de las tablas con un valor por distrito (measure = "
-                         f"'value'), no de measure = {measure!r}.",
-                         f"belong to tables with one value per district (measure = "
-                         f"'value'), not to measure = {measure!r}.")
+            raise refuse(keys, "config.capa.solo_tablas_valor", measure=measure)
         if missing == MISSING_NAN:
-            raise refuse("missing", f"= \"nan\" es para tablas (measure = 'value'). Con "
-                         f"measure = {measure!r} la capa recorre toda la región: donde no hay "
-                         "nada, el valor es 0.",
-                         f"= \"nan\" is for tables (measure = 'value'). With measure = "
-                         f"{measure!r} the layer covers the whole region: where there is "
-                         "nothing, the value is 0.")
+            raise refuse("missing", "config.capa.nan_solo_tablas", measure=measure)
         return {**out, "column": column, "missing": missing}
     if missing == MISSING_ZERO and not out["missing_reason"]:
-        raise refuse("missing", "= \"zero\" en una tabla necesita missing_reason: por qué un "
-                     "distrito que la tabla no nombra tiene 0 (p. ej. \"GeoBosques vigila el "
-                     "bosque húmedo amazónico: un distrito que no figura no tiene ese bosque\").",
-                     "= \"zero\" on a table needs missing_reason: why a district the table "
-                     "does not name has 0 (e.g. \"GeoBosques monitors the Amazon humid "
-                     "forest: a district not listed has none of it\").")
+        raise refuse("missing", "config.capa.zero_necesita_razon")
     if missing == MISSING_NAN and out["missing_reason"]:
-        raise refuse("missing_reason", "solo acompaña a missing = \"zero\" (dice por qué el "
-                     "cero es correcto); sin él, un distrito sin dato queda vacío.",
-                     "only goes with missing = \"zero\" (it says why zero is right); "
-                     "without it, a district without a value stays empty.")
+        raise refuse("missing_reason", "config.capa.razon_solo_con_zero")
     if year is not None and years is not None:
-        raise refuse("year", "use year (un año) o years (un rango), no ambos.",
-                     "use year (one year) or years (a range), not both.")
+        raise refuse("year", "config.capa.year_o_years")
     dated = year is not None or years is not None
     if (pattern or panel_year) and not dated:
         key = "column" if pattern else "panel_year"
-        raise refuse(key, "necesita year = 2020 (un año) o years = [2020, 2024] (un rango) "
-                     "para saber qué años leer.",
-                     "needs year = 2020 (one year) or years = [2020, 2024] (a range) to know "
-                     "which years to read.")
+        raise refuse(key, "config.capa.necesita_years")
     if dated and not (pattern or panel_year):
-        raise refuse("year" if year is not None else "years",
-                     "en una tabla dice qué años leer: use column = \"{year}_ha\" (una "
-                     "columna por año) o panel_year = \"YEAR\" (una fila por distrito y año).",
-                     "on a table says which years to read: use column = \"{year}_ha\" (one "
-                     "column per year) or panel_year = \"YEAR\" (one row per district and "
-                     "year).")
+        raise refuse("year" if year is not None else "years", "config.capa.tabla_anos_como")
     if panel_year and (listed or pattern):
-        raise refuse("column", "un panel (panel_year) toma una sola columna, sin {year}: el "
-                     "año está en las filas.",
-                     "a panel (panel_year) takes a single column, without {year}: the year "
-                     "is in the rows.")
+        raise refuse("column", "config.capa.panel_una_columna")
     return {**out, "column": column, "missing": missing, "combine": combine,
             "year": year, "panel_year": panel_year.strip() if panel_year else None,
             "years": (int(years[0]), int(years[1])) if years is not None else None}

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from geo.errors import RiskmapError
+from geo.messages import Message
 
 __all__ = [
     "AccessError",
@@ -62,12 +63,9 @@ def parse_roles(value: str | Iterable[str]) -> tuple[str | None, bool]:
     names = [str(v).strip().lower() for v in items if str(v).strip()]
     unknown = [n for n in names if n not in PERSON_ROLES]
     if unknown or not names:
-        raise AccessError(
-            es=f"Rol no válido: {', '.join(unknown) or '(vacío)'}. Use uno de: "
-            f"{', '.join(PERSON_ROLES)} (admin puede ir junto a otro: 'planificador,admin').",
-            en=f"Invalid role: {', '.join(unknown) or '(empty)'}. Use one of: "
-            f"{', '.join(PERSON_ROLES)} (admin may go with another: 'planificador,admin').",
-        )
+        raise AccessError("config.rol_no_valido",
+                          unknown=", ".join(unknown) or Message("config.rol_vacio"),
+                          roles=", ".join(PERSON_ROLES))
     data = [n for n in dict.fromkeys(names) if n in DATA_ROLES]
     if len(data) > 1:
         raise AccessError("config.cuenta_tiene_solo_rol", data=', '.join(data))
