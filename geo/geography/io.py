@@ -41,8 +41,8 @@ import shapely
 from pyproj import CRS
 
 from geo import columns as C
-from geo.errors import DataError, tr
-from geo.geography.ubigeo import find_ubigeo_column, normalize_ubigeo
+from geo.errors import DataError
+from geo.geography.ubigeo import InLanguage, find_ubigeo_column, normalize_ubigeo
 from geo.messages import Message, t
 
 __all__ = ["Notice", "notices", "read_boundaries", "read_vector"]
@@ -64,24 +64,18 @@ class Notice:
     """Something riskmap changed in the data: a catalogue key and its parameters.
 
     Like :class:`geo.errors.RiskmapError`, it is written in the language current when it is
-    shown (``es=``/``en=`` still take a notice written out in each language).
+    shown.
 
     Examples
     --------
-    >>> Notice(es="Se reproyectó.", en="Reprojected.").message("en")
-    'Reprojected.'
+    >>> Notice("comun.n_distritos", n=4).message("en")
+    '4 districts'
     >>> Notice("comun.n_distritos", n=4).es
     '4 distritos'
     """
 
-    def __init__(self, key: str | None = None, *, es: str | None = None,
-                 en: str | None = None, **params: Any) -> None:
-        if key is None and (es is None or en is None):
-            raise TypeError("Notice needs a catalogue key, or both es= and en=")
-        if key is not None and (es is not None or en is not None):
-            raise TypeError("give a catalogue key or es=/en=, not both")
-        self._message = Message(key, params) if key is not None else None
-        self._texts = (es, en)
+    def __init__(self, key: str, **params: Any) -> None:
+        self._message = Message(key, params)
 
     @property
     def es(self) -> str:
@@ -95,9 +89,7 @@ class Notice:
 
     def message(self, lang: str | None = None) -> str:
         """Return the notice in ``lang`` (default: the current language)."""
-        if self._message is not None:
-            return self._message.message(lang)
-        return tr(*self._texts, lang)
+        return self._message.message(lang)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Notice):
@@ -241,29 +233,19 @@ def read_boundaries(
         for p in pos:
             groups.setdefault(codes.iloc[p], []).append(int(p))
         items = sorted(groups.items())[:_MAX_LISTED]
-        es = "; ".join(f"{c} ({', '.join(where(p, 'es') for p in ps)})" for c, ps in items)
-        en = "; ".join(f"{c} ({', '.join(where(p, 'en') for p in ps)})" for c, ps in items)
+        listed = InLanguage(lambda lang: "; ".join(
+            f"{c} ({', '.join(where(p, lang) for p in ps)})" for c, ps in items))
         more = len(groups) - len(items)
-        raise DataError(
-            es=f"{path}: hay {len(groups)} código(s) UBIGEO repetido(s) en '{col}': {es}"
-            + (f"; y {more} más" if more else "")
-            + ". Cada distrito debe aparecer una sola vez: una las partes (dissolve) o "
-            "elimine los duplicados.",
-            en=f"{path}: {len(groups)} duplicate UBIGEO code(s) in '{col}': {en}"
-            + (f"; and {more} more" if more else "")
-            + ". Each district must appear once: dissolve its parts or remove the duplicates.",
-        )
+        raise DataError("geografia.io.ubigeo_repetidos", path=path, n=len(groups), col=col,
+                        items=listed,
+                        more=Message("geografia.ubigeo.y_n_mas", {"rest": more}) if more else "")
     polygonal = gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
     if not polygonal.all():
         where = _row_namer(first_line)
         bad = np.flatnonzero(~polygonal)
         kinds = sorted(set(gdf.geometry.geom_type.iloc[bad]))
-        raise DataError(
-            es=f"{path}: los límites de distrito deben ser polígonos, pero hay "
-            f"{len(bad)} geometría(s) de tipo {', '.join(kinds)} ({_list_rows(bad, where, 'es')}).",
-            en=f"{path}: district boundaries must be polygons, but {len(bad)} geometr(y/ies) "
-            f"are {', '.join(kinds)} ({_list_rows(bad, where, 'en')}).",
-        )
+        raise DataError("geografia.io.limites_no_poligonos", path=path, n=len(bad),
+                        kinds=", ".join(kinds), rows=_rows(bad, where))
     out = gdf.drop(columns=[col])
     if C.UBIGEO in out.columns:  # e.g. both 'UBIGEO' and 'ubigeo': keep the other one aside
         out = out.rename(columns={C.UBIGEO: f"{C.UBIGEO}_original"})
@@ -283,6 +265,11 @@ def _row_namer(first_line: int | None) -> Callable[[int, str], str]:
         return t("geografia.objeto", lang=lang, i=i + 1)
 
     return where
+
+
+def _rows(positions: np.ndarray, where: Callable[[int, str], str]) -> InLanguage:
+    """Name the rows at ``positions`` (the first few) in the language of the moment."""
+    return InLanguage(lambda lang: _list_rows(positions, where, lang))
 
 
 def _list_rows(positions: np.ndarray, where: Callable[[int, str], str], lang: str) -> str:
@@ -386,14 +373,8 @@ def _read_csv(
             except shapely.errors.GEOSException:
                 bad.append(i)
         if bad:
-            raise DataError(
-                es=f"{path}: la columna '{wkt_col}' tiene texto WKT ilegible en "
-                f"{_list_rows(np.array(bad), where, 'es')}. Debe ser como "
-                "'POLYGON ((lon lat, ...))'.",
-                en=f"{path}: column '{wkt_col}' has unreadable WKT in "
-                f"{_list_rows(np.array(bad), where, 'en')}. It must look like "
-                "'POLYGON ((lon lat, ...))'.",
-            )
+            raise DataError("geografia.io.wkt_ilegible", path=path, col=wkt_col,
+                            rows=_rows(np.array(bad), where))
         gdf = gpd.GeoDataFrame(df.drop(columns=[wkt_col]), geometry=list(geoms), crs=crs)
         if crs is None and _looks_lonlat(gdf):
             # a CSV cannot declare a CRS; degrees within lon/lat range can only be WGS84-like
@@ -409,12 +390,8 @@ def _read_csv(
             y = pd.to_numeric(df[ycol], errors="coerce")
             bad = np.flatnonzero((x.isna() & df[xcol].notna()) | (y.isna() & df[ycol].notna()))
             if len(bad):
-                raise DataError(
-                    es=f"{path}: '{xcol}'/'{ycol}' no son números en "
-                    f"{_list_rows(bad, where, 'es')}. Use punto decimal (-71.97).",
-                    en=f"{path}: '{xcol}'/'{ycol}' are not numbers in "
-                    f"{_list_rows(bad, where, 'en')}. Use a decimal point (-71.97).",
-                )
+                raise DataError("geografia.io.lonlat_no_numeros", path=path, xcol=xcol,
+                                ycol=ycol, rows=_rows(bad, where))
             points = gpd.points_from_xy(x, y)
             points[(x.isna() | y.isna()).to_numpy()] = None
             # lon/lat columns are WGS84 by convention unless the caller says otherwise
@@ -514,21 +491,13 @@ def _check_empty(
         return gdf
     bad = np.flatnonzero(empty)
     if not drop_empty:
-        raise DataError(
-            es=f"{path}: {len(bad)} objeto(s) sin geometría: {_list_rows(bad, where, 'es')}. "
-            "Dibuje o elimine esas filas.",
-            en=f"{path}: {len(bad)} feature(s) without geometry: "
-            f"{_list_rows(bad, where, 'en')}. Draw or remove those rows.",
-        )
+        raise DataError("geografia.io.sin_geometria", path=path, n=len(bad),
+                        rows=_rows(bad, where))
     if empty.all():
         raise _empty_error(path)
     found.append(
-        Notice(
-            es=f"{path}: se descartaron {len(bad)} objeto(s) sin geometría: "
-            f"{_list_rows(bad, where, 'es')}.",
-            en=f"{path}: dropped {len(bad)} feature(s) without geometry: "
-            f"{_list_rows(bad, where, 'en')}.",
-        )
+        Notice("geografia.io.descartados_sin_geometria", path=path, n=len(bad),
+               rows=_rows(bad, where))
     )
     out = gdf.loc[~empty].reset_index(drop=True)
     return out
@@ -552,22 +521,13 @@ def _repair(
     geoms[bad] = fixed
     gdf = gdf.copy()
     gdf[gdf.geometry.name] = gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs)
-    detail_es = "; ".join(
-        f"{where(int(p), 'es')}: {r}" for p, r in zip(bad[:_MAX_LISTED], reasons, strict=False)
-    )
-    detail_en = "; ".join(
-        f"{where(int(p), 'en')}: {r}" for p, r in zip(bad[:_MAX_LISTED], reasons, strict=False)
-    )
+    detail = InLanguage(lambda lang: "; ".join(
+        f"{where(int(p), lang)}: {r}" for p, r in zip(bad[:_MAX_LISTED], reasons, strict=False)
+    ))
     rest = len(bad) - _MAX_LISTED
     found.append(
-        Notice(
-            es=f"{path}: se repararon {len(bad)} geometría(s) inválida(s) con make_valid "
-            f"({detail_es}{f'; y {rest} más' if rest > 0 else ''}). Revise que el resultado "
-            "sea el esperado.",
-            en=f"{path}: repaired {len(bad)} invalid geometr(y/ies) with make_valid "
-            f"({detail_en}{f'; and {rest} more' if rest > 0 else ''}). Check the result is "
-            "what you expect.",
-        )
+        Notice("geografia.io.geometrias_reparadas", path=path, n=len(bad), detail=detail,
+               more=Message("geografia.ubigeo.y_n_mas", {"rest": rest}) if rest > 0 else "")
     )
     return gdf
 

@@ -30,6 +30,7 @@ from geo.geography.layers.measures import (
 from geo.geography.layers.reading import _flag, _read_layers, _read_matched
 from geo.geography.layers.tables import _table_value
 from geo.geography.rasters import raster_measure
+from geo.geography.ubigeo import InLanguage
 
 __all__ = ["aggregate"]
 
@@ -115,7 +116,8 @@ def aggregate(spec: LayerSpec, districts: gpd.GeoDataFrame,
     out = result.astype(float).rename(spec.name)
     out.attrs = {
         "notices": read_notices + list(result.attrs.get("notices", []))
-        + [Notice(es=u.describe(_name(u_source), "es"), en=u.describe(_name(u_source), "en"))
+        + [Notice("geografia.capas.fila_sin_distrito", description=InLanguage(
+            lambda lang, u=u, u_source=u_source: u.describe(_name(u_source), lang)))
            for u, u_source in unmatched],
         "n_features": int(n_items),
         "simulated": bool(simulated),

@@ -31,6 +31,7 @@ from geo.geography.checks import (
     _ubigeo_index,
 )
 from geo.geography.io import Notice
+from geo.messages import Message, t
 
 __all__ = ["value_by_ubigeo"]
 
@@ -159,21 +160,13 @@ def _pattern_columns(spec: LayerSpec, table: pd.DataFrame, years: Sequence[int] 
     if absent:
         names = ", ".join(f"'{pattern.replace(YEAR_FIELD, str(y))}'" for y in absent[:5])
         if found:
-            have_es = f"tiene las de {_year_ranges(found)}"
-            have_en = f"has those of {_year_ranges(found)}"
+            have = Message("geografia.capas.tiene_las_de", {"years": _year_ranges(found)})
         else:
             listed = ", ".join(str(c) for c in table.columns[:30] if not str(c).startswith("_"))
-            have_es = f"no tiene ninguna columna así (columnas: {listed})"
-            have_en = f"has no such column (columns: {listed})"
-        raise DataError(
-            es=f"{_name(source)}: la capa '{spec.name}' lee column = '{pattern}' de "
-            f"{_year_ranges(years)}, pero faltan {names}: la tabla {have_es}. Corrija years "
-            "(o year) en la configuración, o descargue la versión de la tabla con esos años.",
-            en=f"{_name(source)}: layer '{spec.name}' reads column = '{pattern}' for "
-            f"{_year_ranges(years)}, but {names} are missing: the table {have_en}. Fix "
-            "years (or year) in the settings, or download the version of the table with "
-            "those years.",
-        )
+            have = Message("geografia.capas.ninguna_columna_asi", {"columns": listed})
+        raise DataError("geografia.capas.faltan_columnas_de_anios", source=_name(source),
+                        name=spec.name, pattern=pattern, years=_year_ranges(years),
+                        names=names, have=have)
     return {y: found[y] for y in years}
 
 
@@ -189,16 +182,11 @@ def _panel_matrix(spec: LayerSpec, table: pd.DataFrame, codes: pd.Series,
         years = found
     absent = [y for y in years if y not in set(found)]
     if absent:
-        have_es = f"tiene {_year_ranges(found)}" if found else "no tiene filas"
-        have_en = f"has {_year_ranges(found)}" if found else "has no rows"
-        raise DataError(
-            es=f"{_name(source)}: la capa '{spec.name}' lee el panel en {_year_ranges(years)}, "
-            f"pero la columna '{year_col}' no tiene filas de {_year_ranges(absent)}: "
-            f"{have_es}. Corrija year (o years) en la configuración.",
-            en=f"{_name(source)}: layer '{spec.name}' reads the panel in "
-            f"{_year_ranges(years)}, but column '{year_col}' has no rows for "
-            f"{_year_ranges(absent)}: it {have_en}. Fix year (or years) in the settings.",
-        )
+        have = Message("geografia.capas.panel_tiene", {"years": _year_ranges(found)}) \
+            if found else Message("geografia.capas.panel_sin_filas")
+        raise DataError("geografia.capas.panel_faltan_anios", source=_name(source),
+                        name=spec.name, years=_year_ranges(years), year_col=year_col,
+                        absent=_year_ranges(absent), have=have)
     _refuse_repeated(codes, table, source, row_years, year_col)
     keep = np.isin(row_years, list(years))
     rows = table[keep]
@@ -221,15 +209,10 @@ def _panel_years(table: pd.DataFrame, column: str, source: Any) -> np.ndarray:
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         value = raw.iloc[pos]
         text = repr(value) if isinstance(value, str) else str(value)
-        shown, shown_en = ("vacía", "empty") if pd.isna(value) else (text, text)
-        raise DataError(
-            es=f"{_name(source)}, {_place(table, pos, source)}, columna '{column}': {shown} "
-            f"no es un año ({int(bad.sum())} valor(es) así). Cada fila del panel dice su año "
-            "con un entero (2020): corrija la celda o quite la fila.",
-            en=f"{_name(source)}, {_place(table, pos, source, 'en')}, column '{column}': "
-            f"{shown_en} is not a year ({int(bad.sum())} such value(s)). Each row of the "
-            "panel gives its year as an integer (2020): fix the cell or remove the row.",
-        )
+        shown = Message("geografia.capas.celda_vacia") if pd.isna(value) else text
+        raise DataError("geografia.capas.no_es_un_anio", source=_name(source),
+                        place=U.InLanguage(lambda lang: _place(table, pos, source, lang)),
+                        column=column, shown=shown, n=int(bad.sum()))
     return num.to_numpy(dtype=int)
 
 
@@ -244,29 +227,16 @@ def _refuse_repeated(codes: pd.Series, table: pd.DataFrame, source: Any,
     first = key.iloc[int(np.flatnonzero(repeated)[0])]
     same = np.flatnonzero((key == first).to_numpy())
     code = str(codes.iloc[same[0]])
-    lines_es = " y ".join(_place(table, int(i), source) for i in same[:5])
-    lines_en = " and ".join(_place(table, int(i), source, "en") for i in same[:5])
+    lines = U.InLanguage(lambda lang: t("geografia.capas.y", lang=lang).join(
+        _place(table, int(i), source, lang) for i in same[:5]))
     others = int(key[repeated].nunique()) - 1
-    more_es = f" (y {others} caso(s) más)" if others else ""
-    more_en = f" (and {others} more case(s))" if others else ""
+    more = Message("geografia.capas.y_n_casos_mas", {"n": others}) if others else ""
     if row_years is None:
-        raise DataError(
-            es=f"{_name(source)}: el código UBIGEO {code} se repite ({lines_es}){more_es}. "
-            "Cada distrito debe tener una sola fila en una tabla con measure = 'value': "
-            "quite las repetidas (o use panel_year si cada fila es un año).",
-            en=f"{_name(source)}: UBIGEO code {code} is repeated ({lines_en}){more_en}. "
-            "Each district must have a single row in a table used with measure = 'value': "
-            "remove the repeated ones (or use panel_year if each row is a year).",
-        )
+        raise DataError("geografia.capas.ubigeo_se_repite", source=_name(source), code=code,
+                        lines=lines, more=more)
     year = first.split("/")[1]
-    raise DataError(
-        es=f"{_name(source)}: el distrito {code} tiene más de una fila de {year} en "
-        f"'{year_col}' ({lines_es}){more_es}. Un panel tiene una sola fila por distrito y "
-        "año: quite las repetidas.",
-        en=f"{_name(source)}: district {code} has more than one row for {year} in "
-        f"'{year_col}' ({lines_en}){more_en}. A panel has a single row per district and "
-        "year: remove the repeated ones.",
-    )
+    raise DataError("geografia.capas.panel_fila_repetida", source=_name(source), code=code,
+                    year=year, year_col=year_col, lines=lines, more=more)
 
 
 def _combine(matrix: pd.DataFrame, how: str) -> pd.Series:
@@ -303,26 +273,21 @@ def _by_district(values: pd.Series, districts: gpd.GeoDataFrame, spec: LayerSpec
         several = (isinstance(spec.column, tuple) and len(spec.column) > 1) or \
             (span is not None and span[0] != span[1])
         summed = several and spec.combine == "sum"
-        why_es = f"{absent} no figuran en la tabla"
-        why_en = f"{absent} are not in the table"
-        if blank:
-            why_es += f", {blank} tienen celdas vacías" + (
-                " (la suma necesita todos los años)" if summed else "")
-            why_en += f", {blank} have empty cells" + (
-                " (the sum needs every year)" if summed else "")
-        head_es = (f"{_name(source)}: {n} de {len(index)} distritos no tienen valor en "
-                   f"{_label(spec)} ({sample}; {why_es})")
-        head_en = (f"{_name(source)}: {n} of {len(index)} districts have no value in "
-                   f"{_label(spec)} ({sample}; {why_en})")
+        if not blank:
+            why = Message("geografia.capas.no_figuran", {"absent": absent})
+        else:
+            why = Message("geografia.capas.no_figuran_vacias_suma" if summed
+                          else "geografia.capas.no_figuran_vacias",
+                          {"absent": absent, "blank": blank})
+        head = Message("geografia.capas.distritos_sin_valor",
+                       {"source": _name(source), "n": n, "total": len(index),
+                        "label": _label(spec), "sample": sample, "why": why})
         if spec.missing == MISSING_ZERO:
-            notices.append(Notice(
-                es=f"{head_es}; se les asigna 0: {spec.missing_reason}",
-                en=f"{head_en}; they get 0 (missing = \"zero\"): {spec.missing_reason}"))
+            notices.append(Notice("geografia.capas.se_les_asigna_cero", head=head,
+                                  reason=spec.missing_reason))
             out = out.fillna(0.0)
         else:
-            notices.append(Notice(
-                es=f"{head_es}; quedan sin dato (vacíos, no 0).",
-                en=f"{head_en}; they are left without a value (empty, not 0)."))
+            notices.append(Notice("geografia.capas.quedan_sin_dato", head=head))
     out.index.name = C.UBIGEO
     out.attrs = {"notices": notices, "sin_dato": n}
     return out
