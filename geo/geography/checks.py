@@ -18,6 +18,7 @@ import pandas as pd
 
 from geo import columns as C
 from geo.errors import DataError
+from geo.geography.ubigeo import InLanguage
 
 _CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 
@@ -86,18 +87,9 @@ def _numeric(values: pd.Series, column: str, source: Any,
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         n = int(bad.sum())
         raise DataError(
-            es=f"{_name(source)}, {_place(rows, pos, source)}, columna '{column}': "
-            f"{text.iloc[pos]!r} no es un número ({n} valor(es) así). Se esperaba un número "
-            "con punto decimal (1234.5); en un CSV separado por comas se aceptan comas de "
-            "miles entre comillas (\"2,403.72\"), y un CSV con ';' y coma decimal (1.234,5) "
-            "se lee como número solo si ninguna celda usa punto decimal. Corrija la celda, o "
-            "déjela vacía si no hay dato.",
-            en=f"{_name(source)}, {_place(rows, pos, source, 'en')}, column '{column}': "
-            f"{text.iloc[pos]!r} is not a number ({n} such value(s)). Expected a number with "
-            "a decimal point (1234.5); a comma-separated CSV may group thousands with commas "
-            "inside quotes (\"2,403.72\"), and a ';' CSV with a decimal comma (1.234,5) is "
-            "read as numbers only if no cell uses a decimal point. Fix the cell, or leave it "
-            "empty when there is no value.",
+            "geografia.celda_no_es_numero", source=_name(source),
+            place=InLanguage(lambda lang: _place(rows, pos, source, lang)), column=column,
+            value=repr(text.iloc[pos]), n=n,
         )
     return num.to_numpy(dtype=float, na_value=np.nan)
 

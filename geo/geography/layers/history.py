@@ -29,6 +29,7 @@ from geo.geography.layers.aggregation import (
 from geo.geography.layers.reading import _read_layers, _read_matched
 from geo.geography.layers.tables import _combine, _value_matrix
 from geo.geography.rasters import raster_measure
+from geo.messages import Message
 
 __all__ = ["HISTORY_YEARS", "layer_history"]
 
@@ -188,20 +189,16 @@ def _item_years(items: pd.DataFrame, spec: LayerSpec) -> np.ndarray:
         i = int(np.flatnonzero(bad.to_numpy())[0])
         row = items.iloc[i]
         if "_linea" in items.columns:  # a table: its file and line
-            where_es = f"{Path(str(row['_archivo'])).name}, línea {int(row['_linea'])}"
-            where_en = f"{Path(str(row['_archivo'])).name}, line {int(row['_linea'])}"
+            where = Message("geografia.historia.archivo_linea",
+                            {"file": Path(str(row["_archivo"])).name,
+                             "line": int(row["_linea"])})
         else:  # vector features (_read_layers): their file and position in it
             name, n = Path(str(row["_archivo"])).name, int(row["_objeto"])
-            after = " (tras el filtro where)" if spec.where else ""
-            after_en = " (after the where filter)" if spec.where else ""
-            where_es, where_en = f"{name}, objeto {n}{after}", f"{name}, feature {n}{after_en}"
-        raise DataError(
-            es=f"{where_es}: '{column}' = {raw.iloc[i]!r} no es un año ni una fecha "
-            f"({int(bad.sum())} valor(es) así). Use un año (2021) o una fecha (2021-03-15 o "
-            "15/03/2021), o deje la celda vacía.",
-            en=f"{where_en}: '{column}' = {raw.iloc[i]!r} is neither a year nor a date "
-            f"({int(bad.sum())} such value(s)). Use a year (2021) or a date (2021-03-15 or "
-            "15/03/2021), or leave the cell empty.")
+            after = Message("geografia.historia.tras_filtro_where") if spec.where else ""
+            where = Message("geografia.historia.archivo_objeto",
+                            {"file": name, "n": n, "after": after})
+        raise DataError("geografia.historia.no_es_anio_ni_fecha", where=where, column=column,
+                        value=repr(raw.iloc[i]), n=int(bad.sum()))
     return year.where(~blank).to_numpy(dtype=float)
 
 

@@ -23,6 +23,7 @@ from geo.errors import DataError
 from geo.geography.checks import _CSV_SUFFIXES
 from geo.geography.io import filter_where, read_vector
 from geo.geography.names import match_districts
+from geo.messages import Message
 
 __all__ = ["SIMULADO", "read_layer", "read_table"]
 
@@ -59,19 +60,15 @@ def read_table(path: str | Path, layer: str | None = None) -> pd.DataFrame:
             return table
         except Exception as err:  # noqa: BLE001 - openpyxl raises many types
             raise DataError(
-                es=f"No se pudo leer {path}" + (f" (hoja '{layer}')" if layer else "")
-                + f": {err}. Guárdelo de nuevo como .xlsx o expórtelo a CSV.",
-                en=f"Could not read {path}" + (f" (sheet '{layer}')" if layer else "")
-                + f": {err}. Save it again as .xlsx or export it to CSV.",
+                "geografia.lectura.excel_ilegible", path=path, err=str(err),
+                sheet=Message("geografia.lectura.hoja", {"layer": layer}) if layer else "",
             ) from err
     try:
         table = pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
     except Exception as err:  # noqa: BLE001 - GDAL raises many types; all mean "unreadable"
         raise DataError(
-            es=f"No se pudo leer {path}" + (f" (capa '{layer}')" if layer else "")
-            + f": {err}. Revise que sea una tabla CSV o un archivo que GDAL lea.",
-            en=f"Could not read {path}" + (f" (layer '{layer}')" if layer else "")
-            + f": {err}. Check that it is a CSV table or a file GDAL reads.",
+            "geografia.lectura.tabla_ilegible", path=path, err=str(err),
+            layer=Message("geografia.lectura.capa", {"layer": layer}) if layer else "",
         ) from err
     return pd.DataFrame(table)
 
