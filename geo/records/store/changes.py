@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from geo import columns as C
+from geo.messages import Message
 from geo.records.contract import RECORD_COLUMNS
 from geo.records.store.schema import COMPLETABLE
 from geo.trust.access import (
@@ -138,59 +139,66 @@ def _same(a: Sequence[Any], b: Sequence[Any]) -> bool:
     return True
 
 
-def _conflict_message(path: Path, conflicts: list[dict[str, Any]]) -> tuple[str, str]:
+class Joined:
+    """Messages written one after another, joined by ``sep``, in the language they are shown in."""
+
+    def __init__(self, parts: Sequence[Any], sep: str = "\n", tail: str = "") -> None:
+        self.parts, self.sep, self.tail = list(parts), sep, tail
+
+    def message(self, lang: str | None = None) -> str:
+        """Return the parts written in ``lang`` (default: the current language), joined."""
+        return self.sep.join(p.message(lang) if isinstance(p, Message) else str(p)
+                             for p in self.parts) + self.tail
+
+
+class _Rendered:
+    """A validation report (at most ``max_errors`` row errors), written when shown."""
+
+    def __init__(self, report: Any, max_errors: int | None) -> None:
+        self.report, self.max_errors = report, max_errors
+
+    def message(self, lang: str | None = None) -> str:
+        """Return the report rendered in ``lang`` (default: the current language)."""
+        return self.report.render(lang, self.max_errors)
+
+
+def _at(line: int, sheet: bool) -> Message:
+    return Message("registros.en_fila" if sheet else "registros.en_linea", {"line": line})
+
+
+def _conflict_message(path: Path, conflicts: list[dict[str, Any]]) -> Joined:
     shown = conflicts[:20]
     sheet = path.suffix.lower() in (".xlsx", ".xlsm")  # a spreadsheet has rows, not lines
-    es = [f"{path.name}: {len(conflicts)} inspecciones ya están en el almacén con otro "
-          "contenido. No se importó ninguna fila; el almacén no cambió. Un registro "
-          "guardado no se sobrescribe: use un id nuevo para una inspección distinta, o "
-          "corrija el archivo para que coincida con lo guardado."]
-    en = [f"{path.name}: {len(conflicts)} inspections are already in the store with "
-          "different content. No row was imported; the store is unchanged. A stored record "
-          "is never overwritten: use a new id for a different inspection, or fix the file so "
-          "it matches what is stored."]
+    lines: list[Any] = [Message("registros.conflictos_cabecera",
+                                {"name": path.name, "n": len(conflicts)})]
     for c in shown:
-        cols = ", ".join(c["columns"])
-        es_at, en_at = (f"fila {c['line']}", f"row {c['line']}") if sheet else (
-            f"línea {c['line']}", f"line {c['line']}")
-        es.append(f"  {es_at}: id '{c['id']}' difiere en {cols}.")
-        en.append(f"  {en_at}: id '{c['id']}' differs in {cols}.")
+        lines.append(Message("registros.conflicto_en", {"where": _at(c["line"], sheet),
+                                                        "id": c["id"],
+                                                        "cols": ", ".join(c["columns"])}))
     if len(conflicts) > len(shown):
-        es.append(f"  … y {len(conflicts) - len(shown)} más.")
-        en.append(f"  … and {len(conflicts) - len(shown)} more.")
-    return "\n".join(es), "\n".join(en)
+        lines.append(Message("registros.y_n_mas", {"n": len(conflicts) - len(shown)}))
+    return Joined(lines)
 
 
 def _region_message(path: Path, outside: list[tuple[int, str]], regions: tuple[str, ...]
-                    ) -> tuple[str, str]:
+                    ) -> Joined:
     sheet = path.suffix.lower() in (".xlsx", ".xlsm")
-    yours = region_names(regions)
-    es = [f"{path.name}: {len(outside)} fila(s) son de distritos fuera de sus regiones "
-          f"({yours}). No se importó ninguna fila; el almacén no cambió. Quite esas filas o "
-          "pida que las importe la oficina de su región."]
-    en = [f"{path.name}: {len(outside)} row(s) are districts outside your regions ({yours}). "
-          "No row was imported; the store is unchanged. Remove those rows or ask the office "
-          "of their region to import them."]
+    lines: list[Any] = [Message("registros.fuera_regiones_cabecera",
+                                {"name": path.name, "n": len(outside),
+                                 "yours": region_names(regions)})]
     for line, code in outside[:20]:
-        where = region_names((code[:2],))
-        es.append(f"  {'fila' if sheet else 'línea'} {line}: ubigeo {code} ({where}).")
-        en.append(f"  {'row' if sheet else 'line'} {line}: ubigeo {code} ({where}).")
+        lines.append(Message("registros.fuera_region_en",
+                             {"where": _at(line, sheet), "code": code,
+                              "region": region_names((code[:2],))}))
     if len(outside) > 20:
-        es.append(f"  … y {len(outside) - 20} más.")
-        en.append(f"  … and {len(outside) - 20} more.")
-    return "\n".join(es), "\n".join(en)
+        lines.append(Message("registros.y_n_mas", {"n": len(outside) - 20}))
+    return Joined(lines)
 
 
-def _foreign_message(path: Path, foreign: list[tuple[int, str]]) -> tuple[str, str]:
+def _foreign_message(path: Path, foreign: list[tuple[int, str]]) -> Joined:
     sheet = path.suffix.lower() in (".xlsx", ".xlsm")
-    where = ", ".join(f"{'fila' if sheet else 'línea'} {line} ('{i}')" for line, i in
-                      foreign[:10]) + (" …" if len(foreign) > 10 else "")
-    where_en = ", ".join(f"{'row' if sheet else 'line'} {line} ('{i}')" for line, i in
-                         foreign[:10]) + (" …" if len(foreign) > 10 else "")
-    return (f"{path.name}: {len(foreign)} id ya los usa un registro fuera de sus regiones "
-            f"({where}). No se importó ninguna fila; el almacén no cambió. Use ids nuevos "
-            "(cada inspección tiene el suyo).",
-            f"{path.name}: {len(foreign)} id(s) are already used by a record outside your "
-            f"regions ({where_en}). No row was imported; the store is unchanged. Use new ids "
-            "(each inspection has its own).")
+    where = Joined([Message("registros.id_en", {"where": _at(line, sheet), "id": i})
+                    for line, i in foreign[:10]], ", ", " …" if len(foreign) > 10 else "")
+    return Joined([Message("registros.ids_de_otra_region",
+                           {"name": path.name, "n": len(foreign), "where": where})])
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from geo import columns as C
 from geo.errors import DataError
+from geo.messages import Message
 from geo.private import private_dir
 from geo.records.contract import ANIO, N_VICTIMAS, RECORD_COLUMNS, SUPRIMIDO
 from geo.records.store.changes import (
@@ -26,6 +27,7 @@ from geo.records.store.changes import (
     _foreign_message,
     _history_rows,
     _region_message,
+    _Rendered,
     _sort_rows,
     _stored_rows,
     _to_sql_rows,
@@ -191,9 +193,8 @@ class InspectionStore:
                 conn.rollback()
                 self._audit(user, role, "importacion_rechazada",
                             {**attempt, "conflictos": [c["id"] for c in conflicts]})
-                raise ImportRejected(
-                    *_conflict_message(path, conflicts), report=report, conflicts=conflicts
-                )
+                raise ImportRejected(_conflict_message(path, conflicts), report=report,
+                                     conflicts=conflicts)
             changes = _changes(completed, new, known)
             previous = tuple(r[0] for r in conn.execute(
                 "SELECT id FROM importaciones WHERE sha256 = ? ORDER BY id", (digest,)))
@@ -220,17 +221,14 @@ class InspectionStore:
         if not report.ok:
             self._audit(user, role, "importacion_rechazada",
                         {**attempt, "filas_con_error": len(report.bad_lines)})
-            raise ImportRejected(
-                es=report.render("es", 20) + "\nNo se importó ninguna fila; el almacén no "
-                "cambió.",
-                en=report.render("en", 20) + "\nNo row was imported; the store is unchanged.",
-                report=report, conflicts=[],
-            )
+            raise ImportRejected(Message("registros.filas_con_error_nada_importado",
+                                         {"report": _Rendered(report, 20)}),
+                                 report=report, conflicts=[])
         outside = self._outside_regions(report)
         if outside:
             self._audit(user, role, "importacion_rechazada",
                         {**attempt, "filas_fuera_de_region": len(outside)})
-            raise ImportRejected(*_region_message(path, outside, self.regions),
+            raise ImportRejected(_region_message(path, outside, self.regions),
                                  report=report, conflicts=[])
         return report
 
@@ -250,7 +248,7 @@ class InspectionStore:
         self._audit(user, role, "importacion_rechazada",
                     {**attempt, "ids_de_otra_region": len(foreign),
                      "ids": [i for _, i in foreign][:AUDIT_IDS]})
-        raise ImportRejected(*_foreign_message(path, foreign), report=report, conflicts=[])
+        raise ImportRejected(_foreign_message(path, foreign), report=report, conflicts=[])
 
     def _write(self, conn: sqlite3.Connection, path: Path, digest: str, user: str,
                new: list[tuple[Any, ...]], completed: list[tuple[tuple[Any, ...], list[str]]],

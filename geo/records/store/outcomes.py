@@ -18,6 +18,8 @@ class PermissionDenied(RiskmapError):
 class ImportRejected(DataError):
     """An import wrote nothing: some rows are invalid or conflict with stored records.
 
+    ``text`` is a message (anything with ``.message(lang)``), written when shown.
+
     Attributes
     ----------
     report : ValidationReport
@@ -26,9 +28,9 @@ class ImportRejected(DataError):
         ``{"id", "line", "columns"}`` for each id already stored with different content.
     """
 
-    def __init__(self, es: str, en: str, report: ValidationReport,
+    def __init__(self, text: Any, report: ValidationReport,
                  conflicts: list[dict[str, Any]]) -> None:
-        super().__init__(es=es, en=en)
+        super().__init__("registros.rechazo_importacion", text=text)
         self.report = report
         self.conflicts = conflicts
 
