@@ -12,7 +12,9 @@ from pathlib import Path
 import pandas as pd
 
 from geo.errors import DataError
+from geo.messages import Message
 from geo.private import private_dir
+from geo.records.store.changes import _Rendered
 from geo.records.store.database import InspectionStore
 from geo.records.store.schema import BACKUP_SEAL_TABLE, MIN_BACKUP_VERSION, SCHEMA_VERSION
 from geo.records.store.trail import _audit_text, _now, _seal_held, _sha256, _write_private, operator
@@ -151,31 +153,26 @@ def _check_backup(src: Path) -> tuple[bytes, tuple[int, str]]:
     """Return the backup's seal key and head, after checking it is an intact backup."""
     if not src.is_file():
         raise DataError("registros.no_existe_respaldo", src=src)
-    bad_es = f"{src.name} no es un respaldo de riskmap utilizable"
-    bad_en = f"{src.name} is not a usable riskmap backup"
+    bad = Message("registros.respaldo_no_utilizable", {"name": src.name})
     try:
         with closing(sqlite3.connect(f"file:{src}?mode=ro", uri=True)) as conn:
             check = conn.execute("PRAGMA integrity_check").fetchone()[0]
             if check != "ok":
-                raise DataError(es=f"{bad_es}: SQLite lo encuentra dañado ({check}).",
-                                en=f"{bad_en}: SQLite finds it damaged ({check}).")
+                raise DataError("registros.respaldo_sqlite_danado", bad=bad, check=check)
             row = conn.execute(f"SELECT clave, ultima_fila, ultimo_hash FROM "
                                f"{BACKUP_SEAL_TABLE}").fetchone()
             version = conn.execute(
                 "SELECT valor FROM meta WHERE clave = 'schema_version'").fetchone()
             if row is None or version is None or not \
                     MIN_BACKUP_VERSION <= int(version[0]) <= SCHEMA_VERSION:
-                raise DataError(
-                    es=f"{bad_es}: le falta su sello o es de otra versión del esquema.",
-                    en=f"{bad_en}: it lacks its seal or has another schema version.")
+                raise DataError("registros.respaldo_sin_sello_o_version", bad=bad)
             seal = A.Seal.from_backup(src, row[0], int(row[1]), str(row[2]))
             report = A.verify(conn, seal)
     except sqlite3.DatabaseError as err:
-        raise DataError(es=f"{bad_es} ({err}).", en=f"{bad_en} ({err}).") from err
+        raise DataError("registros.respaldo_error_sqlite", bad=bad, err=err) from err
     if not report.ok:
-        raise DataError(
-            es=f"{bad_es}: su auditoría fue alterada; no se restaura.\n{report.render('es')}",
-            en=f"{bad_en}: its audit trail was altered; not restored.\n{report.render('en')}")
+        raise DataError("registros.respaldo_auditoria_alterada", bad=bad,
+                        report=_Rendered(report))
     head = (seal.last_id, seal.last_hash)
     with closing(sqlite3.connect(f"file:{src}?mode=ro", uri=True)) as conn:
         head = A.last_row(conn) if A.last_row(conn)[0] > seal.last_id else head

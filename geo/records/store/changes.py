@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from geo import columns as C
-from geo.messages import Message
+from geo.messages import Message, get_language
 from geo.records.contract import RECORD_COLUMNS
 from geo.records.store.schema import COMPLETABLE
 from geo.trust.access import (
@@ -152,14 +152,14 @@ class Joined:
 
 
 class _Rendered:
-    """A validation report (at most ``max_errors`` row errors), written when shown."""
+    """A report (anything with ``render(lang, *args)``), written when shown."""
 
-    def __init__(self, report: Any, max_errors: int | None) -> None:
-        self.report, self.max_errors = report, max_errors
+    def __init__(self, report: Any, *args: Any) -> None:
+        self.report, self.args = report, args
 
     def message(self, lang: str | None = None) -> str:
         """Return the report rendered in ``lang`` (default: the current language)."""
-        return self.report.render(lang, self.max_errors)
+        return self.report.render(lang or get_language(), *self.args)
 
 
 def _at(line: int, sheet: bool) -> Message:

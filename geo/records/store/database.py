@@ -172,7 +172,7 @@ class InspectionStore:
         path = Path(path)
         role, user = self._who(role, user)
         self._require(role, user, _CAN_IMPORT, "importar", "import",
-                      "importar inspecciones", "import inspections")
+                      "registros.permiso.importar")
         if self.regions and history is None:
             raise ValueError("a store limited to some regions imports only with history= "
                              "(the history file's records; an empty frame when there is none)")
@@ -336,10 +336,7 @@ class InspectionStore:
         """
         role, user = self._who(role, user)
         self._require(role, user, _CAN_READ_RECORDS, "leer_registros", "read records",
-                      "ver registros individuales de inspección; solo agregados por distrito "
-                      "(aggregate_by_district)",
-                      "see individual inspection records; only aggregates by district "
-                      "(aggregate_by_district)")
+                      "registros.permiso.leer_registros")
         where, params = self._region_clause()
         with closing(self._connect()) as conn:
             frame = pd.read_sql_query(
@@ -394,7 +391,7 @@ class InspectionStore:
         """
         role, user = self._who(role, user)
         self._require(role, user, _CAN_IMPORT, "leer_importaciones", "read imports",
-                      "ver el registro de importaciones", "see the import log")
+                      "registros.permiso.leer_importaciones")
         where, params = self._region_clause()
         if not where:
             with closing(self._connect()) as conn:
@@ -460,7 +457,7 @@ class InspectionStore:
                    user: str | None) -> pd.DataFrame:
         role, user = self._who(role, user)
         self._require(role, user, _CAN_READ_AGGREGATES, "leer_agregados", "read aggregates",
-                      "ver agregados", "see aggregates")
+                      "registros.permiso.leer_agregados")
         if min_count < SUPPRESSION_MIN and role not in _CAN_READ_RECORDS:
             self._audit(user, role, "denegado", {"accion": "umbral_supresion",
                                                  "min_count": min_count})
@@ -513,20 +510,16 @@ class InspectionStore:
             else role
 
     def _require(self, role: str, user: str, allowed: set[str], action: str, action_en: str,
-                 what_es: str, what_en: str) -> None:
+                 what: str) -> None:
         if role in allowed:
             return
         self._audit(user, role, "denegado", {"accion": action})
-        raise PermissionDenied(
-            es=f"El rol '{role}' no puede {what_es}.",
-            en=f"Role '{role}' may not {what_en}.",
-        )
+        raise PermissionDenied("registros.rol_no_puede", role=role, what=Message(what))
 
     def _require_audit(self, role: str, user: str) -> None:
         if not (self.admin or role in _CAN_READ_AUDIT):
             self._require(role, user, _CAN_READ_AUDIT, "leer_auditoria", "read audit",
-                          "ver la auditoría (es del administrador)",
-                          "see the audit trail (it is the administrator's)")
+                          "registros.permiso.leer_auditoria")
 
     def _region_clause(self) -> tuple[str, list[str]]:
         """Return the SQL ``WHERE`` that keeps this session's departments (none: every row)."""
