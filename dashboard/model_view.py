@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard.i18n import feature_label, t, tr
+from dashboard.i18n import feature_label, t
 from dashboard.layer_words import feature_words, layer_name, origin_word, unit_label
 from geo.errors import number
 from geo.messages import texts
@@ -30,74 +30,15 @@ METHODS = {
     "indice_experto": texts("modelo.methods.indice_experto"),
     "oraculo": texts("modelo.methods.oraculo"),
 }
-# metric (k replaced) -> (es, en, help es, help en, format: pct | times | num2 | num4)
+# metric (k replaced) -> format (pct | times | num2 | num4); its label and help are the
+# catalogue keys modelo.metrics.<metric, {k} as k> and …_ayuda (placeholder {k})
 METRICS = {
-    "acierto_{k}": (
-        "Acierto, {k} primeros", "Hit rate, top {k}",
-        "Parte de los hallazgos del periodo de prueba que ocurrieron en los {k} distritos que "
-        "el método pone primero. Más es mejor.",
-        "Share of the test period's findings that happened in the {k} districts the method "
-        "ranks first. Higher is better.", "pct"),
-    "lift_{k}": (
-        "Veces sobre el azar, {k} primeros", "Lift over random, top {k}",
-        "El acierto dividido por lo que daría elegir {k} distritos al azar: 1 = igual que el "
-        "azar.", "The hit rate divided by what picking {k} districts at random gives: 1 = no "
-        "better than chance.", "times"),
-    "pai_{k}": (
-        "Índice de precisión predictiva (PAI), {k} primeros",
-        "Predictive accuracy index (PAI), top {k}",
-        "Índice de precisión predictiva: parte de los hallazgos dividida por la parte del "
-        "territorio que ocupan esos {k} distritos. Más alto = más hallazgos en menos área.",
-        "Predictive accuracy index: share of the findings divided by the share of the land "
-        "those {k} districts cover. Higher = more findings in less area.", "num2"),
-    "brier": (
-        "Error de Brier", "Brier score",
-        "Error cuadrático medio del riesgo predicho para cada inspección. Menor es mejor.",
-        "Mean squared error of the risk predicted for each inspection. Lower is better.", "num4"),
-    "observado_sobre_esperado": (
-        "Observados / esperados", "Observed / expected",
-        "Hallazgos observados divididos por los que el método predijo: 1 = bien calibrado; "
-        "más de 1 = subestima el riesgo.",
-        "Findings observed divided by those the method predicted: 1 = well calibrated; above "
-        "1 = it underestimates the risk.", "num2"),
-    "captura_top10": (
-        "Captura del 10 % de mayor riesgo verdadero", "Capture of the true top 10 %",
-        "Solo con datos simulados (se conoce el riesgo verdadero): riesgo verdadero de los 10 "
-        "distritos que el método pone primero, como parte del de los 10 de mayor riesgo "
-        "verdadero.", "Simulated data only (the true risk is known): true risk of the 10 "
-        "districts the method ranks first, as a share of that of the 10 truly riskiest.", "pct"),
-    "spearman": (
-        "Orden frente al riesgo verdadero (Spearman)", "Order against the true risk (Spearman)",
-        "Solo con datos simulados: correlación de rangos entre el orden del método y el del "
-        "riesgo verdadero; 1 = mismo orden, 0 = sin relación.",
-        "Simulated data only: rank correlation between the method's order and the true risk's; "
-        "1 = same order, 0 = unrelated.", "num2"),
-    "cobertura_90": (
-        "Cobertura del intervalo 90 %", "90 % interval coverage",
-        "Solo con datos simulados: parte de los distritos cuyo riesgo verdadero cae dentro del "
-        "intervalo 90 % del modelo; lo ideal es cerca de 90 %.",
-        "Simulated data only: share of districts whose true risk falls inside the model's "
-        "90 % interval; ideally close to 90 %.", "pct"),
+    "acierto_{k}": "pct", "lift_{k}": "times", "pai_{k}": "num2", "brier": "num4",
+    "observado_sobre_esperado": "num2", "captura_top10": "pct", "spearman": "num2",
+    "cobertura_90": "pct",
 }
-COEF_WORDS = {
-    "factor": ("Factor", "Factor", "Lo que el modelo mira en cada distrito.",
-               "What the model looks at in each district."),
-    "peso": ("Peso", "Weight", "Cuánto sube (positivo) o baja (negativo) el riesgo, en escala "
-             "logit, una desviación estándar más del factor.",
-             "How much one standard deviation more of the factor raises (positive) or lowers "
-             "(negative) the risk, on the logit scale."),
-    "peso_experto": ("Peso experto", "Expert weight",
-                     "El peso del que parte el modelo (criterio experto).",
-                     "The weight the model starts from (expert judgement)."),
-    "razon_de_odds": ("Razón de odds", "Odds ratio",
-                      "Cuántas veces cambian las odds de hallazgo con una desviación estándar "
-                      "más del factor (1 = sin efecto).",
-                      "How many times the odds of a finding change with one standard deviation "
-                      "more of the factor (1 = no effect)."),
-    "desviacion_estandar": ("Desviación estándar", "Standard deviation",
-                            "Una desviación estándar del factor, en sus propias unidades.",
-                            "One standard deviation of the factor, in its own units."),
-}
+# the coefficients table's columns; label and help: catalogue keys modelo.coef.<col>, …_ayuda
+COEF_COLUMNS = ("factor", "peso", "peso_experto", "razon_de_odds", "desviacion_estandar")
 MISSING = "—"
 # English for the caveats models.evaluation.backtest writes (in Spanish) into the model card, by
 # their opening words; a caveat not listed here is shown as written, and said so.
@@ -145,7 +86,7 @@ def caveat_en(text: str) -> str | None:
 
 def method_label(name: str) -> str:
     """Plain name of a method of the model card (the name itself if unknown)."""
-    return tr(*METHODS[name]) if name in METHODS else name
+    return t(f"modelo.methods.{name}") if name in METHODS else name
 
 
 def metric_spec(name: str) -> tuple[str, str, str] | None:
@@ -162,8 +103,9 @@ def metric_spec(name: str) -> tuple[str, str, str] | None:
         key, k = f"{head}_{{k}}", tail
     if key not in METRICS:
         return None
-    es, en, help_es, help_en, fmt = METRICS[key]
-    return tr(es, en).format(k=k), tr(help_es, help_en).format(k=k), fmt
+    slug = key.replace("_{k}", "_k")
+    return (t(f"modelo.metrics.{slug}", k=k), t(f"modelo.metrics.{slug}_ayuda", k=k),
+            METRICS[key])
 
 
 def format_value(value, fmt: str, signed: bool = False) -> str:
@@ -375,13 +317,13 @@ def coefficient_table(coefs: pd.DataFrame, facts: dict, patterns: dict, lang: st
     for col in ("peso", "peso_experto", "razon_de_odds", "desviacion_estandar"):
         if col in coefs:
             shown[col] = pd.to_numeric(coefs[col], errors="coerce")
-    names = {c: tr(*COEF_WORDS[c][:2]) for c in shown.columns}
+    names = {c: t(f"modelo.coef.{c}") for c in shown.columns}
     fmt = {"peso": "%+.2f", "peso_experto": "%+.2f", "razon_de_odds": "%.2f",
            "desviacion_estandar": "%.3g"}
     config = {names[c]: (st.column_config.NumberColumn(
-        names[c], help=tr(*COEF_WORDS[c][2:]), format=fmt[c], width="small")
+        names[c], help=t(f"modelo.coef.{c}_ayuda"), format=fmt[c], width="small")
         if c in fmt else st.column_config.TextColumn(
-            names[c], help=tr(*COEF_WORDS[c][2:]), width="medium"))
+            names[c], help=t(f"modelo.coef.{c}_ayuda"), width="medium"))
         for c in shown.columns}
     return shown.rename(columns=names), config
 
@@ -423,6 +365,16 @@ def selection_words(selection: dict) -> tuple[str, str]:
     """
     return SELECTION_METHODS.get(selection.get("metodo", "joint"),
                                  ("efecto de diseño", "design effect"))
+
+
+def selection_key(selection: dict) -> str:
+    """Return the catalogue key of the selection correction's method (default: design).
+
+    >>> selection_key({}), selection_key({"metodo": "otra"})
+    ('modelo.selection_methods.joint', 'modelo.selection_methods.design')
+    """
+    method = selection.get("metodo", "joint")
+    return f"modelo.selection_methods.{method if method in SELECTION_METHODS else 'design'}"
 
 
 def dated_layer_names(drift: dict, descriptions: dict, lang: str) -> list[str]:

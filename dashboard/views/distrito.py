@@ -24,8 +24,8 @@ from dashboard.district_view import (
     source_table,
     yes_no,
 )
-from dashboard.i18n import evidence_short, feature_label, get_lang, label, t, tr
-from dashboard.indicator_words import CLASS_WORDS, SERVICE_WORDS, indicator_name
+from dashboard.i18n import evidence_short, feature_label, get_lang, label, t
+from dashboard.indicator_words import SERVICE_WORDS, indicator_name
 from dashboard.layer_words import (
     feature_words,
     layer_name,
@@ -35,6 +35,7 @@ from dashboard.layer_words import (
 )
 from geo import columns as C
 from geo.errors import number
+from geo.messages import Message
 from geo.records.indicators import (
     N_INCONSISTENTES,
     N_INDICIOS,
@@ -43,7 +44,7 @@ from geo.records.indicators import (
     load_table,
 )
 from geo.records.sheets import neutralise_frame
-from geo.trust.access import floor, region_names
+from geo.trust.access import floor
 from models.planning.services import DIAS_SERVICIO, type_column
 from models.risk.explain import points, record_words
 from models.risk.recency import MOTIVO_CAPAS
@@ -66,23 +67,17 @@ def district_indicators(who, ubigeo: str, k: int, lang: str) -> None:
             [count_text(row[c], c in hidden, k) for c in codes],
     }), hide_index=True, width="stretch", height=35 * (len(codes) + 1) + 3)
     c1, c2, c3 = st.columns(3)
-    c1.metric(tr(*CLASS_WORDS["trabajo_forzoso"], lang=lang),
+    c1.metric(t("indicadores.clase.trabajo_forzoso", lang),
               count_text(row[N_TF_OIT], N_TF_OIT in hidden, k))
-    c2.metric(tr(*CLASS_WORDS["indicios"], lang=lang),
+    c2.metric(t("indicadores.clase.indicios", lang),
               count_text(row[N_INDICIOS], N_INDICIOS in hidden, k))
     if N_INCONSISTENTES in row:  # a data-quality count for those who record (planners)
         c3.metric(t("distrito.hallazgo_sin_indicadores_indicadores",
                     lang=lang), count_text(row[N_INCONSISTENTES], N_INCONSISTENTES in hidden,
                                             k))
-    st.caption(tr(
-        f"De {count_phrase(n, C.N_INSPECCIONES in hidden, k, ('inspección', 'inspecciones'))}."
-        " Trabajo forzoso "
-        "según la OIT (CIET 2018): involuntariedad y amenaza a la vez; indicios: indicadores "
-        "de una sola dimensión.",
-        f"Of {count_phrase(n, C.N_INSPECCIONES in hidden, k, ('inspection', 'inspections'))}."
-        " Forced labour under "
-        "the ILO rule (ICLS 2018): involuntariness and threat together; some indicators: of "
-        "one dimension only."))
+    st.caption(t("distrito.de_n_trabajo_forzoso_oit",
+                 of=count_phrase(n, C.N_INSPECCIONES in hidden, k,
+                                 _nouns("inspeccion", "inspecciones"))))
 
 
 def district_services(ubigeo: str, lang: str) -> None:
@@ -95,20 +90,21 @@ def district_services(ubigeo: str, lang: str) -> None:
     row = access.loc[ubigeo]
     kinds = sorted(services["tipo"].astype(str).unique())
     st.dataframe(pd.DataFrame({
-        t("distrito.servicio", lang=lang): [tr(*SERVICE_WORDS.get(t_, (t_, t_)), lang=lang)
+        t("distrito.servicio", lang=lang): [t(f"indicadores.servicio.{t_}", lang)
+                                               if t_ in SERVICE_WORDS else t_
                                                for t_ in kinds],
         t("distrito.dias_viaje_ida", lang=lang):
             [round(float(row.get(type_column(t_), float("nan"))), 1) for t_ in kinds],
     }), hide_index=True, width="stretch")
-    st.caption(tr(
-        f"El más cercano: {row['servicio_cercano']} ({float(row[DIAS_SERVICIO]):.1f} días "
-        "de ida), con el modelo de viaje de la planificación."
-        + (" Servicios SIMULADOS." if any(s.simulated for s in state.settings().services)
-           else ""),
-        f"The nearest: {row['servicio_cercano']} ({float(row[DIAS_SERVICIO]):.1f} days one "
-        "way), with the planning travel model."
-        + (" SIMULATED services." if any(s.simulated for s in state.settings().services)
-           else "")))
+    st.caption(t("distrito.mas_cercano_dias_ida", nearest=row['servicio_cercano'],
+                 days=float(row[DIAS_SERVICIO]))
+               + (t("distrito.servicios_simulados")
+                  if any(s.simulated for s in state.settings().services) else ""))
+
+
+def _nouns(one: str, many: str) -> tuple[str, str]:
+    """The singular and the plural of a noun: keys ``distrito.sustantivo.<one>``, ``…<many>``."""
+    return t(f"distrito.sustantivo.{one}"), t(f"distrito.sustantivo.{many}")
 
 
 
@@ -133,9 +129,7 @@ with ui.guard():
     if wanted in labels:
         st.session_state["distrito_sel"] = wanted
     elif wanted and not who.sees(str(wanted)):
-        st.warning(tr(f"Ese distrito está fuera de sus regiones ({region_names(who.regions)}).",
-                      "That district is outside your regions "
-                      f"({region_names(who.regions, 'en')})."))
+        st.warning(t("distrito.fuera_de_sus_regiones", regions=ui.regions_said(who.regions)))
     query = st.text_input(
         t("distrito.buscar_nombre_ubigeo"), key="distrito_buscar",
         placeholder=t("distrito.ej_camanti_081203"),
@@ -176,14 +170,10 @@ with ui.guard():
     seen_rank = int((scores[C.RIESGO] > row[C.RIESGO]).sum()) + 1
     m3.metric(t("distrito.puesto", departamento=row[C.DEPARTAMENTO]),
               f"{dep_rank} / {len(same_dep)}",
-              help=tr(f"Puesto {dep_rank} de los {len(same_dep)} distritos de "
-                      f"{row[C.DEPARTAMENTO]} por riesgo (1 = mayor)"
-                      + (f"; {seen_rank} de {len(scores)} en sus regiones."
-                         if len(scores) > len(same_dep) else "."),
-                      f"Rank {dep_rank} of the {len(same_dep)} districts of "
-                      f"{row[C.DEPARTAMENTO]} by risk (1 = highest)"
-                      + (f"; {seen_rank} of {len(scores)} in your regions."
-                         if len(scores) > len(same_dep) else ".")))
+              help=t("distrito.puesto_de_distritos", dep_rank=dep_rank, n_dep=len(same_dep),
+                     departamento=row[C.DEPARTAMENTO])
+              + (t("distrito.puesto_en_sus_regiones", seen_rank=seen_rank, n=len(scores))
+                 if len(scores) > len(same_dep) else "."))
     # one word in the tile ("Insuficiente"): "evidencia insuficiente" did not fit and was cut
     m4.metric(t("comun.evidencia"), evidence_short(row[C.EVIDENCIA]),
               help=t("distrito.cuanto_apoya_estimacion_inspecciones"))
@@ -191,33 +181,18 @@ with ui.guard():
     hid_insp, hid_hall = (bool(row.get(f"{c}_suprimido", False))
                           for c in (C.N_INSPECCIONES, C.N_HALLAZGOS))
     # one inspection, one finding: the singular; a hidden count is said to be hidden
-    insp_es = count_phrase(row[C.N_INSPECCIONES], hid_insp, k, ("inspección", "inspecciones"))
-    hall_es = count_phrase(row[C.N_HALLAZGOS], hid_hall, k, ("hallazgo", "hallazgos"))
-    insp_en = count_phrase(row[C.N_INSPECCIONES], hid_insp, k, ("inspection", "inspections"))
-    hall_en = count_phrase(row[C.N_HALLAZGOS], hid_hall, k, ("finding", "findings"))
+    insp = count_phrase(row[C.N_INSPECCIONES], hid_insp, k, _nouns("inspeccion", "inspecciones"))
+    hall = count_phrase(row[C.N_HALLAZGOS], hid_hall, k, _nouns("hallazgo", "hallazgos"))
     if withheld:
         # the record may be withheld for its few complaint-driven inspections alone
         few_records = any(bool(row.get(f"{c}_suprimido", False))
                           for c in (C.N_INSPECCIONES, C.N_HALLAZGOS))
-        few_es, few_en = ("Con tan pocos registros", "With so few records") if few_records \
-            else (f"Menos de {k} de ellas respondieron a denuncias; con tan pocas",
-                  f"Fewer than {k} of them answered complaints; with so few")
-        st.caption(tr(
-            f"Basado en {insp_es} con {hall_es}. {few_es}, "
-            "para su rol el riesgo mostrado es el que predicen las características del "
-            "distrito, sin sus propias inspecciones (no se publican su intervalo ni el efecto "
-            "de su historial): así nadie puede deducir los conteos ocultos.",
-            f"Based on {insp_en} with {hall_en}. {few_en}, the "
-            "risk shown to your role is what the district's characteristics predict, without "
-            "its own inspections (its interval and the effect of its history are not "
-            "published): so nobody can work out the hidden counts."))
+        few = (Message("distrito.con_tan_pocos_registros") if few_records
+               else Message("distrito.menos_de_k_denuncias", {"k": k}))
+        st.caption(t("distrito.basado_en_retenido", insp=insp, hall=hall, few=few))
     else:
-        st.caption(
-            tr(f"Basado en {insp_es} con {hall_es}. Probabilidad de estar "
-               f"entre los 10 distritos de mayor riesgo: {100 * row[C.PROB_TOP10]:.0f} %.",
-               f"Based on {insp_en} with {hall_en}. Probability of being "
-               f"among the 10 highest-risk districts: {100 * row[C.PROB_TOP10]:.0f} %.")
-        )
+        st.caption(t("distrito.basado_en_prob_top10", insp=insp, hall=hall,
+                     pct=100 * row[C.PROB_TOP10]))
     if row[C.EVIDENCIA] == C.EVIDENCIA_INSUFICIENTE:
         st.info(t("distrito.pocas_inspecciones_distrito_estimacion"))
 
@@ -287,10 +262,8 @@ with ui.guard():
                 st.caption(words)
             left_out = [layer_name(facts[n], lang) for n in facts if n in silent_here]
             if left_out:
-                st.caption(tr("Sin barra, porque su fuente no cubre el distrito (su término "
-                              "queda fuera): " + ", ".join(left_out) + ".",
-                              "No bar, because their source does not cover the district "
-                              "(their term is left out): " + ", ".join(left_out) + ".", lang))
+                st.caption(t("distrito.sin_barra_fuente_no_cubre", lang,
+                             left_out=", ".join(left_out)))
             top_up = contrib.sort_values("valor", ascending=False).iloc[0]
             top = top_up["factor"][:1].lower() + top_up["factor"][1:]  # sources keep case
             if top_up["valor"] > 0:
@@ -353,17 +326,9 @@ with ui.guard():
                     if why and name not in silent_here:
                         st.caption(f"{layer_name(f, lang)}: {why}")
                 silent = [layer_name(facts[n], lang) for n in facts if n in silent_here]
-                st.caption(tr(
-                    "Cada valor en su unidad, con su fuente y sus años; «sin dato público»: la "
-                    "fuente no cubre el distrito (no es cero). El modelo deja fuera ese "
-                    "término y lo dice con un indicador propio ("
-                    + ("aquí: " + ", ".join(silent) if silent else "aquí no falta ninguno")
-                    + ").",
-                    "Each value in its unit, with its source and years; \"no public data\": "
-                    "the source does not cover the district (it is not zero). The model "
-                    "leaves that term out and says so with an indicator of its own ("
-                    + ("here: " + ", ".join(silent) if silent else "none is missing here")
-                    + ")."))
+                st.caption(t("distrito.cada_valor_su_unidad", silent=(
+                    Message("distrito.aqui_faltan", {"names": ", ".join(silent)}) if silent
+                    else Message("distrito.aqui_no_falta_ninguno"))))
 
     st.markdown("#### " + t("distrito.historial_inspecciones"))
     if who.may_read_records:

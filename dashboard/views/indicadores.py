@@ -20,11 +20,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import indicatormaps, mapview, state, ui
-from dashboard.i18n import get_lang, t, tr
-from dashboard.indicator_words import CLASS_WORDS as CLASS_NAMES
+from dashboard.i18n import get_lang, t
 from dashboard.indicator_words import SECTOR_WORDS, VIEWS, indicator_name
 from dashboard.indicator_words import SERVICE_WORDS as SERVICE_NAMES
 from geo import columns as C
+from geo.messages import Message
 from geo.records.indicators import (
     CLASES,
     INDICIOS,
@@ -34,6 +34,11 @@ from geo.records.indicators import (
     TRABAJO_FORZOSO,
     load_table,
 )
+
+
+def _sector(value: str, lang: str) -> str:
+    """The plain name of a sector code (the value itself if unknown)."""
+    return t(f"indicadores.sector.{value}", lang) if value in SECTOR_WORDS else value
 
 
 def _suppressed_note(n: int, k: int) -> None:
@@ -56,7 +61,7 @@ with ui.guard():
     chosen_region = ui.region_picker(c1, "ind_region")
     region = chosen_region.codes
     choice = c2.radio(t("indicadores.vista"), list(VIEWS), horizontal=True, key="ind_vista",
-                      format_func=lambda v: tr(*VIEWS[v], lang=lang))
+                      format_func=lambda v: t(f"indicadores.vista.{v}", lang))
     table = load_table()
 
     if choice == "mapa":
@@ -109,7 +114,7 @@ with ui.guard():
         long = long.dropna(subset=["n"])
         long[by] = long[by].astype(str)
         if by == C.SECTOR:
-            long[by] = long[by].map(lambda v: tr(*SECTOR_WORDS.get(v, (v, v)), lang=lang))
+            long[by] = long[by].map(lambda v: _sector(v, lang))
         chart = alt.Chart(long).mark_bar().encode(
             x=alt.X(f"{by}:N", title=t("comun.record.sector", lang=lang) if by == C.SECTOR
                     else t("comun.anio", lang=lang)),
@@ -125,7 +130,7 @@ with ui.guard():
         st.altair_chart(chart, width="stretch")
         shown = profile.copy()
         if by == C.SECTOR:
-            shown[by] = shown[by].map(lambda v: tr(*SECTOR_WORDS.get(v, (v, v)), lang=lang))
+            shown[by] = shown[by].map(lambda v: _sector(v, lang))
         heads = {c: indicator_name(c, lang) for c in (*table.codes, N_TF_OIT, N_INDICIOS)}
         heads.update({C.SECTOR: t("comun.record.sector", lang=lang),
                       "anio": t("comun.anio", lang=lang),
@@ -164,7 +169,7 @@ with ui.guard():
         crosstab = state.indicator_classes(who, region)
         shown = pd.DataFrame({
             t("indicadores.clase_segun_oit_ciet",
-              lang=lang): [tr(*CLASS_NAMES[c], lang=lang) for c in CLASES],
+              lang=lang): [t(f"indicadores.clase.{c}", lang) for c in CLASES],
             t("indicadores.con_hallazgo_anotado_hallazgo", lang=lang): crosstab[1].to_numpy(),
             t("indicadores.sin_hallazgo_anotado_hallazgo", lang=lang): crosstab[0].to_numpy(),
         })
@@ -193,7 +198,7 @@ with ui.guard():
                 t("indicadores.base_parrafos_ciet_2018", lang=lang): frame["base"],
             })
             st.dataframe(frame, hide_index=True, width="stretch")
-            st.caption(tr(table.source_es, table.source_en, lang=lang))
+            st.caption(table.source_en if lang == "en" else table.source_es)  # the file's own
         _suppressed_note(int(crosstab.isna().to_numpy().sum()), floor_k)
 
     elif choice == "rutas":
@@ -201,14 +206,9 @@ with ui.guard():
         districts = state.map_layer(region, k)
         _, deps = state.map_outlines(region)
         if routes.empty:
-            st.info(tr("No hay registros con víctimas y distrito de origen en esta región "
-                       "(columna ubigeo_origen)." if not routes.attrs.get("ocultas") else
-                       "Todas las rutas de esta región tienen conteos pequeños y no se "
-                       "muestran con su rol.",
-                       "There are no records with victims and a district of origin in this "
-                       "region (column ubigeo_origen)." if not routes.attrs.get("ocultas")
-                       else "Every route of this region has small counts and is not shown "
-                       "for your role."))
+            st.info(t("indicadores.no_hay_registros_victimas_origen"
+                      if not routes.attrs.get("ocultas") else
+                      "indicadores.todas_rutas_conteos_pequenos"))
         fmap = indicatormaps.routes_map(districts, routes, lang=lang, departments=deps,
                                         static_url=ui.static_url(),
                                         ndigits=state.map_digits(region))
@@ -246,8 +246,9 @@ with ui.guard():
 
         gap = state.service_gap(who, region)
         flagged = gap[gap["brecha"]].sort_values(C.RIESGO, ascending=False)
-        type_names = {t: tr(*SERVICE_NAMES.get(t, (t, t)), lang=lang)
-                      for t in every_service["tipo"].unique()}
+        type_names = {kind: (t(f"indicadores.servicio.{kind}", lang)
+                             if kind in SERVICE_NAMES else kind)
+                      for kind in every_service["tipo"].unique()}
         fmap = indicatormaps.services_map(
             state.map_layer(region, k), access, services, flagged[C.UBIGEO].tolist(),
             lang=lang, type_names=type_names, departments=state.map_outlines(region)[1],
@@ -255,17 +256,10 @@ with ui.guard():
         ui.folium_component(mapview.folium_payload(fmap), key="ind_servicios",
                             height=mapview.MAP_HEIGHT, returned_objects=[])
         simulated = any(spec.simulated for spec in settings.services)
-        st.caption(tr(
-            f"{len(services)} servicios" + (" (SIMULADOS)" if simulated else "") + ". Días "
-            "de viaje de ida desde el centro del distrito con el modelo de viaje de la "
-            "planificación (o la tabla de viajes de los planificadores). Brecha: riesgo en "
-            "el cuarto más alto de su departamento (riesgo alto *para ese departamento*, "
-            f"cuantil {RISK_QUANTILE:g}) y el servicio más cercano a {FAR_DAYS:g} día o más.",
-            f"{len(services)} services" + (" (SIMULATED)" if simulated else "") + ". One-way "
-            "travel days from the district's centre with the planning travel model (or the "
-            "planners' travel table). Gap: risk in the top quarter of its department "
-            f"(quantile {RISK_QUANTILE:g}) and the nearest service {FAR_DAYS:g} day or more "
-            "away."))
+        st.caption(t("indicadores.servicios_dias_brecha", n=len(services),
+                     simulated=Message("indicadores.simulados_entre_parentesis")
+                     if simulated else "",
+                     quantile=RISK_QUANTILE, far=FAR_DAYS))
         st.markdown("**" + t("indicadores.distritos_brecha", n_flagged=len(flagged)) + "**")
         st.dataframe(pd.DataFrame({
             t("comun.distrito", lang=lang): flagged[C.DISTRITO],

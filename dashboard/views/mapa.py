@@ -6,16 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import mapview, state, ui
-from dashboard.i18n import evidence_label, get_lang, t, tr
+from dashboard.i18n import evidence_label, get_lang, t
 from dashboard.layer_words import layer_choice, layer_name
 from geo import columns as C
-from geo.messages import texts
 
-SCHEME_LABELS = {
-    "quantiles": texts("mapa.scheme.quantiles"),
-    "fisher_jenks": texts("mapa.scheme.fisher_jenks"),
-    "equal_interval": texts("mapa.scheme.equal_interval"),
-}
+#: The classification schemes, each named by the catalogue key ``mapa.scheme.<scheme>``.
+SCHEMES = ("quantiles", "fisher_jenks", "equal_interval")
 
 ui.page_header(
     t("mapa.mapa_riesgo_distrito"),
@@ -29,8 +25,8 @@ with ui.guard():
     c1, c2, c3 = st.columns([4, 2, 3])
     chosen_region = ui.region_picker(c1, "mapa_region")
     scheme = c2.selectbox(
-        t("mapa.clases"), list(SCHEME_LABELS), key="mapa_esquema",
-        format_func=lambda k: tr(*SCHEME_LABELS[k], lang=lang),
+        t("mapa.clases"), list(SCHEMES), key="mapa_esquema",
+        format_func=lambda k: t(f"mapa.scheme.{k}", lang),
         help=t("mapa.cuantiles_mismo_numero_distritos"),
     )
     # each layer says what it is: name, source, years, unit, real or simulated
@@ -71,17 +67,9 @@ with ui.guard():
         st.info(t("mapa.capa_no_puede_dibujar", get=layer_names.get(name, name)))
     for name, n_shown, n_missing in payload.get("capas_tabla", []):
         title = layer_name(facts[name], lang) if name in facts else name
-        st.caption(tr(
-            f"{title}: un valor por distrito, coloreado sobre el riesgo (apáguelo en el "
-            "control de capas, arriba a la derecha). "
-            + (f"{n_missing} de {n_shown} distritos sin dato público (gris rayado): su fuente "
-               "no los cubre; no es cero." if n_missing else
-               f"Los {n_shown} distritos tienen dato."),
-            f"{title}: one value per district, coloured over the risk (switch it off in the "
-            "layer control, top right). "
-            + (f"{n_missing} of {n_shown} districts without public data (hatched grey): its "
-               "source does not cover them; it is not zero." if n_missing else
-               f"All {n_shown} districts have a value.")))
+        st.caption(t("mapa.capa_tabla_un_valor", title=title)
+                   + (t("mapa.capa_tabla_sin_dato", n_missing=n_missing, n_shown=n_shown)
+                      if n_missing else t("mapa.capa_tabla_todos_dato", n_shown=n_shown)))
     hot = state.hotspots(region, k)[C.UBIGEO].tolist() if show_hot else []
     n_alerts = len(state.alert_districts(layer))
     n_insuf = int((layer[C.EVIDENCIA] == C.EVIDENCIA_INSUFICIENTE).sum()) \
@@ -96,9 +84,8 @@ with ui.guard():
            else "")
         + (" · " + t("mapa.fuera_rango_aprendido_contorno", fuera_rango=payload['fuera_rango'])
            if payload.get("fuera_rango") else "")
-        + (" · " + tr(f"{n_alerts} {'alerta' if n_alerts == 1 else 'alertas'} de cambio "
-                      "(contorno morado)", f"{n_alerts} change "
-                      f"{'alert' if n_alerts == 1 else 'alerts'} (purple outline)")
+        + (" · " + t("mapa.una_alerta_cambio" if n_alerts == 1 else "mapa.n_alertas_cambio",
+                     n_alerts=n_alerts)
            if show_alerts else "")
     )
     ubigeo = mapview.ubigeo_from_click(result, layer)

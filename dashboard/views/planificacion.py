@@ -10,7 +10,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from dashboard import mapview, state, ui
-from dashboard.i18n import get_lang, t, tr
+from dashboard.i18n import get_lang, t
 from dashboard.state.planning import compute_plan, read_uploaded_table
 from geo import columns as C
 from models.planning import plan as P
@@ -166,15 +166,15 @@ with ui.guard():
         "distritos_ingenuo": t("planificacion.distritos_simple"),
         "hallazgos_ingenuo": t("planificacion.hallazgos_simple"),
         "ganancia": t("planificacion.ganancia")}), hide_index=True, width="stretch",
-        column_config={tr(*k): st.column_config.NumberColumn(format=f) for k, f in (
-            (("Hallazgos plan", "Plan findings"), "%.2f"), (("Mín. (p05)", "Low (p05)"), "%.2f"),
-            (("Máx. (p95)", "High (p95)"), "%.2f"),
-            (("Hallazgos simple", "Simple findings"), "%.2f"), (("Ganancia", "Gain"), "%+.2f"),
-            (("Días plan", "Plan days"), "%g"), (("Días simple", "Simple days"), "%g"),
-            (("Capacidad", "Capacity"), "%g"),
-            (("Días exploración", "Exploration days"), "%g"),
-            (("Distritos", "Districts"), "%d"),
-            (("Distritos simple", "Simple districts"), "%d"))})
+        column_config={t(k): st.column_config.NumberColumn(format=f) for k, f in (
+            ("planificacion.hallazgos_plan", "%.2f"), ("planificacion.min_p05", "%.2f"),
+            ("planificacion.max_p95", "%.2f"),
+            ("planificacion.hallazgos_simple", "%.2f"), ("planificacion.ganancia", "%+.2f"),
+            ("planificacion.dias_plan", "%g"), ("planificacion.dias_simple", "%g"),
+            ("planificacion.capacidad", "%g"),
+            ("planificacion.dias_exploracion", "%g"),
+            ("comun.distritos", "%d"),
+            ("planificacion.distritos_simple", "%d"))})
 
     st.subheader(t("planificacion.viajes"))
     trips = plan.trips.copy()
@@ -195,11 +195,11 @@ with ui.guard():
         P.HALLAZGOS_P95: t("planificacion.max_p95"),
         P.HALLAZGOS_DIA: t("planificacion.dia"), motive: t("planificacion.motivo")}),
         hide_index=True, width="stretch",
-        column_config={tr(*k): st.column_config.NumberColumn(format=f) for k, f in (
-            (("Hallazgos esperados", "Expected findings"), "%.2f"),
-            (("Mín. (p05)", "Low (p05)"), "%.2f"), (("Máx. (p95)", "High (p95)"), "%.2f"),
-            (("Por día", "Per day"), "%.3f"), (("Días de viaje", "Travel days"), "%.1f"),
-            (("Días", "Days"), "%g"), (("Costo estimado (S/)", "Estimated cost (S/)"), "%.0f"))})
+        column_config={t(k): st.column_config.NumberColumn(format=f) for k, f in (
+            ("planificacion.hallazgos_esperados", "%.2f"),
+            ("planificacion.min_p05", "%.2f"), ("planificacion.max_p95", "%.2f"),
+            ("planificacion.dia", "%.3f"), ("planificacion.dias_viaje", "%.1f"),
+            ("planificacion.dias", "%g"), ("planificacion.costo_estimado", "%.0f"))})
 
     st.subheader(t("planificacion.mapa_plan"))
     plan_region = tuple(who.regions or settings.region or ())
