@@ -8,7 +8,7 @@ from pathlib import Path
 from dashboard.arguments.audit import FROM_SETTINGS, register
 from geo.config import AuditSpec, active_store, load_settings
 from geo.errors import DataError, get_language
-from geo.messages import Message, t
+from geo.messages import t
 from geo.records.store import ROL_SISTEMA, InspectionStore, operator
 from geo.trust import audit as A
 
@@ -99,7 +99,7 @@ def move_key(args: argparse.Namespace) -> int:
     """``riskmap audit move-key``: take the audit key out of the store's folder."""
     store, spec = _open(args)
     source, moved = A.move_key(store.db_path, spec)
-    where = _key_place(source)
+    where = source.label()
     if not moved:
         print(t("cli.audit.clave_ya_esta_en", where=where))
         return 0
@@ -108,10 +108,3 @@ def move_key(args: argparse.Namespace) -> int:
                            A.seal_path(store.db_path)).key)[:16]})
     print(t("cli.audit.clave_ahora_en", where=where, seal=A.seal_path(store.db_path)))
     return 0
-
-
-def _key_place(source: A.KeySource) -> Message:
-    """Where the audit key is (a file or an environment variable), as a message."""
-    if source.kind == source.FILE:
-        return Message("cli.audit.en_archivo", {"where": source.where})
-    return Message("cli.audit.en_variable", {"where": source.where})
