@@ -1,27 +1,15 @@
 r"""The ILO indicators in inspection records: classification, profiles, co-occurrence, routes.
 
-The 20th ICLS guidelines (2018) count work as **forced labour** when it is both
-*involuntary* and under *threat or menace of penalty*. ``config/indicadores_oit.toml``
-maps each of the 11 ILO indicators (ILO 2012) to its dimension(s), with the paragraph of
-the guidelines it rests on. With that table every record gets a class:
-
-================  ===========================================================
-``trabajo_forzoso``  at least one indicator of each dimension was found
-``indicios``         some indicators, not of both dimensions
-``sin_indicios``     no indicator recorded
-================  ===========================================================
-
-A record is **inconsistent** when its ``hallazgo_tf`` says otherwise (``1`` with no
-indicator, ``0`` with indicators): a warning at import, never an error (the inspector
-judges), and counted in every profile.
+Each record's class under the 20th ICLS guidelines (2018) comes from
+:mod:`geo.records.classification` (re-exported here); :mod:`.tables` makes the profiles,
+co-occurrence and routes a role may see, :mod:`.department` every table of one department a
+protected role receives, suppressed together.
 
 Examples
 --------
 >>> table = load_table()
 >>> classify("engano;intimidacion_amenazas", table)
 'trabajo_forzoso'
->>> classify("engano", table), classify("", table)
-('indicios', 'sin_indicios')
 """
 
 from __future__ import annotations
