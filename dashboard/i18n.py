@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from geo.messages import LANGUAGES, catalogue, get_language, set_language
 from geo.messages import t as _t
@@ -72,6 +73,8 @@ def get_lang() -> str:
     Reads ``st.session_state``, then the ``?lang=`` query parameter; outside a running
     Streamlit script it returns the context's language (:func:`geo.messages.get_language`).
     """
+    if get_script_run_ctx() is None:  # tests, notebooks: no session, whatever a bare run left
+        return get_language()
     try:
         lang = st.session_state.get(LANG_KEY)
         if lang not in LANGUAGES:
