@@ -40,16 +40,7 @@ keyed by UBIGEO), :mod:`.aggregation` (:func:`aggregate`, from a spec to its mea
 :mod:`.history` (dated layers year by year); the point-in-polygon rule lives in
 :mod:`geo.geography.points`. Import from here.
 
-Examples
---------
->>> import geopandas as gpd
->>> from shapely.geometry import Point, box
->>> districts = gpd.GeoDataFrame(
-...     {"ubigeo": ["080101", "080102"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
-...     crs="EPSG:4326")
->>> count_points(gpd.GeoSeries([Point(0.5, 0.5), Point(1, 0.5), Point(5, 5)],
-...                            crs="EPSG:4326"), districts)
-array([2, 0])
+(Example: :mod:`geo.geography.points`, whose ``count_points`` is re-exported here.)
 """
 
 from __future__ import annotations
