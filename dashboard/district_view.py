@@ -19,37 +19,36 @@ from dashboard.layer_words import (
 )
 from geo import columns as C
 from geo.formatting import format_quantity
-from geo.messages import texts
 
 # Plain names of the scores' metadata and of the sources tables (unknown keys: made readable).
 META_WORDS = {
-    "version_modelo": texts("distrito.meta.version_modelo"),
-    "hash_configuracion": texts("distrito.meta.hash_configuracion"),
-    "configuracion": texts("distrito.meta.configuracion"),
-    "simulado": texts("distrito.meta.simulado"),
-    "variables": texts("distrito.meta.variables"),
-    "tabla_distritos": texts("distrito.meta.tabla_distritos"),
-    "base": texts("distrito.meta.base"),
-    "inspecciones_fuente": texts("distrito.meta.inspecciones_fuente"),
-    "inspecciones_desde": texts("distrito.meta.inspecciones_desde"),
-    "inspecciones_hasta": texts("distrito.meta.inspecciones_hasta"),
-    "n_inspecciones": texts("comun.inspecciones"),
-    "n_hallazgos": texts("comun.meta.n_hallazgos"),
-    "intercepto": texts("distrito.meta.intercepto"),
-    "fuerza_prior": texts("distrito.meta.fuerza_prior"),
-    "sd_efecto_distrital": texts("distrito.meta.sd_efecto_distrital"),
-    "escrito": texts("distrito.meta.escrito"),
+    "version_modelo": "distrito.meta.version_modelo",
+    "hash_configuracion": "distrito.meta.hash_configuracion",
+    "configuracion": "distrito.meta.configuracion",
+    "simulado": "distrito.meta.simulado",
+    "variables": "distrito.meta.variables",
+    "tabla_distritos": "distrito.meta.tabla_distritos",
+    "base": "distrito.meta.base",
+    "inspecciones_fuente": "distrito.meta.inspecciones_fuente",
+    "inspecciones_desde": "distrito.meta.inspecciones_desde",
+    "inspecciones_hasta": "distrito.meta.inspecciones_hasta",
+    "n_inspecciones": "comun.inspecciones",
+    "n_hallazgos": "comun.meta.n_hallazgos",
+    "intercepto": "distrito.meta.intercepto",
+    "fuerza_prior": "distrito.meta.fuerza_prior",
+    "sd_efecto_distrital": "distrito.meta.sd_efecto_distrital",
+    "escrito": "distrito.meta.escrito",
 }
 
 
 RECORD_WORDS = {
-    C.ID: texts("distrito.record.registro"),
-    C.FECHA: texts("comun.record.fecha"),
-    C.SECTOR: texts("comun.record.sector"),
-    C.ORIGEN: texts("comun.record.origen"),
-    C.HALLAZGO: texts("distrito.record.hallazgo_trabajo_forzoso"),
-    C.INDICADORES: texts("distrito.record.indicadores_oit"),
-    C.VICTIMAS: texts("comun.record.victimas"),
+    C.ID: "distrito.record.registro",
+    C.FECHA: "comun.record.fecha",
+    C.SECTOR: "comun.record.sector",
+    C.ORIGEN: "comun.record.origen",
+    C.HALLAZGO: "distrito.record.hallazgo_trabajo_forzoso",
+    C.INDICADORES: "distrito.record.indicadores_oit",
+    C.VICTIMAS: "comun.record.victimas",
 }
 
 
@@ -58,27 +57,27 @@ META_HIDDEN = ("fuentes", "coeficientes", "fuentes_base", "descripcion_columnas"
 
 
 LAYER_SOURCE_COLUMNS = {
-    "capa": texts("comun.layer_source_columns.capa"), "sector": texts("comun.record.sector"),
-    "origen": texts("comun.record.origen"), "fuente": texts("comun.layer_source_columns.fuente"),
-    "anios": texts("comun.layer_source_columns.anios"),
-    "unidad": texts("comun.layer_source_columns.unidad"),
-    "sin_dato": texts("comun.layer_source_columns.sin_dato"),
-    "motivo_cero": texts("distrito.layer_source_columns.motivo_cero"),
-    "n_elementos": texts("distrito.layer_source_columns.n_elementos"),
-    "fecha_construccion": texts("comun.record.fecha"),
-    "simulado": texts("distrito.layer_source_columns.simulado"),
-    "descripcion": texts("distrito.layer_source_columns.descripcion"),
-    "licencia": texts("comun.layer_source_columns.licencia"),
+    "capa": "comun.layer_source_columns.capa", "sector": "comun.record.sector",
+    "origen": "comun.record.origen", "fuente": "comun.layer_source_columns.fuente",
+    "anios": "comun.layer_source_columns.anios",
+    "unidad": "comun.layer_source_columns.unidad",
+    "sin_dato": "comun.layer_source_columns.sin_dato",
+    "motivo_cero": "distrito.layer_source_columns.motivo_cero",
+    "n_elementos": "distrito.layer_source_columns.n_elementos",
+    "fecha_construccion": "comun.record.fecha",
+    "simulado": "distrito.layer_source_columns.simulado",
+    "descripcion": "distrito.layer_source_columns.descripcion",
+    "licencia": "comun.layer_source_columns.licencia",
 }
 
 
 BASE_SOURCE_COLUMNS = {
-    "archivo": texts("comun.base_source_columns.archivo"),
-    "cita": texts("distrito.base_source_columns.cita"),
-    "licencia": texts("comun.layer_source_columns.licencia"),
-    "n_filas": texts("distrito.base_source_columns.n_filas"),
-    "fecha_construccion": texts("comun.record.fecha"),
-    "url": texts("distrito.base_source_columns.url"),
+    "archivo": "comun.base_source_columns.archivo",
+    "cita": "distrito.base_source_columns.cita",
+    "licencia": "comun.layer_source_columns.licencia",
+    "n_filas": "distrito.base_source_columns.n_filas",
+    "fecha_construccion": "comun.record.fecha",
+    "url": "distrito.base_source_columns.url",
 }
 
 

@@ -1,8 +1,7 @@
 """The dashboard's words, Spanish first, English by a switch the session remembers.
 
 Every text is a key of the message catalogue (:mod:`geo.messages`, the TOML files of
-``geo/messages/``): :func:`t` writes it in the session's language. :func:`tr` (both texts
-inline) is the way before the catalogue, kept until every page names keys.
+``geo/messages/``): :func:`t` writes it in the session's language.
 
 The language lives in ``st.session_state["lang"]`` and is mirrored in the URL
 (``?lang=en``) so that a reload or a shared link keeps it. At the start of each script run
@@ -13,8 +12,6 @@ notebooks, the command line) the language is the context's (``"es"`` unless set)
 
 Examples
 --------
->>> tr("hola", "hello", lang="en")
-'hello'
 >>> t("comun.evidencia_insuficiente", lang="es")
 'evidencia insuficiente'
 >>> t("comun.n_distritos", lang="en", n=169)
@@ -34,7 +31,6 @@ from geo.messages import t as _t
 __all__ = [
     "FEATURE_WORDS",
     "LANG_KEY",
-    "STRINGS",
     "evidence_label",
     "evidence_short",
     "feature_label",
@@ -42,29 +38,20 @@ __all__ = [
     "label",
     "set_lang",
     "t",
-    "tr",
     "use_session_language",
 ]
 
 LANG_KEY = "lang"
-#: The room of the words every page shares; a key without a room is one of them.
+#: The room of the words every page shares.
 SHARED = "comun"
 #: The room of the short plain names of the model's factors and district indicators.
 FACTORS = "factor"
 
 
-def _room(room: str) -> dict[str, tuple[str, str]]:
-    prefix = room + "."
-    return {k[len(prefix):]: pair for k, pair in catalogue().items() if k.startswith(prefix)}
-
-
-# key -> (es, en) of the shared words (catalogue room ``comun``), for code that reads the
-# pair itself; a page writes them with t("comun.<key>").
-STRINGS: dict[str, tuple[str, str]] = _room(SHARED)
-
-# Short plain names of the model's factors and the district indicators (room ``factor``).
-# A layer the settings add beyond these is named by its own `description` (settings text).
-FEATURE_WORDS: dict[str, tuple[str, str]] = _room(FACTORS)
+# The factors and district indicators that have a short plain name (room ``factor``). A
+# layer the settings add beyond these is named by its own `description` (settings text).
+FEATURE_WORDS: frozenset[str] = frozenset(
+    key[len(FACTORS) + 1:] for key in catalogue() if key.startswith(FACTORS + "."))
 
 
 def get_lang() -> str:
@@ -109,51 +96,34 @@ def set_lang(lang: str) -> None:
     set_language(lang)
 
 
-def tr(es: str, en: str, lang: str | None = None) -> str:
-    """Pick the Spanish or English text for the session's (or the given) language.
-
-    >>> tr("Mapa", "Map", lang="es")
-    'Mapa'
-    """
-    return en if (lang or get_lang()) == "en" else es
-
-
 def t(key: str, lang: str | None = None, **fmt: Any) -> str:
     """Write the catalogue's ``key`` in the session's (or the given) language, filled in.
 
-    A key without a room (``"riesgo"``) is one of the shared words (``"comun.riesgo"``).
     An unknown key returns the key itself, so a missing translation shows up in the
     page instead of breaking it.
 
-    >>> t("comun.riesgo", lang="en"), t("riesgo", lang="en")
-    ('Risk', 'Risk')
+    >>> t("comun.riesgo", lang="en")
+    'Risk'
     >>> t("no_such_key")
     'no_such_key'
     """
-    full = key if "." in key else f"{SHARED}.{key}"
-    if full not in catalogue():
-        return key
-    return _t(full, lang or get_lang(), **fmt)
+    return _t(key, lang or get_lang(), **fmt)
 
 
-def label(pairs: dict[str, tuple[str, str]], key: str, lang: str | None = None) -> str:
-    """Plain label of ``key`` from a ``{key: (es, en)}`` or ``{key: catalogue key}`` table.
+def label(keys: dict[str, str], name: str, lang: str | None = None) -> str:
+    """Plain label of a column ``name`` from a ``{name: catalogue key}`` table.
 
-    Unknown keys are made readable.
+    Unknown names are made readable.
 
-    >>> label({"n": ("Número", "Number")}, "n", lang="en")
-    'Number'
     >>> label({"r": "comun.riesgo"}, "r", lang="en")
     'Risk'
     >>> label({}, "filas_nuevas")
     'Filas nuevas'
     """
-    pair = pairs.get(key)
-    if pair is None:
-        return str(key).replace("_", " ").capitalize()
-    if isinstance(pair, str):  # a catalogue key
-        return t(pair, lang)
-    return pair[1] if (lang or get_lang()) == "en" else pair[0]
+    key = keys.get(name)
+    if key is None:
+        return str(name).replace("_", " ").capitalize()
+    return t(key, lang)
 
 
 def feature_label(name: str, descriptions: dict[str, str] | None = None,

@@ -18,17 +18,16 @@ import streamlit as st
 from dashboard.i18n import feature_label, t
 from dashboard.layer_words import feature_words, layer_name, origin_word, unit_label
 from geo.errors import number
-from geo.messages import texts
 from models.evaluation.backtest import card_to_markdown
 from models.risk.recency import MOTIVO_CAPAS
 
 METHODS = {
-    "modelo": texts("modelo.methods.modelo"),
-    "aleatorio": texts("modelo.methods.aleatorio"),
-    "tasa_pasada": texts("modelo.methods.tasa_pasada"),
-    "pobreza": texts("modelo.methods.pobreza"),
-    "indice_experto": texts("modelo.methods.indice_experto"),
-    "oraculo": texts("modelo.methods.oraculo"),
+    "modelo": "modelo.methods.modelo",
+    "aleatorio": "modelo.methods.aleatorio",
+    "tasa_pasada": "modelo.methods.tasa_pasada",
+    "pobreza": "modelo.methods.pobreza",
+    "indice_experto": "modelo.methods.indice_experto",
+    "oraculo": "modelo.methods.oraculo",
 }
 # metric (k replaced) -> format (pct | times | num2 | num4); its label and help are the
 # catalogue keys modelo.metrics.<metric, {k} as k> and …_ayuda (placeholder {k})
@@ -350,21 +349,11 @@ def alert_count(drift: dict) -> int:
 
 #: How the selection correction was made, in words (the card's ``seleccion.metodo``).
 SELECTION_METHODS = {
-    "joint": texts("modelo.selection_methods.joint"),
-    "design": texts("modelo.selection_methods.design"),
-    "cluster": texts("modelo.selection_methods.cluster"),
-    "none": texts("modelo.selection_methods.none"),
+    "joint": "modelo.selection_methods.joint",
+    "design": "modelo.selection_methods.design",
+    "cluster": "modelo.selection_methods.cluster",
+    "none": "modelo.selection_methods.none",
 }
-
-
-def selection_words(selection: dict) -> tuple[str, str]:
-    """Return the selection correction's method in Spanish and English (default: design).
-
-    >>> selection_words({})[1], selection_words({"metodo": "otra"})[1]
-    ('weights and district effects fitted together', 'design effect')
-    """
-    return SELECTION_METHODS.get(selection.get("metodo", "joint"),
-                                 ("efecto de diseño", "design effect"))
 
 
 def selection_key(selection: dict) -> str:

@@ -66,7 +66,7 @@ from dashboard import state, ui  # noqa: E402
 from dashboard.signin_rules import COOKIE, oidc_principal  # noqa: E402
 from geo import paths  # noqa: E402
 from geo.config import Settings, load_settings  # noqa: E402
-from geo.messages import texts  # noqa: E402
+from geo.messages import t as _catalogue_t  # noqa: E402
 from geo.records.store import InspectionStore  # noqa: E402
 from geo.trust.accounts import (  # noqa: E402
     DEVICE_DAYS,
@@ -245,22 +245,21 @@ def _streamlit_user(request: HTTPConnection) -> dict[str, Any] | None:
 # --------------------------------------------------------------------------------------
 # sign-in and sign-out pages
 _TEXT = {
-    "title": texts("comun.iniciar_sesion"),
-    "lead": texts("servidor.text.lead"),
-    "user": texts("comun.text.user"),
-    "password": texts("servidor.text.password"),
-    "submit": texts("servidor.text.submit"),
-    "other": texts("servidor.text.other"),
-    "signed_out": texts("servidor.text.signed_out"),
-    "stale": texts("servidor.text.stale"),
-    "missing": texts("servidor.text.missing"),
-    "insecure": texts("servidor.text.insecure"),
+    "title": "comun.iniciar_sesion",
+    "lead": "servidor.text.lead",
+    "user": "comun.text.user",
+    "password": "servidor.text.password",
+    "submit": "servidor.text.submit",
+    "other": "servidor.text.other",
+    "signed_out": "servidor.text.signed_out",
+    "stale": "servidor.text.stale",
+    "missing": "servidor.text.missing",
+    "insecure": "servidor.text.insecure",
 }
 
 
 def _t(key: str, lang: str) -> str:
-    es, en = _TEXT[key]
-    return en if lang == "en" else es
+    return _catalogue_t(_TEXT[key], lang)
 
 
 def _lang(request: Request, form: dict[str, str] | None = None) -> str:

@@ -183,8 +183,8 @@ def is_simulated() -> bool:
 def simulated_banner() -> None:
     """Show the DATOS SIMULADOS banner when the data is simulated (every page)."""
     if is_simulated():
-        st.warning(t("simulados_banner_capas_reales" if _real_layers() else
-                     "simulados_banner"), icon="⚠️")
+        st.warning(t("comun.simulados_banner_capas_reales" if _real_layers() else
+                     "comun.simulados_banner"), icon="⚠️")
 
 
 def _real_layers() -> bool:

@@ -26,6 +26,7 @@ from dashboard import state
 from dashboard.i18n import t
 from geo import paths
 from geo.errors import DataError, RiskmapError
+from geo.messages import Message
 from geo.records.inspections import empty_records, validate_upload
 from geo.trust.access import in_regions
 from geo.trust.isolation import run_limited
@@ -168,7 +169,8 @@ def current_upload(upload, max_mb: float) -> tuple[Path, str] | None:
         return None
     if pending:
         if pending["status"] == REFUSED:
-            raise DataError(*pending["error"])
+            said: Message = pending["error"]
+            raise DataError(said.key, **said.params)
         return Path(pending["path"]), pending["status"]
     if not isinstance(upload, UploadedFile):
         return None  # its bytes are gone and this session kept no copy: nothing to show
@@ -211,13 +213,17 @@ def refuse_upload(err: Exception) -> None:
         pending.update(status=REFUSED, error=_words(err))
 
 
-def _words(err: Exception) -> tuple[str, str]:
-    """Return an error's message only: kept, the error would keep its frames (and bytes)."""
+def _words(err: Exception) -> Message:
+    """Return an error's message only: kept, the error would keep its frames (and bytes).
+
+    An error among the message's parameters is kept as its own message (a RiskmapError) or
+    its text (any other error), never as the error itself.
+    """
     if isinstance(err, RiskmapError):
-        return err.es, err.en
-    return (f"El archivo no se pudo revisar ({type(err).__name__}). Quítelo y súbalo de nuevo.",
-            f"The file could not be checked ({type(err).__name__}). Remove it and upload it "
-            "again.")
+        return Message(err.key, {name: _words(value) if isinstance(value, RiskmapError)
+                                 else str(value) if isinstance(value, BaseException) else value
+                                 for name, value in err.params.items()})
+    return Message.of("datos.archivo_no_revisado", kind=type(err).__name__)
 
 
 def discard(folder: str | None) -> None:

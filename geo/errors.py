@@ -18,13 +18,6 @@ Examples
 >>> with language("es"):
 ...     str(err)[:31]
 'Aún no existen los datos que es'
-
-A message written inline in both languages (the way before the catalogue; kept until every
-call site names a key):
-
->>> err = RiskmapError(es="Falta la columna 'fecha'.", en="Column 'fecha' is missing.")
->>> err.message("en")
-"Column 'fecha' is missing."
 """
 
 from __future__ import annotations
@@ -44,17 +37,7 @@ __all__ = [
     "language",
     "number",
     "set_language",
-    "tr",
 ]
-
-
-def tr(es: str, en: str, lang: str | None = None) -> str:
-    """Pick the Spanish or English text for the current (or given) language.
-
-    >>> tr("hola", "hello", "en")
-    'hello'
-    """
-    return en if (lang or get_language()) == "en" else es
 
 
 def number(value: float, decimals: int = 0, lang: str | None = None) -> str:
@@ -72,11 +55,9 @@ class RiskmapError(Exception):
 
     Parameters
     ----------
-    key : str, optional
+    key : str
         The message's key in the catalogue (:mod:`geo.messages`): what is wrong (file,
         row, column), what was expected, and what to do.
-    es, en : str, optional
-        The message written out in each language, instead of a key.
     **params
         The key's placeholders (a parameter that is itself an error or a message is
         written in the same language).
@@ -89,34 +70,22 @@ class RiskmapError(Exception):
     '4 distritos'
     """
 
-    def __init__(self, *args: str, es: str | None = None, en: str | None = None,
-                 **params: Any) -> None:
-        if len(args) == 2 and es is None and en is None:  # (es, en) given in order
-            es, en = args
-            args = ()
-        if len(args) > 1:
-            raise TypeError("RiskmapError takes one catalogue key (or es and en)")
-        key = args[0] if args else None
-        if key is None:
-            if es is None or en is None:
-                raise TypeError("RiskmapError needs a catalogue key, or both es= and en=")
-            if params:
-                raise TypeError("parameters go with a catalogue key, not with es=/en=")
-        elif es is not None or en is not None:
-            raise TypeError("give a catalogue key or es=/en=, not both")
-        self._message = Message(key, params) if key is not None else None
-        self._texts = (es, en)
-        super().__init__(key if key is not None else es)
+    def __init__(self, key: str, /, **params: Any) -> None:
+        if {"es", "en"} & params.keys():
+            raise TypeError("a RiskmapError is a catalogue key and its parameters, never "
+                            "texts written inline (es=, en=)")
+        self._message = Message(key, params)
+        super().__init__(key)
 
     @property
-    def key(self) -> str | None:
-        """The message's key in the catalogue (None for a message written out inline)."""
-        return self._message.key if self._message is not None else None
+    def key(self) -> str:
+        """The message's key in the catalogue."""
+        return self._message.key
 
     @property
     def params(self) -> dict[str, Any]:
-        """The parameters of the message's key (empty for a message written out inline)."""
-        return self._message.params if self._message is not None else {}
+        """The parameters of the message's key."""
+        return self._message.params
 
     @property
     def es(self) -> str:
@@ -130,9 +99,7 @@ class RiskmapError(Exception):
 
     def message(self, lang: str | None = None) -> str:
         """Return the message in ``lang`` (default: the current language)."""
-        if self._message is not None:
-            return self._message.message(lang)
-        return tr(*self._texts, lang)
+        return self._message.message(lang)
 
     def __str__(self) -> str:
         return self.message()

@@ -27,7 +27,6 @@ from dashboard.uploads import (
 )
 from geo import columns as C
 from geo.errors import RiskmapError, number
-from geo.messages import texts
 from geo.records.sheets import neutralise  # the table's own CSV download opens in a spreadsheet
 from geo.trust.access import floor
 
@@ -35,24 +34,24 @@ CONTRACT = (C.ID, C.FECHA, C.UBIGEO, C.LAT, C.LON, C.SECTOR, C.HALLAZGO, C.ORIGE
             C.INDICADORES, C.TRABAJADORES, C.VICTIMAS, C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES,
             C.UBIGEO_ORIGEN)
 IMPORT_WORDS = {
-    "id": texts("datos.import.id"), "fecha_hora": texts("comun.fecha_hora_utc"),
-    "archivo": texts("comun.base_source_columns.archivo"), "sha256": texts("datos.import.sha256"),
-    "filas_nuevas": texts("datos.import.filas_nuevas"),
-    "filas_existentes": texts("datos.import.filas_existentes"), "usuario": texts("comun.usuario_2"),
+    "id": "datos.import.id", "fecha_hora": "comun.fecha_hora_utc",
+    "archivo": "comun.base_source_columns.archivo", "sha256": "datos.import.sha256",
+    "filas_nuevas": "datos.import.filas_nuevas",
+    "filas_existentes": "datos.import.filas_existentes", "usuario": "comun.usuario_2",
 }
 
 RECORD_WORDS = {
-    C.ID: texts("datos.record.codigo"),
-    C.FECHA: texts("comun.record.fecha"),
-    C.UBIGEO: texts("comun.ubigeo"),
-    C.LAT: texts("datos.record.latitud"), C.LON: texts("datos.record.longitud"),
-    C.SECTOR: texts("comun.record.sector"),
-    C.HALLAZGO: texts("datos.record.indicios_trabajo_forzoso"),
-    C.ORIGEN: texts("comun.record.origen"), C.INDICADORES: texts("comun.pag_indicadores"),
-    C.TRABAJADORES: texts("datos.record.trabajadores"), C.VICTIMAS: texts("comun.record.victimas"),
-    C.VICTIMAS_MUJERES: texts("comun.record.victimas_mujeres"),
-    C.VICTIMAS_MENORES: texts("comun.record.victimas_menores"),
-    C.UBIGEO_ORIGEN: texts("datos.record.distrito_captacion"),
+    C.ID: "datos.record.codigo",
+    C.FECHA: "comun.record.fecha",
+    C.UBIGEO: "comun.ubigeo",
+    C.LAT: "datos.record.latitud", C.LON: "datos.record.longitud",
+    C.SECTOR: "comun.record.sector",
+    C.HALLAZGO: "datos.record.indicios_trabajo_forzoso",
+    C.ORIGEN: "comun.record.origen", C.INDICADORES: "comun.pag_indicadores",
+    C.TRABAJADORES: "datos.record.trabajadores", C.VICTIMAS: "comun.record.victimas",
+    C.VICTIMAS_MUJERES: "comun.record.victimas_mujeres",
+    C.VICTIMAS_MENORES: "comun.record.victimas_menores",
+    C.UBIGEO_ORIGEN: "datos.record.distrito_captacion",
 }
 
 

@@ -9,19 +9,18 @@ from dashboard import state, ui
 from dashboard.i18n import evidence_label, get_lang, label, t
 from dashboard.state.exports import FORMATS, export_bytes
 from geo import columns as C
-from geo.messages import texts
 from geo.trust.access import floor, threshold
 
 PREVIEW_WORDS = {
-    C.RANGO: texts("comun.rango"), C.UBIGEO: texts("comun.ubigeo"),
-    C.DISTRITO: texts("comun.distrito"), C.PROVINCIA: texts("comun.provincia"),
-    C.DEPARTAMENTO: texts("comun.departamento"), C.RIESGO: texts("comun.riesgo"),
-    C.RIESGO_P05: texts("exportar.preview.riesgo_minimo_p05"),
-    C.RIESGO_P95: texts("exportar.preview.riesgo_maximo_p95"),
-    C.PROB_TOP10: texts("exportar.preview.prob_estar_10_mayor"),
-    C.EVIDENCIA: texts("comun.evidencia"), C.N_INSPECCIONES: texts("comun.inspecciones"),
-    C.N_HALLAZGOS: texts("comun.meta.n_hallazgos"),
-    C.N_DENUNCIAS: texts("exportar.preview.inspecciones_denuncia"),
+    C.RANGO: "comun.rango", C.UBIGEO: "comun.ubigeo",
+    C.DISTRITO: "comun.distrito", C.PROVINCIA: "comun.provincia",
+    C.DEPARTAMENTO: "comun.departamento", C.RIESGO: "comun.riesgo",
+    C.RIESGO_P05: "exportar.preview.riesgo_minimo_p05",
+    C.RIESGO_P95: "exportar.preview.riesgo_maximo_p95",
+    C.PROB_TOP10: "exportar.preview.prob_estar_10_mayor",
+    C.EVIDENCIA: "comun.evidencia", C.N_INSPECCIONES: "comun.inspecciones",
+    C.N_HALLAZGOS: "comun.meta.n_hallazgos",
+    C.N_DENUNCIAS: "exportar.preview.inspecciones_denuncia",
 }
 
 

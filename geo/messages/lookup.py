@@ -28,7 +28,7 @@ import functools
 import re
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,9 @@ from geo.messages.language import LANGUAGES, get_language
 __all__ = [
     "CATALOGUE_DIR",
     "CatalogueError",
+    "Joined",
     "Message",
+    "Rendered",
     "catalogue",
     "placeholders",
     "read_catalogue",
@@ -108,6 +110,38 @@ class Message:
         self.key = key
         self.params = dict(params or {})
 
+    @classmethod
+    def of(cls, key: str, /, **params: Any) -> Message:
+        """Build a message from its key and its parameters given as keywords.
+
+        >>> Message.of("comun.n_distritos", n=2).en
+        '2 districts'
+        """
+        return cls(key, params)
+
+    @classmethod
+    def plural(cls, n: int, one: str, many: str, /, **params: Any) -> Message:
+        """Choose the key ``one`` when ``n`` is 1, else ``many`` (CLDR's rule in es and en).
+
+        ``n`` is a parameter of the message too.
+
+        >>> Message.plural(1, "registros.n_fila_leida", "registros.n_filas_leidas").es
+        '1 fila leída'
+        >>> Message.plural(2, "registros.n_fila_leida", "registros.n_filas_leidas").en
+        '2 rows read'
+        """
+        return cls(one if n == 1 else many, {"n": n, **params})
+
+    @property
+    def es(self) -> str:
+        """The text in Spanish."""
+        return self.message("es")
+
+    @property
+    def en(self) -> str:
+        """The text in English."""
+        return self.message("en")
+
     def message(self, lang: str | None = None) -> str:
         """Return the text in ``lang`` (default: the current language)."""
         return t(self.key, lang, **self.params)
@@ -123,6 +157,35 @@ class Message:
                                                                           other.params)
 
     __hash__ = None  # type: ignore[assignment]  # params are mutable values
+
+
+class Joined:
+    """Messages written one after another, joined by ``sep``, in the language they are shown in.
+
+    A part that is not a message is written as it is.
+
+    >>> Joined([Message.of("comun.n_distritos", n=2), "Cusco"], sep=" · ").message("en")
+    '2 districts · Cusco'
+    """
+
+    def __init__(self, parts: Sequence[Any], sep: str = "\n", tail: str = "") -> None:
+        self.parts, self.sep, self.tail = list(parts), sep, tail
+
+    def message(self, lang: str | None = None) -> str:
+        """Return the parts written in ``lang`` (default: the current language), joined."""
+        return self.sep.join(str(_shown(p, lang or get_language())) for p in self.parts) \
+            + self.tail
+
+
+class Rendered:
+    """A report (anything with ``render(lang, *args)``) as a message: rendered when shown."""
+
+    def __init__(self, report: Any, *args: Any) -> None:
+        self.report, self.args = report, args
+
+    def message(self, lang: str | None = None) -> str:
+        """Return the report rendered in ``lang`` (default: the current language)."""
+        return self.report.render(lang or get_language(), *self.args)
 
 
 @functools.cache

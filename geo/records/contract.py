@@ -14,7 +14,6 @@ from typing import Any
 import pandas as pd
 
 from geo import columns as C
-from geo.messages import texts
 
 __all__ = [
     "ILO_INDICATORS",
@@ -27,17 +26,17 @@ __all__ = [
 #: The 11 ILO indicators of forced labour (ILO, 2012), as codes accepted in ``indicadores``,
 #: with their Spanish and English names.
 ILO_INDICATORS: dict[str, tuple[str, str]] = {
-    "abuso_vulnerabilidad": texts("registros.ilo_indicators.abuso_vulnerabilidad"),
-    "engano": texts("registros.ilo_indicators.engano"),
-    "restriccion_movimiento": texts("registros.ilo_indicators.restriccion_movimiento"),
-    "aislamiento": texts("registros.ilo_indicators.aislamiento"),
-    "violencia_fisica_sexual": texts("registros.ilo_indicators.violencia_fisica_sexual"),
-    "intimidacion_amenazas": texts("registros.ilo_indicators.intimidacion_amenazas"),
-    "retencion_documentos": texts("registros.ilo_indicators.retencion_documentos"),
-    "retencion_salarios": texts("registros.ilo_indicators.retencion_salarios"),
-    "servidumbre_deudas": texts("registros.ilo_indicators.servidumbre_deudas"),
-    "condiciones_abusivas": texts("registros.ilo_indicators.condiciones_abusivas"),
-    "horas_extra_excesivas": texts("registros.ilo_indicators.horas_extra_excesivas"),
+    "abuso_vulnerabilidad": "registros.ilo_indicators.abuso_vulnerabilidad",
+    "engano": "registros.ilo_indicators.engano",
+    "restriccion_movimiento": "registros.ilo_indicators.restriccion_movimiento",
+    "aislamiento": "registros.ilo_indicators.aislamiento",
+    "violencia_fisica_sexual": "registros.ilo_indicators.violencia_fisica_sexual",
+    "intimidacion_amenazas": "registros.ilo_indicators.intimidacion_amenazas",
+    "retencion_documentos": "registros.ilo_indicators.retencion_documentos",
+    "retencion_salarios": "registros.ilo_indicators.retencion_salarios",
+    "servidumbre_deudas": "registros.ilo_indicators.servidumbre_deudas",
+    "condiciones_abusivas": "registros.ilo_indicators.condiciones_abusivas",
+    "horas_extra_excesivas": "registros.ilo_indicators.horas_extra_excesivas",
 }
 
 #: Numbered aliases: ``OIT01``..``OIT11`` (or ``ILO01``..) in the order of the ILO list.

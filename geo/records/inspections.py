@@ -72,6 +72,7 @@ import pandas as pd
 from geo import columns as C
 from geo import paths
 from geo.geography.base import national_ubigeos, read_districts  # built by `riskmap data fetch`
+from geo.messages import Message
 from geo.records.contract import ILO_INDICATORS, RECORD_COLUMNS, empty_records, records_frame
 from geo.records.reading import MAX_CELL_CHARS, MAX_COLUMNS, check_limits
 from geo.records.store import ROL_SISTEMA, InspectionStore
@@ -119,7 +120,7 @@ def load_records(
     ``riskmap inspections import``). Importing a few new records never hides the history.
     When an ``id`` is in both, the store's version wins: it was imported later, so it is
     the correction. Those ids are listed in ``records.attrs["reemplazados"]`` and
-    explained in ``records.attrs["notas"]`` (one ``(es, en)`` pair per note).
+    explained in ``records.attrs["notas"]`` (one :class:`~geo.messages.Message` per note).
 
     Parameters
     ----------
@@ -255,13 +256,8 @@ def merge_records(history: pd.DataFrame, stored: pd.DataFrame, history_name: str
     notes: list[tuple[str, str]] = []
     if replaced:
         shown = ", ".join(replaced[:10]) + (" …" if len(replaced) > 10 else "")
-        notes.append((
-            f"{len(replaced)} registro(s) del archivo {history_name} "
-            f"también están en el almacén; se usa la versión del almacén (importada "
-            f"después): {shown}.",
-            f"{len(replaced)} record(s) of file {history_name} are also "
-            f"in the store; the store's version (imported later) is used: {shown}.",
-        ))
+        notes.append(Message.of("registros.registro_archivo_tambien_estan",
+                                n_replaced=len(replaced), history_name=history_name, shown=shown))
     records.attrs.update(
         fuentes={"archivo": len(kept), "almacen": len(stored)},
         reemplazados=replaced,

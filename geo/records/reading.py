@@ -26,7 +26,7 @@ import pyogrio
 
 from geo import columns as C
 from geo.errors import DataError
-from geo.errors import number as spoken_number
+from geo.messages import Joined, Message
 
 __all__ = [
     "MAX_CELL_CHARS",
@@ -82,24 +82,16 @@ def check_limits(path: str | Path, max_mb: float, max_rows: int, name: str = "")
     path = Path(path)
     shown = name or path.name
     size_mb = path.stat().st_size / 1e6
-    advice_es = ("Divídalo en archivos más pequeños (por año, por ejemplo) o pida al "
-                 "administrador que importe el archivo con 'riskmap inspections import'.")
-    advice_en = ("Split it into smaller files (by year, for example) or ask the "
-                 "administrator to import it with 'riskmap inspections import'.")
+    advice = Message.of("registros.consejo_dividir_archivo")
     if size_mb > max_mb:
-        raise DataError(
-            es=f"{shown}: pesa {_es(size_mb, 1)} MB y el límite es {max_mb:g} MB. {advice_es}",
-            en=f"{shown}: is {size_mb:,.1f} MB and the limit is {max_mb:g} MB. {advice_en}",
-        )
+        raise DataError("registros.pesa_mb_limite_mb", shown=shown, size_mb=size_mb, max_mb=max_mb,
+                        advice=advice)
     if path.suffix.lower() in XLSX_SUFFIXES:
         _check_unpacked(path, shown, max_mb)
     rows = _count_rows(path)
     if rows > max_rows:
-        raise DataError(
-            es=f"{shown}: tiene más de {_es(max_rows)} filas (se contaron {_es(rows)}). "
-            f"{advice_es}",
-            en=f"{shown}: has more than {max_rows:,} rows ({rows:,} counted). {advice_en}",
-        )
+        raise DataError("registros.tiene_filas_contaron", shown=shown, max_rows=max_rows, rows=rows,
+                        advice=advice)
     return rows
 
 
@@ -108,11 +100,6 @@ def check_limits(path: str | Path, max_mb: float, max_rows: int, name: str = "")
 #: unpacks 17 MB into 4.4 GB is ~260:1).
 UNPACKED_FACTOR = 20
 MAX_RATIO = 100
-
-
-def _es(value: float, decimals: int = 0) -> str:
-    """Write a number as Spanish does: ``1 344`` and ``2,5`` (English keeps ``1,344``)."""
-    return spoken_number(value, decimals, "es")
 
 
 def _check_unpacked(path: Path, shown: str, max_mb: float) -> None:
@@ -125,16 +112,8 @@ def _check_unpacked(path: Path, shown: str, max_mb: float) -> None:
     unpacked = sum(m.file_size for m in members) / 1e6
     ratio = max((m.file_size / max(m.compress_size, 1) for m in members), default=0.0)
     if unpacked > UNPACKED_FACTOR * max_mb or (ratio > MAX_RATIO and unpacked > 10):
-        raise DataError(
-            es=f"{shown}: se descomprime a {_es(unpacked)} MB (hasta {_es(ratio)} veces su "
-            f"tamaño); el límite es {UNPACKED_FACTOR * max_mb:g} MB y {MAX_RATIO}:1. No se "
-            "lee: un libro así suele ser un error de exportación o un archivo dañino. "
-            "Expórtelo a CSV desde Excel, o divídalo.",
-            en=f"{shown}: unpacks to {unpacked:,.0f} MB (up to {ratio:,.0f} times its size); "
-            f"the limit is {UNPACKED_FACTOR * max_mb:g} MB and {MAX_RATIO}:1. It is not read: "
-            "a workbook like this is usually an export error or a harmful file. Export it to "
-            "CSV from Excel, or split it.",
-        )
+        raise DataError("registros.descomprime_mb_hasta_veces", shown=shown, unpacked=unpacked,
+                        ratio=ratio, unpacked_factor=UNPACKED_FACTOR * max_mb, max_ratio=MAX_RATIO)
 
 
 def _count_rows(path: Path) -> int:
@@ -162,7 +141,7 @@ def _count_rows(path: Path) -> int:
         return 0
 
 
-def read_table(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str]]]:
+def read_table(path: Path) -> tuple[pd.DataFrame, list[int], list[Message]]:
     """Read any supported file into a frame of strings, with each row's line number."""
     if not path.exists():
         raise DataError("comun.no_existe_archivo_revise", path=path)
@@ -184,9 +163,9 @@ def _empty_file(path: Path) -> DataError:
     return DataError("registros.archivo_vacio_no_tiene", name=path.name)
 
 
-def _read_csv(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str]]]:
+def _read_csv(path: Path) -> tuple[pd.DataFrame, list[int], list[Message]]:
     raw = path.read_bytes()
-    notes: list[tuple[str, str]] = []
+    notes: list[Message] = []
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -197,10 +176,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str]
         except UnicodeDecodeError:
             text = raw.decode("latin-1")
             enc = "Latin-1"
-        notes.append((
-            f"El archivo no está en UTF-8; se leyó como {enc}.",
-            f"The file is not UTF-8; it was read as {enc}.",
-        ))
+        notes.append(Message.of("registros.archivo_no_utf_leyo", enc=enc))
     if not text.strip():
         raise _empty_file(path)
     delimiter = _sniff_delimiter(text)
@@ -251,36 +227,17 @@ MAX_COLUMNS = 500
 
 def _checked_header(values: list[str], path: Path) -> list[str]:
     if len(values) > MAX_COLUMNS:
-        raise DataError(
-            es=f"{path.name}: la fila de encabezados tiene {_es(len(values))} columnas y el "
-            f"límite es {_es(MAX_COLUMNS)}. No parece una tabla de inspecciones (una fila "
-            "por inspección, una columna por dato); revise el separador o exporte de nuevo.",
-            en=f"{path.name}: the header row has {len(values):,} columns and the limit is "
-            f"{MAX_COLUMNS:,}. It does not look like a table of inspections (one row per "
-            "inspection, one column per field); check the separator or export it again.",
-        )
+        raise DataError("registros.fila_encabezados_tiene_columnas", name=path.name,
+                        n_values=len(values), max_columns=MAX_COLUMNS)
     return values
 
 
 def _unreadable_csv(path: Path, record: int, err: csv.Error) -> DataError:
     """Say why the csv module stopped, in the user's words (a huge cell, most often)."""
     if "field larger than field limit" in str(err):
-        return DataError(
-            es=f"{path.name}: una celda (registro {_es(record)} del archivo) pasa de "
-            f"{_es(MAX_CELL_CHARS)} caracteres, el límite de una celda. No se lee: no parece "
-            "una tabla de inspecciones (¿falta el salto de línea entre filas, o una comilla "
-            "sin cerrar?). Ábralo en una hoja de cálculo y expórtelo de nuevo como CSV.",
-            en=f"{path.name}: a cell (record {record:,} of the file) is longer than "
-            f"{MAX_CELL_CHARS:,} characters, the limit for one cell. It is not read: it does "
-            "not look like a table of inspections (is the line break between rows missing, "
-            "or a quote left open?). Open it in a spreadsheet and export it again as CSV.",
-        )
-    return DataError(
-        es=f"{path.name}: no se pudo leer como CSV (registro {_es(record)}: {err}). Ábralo en "
-        "una hoja de cálculo y expórtelo de nuevo como CSV.",
-        en=f"{path.name}: could not be read as CSV (record {record:,}: {err}). Open it in a "
-        "spreadsheet and export it again as CSV.",
-    )
+        return DataError("registros.celda_registro_archivo_pasa", name=path.name, record=record,
+                         max_cell_chars=MAX_CELL_CHARS)
+    return DataError("registros.no_pudo_leer_csv", name=path.name, record=record, err=err)
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -291,21 +248,18 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_xlsx(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str]]]:
+def _read_xlsx(path: Path) -> tuple[pd.DataFrame, list[int], list[Message]]:
     try:
         # read-only: rows are streamed from the sheet's XML, never the whole book in memory
         book = openpyxl.load_workbook(path, data_only=True, read_only=True)
     except Exception as err:  # noqa: BLE001 - openpyxl raises many types for a bad file
         raise DataError("registros.no_pudo_abrir_libro", name=path.name, err=err) from err
-    notes: list[tuple[str, str]] = []
+    notes: list[Message] = []
     names = {norm(n): n for n in book.sheetnames}
     sheet_name = names.get("inspecciones", book.sheetnames[0])
     sheet = book[sheet_name]
     if len(book.sheetnames) > 1:
-        notes.append((
-            f"El libro tiene varias hojas; se leyó la hoja '{sheet_name}'.",
-            f"The workbook has several sheets; sheet '{sheet_name}' was read.",
-        ))
+        notes.append(Message.of("registros.libro_tiene_varias_hojas", sheet_name=sheet_name))
     header: list[str] | None = None
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -328,8 +282,8 @@ def _read_xlsx(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str
     return table, lines, notes
 
 
-def _read_geo(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str]]]:
-    notes: list[tuple[str, str]] = []
+def _read_geo(path: Path) -> tuple[pd.DataFrame, list[int], list[Message]]:
+    notes: list[Message] = []
     try:
         layers = [name for name, _ in pyogrio.list_layers(path)]
         layer = next((n for n in layers if norm(n) == "inspecciones"), layers[0])
@@ -337,19 +291,14 @@ def _read_geo(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str]
     except Exception as err:  # noqa: BLE001 - GDAL errors come in many types
         raise DataError("registros.no_pudo_leer_archivo", name=path.name, err=err) from err
     if len(layers) > 1:
-        notes.append((
-            f"El archivo tiene varias capas; se leyó la capa '{layer}'.",
-            f"The file has several layers; layer '{layer}' was read.",
-        ))
+        notes.append(Message.of("registros.archivo_tiene_varias_capas", layer=layer))
     if gdf.empty:
         raise _empty_file(path)
     if gdf.crs is None:
         raise DataError("registros.capa_no_declara_sistema", name=path.name)
     if not gdf.crs.equals("EPSG:4326"):
-        notes.append((
-            f"Las coordenadas estaban en {gdf.crs.to_string()}; se reproyectaron a WGS84.",
-            f"Coordinates were in {gdf.crs.to_string()}; they were reprojected to WGS84.",
-        ))
+        notes.append(Message.of("registros.coordenadas_estaban_reproyectaron_wgs84",
+                                crs=gdf.crs.to_string()))
         gdf = gdf.to_crs(4326)
     geoms = gdf.geometry
     attrs = pd.DataFrame(
@@ -358,10 +307,7 @@ def _read_geo(path: Path) -> tuple[pd.DataFrame, list[int], list[tuple[str, str]
     )
     present = {_ALIASES.get(norm(c)) for c in attrs.columns}
     if C.LAT in present or C.LON in present:
-        notes.append((
-            "Se usaron las coordenadas de la geometría; se ignoraron las columnas lat/lon.",
-            "The geometry's coordinates were used; the lat/lon columns were ignored.",
-        ))
+        notes.append(Message.of("registros.usaron_coordenadas_geometria_ignoraron"))
         attrs = attrs[[c for c in attrs.columns if _ALIASES.get(norm(c)) not in (C.LAT, C.LON)]]
     lat, lon, kind = [], [], []
     for geom in geoms:
@@ -410,7 +356,7 @@ def norm(text: Any) -> str:
 
 
 def rename_columns(
-    table: pd.DataFrame, path: Path, notes: list[tuple[str, str]]
+    table: pd.DataFrame, path: Path, notes: list[Message]
 ) -> pd.DataFrame:
     """Give the table's columns their contract names; raise when a required one is missing."""
     found = [str(c) for c in table.columns]
@@ -428,37 +374,24 @@ def rename_columns(
                             col=col, target=target)
         mapping[col] = target
     present = set(mapping.values())
-    missing = [c for c in _REQUIRED if c not in present]
+    missing: list[str | Message] = [c for c in _REQUIRED if c not in present]
     has_point = C.LAT in present and C.LON in present
     if C.UBIGEO not in present and not has_point:
-        missing.append(f"{C.UBIGEO} (o {C.LAT} y {C.LON})")
+        missing.append(Message.of("registros.ubigeo_o_latlon", ubigeo=C.UBIGEO, lat=C.LAT,
+                                  lon=C.LON))
     if missing:
-        listed = ", ".join(f"'{c}'" for c in found) or "(ninguna)"
-        miss = ", ".join(missing)
-        raise DataError(
-            es=f"{path.name}: faltan columnas obligatorias: {miss}. Columnas encontradas: "
-            f"{listed}. Revise la fila de encabezados ({place(1, is_sheet(path))[0]}) y el "
-            "separador; columnas "
-            f"obligatorias: {', '.join(_REQUIRED)} y {C.UBIGEO} o {C.LAT}/{C.LON}.",
-            en=f"{path.name}: required columns are missing: "
-            f"{miss.replace(' (o ', ' (or ').replace(' y ', ' and ')}. Columns found: "
-            f"{listed.replace('(ninguna)', '(none)')}. Check the header row "
-            f"({place(1, is_sheet(path))[1]}) and "
-            f"the separator; required columns: {', '.join(_REQUIRED)} and {C.UBIGEO} or "
-            f"{C.LAT}/{C.LON}.",
-        )
+        listed = Joined([f"'{c}'" for c in found] or [Message.of("registros.ninguna")], sep=", ")
+        miss = Joined(missing, sep=", ")
+        header = place(1, is_sheet(path))
+        raise DataError("registros.faltan_columnas_obligatorias_columnas", name=path.name,
+                        miss=miss, listed=listed, header=header, required=', '.join(_REQUIRED),
+                        ubigeo=C.UBIGEO, lat=C.LAT, lon=C.LON)
     if (C.LAT in present) != (C.LON in present):
         only = C.LAT if C.LAT in present else C.LON
-        notes.append((
-            f"Solo hay columna '{only}' sin su pareja; se ignoró.",
-            f"Only column '{only}' is present, without its pair; it was ignored.",
-        ))
+        notes.append(Message.of("registros.solo_columna_sin_pareja", only=only))
         mapping = {k: v for k, v in mapping.items() if v != only}
     if ignored:
-        notes.append((
-            f"Columnas no usadas: {', '.join(ignored)}.",
-            f"Columns not used: {', '.join(ignored)}.",
-        ))
+        notes.append(Message.of("registros.columnas_no_usadas", ignored=', '.join(ignored)))
     if len(table) == 0:
         raise _empty_file(path)
     renamed = table[list(mapping)].rename(columns=mapping)
@@ -476,7 +409,11 @@ def is_sheet(path: Path) -> bool:
     return Path(path).suffix.lower() in XLSX_SUFFIXES
 
 
-def place(n: int, sheet: bool) -> tuple[str, str]:
-    """Where a row is, as the user sees it: ``línea N`` in a text file, ``fila N`` in XLSX."""
-    return (f"fila {n}", f"row {n}") if sheet else (f"línea {n}", f"line {n}")
+def place(n: int, sheet: bool) -> Message:
+    """Where a row is, as the user sees it: ``línea N`` in a text file, ``fila N`` in XLSX.
+
+    >>> place(3, True).en, place(3, False).es
+    ('row 3', 'línea 3')
+    """
+    return Message.of("registros.fila_n" if sheet else "registros.linea_n", n=n)
 

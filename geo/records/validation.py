@@ -23,11 +23,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+from babel.dates import format_skeleton
 
 from geo import columns as C
-from geo.errors import DataError, tr
+from geo.errors import DataError
+from geo.formatting import locale_of
 from geo.geography.base import national_ubigeos
-from geo.messages import t
+from geo.messages import Message, Rendered, t
 from geo.records.classification import CLASE_OIT, INCONSISTENTE, SIN_INDICIOS, classify_records
 from geo.records.contract import ILO_INDICATORS, ILO_NUMBERED, records_frame
 from geo.records.reading import (
@@ -36,7 +38,6 @@ from geo.records.reading import (
     is_sheet,
     norm,
     place,
-    plural,
     read_table,
     rename_columns,
 )
@@ -72,14 +73,23 @@ class RowError(NamedTuple):
         feature's position + 1 (the header line of its attribute table counts as 1).
     column : str
         The contract column at fault (``""`` for the whole row).
-    es, en : str
-        What is wrong and what to do, in Spanish and English.
+    text : Message
+        What is wrong and what to do (a catalogue key and its parameters).
     """
 
     line: int
     column: str
-    es: str
-    en: str
+    text: Message
+
+    @property
+    def es(self) -> str:
+        """What is wrong, in Spanish."""
+        return self.text.message("es")
+
+    @property
+    def en(self) -> str:
+        """What is wrong, in English."""
+        return self.text.message("en")
 
     def message(self, lang: str | None = None, *, sheet: bool = False) -> str:
         """Return ``"línea N, columna 'c': reason"`` in ``lang`` (default: current).
@@ -87,10 +97,10 @@ class RowError(NamedTuple):
         ``sheet=True`` (an XLSX file) says ``"fila N"`` / ``"row N"``: a spreadsheet has
         numbered rows, not lines.
         """
-        where = tr(*place(self.line, sheet), lang)
+        where = place(self.line, sheet).message(lang)
         if self.column:
             where += t("registros.columna", lang=lang, column=self.column)
-        return f"{where}: {tr(self.es, self.en, lang)}"
+        return f"{where}: {self.text.message(lang)}"
 
 
 @dataclass
@@ -110,7 +120,7 @@ class ValidationReport:
         One entry per problem, in file order.
     n_rows : int
         Data rows read (blank rows not counted).
-    notes : list of (es, en)
+    notes : list of Message
         Things done to the file that the user should know (encoding, ignored columns).
     valid_lines : list of int
         The line of each row of ``valid`` in the file.
@@ -123,7 +133,7 @@ class ValidationReport:
     valid: pd.DataFrame
     errors: list[RowError]
     n_rows: int
-    notes: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
     valid_lines: list[int] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
 
@@ -148,26 +158,19 @@ class ValidationReport:
         """
         n_bad = len(self.bad_lines)
         n_ok = self.n_rows - n_bad
-        lines = [tr(
-            f"{self.path.name}: {self.n_rows} {plural(self.n_rows, 'fila leída', 'filas leídas')}"
-            f", {n_ok} {plural(n_ok, 'válida', 'válidas')}, {n_bad} con "
-            f"{plural(n_bad, 'error', 'errores')}.",
-            f"{self.path.name}: {self.n_rows} {plural(self.n_rows, 'row', 'rows')} read, "
-            f"{n_ok} valid, {n_bad} with {plural(n_bad, 'error', 'errors')}.",
-            lang,
-        )]
-        lines += [tr(es, en, lang) for es, en in self.notes]
+        lines = [t("registros.resumen", lang=lang, file=self.path.name,
+                   read=Message.plural(self.n_rows, "registros.n_fila_leida",
+                                       "registros.n_filas_leidas"),
+                   valid=Message.plural(n_ok, "registros.n_valida", "registros.n_validas"),
+                   bad=Message.plural(n_bad, "registros.n_con_error",
+                                      "registros.n_con_errores"))]
+        lines += [note.message(lang) for note in self.notes]
         shown = self.errors if max_errors is None else self.errors[:max_errors]
         sheet = self.path.suffix.lower() in XLSX_SUFFIXES
         if self.warnings:
             n = len(self.warnings)
-            lines.append(tr(
-                f"Advertencia: {n} {plural(n, 'registro contradice', 'registros contradicen')}"
-                " sus indicadores según la regla de la OIT (CIET 2018); se importan tal como "
-                "están, revise si el hallazgo o los indicadores están bien anotados:",
-                f"Warning: {n} {plural(n, 'record contradicts', 'records contradict')} its "
-                "indicators under the ILO rule (ICLS 2018); they are imported as they are, "
-                "check whether the finding or the indicators are recorded right:", lang))
+            lines.append(Message.plural(n, "registros.advertencia_contradice",
+                                        "registros.advertencia_contradicen").message(lang))
             limit = len(self.warnings) if max_errors is None else max_errors
             lines += ["  " + w.message(lang, sheet=sheet) for w in self.warnings[:limit]]
             if n > limit:
@@ -175,8 +178,8 @@ class ValidationReport:
         lines += ["  " + e.message(lang, sheet=sheet) for e in shown]
         if len(shown) < len(self.errors):
             rest = len(self.errors) - len(shown)
-            lines.append(tr(f"  … y {rest} {plural(rest, 'error', 'errores')} más.",
-                            f"  … and {rest} more {plural(rest, 'error', 'errors')}.", lang))
+            lines.append("  " + Message.plural(rest, "registros.y_n_error_mas",
+                                               "registros.y_n_errores_mas").message(lang))
         if self.errors:
             lines.append(t("registros.corrija_esas_filas_vuelva", lang=lang))
         return "\n".join(lines)
@@ -184,7 +187,7 @@ class ValidationReport:
     def raise_if_invalid(self) -> None:
         """Raise a :class:`~geo.errors.DataError` with the rendered report if any row is bad."""
         if self.errors:
-            raise DataError(es=self.render("es", 20), en=self.render("en", 20))
+            raise DataError("registros.informe_validacion", report=Rendered(self, 20))
 
 
 def validate_inspections(
@@ -275,7 +278,7 @@ def _validate(
     lines: list[int],
     districts: gpd.GeoDataFrame,
     today: dt.date,
-    notes: list[tuple[str, str]],
+    notes: list[Message],
     origins: _OriginCheck | None = None,
 ) -> ValidationReport:
     origins = origins or _OriginCheck(set(districts.index), None)
@@ -289,28 +292,22 @@ def _validate(
     for i, (line, row) in enumerate(zip(lines, table.to_dict("records"), strict=True)):
         row_errors: list[RowError] = []
 
-        def bad(column: str, es: str, en: str, _line: int = line, _errs=row_errors) -> None:
-            _errs.append(RowError(_line, column, es, en))
+        def bad(column: str, text: Message, _line: int = line, _errs=row_errors) -> None:
+            _errs.append(RowError(_line, column, text))
 
         if line in too_long.get("lines", {}):
             n, width = too_long["lines"][line], too_long["width"]
             sep = too_long["delimiter"]
-            bad("", f"la fila tiene {n} campos y el encabezado {width}. ¿Hay un '{sep}' "
-                "dentro de un valor? Póngalo entre comillas.",
-                f"the row has {n} fields and the header {width}. Is there a '{sep}' inside "
-                "a value? Put it in quotes.")
+            bad("", Message.of("registros.fila_tiene_campos_encabezado", n=n, width=width, sep=sep))
         rec = _parse_row(row, bad, known, today, origins)
         if geom_kind is not None and geom_kind[i]:
-            bad("geometry", f"la geometría es {geom_kind[i]}; se esperaba un punto.",
-                f"the geometry is a {geom_kind[i]}; a point was expected.")
+            bad("geometry", Message.of("registros.geometria_esperaba_punto",
+                                       geom_kind=geom_kind[i]))
         rid = rec.get(C.ID)
         if rid:
             if rid in first_line:
-                es_at, en_at = place(first_line[rid], is_sheet(path))
-                bad(C.ID, f"el id '{rid}' está repetido (ya aparece en la {es_at}). "
-                    "Cada inspección necesita un id único.",
-                    f"id '{rid}' is repeated (it already appears on {en_at}). "
-                    "Each inspection needs a unique id.")
+                at = place(first_line[rid], is_sheet(path))
+                bad(C.ID, Message.of("registros.id_repetido_aparece_inspeccion", rid=rid, at=at))
             else:
                 first_line[rid] = line
         errors.extend(row_errors)
@@ -327,17 +324,8 @@ def _validate(
     warnings = _contradictions(valid, valid_lines) if C.INDICADORES in table.columns else []
     found = int(valid[C.HALLAZGO].sum()) if len(valid) else 0
     if C.INDICADORES not in table.columns and found:
-        whose = plural(found, "su hallazgo", f"sus {found} hallazgos")
-        notes.append((
-            f"El archivo no tiene columna 'indicadores': {whose} "
-            f"se {plural(found, 'contará', 'contarán')} como sin indicadores OIT anotados "
-            "(inconsistente con la regla de la OIT) en la página Indicadores. Añada la "
-            "columna si los inspectores los anotaron.",
-            f"The file has no 'indicadores' column: its {found} "
-            f"{plural(found, 'finding', 'findings')} will count as having no ILO indicator "
-            "recorded (inconsistent with the ILO rule) on the Indicators page. Add the column "
-            "if the inspectors recorded them.",
-        ))
+        notes.append(Message.plural(found, "registros.sin_columna_indicadores_uno",
+                                    "registros.sin_columna_indicadores_varios"))
     return ValidationReport(path=path, valid=valid, errors=errors, n_rows=len(lines),
                             notes=notes, valid_lines=valid_lines, warnings=warnings)
 
@@ -350,7 +338,7 @@ class _OriginCheck:
         self.national = national
         self.departments = {c[:2] for c in region}
 
-    def problem(self, code: str) -> tuple[str, str] | None:
+    def problem(self, code: str) -> Message | None:
         if self.national is not None:
             ok = code in self.national
         elif code[:2] in self.departments:
@@ -359,10 +347,7 @@ class _OriginCheck:
             ok = 1 <= int(code[:2]) <= 25 and code[2:] != "0000"
         if ok:
             return None
-        return (f"'{code}' no es un distrito del Perú (INEI, división vigente). Revise el "
-                "código del distrito donde se captó a las víctimas, o deje la celda vacía.",
-                f"'{code}' is not a district of Peru (INEI, current division). Check the code "
-                "of the district where the victims were recruited, or leave the cell empty.")
+        return Message.of("registros.no_distrito_peru_inei", code=code)
 
 
 def _contradictions(valid: pd.DataFrame, lines: list[int]) -> list[RowError]:
@@ -376,19 +361,12 @@ def _contradictions(valid: pd.DataFrame, lines: list[int]) -> list[RowError]:
         if not flag:
             continue
         if cls == SIN_INDICIOS:
-            out.append(RowError(line, C.HALLAZGO,
-                                "hallazgo_tf = 1 pero no se anotó ningún indicador OIT.",
-                                "hallazgo_tf = 1 but no ILO indicator was recorded."))
+            out.append(RowError(line, C.HALLAZGO, Message.of("registros.hallazgo_tf_no_anoto")))
         else:
-            what = ("trabajo forzoso según la OIT: ambas dimensiones" if cls == "trabajo_forzoso"
-                    else "indicios")
-            what_en = ("forced labour under the ILO rule: both dimensions"
-                       if cls == "trabajo_forzoso" else "some indicators")
-            out.append(RowError(line, C.HALLAZGO,
-                                f"hallazgo_tf = {int(found)} pero los indicadores anotados dan "
-                                f"{what}.",
-                                f"hallazgo_tf = {int(found)} but the indicators recorded give "
-                                f"{what_en}."))
+            what = Message.of("registros.clase_trabajo_forzoso" if cls == "trabajo_forzoso"
+                              else "registros.clase_indicios")
+            out.append(RowError(line, C.HALLAZGO, Message.of(
+                "registros.hallazgo_tf_indicadores_anotados", found=int(found), what=what)))
     return out
 
 
@@ -399,13 +377,10 @@ def _parse_row(row: dict[str, Any], bad, known: set[str], today: dt.date,
 
     rid = get(C.ID)
     if not rid:
-        bad(C.ID, "falta el id de la inspección.", "the inspection id is missing.")
+        bad(C.ID, Message.of("registros.falta_id_inspeccion"))
     hidden = _hidden_characters(rid)
     if hidden:
-        bad(C.ID, f"el id tiene caracteres de control o invisibles ({hidden}). Un id se "
-            "escribe con letras, números y signos visibles; escríbalo de nuevo a mano.",
-            f"the id has control or invisible characters ({hidden}). An id is written with "
-            "letters, digits and visible signs; type it again by hand.")
+        bad(C.ID, Message.of("registros.id_tiene_caracteres_control", hidden=hidden))
         rid = ""  # never carried further, not even into another row's message
     rec[C.ID] = rid
 
@@ -416,10 +391,7 @@ def _parse_row(row: dict[str, Any], bad, known: set[str], today: dt.date,
 
     rec[C.LAT], rec[C.LON] = _parse_point(get(C.LAT), get(C.LON), bad)
     if not raw_ubigeo and not get(C.LAT) and not get(C.LON):
-        bad(C.UBIGEO, "no hay ubigeo ni coordenadas lat/lon: no se sabe en qué distrito "
-            "fue la inspección. Complete el ubigeo de 6 dígitos.",
-            "there is neither a ubigeo nor lat/lon coordinates: the inspection's district "
-            "is unknown. Fill in the 6-digit ubigeo.")
+        bad(C.UBIGEO, Message.of("registros.no_ubigeo_ni_coordenadas"))
 
     rec[C.SECTOR] = _parse_choice(get(C.SECTOR), C.SECTOR, C.SECTORES_INSPECCION, True, bad)
     rec[C.HALLAZGO] = _parse_flag(get(C.HALLAZGO), bad)
@@ -429,37 +401,29 @@ def _parse_row(row: dict[str, Any], bad, known: set[str], today: dt.date,
     rec[C.VICTIMAS] = _parse_count(get(C.VICTIMAS), C.VICTIMAS, bad)
     n_w, n_v = rec[C.TRABAJADORES], rec[C.VICTIMAS]
     if n_w is not None and n_v is not None and n_v > n_w:
-        bad(C.VICTIMAS, f"hay más víctimas ({n_v}) que trabajadores ({n_w}). Revise ambas "
-            "cifras.", f"there are more victims ({n_v}) than workers ({n_w}). Check both "
-            "figures.")
-    for col, who_es, who_en in ((C.VICTIMAS_MUJERES, "mujeres", "women"),
-                                (C.VICTIMAS_MENORES, "menores de edad", "minors")):
+        bad(C.VICTIMAS, Message.of("registros.victimas_trabajadores_revise_ambas", n_v=n_v,
+                                   n_w=n_w))
+    for col, who in ((C.VICTIMAS_MUJERES, Message.of("registros.victimas_mujeres")),
+                     (C.VICTIMAS_MENORES, Message.of("registros.victimas_menores"))):
         rec[col] = _parse_count(get(col), col, bad)
         if rec[col] is None:
             continue
         if n_v is None:
-            bad(col, f"hay {rec[col]} víctimas {who_es} pero la columna victimas está vacía. "
-                "Complete el total de víctimas.",
-                f"there are {rec[col]} {who_en} victims but column victimas is empty. Fill in "
-                "the total number of victims.")
+            bad(col, Message.of("registros.victimas_columna_victimas_vacia", rec=rec[col], who=who))
         elif rec[col] > n_v:
-            bad(col, f"hay más víctimas {who_es} ({rec[col]}) que víctimas en total ({n_v}). "
-                "Revise ambas cifras.",
-                f"there are more {who_en} victims ({rec[col]}) than victims in total ({n_v}). "
-                "Check both figures.")
+            bad(col, Message.of("registros.victimas_victimas_total_revise", who=who, rec=rec[col],
+                                n_v=n_v))
     raw_origin = get(C.UBIGEO_ORIGEN)
     rec[C.UBIGEO_ORIGEN] = None
     if raw_origin:
         code = _ubigeo_code(raw_origin)
         if code is None:
-            bad(C.UBIGEO_ORIGEN, f"'{raw_origin}' no es un ubigeo: debe tener 6 dígitos (p. ej. "
-                "160101 para Iquitos).",
-                f"'{raw_origin}' is not a ubigeo: it must have 6 digits (e.g. 160101 for "
-                "Iquitos).")
+            bad(C.UBIGEO_ORIGEN, Message.of("registros.no_ubigeo_debe_tener_digitos_ej_160101",
+                                            raw_origin=raw_origin))
         else:
             problem = origins.problem(code)
             if problem:
-                bad(C.UBIGEO_ORIGEN, *problem)
+                bad(C.UBIGEO_ORIGEN, problem)
             else:
                 rec[C.UBIGEO_ORIGEN] = code
     return rec
@@ -467,8 +431,7 @@ def _parse_row(row: dict[str, Any], bad, known: set[str], today: dt.date,
 
 def _parse_date(text: str, today: dt.date, bad) -> dt.date | None:
     if not text:
-        bad(C.FECHA, "falta la fecha. Use AAAA-MM-DD (p. ej. 2023-05-17) o DD/MM/AAAA.",
-            "the date is missing. Use YYYY-MM-DD (e.g. 2023-05-17) or DD/MM/YYYY.")
+        bad(C.FECHA, Message.of("registros.falta_fecha_use_aaaa"))
         return None
     value = text.split(" ")[0].split("T")[0]  # a time of day, if any, is dropped
     for fmt in _DATE_FORMATS:
@@ -477,36 +440,28 @@ def _parse_date(text: str, today: dt.date, bad) -> dt.date | None:
         except ValueError:
             continue
         if date.year < MIN_YEAR:
-            bad(C.FECHA, f"la fecha {text} es anterior a {MIN_YEAR}: ¿el año tiene 4 dígitos? "
-                "Use AAAA-MM-DD o DD/MM/AAAA (p. ej. 17/05/2023).",
-                f"date {text} is before {MIN_YEAR}: does the year have 4 digits? Use "
-                "YYYY-MM-DD or DD/MM/YYYY (e.g. 17/05/2023).")
+            bad(C.FECHA, Message.of("registros.fecha_anterior_ano_tiene", text=text,
+                                    min_year=MIN_YEAR))
             return None
         if date > today:
-            bad(C.FECHA, f"la fecha {text} está en el futuro (hoy es {today.isoformat()}). "
-                "¿Se invirtieron día y mes, o el año está mal escrito?",
-                f"date {text} is in the future (today is {today.isoformat()}). Were day and "
-                "month swapped, or is the year mistyped?")
+            bad(C.FECHA, Message.of("registros.fecha_futuro_hoy_invirtieron", text=text,
+                                    today=today.isoformat()))
             return None
         return date
     impossible = _impossible_date(value)
     if impossible:
-        bad(C.FECHA, f"la fecha {text} no existe ({impossible[0]}). Revise el día y el mes; "
-            "use AAAA-MM-DD o DD/MM/AAAA.",
-            f"date {text} does not exist ({impossible[1]}). Check the day and month; use "
-            "YYYY-MM-DD or DD/MM/YYYY.")
+        bad(C.FECHA, Message.of("registros.fecha_no_existe_revise", text=text,
+                                impossible=impossible))
         return None
-    bad(C.FECHA, f"no se entiende la fecha '{text}'. Use AAAA-MM-DD (p. ej. 2023-05-17) o "
-        "DD/MM/AAAA (p. ej. 17/05/2023), con una fecha que exista.",
-        f"cannot read date '{text}'. Use YYYY-MM-DD (e.g. 2023-05-17) or DD/MM/YYYY "
-        "(e.g. 17/05/2023), with a date that exists.")
+    bad(C.FECHA, Message.of("registros.no_entiende_fecha_use", text=text))
     return None
 
 
-def _impossible_date(value: str) -> tuple[str, str] | None:
+def _impossible_date(value: str) -> Message | None:
     """Say why a well-formed date cannot exist (31/02/2024, 2023-13-01), else None.
 
-    >>> _impossible_date("31/02/2024")
+    >>> why = _impossible_date("31/02/2024")
+    >>> why.es, why.en
     ('febrero de 2024 tiene 29 días', 'February 2024 has 29 days')
     >>> _impossible_date("hola") is None
     True
@@ -520,16 +475,21 @@ def _impossible_date(value: str) -> tuple[str, str] | None:
             return None
         day, month, year = (int(g) for g in match.groups())
     if not 1 <= month <= 12:
-        return f"no hay mes {month}", f"there is no month {month}"
+        return Message.of("registros.no_hay_mes", month=month)
     days = calendar.monthrange(year, month)[1]
     if not 1 <= day <= days:
-        return (f"{_MESES[month - 1]} de {year} tiene {days} días",
-                f"{calendar.month_name[month]} {year} has {days} days")
+        return Message.of("registros.mes_tiene_dias", month=_Month(year, month), days=days)
     return None
 
 
-_MESES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-          "septiembre", "octubre", "noviembre", "diciembre")
+class _Month:
+    """A month of a year as a message parameter, named as CLDR names it in each language."""
+
+    def __init__(self, year: int, month: int) -> None:
+        self.first = dt.date(year, month, 1)
+
+    def message(self, lang: str | None = None) -> str:
+        return format_skeleton("yMMMM", self.first, locale=locale_of(lang))
 
 
 #: Unicode categories an id may not contain: control characters (NUL, tab, line breaks,
@@ -564,22 +524,14 @@ def _ubigeo_code(text: str) -> str | None:
 def _parse_ubigeo(text: str, known: set[str], bad) -> str | None:
     padded = _ubigeo_code(text)
     if padded is None:
-        bad(C.UBIGEO, f"'{text}' no es un ubigeo: debe tener 6 dígitos (p. ej. 080101 para "
-            "Cusco, 160101 para Iquitos).",
-            f"'{text}' is not a ubigeo: it must have 6 digits (e.g. 080101 for Cusco, 160101 "
-            "for Iquitos).")
+        bad(C.UBIGEO, Message.of("registros.no_ubigeo_debe_tener", text=text))
         return None
     if padded not in known:
         if not text.startswith(padded):  # a zero was added to 5 digits
-            bad(C.UBIGEO, f"'{text}' tiene 5 dígitos; completado con un cero queda "
-                f"'{padded}', que no es un distrito de la región. Revise el código.",
-                f"'{text}' has 5 digits; padded with a zero it is '{padded}', which is not a "
-                "district of the region. Check the code.")
+            bad(C.UBIGEO, Message.of("registros.tiene_digitos_completado_con", text=text,
+                                     padded=padded))
         else:
-            bad(C.UBIGEO, f"el ubigeo '{padded}' no es un distrito de la región analizada. "
-                "Revise el código (INEI, división vigente).",
-                f"ubigeo '{padded}' is not a district of the region analysed. Check the code "
-                "(INEI, current division).")
+            bad(C.UBIGEO, Message.of("registros.ubigeo_no_distrito_region", padded=padded))
         return None
     return padded
 
@@ -589,9 +541,7 @@ def _parse_point(lat_text: str, lon_text: str, bad) -> tuple[float | None, float
         return None, None
     if not lat_text or not lon_text:
         missing = C.LAT if not lat_text else C.LON
-        bad(missing, f"hay una coordenada sin su pareja: falta '{missing}'. Complete ambas o "
-            "deje ambas vacías.", f"one coordinate lacks its pair: '{missing}' is missing. "
-            "Fill in both or leave both empty.")
+        bad(missing, Message.of("registros.coordenada_sin_pareja_falta", missing=missing))
         return None, None
     values = []
     for col, text, limit in ((C.LAT, lat_text, 90.0), (C.LON, lon_text, 180.0)):
@@ -600,10 +550,8 @@ def _parse_point(lat_text: str, lon_text: str, bad) -> tuple[float | None, float
         except ValueError:
             number = math.nan
         if not math.isfinite(number) or abs(number) > limit:
-            bad(col, f"'{text}' no es una {'latitud' if col == C.LAT else 'longitud'} en "
-                "grados decimales WGS84 (p. ej. -13.52).",
-                f"'{text}' is not a {'latitude' if col == C.LAT else 'longitude'} in WGS84 "
-                "decimal degrees (e.g. -13.52).")
+            what = Message.of("registros.latitud" if col == C.LAT else "registros.longitud")
+            bad(col, Message.of("registros.no_grados_decimales_wgs84", text=text, what=what))
             number = math.nan
         values.append(number)
     if any(math.isnan(v) for v in values):
@@ -616,13 +564,12 @@ def _parse_choice(
 ) -> str | None:
     if not text:
         if required:
-            bad(column, f"falta el valor. Use uno de: {', '.join(allowed)}.",
-                f"the value is missing. Use one of: {', '.join(allowed)}.")
+            bad(column, Message.of("registros.falta_valor_use", allowed=', '.join(allowed)))
         return None
     value = norm(text)
     if value not in allowed:
-        bad(column, f"'{text}' no es un valor válido. Use uno de: {', '.join(allowed)}.",
-            f"'{text}' is not a valid value. Use one of: {', '.join(allowed)}.")
+        bad(column, Message.of("registros.no_valor_valido_use", text=text,
+                               allowed=', '.join(allowed)))
         return None
     return value
 
@@ -634,10 +581,9 @@ def _parse_flag(text: str, bad) -> int | None:
         return 1
     if value in _FALSE:
         return 0
-    es, en = (f"'{text}'", f"'{text}'") if text else ("el valor vacío", "an empty value")
-    bad(C.HALLAZGO, f"{es} no indica si hubo hallazgo. Use 1 o 0, sí o no, verdadero o "
-        "falso.", f"{en} does not say whether there was a finding. Use 1 or 0, yes (si) "
-        "or no, true or false.")
+    given = Message.of("registros.valor_dado", text=text) if text else \
+        Message.of("registros.valor_vacio")
+    bad(C.HALLAZGO, Message.of("registros.no_indica_hubo_hallazgo", given=given))
     return None
 
 
@@ -657,10 +603,9 @@ def _parse_indicators(text: str, bad) -> str:
         else:
             unknown.append(part.strip())
     if unknown:
-        bad(C.INDICADORES, f"indicadores desconocidos: {', '.join(unknown)}. Separe con ';' "
-            f"los códigos OIT: {', '.join(ILO_INDICATORS)}.",
-            f"unknown indicators: {', '.join(unknown)}. Separate with ';' the ILO codes: "
-            f"{', '.join(ILO_INDICATORS)}.")
+        bad(C.INDICADORES, Message.of("registros.indicadores_desconocidos_separe_con",
+                                      unknown=', '.join(unknown),
+                                      ilo_indicators=', '.join(ILO_INDICATORS)))
     return ";".join(codes)
 
 
@@ -669,8 +614,7 @@ def _parse_count(text: str, column: str, bad) -> int | None:
         return None
     value = text[:-2] if re.fullmatch(r"\d+\.0", text) else text
     if not value.isdigit():
-        bad(column, f"'{text}' no es un número entero mayor o igual a cero.",
-            f"'{text}' is not a whole number greater than or equal to zero.")
+        bad(column, Message.of("registros.no_numero_entero_mayor", text=text))
         return None
     return int(value)
 
@@ -709,7 +653,7 @@ def _check_points(
         found = inside.get(i, [])
         lat, lon = rec[C.LAT], rec[C.LON]
         given = rec[C.UBIGEO]
-        problem: tuple[str, str, str] | None = None
+        problem: tuple[str, Message] | None = None
         if given is None:
             if found:
                 rec[C.UBIGEO] = found[0]
@@ -720,22 +664,16 @@ def _check_points(
                 rec[C.UBIGEO] = nearest
                 continue
             swap = _swapped_hint(lat, lon, districts)
-            problem = (C.LAT, f"el punto ({lat}, {lon}) está fuera de los distritos de la "
-                       f"región (a {dist.loc[nearest] / 1000:.1f} km del más cercano).{swap[0]}",
-                       f"point ({lat}, {lon}) lies outside the districts of the region "
-                       f"({dist.loc[nearest] / 1000:.1f} km from the nearest).{swap[1]}")
+            problem = (C.LAT, Message.of("registros.punto_fuera_distritos_region", lat=lat, lon=lon,
+                                         loc=dist.loc[nearest] / 1000, swap=swap))
         elif given not in found:
             dist = polys_m.loc[given].distance(pts_m.loc[i])
             if dist <= BOUNDARY_TOLERANCE_M:
                 continue
-            where = (f"cae en el distrito {found[0]}" if found
-                     else "cae fuera de los distritos de la región")
-            where_en = (f"falls in district {found[0]}" if found
-                        else "falls outside the districts of the region")
-            problem = (C.UBIGEO, f"el punto ({lat}, {lon}) está a {dist / 1000:.1f} km del "
-                       f"distrito {given} y {where}. Corrija el ubigeo o las coordenadas.",
-                       f"point ({lat}, {lon}) is {dist / 1000:.1f} km from district {given} "
-                       f"and {where_en}. Fix the ubigeo or the coordinates.")
+            where = Message.of("registros.cae_en_distrito", district=found[0]) if found \
+                else Message.of("registros.cae_fuera_region")
+            problem = (C.UBIGEO, Message.of("registros.punto_km_distrito_corrija", lat=lat, lon=lon,
+                                            dist=dist / 1000, given=given, where=where))
         if problem:
             errors.append(RowError(lines[i], *problem))
             failed[i] = True
@@ -748,13 +686,12 @@ def _metric_crs(points: gpd.GeoDataFrame) -> str:
     return f"EPSG:{32700 + zone}"
 
 
-def _swapped_hint(lat: float, lon: float, districts: gpd.GeoDataFrame) -> tuple[str, str]:
+def _swapped_hint(lat: float, lon: float, districts: gpd.GeoDataFrame) -> Message:
     if abs(lon) > 90:
-        return "", ""
+        return Message.of("registros.sin_pista")
     swapped = gpd.points_from_xy([lat], [lon], crs=4326)[0]
     if districts.geometry.intersects(swapped).any():
-        return (" ¿Se intercambiaron lat y lon?", " Were lat and lon swapped?")
-    return (" Revise las coordenadas (WGS84, grados decimales).",
-            " Check the coordinates (WGS84, decimal degrees).")
+        return Message.of("registros.pista_intercambio")
+    return Message.of("registros.pista_revise_coordenadas")
 
 

@@ -19,7 +19,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from geo import columns as C
 from geo.config import PlanningSpec
 from geo.errors import RiskmapError
-from geo.messages import Message
+from geo.messages import Joined, Message
 from models.planning import travel as T
 from models.planning.columns import TIPO_EXPLORACION, TIPO_PLAN
 from models.risk.recency import MOTIVO_CAPAS
@@ -112,9 +112,9 @@ def check_budgets(problem: Problem, warnings: list[Message],
                            days_per_inspection=spec.days_per_inspection)
     fits = problem.capacity >= cheapest
     if not fits.any():
-        per = _Joined("; ", [Message("plan.presupuesto_de_oficina",
-                                     {"name": o.name, "days": o.capacity_days, "least": c})
-                             for o, c in zip(spec.offices, cheapest, strict=True)])
+        per = Joined([Message("plan.presupuesto_de_oficina",
+                              {"name": o.name, "days": o.capacity_days, "least": c})
+                      for o, c in zip(spec.offices, cheapest, strict=True)], sep="; ")
         raise RiskmapError("plan.presupuesto_no_alcanza_ningun_viaje", per=per)
     for o, ok, c in zip(spec.offices, fits, cheapest, strict=True):
         if not ok:
@@ -351,13 +351,3 @@ def _solve(cands: list[Trip], problem: Problem, budgets: np.ndarray) -> tuple[li
         return [], 1.0
     gap = float(getattr(best, "mip_gap", 0.0) or 0.0)
     return [cands[j] for j in np.flatnonzero(best.x > 0.5)], gap
-
-
-class _Joined:
-    """Messages joined by ``sep``, written in the language of the moment (a parameter)."""
-
-    def __init__(self, sep: str, parts: list[Message]) -> None:
-        self.sep, self.parts = sep, parts
-
-    def message(self, lang: str | None = None) -> str:
-        return self.sep.join(part.message(lang) for part in self.parts)

@@ -67,8 +67,10 @@ def test_save_upload_keeps_bytes_privately_and_refuses_a_large_file(tmp_path, mo
 
 
 def test_words_keep_only_an_errors_message():
-    assert uploads._words(DataError(es="malo", en="bad")) == ("malo", "bad")
-    assert "KeyError" in uploads._words(KeyError("x"))[0]
+    said = uploads._words(DataError("registros.no_pudo_leer_archivo", name="x.csv",
+                                    err=ValueError("roto")))
+    assert said.params == {"name": "x.csv", "err": "roto"} and "x.csv" in said.es
+    assert "KeyError" in uploads._words(KeyError("x")).es
 
 
 def test_rescore_fits_on_every_record_as_the_system_and_reports_each_step(monkeypatch):

@@ -95,8 +95,8 @@ def test_caveats_downloads_and_words():
     assert mv.card_json(CARD).decode("utf-8").startswith('{\n  "version_modelo"')
     markdown = mv.card_markdown(CARD)
     assert markdown is None or "riskmap-1.0" in markdown
-    assert mv.selection_words({"metodo": "cluster"}) == ("cada distrito una vez",
-                                                        "each district once")
+    assert [mv.t(mv.selection_key({"metodo": "cluster"}), lang) for lang in ("es", "en")] == \
+        ["cada distrito una vez", "each district once"]
     assert mv.alert_count({"n_alertas": 4}) == 4
     assert mv.dated_layer_names({"capas_con_fecha": ["pobreza"]}, {}, "es") == [
         mv.feature_label("pobreza", {}, "es").lower()]

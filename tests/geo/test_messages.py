@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.i18n import STRINGS, get_lang
+from dashboard.i18n import get_lang
 from dashboard.i18n import t as page_t
 from geo.errors import DataError, RiskmapError, get_language, language, set_language
 from geo.messages import CATALOGUE_DIR, CatalogueError, Message, catalogue, read_catalogue, t
@@ -134,9 +134,11 @@ def test_an_error_inside_a_message_speaks_the_same_language():
         "Risk districts"
 
 
-def test_errors_written_inline_keep_working():
-    assert DataError(es="hola", en="hello").message("en") == "hello"
-    assert DataError("hola", "hello").es == "hola"  # (es, en) in order
+def test_an_error_is_a_key_never_texts_written_inline():
+    with pytest.raises(TypeError):
+        DataError(es="hola", en="hello")
+    with pytest.raises(TypeError):
+        DataError("hola", "hello")
     with pytest.raises(TypeError):
         DataError("comun.riesgo", es="hola", en="hello")
     with pytest.raises(TypeError):
@@ -144,15 +146,15 @@ def test_errors_written_inline_keep_working():
 
 
 def test_an_error_crosses_a_process_boundary():
-    for err in (DataError("comun.n_distritos", n=2), DataError(es="a", en="b")):
+    for err in (DataError("comun.n_distritos", n=2), DataError("comun.riesgo")):
         back = pickle.loads(pickle.dumps(err))
         assert type(back) is DataError
         assert (back.es, back.en, back.key) == (err.es, err.en, err.key)
 
 
 def test_the_dashboard_speaks_the_catalogue():
-    assert page_t("riesgo", lang="en") == page_t("comun.riesgo", lang="en") == "Risk"
-    assert STRINGS["falta_preparar"][0].startswith("Aún no existen")
+    assert page_t("comun.riesgo", lang="en") == "Risk"
+    assert page_t("comun.falta_preparar", lang="es", what="x", path="y").startswith("Aún no")
     with language("en"):  # outside a script run the context's language is the session's
         assert get_lang() == "en"
 

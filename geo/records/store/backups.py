@@ -12,9 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from geo.errors import DataError
-from geo.messages import Message
+from geo.messages import Message, Rendered
 from geo.private import private_dir
-from geo.records.store.changes import _Rendered
 from geo.records.store.database import InspectionStore
 from geo.records.store.schema import BACKUP_SEAL_TABLE, MIN_BACKUP_VERSION, SCHEMA_VERSION
 from geo.records.store.trail import _audit_text, _now, _seal_held, _sha256, _write_private, operator
@@ -172,7 +171,7 @@ def _check_backup(src: Path) -> tuple[bytes, tuple[int, str]]:
         raise DataError("registros.respaldo_error_sqlite", bad=bad, err=err) from err
     if not report.ok:
         raise DataError("registros.respaldo_auditoria_alterada", bad=bad,
-                        report=_Rendered(report))
+                        report=Rendered(report))
     head = (seal.last_id, seal.last_hash)
     with closing(sqlite3.connect(f"file:{src}?mode=ro", uri=True)) as conn:
         head = A.last_row(conn) if A.last_row(conn)[0] > seal.last_id else head

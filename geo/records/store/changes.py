@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from geo import columns as C
-from geo.messages import Message, get_language
+from geo.messages import Joined, Message
 from geo.records.contract import RECORD_COLUMNS
 from geo.records.store.schema import COMPLETABLE
 from geo.trust.access import (
@@ -137,29 +137,6 @@ def _same(a: Sequence[Any], b: Sequence[Any]) -> bool:
         elif x != y:
             return False
     return True
-
-
-class Joined:
-    """Messages written one after another, joined by ``sep``, in the language they are shown in."""
-
-    def __init__(self, parts: Sequence[Any], sep: str = "\n", tail: str = "") -> None:
-        self.parts, self.sep, self.tail = list(parts), sep, tail
-
-    def message(self, lang: str | None = None) -> str:
-        """Return the parts written in ``lang`` (default: the current language), joined."""
-        return self.sep.join(p.message(lang) if isinstance(p, Message) else str(p)
-                             for p in self.parts) + self.tail
-
-
-class _Rendered:
-    """A report (anything with ``render(lang, *args)``), written when shown."""
-
-    def __init__(self, report: Any, *args: Any) -> None:
-        self.report, self.args = report, args
-
-    def message(self, lang: str | None = None) -> str:
-        """Return the report rendered in ``lang`` (default: the current language)."""
-        return self.report.render(lang or get_language(), *self.args)
 
 
 def _at(line: int, sheet: bool) -> Message:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from geo import columns as C
 from geo.errors import DataError
-from geo.messages import Message
+from geo.messages import Message, Rendered
 from geo.private import private_dir
 from geo.records.contract import ANIO, N_VICTIMAS, RECORD_COLUMNS, SUPRIMIDO
 from geo.records.store.changes import (
@@ -27,7 +27,6 @@ from geo.records.store.changes import (
     _foreign_message,
     _history_rows,
     _region_message,
-    _Rendered,
     _sort_rows,
     _stored_rows,
     _to_sql_rows,
@@ -222,7 +221,7 @@ class InspectionStore:
             self._audit(user, role, "importacion_rechazada",
                         {**attempt, "filas_con_error": len(report.bad_lines)})
             raise ImportRejected(Message("registros.filas_con_error_nada_importado",
-                                         {"report": _Rendered(report, 20)}),
+                                         {"report": Rendered(report, 20)}),
                                  report=report, conflicts=[])
         outside = self._outside_regions(report)
         if outside:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.errors import RiskmapError
+from geo.messages import Message
 from geo.trust.audit.chain import AuditProblem, AuditReport
 from geo.trust.audit.keys import key_fingerprint
 from geo.trust.audit.rows import COLUMNS, GENESIS, last_row, row_hash
@@ -79,21 +80,12 @@ def check_witness(report: AuditReport, db_path: str | Path, lines: Iterable[str]
             good.append((number, entry))
         else:
             report.problems.append(AuditProblem(
-                0, f"testigo, línea {number}: un anclaje que no está firmado con la clave de "
-                "este almacén (falsificado, de otro almacén, o la clave se cambió).",
-                f"witness, line {number}: an anchor not signed with this store's key "
-                "(forged, another store's, or the key was changed)."))
+                0, Message.of("confianza.testigo_linea_anclaje_no", number=number)))
     if ignored:
-        report.notes.append((f"{ignored} línea(s) del testigo no son anclajes de riskmap "
-                             "(se ignoran).",
-                             f"{ignored} line(s) of the witness are not riskmap anchors "
-                             "(ignored)."))
+        report.notes.append(Message.of("confianza.linea_testigo_no_anclajes", ignored=ignored))
     if not good:
         report.problems.append(AuditProblem(
-            0, "el testigo no tiene ningún anclaje firmado con la clave de este almacén: no "
-            "hay con qué comparar la auditoría.",
-            "the witness holds no anchor signed with this store's key: there is nothing to "
-            "compare the trail with."))
+            0, Message.of("confianza.testigo_no_tiene_ningun")))
         return report
     with closing(sqlite3.connect(f"file:{store}?mode=ro", uri=True)) as conn:
         last_id = last_row(conn)[0]
@@ -168,13 +160,8 @@ def _kept_trails(conn: sqlite3.Connection, folder: Path, key: bytes,
             hashes = {int(r["id"]): str(r["hash"]) for r in rows}
             if row_id > 1 and hashes.get(row_id - 1) != previous:
                 report.problems.append(AuditProblem(
-                    row_id, f"fila {row_id}: la restauración del {when} no continúa la "
-                    f"auditoría que reemplazó ({name}): su fila {row_id - 1} es otra. El "
-                    "respaldo no era una copia de esa auditoría; sus anclajes no se dan por "
-                    "buenos.",
-                    f"row {row_id}: the restoration of {when} does not continue the trail it "
-                    f"replaced ({name}): its row {row_id - 1} is another. The backup was not a "
-                    "copy of that trail; its anchors are not accepted."))
+                    row_id, Message.of("confianza.fila_restauracion_no_continua", row_id=row_id,
+                                       when=when, name=name, row_id_2=row_id - 1)))
                 continue
             kept.append(_Kept(name, when, hashes))
             pending += [(int(r["id"]), str(r["detalle"]), str(r["fecha_hora"]),
@@ -189,11 +176,8 @@ def _read_kept(path: Path, sha: str, key: bytes,
     try:
         data = path.read_bytes()
     except OSError:
-        report.notes.append((
-            f"Falta {path.name}, la auditoría que reemplazó una restauración: los anclajes de "
-            "esa auditoría no se pueden comprobar (guárdela junto al almacén).",
-            f"{path.name}, the audit trail a restoration replaced, is missing: that trail's "
-            "anchors cannot be checked (keep it beside the store)."))
+        report.notes.append(Message.of("confianza.falta_auditoria_reemplazo_restauracion",
+                                       name=path.name))
         return None
     problem = None
     if sha and hashlib.sha256(data).hexdigest() != sha:
@@ -213,11 +197,8 @@ def _read_kept(path: Path, sha: str, key: bytes,
             problem = "formato"
     if problem is None:
         return rows
-    report.notes.append((
-        f"{path.name}, la auditoría que reemplazó una restauración, no es la que se guardó "
-        f"({problem}): no se usa para comprobar sus anclajes.",
-        f"{path.name}, the audit trail a restoration replaced, is not the one that was kept "
-        f"({problem}): it is not used to check its anchors."))
+    report.notes.append(Message.of("confianza.auditoria_reemplazo_restauracion_no", name=path.name,
+                                   problem=problem))
     return None
 
 
@@ -246,54 +227,33 @@ def _compare(report: AuditReport, anchors: list[tuple[int, dict[str, Any]]],
         span = f"{bad}" if first == bad else f"{first}–{bad}"
         report.problems.append(AuditProblem(
             first,
-            f"fila(s) {span}: reescrita(s) después de anclarse: la fila {bad} no es la que vio "
-            f"el testigo el {entry['fecha_hora']} (línea {number}); la primera fila alterada "
-            f"está entre la {first} y la {bad}."
-            if first != bad else
-            f"fila {bad}: reescrita después de anclarse: no es la que vio el testigo el "
-            f"{entry['fecha_hora']} (línea {number}).",
-            f"row(s) {span}: rewritten after being anchored: row {bad} is not the one the "
-            f"witness saw on {entry['fecha_hora']} (line {number}); the first row changed lies "
-            f"between rows {first} and {bad}."
-            if first != bad else
-            f"row {bad}: rewritten after being anchored: it is not the one the witness saw on "
-            f"{entry['fecha_hora']} (line {number})."))
+            Message.of("confianza.filas_reescritas" if first != bad
+                       else "confianza.fila_reescrita", span=span, bad=bad, first=first,
+                       fecha_hora=entry["fecha_hora"], number=number)))
         if len(rewritten) > 1:
             report.problems.append(AuditProblem(
-                bad, f"otros {len(rewritten) - 1} anclaje(s) posteriores tampoco coinciden.",
-                f"{len(rewritten) - 1} later anchor(s) do not match either."))
+                bad, Message.of("confianza.otros_anclaje_posteriores_tampoco",
+                                n_rewritten=len(rewritten) - 1)))
     if beyond:
         number, entry = max(beyond, key=lambda item: int(item[1]["fila"]))
         far = int(entry["fila"])
         span = f"{last_id + 1}" if far == last_id + 1 else f"{last_id + 1}–{far}"
         report.problems.append(AuditProblem(
             last_id + 1,
-            f"fila(s) {span}: faltan: el testigo vio la fila {far} el {entry['fecha_hora']} "
-            f"(línea {number}) y la auditoría termina en la {last_id} (se cortó el final o se "
-            "volvió a una copia anterior).",
-            f"row(s) {span}: missing: the witness saw row {far} on {entry['fecha_hora']} "
-            f"(line {number}) and the trail ends at row {last_id} (its end was cut, or an "
-            "older copy was put back)."))
+            Message.of("confianza.fila_faltan_testigo_vio", span=span, far=far,
+                       fecha_hora=entry['fecha_hora'], number=number, last_id=last_id)))
     for trail in kept:
         if trail.used:
-            report.notes.append((
-                f"{trail.used} anclaje(s) son de la auditoría que reemplazó la restauración del "
-                f"{trail.restored_at}, y coinciden con la copia que guardó ({trail.name}).",
-                f"{trail.used} anchor(s) are of the trail replaced by the restoration of "
-                f"{trail.restored_at}, and match the copy it kept ({trail.name})."))
+            report.notes.append(Message.of("confianza.anclaje_auditoria_reemplazo_restauracion",
+                                           used=trail.used, restored_at=trail.restored_at,
+                                           name=trail.name))
     if matched:
         report.witnessed = len(matched)
         _, latest = max(matched, key=lambda item: int(item[1]["fila"]))
         top = int(latest["fila"])
-        report.notes.append((
-            f"Testigo: {len(matched)} anclaje(s) coinciden; el último llega a la fila {top} "
-            f"({latest['fecha_hora']}).",
-            f"Witness: {len(matched)} anchor(s) match; the latest reaches row {top} "
-            f"({latest['fecha_hora']})."))
+        report.notes.append(Message.of("confianza.testigo_anclaje_coinciden_ultimo",
+                                       n_matched=len(matched), top=top,
+                                       fecha_hora=latest['fecha_hora']))
         if last_id > top and not report.problems:
             span = f"{top + 1}" if last_id == top + 1 else f"{top + 1}–{last_id}"
-            report.notes.append((
-                f"Fila(s) {span}: posteriores al último anclaje; el testigo aún no las vio (se "
-                "podrían reescribir sin que se note hasta el próximo anclaje).",
-                f"Row(s) {span}: after the latest anchor; the witness has not seen them yet "
-                "(they could be rewritten unnoticed until the next anchor)."))
+            report.notes.append(Message.of("confianza.fila_posteriores_ultimo_anclaje", span=span))

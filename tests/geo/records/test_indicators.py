@@ -106,7 +106,7 @@ def test_a_file_without_indicators_has_nothing_to_contradict(tmp_path, districts
     assert report.warnings == []
     # but its findings will count as findings without indicators: the user is told
     assert any("no tiene columna 'indicadores': su hallazgo se contará" in es
-               for es, _ in report.notes)
+               for es in (note.es for note in report.notes))
 
 
 # --- bad input: row-level messages, nothing imported ----------------------------------------

@@ -74,7 +74,7 @@ def test_utf8_bom_header_read(tmp_path, districts):
     assert report.ok, report.render("es")
     assert report.valid[C.ID].tolist() == ["C1"]
     # UTF-8 with BOM is UTF-8: no encoding note
-    assert not [es for es, _ in report.notes if "UTF-8" in es or "Latin" in es]
+    assert not [es for es in (note.es for note in report.notes) if "UTF-8" in es or "Latin" in es]
 
 
 def test_xlsx_with_typed_cells(tmp_path, districts):
@@ -130,7 +130,7 @@ def test_projected_gis_points_are_reprojected_and_said(tmp_path, districts):
     report = validate_inspections(path, districts, today=TODAY)
     assert report.valid[C.UBIGEO].tolist() == ["080101"]
     assert report.valid[C.LAT].iloc[0] == pytest.approx(-13.55, abs=1e-9)
-    assert any("reproyectaron" in es for es, _ in report.notes)
+    assert any("reproyectaron" in es for es in (note.es for note in report.notes))
 
 
 def test_gis_polygons_are_row_errors(tmp_path, districts):
@@ -494,7 +494,7 @@ def test_a_csv_with_a_huge_cell_is_a_clear_error_naming_the_file_and_the_limit(t
     huge.write_bytes(b"A" * (3 * MAX_CELL_CHARS))  # one field, no line break
     with pytest.raises(DataError) as info:
         validate_inspections(huge, districts, today=TODAY)
-    assert "una_celda.csv" in info.value.es and "131 072 caracteres" in info.value.es
+    assert "una_celda.csv" in info.value.es and "131,072 caracteres" in info.value.es
     assert "131,072 characters" in info.value.en and "una_celda.csv" in info.value.en
     # an open quote swallowing the rest of the file is the same thing
     quoted = _csv(tmp_path, HEADER + '\n"A1,2021-03-15,080101,mineria,1\n'

@@ -309,7 +309,8 @@ N1,2022-03-05,160101,tala,1,4
     assert (a2[C.SECTOR], a2[C.HALLAZGO], str(a2[C.FECHA].date())) == ("tala", 0, "2021-02-05")
     assert records.attrs["reemplazados"] == ["A2"]
     assert records.attrs["fuentes"] == {"archivo": 2, "almacen": 2}
-    es, en = records.attrs["notas"][0]
+    note = records.attrs["notas"][0]
+    es, en = note.es, note.en
     assert "A2" in es and "almacén" in es and "historia.csv" in es and "store" in en
     assert records[C.HALLAZGO].dtype == "int64" and records[C.VICTIMAS].dtype == "Int64"
 
@@ -392,7 +393,7 @@ def test_cli_validates_and_imports_the_demo_records(demo_dir, base_gpkg, tmp_pat
     assert main(["inspections", "validate", str(records), "--base", str(base_gpkg)]) == 0
     out = capsys.readouterr().out
     n = len(pd.read_csv(records, dtype=str))
-    assert f"{n} filas leídas, {n} válidas, 0 con errores" in out
+    assert f"{n:,} filas leídas, {n:,} válidas, 0 con errores" in out
     db = tmp_path / "demo.sqlite"
     assert main(["inspections", "import", str(records), "--base", str(base_gpkg),
                  "--store", str(db)]) == 0
@@ -869,7 +870,7 @@ def test_cli_refuses_a_huge_single_field_csv_clearly(tmp_path, cli, capsys):
     for command in ("validate", "import"):
         assert cli(["inspections", command, str(huge)]) == 2, command
         err = capsys.readouterr().err
-        assert "una_celda.csv" in err and "131 072 caracteres" in err, err
+        assert "una_celda.csv" in err and "131,072 caracteres" in err, err
         assert "inesperado" not in err and "Traceback" not in err
     assert cli(["--lang", "en", "inspections", "validate", str(huge)]) == 2
     assert "131,072 characters" in capsys.readouterr().err
