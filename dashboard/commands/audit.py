@@ -38,9 +38,8 @@ def _open(args: argparse.Namespace):
 
 
 def _advise(store, spec: AuditSpec) -> None:
-    lang = get_language()
-    for es, en in A.key_advice(store.db_path, spec):
-        print(en if lang == "en" else es)
+    for line in A.key_advice(store.db_path, spec):
+        print(line.message())
 
 
 def verify(args: argparse.Namespace) -> int:

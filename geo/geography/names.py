@@ -47,6 +47,7 @@ import pandas as pd
 
 from geo import columns as C
 from geo.errors import DataError
+from geo.messages import t
 
 __all__ = ["Match", "Unmatched", "match_districts", "normalise"]
 
@@ -77,14 +78,11 @@ class Unmatched:
     def describe(self, source: str, lang: str = "es") -> str:
         """One line for the report."""
         given = " / ".join(n for n in self.names if n)
-        if lang == "en":
-            what = "matches several districts" if self.ambiguous else "matches no district"
-            near = f"; closest: {', '.join(self.closest)}" if self.closest else ""
-            return f"{source}, line {self.line}: '{given}' {what}{near}."
-        what = "coincide con varios distritos" if self.ambiguous else "no coincide con ningún " \
-            "distrito"
-        near = f"; los más parecidos: {', '.join(self.closest)}" if self.closest else ""
-        return f"{source}, línea {self.line}: '{given}' {what}{near}."
+        near = t("geografia.mas_parecidos", lang=lang, names=", ".join(self.closest)) \
+            if self.closest else ""
+        return t("geografia.nombre_varios_distritos" if self.ambiguous
+                 else "geografia.nombre_ningun_distrito", lang=lang, source=source,
+                 line=self.line, given=given, near=near)
 
 
 @dataclass

@@ -40,6 +40,7 @@ __all__ = [
     "Joined",
     "Message",
     "Rendered",
+    "Written",
     "catalogue",
     "placeholders",
     "read_catalogue",
@@ -175,6 +176,21 @@ class Joined:
         """Return the parts written in ``lang`` (default: the current language), joined."""
         return self.sep.join(str(_shown(p, lang or get_language())) for p in self.parts) \
             + self.tail
+
+
+class Written:
+    """A text already written in both languages (read from a file that keeps both).
+
+    >>> Written("hola", "hello").message("en")
+    'hello'
+    """
+
+    def __init__(self, es: str, en: str) -> None:
+        self.es, self.en = es, en
+
+    def message(self, lang: str | None = None) -> str:
+        """Return the text in ``lang`` (default: the current language)."""
+        return self.en if (lang or get_language()) == "en" else self.es
 
 
 class Rendered:

@@ -60,6 +60,7 @@ from geo.config.roles import (
     parse_regions,
     parse_roles,
 )
+from geo.messages import t
 
 __all__ = [
     "DATA_ROLES",
@@ -193,5 +194,5 @@ def region_names(regions: Sequence[str], lang: str = "es") -> str:
     ('Cusco, Loreto', 'all departments')
     """
     if not len(regions):
-        return "all departments" if lang == "en" else "todos los departamentos"
+        return t("acceso.todos_los_departamentos", lang=lang)
     return ", ".join(REGION_NAMES.get(code, code) for code in regions)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from geo.messages import t
 from geo.private import private_dir
 from geo.trust.access import (
     Principal,
@@ -57,29 +58,16 @@ class SignIn:
 
     def message(self, lang: str = "es", lockout_minutes: float = 15) -> str:
         """Return what the sign-in page says (same for an unknown name or a wrong password)."""
-        es = lang != "en"
         if self.locked_until is not None:
             until = dt.datetime.fromtimestamp(self.locked_until, dt.UTC).strftime("%H:%M UTC")
-            return (f"Demasiados intentos fallidos con el usuario «{self.name}»: queda "
-                    f"bloqueado {lockout_minutes:g} minutos, hasta las {until}. Si no fue "
-                    "usted, avise al administrador." if es else
-                    f"Too many failed attempts for user '{self.name}': it is locked for "
-                    f"{lockout_minutes:g} minutes, until {until}. If it was not you, tell "
-                    "the administrator.")
-        wrong = (f"Usuario o contraseña incorrectos. Le quedan {self.remaining} intento(s) "
-                 f"antes de un bloqueo de {lockout_minutes:g} minutos." if es else
-                 f"Wrong user name or password. {self.remaining} attempt(s) left before a "
-                 f"{lockout_minutes:g}-minute lock.")
+            return t("acceso.usuario_bloqueado", lang=lang, name=self.name,
+                     minutes=f"{lockout_minutes:g}", until=until)
+        wrong = t("acceso.usuario_o_contrasena_incorrectos", lang=lang, n=self.remaining,
+                  minutes=f"{lockout_minutes:g}")
         if self.wait_until is None:
             return wrong
         until = dt.datetime.fromtimestamp(self.wait_until, dt.UTC).strftime("%H:%M:%S UTC")
-        wait = (f"Hubo demasiados intentos fallidos desde su red: espere hasta las {until} "
-                "para volver a intentarlo (la espera crece con cada nuevo fallo). Si ya "
-                "entró antes con su cuenta desde este navegador, la espera no le afecta." if es
-                else f"There were too many failed attempts from your network: wait until "
-                f"{until} before trying again (the wait grows with every new failure). If "
-                "you signed in with your account from this browser before, the wait does "
-                "not apply to you.")
+        wait = t("acceso.espere_red", lang=lang, until=until)
         return f"{wrong} {wait}" if self.checked else wait
 
 

@@ -24,6 +24,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from geo.errors import DataError, RiskmapError
+from geo.messages import t
 from geo.private import private_dir
 from geo.trust.access import (
     ROL_ADMIN,
@@ -95,8 +96,8 @@ class Account:
         """One line for ``riskmap users list``."""
         roles = "+".join([*([self.role] if self.role else []),
                           *([ROL_ADMIN] if self.admin else [])])
-        state = ("activa" if self.active else "DESACTIVADA") if lang != "en" else (
-            "active" if self.active else "DISABLED")
+        state = t("acceso.cuenta_activa" if self.active else "acceso.cuenta_desactivada",
+                  lang=lang)
         return (f"{self.name:<24} {roles:<24} {region_names(self.regions, lang):<24} "
                 f"{state}")
 

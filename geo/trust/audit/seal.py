@@ -25,6 +25,7 @@ from typing import Any
 
 from geo.config.audit import AuditSpec
 from geo.errors import DataError, RiskmapError
+from geo.messages import Message, Written
 from geo.trust.audit.keys import KEY_BYTES, KeySource, key_fingerprint
 from geo.trust.audit.rows import GENESIS, _now, _when
 from geo.trust.audit.store_settings import _active_settings, _store_of, settings_for
@@ -301,43 +302,26 @@ def anchor_entry(seal: Seal, store: str | Path, when: str | None = None) -> dict
     return {**entry, "firma": _signature(seal.key, entry)}
 
 
-def key_advice(db_path: str | Path, spec: AuditSpec | None) -> list[tuple[str, str]]:
-    """``(es, en)`` lines on where the key is and on anchoring, for ``riskmap audit``."""
+def key_advice(db_path: str | Path, spec: AuditSpec | None) -> list[Message]:
+    """Lines on where the key is and on anchoring, for ``riskmap audit``."""
     seal = Seal.load(seal_path(db_path))
     wanted = KeySource.from_spec(spec)
     advice = []
     if seal.source is None and wanted is None:
-        advice.append((
-            f"Aviso: la clave de la auditoría está en el sello, junto al almacén ({seal.path}): "
-            "quien lea esa carpeta, o un respaldo, puede volver a firmar la auditoría entera. "
-            "Guárdela fuera: [audit] key_file o key_env en la configuración y luego 'riskmap "
-            "audit move-key' (README, «Una auditoría anclada fuera del servidor»).",
-            f"Warning: the audit key is in the seal, beside the store ({seal.path}): whoever "
-            "reads that folder, or a backup, can re-sign the whole audit trail. Keep it "
-            "outside: [audit] key_file or key_env in the settings, then 'riskmap audit "
-            "move-key' (README, \"An audit trail anchored outside the server\")."))
+        advice.append(Message.of("confianza.aviso_clave_auditoria_sello", path=seal.path))
     elif wanted is not None and wanted != seal.source:
-        es, en = wanted.label().message("es"), wanted.label().message("en")
-        held_es, held_en = ((seal.source.label().message("es"), seal.source.label().message("en"))
-                            if seal.source else ("su sello", "its seal"))
-        advice.append((
-            f"Aviso: la configuración guarda la clave de la auditoría en {es}, pero este "
-            f"almacén la toma de {held_es}: "
-            "ejecute 'riskmap audit move-key' para llevarla allí.",
-            f"Warning: the settings keep the audit key in {en}, but this store takes it from "
-            f"{held_en}: run 'riskmap audit "
-            "move-key' to move it there."))
+        where = wanted.label()
+        held = seal.source.label() if seal.source else Message.of("confianza.su_sello")
+        advice.append(Message.of("confianza.aviso_configuracion_guarda_clave", where=where,
+                                 held=held))
     if spec is not None and spec.witness:
         if seal.anchoring.error_es:
-            advice.append((f"Aviso: el último anclaje en {spec.witness} falló "
-                           f"({seal.anchoring.error_es}).",
-                           f"Warning: the last anchoring to {spec.witness} failed "
-                           f"({seal.anchoring.error_en})."))
+            failure = Written(seal.anchoring.error_es, seal.anchoring.error_en)
+            advice.append(Message.of("confianza.aviso_ultimo_anclaje_fallo", witness=spec.witness,
+                                     failure=failure))
         elif seal.anchoring.anchored:
-            advice.append((f"Último anclaje: fila {seal.anchoring.row}, "
-                           f"{seal.anchoring.anchored} ({spec.witness}).",
-                           f"Last anchor: row {seal.anchoring.row}, "
-                           f"{seal.anchoring.anchored} ({spec.witness})."))
+            advice.append(Message.of("confianza.ultimo_anclaje_fila", row=seal.anchoring.row,
+                                     anchored=seal.anchoring.anchored, witness=spec.witness))
     return advice
 
 
