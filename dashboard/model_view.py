@@ -18,6 +18,7 @@ import streamlit as st
 from dashboard.i18n import feature_label, t
 from dashboard.layer_words import feature_words, layer_name, origin_word, unit_label
 from geo.errors import number
+from geo.formatting import format_number
 from models.evaluation.backtest import card_to_markdown
 from models.risk.recency import MOTIVO_CAPAS
 
@@ -378,7 +379,7 @@ def alerts_table(alerts: list[dict], lang: str) -> pd.DataFrame:
     >>> table = alerts_table([{"ubigeo": "080108", "distrito": "Wanchaq", "alerta": "al alza",
     ...                        "motivo": "capas", "p": None, "cambio_capas": 0.7}], "es")
     >>> table.iloc[0].tolist()
-    ['080108', 'Wanchaq', 'al alza', 'capas', '—', '×2,0']
+    ['080108', 'Wanchaq', 'al alza', 'capas', '—', '×2.0']
     """
     table = pd.DataFrame(alerts)
     table["alerta"] = table["alerta"].map(
@@ -390,7 +391,7 @@ def alerts_table(alerts: list[dict], lang: str) -> pd.DataFrame:
                       for v in table["p"]]
     if "cambio_capas" in table:  # a planner reads "odds x2", not a logit
         table["cambio_capas"] = [
-            f"×{math.exp(v):.1f}".replace(".", "," if lang == "es" else ".")
+            "×" + format_number(math.exp(v), lang, digits=1)
             if isinstance(v, (int, float)) and v == v and v != 0 else "—"
             for v in table["cambio_capas"]]
     if "motivo" in table:

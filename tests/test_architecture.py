@@ -6,6 +6,8 @@
 - No import inside a function, except an optional heavy dependency whose line says
   ``# optional: <why>``.
 - No module over 900 lines; at most 8 modules at the top of ``geo/``.
+- One way to speak: no text written inline in both languages (``es=``/``en=`` arguments, a
+  ``tr(es, en)`` call, a text chosen by ``lang == "en"``); every text is a catalogue key.
 """
 
 from __future__ import annotations
@@ -67,6 +69,53 @@ def test_the_inner_import_check_can_fail(tmp_path):
     saved, ROOT = ROOT, tmp_path
     try:
         assert _inner_imports(module) == ["m.py:4: import json"]
+    finally:
+        ROOT = saved
+
+
+#: Where a text may still be chosen by language: the catalogue itself, and text a file keeps
+#: in both languages (the seal's anchoring error; an indicator table's own source line).
+SPEAKS_ANYWAY = {"geo/messages/lookup.py", "geo/errors.py", "models/planning/printable.py",
+                 "dashboard/views/indicadores.py", "dashboard/state/regions.py"}
+_LANGUAGE_CODES = {"es", "en", ""}
+
+
+def _texts_written_inline(path: Path) -> list[str]:
+    rel = path.relative_to(ROOT).as_posix()
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            given = {k.arg for k in node.keywords}
+            if {"es", "en"} <= given or name == "tr":
+                found.append(f"{rel}:{node.lineno}: {name}(…) with both texts inline")
+        elif isinstance(node, ast.IfExp) and rel not in SPEAKS_ANYWAY:
+            compared = {c.value for c in ast.walk(node.test)
+                        if isinstance(c, ast.Constant) and isinstance(c.value, str)}
+            texts = [b for b in (node.body, node.orelse)
+                     if isinstance(b, ast.JoinedStr) or (isinstance(b, ast.Constant) and
+                                                         isinstance(b.value, str) and
+                                                         b.value not in _LANGUAGE_CODES
+                                                         and not b.value.startswith("?"))]
+            if compared & {"es", "en"} and texts:
+                found.append(f"{rel}:{node.lineno}: a text chosen by language")
+    return found
+
+
+def test_one_way_to_speak():
+    found = [line for path in _modules() for line in _texts_written_inline(path)]
+    assert not found, "texts written inline in both languages (make them catalogue keys, " \
+        "geo/messages/*.toml):\n" + "\n".join(found)
+
+
+def test_the_way_to_speak_check_can_fail(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text('def f(lang):\n    x = tr("hola", "hello")\n    y = E(es="a", en="b")\n'
+                      '    return "hi" if lang == "en" else "hola"\n', encoding="utf-8")
+    global ROOT
+    saved, ROOT = ROOT, tmp_path
+    try:
+        assert [line.split(":")[1] for line in _texts_written_inline(module)] == ["2", "3", "4"]
     finally:
         ROOT = saved
 

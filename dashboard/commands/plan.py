@@ -12,7 +12,7 @@ from dashboard.arguments.plan import register
 from geo import paths
 from geo.config import load_settings
 from geo.errors import RiskmapError
-from geo.messages import t
+from geo.messages import get_language, t
 from models.planning.plan import (
     HALLAZGOS,
     HALLAZGOS_P05,
@@ -103,7 +103,7 @@ def _print(plan, simulated: bool) -> None:
         kind = t("comun.exploracion") if row.tipo == "exploracion" else ""
         print(f"  {row.viaje:7s} {row.dias:5.1f} d  {row.hallazgos_esperados:5.2f}  "
               f"{row.distritos}" + (f"  [{kind}]" if kind else ""))
-        legs = getattr(row, "tramos" if t("cli.plan.texto") == "es" else "tramos_en", "")
+        legs = getattr(row, {"es": "tramos", "en": "tramos_en"}[get_language()], "")
         if legs:
             print(f"          {legs}")
     for msg in plan.messages():

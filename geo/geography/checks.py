@@ -19,6 +19,7 @@ import pandas as pd
 from geo import columns as C
 from geo.errors import DataError
 from geo.geography.ubigeo import InLanguage
+from geo.messages import t
 
 _CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 
@@ -99,7 +100,7 @@ def _place(rows: pd.DataFrame | None, pos: int, source: Any, lang: str = "es") -
     if rows is None or "_linea" not in rows.columns:
         return _row(pos, source, lang)
     line = int(rows["_linea"].iloc[pos])
-    text = f"línea {line}" if lang == "es" else f"line {line}"
+    text = t("geografia.linea_n", lang=lang, n=line)
     if "_archivo" in rows.columns and str(rows["_archivo"].iloc[pos]) != _name(source):
         text = f"{Path(str(rows['_archivo'].iloc[pos])).name}, {text}"
     return text
@@ -108,10 +109,10 @@ def _place(rows: pd.DataFrame | None, pos: int, source: Any, lang: str = "es") -
 def _row(pos: Any, source: Any, lang: str = "es") -> str:
     """Name a row as the user sees it: the line of a CSV (header = line 1), else the feature."""
     if not isinstance(pos, int | np.integer):
-        return f"fila {pos}" if lang == "es" else f"row {pos}"
+        return t("geografia.fila_n", lang=lang, n=pos)
     if _is_csv(source):
-        return f"línea {pos + 2}" if lang == "es" else f"line {pos + 2}"
-    return f"elemento {pos + 1}" if lang == "es" else f"feature {pos + 1}"
+        return t("geografia.linea_n", lang=lang, n=pos + 2)
+    return t("geografia.elemento_n", lang=lang, n=pos + 1)
 
 
 def _is_csv(source: Any) -> bool:
