@@ -277,7 +277,7 @@ def test_modelo_page_says_which_layers_are_dated_and_why_a_district_is_flagged(a
                                                                   "080902": "hallazgos"}
         assert "Por capas" in text
         assert table.set_index("UBIGEO")["Sus capas multiplican sus odds por"].to_dict() == {
-            "160803": "×2,5", "080902": "—"}
+            "160803": "×2.5", "080902": "—"}
     finally:
         path.write_text(original, encoding="utf-8")
 
