@@ -26,8 +26,11 @@ serve: prepare
 	$(BIN)/riskmap serve --port $(PORT)
 
 # Everything: unit, doctests, the import contract, the real data, the browser (what CI runs).
+# The tests without a browser run on both cores; the browser tests and the few whose result
+# depends on time (a solver's time limit) run after them, alone.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q -n 2 -m "not e2e and not serial"
+	$(BIN)/python -m pytest -q -m "e2e or serial"
 
 # Under 3 minutes on 2 cores, without ../shared/data and without a browser: what to run while
 # working. Tests that read the shared data or drive chromium, and the slow ones, are left out.
