@@ -103,7 +103,7 @@ def workbook_bytes(table: pd.DataFrame, metadata: Mapping[str, Any], *, sheet: s
 
 
 def _write_data(ws, table: pd.DataFrame, kinds: dict[str, str]) -> None:
-    """The table: header frozen and filtered, typed cells, formats, fitted widths."""
+    """Write the table: header frozen and filtered, typed cells, formats, fitted widths."""
     ws.append([_text(c) for c in table.columns])
     for cell in ws[1]:
         cell.font, cell.fill = _BOLD, _HEAD_FILL
@@ -125,7 +125,7 @@ def _write_data(ws, table: pd.DataFrame, kinds: dict[str, str]) -> None:
 
 def _write_metadata(ws, table: pd.DataFrame, kinds: dict[str, str],
                     metadata: Mapping[str, Any]) -> None:
-    """What the CSV's metadata JSON holds, laid out for people, in the current language."""
+    """Write what the CSV's metadata JSON holds, laid out for people, in the current language."""
     rows: list[tuple[list[Any], str]] = [([t("hoja.titulo", sheet=METADATA_SHEET)], "title")]
     if metadata.get("simulado"):
         rows.append(([t("hoja.simulado")], "warn"))
@@ -176,12 +176,12 @@ def _write_metadata(ws, table: pd.DataFrame, kinds: dict[str, str],
 
 
 def _is_table(value: Any) -> bool:
-    """A list of records (the sources): shown as a table of its own."""
+    """Say whether a value is a list of records (the sources: a table of its own)."""
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
 def _value(value: Any) -> Any:
-    """A metadata value as one cell: scalars as they are, lists joined, tables as JSON."""
+    """Return a metadata value as one cell: scalars as they are, lists joined, tables as JSON."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, list | tuple) and all(
@@ -207,7 +207,7 @@ def _missing(value: Any) -> bool:
 
 
 def _cell(value: Any, kind: str) -> Any:
-    """One value as the cell of its kind; missing (or suppressed) is an empty cell."""
+    """Return one value as the cell of its kind; missing (or suppressed) is an empty cell."""
     if _missing(value):
         return None
     if kind == "boolean":
@@ -227,7 +227,7 @@ def _cell(value: Any, kind: str) -> Any:
 
 
 def _number_format(kind: str, values: pd.Series) -> str:
-    """The cell format of a column: text stays text, decimals by the column's magnitude."""
+    """Return the cell format of a column: text stays text, decimals by the column's magnitude."""
     if kind == "text":
         return "@"
     if kind == "integer":
@@ -252,7 +252,7 @@ def _number_format(kind: str, values: pd.Series) -> str:
 
 
 def _shown_length(value: Any, kind: str) -> int:
-    """About how many characters a cell shows (for the column's width)."""
+    """Return about how many characters a cell shows (for the column's width)."""
     if _missing(value):
         return 0
     if kind == "percent":
