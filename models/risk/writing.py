@@ -1,4 +1,4 @@
-"""Scores as files: the score table written as a GeoPackage, GeoJSON, CSV or XLSX, with its metadata.
+"""Scores as files: the score table as a GeoPackage, GeoJSON, CSV or XLSX, with its metadata.
 
 Atomic and owner-only (the table holds exact counts): a GeoPackage carries layer ``riesgo``,
 table ``metadatos`` and the map's style; CSV and GeoJSON a ``.metadatos.json`` sidecar; an
@@ -45,8 +45,10 @@ _META_TABLE = "metadatos"
 
 
 def write_scores(gdf: gpd.GeoDataFrame, out: str | Path, settings: Settings) -> Path:
-    """Write scores to ``.gpkg`` (layer ``riesgo`` + table ``metadatos``), ``.geojson``, ``.csv``
-    or ``.xlsx`` (sheets ``riesgo`` and ``metadatos``).
+    """Write scores to ``.gpkg``, ``.geojson``, ``.csv`` or ``.xlsx``.
+
+    A GeoPackage holds layer ``riesgo`` and table ``metadatos``, an XLSX sheets ``riesgo``
+    and ``metadatos``.
 
     The file is written to a temporary name beside ``out`` and renamed, so an existing file
     is never left half-written; it and its sidecars are owner-only (0600, folders created
