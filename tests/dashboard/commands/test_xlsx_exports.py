@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -26,6 +27,7 @@ from openpyxl import load_workbook
 
 from dashboard.cli import main
 from geo import columns as C
+from geo.paths import REPO_ROOT
 from geo.records.workbook import METADATA_SHEET
 from geo.trust.access import Principal
 
@@ -51,16 +53,28 @@ def soffice() -> str:
 
 @pytest.fixture(scope="module")
 def files(demo_settings, scores_gpkg, tmp_path_factory) -> dict[str, Path]:
-    """The three commands as the README writes them, each to .xlsx and to .csv."""
+    """The README's three XLSX commands as written (demo settings), and the same to .csv."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    commands = [line.strip().split() for line in readme.splitlines()
+                if re.fullmatch(r"riskmap (score|indicators|plan) --out \w+\.xlsx", line.strip())]
+    assert [words[1] for words in commands] == ["score", "indicators", "plan"]
     out = tmp_path_factory.mktemp("hojas")
-    config = ["--config", str(demo_settings.path)]
     written = {}
-    for name, command in (("riesgo", ["score"]), ("indicadores", ["indicators"]),
-                          ("plan", ["plan"])):
-        for ext in ("xlsx", "csv"):
-            path = out / f"{name}.{ext}"
-            assert main([*command, *config, "--out", str(path)]) == 0
-            written[f"{name}.{ext}"] = path
+    old = os.environ.get("RISKMAP_CONFIG"), Path.cwd()
+    os.environ["RISKMAP_CONFIG"] = str(demo_settings.path)  # the demo's, as `make serve` does
+    os.chdir(out)
+    try:
+        for words in commands:
+            name = Path(words[-1]).stem
+            assert main(words[1:]) == 0, words
+            assert main([*words[1:-1], f"{name}.csv"]) == 0, words
+            written |= {f"{name}.xlsx": out / f"{name}.xlsx", f"{name}.csv": out / f"{name}.csv"}
+    finally:
+        os.chdir(old[1])
+        if old[0] is None:
+            os.environ.pop("RISKMAP_CONFIG", None)
+        else:
+            os.environ["RISKMAP_CONFIG"] = old[0]
     return written
 
 
