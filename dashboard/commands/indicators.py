@@ -35,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
     out = profile_table(out, args.by, districts)
     # counts (exact for a planner): owner-only; a CSV with its .csvt for GDAL (codes stay
     # text: "0801"), an .xlsx for a spreadsheet (typed cells, sheet "metadatos")
-    write_profile(args.out, out, args.by, k, settings.simulated)
+    write_profile(args.out, out, args.by, k, settings.simulated,
+                  protected=role != ROL_PLANIFICADOR)
     InspectionStore(store, role=role, user=operator()).record_event(
         "exportacion_indicadores", {"archivo": args.out.name, "por": args.by, "umbral": k,
                                     "filas": len(out)})

@@ -252,4 +252,5 @@ def indicator_xlsx(who: Principal, by: str, region: tuple[str, ...]) -> bytes:
     profile = indicator_profiles(who, by, region)
     districts = in_region(district_table().drop(columns="geometry"), region)
     k = floor(who.role, settings().auth.suppression)
-    return profile_xlsx(profile_table(profile, by, districts), by, k, settings().simulated)
+    return profile_xlsx(profile_table(profile, by, districts), by, k, settings().simulated,
+                        protected=not who.may_read_records)

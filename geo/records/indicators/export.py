@@ -54,9 +54,12 @@ def profile_table(profile: pd.DataFrame, by: str, districts: pd.DataFrame) -> pd
     return names.merge(profile, on=C.UBIGEO, how="right")
 
 
-def profile_metadata(table: pd.DataFrame, by: str, threshold: int,
-                     simulated: bool) -> dict[str, Any]:
+def profile_metadata(table: pd.DataFrame, by: str, threshold: int, simulated: bool,
+                     protected: bool = False) -> dict[str, Any]:
     """Return what an indicator export says about itself, in the current language.
+
+    ``protected``: made for a role without record access (its counts suppressed together
+    with every table it can obtain: said under ``proteccion``).
 
     >>> meta = profile_metadata(pd.DataFrame(columns=["anio", "engano"]), "anio", 5, True)
     >>> meta["conteos_suprimidos_menores_que"], meta["simulado"]
@@ -76,7 +79,7 @@ def profile_metadata(table: pd.DataFrame, by: str, threshold: int,
         else:
             described[col] = col.replace("_", " ")
     lang = get_language()
-    return {
+    meta = {
         "simulado": bool(simulated),
         "descripcion_columnas": described,
         "agrupado_por": by,
@@ -85,10 +88,13 @@ def profile_metadata(table: pd.DataFrame, by: str, threshold: int,
         "fuente_indicadores": table_oit.source_en if lang == "en" else table_oit.source_es,
         "licencia_riskmap": "GPL-3.0-or-later",
     }
+    if protected and threshold > 1:
+        meta["proteccion"] = t("hoja.indicadores.proteccion")
+    return meta
 
 
 def write_profile(path: str | Path, table: pd.DataFrame, by: str, threshold: int,
-                  simulated: bool) -> Path:
+                  simulated: bool, protected: bool = False) -> Path:
     """Write an indicator export to ``.xlsx``, or else CSV (with its ``.csvt``), owner-only.
 
     The CSV is UTF-8 with a BOM, its text cells neutralised; GDAL reads each column's type
@@ -98,7 +104,7 @@ def write_profile(path: str | Path, table: pd.DataFrame, by: str, threshold: int
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        return write_private(path, profile_xlsx(table, by, threshold, simulated))
+        return write_private(path, profile_xlsx(table, by, threshold, simulated, protected))
     with private_path(path) as tmp:  # counts (exact for a planner): owner-only, 0600
         neutralise_frame(table).to_csv(tmp, index=False, encoding="utf-8-sig",
                                        lineterminator="\n")
@@ -106,7 +112,8 @@ def write_profile(path: str | Path, table: pd.DataFrame, by: str, threshold: int
     return path
 
 
-def profile_xlsx(table: pd.DataFrame, by: str, threshold: int, simulated: bool) -> bytes:
+def profile_xlsx(table: pd.DataFrame, by: str, threshold: int, simulated: bool,
+                 protected: bool = False) -> bytes:
     """Return an indicator export as XLSX bytes (the command's file, the page's download)."""
-    return workbook_bytes(table, profile_metadata(table, by, threshold, simulated),
+    return workbook_bytes(table, profile_metadata(table, by, threshold, simulated, protected),
                           sheet=SHEET)
