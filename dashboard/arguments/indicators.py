@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--config", help="archivo de configuración (por defecto el de la demo)")
     p.add_argument("--by", default="ubigeo", choices=BY_OPTIONS,
                    help="agrupar por distrito (ubigeo), provincia, sector o año (anio)")
-    p.add_argument("--out", required=True, type=Path, help="archivo CSV de salida")
+    p.add_argument("--out", required=True, type=Path, help="archivo de salida .csv o .xlsx")
     p.add_argument("--rol", default=None,
                    choices=("planificador", "gobierno_regional", "investigador"),
                    help="rol para quien es el archivo (por defecto 'investigador', el de menos "

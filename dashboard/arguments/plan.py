@@ -40,7 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="días por inspección en el distrito (por defecto 2)")
     p.add_argument("--travel", help="tabla de viajes CSV: ubigeo, dias_viaje (ida) y "
                    "opcionalmente oficina; reemplaza la estimación")
-    p.add_argument("--out", help="escribir el plan como CSV (una fila por distrito)")
+    p.add_argument("--out", help="escribir el plan como CSV, o XLSX si termina en .xlsx "
+                   "(una fila por distrito)")
     p.add_argument("--html", help="escribir el plan como página HTML imprimible (una página "
                    "por oficina, con mapa, leyenda y tramos)")
     p.add_argument("--month", help="mes del plan, AAAA-MM (por defecto el mes siguiente)")

@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--inspections",
         help="archivo de inspecciones (CSV, XLSX, GeoPackage…); se valida antes de usarlo",
     )
-    p.add_argument("--out", required=True, help="archivo de salida .gpkg, .geojson o .csv")
+    p.add_argument("--out", required=True, help="archivo de salida .gpkg, .geojson, .csv o .xlsx")
     p.add_argument("--bootstrap", type=int, default=None,
                    help="réplicas bootstrap (por defecto [model].n_bootstrap)")
     p.set_defaults(func=handler("score.run"))

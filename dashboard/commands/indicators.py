@@ -7,15 +7,13 @@ import argparse
 import pandas as pd
 
 from dashboard.arguments.indicators import register
-from geo import columns as C
 from geo import paths
 from geo.config import load_settings, parse_region
 from geo.geography.base import read_districts
 from geo.messages import t
-from geo.private import private_path, write_private
 from geo.records.indicators import protected_profile, round_total
+from geo.records.indicators.export import profile_table, write_profile
 from geo.records.inspections import load_records
-from geo.records.sheets import csvt, neutralise_frame
 from geo.records.store import ROL_INVESTIGADOR, ROL_PLANIFICADOR, InspectionStore, operator
 from geo.trust.access import floor, in_regions
 
@@ -34,14 +32,11 @@ def run(args: argparse.Namespace) -> int:
                                       user=operator()), region)
     out = protected_profile(records, args.by, districts, k,
                             aggregate_role=role != ROL_PLANIFICADOR)
-    if args.by == C.UBIGEO:
-        names = districts[[C.UBIGEO, C.DISTRITO, C.PROVINCIA]].astype(str)
-        out = names.merge(out, on=C.UBIGEO, how="right")
-    with private_path(args.out) as tmp:  # counts (exact for a planner): owner-only, 0600
-        neutralise_frame(out).to_csv(tmp, index=False, encoding="utf-8-sig",
-                                     lineterminator="\n")
-    # GDAL reads each column's type from a .csvt beside the CSV: codes stay text ("0801")
-    write_private(args.out.with_suffix(".csvt"), csvt(out))
+    out = profile_table(out, args.by, districts)
+    # counts (exact for a planner): owner-only; a CSV with its .csvt for GDAL (codes stay
+    # text: "0801"), an .xlsx for a spreadsheet (typed cells, sheet "metadatos")
+    write_profile(args.out, out, args.by, k, settings.simulated,
+                  protected=role != ROL_PLANIFICADOR)
     InspectionStore(store, role=role, user=operator()).record_event(
         "exportacion_indicadores", {"archivo": args.out.name, "por": args.by, "umbral": k,
                                     "filas": len(out)})

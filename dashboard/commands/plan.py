@@ -65,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
                             districts=_regions(settings.districts_gpkg))
     _print(plan, settings.simulated)
     if args.out:
-        out = plan.to_csv(args.out, simulated=settings.simulated)
+        write = plan.to_xlsx if Path(args.out).suffix.lower() == ".xlsx" else plan.to_csv
+        out = write(args.out, simulated=settings.simulated)
         print(t("cli.plan.plan_escrito", out=out))
     if args.html:
         out = plan.write_html(args.html, simulated=settings.simulated, month=args.month)

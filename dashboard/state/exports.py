@@ -1,4 +1,8 @@
-"""What an export carries: the scores of a region suppressed for a role, and its metadata."""
+"""What an export carries: the scores of a region suppressed for a role, and its metadata.
+
+Also the Indicadores page's download (:func:`indicator_xlsx`): the indicator profile as
+``riskmap indicators --out FILE.xlsx`` writes it for the same role and region.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import streamlit as st
 from dashboard.state.disclosure import (
     ALL_COUNTS,
     SENSITIVE_COUNTS,
+    indicator_profiles,
     protected_counts,
     suppress_small_counts,
 )
@@ -27,8 +32,11 @@ from dashboard.state.loaders import (
 )
 from geo import columns as C
 from geo import paths
+from geo.messages import get_language, language
 from geo.records.indicators import N_VICTIMAS, coarsen, protected_profile
+from geo.records.indicators.export import profile_table, profile_xlsx
 from geo.records.inspections import ILO_INDICATORS
+from geo.trust.access import Principal, floor
 from models.risk.disclosure import protect_scores
 from models.risk.score import write_scores
 
@@ -188,19 +196,25 @@ def export_counts(planner: bool) -> tuple[str, ...]:
     return SENSITIVE_COUNTS if planner else ALL_COUNTS
 
 
-# GeoPackage keeps its metadata in table `metadatos`; GeoJSON and CSV get a sidecar
-# `<file>.metadatos.json` (models.risk.score.write_scores), so they are shipped together in a zip.
+#: The XLSX's media type (a spreadsheet's download).
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# GeoPackage keeps its metadata in table `metadatos` and XLSX in sheet `metadatos`; GeoJSON and
+# CSV get a sidecar `<file>.metadatos.json` (models.risk.score.write_scores), so they are
+# shipped together in a zip. The XLSX is the file for a spreadsheet (UBIGEO stays text).
 FORMATS = {
     "geojson": ("GeoJSON", ".geojson", "application/zip"),
     "gpkg": ("GeoPackage", ".gpkg", "application/geopackage+sqlite3"),
     "csv": ("CSV", ".csv", "application/zip"),
+    "xlsx": ("XLSX (Excel, LibreOffice)", ".xlsx", XLSX_MIME),
 }
+#: Formats downloaded as one file (their metadata inside), not as a zip.
+SINGLE_FILE = ("gpkg", "xlsx")
 
 
 @st.cache_data(show_spinner=False, max_entries=12)
 def export_bytes(fmt: str, region: tuple[str, ...], k: int, key: tuple,
                  counts: tuple[str, ...], protected: bool, scoped: bool,
-                 floor_k: int | None = None) -> bytes:
+                 floor_k: int | None = None, lang: str | None = None) -> bytes:
     """Return the file for ``fmt`` (zip with its metadata for GeoJSON and CSV).
 
     ``key`` (the scores file's path and modification time) makes a rescored file a new
@@ -208,18 +222,35 @@ def export_bytes(fmt: str, region: tuple[str, ...], k: int, key: tuple,
     ``counts`` are the count columns blanked below ``k`` (by role); ``protected``: the role
     has no record access (:mod:`models.risk.disclosure`); ``scoped``: it sees some regions only;
     ``floor_k``: the role's own floor (its one protected publication, blanked more up to
-    ``k``: :func:`dashboard.state.export_table`).
+    ``k``: :func:`dashboard.state.export_table`); ``lang``: the language of an XLSX's
+    ``metadatos`` sheet (part of the cache's key).
     """
     gdf = export_table(region, k, protected, counts, floor_k).copy()
     gdf.attrs["metadatos"] = export_metadata(metadata_values(), region, k,
                                              counts, protected, scoped)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, language(lang or get_language()):
         out = Path(tmp) / f"riesgo{FORMATS[fmt][1]}"
         write_scores(gdf, out, settings())
-        if fmt == "gpkg":
+        if fmt in SINGLE_FILE:
             return out.read_bytes()
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
             for file in sorted(Path(tmp).iterdir()):
                 zf.write(file, file.name)
         return buf.getvalue()
+
+
+def indicator_xlsx(who: Principal, by: str, region: tuple[str, ...]) -> bytes:
+    """Return the indicator profile by ``by`` as ``riskmap indicators --out FILE.xlsx`` does.
+
+    The profile ``who`` may see (:func:`dashboard.state.indicator_profiles`: suppressed at
+    the role's floor, the read audited), with the district names in front for ``ubigeo``,
+    as an XLSX with its sheet ``metadatos`` in the current language
+    (:mod:`geo.records.indicators.export`): the same cells as the command line's file for
+    the same role and region.
+    """
+    profile = indicator_profiles(who, by, region)
+    districts = in_region(district_table().drop(columns="geometry"), region)
+    k = floor(who.role, settings().auth.suppression)
+    return profile_xlsx(profile_table(profile, by, districts), by, k, settings().simulated,
+                        protected=not who.may_read_records)

@@ -1,4 +1,4 @@
-"""Exportar: the risk layer as GeoJSON, GeoPackage or CSV, with its metadata."""
+"""Exportar: the risk layer as GeoJSON, GeoPackage, CSV or XLSX, with its metadata."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import state, ui
 from dashboard.i18n import evidence_label, get_lang, label, t
-from dashboard.state.exports import FORMATS, export_bytes
+from dashboard.state.exports import FORMATS, SINGLE_FILE, export_bytes
 from geo import columns as C
 from geo.trust.access import floor, threshold
 
@@ -60,12 +60,12 @@ with ui.guard():
     if protected:
         history = settings.inspections
         key += (state.mtime(settings.store_path), state.mtime(history) if history else 0.0)
-    data = export_bytes(fmt, region, k, key, counts, protected, scoped, lowest)
+    data = export_bytes(fmt, region, k, key, counts, protected, scoped, lowest, lang)
     preview = state.export_table(region, k, protected, counts, lowest)
     n_supp = int(preview.get(f"{C.N_HALLAZGOS}_suprimido", pd.Series(dtype=bool)).sum())
     n_supp_insp = int(preview.get(f"{C.N_INSPECCIONES}_suprimido", pd.Series(dtype=bool)).sum())
     stem = f"riesgo_{chosen_region.key}{'_SIMULADO' if ui.is_simulated() else ''}"
-    name = stem + (FORMATS[fmt][1] if fmt == "gpkg" else f"_{fmt}.zip")
+    name = stem + (FORMATS[fmt][1] if fmt in SINGLE_FILE else f"_{fmt}.zip")
     store = state.store(who)
     detail = {"formato": fmt, "region": list(region), "umbral": k, "archivo": name,
               "distritos": len(preview)}
@@ -80,6 +80,7 @@ with ui.guard():
         data=_download, file_name=name, mime=FORMATS[fmt][2], type="primary",
         key="exportar_descargar", on_click="ignore",
     )
+    st.caption(t("hoja.exportar.cual_abrir"))
     st.caption(t("comun.n_distritos", n=len(preview)) + " · "
                + t("exportar.n_conteos_hallazgos_suprimidos", n_supp=n_supp, k=k)
                + ("." if who.may_read_records else t("exportar.o_permitirian_deducir_uno"))

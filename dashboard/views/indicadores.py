@@ -26,6 +26,7 @@ from dashboard.indicator_words import SERVICE_WORDS as SERVICE_NAMES
 from geo import columns as C
 from geo.messages import Message
 from geo.records.indicators import (
+    BY_OPTIONS,
     CLASES,
     INDICIOS,
     N_INDICIOS,
@@ -46,6 +47,27 @@ def _suppressed_note(n: int, k: int) -> None:
         st.caption(t("indicadores.conteos_no_muestran_celdas", n=n, k=k - 1))
 
 
+def _download_profile(who, region: tuple[str, ...], region_key: str, lang: str) -> None:
+    """The profile as ``riskmap indicators --out FILE.xlsx`` writes it, for a spreadsheet."""
+    with st.expander(t("hoja.indicadores.descargar_titulo")):
+        by = st.radio(t("indicadores.by"), list(BY_OPTIONS), horizontal=True,
+                      key="ind_xlsx_por",
+                      format_func=lambda b: t(f"hoja.indicadores.por.{b}", lang))
+        name = f"indicadores_{by}_{region_key}{'_SIMULADO' if ui.is_simulated() else ''}.xlsx"
+        store = state.store(who)
+
+        def _data() -> bytes:
+            # made when the button is pressed (the profile's read is audited then), audited
+            data = state.indicator_xlsx(who, by, region)
+            store.record_event("exportacion", {"formato": "xlsx", "archivo": name, "por": by,
+                                               "region": list(region)})
+            return data
+
+        st.download_button(t("hoja.indicadores.descargar_xlsx"), data=_data, file_name=name,
+                           mime=state.XLSX_MIME, key="ind_xlsx", on_click="ignore")
+        st.caption(t("hoja.indicadores.xlsx_ayuda"))
+
+
 ui.page_header(
     t("indicadores.indicadores_trabajo_forzoso"),
     t("indicadores.encuentran_inspecciones_11_indicadores"),
@@ -63,6 +85,7 @@ with ui.guard():
     choice = c2.radio(t("indicadores.vista"), list(VIEWS), horizontal=True, key="ind_vista",
                       format_func=lambda v: t(f"indicadores.vista.{v}", lang))
     table = load_table()
+    _download_profile(who, region, chosen_region.key, lang)
 
     if choice == "mapa":
         codes = [N_TF_OIT, N_INDICIOS, *table.codes]

@@ -209,8 +209,9 @@ with ui.guard():
               key="plan_mapa", height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
     st.caption(t("planificacion.colores_viaje_morado_exploracion"))
 
-    d1, d2 = st.columns(2)
+    d1, d3, d2 = st.columns(3)
     csv_bytes = plan.csv_text(simulated=ui.is_simulated()).encode("utf-8")
+    xlsx_bytes = plan.xlsx_bytes(simulated=ui.is_simulated())  # sheet metadatos in `lang`
     html_bytes = plan.to_html(lang, simulated=ui.is_simulated()).encode("utf-8")
     audit = state.store(who)
 
@@ -224,6 +225,10 @@ with ui.guard():
     d1.download_button(t("planificacion.descargar_csv"), _audited(csv_bytes, "plan_csv"),
                        file_name="plan_inspecciones.csv", mime="text/csv", key="plan_csv",
                        on_click="ignore")
+    d3.download_button(t("hoja.planificacion.descargar_xlsx"), _audited(xlsx_bytes, "plan_xlsx"),
+                       file_name="plan_inspecciones.xlsx", mime=state.XLSX_MIME,
+                       key="plan_xlsx", on_click="ignore",
+                       help=t("hoja.planificacion.xlsx_ayuda"))
     d2.download_button(t("planificacion.descargar_pagina_imprimible_html"),
                        _audited(html_bytes, "plan_html"),
                        file_name="plan_inspecciones.html", mime="text/html", key="plan_html",

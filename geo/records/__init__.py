@@ -7,7 +7,8 @@ The imports go one way, from the contract up:
 
 * :mod:`.contract` — a record's columns, the 11 ILO indicators, the count names (a leaf);
   :mod:`.classification` — the ICLS rule (``config/indicadores_oit.toml``);
-  :mod:`.sheets` — cells a spreadsheet reads as text; :mod:`.sdc` — linked-table suppression.
+  :mod:`.sheets` — cells a spreadsheet reads as text (:mod:`.workbook` — an XLSX of them);
+  :mod:`.sdc` — linked-table suppression.
 * :mod:`.reading` — a file into a table of strings; :mod:`.validation` — every row checked.
 * :mod:`.store` — the SQLite store (schema, imports, reads and roles, audit, backups).
 * :mod:`.inspections` — the records a model uses (history file plus store), and the public

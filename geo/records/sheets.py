@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["FORMULA_PREFIXES", "csvt", "neutralise", "neutralise_frame"]
+__all__ = ["FORMULA_PREFIXES", "KINDS", "column_kinds", "csvt", "neutralise", "neutralise_frame"]
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -45,19 +45,42 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: What a column holds, as the CSV's ``.csvt`` and the XLSX (:mod:`geo.records.workbook`) say it.
+KINDS = ("text", "integer", "number", "percent", "date", "boolean")
+
+_GDAL = {"boolean": '"Integer(Boolean)"', "integer": '"Integer"', "number": '"Real"',
+         "percent": '"Real"', "date": '"String"', "text": '"String"'}
+
+
+def column_kinds(table: pd.DataFrame, percent: tuple[str, ...] = ()) -> dict[str, str]:
+    """Return each column's kind (:data:`KINDS`) from its type: codes text, counts integers.
+
+    The one reading of a table's types: the CSV's ``.csvt`` (:func:`csvt`) and the XLSX's
+    cells follow it. A text column stays text whatever it looks like (UBIGEO ``"080910"``);
+    ``percent`` names the real columns that are shares or probabilities.
+
+    >>> column_kinds(pd.DataFrame({"ubigeo": ["080101"], "n": [3], "r": [0.5], "s": [True]}),
+    ...              percent=("r",))
+    {'ubigeo': 'text', 'n': 'integer', 'r': 'percent', 's': 'boolean'}
+    """
+    def kind(col: str, s: pd.Series) -> str:
+        if pd.api.types.is_bool_dtype(s):
+            return "boolean"
+        if pd.api.types.is_integer_dtype(s):
+            return "integer"
+        if pd.api.types.is_float_dtype(s):
+            return "percent" if col in percent else "number"
+        if pd.api.types.is_datetime64_any_dtype(s):
+            return "date"
+        return "text"
+
+    return {col: kind(col, table[col]) for col in table.columns}
+
+
 def csvt(table: pd.DataFrame) -> str:
     """Return GDAL's column types of a CSV (its ``.csvt``): codes text, counts integers.
 
     >>> csvt(pd.DataFrame({"ubigeo": ["080101"], "n": [3], "r": [0.5], "s": [True]})).strip()
     '"String","Integer","Real","Integer(Boolean)"'
     """
-    def kind(s: pd.Series) -> str:
-        if pd.api.types.is_bool_dtype(s):
-            return '"Integer(Boolean)"'
-        if pd.api.types.is_integer_dtype(s):
-            return '"Integer"'
-        if pd.api.types.is_float_dtype(s):
-            return '"Real"'
-        return '"String"'
-
-    return ",".join(kind(table[c]) for c in table.columns) + "\n"
+    return ",".join(_GDAL[k] for k in column_kinds(table).values()) + "\n"

@@ -101,6 +101,7 @@ from models.planning.columns import (
 )
 from models.planning.network import build_network, read_rivers
 from models.planning.printable import render_html
+from models.planning.sheet import plan_xlsx
 from models.planning.tables import plan_tables, summarise
 from models.planning.trips import (
     MAX_DISTRICTS_PER_TRIP,
@@ -231,9 +232,26 @@ class Plan:
         Starts with a byte-order mark (Excel then reads "La Convención", not "La
         ConvenciÃ³n"); a ``simulado`` column marks a plan made on simulated data on every row.
         """
+        table = self.export_table(simulated)
+        return "\ufeff" + neutralise_frame(table).to_csv(index=False, lineterminator="\n")
+
+    def export_table(self, simulated: bool = False) -> pd.DataFrame:
+        """Return :meth:`table` with the ``simulado`` column first: the rows of every file."""
         table = self.table()
         table.insert(0, "simulado", "SIMULADO" if simulated else "")
-        return "\ufeff" + neutralise_frame(table).to_csv(index=False, lineterminator="\n")
+        return table
+
+    def xlsx_bytes(self, simulated: bool = False) -> bytes:
+        """Return the CSV's rows as an XLSX with the sheet ``metadatos`` (a spreadsheet's file).
+
+        UBIGEO stays text with its leading zero, counts are numbers
+        (:func:`models.planning.sheet.plan_xlsx`); the same cells as :meth:`to_xlsx`.
+        """
+        return plan_xlsx(self, simulated)
+
+    def to_xlsx(self, path: str | Path, simulated: bool = False) -> Path:
+        """Write :meth:`xlsx_bytes` to ``path`` (atomically, owner-only like :meth:`to_csv`)."""
+        return write_private(path, self.xlsx_bytes(simulated))
 
     def to_csv(self, path: str | Path, simulated: bool = False) -> Path:
         """Write :meth:`table` as UTF-8 CSV (atomically: a temp file, then renamed).

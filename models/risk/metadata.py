@@ -32,6 +32,7 @@ __all__ = [
     "MOTIVO_DERIVA",
     "N_EFECTIVAS",
     "PATH_KEYS",
+    "PERCENT_COLUMNS",
     "P_DERIVA",
     "SCORE_COLUMNS",
     "SIN_DATO",
@@ -51,6 +52,8 @@ SCORE_COLUMNS = (
     C.UBIGEO, C.DISTRITO, C.PROVINCIA, C.DEPARTAMENTO, C.RIESGO, C.RIESGO_P05, C.RIESGO_P95,
     C.PROB_TOP10, C.EVIDENCIA, C.RANGO, C.N_INSPECCIONES, C.N_HALLAZGOS,
 )
+#: Columns of the score table that are probabilities (a spreadsheet shows them as percent).
+PERCENT_COLUMNS = (C.RIESGO, C.RIESGO_P05, C.RIESGO_P95, C.PROB_TOP10)
 #: What the uncertain columns of the score table mean (metadata and model card say the same).
 COLUMN_DESCRIPTIONS = {
     C.RIESGO: "probabilidad estimada de hallazgo por inspección",

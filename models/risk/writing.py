@@ -1,7 +1,8 @@
-"""Scores as files: the score table written as a GeoPackage, GeoJSON or CSV, with its metadata.
+"""Scores as files: the score table as a GeoPackage, GeoJSON, CSV or XLSX, with its metadata.
 
 Atomic and owner-only (the table holds exact counts): a GeoPackage carries layer ``riesgo``,
-table ``metadatos`` and the map's style; CSV and GeoJSON a ``.metadatos.json`` sidecar.
+table ``metadatos`` and the map's style; CSV and GeoJSON a ``.metadatos.json`` sidecar; an
+XLSX (for a spreadsheet: UBIGEO stays text) its sheet ``metadatos`` (:mod:`geo.records.workbook`).
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ from geo.geography.styles import CLASE, class_breaks, classify, qml, sld, write_
 from geo.private import private_dir, private_path, write_private
 from geo.records.inspections import ILO_INDICATORS
 from geo.records.sheets import csvt, neutralise_frame
+from geo.records.workbook import write_workbook
 from models.risk.metadata import (
     COLUMN_DESCRIPTIONS,
     N_EFECTIVAS,
     PATH_KEYS,
+    PERCENT_COLUMNS,
     model_metadata,
     portable_path,
 )
@@ -42,12 +45,16 @@ _META_TABLE = "metadatos"
 
 
 def write_scores(gdf: gpd.GeoDataFrame, out: str | Path, settings: Settings) -> Path:
-    """Write scores to ``.gpkg`` (layer ``riesgo`` + table ``metadatos``), ``.geojson`` or ``.csv``.
+    """Write scores to ``.gpkg``, ``.geojson``, ``.csv`` or ``.xlsx``.
+
+    A GeoPackage holds layer ``riesgo`` and table ``metadatos``, an XLSX sheets ``riesgo``
+    and ``metadatos``.
 
     The file is written to a temporary name beside ``out`` and renamed, so an existing file
     is never left half-written; it and its sidecars are owner-only (0600, folders created
     0700: :mod:`geo.private`), as they hold exact counts. CSV and GeoJSON carry the metadata
-    in a sidecar ``<out>.metadatos.json``.
+    in a sidecar ``<out>.metadatos.json``; an XLSX holds the same metadata in its sheet
+    ``metadatos`` and the CSV's rows with typed cells (:func:`geo.records.workbook.write_workbook`).
 
     Parameters
     ----------
@@ -64,7 +71,7 @@ def write_scores(gdf: gpd.GeoDataFrame, out: str | Path, settings: Settings) -> 
     """
     out = Path(out)
     suffix = out.suffix.lower()
-    if suffix not in (".gpkg", ".geojson", ".csv"):
+    if suffix not in (".gpkg", ".geojson", ".csv", ".xlsx"):
         raise DataError("riesgo.formato_salida_no_soportado", name=out.name)
     stored = getattr(gdf, "attrs", {}).get("metadatos")
     meta = dict(stored or model_metadata(settings, None, None, _frame_counts(gdf)))
@@ -89,6 +96,9 @@ def write_scores(gdf: gpd.GeoDataFrame, out: str | Path, settings: Settings) -> 
     own = target is not None and Path(target).resolve() == out.resolve()
     if own:  # the deployment's working folder holds the scores, the card and the changes
         private_dir(out.parent, tighten=True)
+    if suffix == ".xlsx":  # the CSV's rows and its metadata JSON, in one spreadsheet
+        return write_workbook(out, pd.DataFrame(frame.drop(columns=frame.geometry.name)), meta,
+                              sheet=_LAYER, percent=PERCENT_COLUMNS)
     with private_path(out) as tmp:  # 0600 from the first byte, in a 0700 folder if new
         if suffix == ".csv":
             _write_csv(pd.DataFrame(frame.drop(columns=frame.geometry.name)), tmp)

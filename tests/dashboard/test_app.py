@@ -342,7 +342,7 @@ def test_datos_page_good_upload_is_ready_to_import(app_env):
     assert "El modelo usará" in text
 
 
-@pytest.mark.parametrize("fmt", ["geojson", "gpkg", "csv"])
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg", "csv", "xlsx"])
 def test_exportar_page(app_env, fmt):
     at = _app("exportar")
     _no_exception(at)
@@ -353,6 +353,24 @@ def test_exportar_page(app_env, fmt):
     text = _text(at)
     assert "116 distritos" in text
     assert "DATOS SIMULADOS" in text
+    assert "Descargue el XLSX" in text  # which file a spreadsheet user should take
+    from dashboard.state import FORMATS
+
+    button = at.get("download_button")[0].proto
+    assert button.label.startswith(f"Descargar {FORMATS[fmt][0]} (")
+
+
+def test_indicadores_page_offers_the_profile_as_xlsx(oidc_env):
+    """For each grouping, a download (made on the click: the read is audited then)."""
+    at = _app("indicadores", who="gore_cusco")
+    _no_exception(at)
+    assert at.radio(key="ind_xlsx_por").options == ["distrito", "provincia", "sector", "año"]
+    for by in ("provincia", "anio"):
+        at.radio(key="ind_xlsx_por").set_value(by).run()
+        _no_exception(at)
+        labels = [b.proto.label for b in at.get("download_button")]
+        assert labels == ["Descargar XLSX"], labels
+    assert "riskmap indicators --by" in _text(at)
 
 
 def test_missing_artefacts_say_run_prepare(tmp_path, monkeypatch):

@@ -39,6 +39,10 @@ def test_page_shows_plan_against_naive(synthetic_plan_world, monkeypatch):
     assert len(at.dataframe) == 2  # summary by office, trips
     trips = at.dataframe[1].value
     assert len(trips) > 0 and "exploración" in set(trips["Tipo"])
+    # the plan for a spreadsheet beside the CSV and the printable page
+    downloads = [b.proto.label for b in at.get("download_button")]
+    assert downloads == ["Descargar CSV", "Descargar XLSX (Excel, Calc)",
+                         "Descargar página imprimible (HTML)"], downloads
 
 
 def test_inputs_change_the_plan_and_bad_budget_is_a_message(synthetic_plan_world, monkeypatch):
