@@ -1,4 +1,4 @@
-"""``riskmap inspections validate|import|template|list``: check, store and count inspection records."""
+"""``riskmap inspections validate|import|template|list``: check, store, count records."""
 
 from __future__ import annotations
 
