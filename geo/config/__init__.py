@@ -8,8 +8,8 @@ One module per section, each with its dataclass and its reader: :mod:`geo.config
 (``[[layers]]``), :mod:`geo.config.model`, :mod:`geo.config.planning`,
 :mod:`geo.config.auth` (with the roles of :mod:`geo.config.roles`), :mod:`geo.config.limits`,
 :mod:`geo.config.audit` and :mod:`geo.config.referral`; :mod:`geo.config.settings` reads
-the whole file and :mod:`geo.config.reading` holds what every reader shares. Settings are a lower floor than
-trust: nothing here imports :mod:`geo.trust`.
+the whole file and :mod:`geo.config.reading` holds what every reader shares. Settings are a
+lower floor than trust: nothing here imports :mod:`geo.trust`.
 
 Examples
 --------

@@ -269,6 +269,8 @@ def referral_routes(districts: pd.DataFrame, services: gpd.GeoDataFrame | None,
     contacts = (pts[CONTACTO].fillna("").astype(str).to_numpy() if CONTACTO in pts
                 else np.array([""] * len(pts)))
     names = pts[NOMBRE].astype(str).to_numpy()
+    # days have a floor (a journey takes at least MIN_LEG_DAYS): between equals, the nearer
+    where = T.district_points(districts).set_index(C.UBIGEO)[["lon", "lat"]]
     groups: dict[str, list[int]] = {}
     for i, kind in enumerate(kinds):
         groups.setdefault(service_role(kind) or kind, []).append(i)
@@ -278,9 +280,11 @@ def referral_routes(districts: pd.DataFrame, services: gpd.GeoDataFrame | None,
             out[u] = _complete(())
             continue
         here = days.loc[u].to_numpy(float)
+        km = T.haversine_km(float(where.loc[u, "lon"]), float(where.loc[u, "lat"]),
+                            pts.geometry.x.to_numpy(), pts.geometry.y.to_numpy())
         found = []
         for role, members in groups.items():
-            best = members[int(np.argmin(here[members]))]
+            best = members[int(np.lexsort((km[members], here[members]))[0])]
             d = float(here[best])
             modes: tuple[str, ...] = ()
             if net is not None and np.isfinite(d):
