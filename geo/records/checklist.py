@@ -26,6 +26,7 @@ Examples
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -41,7 +42,7 @@ from geo.records.classification import load_table
 from geo.records.contract import ILO_INDICATORS, RECORD_COLUMNS
 
 __all__ = ["CODES_SHEET", "COLUMNS_SHEET", "RECORDS_SHEET", "TEMPLATE_ROWS", "template_book",
-           "write_template"]
+           "template_bytes", "write_template"]
 
 RECORDS_SHEET, COLUMNS_SHEET, CODES_SHEET = "inspecciones", "columnas", "codigos"
 #: Rows prepared (text format, drop-down lists) below the header.
@@ -67,6 +68,13 @@ def write_template(path: str | Path, lang: str | None = None) -> Path:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def template_bytes(lang: str | None = None) -> bytes:
+    """Return the checklist template as the bytes of an ``.xlsx`` (a page's download)."""
+    buffer = io.BytesIO()
+    template_book(lang).save(buffer)
+    return buffer.getvalue()
 
 
 def template_book(lang: str | None = None) -> openpyxl.Workbook:
