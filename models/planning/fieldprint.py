@@ -53,7 +53,7 @@ def sheet_html(sheet: FieldSheet, lang: str | None = None) -> str:
     if sheet.trip:
         subtitle = h("ficha.viaje", trip=sheet.trip, stop=sheet.stop or "—") + " · " + subtitle
     reasons = "".join(
-        "<li>" + h("ficha.razon", factor=factor_words(r.feature, sheet, lang),
+        "<li>" + h("ficha.razon", factor=factor_words(r.feature, sheet, lang, r.has_data),
                    points=format_number(r.points, lang, digits=1)) + "</li>"
         for r in sheet.reasons) or "<li>" + h("ficha.sin_razones") + "</li>"
     said = record_words(sheet.record, lang) if sheet.record else None
@@ -140,16 +140,21 @@ def document(title: str, body: str, lang: str | None = None) -> str:
 
 
 def factor_words(feature: str, sheet: FieldSheet | None = None,
-                 lang: str | None = None) -> str:
-    """Plain words for a model feature (``pobreza_monetaria``, ``falta_mineria``, a layer).
+                 lang: str | None = None, has_data: bool = False) -> str:
+    """Return plain words for a model feature (``pobreza_monetaria``, a layer, ``falta_*``).
+
+    ``has_data``: a missing-value term of a district that has the layer's public value.
 
     >>> factor_words("falta_mineria", lang="en")
-    'No public data: Mining (ha)'
+    'No public data: Mining'
+    >>> factor_words("falta_mineria", lang="en", has_data=True)
+    'Has public data: Mining'
     """
     if feature == HISTORY:
         return t("distrito.propio_historial_vs_esperado", lang=lang)
     if feature.startswith("falta_"):
-        return t("capas.sin_dato_publico", lang=lang) + factor_words(feature[6:], sheet, lang)
+        head = "capas.con_dato_publico" if has_data else "capas.sin_dato_publico"
+        return t(head, lang=lang) + factor_words(feature[6:], sheet, lang)
     if f"factor.{feature}" in catalogue():
         return t(f"factor.{feature}", lang=lang)
     for s in (sheet.sectors if sheet else ()):

@@ -69,10 +69,15 @@ N_REASONS, N_INDICATORS = 3, 5
 
 @dataclass(frozen=True)
 class Reason:
-    """A contribution to the district's risk: the feature and its percentage points."""
+    """A contribution to the district's risk: the feature and its percentage points.
+
+    ``has_data`` tells a missing-value term (``falta_<layer>``) of a district that does have
+    the layer's public value (its term is what having it says) from one that lacks it.
+    """
 
     feature: str
     points: float
+    has_data: bool = False
 
 
 @dataclass(frozen=True)
@@ -365,7 +370,8 @@ def _reasons(row: Mapping[str, Any]) -> tuple[Reason, ...]:
         return ()
     _, pts = points(risk, terms)
     up = sorted(((k, p) for k, p in pts.items() if p > 0), key=lambda kv: -kv[1])
-    return tuple(Reason(k, p) for k, p in up[:N_REASONS])
+    return tuple(Reason(k, p, has_data=k.startswith("falta_") and k[6:] not in silent)
+                 for k, p in up[:N_REASONS])
 
 
 def _sectors_present(settings: Settings, values: Mapping[str, Any]) -> tuple[SectorPresent, ...]:

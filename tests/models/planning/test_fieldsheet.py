@@ -206,3 +206,14 @@ def test_the_checklist_has_the_eleven_indicators_under_both_dimensions(lang):
         assert column in page
     assert page.count("class='box'") == len(codes) + len(C.SECTORES_INSPECCION) + \
         len(C.ORIGENES) + 2  # + yes / no
+
+
+def test_a_missing_value_term_of_a_district_with_the_value_says_it_has_it():
+    row = _row(**{"contrib_falta_coca": 0.9, "contrib_falta_mineria": 0.7,
+                  "sin_dato": "mineria"})
+    sheet = field_sheet(row, _settings())
+    said = {r.feature: r.has_data for r in sheet.reasons if r.feature.startswith("falta_")}
+    assert said == {"falta_coca": True, "falta_mineria": False}
+    page = sheet_html(sheet, "es")
+    assert "Con dato público: Cultivo de coca" in page or "Con dato público: Coca" in page
+    assert "Sin dato público: Minería" in page
