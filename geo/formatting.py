@@ -19,11 +19,14 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from typing import Any
 
 from babel import Locale
+from babel.dates import format_date as _babel_date
+from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 from babel.numbers import format_percent as _babel_percent
 from babel.units import format_unit
@@ -33,6 +36,8 @@ from geo.errors import get_language
 __all__ = [
     "LOCALES",
     "NO_PUBLIC_DATA",
+    "format_day",
+    "format_month",
     "format_number",
     "format_percent",
     "format_quantity",
@@ -207,6 +212,24 @@ def format_percent(share: Any, lang: str | None = None, digits: int = 1,
         pattern = re.sub(r"0(?![0-9])", "0." + "0" * int(digits), pattern, count=1)
     return _babel_percent(_unsigned_zero(round(number, int(digits) + 2)), format=pattern,
                           locale=locale)
+
+
+def format_month(year: int, month: int, lang: str | None = None) -> str:
+    """Write a month as ``lang`` writes it (CLDR): ``"diciembre de 2026"``, ``"December 2026"``.
+
+    >>> format_month(2026, 12, "es"), format_month(2027, 1, "en")
+    ('diciembre de 2026', 'January 2027')
+    """
+    return format_skeleton("yMMMM", dt.date(int(year), int(month), 1), locale=locale_of(lang))
+
+
+def format_day(day: dt.date, lang: str | None = None) -> str:
+    """Write a day in full as ``lang`` writes it (CLDR): ``"6 de diciembre de 2026"``.
+
+    >>> format_day(dt.date(2026, 12, 6), "es"), format_day(dt.date(2026, 12, 6), "en")
+    ('6 de diciembre de 2026', 'December 6, 2026')
+    """
+    return _babel_date(day, format="long", locale=locale_of(lang))
 
 
 def _as_float(value: Any) -> float | None:

@@ -1,4 +1,4 @@
-"""The arguments of ``riskmap inspections validate|import|list``.
+"""The arguments of ``riskmap inspections validate|import|template|list``.
 
 What it does: :mod:`dashboard.commands.inspections`.
 """
@@ -64,6 +64,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.add_argument("--config", type=Path, default=None, help=CONFIG_HELP)
     common(imp)
     imp.set_defaults(func=handler("inspections.import_records"))
+
+    template = sub.add_parser(
+        "template",
+        help="plantilla XLSX de la lista de verificación / checklist template",
+        description="Escribe la plantilla XLSX de la lista de verificación de inspección: una "
+        "fila por inspección con las columnas y códigos del contrato, listas desplegables y una "
+        "hoja que explica cada columna; llena, se importa con 'riskmap inspections import'. "
+        "Writes the inspection checklist template; filled in, it imports unchanged.",
+    )
+    template.add_argument("--out", type=Path, required=True, help="archivo .xlsx a escribir")
+    template.set_defaults(func=handler("inspections.template"))
 
     lst = sub.add_parser("list", help="conteos por año y departamento")
     lst.add_argument("--store", type=Path, default=None,

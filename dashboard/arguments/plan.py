@@ -42,7 +42,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "opcionalmente oficina; reemplaza la estimación")
     p.add_argument("--out", help="escribir el plan como CSV, o XLSX si termina en .xlsx "
                    "(una fila por distrito)")
-    p.add_argument("--html", help="escribir el plan como página HTML imprimible (una página "
-                   "por oficina, con mapa, leyenda y tramos)")
+    p.add_argument("--html", help="escribir el plan como página HTML imprimible en A4: portada "
+                   "(con el número de páginas), una página por oficina (mapa, leyenda, tramos) "
+                   "y la ficha de campo de cada distrito")
+    p.add_argument("--rol", default="planificador",
+                   choices=("planificador", "gobierno_regional", "investigador"),
+                   help="rol de quien recibe las fichas de campo (por defecto 'planificador', "
+                   "el de quien prepara el plan); otro rol recibe los conteos de indicadores "
+                   "suprimidos y ninguna cifra del historial")
     p.add_argument("--month", help="mes del plan, AAAA-MM (por defecto el mes siguiente)")
     p.set_defaults(func=handler("plan.run"))

@@ -1,4 +1,4 @@
-"""``riskmap inspections validate|import|list``: check, store and count inspection records."""
+"""``riskmap inspections validate|import|template|list``: check, store, count records."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from geo.config import LimitsSpec, active_store, load_settings, parse_region
 from geo.errors import DataError
 from geo.geography.base import national_ubigeos, read_districts
 from geo.messages import t
+from geo.records.checklist import write_template
 from geo.records.inspections import empty_records, history_records, validate_inspections
 from geo.records.store import (
     N_VICTIMAS,
@@ -27,7 +28,7 @@ from geo.records.store import (
     operator,
 )
 
-__all__ = ["import_records", "list_counts", "register", "validate"]
+__all__ = ["import_records", "list_counts", "register", "template", "validate"]
 
 _DEPARTMENTS = {"08": "Cusco", "16": "Loreto"}
 
@@ -91,6 +92,15 @@ def import_records(args: argparse.Namespace) -> int:
     if result.previous_imports:
         print(t("cli.inspections.mismo_archivo_habia_importado",
                 previous_imports=', '.join(map(str, result.previous_imports))))
+    return 0
+
+
+def template(args: argparse.Namespace) -> int:
+    """``riskmap inspections template``: the checklist as an XLSX whose rows import unchanged."""
+    if args.out.suffix.lower() != ".xlsx":
+        raise DataError("lista.cli.extension_xlsx", out=args.out)
+    out = write_template(args.out)
+    print(t("lista.cli.plantilla_escrita", out=out))
     return 0
 
 

@@ -6,13 +6,20 @@ import argparse
 import dataclasses
 from pathlib import Path
 
+import geopandas as gpd
 import pyogrio
 
 from dashboard.arguments.plan import register
+from geo import columns as C
 from geo import paths
 from geo.config import load_settings
 from geo.errors import RiskmapError
+from geo.geography.services import read_stored
 from geo.messages import get_language, t
+from geo.records.inspections import load_records
+from geo.records.store import ROL_PLANIFICADOR, InspectionStore, operator
+from geo.trust.access import floor
+from models.planning.fieldsheet import department_profiles, plan_field_sheets
 from models.planning.plan import (
     HALLAZGOS,
     HALLAZGOS_P05,
@@ -21,7 +28,7 @@ from models.planning.plan import (
     plan_inspections,
 )
 
-__all__ = ["parse_budget", "register", "run"]
+__all__ = ["field_sheets", "parse_budget", "register", "run"]
 
 
 def parse_budget(value: str | None, names: list[str]) -> dict[str, float] | None:
@@ -69,9 +76,51 @@ def run(args: argparse.Namespace) -> int:
         out = write(args.out, simulated=settings.simulated)
         print(t("cli.plan.plan_escrito", out=out))
     if args.html:
-        out = plan.write_html(args.html, simulated=settings.simulated, month=args.month)
+        sheets = field_sheets(plan, settings, scores, getattr(args, "rol", None)
+                              or ROL_PLANIFICADOR)
+        out = plan.write_html(args.html, simulated=settings.simulated, month=args.month,
+                              sheets=sheets)
         print(t("cli.plan.pagina_imprimible_escrita", out=out))
     return 0
+
+
+def field_sheets(plan, settings, scores, role: str) -> list:
+    """Return the field sheet of every district of ``plan``, its counts as ``role`` sees them.
+
+    The command line runs on the server (its operator prepares the plan): the records are
+    read from the active store, the read is audited, and a role other than the planner's
+    gets the indicator counts suppressed (the same suppression as the pages) and no figure
+    of the district's own record.
+    """
+    districts = _district_table(settings.districts_gpkg)
+    services = read_stored(settings.districts_gpkg)
+    store = None
+    if Path(settings.store_path).is_file():
+        store = InspectionStore(settings.store_path, role=ROL_PLANIFICADOR, user=operator())
+    records = load_records(settings, store if store is not None else False)
+    k = floor(role, settings.auth.suppression)
+    aggregate = role != ROL_PLANIFICADOR
+    table = districts if districts is not None else scores
+    profiles = department_profiles(records, table, k, aggregate)
+    if store is not None:
+        store.record_event("lectura_indicadores", {"vista": "fichas_de_campo", "rol": role,
+                                                   "umbral": k, "filas": len(plan.visits)})
+    shown = scores
+    if aggregate:  # no count of the district's own record for a protected role
+        shown = scores.drop(columns=[c for c in (C.N_INSPECCIONES, C.N_HALLAZGOS,
+                                                 C.N_DENUNCIAS) if c in scores])
+    return plan_field_sheets(plan, settings, districts=districts, services=services,
+                             profiles=profiles, scores=shown)
+
+
+def _district_table(path: Path):
+    """Read the district table (layer values, polygons for the travel network), if built."""
+    if not path.is_file():
+        return None
+    try:
+        return gpd.read_file(path, layer="distritos")
+    except Exception:  # noqa: BLE001 - the sheets say "sin dato" without it
+        return None
 
 
 def _regions(path: Path):

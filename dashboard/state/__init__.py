@@ -15,9 +15,10 @@ file's path and modification time, and turns it into what a page shows for a rol
 - :mod:`~dashboard.state.exports` — an export's table and metadata;
 - :mod:`~dashboard.state.services` — services for victims and the districts far from them;
 - :mod:`~dashboard.state.planning` — the Planificación page's plan and travel table;
-- :mod:`~dashboard.state.rescoring` — refit, rescore and evaluate again after an import.
+- :mod:`~dashboard.state.rescoring` — refit, rescore and evaluate again after an import;
+- :mod:`~dashboard.state.fieldsheets` — the field sheets of the plan or of one district.
 
-The last two are imported from their modules by the one page that uses each (they bring
+The last three are imported from their modules by the pages that use them (they bring
 the planner's network and the backtest, which the other pages do not need).
 
 This package re-exports their public names, so ``from dashboard import state`` then

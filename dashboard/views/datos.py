@@ -27,8 +27,10 @@ from dashboard.uploads import (
 )
 from geo import columns as C
 from geo.errors import RiskmapError, number
+from geo.records.checklist import template_bytes
 from geo.records.sheets import neutralise  # the table's own CSV download opens in a spreadsheet
 from geo.trust.access import floor
+from models.planning.fieldprint import checklist_document
 
 CONTRACT = (C.ID, C.FECHA, C.UBIGEO, C.LAT, C.LON, C.SECTOR, C.HALLAZGO, C.ORIGEN,
             C.INDICADORES, C.TRABAJADORES, C.VICTIMAS, C.VICTIMAS_MUJERES, C.VICTIMAS_MENORES,
@@ -222,6 +224,17 @@ with ui.guard():
     sources_slot = st.empty()  # filled at the end of the run: an import changes the count
     if not planner:
         st.info(t("datos.con_rol_puede_comprobar", role_label=ui.role_label(who.role)), icon="🔒")
+
+    # the checklist an inspector fills on site, and its spreadsheet, which imports unchanged
+    c1, c2 = st.columns(2)
+    c1.download_button(t("lista.descargar_plantilla"), lambda: template_bytes(get_lang()),
+                       file_name="lista_verificacion.xlsx", key="datos_plantilla",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       on_click="ignore", help=t("lista.ayuda_plantilla"))
+    c2.download_button(t("lista.descargar_lista"),
+                       lambda: checklist_document(get_lang()).encode("utf-8"),
+                       file_name="lista_verificacion.html", mime="text/html",
+                       key="datos_lista", on_click="ignore")
 
     upload = st.file_uploader(
         t("datos.archivo_inspecciones"), type=["csv", "xlsx", "xls", "txt"],

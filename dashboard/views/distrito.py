@@ -33,6 +33,7 @@ from dashboard.layer_words import (
     range_words,
     zero_note,
 )
+from dashboard.state.fieldsheets import district_sheet
 from geo import columns as C
 from geo.errors import number
 from geo.messages import Message
@@ -45,6 +46,7 @@ from geo.records.indicators import (
 )
 from geo.records.sheets import neutralise_frame
 from geo.trust.access import floor
+from models.planning.fieldprint import sheets_document
 from models.planning.services import DIAS_SERVICIO, type_column
 from models.risk.explain import points, record_words
 from models.risk.recency import MOTIVO_CAPAS
@@ -394,6 +396,16 @@ with ui.guard():
     district_indicators(who, ubigeo, k, lang)
     st.markdown("#### " + t("distrito.servicios_cercanos"))
     district_services(ubigeo, lang)
+    audit = state.store(who)
+
+    def sheet() -> bytes:  # built on the click (the travel network), and audited
+        audit.record_event("exportacion", {"formato": "ficha_html", "archivo": "ficha_de_campo",
+                                           "distritos": 1})
+        return sheets_document([district_sheet(who, ubigeo)], lang).encode("utf-8")
+
+    st.download_button(t("ficha.descargar_ficha"), sheet, file_name=f"ficha_{ubigeo}.html",
+                       mime="text/html", key=f"distrito_ficha_{ubigeo}", on_click="ignore",
+                       help=t("ficha.ayuda_ficha"))
 
     with st.expander(t("comun.fuentes"), expanded=False):
         # what the role may see of the file's metadata: no whole-area totals or record dates

@@ -11,9 +11,11 @@ from streamlit_folium import st_folium
 
 from dashboard import mapview, state, ui
 from dashboard.i18n import get_lang, t
+from dashboard.state.fieldsheets import plan_sheets
 from dashboard.state.planning import compute_plan, read_uploaded_table
 from geo import columns as C
 from models.planning import plan as P
+from models.planning.fieldprint import sheets_document
 
 _PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
             "#000000")  # Okabe-Ito (colour-blind safe), as the printable page
@@ -209,30 +211,39 @@ with ui.guard():
               key="plan_mapa", height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
     st.caption(t("planificacion.colores_viaje_morado_exploracion"))
 
-    d1, d3, d2 = st.columns(3)
+    d1, d2, d3, d4 = st.columns(4)
     csv_bytes = plan.csv_text(simulated=ui.is_simulated()).encode("utf-8")
     xlsx_bytes = plan.xlsx_bytes(simulated=ui.is_simulated())  # sheet metadatos in `lang`
-    html_bytes = plan.to_html(lang, simulated=ui.is_simulated()).encode("utf-8")
     audit = state.store(who)
 
-    def _audited(data: bytes, fmt: str):
+    def printed() -> bytes:  # the plan with its districts' field sheets, on the click
+        sheets = plan_sheets(who, plan)
+        return plan.to_html(lang, simulated=ui.is_simulated(), sheets=sheets).encode("utf-8")
+
+    def field_sheets() -> bytes:
+        return sheets_document(plan_sheets(who, plan), lang).encode("utf-8")
+
+    def _audited(data, fmt: str):
         def download() -> bytes:  # runs on the click: each plan download is audited
             audit.record_event("exportacion", {"formato": fmt, "archivo": "plan_inspecciones",
                                                "distritos": len(plan.visits)})
-            return data
+            return data() if callable(data) else data
         return download
 
     d1.download_button(t("planificacion.descargar_csv"), _audited(csv_bytes, "plan_csv"),
                        file_name="plan_inspecciones.csv", mime="text/csv", key="plan_csv",
                        on_click="ignore")
-    d3.download_button(t("hoja.planificacion.descargar_xlsx"), _audited(xlsx_bytes, "plan_xlsx"),
+    d2.download_button(t("hoja.planificacion.descargar_xlsx"), _audited(xlsx_bytes, "plan_xlsx"),
                        file_name="plan_inspecciones.xlsx", mime=state.XLSX_MIME,
                        key="plan_xlsx", on_click="ignore",
                        help=t("hoja.planificacion.xlsx_ayuda"))
-    d2.download_button(t("planificacion.descargar_pagina_imprimible_html"),
-                       _audited(html_bytes, "plan_html"),
+    d3.download_button(t("planificacion.descargar_pagina_imprimible_html"),
+                       _audited(printed, "plan_html"),
                        file_name="plan_inspecciones.html", mime="text/html", key="plan_html",
                        on_click="ignore")
+    d4.download_button(t("ficha.descargar_fichas"), _audited(field_sheets, "fichas_html"),
+                       file_name="fichas_de_campo.html", mime="text/html", key="plan_fichas",
+                       on_click="ignore", help=t("ficha.ayuda_fichas"))
 
     with st.expander(t("planificacion.calcula")):
         st.markdown(t("planificacion.viaje_ida_saltos_distritos",

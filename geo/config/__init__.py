@@ -6,10 +6,10 @@ settings file, and every error names the file and the key.
 
 One module per section, each with its dataclass and its reader: :mod:`geo.config.layers`
 (``[[layers]]``), :mod:`geo.config.model`, :mod:`geo.config.planning`,
-:mod:`geo.config.auth` (with the roles of :mod:`geo.config.roles`), :mod:`geo.config.limits`
-and :mod:`geo.config.audit`; :mod:`geo.config.settings` reads the whole file and
-:mod:`geo.config.reading` holds what every reader shares. Settings are a lower floor than
-trust: nothing here imports :mod:`geo.trust`.
+:mod:`geo.config.auth` (with the roles of :mod:`geo.config.roles`), :mod:`geo.config.limits`,
+:mod:`geo.config.audit` and :mod:`geo.config.referral`; :mod:`geo.config.settings` reads
+the whole file and :mod:`geo.config.reading` holds what every reader shares. Settings are a
+lower floor than trust: nothing here imports :mod:`geo.trust`.
 
 Examples
 --------
@@ -48,6 +48,7 @@ from geo.config.limits import LimitsSpec
 from geo.config.model import SELECTION_CORRECTIONS, ModelSpec
 from geo.config.planning import Flight, Office, PlanningSpec
 from geo.config.reading import CONFIG_VERSION, REGION_ALIASES, SOURCES_PREFIX, parse_region
+from geo.config.referral import ReferralLine, ReferralSpec
 from geo.config.settings import STORE_CONFIG_HELP, Settings, active_store, load_settings
 from geo.errors import ConfigError
 
@@ -75,6 +76,8 @@ __all__ = [
     "PlanningSpec",
     "RASTER_MEASURES",
     "REGION_ALIASES",
+    "ReferralLine",
+    "ReferralSpec",
     "SELECTION_CORRECTIONS",
     "SOURCES_PREFIX",
     "STORE_CONFIG_HELP",

@@ -23,6 +23,7 @@ from geo.config.limits import LimitsSpec, _parse_limits
 from geo.config.model import ModelSpec, _parse_model
 from geo.config.planning import PlanningSpec, _parse_planning
 from geo.config.reading import CONFIG_VERSION, _reject_unknown, _resolve, parse_region
+from geo.config.referral import ReferralSpec, _parse_referral
 from geo.errors import ConfigError
 
 __all__ = ["STORE_CONFIG_HELP", "Settings", "active_store", "load_settings"]
@@ -47,6 +48,7 @@ class Settings:
     limits: LimitsSpec = field(default_factory=LimitsSpec)
     store: Path | None = None  # [data] store: the inspection store of this deployment
     audit: AuditSpec = field(default_factory=AuditSpec)
+    referral: ReferralSpec = field(default_factory=ReferralSpec)  # [[referral.lines]]
 
     @property
     def store_path(self) -> Path:
@@ -86,7 +88,7 @@ class Settings:
 
 
 _TOP_KEYS = {"config_version", "data", "layers", "model", "planning", "auth", "limits",
-             "audit"}
+             "audit", "referral"}
 _DATA_KEYS = {"base", "workdir", "region", "inspections", "truth", "simulated", "store"}
 
 
@@ -150,6 +152,7 @@ def _parse(raw: dict[str, Any], path: Path, check_files: bool) -> Settings:
     auth = _parse_auth(raw.get("auth"), path, folder, simulated)
     limits = _parse_limits(raw.get("limits", {}), path)
     audit = _parse_audit(raw.get("audit", {}), path, folder)
+    referral = _parse_referral(raw.get("referral", {}), path)
     settings = Settings(
         path=path,
         base=base,
@@ -166,6 +169,7 @@ def _parse(raw: dict[str, Any], path: Path, check_files: bool) -> Settings:
         auth=auth,
         limits=limits,
         audit=audit,
+        referral=referral,
     )
     _check_audit_places(settings)
     return settings

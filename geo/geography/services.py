@@ -7,8 +7,10 @@ GeoJSON, Shapefile, CSV with lon/lat…, several files allowed, ``where`` as for
 travel time to the nearest service.
 
 Each point keeps ``capa`` (the layer's name), ``nombre`` (from a column ``nombre``,
-``name``, ``NOMBRE`` or ``DENOMINACION`` when the file has one) and ``tipo`` (the value of
-the layer's ``column``, lower-cased; the layer's name when no ``column`` is given).
+``name``, ``NOMBRE`` or ``DENOMINACION`` when the file has one), ``tipo`` (the value of
+the layer's ``column``, lower-cased; the layer's name when no ``column`` is given) and
+``contacto`` (a column ``telefono``, ``phone``, ``contacto`` or ``contact``; empty when the
+file has none: a field sheet then says "sin dato", it never makes a contact up).
 
 Examples
 --------
@@ -43,13 +45,16 @@ from geo.config import LayerSpec
 from geo.errors import DataError
 from geo.geography.layers.reading import _read_layers
 
-__all__ = ["LAYER", "NAME_COLUMNS", "SERVICE_COLUMNS", "read_services", "read_stored"]
+__all__ = ["CONTACT_COLUMNS", "CONTACTO", "LAYER", "NAME_COLUMNS", "SERVICE_COLUMNS",
+           "read_services", "read_stored"]
 
 LAYER = "servicios"  # the layer of distritos.gpkg holding the points
-CAPA, NOMBRE, TIPO = "capa", "nombre", "tipo"
-SERVICE_COLUMNS = (CAPA, NOMBRE, TIPO)
+CAPA, NOMBRE, TIPO, CONTACTO = "capa", "nombre", "tipo", "contacto"
+SERVICE_COLUMNS = (CAPA, NOMBRE, TIPO, CONTACTO)
 #: Columns a service's name is taken from, in order (case-insensitive).
 NAME_COLUMNS = ("nombre", "name", "denominacion", "nombre_servicio", "establecimiento")
+#: Columns a service's contact (a phone) is taken from, in order (case-insensitive).
+CONTACT_COLUMNS = ("telefono", "teléfono", "phone", "contacto", "contact")
 #: Services farther than this from every district of the region are left out (a CEM in the
 #: next department may be the nearest help; one across the country is not).
 MAX_KM_OUTSIDE = 150.0
@@ -86,14 +91,19 @@ def read_services(specs: Iterable[LayerSpec], districts: gpd.GeoDataFrame) -> gp
                  else pd.Series("", index=gdf.index))
         names = names.where(names.ne(""), kind.str.upper() + " " +
                             pd.Series(range(1, len(gdf) + 1), index=gdf.index).astype(str))
-        frames.append(gpd.GeoDataFrame({CAPA: spec.name, NOMBRE: names, TIPO: kind},
+        contact_col = next((lower[n] for n in CONTACT_COLUMNS if n in lower), None)
+        contact = (gdf[contact_col].fillna("").astype(str).str.strip() if contact_col
+                   else pd.Series("", index=gdf.index))
+        frames.append(gpd.GeoDataFrame({CAPA: spec.name, NOMBRE: names, TIPO: kind,
+                                        CONTACTO: contact},
                                        geometry=gdf.geometry.to_numpy(), crs=4326))
     if not frames:
         return gpd.GeoDataFrame({c: pd.Series(dtype=str) for c in (*SERVICE_COLUMNS, C.UBIGEO)},
                                 geometry=gpd.GeoSeries([], crs=4326), crs=4326)
     out = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=4326)
     out = out[_near_region(out, districts)].reset_index(drop=True)
-    out.insert(3, C.UBIGEO, _ubigeo_of(out, districts).to_numpy() if len(out) else [])
+    out.insert(len(SERVICE_COLUMNS), C.UBIGEO,
+               _ubigeo_of(out, districts).to_numpy() if len(out) else [])
     return out
 
 

@@ -59,9 +59,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -262,20 +263,24 @@ class Plan:
         return write_private(path, self.csv_text(simulated))
 
     def to_html(self, lang: str | None = None, title: str | None = None,
-                simulated: bool = False, month: str | None = None) -> str:
-        """Return the plan as a printable, self-contained HTML page.
+                simulated: bool = False, month: str | None = None,
+                sheets: Sequence[Any] | None = None) -> str:
+        """Return the plan as a printable, self-contained HTML page of A4 pages.
 
-        A cover page (month, date, totals, warnings), then one page per office: its map
-        with place names, a legend, its trips leg by leg and the expected findings with
-        their interval; SIMULADO on every page of a simulated world. ``month``:
-        ``"YYYY-MM"`` (default: next month).
+        A cover (month, date, totals, warnings, the number of pages), then one page per
+        office: its map with place names, a legend, its trips leg by leg and the expected
+        findings with their interval, followed by its districts' field sheets (``sheets``,
+        :func:`models.planning.fieldsheet.plan_field_sheets`); SIMULADO on every page of a
+        simulated world. ``month``: ``"YYYY-MM"`` (default: next month).
         """
-        return render_html(self, lang, title, simulated, month)
+        return render_html(self, lang, title, simulated, month, sheets)
 
     def write_html(self, path: str | Path, lang: str | None = None,
-                   simulated: bool = False, month: str | None = None) -> Path:
+                   simulated: bool = False, month: str | None = None,
+                   sheets: Sequence[Any] | None = None) -> Path:
         """Write :meth:`to_html` to ``path`` (atomically, owner-only like :meth:`to_csv`)."""
-        return write_private(path, self.to_html(lang, simulated=simulated, month=month))
+        return write_private(path, self.to_html(lang, simulated=simulated, month=month,
+                                                sheets=sheets))
 
 
 def load_scores(path: str | Path) -> gpd.GeoDataFrame:

@@ -1,4 +1,4 @@
-"""The printable plan: a cover page, then one page per office with its map, legend and trips.
+"""The printable plan: a cover, a page per office (map, legend, trips) and its field sheets.
 
 The markup lives in template files next to this module (``templates/``: the page, its style
 sheet, an office's page, the method and the pieces of the SVG map), filled with
@@ -11,8 +11,9 @@ import datetime as dt
 import functools
 import html
 import math
+import re
 import string
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from typing import Any
 
@@ -21,16 +22,15 @@ import pandas as pd
 
 from geo import columns as C
 from geo.errors import DataError
-from geo.messages import get_language, t
+from geo.formatting import format_day, format_month, format_number
+from geo.messages import catalogue, get_language, t
 from models.planning.columns import (
     COSTO,
     DIAS,
-    DIAS_IDA,
     DISTRITOS,
     HALLAZGOS,
     HALLAZGOS_P05,
     HALLAZGOS_P95,
-    MOTIVO,
     OFICINA,
     ORDEN,
     TIPO,
@@ -38,18 +38,17 @@ from models.planning.columns import (
     TRAMOS,
     VIAJE,
 )
+from models.planning.fieldprint import sheet_html, style
+from models.planning.fieldsheet import FieldSheet
 
-__all__ = ["plan_month", "render_html"]
+__all__ = ["page_count", "plan_month", "render_html"]
 
 _PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
             "#999999")  # Okabe-Ito (colour-blind safe), grey for black: black marks the office
 _EXPLORE_COLOUR = "#7B3294"
-
-
-_MONTHS_ES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-              "septiembre", "octubre", "noviembre", "diciembre")
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December")
+#: The printed map's largest size in CSS pixels: the A4 page's width within its margins,
+#: and the height that leaves an office's trips room on the same page.
+MAP_WIDTH, MAP_HEIGHT = 680, 390
 
 
 def plan_month(month: str | None = None, today: Any = None) -> tuple[int, int]:
@@ -71,27 +70,28 @@ def plan_month(month: str | None = None, today: Any = None) -> tuple[int, int]:
 
 
 def render_html(plan: Any, lang: str | None, title: str | None, simulated: bool,
-                month: str | None = None) -> str:
-    """Return the printable plan: a cover page, then a page per office (map and trips).
+                month: str | None = None, sheets: Sequence[FieldSheet] | None = None) -> str:
+    """Return the printable plan: a cover, a page per office followed by its field sheets.
 
     ``plan`` is a :class:`models.planning.plan.Plan` (not imported here: the plan imports
-    this module to print itself).
+    this module to print itself); ``sheets`` its districts' field sheets
+    (:func:`models.planning.fieldsheet.plan_field_sheets`), none when not given. Every page is
+    one A4 sheet of fixed height, so the count the cover states is the printed count.
     """
-    es = (lang or get_language()) != "en"
+    lang = lang or get_language()
 
     def h(key: str, **params: Any) -> str:
         return html.escape(t(key, lang=lang, **params))
 
     year, mon = plan_month(month)
-    month_name = f"{_MONTHS_ES[mon - 1]} de {year}" if es else f"{_MONTHS_EN[mon - 1]} {year}"
-    today = dt.date.today()
-    made = today.strftime("%d/%m/%Y") if es else today.isoformat()
+    month_name = format_month(year, mon, lang)
     s = plan.summary.iloc[-1]
     title = title or t("plan.impreso.titulo", lang=lang, month=month_name)
     sim = _fill("simulated.html", text=h("plan.impreso.datos_simulados")) if simulated else ""
-    totals = h("plan.impreso.totales", findings=s[HALLAZGOS], p05=s[HALLAZGOS_P05],
-               p95=s[HALLAZGOS_P95], days=s["dias_plan"], capacity=s["capacidad_dias"],
-               simple=s["hallazgos_ingenuo"])
+    totals = h("ficha.plan.totales", findings=_n(s[HALLAZGOS], lang, 1),
+               p05=_n(s[HALLAZGOS_P05], lang, 1), p95=_n(s[HALLAZGOS_P95], lang, 1),
+               days=_n(s["dias_plan"], lang), capacity=_n(s["capacidad_dias"], lang),
+               simple=_n(s["hallazgos_ingenuo"], lang, 1))
     summary = _html_table(plan.summary, {
         OFICINA: h("plan.impreso.col_oficina"),
         "capacidad_dias": h("plan.impreso.col_dias_inspector"),
@@ -100,62 +100,81 @@ def render_html(plan: Any, lang: str | None, title: str | None, simulated: bool,
         "distritos_plan": h("plan.impreso.col_distritos"),
         HALLAZGOS: h("plan.impreso.col_hallazgos"),
         HALLAZGOS_P05: "p05", HALLAZGOS_P95: "p95",
-        "hallazgos_ingenuo": h("plan.impreso.col_plan_simple")})
-    offices = [_office_page(plan, office.name, month_name, sim, lang)
-               for office in plan.spec.offices]
+        "hallazgos_ingenuo": h("plan.impreso.col_plan_simple")}, lang)
+    sheets = list(sheets or ())
+    office_of = dict(zip(plan.trips[VIAJE], plan.trips[OFICINA], strict=False))
+    pages = []
+    for office in plan.spec.offices:
+        pages.append(_office_page(plan, office.name, month_name, sim, lang))
+        pages += [sheet_html(sheet, lang) for sheet in sheets
+                  if office_of.get(sheet.trip) == office.name]
+    n_pages = 1 + len(pages) + 1  # the cover, the offices and their sheets, the method
     return _fill(
-        "plan.html", lang="es" if es else "en", title=html.escape(title), style=_style(),
-        prepared=h("plan.impreso.preparado", made=made),
+        "plan.html", lang="en" if lang == "en" else "es", title=html.escape(title),
+        style=style(), prepared=h("plan.impreso.preparado", made=format_day(dt.date.today(),
+                                                                             lang)),
+        pages_note=f"<p class='pages' data-paginas='{n_pages}'>"
+                   + h("ficha.plan.paginas", n=n_pages, sheets=len(sheets)) + "</p>",
         simulated=sim, totals=totals,
         warnings="\n".join(_fill("warning.html", text=html.escape(msg))
                            for msg in plan.messages(lang)),
-        summary=summary, offices="\n".join(offices), method_heading=h("plan.impreso.metodo_titulo"),
-        method=_method_text(plan, h))
+        summary=summary, offices="\n".join(pages),
+        method_heading=h("plan.impreso.metodo_titulo"), method=_method_text(plan, h))
+
+
+def page_count(html_text: str) -> int:
+    """Return the A4 pages a printed plan states on its cover (``data-paginas``).
+
+    >>> page_count("<p data-paginas='12'>")
+    12
+    """
+    match = re.search(r"data-paginas='(\d+)'", html_text)
+    if match is None:
+        raise ValueError("no page count on this page: not a printed plan")
+    return int(match.group(1))
+
+
+def _n(value: Any, lang: str | None, digits: int | None = None) -> str:
+    return format_number(value, lang, digits=digits)
 
 
 def _office_page(plan: Any, name: str, month_name: str, sim: str, lang: str | None) -> str:
-    """One office's page: its totals, then its map, legend, trips and visits (or none)."""
-    es = (lang or get_language()) != "en"
-
+    """One office's page: its totals, then its map, legend and trips (legs one per line)."""
     def h(key: str, **params: Any) -> str:
         return html.escape(t(key, lang=lang, **params))
 
     trips = plan.trips[plan.trips[OFICINA] == name]
-    visits = plan.visits[plan.visits[OFICINA] == name]
     row = plan.summary[plan.summary[OFICINA] == name]
     totals = ""
     if len(row):
         r = row.iloc[0]
         totals = _fill("paragraph.html", text=h(
-            "plan.impreso.totales_oficina", trips=len(trips),
-            districts=int(r["distritos_plan"]), days=r["dias_plan"],
-            capacity=r["capacidad_dias"], exploration=r["dias_exploracion"],
-            findings=r[HALLAZGOS], p05=r[HALLAZGOS_P05], p95=r[HALLAZGOS_P95]))
+            "ficha.plan.totales_oficina", trips=len(trips),
+            districts=int(r["distritos_plan"]), days=_n(r["dias_plan"], lang),
+            capacity=_n(r["capacidad_dias"], lang), exploration=_n(r["dias_exploracion"], lang),
+            findings=_n(r[HALLAZGOS], lang, 1), p05=_n(r[HALLAZGOS_P05], lang, 1),
+            p95=_n(r[HALLAZGOS_P95], lang, 1)))
     page = {"office": html.escape(name), "month": html.escape(month_name), "simulated": sim,
-            "totals": totals, "no_trips": "", "map": "", "legend": "", "trips": "", "visits": ""}
+            "totals": totals, "no_trips": "", "map": "", "legend": "", "trips": ""}
     if trips.empty:
         page["no_trips"] = _fill("paragraph.html",
                                  text=h("plan.impreso.sin_viajes"))
         return _fill("office.html", **page)
-    motive = MOTIVO if es else MOTIVO + "_en"
-    legs = TRAMOS if es else TRAMOS + "_en"
+    en = lang == "en"
+    legs = TRAMOS + "_en" if en else TRAMOS
+    shown = pd.DataFrame(trips).assign(**{
+        TIPO: trips[TIPO].map(lambda k: t(f"ficha.plan.tipo.{k}", lang=lang)
+                              if f"ficha.plan.tipo.{k}" in catalogue() else k)})
     page["map"] = _svg_map(plan, office=name, lang=lang)
     page["legend"] = _legend(trips, plan, lang)
-    page["trips"] = _html_table(trips, {
+    page["trips"] = _html_table(shown, {
         VIAJE: h("plan.impreso.col_viaje"), TIPO: h("plan.impreso.col_tipo"),
         DISTRITOS: h("plan.impreso.col_distritos_orden"),
         DIAS: h("plan.impreso.col_dias"), legs: h("plan.impreso.col_tramos"),
         COSTO: h("plan.impreso.col_costo"),
         HALLAZGOS: h("plan.impreso.col_hallazgos"),
-        HALLAZGOS_P05: "p05", HALLAZGOS_P95: "p95", motive: h("plan.impreso.col_motivo")})
-    cols = {VIAJE: h("plan.impreso.col_viaje"), ORDEN: h("plan.impreso.col_orden"),
-            C.DISTRITO: h("plan.impreso.col_distrito"),
-            C.PROVINCIA: h("plan.impreso.col_provincia"),
-            C.UBIGEO: "UBIGEO", C.RIESGO: h("plan.impreso.col_riesgo"),
-            C.EVIDENCIA: h("plan.impreso.col_evidencia"),
-            DIAS_IDA: h("plan.impreso.col_dias_ida")}
-    page["visits"] = _html_table(pd.DataFrame(visits.drop(columns="geometry", errors="ignore")),
-                                 cols)
+        HALLAZGOS_P05: "p05", HALLAZGOS_P95: "p95"},
+        lang, lines=(legs,))  # the motive of each district is on its field sheet
     return _fill("office.html", **page)
 
 
@@ -185,16 +204,25 @@ def _trip_colours(plan: Any) -> dict[str, str]:
     return {tid: _PALETTE[i % len(_PALETTE)] for i, tid in enumerate(trip_ids)}
 
 
-def _html_table(df: pd.DataFrame, columns: Mapping[str, str]) -> str:
+def _html_table(df: pd.DataFrame, columns: Mapping[str, str], lang: str | None = None,
+                lines: tuple[str, ...] = ()) -> str:
+    """Return an HTML table of ``columns``, its numbers through CLDR.
+
+    A column of ``lines`` holds ``"; "``-joined parts (a trip's legs), written one a line.
+    """
     cols = [c for c in columns if c in df]
     out = ["<table><thead><tr>", *(f"<th>{columns[c]}</th>" for c in cols), "</tr></thead><tbody>"]
     for row in df[cols].itertuples(index=False):
         out.append("<tr>")
-        for v in row:
-            if isinstance(v, float | np.floating):
-                out.append(f"<td class='n'>{v:,.2f}</td>")
+        for c, v in zip(cols, row, strict=True):
+            if c in lines:
+                parts = [html.escape(p) for p in str(v if pd.notna(v) else "").split("; ")]
+                out.append(f"<td class='legs'>{'<br>'.join(parts)}</td>")
+            elif isinstance(v, float | np.floating):
+                digits = 0 if c == COSTO else None  # as many as a reader needs
+                out.append(f"<td class='n'>{format_number(v, lang, digits=digits)}</td>")
             elif isinstance(v, int | np.integer):
-                out.append(f"<td class='n'>{v}</td>")
+                out.append(f"<td class='n'>{format_number(v, lang, digits=0)}</td>")
             else:
                 out.append(f"<td>{html.escape(str(v))}</td>")
         out.append("</tr>")
@@ -202,8 +230,8 @@ def _html_table(df: pd.DataFrame, columns: Mapping[str, str]) -> str:
     return "".join(out)
 
 
-def _svg_map(plan: Any, width: int = 900, office: str | None = None,
-             lang: str | None = None) -> str:
+def _svg_map(plan: Any, width: int = MAP_WIDTH, office: str | None = None,
+             lang: str | None = None, max_height: int = MAP_HEIGHT) -> str:
     """Draw a static SVG map: no JavaScript, no tiles, prints and works offline.
 
     With ``office``, only its trips: each visited district in its trip's colour and named,
@@ -228,6 +256,8 @@ def _svg_map(plan: Any, width: int = 900, office: str | None = None,
     pad = 0.08 * max(maxx - minx, maxy - miny, 0.1)
     minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
     kx = math.cos(math.radians((miny + maxy) / 2))
+    # drawn at the size it prints (a unit is a CSS pixel), so 11 is an 11-pixel label
+    width = int(min(width, max_height * (maxx - minx) * kx / (maxy - miny)))
     scale = width / ((maxx - minx) * kx)
     height = int((maxy - miny) * scale) + 1
 
@@ -267,19 +297,81 @@ def _svg_map(plan: Any, width: int = 900, office: str | None = None,
         line = _EXPLORE_COLOUR if kind == TIPO_EXPLORACION else colour[trip]
         out.append(_fill("map/route.svg", points=" ".join(xy(x, y) for x, y in stops),
                          colour=line))
-    for name, trip, p in zip(g.get(C.DISTRITO, g[C.UBIGEO]), g[VIAJE], reps, strict=True):
-        x, y = pt(p.x, p.y)
-        out.append(_fill("map/label.svg", x=f"{x:.1f}", y=f"{y:.1f}",
-                         text=html.escape(f"{name} ({trip})")))
+    # the offices first: their marks and names are the boxes no district label may cover
+    placed: list[tuple[float, float, float, float]] = []
+    marks = []
     for o in offices:
         x, y = pt(o.lon, o.lat)
-        right = x > 0.6 * width  # the name goes where there is room for it
-        out.append(_fill("map/office.svg", rect_x=f"{x - 5:.1f}", rect_y=f"{y - 5:.1f}",
-                         x=f"{x - 8 if right else x + 8:.1f}", y=f"{y - 8:.1f}",
-                         anchor="end" if right else "start", name=html.escape(o.name)))
+        w = _text_width(o.name, 12)
+        # the name goes where it fits inside the map: right of the mark, else left, else
+        # centred above it (kept inside the frame)
+        if x + 8 + w <= width:
+            tx, anchor, x0 = x + 8, "start", x + 8
+        elif x - 8 - w >= 0:
+            tx, anchor, x0 = x - 8, "end", x - 8 - w
+        else:
+            tx = min(max(x, w / 2 + 2), width - w / 2 - 2)
+            anchor, x0 = "middle", tx - w / 2
+        ty = y - 8 if y - 8 - 13 > 0 else y + 20
+        placed.append((x - 6, y - 6, x + 6, y + 6))
+        placed.append((x0, ty - 13, x0 + w, ty + 4))
+        marks.append(_fill("map/office.svg", rect_x=f"{x - 5:.1f}", rect_y=f"{y - 5:.1f}",
+                           x=f"{tx:.1f}", y=f"{ty:.1f}", anchor=anchor,
+                           name=html.escape(o.name)))
+    office_boxes = len(placed)
+    for name, trip, p in zip(g.get(C.DISTRITO, g[C.UBIGEO]), g[VIAJE], reps, strict=True):
+        x, y = pt(p.x, p.y)
+        text = f"{name} ({trip})"
+        lx, ly = _place_label(x, y, _text_width(text, 11), placed, office_boxes,
+                              (width, height))
+        out.append(_fill("map/label.svg", x=f"{lx:.1f}", y=f"{ly:.1f}",
+                         text=html.escape(text)))
+    out += marks
     note = t("plan.lineas_orden_paradas_tramos", lang=lang)
     return _fill("map/map.svg", width=width, height=height, shapes="".join(out),
                  note_y=height - 6, note=html.escape(note))
+
+
+def _text_width(text: str, size: float) -> float:
+    """Approximate width of a label in the map's units (a sans-serif glyph ~0.58 em)."""
+    return 0.58 * size * len(text)
+
+
+def _place_label(x: float, y: float, w: float, placed: list, keep_clear: int,
+                 frame: tuple[float, float] = (math.inf, math.inf)) -> tuple[float, float]:
+    """Where a district's label goes: on its point, else the nearest free spot around it.
+
+    ``placed`` holds the boxes already drawn (the first ``keep_clear`` are the offices' marks
+    and names: never covered), ``frame`` the map's width and height (a label stays inside);
+    the chosen box is added. Returns the label's centre-baseline.
+    """
+    h = 13.0
+    best, best_cost = None, math.inf
+    for ring in range(4):
+        step = ring * 14.0
+        for dx, dy in ((0, 0), (0, -1), (0, 1), (1, 0), (-1, 0), (1, -1), (-1, -1), (1, 1),
+                       (-1, 1)) if ring else ((0, 0),):
+            cx, cy = x + dx * (step + w / 2 * abs(dx)), y + dy * step
+            cx = min(max(cx, w / 2 + 2), frame[0] - w / 2 - 2)  # inside the frame
+            cy = min(max(cy, h), frame[1] - 14)  # above the note line
+            box = (cx - w / 2, cy - h + 3, cx + w / 2, cy + 3)
+            if any(_overlap(box, b) for b in placed[:keep_clear]):
+                continue
+            cost = sum(_overlap(box, b) for b in placed[keep_clear:]) + ring * 10.0
+            if cost < best_cost:
+                best, best_cost = (cx, cy, box), cost
+        if best is not None and best_cost < (ring + 1) * 10.0:
+            break
+    if best is None:  # crowded beyond four rings: on the point, the office still drawn on top
+        best = (x, y, (x - w / 2, y - h + 3, x + w / 2, y + 3))
+    placed.append(best[2])
+    return best[0], best[1]
+
+
+def _overlap(a: tuple, b: tuple) -> float:
+    """Area shared by two boxes ``(x0, y0, x1, y1)``."""
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) -
+                                                            max(a[1], b[1]))
 
 
 # --- the template files ------------------------------------------------------------------
@@ -294,8 +386,3 @@ def _fill(name: str, /, **values: object) -> str:
     """Fill the template ``name``; a line left empty (a part the plan lacks) is dropped."""
     filled = _template(name).substitute(values)
     return "\n".join(line for line in filled.split("\n") if line)
-
-
-def _style() -> str:
-    """Return ``plan.css`` on one line (one rule a line in the file, as the page had it)."""
-    return "".join(line.strip() for line in _template("plan.css").template.splitlines())

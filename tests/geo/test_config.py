@@ -200,3 +200,37 @@ def test_bad_table_keys_name_the_file_the_layer_and_the_key(tmp_path, keys, meas
     for text, word in ((err.value.es, es), (err.value.en, en)):
         assert "settings.toml" in text and "layers[1] ('perdida')" in text, text
         assert key in text and word in text, text
+
+
+# --- [referral]: the national lines a field sheet prints ------------------------------------
+def test_referral_lines_are_read_with_their_source(tmp_path):
+    path = _write(tmp_path, """
+[[referral.lines]]
+name = "Línea 100 (MIMP)"
+number = "100"
+source = "MIMP, Línea 100"
+""")
+    lines = load_settings(path).referral.lines
+    assert [(x.name, x.number, x.source) for x in lines] == [
+        ("Línea 100 (MIMP)", "100", "MIMP, Línea 100")]
+
+
+def test_no_referral_section_means_no_line_at_all(tmp_path):
+    assert load_settings(_write(tmp_path, "")).referral.lines == ()
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    ('[[referral.lines]]\nname = "Línea 100"\nnumber = "100"\n', "source"),
+    ('[[referral.lines]]\nname = "Línea 100"\nnumber = ""\nsource = "MIMP"\n', "number"),
+    ('[[referral.lines]]\nname = "x"\nnumber = "1"\nsource = "y"\nphone = "2"\n', "phone"),
+    ('[referral]\nlines = "100"\n', "[[referral.lines]]"),
+])
+def test_a_line_without_its_source_or_number_is_refused(tmp_path, body, words):
+    with pytest.raises(ConfigError) as err:
+        load_settings(_write(tmp_path, body))
+    assert words in str(err.value) and "settings.toml" in str(err.value)
+
+
+def test_the_demo_template_declares_lines_with_sources():
+    text = (REPO_ROOT / "geo" / "world" / "templates" / "settings.toml").read_text("utf-8")
+    assert text.count("[[referral.lines]]") >= 1 and "source = " in text

@@ -84,7 +84,7 @@ def test_every_command_names_a_handler_that_exists():
     handlers = [run.__qualname__ for parser in parsers(build_parser())
                 if (run := parser._defaults.get("func")) is not None
                 and run.__qualname__.startswith("dashboard.commands.")]
-    assert len(handlers) == 25  # every command and action of every group
+    assert len(handlers) == 26  # every command and action of every group
     for qualname in handlers:
         module, name = qualname.rsplit(".", 1)
         assert callable(getattr(importlib.import_module(module), name))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -73,3 +75,58 @@ def test_parse_budget_errors():
         parse_budget("1,2,3", ["A", "B"])
     with pytest.raises(RiskmapError, match="--budget"):
         parse_budget("mucho", ["A"])
+
+
+# --- the printed plan and its field sheets, on the demo world -------------------------------
+def _printed_plan(demo_settings, scores_gpkg, tmp_path, *extra):
+    out, page = tmp_path / "plan.csv", tmp_path / "plan.html"
+    assert main(["plan", "--config", str(demo_settings.path), "--out", str(out), "--html",
+                 str(page), "--month", "2026-12", *extra]) == 0
+    return pd.read_csv(out, dtype={C.UBIGEO: str}, encoding="utf-8-sig"), \
+        page.read_text(encoding="utf-8")
+
+
+def _sheets(text: str) -> list[str]:
+    return [s.split("</section>")[0] for s in text.split("<section class='page ficha'>")[1:]]
+
+
+def test_the_printed_plan_has_a_field_sheet_for_every_planned_district(
+        demo_settings, scores_gpkg, tmp_path, capsys):
+    from models.planning.printable import page_count
+
+    planned, text = _printed_plan(demo_settings, scores_gpkg, tmp_path)
+    sheets = _sheets(text)
+    assert len(sheets) == len(planned) > 0
+    on_sheets = [re.search(r"UBIGEO (\d{6})", s).group(1) for s in sheets]
+    assert sorted(on_sheets) == sorted(planned[C.UBIGEO])  # every planned district, once
+    for sheet in sheets:
+        assert "Ficha de campo — " in sheet
+        referral = sheet.split("Ruta de derivación")[1]
+        rows = referral.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+        assert len(rows) >= 4  # CEM, fiscalía, policía, hogar: a name with days, or sin dato
+        for row in rows:
+            cells = [c.split("</td>")[0] for c in row.split("<td>")[1:]]
+            assert cells[1] == "sin dato" or "días" in cells[2], cells
+        assert "SIMULADO" in referral  # the demo's services layer is simulated
+        assert "Línea 100" in referral and "fuente:" in referral  # the settings' lines
+        assert "153-A" in sheet and "168-B" in sheet
+    offices = len(demo_settings.planning.offices)
+    assert page_count(text) == 1 + offices + len(planned) + 1 == text.count("<section class='page")
+    assert "diciembre de 2026" in text and ">exploración<" in text
+    assert ">exploracion<" not in text  # the trip kind keeps its accent
+    capsys.readouterr()
+
+
+def test_a_protected_role_gets_no_small_count_on_the_sheets(demo_settings, scores_gpkg,
+                                                            tmp_path, capsys):
+    _, text = _printed_plan(demo_settings, scores_gpkg, tmp_path, "--rol", "investigador")
+    shown = []
+    for sheet in _sheets(text):
+        assert "hallazgos en" not in sheet  # no figure of the district's own record
+        part = sheet.split("Indicadores OIT")[1].split("Base legal")[0]
+        for row in part.split("<tr>")[2:]:
+            cell = row.split("<td>")[2].split("</td>")[0]
+            shown.append(cell)
+    assert shown, "the demo's sheets name some indicators"
+    assert all(c == "oculto" or int(c.replace(",", "")) >= 5 for c in shown), shown
+    capsys.readouterr()

@@ -16,6 +16,7 @@ from geo.config import Office, PlanningSpec
 from geo.errors import DataError, RiskmapError
 from models.planning import plan as P
 from models.planning import travel as T
+from models.planning.printable import page_count
 
 CUSCO = Office("Intendencia Regional Cusco", -13.5226, -71.9673, 40.0, "08")
 IQUITOS = Office("Intendencia Regional Loreto (Iquitos)", -3.7491, -73.2538, 40.0, "16")
@@ -282,7 +283,8 @@ def test_csv_and_html_outputs(tmp_path, scores):
     assert "Inspection plan for December 2026" in plan.to_html("en", month="2026-12")
     # one page per office, each with its name and month, its map, legend and trips
     offices = [o.name for o in plan.spec.offices if (plan.trips[P.OFICINA] == o.name).any()]
-    assert page.count("<section class='office'>") == len(plan.spec.offices) + 1  # + method
+    assert page.count("<section class='page office'>") == len(plan.spec.offices) + 1  # + method
+    assert page_count(page) == len(plan.spec.offices) + 2  # + cover; no sheets given
     for name in offices:
         assert f"<h2>{name} — diciembre de 2026</h2>" in page
     assert page.count("<svg") == len(offices) and page.count("class='legend'") == len(offices)
