@@ -45,9 +45,13 @@ from geo.errors import DataError
 from geo.geography.ubigeo import InLanguage, find_ubigeo_column, normalize_ubigeo
 from geo.messages import Message, t
 
-__all__ = ["Notice", "notices", "read_boundaries", "read_vector"]
+__all__ = ["GPKG_OPTIONS", "Notice", "notices", "read_boundaries", "read_vector"]
 
 WGS84 = "EPSG:4326"
+#: Every GeoPackage riskmap writes: ``dataset_options=GPKG_OPTIONS``. GDAL >= 3.7 writes
+#: GeoPackage 1.4 by default, which GDAL 3.6 (Debian 12's QGIS and ogrinfo) opens only with
+#: a warning ("may only be partially supported"); 1.2 is read by every GDAL since 2.2.
+GPKG_OPTIONS = {"VERSION": "1.2"}
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 WKT_COLUMNS = ("geometry", "wkt", "geom", "the_geom", "geometria", "wkt_geom")
 LONLAT_COLUMNS = (
