@@ -18,7 +18,7 @@ from dashboard.layer_words import (
     zero_note,
 )
 from geo import columns as C
-from geo.formatting import format_quantity
+from geo.formatting import format_number, format_quantity
 from geo.messages import texts
 
 # Plain names of the scores' metadata and of the sources tables (unknown keys: made readable).
@@ -92,7 +92,7 @@ def count_text(value, suppressed: bool, k: int = 5) -> str:
         return t("comun.oculto_conteo")
     if value is None or pd.isna(value):
         return "—"
-    return f"{int(value):,}".replace(",", " ")
+    return format_number(int(value))
 
 
 def count_phrase(value, suppressed: bool, k: int, nouns: tuple[str, str]) -> str:

@@ -37,6 +37,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from geo import columns as C
+from geo.formatting import format_number, format_percent
 from geo.geography.display import (  # the display geometry is made in geo, stored at prepare time
     boundary_lines,
     clean_coverage,
@@ -518,7 +519,7 @@ def risk_features(layer: gpd.GeoDataFrame, breaks: Sequence[float], lang: str = 
 
 
 def _pct(value: float, missing: str) -> str:
-    return missing if not np.isfinite(value) else f"{100 * value:.1f} %"
+    return missing if not np.isfinite(value) else format_percent(value, digits=1)
 
 
 def _risk_style(feature: dict, colors: list[str]) -> dict:
@@ -598,7 +599,7 @@ def table_features(layer: gpd.GeoDataFrame, values: DistrictValues, ndigits: int
                                    strict=True):
         has = bool(np.isfinite(v))
         shown = str(text) if has and isinstance(text, str) and text else (
-            values.no_value if not has else f"{v:g}")
+            values.no_value if not has else format_number(v))
         props = {"u": u, "n": n, "v": shown, "s": values.byline, "k": int(k) if has else -1}
         features.append({"type": "Feature", "properties": props, "geometry": json.loads(g)})
     return {"type": "FeatureCollection", "features": features}
@@ -739,10 +740,10 @@ class _Legend(MacroElement):
         single = False  # the previous class held one value: this one starts above it
         for b, c in zip(breaks, colors, strict=True):
             if abs(b - lower) < 5e-4:
-                text, single = f"{100 * b:.1f} %", True  # a class of one value: say it
+                text, single = format_percent(b), True  # a class of one value: say it
             else:
-                text = (f"> {100 * lower:.1f} – {100 * b:.1f} %" if single else
-                        f"{100 * lower:.1f} – {100 * b:.1f} %")
+                text = (f"> {format_percent(lower)} – {format_percent(b)}" if single else
+                        f"{format_percent(lower)} – {format_percent(b)}")
                 single = False
             rows.append(_legend_row(f"background:{c}", text))
             lower = b

@@ -25,6 +25,7 @@ from geo.messages.cldr import (
     format_quantity,
     locale_of,
     no_public_data,
+    printf_pattern,
 )
 
 __all__ = [
@@ -40,4 +41,5 @@ __all__ = [
     "format_quantity",
     "locale_of",
     "no_public_data",
+    "printf_pattern",
 ]

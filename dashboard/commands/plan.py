@@ -12,6 +12,7 @@ from dashboard.arguments.plan import register
 from geo import paths
 from geo.config import load_settings
 from geo.errors import RiskmapError
+from geo.formatting import format_number, format_quantity
 from geo.messages import t
 from models.planning.plan import (
     HALLAZGOS,
@@ -89,7 +90,7 @@ def _print(plan, simulated: bool) -> None:
     total = plan.summary.iloc[-1]
     if simulated:
         print(t("cli.plan.datos_simulados"))
-    budgets = ", ".join(f"{row['oficina']} {row['capacidad_dias']:g}"
+    budgets = ", ".join(f"{row['oficina']} {format_number(row['capacidad_dias'])}"
                         for _, row in plan.summary.iloc[:-1].iterrows())
     print(t("cli.plan.presupuesto_dias_inspector_oficina", budgets=budgets))
     print(t("cli.plan.plan_viajes_distritos_dias", n_trips=len(plan.trips),
@@ -98,10 +99,12 @@ def _print(plan, simulated: bool) -> None:
     print(t("cli.plan.hallazgos_esperados_intervalo_plan", hallazgos=total[HALLAZGOS],
             hallazgos_p05=total[HALLAZGOS_P05], hallazgos_p95=total[HALLAZGOS_P95],
             hallazgos_ingenuo=total['hallazgos_ingenuo'], ganancia=total['ganancia'],
-            ganancia_pct=total['ganancia_pct']))
+            ganancia_pct=total['ganancia_pct'] / 100))
     for row in plan.trips.itertuples(index=False):
         kind = t("comun.exploracion") if row.tipo == "exploracion" else ""
-        print(f"  {row.viaje:7s} {row.dias:5.1f} d  {row.hallazgos_esperados:5.2f}  "
+        days = format_quantity(row.dias, "días", digits=1)
+        findings = format_number(row.hallazgos_esperados, digits=2)
+        print(f"  {row.viaje:7s} {days:>10}  {findings:>6}  "
               f"{row.distritos}" + (f"  [{kind}]" if kind else ""))
         legs = getattr(row, "tramos" if t("cli.plan.texto") == "es" else "tramos_en", "")
         if legs:

@@ -26,7 +26,8 @@ from dashboard.uploads import (
     validate,
 )
 from geo import columns as C
-from geo.errors import RiskmapError, number
+from geo.errors import RiskmapError
+from geo.formatting import format_number
 from geo.messages import texts
 from geo.records.sheets import neutralise  # the table's own CSV download opens in a spreadsheet
 from geo.trust.access import floor
@@ -228,7 +229,7 @@ with ui.guard():
         t("datos.archivo_inspecciones"), type=["csv", "xlsx", "xls", "txt"],
         key=UPLOAD_KEY,
         help=t("datos.hasta_mb_filas", mb=settings.limits.upload_mb,
-               rows=number(settings.limits.upload_rows)),
+               rows=format_number(settings.limits.upload_rows)),
     )
     checked = current_upload(upload, settings.limits.upload_mb)
     if checked is not None:

@@ -42,6 +42,7 @@ from pyproj import CRS
 
 from geo import columns as C
 from geo.errors import DataError
+from geo.formatting import format_number
 from geo.geography.ubigeo import InLanguage, find_ubigeo_column, normalize_ubigeo
 from geo.messages import Message, t
 
@@ -470,7 +471,8 @@ def _projected_in_degrees(
     (865209, 8494143) would otherwise pass as degrees.
     """
     xmin, ymin, xmax, ymax = gdf.total_bounds
-    extent = f"x {xmin:,.0f} … {xmax:,.0f}, y {ymin:,.0f} … {ymax:,.0f}"
+    xmin, ymin, xmax, ymax = (format_number(v, digits=0) for v in (xmin, ymin, xmax, ymax))
+    extent = f"x {xmin} … {xmax}, y {ymin} … {ymax}"
     if crs is not None and not CRS.from_user_input(crs).is_geographic:
         gdf = gdf.set_crs(crs, allow_override=True)
         found.append(

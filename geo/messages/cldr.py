@@ -22,8 +22,10 @@ Examples
 'sin dato público'
 >>> format_month("2026-12", "es"), format_month("2026-12", "en")
 ('diciembre de 2026', 'December 2026')
->>> format_field(2451, ",", "es"), format_field(0.0343, ".1%", "en"), format_field(5540.0, ".2e", "es")
-('2,451', '3.4%', '5,540')
+>>> format_field(2451, ",", "es"), format_field(0.0343, ".1%", "en")
+('2,451', '3.4%')
+>>> format_field(5540.0, ".2e", "es")  # significant digits, never 5.54e+03
+'5,540'
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ __all__ = [
     "format_quantity",
     "locale_of",
     "no_public_data",
+    "printf_pattern",
 ]
 
 #: The CLDR locale of each language riskmap speaks (Peru's Spanish; English).
@@ -257,6 +260,42 @@ def format_month(value: Any, lang: str | None = None, missing: str = "—") -> s
     return missing if day is None else format_skeleton("yMMMM", day, locale=locale_of(lang))
 
 
+def printf_pattern(digits: int = 0, lang: str | None = None, percent: bool = False,
+                   signed: bool = False) -> str:
+    """Return a printf pattern that writes numbers as CLDR does in ``lang``, for a browser.
+
+    Streamlit's ``st.column_config.NumberColumn(format=...)`` formats a column in the
+    browser with sprintf (``%,.1f``: ``,`` groups thousands); this gives it the pattern
+    whose output is :func:`format_number`'s (digits fixed), so a sortable numeric column
+    reads like every other number. ``percent``: the column holds percentages (0–100) and
+    the sign goes where CLDR puts it (``12.5%``); ``signed``: ``+`` before a positive number.
+
+    Raises
+    ------
+    ValueError
+        The language writes its decimal mark or grouping with other signs than ``.`` and
+        ``,`` (sprintf writes only those): format the column as text with
+        :func:`format_number` instead.
+
+    Examples
+    --------
+    >>> printf_pattern(1, "es"), printf_pattern(0, "en"), printf_pattern(1, "es", percent=True)
+    ('%,.1f', '%,.0f', '%,.1f%%')
+    >>> printf_pattern(2, "en", signed=True)
+    '%+,.2f'
+    """
+    locale = Locale.parse(locale_of(lang))
+    symbols = locale.number_symbols.get("latn", {})
+    if symbols.get("decimal", ".") != "." or symbols.get("group", ",") != ",":
+        raise ValueError(f"{locale} writes numbers with {symbols.get('decimal')!r} and "
+                         f"{symbols.get('group')!r}: sprintf cannot; format the column as text")
+    pattern = f"%{'+' if signed else ''},.{max(int(digits), 0)}f"
+    if percent:  # where CLDR puts the percent sign ("#,##0%", "#,##0 %")
+        found = re.search(r"0(\W*)%", locale.percent_formats[None].pattern)
+        pattern += (found.group(1) if found else "") + "%%"
+    return pattern
+
+
 # the format types that write a number in decimal: CLDR writes them (others, e.g. "o" for a
 # file mode or "x" for a hash, stay Python's: they are not numbers for reading)
 _DECIMAL_TYPES = frozenset("dfFgGeEn%") | {""}
@@ -283,10 +322,12 @@ def format_field(value: Any, spec: str = "", lang: str | None = None) -> str:
     --------
     >>> format_field(12345, "", "es"), format_field(12345, ",", "es"), format_field(2.5, "g", "en")
     ('12345', '12,345', '2.5')
-    >>> format_field(0.3199, ".2f", "es"), format_field(-0.052, "+.1%", "en"), format_field(3, "+.2f")
-    ('0.32', '-5.2%', '+3.00')
-    >>> format_field(float("nan"), ".2f", "es"), format_field("sin dato", ".1%"), format_field(8, "o")
-    ('—', 'sin dato', '10')
+    >>> format_field(0.3199, ".2f", "es"), format_field(-0.052, "+.1%", "en")
+    ('0.32', '-5.2%')
+    >>> format_field(3, "+.2f"), format_field(8, "o")  # a file mode's octal is no decimal
+    ('+3.00', '10')
+    >>> format_field(float("nan"), ".2f", "es"), format_field("sin dato", ".1%")
+    ('—', 'sin dato')
     """
     found = _SPEC.match(spec or "")
     kind = found.group("type") or "" if found else None
@@ -294,7 +335,9 @@ def format_field(value: Any, spec: str = "", lang: str | None = None) -> str:
         numeric = (kind and kind in _DECIMAL_TYPES) or any(c in (spec or "") for c in ",_.")
         return value if numeric or found is None else format(value, spec)
     if not _is_number(value) or found is None or kind not in _DECIMAL_TYPES:
-        return format(value, spec)
+        # a count's spec on a value that is no number (a list, a word): shown as it is
+        return str(value) if found is not None and kind in _DECIMAL_TYPES and spec \
+            else format(value, spec)
     if spec == "" and isinstance(value, numbers.Integral):
         return str(int(value))
     places = None if found.group("precision") is None else int(found.group("precision"))

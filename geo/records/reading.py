@@ -26,7 +26,7 @@ import pyogrio
 
 from geo import columns as C
 from geo.errors import DataError
-from geo.errors import number as spoken_number
+from geo.formatting import format_number
 
 __all__ = [
     "MAX_CELL_CHARS",
@@ -88,8 +88,8 @@ def check_limits(path: str | Path, max_mb: float, max_rows: int, name: str = "")
                  "administrator to import it with 'riskmap inspections import'.")
     if size_mb > max_mb:
         raise DataError(
-            es=f"{shown}: pesa {_es(size_mb, 1)} MB y el límite es {max_mb:g} MB. {advice_es}",
-            en=f"{shown}: is {size_mb:,.1f} MB and the limit is {max_mb:g} MB. {advice_en}",
+            es=f"{shown}: pesa {_es(size_mb, 1)} MB y el límite es {_es(max_mb)} MB. {advice_es}",
+            en=f"{shown}: is {_en(size_mb, 1)} MB and the limit is {_en(max_mb)} MB. {advice_en}",
         )
     if path.suffix.lower() in XLSX_SUFFIXES:
         _check_unpacked(path, shown, max_mb)
@@ -98,7 +98,7 @@ def check_limits(path: str | Path, max_mb: float, max_rows: int, name: str = "")
         raise DataError(
             es=f"{shown}: tiene más de {_es(max_rows)} filas (se contaron {_es(rows)}). "
             f"{advice_es}",
-            en=f"{shown}: has more than {max_rows:,} rows ({rows:,} counted). {advice_en}",
+            en=f"{shown}: has more than {_en(max_rows)} rows ({_en(rows)} counted). {advice_en}",
         )
     return rows
 
@@ -110,9 +110,14 @@ UNPACKED_FACTOR = 20
 MAX_RATIO = 100
 
 
-def _es(value: float, decimals: int = 0) -> str:
-    """Write a number as Spanish does: ``1 344`` and ``2,5`` (English keeps ``1,344``)."""
-    return spoken_number(value, decimals, "es")
+def _es(value: float, decimals: int | None = None) -> str:
+    """Write a number as Peru's Spanish does (CLDR es_PE, :mod:`geo.formatting`)."""
+    return format_number(value, "es", digits=decimals)
+
+
+def _en(value: float, decimals: int | None = None) -> str:
+    """Write a number as English does (CLDR en)."""
+    return format_number(value, "en", digits=decimals)
 
 
 def _check_unpacked(path: Path, shown: str, max_mb: float) -> None:
@@ -127,11 +132,11 @@ def _check_unpacked(path: Path, shown: str, max_mb: float) -> None:
     if unpacked > UNPACKED_FACTOR * max_mb or (ratio > MAX_RATIO and unpacked > 10):
         raise DataError(
             es=f"{shown}: se descomprime a {_es(unpacked)} MB (hasta {_es(ratio)} veces su "
-            f"tamaño); el límite es {UNPACKED_FACTOR * max_mb:g} MB y {MAX_RATIO}:1. No se "
+            f"tamaño); el límite es {_es(UNPACKED_FACTOR * max_mb)} MB y {MAX_RATIO}:1. No se "
             "lee: un libro así suele ser un error de exportación o un archivo dañino. "
             "Expórtelo a CSV desde Excel, o divídalo.",
-            en=f"{shown}: unpacks to {unpacked:,.0f} MB (up to {ratio:,.0f} times its size); "
-            f"the limit is {UNPACKED_FACTOR * max_mb:g} MB and {MAX_RATIO}:1. It is not read: "
+            en=f"{shown}: unpacks to {_en(unpacked, 0)} MB (up to {_en(ratio, 0)} times its size); "
+            f"the limit is {_en(UNPACKED_FACTOR * max_mb)} MB and {MAX_RATIO}:1. It is not read: "
             "a workbook like this is usually an export error or a harmful file. Export it to "
             "CSV from Excel, or split it.",
         )
@@ -255,8 +260,8 @@ def _checked_header(values: list[str], path: Path) -> list[str]:
             es=f"{path.name}: la fila de encabezados tiene {_es(len(values))} columnas y el "
             f"límite es {_es(MAX_COLUMNS)}. No parece una tabla de inspecciones (una fila "
             "por inspección, una columna por dato); revise el separador o exporte de nuevo.",
-            en=f"{path.name}: the header row has {len(values):,} columns and the limit is "
-            f"{MAX_COLUMNS:,}. It does not look like a table of inspections (one row per "
+            en=f"{path.name}: the header row has {_en(len(values))} columns and the limit is "
+            f"{_en(MAX_COLUMNS)}. It does not look like a table of inspections (one row per "
             "inspection, one column per field); check the separator or export it again.",
         )
     return values
@@ -270,15 +275,15 @@ def _unreadable_csv(path: Path, record: int, err: csv.Error) -> DataError:
             f"{_es(MAX_CELL_CHARS)} caracteres, el límite de una celda. No se lee: no parece "
             "una tabla de inspecciones (¿falta el salto de línea entre filas, o una comilla "
             "sin cerrar?). Ábralo en una hoja de cálculo y expórtelo de nuevo como CSV.",
-            en=f"{path.name}: a cell (record {record:,} of the file) is longer than "
-            f"{MAX_CELL_CHARS:,} characters, the limit for one cell. It is not read: it does "
+            en=f"{path.name}: a cell (record {_en(record)} of the file) is longer than "
+            f"{_en(MAX_CELL_CHARS)} characters, the limit for one cell. It is not read: it does "
             "not look like a table of inspections (is the line break between rows missing, "
             "or a quote left open?). Open it in a spreadsheet and export it again as CSV.",
         )
     return DataError(
         es=f"{path.name}: no se pudo leer como CSV (registro {_es(record)}: {err}). Ábralo en "
         "una hoja de cálculo y expórtelo de nuevo como CSV.",
-        en=f"{path.name}: could not be read as CSV (record {record:,}: {err}). Open it in a "
+        en=f"{path.name}: could not be read as CSV (record {_en(record)}: {err}). Open it in a "
         "spreadsheet and export it again as CSV.",
     )
 

@@ -26,6 +26,7 @@ import pyogrio
 
 from geo import columns as C
 from geo.errors import DataError, tr
+from geo.formatting import format_quantity
 from geo.geography.base import national_ubigeos
 from geo.messages import t
 from geo.records.classification import CLASE_OIT, INCONSISTENTE, SIN_INDICIOS, classify_records
@@ -720,10 +721,12 @@ def _check_points(
                 rec[C.UBIGEO] = nearest
                 continue
             swap = _swapped_hint(lat, lon, districts)
+            km = [format_quantity(dist.loc[nearest] / 1000, "km", lang, digits=1)
+                  for lang in ("es", "en")]
             problem = (C.LAT, f"el punto ({lat}, {lon}) está fuera de los distritos de la "
-                       f"región (a {dist.loc[nearest] / 1000:.1f} km del más cercano).{swap[0]}",
+                       f"región (a {km[0]} del más cercano).{swap[0]}",
                        f"point ({lat}, {lon}) lies outside the districts of the region "
-                       f"({dist.loc[nearest] / 1000:.1f} km from the nearest).{swap[1]}")
+                       f"({km[1]} from the nearest).{swap[1]}")
         elif given not in found:
             dist = polys_m.loc[given].distance(pts_m.loc[i])
             if dist <= BOUNDARY_TOLERANCE_M:
@@ -732,9 +735,10 @@ def _check_points(
                      else "cae fuera de los distritos de la región")
             where_en = (f"falls in district {found[0]}" if found
                         else "falls outside the districts of the region")
-            problem = (C.UBIGEO, f"el punto ({lat}, {lon}) está a {dist / 1000:.1f} km del "
+            km = [format_quantity(dist / 1000, "km", lang, digits=1) for lang in ("es", "en")]
+            problem = (C.UBIGEO, f"el punto ({lat}, {lon}) está a {km[0]} del "
                        f"distrito {given} y {where}. Corrija el ubigeo o las coordenadas.",
-                       f"point ({lat}, {lon}) is {dist / 1000:.1f} km from district {given} "
+                       f"point ({lat}, {lon}) is {km[1]} from district {given} "
                        f"and {where_en}. Fix the ubigeo or the coordinates.")
         if problem:
             errors.append(RowError(lines[i], *problem))

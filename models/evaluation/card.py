@@ -21,6 +21,7 @@ from sklearn.base import clone
 from geo import columns as C
 from geo.config import Settings
 from geo.errors import DataError
+from geo.formatting import format_field, format_number
 from geo.private import write_private
 from geo.records.inspections import load_records
 from models.evaluation.folds import MODEL, ORACLE, backtest_folds, spatial_folds
@@ -481,7 +482,7 @@ def _caveats(card, settings: Settings) -> list[tuple[str, str]]:
 def _fmt(v) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "—"
-    return f"{v:.3f}" if isinstance(v, float) else str(v)
+    return format_number(v, digits=3) if isinstance(v, float) else format_field(v)
 
 
 def _fmt_ci(entry) -> str:

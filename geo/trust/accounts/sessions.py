@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from geo.formatting import format_number
 from geo.private import private_dir
 from geo.trust.access import (
     Principal,
@@ -58,18 +59,19 @@ class SignIn:
     def message(self, lang: str = "es", lockout_minutes: float = 15) -> str:
         """Return what the sign-in page says (same for an unknown name or a wrong password)."""
         es = lang != "en"
+        minutes = format_number(lockout_minutes, lang)
         if self.locked_until is not None:
             until = dt.datetime.fromtimestamp(self.locked_until, dt.UTC).strftime("%H:%M UTC")
             return (f"Demasiados intentos fallidos con el usuario «{self.name}»: queda "
-                    f"bloqueado {lockout_minutes:g} minutos, hasta las {until}. Si no fue "
+                    f"bloqueado {minutes} minutos, hasta las {until}. Si no fue "
                     "usted, avise al administrador." if es else
                     f"Too many failed attempts for user '{self.name}': it is locked for "
-                    f"{lockout_minutes:g} minutes, until {until}. If it was not you, tell "
+                    f"{minutes} minutes, until {until}. If it was not you, tell "
                     "the administrator.")
         wrong = (f"Usuario o contraseña incorrectos. Le quedan {self.remaining} intento(s) "
-                 f"antes de un bloqueo de {lockout_minutes:g} minutos." if es else
+                 f"antes de un bloqueo de {minutes} minutos." if es else
                  f"Wrong user name or password. {self.remaining} attempt(s) left before a "
-                 f"{lockout_minutes:g}-minute lock.")
+                 f"{minutes}-minute lock.")
         if self.wait_until is None:
             return wrong
         until = dt.datetime.fromtimestamp(self.wait_until, dt.UTC).strftime("%H:%M:%S UTC")
