@@ -479,8 +479,8 @@ def risk_features(layer: gpd.GeoDataFrame, breaks: Sequence[float], lang: str = 
     ...                      geometry=[box(-72.00004, -13.5, -71.9, -13.4)], crs=4326)
     >>> f = risk_features(g, [0.2], "en", ndigits=3)["features"][0]
     >>> sorted(f["properties"].items())  # doctest: +NORMALIZE_WHITESPACE
-    [('e', 'insufficient evidence'), ('h', 1), ('i', '5.0 % – 20.0 %'), ('k', 0),
-     ('n', 'Cusco (Cusco)'), ('r', '12.3 %'), ('u', '080101')]
+    [('e', 'insufficient evidence'), ('h', 1), ('i', '5.0% – 20.0%'), ('k', 0),
+     ('n', 'Cusco (Cusco)'), ('r', '12.3%'), ('u', '080101')]
     >>> f["geometry"]["coordinates"][0][0]
     [-71.9, -13.5]
     """

@@ -112,7 +112,7 @@ def format_value(value, fmt: str, signed: bool = False) -> str:
     """Format a metric value for a table; ``—`` for a missing one.
 
     >>> format_value(0.357, "pct"), format_value(None, "pct"), format_value(6.03, "times")
-    ('35.7 %', '—', '6.0×')
+    ('35.7%', '—', '6.0×')
     >>> format_value(0.05, "pct", signed=True)
     '+5.0 pp'
     """
@@ -393,7 +393,7 @@ def alerts_table(alerts: list[dict], lang: str) -> pd.DataFrame:
     >>> table = alerts_table([{"ubigeo": "080108", "distrito": "Wanchaq", "alerta": "al alza",
     ...                        "motivo": "capas", "p": None, "cambio_capas": 0.7}], "es")
     >>> table.iloc[0].tolist()
-    ['080108', 'Wanchaq', 'al alza', 'capas', '—', '×2,0']
+    ['080108', 'Wanchaq', 'al alza', 'capas', '—', '×2.0']
     """
     table = pd.DataFrame(alerts)
     table["alerta"] = table["alerta"].map(

@@ -90,10 +90,10 @@ def record_words(row: Mapping[str, Any], lang: str | None = None) -> str | None:
     >>> print(record_words({"riesgo": 0.10, "contrib_historial": -0.2,
     ...                     "n_inspecciones": 0, "n_hallazgos": 0}, "en"))
     ... # doctest: +NORMALIZE_WHITESPACE
-    From its characteristics, the model would expect a risk of 11.9 %. It was never
+    From its characteristics, the model would expect a risk of 11.9%. It was never
     inspected, not even after a complaint, though its population and characteristics would
     lead one to expect some complaint-driven inspection: that lowers it by 1.9 points, to
-    10.0 %.
+    10.0%.
 
     >>> row = {"riesgo": 0.74, "contrib_historial": -0.5, "n_inspecciones": 53,
     ...        "n_hallazgos": 39}

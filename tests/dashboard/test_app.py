@@ -605,7 +605,7 @@ def test_all_peru_offers_every_department_and_draws_every_district(peru_env, mon
     _no_exception(at)
     assert not at.error
     region = at.selectbox(key="mapa_region")  # 26 choices: a select box, not a radio
-    assert region.options[0] == "Todo el ámbito (1 891 distritos)"
+    assert region.options[0] == "Todo el ámbito (1,891 distritos)"
     assert region.options[1:3] == ["Cusco", "Loreto"]  # the pilot regions first
     assert len(region.options) == 26
     assert "1891 distritos" in _text(at)

@@ -494,7 +494,7 @@ def test_a_csv_with_a_huge_cell_is_a_clear_error_naming_the_file_and_the_limit(t
     huge.write_bytes(b"A" * (3 * MAX_CELL_CHARS))  # one field, no line break
     with pytest.raises(DataError) as info:
         validate_inspections(huge, districts, today=TODAY)
-    assert "una_celda.csv" in info.value.es and "131 072 caracteres" in info.value.es
+    assert "una_celda.csv" in info.value.es and "131,072 caracteres" in info.value.es
     assert "131,072 characters" in info.value.en and "una_celda.csv" in info.value.en
     # an open quote swallowing the rest of the file is the same thing
     quoted = _csv(tmp_path, HEADER + '\n"A1,2021-03-15,080101,mineria,1\n'
