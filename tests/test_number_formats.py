@@ -22,7 +22,8 @@ PACKAGES = ("geo", "models", "dashboard")
 
 #: A format spec that writes a number: grouping, a precision, or a numeric type (but not a
 #: zero-padded code, ``{k:05d}``: an identifier's digits, not a number to read).
-NUMERIC_SPEC = re.compile(r"^(?!0\d+d$).*([,_]|\.\d*[a-zA-Z%]?$|\.\{\}[a-zA-Z%]$|(^|[^a-zA-Z])[dfFeEgGn%]$)")
+NUMERIC_SPEC = re.compile(r"^(?!0\d+d$).*([,_]|\.\d*[a-zA-Z%]?$|\.\{\}[a-zA-Z%]$"
+                          r"|(^|[^a-zA-Z])[dfFeEgGn%]$)")
 #: printf-style number conversions (``%.2f``, ``%d``, ``%5.1e``).
 PRINTF = re.compile(r"%[-+ 0#,']*\d*(?:\.\d+)?[dfFeEgGi]")
 #: A string that is nothing but a printf number pattern (a table column's format kept in a
