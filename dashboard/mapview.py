@@ -208,9 +208,9 @@ def _walk(elem: Any):
 _LABELS = {
     "es": {
         "distrito": "Distrito", "ubigeo": "UBIGEO", "riesgo": "Riesgo",
-        "intervalo": "Intervalo 90 %", "evidencia": "Evidencia", "titulo": "Riesgo estimado",
+        "intervalo": "Intervalo 90%", "evidencia": "Evidencia", "titulo": "Riesgo estimado",
         "insuf": "Evidencia insuficiente (rayado)",
-        "hot": "Punto caliente (Gi*, tasa de falsos descubrimientos 5 %)",
+        "hot": "Punto caliente (Gi*, tasa de falsos descubrimientos 5%)",
         "insuf_nopub": "Evidencia insuficiente o no publicada (rayado)",
         "sin": "Sin dato", "prov": "Límite provincial", "dep": "Límite departamental",
         "alerta": "Alerta de cambio (hallazgos recientes o capas al alza)",
@@ -223,9 +223,9 @@ _LABELS = {
     },
     "en": {
         "distrito": "District", "ubigeo": "UBIGEO", "riesgo": "Risk",
-        "intervalo": "90 % interval", "evidencia": "Evidence", "titulo": "Estimated risk",
+        "intervalo": "90% interval", "evidencia": "Evidence", "titulo": "Estimated risk",
         "insuf": "Insufficient evidence (hatched)",
-        "hot": "Hot spot (Gi*, false discovery rate 5 %)",
+        "hot": "Hot spot (Gi*, false discovery rate 5%)",
         "insuf_nopub": "Insufficient or unpublished evidence (hatched)",
         "sin": "No data", "prov": "Province boundary", "dep": "Department boundary",
         "alerta": "Change alert (recent findings or layers rising)",

@@ -211,7 +211,7 @@ def card_to_markdown(card: Mapping[str, Any]) -> str:
             continue
         lines += [f"## {title}", "", f"Pliegues: {', '.join(map(str, block['pliegues']))}. "
                   f"Inspecciones de prueba: {block.get('inspecciones_prueba')}, hallazgos: "
-                  f"{block.get('hallazgos_prueba')}. Intervalos: bootstrap 95 %.", ""]
+                  f"{block.get('hallazgos_prueba')}. Intervalos: bootstrap 95%.", ""]
         names = list(next(iter(metrics.values())))
         lines.append("| Modelo | " + " | ".join(names) + " |")
         lines.append("|---" * (len(names) + 1) + "|")

@@ -419,7 +419,7 @@ def test_regional_government_never_gets_a_small_complaint_count(oidc_env):
     _no_exception(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Inspecciones"] == str(int(row["n_inspecciones"]))  # not itself small
-    assert metrics["Intervalo 90 %"] == "no publicado"
+    assert metrics["Intervalo 90%"] == "no publicado"
     text = _text(at)
     assert "Menos de 5 de ellas respondieron a denuncias" in text
     assert "Con tan pocos registros" not in text

@@ -143,7 +143,7 @@ def test_risk_map_payload_has_tooltip_fields_and_classes():
     grid = _grid()
     m = mapview.risk_map(grid, mapview.class_breaks(grid[C.RIESGO], "quantiles", 4), lang="en")
     html = m.get_root().render()
-    assert "insufficient evidence" in html and "90 % interval" in html
+    assert "insufficient evidence" in html and "90% interval" in html
     data = _geojson_layers(m)
     # one layer of districts: the hatching is a fill pattern, not a second copy of them
     assert len(data) == 1
