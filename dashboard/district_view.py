@@ -18,7 +18,7 @@ from dashboard.layer_words import (
     zero_note,
 )
 from geo import columns as C
-from geo.formatting import format_number, format_quantity
+from geo.formatting import format_date, format_field, format_number, format_quantity
 from geo.messages import texts
 
 # Plain names of the scores' metadata and of the sources tables (unknown keys: made readable).
@@ -108,6 +108,31 @@ def yes_no(value) -> str:
     """Say Sí/No (Yes/No) for a stored flag."""
     flag = str(value).strip().lower() in ("1", "true", "verdadero", "si", "sí", "yes")
     return t("comun.yes") if flag else t("comun.no")
+
+
+def meta_value(key: str, value) -> str:
+    """Write a value of the scores' metadata as people read it, in the current language.
+
+    A flag in words, a count grouped, a number and a day as CLDR writes them, anything else
+    as text.
+
+    >>> from geo.messages import language
+    >>> with language("es"):
+    ...     meta_value("n_inspecciones", 24510), meta_value("intercepto", -2.345678)
+    ('24,510', '-2.35')
+    >>> with language("en"):
+    ...     meta_value("inspecciones_desde", "2019-01-04"), meta_value("base", "peru_base.gpkg")
+    ('January 4, 2019', 'peru_base.gpkg')
+    """
+    if key == "simulado":
+        return yes_no(value)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)):
+        return format_field(value, ",")
+    if key.startswith("inspecciones_") and isinstance(value, str) and len(value) == 10:
+        return format_date(value, missing=value)
+    return str(value)
 
 
 # base indicators: (unit for geo.formatting, decimals; None = as many as a reader needs)

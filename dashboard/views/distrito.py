@@ -21,8 +21,8 @@ from dashboard.district_view import (
     count_text,
     indicator_text,
     layer_rows,
+    meta_value,
     source_table,
-    yes_no,
 )
 from dashboard.i18n import evidence_short, feature_label, get_lang, label, t
 from dashboard.indicator_words import SERVICE_WORDS, indicator_name
@@ -406,7 +406,7 @@ with ui.guard():
         if shown:
             st.dataframe(pd.DataFrame({
                 t("distrito.dato"): [label(META_WORDS, k, lang) for k in shown],
-                t("distrito.valor"): [yes_no(v) if k == "simulado" else str(state.portable(v))
+                t("distrito.valor"): [meta_value(k, state.portable(v))
                                        for k, v in shown.items()]}),
                 hide_index=True, width="stretch")
         layer_sources, base_sources = state.sources_tables()

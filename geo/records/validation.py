@@ -26,7 +26,7 @@ import pyogrio
 
 from geo import columns as C
 from geo.errors import DataError, tr
-from geo.formatting import format_quantity
+from geo.formatting import format_month, format_quantity
 from geo.geography.base import national_ubigeos
 from geo.messages import t
 from geo.records.classification import CLASE_OIT, INCONSISTENTE, SIN_INDICIOS, classify_records
@@ -524,13 +524,10 @@ def _impossible_date(value: str) -> tuple[str, str] | None:
         return f"no hay mes {month}", f"there is no month {month}"
     days = calendar.monthrange(year, month)[1]
     if not 1 <= day <= days:
-        return (f"{_MESES[month - 1]} de {year} tiene {days} días",
-                f"{calendar.month_name[month]} {year} has {days} days")
+        first = dt.date(year, month, 1)
+        return (f"{format_month(first, 'es')} tiene {days} días",
+                f"{format_month(first, 'en')} has {days} days")
     return None
-
-
-_MESES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-          "septiembre", "octubre", "noviembre", "diciembre")
 
 
 #: Unicode categories an id may not contain: control characters (NUL, tab, line breaks,
