@@ -273,4 +273,6 @@ with ui.guard():
             "UBIGEO": flagged[C.UBIGEO],
         }), hide_index=True, width="stretch",
             column_config={t("comun.riesgo", lang=lang): st.column_config.NumberColumn(
-                format=printf_pattern(1, lang, percent=True))})
+                format=printf_pattern(1, lang, percent=True)),
+                t("indicadores.dias_servicio_cercano", lang=lang): st.column_config.NumberColumn(
+                    format=printf_pattern(1, lang))})
