@@ -869,7 +869,7 @@ def test_cli_refuses_a_huge_single_field_csv_clearly(tmp_path, cli, capsys):
     for command in ("validate", "import"):
         assert cli(["inspections", command, str(huge)]) == 2, command
         err = capsys.readouterr().err
-        assert "una_celda.csv" in err and "131 072 caracteres" in err, err
+        assert "una_celda.csv" in err and "131,072 caracteres" in err, err
         assert "inesperado" not in err and "Traceback" not in err
     assert cli(["--lang", "en", "inspections", "validate", str(huge)]) == 2
     assert "131,072 characters" in capsys.readouterr().err
