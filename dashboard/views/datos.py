@@ -27,7 +27,7 @@ from dashboard.uploads import (
 )
 from geo import columns as C
 from geo.errors import RiskmapError
-from geo.formatting import format_number
+from geo.formatting import format_number, printf_pattern
 from geo.messages import texts
 from geo.records.sheets import neutralise  # the table's own CSV download opens in a spreadsheet
 from geo.trust.access import floor
@@ -269,9 +269,12 @@ with ui.guard():
 
         with st.expander(t("datos.importaciones_anteriores")):
             imports = pd.DataFrame(store.imports())
+            counts = {label(IMPORT_WORDS, c): st.column_config.NumberColumn(
+                format=printf_pattern(0)) for c in imports.columns
+                if pd.api.types.is_integer_dtype(imports[c])}  # 2,451 rows, as CLDR groups
             st.dataframe(imports.rename(columns={c: label(IMPORT_WORDS, c)
                                                  for c in imports.columns}),
-                         hide_index=True, width="stretch")
+                         hide_index=True, width="stretch", column_config=counts)
         # a toggle, not an expander: an expander's body runs (and would read) even when closed
         if st.toggle(t("datos.ver_ultimos_registros_almacen"), key="datos_ver_registros"):
             if before:
