@@ -21,7 +21,7 @@ from sklearn.base import clone
 from geo import columns as C
 from geo.config import Settings
 from geo.errors import DataError
-from geo.formatting import format_field, format_number
+from geo.formatting import format_date, format_field, format_number
 from geo.private import write_private
 from geo.records.inspections import load_records
 from models.evaluation.folds import MODEL, ORACLE, backtest_folds, spatial_folds
@@ -181,7 +181,7 @@ def card_to_markdown(card: Mapping[str, Any]) -> str:
     datos = card.get("datos") or {}
     if datos:
         lines += ["## Datos", ""]
-        lines += [f"- {k.replace('_', ' ')}: {v}" for k, v in datos.items()]
+        lines += [f"- {k.replace('_', ' ')}: {_spoken(v)}" for k, v in datos.items()]
         lines.append("")
     if any("origen" in v for v in variables):
         lines += ["## Variables", "",
@@ -210,8 +210,9 @@ def card_to_markdown(card: Mapping[str, Any]) -> str:
         if not metrics:
             continue
         lines += [f"## {title}", "", f"Pliegues: {', '.join(map(str, block['pliegues']))}. "
-                  f"Inspecciones de prueba: {block.get('inspecciones_prueba')}, hallazgos: "
-                  f"{block.get('hallazgos_prueba')}. Intervalos: bootstrap 95%.", ""]
+                  f"Inspecciones de prueba: {_spoken(block.get('inspecciones_prueba'))}, "
+                  f"hallazgos: {_spoken(block.get('hallazgos_prueba'))}. "
+                  "Intervalos: bootstrap 95%.", ""]
         names = list(next(iter(metrics.values())))
         lines.append("| Modelo | " + " | ".join(names) + " |")
         lines.append("|---" * (len(names) + 1) + "|")
@@ -482,7 +483,18 @@ def _caveats(card, settings: Settings) -> list[tuple[str, str]]:
 def _fmt(v) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "—"
-    return format_number(v, digits=3) if isinstance(v, float) else format_field(v)
+    return format_number(v, "es", digits=3) if isinstance(v, float) else format_field(v)
+
+
+def _spoken(v) -> str:
+    """Write a value of the (Spanish) card as people read it: counts grouped, days in words.
+
+    >>> _spoken(24510), _spoken("2019-01-04"), _spoken([2019, 2020])
+    ('24,510', '4 de enero de 2019', '[2019, 2020]')
+    """
+    if isinstance(v, str) and len(v) == 10:
+        return format_date(v, "es", missing=v)
+    return format_field(v, ",", "es") if isinstance(v, (int, float)) else str(v)
 
 
 def _fmt_ci(entry) -> str:
