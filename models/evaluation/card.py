@@ -338,9 +338,9 @@ def _model_summary(settings: Settings, districts: pd.DataFrame, records: pd.Data
             "vida_media_anios": recency.get("vida_media_anios"),
             "verosimilitud_por_vida_media": recency.get("verosimilitud_por_vida_media", {}),
             "explicacion": "El historial de cada distrito se descuenta con la edad (cada "
-                           "inspección pesa 0,5^(edad/vida media)); la vida media la eligen los "
+                           "inspección pesa 0.5^(edad/vida media)); la vida media la eligen los "
                            "registros (predicción de cada uno de los 3 últimos años con los "
-                           "anteriores) y queda sin descuento si ninguna mejora en 1,92 la "
+                           "anteriores) y queda sin descuento si ninguna mejora en 1.92 la "
                            "log-verosimilitud. Con capas con fecha (capas_con_fecha), cada "
                            "inspección se lee con las capas de su año; una alerta con motivo "
                            "'capas' marca un distrito cuyas capas duplicaron (o redujeron a la "
