@@ -382,7 +382,7 @@ def _drop_trailing_zeros(text: str, lang: str | None) -> str:
 
 
 def _as_date(value: Any) -> _dt.date | None:
-    if value is None:
+    if value is None or value != value:  # None, NaN, NaT (a datetime that is no day)
         return None
     if isinstance(value, _dt.datetime):
         return value.date()
@@ -395,9 +395,6 @@ def _as_date(value: Any) -> _dt.date | None:
                                           else text[:10])
         except ValueError:
             return None
-    to_pydatetime = getattr(value, "to_pydatetime", None)  # pandas Timestamp; NaT is missing
-    if callable(to_pydatetime) and value == value:
-        return to_pydatetime().date()
     return None
 
 
