@@ -22,6 +22,7 @@ from dashboard import state
 from dashboard.i18n import FEATURE_WORDS, t
 from dashboard.layer_words import FALTA, feature_words
 from geo import columns as C
+from geo.formatting import format_field, format_percent
 from geo.trust.access import ROL_PLANIFICADOR, Principal
 from models.risk.explain import NUEVOS_REGISTROS, read_changes
 
@@ -56,7 +57,7 @@ def show_changes(workdir, who: Principal, lang: str) -> bool:
             t("comun.departamento"): table[C.DEPARTAMENTO],
             t("cambios.clase"): table["clase_antes"].astype(str) + " → "
             + table["clase_despues"].astype(str),
-            t("comun.riesgo"): [f"{100 * a:.1f} → {100 * b:.1f} %" for a, b in
+            t("comun.riesgo"): [f"{format_percent(a)} → {format_percent(b)}" for a, b in
                                    zip(table["riesgo_antes"], table["riesgo_despues"],
                                        strict=True)],
             t("comun.inspecciones"): table["n_antes"].astype(str) + " → "
@@ -73,9 +74,10 @@ def show_changes(workdir, who: Principal, lang: str) -> bool:
         # as many decimals as it takes for the move to show ("+0.37 → +0.37" said nothing)
         digits = next((d for d in (2, 3, 4) if all(
             round(w["antes"], d) != round(w["despues"], d) for w in moved_w)), 4)
+        sign = f"+.{digits}f"  # signed, with those decimals
         st.caption(t("cambios.pesos_movieron", lang=lang)
-                   + "; ".join(f"{_weight_name(w, lang)} {w['antes']:+.{digits}f} → "
-                               f"{w['despues']:+.{digits}f}" for w in moved_w) + ".")
+                   + "; ".join(f"{_weight_name(w, lang)} {format_field(w['antes'], sign)} → "
+                               f"{format_field(w['despues'], sign)}" for w in moved_w) + ".")
     return True
 
 

@@ -18,7 +18,7 @@ from dashboard.layer_words import (
     zero_note,
 )
 from geo import columns as C
-from geo.formatting import format_quantity
+from geo.formatting import format_date, format_field, format_number, format_quantity
 
 # Plain names of the scores' metadata and of the sources tables (unknown keys: made readable).
 META_WORDS = {
@@ -91,7 +91,7 @@ def count_text(value, suppressed: bool, k: int = 5) -> str:
         return t("comun.oculto_conteo")
     if value is None or pd.isna(value):
         return "—"
-    return f"{int(value):,}".replace(",", " ")
+    return format_number(int(value))
 
 
 def count_phrase(value, suppressed: bool, k: int, nouns: tuple[str, str]) -> str:
@@ -107,6 +107,31 @@ def yes_no(value) -> str:
     """Say Sí/No (Yes/No) for a stored flag."""
     flag = str(value).strip().lower() in ("1", "true", "verdadero", "si", "sí", "yes")
     return t("comun.yes") if flag else t("comun.no")
+
+
+def meta_value(key: str, value) -> str:
+    """Write a value of the scores' metadata as people read it, in the current language.
+
+    A flag in words, a count grouped, a number and a day as CLDR writes them, anything else
+    as text.
+
+    >>> from geo.messages import language
+    >>> with language("es"):
+    ...     meta_value("n_inspecciones", 24510), meta_value("intercepto", -2.345678)
+    ('24,510', '-2.35')
+    >>> with language("en"):
+    ...     meta_value("inspecciones_desde", "2019-01-04"), meta_value("base", "peru_base.gpkg")
+    ('January 4, 2019', 'peru_base.gpkg')
+    """
+    if key == "simulado":
+        return yes_no(value)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)):
+        return format_field(value, ",")
+    if key.startswith("inspecciones_") and isinstance(value, str) and len(value) == 10:
+        return format_date(value, missing=value)
+    return str(value)
 
 
 # base indicators: (unit for geo.formatting, decimals; None = as many as a reader needs)

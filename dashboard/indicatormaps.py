@@ -20,6 +20,7 @@ from branca.element import MacroElement
 
 from dashboard import mapview
 from geo import columns as C
+from geo.formatting import format_number, format_quantity
 from geo.records.indicators import wilson
 
 __all__ = ["DAY_BREAKS", "SERVICE_COLORS", "indicator_rate_layer", "routes_map", "services_map"]
@@ -95,7 +96,7 @@ def indicator_rate_layer(layer: gpd.GeoDataFrame, profile: pd.DataFrame, code: s
 
 
 def _n(value: Any) -> str:
-    return "–" if value is None or pd.isna(value) else f"{int(value):,}".replace(",", " ")
+    return "–" if value is None or pd.isna(value) else format_number(int(value))
 
 
 def routes_map(districts: gpd.GeoDataFrame, routes: pd.DataFrame, *, lang: str = "es",
@@ -173,7 +174,7 @@ def services_map(districts: gpd.GeoDataFrame, access: pd.DataFrame, services: gp
     layer = districts[[C.UBIGEO, C.DISTRITO, "geometry"]].copy()
     days = access.reindex(layer[C.UBIGEO].astype(str))
     layer["k"] = mapview.classify(days["dias_servicio"].to_numpy(float), DAY_BREAKS)
-    layer["d"] = [words["sin"] if not np.isfinite(v) else f"{v:.1f}"
+    layer["d"] = [words["sin"] if not np.isfinite(v) else format_quantity(v, "días", digits=1)
                   for v in days["dias_servicio"].to_numpy(float)]
     layer["s"] = [f"{a} — {names.get(b, b)}" if a else "" for a, b in zip(
         days["servicio_cercano"].fillna(""), days["tipo_servicio_cercano"].fillna(""),
@@ -215,7 +216,8 @@ def services_map(districts: gpd.GeoDataFrame, access: pd.DataFrame, services: gp
     rows = []
     lower = 0.0
     for b, c in zip(DAY_BREAKS, DAY_COLORS, strict=True):
-        label = (f"{lower:g} – {b:g}" if math.isfinite(b) else f"≥ {lower:g}")
+        label = (f"{format_number(lower)} – {format_quantity(b, 'días')}" if math.isfinite(b)
+                 else f"≥ {format_quantity(lower, 'días')}")
         rows.append(mapview._legend_row(f"background:{c}", label))
         lower = b
     rows.append(mapview._legend_row("border:2.5px dashed #b2182b;background:none",

@@ -37,6 +37,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from geo import columns as C
+from geo.formatting import format_number, format_percent
 from geo.geography.display import (  # the display geometry is made in geo, stored at prepare time
     boundary_lines,
     clean_coverage,
@@ -207,9 +208,9 @@ def _walk(elem: Any):
 _LABELS = {
     "es": {
         "distrito": "Distrito", "ubigeo": "UBIGEO", "riesgo": "Riesgo",
-        "intervalo": "Intervalo 90 %", "evidencia": "Evidencia", "titulo": "Riesgo estimado",
+        "intervalo": "Intervalo 90%", "evidencia": "Evidencia", "titulo": "Riesgo estimado",
         "insuf": "Evidencia insuficiente (rayado)",
-        "hot": "Punto caliente (Gi*, tasa de falsos descubrimientos 5 %)",
+        "hot": "Punto caliente (Gi*, tasa de falsos descubrimientos 5%)",
         "insuf_nopub": "Evidencia insuficiente o no publicada (rayado)",
         "sin": "Sin dato", "prov": "Límite provincial", "dep": "Límite departamental",
         "alerta": "Alerta de cambio (hallazgos recientes o capas al alza)",
@@ -222,9 +223,9 @@ _LABELS = {
     },
     "en": {
         "distrito": "District", "ubigeo": "UBIGEO", "riesgo": "Risk",
-        "intervalo": "90 % interval", "evidencia": "Evidence", "titulo": "Estimated risk",
+        "intervalo": "90% interval", "evidencia": "Evidence", "titulo": "Estimated risk",
         "insuf": "Insufficient evidence (hatched)",
-        "hot": "Hot spot (Gi*, false discovery rate 5 %)",
+        "hot": "Hot spot (Gi*, false discovery rate 5%)",
         "insuf_nopub": "Insufficient or unpublished evidence (hatched)",
         "sin": "No data", "prov": "Province boundary", "dep": "Department boundary",
         "alerta": "Change alert (recent findings or layers rising)",
@@ -478,8 +479,8 @@ def risk_features(layer: gpd.GeoDataFrame, breaks: Sequence[float], lang: str = 
     ...                      geometry=[box(-72.00004, -13.5, -71.9, -13.4)], crs=4326)
     >>> f = risk_features(g, [0.2], "en", ndigits=3)["features"][0]
     >>> sorted(f["properties"].items())  # doctest: +NORMALIZE_WHITESPACE
-    [('e', 'insufficient evidence'), ('h', 1), ('i', '5.0 % – 20.0 %'), ('k', 0),
-     ('n', 'Cusco (Cusco)'), ('r', '12.3 %'), ('u', '080101')]
+    [('e', 'insufficient evidence'), ('h', 1), ('i', '5.0% – 20.0%'), ('k', 0),
+     ('n', 'Cusco (Cusco)'), ('r', '12.3%'), ('u', '080101')]
     >>> f["geometry"]["coordinates"][0][0]
     [-71.9, -13.5]
     """
@@ -518,7 +519,7 @@ def risk_features(layer: gpd.GeoDataFrame, breaks: Sequence[float], lang: str = 
 
 
 def _pct(value: float, missing: str) -> str:
-    return missing if not np.isfinite(value) else f"{100 * value:.1f} %"
+    return missing if not np.isfinite(value) else format_percent(value, digits=1)
 
 
 def _risk_style(feature: dict, colors: list[str]) -> dict:
@@ -598,7 +599,7 @@ def table_features(layer: gpd.GeoDataFrame, values: DistrictValues, ndigits: int
                                    strict=True):
         has = bool(np.isfinite(v))
         shown = str(text) if has and isinstance(text, str) and text else (
-            values.no_value if not has else f"{v:g}")
+            values.no_value if not has else format_number(v))
         props = {"u": u, "n": n, "v": shown, "s": values.byline, "k": int(k) if has else -1}
         features.append({"type": "Feature", "properties": props, "geometry": json.loads(g)})
     return {"type": "FeatureCollection", "features": features}
@@ -739,10 +740,10 @@ class _Legend(MacroElement):
         single = False  # the previous class held one value: this one starts above it
         for b, c in zip(breaks, colors, strict=True):
             if abs(b - lower) < 5e-4:
-                text, single = f"{100 * b:.1f} %", True  # a class of one value: say it
+                text, single = format_percent(b), True  # a class of one value: say it
             else:
-                text = (f"> {100 * lower:.1f} – {100 * b:.1f} %" if single else
-                        f"{100 * lower:.1f} – {100 * b:.1f} %")
+                text = (f"> {format_percent(lower)} – {format_percent(b)}" if single else
+                        f"{format_percent(lower)} – {format_percent(b)}")
                 single = False
             rows.append(_legend_row(f"background:{c}", text))
             lower = b

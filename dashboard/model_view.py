@@ -17,8 +17,7 @@ import streamlit as st
 
 from dashboard.i18n import feature_label, t
 from dashboard.layer_words import feature_words, layer_name, origin_word, unit_label
-from geo.errors import number
-from geo.formatting import format_number
+from geo.formatting import format_field, format_number, format_percent, printf_pattern
 from models.evaluation.backtest import card_to_markdown
 from models.risk.recency import MOTIVO_CAPAS
 
@@ -112,7 +111,7 @@ def format_value(value, fmt: str, signed: bool = False) -> str:
     """Format a metric value for a table; ``—`` for a missing one.
 
     >>> format_value(0.357, "pct"), format_value(None, "pct"), format_value(6.03, "times")
-    ('35.7 %', '—', '6.0×')
+    ('35.7%', '—', '6.0×')
     >>> format_value(0.05, "pct", signed=True)
     '+5.0 pp'
     """
@@ -123,11 +122,11 @@ def format_value(value, fmt: str, signed: bool = False) -> str:
     if v != v:  # NaN
         return MISSING
     sign = "+" if signed else ""
-    if fmt == "pct":
-        return f"{100 * v:{sign}.1f} pp" if signed else f"{100 * v:.1f} %"
+    if fmt == "pct":  # a signed share is a difference of percentages: points
+        return format_field(100 * v, "+.1f") + " pp" if signed else format_percent(v)
     if fmt == "times":
-        return f"{v:{sign}.1f}×"
-    return f"{v:{sign}.{4 if fmt == 'num4' else 2}f}"
+        return format_field(v, sign + ".1f") + "×"
+    return format_field(v, f"{sign}.{4 if fmt == 'num4' else 2}f")
 
 
 def metric_frame(metricas: dict) -> pd.DataFrame:
@@ -317,9 +316,13 @@ def coefficient_table(coefs: pd.DataFrame, facts: dict, patterns: dict, lang: st
     for col in ("peso", "peso_experto", "razon_de_odds", "desviacion_estandar"):
         if col in coefs:
             shown[col] = pd.to_numeric(coefs[col], errors="coerce")
+    if "desviacion_estandar" in shown:  # raw units, from 0.001 to thousands: 3 significant
+        shown["desviacion_estandar"] = [format_field(v, ".3g", lang)
+                                        for v in shown["desviacion_estandar"]]
     names = {c: t(f"modelo.coef.{c}") for c in shown.columns}
-    fmt = {"peso": "%+.2f", "peso_experto": "%+.2f", "razon_de_odds": "%.2f",
-           "desviacion_estandar": "%.3g"}
+    fmt = {"peso": printf_pattern(2, lang, signed=True),
+           "peso_experto": printf_pattern(2, lang, signed=True),
+           "razon_de_odds": printf_pattern(2, lang)}
     config = {names[c]: (st.column_config.NumberColumn(
         names[c], help=t(f"modelo.coef.{c}_ayuda"), format=fmt[c], width="small")
         if c in fmt else st.column_config.TextColumn(
@@ -386,7 +389,7 @@ def alerts_table(alerts: list[dict], lang: str) -> pd.DataFrame:
         lambda v: t("modelo.alza", lang=lang) if v == "al alza"
         else t("modelo.baja", lang=lang))
     if "p" in table:  # a layer alert has no tail probability: a dash, not "None"
-        table["p"] = [number(100 * v, 2, lang) + " %"
+        table["p"] = [format_percent(v, lang, digits=2)
                       if isinstance(v, (int, float)) and v == v else "—"
                       for v in table["p"]]
     if "cambio_capas" in table:  # a planner reads "odds x2", not a logit

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from geo.messages.cldr import format_number
 from geo.messages.language import LANGUAGES, get_language, language, set_language
 from geo.messages.lookup import Message
 
@@ -41,13 +42,15 @@ __all__ = [
 
 
 def number(value: float, decimals: int = 0, lang: str | None = None) -> str:
-    """Write a number as the current (or given) language does: ``1 344,5`` or ``1,344.5``.
+    """Write a number with ``decimals`` as the current (or given) language does, through CLDR.
+
+    The one formatter's :func:`geo.formatting.format_number` (Peru's Spanish writes ``1,344.5``,
+    as Windows' Spanish (Peru) settings do); kept here for the code that imports it.
 
     >>> number(1344.5, 1, "es"), number(1344.5, 1, "en"), number(82.4, 1, "es")
-    ('1 344,5', '1,344.5', '82,4')
+    ('1,344.5', '1,344.5', '82.4')
     """
-    text = f"{value:,.{decimals}f}"
-    return text if (lang or get_language()) == "en" else text.replace(",", " ").replace(".", ",")
+    return format_number(value, lang, digits=decimals)
 
 
 class RiskmapError(Exception):

@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="ajusta el modelo y escribe el riesgo por distrito / fit and score districts",
         description=(
             "Ajusta el modelo de riesgo con las inspecciones (del almacén, de --inspections o "
-            "de la configuración) y escribe una fila por distrito: riesgo, intervalo del 90 %, "
+            "de la configuración) y escribe una fila por distrito: riesgo, intervalo del 90%, "
             "probabilidad de estar entre los 10 distritos de mayor riesgo (prob_top10), "
             "evidencia, rango y contribuciones."
         ),

@@ -11,6 +11,7 @@ from dashboard.arguments.data import register
 from geo import columns as C
 from geo import paths
 from geo.errors import DataError
+from geo.formatting import format_number, format_percent
 from geo.geography.base import build_base, read_districts
 from geo.geography.io import notices, read_boundaries
 from geo.geography.sources import MIRROR_ENV, fetch_sources, load_registry
@@ -65,7 +66,8 @@ class DownloadProgress:
         elif self.tty and time.monotonic() - self._last > 0.2:
             self._last = time.monotonic()
             total = f" / {_mb(event.total)}" if event.total else ""
-            pct = f" ({100 * event.done / event.total:.0f} %)" if event.total else ""
+            pct = (f" ({format_percent(event.done / event.total, digits=0)})" if event.total
+                   else "")
             self._line(f"  {name}: {_mb(event.done)}{total}{pct}", False)
 
     def _line(self, text: str, final: bool) -> None:
@@ -78,7 +80,9 @@ class DownloadProgress:
 
 def _mb(n: int | None) -> str:
     n = n or 0
-    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.0f} kB"
+    if n >= 100_000:
+        return format_number(n / 1e6, digits=1) + " MB"
+    return format_number(n / 1e3, digits=0) + " kB"
 
 
 def check(args: argparse.Namespace) -> int:

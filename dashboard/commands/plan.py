@@ -14,6 +14,7 @@ from geo import columns as C
 from geo import paths
 from geo.config import load_settings
 from geo.errors import RiskmapError
+from geo.formatting import format_number, format_quantity
 from geo.geography.services import read_stored
 from geo.messages import get_language, t
 from geo.records.inspections import load_records
@@ -139,7 +140,7 @@ def _print(plan, simulated: bool) -> None:
     total = plan.summary.iloc[-1]
     if simulated:
         print(t("cli.plan.datos_simulados"))
-    budgets = ", ".join(f"{row['oficina']} {row['capacidad_dias']:g}"
+    budgets = ", ".join(f"{row['oficina']} {format_number(row['capacidad_dias'])}"
                         for _, row in plan.summary.iloc[:-1].iterrows())
     print(t("cli.plan.presupuesto_dias_inspector_oficina", budgets=budgets))
     print(t("cli.plan.plan_viajes_distritos_dias", n_trips=len(plan.trips),
@@ -148,10 +149,12 @@ def _print(plan, simulated: bool) -> None:
     print(t("cli.plan.hallazgos_esperados_intervalo_plan", hallazgos=total[HALLAZGOS],
             hallazgos_p05=total[HALLAZGOS_P05], hallazgos_p95=total[HALLAZGOS_P95],
             hallazgos_ingenuo=total['hallazgos_ingenuo'], ganancia=total['ganancia'],
-            ganancia_pct=total['ganancia_pct']))
+            ganancia_pct=total['ganancia_pct'] / 100))
     for row in plan.trips.itertuples(index=False):
         kind = t("comun.exploracion") if row.tipo == "exploracion" else ""
-        print(f"  {row.viaje:7s} {row.dias:5.1f} d  {row.hallazgos_esperados:5.2f}  "
+        days = format_quantity(row.dias, "días", digits=1)
+        findings = format_number(row.hallazgos_esperados, digits=2)
+        print(f"  {row.viaje:7s} {days:>10}  {findings:>6}  "
               f"{row.distritos}" + (f"  [{kind}]" if kind else ""))
         legs = getattr(row, {"es": "tramos", "en": "tramos_en"}[get_language()], "")
         if legs:

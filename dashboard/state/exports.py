@@ -151,7 +151,7 @@ def export_metadata(stored: dict[str, Any], region: tuple[str, ...],
             "acota a menos de k-1 valores; una celda vacía nunca es cero). Distritos con "
             "algún conteo suprimido (publicacion = 'sin historial'): riesgo predicho solo "
             "por sus características, sin intervalo, sin prob_top10 ni contrib_historial, "
-            "evidencia 'no publicada'; riesgos redondeados a 0,1 puntos; rango recalculado "
+            "evidencia 'no publicada'; riesgos redondeados a 0.1 puntos; rango recalculado "
             "sobre los riesgos publicados. Hundepool et al., Statistical Disclosure "
             "Control, 2012, cap. 4-5; de Wolf y Giessing, linked tables, 2009.")
     return meta

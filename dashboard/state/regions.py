@@ -94,8 +94,7 @@ def region_label(region: Region, lang: str | None = None) -> str:
     lang = lang or get_lang()
     if region.key != ALL_REGIONS:
         return region.name
-    n = t("comun.n_distritos", lang=lang,
-          n=f"{region.n:,}".replace(",", "," if lang == "en" else " "))
+    n = t("comun.n_distritos", lang=lang, n=region.n)
     if region.codes == tuple(sorted(C.DEFAULT_DEPARTMENTS)):
         return t("tablero.cusco_loreto", lang=lang, n=n)
     return t("tablero.todo_ambito", lang=lang, n=n)

@@ -26,7 +26,8 @@ from dashboard.uploads import (
     validate,
 )
 from geo import columns as C
-from geo.errors import RiskmapError, number
+from geo.errors import RiskmapError
+from geo.formatting import format_number, printf_pattern
 from geo.records.checklist import template_bytes
 from geo.records.sheets import neutralise  # the table's own CSV download opens in a spreadsheet
 from geo.trust.access import floor
@@ -240,7 +241,7 @@ with ui.guard():
         t("datos.archivo_inspecciones"), type=["csv", "xlsx", "xls", "txt"],
         key=UPLOAD_KEY,
         help=t("datos.hasta_mb_filas", mb=settings.limits.upload_mb,
-               rows=number(settings.limits.upload_rows)),
+               rows=format_number(settings.limits.upload_rows)),
     )
     checked = current_upload(upload, settings.limits.upload_mb)
     if checked is not None:
@@ -280,9 +281,12 @@ with ui.guard():
 
         with st.expander(t("datos.importaciones_anteriores")):
             imports = pd.DataFrame(store.imports())
+            counts = {label(IMPORT_WORDS, c): st.column_config.NumberColumn(
+                format=printf_pattern(0)) for c in imports.columns
+                if pd.api.types.is_integer_dtype(imports[c])}  # 2,451 rows, as CLDR groups
             st.dataframe(imports.rename(columns={c: label(IMPORT_WORDS, c)
                                                  for c in imports.columns}),
-                         hide_index=True, width="stretch")
+                         hide_index=True, width="stretch", column_config=counts)
         # a toggle, not an expander: an expander's body runs (and would read) even when closed
         if st.toggle(t("datos.ver_ultimos_registros_almacen"), key="datos_ver_registros"):
             if before:

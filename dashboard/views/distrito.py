@@ -21,8 +21,8 @@ from dashboard.district_view import (
     count_text,
     indicator_text,
     layer_rows,
+    meta_value,
     source_table,
-    yes_no,
 )
 from dashboard.i18n import evidence_short, feature_label, get_lang, label, t
 from dashboard.indicator_words import SERVICE_WORDS, indicator_name
@@ -35,7 +35,7 @@ from dashboard.layer_words import (
 )
 from dashboard.state.fieldsheets import district_sheet
 from geo import columns as C
-from geo.errors import number
+from geo.formatting import format_percent, printf_pattern
 from geo.messages import Message
 from geo.records.indicators import (
     N_INCONSISTENTES,
@@ -161,11 +161,11 @@ with ui.guard():
 
     # wider tiles for the interval and the evidence: their values are the longest
     m1, m2, m3, m4 = st.columns([1, 1.35, 1, 1.2])
-    m1.metric(t("comun.riesgo"), f"{100 * row[C.RIESGO]:.1f} %",
+    m1.metric(t("comun.riesgo"), format_percent(row[C.RIESGO]),
               help=t("distrito.probabilidad_estimada_inspeccion_encuentre"))
     withheld = bool(pd.isna(row[C.RIESGO_P05]))  # models.risk.disclosure: not for this role
     m2.metric(t("comun.intervalo"), t("distrito.no_publicado") if withheld else
-              f"{100 * row[C.RIESGO_P05]:.1f} – {100 * row[C.RIESGO_P95]:.1f} %")
+              f"{format_percent(row[C.RIESGO_P05])} – {format_percent(row[C.RIESGO_P95])}")
     # the rank a regional office reads is within its department; among every district this
     # role sees only in the help (a Cusco planner never counts Loreto's districts)
     dep_rank = int((same_dep[C.RIESGO] > row[C.RIESGO]).sum()) + 1
@@ -194,7 +194,7 @@ with ui.guard():
         st.caption(t("distrito.basado_en_retenido", insp=insp, hall=hall, few=few))
     else:
         st.caption(t("distrito.basado_en_prob_top10", insp=insp, hall=hall,
-                     pct=100 * row[C.PROB_TOP10]))
+                     pct=row[C.PROB_TOP10]))
     if row[C.EVIDENCIA] == C.EVIDENCIA_INSUFICIENTE:
         st.info(t("distrito.pocas_inspecciones_distrito_estimacion"))
 
@@ -257,7 +257,7 @@ with ui.guard():
                          alt.Tooltip("efecto:N", title=t("distrito.efecto"))],
             ).properties(height=110 + 26 * len(contrib))  # plot + axis + legend
             st.altair_chart(chart, width="stretch")
-            pct = number(100 * base, 1, lang)
+            pct = format_percent(base, lang)
             st.caption(t("distrito.barra_ese_factor_suma", pct=pct))
             words = record_words(row, lang)
             if words:
@@ -310,7 +310,7 @@ with ui.guard():
                                  comp.columns[1]: st.column_config.TextColumn(width="small"),
                                  comp.columns[2]: st.column_config.TextColumn(width="small"),
                                  comp.columns[3]: st.column_config.NumberColumn(
-                                     format="%.2f", width="small")})
+                                     format=printf_pattern(2), width="small")})
                 st.caption(t("distrito.relacion_encima_promedio_departamento"))
             if facts:
                 st.markdown("#### " + t("distrito.capas_sectoriales_dicen_fuentes"))
@@ -418,7 +418,7 @@ with ui.guard():
         if shown:
             st.dataframe(pd.DataFrame({
                 t("distrito.dato"): [label(META_WORDS, k, lang) for k in shown],
-                t("distrito.valor"): [yes_no(v) if k == "simulado" else str(state.portable(v))
+                t("distrito.valor"): [meta_value(k, state.portable(v))
                                        for k, v in shown.items()]}),
                 hide_index=True, width="stretch")
         layer_sources, base_sources = state.sources_tables()

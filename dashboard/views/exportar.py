@@ -9,6 +9,7 @@ from dashboard import state, ui
 from dashboard.i18n import evidence_label, get_lang, label, t
 from dashboard.state.exports import FORMATS, SINGLE_FILE, export_bytes
 from geo import columns as C
+from geo.formatting import printf_pattern
 from geo.trust.access import floor, threshold
 
 PREVIEW_WORDS = {
@@ -104,7 +105,7 @@ with ui.guard():
             shown[col] = 100 * shown[col]
     if C.EVIDENCIA in shown:
         shown[C.EVIDENCIA] = shown[C.EVIDENCIA].map(evidence_label)
-    pct = st.column_config.NumberColumn(format="%.1f %%")
+    pct = st.column_config.NumberColumn(format=printf_pattern(1, percent=True))
     st.dataframe(
         shown.rename(columns={c: label(PREVIEW_WORDS, c) for c in cols}),
         hide_index=True, width="stretch",

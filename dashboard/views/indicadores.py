@@ -24,6 +24,7 @@ from dashboard.i18n import get_lang, t
 from dashboard.indicator_words import SECTOR_WORDS, VIEWS, indicator_name
 from dashboard.indicator_words import SERVICE_WORDS as SERVICE_NAMES
 from geo import columns as C
+from geo.formatting import printf_pattern
 from geo.messages import Message
 from geo.records.indicators import (
     BY_OPTIONS,
@@ -295,4 +296,6 @@ with ui.guard():
             "UBIGEO": flagged[C.UBIGEO],
         }), hide_index=True, width="stretch",
             column_config={t("comun.riesgo", lang=lang): st.column_config.NumberColumn(
-                format="%.1f %%")})
+                format=printf_pattern(1, lang, percent=True)),
+                t("indicadores.dias_servicio_cercano", lang=lang): st.column_config.NumberColumn(
+                    format=printf_pattern(1, lang))})

@@ -9,6 +9,7 @@ from dashboard import mapview, state, ui
 from dashboard.i18n import evidence_label, get_lang, t
 from dashboard.layer_words import layer_choice, layer_name
 from geo import columns as C
+from geo.formatting import format_percent, printf_pattern
 
 #: The classification schemes, each named by the catalogue key ``mapa.scheme.<scheme>``.
 SCHEMES = ("quantiles", "fisher_jenks", "equal_interval")
@@ -106,7 +107,7 @@ with ui.guard():
             t("comun.provincia"): top[C.PROVINCIA],
             t("comun.departamento"): top[C.DEPARTAMENTO],
             t("comun.riesgo"): 100 * top[C.RIESGO],
-            t("comun.intervalo"): [f"{100 * lo:.1f} – {100 * hi:.1f} %"
+            t("comun.intervalo"): [f"{format_percent(lo)} – {format_percent(hi)}"
                              for lo, hi in zip(top[C.RIESGO_P05], top[C.RIESGO_P95],
                                                strict=True)],
             t("comun.evidencia"): top[C.EVIDENCIA].map(lambda v: evidence_label(v, lang)),
@@ -114,4 +115,4 @@ with ui.guard():
         })
         st.dataframe(shown, hide_index=True, width="stretch",
                      column_config={t("comun.riesgo"): st.column_config.NumberColumn(
-                         format="%.1f %%")})
+                         format=printf_pattern(1, percent=True))})

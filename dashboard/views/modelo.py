@@ -35,7 +35,7 @@ from dashboard.model_view import (
     selection_key,
     top_ks,
 )
-from geo.errors import number
+from geo.formatting import format_number
 from geo.messages import Message
 
 
@@ -199,16 +199,17 @@ with ui.guard():
         if selection.get("spearman_con_sin") is not None:
             shared = selection.get("top10_compartidos", 0)
             d3.metric(t("modelo.ranking_con_sin_correccion"),
-                      f"ρ = {selection['spearman_con_sin']:.3f}",
+                      f"ρ = {format_number(selection['spearman_con_sin'], digits=3)}",
                       help=t("modelo.correlacion_spearman_dos_rankings", shared=shared))
         st.caption(t("modelo.vida_media_alertas_correccion",
                      method=Message(selection_key(selection))))
         strength = selection.get("denuncias_como_evidencia")
         spread = selection.get("dispersion_denuncias")
         if strength is not None:
-            of = (Message("modelo.de_dispersion_total", {"spread": number(spread, 2)})
-                  if spread else "")
-            st.caption(t("modelo.denuncias_como_evidencia", g=number(strength, 2), of=of))
+            of = (Message("modelo.de_dispersion_total",
+                          {"spread": format_number(spread, digits=2)}) if spread else "")
+            st.caption(t("modelo.denuncias_como_evidencia", g=format_number(strength, digits=2),
+                         of=of))
         descriptions = {spec.name: spec.description for spec in state.settings().layers}
         dated = dated_layer_names(drift, descriptions, get_lang())
         if dated:

@@ -14,6 +14,7 @@ from dashboard.i18n import get_lang, t
 from dashboard.state.fieldsheets import plan_sheets
 from dashboard.state.planning import compute_plan, read_uploaded_table
 from geo import columns as C
+from geo.formatting import format_field, format_number, format_percent, printf_pattern
 from models.planning import plan as P
 from models.planning.fieldprint import sheets_document
 
@@ -49,7 +50,7 @@ def plan_map(plan: P.Plan, layer, lang: str) -> folium.Map:
         visits["_tipo"] = visits[P.TIPO].map({
             P.TIPO_EXPLORACION: t("comun.exploracion", lang=lang),
             P.TIPO_PLAN: t("planificacion.optimizado", lang=lang)})
-        visits["_riesgo"] = visits[C.RIESGO].map(lambda v: f"{v:.1%}")
+        visits["_riesgo"] = visits[C.RIESGO].map(lambda v: format_percent(v, lang))
         name = C.DISTRITO if C.DISTRITO in visits else C.UBIGEO
         fields = [P.VIAJE, name, C.UBIGEO, "_tipo", "_riesgo", P.DIAS_IDA]
         aliases = [t("planificacion.viaje", lang=lang), t("comun.distrito", lang=lang), "UBIGEO",
@@ -133,16 +134,16 @@ with ui.guard():
     total = plan.summary.iloc[-1]
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(t("planificacion.hallazgos_esperados_plan"),
-              f"{total[P.HALLAZGOS]:.2f}",
+              format_number(total[P.HALLAZGOS], digits=2),
               help=t("planificacion.intervalo_suma_limites_p05",
                      hallazgos_p05=total[P.HALLAZGOS_P05], hallazgos_p95=total[P.HALLAZGOS_P95]))
-    m2.metric(t("planificacion.plan_simple"), f"{total['hallazgos_ingenuo']:.2f}",
+    m2.metric(t("planificacion.plan_simple"), format_number(total["hallazgos_ingenuo"], digits=2),
               help=t("planificacion.distritos_mayor_riesgo_viaje"))
-    m3.metric(t("planificacion.ganancia"), f"{total['ganancia']:+.2f}",
-              f"{total['ganancia_pct']:+.1f} %")
+    m3.metric(t("planificacion.ganancia"), format_field(total["ganancia"], "+.2f"),
+              format_field(total["ganancia_pct"] / 100, "+.1%"))
     m4.metric(t("planificacion.hallazgos_dia_inspector"),
-              f"{total[P.HALLAZGOS_DIA]:.3f}",
-              f"{total[P.HALLAZGOS_DIA] - total['hallazgos_por_dia_ingenuo']:+.3f}")
+              format_number(total[P.HALLAZGOS_DIA], digits=3),
+              format_field(total[P.HALLAZGOS_DIA] - total["hallazgos_por_dia_ingenuo"], "+.3f"))
     st.caption(t("planificacion.plan_simple_mayor_riesgo"))
     st.markdown(t("planificacion.viajes_distritos_dias_inspector", n_trips=len(plan.trips),
                   distritos_plan=int(total['distritos_plan']), dias_plan=total['dias_plan'],
@@ -169,14 +170,17 @@ with ui.guard():
         "hallazgos_ingenuo": t("planificacion.hallazgos_simple"),
         "ganancia": t("planificacion.ganancia")}), hide_index=True, width="stretch",
         column_config={t(k): st.column_config.NumberColumn(format=f) for k, f in (
-            ("planificacion.hallazgos_plan", "%.2f"), ("planificacion.min_p05", "%.2f"),
-            ("planificacion.max_p95", "%.2f"),
-            ("planificacion.hallazgos_simple", "%.2f"), ("planificacion.ganancia", "%+.2f"),
-            ("planificacion.dias_plan", "%g"), ("planificacion.dias_simple", "%g"),
-            ("planificacion.capacidad", "%g"),
-            ("planificacion.dias_exploracion", "%g"),
-            ("comun.distritos", "%d"),
-            ("planificacion.distritos_simple", "%d"))})
+            ("planificacion.hallazgos_plan", printf_pattern(2)),
+            ("planificacion.min_p05", printf_pattern(2)),
+            ("planificacion.max_p95", printf_pattern(2)),
+            ("planificacion.hallazgos_simple", printf_pattern(2)),
+            ("planificacion.ganancia", printf_pattern(2, signed=True)),
+            ("planificacion.dias_plan", printf_pattern(1)),
+            ("planificacion.dias_simple", printf_pattern(1)),
+            ("planificacion.capacidad", printf_pattern(1)),
+            ("planificacion.dias_exploracion", printf_pattern(1)),
+            ("comun.distritos", printf_pattern(0)),
+            ("planificacion.distritos_simple", printf_pattern(0)))})
 
     st.subheader(t("planificacion.viajes"))
     trips = plan.trips.copy()
@@ -198,10 +202,13 @@ with ui.guard():
         P.HALLAZGOS_DIA: t("planificacion.dia"), motive: t("planificacion.motivo")}),
         hide_index=True, width="stretch",
         column_config={t(k): st.column_config.NumberColumn(format=f) for k, f in (
-            ("planificacion.hallazgos_esperados", "%.2f"),
-            ("planificacion.min_p05", "%.2f"), ("planificacion.max_p95", "%.2f"),
-            ("planificacion.dia", "%.3f"), ("planificacion.dias_viaje", "%.1f"),
-            ("planificacion.dias", "%g"), ("planificacion.costo_estimado", "%.0f"))})
+            ("planificacion.hallazgos_esperados", printf_pattern(2)),
+            ("planificacion.min_p05", printf_pattern(2)),
+            ("planificacion.max_p95", printf_pattern(2)),
+            ("planificacion.dia", printf_pattern(3)),
+            ("planificacion.dias_viaje", printf_pattern(1)),
+            ("planificacion.dias", printf_pattern(1)),
+            ("planificacion.costo_estimado", printf_pattern(0)))})
 
     st.subheader(t("planificacion.mapa_plan"))
     plan_region = tuple(who.regions or settings.region or ())

@@ -44,6 +44,7 @@ from pyproj import CRS, Geod
 from geo import columns as C
 from geo.config import parse_region
 from geo.errors import DataError
+from geo.geography.io import GPKG_OPTIONS
 from geo.geography.names import normalise
 from geo.geography.sources import Source, load_registry, sha256_file
 
@@ -143,11 +144,16 @@ def build_base(sources_dir: str | Path, out: str | Path) -> Path:
     tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp.gpkg")
     try:
         tmp.unlink(missing_ok=True)
-        pyogrio.write_dataframe(districts, tmp, layer=LAYER_DISTRICTS, driver="GPKG")
-        pyogrio.write_dataframe(provinces, tmp, layer=LAYER_PROVINCES, driver="GPKG")
-        pyogrio.write_dataframe(departments, tmp, layer=LAYER_DEPARTMENTS, driver="GPKG")
-        pyogrio.write_dataframe(fuentes, tmp, layer=TABLE_SOURCES, driver="GPKG")
-        pyogrio.write_dataframe(renamed, tmp, layer=TABLE_RENAMED, driver="GPKG")
+        pyogrio.write_dataframe(districts, tmp, layer=LAYER_DISTRICTS, driver="GPKG",
+                                dataset_options=GPKG_OPTIONS)
+        pyogrio.write_dataframe(provinces, tmp, layer=LAYER_PROVINCES, driver="GPKG",
+                                dataset_options=GPKG_OPTIONS)
+        pyogrio.write_dataframe(departments, tmp, layer=LAYER_DEPARTMENTS, driver="GPKG",
+                                dataset_options=GPKG_OPTIONS)
+        pyogrio.write_dataframe(fuentes, tmp, layer=TABLE_SOURCES, driver="GPKG",
+                                dataset_options=GPKG_OPTIONS)
+        pyogrio.write_dataframe(renamed, tmp, layer=TABLE_RENAMED, driver="GPKG",
+                                dataset_options=GPKG_OPTIONS)
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)

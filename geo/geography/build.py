@@ -37,7 +37,7 @@ from geo import columns as C
 from geo.config import MISSING_ZERO, LayerSpec, Settings, parse_region
 from geo.errors import ConfigError, DataError
 from geo.geography.base import read_districts, read_renamed
-from geo.geography.io import Notice
+from geo.geography.io import GPKG_OPTIONS, Notice
 from geo.geography.layers import aggregate, layer_history
 from geo.geography.services import LAYER as SERVICES_LAYER
 from geo.geography.services import read_services
@@ -325,12 +325,16 @@ def write_districts(gdf: gpd.GeoDataFrame, fuentes: pd.DataFrame, out: str | Pat
         raise DataError("geografia.no_pudo_crear_carpeta", parent=out.parent, err=err) from err
     tmp = out.with_name(f".{out.stem}.{os.getpid()}.tmp.gpkg")
     try:
-        pyogrio.write_dataframe(gdf, tmp, layer=DISTRICTS_LAYER, driver="GPKG")
-        pyogrio.write_dataframe(_for_gpkg(fuentes), tmp, layer=FUENTES_TABLE, driver="GPKG")
+        pyogrio.write_dataframe(gdf, tmp, layer=DISTRICTS_LAYER, driver="GPKG",
+                                dataset_options=GPKG_OPTIONS)
+        pyogrio.write_dataframe(_for_gpkg(fuentes), tmp, layer=FUENTES_TABLE, driver="GPKG",
+                                dataset_options=GPKG_OPTIONS)
         if services is not None:
-            pyogrio.write_dataframe(services, tmp, layer=SERVICES_LAYER, driver="GPKG")
+            pyogrio.write_dataframe(services, tmp, layer=SERVICES_LAYER, driver="GPKG",
+                                    dataset_options=GPKG_OPTIONS)
         if history is not None and len(history):
-            pyogrio.write_dataframe(history, tmp, layer=HISTORY_TABLE, driver="GPKG")
+            pyogrio.write_dataframe(history, tmp, layer=HISTORY_TABLE, driver="GPKG",
+                                    dataset_options=GPKG_OPTIONS)
         os.replace(tmp, out)
     except Exception:
         with contextlib.suppress(OSError):

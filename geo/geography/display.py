@@ -17,6 +17,7 @@ import pyogrio
 import shapely
 
 from geo import columns as C
+from geo.geography.io import GPKG_OPTIONS
 
 __all__ = [
     "boundary_lines",
@@ -53,7 +54,8 @@ def write_display_layers(gpkg: str | Path, scores: gpd.GeoDataFrame | None = Non
     if scores is None:
         scores = pyogrio.read_dataframe(gpkg, layer="riesgo", columns=[C.UBIGEO])
     clean = clean_coverage(scores[[C.UBIGEO, "geometry"]].to_crs(4326))
-    pyogrio.write_dataframe(clean, gpkg, layer=CLEAN_LAYER, driver="GPKG")
+    pyogrio.write_dataframe(clean, gpkg, layer=CLEAN_LAYER, driver="GPKG",
+                            dataset_options=GPKG_OPTIONS)
     written = [CLEAN_LAYER]
     codes = clean[C.UBIGEO].astype(str).str[:2]
     choices = [tuple(sorted(codes.unique()))] + [(c,) for c in sorted(codes.unique())]
@@ -61,7 +63,8 @@ def write_display_layers(gpkg: str | Path, scores: gpd.GeoDataFrame | None = Non
         part = clean[codes.isin(region)]
         simple = simplify_coverage(part, display_tolerance(part.total_bounds))
         name = display_layer_name(region)
-        pyogrio.write_dataframe(simple, gpkg, layer=name, driver="GPKG")
+        pyogrio.write_dataframe(simple, gpkg, layer=name, driver="GPKG",
+                                dataset_options=GPKG_OPTIONS)
         written.append(name)
     return written
 

@@ -42,12 +42,17 @@ from pyproj import CRS
 
 from geo import columns as C
 from geo.errors import DataError
+from geo.formatting import format_number
 from geo.geography.ubigeo import InLanguage, find_ubigeo_column, normalize_ubigeo
 from geo.messages import Message, t
 
-__all__ = ["Notice", "notices", "read_boundaries", "read_vector"]
+__all__ = ["GPKG_OPTIONS", "Notice", "notices", "read_boundaries", "read_vector"]
 
 WGS84 = "EPSG:4326"
+#: Every GeoPackage riskmap writes: ``dataset_options=GPKG_OPTIONS``. GDAL >= 3.7 writes
+#: GeoPackage 1.4 by default, which GDAL 3.6 (Debian 12's QGIS and ogrinfo) opens only with
+#: a warning ("may only be partially supported"); 1.2 is read by every GDAL since 2.2.
+GPKG_OPTIONS = {"VERSION": "1.2"}
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 WKT_COLUMNS = ("geometry", "wkt", "geom", "the_geom", "geometria", "wkt_geom")
 LONLAT_COLUMNS = (
@@ -466,7 +471,8 @@ def _projected_in_degrees(
     (865209, 8494143) would otherwise pass as degrees.
     """
     xmin, ymin, xmax, ymax = gdf.total_bounds
-    extent = f"x {xmin:,.0f} … {xmax:,.0f}, y {ymin:,.0f} … {ymax:,.0f}"
+    xmin, ymin, xmax, ymax = (format_number(v, digits=0) for v in (xmin, ymin, xmax, ymax))
+    extent = f"x {xmin} … {xmax}, y {ymin} … {ymax}"
     if crs is not None and not CRS.from_user_input(crs).is_geographic:
         gdf = gdf.set_crs(crs, allow_override=True)
         found.append(

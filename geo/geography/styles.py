@@ -24,7 +24,7 @@ import mapclassify
 import numpy as np
 
 from geo import columns as C
-from geo.errors import number
+from geo.formatting import format_percent
 
 __all__ = [
     "CLASE",
@@ -118,15 +118,15 @@ def class_colors(n: int) -> list[str]:
 
 
 def class_labels(breaks: Sequence[float], lo: float | None = None) -> list[str]:
-    """Spanish labels of the classes of ``breaks`` in percent: ``"3,1 %–5,0 %"``.
+    """Spanish labels of the classes of ``breaks`` in percent, as CLDR es_PE writes them.
 
     >>> class_labels([0.05, 0.125], lo=0.01)
-    ['1,0 %–5,0 %', '5,0 %–12,5 %']
+    ['1.0%–5.0%', '5.0%–12.5%']
     """
     edges = [lo if lo is not None else 0.0, *breaks]
 
     def pct(x: float) -> str:
-        return number(100 * x, 1, "es") + " %"
+        return format_percent(x, "es", digits=1)
 
     return [f"{pct(a)}–{pct(b)}" for a, b in zip(edges[:-1], edges[1:], strict=True)]
 

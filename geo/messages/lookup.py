@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from geo.messages.cldr import format_field
 from geo.messages.language import LANGUAGES, get_language
 
 __all__ = [
@@ -64,7 +65,10 @@ def t(key: str, lang: str | None = None, **params: Any) -> str:
     """Return the text of ``key`` in ``lang`` (default: the current language), filled in.
 
     A parameter that is itself a message (a :class:`Message`, a
-    :class:`geo.errors.RiskmapError`) is written in the same language. An unknown key
+    :class:`geo.errors.RiskmapError`) is written in the same language; a number is written
+    as CLDR writes it in that language, with the digits its placeholder asks for
+    (:func:`geo.messages.cldr.format_field`: ``{n:,}`` groups a count, ``{p:.1%}`` is a
+    percentage, ``{x:.2f}`` two decimals, never scientific notation). An unknown key
     returns the key itself, so a missing text shows up where it is used instead of
     breaking the page.
 
@@ -72,6 +76,8 @@ def t(key: str, lang: str | None = None, **params: Any) -> str:
     'insufficient evidence'
     >>> t("no.such_key")
     'no.such_key'
+    >>> t("comun.n_distritos", lang="en", n=12345)
+    '12,345 districts'
     """
     pair = catalogue().get(key)
     if pair is None:
@@ -80,7 +86,7 @@ def t(key: str, lang: str | None = None, **params: Any) -> str:
     text = pair[1] if lang == "en" else pair[0]
     shown = {name: _shown(value, lang) for name, value in params.items()}
     try:
-        return text.format(**shown)
+        return _Writer(lang).format(text, **shown)
     except (KeyError, IndexError) as err:
         raise CatalogueError(f"message {key!r} needs the parameter {err}; "
                              f"given: {sorted(params)}") from err
@@ -281,6 +287,16 @@ def _check_entry(key: str, entry: Mapping[str, Any], path: Path) -> tuple[str, s
     if es & RESERVED:
         raise CatalogueError(f"{where}: placeholder names {sorted(es & RESERVED)} are reserved")
     return entry["es"], entry["en"]
+
+
+class _Writer(string.Formatter):
+    """``str.format`` whose numbers CLDR writes in one language (:func:`format_field`)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        return format_field(value, format_spec, self.lang)
 
 
 def _shown(value: Any, lang: str) -> Any:

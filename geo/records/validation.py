@@ -23,11 +23,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-from babel.dates import format_skeleton
 
 from geo import columns as C
 from geo.errors import DataError
-from geo.formatting import locale_of
+from geo.formatting import format_month
 from geo.geography.base import national_ubigeos
 from geo.messages import Message, Rendered, t
 from geo.records.classification import CLASE_OIT, INCONSISTENTE, SIN_INDICIOS, classify_records
@@ -489,7 +488,7 @@ class _Month:
         self.first = dt.date(year, month, 1)
 
     def message(self, lang: str | None = None) -> str:
-        return format_skeleton("yMMMM", self.first, locale=locale_of(lang))
+        return format_month(self.first, lang)
 
 
 #: Unicode categories an id may not contain: control characters (NUL, tab, line breaks,

@@ -16,6 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from geo.geography.io import GPKG_OPTIONS
 from geo.world.features import DEMO_LAYERS
 from geo.world.services import SERVICES_LAYER
 
@@ -83,6 +84,7 @@ def _write_layers(folder: Path, layers: Mapping[str, gpd.GeoDataFrame], seed: in
             }
             gdf.to_file(folder / "capas" / f"{spec.name}.gpkg", layer=spec.name, driver="GPKG",
                         engine="pyogrio", promote_to_multi=spec.geometry == "polygon",
+                        dataset_options=GPKG_OPTIONS,
                         metadata=metadata)
 
 
@@ -91,7 +93,7 @@ def _write_services(folder: Path, services: gpd.GeoDataFrame, seed: int) -> None
     gdf["simulado"] = True
     with _pinned_gpkg_date():
         gdf.to_file(folder / "capas" / f"{SERVICES_LAYER}.gpkg", layer=SERVICES_LAYER,
-                    driver="GPKG", metadata={
+                    driver="GPKG", dataset_options=GPKG_OPTIONS, metadata={
                         "simulado": "true",
                         "descripcion": "Servicios de atención a víctimas (SIMULADOS)",
                         "aviso": "DATOS SIMULADOS — NO SON REGISTROS REALES",

@@ -21,6 +21,7 @@ from sklearn.base import clone
 from geo import columns as C
 from geo.config import Settings
 from geo.errors import DataError
+from geo.formatting import format_date, format_field, format_number
 from geo.private import write_private
 from geo.records.inspections import load_records
 from models.evaluation.folds import MODEL, ORACLE, backtest_folds, spatial_folds
@@ -180,7 +181,7 @@ def card_to_markdown(card: Mapping[str, Any]) -> str:
     datos = card.get("datos") or {}
     if datos:
         lines += ["## Datos", ""]
-        lines += [f"- {k.replace('_', ' ')}: {v}" for k, v in datos.items()]
+        lines += [f"- {k.replace('_', ' ')}: {_spoken(v)}" for k, v in datos.items()]
         lines.append("")
     if any("origen" in v for v in variables):
         lines += ["## Variables", "",
@@ -209,8 +210,9 @@ def card_to_markdown(card: Mapping[str, Any]) -> str:
         if not metrics:
             continue
         lines += [f"## {title}", "", f"Pliegues: {', '.join(map(str, block['pliegues']))}. "
-                  f"Inspecciones de prueba: {block.get('inspecciones_prueba')}, hallazgos: "
-                  f"{block.get('hallazgos_prueba')}. Intervalos: bootstrap 95 %.", ""]
+                  f"Inspecciones de prueba: {_spoken(block.get('inspecciones_prueba'))}, "
+                  f"hallazgos: {_spoken(block.get('hallazgos_prueba'))}. "
+                  "Intervalos: bootstrap 95%.", ""]
         names = list(next(iter(metrics.values())))
         lines.append("| Modelo | " + " | ".join(names) + " |")
         lines.append("|---" * (len(names) + 1) + "|")
@@ -336,9 +338,9 @@ def _model_summary(settings: Settings, districts: pd.DataFrame, records: pd.Data
             "vida_media_anios": recency.get("vida_media_anios"),
             "verosimilitud_por_vida_media": recency.get("verosimilitud_por_vida_media", {}),
             "explicacion": "El historial de cada distrito se descuenta con la edad (cada "
-                           "inspección pesa 0,5^(edad/vida media)); la vida media la eligen los "
+                           "inspección pesa 0.5^(edad/vida media)); la vida media la eligen los "
                            "registros (predicción de cada uno de los 3 últimos años con los "
-                           "anteriores) y queda sin descuento si ninguna mejora en 1,92 la "
+                           "anteriores) y queda sin descuento si ninguna mejora en 1.92 la "
                            "log-verosimilitud. Con capas con fecha (capas_con_fecha), cada "
                            "inspección se lee con las capas de su año; una alerta con motivo "
                            "'capas' marca un distrito cuyas capas duplicaron (o redujeron a la "
@@ -481,7 +483,18 @@ def _caveats(card, settings: Settings) -> list[tuple[str, str]]:
 def _fmt(v) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "—"
-    return f"{v:.3f}" if isinstance(v, float) else str(v)
+    return format_number(v, "es", digits=3) if isinstance(v, float) else format_field(v)
+
+
+def _spoken(v) -> str:
+    """Write a value of the (Spanish) card as people read it: counts grouped, days in words.
+
+    >>> _spoken(24510), _spoken("2019-01-04"), _spoken([2019, 2020])
+    ('24,510', '4 de enero de 2019', '[2019, 2020]')
+    """
+    if isinstance(v, str) and len(v) == 10:
+        return format_date(v, "es", missing=v)
+    return format_field(v, ",", "es") if isinstance(v, (int, float)) else str(v)
 
 
 def _fmt_ci(entry) -> str:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from geo import columns as C
 from geo.errors import DataError
-from geo.formatting import format_day, format_month, format_number
+from geo.formatting import format_date, format_month, format_number
 from geo.messages import catalogue, get_language, t
 from models.planning.columns import (
     COSTO,
@@ -84,7 +84,7 @@ def render_html(plan: Any, lang: str | None, title: str | None, simulated: bool,
         return html.escape(t(key, lang=lang, **params))
 
     year, mon = plan_month(month)
-    month_name = format_month(year, mon, lang)
+    month_name = format_month(dt.date(year, mon, 1), lang)
     s = plan.summary.iloc[-1]
     title = title or t("plan.impreso.titulo", lang=lang, month=month_name)
     sim = _fill("simulated.html", text=h("plan.impreso.datos_simulados")) if simulated else ""
@@ -111,7 +111,7 @@ def render_html(plan: Any, lang: str | None, title: str | None, simulated: bool,
     n_pages = 1 + len(pages) + 1  # the cover, the offices and their sheets, the method
     return _fill(
         "plan.html", lang="en" if lang == "en" else "es", title=html.escape(title),
-        style=style(), prepared=h("plan.impreso.preparado", made=format_day(dt.date.today(),
+        style=style(), prepared=h("plan.impreso.preparado", made=format_date(dt.date.today(),
                                                                              lang)),
         pages_note=f"<p class='pages' data-paginas='{n_pages}'>"
                    + h("ficha.plan.paginas", n=n_pages, sheets=len(sheets)) + "</p>",

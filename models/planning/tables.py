@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from geo import columns as C
-from geo.errors import number
+from geo.formatting import format_quantity
 from models.planning.columns import (
     COSTO,
     DIAS,
@@ -117,7 +117,8 @@ def _legs_columns(net, office: str, stops: Sequence[str], from_table: bool = Fal
     def text(lang: int) -> str:
         # only the days take the language's decimal mark, never a place's name
         return "; ".join(f"{MODE_WORDS[leg.mode][lang]} {leg.origin} → {leg.destination} "
-                         f"({number(leg.days, 1, ('es', 'en')[lang])} d)" for leg in legs)
+                         f"({format_quantity(leg.days, 'días', ('es', 'en')[lang], digits=1)})"
+                         for leg in legs)
 
     return {MODOS: " + ".join(dict.fromkeys(MODE_WORDS[leg.mode][0] for leg in legs)),
             TRAMOS: text(0), TRAMOS + "_en": text(1),

@@ -25,7 +25,7 @@ from scipy import special
 
 from geo import columns as C
 from geo.config import Settings
-from geo.errors import number
+from geo.formatting import format_number, format_percent
 from geo.geography.styles import class_breaks, classify
 from geo.messages import Message, t
 from geo.private import write_private
@@ -90,16 +90,16 @@ def record_words(row: Mapping[str, Any], lang: str | None = None) -> str | None:
     >>> print(record_words({"riesgo": 0.10, "contrib_historial": -0.2,
     ...                     "n_inspecciones": 0, "n_hallazgos": 0}, "en"))
     ... # doctest: +NORMALIZE_WHITESPACE
-    From its characteristics, the model would expect a risk of 11.9 %. It was never
+    From its characteristics, the model would expect a risk of 11.9%. It was never
     inspected, not even after a complaint, though its population and characteristics would
     lead one to expect some complaint-driven inspection: that lowers it by 1.9 points, to
-    10.0 %.
+    10.0%.
 
     >>> row = {"riesgo": 0.74, "contrib_historial": -0.5, "n_inspecciones": 53,
     ...        "n_hallazgos": 39}
     >>> print(record_words(row, "es"))  # doctest: +NORMALIZE_WHITESPACE
-    Con sus características, el modelo esperaría un riesgo de 82,4 %. Su propio historial (39
-    hallazgos en 53 inspecciones, 73,6 %) lo baja 8,4 puntos, a 74,0 %.
+    Con sus características, el modelo esperaría un riesgo de 82.4%. Su propio historial (39
+    hallazgos en 53 inspecciones, 73.6%) lo baja 8.4 puntos, a 74.0%.
     """
     col = C.CONTRIB_PREFIX + HISTORIAL
     term = row.get(col)
@@ -110,7 +110,7 @@ def record_words(row: Mapping[str, Any], lang: str | None = None) -> str | None:
     n, k = row.get(C.N_INSPECCIONES), row.get(C.N_HALLAZGOS)
     diff = 100 * (risk - features)
     def pct(x: float) -> str:
-        return number(100 * x, 1, lang)
+        return format_percent(x, lang, digits=1)
 
     known = n is not None and k is not None and pd.notna(n) and pd.notna(k) and float(n) > 0
     c = row.get(C.N_DENUNCIAS)
@@ -126,7 +126,7 @@ def record_words(row: Mapping[str, Any], lang: str | None = None) -> str | None:
     if abs(diff) < 0.05:
         return t("modelo.explica.no_lo_cambia", lang=lang, features=pct(features), own=own)
     up = diff > 0
-    amount = number(abs(diff), 1, lang)
+    amount = format_number(abs(diff), lang, digits=1)
     verb = Message("modelo.explica.sube" if up else "modelo.explica.baja")
     never = n is not None and pd.notna(n) and float(n) == 0
     if never:

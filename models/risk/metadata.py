@@ -57,8 +57,8 @@ PERCENT_COLUMNS = (C.RIESGO, C.RIESGO_P05, C.RIESGO_P95, C.PROB_TOP10)
 #: What the uncertain columns of the score table mean (metadata and model card say the same).
 COLUMN_DESCRIPTIONS = {
     C.RIESGO: "probabilidad estimada de hallazgo por inspección",
-    C.RIESGO_P05: "límite inferior del intervalo del 90 % del riesgo",
-    C.RIESGO_P95: "límite superior del intervalo del 90 % del riesgo",
+    C.RIESGO_P05: "límite inferior del intervalo del 90% del riesgo",
+    C.RIESGO_P95: "límite superior del intervalo del 90% del riesgo",
     C.PROB_TOP10: "probabilidad de estar entre los 10 distritos de mayor riesgo (los 10 "
                   "primeros del ranking), según las simulaciones de la incertidumbre; suma 10 "
                   "sobre todos los distritos",

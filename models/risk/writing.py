@@ -23,6 +23,7 @@ from geo import columns as C
 from geo.config import Settings
 from geo.errors import DataError
 from geo.geography.display import write_display_layers
+from geo.geography.io import GPKG_OPTIONS
 from geo.geography.styles import CLASE, class_breaks, classify, qml, sld, write_gpkg_style
 from geo.private import private_dir, private_path, write_private
 from geo.records.inspections import ILO_INDICATORS
@@ -106,14 +107,15 @@ def write_scores(gdf: gpd.GeoDataFrame, out: str | Path, settings: Settings) -> 
             # the layer is "riesgo" whatever the file is called (GeoJSON's "name" member)
             frame.to_crs(4326).to_file(tmp, driver="GeoJSON", layer=_LAYER)
         else:
-            frame.to_file(tmp, layer=_LAYER, driver="GPKG")
+            frame.to_file(tmp, layer=_LAYER, driver="GPKG", dataset_options=GPKG_OPTIONS)
             write_gpkg_style(tmp, _LAYER, style_qml, style_sld,
                              description="Clases de riesgo del tablero riskmap y rayado de "
                                          "la evidencia insuficiente")
             table = pd.DataFrame(
                 {"clave": list(meta), "valor": [_as_text(v) for v in meta.values()]}
             )
-            pyogrio.write_dataframe(table, tmp, layer=_META_TABLE, driver="GPKG", append=True)
+            pyogrio.write_dataframe(table, tmp, layer=_META_TABLE, driver="GPKG", append=True,
+                                    dataset_options=GPKG_OPTIONS)
             if own:
                 # the deployment's own scores: the map's display geometry goes with them, so
                 # the first map after a server start does not make it

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from geo.formatting import format_number, format_percent
 from geo.paths import REPO_ROOT
 
 APP = str(REPO_ROOT / "dashboard" / "app.py")
@@ -216,7 +217,7 @@ def test_distrito_page_card_and_search(app_env):
     n_dep = int((scores["ubigeo"].str[:2] == str(top["ubigeo"])[:2]).sum())
     # the rank within its department (a Cusco office never counts Loreto's districts)
     assert metrics[f"Puesto en {dep}"] == f"1 / {n_dep}"
-    assert metrics["Riesgo"] == f"{100 * top['riesgo']:.1f} %"
+    assert metrics["Riesgo"] == format_percent(top["riesgo"], "es")
     # contributions in percentage points, and the record said for what it is
     text = _text(at)
     assert "puntos porcentuales" in text and "escala logit" not in text
@@ -252,7 +253,7 @@ def test_modelo_page(app_env):
     card = json.loads((app_env.workdir / "evaluacion.json").read_text(encoding="utf-8"))
     g = card["modelo"]["seleccion"]["denuncias_como_evidencia"]
     assert "Cuando el riesgo se mueve" in text
-    assert f"Fuerza estimada g = {g:.2f}".replace(".", ",") in text
+    assert f"Fuerza estimada g = {format_number(g, 'es', digits=2)}" in text
 
 
 def test_modelo_page_says_which_layers_are_dated_and_why_a_district_is_flagged(app_env):
@@ -437,7 +438,7 @@ def test_regional_government_never_gets_a_small_complaint_count(oidc_env):
     _no_exception(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Inspecciones"] == str(int(row["n_inspecciones"]))  # not itself small
-    assert metrics["Intervalo 90 %"] == "no publicado"
+    assert metrics["Intervalo 90%"] == "no publicado"
     text = _text(at)
     assert "Menos de 5 de ellas respondieron a denuncias" in text
     assert "Con tan pocos registros" not in text
@@ -623,10 +624,10 @@ def test_all_peru_offers_every_department_and_draws_every_district(peru_env, mon
     _no_exception(at)
     assert not at.error
     region = at.selectbox(key="mapa_region")  # 26 choices: a select box, not a radio
-    assert region.options[0] == "Todo el ámbito (1 891 distritos)"
+    assert region.options[0] == "Todo el ámbito (1,891 distritos)"
     assert region.options[1:3] == ["Cusco", "Loreto"]  # the pilot regions first
     assert len(region.options) == 26
-    assert "1891 distritos" in _text(at)
+    assert "1,891 distritos" in _text(at)
     region.set_value("lima").run()
     _no_exception(at)
     import pyogrio
@@ -638,7 +639,7 @@ def test_all_peru_offers_every_department_and_draws_every_district(peru_env, mon
     at.switch_page("views/exportar.py").run()
     _no_exception(at)
     assert at.selectbox(key="exportar_region").options[0].startswith("Todo el ámbito")
-    assert "1891 distritos" in _text(at)
+    assert "1,891 distritos" in _text(at)
 
 
 # --- sign-in and regions --------------------------------------------------------------------

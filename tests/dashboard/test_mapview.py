@@ -14,6 +14,7 @@ from shapely.geometry import Polygon, box
 
 from dashboard import mapview
 from geo import columns as C
+from geo.formatting import format_percent
 
 
 def _grid(n: int = 4) -> gpd.GeoDataFrame:
@@ -142,7 +143,7 @@ def test_risk_map_payload_has_tooltip_fields_and_classes():
     grid = _grid()
     m = mapview.risk_map(grid, mapview.class_breaks(grid[C.RIESGO], "quantiles", 4), lang="en")
     html = m.get_root().render()
-    assert "insufficient evidence" in html and "90 % interval" in html
+    assert "insufficient evidence" in html and "90% interval" in html
     data = _geojson_layers(m)
     # one layer of districts: the hatching is a fill pattern, not a second copy of them
     assert len(data) == 1
@@ -155,7 +156,7 @@ def test_risk_map_payload_has_tooltip_fields_and_classes():
     assert hatched == ["080000"]  # the one insufficient-evidence district
     assert by_ubigeo["080000"]["e"] == "insufficient evidence"
     assert by_ubigeo["080101"]["n"] == "D5 (P)"
-    assert by_ubigeo["080101"]["r"] == f"{100 * 6 / 17:.1f} %"
+    assert by_ubigeo["080101"]["r"] == format_percent(6 / 17)
     classes = sorted({p["k"] for p in by_ubigeo.values()})
     assert classes == [0, 1, 2, 3]
     # the hatched district is filled with the pattern of its own class, defined in the page

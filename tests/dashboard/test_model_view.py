@@ -34,7 +34,7 @@ CARD = {
 def test_metrics_table_one_row_per_method_in_the_pages_order():
     table, config = mv.metrics_table(CARD["evaluacion"]["temporal"]["metricas"])
     assert table.iloc[:, 0].tolist() == ["Modelo de riesgo", "Al azar"]
-    assert table.loc[0, "Acierto, 10 primeros"] == "35.7 %"
+    assert table.loc[0, "Acierto, 10 primeros"] == "35.7%"
     assert table.loc[1, "Error de Brier"] == mv.MISSING
     assert "Error de Brier" in config
 
@@ -79,7 +79,7 @@ def test_calibration_and_alerts_in_english():
         "riesgo_medio", "tasa_observada"]
     table = mv.alerts_table([{"ubigeo": "160107", "distrito": "Napo", "alerta": "a la baja",
                               "motivo": "hallazgos", "p": 0.031, "cambio_capas": 0.0}], "en")
-    assert table.iloc[0].tolist() == ["160107", "Napo", "falling", "findings", "3.10 %", "—"]
+    assert table.iloc[0].tolist() == ["160107", "Napo", "falling", "findings", "3.10%", "—"]
     assert "Reason" in table.columns
 
 

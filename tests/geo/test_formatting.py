@@ -96,3 +96,64 @@ def test_default_language_is_the_current_one() -> None:
 
 def test_infinite_is_written_not_raised() -> None:
     assert format_number(float("inf"), "es") == "∞"
+
+
+def test_months_and_days_as_cldr_writes_them() -> None:
+    import datetime as dt
+
+    from babel.dates import format_skeleton
+
+    from geo.formatting import format_date, format_month
+
+    assert format_month("2026-12", "es") == "diciembre de 2026"
+    assert format_month(dt.date(2026, 12, 31), "en") == "December 2026"
+    assert format_month(pd.Timestamp("2027-01-15"), "es") == format_skeleton(
+        "yMMMM", dt.date(2027, 1, 1), locale="es_PE")
+    assert format_date("2026-12-06", "es") == "6 de diciembre de 2026"
+    assert format_date(dt.datetime(2026, 12, 6, 23, 59), "en") == "December 6, 2026"
+    for missing in (None, pd.NaT, "ayer", float("nan")):
+        assert format_month(missing, "es", missing="sin fecha") == "sin fecha"
+
+
+@pytest.mark.parametrize("spec", [",", "d", ".2f", ",.1f", "+.2f", ".1%", ".0%", "+.1%", "g",
+                                  ".4g", ""])
+@pytest.mark.parametrize("value", [0, 7, 2451, 24510, 0.3199, 2.5, -0.052, 1344.5, 5539.86])
+def test_a_placeholders_spec_keeps_pythons_digits_with_cldr_marks(spec: str, value) -> None:
+    """English CLDR writes numbers as Python does with grouping, so a placeholder written by
+    format_field in English is Python's own output (grouped); Spanish is es_PE's marks."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    from geo.formatting import format_field
+
+    if spec in ("d",) and isinstance(value, float):
+        return  # Python refuses 'd' for a float too
+    if spec == "" and isinstance(value, int):
+        assert format_field(value, spec, "en") == str(value)  # a year, an id: untouched
+        return
+    if spec in ("", ",") and isinstance(value, float):  # no precision: what a reader needs
+        assert format_field(value, spec, "en") == format_number(value, "en")
+        return
+    # the same spec with Python's grouping: ".2f" -> ",.2f", "+.1%" -> "+,.1%", "d" -> ",d"
+    python_spec = spec if "," in spec else (spec.replace(".", ",.", 1) if "." in spec
+                                            else "," + spec)
+    english = format_field(value, spec, "en")
+    if spec in ("", "g", ".4g"):  # significant digits, never scientific, grouped
+        assert "e" not in english and float(english.replace(",", "")) == pytest.approx(
+            float(format(value, ".6g" if spec != ".4g" else spec)), rel=1e-3)
+    else:
+        assert english == format(value, python_spec), (spec, value)
+    spanish = format_field(value, spec, "es")
+    swap = {".": get_decimal_symbol("es_PE"), ",": get_group_symbol("es_PE")}
+    assert spanish == "".join(swap.get(c, c) for c in english)
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+@pytest.mark.parametrize("digits", [0, 1, 2, 3])
+def test_a_tables_printf_pattern_writes_what_format_number_writes(lang: str, digits: int) -> None:
+    from geo.formatting import printf_pattern
+
+    pattern = printf_pattern(digits, lang)
+    assert pattern == f"%,.{digits}f"  # sprintf: ',' groups, like Python's format spec
+    for value in (0.5, 12.345, 2451, 24510.25, 1234567.891):
+        assert format(value, pattern[1:]) == format_number(value, lang, digits=digits)
+    assert printf_pattern(1, lang, percent=True).endswith("f%%")  # 12.5%, as CLDR writes it

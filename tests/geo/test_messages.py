@@ -59,7 +59,7 @@ def test_t_writes_the_current_language_with_its_format_spec():
     assert t("comun.riesgo") == "Riesgo"
     with language("en"):
         assert t("comun.riesgo") == "Risk"
-        assert t("comun.n_distritos", n=1874) == "1874 districts"
+        assert t("comun.n_distritos", n=1874) == "1,874 districts"
         assert t("comun.riesgo", lang="es") == "Riesgo"
     assert t("comun.riesgo") == "Riesgo"
 
@@ -70,6 +70,29 @@ def test_format_specs_in_the_catalogue_are_kept(tmp_path, monkeypatch):
                     'en = "{n:,} rows ({share:.1%})"\n')
     monkeypatch.setattr("geo.messages.lookup.catalogue", lambda: read_catalogue(folder))
     assert t("sala.filas", lang="en", n=12345, share=0.25) == "12,345 rows (25.0%)"
+
+
+def test_numbers_in_messages_are_written_by_cldr_in_the_messages_language(tmp_path,
+                                                                          monkeypatch):
+    import numpy as np
+    from babel.numbers import format_decimal
+
+    folder = _write(tmp_path / "cat", "sala.toml",
+                    '["sala.x"]\nes = "{n:,} filas, {p:.1%}, g = {g:.2f}, {d:g} días, {r}, '
+                    'año {anio}, {big:.3g}"\n'
+                    'en = "{n:,} rows, {p:.1%}, g = {g:.2f}, {d:g} days, {r}, '
+                    'year {anio}, {big:.3g}"\n')
+    monkeypatch.setattr("geo.messages.lookup.catalogue", lambda: read_catalogue(folder))
+    params = dict(n=np.int64(2451), p=0.0343, g=0.3199, d=2.5, r=578.004, anio=2026,
+                  big=5540.0)
+    es = t("sala.x", lang="es", **params)
+    # es_PE as CLDR writes it (today: point decimals, comma groups), whatever that is
+    assert es.startswith(format_decimal(2451, "#,##0", locale="es_PE") + " filas")
+    assert es == "2,451 filas, 3.4%, g = 0.32, 2.5 días, 578, año 2026, 5,540"
+    assert t("sala.x", lang="en", **params) == ("2,451 rows, 3.4%, g = 0.32, 2.5 days, 578, "
+                                               "year 2026, 5,540")
+    # a value written already (a missing value's words) is shown as it is
+    assert "sin dato filas" in t("sala.x", lang="es", **{**params, "n": "sin dato"})
 
 
 def test_a_missing_parameter_names_the_key():

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from geo.formatting import format_number
 from geo.messages import t
 from geo.private import private_dir
 from geo.trust.access import (
@@ -58,12 +59,13 @@ class SignIn:
 
     def message(self, lang: str = "es", lockout_minutes: float = 15) -> str:
         """Return what the sign-in page says (same for an unknown name or a wrong password)."""
+        minutes = format_number(lockout_minutes, lang)
         if self.locked_until is not None:
             until = dt.datetime.fromtimestamp(self.locked_until, dt.UTC).strftime("%H:%M UTC")
             return t("acceso.usuario_bloqueado", lang=lang, name=self.name,
-                     minutes=f"{lockout_minutes:g}", until=until)
+                     minutes=minutes, until=until)
         wrong = t("acceso.usuario_o_contrasena_incorrectos", lang=lang, n=self.remaining,
-                  minutes=f"{lockout_minutes:g}")
+                  minutes=minutes)
         if self.wait_until is None:
             return wrong
         until = dt.datetime.fromtimestamp(self.wait_until, dt.UTC).strftime("%H:%M:%S UTC")

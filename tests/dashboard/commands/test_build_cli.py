@@ -18,6 +18,7 @@ import pyogrio
 import pytest
 
 from geo import columns as C
+from geo.formatting import format_number
 from geo.geography.build import read_fuentes
 from geo.geography.services import CAPA
 from geo.geography.services import LAYER as SERVICES_LAYER
@@ -54,7 +55,8 @@ def test_readme_build_command(demo_dir: Path, demo_settings, tmp_path: Path, reg
         assert set(gdf[C.COD_DEP]) == departments
     else:
         assert gdf[C.COD_DEP].nunique() == 25
-    assert f"{districts} districts: " in done.stdout and f"Written: {out}" in done.stdout
+    assert f"{format_number(districts, 'en')} districts: " in done.stdout  # 1,891
+    assert f"Written: {out}" in done.stdout
 
     # every layer has its summary line; the services layer says its number of points
     fuentes = read_fuentes(out)

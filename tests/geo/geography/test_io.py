@@ -394,3 +394,27 @@ def test_cli_check_one_province_is_a_subset(base_gpkg, shared_data, tmp_path, ca
     code, out, _ = _check(capsys, "--lang", "en", "data", "check", str(path),
                           "--base", str(base_gpkg))
     assert f"covers {n} of the 116 districts" in out and "(departments 08)" in out
+
+
+def test_every_geopackage_write_in_the_code_asks_for_gpkg_options():
+    """A GeoPackage written without GPKG_OPTIONS is 1.4, which GDAL 3.6 opens with a warning
+    (tests/models/risk/test_exports.py opens the files; this finds a new writer early)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    missing, writes = [], 0
+    for path in sorted(p for pkg in ("geo", "models", "dashboard")
+                       for p in (root / pkg).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            words = {kw.arg: kw.value for kw in node.keywords}
+            driver = words.get("driver")
+            if isinstance(driver, ast.Constant) and driver.value == "GPKG":
+                writes += 1
+                options = words.get("dataset_options")
+                if not (isinstance(options, ast.Name) and options.id == "GPKG_OPTIONS"):
+                    missing.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert writes >= 10  # the scan sees the writers (base, build, display, scores, demo)
+    assert not missing, missing

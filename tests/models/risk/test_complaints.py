@@ -305,7 +305,7 @@ def test_the_record_sentence_names_the_inspections_that_answered_complaints():
 
     row = {C.RIESGO: 0.30, "contrib_historial": 0.4, C.N_INSPECCIONES: 20,
            C.N_HALLAZGOS: 6, C.N_DENUNCIAS: 9}
-    assert "(6 hallazgos en 20 inspecciones, 30,0 %; 9 por denuncia)" in record_words(row, "es")
+    assert "(6 hallazgos en 20 inspecciones, 30.0%; 9 por denuncia)" in record_words(row, "es")
     assert "9 after a complaint" in record_words(row, "en")
     row[C.N_DENUNCIAS] = float("nan")  # withheld: not said
     assert "denuncia" not in record_words(row, "es")

@@ -11,6 +11,7 @@ import pytest
 from scipy import special
 
 from geo import columns as C
+from geo.formatting import format_percent
 from models.risk.explain import (
     NUEVOS_REGISTROS,
     REAJUSTE,
@@ -50,8 +51,8 @@ def test_a_record_below_what_the_features_predict_lowers_the_risk_and_says_so():
     characteristics predict even more. The words say both numbers."""
     text = record_words(_row(0.74, -0.6), "es")
     features = special.expit(special.logit(0.74) + 0.6)
-    assert f"{100 * features:.1f}".replace(".", ",") in text
-    assert "39 hallazgos en 53 inspecciones" in text and "73,6 %" in text
+    assert format_percent(features, "es") in text  # 83.8%
+    assert "39 hallazgos en 53 inspecciones" in text and "73.6%" in text
     assert "lo baja" in text and "mayor" not in text
     english = record_words(_row(0.74, -0.6), "en")
     assert "lowers it by" in english
