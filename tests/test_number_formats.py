@@ -38,13 +38,12 @@ MACHINE_FORMATS: dict[tuple[str, str], str] = {
     ("geo/world/folder.py", 'float_format="%.6g"'): "the demo's CSV files (machine format)",
     ("models/risk/recency.py", 'f"{h:g}"'): "a half-life as a key of the model's JSON card",
     ("models/planning/printable.py", 'return f"{a:.1f},{b:.1f}"'): "SVG coordinates",
-    ("models/planning/printable.py", 'x=f"{x:.1f}", y=f"{y:.1f}"'): "SVG coordinates",
+    ("models/planning/printable.py", 'x=f"{tx:.1f}", y=f"{ty:.1f}"'): "SVG coordinates",
+    ("models/planning/printable.py", 'x=f"{lx:.1f}", y=f"{ly:.1f}"'): "SVG coordinates",
     ("models/planning/printable.py", 'rect_x=f"{x - 5:.1f}", rect_y=f"{y - 5:.1f}"'):
         "SVG coordinates",
-    ("models/planning/printable.py", 'x=f"{x - 8 if right else x + 8:.1f}", y=f"{y - 8:.1f}"'):
-        "SVG coordinates",
-    ("models/planning/printable.py", "out.append(f\"<td class='n'>{v:,.2f}</td>\")"):
-        "the printed plan is issue 23's other part (its own branch): left to it",
+    ("geo/records/workbook.py", 'len(f"{float(value):,.3f}")'):
+        "a column's width in characters (the sheet writes the number itself)",
 }
 
 
