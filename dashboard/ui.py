@@ -55,6 +55,9 @@ __all__ = [
     "is_simulated",
     "page_header",
     "principal",
+    "REGION_KEY",
+    "hold_region",
+    "rank_label",
     "region_picker",
     "role_label",
     "show_error",
@@ -195,13 +198,22 @@ def _real_layers() -> bool:
         return False
 
 
+#: Where the region chosen on any page is kept for the session (not a widget's key: a widget's
+#: state is dropped when its page is left). Each page's switch has the key ``<page>_region``.
+REGION_KEY = "region_elegida"
+
+
 def region_picker(container: Any, key: str):
     """Let the user choose a region of the active scores; return the :class:`state.Region`.
 
     The choices are the ones the scores contain (:func:`dashboard.state.region_options`):
     all of them first ("Cusco y Loreto (169 distritos)" or "Todo el ámbito (1 891
     distritos)"), then each department. A few choices are a horizontal radio; the 26 of
-    all Peru a select box.
+    all Peru a select box. ``key`` is the widget's (``<page>_region``); the choice is also
+    kept under :data:`REGION_KEY`, so the region chosen once holds on every page with a
+    switch (Mapa, Distrito, Indicadores, Planificación, Exportar). The choices are only those
+    of the identity's regions: a region remembered from elsewhere that it may not see is
+    never offered.
     """
     options = state.region_options(principal().regions)
     lang = get_lang()  # bound now: format functions may be called outside the run
@@ -209,11 +221,34 @@ def region_picker(container: Any, key: str):
     if not keys:
         raise RiskmapError("tablero.capa_sin_distritos_regiones",
                            regions=regions_said(principal().regions))
+    held = st.session_state.get(REGION_KEY)
+    if held in options and st.session_state.get(key) != held:
+        st.session_state[key] = held  # chosen on another page: this page's switch follows
+    elif st.session_state.get(key) not in options:
+        st.session_state[key] = keys[0]
     widget = container.radio if len(keys) <= 4 else container.selectbox
     extra = {"horizontal": True} if len(keys) <= 4 else {}
     choice = widget(t("comun.region"), keys, key=key,
-                    format_func=lambda k: state.region_label(options[k], lang), **extra)
+                    format_func=lambda k: state.region_label(options[k], lang),
+                    on_change=_region_changed, args=(key,), **extra)
+    st.session_state[REGION_KEY] = choice
     return options.get(choice, options[keys[0]])
+
+
+def rank_label(region) -> str:
+    """Return a rank column's header for ``region``: "Puesto en Cusco", or "Puesto" (all)."""
+    if region.key == state.ALL_REGIONS:
+        return t("comun.rango")
+    return t("paginas.puesto_en", region=region.name)
+
+
+def _region_changed(key: str) -> None:
+    st.session_state[REGION_KEY] = st.session_state.get(key)
+
+
+def hold_region(key: str) -> None:
+    """Make ``key`` (a :class:`state.Region` key) the region every page's switch shows next."""
+    st.session_state[REGION_KEY] = key
 
 
 def regions_said(regions: tuple[str, ...]) -> str | Message:

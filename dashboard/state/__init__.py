@@ -106,6 +106,7 @@ from dashboard.state.maps import (
 from dashboard.state.regions import (
     ALL_REGIONS,
     Region,
+    rank_in,
     region_label,
     region_options,
     regions_in,
@@ -160,6 +161,7 @@ __all__ = [
     "portable",
     "protected_counts",
     "provinces",
+    "rank_in",
     "region_label",
     "region_options",
     "regions_in",

@@ -11,7 +11,8 @@ from streamlit_folium import st_folium
 
 from dashboard import mapview, state, ui
 from dashboard.i18n import get_lang, t
-from dashboard.state.planning import compute_plan, read_uploaded_table
+from dashboard.state.planning import compute_plan, offices_in, read_uploaded_table
+from dashboard.state.regions import region_label
 from geo import columns as C
 from models.planning import plan as P
 
@@ -86,6 +87,15 @@ with ui.guard():
     if not spec.offices:
         st.info(t("planificacion.configuracion_no_tiene_oficinas"))
         st.stop()
+    # the region chosen on Mapa or Distrito holds here: a Cusco planner reads Cusco's plan
+    chosen_region = ui.region_picker(st.container(), "plan_region")
+    spec = dataclasses.replace(spec, offices=offices_in(spec.offices, chosen_region))
+    if not spec.offices:
+        st.info(t("paginas.plan_sin_oficinas_region", region=region_label(chosen_region)))
+        st.stop()
+    if chosen_region.key != state.ALL_REGIONS:
+        st.caption(t("paginas.plan_oficinas_region", region=region_label(chosen_region),
+                     offices=", ".join(o.name for o in spec.offices)))
     scores = state.scores()
 
     with st.expander(t("planificacion.parametros_plan"), expanded=True):
@@ -202,7 +212,8 @@ with ui.guard():
             ("planificacion.dias", "%g"), ("planificacion.costo_estimado", "%.0f"))})
 
     st.subheader(t("planificacion.mapa_plan"))
-    plan_region = tuple(who.regions or settings.region or ())
+    plan_region = chosen_region.codes if chosen_region.key != state.ALL_REGIONS else tuple(
+        who.regions or settings.region or ())
     plan_layer = mapview.round_coordinates(state.map_layer(plan_region),
                                            state.map_digits(plan_region))
     st_folium(plan_map(plan, plan_layer, lang),
