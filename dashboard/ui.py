@@ -39,10 +39,15 @@ from streamlit import runtime
 from dashboard import auth, state
 from dashboard.i18n import LANG_KEY, get_lang, set_lang, t
 from geo.errors import RiskmapError
+from geo.formatting import format_number
 from geo.messages import Message
 from geo.trust.access import Principal, region_names
 
 __all__ = [
+    "builtin_words",
+    "builtin_words_css",
+    "file_uploader",
+    "uploader_css",
     "folium_component",
     "pages",
     "set_pages",
@@ -113,6 +118,93 @@ def sidebar(who: Principal) -> None:
     else:
         box.button(t("comun.cerrar_sesion", lang=lang), key="ui_salir",
                    on_click=auth.sign_out, width="stretch")
+
+
+# Streamlit's own words (it has no translations): each text node it writes in English, by a
+# selector on the stable data-testid attributes of streamlit 1.67's DOM, with the catalogue key
+# of what to write instead and the text's size (the English is hidden with font-size 0).
+_BUILTIN_WORDS = (
+    # the upload button of every file uploader, and what shows while a file is dragged over
+    ('[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] '
+     '[data-testid="stMarkdownContainer"] p', "paginas.st.subir", "0.875rem"),
+    ('[data-testid="stFileUploaderDropzone"] > input + div > span', "paginas.st.soltar",
+     "0.875rem"),
+    # the multiselect's bulk actions (react-aria options keyed by Streamlit's sentinels)
+    ('[data-key="__select_all__"] [data-item-hl]', "paginas.st.seleccionar_todo", "0.875rem"),
+    ('[data-key="__select_matches__"] [data-item-hl]', "paginas.st.seleccionar_coincidencias",
+     "0.875rem"),
+    # an empty list of choices (select box and multiselect)
+    ('[role="listbox"][data-empty="true"] [role="option"] > span', "paginas.st.sin_resultados",
+     "0.875rem"),
+    # under a text or number input being typed in
+    ('[data-testid="InputInstructions"] > span:first-child', "paginas.st.enter_aplicar",
+     "0.75rem"),
+    ('[data-testid="stForm"] [data-testid="InputInstructions"] > span:first-child',
+     "paginas.st.enter_enviar", "0.75rem"),
+    ('[data-testid="stTextArea"] [data-testid="InputInstructions"] > span:first-child',
+     "paginas.st.ctrl_enter_aplicar", "0.75rem"),
+)
+
+
+def builtin_words_css(lang: str) -> str:
+    """Return the CSS that writes Streamlit's own English words in ``lang`` ("" for English).
+
+    Streamlit has no translations: its upload button says "Upload", its lists "Select all"
+    and "No results". Each of those texts is hidden (``font-size: 0``) and the catalogue's
+    word shown in its place (``::after``), by selectors on Streamlit's ``data-testid``
+    attributes, so a page's own texts are never touched. The upload limit and file types
+    are per uploader: :func:`uploader_css`.
+
+    >>> css = builtin_words_css("es")
+    >>> 'content: "Subir archivo"' in css and 'content: "Sin resultados"' in css
+    True
+    >>> builtin_words_css("en")
+    ''
+    """
+    if lang == "en":
+        return ""
+    return "\n".join(_replace_text(sel, t(key, lang=lang), size)
+                     for sel, key, size in _BUILTIN_WORDS)
+
+
+def uploader_css(key: str, types: list[str], max_mb: float, lang: str) -> str:
+    """Return the CSS that writes the uploader ``key``'s limit line in ``lang`` ("" in English).
+
+    >>> print(uploader_css("plan_viajes", ["csv", "txt"], 200, "es"))  # doctest: +ELLIPSIS
+    .st-key-plan_viajes [data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0 !important; }
+    .st-key-plan_viajes ...::after { content: "Hasta 200 MB por archivo • CSV, TXT"; ...}
+    """
+    if lang == "en":
+        return ""
+    mb = format_number(max_mb, lang, digits=0) + " MB"
+    text = t("paginas.st.limite", lang=lang, mb=mb, types=", ".join(x.upper() for x in types))
+    return _replace_text(f'.st-key-{key} [data-testid="stFileUploaderDropzoneInstructions"] '
+                         "span", text, "0.875rem")
+
+
+def _replace_text(selector: str, text: str, size: str) -> str:
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return (f"{selector} {{ font-size: 0 !important; }}\n"
+            f'{selector}::after {{ content: "{quoted}"; font-size: {size}; }}')
+
+
+def builtin_words() -> None:
+    """Write Streamlit's own words in the session's language on this page (app.py, per run)."""
+    css = builtin_words_css(get_lang())
+    if css:
+        st.html(f"<style>{css}</style>")  # style only: sent to the event container, no space
+
+
+def file_uploader(container: Any, label: str, types: list[str], key: str, **kwargs: Any):
+    """``container.file_uploader`` whose limit line ("200MB per file • CSV") is in Spanish too.
+
+    Same arguments as :func:`streamlit.file_uploader` (``types`` is its ``type``); the limit
+    is the server's ``server.maxUploadSize``.
+    """
+    css = uploader_css(key, types, float(st.get_option("server.maxUploadSize")), get_lang())
+    if css:
+        st.html(f"<style>{css}</style>")
+    return container.file_uploader(label, type=types, key=key, **kwargs)
 
 
 def escape_markdown(text: str, keep_code: bool = False) -> str:

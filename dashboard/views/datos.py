@@ -224,8 +224,8 @@ with ui.guard():
     if not planner:
         st.info(t("datos.con_rol_puede_comprobar", role_label=ui.role_label(who.role)), icon="🔒")
 
-    upload = st.file_uploader(
-        t("datos.archivo_inspecciones"), type=["csv", "xlsx", "xls", "txt"],
+    upload = ui.file_uploader(
+        st, t("datos.archivo_inspecciones"), ["csv", "xlsx", "xls", "txt"],
         key=UPLOAD_KEY,
         help=t("datos.hasta_mb_filas", mb=settings.limits.upload_mb,
                rows=number(settings.limits.upload_rows)),

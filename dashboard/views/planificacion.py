@@ -123,9 +123,9 @@ with ui.guard():
                                    min_value=0.5, max_value=20.0,
                                    value=float(spec.days_per_inspection), step=0.5,
                                    key="plan_dias_insp")
-        upload = st.file_uploader(
-            t("planificacion.tabla_viajes_propia_opcional"),
-            type=["csv", "txt"], key="plan_viajes")
+        upload = ui.file_uploader(
+            st, t("planificacion.tabla_viajes_propia_opcional"),
+            ["csv", "txt"], key="plan_viajes")
 
     run_spec = dataclasses.replace(spec, exploration_share=float(share), seed=int(seed),
                                    max_trip_days=float(max_trip),
