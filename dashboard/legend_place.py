@@ -23,8 +23,9 @@ __all__ = ["CORNERS", "MAP_WIDTH", "legend_corners", "legend_size", "place_legen
 CORNERS = ("bottomright", "bottomleft", "topright", "topleft")
 #: Width in px of the map on a 1366×768 screen (wide layout, sidebar open).
 MAP_WIDTH = 900
-# Space Leaflet's own controls take in each corner (zoom buttons, scale bar, attribution).
-_RESERVED = {"topleft": 80, "bottomleft": 35, "bottomright": 22, "topright": 10}
+# Space Leaflet's own controls take in each corner (zoom buttons, scale bar, attribution,
+# the layer control's button when sector layers are drawn).
+_RESERVED = {"topleft": 80, "bottomleft": 35, "bottomright": 22, "topright": 60}
 _MARGIN = 10  # px between a control and the map's edge (Leaflet's)
 _EARTH = 6378137.0
 
@@ -33,10 +34,10 @@ def legend_size(n_rows: int, longest: int, max_width: int = 260) -> tuple[int, i
     """Estimate a legend box's size in px: ``n_rows`` rows under a title, 12 px text.
 
     >>> legend_size(6, 30)
-    (228, 138)
+    (228, 146)
     """
     width = min(max_width, 42 + int(6.2 * longest))
-    return width, 24 + 19 * n_rows
+    return width, 26 + 20 * n_rows  # a little more than drawn: an overlap costs more
 
 
 def legend_corners(points: np.ndarray, bounds: Sequence[float],
@@ -63,20 +64,30 @@ def legend_corners(points: np.ndarray, bounds: Sequence[float],
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     left, top = cx - width / 2 * scale, cy + height / 2 * scale
     used = dict(_RESERVED)
+    placed: list[tuple[float, float, float, float]] = []  # boxes in px: x0, y0, x1, y1
     chosen = []
     for w, h in sizes:
-        counts = []
+        costs, boxes = [], []
         for corner in CORNERS:
             # the box in px from the map's top-left, then in mercator metres
             px0 = width - _MARGIN - w if corner.endswith("right") else _MARGIN
             py0 = used[corner] if corner.startswith("top") else height - used[corner] - h
             inside = ((x >= left + px0 * scale) & (x <= left + (px0 + w) * scale)
                       & (y <= top - py0 * scale) & (y >= top - (py0 + h) * scale))
-            counts.append(int(inside.sum()))
-        best = CORNERS[int(np.argmin(counts))]
-        used[best] += h + _MARGIN
-        chosen.append(best)
+            box = (px0, py0, px0 + w, py0 + h)
+            # a legend over another one, or out of the map, is worse than over districts
+            clash = py0 < 0 or py0 + h > height or any(_overlap(box, b) for b in placed)
+            costs.append(int(inside.sum()) + (10 * len(x) + 1000) * clash)
+            boxes.append(box)
+        best = int(np.argmin(costs))
+        used[CORNERS[best]] += h + _MARGIN
+        placed.append(boxes[best])
+        chosen.append(CORNERS[best])
     return chosen
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def place_legends(legends: Sequence, layer: gpd.GeoDataFrame, height: int,

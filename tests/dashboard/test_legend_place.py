@@ -39,10 +39,12 @@ def test_the_chosen_corner_covers_no_more_districts_than_any_other():
     assert legend_corners(pts, [0, 0, 1, 1], [size], 560) == ["bottomleft"]
 
 
-def test_two_legends_stack_or_share_out_the_corners():
+def test_legends_never_cover_each_other_while_a_corner_is_free():
     pts = np.array([[0.5, 0.5]])
-    corners = legend_corners(pts, [0, 0, 1, 1], [(200, 150), (200, 150)], 560)
-    assert len(corners) == 2 and set(corners) <= set(CORNERS)
+    # two legends taller than half the map: stacked on one side they would overlap
+    corners = legend_corners(pts, [0, 0, 1, 1], [(330, 300)] * 2, 560)
+    assert set(corners) <= set(CORNERS)
+    assert {c.endswith("right") for c in corners} == {True, False}
 
 
 def test_default_is_bottom_right_when_nothing_is_in_the_way():
