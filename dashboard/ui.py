@@ -67,6 +67,7 @@ __all__ = [
     "role_label",
     "show_error",
     "sidebar",
+    "table",
     "simulated_banner",
     "static_url",
 ]
@@ -207,6 +208,38 @@ def file_uploader(container: Any, label: str, types: list[str], key: str, **kwar
     if css:
         st.html(f"<style>{css}</style>")
     return container.file_uploader(label, type=types, key=key, **kwargs)
+
+
+#: Height of a table row that holds three lines of wrapped text (st.dataframe wraps a text
+#: cell only when its rows are taller than 4rem), and the width of a wrapped column: 7
+#: columns of it fit a 1366 px screen.
+WRAPPED_ROW, WRAPPED_WIDTH = 66, 180
+
+
+def table(frame: Any, key: str, main: list[str] | None = None, wrap: tuple[str, ...] = (),
+          column_config: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    """Show ``frame`` as a table a 1366×768 screen reads whole: few columns, long text wrapped.
+
+    ``main`` (column labels) are the columns shown at first; a switch under the table
+    (``<key>_todas``) shows every column — the details on demand. ``wrap`` are columns of
+    long text (trip legs, sources): narrow, wrapped on rows three lines tall. Other arguments go to
+    :func:`streamlit.dataframe` (``hide_index`` and ``width="stretch"`` by default).
+    """
+    config = dict(column_config or {})
+    columns = list(frame.columns)
+    extra = [c for c in columns if main is not None and c not in main]
+    if extra and not st.session_state.get(f"{key}_todas", False):
+        columns = [c for c in columns if c in main]
+    for col in wrap:
+        if col in columns and col not in config:
+            config[col] = st.column_config.TextColumn(col, width=WRAPPED_WIDTH)
+    if any(c in columns for c in wrap):
+        kwargs.setdefault("row_height", WRAPPED_ROW)
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    st.dataframe(frame[columns], column_config=config, key=key, **kwargs)
+    if extra:
+        st.toggle(t("paginas.todas_columnas", n=len(extra)), key=f"{key}_todas")
 
 
 def escape_markdown(text: str, keep_code: bool = False) -> str:

@@ -108,10 +108,13 @@ with ui.guard():
     if C.EVIDENCIA in shown:
         shown[C.EVIDENCIA] = shown[C.EVIDENCIA].map(evidence_label)
     pct = st.column_config.NumberColumn(format="%.1f %%")
-    st.dataframe(
-        shown.rename(columns={c: ui.rank_label(chosen_region) if c == C.RANGO
-                              else label(PREVIEW_WORDS, c) for c in cols}),
-        hide_index=True, width="stretch",
+    names = {c: ui.rank_label(chosen_region) if c == C.RANGO else label(PREVIEW_WORDS, c)
+             for c in cols}
+    # the district, its risk and evidence; the department and the counts on demand
+    ui.table(
+        shown.rename(columns=names), key="exportar_vista",
+        main=[names[c] for c in cols if c not in (C.DEPARTAMENTO, C.PROB_TOP10, C.N_INSPECCIONES,
+                                                  C.N_HALLAZGOS, C.N_DENUNCIAS)],
         column_config={label(PREVIEW_WORDS, c): pct
                        for c in (C.RIESGO, C.RIESGO_P05, C.RIESGO_P95, C.PROB_TOP10)},
     )

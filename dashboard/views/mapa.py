@@ -115,6 +115,8 @@ with ui.guard():
             t("comun.evidencia"): top[C.EVIDENCIA].map(lambda v: evidence_label(v, lang)),
             t("comun.ubigeo"): top[C.UBIGEO],
         })
+        if chosen_region.key != state.ALL_REGIONS:  # one department: said in the rank's name
+            shown = shown.drop(columns=t("comun.departamento"))
         st.dataframe(shown, hide_index=True, width="stretch",
                      column_config={t("comun.riesgo"): st.column_config.NumberColumn(
                          format="%.1f %%")})

@@ -165,7 +165,8 @@ with ui.guard():
                             "distritos_plan", P.HALLAZGOS, P.HALLAZGOS_P05, P.HALLAZGOS_P95,
                             "dias_ingenuo", "distritos_ingenuo", "hallazgos_ingenuo",
                             "ganancia"]]
-    st.dataframe(summary.rename(columns={
+    # the office, its budget and what the plan and the naive plan find; the rest on demand
+    ui.table(summary.rename(columns={
         P.OFICINA: t("planificacion.oficina"), "capacidad_dias": t("planificacion.capacidad"),
         "dias_exploracion": t("planificacion.dias_exploracion"),
         "dias_plan": t("planificacion.dias_plan"), "distritos_plan": t("comun.distritos"),
@@ -175,7 +176,10 @@ with ui.guard():
         "dias_ingenuo": t("planificacion.dias_simple"),
         "distritos_ingenuo": t("planificacion.distritos_simple"),
         "hallazgos_ingenuo": t("planificacion.hallazgos_simple"),
-        "ganancia": t("planificacion.ganancia")}), hide_index=True, width="stretch",
+        "ganancia": t("planificacion.ganancia")}), key="plan_resumen",
+        main=[t(k) for k in ("planificacion.oficina", "planificacion.capacidad",
+                             "comun.distritos", "planificacion.hallazgos_plan",
+                             "planificacion.hallazgos_simple", "planificacion.ganancia")],
         column_config={t(k): st.column_config.NumberColumn(format=f) for k, f in (
             ("planificacion.hallazgos_plan", "%.2f"), ("planificacion.min_p05", "%.2f"),
             ("planificacion.max_p95", "%.2f"),
@@ -192,7 +196,14 @@ with ui.guard():
                                        P.TIPO_PLAN: t("planificacion.optimizado")})
     motive = P.MOTIVO if lang == "es" else P.MOTIVO + "_en"
     legs = P.TRAMOS if lang == "es" else P.TRAMOS + "_en"
-    st.dataframe(trips[[P.VIAJE, P.OFICINA, P.TIPO, P.DISTRITOS, P.DIAS_VIAJE, P.DIAS,
+    # trip, districts in order, days, findings and legs (wrapped); the rest on demand; the
+    # office only when several plan
+    first_columns = [k for k in (
+        "planificacion.viaje", "planificacion.oficina", "planificacion.tipo",
+        "planificacion.distritos_orden", "planificacion.dias", "planificacion.hallazgos_esperados",
+        "planificacion.tramos_modo_hasta_dias") if k != "planificacion.oficina"
+        or len(spec.offices) > 1]
+    ui.table(trips[[P.VIAJE, P.OFICINA, P.TIPO, P.DISTRITOS, P.DIAS_VIAJE, P.DIAS,
                         P.HALLAZGOS, P.HALLAZGOS_P05, P.HALLAZGOS_P95, P.HALLAZGOS_DIA,
                         legs, P.COSTO, motive]].rename(columns={
         legs: t("planificacion.tramos_modo_hasta_dias"),
@@ -204,8 +215,13 @@ with ui.guard():
         P.HALLAZGOS_P05: t("planificacion.min_p05"),
         P.HALLAZGOS_P95: t("planificacion.max_p95"),
         P.HALLAZGOS_DIA: t("planificacion.dia"), motive: t("planificacion.motivo")}),
-        hide_index=True, width="stretch",
-        column_config={t(k): st.column_config.NumberColumn(format=f) for k, f in (
+        key="plan_viajes_tabla", row_height=88,  # four lines: a trip of four legs
+        main=[t(k) for k in first_columns],
+        wrap=(t("planificacion.distritos_orden"), t("planificacion.tramos_modo_hasta_dias"),
+              t("planificacion.oficina")),
+        column_config={t("planificacion.tramos_modo_hasta_dias"): st.column_config.TextColumn(
+            t("planificacion.tramos_modo_hasta_dias"), width=300)} | {
+            t(k): st.column_config.NumberColumn(format=f) for k, f in (
             ("planificacion.hallazgos_esperados", "%.2f"),
             ("planificacion.min_p05", "%.2f"), ("planificacion.max_p95", "%.2f"),
             ("planificacion.dia", "%.3f"), ("planificacion.dias_viaje", "%.1f"),
