@@ -213,7 +213,7 @@ def file_uploader(container: Any, label: str, types: list[str], key: str, **kwar
 #: Height of a table row that holds three lines of wrapped text (st.dataframe wraps a text
 #: cell only when its rows are taller than 4rem), and the width of a wrapped column: 7
 #: columns of it fit a 1366 px screen.
-WRAPPED_ROW, WRAPPED_WIDTH = 66, 180
+WRAPPED_ROW, WRAPPED_WIDTH = 66, 150
 
 
 def table(frame: Any, key: str, main: list[str] | None = None, wrap: tuple[str, ...] = (),

@@ -219,8 +219,8 @@ with ui.guard():
         main=[t(k) for k in first_columns],
         wrap=(t("planificacion.distritos_orden"), t("planificacion.tramos_modo_hasta_dias"),
               t("planificacion.oficina")),
-        column_config={t("planificacion.tramos_modo_hasta_dias"): st.column_config.TextColumn(
-            t("planificacion.tramos_modo_hasta_dias"), width=300)} | {
+        column_config={t(k): st.column_config.TextColumn(t(k), width=w) for k, w in (
+            ("planificacion.tramos_modo_hasta_dias", 260), ("planificacion.oficina", 120))} | {
             t(k): st.column_config.NumberColumn(format=f) for k, f in (
             ("planificacion.hallazgos_esperados", "%.2f"),
             ("planificacion.min_p05", "%.2f"), ("planificacion.max_p95", "%.2f"),
