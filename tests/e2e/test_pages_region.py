@@ -122,7 +122,8 @@ def test_rank_in_cusco_and_the_region_hold_from_mapa_to_planificacion(app: AppPa
 
     # the plan: Cusco still chosen, Cusco's offices only
     app.goto("planificacion")
-    expect(_region_radio(app, "plan_region").get_by_role("radio", name=region, exact=True)).to_be_checked()
+    expect(_region_radio(app, "plan_region").get_by_role("radio", name=region, exact=True)) \
+        .to_be_checked()
     expect(app.main().get_by_text(plan_line).first).to_be_visible()
     _no_table_cut(app, "planificacion")
     _shot(app, f"planificacion_cusco_{lang}")
