@@ -94,6 +94,7 @@ def _to_default() -> None:
 
 
 use_session_language()  # this run (its own thread) speaks the session's language
+ui.builtin_words()  # Streamlit's own words ("Upload", "Select all") in that language
 who = auth.gate()  # no identity: only the sign-in prompt, and the run stops here
 ui.sidebar(who)
 ui.set_pages(_pages(who))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ import pandas as pd
 from branca.element import MacroElement
 
 from dashboard import mapview
+from dashboard.legend_place import place_legends
 from geo import columns as C
 from geo.formatting import format_number, format_quantity
 from geo.records.indicators import wilson
@@ -154,7 +156,7 @@ def routes_map(districts: gpd.GeoDataFrame, routes: pd.DataFrame, *, lang: str =
                                 "border-radius:50%", words["origen"]),
             mapview._legend_row(f"background:{LOCAL_COLOR};border-radius:50%",
                                 words["local"])]
-    _SimpleLegend(words["rutas"].split(" (")[0], rows).add_to(m)
+    _SimpleLegend(words["rutas"].split(" (")[0], rows).placed(districts, height, bounds).add_to(m)
     return mapview.localize_assets(m, static_url)
 
 
@@ -226,7 +228,7 @@ def services_map(districts: gpd.GeoDataFrame, access: pd.DataFrame, services: gp
         rows.append(mapview._legend_row(
             f"background:{SERVICE_COLORS.get(kind, _OTHER_COLOR)};border-radius:50%",
             html.escape(names.get(kind, kind))))
-    _SimpleLegend(words["dias"], rows).add_to(m)
+    _SimpleLegend(words["dias"], rows).placed(districts, height).add_to(m)
     return mapview.localize_assets(m, static_url)
 
 
@@ -240,3 +242,11 @@ class _SimpleLegend(MacroElement):
         self._name = "Legend"
         self.hatch_id, self.defs = "riskmap-legend-plain", ""
         self.html = mapview.legend_html(title, rows, max_width=260)
+        self.position, self.rows = "bottomright", len(rows)
+        self.longest = max(len(re.sub(r"<[^>]+>", "", r)) for r in [title, *rows])
+
+    def placed(self, districts: gpd.GeoDataFrame, height: int,
+               bounds: Sequence[float] | None = None) -> _SimpleLegend:
+        """Return this legend, put in the corner that hides the fewest ``districts``."""
+        place_legends([self], districts, height, bounds)
+        return self

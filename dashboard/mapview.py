@@ -36,6 +36,7 @@ import streamlit_folium as sf
 from branca.element import MacroElement
 from jinja2 import Template
 
+from dashboard.legend_place import place_legends
 from geo import columns as C
 from geo.formatting import format_number, format_percent
 from geo.geography.display import (  # the display geometry is made in geo, stored at prepare time
@@ -400,19 +401,23 @@ def risk_map(
         _sector(round_coordinates(gdf, ndigits), name,
                 LAYER_COLORS[i % len(LAYER_COLORS)]).add_to(m)
 
+    legends = []
     for values in tables:
         shown = table_features(layer, values, ndigits)
         _table_layer(shown, values, labels).add_to(m)
-        _TableLegend(values, shown).add_to(m)
+        legends.append(_TableLegend(values, shown))
     if sectors or tables:  # the layers by name and source (an icon; opens on hover)
         folium.LayerControl(position="topright", collapsed=True).add_to(m)
 
     no_data = any(f["properties"].get("k") == -1 and not f["properties"].get("h")
                   for f in data["features"])
-    _Legend(breaks, colors, labels, has_insufficient=has_insufficient,
-            has_hot=bool(len(hot)), sectors=list((sectors or {}).keys()),
-            has_alert=bool(len(flagged)), has_no_data=no_data,
-            has_range=bool(len(beyond))).add_to(m)
+    legends.insert(0, _Legend(breaks, colors, labels, has_insufficient=has_insufficient,
+                              has_hot=bool(len(hot)), sectors=list((sectors or {}).keys()),
+                              has_alert=bool(len(flagged)), has_no_data=no_data,
+                              has_range=bool(len(beyond))))
+    place_legends(legends, layer, height, bounds)  # in the corners that hide no district
+    for legend in legends:
+        legend.add_to(m)
     return localize_assets(m, static_url)
 
 
@@ -659,7 +664,7 @@ class _TableLegend(MacroElement):
             if (!document.getElementById({{ this.hatch_id|tojson }})) {
                 document.body.insertAdjacentHTML("beforeend", {{ this.defs|tojson }});
             }
-            var legend = L.control({position: "bottomleft"});
+            var legend = L.control({position: {{ this.position|tojson }}});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "riskmap-legend-capa");
                 div.innerHTML = {{ this.html|tojson }};
@@ -696,6 +701,9 @@ class _TableLegend(MacroElement):
                 f"background:repeating-linear-gradient(45deg,{NO_DATA_COLOR} 0 3px,#fff 3px "
                 "5px)", html.escape(f"{values.no_value} ({missing})")))
         self.html = legend_html(values.title, rows, max_width=320)
+        # where legend_place puts it: bottom left unless that hides more districts
+        self.position, self.rows, self.max_width = "bottomleft", len(rows) + 1, 320
+        self.longest = max(len(values.title), len(values.byline))
 
 
 class _Legend(MacroElement):
@@ -708,7 +716,7 @@ class _Legend(MacroElement):
             if (!document.getElementById({{ this.hatch_id|tojson }} + "-x")) {
                 document.body.insertAdjacentHTML("beforeend", {{ this.defs|tojson }});
             }
-            var legend = L.control({position: "bottomright"});
+            var legend = L.control({position: {{ this.position|tojson }}});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "riskmap-legend");
                 div.innerHTML = {{ this.html|tojson }};
@@ -765,6 +773,8 @@ class _Legend(MacroElement):
             color = LAYER_COLORS[i % len(LAYER_COLORS)]
             rows.append(_legend_row(f"background:{color};opacity:.7", html.escape(name)))
         self.html = legend_html(labels["titulo"], rows)
+        self.position, self.rows = "bottomright", len(rows)  # legend_place may move it
+        self.longest = max(len(re.sub(r"<[^>]+>", "", r)) for r in [labels["titulo"], *rows])
 
 
 def _legend_row(swatch_style: str, text: str) -> str:

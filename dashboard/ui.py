@@ -39,10 +39,15 @@ from streamlit import runtime
 from dashboard import auth, state
 from dashboard.i18n import LANG_KEY, get_lang, set_lang, t
 from geo.errors import RiskmapError
+from geo.formatting import format_number
 from geo.messages import Message
 from geo.trust.access import Principal, region_names
 
 __all__ = [
+    "builtin_words",
+    "builtin_words_css",
+    "file_uploader",
+    "uploader_css",
     "folium_component",
     "pages",
     "set_pages",
@@ -55,10 +60,14 @@ __all__ = [
     "is_simulated",
     "page_header",
     "principal",
+    "REGION_KEY",
+    "hold_region",
+    "rank_label",
     "region_picker",
     "role_label",
     "show_error",
     "sidebar",
+    "table",
     "simulated_banner",
     "static_url",
 ]
@@ -110,6 +119,127 @@ def sidebar(who: Principal) -> None:
     else:
         box.button(t("comun.cerrar_sesion", lang=lang), key="ui_salir",
                    on_click=auth.sign_out, width="stretch")
+
+
+# Streamlit's own words (it has no translations): each text node it writes in English, by a
+# selector on the stable data-testid attributes of streamlit 1.67's DOM, with the catalogue key
+# of what to write instead and the text's size (the English is hidden with font-size 0).
+_BUILTIN_WORDS = (
+    # the upload button of every file uploader, and what shows while a file is dragged over
+    ('[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] '
+     '[data-testid="stMarkdownContainer"] p', "paginas.st.subir", "0.875rem"),
+    ('[data-testid="stFileUploaderDropzone"] > input + div > span', "paginas.st.soltar",
+     "0.875rem"),
+    # the multiselect's bulk actions (react-aria options keyed by Streamlit's sentinels)
+    ('[data-key="__select_all__"] [data-item-hl]', "paginas.st.seleccionar_todo", "0.875rem"),
+    ('[data-key="__select_matches__"] [data-item-hl]', "paginas.st.seleccionar_coincidencias",
+     "0.875rem"),
+    # an empty list of choices (select box and multiselect)
+    ('[role="listbox"][data-empty="true"] [role="option"] > span', "paginas.st.sin_resultados",
+     "0.875rem"),
+    # under a text or number input being typed in
+    ('[data-testid="InputInstructions"] > span:first-child', "paginas.st.enter_aplicar",
+     "0.75rem"),
+    ('[data-testid="stForm"] [data-testid="InputInstructions"] > span:first-child',
+     "paginas.st.enter_enviar", "0.75rem"),
+    ('[data-testid="stTextArea"] [data-testid="InputInstructions"] > span:first-child',
+     "paginas.st.ctrl_enter_aplicar", "0.75rem"),
+)
+
+
+def builtin_words_css(lang: str) -> str:
+    """Return the CSS that writes Streamlit's own English words in ``lang`` ("" for English).
+
+    Streamlit has no translations: its upload button says "Upload", its lists "Select all"
+    and "No results". Each of those texts is hidden (``font-size: 0``) and the catalogue's
+    word shown in its place (``::after``), by selectors on Streamlit's ``data-testid``
+    attributes, so a page's own texts are never touched. The upload limit and file types
+    are per uploader: :func:`uploader_css`.
+
+    >>> css = builtin_words_css("es")
+    >>> 'content: "Subir archivo"' in css and 'content: "Sin resultados"' in css
+    True
+    >>> builtin_words_css("en")
+    ''
+    """
+    if lang == "en":
+        return ""
+    return "\n".join(_replace_text(sel, t(key, lang=lang), size)
+                     for sel, key, size in _BUILTIN_WORDS)
+
+
+def uploader_css(key: str, types: list[str], max_mb: float, lang: str) -> str:
+    """Return the CSS that writes the uploader ``key``'s limit line in ``lang`` ("" in English).
+
+    >>> css = uploader_css("plan_viajes", ["csv", "txt"], 200, "es")
+    >>> css.startswith(".st-key-plan_viajes [data-testid=")
+    True
+    >>> 'content: "Hasta 200 MB por archivo • CSV, TXT"' in css
+    True
+    """
+    if lang == "en":
+        return ""
+    mb = format_number(max_mb, lang, digits=0) + " MB"
+    text = t("paginas.st.limite", lang=lang, mb=mb, types=", ".join(x.upper() for x in types))
+    return _replace_text(f'.st-key-{key} [data-testid="stFileUploaderDropzoneInstructions"] '
+                         "span", text, "0.875rem")
+
+
+def _replace_text(selector: str, text: str, size: str) -> str:
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+    return (f"{selector} {{ font-size: 0 !important; }}\n"
+            f'{selector}::after {{ content: "{quoted}"; font-size: {size}; }}')
+
+
+def builtin_words() -> None:
+    """Write Streamlit's own words in the session's language on this page (app.py, per run)."""
+    css = builtin_words_css(get_lang())
+    if css:
+        st.html(f"<style>{css}</style>")  # style only: sent to the event container, no space
+
+
+def file_uploader(container: Any, label: str, types: list[str], key: str, **kwargs: Any):
+    """``container.file_uploader`` whose limit line ("200MB per file • CSV") is in Spanish too.
+
+    Same arguments as :func:`streamlit.file_uploader` (``types`` is its ``type``); the limit
+    is the server's ``server.maxUploadSize``.
+    """
+    css = uploader_css(key, types, float(st.get_option("server.maxUploadSize")), get_lang())
+    if css:
+        st.html(f"<style>{css}</style>")
+    return container.file_uploader(label, type=types, key=key, **kwargs)
+
+
+#: Height of a table row that holds three lines of wrapped text (st.dataframe wraps a text
+#: cell only when its rows are taller than 4rem), and the width of a wrapped column: 7
+#: columns of it fit a 1366 px screen.
+WRAPPED_ROW, WRAPPED_WIDTH = 66, 150
+
+
+def table(frame: Any, key: str, main: list[str] | None = None, wrap: tuple[str, ...] = (),
+          column_config: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    """Show ``frame`` as a table a 1366×768 screen reads whole: few columns, long text wrapped.
+
+    ``main`` (column labels) are the columns shown at first; a switch under the table
+    (``<key>_todas``) shows every column — the details on demand. ``wrap`` are columns of
+    long text (trip legs, sources): narrow, wrapped on rows three lines tall. Other arguments go to
+    :func:`streamlit.dataframe` (``hide_index`` and ``width="stretch"`` by default).
+    """
+    config = dict(column_config or {})
+    columns = list(frame.columns)
+    extra = [c for c in columns if main is not None and c not in main]
+    if extra and not st.session_state.get(f"{key}_todas", False):
+        columns = [c for c in columns if c in main]
+    for col in wrap:
+        if col in columns and col not in config:
+            config[col] = st.column_config.TextColumn(col, width=WRAPPED_WIDTH)
+    if any(c in columns for c in wrap):
+        kwargs.setdefault("row_height", WRAPPED_ROW)
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    st.dataframe(frame[columns], column_config=config, key=key, **kwargs)
+    if extra:
+        st.toggle(t("paginas.todas_columnas", n=len(extra)), key=f"{key}_todas")
 
 
 def escape_markdown(text: str, keep_code: bool = False) -> str:
@@ -195,13 +325,22 @@ def _real_layers() -> bool:
         return False
 
 
+#: Where the region chosen on any page is kept for the session (not a widget's key: a widget's
+#: state is dropped when its page is left). Each page's switch has the key ``<page>_region``.
+REGION_KEY = "region_elegida"
+
+
 def region_picker(container: Any, key: str):
     """Let the user choose a region of the active scores; return the :class:`state.Region`.
 
     The choices are the ones the scores contain (:func:`dashboard.state.region_options`):
     all of them first ("Cusco y Loreto (169 distritos)" or "Todo el ámbito (1 891
     distritos)"), then each department. A few choices are a horizontal radio; the 26 of
-    all Peru a select box.
+    all Peru a select box. ``key`` is the widget's (``<page>_region``); the choice is also
+    kept under :data:`REGION_KEY`, so the region chosen once holds on every page with a
+    switch (Mapa, Distrito, Indicadores, Planificación, Exportar). The choices are only those
+    of the identity's regions: a region remembered from elsewhere that it may not see is
+    never offered.
     """
     options = state.region_options(principal().regions)
     lang = get_lang()  # bound now: format functions may be called outside the run
@@ -209,11 +348,34 @@ def region_picker(container: Any, key: str):
     if not keys:
         raise RiskmapError("tablero.capa_sin_distritos_regiones",
                            regions=regions_said(principal().regions))
+    held = st.session_state.get(REGION_KEY)
+    if held in options and st.session_state.get(key) != held:
+        st.session_state[key] = held  # chosen on another page: this page's switch follows
+    elif st.session_state.get(key) not in options:
+        st.session_state[key] = keys[0]
     widget = container.radio if len(keys) <= 4 else container.selectbox
     extra = {"horizontal": True} if len(keys) <= 4 else {}
     choice = widget(t("comun.region"), keys, key=key,
-                    format_func=lambda k: state.region_label(options[k], lang), **extra)
+                    format_func=lambda k: state.region_label(options[k], lang),
+                    on_change=_region_changed, args=(key,), **extra)
+    st.session_state[REGION_KEY] = choice
     return options.get(choice, options[keys[0]])
+
+
+def rank_label(region) -> str:
+    """Return a rank column's header for ``region``: "Puesto en Cusco", or "Puesto" (all)."""
+    if region.key == state.ALL_REGIONS:
+        return t("comun.rango")
+    return t("paginas.puesto_en", region=region.name)
+
+
+def _region_changed(key: str) -> None:
+    st.session_state[REGION_KEY] = st.session_state.get(key)
+
+
+def hold_region(key: str) -> None:
+    """Make ``key`` (a :class:`state.Region` key) the region every page's switch shows next."""
+    st.session_state[REGION_KEY] = key
 
 
 def regions_said(regions: tuple[str, ...]) -> str | Message:

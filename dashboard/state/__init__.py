@@ -110,6 +110,7 @@ from dashboard.state.maps import (
 from dashboard.state.regions import (
     ALL_REGIONS,
     Region,
+    rank_in,
     region_label,
     region_options,
     regions_in,
@@ -167,6 +168,7 @@ __all__ = [
     "portable",
     "protected_counts",
     "provinces",
+    "rank_in",
     "region_label",
     "region_options",
     "regions_in",

@@ -11,6 +11,7 @@ import streamlit as st
 
 from dashboard.state.disclosure import scores as scores_of
 from dashboard.state.loaders import district_table
+from dashboard.state.regions import ALL_REGIONS
 from geo import columns as C
 from geo.config import PlanningSpec
 from geo.errors import RiskmapError
@@ -30,6 +31,26 @@ def compute_plan(scores_path: str, stamp: float, spec_key: str, _spec: PlanningS
         districts = None
     return P.plan_inspections(scores, _spec, capacities=dict(capacities), travel_table=_table,
                               districts=districts)
+
+
+def offices_in(offices: tuple, region) -> tuple:
+    """Return the offices that plan ``region`` (a :class:`dashboard.state.regions.Region`).
+
+    An office plans the region of its ``department``; one without a department plans only
+    the whole area (it is nobody's region in particular).
+
+    >>> from geo.config.planning import Office
+    >>> from dashboard.state.regions import Region
+    >>> cus, lor = Office("Cusco", 0, 0, 1, "08"), Office("Loreto", 0, 0, 1, "16")
+    >>> free = Office("Sede", 0, 0, 1)
+    >>> [o.name for o in offices_in((cus, lor, free), Region("cusco", ("08",), "Cusco", 116))]
+    ['Cusco']
+    >>> [o.name for o in offices_in((cus, lor, free), Region("todo", ("08", "16"), "", 169))]
+    ['Cusco', 'Loreto', 'Sede']
+    """
+    if region.key == ALL_REGIONS:
+        return tuple(offices)
+    return tuple(o for o in offices if o.department and o.department in region.codes)
 
 
 def read_uploaded_table(upload, ubigeos, offices) -> tuple[pd.DataFrame | None, str]:

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.i18n import get_lang, t
-from dashboard.state.files import _require, mtime, settings
+from dashboard.state.files import _require, in_region, mtime, settings
 from dashboard.state.loaders import _read_scores
 from geo import columns as C
 
@@ -98,3 +98,22 @@ def region_label(region: Region, lang: str | None = None) -> str:
     if region.codes == tuple(sorted(C.DEFAULT_DEPARTMENTS)):
         return t("tablero.cusco_loreto", lang=lang, n=n)
     return t("tablero.todo_ambito", lang=lang, n=n)
+
+
+def rank_in(scores: pd.DataFrame, region: tuple[str, ...] = ()) -> pd.Series:
+    """Rank the districts of ``region`` (department codes; ``()`` = all rows) by risk, within it.
+
+    1 is the highest risk; districts with the same risk share the better rank (so a rank is
+    always "how many districts of the region are riskier, plus one", what the district card
+    says). Every "Puesto" a page shows with a region selected comes from here: the Mapa table,
+    the district card, the export preview. Districts without a risk get no rank (``<NA>``).
+
+    >>> df = pd.DataFrame({"ubigeo": ["080101", "160101", "080102", "080103"],
+    ...                    "riesgo": [0.2, 0.9, 0.5, 0.2]})
+    >>> rank_in(df, ("08",)).tolist()
+    [2, 1, 2]
+    >>> rank_in(df).tolist()
+    [3, 1, 2, 3]
+    """
+    inside = in_region(scores, tuple(region))
+    return inside[C.RIESGO].rank(ascending=False, method="min").astype("Int64").rename(C.RANGO)

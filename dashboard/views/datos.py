@@ -237,8 +237,8 @@ with ui.guard():
                        file_name="lista_verificacion.html", mime="text/html",
                        key="datos_lista", on_click="ignore")
 
-    upload = st.file_uploader(
-        t("datos.archivo_inspecciones"), type=["csv", "xlsx", "xls", "txt"],
+    upload = ui.file_uploader(
+        st, t("datos.archivo_inspecciones"), ["csv", "xlsx", "xls", "txt"],
         key=UPLOAD_KEY,
         help=t("datos.hasta_mb_filas", mb=settings.limits.upload_mb,
                rows=format_number(settings.limits.upload_rows)),

@@ -120,14 +120,23 @@ with ui.guard():
     view = state.view(who)  # 0: everything; else k, through models.risk.disclosure
     all_scores = state.scores(view)
     scores = state.in_region(all_scores, who.regions)  # the districts of its regions only
-    options = scores.sort_values([C.DEPARTAMENTO, C.DISTRITO])
+    wanted = st.session_state.pop("ubigeo", None) or st.query_params.get("ubigeo")
+    regions = state.region_options(who.regions)
+    held = regions.get(st.session_state.get(ui.REGION_KEY, ""))
+    if wanted in set(scores[C.UBIGEO]) and held and str(wanted)[:2] not in held.codes:
+        # a link to a district of another region: the region switch follows the district
+        home = next((r for r in reversed(regions.values()) if str(wanted)[:2] in r.codes),
+                    held)  # its department first, the whole area after
+        ui.hold_region(home.key)
+    chosen_region = ui.region_picker(st.container(), "distrito_region")
+    options = state.in_region(scores, chosen_region.codes).sort_values(
+        [C.DEPARTAMENTO, C.DISTRITO])
     labels = dict(zip(
         options[C.UBIGEO],
         options[C.DISTRITO] + " (" + options[C.PROVINCIA] + ", " + options[C.DEPARTAMENTO]
         + ") — " + options[C.UBIGEO], strict=True,
     ))
 
-    wanted = st.session_state.pop("ubigeo", None) or st.query_params.get("ubigeo")
     if wanted in labels:
         st.session_state["distrito_sel"] = wanted
     elif wanted and not who.sees(str(wanted)):
@@ -168,8 +177,8 @@ with ui.guard():
               f"{format_percent(row[C.RIESGO_P05])} – {format_percent(row[C.RIESGO_P95])}")
     # the rank a regional office reads is within its department; among every district this
     # role sees only in the help (a Cusco planner never counts Loreto's districts)
-    dep_rank = int((same_dep[C.RIESGO] > row[C.RIESGO]).sum()) + 1
-    seen_rank = int((scores[C.RIESGO] > row[C.RIESGO]).sum()) + 1
+    dep_rank = int(state.rank_in(same_dep).loc[row.name])
+    seen_rank = int(state.rank_in(scores).loc[row.name])
     m3.metric(t("distrito.puesto", departamento=row[C.DEPARTAMENTO]),
               f"{dep_rank} / {len(same_dep)}",
               help=t("distrito.puesto_de_distritos", dep_rank=dep_rank, n_dep=len(same_dep),

@@ -97,6 +97,9 @@ with ui.guard():
     shown["simulado"] = bool(settings.simulated)
     st.json(shown, expanded=1)
     st.markdown("#### " + t("exportar.vista_previa"))
+    narrower = chosen_region.key != state.ALL_REGIONS and C.RANGO in preview
+    if narrower:  # the rank a page shows with a region chosen is the rank within it
+        preview = preview.assign(**{C.RANGO: state.rank_in(preview)}).sort_values(C.RANGO)
     shown = preview.drop(columns="geometry").head(50)
     cols = [c for c in PREVIEW_WORDS if c in shown.columns]
     shown = shown[cols].copy()
@@ -106,10 +109,15 @@ with ui.guard():
     if C.EVIDENCIA in shown:
         shown[C.EVIDENCIA] = shown[C.EVIDENCIA].map(evidence_label)
     pct = st.column_config.NumberColumn(format=printf_pattern(1, percent=True))
-    st.dataframe(
-        shown.rename(columns={c: label(PREVIEW_WORDS, c) for c in cols}),
-        hide_index=True, width="stretch",
+    names = {c: ui.rank_label(chosen_region) if c == C.RANGO else label(PREVIEW_WORDS, c)
+             for c in cols}
+    # the district, its risk and evidence; the department and the counts on demand
+    ui.table(
+        shown.rename(columns=names), key="exportar_vista",
+        main=[names[c] for c in cols if c not in (C.DEPARTAMENTO, C.PROB_TOP10, C.N_INSPECCIONES,
+                                                  C.N_HALLAZGOS, C.N_DENUNCIAS)],
         column_config={label(PREVIEW_WORDS, c): pct
                        for c in (C.RIESGO, C.RIESGO_P05, C.RIESGO_P95, C.PROB_TOP10)},
     )
-    st.caption(t("exportar.primeras_50_filas_archivo"))
+    st.caption(t("exportar.primeras_50_filas_archivo")
+               + (" " + t("paginas.rango_archivo_todo") if narrower else ""))

@@ -163,8 +163,13 @@ with ui.guard():
                       "n_victimas": t("comun.record.victimas", lang=lang),
                       "n_victimas_mujeres": t("comun.record.victimas_mujeres", lang=lang),
                       "n_victimas_menores": t("comun.record.victimas_menores", lang=lang)})
-        st.dataframe(shown.drop(columns=["suprimido"]).rename(columns=heads), hide_index=True,
-                     width="stretch")
+        # eleven indicators side by side: each headed by its number, its name on hover
+        numbers = {heads[c]: heads[c].split(". ", 1)[0] for c in table.codes}
+        st.dataframe(shown.drop(columns=["suprimido"]).rename(columns=heads)
+                     .rename(columns=numbers), hide_index=True, width="stretch",
+                     column_config={n: st.column_config.NumberColumn(n, help=name)
+                                    for name, n in numbers.items()})
+        st.caption(t("paginas.indicador_por_numero"))
         _suppressed_note(n_hidden, floor_k)
 
     elif choice == "coocurrencia":

@@ -100,9 +100,12 @@ with ui.guard():
     # table's code) on every visit, before the map; this way only when asked for
     if st.toggle(t("mapa.ver_15_distritos_mayor"),
                  key="mapa_top15"):
-        top = layer.sort_values(C.RIESGO, ascending=False).head(15)
+        # the rank within the region on screen, as the district card says it
+        top = layer.assign(**{C.RANGO: state.rank_in(layer)}).sort_values(
+            [C.RANGO, C.DISTRITO]).head(15)
+        rank_word = ui.rank_label(chosen_region)
         shown = pd.DataFrame({
-            t("comun.rango"): top[C.RANGO].astype(int),
+            rank_word: top[C.RANGO],
             t("comun.distrito"): top[C.DISTRITO],
             t("comun.provincia"): top[C.PROVINCIA],
             t("comun.departamento"): top[C.DEPARTAMENTO],
@@ -113,6 +116,8 @@ with ui.guard():
             t("comun.evidencia"): top[C.EVIDENCIA].map(lambda v: evidence_label(v, lang)),
             t("comun.ubigeo"): top[C.UBIGEO],
         })
+        if chosen_region.key != state.ALL_REGIONS:  # one department: said in the rank's name
+            shown = shown.drop(columns=t("comun.departamento"))
         st.dataframe(shown, hide_index=True, width="stretch",
                      column_config={t("comun.riesgo"): st.column_config.NumberColumn(
                          format=printf_pattern(1, percent=True))})

@@ -46,8 +46,10 @@ def model_layers() -> None:
     if not facts:
         return
     st.markdown("### " + t("modelo.capas_modelo"))
-    st.dataframe(layers_frame(facts, lang), hide_index=True, width="stretch",
-                 key="modelo_capas")
+    layers = layers_frame(facts, lang)
+    licence = t("comun.layer_source_columns.licencia", lang=lang)
+    ui.table(layers, key="modelo_capas", main=[c for c in layers.columns if c != licence],
+             wrap=(t("comun.layer_source_columns.fuente", lang=lang), licence))
     patterns = state.missing_patterns()
     said = [feature_words(name, facts, lang, patterns) for name in patterns]
     st.caption(t("modelo.real_simulada_valor_vacio",
@@ -132,8 +134,8 @@ with ui.guard():
             )
         st.markdown("#### " + t("modelo.todas_metricas"))
         table, config = metrics_table(ev["metricas"])
-        st.dataframe(table, hide_index=True, width="stretch", column_config=config,
-                     key="modelo_metricas")
+        ui.table(table, key="modelo_metricas", main=list(table.columns[:5]),
+                 column_config=config)  # the method and hit rates; the rest on demand
         st.caption(t("modelo.pase_cursor_nombre_columna"))
         diffs = ev.get("diferencias") or {}
         if diffs:
@@ -176,8 +178,10 @@ with ui.guard():
         if len(coefs) and "factor" in coefs:
             shown, config = coefficient_table(coefs, state.layer_facts(),
                                               state.missing_patterns(), get_lang())
-            st.dataframe(shown, hide_index=True, width="stretch",
-                         column_config=config, key="modelo_coeficientes")
+            # in 3/5 of the page: factor, weight and odds ratio; the rest on demand
+            ui.table(shown, key="modelo_coeficientes", column_config=config,
+                     main=[t(f"modelo.coef.{c}") for c in ("factor", "peso", "razon_de_odds")],
+                     wrap=(shown.columns[0],))
             st.caption(t("modelo.peso_escala_estandarizada_positivo"))
         else:
             st.info(t("modelo.sin_tabla_coeficientes"))

@@ -12,7 +12,8 @@ from streamlit_folium import st_folium
 from dashboard import mapview, state, ui
 from dashboard.i18n import get_lang, t
 from dashboard.state.fieldsheets import plan_sheets
-from dashboard.state.planning import compute_plan, read_uploaded_table
+from dashboard.state.planning import compute_plan, offices_in, read_uploaded_table
+from dashboard.state.regions import region_label
 from geo import columns as C
 from geo.formatting import format_field, format_number, format_percent, printf_pattern
 from models.planning import plan as P
@@ -89,6 +90,15 @@ with ui.guard():
     if not spec.offices:
         st.info(t("planificacion.configuracion_no_tiene_oficinas"))
         st.stop()
+    # the region chosen on Mapa or Distrito holds here: a Cusco planner reads Cusco's plan
+    chosen_region = ui.region_picker(st.container(), "plan_region")
+    spec = dataclasses.replace(spec, offices=offices_in(spec.offices, chosen_region))
+    if not spec.offices:
+        st.info(t("paginas.plan_sin_oficinas_region", region=region_label(chosen_region)))
+        st.stop()
+    if chosen_region.key != state.ALL_REGIONS:
+        st.caption(t("paginas.plan_oficinas_region", region=region_label(chosen_region),
+                     offices=", ".join(o.name for o in spec.offices)))
     scores = state.scores()
 
     with st.expander(t("planificacion.parametros_plan"), expanded=True):
@@ -116,9 +126,9 @@ with ui.guard():
                                    min_value=0.5, max_value=20.0,
                                    value=float(spec.days_per_inspection), step=0.5,
                                    key="plan_dias_insp")
-        upload = st.file_uploader(
-            t("planificacion.tabla_viajes_propia_opcional"),
-            type=["csv", "txt"], key="plan_viajes")
+        upload = ui.file_uploader(
+            st, t("planificacion.tabla_viajes_propia_opcional"),
+            ["csv", "txt"], key="plan_viajes")
 
     run_spec = dataclasses.replace(spec, exploration_share=float(share), seed=int(seed),
                                    max_trip_days=float(max_trip),
@@ -158,7 +168,8 @@ with ui.guard():
                             "distritos_plan", P.HALLAZGOS, P.HALLAZGOS_P05, P.HALLAZGOS_P95,
                             "dias_ingenuo", "distritos_ingenuo", "hallazgos_ingenuo",
                             "ganancia"]]
-    st.dataframe(summary.rename(columns={
+    # the office, its budget and what the plan and the naive plan find; the rest on demand
+    ui.table(summary.rename(columns={
         P.OFICINA: t("planificacion.oficina"), "capacidad_dias": t("planificacion.capacidad"),
         "dias_exploracion": t("planificacion.dias_exploracion"),
         "dias_plan": t("planificacion.dias_plan"), "distritos_plan": t("comun.distritos"),
@@ -168,7 +179,10 @@ with ui.guard():
         "dias_ingenuo": t("planificacion.dias_simple"),
         "distritos_ingenuo": t("planificacion.distritos_simple"),
         "hallazgos_ingenuo": t("planificacion.hallazgos_simple"),
-        "ganancia": t("planificacion.ganancia")}), hide_index=True, width="stretch",
+        "ganancia": t("planificacion.ganancia")}), key="plan_resumen",
+        main=[t(k) for k in ("planificacion.oficina", "planificacion.capacidad",
+                             "comun.distritos", "planificacion.hallazgos_plan",
+                             "planificacion.hallazgos_simple", "planificacion.ganancia")],
         column_config={t(k): st.column_config.NumberColumn(format=f) for k, f in (
             ("planificacion.hallazgos_plan", printf_pattern(2)),
             ("planificacion.min_p05", printf_pattern(2)),
@@ -188,7 +202,14 @@ with ui.guard():
                                        P.TIPO_PLAN: t("planificacion.optimizado")})
     motive = P.MOTIVO if lang == "es" else P.MOTIVO + "_en"
     legs = P.TRAMOS if lang == "es" else P.TRAMOS + "_en"
-    st.dataframe(trips[[P.VIAJE, P.OFICINA, P.TIPO, P.DISTRITOS, P.DIAS_VIAJE, P.DIAS,
+    # trip, districts in order, days, findings and legs (wrapped); the rest on demand; the
+    # office only when several plan
+    first_columns = [k for k in (
+        "planificacion.viaje", "planificacion.oficina", "planificacion.tipo",
+        "planificacion.distritos_orden", "planificacion.dias", "planificacion.hallazgos_esperados",
+        "planificacion.tramos_modo_hasta_dias") if k != "planificacion.oficina"
+        or len(spec.offices) > 1]
+    ui.table(trips[[P.VIAJE, P.OFICINA, P.TIPO, P.DISTRITOS, P.DIAS_VIAJE, P.DIAS,
                         P.HALLAZGOS, P.HALLAZGOS_P05, P.HALLAZGOS_P95, P.HALLAZGOS_DIA,
                         legs, P.COSTO, motive]].rename(columns={
         legs: t("planificacion.tramos_modo_hasta_dias"),
@@ -200,8 +221,13 @@ with ui.guard():
         P.HALLAZGOS_P05: t("planificacion.min_p05"),
         P.HALLAZGOS_P95: t("planificacion.max_p95"),
         P.HALLAZGOS_DIA: t("planificacion.dia"), motive: t("planificacion.motivo")}),
-        hide_index=True, width="stretch",
-        column_config={t(k): st.column_config.NumberColumn(format=f) for k, f in (
+        key="plan_viajes_tabla", row_height=88,  # four lines: a trip of four legs
+        main=[t(k) for k in first_columns],
+        wrap=(t("planificacion.distritos_orden"), t("planificacion.tramos_modo_hasta_dias"),
+              t("planificacion.oficina")),
+        column_config={t(k): st.column_config.TextColumn(t(k), width=w) for k, w in (
+            ("planificacion.tramos_modo_hasta_dias", 260), ("planificacion.oficina", 120))} | {
+            t(k): st.column_config.NumberColumn(format=f) for k, f in (
             ("planificacion.hallazgos_esperados", printf_pattern(2)),
             ("planificacion.min_p05", printf_pattern(2)),
             ("planificacion.max_p95", printf_pattern(2)),
@@ -211,7 +237,8 @@ with ui.guard():
             ("planificacion.costo_estimado", printf_pattern(0)))})
 
     st.subheader(t("planificacion.mapa_plan"))
-    plan_region = tuple(who.regions or settings.region or ())
+    plan_region = chosen_region.codes if chosen_region.key != state.ALL_REGIONS else tuple(
+        who.regions or settings.region or ())
     plan_layer = mapview.round_coordinates(state.map_layer(plan_region),
                                            state.map_digits(plan_region))
     st_folium(plan_map(plan, plan_layer, lang),

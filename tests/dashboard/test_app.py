@@ -445,6 +445,7 @@ def test_regional_government_never_gets_a_small_complaint_count(oidc_env):
     assert not re.search(r"\d+ por denuncia", text)
     # nor in the export page's preview: its complaint column is blank where small
     at.switch_page("views/exportar.py").run()
+    at.toggle(key="exportar_vista_todas").set_value(True).run()  # the counts: on demand
     _no_exception(at)
     preview = [d.value for d in at.dataframe if "Inspecciones por denuncia" in d.value.columns]
     assert preview, "the preview shows the complaint-driven inspections"
@@ -511,6 +512,7 @@ def test_export_suppression_cannot_be_turned_off_by_other_roles(oidc_env, who):
     assert "n_inspecciones" in meta["columnas_con_conteos_suprimidos"]
     for key in ("configuracion", "tabla_distritos", "base", "inspecciones_fuente"):
         assert not str(meta.get(key, "")).startswith("/"), (key, meta.get(key))
+    at.toggle(key="exportar_vista_todas").set_value(True).run()  # the counts: on demand
     preview = [d.value for d in at.dataframe if "Inspecciones" in d.value.columns][0]
     counts = preview["Inspecciones"].dropna()
     assert not ((counts > 0) & (counts < 5)).any()
@@ -635,11 +637,12 @@ def test_all_peru_offers_every_department_and_draws_every_district(peru_env, mon
     scores = pyogrio.read_dataframe(peru_env.scores_gpkg, layer="riesgo", read_geometry=False)
     n_lima = int((scores["ubigeo"].astype(str).str[:2] == "15").sum())
     assert f"{n_lima} distritos" in _text(at)
-    # the export offers the same regions
+    # the export offers the same regions, and the region chosen on the map holds there
     at.switch_page("views/exportar.py").run()
     _no_exception(at)
     assert at.selectbox(key="exportar_region").options[0].startswith("Todo el ámbito")
-    assert "1,891 distritos" in _text(at)
+    assert at.selectbox(key="exportar_region").value == "lima"
+    assert f"{n_lima} distritos" in _text(at)
 
 
 # --- sign-in and regions --------------------------------------------------------------------
