@@ -10,6 +10,7 @@ import pandas as pd
 
 from dashboard import state
 from dashboard.i18n import t
+from geo.formatting import format_number
 from geo.messages import Message
 from geo.trust.access import in_regions
 
@@ -26,7 +27,7 @@ def shown_count(n: int, k: int, who=None) -> str:
     if n and who is not None and not who.may_read_records:
         total = state.shown_total(who, n)
         return t("datos.about", total=total)
-    return f"{n}"
+    return format_number(n, digits=0)
 
 
 def sources_text(n_history: int, history_name: str, n_store: int, k: int = 1,

@@ -42,7 +42,8 @@ def test_page_shows_plan_against_naive(synthetic_plan_world, monkeypatch):
     # the plan for a spreadsheet beside the CSV and the printable page
     downloads = [b.proto.label for b in at.get("download_button")]
     assert downloads == ["Descargar CSV", "Descargar XLSX (Excel, Calc)",
-                         "Descargar página imprimible (HTML)"], downloads
+                         "Descargar página imprimible (HTML)",
+                         "Descargar fichas de campo (HTML, A4)"], downloads
 
 
 def test_inputs_change_the_plan_and_bad_budget_is_a_message(synthetic_plan_world, monkeypatch):
