@@ -19,9 +19,7 @@ from __future__ import annotations
 import functools
 import html
 import math
-import string
 from collections.abc import Iterable
-from importlib import resources
 from typing import Any
 
 from geo import columns as C
@@ -29,6 +27,7 @@ from geo.formatting import format_number, format_percent, format_quantity
 from geo.messages import catalogue, get_language, t
 from geo.records.classification import load_table
 from geo.records.contract import ILO_INDICATORS
+from models.planning import markup
 from models.planning.fieldsheet import HISTORY, FieldSheet, Referral
 from models.planning.network import MODE_WORDS
 from models.risk.explain import record_words
@@ -60,9 +59,9 @@ def sheet_html(sheet: FieldSheet, lang: str | None = None) -> str:
     motive = sheet.motive[1 if lang == "en" else 0]
     if motive:
         reasons = f"<li><b>{html.escape(motive)}</b></li>" + reasons
-    simulated = (_fill("simulated.html", text=h("ficha.datos_simulados"))
+    simulated = (markup.fill("simulated.html", text=h("ficha.datos_simulados"))
                  if sheet.simulated else "")
-    return _fill(
+    return markup.fill(
         "ficha.html", title=h("ficha.encabezado", distrito=sheet.distrito),
         simulated=simulated, subtitle=subtitle, why_heading=h("ficha.por_que"),
         reasons=reasons, record=f"<p class='small'>{html.escape(said)}</p>" if said else "",
@@ -73,7 +72,7 @@ def sheet_html(sheet: FieldSheet, lang: str | None = None) -> str:
         indicators=_indicators(sheet, lang), indicator_sources=h("ficha.fuente_indicadores"),
         legal_heading=h("ficha.base_legal"), legal=h("ficha.base_legal_texto"),
         referral_heading=h("ficha.derivacion"),
-        services_simulated=(_fill("simulated.html", text=h("ficha.servicios_simulados"))
+        services_simulated=(markup.fill("simulated.html", text=h("ficha.servicios_simulados"))
                             if sheet.services_simulated else ""),
         referral=_referrals(sheet.referrals, lang), lines=_lines(sheet, lang))
 
@@ -116,8 +115,8 @@ def checklist_html(lang: str | None = None) -> str:
                          f"{html.escape(ILO_INDICATORS[code][1 if en else 0])} "
                          f"<span class='code'>{code}</span>{both}</p>")
         name = table.names[dim][1 if en else 0]
-        dims.append(_fill("dimension.html", name=html.escape(name), items="".join(items)))
-    return _fill(
+        dims.append(markup.fill("dimension.html", name=html.escape(name), items="".join(items)))
+    return markup.fill(
         "lista.html", title=h("lista.titulo"), fields=fields, tick=h("lista.marque"),
         dimensions="".join(dims), victims_heading=h("lista.victimas"),
         under=h("lista.menores"), over=h("lista.adultos"), total=h("lista.total"),
@@ -135,7 +134,7 @@ def checklist_document(lang: str | None = None) -> str:
 def document(title: str, body: str, lang: str | None = None) -> str:
     """Wrap pages in a self-contained HTML document with the printed plan's style."""
     lang = lang or get_language()
-    return _fill("document.html", lang="en" if lang == "en" else "es",
+    return markup.fill("document.html", lang="en" if lang == "en" else "es",
                  title=html.escape(title), style=style(), body=body)
 
 
@@ -167,7 +166,7 @@ def factor_words(feature: str, sheet: FieldSheet | None = None,
 def style() -> str:
     """Return the style of every printed page (``plan.css`` then ``ficha.css``), one line."""
     return "".join(line.strip() for name in ("plan.css", "ficha.css")
-                   for line in _template(name).template.splitlines())
+                   for line in markup.template(name).template.splitlines())
 
 
 # --- the parts ---------------------------------------------------------------------------
@@ -243,15 +242,3 @@ def _table(header: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> str:
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
                    for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-@functools.cache
-def _template(name: str) -> string.Template:
-    text = (resources.files(__package__) / "templates" / name).read_text(encoding="utf-8")
-    return string.Template(text.removesuffix("\n"))
-
-
-def _fill(name: str, /, **values: object) -> str:
-    """Fill the template ``name``; a line left empty (a part the sheet lacks) is dropped."""
-    filled = _template(name).substitute(values)
-    return "\n".join(line for line in filled.split("\n") if line)

@@ -8,13 +8,10 @@ sheet, an office's page, the method and the pieces of the SVG map), filled with
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import html
 import math
 import re
-import string
 from collections.abc import Callable, Mapping, Sequence
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -24,6 +21,7 @@ from geo import columns as C
 from geo.errors import DataError
 from geo.formatting import format_date, format_month, format_number
 from geo.messages import catalogue, get_language, t
+from models.planning import markup
 from models.planning.columns import (
     COSTO,
     DIAS,
@@ -87,7 +85,7 @@ def render_html(plan: Any, lang: str | None, title: str | None, simulated: bool,
     month_name = format_month(dt.date(year, mon, 1), lang)
     s = plan.summary.iloc[-1]
     title = title or t("plan.impreso.titulo", lang=lang, month=month_name)
-    sim = _fill("simulated.html", text=h("plan.impreso.datos_simulados")) if simulated else ""
+    sim = markup.fill("simulated.html", text=h("plan.impreso.datos_simulados")) if simulated else ""
     totals = h("ficha.plan.totales", findings=_n(s[HALLAZGOS], lang, 1),
                p05=_n(s[HALLAZGOS_P05], lang, 1), p95=_n(s[HALLAZGOS_P95], lang, 1),
                days=_n(s["dias_plan"], lang), capacity=_n(s["capacidad_dias"], lang),
@@ -109,14 +107,14 @@ def render_html(plan: Any, lang: str | None, title: str | None, simulated: bool,
         pages += [sheet_html(sheet, lang) for sheet in sheets
                   if office_of.get(sheet.trip) == office.name]
     n_pages = 1 + len(pages) + 1  # the cover, the offices and their sheets, the method
-    return _fill(
+    return markup.fill(
         "plan.html", lang="en" if lang == "en" else "es", title=html.escape(title),
         style=style(), prepared=h("plan.impreso.preparado", made=format_date(dt.date.today(),
                                                                              lang)),
         pages_note=f"<p class='pages' data-paginas='{n_pages}'>"
                    + h("ficha.plan.paginas", n=n_pages, sheets=len(sheets)) + "</p>",
         simulated=sim, totals=totals,
-        warnings="\n".join(_fill("warning.html", text=html.escape(msg))
+        warnings="\n".join(markup.fill("warning.html", text=html.escape(msg))
                            for msg in plan.messages(lang)),
         summary=summary, offices="\n".join(pages),
         method_heading=h("plan.impreso.metodo_titulo"), method=_method_text(plan, h))
@@ -148,7 +146,7 @@ def _office_page(plan: Any, name: str, month_name: str, sim: str, lang: str | No
     totals = ""
     if len(row):
         r = row.iloc[0]
-        totals = _fill("paragraph.html", text=h(
+        totals = markup.fill("paragraph.html", text=h(
             "ficha.plan.totales_oficina", trips=len(trips),
             districts=int(r["distritos_plan"]), days=_n(r["dias_plan"], lang),
             capacity=_n(r["capacidad_dias"], lang), exploration=_n(r["dias_exploracion"], lang),
@@ -157,9 +155,9 @@ def _office_page(plan: Any, name: str, month_name: str, sim: str, lang: str | No
     page = {"office": html.escape(name), "month": html.escape(month_name), "simulated": sim,
             "totals": totals, "no_trips": "", "map": "", "legend": "", "trips": ""}
     if trips.empty:
-        page["no_trips"] = _fill("paragraph.html",
+        page["no_trips"] = markup.fill("paragraph.html",
                                  text=h("plan.impreso.sin_viajes"))
-        return _fill("office.html", **page)
+        return markup.fill("office.html", **page)
     en = lang == "en"
     legs = TRAMOS + "_en" if en else TRAMOS
     shown = pd.DataFrame(trips).assign(**{
@@ -175,7 +173,7 @@ def _office_page(plan: Any, name: str, month_name: str, sim: str, lang: str | No
         HALLAZGOS: h("plan.impreso.col_hallazgos"),
         HALLAZGOS_P05: "p05", HALLAZGOS_P95: "p95"},
         lang, lines=(legs,))  # the motive of each district is on its field sheet
-    return _fill("office.html", **page)
+    return markup.fill("office.html", **page)
 
 
 def _method_text(plan: Any, h: Callable[..., str]) -> str:
@@ -192,11 +190,11 @@ def _legend(trips: pd.DataFrame, plan: Any, lang: str | None) -> str:
         fill = _EXPLORE_COLOUR if row.tipo == TIPO_EXPLORACION else colour[row.viaje]
         kind = t("plan.exploracion", lang=lang) if row.tipo == TIPO_EXPLORACION \
             else ""
-        items.append(_fill("legend_item.html", colour=fill,
+        items.append(markup.fill("legend_item.html", colour=fill,
                            text=f"{html.escape(row.viaje + kind)}: {html.escape(row.distritos)}"))
     office = t("plan.oficina", lang=lang)
-    items.append(_fill("legend_item.html", colour="#000", text=html.escape(office)))
-    return _fill("legend.html", items="".join(items))
+    items.append(markup.fill("legend_item.html", colour="#000", text=html.escape(office)))
+    return markup.fill("legend.html", items="".join(items))
 
 
 def _trip_colours(plan: Any) -> dict[str, str]:
@@ -275,7 +273,7 @@ def _svg_map(plan: Any, width: int = MAP_WIDTH, office: str | None = None,
             if poly.geom_type != "Polygon":
                 continue
             d = "M" + " L".join(xy(x, y) for x, y in poly.exterior.coords) + " Z"
-            out.append(_fill("map/outline.svg", d=d))
+            out.append(markup.fill("map/outline.svg", d=d))
     for geom, trip, kind in zip(geoms, g[VIAJE], g[TIPO], strict=True):
         if geom is None or geom.is_empty:
             continue
@@ -284,7 +282,7 @@ def _svg_map(plan: Any, width: int = MAP_WIDTH, office: str | None = None,
             if poly.geom_type != "Polygon":
                 continue
             d = "M" + " L".join(xy(x, y) for x, y in poly.exterior.coords) + " Z"
-            out.append(_fill("map/district.svg", d=d, fill=fill))
+            out.append(markup.fill("map/district.svg", d=d, fill=fill))
     reps = g.geometry.representative_point()
     by_office = {o.name: o for o in plan.spec.offices}
     for trip, rows in g.assign(_p=reps).groupby(VIAJE, sort=False):
@@ -295,7 +293,7 @@ def _svg_map(plan: Any, width: int = MAP_WIDTH, office: str | None = None,
         stops += [(home.lon, home.lat)] if home else []
         kind = rows[TIPO].iloc[0]
         line = _EXPLORE_COLOUR if kind == TIPO_EXPLORACION else colour[trip]
-        out.append(_fill("map/route.svg", points=" ".join(xy(x, y) for x, y in stops),
+        out.append(markup.fill("map/route.svg", points=" ".join(xy(x, y) for x, y in stops),
                          colour=line))
     # the offices first: their marks and names are the boxes no district label may cover
     placed: list[tuple[float, float, float, float]] = []
@@ -315,7 +313,7 @@ def _svg_map(plan: Any, width: int = MAP_WIDTH, office: str | None = None,
         ty = y - 8 if y - 8 - 13 > 0 else y + 20
         placed.append((x - 6, y - 6, x + 6, y + 6))
         placed.append((x0, ty - 13, x0 + w, ty + 4))
-        marks.append(_fill("map/office.svg", rect_x=f"{x - 5:.1f}", rect_y=f"{y - 5:.1f}",
+        marks.append(markup.fill("map/office.svg", rect_x=f"{x - 5:.1f}", rect_y=f"{y - 5:.1f}",
                            x=f"{tx:.1f}", y=f"{ty:.1f}", anchor=anchor,
                            name=html.escape(o.name)))
     office_boxes = len(placed)
@@ -324,11 +322,11 @@ def _svg_map(plan: Any, width: int = MAP_WIDTH, office: str | None = None,
         text = f"{name} ({trip})"
         lx, ly = _place_label(x, y, _text_width(text, 11), placed, office_boxes,
                               (width, height))
-        out.append(_fill("map/label.svg", x=f"{lx:.1f}", y=f"{ly:.1f}",
+        out.append(markup.fill("map/label.svg", x=f"{lx:.1f}", y=f"{ly:.1f}",
                          text=html.escape(text)))
     out += marks
     note = t("plan.lineas_orden_paradas_tramos", lang=lang)
-    return _fill("map/map.svg", width=width, height=height, shapes="".join(out),
+    return markup.fill("map/map.svg", width=width, height=height, shapes="".join(out),
                  note_y=height - 6, note=html.escape(note))
 
 
@@ -372,17 +370,3 @@ def _overlap(a: tuple, b: tuple) -> float:
     """Area shared by two boxes ``(x0, y0, x1, y1)``."""
     return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) -
                                                             max(a[1], b[1]))
-
-
-# --- the template files ------------------------------------------------------------------
-@functools.cache
-def _template(name: str) -> string.Template:
-    """Return the template file ``templates/<name>``, read from the package (installed or not)."""
-    text = (resources.files(__package__) / "templates" / name).read_text(encoding="utf-8")
-    return string.Template(text.removesuffix("\n"))
-
-
-def _fill(name: str, /, **values: object) -> str:
-    """Fill the template ``name``; a line left empty (a part the plan lacks) is dropped."""
-    filled = _template(name).substitute(values)
-    return "\n".join(line for line in filled.split("\n") if line)
