@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from geo.messages.cldr import format_number
 from geo.messages.language import LANGUAGES, get_language, language, set_language
 from geo.messages.lookup import Message
 
@@ -36,21 +35,8 @@ __all__ = [
     "RiskmapError",
     "get_language",
     "language",
-    "number",
     "set_language",
 ]
-
-
-def number(value: float, decimals: int = 0, lang: str | None = None) -> str:
-    """Write a number with ``decimals`` as the current (or given) language does, through CLDR.
-
-    The one formatter's :func:`geo.formatting.format_number` (Peru's Spanish writes ``1,344.5``,
-    as Windows' Spanish (Peru) settings do); kept here for the code that imports it.
-
-    >>> number(1344.5, 1, "es"), number(1344.5, 1, "en"), number(82.4, 1, "es")
-    ('1,344.5', '1,344.5', '82.4')
-    """
-    return format_number(value, lang, digits=decimals)
 
 
 class RiskmapError(Exception):
