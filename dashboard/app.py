@@ -41,17 +41,17 @@ st.set_page_config(
 # page file alone until st.navigation had been called once.
 VIEWS = "views"
 PAGE_SPECS = (  # key, file, title key, Material icon (bundled with Streamlit: works offline)
-    ("mapa", "mapa.py", "pag_mapa", ":material/map:"),
-    ("distrito", "distrito.py", "pag_distrito", ":material/location_on:"),
-    ("indicadores", "indicadores.py", "pag_indicadores", ":material/diversity_3:"),
-    ("planificacion", "planificacion.py", "pag_planificacion", ":material/route:"),
-    ("modelo", "modelo.py", "pag_modelo", ":material/monitoring:"),
-    ("datos", "datos.py", "pag_datos", ":material/upload_file:"),
-    ("exportar", "exportar.py", "pag_exportar", ":material/download:"),
+    ("mapa", "mapa.py", "comun.pag_mapa", ":material/map:"),
+    ("distrito", "distrito.py", "comun.pag_distrito", ":material/location_on:"),
+    ("indicadores", "indicadores.py", "comun.pag_indicadores", ":material/diversity_3:"),
+    ("planificacion", "planificacion.py", "comun.pag_planificacion", ":material/route:"),
+    ("modelo", "modelo.py", "comun.pag_modelo", ":material/monitoring:"),
+    ("datos", "datos.py", "comun.pag_datos", ":material/upload_file:"),
+    ("exportar", "exportar.py", "comun.pag_exportar", ":material/download:"),
 )
 ADMIN_PAGE_SPECS = (
-    ("usuarios", "usuarios.py", "pag_usuarios", ":material/group:"),
-    ("auditoria", "auditoria.py", "pag_auditoria", ":material/fact_check:"),
+    ("usuarios", "usuarios.py", "comun.pag_usuarios", ":material/group:"),
+    ("auditoria", "auditoria.py", "comun.pag_auditoria", ":material/fact_check:"),
 )
 
 

@@ -23,6 +23,7 @@ from dashboard import mapview
 from dashboard.legend_place import place_legends
 from geo import columns as C
 from geo.formatting import format_number, format_quantity
+from geo.messages import t
 from geo.records.indicators import wilson
 
 __all__ = ["DAY_BREAKS", "SERVICE_COLORS", "indicator_rate_layer", "routes_map", "services_map"]
@@ -39,22 +40,13 @@ _OTHER_COLOR = "#000000"
 ROUTE_COLOR = "#b2182b"
 LOCAL_COLOR = "#E69F00"
 
-_WORDS = {
-    "es": {"rutas": "Rutas de captación (origen → lugar de explotación)",
-           "local": "Captación en el mismo distrito", "victimas": "víctimas",
-           "origen": "Distrito de captación",
-           "inspecciones": "inspecciones", "mujeres": "mujeres", "menores": "menores",
-           "dias": "Días de viaje (ida) al servicio más cercano", "brecha":
-           "Brecha: riesgo alto y ayuda lejos", "servicio": "Servicio", "sin": "sin dato",
-           "dep": "Límite departamental"},
-    "en": {"rutas": "Recruitment routes (origin → place of exploitation)",
-           "local": "Recruited in the same district", "victimas": "victims",
-           "origen": "District of recruitment",
-           "inspecciones": "inspections", "mujeres": "women", "menores": "minors",
-           "dias": "Travel days (one way) to the nearest service", "brecha":
-           "Gap: high risk and help far away", "servicio": "Service", "sin": "no data",
-           "dep": "Department boundary"},
-}
+#: The routes' and services' map words (catalogue keys ``indicadores.mapa.<name>``).
+_WORD_NAMES = ("rutas", "local", "victimas", "origen", "inspecciones", "mujeres", "menores",
+                "dias", "brecha", "servicio", "sin", "dep")
+
+
+def _words(lang: str) -> dict[str, str]:
+    return {name: t(f"indicadores.mapa.{name}", lang=lang) for name in _WORD_NAMES}
 
 
 def indicator_rate_layer(layer: gpd.GeoDataFrame, profile: pd.DataFrame, code: str,
@@ -110,7 +102,7 @@ def routes_map(districts: gpd.GeoDataFrame, routes: pd.DataFrame, *, lang: str =
     the viewer): line width grows with the square root of the victims; recruitment in the
     same district is a circle. Tooltips say the route, inspections and victims.
     """
-    words = _WORDS.get(lang, _WORDS["es"])
+    words = _words(lang)
     points = [(r.x0, r.y0) for r in routes.itertuples()] + [(r.x1, r.y1) for r in
                                                              routes.itertuples()]
     bounds = list(districts.total_bounds)
@@ -170,7 +162,7 @@ def services_map(districts: gpd.GeoDataFrame, access: pd.DataFrame, services: gp
     ``access`` as :func:`models.planning.services.service_access` (indexed by UBIGEO); ``gap`` the
     UBIGEOs of the districts of high risk and far help (:func:`models.planning.services.gap`).
     """
-    words = _WORDS.get(lang, _WORDS["es"])
+    words = _words(lang)
     names = type_names or {}
     m = mapview.base_map(list(districts.total_bounds), height)
     layer = districts[[C.UBIGEO, C.DISTRITO, "geometry"]].copy()

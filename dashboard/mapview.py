@@ -55,6 +55,7 @@ from geo.geography.styles import (  # one classing for the map and every exporte
     class_colors,
     classify,
 )
+from geo.messages import t
 
 __all__ = [
     "DistrictValues",
@@ -206,38 +207,26 @@ def _walk(elem: Any):
 
 
 # --- the map ---------------------------------------------------------------------------------
-_LABELS = {
-    "es": {
-        "distrito": "Distrito", "ubigeo": "UBIGEO", "riesgo": "Riesgo",
-        "intervalo": "Intervalo 90%", "evidencia": "Evidencia", "titulo": "Riesgo estimado",
-        "insuf": "Evidencia insuficiente (rayado)",
-        "hot": "Punto caliente (Gi*, tasa de falsos descubrimientos 5%)",
-        "insuf_nopub": "Evidencia insuficiente o no publicada (rayado)",
-        "sin": "Sin dato", "prov": "Límite provincial", "dep": "Límite departamental",
-        "alerta": "Alerta de cambio (hallazgos recientes o capas al alza)",
-        "evid": {"evidencia insuficiente": "evidencia insuficiente", "limitada": "limitada",
-                 "suficiente": "suficiente",
-                 "no publicada": "no publicada (pocos registros: solo sus características)"},
-        "nopub": "no publicado",
-        "nota": "Aviso", "fuente": "Fuente",
-        "fuera": "Fuera del rango aprendido (puntuado en su borde)",
-    },
-    "en": {
-        "distrito": "District", "ubigeo": "UBIGEO", "riesgo": "Risk",
-        "intervalo": "90% interval", "evidencia": "Evidence", "titulo": "Estimated risk",
-        "insuf": "Insufficient evidence (hatched)",
-        "hot": "Hot spot (Gi*, false discovery rate 5%)",
-        "insuf_nopub": "Insufficient or unpublished evidence (hatched)",
-        "sin": "No data", "prov": "Province boundary", "dep": "Department boundary",
-        "alerta": "Change alert (recent findings or layers rising)",
-        "evid": {"evidencia insuficiente": "insufficient evidence", "limitada": "limited",
-                 "suficiente": "sufficient",
-                 "no publicada": "not published (few records: its features only)"},
-        "nopub": "not published",
-        "nota": "Note", "fuente": "Source",
-        "fuera": "Outside the learnt range (scored at its edge)",
-    },
-}
+#: The map's tooltip and legend words (catalogue keys ``mapa.etiqueta.<name>``).
+_LABEL_NAMES = ("distrito", "ubigeo", "riesgo", "intervalo", "evidencia", "titulo", "insuf",
+                "hot", "insuf_nopub", "sin", "prov", "dep", "alerta", "nopub", "nota", "fuente",
+                "fuera")
+#: An ``evidencia`` value -> its word on the map (``mapa.etiqueta.evid.<key>``).
+_EVIDENCE_WORDS = {"evidencia insuficiente": "insuficiente", "limitada": "limitada",
+                   "suficiente": "suficiente", "no publicada": "no_publicada"}
+
+
+def map_labels(lang: str) -> dict[str, Any]:
+    """Return the map's words in ``lang``: ``{name: text}``, and ``evid``: ``{evidencia: text}``.
+
+    >>> map_labels("en")["intervalo"], map_labels("es")["evid"]["limitada"]
+    ('90% interval', 'limitada')
+    """
+    labels: dict[str, Any] = {name: t(f"mapa.etiqueta.{name}", lang=lang)
+                              for name in _LABEL_NAMES}
+    labels["evid"] = {value: t(f"mapa.etiqueta.evid.{key}", lang=lang)
+                      for value, key in _EVIDENCE_WORDS.items()}
+    return labels
 
 
 @dataclass(frozen=True)
@@ -349,7 +338,7 @@ def risk_map(
     >>> asset_urls(m)
     (['/app/static/leaflet-1.9.3/leaflet.js'], ['/app/static/leaflet-1.9.3/leaflet.css'])
     """
-    labels = {**_LABELS.get(lang, _LABELS["es"]), **(labels or {})}
+    labels = {**map_labels(lang), **(labels or {})}
     colors = class_colors(len(breaks))
     bounds = layer.total_bounds if len(layer) else np.array([-76.0, -15.0, -69.0, -2.0])
     m = base_map(bounds, height, basemap)
@@ -489,7 +478,7 @@ def risk_features(layer: gpd.GeoDataFrame, breaks: Sequence[float], lang: str = 
     >>> f["geometry"]["coordinates"][0][0]
     [-71.9, -13.5]
     """
-    labels = {**_LABELS.get(lang, _LABELS["es"]), **(labels or {})}
+    labels = {**map_labels(lang), **(labels or {})}
     risk = layer[C.RIESGO].astype(float)
     name = layer[C.DISTRITO].astype(str)
     if C.PROVINCIA in layer:

@@ -7,7 +7,8 @@
   ``# optional: <why>``.
 - No module over 900 lines; at most 8 modules at the top of ``geo/``.
 - One way to speak: no text written inline in both languages (``es=``/``en=`` arguments, a
-  ``tr(es, en)`` call, a text chosen by ``lang == "en"``); every text is a catalogue key.
+  ``tr(es, en)`` call, a text chosen by ``lang == "en"``, a table of texts by language);
+  every text is a catalogue key.
 """
 
 from __future__ import annotations
@@ -89,6 +90,12 @@ def _texts_written_inline(path: Path) -> list[str]:
             given = {k.arg for k in node.keywords}
             if {"es", "en"} <= given or name == "tr":
                 found.append(f"{rel}:{node.lineno}: {name}(…) with both texts inline")
+        elif isinstance(node, ast.Dict) and not rel.startswith("geo/messages/") and \
+                {"es", "en"} <= {k.value for k in node.keys if isinstance(k, ast.Constant)} and \
+                any(isinstance(v, ast.Dict | ast.JoinedStr) or (isinstance(v, ast.Constant) and
+                                                               " " in str(v.value))
+                    for v in node.values):  # {"es": "tramos"} names a column, not a text
+            found.append(f"{rel}:{node.lineno}: a table of texts by language")
         elif isinstance(node, ast.IfExp) and rel not in SPEAKS_ANYWAY:
             compared = {c.value for c in ast.walk(node.test)
                         if isinstance(c, ast.Constant) and isinstance(c.value, str)}
@@ -111,11 +118,13 @@ def test_one_way_to_speak():
 def test_the_way_to_speak_check_can_fail(tmp_path):
     module = tmp_path / "m.py"
     module.write_text('def f(lang):\n    x = tr("hola", "hello")\n    y = E(es="a", en="b")\n'
+                      '    z = {"es": {"a": "hola"}, "en": {"a": "hi"}}\n'
                       '    return "hi" if lang == "en" else "hola"\n', encoding="utf-8")
     global ROOT
     saved, ROOT = ROOT, tmp_path
     try:
-        assert [line.split(":")[1] for line in _texts_written_inline(module)] == ["2", "3", "4"]
+        lines = [line.split(":")[1] for line in _texts_written_inline(module)]
+        assert lines == ["2", "3", "4", "5"]
     finally:
         ROOT = saved
 

@@ -20,7 +20,7 @@ RESEARCHER = Principal("rosa", "investigador")
 def test_shown_count_hides_small_counts_and_rounds_for_roles_without_records():
     assert records_view.shown_count(3, 5) == "menos de 5"
     assert records_view.shown_count(0, 5) == "0"
-    assert records_view.shown_count(1193, 5, PLANNER) == "1193"
+    assert records_view.shown_count(1193, 5, PLANNER) == "1,193"
     assert records_view.shown_count(1193, 5, RESEARCHER) == "unos 1,195"
 
 
