@@ -402,7 +402,7 @@ def test_an_xlsx_bomb_is_refused_while_another_visitor_loads_the_map(
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from test_hostile import xlsx_bomb
+    from hostile_files import xlsx_bomb
 
     from .conftest import guarded_page
 
