@@ -48,7 +48,7 @@ def test_the_card_speaks_in_points_ranks_within_the_department_and_says_the_reco
     expect(metric.get_by_test_id("stMetricValue")).to_have_text(f"{rank} / {len(cusco)}")
     expect(main.get_by_text(re.compile("en puntos porcentuales")).first).to_be_visible()
     expect(main.get_by_text(re.compile(
-        r"Con sus características, el modelo esperaría un riesgo de [\d,]+ %\. Su propio "
+        r"Con sus características, el modelo esperaría un riesgo de [\d.,]+%\. Su propio "
         rf"historial \({int(most[C.N_HALLAZGOS])} hallazgos en "
         rf"{int(most[C.N_INSPECCIONES])} inspecciones")).first).to_be_visible()
     assert "escala logit" not in main.inner_text()

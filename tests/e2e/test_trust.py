@@ -424,7 +424,7 @@ def test_a_cusco_planner_cannot_overwrite_a_loreto_record_nor_count_loreto(
     sign_in(writer, "ana")
     writer.goto("datos")
     main = writer.main()
-    expect(main.get_by_text(f"El modelo usará {n_cusco} registros como máximo")).to_be_visible()
+    expect(main.get_by_text(f"El modelo usará {n_cusco:,} registros como máximo")).to_be_visible()
     upload = tmp_path / "correccion.csv"
     upload.write_text("id,fecha,ubigeo,sector,hallazgo_tf,victimas\n"
                       "ESC-NUEVO-1,2024-03-15,080101,mineria,0,0\n"
@@ -455,7 +455,7 @@ def test_a_cusco_planner_cannot_overwrite_a_loreto_record_nor_count_loreto(
     writer.assert_no_exception()
     expect(main.get_by_text(re.compile("Riesgo recalculado"))).to_be_visible()
     sent = received_text(writer)
-    fitted = re.findall(r"Ajustando el modelo con (\d+) inspecciones", sent)
-    assert fitted and set(fitted) == {str(n_cusco)}, fitted
+    fitted = re.findall(r"Ajustando el modelo con ([\d,]+) inspecciones", sent)
+    assert fitted and set(fitted) == {f"{n_cusco:,}"}, fitted  # grouped as CLDR es-PE does
     assert "de sus regiones" in sent
-    assert not re.search(rf"\b{n_all} (inspecciones|registros)", sent)
+    assert not re.search(rf"\b({n_all}|{n_all:,}) (inspecciones|registros)", sent)
