@@ -123,12 +123,13 @@ def check_budgets(problem: Problem, warnings: list[Message],
     far = problem.served & ~problem.allowed.any(axis=1)
     if far.any():
         codes = ", ".join(labels[far][:12]) + (" …" if far.sum() > 12 else "")
-        warnings.append(Message("plan.distritos_no_caben_en_viaje",
-                                {"n": int(far.sum()), "max_days": spec.max_trip_days,
-                                 "codes": codes}))
+        warnings.append(Message.plural(int(far.sum()), "plan.distrito_no_cabe_en_viaje",
+                                       "plan.distritos_no_caben_en_viaje",
+                                       max_days=spec.max_trip_days, codes=codes))
     orphan = ~problem.served
     if orphan.any():
-        warnings.append(Message("plan.distritos_sin_oficina", {"n": int(orphan.sum())}))
+        warnings.append(Message.plural(int(orphan.sum()), "plan.distrito_sin_oficina",
+                                       "plan.distritos_sin_oficina"))
 
 
 def draw_exploration(problem: Problem, scores: pd.DataFrame,

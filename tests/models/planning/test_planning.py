@@ -14,6 +14,7 @@ from shapely.geometry import box
 from geo import columns as C
 from geo.config import Office, PlanningSpec
 from geo.errors import DataError, RiskmapError
+from geo.messages import Message
 from models.planning import plan as P
 from models.planning import travel as T
 from models.planning.printable import page_count
@@ -250,7 +251,10 @@ def test_unreachable_districts_are_reported(scores):
     plan = P.plan_inspections(scores, spec())
     assert not set(plan.unreachable) & set(plan.visits[C.UBIGEO])
     assert plan.unreachable  # far Loreto districts need more than 10 days by river
-    warning = next(m for m in plan.messages("es") if "no caben" in m)
+    warning = next(m for m in plan.messages("es") if "no caben" in m or "no cabe" in m)
+    # one district is said in the singular, several in the plural (never "1 distritos")
+    n = len(plan.unreachable)
+    assert warning.startswith("1 distrito no cabe" if n == 1 else f"{n:,} distritos no caben")
     # the planner reads names, with the code beside them
     first = plan.unreachable[0]
     name = scores.set_index(C.UBIGEO).loc[first, C.DISTRITO]
@@ -364,3 +368,12 @@ def test_a_change_alert_is_visited_first_in_the_exploration_draw(scores):
     ex = plan.visits[plan.visits[P.TIPO] == P.TIPO_EXPLORACION].set_index(C.UBIGEO)
     assert "capas con fecha cambiaron" in ex.loc[calm, P.MOTIVO]
     assert "hallazgos recientes" not in ex.loc[calm, P.MOTIVO]
+
+
+def test_left_out_districts_are_counted_in_the_singular_and_the_plural():
+    one = Message.plural(1, "plan.distrito_no_cabe_en_viaje", "plan.distritos_no_caben_en_viaje",
+                         max_days=10.0, codes="Andoas (160706)")
+    two = Message.plural(2, "plan.distrito_sin_oficina", "plan.distritos_sin_oficina")
+    assert one.es.startswith("1 distrito no cabe en un viaje de 10 días y queda fuera")
+    assert one.en.startswith("1 district does not fit in a 10-day trip and is left out")
+    assert two.es.startswith("2 distritos no pertenecen") and "2 districts belong" in two.en
