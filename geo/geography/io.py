@@ -65,11 +65,12 @@ LONLAT_COLUMNS = (
 _MAX_LISTED = 10
 
 
-class Notice:
+class Notice(Message):
     """Something riskmap changed in the data: a catalogue key and its parameters.
 
-    Like :class:`geo.errors.RiskmapError`, it is written in the language current when it is
-    shown.
+    A :class:`geo.messages.Message` given its parameters as keywords, written in the
+    language current when it is shown; two notices that read the same are equal (a frame's
+    notices are kept once each).
 
     Examples
     --------
@@ -80,21 +81,7 @@ class Notice:
     """
 
     def __init__(self, key: str, **params: Any) -> None:
-        self._message = Message(key, params)
-
-    @property
-    def es(self) -> str:
-        """The notice in Spanish."""
-        return self.message("es")
-
-    @property
-    def en(self) -> str:
-        """The notice in English."""
-        return self.message("en")
-
-    def message(self, lang: str | None = None) -> str:
-        """Return the notice in ``lang`` (default: the current language)."""
-        return self._message.message(lang)
+        super().__init__(key, params)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Notice):
@@ -106,9 +93,6 @@ class Notice:
 
     def __repr__(self) -> str:
         return f"Notice(es={self.es!r}, en={self.en!r})"
-
-    def __str__(self) -> str:
-        return self.message()
 
 
 def notices(gdf: pd.DataFrame) -> list[Notice]:
